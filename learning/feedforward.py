@@ -1,0 +1,187 @@
+"""Layered feedforward septuples (Section 2, conditions (2.1)-(2.3); Section 10's networks).
+
+Neurons are numbered layer by layer: the input layer first, the output layer last.
+The global weight matrix w is then block-strictly-lower-triangular, with the only
+non-zero blocks ``w[layer l+1, layer l]``; it is nilpotent with w^L = 0 (2.1), has
+no incoming connections to inputs (2.2) and no outgoing ones from outputs (2.3).
+
+Examples
+--------
+>>> net = feedforward((784, 40, 20, 10), seed=0)
+>>> net.n_neurons, [blk.shape for blk in layer_weights(net)]
+(854, [(40, 784), (20, 40), (10, 20)])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from learning.activations import Activation, get_activation
+from learning.septuple import Septuple
+
+__all__ = [
+    "feedforward",
+    "from_layers",
+    "layer_slices",
+    "layer_weights",
+    "layer_biases",
+    "forward",
+    "forward_state",
+]
+
+Array = NDArray[np.float64]
+
+
+def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(s) for s in sizes)
+    except (TypeError, ValueError):
+        raise TypeError(f"sizes must be a sequence of integers, got {sizes!r}") from None
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least an input and an output layer, got {sizes}")
+    if any(s <= 0 for s in sizes):
+        raise ValueError(f"every layer size must be positive, got {sizes}")
+    return sizes
+
+
+def layer_slices(sizes: Sequence[int]) -> list[slice]:
+    """Neuron-index slices of the layers, in order (input first)."""
+    sizes = _check_sizes(sizes)
+    edges = np.concatenate([[0], np.cumsum(sizes)])
+    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def feedforward(sizes: Sequence[int], activation: str | Activation = "tanh", *,
+                seed: int | np.random.Generator | None = None, weight_scale: float = 1.0,
+                bias_scale: float = 0.0, loss: str = "bulk") -> Septuple:
+    """A random L-layer feedforward septuple with layer sizes ``sizes`` (L = len(sizes)).
+
+    Each block ``w[l+1, l]`` has i.i.d. normal entries with standard deviation
+    ``weight_scale / sqrt(fan_in)`` (``weight_scale = 1`` is LeCun's scale); biases of
+    non-input neurons are normal with standard deviation ``bias_scale`` (0 by default);
+    input biases are 0, the per-datum input bias being set by (2.8) when data enter.
+    The result satisfies (2.1)-(2.3).
+
+    Parameters
+    ----------
+    sizes
+        Layer sizes, e.g. ``(784, 40, 20, 10)`` (deep) or ``(784, 60, 10)`` (shallow), both
+        with N = 854 as in Section 10.
+    activation
+        f for every neuron (tanh by default, as in (10.4)).
+    seed
+        Seed or generator for the initialisation.
+    weight_scale, bias_scale
+        Initialisation scales (see above); must be finite and >= 0.
+    loss
+        The septuple's loss H, ``"bulk"`` or ``"boundary"``.
+
+    Returns
+    -------
+    Septuple
+        With ``input_indices`` the first layer, ``output_indices`` the last, and
+        ``layer_sizes = sizes``.
+    """
+    sizes = _check_sizes(sizes)
+    for name, value in (("weight_scale", weight_scale), ("bias_scale", bias_scale)):
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be finite and >= 0, got {value}")
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(0.0, weight_scale / np.sqrt(sizes[l]), size=(sizes[l + 1], sizes[l]))
+               for l in range(len(sizes) - 1)]
+    biases = [rng.normal(0.0, bias_scale, size=sizes[l + 1]) if bias_scale > 0
+              else np.zeros(sizes[l + 1]) for l in range(len(sizes) - 1)]
+    return from_layers(weights, biases, activation, loss=loss)
+
+
+def from_layers(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike],
+                activation: str | Activation = "tanh", *, loss: str = "bulk") -> Septuple:
+    """Assemble the global N x N septuple from per-layer blocks.
+
+    Parameters
+    ----------
+    weights
+        ``weights[l]`` of shape ``(n_{l+1}, n_l)``, the connections from layer l to l+1.
+    biases
+        ``biases[l]`` of shape ``(n_{l+1},)``, the biases of layer l+1.
+
+    Raises
+    ------
+    ValueError
+        If consecutive block shapes do not chain, or the numbers of blocks differ.
+    """
+    if len(weights) != len(biases) or len(weights) == 0:
+        raise ValueError(f"need as many bias vectors as weight blocks (>= 1), got "
+                         f"{len(weights)} and {len(biases)}")
+    blocks = [np.asarray(w, dtype=float) for w in weights]
+    sizes = [blocks[0].shape[1] if blocks[0].ndim == 2 else -1]
+    for l, blk in enumerate(blocks):
+        if blk.ndim != 2 or blk.shape[1] != sizes[-1]:
+            raise ValueError(f"weights[{l}] must have shape (n_{l + 1}, {sizes[-1]}), "
+                             f"got {blk.shape}")
+        sizes.append(blk.shape[0])
+    sizes_t = _check_sizes(sizes)
+    slices = layer_slices(sizes_t)
+    n = sum(sizes_t)
+    w = np.zeros((n, n))
+    b = np.zeros(n)
+    for l, (blk, bias) in enumerate(zip(blocks, biases, strict=True)):
+        bias = np.asarray(bias, dtype=float)
+        if bias.shape != (sizes_t[l + 1],):
+            raise ValueError(f"biases[{l}] must have shape ({sizes_t[l + 1]},), got {bias.shape}")
+        w[slices[l + 1], slices[l]] = blk
+        b[slices[l + 1]] = bias
+    return Septuple(w, b, get_activation(activation), np.arange(slices[0].stop),
+                    np.arange(slices[-1].start, n), loss, sizes_t)
+
+
+def _require_layers(septuple: Septuple) -> tuple[int, ...]:
+    if septuple.layer_sizes is None:
+        raise ValueError("this septuple has no layer structure (layer_sizes is None); build it "
+                         "with feedforward() or from_layers()")
+    return septuple.layer_sizes
+
+
+def layer_weights(septuple: Septuple) -> list[Array]:
+    """The blocks ``w[l+1, l]`` as (read-only) views into the global weight matrix."""
+    slices = layer_slices(_require_layers(septuple))
+    return [septuple.weights[slices[l + 1], slices[l]] for l in range(len(slices) - 1)]
+
+
+def layer_biases(septuple: Septuple) -> list[Array]:
+    """The bias vectors of layers 1..L-1 as views into the global bias vector."""
+    slices = layer_slices(_require_layers(septuple))
+    return [septuple.bias[s] for s in slices[1:]]
+
+
+def forward(septuple: Septuple, inputs: ArrayLike) -> list[Array]:
+    """Layered forward pass: the activities of every layer for given inputs.
+
+    ``a_0 = inputs`` and ``a_{l+1} = f(w_{l+1,l} a_l + b_{l+1})``; the concatenation of the
+    ``a_l`` is the fixed point (2.9) reached after L - 1 steps of (2.5).
+
+    Parameters
+    ----------
+    inputs
+        Shape ``(n_0,)`` or ``(n_samples, n_0)``, inside the activation's range.
+    """
+    sizes = _require_layers(septuple)
+    a = np.asarray(inputs, dtype=float)
+    if a.ndim not in (1, 2) or a.shape[-1] != sizes[0]:
+        raise ValueError(f"inputs must have shape ({sizes[0]},) or (n_samples, {sizes[0]}), "
+                         f"got {a.shape}")
+    septuple.activation.check_in_range(a, "inputs")  # type: ignore[union-attr]
+    f = septuple.activation
+    layers = [a]
+    for w, b in zip(layer_weights(septuple), layer_biases(septuple), strict=True):
+        a = f(a @ w.T + b)  # type: ignore[operator]
+        layers.append(a)
+    return layers
+
+
+def forward_state(septuple: Septuple, inputs: ArrayLike) -> Array:
+    """The fixed point x̄ (2.9) of a layered network, by the layered pass: shape (..., N)."""
+    return np.concatenate(forward(septuple, inputs), axis=-1)

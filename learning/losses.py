@@ -1,0 +1,193 @@
+"""Boundary and bulk losses of Sections 2-3: eqs. (2.10)-(2.11), (3.1), (3.3)-(3.4).
+
+Conventions
+-----------
+* States ``x`` have shape ``(N,)`` or ``(n_samples, N)``; losses return one value per state.
+* The bulk residual uses the input bias of (2.8) when boundary data are given
+  (:func:`learning.septuple.effective_bias`), so the residual of a clamped input
+  neuron vanishes, as it does in the paper's feedforward setting.
+* The boundary loss: (2.10) (outputs, no 1/2) and (2.11) (boundary, with 1/2) are printed
+  as equal but differ by a factor 2 whenever the inputs are clamped (2.7); see
+  docs/errata.md.  The default here is (2.11), ``convention="2.11"``; ``"2.10"`` gives
+  the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from learning.septuple import Septuple, _check_states, clamped_image
+
+__all__ = [
+    "LocalObjective",
+    "boundary_loss",
+    "bulk_residual",
+    "bulk_loss",
+    "bulk_loss_gradient",
+    "local_potential",
+]
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class LocalObjective:
+    """The local-objective potential V(x) of (3.3) with optional pairwise couplings.
+
+    V(x) = -(m/2) Σ_i x_i^2 + Σ_ij g^{ij} x_i x_j   (3.3) and the remark after (3.4).
+
+    Parameters
+    ----------
+    m
+        The "tachyonic" mass parameter of (3.3); m = 0 gives the plain bulk loss (3.1).
+    couplings
+        g^{ij}, an ``(N, N)`` matrix, or ``None``.  Only its symmetric part matters.
+    """
+
+    m: float = 0.0
+    couplings: Array | None = None
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.m):
+            raise ValueError(f"m must be finite, got {self.m}")
+        if self.couplings is not None:
+            g = np.array(self.couplings, dtype=float, copy=True)
+            if g.ndim != 2 or g.shape[0] != g.shape[1]:
+                raise ValueError(f"couplings must be a square (N, N) matrix, got {g.shape}")
+            if not np.all(np.isfinite(g)):
+                raise ValueError("couplings contains non-finite entries")
+            g.setflags(write=False)
+            object.__setattr__(self, "couplings", g)
+
+    def check_size(self, n: int) -> None:
+        if self.couplings is not None and self.couplings.shape != (n, n):
+            raise ValueError(f"couplings must have shape ({n}, {n}) to match the septuple, "
+                             f"got {self.couplings.shape}")
+
+    @property
+    def symmetric_couplings(self) -> Array | None:
+        """(g + g^T)/2, the part of g^{ij} that enters V."""
+        if self.couplings is None:
+            return None
+        return 0.5 * (self.couplings + self.couplings.T)
+
+
+def local_potential(x: ArrayLike, objective: LocalObjective) -> Array:
+    """V(x) = -(m/2) x^T x + x^T g x, eq. (3.3) plus couplings; one value per state."""
+    x = np.asarray(x, dtype=float)
+    objective.check_size(x.shape[-1])
+    v = -0.5 * objective.m * np.sum(x * x, axis=-1)
+    g = objective.symmetric_couplings
+    if g is not None:
+        v = v + np.einsum("...i,ij,...j->...", x, g, x)
+    return v
+
+
+def boundary_loss(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike, *,
+                  convention: str = "2.11") -> Array:
+    """Boundary loss H_∂ of eqs. (2.10)-(2.11), one value per state.
+
+    ``convention="2.11"`` (default): H_∂ = ½ (x - x_∂)^T (P_in + P_out) (x - x_∂).
+    ``convention="2.10"``:           H_∂ = (x - x_∂)^T P_out (x - x_∂).
+    For a state whose inputs equal the data (2.7) the two differ by exactly a factor 2
+    (the paper prints them as equal).
+
+    Parameters
+    ----------
+    x
+        The state, normally the fixed point x̄ (2.9); shape ``(N,)`` or ``(n, N)``.
+    x_boundary
+        The data x_∂, same shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning.feedforward import feedforward
+    >>> net = feedforward((2, 2), seed=0)
+    >>> xb = np.array([0.1, 0.2, 0.5, -0.5]); x = np.array([0.1, 0.2, 0.0, 0.0])
+    >>> float(boundary_loss(net, x, xb)), float(boundary_loss(net, x, xb, convention="2.10"))
+    (0.25, 0.5)
+    """
+    x = _check_states(septuple, x, "x")
+    xb = _check_states(septuple, x_boundary, "x_boundary")
+    if x.shape != xb.shape:
+        raise ValueError(f"x and x_boundary must have the same shape, got {x.shape} and "
+                         f"{xb.shape}")
+    if convention == "2.11":
+        d = (x - xb)[..., septuple.boundary_indices]
+        return 0.5 * np.sum(d * d, axis=-1)
+    if convention == "2.10":
+        d = (x - xb)[..., septuple.output_indices]
+        return np.sum(d * d, axis=-1)
+    raise ValueError(f"convention must be '2.11' or '2.10', got {convention!r}")
+
+
+def bulk_residual(septuple: Septuple, x: ArrayLike,
+                  x_boundary: ArrayLike | None = None) -> Array:
+    """r = x - f(w x + b), the error of the fixed-point equation (2.9) entering (3.1).
+
+    With ``x_boundary`` the input bias follows (2.8), so r vanishes on clamped inputs.
+    """
+    x = _check_states(septuple, x, "x")
+    if x_boundary is None:
+        return x - septuple.activation(septuple.preactivation(x))  # type: ignore[operator]
+    return x - clamped_image(septuple, x, x_boundary)
+
+
+def bulk_loss(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike | None = None,
+              objective: LocalObjective | None = None) -> Array:
+    """Bulk loss H(x, b, w) of eq. (3.1), with the local objective of (3.3)-(3.4).
+
+    H = ½ (x - f(w x + b))^T (x - f(w x + b)) + V(x),  V = -(m/2) x^T x + x^T g x.
+
+    (3.4) as printed writes the bias inside f as ``p_j``; it is ``b_i`` (see errata).
+
+    Parameters
+    ----------
+    x
+        State(s), shape ``(N,)`` or ``(n, N)``.  Not necessarily a minimum: (3.2) is
+        :func:`learning.bulk_minimum.constrained_bulk_minimum`.
+    x_boundary
+        Optional boundary data; when given, the input bias obeys (2.8).
+    objective
+        The local objective (default none: m = 0, no couplings).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning.feedforward import feedforward, forward_state
+    >>> net = feedforward((3, 4, 2), seed=0)
+    >>> x = forward_state(net, np.full(3, 0.2))
+    >>> float(bulk_loss(net, x, x))  # the fixed point has zero local error
+    0.0
+    """
+    r = bulk_residual(septuple, x, x_boundary)
+    h = 0.5 * np.sum(r * r, axis=-1)
+    if objective is not None:
+        h = h + local_potential(x, objective)
+    return h
+
+
+def bulk_loss_gradient(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike | None = None,
+                       objective: LocalObjective | None = None) -> Array:
+    """∇_x H of (3.4): (I - f'w)^T r - m x + (g + g^T) x, with f' as in (5.4) at y = w x + b."""
+    x = _check_states(septuple, x, "x")
+    y = septuple.preactivation(x)
+    r = bulk_residual(septuple, x, x_boundary)
+    # Input rows of w are zero for feedforward nets; in general the clamped input components
+    # (2.8) do not depend on x, so f' is zeroed there.
+    fprime = septuple.activation.derivative(y)  # type: ignore[union-attr]
+    if x_boundary is not None:
+        fprime[..., septuple.input_indices] = 0.0
+    fr = fprime * r
+    grad = r - fr @ septuple.weights
+    if objective is not None:
+        objective.check_size(septuple.n_neurons)
+        grad = grad - objective.m * x
+        g = objective.symmetric_couplings
+        if g is not None:
+            grad = grad + 2.0 * x @ g
+    return grad

@@ -1,0 +1,609 @@
+"""The neural septuple (x, P_in, P_out, w, b, f, H) of Section 2.
+
+Conventions
+-----------
+* A state vector is a row of length ``N``; a batch of states is an array of shape
+  ``(n_samples, N)``.  The paper's column-vector products ``w x`` are written
+  ``x @ w.T`` on batches.
+* The projections P_in, P_out (Section 2) are coordinate projections: they keep the
+  components of the input (output) neurons.  They are stored as index arrays and are
+  available as matrices (:attr:`Septuple.input_projection` ...).
+* Boundary data x_∂ (2.4) is a state vector whose input and output components hold
+  the data; its hidden components are ignored.  :func:`boundary_state` builds it
+  from separate input and output arrays.
+* The input-bias condition (2.8) is met per datum by the *effective bias*
+  (:func:`effective_bias`): the input components of b are replaced by
+  f^{-1}(x_∂,in), so that the input neurons stay clamped to the data (2.7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+
+from learning.activations import Activation, get_activation
+
+__all__ = [
+    "Septuple",
+    "FeedforwardReport",
+    "FixedPointResult",
+    "InputBiasReport",
+    "boundary_state",
+    "effective_bias",
+    "initial_state",
+    "step",
+    "clamped_image",
+    "fixed_point",
+    "check_feedforward",
+    "check_input_bias",
+]
+
+Array = NDArray[np.float64]
+
+# Below this fraction of non-zero weights, sparse products beat dense BLAS for w x.
+_SPARSE_DENSITY = 0.15
+
+
+def _as_index_set(value: ArrayLike | None, n: int, argument: str) -> NDArray[np.intp]:
+    """Convert an index set, a boolean mask or a coordinate projection matrix to indices."""
+    if value is None:
+        return np.zeros(0, dtype=np.intp)
+    arr = np.asarray(value)
+    if arr.ndim == 2:
+        if arr.shape != (n, n):
+            raise ValueError(f"{argument} as a projection matrix must have shape ({n}, {n}), "
+                             f"got {arr.shape}")
+        arr = arr.astype(float)
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{argument} contains non-finite entries")
+        idempotency = float(np.max(np.abs(arr @ arr - arr))) if n else 0.0
+        symmetry = float(np.max(np.abs(arr - arr.T))) if n else 0.0
+        if idempotency > 1e-12 or symmetry > 1e-12:
+            raise ValueError(
+                f"{argument} is not an orthogonal projection: max|P^2 - P| = {idempotency:.3g}, "
+                f"max|P - P^T| = {symmetry:.3g}"
+            )
+        off_diagonal = arr - np.diag(np.diag(arr))
+        if np.any(np.abs(off_diagonal) > 1e-12):
+            raise ValueError(
+                f"{argument} is a projection but not a coordinate projection (it is not diagonal "
+                "in the neuron basis); a septuple's input/output subspaces are spanned by neurons"
+            )
+        return np.flatnonzero(np.diag(arr) > 0.5).astype(np.intp)
+    if arr.ndim != 1:
+        raise ValueError(f"{argument} must be an index set, a boolean mask of length {n} or an "
+                         f"({n}, {n}) projection matrix; got an array of shape {arr.shape}")
+    if arr.dtype == bool:
+        if arr.shape != (n,):
+            raise ValueError(f"{argument} as a boolean mask must have length {n}, got {arr.size}")
+        return np.flatnonzero(arr).astype(np.intp)
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    if not np.issubdtype(arr.dtype, np.integer):
+        if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
+            arr = arr.astype(np.intp)
+        else:
+            raise TypeError(f"{argument} must contain integer neuron indices, got {arr.dtype}")
+    if np.any(arr < 0) or np.any(arr >= n):
+        raise ValueError(f"{argument} has indices outside 0..{n - 1}")
+    unique = np.unique(arr)
+    if unique.size != arr.size:
+        raise ValueError(f"{argument} has repeated indices")
+    return unique.astype(np.intp)
+
+
+def _coordinate_projection(indices: NDArray[np.intp], n: int) -> Array:
+    p = np.zeros((n, n))
+    p[indices, indices] = 1.0
+    return p
+
+
+@dataclass(frozen=True, eq=False)
+class Septuple:
+    """A neural septuple (x, P_in, P_out, w, b, f, H) of Section 2.
+
+    The state x itself is not stored: states are arrays passed to the functions of
+    this module.  The loss H is named by ``loss`` and evaluated by :mod:`learning.losses`.
+
+    Parameters
+    ----------
+    weights
+        w, an ``(N, N)`` real matrix; ``w[i, j]`` is the connection from neuron j to i.
+    bias
+        b, a length-``N`` vector.
+    activation
+        f, an :class:`~learning.activations.Activation` or its name (default tanh).
+    input_indices, output_indices
+        P_in and P_out, each as an index set, a boolean mask of length N or an
+        ``(N, N)`` coordinate projection matrix.  They must be disjoint.
+    loss
+        ``"bulk"`` (3.1)/(3.4) or ``"boundary"`` (2.10)/(2.11): the loss H.
+    layer_sizes
+        For layered networks built by :func:`learning.feedforward.feedforward`, the sizes
+        of the L layers in neuron order; ``None`` for general graphs.
+
+    Raises
+    ------
+    ValueError
+        On mismatched shapes, non-finite entries, overlapping input/output sets, or
+        projection matrices that are not coordinate projections.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = Septuple(np.zeros((3, 3)), np.zeros(3), "tanh", [0], [2])
+    >>> s.n_neurons, list(s.hidden_indices)
+    (3, [1])
+    """
+
+    weights: Array
+    bias: Array
+    activation: Activation | str = "tanh"
+    input_indices: ArrayLike | None = None
+    output_indices: ArrayLike | None = None
+    loss: str = "bulk"
+    layer_sizes: tuple[int, ...] | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        w = np.array(self.weights, dtype=float, copy=True)
+        if w.ndim != 2 or w.shape[0] != w.shape[1] or w.shape[0] == 0:
+            raise ValueError(f"weights must be a non-empty square (N, N) matrix, got shape "
+                             f"{w.shape}")
+        n = w.shape[0]
+        if not np.all(np.isfinite(w)):
+            raise ValueError("weights contains non-finite entries")
+        b = np.array(self.bias, dtype=float, copy=True)
+        if b.shape != (n,):
+            raise ValueError(f"bias must have shape ({n},) to match weights, got {b.shape}")
+        if not np.all(np.isfinite(b)):
+            raise ValueError("bias contains non-finite entries")
+        act = get_activation(self.activation)
+        inputs = _as_index_set(self.input_indices, n, "input_indices")
+        outputs = _as_index_set(self.output_indices, n, "output_indices")
+        overlap = np.intersect1d(inputs, outputs)
+        if overlap.size:
+            raise ValueError(f"input_indices and output_indices overlap at neurons "
+                             f"{overlap[:5].tolist()}; P_in P_out must be 0")
+        if self.loss not in ("bulk", "boundary"):
+            raise ValueError(f"loss must be 'bulk' or 'boundary', got {self.loss!r}")
+        sizes = self.layer_sizes
+        if sizes is not None:
+            sizes = tuple(int(s) for s in sizes)
+            if any(s <= 0 for s in sizes) or sum(sizes) != n or len(sizes) < 2:
+                raise ValueError(f"layer_sizes must be >= 2 positive sizes summing to N = {n}, "
+                                 f"got {sizes}")
+        w.setflags(write=False)
+        b.setflags(write=False)
+        inputs.setflags(write=False)
+        outputs.setflags(write=False)
+        object.__setattr__(self, "weights", w)
+        object.__setattr__(self, "bias", b)
+        object.__setattr__(self, "activation", act)
+        object.__setattr__(self, "input_indices", inputs)
+        object.__setattr__(self, "output_indices", outputs)
+        object.__setattr__(self, "layer_sizes", sizes)
+
+    # ---- sizes and index sets -------------------------------------------------------
+    @property
+    def n_neurons(self) -> int:
+        """N, the number of neurons (dimension of the state vector x)."""
+        return int(self.weights.shape[0])
+
+    @cached_property
+    def hidden_indices(self) -> NDArray[np.intp]:
+        """Indices of the bulk (hidden) neurons: the range of I - P_in - P_out."""
+        mask = np.ones(self.n_neurons, dtype=bool)
+        mask[self.input_indices] = False
+        mask[self.output_indices] = False
+        idx = np.flatnonzero(mask)
+        idx.setflags(write=False)
+        return idx
+
+    @cached_property
+    def boundary_indices(self) -> NDArray[np.intp]:
+        """Indices of the boundary neurons: the range of P_in + P_out."""
+        idx = np.union1d(self.input_indices, self.output_indices).astype(np.intp)
+        idx.setflags(write=False)
+        return idx
+
+    @property
+    def is_supervised(self) -> bool:
+        """False when the output subspace is empty (Section 3's unsupervised case)."""
+        return self.output_indices.size > 0
+
+    # ---- projections as matrices (Section 2) ----------------------------------------
+    @property
+    def input_projection(self) -> Array:
+        """P_in as an ``(N, N)`` matrix."""
+        return _coordinate_projection(self.input_indices, self.n_neurons)
+
+    @property
+    def output_projection(self) -> Array:
+        """P_out as an ``(N, N)`` matrix."""
+        return _coordinate_projection(self.output_indices, self.n_neurons)
+
+    @property
+    def boundary_projection(self) -> Array:
+        """P_in + P_out as an ``(N, N)`` matrix."""
+        return _coordinate_projection(self.boundary_indices, self.n_neurons)
+
+    @property
+    def bulk_projection(self) -> Array:
+        """I - P_in - P_out, the projection on the hidden subspace, as an ``(N, N)`` matrix."""
+        return _coordinate_projection(self.hidden_indices, self.n_neurons)
+
+    # ---- fast products ---------------------------------------------------------------
+    @cached_property
+    def _sparse_weights_t(self) -> sp.csr_array | None:
+        density = np.count_nonzero(self.weights) / self.weights.size
+        if density > _SPARSE_DENSITY:
+            return None
+        return sp.csr_array(self.weights.T)
+
+    def preactivation(self, x: ArrayLike, bias: ArrayLike | None = None) -> Array:
+        """y = w x + b for a state or a batch of states (the argument of f in (2.5))."""
+        x = np.asarray(x, dtype=float)
+        wt = self._sparse_weights_t
+        if wt is None:
+            y = x @ self.weights.T
+        elif x.ndim == 1:
+            y = wt.T @ x
+        else:
+            # (w x^T)^T computed as (x w^T) with a sparse right factor.
+            y = (wt.T @ x.T).T
+        return y + (self.bias if bias is None else np.asarray(bias, dtype=float))
+
+    def with_parameters(self, weights: ArrayLike | None = None,
+                        bias: ArrayLike | None = None) -> Septuple:
+        """A copy with new w and/or b (same projections, activation, loss and layers)."""
+        return Septuple(
+            self.weights if weights is None else weights,
+            self.bias if bias is None else bias,
+            self.activation,
+            self.input_indices,
+            self.output_indices,
+            self.loss,
+            self.layer_sizes,
+        )
+
+
+def _check_states(septuple: Septuple, x: ArrayLike, argument: str) -> Array:
+    x = np.asarray(x, dtype=float)
+    if x.ndim not in (1, 2) or x.shape[-1] != septuple.n_neurons:
+        raise ValueError(f"{argument} must have shape (N,) or (n_samples, N) with N = "
+                         f"{septuple.n_neurons}, got {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{argument} contains non-finite entries")
+    return x
+
+
+def boundary_state(septuple: Septuple, inputs: ArrayLike,
+                   outputs: ArrayLike | None = None) -> Array:
+    """Assemble boundary data x_∂ (2.4) from input and output values.
+
+    Parameters
+    ----------
+    septuple
+        The network.
+    inputs
+        Values of the input neurons, shape ``(N_in,)`` or ``(n, N_in)``.
+    outputs
+        Values of the output neurons, shape ``(N_out,)`` or ``(n, N_out)``; ``None`` is
+        allowed only for an unsupervised septuple (empty output subspace).  For an
+        auto-encoder pass ``outputs=inputs`` (Section 3, footnote 2).
+
+    Returns
+    -------
+    ndarray
+        x_∂ with shape ``(N,)`` or ``(n, N)``; hidden components are zero.
+
+    Raises
+    ------
+    ValueError
+        On wrong shapes, non-finite data, or data outside the activation's range
+        (a clamped neuron must hold a value f can produce).
+    """
+    act: Activation = septuple.activation  # type: ignore[assignment]
+    inputs = np.asarray(inputs, dtype=float)
+    n_in, n_out = septuple.input_indices.size, septuple.output_indices.size
+    if inputs.shape[-1:] != (n_in,) or inputs.ndim not in (1, 2):
+        raise ValueError(f"inputs must have shape ({n_in},) or (n_samples, {n_in}), "
+                         f"got {inputs.shape}")
+    act.check_in_range(inputs, "inputs")
+    if outputs is None:
+        if n_out:
+            raise ValueError(f"outputs is required: the septuple has {n_out} output neurons")
+    else:
+        outputs = np.asarray(outputs, dtype=float)
+        if outputs.shape != inputs.shape[:-1] + (n_out,):
+            raise ValueError(f"outputs must have shape {inputs.shape[:-1] + (n_out,)}, "
+                             f"got {outputs.shape}")
+        act.check_in_range(outputs, "outputs")
+    x = np.zeros(inputs.shape[:-1] + (septuple.n_neurons,))
+    x[..., septuple.input_indices] = inputs
+    if outputs is not None:
+        x[..., septuple.output_indices] = outputs
+    return x
+
+
+def effective_bias(septuple: Septuple, x_boundary: ArrayLike) -> Array:
+    """Bias b with its input components set so that the input-bias condition (2.8) holds.
+
+    (2.8) asks f(P_in b) = P_in x_∂.  As printed it also constrains the hidden and output
+    components of f(P_in b) to vanish, which fails whenever f(0) != 0 (e.g. sigmoid);
+    the condition that keeps the inputs clamped (2.7) is only its input part,
+    P_in f(b) = P_in x_∂, which is what is enforced here: b_in = f^{-1}(x_∂,in).
+
+    Returns an array of shape ``(N,)`` or ``(n, N)`` following ``x_boundary``.
+    """
+    act: Activation = septuple.activation  # type: ignore[assignment]
+    xb = _check_states(septuple, x_boundary, "x_boundary")
+    idx = septuple.input_indices
+    x_in = xb[..., idx]
+    act.check_in_range(x_in, "x_boundary (input components)")
+    if act.inverse is None:
+        raise ValueError(f"activation {act.name!r} has no inverse; the input-bias condition (2.8) "
+                         "cannot be met; give the Activation an inverse")
+    b = np.broadcast_to(septuple.bias, xb.shape).copy()
+    b[..., idx] = act.inverse(x_in)
+    return b
+
+
+def initial_state(septuple: Septuple, x_boundary: ArrayLike) -> Array:
+    """x(0) = P_in x_∂, eq. (2.4): the input data entered, every other neuron at 0."""
+    xb = _check_states(septuple, x_boundary, "x_boundary")
+    x0 = np.zeros_like(xb)
+    x0[..., septuple.input_indices] = xb[..., septuple.input_indices]
+    return x0
+
+
+def clamped_image(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike) -> Array:
+    """f(w x + b) with the input bias of (2.8): input components equal the data exactly.
+
+    Mathematically this is f(w x + b_eff) with b_eff of :func:`effective_bias`; the input
+    components are set to x_∂ directly because f(f^{-1}(x)) differs from x by round-off,
+    which would keep the state moving by one ulp per step.  No inverse of f is needed.
+    """
+    x = _check_states(septuple, x, "x")
+    xb = _check_states(septuple, x_boundary, "x_boundary")
+    image = septuple.activation(septuple.preactivation(x))  # type: ignore[operator]
+    idx = septuple.input_indices
+    image[..., idx] = np.broadcast_to(xb[..., idx], image[..., idx].shape)
+    return image
+
+
+def step(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike | None = None) -> Array:
+    """One step of the dynamics x(t+1) = f(w x(t) + b), eq. (2.5).
+
+    With ``x_boundary`` the input bias is set by (2.8) (see :func:`effective_bias`), so the
+    input neurons stay clamped to the data, eq. (2.7).
+    """
+    if x_boundary is not None:
+        return clamped_image(septuple, x, x_boundary)
+    x = _check_states(septuple, x, "x")
+    return septuple.activation(septuple.preactivation(x))  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class FixedPointResult:
+    """Result of :func:`fixed_point`: the state x̄ of (2.9) and how it was reached.
+
+    Attributes
+    ----------
+    state
+        x̄, shape ``(N,)`` or ``(n, N)``.
+    steps
+        Number of updates (2.5) applied.
+    residual
+        max |x̄ - f(w x̄ + b)| over neurons and samples after the last step.
+    converged
+        ``residual <= tol``.
+    """
+
+    state: Array
+    steps: int
+    residual: float
+    converged: bool
+
+
+def fixed_point(septuple: Septuple, x_boundary: ArrayLike, *, max_steps: int | None = None,
+                tol: float = 0.0) -> FixedPointResult:
+    """Iterate (2.4)-(2.5) to the fixed point x̄ = f(w x̄ + b) of eq. (2.9).
+
+    Starts from x(0) = P_in x_∂ (2.4) with the input bias of (2.8); for an L-layer
+    feedforward network the fixed point is reached exactly after L - 1 steps (each
+    step settles one more layer), so the default ``tol = 0`` is attained there.
+
+    Parameters
+    ----------
+    septuple
+        The network.
+    x_boundary
+        Boundary data, shape ``(N,)`` or ``(n, N)`` (only input components are used).
+    max_steps
+        Upper bound on the number of updates; default ``N`` (enough for any
+        feedforward network, whose depth is at most N).
+    tol
+        Stop when max |x - f(w x + b)| <= tol.
+
+    Returns
+    -------
+    FixedPointResult
+
+    Examples
+    --------
+    >>> from learning.feedforward import feedforward
+    >>> net = feedforward((3, 4, 2), seed=0)
+    >>> import numpy as np
+    >>> xb = boundary_state(net, np.full(3, 0.5), np.zeros(2))
+    >>> res = fixed_point(net, xb)
+    >>> res.steps, res.converged
+    (2, True)
+    """
+    if tol < 0 or not np.isfinite(tol):
+        raise ValueError(f"tol must be finite and >= 0, got {tol}")
+    max_steps = septuple.n_neurons if max_steps is None else int(max_steps)
+    if max_steps < 1:
+        raise ValueError(f"max_steps must be >= 1, got {max_steps}")
+    xb = _check_states(septuple, x_boundary, "x_boundary")
+    septuple.activation.check_in_range(  # type: ignore[union-attr]
+        xb[..., septuple.input_indices], "x_boundary (input components)")
+    x = initial_state(septuple, xb)
+    residual = np.inf
+    for steps in range(max_steps + 1):
+        # f(w x(t) + b) is both the residual of (2.9) at x(t) and the next state x(t+1).
+        fx = clamped_image(septuple, x, xb)
+        if not np.all(np.isfinite(fx)):
+            raise ValueError(f"the dynamics (2.5) produced non-finite states after {steps} steps")
+        residual = float(np.max(np.abs(fx - x)))
+        if residual <= tol:
+            return FixedPointResult(state=x, steps=steps, residual=residual, converged=True)
+        if steps < max_steps:
+            x = fx
+    return FixedPointResult(state=x, steps=max_steps, residual=residual, converged=False)
+
+
+@dataclass(frozen=True)
+class FeedforwardReport:
+    """Which of the feedforward conditions (2.1)-(2.3) hold, and by how much they fail.
+
+    Attributes
+    ----------
+    n_layers
+        L used for (2.1): the septuple's layer count, the one asked for, or the depth of
+        the connection graph (longest path + 1) when the graph is acyclic.
+    depth
+        Longest directed path of the connection graph plus one (``None`` if it has a cycle).
+    nilpotency
+        max(‖w^L‖_max, ‖(w^T)^L‖_max): zero when (2.1) holds for this L.
+    no_input_incoming
+        ‖P_in w‖_max, zero when (2.2) holds.
+    no_output_outgoing
+        ‖P_out w^T‖_max, zero when (2.3) holds.
+    holds
+        All three conditions hold (to ``atol``).
+    failures
+        Human-readable list of the conditions that fail, with their size.
+    """
+
+    n_layers: int
+    depth: int | None
+    nilpotency: float
+    no_input_incoming: float
+    no_output_outgoing: float
+    holds: bool
+    failures: tuple[str, ...]
+
+
+def _graph_depth(weights: Array) -> int | None:
+    """Longest path (in vertices) of the directed graph j -> i for w[i, j] != 0, or None."""
+    n = weights.shape[0]
+    adj = weights != 0
+    indegree = adj.sum(axis=1)
+    level = np.ones(n, dtype=int)
+    frontier = list(np.flatnonzero(indegree == 0))
+    remaining = indegree.copy()
+    visited = 0
+    while frontier:
+        j = frontier.pop()
+        visited += 1
+        targets = np.flatnonzero(adj[:, j])
+        for i in targets:
+            level[i] = max(level[i], level[j] + 1)
+            remaining[i] -= 1
+            if remaining[i] == 0:
+                frontier.append(i)
+    if visited < n:
+        return None
+    return int(level.max())
+
+
+def check_feedforward(septuple: Septuple, n_layers: int | None = None, *,
+                      atol: float = 0.0) -> FeedforwardReport:
+    """Check the feedforward conditions (2.1) w^n = (w^T)^n = 0 for n >= L, (2.2) P_in w = 0
+    and (2.3) P_out w^T = 0.
+
+    Parameters
+    ----------
+    septuple
+        The network.
+    n_layers
+        L for (2.1).  Default: ``len(septuple.layer_sizes)`` if set, else the depth of the
+        connection graph (for a cyclic graph, N, so that (2.1) fails by ‖w^N‖).
+    atol
+        Entries up to ``atol`` in absolute value count as zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning.feedforward import feedforward
+    >>> check_feedforward(feedforward((4, 3, 2), seed=1)).holds
+    True
+    >>> rng = np.random.default_rng(0)
+    >>> dense = Septuple(rng.normal(size=(4, 4)), np.zeros(4), "tanh", [0], [3])
+    >>> check_feedforward(dense).holds
+    False
+    """
+    w = septuple.weights
+    n = septuple.n_neurons
+    depth = _graph_depth(w)
+    if n_layers is None:
+        if septuple.layer_sizes is not None:
+            n_layers = len(septuple.layer_sizes)
+        else:
+            n_layers = depth if depth is not None else n
+    if n_layers < 1:
+        raise ValueError(f"n_layers must be >= 1, got {n_layers}")
+    # ‖w^L‖ by repeated products; rescale each factor to keep the power finite for large |w|.
+    power = np.eye(n)
+    scale = max(float(np.max(np.abs(w))), 1e-300)
+    log_scale = 0.0
+    for _ in range(n_layers):
+        power = power @ (w / scale)
+        log_scale += np.log(scale)
+    nil_rel = float(np.max(np.abs(power)))
+    nilpotency = float(np.exp(np.log(nil_rel) + log_scale)) if nil_rel > 0 else 0.0
+    # ‖(w^T)^L‖_max = ‖(w^L)^T‖_max, the same number.
+    incoming = float(np.max(np.abs(w[septuple.input_indices, :]), initial=0.0))
+    outgoing = float(np.max(np.abs(w[:, septuple.output_indices]), initial=0.0))
+    failures = []
+    if nilpotency > atol:
+        failures.append(f"(2.1) w^L != 0 for L = {n_layers}: max|w^L| = {nilpotency:.3g}"
+                        + ("" if depth is not None else " (the connection graph has a cycle)"))
+    if incoming > atol:
+        failures.append(f"(2.2) P_in w != 0: input neurons have incoming connections, "
+                        f"max|P_in w| = {incoming:.3g}")
+    if outgoing > atol:
+        failures.append(f"(2.3) P_out w^T != 0: output neurons have outgoing connections, "
+                        f"max|P_out w^T| = {outgoing:.3g}")
+    return FeedforwardReport(n_layers=int(n_layers), depth=depth, nilpotency=nilpotency,
+                             no_input_incoming=incoming, no_output_outgoing=outgoing,
+                             holds=not failures, failures=tuple(failures))
+
+
+@dataclass(frozen=True)
+class InputBiasReport:
+    """Size of the violation of the input-bias condition (2.8), input part.
+
+    ``violation`` is max |P_in (f(b) - x_∂)| over samples; ``holds`` is ``violation <= atol``.
+    """
+
+    violation: float
+    holds: bool
+
+
+def check_input_bias(septuple: Septuple, x_boundary: ArrayLike, *,
+                     atol: float = 1e-12) -> InputBiasReport:
+    """Check P_in f(b) = P_in x_∂, the input part of eq. (2.8), for the septuple's own bias.
+
+    See :func:`effective_bias` for why only the input part of (2.8) as printed is required.
+    """
+    xb = _check_states(septuple, x_boundary, "x_boundary")
+    idx = septuple.input_indices
+    fb = septuple.activation(septuple.bias[idx])  # type: ignore[operator]
+    violation = float(np.max(np.abs(fb - xb[..., idx]), initial=0.0))
+    return InputBiasReport(violation=violation, holds=violation <= atol)
