@@ -87,23 +87,27 @@ class Activation:
         """True when both ends of the range are finite (then (5.7) is a finite box)."""
         return bool(np.isfinite(self.lower) and np.isfinite(self.upper))
 
-    def in_range(self, x: ArrayLike) -> NDArray[np.bool_]:
-        """Element-wise test ``x in range(f)``, respecting open/closed ends."""
+    def in_range(self, x: ArrayLike, *, closure: bool = False) -> NDArray[np.bool_]:
+        """Element-wise test ``x in range(f)`` (or in its closure), respecting open ends."""
         x = np.asarray(x, dtype=float)
-        lo = x >= self.lower if self.lower_closed else x > self.lower
-        hi = x <= self.upper if self.upper_closed else x < self.upper
+        lo = x >= self.lower if (self.lower_closed or closure) else x > self.lower
+        hi = x <= self.upper if (self.upper_closed or closure) else x < self.upper
         return lo & hi
 
-    def check_in_range(self, x: ArrayLike, argument: str) -> None:
-        """Raise ``ValueError`` naming ``argument`` if any entry lies outside the range."""
+    def check_in_range(self, x: ArrayLike, argument: str, *, closure: bool = False) -> None:
+        """Raise ``ValueError`` naming ``argument`` if any entry lies outside the range.
+
+        ``closure=True`` accepts the end points of an open range: clamped input data
+        (2.4) are never produced by f, so e.g. a pixel at exactly 1 is a valid tanh input.
+        """
         x = np.asarray(x, dtype=float)
         if not np.all(np.isfinite(x)):
             raise ValueError(f"{argument} contains non-finite entries")
-        bad = ~self.in_range(x)
+        bad = ~self.in_range(x, closure=closure)
         if np.any(bad):
             worst = x[bad].flat[0]
-            lo = "[" if self.lower_closed else "("
-            hi = "]" if self.upper_closed else ")"
+            lo = "[" if (self.lower_closed or closure) else "("
+            hi = "]" if (self.upper_closed or closure) else ")"
             raise ValueError(
                 f"{argument} has {int(bad.sum())} entries outside the range "
                 f"{lo}{self.lower}, {self.upper}{hi} of the activation {self.name!r} "

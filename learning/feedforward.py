@@ -173,7 +173,8 @@ def forward(septuple: Septuple, inputs: ArrayLike) -> list[Array]:
     if a.ndim not in (1, 2) or a.shape[-1] != sizes[0]:
         raise ValueError(f"inputs must have shape ({sizes[0]},) or (n_samples, {sizes[0]}), "
                          f"got {a.shape}")
-    septuple.activation.check_in_range(a, "inputs")  # type: ignore[union-attr]
+    septuple.activation.check_in_range(  # type: ignore[union-attr]
+        a, "inputs", closure=True)
     f = septuple.activation
     layers = [a]
     for w, b in zip(layer_weights(septuple), layer_biases(septuple), strict=True):

@@ -305,7 +305,7 @@ def boundary_state(septuple: Septuple, inputs: ArrayLike,
     ------
     ValueError
         On wrong shapes, non-finite data, or data outside the activation's range
-        (a clamped neuron must hold a value f can produce).
+        (outputs must lie inside the range of f; inputs, being clamped, may touch its ends).
     """
     act: Activation = septuple.activation  # type: ignore[assignment]
     inputs = np.asarray(inputs, dtype=float)
@@ -313,7 +313,8 @@ def boundary_state(septuple: Septuple, inputs: ArrayLike,
     if inputs.shape[-1:] != (n_in,) or inputs.ndim not in (1, 2):
         raise ValueError(f"inputs must have shape ({n_in},) or (n_samples, {n_in}), "
                          f"got {inputs.shape}")
-    act.check_in_range(inputs, "inputs")
+    # Inputs are clamped data, not outputs of f: the closure of the range is allowed.
+    act.check_in_range(inputs, "inputs", closure=True)
     if outputs is None:
         if n_out:
             raise ValueError(f"outputs is required: the septuple has {n_out} output neurons")
@@ -451,7 +452,7 @@ def fixed_point(septuple: Septuple, x_boundary: ArrayLike, *, max_steps: int | N
         raise ValueError(f"max_steps must be >= 1, got {max_steps}")
     xb = _check_states(septuple, x_boundary, "x_boundary")
     septuple.activation.check_in_range(  # type: ignore[union-attr]
-        xb[..., septuple.input_indices], "x_boundary (input components)")
+        xb[..., septuple.input_indices], "x_boundary (input components)", closure=True)
     x = initial_state(septuple, xb)
     residual = np.inf
     for steps in range(max_steps + 1):
