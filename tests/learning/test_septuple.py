@@ -264,3 +264,16 @@ def test_tanh_is_default_activation_and_derivative_matches_10_4():
     assert net.activation is TANH
     y = np.linspace(-5, 5, 11)
     np.testing.assert_allclose(TANH.derivative(y), 4 * (np.exp(y) + np.exp(-y)) ** -2, rtol=1e-14)
+
+
+def test_input_bias_condition_as_printed_fails_when_f0_is_nonzero():
+    # (2.8) as printed, f(P_in b) = P_in x_∂, also asks f(0) = 0 on every non-input neuron:
+    # true for tanh, false for sigmoid (f(0) = 1/2). Only its input part can be required.
+    net = feedforward((2, 2), SIGMOID, seed=0)
+    xb = boundary_state(net, np.array([0.3, 0.6]), np.array([0.5, 0.5]))
+    b_eff = effective_bias(net, xb)
+    printed_lhs = SIGMOID(net.input_projection @ b_eff)
+    printed_rhs = net.input_projection @ xb
+    np.testing.assert_allclose(printed_lhs[:2], printed_rhs[:2], rtol=1e-14)  # input part holds
+    assert np.all(np.abs(printed_lhs[2:] - printed_rhs[2:]) == 0.5)  # the rest cannot
+    assert check_input_bias(net.with_parameters(bias=b_eff), xb).holds
