@@ -116,3 +116,16 @@ def test_loss_errors():
         LocalObjective(couplings=np.full((2, 2), np.nan))
     with pytest.raises(ValueError, match=r"couplings must have shape \(4, 4\)"):
         bulk_loss(net, np.zeros(4), objective=LocalObjective(couplings=np.eye(3)))
+
+
+@given(sizes=sizes_st, seed=st.integers(0, 2**16))
+def test_bulk_loss_at_clamped_forward_state_equals_boundary_loss_2_11(sizes, seed):
+    # At the forward state with outputs clamped to the data, the only local errors are on the
+    # output neurons and equal the output mismatch: (3.1) = (2.11) there. Hence the constrained
+    # minimum (3.2) never exceeds the boundary loss: U <= U_∂ (Fig. 2's ordering).
+    net, xb, _ = _net_and_data(sizes, seed)
+    x_bar = fixed_point(net, xb).state
+    clamped = x_bar.copy()
+    clamped[:, net.output_indices] = xb[:, net.output_indices]
+    np.testing.assert_allclose(bulk_loss(net, clamped, xb), boundary_loss(net, x_bar, xb),
+                               rtol=1e-13, atol=1e-15)
