@@ -46,6 +46,9 @@ class Activation:
         Whether the range includes its end points (relu includes 0).
     inverse
         ``f^{-1}(x)`` on the range, or ``None``. Used for the input bias (2.8).
+    second_derivative
+        ``f''(y)``, or ``None``; lets the constrained bulk minimum (3.2) take exact
+        Newton steps (Gauss-Newton is used without it).
 
     Examples
     --------
@@ -65,6 +68,7 @@ class Activation:
     lower_closed: bool = False
     upper_closed: bool = False
     inverse: ArrayFn | None = None
+    second_derivative: ArrayFn | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -72,8 +76,9 @@ class Activation:
         for attr in ("function", "derivative"):
             if not callable(getattr(self, attr)):
                 raise TypeError(f"Activation.{attr} must be callable")
-        if self.inverse is not None and not callable(self.inverse):
-            raise TypeError("Activation.inverse must be callable or None")
+        for attr in ("inverse", "second_derivative"):
+            if getattr(self, attr) is not None and not callable(getattr(self, attr)):
+                raise TypeError(f"Activation.{attr} must be callable or None")
         if not self.lower < self.upper:
             raise ValueError(
                 f"Activation range must satisfy lower < upper, got [{self.lower}, {self.upper}]"
@@ -140,15 +145,30 @@ def _tanh_derivative(y: NDArray[np.float64]) -> NDArray[np.float64]:
     return 4.0 * s / (1.0 + s) ** 2
 
 
+def _tanh_second_derivative(y: NDArray[np.float64]) -> NDArray[np.float64]:
+    return -2.0 * np.tanh(y) * _tanh_derivative(y)
+
+
+def _sigmoid_second_derivative(y: NDArray[np.float64]) -> NDArray[np.float64]:
+    s = _sigmoid(y)
+    return s * (1.0 - s) * (1.0 - 2.0 * s)
+
+
+def _zero(y: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.zeros_like(np.asarray(y, dtype=float))
+
+
 def _relu_inverse(x: NDArray[np.float64]) -> NDArray[np.float64]:
     # Any y <= 0 maps to 0; choose y = 0 there, the identity elsewhere.
     return np.maximum(x, 0.0)
 
 
 TANH = Activation(
-    "tanh", np.tanh, _tanh_derivative, -1.0, 1.0, inverse=np.arctanh
+    "tanh", np.tanh, _tanh_derivative, -1.0, 1.0, inverse=np.arctanh,
+    second_derivative=_tanh_second_derivative,
 )
-SIGMOID = Activation("sigmoid", _sigmoid, _sigmoid_derivative, 0.0, 1.0, inverse=_logit)
+SIGMOID = Activation("sigmoid", _sigmoid, _sigmoid_derivative, 0.0, 1.0, inverse=_logit,
+                     second_derivative=_sigmoid_second_derivative)
 RELU = Activation(
     "relu",
     lambda y: np.maximum(y, 0.0),
@@ -157,9 +177,11 @@ RELU = Activation(
     np.inf,
     lower_closed=True,
     inverse=_relu_inverse,
+    second_derivative=_zero,
 )
 LINEAR = Activation(
-    "linear", lambda y: np.array(y, dtype=float), np.ones_like, inverse=lambda x: np.array(x)
+    "linear", lambda y: np.array(y, dtype=float), np.ones_like, inverse=lambda x: np.array(x),
+    second_derivative=_zero,
 )
 
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (TANH, SIGMOID, RELU, LINEAR)}
