@@ -1,0 +1,331 @@
+"""The operator G = (I - f'w)^T (I - f'w) of eqs. (5.4)-(5.6) and its spectrum (5.10),
+spectral moments (9.5)-(9.6), the count N_> of (6.6) and the gap of Section 10.
+
+Structured spectrum
+-------------------
+With M = f'w, G - I = -M - M^T + M^T M, whose range lies in range(M) + range(M^T).
+In a layered network (neurons numbered input layer first) the columns of M live on the
+non-input neurons and its rows are the rows of w scaled by f'; only the rows of the first
+hidden layer reach the input neurons.  Hence
+
+    range(G - I) ⊂ S = span{e_j : j non-input} ⊕ rowspace(w_{1,0})   (on input coordinates),
+
+of dimension n_non-input + rank(w_{1,0}) (110 for 784-40-20-10).  G is the identity on
+S^⊥, so N - dim S eigenvalues are exactly 1 (log λ = 0) and the others are those of the
+dim S x dim S matrix Q^T G Q, Q an orthonormal basis of S built without N x N arrays.
+These are the *dynamical* eigenvalues of Section 9.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from learning.feedforward import layer_slices
+from learning.septuple import Septuple
+
+__all__ = [
+    "GSpectrum",
+    "GapResult",
+    "derivative_matrix_diagonal",
+    "g_operator",
+    "g_spectrum",
+    "spectrum_from_eigenvalues",
+    "spectral_moment",
+    "count_large",
+    "log_gap",
+    "beta_from_log_lambda",
+]
+
+Array = NDArray[np.float64]
+
+
+def _check_mean_state(septuple: Septuple, x_mean: ArrayLike) -> Array:
+    x = np.asarray(x_mean, dtype=float)
+    if x.shape != (septuple.n_neurons,):
+        raise ValueError(f"x_mean must have shape ({septuple.n_neurons},), got {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x_mean contains non-finite entries")
+    return x
+
+
+def derivative_matrix_diagonal(septuple: Septuple, x_mean: ArrayLike) -> Array:
+    """The diagonal of f' of eq. (5.4): f'_ii = df/dy at y_i = Σ_j w_ij <x_j> + b_i."""
+    x = _check_mean_state(septuple, x_mean)
+    return septuple.activation.derivative(septuple.preactivation(x))  # type: ignore[union-attr]
+
+
+def g_operator(septuple: Septuple, x_mean: ArrayLike) -> Array:
+    """Dense G = (I - f'w)^T (I - f'w), eq. (5.6), with f' of (5.4) at the mean state <x>.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning import feedforward
+    >>> net = feedforward((3, 2), seed=0)
+    >>> g = g_operator(net, np.zeros(5))
+    >>> bool(np.isclose(np.linalg.det(g), 1.0))  # (7.7): det G = 1 for feedforward nets
+    True
+    """
+    d = derivative_matrix_diagonal(septuple, x_mean)
+    a = np.eye(septuple.n_neurons) - d[:, None] * septuple.weights
+    return a.T @ a
+
+
+@dataclass(frozen=True)
+class GSpectrum:
+    """Eigenvalues λ_1 >= ... >= λ_N of G (5.10), ordered as in (10.5).
+
+    Attributes
+    ----------
+    eigenvalues
+        All N eigenvalues, descending.
+    dynamical
+        The eigenvalues of G restricted to the subspace S that G moves (the others are 1),
+        descending; for the dense method, all eigenvalues.
+    method
+        ``"structured"`` or ``"dense"`` (or ``"given"``).
+    n_neurons
+        N.
+    """
+
+    eigenvalues: Array
+    dynamical: Array
+    method: str
+    n_neurons: int
+
+    @property
+    def log_eigenvalues(self) -> Array:
+        """log λ_i, descending."""
+        return np.log(self.eigenvalues)
+
+    @property
+    def log_dynamical(self) -> Array:
+        return np.log(self.dynamical)
+
+    @property
+    def sum_log(self) -> float:
+        """Σ_i log λ_i = log det G, eqs. (7.7)-(7.8) (0 for feedforward networks)."""
+        return float(np.sum(self.log_dynamical))
+
+
+def spectrum_from_eigenvalues(eigenvalues: ArrayLike, n_neurons: int | None = None) -> GSpectrum:
+    """Wrap given eigenvalues of G (e.g. from a user's own computation) as a :class:`GSpectrum`.
+
+    Eigenvalues beyond the given ones, up to ``n_neurons``, are taken to be 1.
+    """
+    lam = np.asarray(eigenvalues, dtype=float).ravel()
+    if lam.size == 0:
+        raise ValueError("eigenvalues must not be empty")
+    if not np.all(np.isfinite(lam)):
+        raise ValueError("eigenvalues contains non-finite entries")
+    if np.any(lam <= 0):
+        raise ValueError("eigenvalues of G must be > 0 (G = A^T A with A = I - f'w invertible)")
+    n = lam.size if n_neurons is None else int(n_neurons)
+    if n < lam.size:
+        raise ValueError(f"n_neurons = {n} is smaller than the number of eigenvalues {lam.size}")
+    dyn = np.sort(lam)[::-1]
+    full = np.sort(np.concatenate([lam, np.ones(n - lam.size)]))[::-1]
+    return GSpectrum(eigenvalues=full, dynamical=dyn, method="given", n_neurons=n)
+
+
+def _layered_derivative(septuple: Septuple, x: Array) -> Array:
+    """f'(w x + b) layer by layer: the products touch only the non-zero blocks of w."""
+    sizes = septuple.layer_sizes
+    assert sizes is not None
+    slices = layer_slices(sizes)
+    y = np.array(septuple.bias)
+    for l in range(len(slices) - 1):
+        y[slices[l + 1]] += septuple.weights[slices[l + 1], slices[l]] @ x[slices[l]]
+    return septuple.activation.derivative(y)  # type: ignore[union-attr]
+
+
+def _structured_block(septuple: Septuple, d: Array) -> Array:
+    """Q^T G Q for an orthonormal basis Q of S (see the module docstring), never N x N."""
+    sizes = septuple.layer_sizes
+    assert sizes is not None
+    slices = layer_slices(sizes)
+    inp, first = slices[0], slices[1]
+    n_in, n_1 = sizes[0], sizes[1]
+    n_rest = septuple.n_neurons - n_in
+    w1 = septuple.weights[first, inp]  # (n_1, n_0)
+    # Orthonormal basis q1 of the row space of w_{1,0}: with w1 = U diag(sv) Vt, q1 = Vt[:r]^T
+    # and only w1 q1 = U[:, :r] diag(sv[:r]) is needed, which the small Gram matrix w1 w1^T =
+    # U diag(sv^2) U^T gives without a factorisation along the long input dimension.
+    # Directions with sv below sqrt(eps) * max(sv) are not resolved by the Gram matrix and
+    # are dropped; they move eigenvalues of G by at most ~sv^2 (< 1e-15 relative).
+    gram_values, u = np.linalg.eigh(w1 @ w1.T)
+    order = np.argsort(gram_values)[::-1]
+    gram_values, u = gram_values[order], u[:, order]
+    top_value = gram_values[0] if gram_values.size else 0.0
+    keep = gram_values > top_value * np.finfo(float).eps * max(w1.shape)
+    rank = int(np.sum(keep))
+    sv = np.sqrt(gram_values[:rank])
+    # A = I - f'w on the basis [e_j (j non-input) | (q1; 0)], rows on the non-input neurons
+    # (its input rows are (0 | q1), contributing q1^T q1 = I_r to Q^T G Q).
+    a = np.zeros((n_rest, n_rest + rank))
+    a[:, :n_rest] = np.eye(n_rest) - d[n_in:, None] * septuple.weights[n_in:, n_in:]
+    a[:n_1, n_rest:] = -d[first, None] * (u[:, :rank] * sv[:rank])
+    block = a.T @ a
+    block[n_rest:, n_rest:] += np.eye(rank)
+    return block
+
+
+def g_spectrum(septuple: Septuple, x_mean: ArrayLike, method: str = "structured") -> GSpectrum:
+    """Eigenvalues of G (5.6) at <x>, by the structured method (layered nets) or densely.
+
+    Parameters
+    ----------
+    septuple
+        The network; ``method="structured"`` needs its ``layer_sizes`` (a layered network).
+    x_mean
+        The ensemble-averaged state <x> of (5.3), shape ``(N,)``.
+    method
+        ``"structured"`` (default): diagonalise G on the subspace S it moves (module
+        docstring), O(N (n_non-input + n_1)^2) work; ``"dense"``: ``numpy.linalg.eigvalsh``
+        of the N x N matrix.
+
+    Raises
+    ------
+    ValueError
+        Wrong shape or non-finite <x>; a non-layered network with ``"structured"``; a
+        non-positive eigenvalue (A = I - f'w singular, possible only for recurrent nets).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning import feedforward
+    >>> net = feedforward((20, 5, 3), seed=1)
+    >>> s = g_spectrum(net, np.zeros(28))
+    >>> d = g_spectrum(net, np.zeros(28), method="dense")
+    >>> bool(np.allclose(s.log_eigenvalues, d.log_eigenvalues, atol=1e-10))
+    True
+    """
+    x = _check_mean_state(septuple, x_mean)
+    n = septuple.n_neurons
+    if method == "dense":
+        lam = np.linalg.eigvalsh(g_operator(septuple, x))[::-1]
+        dyn = lam
+    elif method == "structured":
+        if septuple.layer_sizes is None:
+            raise ValueError("method='structured' needs a layered network (layer_sizes set, e.g. "
+                             "from feedforward()); use method='dense' for general septuples")
+        d = _layered_derivative(septuple, x)
+        dyn = np.linalg.eigvalsh(_structured_block(septuple, d))[::-1]
+        lam = np.sort(np.concatenate([dyn, np.ones(n - dyn.size)]))[::-1]
+    else:
+        raise ValueError(f"method must be 'structured' or 'dense', got {method!r}")
+    if lam[-1] <= 0:
+        raise ValueError(f"G has a non-positive eigenvalue {lam[-1]:.3g}: I - f'w is singular, "
+                         "log G and the Gaussian partition function (5.9) do not exist")
+    return GSpectrum(eigenvalues=lam, dynamical=dyn, method=method, n_neurons=n)
+
+
+def spectral_moment(spectrum: GSpectrum, k: int, normalization: str = "raw") -> float:
+    """μ_k = Tr (log G)^k = Σ_i (log λ_i)^k, eqs. (9.5)-(9.6).
+
+    Parameters
+    ----------
+    k
+        The order, >= 1 (μ_2 is the "variance", μ_3 the "skewness" of Section 9).
+    normalization
+        ``"raw"`` (the paper's definition), ``"per_neuron"`` (divided by N) or
+        ``"per_dynamical"`` (divided by the number of dynamical eigenvalues).
+        The paper does not say which it plotted; Section 10's μ_2, μ_3 are compared
+        with all three by the reproduction report.
+    """
+    if not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(f"k must be an integer >= 1, got {k!r}")
+    total = float(np.sum(spectrum.log_dynamical ** k))
+    if normalization == "raw":
+        return total
+    if normalization == "per_neuron":
+        return total / spectrum.n_neurons
+    if normalization == "per_dynamical":
+        return total / spectrum.dynamical.size
+    raise ValueError(f"normalization must be 'raw', 'per_neuron' or 'per_dynamical', "
+                     f"got {normalization!r}")
+
+
+def _check_beta(beta: float) -> float:
+    beta = float(beta)
+    if not np.isfinite(beta) or beta <= 0:
+        raise ValueError(f"beta must be finite and > 0, got {beta}")
+    return beta
+
+
+def count_large(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> int:
+    """N_> of (6.6): the number of eigenvalues with λ_i > factor / β.
+
+    The paper's "λ_i ≫ β^{-1}" has no threshold; ``factor`` makes the choice explicit.
+    """
+    beta = _check_beta(beta)
+    if not np.isfinite(factor) or factor <= 0:
+        raise ValueError(f"factor must be finite and > 0, got {factor}")
+    return int(np.sum(spectrum.eigenvalues > factor / beta))
+
+
+def beta_from_log_lambda(log_lambda: float) -> float:
+    """Invert the paper's (9.4), log λ = 3 log(-1/2 + sqrt(1/4 + 1/β)), for β.
+
+    With u = exp(log λ / 3): β = 1 / (u² + u).  (9.4) itself is not the extremum of (9.3)
+    (see :func:`learning.architecture.two_level_extrema` and docs/errata.md); this inverse
+    is what the paper used to turn the gap of Fig. 5 into β, and it is kept to compare.
+    """
+    if not np.isfinite(log_lambda):
+        raise ValueError(f"log_lambda must be finite, got {log_lambda}")
+    u = np.exp(log_lambda / 3.0)
+    return float(1.0 / (u * u + u))
+
+
+@dataclass(frozen=True)
+class GapResult:
+    """The largest gap in the lower tail of the distribution of log λ (Section 10, Fig. 5).
+
+    Attributes
+    ----------
+    position
+        log λ at the middle of the gap.
+    width
+        Its width in log λ.
+    lower, upper
+        The log λ values bounding it.
+    n_below
+        Eigenvalues below the gap.
+    beta_paper
+        β from the paper's (9.4) at ``position`` (:func:`beta_from_log_lambda`).
+    """
+
+    position: float
+    width: float
+    lower: float
+    upper: float
+    n_below: int
+    beta_paper: float
+
+
+def log_gap(spectrum: GSpectrum, *, max_log: float = 0.0, min_below: int = 1) -> GapResult:
+    """Locate the widest gap between consecutive sorted log λ below ``max_log``.
+
+    The paper reads the gap off histograms by eye ("marked by red arrows on Fig. 5"); here
+    it is the widest spacing between consecutive dynamical log-eigenvalues that lie below
+    ``max_log`` with at least ``min_below`` eigenvalues under it.
+
+    Raises
+    ------
+    ValueError
+        If fewer than ``min_below + 1`` dynamical eigenvalues lie below ``max_log``.
+    """
+    logs = np.sort(spectrum.log_dynamical)
+    logs = logs[logs < max_log]
+    if logs.size < min_below + 1:
+        raise ValueError(f"fewer than {min_below + 1} log-eigenvalues below {max_log}: no gap")
+    spacing = np.diff(logs)
+    spacing[: min_below - 1] = -np.inf  # at least min_below eigenvalues under the gap
+    i = int(np.argmax(spacing))
+    lower, upper = float(logs[i]), float(logs[i + 1])
+    position = 0.5 * (lower + upper)
+    return GapResult(position=position, width=upper - lower, lower=lower, upper=upper,
+                     n_below=i + 1, beta_paper=beta_from_log_lambda(position))
