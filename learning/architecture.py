@@ -1,0 +1,268 @@
+"""Optimal architecture and deep vs shallow (Sections 8-9).
+
+* ΔF in eigenvalue coordinates, eqs. (8.10)/(9.1): ΔF = -(β/2) Σ_i (1 + βλ_i)^{-2}.
+* The entropy density (8.6) ∂σ/∂β = α ΔF σ.  (8.8) solves it as if ΔF did not depend on
+  β; with the β-dependent ΔF of (8.10) the exact solution is
+  log σ(β)/σ(β_0) = α Σ_i [K(β, λ_i) - K(β_0, λ_i)],
+  K(β, λ) = -(1/(2λ²)) [log(1 + βλ) + 1/(1 + βλ)]  (K = -β²/4 for λ = 0),
+  and (8.11) as printed, exp(-(α/2) Σ (1 + βλ)^{-2}), is neither (it also drops a β²
+  relative to (8.8) + (8.10)).  See docs/errata.md.
+* The two-level model (9.2)-(9.3) and its extrema in log λ, located numerically.  For
+  γ = 1/3 they are log λ = 0 and log λ = 2 log((1 - β)/β) (β < 1, β ≠ ½), not (9.4); N is
+  an overall factor of (9.3) and cannot set a phase boundary such as β = √N - 1.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import brentq
+
+from learning.spectrum import GSpectrum, spectral_moment
+
+__all__ = [
+    "laplacian_free_energy",
+    "entropy_density_log_ratio",
+    "entropy_density_log_ratio_paper",
+    "two_level_minus_laplacian",
+    "two_level_extrema",
+    "TwoLevelExtrema",
+    "paper_extremum_9_4",
+    "two_level_phase",
+    "odd_trace_moments",
+    "figure1",
+]
+
+Array = NDArray[np.float64]
+
+
+def _check_beta(beta: float) -> float:
+    beta = float(beta)
+    if not np.isfinite(beta) or beta <= 0:
+        raise ValueError(f"beta must be finite and > 0, got {beta}")
+    return beta
+
+
+def _lam(spectrum: GSpectrum | ArrayLike) -> Array:
+    lam = spectrum.eigenvalues if isinstance(spectrum, GSpectrum) else np.asarray(spectrum, float)
+    lam = np.asarray(lam, dtype=float).ravel()
+    if not np.all(np.isfinite(lam)) or np.any(lam < 0):
+        raise ValueError("eigenvalues must be finite and >= 0")
+    return lam
+
+
+def laplacian_free_energy(spectrum: GSpectrum | ArrayLike, beta: float) -> float:
+    """ΔF = Σ_j ∂²F/∂λ_j² = -(β/2) Σ_i (1 + βλ_i)^{-2} < 0, eqs. (8.10) and (9.1)."""
+    beta = _check_beta(beta)
+    return float(-0.5 * beta * np.sum((1.0 + beta * _lam(spectrum)) ** -2))
+
+
+def _k(beta: float, lam: Array) -> Array:
+    # ∫ -(β/2)(1+βλ)^-2 dβ; for small βλ use the series to avoid cancellation in 1/λ².
+    x = beta * lam
+    small = x < 1e-3
+    out = np.empty_like(lam)
+    ls = lam[~small]
+    xs = x[~small]
+    out[~small] = -(np.log1p(xs) + 1.0 / (1.0 + xs) - 1.0) / (2.0 * ls**2)
+    xs = x[small]
+    # log(1+x) + 1/(1+x) - 1 = x²/2 - 2x³/3 + 3x⁴/4 - ...
+    out[small] = -(beta**2) * (0.5 - 2.0 * xs / 3.0 + 0.75 * xs**2) / 2.0
+    return out
+
+
+def entropy_density_log_ratio(spectrum: GSpectrum | ArrayLike, beta: float, alpha: float,
+                              beta0: float = 0.0) -> float:
+    """log σ(β)/σ(β_0) solving (8.6) exactly with the β-dependent ΔF of (8.10).
+
+    The constant -1 inside K is immaterial (it cancels in the difference) and keeps the
+    λ → 0 limit finite.
+    """
+    beta = _check_beta(beta)
+    if beta0 < 0 or not np.isfinite(beta0):
+        raise ValueError(f"beta0 must be finite and >= 0, got {beta0}")
+    lam = _lam(spectrum)
+    k0 = _k(beta0, lam) if beta0 > 0 else np.zeros_like(lam)
+    return float(alpha * np.sum(_k(beta, lam) - k0))
+
+
+def entropy_density_log_ratio_paper(spectrum: GSpectrum | ArrayLike, beta: float,
+                                    alpha: float) -> float:
+    """log σ(β)/σ(0) as printed in (8.11): -(α/2) Σ_i (1 + βλ_i)^{-2} (kept to compare)."""
+    beta = _check_beta(beta)
+    return float(-0.5 * alpha * np.sum((1.0 + beta * _lam(spectrum)) ** -2))
+
+
+def _check_two_level(beta: float, gamma: float, n: float) -> tuple[float, float, float]:
+    beta = _check_beta(beta)
+    if not 0 < gamma < 1:
+        raise ValueError(f"gamma must lie in (0, 1), got {gamma}")
+    if not np.isfinite(n) or n <= 0:
+        raise ValueError(f"n must be finite and > 0, got {n}")
+    return beta, float(gamma), float(n)
+
+
+def two_level_minus_laplacian(log_lambda: ArrayLike, beta: float, gamma: float = 1 / 3,
+                              n: float = 854) -> Array:
+    """-ΔF of the two-level model, eq. (9.3).
+
+    A fraction γ of eigenvalues at λ and 1 - γ at λ^{γ/(γ-1)}, so that det G = 1 (9.2):
+    -ΔF = (Nβ/2) [γ (1 + βλ)^{-2} + (1 - γ)(1 + βλ^{γ/(γ-1)})^{-2}].
+    """
+    beta, gamma, n = _check_two_level(beta, gamma, n)
+    x = np.asarray(log_lambda, dtype=float)
+    p = gamma / (gamma - 1.0)
+    # (1 + β e^{x})^{-2} written with exp(-logaddexp) to stay finite for large |x|.
+    t1 = np.exp(-2.0 * np.logaddexp(0.0, np.log(beta) + x))
+    t2 = np.exp(-2.0 * np.logaddexp(0.0, np.log(beta) + p * x))
+    return 0.5 * n * beta * (gamma * t1 + (1.0 - gamma) * t2)
+
+
+def _d_log(x: Array, beta: float, gamma: float) -> Array:
+    """d/d(log λ) of the bracket of (9.3) (positive factors dropped)."""
+    p = gamma / (gamma - 1.0)
+    s1 = np.exp(np.log(beta) + x)
+    s2 = np.exp(np.log(beta) + p * x)
+    return -2.0 * gamma * s1 / (1 + s1) ** 3 - 2.0 * (1 - gamma) * p * s2 / (1 + s2) ** 3
+
+
+def paper_extremum_9_4(beta: float) -> float:
+    """The extremum claimed by (9.4): log λ = 3 log(-1/2 + sqrt(1/4 + 1/β)) (for comparison)."""
+    beta = _check_beta(beta)
+    return float(3.0 * np.log(-0.5 + np.sqrt(0.25 + 1.0 / beta)))
+
+
+@dataclass(frozen=True)
+class TwoLevelExtrema:
+    """Extrema of -ΔF(log λ) of (9.3) in a window of log λ.
+
+    Attributes
+    ----------
+    positions
+        log λ of each extremum, ascending.
+    kinds
+        ``"min"`` or ``"max"`` for each.
+    values
+        -ΔF at each.
+    paper_9_4
+        The position claimed by (9.4).
+    exact_gamma_third
+        For γ = 1/3: 2 log((1 - β)/β) when β < 1 (else ``nan``), the closed form.
+    """
+
+    positions: Array
+    kinds: tuple[str, ...]
+    values: Array
+    paper_9_4: float
+    exact_gamma_third: float
+
+
+def two_level_extrema(beta: float, gamma: float = 1 / 3, n: float = 854,
+                      window: tuple[float, float] = (-30.0, 30.0),
+                      resolution: int = 60001) -> TwoLevelExtrema:
+    """Locate the extrema of (9.3) in log λ: sign changes of the derivative on a fine grid,
+    refined by Brent's method, classified by the sign change."""
+    beta, gamma, n = _check_two_level(beta, gamma, n)
+    x = np.linspace(*window, resolution)
+    d = _d_log(x, beta, gamma)
+    sign = np.sign(d)
+    idx = np.flatnonzero(sign[:-1] * sign[1:] < 0)
+    positions, kinds = [], []
+    for i in idx:
+        root = brentq(_d_log, x[i], x[i + 1], args=(beta, gamma), xtol=1e-14)
+        positions.append(root)
+        kinds.append(str("max" if sign[i] > 0 else "min"))
+    # Extrema sitting exactly on a grid node.
+    for i in np.flatnonzero(d == 0):
+        if 0 < i < len(x) - 1:
+            positions.append(float(x[i]))
+            kinds.append("max" if d[i - 1] > 0 else "min")
+    order = np.argsort(positions)
+    pos = np.asarray(positions)[order] if positions else np.zeros(0)
+    exact = 2.0 * np.log((1.0 - beta) / beta) if (abs(gamma - 1 / 3) < 1e-12 and beta < 1) \
+        else float("nan")
+    return TwoLevelExtrema(
+        positions=pos, kinds=tuple(str(kinds[i]) for i in order),
+        values=two_level_minus_laplacian(pos, beta, gamma, n), paper_9_4=paper_extremum_9_4(beta),
+        exact_gamma_third=float(exact))
+
+
+def two_level_phase(beta: float, gamma: float = 1 / 3, n: float = 854) -> str:
+    """Classify the landscape of (9.3): which extremum sits at log λ = 0 and where the other is.
+
+    Returns ``"initial"`` (log λ = 0 a maximum, a minimum at log λ > 0),
+    ``"intermediate"`` (log λ = 0 a minimum, a maximum at log λ < 0) or ``"final"``
+    (log λ = 0 the only extremum, a minimum).  For γ = 1/3 the boundaries are β = ½ and
+    β = 1 (the paper: ½ and √N - 1).
+    """
+    ext = two_level_extrema(beta, gamma, n)
+    at_zero = [k for p, k in zip(ext.positions, ext.kinds, strict=True) if abs(p) < 1e-8]
+    others = [p for p in ext.positions if abs(p) >= 1e-8]
+    if at_zero == ["max"]:
+        return "initial"
+    if at_zero == ["min"] and others:
+        return "intermediate"
+    if at_zero == ["min"]:
+        return "final"
+    return "degenerate"
+
+
+def odd_trace_moments(spectrum: GSpectrum, max_order: int = 7) -> dict[int, float]:
+    """Tr (log G)^k for odd k <= max_order, eqs. (9.10)-(9.11) (zero for L = 2 networks)."""
+    if max_order < 1:
+        raise ValueError(f"max_order must be >= 1, got {max_order}")
+    return {k: spectral_moment(spectrum, k) for k in range(1, max_order + 1, 2)}
+
+
+def _atomic_savefig(fig, path: str | os.PathLike) -> None:
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=directory)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=130)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def figure1(path: str | os.PathLike, betas: Sequence[float] = (0.25, 0.50, 0.73, 1.00),
+            gamma: float = 1 / 3, n: float = 854,
+            window: tuple[float, float] = (-8.0, 8.0)) -> dict[float, TwoLevelExtrema]:
+    """Regenerate Figure 1: -ΔF(log λ) of (9.3) for several β, extrema marked.
+
+    Solid dots mark the extrema located numerically; open diamonds the positions (9.4)
+    claims.  Written atomically as a PNG; returns the extrema per β.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.add_subplot()
+    x = np.linspace(*window, 2001)
+    out = {}
+    for beta in betas:
+        y = two_level_minus_laplacian(x, beta, gamma, n)
+        (line,) = ax.plot(x, y, label=f"β = {beta:.2f} ({two_level_phase(beta, gamma, n)})")
+        ext = two_level_extrema(beta, gamma, n)
+        out[float(beta)] = ext
+        inside = (ext.positions > window[0]) & (ext.positions < window[1])
+        ax.plot(ext.positions[inside], ext.values[inside], "o", color=line.get_color())
+        p = ext.paper_9_4
+        if window[0] < p < window[1]:
+            ax.plot([p], two_level_minus_laplacian([p], beta, gamma, n), "D", mfc="none",
+                    color=line.get_color())
+    ax.set_xlabel("log λ")
+    ax.set_ylabel("-ΔF  (9.3)")
+    ax.set_title(f"Figure 1: two-level model, γ = {gamma:.3g}, N = {n:g}\n"
+                 "● extrema (computed)   ◇ position claimed by (9.4)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    _atomic_savefig(fig, path)
+    return out

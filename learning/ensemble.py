@@ -1,0 +1,300 @@
+"""The canonical ensemble of states (Section 4, eq. (4.10)) and its exact partition function.
+
+p(x) = exp(-βH(x)) / Z,  Z(β) = ∫ d^N x exp(-βH(x))      (4.10), (5.1), (5.7)
+
+with H the bulk loss (3.1)/(3.4) of a septuple, every component of x free.  Two domains:
+
+* ``window="box"``: the range of the activation, (5.7) — e.g. (-1, 1)^N for tanh;
+* ``window="gaussian"``: all of R^N with the Gaussian window exp(-xᵀx/2) of (5.8).
+
+Comparing the two separates the error of the window (5.8) from that of the linearisation
+(5.2)-(5.5) behind the Gaussian formulas of :mod:`learning.thermodynamics`.
+
+Exact values come from tensor Gauss-Legendre (box) or Gauss-Hermite (window) quadrature
+for N <= 3, with the node count doubled until two estimates agree; beyond, Monte Carlo
+with a standard error.  Everything is in log space.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import brentq
+from scipy.special import logsumexp
+
+from learning.losses import LocalObjective, bulk_loss
+from learning.septuple import Septuple
+
+__all__ = [
+    "CanonicalEnsemble",
+    "exact_canonical_ensemble",
+    "MonteCarloPartition",
+    "monte_carlo_partition_function",
+    "MaximumEntropyCheck",
+    "maximum_entropy_check",
+]
+
+Array = NDArray[np.float64]
+_MAX_QUADRATURE_DIM = 3
+_WINDOW_HALF_WIDTH = 12.0
+
+
+@dataclass(frozen=True)
+class CanonicalEnsemble:
+    """The canonical ensemble (4.10) on a quadrature grid, with its thermodynamics.
+
+    Attributes
+    ----------
+    beta, m, window
+        Parameters.
+    log_partition_function
+        log Z, (5.1)/(5.7) (box) or with the window of (5.8).
+    error_estimate
+        |log Z(n) - log Z(n/2)| from the last doubling of the node count.
+    n_nodes
+        Nodes per dimension of the final rule.
+    mean_state
+        <x> of (5.3).
+    internal_energy
+        U = <H> (4.4)/(6.1).
+    entropy
+        S = -<log p> = log Z + βU (4.5)/(7.1) (for the window: the entropy of the
+        normalised density exp(-βH - xᵀx/2)/Z minus its window term, i.e. log Z + βU + <xᵀx>/2).
+    nodes, log_weights, loss
+        The grid (n_points, N), log quadrature weights (including the window) and H on it.
+    """
+
+    beta: float
+    m: float
+    window: str
+    log_partition_function: float
+    error_estimate: float
+    n_nodes: int
+    mean_state: Array
+    internal_energy: float
+    entropy: float
+    nodes: Array
+    log_weights: Array
+    loss: Array
+
+    @property
+    def log_probabilities(self) -> Array:
+        """log of p(x_k) w_k on the grid (sums to one after exponentiation)."""
+        return self.log_weights - self.beta * self.loss - self.log_partition_function
+
+
+def _grid(septuple: Septuple, n: int, window: str) -> tuple[Array, Array]:
+    dim = septuple.n_neurons
+    if window == "box":
+        act = septuple.activation
+        if not act.bounded:  # type: ignore[union-attr]
+            raise ValueError(f"window='box' needs a bounded activation range; "
+                             f"{act.name!r} is unbounded: use window='gaussian'")  # type: ignore
+        lo, hi = act.lower, act.upper  # type: ignore[union-attr]
+        t, w = np.polynomial.legendre.leggauss(n)
+        x1 = 0.5 * (hi - lo) * t + 0.5 * (hi + lo)
+        lw1 = np.log(w * 0.5 * (hi - lo))
+    elif window == "gaussian":
+        # The window e^{-x²/2} goes into the log-weights of a Gauss-Legendre rule on
+        # [-12, 12]: the tails beyond carry < e^{-72} and Gauss-Hermite rules overflow
+        # above ~150 nodes, which sharp integrands at large β need.
+        t, w = np.polynomial.legendre.leggauss(n)
+        x1 = _WINDOW_HALF_WIDTH * t
+        lw1 = np.log(w * _WINDOW_HALF_WIDTH) - 0.5 * x1 * x1
+    else:
+        raise ValueError(f"window must be 'box' or 'gaussian', got {window!r}")
+    mesh = np.meshgrid(*([x1] * dim), indexing="ij")
+    nodes = np.stack([g.ravel() for g in mesh], axis=1)
+    lmesh = np.meshgrid(*([lw1] * dim), indexing="ij")
+    log_w = np.sum(np.stack([g.ravel() for g in lmesh], axis=1), axis=1)
+    return nodes, log_w
+
+
+def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
+                             objective: LocalObjective | None = None, window: str = "box",
+                             rtol: float = 1e-10, max_nodes: int = 512) -> CanonicalEnsemble:
+    """Exact Z(β), <x>, U and S of the canonical ensemble (4.10) for N <= 3, by quadrature.
+
+    Parameters
+    ----------
+    septuple
+        The network; its bulk loss (3.1)/(3.4) with every neuron free is H.
+    beta
+        β > 0.
+    m, objective
+        The local objective (3.3); pass either ``m`` or a full ``objective``.
+    window
+        ``"box"`` (5.7) or ``"gaussian"`` (5.8).
+    rtol
+        Node counts double (from 16) until |Δ log Z| <= rtol (≈ relative error of Z).
+    max_nodes
+        Upper limit per dimension; ValueError if ``rtol`` is not met by then.
+
+    Examples
+    --------
+    >>> from learning import feedforward
+    >>> ens = exact_canonical_ensemble(feedforward((1, 1), seed=0), beta=1.0)
+    >>> ens.error_estimate < 1e-10
+    True
+    """
+    beta = float(beta)
+    if not np.isfinite(beta) or beta <= 0:
+        raise ValueError(f"beta must be finite and > 0, got {beta}")
+    if septuple.n_neurons > _MAX_QUADRATURE_DIM:
+        raise ValueError(f"exact quadrature is for N <= {_MAX_QUADRATURE_DIM} (got N = "
+                         f"{septuple.n_neurons}); use monte_carlo_partition_function")
+    if objective is None:
+        objective = LocalObjective(m=m) if m else None
+    elif m:
+        raise ValueError("pass either m or objective, not both")
+    m_eff = 0.0 if objective is None else objective.m
+    if window == "gaussian" and beta * m_eff >= 1.0:
+        raise ValueError(f"with the window (5.8) the integral needs 1 - beta*m > 0 at large |x|; "
+                         f"got beta*m = {beta * m_eff}")
+    previous = None
+    n = 16
+    while True:
+        nodes, log_w = _grid(septuple, n, window)
+        loss = bulk_loss(septuple, nodes, objective=objective)
+        log_z = float(logsumexp(log_w - beta * loss))
+        if previous is not None and abs(log_z - previous) <= rtol:
+            break
+        if 2 * n > max_nodes:
+            raise ValueError(f"quadrature did not reach rtol = {rtol} with {n} nodes per "
+                             f"dimension (last change {abs(log_z - (previous or np.nan)):.2e})")
+        previous = log_z
+        n *= 2
+    logp = log_w - beta * loss - log_z
+    p = np.exp(logp)
+    mean = p @ nodes
+    u = float(p @ loss)
+    s = log_z + beta * u
+    if window == "gaussian":
+        s += float(p @ (0.5 * np.sum(nodes * nodes, axis=1)))
+    return CanonicalEnsemble(beta=beta, m=m_eff, window=window, log_partition_function=log_z,
+                             error_estimate=abs(log_z - previous), n_nodes=n, mean_state=mean,
+                             internal_energy=u, entropy=float(s), nodes=nodes, log_weights=log_w,
+                             loss=loss)
+
+
+@dataclass(frozen=True)
+class MonteCarloPartition:
+    """Monte Carlo estimate of log Z with its standard error (delta method).
+
+    ``log_partition_function ± standard_error``; ``effective_sample_size`` = (Σw)²/Σw²;
+    ``mean_state`` the self-normalised importance-sampling estimate of <x> (5.3).
+    """
+
+    log_partition_function: float
+    standard_error: float
+    n_samples: int
+    effective_sample_size: float
+    window: str
+    mean_state: Array
+
+
+def monte_carlo_partition_function(septuple: Septuple, beta: float, *, n_samples: int = 100_000,
+                                   seed: int | None = 0, m: float = 0.0,
+                                   window: str = "box") -> MonteCarloPartition:
+    """log Z(β) of (5.1)/(5.7) (box, uniform proposal) or (5.8) (window, normal proposal).
+
+    Any N; the error bar is the delta-method standard error of log of the sample mean.
+    """
+    beta = float(beta)
+    if not np.isfinite(beta) or beta <= 0:
+        raise ValueError(f"beta must be finite and > 0, got {beta}")
+    if n_samples < 2:
+        raise ValueError(f"n_samples must be >= 2, got {n_samples}")
+    rng = np.random.default_rng(seed)
+    dim = septuple.n_neurons
+    objective = LocalObjective(m=m) if m else None
+    if window == "box":
+        act = septuple.activation
+        if not act.bounded:  # type: ignore[union-attr]
+            raise ValueError("window='box' needs a bounded activation range")
+        lo, hi = act.lower, act.upper  # type: ignore[union-attr]
+        log_volume = dim * np.log(hi - lo)
+        draw = lambda k: rng.uniform(lo, hi, (k, dim))  # noqa: E731
+    elif window == "gaussian":
+        log_volume = 0.5 * dim * np.log(2 * np.pi)  # ∫ e^{-x²/2} = (2π)^{N/2}
+        draw = lambda k: rng.standard_normal((k, dim))  # noqa: E731
+    else:
+        raise ValueError(f"window must be 'box' or 'gaussian', got {window!r}")
+    log_w = np.empty(n_samples)
+    samples = np.empty((n_samples, dim))
+    chunk = 50_000
+    for start in range(0, n_samples, chunk):
+        k = min(chunk, n_samples - start)
+        samples[start:start + k] = draw(k)
+        log_w[start:start + k] = -beta * bulk_loss(septuple, samples[start:start + k],
+                                                   objective=objective)
+    log_mean = float(logsumexp(log_w) - np.log(n_samples))
+    log_mean = float(logsumexp(log_w) - np.log(n_samples))
+    w = np.exp(log_w - log_w.max())
+    rel_sd = float(np.std(w, ddof=1) / np.mean(w))
+    ess = float(w.sum() ** 2 / np.sum(w * w))
+    return MonteCarloPartition(log_partition_function=log_volume + log_mean,
+                               standard_error=rel_sd / np.sqrt(n_samples), n_samples=n_samples,
+                               effective_sample_size=ess, window=window,
+                               mean_state=(w @ samples) / w.sum())
+
+
+@dataclass(frozen=True)
+class MaximumEntropyCheck:
+    """Entropies of distributions with the same <H> as the canonical one, (4.4)-(4.9).
+
+    ``canonical_entropy`` >= every entry of ``alternative_entropies`` if (4.10) is the
+    maximum-entropy distribution; ``energy_mismatch`` is max |<H>_alt - U|.
+    """
+
+    canonical_entropy: float
+    alternative_entropies: Array
+    energy_mismatch: float
+    holds: bool
+
+
+def maximum_entropy_check(septuple: Septuple, beta: float, *, n_alternatives: int = 8,
+                          seed: int | None = 0, strength: float = 1.0) -> MaximumEntropyCheck:
+    """Show numerically that p ∝ e^{-βH} has the largest entropy at fixed <H>, (4.4)-(4.10).
+
+    Alternatives p_η ∝ exp(-β' H - η φ) with random smooth φ (a random quadratic form plus
+    a random linear term) and η of size ``strength``; β' is solved so that <H> equals the
+    canonical U.  Entropies are of the discrete distributions on the same quadrature grid
+    (Gibbs' inequality makes the comparison exact for them).
+    """
+    ens = exact_canonical_ensemble(septuple, beta)
+    rng = np.random.default_rng(seed)
+    nodes, log_w, loss = ens.nodes, ens.log_weights, ens.loss
+    target = ens.internal_energy
+
+    def dist(beta_alt: float, phi: Array) -> Array:
+        lp = log_w - beta_alt * loss - phi
+        return np.exp(lp - logsumexp(lp))
+
+    def grid_entropy(p: Array) -> float:
+        q = p[p > 0]
+        return float(-np.sum(q * np.log(q / np.exp(log_w[p > 0]))))
+
+    s_can = grid_entropy(dist(beta, np.zeros_like(loss)))
+    entropies, mismatch = [], 0.0
+    for _ in range(n_alternatives):
+        a = rng.normal(size=(septuple.n_neurons,) * 2)
+        phi = strength * (np.einsum("ki,ij,kj->k", nodes, a + a.T, nodes) / 2
+                          + nodes @ rng.normal(size=septuple.n_neurons))
+
+        def energy_gap(b_alt: float, phi: Array = phi) -> float:
+            return float(dist(b_alt, phi) @ loss - target)
+
+        lo, hi = -50.0 * beta - 50.0, 50.0 * beta + 50.0
+        if energy_gap(lo) * energy_gap(hi) > 0:
+            continue  # this φ cannot reach the canonical <H>: skip it
+        b_alt = brentq(energy_gap, lo, hi, xtol=1e-14)
+        p = dist(b_alt, phi)
+        mismatch = max(mismatch, abs(float(p @ loss) - target))
+        entropies.append(grid_entropy(p))
+    arr = np.asarray(entropies)
+    return MaximumEntropyCheck(canonical_entropy=s_can, alternative_entropies=arr,
+                               energy_mismatch=mismatch,
+                               holds=bool(arr.size and np.all(arr <= s_can + 1e-12)))

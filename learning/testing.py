@@ -1,0 +1,91 @@
+"""Hypothesis strategies for property-based tests of the thermodynamics of learning.
+
+Compose them in your own tests::
+
+    from hypothesis import given
+    from learning.testing import feedforward_networks, inverse_temperatures
+
+    @given(net=feedforward_networks(depth=3), beta=inverse_temperatures())
+    def test_my_identity(net, beta): ...
+
+All strategies draw small networks (so tests stay fast) with finite, moderate weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from learning.feedforward import feedforward
+from learning.septuple import Septuple
+from learning.spectrum import GSpectrum, g_spectrum, spectrum_from_eigenvalues
+
+__all__ = [
+    "layer_sizes",
+    "feedforward_networks",
+    "septuples",
+    "mean_states",
+    "spectra",
+    "eigenvalue_spectra",
+    "inverse_temperatures",
+]
+
+
+def layer_sizes(depth: int | None = None, max_width: int = 6) -> st.SearchStrategy[tuple]:
+    """Layer sizes of a feedforward network; ``depth`` = number of layers L (>= 2)."""
+    if depth is not None and depth < 2:
+        raise ValueError(f"depth must be >= 2, got {depth}")
+    lengths = st.just(depth) if depth is not None else st.integers(2, 5)
+    return lengths.flatmap(
+        lambda n: st.lists(st.integers(1, max_width), min_size=n, max_size=n).map(tuple))
+
+
+@st.composite
+def feedforward_networks(draw, depth: int | None = None, max_width: int = 6,
+                         activation: str = "tanh") -> Septuple:
+    """Layered septuples from :func:`learning.feedforward.feedforward` with random scales."""
+    sizes = draw(layer_sizes(depth, max_width))
+    return feedforward(sizes, activation, seed=draw(st.integers(0, 2**32 - 1)),
+                       weight_scale=draw(st.floats(0.1, 3.0)),
+                       bias_scale=draw(st.floats(0.0, 1.0)))
+
+
+@st.composite
+def septuples(draw, max_neurons: int = 6) -> Septuple:
+    """General (possibly recurrent) septuples with disjoint input/output sets."""
+    n = draw(st.integers(2, max_neurons))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    w = draw(st.floats(0.1, 2.0)) * rng.normal(size=(n, n)) / np.sqrt(n)
+    n_in = draw(st.integers(1, n - 1))
+    n_out = draw(st.integers(0, n - n_in))
+    perm = rng.permutation(n)
+    return Septuple(w, rng.normal(size=n) * 0.3, "tanh", perm[:n_in],
+                    perm[n_in:n_in + n_out])
+
+
+@st.composite
+def mean_states(draw, septuple: Septuple) -> np.ndarray:
+    """Ensemble-averaged states <x> inside the activation's range."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return rng.uniform(-0.95, 0.95, septuple.n_neurons)
+
+
+@st.composite
+def spectra(draw, depth: int | None = None) -> GSpectrum:
+    """Spectra of G (5.6) of random feedforward networks (so det G = 1, (7.7))."""
+    net = draw(feedforward_networks(depth))
+    return g_spectrum(net, draw(mean_states(net)))
+
+
+@st.composite
+def eigenvalue_spectra(draw, max_size: int = 30) -> GSpectrum:
+    """Arbitrary positive spectra (log λ in [-8, 8]), not tied to any network."""
+    logs = draw(st.lists(st.floats(-8, 8), min_size=1, max_size=max_size))
+    return spectrum_from_eigenvalues(np.exp(logs))
+
+
+def inverse_temperatures(min_value: float = 1e-3, max_value: float = 1e3) -> st.SearchStrategy:
+    """β drawn log-uniformly in [min_value, max_value]."""
+    if not 0 < min_value < max_value:
+        raise ValueError("need 0 < min_value < max_value")
+    return st.floats(np.log(min_value), np.log(max_value)).map(lambda t: float(np.exp(t)))
