@@ -1,0 +1,107 @@
+"""The canonical ensemble (4.4)-(4.10), exact Z (5.1)/(5.7)/(5.8), and the Gaussian (5.9)-(5.14)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from learning import feedforward
+from learning.architecture import figure1
+from learning.ensemble import (
+    exact_canonical_ensemble,
+    maximum_entropy_check,
+    monte_carlo_partition_function,
+)
+from learning.ensemble_cli import main as ensemble_main
+from learning.spectrum import g_spectrum
+from learning.testing import feedforward_networks, septuples
+from learning.thermodynamics import gaussian_thermodynamics, mean_state_components
+
+small_sizes = st.sampled_from([(1, 1), (2, 1), (1, 2), (1, 1, 1)])
+
+
+@settings(max_examples=15)
+@given(sizes=small_sizes, seed=st.integers(0, 1000), beta=st.floats(0.2, 8.0))
+def test_exact_z_identities(sizes, seed, beta):
+    net = feedforward(sizes, seed=seed, bias_scale=0.5)
+    ens = exact_canonical_ensemble(net, beta)
+    assert ens.error_estimate <= 1e-10
+    h = 1e-5
+    up = exact_canonical_ensemble(net, beta + h).log_partition_function
+    down = exact_canonical_ensemble(net, beta - h).log_partition_function
+    # U = -∂ log Z/∂β (6.1): central difference, error O(h² U''') + quadrature 1e-10/h.
+    assert ens.internal_energy == pytest.approx(-(up - down) / (2 * h), abs=2e-5)
+    assert ens.entropy == pytest.approx(ens.log_partition_function + beta * ens.internal_energy)
+    assert np.all(np.abs(ens.mean_state) < 1)
+
+
+def test_exact_z_for_n3_meets_1e_8_and_matches_monte_carlo():
+    net = feedforward((1, 1, 1), seed=4, bias_scale=0.5)
+    ens = exact_canonical_ensemble(net, 2.0, rtol=1e-12)
+    assert ens.error_estimate < 1e-12
+    mc = monte_carlo_partition_function(net, 2.0, n_samples=200_000, seed=1)
+    # Monte Carlo is unbiased in Z; 5 standard errors is a 1-in-a-million false alarm.
+    assert abs(mc.log_partition_function - ens.log_partition_function) < 5 * mc.standard_error
+    np.testing.assert_allclose(mc.mean_state, ens.mean_state, atol=0.02)
+
+
+def test_canonical_ensemble_has_the_largest_entropy_4_10():
+    check = maximum_entropy_check(feedforward((1, 1, 1), seed=1, bias_scale=0.3), 1.5,
+                                  n_alternatives=12)
+    assert check.alternative_entropies.size >= 6
+    assert check.energy_mismatch < 1e-9  # every alternative has the same <H> (4.4)
+    assert check.holds
+    assert np.all(check.alternative_entropies < check.canonical_entropy)
+
+
+def test_gaussian_approximation_of_the_windowed_integral_is_close_for_one_layer():
+    # With a single layer the linearisation (5.2) is exact up to the curvature of tanh: the
+    # Gaussian (5.11) should track the exact windowed log Z (5.8) to ~1%.
+    net = feedforward((2, 1), seed=2, bias_scale=0.3)
+    for beta in (0.5, 2.0):
+        win = exact_canonical_ensemble(net, beta, window="gaussian")
+        lam, a = mean_state_components(net, win.mean_state)
+        g = gaussian_thermodynamics(lam, beta, mean_components=a).log_partition_function
+        assert g == pytest.approx(win.log_partition_function, rel=1e-2)
+        box = exact_canonical_ensemble(net, beta)
+        # ... but the window (5.8) itself is no stand-in for the box (5.7) at these sizes.
+        assert abs(win.log_partition_function - box.log_partition_function) > 0.05
+
+
+@given(net=feedforward_networks(max_width=4))
+def test_strategies_make_valid_layered_networks(net):
+    assert net.layer_sizes is not None
+    s = g_spectrum(net, np.zeros(net.n_neurons))
+    assert s.eigenvalues.size == net.n_neurons and np.all(s.eigenvalues > 0)
+
+
+@given(s=septuples())
+def test_general_septuple_strategy(s):
+    assert set(s.input_indices).isdisjoint(s.output_indices)
+
+
+def test_figure1_and_cli(tmp_path):
+    out = tmp_path / "fig1.png"
+    extrema = figure1(out)
+    assert out.stat().st_size > 10_000
+    assert set(extrema) == {0.25, 0.5, 0.73, 1.0}
+    assert ensemble_main(["figure1", "--out", str(tmp_path / "f.png")]) == 0
+    assert (tmp_path / "f.png").exists()
+    assert ensemble_main(["nonsense"]) == 2
+
+
+def test_ensemble_errors():
+    with pytest.raises(ValueError, match="N <= 3"):
+        exact_canonical_ensemble(feedforward((2, 2), seed=0), 1.0)
+    with pytest.raises(ValueError, match="bounded activation"):
+        exact_canonical_ensemble(feedforward((1, 1), "relu", seed=0), 1.0)
+    with pytest.raises(ValueError, match="beta must be finite and > 0"):
+        exact_canonical_ensemble(feedforward((1, 1), seed=0), 0.0)
+    with pytest.raises(ValueError, match="window must be"):
+        exact_canonical_ensemble(feedforward((1, 1), seed=0), 1.0, window="flat")
+    with pytest.raises(ValueError, match=r"1 - beta\*m > 0"):
+        exact_canonical_ensemble(feedforward((1, 1), seed=0), 2.0, m=1.0, window="gaussian")
+    with pytest.raises(ValueError, match="n_samples must be"):
+        monte_carlo_partition_function(feedforward((1, 1), seed=0), 1.0, n_samples=1)
+    with pytest.raises(ValueError, match="did not reach"):
+        exact_canonical_ensemble(feedforward((1, 1), seed=0), 1.0, rtol=1e-30, max_nodes=32)

@@ -1,0 +1,181 @@
+"""Thermodynamic identities of Sections 5-8 as property tests, and the paper's claims."""
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from scipy.integrate import solve_ivp
+
+from learning.architecture import (
+    entropy_density_log_ratio,
+    entropy_density_log_ratio_paper,
+    laplacian_free_energy,
+    paper_extremum_9_4,
+    two_level_extrema,
+    two_level_minus_laplacian,
+    two_level_phase,
+)
+from learning.spectrum import spectrum_from_eigenvalues
+from learning.testing import eigenvalue_spectra, inverse_temperatures, spectra
+from learning.thermodynamics import (
+    complexity_n,
+    decomposition,
+    first_law_check,
+    gaussian_thermodynamics,
+    second_law_check,
+    thermodynamic_entropy,
+    thermodynamic_free_energy,
+)
+
+H = 1e-6  # central-difference step in log β
+
+
+def _d_dbeta(fn, beta):
+    # Derivative in β by central differences in log β: truncation O(h²) ~ 1e-12 relative,
+    # round-off O(eps/h) ~ 1e-10 relative to the function's size.
+    return (fn(beta * np.exp(H)) - fn(beta * np.exp(-H))) / (beta * 2 * np.sinh(H))
+
+
+@given(s=eigenvalue_spectra(), beta=inverse_temperatures(1e-2, 1e2),
+       m=st.floats(-1, 1), with_mean=st.booleans(), seed=st.integers(0, 1000))
+def test_internal_energy_entropy_free_energy_identities(s, beta, m, with_mean, seed):
+    assume(np.all(1 - beta * m + beta * s.eigenvalues > 1e-3))
+    a = np.random.default_rng(seed).normal(size=s.eigenvalues.size) if with_mean else None
+    t = gaussian_thermodynamics(s, beta, m, a)
+
+    def log_z(b):
+        return gaussian_thermodynamics(s, b, m, a).log_partition_function
+
+    def f(b):
+        return gaussian_thermodynamics(s, b, m, a).free_energy
+
+    scale = 1 + abs(t.log_partition_function) + abs(beta * t.internal_energy)
+    # U = -∂ log Z/∂β (6.1)
+    assert t.internal_energy == pytest.approx(-_d_dbeta(log_z, beta), abs=1e-6 * scale / beta)
+    # S = β(U - F) = β² ∂F/∂β (7.1)
+    assert t.entropy == pytest.approx(beta * (t.internal_energy - t.free_energy),
+                                      abs=1e-12 * scale)
+    assert t.entropy == pytest.approx(beta**2 * _d_dbeta(f, beta), abs=1e-6 * scale)
+
+
+@given(s=eigenvalue_spectra(), beta=inverse_temperatures(1e-2, 1e2))
+def test_internal_energy_decreases_with_beta(s, beta):
+    t = gaussian_thermodynamics(s, beta)
+    assert t.heat_capacity_term <= 0  # ∂U/∂β = -Var(H) <= 0
+    assert t.internal_energy == pytest.approx(0.5 * np.sum(s.eigenvalues / (1 + beta * s.eigenvalues)))
+
+
+@given(s=eigenvalue_spectra(), beta=inverse_temperatures(1e-2, 1e2))
+def test_decomposition_6_4_and_its_residual(s, beta):
+    d = decomposition(s, beta)
+    assert d.free_energy_split == pytest.approx(
+        d.thermodynamic_free_energy - d.complexity / beta, rel=1e-12, abs=1e-12)
+    lam = s.eigenvalues
+    large = lam > 1 / beta
+    neglected = 0.5 / beta * (np.sum(np.log1p(1 / (beta * lam[large])))
+                              + np.sum(np.log1p(beta * lam[~large])))
+    # F - (A - C/β) is exactly the neglected terms of (6.6): 1e-10 covers round-off of sums.
+    assert d.residual == pytest.approx(neglected, rel=1e-9, abs=1e-10)
+    # S_0 = β(U - A) (7.3) with U = N_>/(2β) of (7.5)
+    assert d.thermodynamic_entropy == pytest.approx(
+        beta * (d.internal_energy_split - d.thermodynamic_free_energy), rel=1e-12, abs=1e-12)
+
+
+@given(n_large=st.integers(1, 500), beta=inverse_temperatures(1e-2, 1e2))
+def test_s0_is_beta_squared_dA_dbeta_7_3_and_7_4(n_large, beta):
+    s0 = thermodynamic_entropy(n_large, beta)
+    assert s0 == pytest.approx(beta**2 * _d_dbeta(lambda b: thermodynamic_free_energy(n_large, b),
+                                                  beta), rel=1e-6, abs=1e-6)
+    u = n_large / (2 * beta)  # (7.5)
+    rhs = n_large / 2 * np.log(u) + n_large / 2 * (1 - np.log(n_large / 2))  # (7.4), 2nd line
+    assert s0 == pytest.approx(rhs, rel=1e-10, abs=1e-9)
+
+
+@given(s=spectra(), beta=inverse_temperatures(1e-2, 1e2))
+def test_laplacian_is_negative_and_is_the_trace_9_1(s, beta):
+    lap = laplacian_free_energy(s, beta)
+    assert lap < 0
+    # ΔF via second differences of F (8.9) in each λ_j (8.10). F is a sum of one term per
+    # eigenvalue, so each term is differenced alone with a relative step h = 1e-3 λ_j:
+    # truncation O(h²) ~ 1e-6 relative, round-off O(eps f_j / h²) ≲ 1e-8 relative.
+    f = lambda lam: 0.5 / beta * np.log1p(beta * lam)  # noqa: E731
+    lam = s.eigenvalues
+    h = 1e-3 * lam
+    second = (f(lam + h) - 2 * f(lam) + f(lam - h)) / h**2
+    assert lap == pytest.approx(np.sum(second), rel=1e-5)
+
+
+def test_entropy_density_exact_solution_and_the_paper_8_11():
+    lam = np.array([0.0, 1e-4, 0.3, 2.0, 50.0])
+    alpha, b0, b1 = 0.8, 0.2, 3.0
+    sol = solve_ivp(lambda b, y: alpha * laplacian_free_energy(lam, b) * y, (b0, b1), [1.0],
+                    rtol=1e-12, atol=1e-15)
+    # A stiff-free ODE integrated to rtol 1e-12: the closed form must agree to ~1e-10.
+    assert np.log(sol.y[0, -1]) == pytest.approx(entropy_density_log_ratio(lam, b1, alpha, b0),
+                                                 rel=1e-9)
+    exact = entropy_density_log_ratio(lam, b1, alpha)
+    paper = entropy_density_log_ratio_paper(lam, b1, alpha)
+    assert abs(exact - paper) > 0.1  # (8.11) is not the solution of (8.6) with (8.10)
+
+
+@given(beta=st.floats(0.02, 0.98))
+def test_two_level_extrema_gamma_one_third(beta):
+    assume(abs(beta - 0.5) > 0.02)
+    ext = two_level_extrema(beta)
+    expected = sorted([0.0, 2 * np.log((1 - beta) / beta)])
+    np.testing.assert_allclose(ext.positions, expected, atol=1e-8)
+    # (9.4) misses the non-trivial extremum
+    assert abs(ext.paper_9_4 - 2 * np.log((1 - beta) / beta)) > 0.05
+
+
+@given(beta=st.floats(1.0, 200.0), n=st.floats(10, 1e6))
+def test_final_phase_starts_at_beta_one_independent_of_n(beta, n):
+    ext = two_level_extrema(beta, n=n)
+    np.testing.assert_allclose(ext.positions, [0.0], atol=1e-8)
+    assert ext.kinds == ("min",)
+    assert two_level_phase(beta, n=n) == "final"
+
+
+def test_phases_and_n_independence():
+    assert two_level_phase(0.25) == "initial"
+    assert two_level_phase(0.73) == "intermediate"
+    assert two_level_phase(1.0) == "final"
+    # The paper puts the final phase at β > √N - 1 ≈ 28.2 for N = 854; already β = 2 is final.
+    assert two_level_phase(2.0) == "final"
+    x = np.linspace(-5, 5, 11)
+    np.testing.assert_allclose(two_level_minus_laplacian(x, 0.7, n=10) * 85.4,
+                               two_level_minus_laplacian(x, 0.7, n=854), rtol=1e-12)
+    assert paper_extremum_9_4(0.5) == pytest.approx(0.0, abs=1e-12)  # the β = ½ point agrees
+
+
+def test_laws_of_learning_checks():
+    lam0 = np.exp(np.array([3.0, 2.0, 0.0, 0.0, -2.0, -3.0]))
+    lam1 = np.exp(np.array([3.5, 2.2, 0.0, 0.0, -2.2, -3.5]))
+    s0, s1 = spectrum_from_eigenvalues(lam0), spectrum_from_eigenvalues(lam1)
+    second = second_law_check([s0, s1], betas=[1.0, 1.5])
+    assert second.residuals.shape == (1,)
+    first = first_law_check([s0, s1], beta=1.0)
+    assert first.residuals.shape == (1,) and np.isfinite(first.residuals[0])
+    # Same state twice: both laws hold trivially (zero residual).
+    assert first_law_check([s0, s0], beta=1.0).holds
+    assert second_law_check([s0, s0], betas=1.0).holds
+
+
+def test_thermodynamics_errors():
+    s = spectrum_from_eigenvalues([0.5, 2.0])
+    with pytest.raises(ValueError, match="beta must be finite and > 0"):
+        gaussian_thermodynamics(s, 0.0)
+    with pytest.raises(ValueError, match=r"1 - beta\*m \+ beta\*lambda_i"):
+        gaussian_thermodynamics(s, 2.0, m=2.0)
+    with pytest.raises(ValueError, match="non-finite"):
+        gaussian_thermodynamics([1.0, np.nan], 1.0)
+    with pytest.raises(ValueError, match="mean_components must have 2"):
+        gaussian_thermodynamics(s, 1.0, mean_components=[1.0])
+    with pytest.raises(ValueError, match=r"C_n needs n <= N = 2"):
+        complexity_n(s, 3)
+    with pytest.raises(ValueError, match="at least two states"):
+        first_law_check([s], 1.0)
+    with pytest.raises(ValueError, match="gamma must lie in"):
+        two_level_extrema(1.0, gamma=1.5)
+    with pytest.raises(ValueError, match="beta must be finite and > 0"):
+        laplacian_free_energy(s, -1.0)
