@@ -62,7 +62,8 @@ def test_internal_energy_entropy_free_energy_identities(s, beta, m, with_mean, s
 def test_internal_energy_decreases_with_beta(s, beta):
     t = gaussian_thermodynamics(s, beta)
     assert t.heat_capacity_term <= 0  # ∂U/∂β = -Var(H) <= 0
-    assert t.internal_energy == pytest.approx(0.5 * np.sum(s.eigenvalues / (1 + beta * s.eigenvalues)))
+    lam = s.eigenvalues
+    assert t.internal_energy == pytest.approx(0.5 * np.sum(lam / (1 + beta * lam)))
 
 
 @given(s=eigenvalue_spectra(), beta=inverse_temperatures(1e-2, 1e2))
