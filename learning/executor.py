@@ -1,0 +1,86 @@
+"""Run independent jobs (training runs of a sweep) on a concurrent.futures-style executor.
+
+Local processes by default; ``"serial"`` in this process; a Dask distributed cluster when
+given its scheduler address (``"tcp://host:8786"``; needs the ``dask`` extra); or any
+``concurrent.futures.Executor`` the caller made.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tqdm.auto import tqdm
+
+__all__ = ["run_jobs"]
+
+
+def run_jobs(function: Callable[[Any], Any], jobs: Sequence[Any], *,
+             executor: str | cf.Executor | None = None, max_workers: int | None = None,
+             progress: bool = True) -> list[Any]:
+    """Apply ``function`` to every job; results in job order.
+
+    Parameters
+    ----------
+    function
+        A picklable (module-level) function of one argument.
+    jobs
+        The arguments.
+    executor
+        ``None`` or ``"local"``: a process pool of ``max_workers`` (default: the cores);
+        ``"serial"``: no pool; ``"tcp://..."``: a Dask scheduler address; or an
+        ``Executor`` instance (left open for the caller).
+    max_workers
+        Pool size for ``"local"``.
+    progress
+        A tqdm bar over completed jobs.
+
+    Raises
+    ------
+    ValueError
+        For an unknown executor string.
+    ImportError
+        For a Dask address without ``dask.distributed`` installed.
+    """
+    jobs = list(jobs)
+    bar = tqdm(total=len(jobs), disable=not progress, desc="jobs", leave=False)
+    if executor == "serial":
+        results = []
+        for job in jobs:
+            results.append(function(job))
+            bar.update(1)
+        bar.close()
+        return results
+    owned: cf.Executor | None = None
+    client = None
+    if executor is None or executor == "local":
+        workers = max_workers or min(len(jobs), os.cpu_count() or 1) or 1
+        owned = pool = cf.ProcessPoolExecutor(max_workers=workers)
+    elif isinstance(executor, str) and executor.startswith(("tcp://", "tls://", "inproc://")):
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            raise ImportError("a Dask scheduler address needs dask.distributed: "
+                              "pip install 'neural-thermodynamics[dask]'") from exc
+        client = Client(executor)
+        owned = pool = client.get_executor()
+    elif isinstance(executor, cf.Executor):
+        pool = executor
+    else:
+        raise ValueError(f"executor must be None, 'local', 'serial', a scheduler address "
+                         f"'tcp://host:port' or an Executor; got {executor!r}")
+    try:
+        futures = {pool.submit(function, job): i for i, job in enumerate(jobs)}
+        results: list[Any] = [None] * len(jobs)
+        for future in cf.as_completed(futures):
+            results[futures[future]] = future.result()
+            bar.update(1)
+    finally:
+        bar.close()
+        if owned is not None:
+            owned.shutdown(wait=True)
+        if client is not None:
+            client.close()
+    return results
