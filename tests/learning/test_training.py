@@ -1,0 +1,137 @@
+"""SGD training, checkpoints, interruption and resumption; the executor; the main job."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from learning.datasets import load_mnist
+from learning.executor import run_jobs
+from learning.reproduce import main as reproduce_main
+from learning.training import TrainingConfig, checkpoint_epochs, train
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    return load_mnist(n_train=300, n_test=100)
+
+
+def _config(**kw):
+    base = {"sizes": (784, 8, 10), "n_epochs": 40, "n_checkpoints": 5, "seed": 3}
+    return TrainingConfig(**(base | kw))
+
+
+def test_loss_decreases_and_runs_are_deterministic(small_data):
+    a = train(_config(), small_data.train, progress=False)
+    b = train(_config(), small_data.train, progress=False)
+    assert a.final.boundary_loss < 0.5 * a.checkpoints[0].boundary_loss
+    np.testing.assert_array_equal(a.final.septuple.weights, b.final.septuple.weights)
+    c = train(_config(seed=4), small_data.train, progress=False)
+    assert not np.array_equal(a.final.septuple.weights, c.final.septuple.weights)
+
+
+def test_checkpoint_epochs_are_log_spaced_with_ends():
+    epochs = checkpoint_epochs(TrainingConfig(n_epochs=10_000, n_checkpoints=14))
+    assert epochs[0] == 0 and epochs[-1] == 10_000
+    assert {1, 100, 1000} <= set(epochs) or len(epochs) >= 10
+    ratios = np.diff(np.log(epochs[1:]))
+    assert np.all(ratios > 0)
+
+
+class _Kill(Exception):
+    pass
+
+
+def test_interrupted_run_resumes_bit_identical(small_data, tmp_path):
+    cfg = _config(n_epochs=60, n_checkpoints=6)
+    reference = train(cfg, small_data.train, progress=False)
+    calls = []
+
+    def killer(net, epoch):
+        calls.append(epoch)
+        if len(calls) == 4:  # die while measuring the 4th checkpoint: it is never saved
+            raise _Kill
+        return {"epoch_seen": epoch}
+
+    with pytest.raises(_Kill):
+        train(cfg, small_data.train, out_dir=tmp_path, measure=killer, progress=False)
+    saved = sorted(p.name for p in (tmp_path / "checkpoints").glob("*.json"))
+    assert len(saved) == 3
+    remeasured = []
+    resumed = train(cfg, small_data.train, out_dir=tmp_path, progress=False,
+                    measure=lambda net, e: remeasured.append(e) or {"epoch_seen": e})
+    assert resumed.resumed_from_epoch == calls[2]
+    assert remeasured == [e for e in checkpoint_epochs(cfg) if e > calls[2]]
+    np.testing.assert_array_equal(resumed.final.septuple.weights,
+                                  reference.final.septuple.weights)
+    assert [c.epoch for c in resumed.checkpoints] == list(checkpoint_epochs(cfg))
+    # Measurements of the first three checkpoints were kept on disk, not recomputed.
+    assert resumed.checkpoints[0].measurements == {"epoch_seen": 0}
+    stored = json.loads((tmp_path / "config.json").read_text())
+    assert stored["config"] == cfg.to_dict() and "numpy" in stored["versions"]
+
+
+def test_out_dir_with_another_config_is_refused(small_data, tmp_path):
+    train(_config(n_epochs=2, n_checkpoints=2), small_data.train, out_dir=tmp_path,
+          progress=False)
+    with pytest.raises(ValueError, match="another configuration"):
+        train(_config(n_epochs=3, n_checkpoints=2), small_data.train, out_dir=tmp_path,
+              progress=False)
+
+
+def test_pass_epochs_and_bulk_loss_training(small_data):
+    per_pass = train(_config(n_epochs=2, n_checkpoints=2, epoch="pass"), small_data.train,
+                     progress=False)
+    per_step = train(_config(n_epochs=6, n_checkpoints=2), small_data.train, progress=False)
+    # 2 passes over 300 samples with batch 100 = 6 updates: the same trajectory.
+    np.testing.assert_allclose(per_pass.final.boundary_loss, per_step.final.boundary_loss,
+                               rtol=0.5)
+    bulk = train(_config(n_epochs=20, n_checkpoints=2, loss="bulk"), small_data.train,
+                 progress=False)
+    assert bulk.final.boundary_loss < bulk.checkpoints[0].boundary_loss
+
+
+def test_training_config_errors(small_data):
+    for kw, match in [({"learning_rate": 0}, "learning_rate"), ({"batch_size": 0}, "batch_size"),
+                      ({"epoch": "sweep"}, "epoch must be"), ({"loss": "mse"}, "loss must be"),
+                      ({"n_checkpoints": 1}, "n_checkpoints"), ({"sizes": (5,)}, "sizes"),
+                      ({"n_epochs": -1}, "n_epochs"), ({"weight_scale": -1}, "weight_scale")]:
+        with pytest.raises(ValueError, match=match):
+            _config(**kw)
+    with pytest.raises(ValueError, match="the network expects"):
+        train(_config(sizes=(700, 5, 10)), small_data.train, progress=False)
+    with pytest.raises(ValueError, match="diverged"):
+        # A linear network with a huge step grows geometrically until it overflows.
+        train(_config(activation="linear", learning_rate=50.0, n_epochs=200, n_checkpoints=2),
+              small_data.train, progress=False)
+
+
+def test_executor_local_serial_and_dask():
+    jobs = [1.0, 4.0, 9.0]
+    assert run_jobs(math.sqrt, jobs, progress=False) == [1.0, 2.0, 3.0]
+    assert run_jobs(math.sqrt, jobs, executor="serial", progress=False) == [1.0, 2.0, 3.0]
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        assert run_jobs(math.sqrt, jobs, executor=cluster.scheduler_address,
+                        progress=False) == [1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match="executor must be"):
+        run_jobs(math.sqrt, jobs, executor="gpu", progress=False)
+
+
+def test_main_job_end_to_end_quick(tmp_path):
+    assert reproduce_main(["--out", str(tmp_path), "--quick", "--executor", "serial"]) == 0
+    for k in range(1, 8):
+        assert (tmp_path / f"figure{k}.png").stat().st_size > 5_000
+    report = (tmp_path / "report.md").read_text()
+    assert "The paper's numbers beside ours" in report and "| claim | verdict" in report
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["versions"]["numpy"] == np.__version__
+    assert {r["label"] for r in results["runs"]} == {"deep-seed0", "shallow-seed0"}
+    run = results["runs"][0]
+    assert run["config"]["sizes"] and run["checkpoints"][-1]["measurements"]["mu2"] > 0
+    # Rerunning resumes every run from its last checkpoint instead of retraining.
+    assert reproduce_main(["--out", str(tmp_path), "--quick", "--executor", "serial"]) == 0
+    again = json.loads((tmp_path / "results.json").read_text())
+    assert all(r["resumed_from_epoch"] == 60 for r in again["runs"])
