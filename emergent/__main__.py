@@ -7,20 +7,25 @@ runs the Section 12 verdict on the Onsager tensor (12.9).
 
 from __future__ import annotations
 
+import importlib
 import sys
+
+_COMMANDS = {"schrodinger": "emergent.schrodinger_cli", "onsager": "emergent.onsager_cli"}
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "onsager":
-        from emergent.onsager_cli import main as onsager_main
-
-        return onsager_main(argv[1:])
-    if argv and argv[0] == "schrodinger":
-        argv = argv[1:]
-    from emergent.schrodinger_cli import main as schrodinger_main
-
-    return schrodinger_main(argv)
+    command = argv[0] if argv and argv[0] in _COMMANDS else "schrodinger"
+    rest = argv[1:] if argv and argv[0] in _COMMANDS else argv
+    try:
+        module = importlib.import_module(_COMMANDS[command])
+    except ModuleNotFoundError as exc:
+        if exc.name != _COMMANDS[command]:
+            raise
+        print(f"python -m emergent {command}: not implemented yet (issue #5 for Section 11, "
+              f"#6 for Section 12); see README.md, Status.", file=sys.stderr)
+        return 2
+    return int(module.main(rest))
 
 
 if __name__ == "__main__":

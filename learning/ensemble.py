@@ -34,6 +34,9 @@ __all__ = [
     "monte_carlo_partition_function",
     "MaximumEntropyCheck",
     "maximum_entropy_check",
+    "canonical_samples",
+    "EnsembleComparison",
+    "compare_ensembles",
 ]
 
 Array = NDArray[np.float64]
@@ -298,3 +301,99 @@ def maximum_entropy_check(septuple: Septuple, beta: float, *, n_alternatives: in
     return MaximumEntropyCheck(canonical_entropy=s_can, alternative_entropies=arr,
                                energy_mismatch=mismatch,
                                holds=bool(arr.size and np.all(arr <= s_can + 1e-12)))
+
+
+def canonical_samples(septuple: Septuple, beta: float, *, n_chains: int = 64,
+                      n_steps: int = 4000, burn_in: int = 1000, seed: int | None = 0) -> Array:
+    """Samples of the canonical ensemble (4.10) on the activation's box, by Metropolis.
+
+    Vectorised over ``n_chains`` independent chains with Gaussian proposals (moves leaving
+    the box are rejected); the step size is tuned during burn-in towards 30% acceptance.
+    Returns an array ``(n_chains * (n_steps - burn_in) // 10, N)`` (every 10th state).
+    """
+    beta = float(beta)
+    if not np.isfinite(beta) or beta <= 0:
+        raise ValueError(f"beta must be finite and > 0, got {beta}")
+    if not 0 <= burn_in < n_steps:
+        raise ValueError(f"need 0 <= burn_in < n_steps, got {burn_in}, {n_steps}")
+    act = septuple.activation
+    if not act.bounded:  # type: ignore[union-attr]
+        raise ValueError("canonical_samples needs a bounded activation range")
+    lo, hi = act.lower, act.upper  # type: ignore[union-attr]
+    rng = np.random.default_rng(seed)
+    dim = septuple.n_neurons
+    x = rng.uniform(lo, hi, (n_chains, dim)) * 0.5
+    energy = bulk_loss(septuple, x)
+    step = 0.3 / np.sqrt(dim)
+    kept = []
+    for t in range(n_steps):
+        proposal = x + step * rng.standard_normal(x.shape)
+        inside = np.all((proposal > lo) & (proposal < hi), axis=1)
+        new_energy = np.where(inside, bulk_loss(septuple, np.clip(proposal, lo * 0.999999,
+                                                                  hi * 0.999999)), np.inf)
+        accept = np.log(rng.uniform(size=n_chains)) < -beta * (new_energy - energy)
+        x[accept] = proposal[accept]
+        energy[accept] = new_energy[accept]
+        if t < burn_in:
+            step *= np.exp(0.05 * (np.mean(accept) - 0.3))
+        elif (t - burn_in) % 10 == 0:
+            kept.append(x.copy())
+    return np.concatenate(kept)
+
+
+@dataclass(frozen=True)
+class EnsembleComparison:
+    """Canonical (4.10) vs micro-canonical averages at E = U, for one network size.
+
+    The micro-canonical ensemble at energy E is uniform on the shell H = E; canonical
+    samples restricted to |H - U| < ``shell`` are exactly such samples (p ∝ e^{-βH} is
+    constant on a shell), so the two averages of an observable come from one sample.
+
+    Attributes
+    ----------
+    n_neurons
+        N.
+    internal_energy
+        U = <H> (canonical).
+    relative_energy_width
+        σ_H / U: the canonical ensemble concentrates on the shell H = U as this → 0.
+    canonical_observable, microcanonical_observable
+        <|x|²/N> in each ensemble.
+    difference, standard_error
+        Their difference and its standard error (shell average's).
+    shell_fraction
+        Fraction of canonical samples in the shell.
+    """
+
+    n_neurons: int
+    internal_energy: float
+    relative_energy_width: float
+    canonical_observable: float
+    microcanonical_observable: float
+    difference: float
+    standard_error: float
+    shell_fraction: float
+
+
+def compare_ensembles(septuple: Septuple, beta: float, *, shell: float = 0.05,
+                      seed: int | None = 0, **sampler) -> EnsembleComparison:
+    """Measure the canonical / micro-canonical difference (Section 4) for one network.
+
+    ``shell`` is the half-width of the energy shell relative to U.  Extra keyword
+    arguments go to :func:`canonical_samples`.
+    """
+    xs = canonical_samples(septuple, beta, seed=seed, **sampler)
+    h = bulk_loss(septuple, xs)
+    u = float(h.mean())
+    obs = np.sum(xs * xs, axis=1) / septuple.n_neurons
+    in_shell = np.abs(h - u) < shell * u
+    if in_shell.sum() < 10:
+        raise ValueError(f"only {int(in_shell.sum())} samples in the shell; widen it or sample "
+                         "more")
+    micro = float(obs[in_shell].mean())
+    return EnsembleComparison(
+        n_neurons=septuple.n_neurons, internal_energy=u, relative_energy_width=float(h.std() / u),
+        canonical_observable=float(obs.mean()), microcanonical_observable=micro,
+        difference=float(obs.mean() - micro),
+        standard_error=float(obs[in_shell].std() / np.sqrt(in_shell.sum())),
+        shell_fraction=float(in_shell.mean()))

@@ -32,6 +32,14 @@ DEEP, SHALLOW = (784, 40, 20, 10), (784, 60, 10)
 
 def run_job(job: dict) -> dict:
     """Train and measure one configuration (module-level: picklable for process pools)."""
+    from threadpoolctl import threadpool_limits
+
+    # Jobs run side by side, one per core: multithreaded BLAS in each would oversubscribe.
+    with threadpool_limits(limits=job.get("blas_threads", 1)):
+        return _run_job(job)
+
+
+def _run_job(job: dict) -> dict:
     data = load_mnist(job["mnist_dir"], input_scaling=job["input_scaling"],
                       target_encoding=job["target_encoding"], n_train=job["n_train"],
                       n_test=job["n_test"], seed=job["data_seed"])

@@ -105,3 +105,28 @@ def test_ensemble_errors():
         monte_carlo_partition_function(feedforward((1, 1), seed=0), 1.0, n_samples=1)
     with pytest.raises(ValueError, match="did not reach"):
         exact_canonical_ensemble(feedforward((1, 1), seed=0), 1.0, rtol=1e-30, max_nodes=32)
+
+
+def test_metropolis_samples_reproduce_the_exact_ensemble():
+    from learning import bulk_loss
+    from learning.ensemble import canonical_samples
+
+    net = feedforward((1, 1, 1), seed=4, bias_scale=0.5)
+    exact = exact_canonical_ensemble(net, 2.0)
+    xs = canonical_samples(net, 2.0, n_chains=64, n_steps=4000, seed=1)
+    # ~19 000 correlated samples: the standard error of <H> is ~0.003 (U ≈ 0.42); 0.015 is
+    # five of them, a bias of 3% would fail.
+    assert bulk_loss(net, xs).mean() == pytest.approx(exact.internal_energy, abs=0.015)
+    np.testing.assert_allclose(xs.mean(axis=0), exact.mean_state, atol=0.03)
+
+
+def test_ensembles_become_equivalent_as_n_grows():
+    from learning.ensemble import compare_ensembles
+
+    small = compare_ensembles(feedforward((2, 2, 2), seed=0, bias_scale=0.3), 2.0)
+    large = compare_ensembles(feedforward((32, 32, 32), seed=0, bias_scale=0.3), 2.0)
+    # The canonical energy distribution narrows like N^{-1/2} (16x more neurons: ~4x).
+    assert large.relative_energy_width < 0.4 * small.relative_energy_width
+    # ... and the micro-canonical average approaches the canonical one.
+    assert abs(large.difference) < abs(small.difference)
+    assert abs(large.difference) < 4 * large.standard_error + 1e-3
