@@ -100,10 +100,11 @@ def figure_histograms(run: dict, path, number: int, epochs: list[int] | None = N
         chosen = [c for c in cps if c["epoch"] in epochs]
     for c in chosen:
         logs = np.asarray(c["measurements"]["log_lambda_dynamical"])
-        ax.hist(logs, bins=40, histtype="step", lw=1.4, label=f"epoch {c['epoch']}")
+        _, _, patches = ax.hist(logs, bins=40, histtype="step", lw=1.4,
+                                label=f"epoch {c['epoch']}")
         gap = c["measurements"].get("gap_log_lambda")
         if gap is not None and c["epoch"] > 0:
-            ax.axvline(gap, ls=":", lw=0.8)
+            ax.axvline(gap, ls=":", lw=1.0, color=patches[0].get_edgecolor())
     ax.set_xlabel("log λ (dynamical eigenvalues of G)")
     ax.set_ylabel("count")
     ax.set_title(f"Fig. {number}: log λ, {run['label']} (dotted: widest lower gap)")
