@@ -1,8 +1,9 @@
 """Command line of :mod:`emergent`.
 
 ``python -m emergent [schrodinger] [options]`` runs the Section 11 demonstration
-(constrained Fokker-Planck -> Schrodinger); ``python -m emergent onsager --dim 4``
-runs the Section 12 verdict on the Onsager tensor (12.9).
+(constrained Fokker-Planck -> Schrodinger; not implemented yet);
+``python -m emergent onsager --dim 4`` runs the Section 12 verdict on the Onsager tensor
+(12.9); ``python -m emergent derivation NAME [--latex]`` prints a checked derivation.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-_COMMANDS = {"schrodinger": "emergent.schrodinger_cli", "onsager": "emergent.onsager_cli"}
+_COMMANDS = {"schrodinger": "emergent.schrodinger_cli", "onsager": "emergent.onsager_cli",
+             "derivation": "emergent.derivations"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,9 @@ import sympy as sp
 
 __all__ = ["BASIS", "PAPER_12_9", "Jet", "random_jet", "einstein_tensor_upper",
            "euler_lagrange_basis", "gamma_gamma_density", "family_of_onsager_tensors",
-           "OnsagerVerdict", "onsager_verdict"]
+           "OnsagerFamily", "OnsagerVerdict", "onsager_verdict", "SymmetryCount",
+           "symmetry_count", "ricci_scalar", "divergence_term", "FieldEquationSigns",
+           "field_equation_signs", "symbolic_euler_lagrange"]
 
 # Einsum wiring of the three inverse metrics for I1..I5; the derivative factors are
 # v[m, a, b] = g_{ab,m} and v[n, c, d] = g_{cd,n}.
@@ -155,12 +157,11 @@ def _euler_lagrange_term(jet: Jet, wiring: str) -> np.ndarray:
     trace_dlog = Fraction(1, 2) * np.einsum("cd,mcd->m", gi, v)
     dpi = np.zeros((n, n), dtype=object)
     for slot in range(3):
-        # ∂_μ of the k-th inverse metric, contracted with the μ of π.
-        def g_at(k, e):
-            return dginv[e] if k == slot else gi
+        # ∂_μ of the slot-th inverse metric, contracted with the μ of π.
         for e in range(n):
-            f = np.einsum(f"{wiring},ncd->mab", g_at(0, e), g_at(1, e), g_at(2, e), v)
-            s = np.einsum(f"{wiring},mab->ncd", g_at(0, e), g_at(1, e), g_at(2, e), v)
+            g1, g2, g3 = (dginv[e] if k == slot else gi for k in range(3))
+            f = np.einsum(f"{wiring},ncd->mab", g1, g2, g3, v)
+            s = np.einsum(f"{wiring},mab->ncd", g1, g2, g3, v)
             dpi += (f + s)[e]
     # ∂_μ of the derivative factor: v -> w[μ, ...]
     for e in range(n):
@@ -278,3 +279,194 @@ def onsager_verdict(dim: int, *, n_jets: int = 4, seed: int = 0,
     factor = next(iter(factors)) if len(factors) == 1 else None
     return OnsagerVerdict(dim=dim, reproduces=bool(ok), proportional_factor=factor,
                           max_residual=float(residual), n_jets=n_jets)
+
+
+# ---------------------------------------------------------------------------------------
+# What the symmetries (12.7)-(12.8) allow
+# ---------------------------------------------------------------------------------------
+
+_SLOTS = "mnabcd"  # μ ν α β γ δ
+
+
+def _pairings(items: str) -> list[tuple[tuple[str, str], ...]]:
+    if not items:
+        return [()]
+    first, rest = items[0], items[1:]
+    out = []
+    for i, partner in enumerate(rest):
+        for tail in _pairings(rest[:i] + rest[i + 1:]):
+            out.append(((first, partner), *tail))
+    return out
+
+
+def _canonical(pairing, perm: dict[str, str]) -> tuple:
+    return tuple(sorted(tuple(sorted((perm[x], perm[y]))) for x, y in pairing))
+
+
+@dataclass(frozen=True)
+class SymmetryCount:
+    """Products of three inverse metrics carrying L^{μναβγδ}: how many independent tensors a
+    symmetry group allows (orbits of the 15 index pairings) and how many distinct quadratic
+    forms L g_{αβ,μ} g_{γδ,ν} they give (rank over random jets)."""
+
+    group: str
+    n_tensors: int
+    n_quadratic_forms: int
+
+
+def symmetry_count(dim: int = 4, seed: int = 0) -> tuple[SymmetryCount, SymmetryCount]:
+    """Count for (12.7) as printed, L^{μναβγδ} = L^{νμβαδγ}, with (12.8), and for the pair
+    exchange (μαβ) <-> (νγδ) described in words, with (12.8)."""
+    ident = {s: s for s in _SLOTS}
+    swap_ab = ident | {"a": "b", "b": "a"}
+    swap_cd = ident | {"c": "d", "d": "c"}
+    printed = ident | {"m": "n", "n": "m", "a": "b", "b": "a", "c": "d", "d": "c"}
+    words = ident | {"m": "n", "n": "m", "a": "c", "c": "a", "b": "d", "d": "b"}
+    pairings = [tuple(tuple(sorted(p)) for p in q) for q in _pairings(_SLOTS)]
+    results = []
+    for name, gens in (("(12.7) as printed + (12.8)", [swap_ab, swap_cd, printed]),
+                       ("pair exchange (in words) + (12.8)", [swap_ab, swap_cd, words])):
+        orbits: list[set] = []
+        seen: set = set()
+        for p in pairings:
+            key = _canonical(p, ident)
+            if key in seen:
+                continue
+            orbit, frontier = {key}, [key]
+            while frontier:
+                cur = frontier.pop()
+                for gen in gens:
+                    nxt = _canonical(cur, gen)
+                    if nxt not in orbit:
+                        orbit.add(nxt)
+                        frontier.append(nxt)
+            seen |= orbit
+            orbits.append(orbit)
+        # Rank of the quadratic forms: evaluate each orbit-sum at random jets.
+        rows = []
+        for j in range(12):
+            jet = random_jet(dim, seed=seed + 31 * j)
+            row = []
+            for orbit in orbits:
+                total = 0
+                for pairing in orbit:
+                    wiring = ",".join(x + y for x, y in pairing)
+                    total += _term(wiring, jet.ginv, jet.ginv, jet.ginv, jet.v, jet.v)
+                row.append(_to_sympy(Fraction(total)))
+            rows.append(row)
+        results.append(SymmetryCount(name, len(orbits), int(sp.Matrix(rows).rank())))
+    return results[0], results[1]
+
+
+# ---------------------------------------------------------------------------------------
+# √|g| R = √|g| ΓΓ + total divergence, and the signs of (12.12)-(12.14)
+# ---------------------------------------------------------------------------------------
+
+def _christoffels(jet: Jet) -> tuple[np.ndarray, np.ndarray]:
+    half = Fraction(1, 2)
+    v, w, gi = jet.v, jet.w, jet.ginv
+    low = half * (np.einsum("cdb->dbc", v) + np.einsum("bdc->dbc", v) - np.einsum("dbc->dbc", v))
+    dlow = half * (np.einsum("ecdb->edbc", w) + np.einsum("ebdc->edbc", w)
+                   - np.einsum("edbc->edbc", w))
+    gam = np.einsum("ad,dbc->abc", gi, low)
+    dgam = np.einsum("ead,dbc->eabc", _dginv(jet), low) + np.einsum("ad,edbc->eabc", gi, dlow)
+    return gam, dgam
+
+
+def ricci_scalar(jet: Jet) -> object:
+    """R = g^{μν} R_{μν} with R_{μν} of (12.13), exactly at the jet."""
+    return np.einsum("ab,ab->", jet.g, einstein_tensor_upper(jet)) * Fraction(
+        2, 2 - jet.dim) if jet.dim != 2 else _ricci_scalar_direct(jet)
+
+
+def _ricci_scalar_direct(jet: Jet) -> object:
+    gam, dgam = _christoffels(jet)
+    riem = (np.einsum("cadb->abcd", dgam) - np.einsum("dacb->abcd", dgam)
+            + np.einsum("ace,edb->abcd", gam, gam) - np.einsum("ade,ecb->abcd", gam, gam))
+    return np.einsum("bd,abad->", jet.ginv, riem)
+
+
+def divergence_term(jet: Jet) -> object:
+    """(1/√|g|) ∂_α(√|g| w^α), w^α = g^{μν} Γ^α_{μν} - g^{αμ} Γ^ν_{μν}: the divergence that
+    separates √|g| R from the first-order form √|g| ΓΓ of (12.10)."""
+    gam, dgam = _christoffels(jet)
+    gi, dgi = jet.ginv, _dginv(jet)
+    w_vec = np.einsum("mn,amn->a", gi, gam) - np.einsum("am,nmn->a", gi, gam)
+    dw = (np.einsum("amn,amn->", dgi, gam) + np.einsum("mn,aamn->", gi, dgam)
+          - np.einsum("aam,nmn->", dgi, gam) - np.einsum("am,anmn->", gi, dgam))
+    dlog_sqrt_g = Fraction(1, 2) * np.einsum("cd,acd->a", gi, jet.v)
+    return dw + np.einsum("a,a->", dlog_sqrt_g, w_vec)
+
+
+@dataclass(frozen=True)
+class FieldEquationSigns:
+    """What (12.2) with (12.14) gives on variation, from E[√|g| R] = -√|g| G^{ab} and
+    E[√|g|] = ½ √|g| g^{ab} (both verified at exact jets):
+
+        (1/2κ) G^{ab} + ½ Λ g^{ab} + ½ T^{ab} = 0   =>   G_{μν} + κ Λ g_{μν} = -κ T_{μν}.
+
+    (12.12) as printed, G + Λ g = κ T, follows only with T_{μν} = +(2/√|g|) δ(√|g| 𝓛)/δg^{μν}
+    (the opposite sign to (12.14)) and with the cosmological term of (12.2) read as Λ/κ.
+    """
+
+    einstein_hilbert_el_is_minus_einstein: bool
+    derived_equation: str = "G_{μν} + κ Λ g_{μν} = -κ T_{μν}"
+    printed_equation: str = "G_{μν} + Λ g_{μν} = κ T_{μν}  (12.12)"
+
+
+def field_equation_signs(dim: int = 4, n_jets: int = 2, seed: int = 5) -> FieldEquationSigns:
+    """Settle the signs of (12.12)-(12.14) from exact jets (see :class:`FieldEquationSigns`)."""
+    ok = True
+    gg = {"I1": Fraction(-1, 4), "I2": Fraction(1, 2), "I3": Fraction(1, 4),
+          "I4": Fraction(-1, 2), "I5": Fraction(0)}
+    for j in range(n_jets):
+        jet = random_jet(dim, seed=seed + j)
+        el = euler_lagrange_basis(jet)
+        gamma_gamma_el = sum(gg[k] * el[k] for k in BASIS)
+        ok &= all(x == 0 for x in (gamma_gamma_el + einstein_tensor_upper(jet)).ravel())
+        ok &= ricci_scalar(jet) - gamma_gamma_density(jet) == divergence_term(jet)
+    return FieldEquationSigns(einstein_hilbert_el_is_minus_einstein=bool(ok))
+
+
+# ---------------------------------------------------------------------------------------
+# Fully symbolic route (generic metric of functions), for small dimensions
+# ---------------------------------------------------------------------------------------
+
+def symbolic_euler_lagrange(coefficients: dict[str, Fraction], dim: int, *,
+                            lorentzian: bool = True) -> sp.Matrix:
+    """E^{ab}[√|g| Σ c_k I_k] for a generic metric of functions g_ab(x), fully symbolically
+    (practical for dim 2; dim 3 takes minutes).  Off-diagonal entries are differentiated
+    with respect to the single function g_ab (a ≠ b), i.e. they are 2 E^{ab}.  √|g| is
+    √(-det g) for a Lorentzian metric (``lorentzian=True``), else √(det g): an explicit
+    sign keeps SymPy's (complex-valued) functions out of Abs."""
+    import itertools
+
+    xs = sp.symbols(f"x0:{dim}")
+    funcs = {}
+    g = sp.zeros(dim, dim)
+    for a in range(dim):
+        for b in range(a, dim):
+            funcs[(a, b)] = sp.Function(f"g{a}{b}")(*xs)
+            g[a, b] = g[b, a] = funcs[(a, b)]
+    gi = g.inv()
+    sqrt_g = sp.sqrt(-g.det() if lorentzian else g.det())
+    v = [[[sp.diff(g[a, b], xs[c]) for b in range(dim)] for a in range(dim)] for c in range(dim)]
+    density = 0
+    for name, coeff in coefficients.items():
+        if coeff == 0:
+            continue
+        p1, p2, p3 = BASIS[name].split(",")
+        term = 0
+        for idx in itertools.product(range(dim), repeat=6):
+            env = dict(zip("mabncd", idx, strict=True))
+            term += (gi[env[p1[0]], env[p1[1]]] * gi[env[p2[0]], env[p2[1]]]
+                     * gi[env[p3[0]], env[p3[1]]] * v[env["m"]][env["a"]][env["b"]]
+                     * v[env["n"]][env["c"]][env["d"]])
+        density += sp.Rational(coeff.numerator, coeff.denominator) * term
+    density = sqrt_g * density
+    e = sp.zeros(dim, dim)
+    for (a, b), fn in funcs.items():
+        expr = sp.diff(density, fn) - sum(
+            sp.diff(sp.diff(density, sp.Derivative(fn, xs[c])), xs[c]) for c in range(dim))
+        e[a, b] = e[b, a] = expr
+    return e

@@ -1,0 +1,235 @@
+"""Section 12: the Onsager tensor (12.9) against √|g| R, by three routes."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+from einsteinpy.symbolic import EinsteinTensor, MetricTensor, RicciScalar
+
+from emergent.metrics import (
+    as_metric,
+    de_sitter,
+    flrw,
+    jet_at,
+    random_polynomial_metric,
+    schwarzschild,
+)
+from emergent.onsager import (
+    BASIS,
+    PAPER_12_9,
+    _euler_lagrange_term,
+    divergence_term,
+    einstein_tensor_upper,
+    euler_lagrange_basis,
+    family_of_onsager_tensors,
+    field_equation_signs,
+    gamma_gamma_density,
+    onsager_verdict,
+    random_jet,
+    ricci_scalar,
+    symbolic_euler_lagrange,
+    symmetry_count,
+)
+from emergent.onsager_cli import main as onsager_main
+
+GAMMA_GAMMA = {"I1": Fraction(-1, 4), "I2": Fraction(1, 2), "I3": Fraction(1, 4),
+               "I4": Fraction(-1, 2), "I5": Fraction(0)}
+
+
+# ---- route 1: fully symbolic, generic metric of functions (D = 2) -----------------------
+
+def _jet_substitute(expr, dim, jet):
+    xs = sp.symbols(f"x0:{dim}")
+    rep = {}
+    for a in range(dim):
+        for b in range(a, dim):
+            fn = sp.Function(f"g{a}{b}")(*xs)
+            for c in range(dim):
+                for d in range(c, dim):
+                    key = (sp.Derivative(fn, (xs[c], 2)) if c == d
+                           else sp.Derivative(fn, xs[c], xs[d]))
+                    rep[key] = jet.w[c, d, a, b]
+            for c in range(dim):
+                rep[sp.Derivative(fn, xs[c])] = jet.v[c, a, b]
+    vals = {sp.Function(f"g{a}{b}")(*xs): jet.g[a, b] for a in range(dim) for b in range(a, dim)}
+    return sp.nsimplify(expr.subs(rep).subs(vals))
+
+
+@pytest.mark.parametrize("name", ["I1", "I2", "I4"])
+def test_exact_jets_agree_with_the_fully_symbolic_euler_lagrange_operator_d2(name):
+    jet = random_jet(2, seed=3)
+    symbolic = symbolic_euler_lagrange({name: Fraction(1)}, 2)
+    ours = _euler_lagrange_term(jet, BASIS[name])  # |det g| = 1 at the jet, √|g| = 1
+    for a, b in [(0, 0), (0, 1), (1, 1)]:
+        factor = 1 if a == b else 2  # SymPy differentiates by the single function g_01
+        assert _jet_substitute(symbolic[a, b], 2, jet) == factor * ours[a, b]
+
+
+def test_in_two_dimensions_the_einstein_hilbert_density_is_a_divergence_but_12_9_is_not():
+    e_gamma = symbolic_euler_lagrange(GAMMA_GAMMA, 2)
+    e_paper = symbolic_euler_lagrange(PAPER_12_9, 2)
+    jet = random_jet(2, seed=8)
+    assert all(_jet_substitute(e_gamma[i, j], 2, jet) == 0 for i in range(2) for j in range(2))
+    assert any(_jet_substitute(e_paper[i, j], 2, jet) != 0 for i in range(2) for j in range(2))
+
+
+# ---- route 2: generic metrics in D = 3, 4, 5 by exact jets ----------------------------
+
+def test_gamma_gamma_lies_in_the_basis_and_differs_from_r_by_the_divergence():
+    for dim in (3, 4):
+        for seed in range(3):
+            jet = random_jet(dim, seed=seed)
+            ell = sum(GAMMA_GAMMA[k] * np.einsum(f"{w},mab,ncd->", jet.ginv, jet.ginv,
+                                                  jet.ginv, jet.v, jet.v)
+                      for k, w in BASIS.items())
+            assert ell == gamma_gamma_density(jet)  # exact rationals
+            assert ricci_scalar(jet) - gamma_gamma_density(jet) == divergence_term(jet)
+
+
+@pytest.mark.parametrize("dim", [3, 4])
+def test_family_is_unique_and_is_gamma_gamma_and_12_9_fails(dim):
+    family = family_of_onsager_tensors(dim, n_jets=3)
+    assert family.rank == 5 and family.null_space == ()
+    assert family.particular == GAMMA_GAMMA
+    verdict = onsager_verdict(dim, n_jets=2)
+    assert not verdict.reproduces and verdict.proportional_factor is None
+    # (12.9) with the last sign flipped and the missing -2 I4 term does reproduce it:
+    fixed = {"I1": Fraction(-1), "I2": Fraction(2), "I3": Fraction(1), "I4": Fraction(-2),
+             "I5": Fraction(0)}
+    assert onsager_verdict(dim, n_jets=2, coefficients=fixed).reproduces
+
+
+def test_two_dimensions_family_has_two_null_lagrangians():
+    family = family_of_onsager_tensors(2, n_jets=3)
+    assert family.rank == 3 and len(family.null_space) == 2
+
+
+@pytest.mark.slow
+def test_family_in_five_dimensions():
+    family = family_of_onsager_tensors(5, n_jets=3)
+    assert family.particular == GAMMA_GAMMA and family.null_space == ()
+    assert not onsager_verdict(5, n_jets=2).reproduces
+
+
+def test_symmetries_as_printed_and_in_words():
+    printed, words = symmetry_count(4)
+    assert words.n_quadratic_forms == 5
+    # (12.7) as printed ties I2 to I5: one quadratic form fewer, and GR (c2 = 1/2, c5 = 0)
+    # is outside the printed family.
+    assert printed.n_quadratic_forms == 4
+
+
+def test_signs_of_the_field_equations():
+    signs = field_equation_signs(4)
+    assert signs.einstein_hilbert_el_is_minus_einstein
+    assert signs.derived_equation != signs.printed_equation
+
+
+# ---- route 3: concrete metrics, against einsteinpy --------------------------------------
+
+def _einsteinpy_upper(metric, point):
+    mt = MetricTensor(metric.matrix.tolist(), metric.coordinates)
+    g_low = sp.Matrix(EinsteinTensor.from_metric(mt).tensor().tolist())
+    sub = dict(zip(metric.coordinates, point, strict=True))
+    g_low = g_low.subs(sub)
+    ginv = metric.matrix.subs(sub).inv()
+    return sp.simplify(ginv * g_low * ginv)
+
+
+def _close(a, b) -> bool:
+    # Ours is exact; einsteinpy may turn rational coefficients into floats on the way, so
+    # its values carry double-precision round-off (~1e-16 relative): compare to 1e-10.
+    diff = sp.Matrix(a) - sp.Matrix(b)
+    scale = 1 + max(abs(complex(sp.N(x))) for x in sp.Matrix(a))
+    return max(abs(complex(sp.N(x))) for x in diff) < 1e-10 * scale
+
+
+@pytest.mark.parametrize("metric, point", [
+    (schwarzschild(sp.Rational(1, 3)), (0, 3, sp.pi / 6, 0)),
+    (de_sitter(2), (0, sp.Rational(1, 2), sp.pi / 3, 0)),
+    (flrw(), (2, 0, 0, 0)),
+    # A generic (non-diagonal, no symmetry) polynomial metric: in D = 2, where einsteinpy's
+    # symbolic simplification finishes in seconds (in D = 3 it takes minutes, even for
+    # linear entries; the exact-jet route 2 covers generic D = 3, 4, 5).
+    (random_polynomial_metric(2, seed=1), (sp.Rational(1, 3), sp.Rational(-1, 2))),
+])
+def test_einstein_tensor_and_ricci_scalar_match_einsteinpy(metric, point):
+    jet = jet_at(metric, point)
+    ours = sp.Matrix(einstein_tensor_upper(jet).tolist())
+    assert _close(ours, _einsteinpy_upper(metric, point))
+    mt = MetricTensor(metric.matrix.tolist(), metric.coordinates)
+    r = RicciScalar.from_metric(mt).expr.subs(dict(zip(metric.coordinates, point, strict=True)))
+    assert _close([[ricci_scalar(jet)]], [[r]])
+    # The ΓΓ density's Euler-Lagrange expression is -G^{ab} on the concrete metric too.
+    el = euler_lagrange_basis(jet)
+    gg = sum(GAMMA_GAMMA[k] * el[k] for k in BASIS)
+    assert sp.simplify(sp.Matrix(gg.tolist()) + ours) == sp.zeros(metric.dim)
+
+
+def test_metric_validation():
+    t, x = sp.symbols("t x")
+    with pytest.raises(ValueError, match="symmetric"):
+        as_metric(sp.Matrix([[1, t], [0, 1]]), (t, x))
+    with pytest.raises(ValueError, match="degenerate"):
+        as_metric(sp.Matrix([[1, 1], [1, 1]]), (t, x))
+    with pytest.raises(ValueError, match="2 coordinates|coordinates were given"):
+        as_metric(sp.eye(3), (t, x))
+    with pytest.raises(ValueError, match="coordinates are required"):
+        as_metric(sp.eye(2))
+    with pytest.raises(TypeError, match="could not be parsed"):
+        as_metric([["1", "x +* 2"], ["0", "1"]], (t, x))
+    m = as_metric(MetricTensor(sp.diag(-1, 1).tolist(), (t, x)))
+    assert m.dim == 2
+    with pytest.raises(ValueError, match="singular at"):
+        jet_at(as_metric(sp.diag(t, 1), (t, x)), (0, 0))
+    with pytest.raises(ValueError, match="dim must be"):
+        random_jet(1)
+
+
+def test_command_line(capsys):
+    assert onsager_main(["--dim", "3", "--jets", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "reproduces √|g| R/(2κ) up to a divergence: False" in out
+    assert "particular: - 1/4·I1 + 1/2·I2 + 1/4·I3 - 1/2·I4" in out
+
+
+# ---- the general (second-order) Euler-Lagrange operator, fully symbolic -----------------
+
+def _sqrt_g_ricci(dim):
+    from einsteinpy.symbolic import MetricTensor, RicciScalar
+
+    from emergent.variational import generic_metric
+
+    g, xs, funcs = generic_metric(dim)
+    r = RicciScalar.from_metric(MetricTensor(g.tolist(), xs)).expr
+    return sp.sqrt(-g.det()) * r, g, xs, funcs
+
+
+def test_second_order_density_sqrt_g_r_is_a_divergence_in_two_dimensions():
+    from emergent.variational import differ_by_divergence
+
+    density, g, xs, funcs = _sqrt_g_ricci(2)
+    assert differ_by_divergence(density, sp.Integer(0), funcs, xs).equal
+    # ... while a first-order density that is not a divergence is detected as such:
+    not_null = sp.sqrt(-g.det()) * sp.diff(funcs[(0, 0)], xs[0]) ** 2
+    assert not differ_by_divergence(not_null, sp.Integer(0), funcs, xs).equal
+
+
+@pytest.mark.slow
+def test_einstein_hilbert_equals_gamma_gamma_up_to_divergence_symbolically_in_three_dims():
+    from emergent.variational import differ_by_divergence
+
+    density, g, xs, funcs = _sqrt_g_ricci(3)
+    gamma_gamma = sp.sqrt(-g.det()) * _symbolic_gamma_gamma(g, xs)
+    assert differ_by_divergence(density, gamma_gamma, funcs, xs, n_samples=1).equal
+
+
+def _symbolic_gamma_gamma(g, xs):
+    n = len(xs)
+    gi = g.inv()
+    gam = [[[sum(gi[a, d] * (sp.diff(g[d, b], xs[c]) + sp.diff(g[d, c], xs[b])
+                             - sp.diff(g[b, c], xs[d])) for d in range(n)) / 2
+             for c in range(n)] for b in range(n)] for a in range(n)]
+    return sum(gi[m, nn] * (gam[a][b][m] * gam[b][a][nn] - gam[a][m][nn] * gam[b][a][b])
+               for m in range(n) for nn in range(n) for a in range(n) for b in range(n))
