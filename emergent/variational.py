@@ -22,7 +22,7 @@ __all__ = ["generic_metric", "euler_lagrange", "DivergenceTest", "differ_by_dive
 
 
 def generic_metric(dim: int) -> tuple[sp.Matrix, tuple[sp.Symbol, ...], dict]:
-    """A metric of unknown functions g_ab(x0..x{dim-1}); returns (matrix, coordinates, functions)."""
+    """A metric of unknown functions g_ab(x0..); returns (matrix, coordinates, functions)."""
     if dim < 2:
         raise ValueError(f"dim must be >= 2, got {dim}")
     xs = sp.symbols(f"x0:{dim}")
