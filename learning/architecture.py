@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,7 +22,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 
-from learning.spectrum import GSpectrum, spectral_moment
+from learning._io import atomic_savefig
+from learning.spectrum import GSpectrum, check_beta, eigenvalues_of, spectral_moment
 
 __all__ = [
     "laplacian_free_energy",
@@ -41,25 +41,10 @@ __all__ = [
 Array = NDArray[np.float64]
 
 
-def _check_beta(beta: float) -> float:
-    beta = float(beta)
-    if not np.isfinite(beta) or beta <= 0:
-        raise ValueError(f"beta must be finite and > 0, got {beta}")
-    return beta
-
-
-def _lam(spectrum: GSpectrum | ArrayLike) -> Array:
-    lam = spectrum.eigenvalues if isinstance(spectrum, GSpectrum) else np.asarray(spectrum, float)
-    lam = np.asarray(lam, dtype=float).ravel()
-    if not np.all(np.isfinite(lam)) or np.any(lam < 0):
-        raise ValueError("eigenvalues must be finite and >= 0")
-    return lam
-
-
 def laplacian_free_energy(spectrum: GSpectrum | ArrayLike, beta: float) -> float:
     """ΔF = Σ_j ∂²F/∂λ_j² = -(β/2) Σ_i (1 + βλ_i)^{-2} < 0, eqs. (8.10) and (9.1)."""
-    beta = _check_beta(beta)
-    return float(-0.5 * beta * np.sum((1.0 + beta * _lam(spectrum)) ** -2))
+    beta = check_beta(beta)
+    return float(-0.5 * beta * np.sum((1.0 + beta * eigenvalues_of(spectrum)) ** -2))
 
 
 def _k(beta: float, lam: Array) -> Array:
@@ -83,10 +68,10 @@ def entropy_density_log_ratio(spectrum: GSpectrum | ArrayLike, beta: float, alph
     The constant -1 inside K is immaterial (it cancels in the difference) and keeps the
     λ → 0 limit finite.
     """
-    beta = _check_beta(beta)
+    beta = check_beta(beta)
     if beta0 < 0 or not np.isfinite(beta0):
         raise ValueError(f"beta0 must be finite and >= 0, got {beta0}")
-    lam = _lam(spectrum)
+    lam = eigenvalues_of(spectrum)
     k0 = _k(beta0, lam) if beta0 > 0 else np.zeros_like(lam)
     return float(alpha * np.sum(_k(beta, lam) - k0))
 
@@ -94,12 +79,12 @@ def entropy_density_log_ratio(spectrum: GSpectrum | ArrayLike, beta: float, alph
 def entropy_density_log_ratio_paper(spectrum: GSpectrum | ArrayLike, beta: float,
                                     alpha: float) -> float:
     """log σ(β)/σ(0) as printed in (8.11): -(α/2) Σ_i (1 + βλ_i)^{-2} (kept to compare)."""
-    beta = _check_beta(beta)
-    return float(-0.5 * alpha * np.sum((1.0 + beta * _lam(spectrum)) ** -2))
+    beta = check_beta(beta)
+    return float(-0.5 * alpha * np.sum((1.0 + beta * eigenvalues_of(spectrum)) ** -2))
 
 
 def _check_two_level(beta: float, gamma: float, n: float) -> tuple[float, float, float]:
-    beta = _check_beta(beta)
+    beta = check_beta(beta)
     if not 0 < gamma < 1:
         raise ValueError(f"gamma must lie in (0, 1), got {gamma}")
     if not np.isfinite(n) or n <= 0:
@@ -133,7 +118,7 @@ def _d_log(x: Array, beta: float, gamma: float) -> Array:
 
 def paper_extremum_9_4(beta: float) -> float:
     """The extremum claimed by (9.4): log λ = 3 log(-1/2 + sqrt(1/4 + 1/β)) (for comparison)."""
-    beta = _check_beta(beta)
+    beta = check_beta(beta)
     return float(3.0 * np.log(-0.5 + np.sqrt(0.25 + 1.0 / beta)))
 
 
@@ -219,20 +204,6 @@ def odd_trace_moments(spectrum: GSpectrum, max_order: int = 7) -> dict[int, floa
     return {k: spectral_moment(spectrum, k) for k in range(1, max_order + 1, 2)}
 
 
-def _atomic_savefig(fig, path: str | os.PathLike) -> None:
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=directory)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=130)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def figure1(path: str | os.PathLike, betas: Sequence[float] = (0.25, 0.50, 0.73, 1.00),
             gamma: float = 1 / 3, n: float = 854,
             window: tuple[float, float] = (-8.0, 8.0)) -> dict[float, TwoLevelExtrema]:
@@ -264,5 +235,5 @@ def figure1(path: str | os.PathLike, betas: Sequence[float] = (0.25, 0.50, 0.73,
                  "● extrema (computed)   ◇ position claimed by (9.4)")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    _atomic_savefig(fig, path)
+    atomic_savefig(fig, path, dpi=130)
     return out

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 
+from learning._io import atomic_write_text
 from learning.architecture import figure1, two_level_phase
 from learning.ensemble import (
     compare_ensembles,
@@ -14,15 +13,6 @@ from learning.ensemble import (
 )
 from learning.feedforward import feedforward
 from learning.thermodynamics import gaussian_thermodynamics, mean_state_components
-
-
-def _write_atomic(path: str, text: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def partition_table(betas=(0.5, 2.0, 10.0), seed: int = 2) -> str:
@@ -105,7 +95,7 @@ def main(argv: list[str]) -> int:
         parser.add_argument("--out", default="docs/partition_table.md")
         parser.add_argument("--seed", type=int, default=2)
         args = parser.parse_args(argv[1:])
-        _write_atomic(args.out, partition_table(seed=args.seed))
+        atomic_write_text(args.out, partition_table(seed=args.seed))
         print(f"wrote {args.out}")
         return 0
     print("usage: python -m learning {figure1,partition-table} [options]")

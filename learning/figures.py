@@ -8,27 +8,17 @@ writes one PNG atomically.
 from __future__ import annotations
 
 import os
-import tempfile
 
 import numpy as np
 from matplotlib.figure import Figure
+
+from learning._io import atomic_savefig
 
 __all__ = ["figure2", "figure3", "figure_histograms", "figure6", "figure7", "linear_fit"]
 
 
 def _save(fig: Figure, path: str | os.PathLike) -> None:
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=directory)
-    os.close(fd)
-    try:
-        fig.tight_layout()
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_savefig(fig, path, dpi=110)
 
 
 def _series(run: dict, key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -50,23 +40,30 @@ def linear_fit(x: np.ndarray, y: np.ndarray) -> dict:
             "r2": float(1 - np.sum(resid**2) / total) if total > 0 else float("nan")}
 
 
-def figure2(runs: list[dict], path) -> None:
-    """Fig. 2: log U (bulk) and log U_∂ (boundary) against epochs."""
+def _two_series(runs: list[dict], path, keys: tuple[str, str], labels: tuple[str, str],
+                transform, ylabel: str, title: str) -> None:
+    """Two measured series of every run against epochs (log axis); seed 0 emphasised."""
     fig = Figure(figsize=(7, 4.2))
     ax = fig.add_subplot()
     for i, run in enumerate(runs):
-        e, u = _series(run, "bulk_loss")
-        _, ub = _series(run, "boundary_loss")
-        keep = e > 0
         kw = {"alpha": 1.0 if i == 0 else 0.35, "lw": 1.6 if i == 0 else 0.8}
-        ax.plot(e[keep], np.log(u[keep]), "b-", label="bulk U" if i == 0 else None, **kw)
-        ax.plot(e[keep], np.log(ub[keep]), "r-", label="boundary U_∂" if i == 0 else None, **kw)
+        for key, label, style in zip(keys, labels, ("b-", "r-"), strict=True):
+            e, y = _series(run, key)
+            keep = e > 0
+            ax.plot(e[keep], transform(y[keep]), style, label=label if i == 0 else None, **kw)
     ax.set_xscale("log")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("log loss")
-    ax.set_title(f"Fig. 2: bulk and boundary loss ({runs[0]['label']}; {len(runs)} seeds)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.legend()
     _save(fig, path)
+
+
+def figure2(runs: list[dict], path) -> None:
+    """Fig. 2: log U (bulk) and log U_∂ (boundary) against epochs."""
+    _two_series(runs, path, ("bulk_loss", "boundary_loss"), ("bulk U", "boundary U_∂"), np.log,
+                "log loss",
+                f"Fig. 2: bulk and boundary loss ({runs[0]['label']}; {len(runs)} seeds)")
 
 
 def figure3(runs: list[dict], path) -> None:
@@ -114,21 +111,8 @@ def figure_histograms(run: dict, path, number: int, epochs: list[int] | None = N
 
 def figure6(runs: list[dict], path) -> None:
     """Fig. 6: C_20 and C_{N-20} (10.5) against epochs."""
-    fig = Figure(figsize=(7, 4.2))
-    ax = fig.add_subplot()
-    for i, run in enumerate(runs):
-        e, c20 = _series(run, "C_20")
-        _, cn = _series(run, "C_N_minus_20")
-        keep = e > 0
-        a = 1.0 if i == 0 else 0.35
-        ax.plot(e[keep], c20[keep], "b-", alpha=a, label="C_20" if i == 0 else None)
-        ax.plot(e[keep], cn[keep], "r-", alpha=a, label="C_{N-20}" if i == 0 else None)
-    ax.set_xscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("complexity (10.5)")
-    ax.set_title(f"Fig. 6: complexity against epochs ({runs[0]['label']})")
-    ax.legend()
-    _save(fig, path)
+    _two_series(runs, path, ("C_20", "C_N_minus_20"), ("C_20", "C_{N-20}"), lambda y: y,
+                "complexity (10.5)", f"Fig. 6: complexity against epochs ({runs[0]['label']})")
 
 
 def figure7(runs: list[dict], path) -> dict:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from learning._io import atomic_write_text
 from learning.architecture import figure1
 from learning.figures import figure2, figure3, figure6, figure7, figure_histograms, linear_fit
 
@@ -213,10 +213,6 @@ def write_report(out: str | os.PathLike, payload: dict) -> dict:
               "and versions). Fit of Fig. 7 for seed 0: "
               + ", ".join(f"{k}: {v['intercept']:.2f} + {v['slope']:.3f} log U (R² {v['r2']:.3f})"
                           for k, v in fits7.items()) + "."]
-    text = "\n".join(lines) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=out, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, out / "report.md")
+    atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
     summary["claims"] = claims
     return summary

@@ -13,12 +13,11 @@ command resumes where it stopped.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
+from learning._io import atomic_write_json
 from learning.datasets import load_mnist
 from learning.executor import run_jobs
 from learning.measurements import measure_checkpoint
@@ -94,13 +93,6 @@ def build_jobs(args: argparse.Namespace) -> list[dict]:
     return jobs
 
 
-def _write_json(path: Path, payload: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(payload, fh, indent=1)
-    os.replace(tmp, path)
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m learning reproduce",
                                      description=__doc__.splitlines()[0])
@@ -150,6 +142,6 @@ def main(argv: list[str]) -> int:
 
     summary = write_report(args.out, payload)
     payload["summary"] = summary
-    _write_json(args.out / "results.json", payload)
+    atomic_write_json(args.out / "results.json", payload)
     print(f"report: {args.out / 'report.md'}  ({time.perf_counter() - t0:.0f} s)")
     return 0

@@ -37,6 +37,8 @@ __all__ = [
     "count_large",
     "log_gap",
     "beta_from_log_lambda",
+    "check_beta",
+    "eigenvalues_of",
 ]
 
 Array = NDArray[np.float64]
@@ -249,11 +251,26 @@ def spectral_moment(spectrum: GSpectrum, k: int, normalization: str = "raw") -> 
                      f"got {normalization!r}")
 
 
-def _check_beta(beta: float) -> float:
+def check_beta(beta: float) -> float:
+    """β as a float, or ValueError unless it is finite and > 0."""
     beta = float(beta)
     if not np.isfinite(beta) or beta <= 0:
         raise ValueError(f"beta must be finite and > 0, got {beta}")
     return beta
+
+
+def eigenvalues_of(spectrum: GSpectrum | ArrayLike) -> Array:
+    """The eigenvalues of a :class:`GSpectrum` or of an array, validated: non-empty, finite,
+    >= 0 (G = A^T A)."""
+    lam = spectrum.eigenvalues if isinstance(spectrum, GSpectrum) else spectrum
+    lam = np.asarray(lam, dtype=float).ravel()
+    if lam.size == 0:
+        raise ValueError("the spectrum is empty")
+    if not np.all(np.isfinite(lam)):
+        raise ValueError("the spectrum contains non-finite eigenvalues")
+    if np.any(lam < 0):
+        raise ValueError("G = A^T A has no negative eigenvalues; the spectrum given has some")
+    return lam
 
 
 def count_large(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> int:
@@ -261,7 +278,7 @@ def count_large(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> int:
 
     The paper's "λ_i ≫ β^{-1}" has no threshold; ``factor`` makes the choice explicit.
     """
-    beta = _check_beta(beta)
+    beta = check_beta(beta)
     if not np.isfinite(factor) or factor <= 0:
         raise ValueError(f"factor must be finite and > 0, got {factor}")
     return int(np.sum(spectrum.eigenvalues > factor / beta))

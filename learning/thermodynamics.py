@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from learning.septuple import Septuple
-from learning.spectrum import GSpectrum, count_large, g_operator
+from learning.spectrum import GSpectrum, check_beta, count_large, eigenvalues_of, g_operator
 
 __all__ = [
     "GaussianThermodynamics",
@@ -43,25 +43,6 @@ __all__ = [
 
 Array = NDArray[np.float64]
 LOG_2PI = float(np.log(2.0 * np.pi))
-
-
-def _check_beta(beta: float) -> float:
-    beta = float(beta)
-    if not np.isfinite(beta) or beta <= 0:
-        raise ValueError(f"beta must be finite and > 0, got {beta}")
-    return beta
-
-
-def _eigenvalues(spectrum: GSpectrum | ArrayLike) -> Array:
-    lam = spectrum.eigenvalues if isinstance(spectrum, GSpectrum) else np.asarray(spectrum, float)
-    lam = np.asarray(lam, dtype=float).ravel()
-    if lam.size == 0:
-        raise ValueError("the spectrum is empty")
-    if not np.all(np.isfinite(lam)):
-        raise ValueError("the spectrum contains non-finite eigenvalues")
-    if np.any(lam < 0):
-        raise ValueError("G = A^T A has no negative eigenvalues; the spectrum given has some")
-    return lam
 
 
 def _denominators(lam: Array, beta: float, m: float) -> Array:
@@ -128,10 +109,10 @@ def gaussian_thermodynamics(spectrum: GSpectrum | ArrayLike, beta: float, m: flo
     >>> round(t.log_partition_function, 6) == round(-0.5 * 2 * np.log(2) + np.log(2 * np.pi), 6)
     True
     """
-    beta = _check_beta(beta)
+    beta = check_beta(beta)
     if not np.isfinite(m):
         raise ValueError(f"m must be finite, got {m}")
-    lam = _eigenvalues(spectrum)
+    lam = eigenvalues_of(spectrum)
     n = lam.size
     den = _denominators(lam, beta, m)
     # d(den)/dβ = λ - m
@@ -219,13 +200,13 @@ def complexity(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> float:
 
 def thermodynamic_free_energy(n_large: int, beta: float) -> float:
     """A(β) ≈ (N_>/2β) log β, eq. (6.8)."""
-    beta = _check_beta(beta)
+    beta = check_beta(beta)
     return 0.5 * n_large * np.log(beta) / beta
 
 
 def thermodynamic_entropy(n_large: int, beta: float) -> float:
     """S_0(β) = β² ∂A/∂β = -(N_>/2) log β + N_>/2 for the A of (6.8), eqs. (7.3)-(7.4)."""
-    beta = _check_beta(beta)
+    beta = check_beta(beta)
     return -0.5 * n_large * np.log(beta) + 0.5 * n_large
 
 
@@ -264,7 +245,7 @@ class Decomposition:
 
 def decomposition(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> Decomposition:
     """Evaluate the equilibrium split (6.4)/(6.6)-(6.8) and (7.4)-(7.5) against the exact (6.5)."""
-    beta = _check_beta(beta)
+    beta = check_beta(beta)
     n_large = count_large(spectrum, beta, factor)
     exact = gaussian_thermodynamics(spectrum, beta)
     a = thermodynamic_free_energy(n_large, beta)
@@ -308,7 +289,7 @@ def first_law_check(spectra: Sequence[GSpectrum], beta: float, factor: float = 1
     defines them.  (7.10) assumes dF = 0 between equilibria; the residuals measure how far
     that and the split (6.6) are from holding for the given states.
     """
-    beta = _check_beta(beta)
+    beta = check_beta(beta)
     if len(spectra) < 2:
         raise ValueError("first_law_check needs at least two states")
     d = [decomposition(s, beta, factor) for s in spectra]

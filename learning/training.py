@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -28,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
+from learning._io import atomic_write
 from learning.activations import get_activation
 from learning.datasets import Dataset
 from learning.feedforward import feedforward, from_layers, layer_biases, layer_weights
@@ -175,17 +175,6 @@ def _bulk_gradients(ws, bs, act, x, t):
     return gws, gbs
 
 
-def _atomic_write_bytes(path: Path, writer: Callable[[str], None]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    try:
-        writer(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def _save_checkpoint(directory: Path, epoch: int, ws, bs, rng_state: dict, boundary: float,
                      measurements: dict) -> None:
     arrays = {f"w{l}": w for l, w in enumerate(ws)} | {f"b{l}": b for l, b in enumerate(bs)}
@@ -194,7 +183,7 @@ def _save_checkpoint(directory: Path, epoch: int, ws, bs, rng_state: dict, bound
         with open(tmp, "wb") as fh:
             np.savez(fh, **arrays)
 
-    _atomic_write_bytes(directory / f"epoch_{epoch:09d}.npz", write_npz)
+    atomic_write(directory / f"epoch_{epoch:09d}.npz", write_npz)
     meta = {"epoch": epoch, "rng_state": rng_state, "boundary_loss": boundary,
             "measurements": measurements}
 
@@ -203,7 +192,7 @@ def _save_checkpoint(directory: Path, epoch: int, ws, bs, rng_state: dict, bound
             json.dump(meta, fh)
 
     # The JSON is written last: a checkpoint counts only once it exists.
-    _atomic_write_bytes(directory / f"epoch_{epoch:09d}.json", write_json)
+    atomic_write(directory / f"epoch_{epoch:09d}.json", write_json)
 
 
 def _load_checkpoints(directory: Path, n_layers: int) -> list[tuple[dict, list, list]]:
@@ -277,7 +266,7 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
                                  f"({stored.get('config')}); use a new out_dir")
         else:
             payload = {"config": config.to_dict(), "versions": library_versions()}
-            _atomic_write_bytes(config_path, lambda tmp: Path(tmp).write_text(
+            atomic_write(config_path, lambda tmp: Path(tmp).write_text(
                 json.dumps(payload, indent=2)))
         for meta, ws_c, bs_c in _load_checkpoints(directory, len(sizes) - 1):
             if meta["epoch"] not in epochs:
