@@ -1,0 +1,236 @@
+"""Constraints Θ_k(Q) (11.3)-(11.4), Lagrange multipliers Φ_k(t), the wave function (11.8) and
+the way back from Ψ to (p, phase): the Madelung form of (11.9).
+
+With θ(t, Q) = Σ_k Θ_k(Q) Φ_k(t) / 4 the wave function of (11.8) is Ψ = √p e^{iθ}.  Writing a
+solution of i∂Ψ/∂t = -(D/2)ΔΨ + VΨ in that form gives two real equations,
+
+* continuity:       ∂p/∂t + ∇·(p D∇θ) = 0,
+* Hamilton-Jacobi:  ∂θ/∂t + (D/2)|∇θ|² + V - (D/2) Δ√p/√p = 0   (quantum potential),
+
+which :func:`madelung_residuals` measures along a path.  The phase of a Schrödinger solution is
+only a wave function of the form (11.8) if its gradient lies in the span of the ∇Θ_k:
+:func:`multipliers_from_wave_function` fits Φ and reports what is left over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from emergent.fokker_planck import check_times
+from emergent.grids import Grid, check_density, check_positive
+
+__all__ = ["Constraints", "moment_constraints", "wave_function", "phase",
+           "multipliers_from_wave_function", "PhaseFit", "madelung_residuals",
+           "MadelungResiduals", "quantum_potential", "check_multipliers"]
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """The constraint functions Θ_k(Q) of (11.3) sampled on ``grid``.
+
+    ``theta`` has shape ``(K̃, *grid.shape)``.  Θ need not be periodic (Q² on a periodic box is
+    fine where p is negligible at the seam): gradients are second-order one-sided/central
+    differences that never wrap around, exact for the polynomials used here.
+    """
+
+    grid: Grid
+    theta: np.ndarray
+    names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        th = np.asarray(self.theta)
+        if th.ndim != self.grid.ndim + 1 or th.shape[1:] != self.grid.shape:
+            raise ValueError(f"theta must have shape (K̃, *grid.shape) = (K̃, "
+                             f"{', '.join(map(str, self.grid.shape))}), got {th.shape}")
+        if th.shape[0] < 1:
+            raise ValueError("theta needs at least one constraint function")
+        th = self.grid.check_field(th, "theta")
+        object.__setattr__(self, "theta", th)
+        names = tuple(self.names) or tuple(f"Θ{k + 1}" for k in range(th.shape[0]))
+        if len(names) != th.shape[0]:
+            raise ValueError(f"names has {len(names)} entries for {th.shape[0]} constraints")
+        object.__setattr__(self, "names", names)
+
+    @property
+    def count(self) -> int:
+        """K̃, the number of constraints."""
+        return self.theta.shape[0]
+
+    @cached_property
+    def gradients(self) -> np.ndarray:
+        """∇Θ_k, shape ``(K̃, K, *grid.shape)``."""
+        out = np.empty((self.count, self.grid.ndim, *self.grid.shape))
+        for a, h in enumerate(self.grid.spacing):
+            out[:, a] = np.gradient(self.theta, h, axis=1 + a, edge_order=2)
+        return out
+
+    def values(self, p) -> np.ndarray:
+        """∫ p Θ_k dQ, (11.4); shape ``(..., K̃)`` for ``p`` of shape ``(..., *grid.shape)``."""
+        p = self.grid.check_field(p, "p")
+        lead = p.ndim - self.grid.ndim
+        prod = p[(slice(None),) * lead + (None,)] * self.theta
+        return np.asarray(self.grid.integrate(prod))
+
+
+def moment_constraints(grid: Grid, degree: int = 2, center=None) -> Constraints:
+    """Θ = the monomials (Q - c)^α of degree 1..``degree`` (per axis, no cross terms).
+
+    Degree 2 spans the phases of Gaussian packets, so free Schrödinger packets are wave
+    functions of the form (11.8) with these K̃ = 2K constraints.
+    """
+    if int(degree) < 1:
+        raise ValueError(f"degree must be >= 1, got {degree}")
+    c = np.zeros(grid.ndim) if center is None else np.asarray(center, dtype=float)
+    thetas, names = [], []
+    for d in range(1, int(degree) + 1):
+        for a, q in enumerate(grid.coordinates):
+            thetas.append((q - c[a]) ** d)
+            names.append(f"Q{a + 1}^{d}" if d > 1 else f"Q{a + 1}")
+    return Constraints(grid, np.asarray(thetas), tuple(names))
+
+
+def check_multipliers(constraints: Constraints, Phi, n_times: int | None = None) -> np.ndarray:
+    """Φ as a float array of shape ``(n_times, K̃)``, finite."""
+    phi = np.asarray(Phi, dtype=float)
+    if phi.ndim != 2 or phi.shape[1] != constraints.count or (
+            n_times is not None and phi.shape[0] != n_times):
+        raise ValueError(f"Phi must have shape (n_times, K̃) = ({n_times or 'n_times'}, "
+                         f"{constraints.count}), got {phi.shape}")
+    if not np.all(np.isfinite(phi)):
+        raise ValueError("Phi contains NaN or inf")
+    return phi
+
+
+def phase(constraints: Constraints, Phi) -> np.ndarray:
+    """θ(t, Q) = Σ_k Θ_k(Q) Φ_k(t) / 4, the phase of (11.8); shape ``(n_t, *grid.shape)``."""
+    phi = check_multipliers(constraints, Phi)
+    return np.tensordot(phi, constraints.theta, axes=(1, 0)) / 4
+
+
+def wave_function(constraints: Constraints, p, Phi) -> np.ndarray:
+    """Ψ = √p exp(i Σ_k Θ_k Φ_k / 4), (11.8), for a stack of densities ``p`` (n_t, *shape)."""
+    grid = constraints.grid
+    p = check_density(grid, p, "p", rtol=1e-6)
+    if p.ndim == grid.ndim:
+        p = p[None]
+    phi = check_multipliers(constraints, np.atleast_2d(Phi), p.shape[0])
+    return np.sqrt(p) * np.exp(1j * phase(constraints, phi))
+
+
+@dataclass(frozen=True)
+class PhaseFit:
+    """Multipliers Φ_k(t) fitted to the phase of a wave function.
+
+    ``residual[n]`` = sqrt(∫p|∇θ - Σ∇Θ_kΦ_k/4|²) / max(sqrt(∫p|∇θ|²), 1e-6) at time n: 0 when
+    the phase is of the form (11.8), 1 when the constraints capture none of it.
+    """
+
+    Phi: np.ndarray
+    residual: np.ndarray
+
+
+def _phase_gradient(grid: Grid, psi: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
+    """(p, ∇θ) with ∇θ = Im(Ψ*∇Ψ)/|Ψ|², zero where p < floor · max p (no unwrapping)."""
+    p = np.abs(psi) ** 2
+    grads = grid.gradient(psi, "spectral" if grid.boundary == "periodic" else "fd")
+    lead = psi.ndim - grid.ndim
+    pmax = p.max(axis=tuple(range(lead, psi.ndim)), keepdims=True)
+    ok = p > floor * pmax
+    safe = np.where(ok, p, 1.0)
+    return p, np.stack([np.where(ok, np.imag(np.conj(psi) * g) / safe, 0.0) for g in grads],
+                       axis=lead)
+
+
+def multipliers_from_wave_function(constraints: Constraints, psi,
+                                   floor: float = 1e-12) -> PhaseFit:
+    """Least-squares Φ(t) such that ∇θ ≈ Σ_k ∇Θ_k Φ_k / 4, weighted by p = |Ψ|² (11.8).
+
+    Fitting gradients avoids phase unwrapping; the constant part of θ (a global phase) does
+    not enter (11.6)-(11.7) for normalised p, so it is not fitted.
+    """
+    grid = constraints.grid
+    psi = grid.check_field(psi, "psi", complex_ok=True)
+    if psi.ndim == grid.ndim:
+        psi = psi[None]
+    p, grad = _phase_gradient(grid, psi, floor)
+    # points below the density floor carry no phase: they get zero weight on both sides
+    lead_axes = tuple(range(1, p.ndim))
+    ok = p > floor * p.max(axis=lead_axes, keepdims=True)
+    w = np.sqrt(np.where(ok, p, 0.0) * grid.cell_volume).reshape(p.shape[0], 1, -1)
+    basis = (constraints.gradients / 4).reshape(constraints.count, -1)      # (K̃, K·P) stacked
+    basis = basis.reshape(constraints.count, grid.ndim, -1)
+    phis, res = [], []
+    for n in range(p.shape[0]):
+        a = (basis * w[n]).reshape(constraints.count, -1).T                 # (K·P, K̃)
+        b = (grad[n].reshape(grid.ndim, -1) * w[n]).ravel()
+        sol, *_ = np.linalg.lstsq(a, b, rcond=None)
+        phis.append(sol)
+        # a p-weighted rms phase gradient below 1e-6 is flat to the accuracy of the fit (the
+        # spectral ∇Ψ in the far tails, where p ~ 1e-12 max p, is good to ~1e-14 absolute)
+        res.append(np.linalg.norm(a @ sol - b) / max(np.linalg.norm(b), 1e-6))
+    return PhaseFit(np.asarray(phis), np.asarray(res))
+
+
+def quantum_potential(grid: Grid, p, D: float, method: str = "spectral",
+                      floor: float = 1e-12) -> np.ndarray:
+    """Q_B = -(D/2) Δ√p / √p (zero where p < floor · max p)."""
+    D = check_positive(D, "D")
+    sq = np.sqrt(grid.check_field(p, "p"))
+    lap = grid.laplacian(sq, method)
+    ok = sq**2 > floor * np.max(sq**2)
+    return np.where(ok, -(D / 2) * lap / np.where(ok, sq, 1.0), 0.0)
+
+
+@dataclass(frozen=True)
+class MadelungResiduals:
+    """Relative, p-weighted residuals of the continuity and Hamilton-Jacobi equations.
+
+    Each entry (one per interior time) is sqrt(∫p r²)/scale with scale the same norm of the
+    largest term of the equation, so 0 is exact and O(1) means the equation fails.
+    """
+
+    times: np.ndarray
+    continuity: np.ndarray
+    hamilton_jacobi: np.ndarray
+
+
+def madelung_residuals(grid: Grid, times, psi, D: float, potential=None,
+                       floor: float = 1e-10) -> MadelungResiduals:
+    """Continuity and Hamilton-Jacobi residuals of a path Ψ(t, Q) (the Madelung form of (11.9)).
+
+    Time derivatives are second-order central differences on ``times`` (interior times only),
+    so for an exact solution the residuals are O(dt²) plus the spatial discretisation error.
+    ∂θ/∂t = Im(Ψ*∂Ψ/∂t)/|Ψ|² needs no phase unwrapping.
+    """
+    D = check_positive(D, "D")
+    t = check_times(times)
+    psi = grid.check_field(psi, "psi", complex_ok=True)
+    if psi.shape != (t.size, *grid.shape) or t.size < 3:
+        raise ValueError(f"psi must have shape (len(times) >= 3, *grid.shape), got {psi.shape}")
+    v = np.zeros(grid.shape) if potential is None else grid.check_field(potential, "potential")
+    method = "spectral" if grid.boundary == "periodic" else "fd"
+    p, grad = _phase_gradient(grid, psi, floor)
+    dpsi = np.gradient(psi, t, axis=0)
+    dp = np.gradient(p, t, axis=0)
+    ok = p > floor * p.max()
+    dtheta = np.where(ok, np.imag(np.conj(psi) * dpsi) / np.where(ok, p, 1.0), 0.0)
+    current = D * p[:, None] * grad
+    div = sum(grid.gradient(current[:, a], method)[a] for a in range(grid.ndim))
+    kinetic = (D / 2) * (grad**2).sum(1)
+    qpot = np.stack([quantum_potential(grid, pn, D, method, floor) for pn in p])
+    qpot = np.where(ok, qpot, 0.0)
+    cont = dp + div
+    hj = dtheta + kinetic + v + qpot
+    inner = slice(1, -1)
+
+    def rel(r, *terms, weight):
+        num = np.sqrt(grid.integrate(weight * r**2))
+        den = np.max([np.sqrt(grid.integrate(weight * x**2)) for x in terms], axis=0)
+        return (num / np.where(den > 0, den, 1.0))[inner]
+
+    # continuity is linear in p: weight its residual uniformly; Hamilton-Jacobi by p
+    return MadelungResiduals(t[inner], rel(cont, dp, div, weight=1.0),
+                             rel(hj, dtheta, kinetic, v + 0 * p, qpot, weight=p))

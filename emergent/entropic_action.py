@@ -1,0 +1,368 @@
+"""The functional S[p, Φ] of (11.6)-(11.7) on space-time grids, and a stationarity test.
+
+Each printed form of S is evaluated as written, as a sum of named parts, on a :class:`Path`
+(p(t_n, Q), Φ(t_n)) sampled on a time grid:
+
+======== ===============================================================================
+form     S[p, Φ]
+======== ===============================================================================
+11.6a    H(T) - H(0) + ∫dt ∫ Σ Φ̇_k Θ_k p            (entropy change: a boundary term)
+11.6b    ∫dt ∫ -log p (D/2) Δp + constraints          ((11.5) substituted for ∂p/∂t)
+11.7a    ∫dt ∫ 2D |∇√p|² + constraints                (integrated by parts)
+11.7b    ∫dt ∫ √p (-2D Δ) √p + constraints            (integrated by parts again)
+11.7c    -4 ∫dt ∫ Ψ* (D/2 Δ + i ∂_t) Ψ, Ψ of (11.8)   (real part; the imaginary part is reported)
+======== ===============================================================================
+
+Time integrals use the trapezoid rule; the constraint term Σ_n ΔΦ_n · ⟨Θ⟩_{n+1/2} and the
+∂_t term 4 Σ_n ∫ Im(Ψ_n* Ψ_{n+1}) are the midpoint rules that make them second order in dt.
+
+:func:`first_variation` perturbs a path along an admissible direction with fixed end points,
+p → p e^{εη}/∫p e^{εη} (positive and normalised), Φ → Φ + εζ with η, ζ = 0 at t = 0 and T, and
+returns the first variation of every part; :func:`stationarity_test` repeats this for random
+directions and reports the relative first variation |Σ δS_i| / Σ |δS_i| (0 for a stationary
+path, up to discretisation error; O(1) otherwise) and the slope of log|S(ε) - S(0)| against
+log ε (1 if not stationary, 2 if stationary).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import numpy as np
+from scipy.integrate import cumulative_trapezoid
+
+from emergent.constraints import (
+    Constraints,
+    check_multipliers,
+    multipliers_from_wave_function,
+    wave_function,
+)
+from emergent.fokker_planck import check_times, gaussian_heat_kernel, shannon_entropy
+from emergent.grids import Grid, check_density, check_positive
+from emergent.schrodinger import free_gaussian_packet
+
+__all__ = ["FORMS", "Path", "action_parts", "action", "phase_gradient_term", "first_variation",
+           "random_direction", "stationarity_test", "StationarityResult", "schrodinger_path",
+           "diffusion_path", "frozen_gaussian_path", "multipliers_for_entropy_production"]
+
+FORMS = ("11.6a", "11.6b", "11.7a", "11.7b", "11.7c")
+
+
+@dataclass(frozen=True)
+class Path:
+    """A candidate path (p(t), Φ(t)) of (11.6) on ``times`` with constraints Θ and coefficient D.
+
+    ``p`` has shape ``(n_t, *grid.shape)`` (each slice a normalised density), ``Phi`` shape
+    ``(n_t, K̃)``.
+    """
+
+    constraints: Constraints
+    D: float
+    times: np.ndarray
+    p: np.ndarray
+    Phi: np.ndarray
+    name: str = "path"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "D", check_positive(self.D, "D"))
+        t = check_times(self.times)
+        if t.size < 3:
+            raise ValueError("a path needs at least 3 time samples")
+        object.__setattr__(self, "times", t)
+        p = check_density(self.grid, self.p, "p", rtol=1e-6)
+        if p.shape != (t.size, *self.grid.shape):
+            raise ValueError(f"p must have shape (len(times), *grid.shape) = "
+                             f"{(t.size, *self.grid.shape)}, got {p.shape}")
+        object.__setattr__(self, "p", p)
+        object.__setattr__(self, "Phi", check_multipliers(self.constraints, self.Phi, t.size))
+
+    @property
+    def grid(self) -> Grid:
+        return self.constraints.grid
+
+    @cached_property
+    def psi(self) -> np.ndarray:
+        """Ψ of (11.8) along the path."""
+        return wave_function(self.constraints, self.p, self.Phi)
+
+
+# ------------------------------------------------------------------------------- the forms
+def _trapezoid(values: np.ndarray, t: np.ndarray) -> float:
+    return float(np.trapezoid(values, t))
+
+
+def _constraint_term(path: Path) -> float:
+    """∫dt Σ_k Φ̇_k ⟨Θ_k⟩ by the midpoint rule: Σ_n (Φ_{n+1} - Φ_n)·(⟨Θ⟩_n + ⟨Θ⟩_{n+1})/2."""
+    c = path.constraints.values(path.p)
+    return float(np.sum(np.diff(path.Phi, axis=0) * 0.5 * (c[1:] + c[:-1])))
+
+
+def _log(p: np.ndarray) -> np.ndarray:
+    return np.log(np.maximum(p, np.finfo(float).tiny))
+
+
+def action_parts(path: Path, form: str = "11.7c", method: str = "spectral") -> dict[str, float]:
+    """The parts of S[p, Φ] in the printed ``form`` (see the module table), (11.6)-(11.7).
+
+    ``method`` ("spectral" or "fd") chooses the spatial derivatives.  For 11.7c the key
+    ``"imaginary"`` holds the imaginary part, which the paper's equality requires to vanish;
+    it is not part of the sum (:func:`action`).
+    """
+    grid, D, t = path.grid, path.D, path.times
+    if form == "11.6a":
+        h = shannon_entropy(grid, path.p, check=False)
+        return {"entropy change": float(h[-1] - h[0]), "constraints": _constraint_term(path)}
+    if form == "11.6b":
+        integrand = -_log(path.p) * (D / 2) * grid.laplacian(path.p, method)
+        return {"entropy production": _trapezoid(grid.integrate(integrand), t),
+                "constraints": _constraint_term(path)}
+    sq = np.sqrt(path.p)
+    if form == "11.7a":
+        dens = 2 * D * sum(g**2 for g in grid.gradient(sq, method))
+        return {"entropy production": _trapezoid(grid.integrate(dens), t),
+                "constraints": _constraint_term(path)}
+    if form == "11.7b":
+        dens = sq * (-2 * D) * grid.laplacian(sq, method)
+        return {"entropy production": _trapezoid(grid.integrate(dens), t),
+                "constraints": _constraint_term(path)}
+    if form == "11.7c":
+        psi = path.psi
+        kin = -4 * grid.integrate(np.conj(psi) * (D / 2) * grid.laplacian(psi, method))
+        # -4i ∫Ψ̄*(Ψ_{n+1} - Ψ_n), Ψ̄ the midpoint: real part 4 Im(Ψ_n*Ψ_{n+1}), imaginary part
+        # -2(|Ψ_{n+1}|² - |Ψ_n|²) (a total time derivative)
+        mid = 0.5 * (psi[1:] + psi[:-1])
+        tim = -4j * grid.integrate(np.conj(mid) * (psi[1:] - psi[:-1]))
+        return {"kinetic": _trapezoid(kin.real, t), "time derivative": float(np.sum(tim.real)),
+                "imaginary": _trapezoid(kin.imag, t) + float(np.sum(tim.imag))}
+    raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+
+
+def action(path: Path, form: str = "11.7c", method: str = "spectral") -> float:
+    """S[p, Φ] in the printed ``form`` of (11.6)-(11.7) (the sum of :func:`action_parts`)."""
+    return sum(v for k, v in action_parts(path, form, method).items() if k != "imaginary")
+
+
+def phase_gradient_term(path: Path) -> float:
+    """2D ∫dt ∫ p Σ_k (∂_k θ)², θ = ΣΘΦ/4: the term (11.7c) adds to (11.7b) (see errata)."""
+    grad = np.tensordot(path.Phi, path.constraints.gradients, axes=(1, 0)) / 4
+    dens = 2 * path.D * path.p * (grad**2).sum(1)
+    return _trapezoid(path.grid.integrate(dens), path.times)
+
+
+# ------------------------------------------------------------------------------- variations
+def _perturb(path: Path, eps: float, eta: np.ndarray | None, zeta: np.ndarray | None) -> Path:
+    p, phi = path.p, path.Phi
+    if eta is not None:
+        q = p * np.exp(eps * eta)
+        p = q / np.asarray(path.grid.integrate(q)).reshape((-1,) + (1,) * path.grid.ndim)
+    if zeta is not None:
+        phi = phi + eps * zeta
+    return replace(path, p=p, Phi=phi)
+
+
+def first_variation(path: Path, form: str, eta=None, zeta=None, eps: float = 1e-4,
+                    method: str = "spectral") -> dict[str, float]:
+    """δS_i = d/dε S_i[p e^{εη}/norm, Φ + εζ] at ε = 0 for each part i of ``form``.
+
+    Central difference (S_i(ε) - S_i(-ε))/(2ε), error O(ε²).  ``eta`` (shape of ``p``) and
+    ``zeta`` (shape of ``Phi``) must vanish at the first and last time (fixed end points).
+    """
+    _check_direction(path, eta, zeta)
+    plus = action_parts(_perturb(path, eps, eta, zeta), form, method)
+    minus = action_parts(_perturb(path, -eps, eta, zeta), form, method)
+    return {k: (plus[k] - minus[k]) / (2 * eps) for k in plus if k != "imaginary"}
+
+
+def _check_direction(path: Path, eta, zeta) -> None:
+    for name, arr, shape in (("eta", eta, path.p.shape), ("zeta", zeta, path.Phi.shape)):
+        if arr is None:
+            continue
+        a = np.asarray(arr)
+        if a.shape != shape:
+            raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{name} contains NaN or inf")
+        if np.any(a[0] != 0) or np.any(a[-1] != 0):
+            raise ValueError(f"{name} must vanish at the first and last time (fixed end points)")
+
+
+def random_direction(path: Path, rng: np.random.Generator, which: str = "p",
+                     n_modes: int = 3) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """A random smooth admissible direction (η, None) or (None, ζ), zero at t = 0 and T.
+
+    η(t, Q) = Σ_m a_m sin(mπτ) · Σ_j b_j cos(k_j·Q + φ_j), τ = (t - t0)/(T - t0), with
+    |k_j| of order 1/(spread of p) so the perturbation is resolved and felt where p lives.
+    ζ_k(t) = Σ_m a_km sin(mπτ) · (scale of Φ_k).
+    """
+    t = path.times
+    tau = (t - t[0]) / (t[-1] - t[0])
+    modes = np.arange(1, n_modes + 1)
+    env = np.sin(np.pi * np.outer(tau, modes)) @ rng.normal(size=n_modes)
+    env[0] = env[-1] = 0.0
+    if which == "p":
+        grid = path.grid
+        mid = path.p[len(t) // 2]
+        spread = np.sqrt(sum(grid.integrate(mid * (q - grid.integrate(mid * q)) ** 2)
+                             for q in grid.coordinates) / grid.ndim)
+        shape = np.zeros(grid.shape)
+        for _ in range(n_modes):
+            k = rng.normal(size=grid.ndim)
+            k *= rng.uniform(0.3, 1.5) / (np.linalg.norm(k) * spread)
+            arg = sum(kk * q for kk, q in zip(k, grid.coordinates, strict=True))
+            shape += rng.normal() * np.cos(arg + rng.uniform(0, 2 * np.pi))
+        return env.reshape((-1,) + (1,) * grid.ndim) * shape, None
+    if which == "Phi":
+        scale = np.maximum(np.abs(path.Phi).max(axis=0), 1.0)
+        zeta = np.sin(np.pi * np.outer(tau, modes)) @ rng.normal(size=(n_modes, path.Phi.shape[1]))
+        zeta = zeta * scale
+        zeta[0] = zeta[-1] = 0.0
+        return None, zeta
+    raise ValueError(f"which must be 'p' or 'Phi', got {which!r}")
+
+
+@dataclass(frozen=True)
+class StationarityResult:
+    """Outcome of :func:`stationarity_test` for one path and one form.
+
+    ``relative[which]``: the relative first variations |Σ δS_i| / Σ|δS_i| of the random
+    directions (``which`` = "p" or "Phi"); ``slope[which]``: the fitted slope of
+    log|S(ε) - S(0)| against log ε for the first direction; ``eps`` the sizes used.
+    """
+
+    path: str
+    form: str
+    relative: dict[str, np.ndarray]
+    slope: dict[str, float]
+    increments: dict[str, np.ndarray]
+    eps: np.ndarray = field(repr=False)
+
+    @property
+    def worst(self) -> float:
+        """The largest relative first variation over all directions."""
+        return float(max(np.max(v) for v in self.relative.values()))
+
+    def is_stationary(self, tol: float) -> bool:
+        """Every direction's relative first variation below ``tol``."""
+        return self.worst < tol
+
+
+def stationarity_test(path: Path, form: str, n_directions: int = 3, seed: int = 0,
+                      eps_first: float = 1e-4, eps_scan=(1e-1, 3e-2, 1e-2, 3e-3, 1e-3),
+                      method: str = "spectral", atol: float = 1e-8) -> StationarityResult:
+    """Is ``path`` a stationary point of S[p, Φ] in the printed ``form``? (11.6)-(11.9).
+
+    For ``n_directions`` random admissible directions in p and, separately, in Φ
+    (:func:`random_direction`), the relative first variation |Σ δS_i| / (Σ|δS_i| + atol·s),
+    s = 1 + Σ|S_i|, is 0 exactly when the parts' variations cancel (stationary), and 1 when
+    one part varies alone.  The scan of |S(ε) - S(0)| over ``eps_scan`` shows the scaling:
+    slope ≈ 1 for a non-stationary path, ≈ 2 for a stationary one.
+    """
+    rng = np.random.default_rng(seed)
+    base = action_parts(path, form, method)
+    s0 = sum(v for k, v in base.items() if k != "imaginary")
+    scale = 1.0 + sum(abs(v) for k, v in base.items() if k != "imaginary")
+    eps = np.asarray(eps_scan, dtype=float)
+    relative, slope, increments = {}, {}, {}
+    for which in ("p", "Phi"):
+        rel = []
+        for j in range(n_directions):
+            eta, zeta = random_direction(path, rng, which)
+            dv = first_variation(path, form, eta, zeta, eps_first, method)
+            rel.append(abs(sum(dv.values())) / (sum(abs(v) for v in dv.values()) + atol * scale))
+            if j == 0:
+                inc = np.array([abs(action(_perturb(path, e, eta, zeta), form, method) - s0)
+                                for e in eps])
+                increments[which] = inc
+                good = inc > 0
+                slope[which] = (float(np.polyfit(np.log(eps[good]), np.log(inc[good]), 1)[0])
+                                if good.sum() >= 2 else float("nan"))
+        relative[which] = np.asarray(rel)
+    return StationarityResult(path.name, form, relative, slope, increments, eps)
+
+
+# ------------------------------------------------------------------------------- candidates
+def _times(times) -> np.ndarray:
+    t = check_times(times)
+    if t.size < 3:
+        raise ValueError("times needs at least 3 samples")
+    return t
+
+
+def _renormalise(grid: Grid, p: np.ndarray) -> np.ndarray:
+    return p / np.asarray(grid.integrate(p)).reshape((-1,) + (1,) * grid.ndim)
+
+
+def schrodinger_path(constraints: Constraints, D: float, times, sigma0: float, center=None,
+                     k0=None) -> tuple[Path, float]:
+    """The exact free Gaussian packet of (11.9) as a path (p = |Ψ|², Φ fitted to its phase).
+
+    Returns the path and the worst phase-fit residual (0 if the packet's phase lies in the span
+    of the constraints, as for :func:`~emergent.constraints.moment_constraints` of degree 2).
+    """
+    grid = constraints.grid
+    t = _times(times)
+    psi = free_gaussian_packet(grid, t, D, sigma0, center, k0)
+    fit = multipliers_from_wave_function(constraints, psi)
+    p = _renormalise(grid, np.abs(psi) ** 2)
+    return Path(constraints, D, t, p, fit.Phi, "Schrödinger packet"), float(fit.residual.max())
+
+
+def diffusion_path(constraints: Constraints, D: float, times, sigma0: float, center=None,
+                   Phi: np.ndarray | str | None = None) -> Path:
+    """The exact solution of (11.5) from a Gaussian as a path.
+
+    ``Phi``: None (Φ ≡ 0), an array, or ``"entropy-production"`` for the multipliers of
+    :func:`multipliers_for_entropy_production` (the best case for the forms 11.6b-11.7b).
+    """
+    grid = constraints.grid
+    t = _times(times)
+    p = _renormalise(grid, gaussian_heat_kernel(grid, t, D, sigma0, center))
+    if Phi is None:
+        return Path(constraints, D, t, p, np.zeros((t.size, constraints.count)), "diffusion, Φ=0")
+    if isinstance(Phi, str):
+        if Phi != "entropy-production":
+            raise ValueError(f"Phi must be None, an array or 'entropy-production', got {Phi!r}")
+        phi = multipliers_for_entropy_production(constraints, p, D, t)
+        return Path(constraints, D, t, p, phi, "diffusion, Φ fitted")
+    return Path(constraints, D, t, p, Phi, "diffusion")
+
+
+def frozen_gaussian_path(constraints: Constraints, D: float, times, sigma: float,
+                         center=None) -> Path:
+    """A Gaussian p that does not move, with the multipliers that make (11.7b) stationary in p.
+
+    Varying (11.7b) in p gives -2D Δ√p/√p + Σ_k Φ̇_k Θ_k = const; for a fixed Gaussian of width
+    σ and Θ ∋ Q_k² this holds with Φ̇ = D/(2σ⁴) on each Q_k², so Φ grows linearly in t.
+    """
+    grid = constraints.grid
+    t = _times(times)
+    p0 = _renormalise(grid, gaussian_heat_kernel(grid, 0.0, D, sigma, center)[None])[0]
+    p = np.repeat(p0[None], t.size, axis=0)
+    phi = multipliers_for_entropy_production(constraints, p, D, t)
+    return Path(constraints, D, t, p, phi, "frozen Gaussian")
+
+
+def multipliers_for_entropy_production(constraints: Constraints, p, D: float,
+                                       times) -> np.ndarray:
+    """Φ(t) with Σ_k Φ̇_k Θ_k ≈ 2D Δ√p/√p + c(t) in the p-weighted least-squares sense.
+
+    This is the p-equation of (11.6b)-(11.7b) (their δ/δp at fixed normalisation), solved for
+    Φ̇ and integrated from Φ(t0) = 0 with the trapezoid rule.
+    """
+    grid = constraints.grid
+    D = check_positive(D, "D")
+    t = _times(times)
+    p = check_density(grid, p, "p", rtol=1e-6)
+    sq = np.sqrt(p)
+    method = "spectral" if grid.boundary == "periodic" else "fd"
+    basis = np.concatenate([constraints.theta, np.ones((1, *grid.shape))]).reshape(
+        constraints.count + 1, -1)
+    rates = []
+    for n in range(t.size):
+        w = np.sqrt(p[n].ravel() * grid.cell_volume)
+        lap = grid.laplacian(sq[n], method).ravel()
+        target = 2 * D * lap * w / np.maximum(sq[n].ravel(), np.finfo(float).tiny)
+        sol, *_ = np.linalg.lstsq((basis * w).T, target, rcond=None)
+        rates.append(sol[:-1])
+    return cumulative_trapezoid(np.asarray(rates), t, axis=0, initial=0.0)

@@ -1,0 +1,91 @@
+"""Constraints (11.3)-(11.4), the wave function (11.8) and the Madelung form of (11.9)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from emergent.constraints import (
+    Constraints,
+    madelung_residuals,
+    moment_constraints,
+    multipliers_from_wave_function,
+    phase,
+    wave_function,
+)
+from emergent.fokker_planck import gaussian_heat_kernel
+from emergent.grids import Grid
+from emergent.schrodinger import coherent_state, free_gaussian_packet, harmonic_potential
+
+
+@settings(max_examples=25, deadline=None)
+@given(lin=st.lists(st.floats(-5, 5), min_size=2, max_size=2),
+       quad=st.lists(st.floats(-1, 1), min_size=2, max_size=2), sigma=st.floats(0.5, 1.5))
+def test_wave_function_density_is_p_and_phase_is_recovered(lin, quad, sigma):
+    """(11.8): |Ψ|² = p for any Φ, and Φ is recovered from Ψ (its phase lies in span ∇Θ).
+
+    The grid resolves the largest local wavenumber |∇θ| <= 5/4 + 11/2 < 8 (Nyquist 12.5) and
+    p is below 1e-11 at the edges of the periodic box, so Ψ is band-limited and decayed.
+    """
+    phi = lin + quad
+    g = Grid((96, 88), (24.0, 22.0))
+    c = moment_constraints(g, 2)
+    p = gaussian_heat_kernel(g, 0.0, 1.0, sigma)
+    p = p / g.integrate(p)
+    psi = wave_function(c, p[None], np.asarray(phi)[None])
+    assert np.abs(np.abs(psi[0]) ** 2 - p).max() < 1e-15
+    fit = multipliers_from_wave_function(c, psi)
+    # the phase is Σ Θ Φ/4 with polynomial Θ; np.gradient is exact on quadratics, the
+    # spectral ∇Ψ is accurate where p is not negligible: 1e-6 absolute on Φ of size <= 5
+    assert np.abs(fit.Phi[0] - phi).max() < 1e-6
+    assert fit.residual.max() < 1e-6
+
+
+def test_constraint_values_and_shapes():
+    g = Grid((96,), (30.0,))  # images of the periodic heat kernel below 1e-20 in [-15, 15)
+    c = moment_constraints(g, 2, center=[1.0])
+    p = gaussian_heat_kernel(g, [0.0, 1.0], 1.0, 1.0, [1.0])
+    vals = c.values(p)
+    # ⟨Q - 1⟩ = 0 and ⟨(Q - 1)²⟩ = σ² + D t, spectrally accurate quadrature
+    assert np.allclose(vals, [[0.0, 1.0], [0.0, 2.0]], atol=1e-12)
+    assert c.names == ("Q1", "Q1^2")
+    with pytest.raises(ValueError, match=r"theta must have shape \(K̃, \*grid.shape\)"):
+        Constraints(g, np.zeros((2, 95)))
+    with pytest.raises(ValueError, match="Phi must have shape"):
+        phase(c, np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="names"):
+        Constraints(g, np.zeros((2, 96)), ("a",))
+    with pytest.raises(ValueError, match="degree"):
+        moment_constraints(g, 0)
+    with pytest.raises(ValueError, match="negative"):
+        wave_function(c, -p, np.zeros((2, 2)))
+
+
+def test_madelung_residuals_vanish_at_second_order_on_schrodinger_solutions():
+    """Continuity and Hamilton-Jacobi (quantum potential) hold along exact solutions of (11.9)
+    to the O(dt²) of the central time differences."""
+    g = Grid((256,), (40.0,))
+    res = []
+    for nt in (21, 41):
+        t = np.linspace(0.0, 2.0, nt)
+        psi = free_gaussian_packet(g, t, 1.0, 1.0, [-2.0], [1.0])
+        m = madelung_residuals(g, t, psi, 1.0)
+        res.append((m.continuity.max(), m.hamilton_jacobi.max()))
+    (c1, h1), (c2, h2) = res
+    assert c1 < 1e-2 and h1 < 1e-2
+    assert abs(np.log2(c1 / c2) - 2) < 0.1 and abs(np.log2(h1 / h2) - 2) < 0.1
+
+
+def test_madelung_with_potential_and_failure_on_diffusion():
+    g = Grid((256,), (30.0,))
+    t = np.linspace(0.0, 2.0, 81)
+    v = harmonic_potential(g, 1.0, 1.3)
+    psi = coherent_state(g, t, 1.0, 1.3, [2.0], [0.5])
+    m = madelung_residuals(g, t, psi, 1.0, potential=v)
+    assert m.continuity.max() < 1e-2 and m.hamilton_jacobi.max() < 1e-2
+    # a diffusing density with a flat phase satisfies neither equation
+    p = gaussian_heat_kernel(g, t, 1.0, 1.0)
+    m = madelung_residuals(g, t, np.sqrt(p) + 0j, 1.0)
+    assert m.continuity.min() > 0.9 and m.hamilton_jacobi.min() > 0.9
