@@ -135,7 +135,9 @@ class PhaseFit:
 def _phase_gradient(grid: Grid, psi: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
     """(p, ∇θ) with ∇θ = Im(Ψ*∇Ψ)/|Ψ|², zero where p < floor · max p (no unwrapping)."""
     p = np.abs(psi) ** 2
-    grads = grid.gradient(psi, "spectral" if grid.boundary == "periodic" else "fd")
+    # spectral on both kinds of grid: solutions of (11.9) in a box obey the zero-flux walls,
+    # so their cosine series converge as fast as Fourier series do on a periodic grid
+    grads = grid.gradient(psi, "spectral")
     lead = psi.ndim - grid.ndim
     pmax = p.max(axis=tuple(range(lead, psi.ndim)), keepdims=True)
     ok = p > floor * pmax
@@ -211,7 +213,7 @@ def madelung_residuals(grid: Grid, times, psi, D: float, potential=None,
     if psi.shape != (t.size, *grid.shape) or t.size < 3:
         raise ValueError(f"psi must have shape (len(times) >= 3, *grid.shape), got {psi.shape}")
     v = np.zeros(grid.shape) if potential is None else grid.check_field(potential, "potential")
-    method = "spectral" if grid.boundary == "periodic" else "fd"
+    method = "spectral"
     p, grad = _phase_gradient(grid, psi, floor)
     dpsi = np.gradient(psi, t, axis=0)
     dp = np.gradient(p, t, axis=0)

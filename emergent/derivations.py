@@ -2,6 +2,8 @@
 
 * :func:`fokker_planck_to_schrodinger` — (11.5)-(11.9), pure SymPy, one coordinate Q (the sum
   over k separates) and one constraint Θ(Q).
+* :func:`entropic_euler_lagrange` — the Euler-Lagrange equations of lines 2 and 3 of (11.7) in
+  (p, Φ), against the Madelung form of (11.9).
 * :func:`onsager_to_einstein` — (12.3)-(12.14). The Einstein-Hilbert comparison (12.10) reuses
   the exact-jet Euler-Lagrange machinery of :mod:`emergent.onsager` (not repeated here); the
   index identities are checked with NumPy on random tensors or SymPy on abstract components.
@@ -36,8 +38,8 @@ from learning.derivations.core import (
     Step,
 )
 
-__all__ = ["DERIVATIONS", "fokker_planck_to_schrodinger", "onsager_to_einstein", "main",
-           "CORRECT_12_10"]
+__all__ = ["DERIVATIONS", "fokker_planck_to_schrodinger", "entropic_euler_lagrange",
+           "onsager_to_einstein", "main", "CORRECT_12_10"]
 
 
 @functools.cache  # built once: a Derivation is immutable
@@ -115,6 +117,66 @@ def _el_check(el: sp.Eq, schr: sp.Eq) -> Callable:
         return Equal(a, ratio * b, f"EL equation = {ratio} × ((11.9) lhs - rhs)")(
             equation, previous)
     return check
+
+
+@functools.cache
+def entropic_euler_lagrange() -> Derivation:
+    """Euler-Lagrange equations of (11.7) in the variables the paper varies, (p, Φ).
+
+    With θ = ΘΦ/4, HJ = ∂_tθ + (D/2)(∂_Qθ)² - (D/2)∂²√p/√p and
+    C = ∂_t p + D ∂_Q(p ∂_Qθ) (the Madelung equations of (11.9)):
+
+    * line 2 of (11.7) (the entropy production plus constraints): δ/δp = 4 HJ - 2D(∂_Qθ)²,
+      δ/δΦ = -Θ ∂_t p (so ∫pΘ is conserved): Schrödinger solutions do not make it stationary;
+    * line 3 of (11.7): δ/δp = 4 HJ exactly, δ/δΦ = -Θ C + ∂_Q(DΘp∂_Qθ): stationary on
+      solutions of (11.9) (continuity projected on the constraints).
+
+    >>> entropic_euler_lagrange().verify().ok
+    True
+    """
+    t, q = sp.symbols("t Q", real=True)
+    dd = sp.Symbol("D", positive=True)
+    p = sp.Function("p", positive=True)(t, q)
+    Th = sp.Function(r"\Theta", real=True)(q)
+    Ph = sp.Function(r"\Phi", real=True)(t)
+    sq = sp.sqrt(p)
+    theta = Th * Ph / 4
+    lag_b = 2 * dd * sp.diff(sq, q) ** 2 + sp.diff(Ph, t) * Th * p
+    lag_c = lag_b + 2 * dd * p * sp.diff(theta, q) ** 2
+    hj = sp.diff(theta, t) + dd / 2 * sp.diff(theta, q) ** 2 - dd / 2 * sp.diff(sq, q, 2) / sq
+    cont = sp.diff(p, t) + dd * sp.diff(p * sp.diff(theta, q), q)
+
+    def el_p(lag):
+        return sp.calculus.euler.euler_equations(lag, [p], [t, q])[0].lhs
+
+    def el_phi(lag):  # Φ depends on t only: the Q-integrand of ∂L/∂Φ - d/dt ∂L/∂Φ̇
+        f, fd = sp.Symbol("f"), sp.Symbol("fd")
+        ls = lag.subs(sp.Derivative(Ph, t), fd).subs(Ph, f)
+        back = {f: Ph, fd: sp.diff(Ph, t)}
+        return sp.diff(ls, f).subs(back) - sp.diff(sp.diff(ls, fd).subs(back), t)
+
+    psi = sq * sp.exp(sp.I * theta)
+    schr = sp.I * sp.diff(psi, t) + dd / 2 * sp.diff(psi, q, 2)
+    E = sp.Symbol("E")
+    return Derivation("entropic-euler-lagrange",
+                      "Euler-Lagrange equations of (11.7) in (p, Φ) (Section 11)", [
+        Step(sp.Eq(E, 4 * hj - 2 * dd * sp.diff(theta, q) ** 2), "(11.7b) δ/δp",
+             "vary line 2 of (11.7) in p: Hamilton-Jacobi minus 2D(∂θ)², not Hamilton-Jacobi",
+             Equal(el_p(lag_b), 4 * hj - 2 * dd * sp.diff(theta, q) ** 2, "Euler-Lagrange in p")),
+        Step(sp.Eq(E, -Th * sp.diff(p, t)), "(11.7b) δ/δΦ",
+             "vary line 2 in Φ(t): d/dt ∫pΘ dQ = 0, the constraints are conserved",
+             Equal(el_phi(lag_b), -Th * sp.diff(p, t), "Euler-Lagrange in Φ (Q-integrand)")),
+        Step(sp.Eq(E, 4 * hj), "(11.7c) δ/δp",
+             "vary line 3 of (11.7) in p: exactly 4 × the Hamilton-Jacobi equation",
+             Equal(el_p(lag_c), 4 * hj, "Euler-Lagrange in p")),
+        Step(sp.Eq(E, -Th * cont + sp.diff(dd * Th * p * sp.diff(theta, q), q)), "(11.7c) δ/δΦ",
+             "vary line 3 in Φ(t): ∫Θ × continuity dQ = 0 (up to a Q-divergence)",
+             Equal(el_phi(lag_c), -Th * cont + sp.diff(dd * Th * p * sp.diff(theta, q), q),
+                   "Euler-Lagrange in Φ (Q-integrand)")),
+        Step(sp.Eq(schr / psi, -hj + sp.I * cont / (2 * p)), "(11.9) Madelung",
+             "i∂_tΨ + (D/2)∂²Ψ = Ψ(-HJ + iC/(2p)) for Ψ of (11.8): (11.9) ⟺ HJ = 0 and C = 0",
+             Equal(schr / psi, -hj + sp.I * cont / (2 * p), "Madelung decomposition")),
+    ])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,6 +401,7 @@ def onsager_to_einstein() -> Derivation:
 #: name -> factory (used by ``python -m emergent derivation``)
 DERIVATIONS: dict[str, Callable[[], Derivation]] = {
     "fokker-planck-schrodinger": fokker_planck_to_schrodinger,
+    "entropic-euler-lagrange": entropic_euler_lagrange,
     "onsager-einstein": onsager_to_einstein,
 }
 

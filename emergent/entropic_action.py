@@ -344,7 +344,7 @@ def frozen_gaussian_path(constraints: Constraints, D: float, times, sigma: float
 
 
 def multipliers_for_entropy_production(constraints: Constraints, p, D: float,
-                                       times) -> np.ndarray:
+                                       times, method: str = "spectral") -> np.ndarray:
     """Φ(t) with Σ_k Φ̇_k Θ_k ≈ 2D Δ√p/√p + c(t) in the p-weighted least-squares sense.
 
     This is the p-equation of (11.6b)-(11.7b) (their δ/δp at fixed normalisation), solved for
@@ -355,7 +355,6 @@ def multipliers_for_entropy_production(constraints: Constraints, p, D: float,
     t = _times(times)
     p = check_density(grid, p, "p", rtol=1e-6)
     sq = np.sqrt(p)
-    method = "spectral" if grid.boundary == "periodic" else "fd"
     basis = np.concatenate([constraints.theta, np.ones((1, *grid.shape))]).reshape(
         constraints.count + 1, -1)
     rates = []

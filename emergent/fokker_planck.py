@@ -23,10 +23,9 @@ from typing import Literal
 import numpy as np
 import scipy.fft as sfft
 import scipy.sparse as sps
-import scipy.sparse.linalg as spla
 from tqdm.auto import tqdm
 
-from emergent.grids import Grid, check_density, check_positive
+from emergent.grids import Grid, check_density, check_positive, sparse_lu
 
 __all__ = ["FokkerPlanckSolution", "propagate_spectral", "propagate_implicit",
            "gaussian_heat_kernel", "shannon_entropy", "entropy_production_rate", "check_times"]
@@ -126,7 +125,7 @@ def propagate_implicit(grid: Grid, p0, D: float, t_final: float, n_steps: int, *
     lap = grid.laplacian_matrix() * (D / 2)
     eye = sps.identity(lap.shape[0], format="csc")
     theta = 0.5 if scheme == "crank-nicolson" else 1.0
-    lu = spla.splu((eye - theta * dt * lap).tocsc())
+    lu = sparse_lu(eye - theta * dt * lap)
     rhs = (eye + (1 - theta) * dt * lap).tocsr()
     p = p0.ravel().copy()
     saved, times = [p0.copy()], [0.0]

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft as sfft
 import scipy.sparse as sps
-import scipy.sparse.linalg as spla
 from tqdm.auto import tqdm
 
-from emergent.grids import Grid, check_positive
+from emergent.grids import Grid, check_positive, sparse_lu
 
 __all__ = ["SchrodingerSolution", "split_step", "crank_nicolson", "free_gaussian_packet",
            "coherent_state", "harmonic_potential"]
@@ -129,7 +128,7 @@ def crank_nicolson(grid: Grid, psi0, D: float, t_final: float, n_steps: int, *,
     if v is not None:
         ham = ham + sps.diags(v.ravel())
     eye = sps.identity(ham.shape[0], format="csc", dtype=complex)
-    lu = spla.splu((eye + 0.5j * dt * ham).tocsc())
+    lu = sparse_lu(eye + 0.5j * dt * ham)
     rhs = (eye - 0.5j * dt * ham).tocsr()
     saved, times = [psi.reshape(grid.shape).copy()], [0.0]
     for n in tqdm(range(1, n_steps + 1), disable=not progress, desc="Crank-Nicolson"):

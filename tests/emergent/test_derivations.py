@@ -10,9 +10,10 @@ from matplotlib.mathtext import math_to_image
 
 from emergent.derivations import DERIVATIONS, fokker_planck_to_schrodinger, main
 
-ERRATA = {"fokker-planck-schrodinger": set(),
+ERRATA = {"fokker-planck-schrodinger": set(), "entropic-euler-lagrange": set(),
           "onsager-einstein": {"(12.7)", "(12.10)", "(12.12)"}}
-APPROXIMATE = {"fokker-planck-schrodinger": {"(11.7c)"}, "onsager-einstein": set()}
+APPROXIMATE = {"fokker-planck-schrodinger": {"(11.7c)"}, "entropic-euler-lagrange": set(),
+               "onsager-einstein": set()}
 
 
 @pytest.mark.parametrize("name", list(DERIVATIONS))

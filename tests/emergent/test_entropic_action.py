@@ -147,3 +147,21 @@ def test_audit_statement_names_what_is_dropped_and_measures_it():
     assert last["S6b (= S7a = S7b) on Schrödinger path: worst relative first variation"] > 0.5
     assert last["constraint (11.4) drift along the Schrödinger path, max_k |Δ∫pΘ_k|"] > 0.5
     assert by["(11.5)"].measured["Crank-Nicolson (reflecting walls) order in h = dt"] > 1.9
+
+
+@pytest.mark.parametrize("boundary", ["periodic", "reflecting"])
+def test_stationarity_in_2d_on_both_kinds_of_grid(boundary):
+    """The same verdicts in K = 2 dimensions, in a periodic box and between reflecting walls:
+    line 3 of (11.7) stationary on a moving, spreading 2D packet (to O(dt²): 8e-4 at 41
+    samples), lines 1-2 not; the frozen Gaussian the other way round."""
+    g = Grid((64, 64), (20.0, 20.0), boundary)
+    cons = moment_constraints(g, 2)
+    t = np.linspace(0.0, 1.5, 41)
+    sch, res = schrodinger_path(cons, 1.0, t, 1.0, [-1.0, 0.5], [1.0, -0.5])
+    assert res < 1e-6
+    frozen = frozen_gaussian_path(cons, 1.0, t, 1.0, [0.5, -0.5])
+    assert stationarity_test(sch, "11.7c", 2).worst < 2e-3
+    assert stationarity_test(frozen, "11.7b", 2).worst < 1e-3
+    for f in ("11.6b", "11.7b"):
+        assert stationarity_test(sch, f, 2).worst > 0.5
+    assert stationarity_test(frozen, "11.7c", 2).worst > 0.5
