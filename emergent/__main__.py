@@ -1,7 +1,7 @@
 """Command line of :mod:`emergent`.
 
-``python -m emergent [schrodinger] [options]`` runs the Section 11 demonstration
-(constrained Fokker-Planck -> Schrodinger; not implemented yet);
+``python -m emergent [schrodinger] [options]`` runs Section 11 on grids (constrained
+Fokker-Planck -> Schrödinger: solvers, stationarity test, what the derivation drops);
 ``python -m emergent onsager --dim 4`` runs the Section 12 verdict on the Onsager tensor
 (12.9); ``python -m emergent derivation NAME [--latex]`` prints a checked derivation.
 """
@@ -24,8 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError as exc:
         if exc.name != _COMMANDS[command]:
             raise
-        print(f"python -m emergent {command}: not implemented yet (issue #5 for Section 11, "
-              f"#6 for Section 12); see README.md, Status.", file=sys.stderr)
+        print(f"python -m emergent {command}: module {exc.name} is missing from this install; "
+              "see README.md, Status.", file=sys.stderr)
         return 2
     return int(module.main(rest))
 
