@@ -22,7 +22,8 @@ import numpy as np
 from emergent.fokker_planck import check_times
 from emergent.grids import Grid, check_density, check_positive
 
-__all__ = ["Constraints", "moment_constraints", "wave_function", "phase",
+__all__ = ["Constraints", "moment_constraints", "wave_function", "phase", "madelung_fields",
+           "MadelungFields",
            "multipliers_from_wave_function", "PhaseFit", "madelung_residuals",
            "MadelungResiduals", "quantum_potential", "check_multipliers"]
 
@@ -144,6 +145,30 @@ def _phase_gradient(grid: Grid, psi: np.ndarray, floor: float) -> tuple[np.ndarr
     safe = np.where(ok, p, 1.0)
     return p, np.stack([np.where(ok, np.imag(np.conj(psi) * g) / safe, 0.0) for g in grads],
                        axis=lead)
+
+
+@dataclass(frozen=True)
+class MadelungFields:
+    """Ψ = √p e^{iθ} taken apart: density p, phase gradient ∇θ and velocity v = D∇θ.
+
+    ``phase_gradient`` and ``velocity`` have shape ``(..., K, *grid.shape)``; both are zero
+    where p < floor · max p (the phase is undefined where Ψ vanishes).
+    """
+
+    density: np.ndarray
+    phase_gradient: np.ndarray
+    velocity: np.ndarray
+
+
+def madelung_fields(grid: Grid, psi, D: float, floor: float = 1e-12) -> MadelungFields:
+    """The Madelung fields of a wave function: p = |Ψ|², ∇θ = Im(Ψ*∇Ψ)/|Ψ|², v = D∇θ.
+
+    The inverse of (11.8) up to the phase's constant part, with D = ħ/m; no phase unwrapping.
+    """
+    D = check_positive(D, "D")
+    psi = grid.check_field(psi, "psi", complex_ok=True)
+    p, grad = _phase_gradient(grid, psi, floor)
+    return MadelungFields(p, grad, D * grad)
 
 
 def multipliers_from_wave_function(constraints: Constraints, psi,

@@ -23,7 +23,7 @@ import scipy.fft as sfft
 import scipy.sparse as sps
 from tqdm.auto import tqdm
 
-from emergent.grids import Grid, check_positive, sparse_lu
+from emergent.grids import Grid, check_band_limit, check_positive, sparse_lu
 
 __all__ = ["SchrodingerSolution", "split_step", "crank_nicolson", "free_gaussian_packet",
            "coherent_state", "harmonic_potential"]
@@ -77,7 +77,8 @@ def _steps(t_final, n_steps, save_every) -> tuple[float, int, int]:
 
 
 def split_step(grid: Grid, psi0, D: float, t_final: float, n_steps: int, *, potential=None,
-               save_every: int = 1, progress: bool = False) -> SchrodingerSolution:
+               save_every: int = 1, progress: bool = False,
+               band_limit_tol: float | None = 1e-10) -> SchrodingerSolution:
     """Integrate (11.9) (plus an optional potential V) by Strang split-step.
 
     Parameters
@@ -92,9 +93,15 @@ def split_step(grid: Grid, psi0, D: float, t_final: float, n_steps: int, *, pote
         Final time and number of equal steps.
     potential : array, optional
         Real V(Q) on the grid.
+    band_limit_tol : float or None
+        ``ValueError`` if more than this fraction of the spectral power of ``psi0`` lies above
+        2/3 of the Nyquist wavenumber (the grid is too coarse: the step would alias);
+        ``None`` skips the check.
     """
     D = check_positive(D, "D")
     psi = _check_psi(grid, psi0)
+    if band_limit_tol is not None:
+        check_band_limit(grid, psi, "psi0", band_limit_tol)
     v = _check_potential(grid, potential)
     dt, n_steps, save_every = _steps(t_final, n_steps, save_every)
     kinetic = np.exp(-0.5j * D * grid.k_squared * dt)
