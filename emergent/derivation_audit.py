@@ -29,6 +29,7 @@ from emergent.entropic_action import (
     diffusion_path,
     first_variation,
     frozen_gaussian_path,
+    path_from_wave_function,
     phase_gradient_term,
     random_direction,
     schrodinger_path,
@@ -36,7 +37,7 @@ from emergent.entropic_action import (
 )
 from emergent.fokker_planck import gaussian_heat_kernel, propagate_implicit, propagate_spectral
 from emergent.grids import Grid
-from emergent.schrodinger import free_gaussian_packet
+from emergent.schrodinger import free_gaussian_packet, split_step
 
 __all__ = ["AuditConfig", "AuditStep", "audit_section11", "format_audit", "stationarity_table"]
 
@@ -82,7 +83,14 @@ def stationarity_table(cfg: AuditConfig = AuditConfig(), n_times: int | None = N
     cons = moment_constraints(grid, 2)
     t = np.linspace(0.0, cfg.t_final, n_times or cfg.n_times)
     sch, _ = schrodinger_path(cons, cfg.D, t, cfg.sigma0, [cfg.center], [cfg.k0])
-    paths = [sch,
+    # the same packet evolved numerically (split-step), and a solution with the wrong D
+    start = free_gaussian_packet(grid, 0.0, cfg.D, cfg.sigma0, [cfg.center], [cfg.k0])
+    numeric = split_step(grid, start, cfg.D, t[-1], len(t) - 1)
+    split, _ = path_from_wave_function(cons, cfg.D, numeric.times, numeric.psi,
+                                       "Schrödinger split-step")
+    wrong, _ = schrodinger_path(cons, cfg.D, t, cfg.sigma0, [cfg.center], [cfg.k0],
+                                D_packet=2 * cfg.D)
+    paths = [sch, split, wrong,
              diffusion_path(cons, cfg.D, t, cfg.sigma0, [cfg.center]),
              diffusion_path(cons, cfg.D, t, cfg.sigma0, [cfg.center], Phi="entropy-production"),
              frozen_gaussian_path(cons, cfg.D, t, cfg.sigma0, [cfg.center])]

@@ -44,6 +44,7 @@ from emergent.schrodinger import free_gaussian_packet
 
 __all__ = ["FORMS", "Path", "action_parts", "action", "phase_gradient_term", "first_variation",
            "random_direction", "stationarity_test", "StationarityResult", "schrodinger_path",
+           "path_from_wave_function",
            "diffusion_path", "frozen_gaussian_path", "multipliers_for_entropy_production"]
 
 FORMS = ("11.6a", "11.6b", "11.7a", "11.7b", "11.7c")
@@ -293,19 +294,38 @@ def _renormalise(grid: Grid, p: np.ndarray) -> np.ndarray:
     return p / np.asarray(grid.integrate(p)).reshape((-1,) + (1,) * grid.ndim)
 
 
-def schrodinger_path(constraints: Constraints, D: float, times, sigma0: float, center=None,
-                     k0=None) -> tuple[Path, float]:
-    """The exact free Gaussian packet of (11.9) as a path (p = |Ψ|², Φ fitted to its phase).
+def path_from_wave_function(constraints: Constraints, D: float, times, psi,
+                            name: str = "wave function") -> tuple[Path, float]:
+    """Any Ψ(t, Q) (e.g. a solver's output) as a path: p = |Ψ|², Φ fitted to its phase (11.8).
 
-    Returns the path and the worst phase-fit residual (0 if the packet's phase lies in the span
-    of the constraints, as for :func:`~emergent.constraints.moment_constraints` of degree 2).
+    Returns the path and the worst phase-fit residual: the relative part of ∇θ outside
+    span{∇Θ_k}, which the path (11.8) cannot carry (0 when the constraints span the phase).
     """
     grid = constraints.grid
     t = _times(times)
-    psi = free_gaussian_packet(grid, t, D, sigma0, center, k0)
+    psi = grid.check_field(psi, "psi", complex_ok=True)
+    if psi.shape != (t.size, *grid.shape):
+        raise ValueError(f"psi must have shape (len(times), *grid.shape) = "
+                         f"{(t.size, *grid.shape)}, got {psi.shape}")
     fit = multipliers_from_wave_function(constraints, psi)
     p = _renormalise(grid, np.abs(psi) ** 2)
-    return Path(constraints, D, t, p, fit.Phi, "Schrödinger packet"), float(fit.residual.max())
+    return Path(constraints, D, t, p, fit.Phi, name), float(fit.residual.max())
+
+
+def schrodinger_path(constraints: Constraints, D: float, times, sigma0: float, center=None,
+                     k0=None, D_packet: float | None = None) -> tuple[Path, float]:
+    """The exact free Gaussian packet of (11.9) as a path (p = |Ψ|², Φ fitted to its phase).
+
+    ``D_packet`` (default ``D``) is the coefficient the packet evolves with; a value other than
+    the functional's ``D`` gives a solution of the wrong equation, a control for the test.
+    Returns the path and the worst phase-fit residual (0 if the packet's phase lies in the span
+    of the constraints, as for :func:`~emergent.constraints.moment_constraints` of degree 2).
+    """
+    t = _times(times)
+    d_packet = D if D_packet is None else D_packet
+    psi = free_gaussian_packet(constraints.grid, t, d_packet, sigma0, center, k0)
+    name = "Schrödinger packet" if D_packet is None else f"packet with D = {d_packet:g}"
+    return path_from_wave_function(constraints, D, t, psi, name)
 
 
 def diffusion_path(constraints: Constraints, D: float, times, sigma0: float, center=None,

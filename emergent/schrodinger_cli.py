@@ -146,8 +146,14 @@ def _figures(cfg: AuditConfig, table, out: str) -> None:
     plt.close(fig)
 
     names = list(table)
-    fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 4), sharey=True)
-    for ax, name in zip(axes, names, strict=True):
+    ncol = 3
+    nrow = -(-len(names) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.5 * ncol, 3.8 * nrow), sharey=True,
+                             squeeze=False)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    axes = axes.ravel()
+    for ax, name in zip(axes, names, strict=False):
         for form in FORMS:
             r = table[name][form]
             inc = r.increments["p"]
@@ -159,7 +165,8 @@ def _figures(cfg: AuditConfig, table, out: str) -> None:
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("ε (p-direction)")
         ax.legend(fontsize=7)
-    axes[0].set_ylabel("|S(ε) - S(0)|  (dotted: ∝ε, dashed: ∝ε²)")
+    for ax in axes[::ncol]:
+        ax.set_ylabel("|S(ε) - S(0)|  (dotted ∝ε, dashed ∝ε²)")
     atomic_savefig(fig, os.path.join(out, "stationarity.png"))
     plt.close(fig)
 

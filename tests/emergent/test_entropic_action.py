@@ -17,12 +17,14 @@ from emergent.entropic_action import (
     diffusion_path,
     first_variation,
     frozen_gaussian_path,
+    path_from_wave_function,
     phase_gradient_term,
     random_direction,
     schrodinger_path,
     stationarity_test,
 )
 from emergent.grids import Grid
+from emergent.schrodinger import free_gaussian_packet, split_step
 
 GRID = Grid((256,), (40.0,))
 CONS = moment_constraints(GRID, 2)
@@ -76,6 +78,10 @@ def test_stationarity_results():
     for f in ("11.6a", "11.6b", "11.7a", "11.7b"):
         assert res["schrodinger"][f].worst > 0.5
         assert abs(res["schrodinger"][f].slope["p"] - 1) < 0.1
+    # control: a solution of (11.9) with the wrong coefficient is not stationary for 11.7c
+    wrong, _ = schrodinger_path(CONS, 1.0, paths["schrodinger"].times, 1.0, [-2.0], [1.0],
+                                D_packet=2.0)
+    assert stationarity_test(wrong, "11.7c", n_directions=2).worst > 0.1
     # pure diffusion is stationary for none of them
     assert min(r.worst for r in res["diffusion"].values()) > 0.5
     # the frozen Gaussian is stationary for the entropy-production forms, not for 11.7c
@@ -167,3 +173,18 @@ def test_stationarity_in_2d_on_both_kinds_of_grid(boundary):
     for f in ("11.6b", "11.7b"):
         assert stationarity_test(sch, f, 2).worst > 0.5
     assert stationarity_test(frozen, "11.7c", 2).worst > 0.5
+
+
+def test_numerical_solutions_are_judged_like_exact_ones():
+    """A split-step solution as a path (path_from_wave_function) passes the same test."""
+    t = np.linspace(0.0, 2.0, 41)
+    start = free_gaussian_packet(GRID, 0.0, 1.0, 1.0, [-2.0], [1.0])
+    sol = split_step(GRID, start, 1.0, 2.0, 40)
+    path, res = path_from_wave_function(CONS, 1.0, sol.times, sol.psi, "split-step")
+    exact, _ = schrodinger_path(CONS, 1.0, t, 1.0, [-2.0], [1.0])
+    assert res < 1e-6
+    assert np.allclose(sol.times, t)
+    a, b = (stationarity_test(x, "11.7c", 2).worst for x in (path, exact))
+    assert a < 2e-3 and abs(a - b) < 1e-6 * max(a, b) + 1e-9
+    with pytest.raises(ValueError, match="psi must have shape"):
+        path_from_wave_function(CONS, 1.0, sol.times[:-1], sol.psi)
