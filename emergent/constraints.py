@@ -136,6 +136,9 @@ class PhaseFit:
 def _phase_gradient(grid: Grid, psi: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
     """(p, ∇θ) with ∇θ = Im(Ψ*∇Ψ)/|Ψ|², zero where p < floor · max p (no unwrapping)."""
     p = np.abs(psi) ** 2
+    lead_axes = tuple(range(psi.ndim - grid.ndim, psi.ndim))
+    if np.any(p.max(axis=lead_axes) == 0):
+        raise ValueError("psi vanishes identically at some time: it has no density or phase")
     # spectral on both kinds of grid: solutions of (11.9) in a box obey the zero-flux walls,
     # so their cosine series converge as fast as Fourier series do on a periodic grid
     grads = grid.gradient(psi, "spectral")

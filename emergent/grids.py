@@ -69,7 +69,10 @@ class Grid:
     origin: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        shape = tuple(int(n) for n in np.atleast_1d(self.shape))
+        raw = np.atleast_1d(self.shape)
+        if raw.dtype.kind not in "iu" and not all(float(n).is_integer() for n in raw):
+            raise TypeError(f"shape must hold whole numbers of points, got {self.shape!r}")
+        shape = tuple(int(n) for n in raw)
         lengths = tuple(check_positive(x, "lengths") for x in np.atleast_1d(self.lengths))
         if len(shape) not in (1, 2):
             raise ValueError(f"shape must have 1 or 2 axes (1D or 2D grids), got {shape}")
@@ -346,4 +349,5 @@ def check_band_limit(grid: Grid, f, name: str = "field", tol: float = 1e-12) -> 
     if tail > tol:
         raise ValueError(f"grid too coarse for {name}: {tail:.2e} of its spectral power lies "
                          f"above 2/3 of the Nyquist wavenumber (allowed {tol:.0e}); refine the "
-                         f"grid (shape {grid.shape}, h = {grid.spacing}) or smooth {name}")
+                         f"grid (shape {grid.shape}, h = {grid.spacing}), smooth {name}, or "
+                         f"enlarge the box if {name} is not negligible at its edges")

@@ -50,6 +50,13 @@ class SchrodingerSolution:
         return np.asarray(self.grid.integrate(self.density))
 
 
+def _check_t(t) -> np.ndarray:
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    if t.ndim != 1 or not np.all(np.isfinite(t)):
+        raise ValueError("t must be a finite time or 1D array of finite times")
+    return t
+
+
 def _check_psi(grid: Grid, psi0) -> np.ndarray:
     psi0 = grid.check_field(psi0, "psi0", complex_ok=True).astype(complex)
     if psi0.shape != grid.shape:
@@ -160,7 +167,7 @@ def free_gaussian_packet(grid: Grid, t, D: float, sigma0: float, center=None, k0
     D = check_positive(D, "D")
     sigma0 = check_positive(sigma0, "sigma0")
     scalar = np.ndim(t) == 0
-    t = np.atleast_1d(np.asarray(t, dtype=float))
+    t = _check_t(t)
     center = np.zeros(grid.ndim) if center is None else np.asarray(center, dtype=float)
     k0 = np.zeros(grid.ndim) if k0 is None else np.asarray(k0, dtype=float)
     if center.shape != (grid.ndim,) or k0.shape != (grid.ndim,):
@@ -206,7 +213,7 @@ def coherent_state(grid: Grid, t, D: float, omega: float, q0=None, p0=None) -> n
     D = check_positive(D, "D")
     omega = check_positive(omega, "omega")
     scalar = np.ndim(t) == 0
-    t = np.atleast_1d(np.asarray(t, dtype=float))
+    t = _check_t(t)
     q0 = np.zeros(grid.ndim) if q0 is None else np.asarray(q0, dtype=float)
     p0 = np.zeros(grid.ndim) if p0 is None else np.asarray(p0, dtype=float)
     out = np.ones((t.size, *grid.shape), dtype=complex)

@@ -109,3 +109,14 @@ def test_madelung_fields_of_a_moving_packet():
     assert np.abs(f.phase_gradient[0][live] - exact[live]).max() < 1e-8
     assert np.allclose(f.velocity, D * f.phase_gradient)
     assert abs(g.integrate(f.density) - 1) < 1e-12
+
+
+def test_wave_functions_that_vanish_are_rejected():
+    g = Grid((32,), (8.0,))
+    zero = np.zeros((3, 32), dtype=complex)
+    with pytest.raises(ValueError, match="vanishes identically"):
+        madelung_residuals(g, [0.0, 1.0, 2.0], zero, 1.0)
+    with pytest.raises(ValueError, match="vanishes identically"):
+        multipliers_from_wave_function(moment_constraints(g, 1), zero)
+    with pytest.raises(ValueError, match="vanishes identically"):
+        madelung_fields(g, zero, 1.0)

@@ -85,6 +85,8 @@ def test_bad_grids_are_rejected():
         Grid((8,), (1.0,), "absorbing")
     with pytest.raises(ValueError, match="one entry per axis"):
         Grid((8, 8), (1.0,))
+    with pytest.raises(TypeError, match="whole numbers"):
+        Grid((32.5,), (1.0,))
 
 
 def test_density_validation():

@@ -122,6 +122,8 @@ def test_bad_input():
         split_step(g, psi, 1.0, 1.0, 2, potential=np.zeros(10))
     with pytest.raises(TypeError, match="potential must be real"):
         split_step(g, psi, 1.0, 1.0, 2, potential=np.zeros(64) * 1j)
+    with pytest.raises(ValueError, match="finite time"):
+        free_gaussian_packet(g, np.nan, 1.0, 1.0)
     with pytest.raises(ValueError, match="n_steps"):
         split_step(g, psi, 1.0, 1.0, 0)
     rough = np.exp(-g.axes[0] ** 2 / 0.01)  # width 0.07 on h = 0.16: under-resolved
