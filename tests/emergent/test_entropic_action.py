@@ -188,3 +188,20 @@ def test_numerical_solutions_are_judged_like_exact_ones():
     assert a < 2e-3 and abs(a - b) < 1e-6 * max(a, b) + 1e-9
     with pytest.raises(ValueError, match="psi must have shape"):
         path_from_wave_function(CONS, 1.0, sol.times[:-1], sol.psi)
+
+
+@pytest.mark.slow
+def test_stationarity_convergence_study_2d():
+    """Longer check: in 2D the relative first variation of line 3 of (11.7) on the exact packet
+    keeps falling at order 2 in dt over three refinements, while line 2 stays at 1."""
+    g = Grid((96, 96), (24.0, 24.0))
+    cons = moment_constraints(g, 2)
+    worst, worst_b = [], []
+    for nt in (41, 81, 161):
+        t = np.linspace(0.0, 2.0, nt)
+        sch, _ = schrodinger_path(cons, 1.0, t, 1.0, [-1.0, 0.5], [1.0, -0.5])
+        worst.append(stationarity_test(sch, "11.7c", 3).worst)
+        worst_b.append(stationarity_test(sch, "11.7b", 3).worst)
+    orders = np.log2(np.array(worst[:-1]) / np.array(worst[1:]))
+    assert np.all(np.abs(orders - 2) < 0.3), (worst, orders)
+    assert min(worst_b) > 0.5

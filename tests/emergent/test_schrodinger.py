@@ -129,3 +129,17 @@ def test_bad_input():
     rough = np.exp(-g.axes[0] ** 2 / 0.01)  # width 0.07 on h = 0.16: under-resolved
     with pytest.raises(ValueError, match="grid too coarse for psi0"):
         split_step(g, rough, 1.0, 1.0, 2)
+
+
+@pytest.mark.slow
+def test_crank_nicolson_2d_error_table_is_second_order():
+    """Longer check: 2D Crank-Nicolson on 64², 128², 256² with dt ∝ h, against the exact packet."""
+    errs = []
+    for n in (64, 128, 256):
+        g = Grid((n, n), (20.0, 20.0))
+        ex = free_gaussian_packet(g, [0.0, 1.0], 1.0, 1.0, [-2.0, 1.0], [1.0, 0.5])
+        sol = crank_nicolson(g, ex[0], 1.0, 1.0, n // 4)
+        errs.append(np.abs(sol.psi[-1] - ex[1]).max())
+        assert abs(sol.norm[-1] - 1) < 1e-12
+    orders = np.log2(np.array(errs[:-1]) / np.array(errs[1:]))
+    assert np.all(np.abs(orders - 2) < 0.15), (errs, orders)
