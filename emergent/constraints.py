@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from emergent.fokker_planck import check_times
-from emergent.grids import Grid, check_density, check_positive
+from emergent.grids import Grid, check_count, check_density, check_positive
 
 __all__ = ["Constraints", "moment_constraints", "wave_function", "phase", "madelung_fields",
            "MadelungFields",
@@ -82,11 +82,12 @@ def moment_constraints(grid: Grid, degree: int = 2, center=None) -> Constraints:
     Degree 2 spans the phases of Gaussian packets, so free Schrödinger packets are wave
     functions of the form (11.8) with these K̃ = 2K constraints.
     """
-    if int(degree) < 1:
-        raise ValueError(f"degree must be >= 1, got {degree}")
-    c = np.zeros(grid.ndim) if center is None else np.asarray(center, dtype=float)
+    degree = check_count(degree, "degree")
+    c = np.zeros(grid.ndim) if center is None else np.atleast_1d(np.asarray(center, dtype=float))
+    if c.shape != (grid.ndim,) or not np.all(np.isfinite(c)):
+        raise ValueError(f"center must have {grid.ndim} finite entries, got {center!r}")
     thetas, names = [], []
-    for d in range(1, int(degree) + 1):
+    for d in range(1, degree + 1):
         for a, q in enumerate(grid.coordinates):
             thetas.append((q - c[a]) ** d)
             names.append(f"Q{a + 1}^{d}" if d > 1 else f"Q{a + 1}")
@@ -208,7 +209,7 @@ def quantum_potential(grid: Grid, p, D: float, method: str = "spectral",
                       floor: float = 1e-12) -> np.ndarray:
     """Q_B = -(D/2) Δ√p / √p (zero where p < floor · max p)."""
     D = check_positive(D, "D")
-    sq = np.sqrt(grid.check_field(p, "p"))
+    sq = np.sqrt(check_density(grid, p, "p", rtol=np.inf))
     lap = grid.laplacian(sq, method)
     ok = sq**2 > floor * np.max(sq**2)
     return np.where(ok, -(D / 2) * lap / np.where(ok, sq, 1.0), 0.0)
@@ -233,6 +234,8 @@ def madelung_residuals(grid: Grid, times, psi, D: float, potential=None,
 
     Time derivatives are second-order central differences on ``times`` (interior times only),
     so for an exact solution the residuals are O(dt²) plus the spatial discretisation error.
+    ``potential`` is V(Q) (shape ``grid.shape``) or a time-dependent V(t_n, Q) (shape of
+    ``psi``).
     ∂θ/∂t = Im(Ψ*∂Ψ/∂t)/|Ψ|² needs no phase unwrapping.
     """
     D = check_positive(D, "D")
@@ -241,6 +244,8 @@ def madelung_residuals(grid: Grid, times, psi, D: float, potential=None,
     if psi.shape != (t.size, *grid.shape) or t.size < 3:
         raise ValueError(f"psi must have shape (len(times) >= 3, *grid.shape), got {psi.shape}")
     v = np.zeros(grid.shape) if potential is None else grid.check_field(potential, "potential")
+    if v.shape not in (grid.shape, psi.shape):
+        raise ValueError(f"potential must have shape {grid.shape} or {psi.shape}, got {v.shape}")
     method = "spectral"
     p, grad = _phase_gradient(grid, psi, floor)
     dpsi = np.gradient(psi, t, axis=0)

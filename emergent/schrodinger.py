@@ -23,7 +23,8 @@ import scipy.fft as sfft
 import scipy.sparse as sps
 from tqdm.auto import tqdm
 
-from emergent.grids import Grid, check_band_limit, check_positive, sparse_lu
+from emergent._images import image_sum
+from emergent.grids import Grid, check_band_limit, check_count, check_positive, sparse_lu
 
 __all__ = ["SchrodingerSolution", "split_step", "crank_nicolson", "free_gaussian_packet",
            "coherent_state", "harmonic_potential"]
@@ -78,9 +79,8 @@ def _check_potential(grid: Grid, potential) -> np.ndarray | None:
 
 def _steps(t_final, n_steps, save_every) -> tuple[float, int, int]:
     t_final = check_positive(t_final, "t_final")
-    if int(n_steps) < 1 or int(save_every) < 1:
-        raise ValueError("n_steps and save_every must be >= 1")
-    return t_final / int(n_steps), int(n_steps), int(save_every)
+    n_steps, save_every = check_count(n_steps, "n_steps"), check_count(save_every, "save_every")
+    return t_final / n_steps, n_steps, save_every
 
 
 def split_step(grid: Grid, psi0, D: float, t_final: float, n_steps: int, *, potential=None,
@@ -153,46 +153,56 @@ def crank_nicolson(grid: Grid, psi0, D: float, t_final: float, n_steps: int, *,
     return SchrodingerSolution(grid, D, np.asarray(times), np.asarray(saved), "crank-nicolson")
 
 
-def free_gaussian_packet(grid: Grid, t, D: float, sigma0: float, center=None, k0=None,
-                         n_images: int | None = None) -> np.ndarray:
+def free_gaussian_packet(grid: Grid, t, D: float, sigma0: float, center=None,
+                         k0=None) -> np.ndarray:
     """Exact free solution of (11.9) from Ψ0 ∝ exp(-|Q-Q0|²/(4σ0²) + i k0·Q).
 
     Per axis Ψ = (2πσ0²)^(-1/4) (1 + iDt/(2σ0²))^(-1/2)
     exp(-(Q - Q0 - D k0 t)² / (4σ0²(1 + iDt/(2σ0²))) + i k0 Q - i D k0² t / 2), so |Ψ|² is a
-    Gaussian of variance σ0² (1 + (Dt/(2σ0²))²) moving with velocity D k0.  On a periodic grid
-    the periodic images are summed (the exact solution of the periodic problem, needed for
-    errors below 1e-10); in a box the solution is only exact while it vanishes at the walls.
-    Returns shape ``(len(t), *grid.shape)`` (``grid.shape`` for scalar t).
+    Gaussian of variance σ0² (1 + (Dt/(2σ0²))²) moving with velocity D k0.  On the grid it is
+    the exact solution of the box problem: the periodic images (periodic grid) or the even
+    images mirrored in both walls (reflecting grid; Ψ then has zero normal derivative there),
+    evaluated as Fourier series (:mod:`emergent._images`), so drift, spreading and walls are
+    all exact.  Returns shape ``(len(t), *grid.shape)`` (``grid.shape`` for scalar t).
     """
     D = check_positive(D, "D")
     sigma0 = check_positive(sigma0, "sigma0")
     scalar = np.ndim(t) == 0
     t = _check_t(t)
-    center = np.zeros(grid.ndim) if center is None else np.asarray(center, dtype=float)
-    k0 = np.zeros(grid.ndim) if k0 is None else np.asarray(k0, dtype=float)
-    if center.shape != (grid.ndim,) or k0.shape != (grid.ndim,):
-        raise ValueError(f"center and k0 need {grid.ndim} entries each")
+    center = _per_axis(grid, center, "center")
+    k0 = _per_axis(grid, k0, "k0")
     for k, ny in zip(k0, grid.nyquist, strict=True):
         if abs(k) + 8 / (2 * sigma0) > ny:  # 8 standard deviations of |Ψ̂|² ~ exp(-2σ0²k²)
             raise ValueError(f"grid too coarse for the packet: |k0| + 4/σ0 = "
                              f"{abs(k) + 4 / sigma0:.3g} exceeds the Nyquist wavenumber "
                              f"{ny:.3g}; refine the grid or widen the packet")
-    s = 1 + 1j * D * t / (2 * sigma0**2)
+    if grid.boundary == "reflecting":
+        for c, o, L in zip(center, grid.origin, grid.lengths, strict=True):
+            if not o <= c <= o + L:
+                raise ValueError(f"center {center} lies outside the box between the walls")
+    amp = (2 * np.pi * sigma0**2) ** -0.25 * 2 * sigma0 * np.sqrt(np.pi)
+    half_width = np.sqrt(40.0) / sigma0  # |Ψ̂0| ~ exp(-σ0²(k - k0)²) < 1e-17 beyond
     out = np.ones((t.size, *grid.shape), dtype=complex)
-    for i, (x, L) in enumerate(zip(grid.axes, grid.lengths, strict=True)):
-        m = (n_images if n_images is not None else
-             int(np.ceil(10 * sigma0 * np.abs(s).max() / L)) + 1) if grid.boundary == "periodic" \
-            else 0
-        xs = x[None, :, None] + L * np.arange(-m, m + 1)[None, None, :]
-        sc = s[:, None, None]
-        tt = t[:, None, None]
-        arg = (-(xs - center[i] - D * k0[i] * tt) ** 2 / (4 * sigma0**2 * sc)
-               + 1j * k0[i] * xs - 0.5j * D * k0[i] ** 2 * tt)
-        g = ((2 * np.pi * sigma0**2) ** -0.25 * sc**-0.5 * np.exp(arg)).sum(-1)
+    for i, (x, L, o) in enumerate(zip(grid.axes, grid.lengths, grid.origin, strict=True)):
+        def transform(k, tn, c=center[i], kk=k0[i]):
+            return amp * np.exp(-sigma0**2 * (k - kk) ** 2 - 1j * (k - kk) * c
+                                - 0.5j * D * k**2 * tn)
+
+        g = image_sum(x, t, transform, (k0[i] - half_width, k0[i] + half_width), L, o,
+                      grid.boundary)
         shape = [t.size] + [1] * grid.ndim
         shape[1 + i] = x.size
         out = out * g.reshape(shape)
     return out[0] if scalar else out
+
+
+def _per_axis(grid: Grid, value, name: str) -> np.ndarray:
+    """``value`` as one finite float per grid axis (None means zeros)."""
+    arr = np.zeros(grid.ndim) if value is None else np.atleast_1d(np.asarray(value, dtype=float))
+    if arr.shape != (grid.ndim,) or not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must have {grid.ndim} finite entries (one per axis), "
+                         f"got {value!r}")
+    return arr
 
 
 def harmonic_potential(grid: Grid, D: float, omega: float) -> np.ndarray:
@@ -214,10 +224,16 @@ def coherent_state(grid: Grid, t, D: float, omega: float, q0=None, p0=None) -> n
     omega = check_positive(omega, "omega")
     scalar = np.ndim(t) == 0
     t = _check_t(t)
-    q0 = np.zeros(grid.ndim) if q0 is None else np.asarray(q0, dtype=float)
-    p0 = np.zeros(grid.ndim) if p0 is None else np.asarray(p0, dtype=float)
-    out = np.ones((t.size, *grid.shape), dtype=complex)
+    q0 = _per_axis(grid, q0, "q0")
+    p0 = _per_axis(grid, p0, "p0")
     ell2 = D / omega  # ħ/(mω)
+    for i, ny in enumerate(grid.nyquist):
+        # |Ψ̂| ~ exp(-ℓ²(k - π(t))²/2), |π(t)| <= sqrt(p0² + (q0 ω/D)²)
+        kmax = np.hypot(p0[i], q0[i] * omega / D) + 6 / np.sqrt(ell2)
+        if kmax > ny:
+            raise ValueError(f"grid too coarse for the coherent state: wavenumbers up to "
+                             f"{kmax:.3g} exceed the Nyquist wavenumber {ny:.3g}")
+    out = np.ones((t.size, *grid.shape), dtype=complex)
     for i, x in enumerate(grid.axes):
         q = q0[i] * np.cos(omega * t) + D * p0[i] * np.sin(omega * t) / omega
         pi = p0[i] * np.cos(omega * t) - q0[i] * omega * np.sin(omega * t) / D

@@ -199,12 +199,15 @@ def _stationarity_json(table) -> dict:
 
 
 def format_stationarity(table) -> str:
-    """Rows: paths; columns: forms; entries: worst relative first variation (0 = stationary)."""
-    head = f"{'path':<22}" + "".join(f"{f:>10}" for f in FORMS)
+    """Rows: paths; columns: forms; entries: worst relative first variation over random
+    directions in p | in Φ (0 = stationary)."""
+    head = f"{'path':<24}" + "".join(f"{f:>18}" for f in FORMS)
     lines = ["Stationarity test: worst relative first variation |ΣδS_i|/Σ|δS_i| over random "
-             "admissible directions (fixed ends); ~0 = stationary, ~1 = not", head]
+             "admissible directions (fixed ends), in p | in Φ; ~0 = stationary, ~1 = not", head]
     for name, row in table.items():
-        lines.append(f"{name:<22}" + "".join(f"{row[f].worst:>10.1e}" for f in FORMS))
+        cells = "".join(f"{row[f].relative['p'].max():>10.1e}|{row[f].relative['Phi'].max():<7.1e}"
+                        for f in FORMS)
+        lines.append(f"{name:<24}" + cells)
     return "\n".join(lines)
 
 

@@ -23,7 +23,7 @@ from emergent.schrodinger import coherent_state, free_gaussian_packet, harmonic_
 
 @settings(max_examples=25, deadline=None)
 @given(lin=st.lists(st.floats(-5, 5), min_size=2, max_size=2),
-       quad=st.lists(st.floats(-1, 1), min_size=2, max_size=2), sigma=st.floats(0.5, 1.25))
+       quad=st.lists(st.floats(-1, 1), min_size=2, max_size=2), sigma=st.floats(0.6, 1.25))
 def test_wave_function_density_is_p_and_phase_is_recovered(lin, quad, sigma):
     """(11.8): |Ψ|² = p for any Φ, and Φ is recovered from Ψ (its phase lies in span ∇Θ).
 
@@ -120,3 +120,20 @@ def test_wave_functions_that_vanish_are_rejected():
         multipliers_from_wave_function(moment_constraints(g, 1), zero)
     with pytest.raises(ValueError, match="vanishes identically"):
         madelung_fields(g, zero, 1.0)
+
+
+def test_constraint_and_potential_input_checks():
+    from emergent.constraints import quantum_potential
+
+    g = Grid((32,), (8.0,))
+    with pytest.raises(TypeError, match="whole number"):
+        moment_constraints(g, 2.7)
+    with pytest.raises(ValueError, match="center must have 1 finite entries"):
+        moment_constraints(g, 2, center=[1.0, 2.0])
+    p = gaussian_heat_kernel(g, 0.0, 1.0, 1.0)
+    with pytest.raises(ValueError, match="negative"):
+        quantum_potential(g, -p, 1.0)
+    t = np.linspace(0, 1, 3)
+    psi = np.sqrt(p) * np.ones((3, 1))
+    with pytest.raises(ValueError, match="potential must have shape"):
+        madelung_residuals(g, t, psi + 0j, 1.0, potential=np.zeros((2, 32)))

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emergent.constraints import moment_constraints
+from emergent.constraints import Constraints, moment_constraints
 from emergent.derivation_audit import AuditConfig, audit_section11, format_audit
 from emergent.entropic_action import (
     FORMS,
@@ -15,6 +15,7 @@ from emergent.entropic_action import (
     action,
     action_parts,
     diffusion_path,
+    dropped_term_sizes,
     first_variation,
     frozen_gaussian_path,
     path_from_wave_function,
@@ -24,7 +25,7 @@ from emergent.entropic_action import (
     stationarity_test,
 )
 from emergent.grids import Grid
-from emergent.schrodinger import free_gaussian_packet, split_step
+from emergent.schrodinger import crank_nicolson, free_gaussian_packet
 
 GRID = Grid((256,), (40.0,))
 CONS = moment_constraints(GRID, 2)
@@ -48,7 +49,10 @@ def test_forms_agree_where_the_paper_says_and_differ_where_it_does_not():
     assert abs(s["11.7a"] - s["11.7b"]) < 1e-12 * abs(s["11.7b"])
     # line 3 of (11.7) = line 2 + 2D∫p|∇θ|²: equal to O(dt²) of the time rules (~1e-5 here)
     assert abs(s["11.7c"] - s["11.7b"] - phase_gradient_term(sch)) < 1e-4 * abs(s["11.7c"])
-    assert phase_gradient_term(sch) > 2 * abs(s["11.7b"])  # not small: O(1) of the action
+    # not small: 5.4x the entropy production (a gauge-free comparison, see dropped_term_sizes)
+    assert dropped_term_sizes(sch)["vs entropy production"] > 2
+    # a discrete identity for any normalised path (the time part telescopes), checked so that
+    # the code's bookkeeping of the imaginary part stays right
     assert abs(action_parts(sch, "11.7c")["imaginary"]) < 1e-12
     # line 1 of (11.6) = line 2 only on diffusion paths (O(dt²) of the trapezoid rule)
     assert abs(action(dif, "11.6a") - action(dif, "11.6b")) < 1e-4 * action(dif, "11.6b")
@@ -72,22 +76,62 @@ def test_stationarity_results():
     paths = _paths(81)
     res = {name: {f: stationarity_test(p, f, n_directions=2) for f in FORMS}
            for name, p in paths.items()}
-    # Schrödinger solutions are stationary for line 3 of (11.7) only (discretisation ~4e-4)
-    assert res["schrodinger"]["11.7c"].worst < 1e-3
-    assert res["schrodinger"]["11.7c"].slope["p"] > 1.8
+    # Schrödinger solutions are stationary for line 3 of (11.7) only.  The discrete functional
+    # is O(dt²) from the continuum one: measured 1.8e-4 (p) and 7e-5 (Φ) at dt = 0.025, order 2
+    # (next test), so 1e-3 leaves a factor 5
+    sch = res["schrodinger"]["11.7c"]
+    assert sch.relative["p"].max() < 1e-3 and sch.relative["Phi"].max() < 1e-3
+    assert sch.slope["p"] > 1.8
+    # not stationary: one direction with O(1) relative variation suffices (a random direction
+    # can be nearly orthogonal to the gradient, so the smallest value proves nothing)
     for f in ("11.6a", "11.6b", "11.7a", "11.7b"):
-        assert res["schrodinger"][f].worst > 0.5
-        assert abs(res["schrodinger"][f].slope["p"] - 1) < 0.1
+        assert res["schrodinger"][f].relative["Phi"].max() > 0.5
+        assert abs(res["schrodinger"][f].slope["Phi"] - 1) < 0.1
+    for f in ("11.6b", "11.7a", "11.7b"):
+        assert res["schrodinger"][f].relative["p"].max() > 0.5
     # control: a solution of (11.9) with the wrong coefficient is not stationary for 11.7c
     wrong, _ = schrodinger_path(CONS, 1.0, paths["schrodinger"].times, 1.0, [-2.0], [1.0],
                                 D_packet=2.0)
     assert stationarity_test(wrong, "11.7c", n_directions=2).worst > 0.1
-    # pure diffusion is stationary for none of them
+    # pure diffusion is stationary for none of the forms
     assert min(r.worst for r in res["diffusion"].values()) > 0.5
-    # the frozen Gaussian is stationary for the entropy-production forms, not for 11.7c
+    # the frozen Gaussian is stationary for the entropy-production forms (p-directions: the
+    # multipliers solve the p-equation exactly, so only the O(ε²) of the central difference,
+    # ~1e-8, remains; Φ-directions: ∫pΘ is constant, no part varies), not for 11.7c
     for f in ("11.6b", "11.7a", "11.7b"):
-        assert res["frozen"][f].worst < 1e-3
-    assert res["frozen"]["11.7c"].worst > 0.5
+        assert res["frozen"][f].relative["p"].max() < 1e-6
+        assert res["frozen"][f].relative["Phi"].max() == 0.0
+    assert res["frozen"]["11.7c"].relative["p"].max() > 0.1
+    assert res["frozen"]["11.7c"].relative["Phi"].max() > 0.5
+
+
+def test_stationarity_verdicts_do_not_depend_on_the_gauge_of_the_constraints():
+    """A constant added to Θ, moment constraints about another centre, or Θ in other units
+    change the functional by boundary terms only: the verdicts must not move.  (With the
+    naive discrete ∂_t term 4 Im Ψ_n*Ψ_{n+1} the centre-5 constraints turned 2e-4 into 1.0.)"""
+    t = np.linspace(0.0, 2.0, 81)
+    base = moment_constraints(GRID, 2)
+    ref = stationarity_test(schrodinger_path(base, 1.0, t, 1.0, [-2.0], [1.0])[0], "11.7c", 2)
+    for cons in (moment_constraints(GRID, 2, center=[5.0]),
+                 Constraints(GRID, base.theta + 1000.0), Constraints(GRID, base.theta * 1e6)):
+        sch, _ = schrodinger_path(cons, 1.0, t, 1.0, [-2.0], [1.0])
+        r = stationarity_test(sch, "11.7c", 2)
+        # same directions in p (same seed); Φ-directions are scaled by 1/std(Θ_k): both agree
+        # with the reference to the accuracy of the phase fit
+        assert np.allclose(r.relative["p"], ref.relative["p"], rtol=1e-3, atol=1e-8)
+        assert r.worst < 1e-3
+        frozen = frozen_gaussian_path(cons, 1.0, t, 1.0, [-2.0])
+        assert stationarity_test(frozen, "11.7b", 2).worst < 1e-6
+        assert stationarity_test(frozen, "11.7b", 2, eps_first=1e-8).worst < 1e-3
+
+
+def test_fast_packets_need_finer_time_steps_and_get_them_at_second_order():
+    """k0 = 4: the phase turns faster, the discretisation error is larger, and it falls at
+    O(dt²) (1.1e-3 at 81 samples, 2.8e-4 at 161)."""
+    w = [stationarity_test(schrodinger_path(CONS, 1.0, np.linspace(0, 2, nt), 1.0, [-2.0],
+                                            [4.0])[0], "11.7c", 2).worst for nt in (81, 161)]
+    assert w[1] < 1e-3
+    assert abs(np.log2(w[0] / w[1]) - 2) < 0.3, w
 
 
 def test_stationarity_of_schrodinger_paths_improves_at_second_order_in_dt():
@@ -96,15 +140,19 @@ def test_stationarity_of_schrodinger_paths_improves_at_second_order_in_dt():
     assert abs(np.log2(w[0] / w[1]) - 2) < 0.3, w
 
 
-@settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10_000))
-def test_entropy_change_has_zero_first_variation_with_fixed_ends(seed):
-    """Line 1 of (11.6): H(T) - H(0) is a boundary term; only the constraint term varies."""
-    sch = _PATHS21["schrodinger"]
-    eta, _ = random_direction(sch, np.random.default_rng(seed), "p")
-    dv = first_variation(sch, "11.6a", eta)
-    assert abs(dv["entropy change"]) < 1e-10
-    assert abs(dv["constraints"]) > 1e-6
+def test_line_1_of_11_6_fixes_no_dynamics():
+    """Line 1 of (11.6) is H(T) - H(0) (fixed by the end points) plus the constraint term: any
+    path with constant Φ and conserved ∫pΘ is stationary, diffusion and Schrödinger alike."""
+    cons = moment_constraints(GRID, 1)  # Θ = {Q}: conserved by diffusion and by a resting packet
+    t = np.linspace(0.0, 2.0, 41)
+    dif = diffusion_path(cons, 1.0, t, 1.0, [0.0], Phi=np.full((41, 1), 3.0))
+    rest, _ = schrodinger_path(cons, 1.0, t, 1.0, [0.0], [0.0])
+    rest = Path(cons, 1.0, t, rest.p, np.full((41, 1), -1.0))
+    for path in (dif, rest):
+        assert stationarity_test(path, "11.6a", 2).worst < 1e-6
+    # ... but not once ∫pΘ changes (a moving packet) or Φ moves
+    moving, _ = schrodinger_path(cons, 1.0, t, 1.0, [0.0], [1.0])
+    assert stationarity_test(moving, "11.6a", 2).relative["Phi"].max() > 0.5
 
 
 @settings(max_examples=15, deadline=None)
@@ -149,7 +197,7 @@ def test_audit_statement_names_what_is_dropped_and_measures_it():
     text = format_audit(steps)
     assert "phase-gradient term" in text and "ON-SHELL" in text
     m = by["(11.7) line 2 -> line 3"].measured
-    assert m["Schrödinger path: dropped term / |S7b|"] > 1
+    assert m["Schrödinger path: dropped term / entropy-production part of line 2"] > 1
     last = by["(11.7) -> (11.9)"].measured
     assert last["S7c on Schrödinger path: worst relative first variation"] < 1e-2
     assert last["S6b (= S7a = S7b) on Schrödinger path: worst relative first variation"] > 0.5
@@ -169,25 +217,29 @@ def test_stationarity_in_2d_on_both_kinds_of_grid(boundary):
     assert res < 1e-6
     frozen = frozen_gaussian_path(cons, 1.0, t, 1.0, [0.5, -0.5])
     assert stationarity_test(sch, "11.7c", 2).worst < 2e-3
-    assert stationarity_test(frozen, "11.7b", 2).worst < 1e-3
+    assert stationarity_test(frozen, "11.7b", 2).worst < 1e-6
     for f in ("11.6b", "11.7b"):
         assert stationarity_test(sch, f, 2).worst > 0.5
     assert stationarity_test(frozen, "11.7c", 2).worst > 0.5
 
 
-def test_numerical_solutions_are_judged_like_exact_ones():
-    """A split-step solution as a path (path_from_wave_function) passes the same test."""
-    t = np.linspace(0.0, 2.0, 41)
-    start = free_gaussian_packet(GRID, 0.0, 1.0, 1.0, [-2.0], [1.0])
-    sol = split_step(GRID, start, 1.0, 2.0, 40)
-    path, res = path_from_wave_function(CONS, 1.0, sol.times, sol.psi, "split-step")
-    exact, _ = schrodinger_path(CONS, 1.0, t, 1.0, [-2.0], [1.0])
-    assert res < 1e-6
-    assert np.allclose(sol.times, t)
-    a, b = (stationarity_test(x, "11.7c", 2).worst for x in (path, exact))
-    assert a < 2e-3 and abs(a - b) < 1e-6 * max(a, b) + 1e-9
+def test_numerical_solutions_are_judged_by_their_own_accuracy():
+    """A Crank-Nicolson solution as a path (path_from_wave_function): stationary for 11.7c to
+    its own O(h² + dt²) error (7.8e-3 at 256 points and 64 steps, 2.0e-3 at 512 and 128), not
+    stationary for 11.7b."""
+    worst = []
+    for n in (256, 512):
+        g = Grid((n,), (40.0,))
+        cons = moment_constraints(g, 2)
+        start = free_gaussian_packet(g, 0.0, 1.0, 1.0, [-2.0], [1.0])
+        sol = crank_nicolson(g, start, 1.0, 2.0, n // 4)
+        path, res = path_from_wave_function(cons, 1.0, sol.times, sol.psi, "Crank-Nicolson")
+        assert res < 5e-3  # the CN phase is quadratic up to CN's own O(h² + dt²) error
+        worst.append(stationarity_test(path, "11.7c", 2).worst)
+        assert stationarity_test(path, "11.7b", 2).worst > 0.5
+    assert worst[0] < 2e-2 and worst[1] < worst[0] / 3, worst  # order 2: a factor 4
     with pytest.raises(ValueError, match="psi must have shape"):
-        path_from_wave_function(CONS, 1.0, sol.times[:-1], sol.psi)
+        path_from_wave_function(cons, 1.0, sol.times[:-1], sol.psi)
 
 
 @pytest.mark.slow
@@ -205,3 +257,18 @@ def test_stationarity_convergence_study_2d():
     orders = np.log2(np.array(worst[:-1]) / np.array(worst[1:]))
     assert np.all(np.abs(orders - 2) < 0.3), (worst, orders)
     assert min(worst_b) > 0.5
+
+
+def test_candidate_path_and_test_input_checks():
+    t = np.linspace(0.0, 1.0, 5)
+    with pytest.raises(ValueError, match="not negligible at the edge"):
+        frozen_gaussian_path(CONS, 1.0, t, 8.0)
+    with pytest.warns(UserWarning, match="outside span"):
+        schrodinger_path(moment_constraints(GRID, 1), 1.0, t, 1.0, [-2.0], [1.0])
+    path = _PATHS21["frozen"]
+    with pytest.raises(ValueError, match="n_directions"):
+        stationarity_test(path, "11.7b", n_directions=0)
+    with pytest.raises(ValueError, match="eps must be finite and > 0"):
+        stationarity_test(path, "11.7b", eps_first=0.0)
+    with pytest.raises(ValueError, match="eps_scan"):
+        stationarity_test(path, "11.7b", eps_scan=(-1e-2, 1e-3))

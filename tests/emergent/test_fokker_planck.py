@@ -115,3 +115,18 @@ def test_bad_input():
         propagate_implicit(g, p, 1.0, 1.0, 4, scheme="rk4")
     with pytest.raises(ValueError, match="grid shape"):
         propagate_spectral(g, np.ones(15), 1.0, [1.0])
+
+
+def test_heat_kernel_is_exact_far_from_the_start_and_checks_its_input():
+    g = Grid((128,), (10.0,))
+    # a centre outside the periodic box is the same as its image inside
+    assert np.abs(gaussian_heat_kernel(g, 1.0, D, 0.6, [100.0])
+                  - gaussian_heat_kernel(g, 1.0, D, 0.6, [0.0])).max() < 1e-14
+    # very late times: the uniform density 1/L, no image count to blow up
+    assert np.abs(gaussian_heat_kernel(g, 1e9, D, 0.6) - 0.1).max() < 1e-14
+    with pytest.raises(ValueError, match="grid too coarse for sigma0"):
+        gaussian_heat_kernel(g, 0.0, D, 0.05)
+    with pytest.raises(ValueError, match="outside the box"):
+        gaussian_heat_kernel(Grid((64,), (10.0,), "reflecting"), 0.0, D, 0.6, [6.0])
+    with pytest.raises(TypeError, match="whole number"):
+        propagate_implicit(g, gaussian_heat_kernel(g, 0.0, D, 0.6), D, 1.0, 1.9)

@@ -114,3 +114,29 @@ def test_band_limit_check():
     check_band_limit(g, smooth)
     with pytest.raises(ValueError, match="grid too coarse"):
         check_band_limit(g, np.exp(-(x / 0.05) ** 2))
+
+
+def test_operators_reject_arrays_of_the_wrong_shape_and_odd_scalars():
+    from emergent.grids import check_count, check_positive
+
+    g = Grid((16,), (4.0,))
+    for op in (g.integrate, g.laplacian, g.gradient, g.dirichlet_form):
+        with pytest.raises(ValueError, match="does not end in the grid shape"):
+            op(np.ones(15))
+    for bad in (True, "1"):
+        with pytest.raises(TypeError, match="real number"):
+            check_positive(bad, "D")
+    for bad in (1.9, np.nan, "3", True):
+        with pytest.raises(TypeError, match="whole number"):
+            check_count(bad, "n_steps")
+    with pytest.raises(ValueError, match=">= 1"):
+        check_count(0, "n_steps")
+    assert check_count(3.0, "n") == 3
+
+
+def test_density_round_off_negatives_are_zeros():
+    g = Grid((16,), (4.0,))
+    p = np.full(16, 0.25)
+    p[3] = -1e-18  # a spectral solver's round-off in a far tail
+    q = check_density(g, p, normalize=True)
+    assert q.min() == 0.0
