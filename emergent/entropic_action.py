@@ -360,7 +360,8 @@ def _renormalise(grid: Grid, p: np.ndarray) -> np.ndarray:
 
 
 def path_from_wave_function(constraints: Constraints, D: float, times, psi,
-                            name: str = "wave function") -> tuple[Path, float]:
+                            name: str = "wave function", *,
+                            _stacklevel: int = 2) -> tuple[Path, float]:
     """Any Ψ(t, Q) (e.g. a solver's output) as a path: p = |Ψ|², Φ fitted to its phase (11.8).
 
     Returns the path and the worst phase-fit residual: the relative part of ∇θ outside
@@ -378,7 +379,8 @@ def path_from_wave_function(constraints: Constraints, D: float, times, psi,
     if residual > 1e-2:
         warnings.warn(f"{name}: {residual:.2g} of the phase gradient lies outside span{{∇Θ_k}}; "
                       "the path (11.8) carries only the projected phase, so it is not the wave "
-                      "function it was built from (add constraints)", UserWarning, stacklevel=2)
+                      "function it was built from (add constraints)", UserWarning,
+                      stacklevel=_stacklevel)
     return Path(constraints, D, t, p, fit.Phi, name), residual
 
 
@@ -395,7 +397,7 @@ def schrodinger_path(constraints: Constraints, D: float, times, sigma0: float, c
     d_packet = D if D_packet is None else D_packet
     psi = free_gaussian_packet(constraints.grid, t, d_packet, sigma0, center, k0)
     name = "Schrödinger packet" if D_packet is None else f"packet with D = {d_packet:g}"
-    return path_from_wave_function(constraints, D, t, psi, name)
+    return path_from_wave_function(constraints, D, t, psi, name, _stacklevel=3)
 
 
 def diffusion_path(constraints: Constraints, D: float, times, sigma0: float, center=None,
