@@ -83,9 +83,7 @@ def moment_constraints(grid: Grid, degree: int = 2, center=None) -> Constraints:
     functions of the form (11.8) with these K̃ = 2K constraints.
     """
     degree = check_count(degree, "degree")
-    c = np.zeros(grid.ndim) if center is None else np.atleast_1d(np.asarray(center, dtype=float))
-    if c.shape != (grid.ndim,) or not np.all(np.isfinite(c)):
-        raise ValueError(f"center must have {grid.ndim} finite entries, got {center!r}")
+    c = grid.per_axis(center, "center")
     thetas, names = [], []
     for d in range(1, degree + 1):
         for a, q in enumerate(grid.coordinates):

@@ -38,7 +38,8 @@ from emergent.fokker_planck import gaussian_heat_kernel, propagate_implicit, pro
 from emergent.grids import Grid
 from emergent.schrodinger import crank_nicolson, free_gaussian_packet
 
-__all__ = ["AuditConfig", "AuditStep", "audit_section11", "format_audit", "stationarity_table"]
+__all__ = ["AuditConfig", "AuditStep", "audit_section11", "format_audit", "stationarity_table",
+           "convergence_order"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ def _rel(a: float, b: float) -> float:
     return abs(a - b) / max(abs(b), 1e-300)
 
 
-def _order(e_coarse: float, e_fine: float, ratio: float = 2.0) -> float:
+def convergence_order(e_coarse: float, e_fine: float, ratio: float = 2.0) -> float:
+    """Observed order log(e_coarse/e_fine)/log(ratio) of two errors a refinement ``ratio`` apart."""
     return float(np.log(e_coarse / e_fine) / np.log(ratio)) if e_fine > 0 else float("inf")
 
 
@@ -100,8 +102,11 @@ def stationarity_table(cfg: AuditConfig = AuditConfig(), n_times: int | None = N
             for p in paths}
 
 
-def audit_section11(cfg: AuditConfig = AuditConfig()) -> list[AuditStep]:
-    """Measure every step of (11.5) -> (11.9) on actual solutions; see the module docstring."""
+def audit_section11(cfg: AuditConfig = AuditConfig(), table=None) -> list[AuditStep]:
+    """Measure every step of (11.5) -> (11.9) on actual solutions; see the module docstring.
+
+    ``table`` is :func:`stationarity_table` of ``cfg`` if the caller has it already.
+    """
     grid = Grid((cfg.n,), (cfg.length,))
     cons = moment_constraints(grid, 2)
     D = cfg.D
@@ -122,7 +127,7 @@ def audit_section11(cfg: AuditConfig = AuditConfig()) -> list[AuditStep]:
     steps.append(AuditStep(
         "(11.5)", "exact", "constant D (no factor ordering)", "nothing",
         {"spectral propagation vs exact, max error": float(np.abs(spec.densities - exact).max()),
-         "Crank-Nicolson (reflecting walls) order in h = dt": _order(*errs),
+         "Crank-Nicolson (reflecting walls) order in h = dt": convergence_order(*errs),
          "mass change, Crank-Nicolson": float(abs(cn.mass[-1] - 1))}))
 
     # (11.6) line 1 -> line 2: substitutes (11.5) inside the functional
@@ -139,7 +144,7 @@ def audit_section11(cfg: AuditConfig = AuditConfig()) -> list[AuditStep]:
         "so line 1 alone fixes no dynamics: its Euler-Lagrange equations are ΣΦ̇Θ = c(t) and "
         "d∫pΘ/dt = 0",
         {"diffusion path: |S6a - S6b|/|S6b|": e_full,
-         "  order in dt": _order(e_half, e_full),
+         "  order in dt": convergence_order(e_half, e_full),
          "Schrödinger path: |S6a - S6b|/|S6b|": _rel(action(sch, "11.6a"), action(sch, "11.6b"))}))
 
     # (11.6) -> (11.7a) -> (11.7b): integrations by parts
@@ -150,8 +155,9 @@ def audit_section11(cfg: AuditConfig = AuditConfig()) -> list[AuditStep]:
                 action(path, "11.6b", m), action(path, "11.7a", m))
     g2 = Grid((cfg.n // 2,), (cfg.length,))
     sch2, _ = schrodinger_path(moment_constraints(g2, 2), D, t, cfg.sigma0, center, k0)
-    meas["  fd order in h"] = _order(_rel(action(sch2, "11.6b", "fd"), action(sch2, "11.7a", "fd")),
-                                     meas["Schrödinger path, fd: |S6b - S7a|/|S7a|"])
+    coarse = _rel(action(sch2, "11.6b", "fd"), action(sch2, "11.7a", "fd"))
+    meas["  fd order in h"] = convergence_order(coarse,
+                                                meas["Schrödinger path, fd: |S6b - S7a|/|S7a|"])
     steps.append(AuditStep(
         "(11.6) -> (11.7) line 1", "exact up to boundary terms",
         "p log p ∂p and p → 0 at the boundary (periodic grid here; reflecting walls: zero flux)",
@@ -195,8 +201,9 @@ def audit_section11(cfg: AuditConfig = AuditConfig()) -> list[AuditStep]:
          "phase outside span{Q} (relative)": float(fit1.residual.max())}))
 
     # (11.9): stationarity and the Madelung equations
-    table = stationarity_table(cfg)
-    table_half = stationarity_table(cfg, (cfg.n_times - 1) // 2 + 1)
+    table = stationarity_table(cfg) if table is None else table
+    sch_half, _ = schrodinger_path(cons, D, t_half, cfg.sigma0, center, k0)
+    worst_half = stationarity_test(sch_half, "11.7c", cfg.n_directions, cfg.seed).worst
     mad = madelung_residuals(grid, t, psi, D)
     drift = cons.values(sch.p)
     sch_row, fro_row = table["Schrödinger packet"], table["frozen Gaussian"]
@@ -209,8 +216,7 @@ def audit_section11(cfg: AuditConfig = AuditConfig()) -> list[AuditStep]:
         "paths (its p-equation is Hamilton-Jacobi minus 2D|∇θ|², its Φ-equation conserves "
         "∫pΘ_k); they are stationary for line 3 of (11.7), which adds the dropped term",
         {"S7c on Schrödinger path: worst relative first variation": sch_row["11.7c"].worst,
-         "  order in dt": _order(table_half["Schrödinger packet"]["11.7c"].worst,
-                                 sch_row["11.7c"].worst),
+         "  order in dt": convergence_order(worst_half, sch_row["11.7c"].worst),
          "S6b (= S7a = S7b) on Schrödinger path: worst relative first variation":
              max(sch_row[f].worst for f in ("11.6b", "11.7a", "11.7b")),
          "S6b on diffusion path (Φ = 0)": table["diffusion, Φ=0"]["11.6b"].worst,

@@ -85,6 +85,11 @@ class Path:
         return self.constraints.grid
 
     @cached_property
+    def phase_gradient(self) -> np.ndarray:
+        """∇θ = Σ_k ∇Θ_k Φ_k / 4 of (11.8), shape ``(n_t, K, *grid.shape)``."""
+        return np.tensordot(self.Phi, self.constraints.gradients, axes=(1, 0)) / 4
+
+    @cached_property
     def psi(self) -> np.ndarray:
         """Ψ of (11.8) along the path."""
         return wave_function(self.constraints, self.p, self.Phi)
@@ -156,8 +161,7 @@ def action(path: Path, form: str = "11.7c", method: str = "spectral") -> float:
 
 def phase_gradient_term(path: Path) -> float:
     """2D ∫dt ∫ p Σ_k (∂_k θ)², θ = ΣΘΦ/4: the term (11.7c) adds to (11.7b) (see errata)."""
-    grad = np.tensordot(path.Phi, path.constraints.gradients, axes=(1, 0)) / 4
-    dens = 2 * path.D * path.p * (grad**2).sum(1)
+    dens = 2 * path.D * path.p * (path.phase_gradient**2).sum(1)
     return _trapezoid(path.grid.integrate(dens), path.times)
 
 
@@ -172,8 +176,7 @@ def dropped_term_sizes(path: Path, method: str = "spectral") -> dict[str, float]
       matter for normalised variations), root-mean-square over time.
     """
     grid, D = path.grid, path.D
-    grad = np.tensordot(path.Phi, path.constraints.gradients, axes=(1, 0)) / 4
-    dropped = 2 * D * (grad**2).sum(1)
+    dropped = 2 * D * (path.phase_gradient**2).sum(1)
     sq = np.sqrt(path.p)
     kept_density = 2 * D * sum(g**2 for g in grid.gradient(sq, method))
     live = path.p > 1e-12 * path.p.max(axis=tuple(range(1, path.p.ndim)), keepdims=True)
@@ -194,8 +197,7 @@ def dropped_term_sizes(path: Path, method: str = "spectral") -> dict[str, float]
 def _perturb(path: Path, eps: float, eta: np.ndarray | None, zeta: np.ndarray | None) -> Path:
     p, phi = path.p, path.Phi
     if eta is not None:
-        q = p * np.exp(eps * eta)
-        p = q / np.asarray(path.grid.integrate(q)).reshape((-1,) + (1,) * path.grid.ndim)
+        p = _renormalise(path.grid, p * np.exp(eps * eta))
     if zeta is not None:
         phi = phi + eps * zeta
     return replace(path, p=p, Phi=phi)

@@ -155,6 +155,23 @@ class Grid:
         return tuple(np.pi / h for h in self.spacing)
 
     # ---------------------------------------------------------------- checks
+    def per_axis(self, value, name: str, *, inside: bool = False) -> np.ndarray:
+        """``value`` as one finite float per axis (None means zeros; a scalar is fine in 1D).
+
+        With ``inside=True`` a point must lie in the box when the box has walls (on a periodic
+        grid every point has an image inside).
+        """
+        arr = (np.zeros(self.ndim) if value is None
+               else np.atleast_1d(np.asarray(value, dtype=float)))
+        if arr.shape != (self.ndim,) or not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must have {self.ndim} finite entries (one per axis), "
+                             f"got {value!r}")
+        if inside and self.boundary == "reflecting":
+            for c, o, L in zip(arr, self.origin, self.lengths, strict=True):
+                if not o <= c <= o + L:
+                    raise ValueError(f"{name} {arr} lies outside the box between the walls")
+        return arr
+
     def check_field(self, f, name: str, *, complex_ok: bool = False) -> np.ndarray:
         """``f`` as an array whose trailing axes are ``self.shape``, all finite."""
         arr = np.asarray(f)

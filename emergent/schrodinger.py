@@ -169,17 +169,13 @@ def free_gaussian_packet(grid: Grid, t, D: float, sigma0: float, center=None,
     sigma0 = check_positive(sigma0, "sigma0")
     scalar = np.ndim(t) == 0
     t = _check_t(t)
-    center = _per_axis(grid, center, "center")
-    k0 = _per_axis(grid, k0, "k0")
+    center = grid.per_axis(center, "center", inside=True)
+    k0 = grid.per_axis(k0, "k0")
     for k, ny in zip(k0, grid.nyquist, strict=True):
         if abs(k) + 8 / (2 * sigma0) > ny:  # 8 standard deviations of |Ψ̂|² ~ exp(-2σ0²k²)
             raise ValueError(f"grid too coarse for the packet: |k0| + 4/σ0 = "
                              f"{abs(k) + 4 / sigma0:.3g} exceeds the Nyquist wavenumber "
                              f"{ny:.3g}; refine the grid or widen the packet")
-    if grid.boundary == "reflecting":
-        for c, o, L in zip(center, grid.origin, grid.lengths, strict=True):
-            if not o <= c <= o + L:
-                raise ValueError(f"center {center} lies outside the box between the walls")
     amp = (2 * np.pi * sigma0**2) ** -0.25 * 2 * sigma0 * np.sqrt(np.pi)
     half_width = np.sqrt(40.0) / sigma0  # |Ψ̂0| ~ exp(-σ0²(k - k0)²) < 1e-17 beyond
     out = np.ones((t.size, *grid.shape), dtype=complex)
@@ -194,15 +190,6 @@ def free_gaussian_packet(grid: Grid, t, D: float, sigma0: float, center=None,
         shape[1 + i] = x.size
         out = out * g.reshape(shape)
     return out[0] if scalar else out
-
-
-def _per_axis(grid: Grid, value, name: str) -> np.ndarray:
-    """``value`` as one finite float per grid axis (None means zeros)."""
-    arr = np.zeros(grid.ndim) if value is None else np.atleast_1d(np.asarray(value, dtype=float))
-    if arr.shape != (grid.ndim,) or not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must have {grid.ndim} finite entries (one per axis), "
-                         f"got {value!r}")
-    return arr
 
 
 def harmonic_potential(grid: Grid, D: float, omega: float) -> np.ndarray:
@@ -224,8 +211,8 @@ def coherent_state(grid: Grid, t, D: float, omega: float, q0=None, p0=None) -> n
     omega = check_positive(omega, "omega")
     scalar = np.ndim(t) == 0
     t = _check_t(t)
-    q0 = _per_axis(grid, q0, "q0")
-    p0 = _per_axis(grid, p0, "p0")
+    q0 = grid.per_axis(q0, "q0")
+    p0 = grid.per_axis(p0, "p0")
     ell2 = D / omega  # ħ/(mω)
     for i, ny in enumerate(grid.nyquist):
         # |Ψ̂| ~ exp(-ℓ²(k - π(t))²/2), |π(t)| <= sqrt(p0² + (q0 ω/D)²)

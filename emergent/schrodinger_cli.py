@@ -18,7 +18,13 @@ import time
 import numpy as np
 
 from emergent.constraints import moment_constraints
-from emergent.derivation_audit import AuditConfig, audit_section11, format_audit, stationarity_table
+from emergent.derivation_audit import (
+    AuditConfig,
+    audit_section11,
+    convergence_order,
+    format_audit,
+    stationarity_table,
+)
 from emergent.entropic_action import FORMS, phase_gradient_term, schrodinger_path
 from emergent.fokker_planck import gaussian_heat_kernel, propagate_implicit, propagate_spectral
 from emergent.grids import Grid
@@ -55,7 +61,6 @@ def error_tables(cfg: AuditConfig) -> dict[str, list[dict]]:
         out["Fokker-Planck spectral"].append(
             {"grid": list(shape), "max_error": float(np.abs(
                 fp.densities[-1] - gaussian_heat_kernel(g, T, D, s0, c)).max())})
-    prev = None
     for n in (128, 256, 512):
         g = Grid((n,), (cfg.length,))
         ex = free_gaussian_packet(g, [0.0, T], D, s0, [cfg.center], [cfg.k0])
@@ -63,21 +68,15 @@ def error_tables(cfg: AuditConfig) -> dict[str, list[dict]]:
         err = float(np.abs(sol.psi[-1] - ex[1]).max())
         out["Crank-Nicolson free packet"].append(
             {"grid": [n], "steps": n // 2, "max_error": err,
-             "order": None if prev is None else float(np.log2(prev / err)),
              "norm_change": float(abs(sol.norm[-1] - 1))})
-        prev = err
     g = Grid((cfg.n,), (cfg.length,))
     v = harmonic_potential(g, D, 1.0)
     ex = coherent_state(g, [0.0, T], D, 1.0, [2.0], [0.5])
-    prev = None
     for steps in (25, 50, 100):
         sol = split_step(g, ex[0], D, T, steps, potential=v)
         err = float(np.abs(sol.psi[-1] - ex[1]).max())
         out["split-step coherent state"].append(
-            {"grid": [cfg.n], "steps": steps, "max_error": err,
-             "order": None if prev is None else float(np.log2(prev / err))})
-        prev = err
-    prev = None
+            {"grid": [cfg.n], "steps": steps, "max_error": err})
     for n in (64, 128, 256):
         g = Grid((n,), (cfg.length / 2,), "reflecting")
         ex = gaussian_heat_kernel(g, [0.0, T], D, s0, [cfg.center])
@@ -85,10 +84,15 @@ def error_tables(cfg: AuditConfig) -> dict[str, list[dict]]:
         err = float(np.abs(sol.densities[-1] - ex[1]).max())
         out["Fokker-Planck Crank-Nicolson (reflecting)"].append(
             {"grid": [n], "steps": n, "max_error": err,
-             "order": None if prev is None else float(np.log2(prev / err)),
              "mass_change": float(abs(sol.mass[-1] - 1)),
              "min_density": float(sol.min_density.min())})
-        prev = err
+    # each table halves h and/or dt from row to row: the order is log2 of successive errors
+    for name in ("Crank-Nicolson free packet", "split-step coherent state",
+                 "Fokker-Planck Crank-Nicolson (reflecting)"):
+        rows = out[name]
+        for prev, row in zip([None, *rows[:-1]], rows, strict=True):
+            row["order"] = (None if prev is None
+                            else convergence_order(prev["max_error"], row["max_error"]))
     return out
 
 
@@ -171,8 +175,7 @@ def _figures(cfg: AuditConfig, table, out: str) -> None:
     plt.close(fig)
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    grad = np.tensordot(sch.Phi, cons.gradients, axes=(1, 0)) / 4
-    dropped = 2 * cfg.D * grid.integrate(sch.p * (grad**2).sum(1))
+    dropped = 2 * cfg.D * grid.integrate(sch.p * (sch.phase_gradient**2).sum(1))
     axes[0].plot(t, entropy_production_rate(grid, sch.p, cfg.D), label="2D∫|∇√p|² (kept)")
     axes[0].plot(t, dropped, label="2D∫p|∇θ|² (dropped in (11.7))")
     axes[0].set_xlabel("t")
@@ -252,8 +255,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     t0 = time.perf_counter()
     try:
-        steps = audit_section11(cfg)
         table = stationarity_table(cfg)
+        steps = audit_section11(cfg, table)
         errors = error_tables(cfg)
     except ValueError as exc:
         parser.error(str(exc))
