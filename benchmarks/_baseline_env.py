@@ -1,4 +1,5 @@
-"""Private interpreters for third-party baselines (never the project's environment).
+"""Shared benchmark plumbing: a median timer, and private interpreters for third-party
+baselines (never the project's environment).
 
 fplanck needs Python >= 3.12 and qmsolve pulls in its own dependencies, so each lives in a venv
 under ``benchmarks/.venvs/`` created on first use from the first Python found that qualifies.
@@ -10,10 +11,22 @@ import glob
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def median_time(fn, repeats: int = 5) -> tuple[float, object]:
+    """(median wall time of ``repeats`` calls of ``fn``, the last call's result)."""
+    times, out = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
 VENVS = os.path.join(HERE, ".venvs")
 
 

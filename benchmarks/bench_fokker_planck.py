@@ -19,9 +19,9 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+from _baseline_env import baseline_python, median_time, run_json  # noqa: E402
 
 from emergent.fokker_planck import (  # noqa: E402
     gaussian_heat_kernel,
@@ -33,15 +33,6 @@ from emergent.grids import Grid  # noqa: E402
 L, D, SIGMA0, T = 10.0, 1.0, 0.5, 0.5
 
 
-def _median(fn, repeats: int = 5) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--no-fplanck", action="store_true")
@@ -50,8 +41,6 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     fp = {}
     if not args.no_fplanck:
-        from _baseline_env import baseline_python, run_json
-
         exe = baseline_python("fplanck", ["fplanck", "numpy", "scipy"], 12)
         if exe is not None:
             for n in sizes:
@@ -62,8 +51,8 @@ def main() -> None:
         g = Grid((n, n), (L, L))
         p0 = gaussian_heat_kernel(g, 0.0, D, SIGMA0)
         exact = gaussian_heat_kernel(g, T, D, SIGMA0)
-        t_sp, sp = _median(lambda g=g, p0=p0: propagate_spectral(g, p0, D, [T]))
-        t_cn, cn = _median(lambda g=g, p0=p0: propagate_implicit(g, p0, D, T, 50), 3)
+        t_sp, sp = median_time(lambda g=g, p0=p0: propagate_spectral(g, p0, D, [T]))
+        t_cn, cn = median_time(lambda g=g, p0=p0: propagate_implicit(g, p0, D, T, 50), 3)
         e_sp = float(np.abs(sp.densities[-1] - exact).max())
         e_cn = float(np.abs(cn.densities[-1] - exact).max())
         line = (f"{n:<9}{1e3 * t_sp:>19.2f}{e_sp:>10.1e}{1e3 * t_cn:>14.1f}{e_cn:>10.1e}")

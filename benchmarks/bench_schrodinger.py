@@ -20,24 +20,15 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+from _baseline_env import baseline_python, median_time, run_json  # noqa: E402
 
 from emergent.grids import Grid  # noqa: E402
 from emergent.schrodinger import crank_nicolson, free_gaussian_packet, split_step  # noqa: E402
 
 CASES = {"1d": ((4096,), 100.0, 5.0, (2.0,)), "2d": ((512, 512), 40.0, 2.0, (2.0, 1.0))}
 DT = 0.01
-
-
-def _median(fn, repeats: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
 
 
 def main() -> None:
@@ -50,7 +41,7 @@ def main() -> None:
         steps = int(round(t_final / DT))
         psi = free_gaussian_packet(grid, [0.0, t_final], 1.0, 1.0, None, k0)
         reps = 5 if name == "1d" else 3
-        t_ss, sol = _median(lambda g=grid, p=psi, n=steps, T=t_final:
+        t_ss, sol = median_time(lambda g=grid, p=psi, n=steps, T=t_final:
                             split_step(g, p[0], 1.0, T, n, save_every=n), reps)
         err = float(np.abs(sol.psi[-1] - psi[1]).max())
         # Crank-Nicolson: setup (LU) and per-step cost from runs of k and 2k steps
@@ -58,8 +49,8 @@ def main() -> None:
         def cn_run(m, g=grid, p=psi):
             return crank_nicolson(g, p[0], 1.0, m * DT, m, save_every=m)
 
-        t1, _ = _median(lambda m=k: cn_run(m), 3)
-        t2, cn = _median(lambda m=2 * k: cn_run(m), 3)
+        t1, _ = median_time(lambda m=k: cn_run(m), 3)
+        t2, cn = median_time(lambda m=2 * k: cn_run(m), 3)
         cn_step = (t2 - t1) / k
         cn_setup = t1 - k * cn_step
         exact_cn = free_gaussian_packet(grid, 2 * k * DT, 1.0, 1.0, None, k0)
@@ -74,8 +65,6 @@ def main() -> None:
           "met" if max(r[3] for r in rows) < 1e-10 else "NOT met")
     if args.no_qmsolve:
         return
-    from _baseline_env import baseline_python, run_json
-
     exe = baseline_python("qmsolve", ["qmsolve"], 11)
     if exe is None:
         return
