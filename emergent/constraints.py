@@ -132,21 +132,22 @@ class PhaseFit:
     residual: np.ndarray
 
 
-def _phase_gradient(grid: Grid, psi: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
-    """(p, ∇θ) with ∇θ = Im(Ψ*∇Ψ)/|Ψ|², zero where p < floor · max p (no unwrapping)."""
+def _phase_gradient(grid: Grid, psi: np.ndarray,
+                    floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(p, ∇θ, live) with ∇θ = Im(Ψ*∇Ψ)/|Ψ|² where ``live`` (p > floor · max p at that time),
+    zero elsewhere (no unwrapping)."""
     p = np.abs(psi) ** 2
-    lead_axes = tuple(range(psi.ndim - grid.ndim, psi.ndim))
-    if np.any(p.max(axis=lead_axes) == 0):
+    lead = psi.ndim - grid.ndim
+    pmax = p.max(axis=tuple(range(lead, psi.ndim)), keepdims=True)
+    if np.any(pmax == 0):
         raise ValueError("psi vanishes identically at some time: it has no density or phase")
     # spectral on both kinds of grid: solutions of (11.9) in a box obey the zero-flux walls,
     # so their cosine series converge as fast as Fourier series do on a periodic grid
     grads = grid.gradient(psi, "spectral")
-    lead = psi.ndim - grid.ndim
-    pmax = p.max(axis=tuple(range(lead, psi.ndim)), keepdims=True)
-    ok = p > floor * pmax
-    safe = np.where(ok, p, 1.0)
-    return p, np.stack([np.where(ok, np.imag(np.conj(psi) * g) / safe, 0.0) for g in grads],
-                       axis=lead)
+    live = p > floor * pmax
+    safe = np.where(live, p, 1.0)
+    return p, np.stack([np.where(live, np.imag(np.conj(psi) * g) / safe, 0.0) for g in grads],
+                       axis=lead), live
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def madelung_fields(grid: Grid, psi, D: float, floor: float = 1e-12) -> Madelung
     """
     D = check_positive(D, "D")
     psi = grid.check_field(psi, "psi", complex_ok=True)
-    p, grad = _phase_gradient(grid, psi, floor)
+    p, grad, _ = _phase_gradient(grid, psi, floor)
     return MadelungFields(p, grad, D * grad)
 
 
@@ -184,13 +185,10 @@ def multipliers_from_wave_function(constraints: Constraints, psi,
     psi = grid.check_field(psi, "psi", complex_ok=True)
     if psi.ndim == grid.ndim:
         psi = psi[None]
-    p, grad = _phase_gradient(grid, psi, floor)
+    p, grad, live = _phase_gradient(grid, psi, floor)
     # points below the density floor carry no phase: they get zero weight on both sides
-    lead_axes = tuple(range(1, p.ndim))
-    ok = p > floor * p.max(axis=lead_axes, keepdims=True)
-    w = np.sqrt(np.where(ok, p, 0.0) * grid.cell_volume).reshape(p.shape[0], 1, -1)
-    basis = (constraints.gradients / 4).reshape(constraints.count, -1)      # (K̃, K·P) stacked
-    basis = basis.reshape(constraints.count, grid.ndim, -1)
+    w = np.sqrt(np.where(live, p, 0.0) * grid.cell_volume).reshape(p.shape[0], 1, -1)
+    basis = (constraints.gradients / 4).reshape(constraints.count, grid.ndim, -1)  # (K̃, K, P)
     phis, res = [], []
     for n in range(p.shape[0]):
         a = (basis * w[n]).reshape(constraints.count, -1).T                 # (K·P, K̃)
@@ -245,7 +243,7 @@ def madelung_residuals(grid: Grid, times, psi, D: float, potential=None,
     if v.shape not in (grid.shape, psi.shape):
         raise ValueError(f"potential must have shape {grid.shape} or {psi.shape}, got {v.shape}")
     method = "spectral"
-    p, grad = _phase_gradient(grid, psi, floor)
+    p, grad, _ = _phase_gradient(grid, psi, floor)
     dpsi = np.gradient(psi, t, axis=0)
     dp = np.gradient(p, t, axis=0)
     ok = p > floor * p.max()
