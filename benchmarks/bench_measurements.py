@@ -10,9 +10,9 @@ import time
 
 import numpy as np
 
-from learning.datasets import load_mnist
-from learning.measurements import measure_checkpoint
-from learning.training import TrainingConfig, train
+from learning.experiments.datasets import load_mnist
+from learning.experiments.measurements import measure_checkpoint
+from learning.experiments.training import TrainingConfig, train
 
 
 def main() -> None:

@@ -52,7 +52,7 @@ OURS_SCRIPT = textwrap.dedent("""
     import numpy as np
     from learning.activations import TANH
     from learning.feedforward import feedforward, layer_weights, layer_biases
-    from learning.training import _boundary_gradients
+    from learning.experiments.training import _boundary_gradients
     steps = int(sys.argv[2])
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (4000, 784))

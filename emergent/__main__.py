@@ -1,34 +1,8 @@
-"""Command line of :mod:`emergent`.
-
-``python -m emergent [schrodinger] [options]`` runs Section 11 on grids (constrained
-Fokker-Planck -> Schrödinger: solvers, stationarity test, what the derivation drops);
-``python -m emergent onsager --dim 4`` runs the Section 12 verdict on the Onsager tensor
-(12.9); ``python -m emergent derivation NAME [--latex]`` prints a checked derivation.
-"""
+"""``python -m emergent``: see :mod:`emergent.cli`."""
 
 from __future__ import annotations
 
-import importlib
-import sys
-
-_COMMANDS = {"schrodinger": "emergent.schrodinger_cli", "onsager": "emergent.onsager_cli",
-             "derivation": "emergent.derivations"}
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    command = argv[0] if argv and argv[0] in _COMMANDS else "schrodinger"
-    rest = argv[1:] if argv and argv[0] in _COMMANDS else argv
-    try:
-        module = importlib.import_module(_COMMANDS[command])
-    except ModuleNotFoundError as exc:
-        if exc.name != _COMMANDS[command]:
-            raise
-        print(f"python -m emergent {command}: module {exc.name} is missing from this install; "
-              "see README.md, Status.", file=sys.stderr)
-        return 2
-    return int(module.main(rest))
-
+from emergent.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -8,7 +8,8 @@
   the exact-jet Euler-Lagrange machinery of :mod:`emergent.onsager` (not repeated here); the
   index identities are checked with NumPy on random tensors or SymPy on abstract components.
 
-``python -m emergent derivation list`` / ``NAME [--latex|--text]`` via :func:`main`.
+``python -m emergent derivation list`` / ``NAME [--latex|--text]`` via
+:mod:`emergent.cli.derivation`.
 
 >>> fokker_planck_to_schrodinger().verify().ok
 True
@@ -24,8 +25,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from learning.derivations.cli import run
-from learning.derivations.core import (
+from ntcore.derivation import (
     AllOf,
     Approximation,
     Definition,
@@ -39,7 +39,7 @@ from learning.derivations.core import (
 )
 
 __all__ = ["DERIVATIONS", "fokker_planck_to_schrodinger", "entropic_euler_lagrange",
-           "onsager_to_einstein", "main", "CORRECT_12_10"]
+           "onsager_to_einstein", "CORRECT_12_10"]
 
 
 @functools.cache  # built once: a Derivation is immutable
@@ -404,9 +404,3 @@ DERIVATIONS: dict[str, Callable[[], Derivation]] = {
     "entropic-euler-lagrange": entropic_euler_lagrange,
     "onsager-einstein": onsager_to_einstein,
 }
-
-
-def main(argv: list[str]) -> int:
-    """``python -m emergent derivation list | NAME [--latex|--text]`` (11.5)-(12.14)."""
-    return run(argv, DERIVATIONS, "python -m emergent derivation",
-               "Sections 4-9: python -m learning derivation list")

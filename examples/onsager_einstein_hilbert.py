@@ -7,7 +7,7 @@ Einstein-Hilbert density up to a total divergence, with timings.
 Run:  python examples/onsager_einstein_hilbert.py
 """
 
-from emergent.onsager_cli import main
+from emergent.cli.onsager import main
 
 if __name__ == "__main__":
     for dim in (2, 3, 4, 5):

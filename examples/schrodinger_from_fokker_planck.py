@@ -17,6 +17,7 @@ import argparse
 
 import numpy as np
 
+from emergent.cli.schrodinger import main as section11_main
 from emergent.constraints import moment_constraints, multipliers_from_wave_function
 from emergent.entropic_action import (
     FORMS,
@@ -29,7 +30,6 @@ from emergent.entropic_action import (
 from emergent.fokker_planck import gaussian_heat_kernel, propagate_spectral
 from emergent.grids import Grid
 from emergent.schrodinger import free_gaussian_packet, split_step
-from emergent.schrodinger_cli import main as section11_main
 
 
 def walkthrough() -> None:

@@ -22,8 +22,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 
-from learning._io import atomic_savefig
 from learning.spectrum import GSpectrum, check_beta, eigenvalues_of, spectral_moment
+from ntcore.atomic import atomic_savefig
 
 __all__ = [
     "laplacian_free_energy",

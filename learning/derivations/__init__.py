@@ -1,6 +1,6 @@
 """Importable, machine-checked derivations of Sections 4-9.
 
-Each function returns a :class:`~learning.derivations.core.Derivation`; call ``.verify()`` for a
+Each function returns a :class:`~ntcore.derivation.Derivation`; call ``.verify()`` for a
 per-step report and ``.to_latex()`` for LaTeX.
 
 >>> from learning.derivations import gaussian_partition
@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .architecture import laplacian_and_two_level
-from .core import (
+from ntcore.derivation import (
     AllOf,
     Approximation,
     Definition,
@@ -30,6 +29,8 @@ from .core import (
     StepReport,
     Substitute,
 )
+
+from .architecture import laplacian_and_two_level
 from .ensemble import maximum_entropy
 from .partition import gaussian_partition
 from .thermodynamics import thermodynamic_relations

@@ -12,7 +12,7 @@ import functools
 import numpy as np
 import sympy as sp
 
-from .core import AllOf, Derivation, Equal, Erratum, Numeric, Simplify, Step
+from ntcore.derivation import AllOf, Derivation, Equal, Erratum, Numeric, Simplify, Step
 
 __all__ = ["laplacian_and_two_level"]
 

@@ -1,7 +1,7 @@
 """Maximum entropy -> canonical ensemble, (4.4)-(4.10).
 
 Integrals over R^N are checked by replacing ``∫ d^N x g(x)`` with an arbitrary quadrature
-``Σ_k w_k g(x_k)`` over three symbolic points (:func:`~learning.derivations.core.integral_as_sum`):
+``Σ_k w_k g(x_k)`` over three symbolic points (:func:`~ntcore.derivation.integral_as_sum`):
 the functional identities used here are linear in the integrals, so they hold for the integrals
 if they hold for every quadrature.
 """
@@ -12,7 +12,7 @@ import functools
 
 import sympy as sp
 
-from .core import Definition, Derivation, Equal, Step, integral_as_sum
+from ntcore.derivation import Definition, Derivation, Equal, Step, integral_as_sum
 
 __all__ = ["maximum_entropy"]
 

@@ -12,7 +12,16 @@ import functools
 import numpy as np
 import sympy as sp
 
-from .core import AllOf, Approximation, Definition, Derivation, Equal, Erratum, Numeric, Step
+from ntcore.derivation import (
+    AllOf,
+    Approximation,
+    Definition,
+    Derivation,
+    Equal,
+    Erratum,
+    Numeric,
+    Step,
+)
 
 __all__ = ["gaussian_partition"]
 

@@ -10,7 +10,7 @@ import functools
 
 import sympy as sp
 
-from .core import Approximation, Definition, Derivation, Equal, Erratum, Step
+from ntcore.derivation import Approximation, Definition, Derivation, Equal, Erratum, Step
 
 __all__ = ["thermodynamic_relations"]
 

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.linalg
 import sympy as sp
 
-from .core import AllOf, Derivation, Equal, Erratum, Numeric, Step
+from ntcore.derivation import AllOf, Derivation, Equal, Erratum, Numeric, Step
 
 __all__ = ["layer_two_traces"]
 

@@ -8,7 +8,8 @@ import pytest
 import sympy as sp
 from matplotlib.mathtext import math_to_image
 
-from emergent.derivations import DERIVATIONS, fokker_planck_to_schrodinger, main
+from emergent.cli.derivation import main
+from emergent.derivations import DERIVATIONS, fokker_planck_to_schrodinger
 
 ERRATA = {"fokker-planck-schrodinger": set(), "entropic-euler-lagrange": set(),
           "onsager-einstein": {"(12.7)", "(12.10)", "(12.12)"}}

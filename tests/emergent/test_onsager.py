@@ -7,6 +7,7 @@ import pytest
 import sympy as sp
 from einsteinpy.symbolic import EinsteinTensor, MetricTensor, RicciScalar
 
+from emergent.cli.onsager import main as onsager_main
 from emergent.metrics import (
     as_metric,
     de_sitter,
@@ -31,7 +32,6 @@ from emergent.onsager import (
     symbolic_euler_lagrange,
     symmetry_count,
 )
-from emergent.onsager_cli import main as onsager_main
 
 GAMMA_GAMMA = {"I1": Fraction(-1, 4), "I2": Fraction(1, 2), "I3": Fraction(1, 4),
                "I4": Fraction(-1, 2), "I5": Fraction(0)}

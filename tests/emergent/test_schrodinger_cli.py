@@ -7,7 +7,7 @@ import json
 import pytest
 
 from emergent.__main__ import main as emergent_main
-from emergent.schrodinger_cli import FIGURES, main
+from emergent.cli.schrodinger import FIGURES, main
 
 
 def test_cli_writes_figures_and_json_and_resumes(tmp_path, capsys):

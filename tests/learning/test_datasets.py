@@ -5,7 +5,7 @@ import gzip
 import numpy as np
 import pytest
 
-from learning.datasets import (
+from learning.experiments.datasets import (
     IDX_FILES,
     encode_targets,
     load_mnist,

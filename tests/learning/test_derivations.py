@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib.mathtext import math_to_image
 
+from learning.cli.derivation import main
 from learning.derivations import (
     DERIVATIONS,
     AllOf,
@@ -29,7 +30,6 @@ from learning.derivations import (
     Step,
     Substitute,
 )
-from learning.derivations.cli import main
 
 x, y = sp.symbols("x y", real=True)
 
@@ -177,7 +177,7 @@ def test_cli_lists_prints_latex_and_text(capsys):
 
 
 def test_learning_derivations_never_import_emergent():
-    code = ("import sys, learning.derivations, learning.derivations.cli; "
+    code = ("import sys, learning.derivations, ntcore.derivation_cli; "
             "sys.exit(any(m.startswith('emergent') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 

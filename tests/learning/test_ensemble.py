@@ -7,12 +7,12 @@ from hypothesis import strategies as st
 
 from learning import feedforward
 from learning.architecture import figure1
+from learning.cli import main as learning_main
 from learning.ensemble import (
     exact_canonical_ensemble,
     maximum_entropy_check,
     monte_carlo_partition_function,
 )
-from learning.ensemble_cli import main as ensemble_main
 from learning.spectrum import g_spectrum
 from learning.testing import feedforward_networks, septuples
 from learning.thermodynamics import gaussian_thermodynamics, mean_state_components
@@ -85,9 +85,9 @@ def test_figure1_and_cli(tmp_path):
     extrema = figure1(out)
     assert out.stat().st_size > 10_000
     assert set(extrema) == {0.25, 0.5, 0.73, 1.0}
-    assert ensemble_main(["figure1", "--out", str(tmp_path / "f.png")]) == 0
+    assert learning_main(["figure1", "--out", str(tmp_path / "f.png")]) == 0
     assert (tmp_path / "f.png").exists()
-    assert ensemble_main(["nonsense"]) == 2
+    assert learning_main(["nonsense"]) == 2
 
 
 def test_ensemble_errors():

@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from learning.datasets import load_mnist
-from learning.executor import run_jobs
-from learning.reproduce import main as reproduce_main
-from learning.training import TrainingConfig, checkpoint_epochs, train
+from learning.cli.reproduce import main as reproduce_main
+from learning.experiments.datasets import load_mnist
+from learning.experiments.executor import run_jobs
+from learning.experiments.training import TrainingConfig, checkpoint_epochs, train
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Figures 2-7 of Section 10 from measured checkpoints (Figure 1: learning.architecture).
 
 Each function takes ``runs``: a list of dicts ``{"label", "sizes", "seed", "checkpoints":
-[{"epoch", "measurements": {...}}, ...]}`` as written by :mod:`learning.reproduce`, and
+[{"epoch", "measurements": {...}}, ...]}`` as written by :mod:`learning.experiments.pipeline`, and
 writes one PNG atomically.
 """
 
@@ -12,7 +12,7 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
-from learning._io import atomic_savefig
+from ntcore.atomic import atomic_savefig
 
 __all__ = ["figure2", "figure3", "figure_histograms", "figure6", "figure7", "linear_fit"]
 

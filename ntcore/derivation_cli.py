@@ -1,11 +1,12 @@
-"""``python -m learning derivation ...``: list, verify or print the derivations of Sections 4-9.
+"""The shared command-line driver of the derivation registries:
+``python -m learning derivation ...`` (Sections 4-9) and ``python -m emergent derivation ...``
+(Sections 11-12) both call :func:`run` with their own registry.
 
-usage: python -m learning derivation list
-       python -m learning derivation NAME [--latex | --text]
+usage: ... derivation list
+       ... derivation NAME [--latex | --text]
 
 ``--text`` (default) prints the per-step verification report; ``--latex`` prints an ``align*``
-block. The Section 11-12 derivations live in :mod:`emergent.derivations`
-(``python -m emergent derivation ...``); learning never imports emergent.
+block.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ import argparse
 import re
 from collections.abc import Callable, Mapping
 
-from .core import Derivation
-
-HINT = "Sections 11-12: python -m emergent derivation list"
+from ntcore.derivation import Derivation
 
 
 def _equation_key(number: str) -> tuple[int, ...]:
@@ -55,10 +54,3 @@ def run(argv: list[str], registry: Mapping[str, Callable[[], Derivation]], prog:
     report = d.verify()
     print(report.to_text())
     return 0 if report.ok else 1
-
-
-def main(argv: list[str]) -> int:
-    """Entry point of ``python -m learning derivation`` (see module docstring)."""
-    from . import DERIVATIONS
-
-    return run(argv, DERIVATIONS, "python -m learning derivation", HINT)

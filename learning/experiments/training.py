@@ -27,12 +27,12 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
-from learning._io import atomic_write
 from learning.activations import get_activation
-from learning.datasets import Dataset
+from learning.experiments.datasets import Dataset
 from learning.feedforward import feedforward, from_layers, layer_biases, layer_weights
-from learning.provenance import library_versions
 from learning.septuple import Septuple
+from ntcore.atomic import atomic_write
+from ntcore.provenance import library_versions
 
 __all__ = ["TrainingConfig", "Checkpoint", "TrainingRun", "checkpoint_epochs", "train",
            "boundary_loss_mean"]

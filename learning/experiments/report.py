@@ -7,9 +7,16 @@ from pathlib import Path
 
 import numpy as np
 
-from learning._io import atomic_write_text
 from learning.architecture import figure1
-from learning.figures import figure2, figure3, figure6, figure7, figure_histograms, linear_fit
+from learning.experiments.figures import (
+    figure2,
+    figure3,
+    figure6,
+    figure7,
+    figure_histograms,
+    linear_fit,
+)
+from ntcore.atomic import atomic_write_text
 
 __all__ = ["write_report", "PAPER"]
 

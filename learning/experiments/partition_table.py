@@ -1,11 +1,9 @@
-"""``python -m learning figure1`` and ``python -m learning partition-table``."""
+"""Exact vs Gaussian partition functions on small networks (Section 5), and canonical vs
+micro-canonical ensembles as N grows (Section 4): the table of
+``python -m learning partition-table`` (:mod:`learning.cli.partition_table`)."""
 
 from __future__ import annotations
 
-import argparse
-
-from learning._io import atomic_write_text
-from learning.architecture import figure1, two_level_phase
 from learning.ensemble import (
     compare_ensembles,
     exact_canonical_ensemble,
@@ -70,33 +68,3 @@ def partition_table(betas=(0.5, 2.0, 10.0), seed: int = 2) -> str:
                            f"{c.microcanonical_observable:.4f} | {c.difference:+.4f} | "
                            f"{c.standard_error:.4f} |")
     return head + "\n".join(rows) + "\n" + "\n".join(equivalence) + "\n"
-
-
-def main(argv: list[str]) -> int:
-    command = argv[0] if argv else ""
-    if command == "figure1":
-        parser = argparse.ArgumentParser(prog="python -m learning figure1",
-                                         description="Figure 1: -ΔF(log λ) of (9.3)")
-        parser.add_argument("--out", default="results/figure1.png")
-        parser.add_argument("--gamma", type=float, default=1 / 3)
-        parser.add_argument("--n", type=float, default=854)
-        parser.add_argument("--betas", type=float, nargs="+", default=[0.25, 0.50, 0.73, 1.00])
-        args = parser.parse_args(argv[1:])
-        extrema = figure1(args.out, args.betas, args.gamma, args.n)
-        for beta, ext in extrema.items():
-            found = ", ".join(f"{k} at {p:+.4f}" for p, k in zip(ext.positions, ext.kinds,
-                                                                 strict=True))
-            print(f"beta = {beta:.2f} ({two_level_phase(beta, args.gamma, args.n)}): {found}; "
-                  f"(9.4) claims {ext.paper_9_4:+.4f}")
-        print(f"wrote {args.out}")
-        return 0
-    if command == "partition-table":
-        parser = argparse.ArgumentParser(prog="python -m learning partition-table")
-        parser.add_argument("--out", default="docs/partition_table.md")
-        parser.add_argument("--seed", type=int, default=2)
-        args = parser.parse_args(argv[1:])
-        atomic_write_text(args.out, partition_table(seed=args.seed))
-        print(f"wrote {args.out}")
-        return 0
-    print("usage: python -m learning {figure1,partition-table} [options]")
-    return 2

@@ -35,8 +35,8 @@ from emergent.schrodinger import (
     harmonic_potential,
     split_step,
 )
-from learning._io import atomic_savefig, atomic_write_json
-from learning.provenance import library_versions
+from ntcore.atomic import atomic_savefig, atomic_write_json
+from ntcore.provenance import library_versions
 
 FIGURES = ("densities.png", "entropy.png", "stationarity.png", "neglected_terms.png")
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from learning.bulk_minimum import constrained_bulk_minimum
-from learning.datasets import Dataset
+from learning.experiments.datasets import Dataset
 from learning.feedforward import forward, forward_state
 from learning.septuple import Septuple, boundary_state
 from learning.spectrum import GSpectrum, g_spectrum, log_gap, spectral_moment

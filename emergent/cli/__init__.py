@@ -1,0 +1,32 @@
+"""Dispatcher of ``python -m emergent``: each subcommand lives in ``emergent.cli.<command>``.
+
+``python -m emergent [schrodinger] [options]`` runs Section 11 on grids (constrained
+Fokker-Planck -> Schrödinger: solvers, stationarity test, what the derivation drops);
+``python -m emergent onsager --dim 4`` runs the Section 12 verdict on the Onsager tensor
+(12.9); ``python -m emergent derivation NAME [--latex]`` prints a checked derivation.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+_COMMANDS = {"schrodinger": "emergent.cli.schrodinger", "onsager": "emergent.cli.onsager",
+             "derivation": "emergent.cli.derivation"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch ``python -m emergent [COMMAND] ...`` (default: ``schrodinger``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and argv[0] in _COMMANDS else "schrodinger"
+    rest = argv[1:] if argv and argv[0] in _COMMANDS else argv
+    try:
+        module = importlib.import_module(_COMMANDS[command])
+    except ModuleNotFoundError as exc:
+        if exc.name != _COMMANDS[command]:
+            raise
+        print(f"python -m emergent {command}: module {exc.name} is missing from this install; "
+              "see README.md, Status.", file=sys.stderr)
+        return 2
+    return int(module.main(rest))
+
