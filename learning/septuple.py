@@ -136,7 +136,7 @@ class Septuple:
     --------
     >>> import numpy as np
     >>> s = Septuple(np.zeros((3, 3)), np.zeros(3), "tanh", [0], [2])
-    >>> s.n_neurons, list(s.hidden_indices)
+    >>> s.n_neurons, s.hidden_indices.tolist()
     (3, [1])
     """
 
