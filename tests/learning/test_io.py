@@ -40,8 +40,9 @@ def same_septuple(a, b):
     # Every writer stores float64 and every reader copies it, so the septuples agree to the
     # last bit; 1e-15 is the bound (an orientation or order bug is O(1)).
     assert a.layer_sizes == b.layer_sizes
-    np.testing.assert_allclose(a.weights, b.weights, rtol=0, atol=1e-15)
-    np.testing.assert_allclose(a.bias, b.bias, rtol=0, atol=1e-15)
+    (wa, ba), (wb, bb) = blocks(a), blocks(b)
+    for x, y in zip(wa + ba, wb + bb, strict=True):
+        np.testing.assert_allclose(x, y, rtol=0, atol=1e-15)
     assert a.activation.name == b.activation.name
 
 
@@ -104,7 +105,8 @@ def test_pytorch_state_dict_and_sequential_round_trip(tmp_path, net):
 def test_save_network_round_trips_exactly(tmp_path, net):
     save_network(net, tmp_path / "a.npz")
     back = load_network(tmp_path / "a.npz")
-    assert np.array_equal(back.weights, net.weights) and np.array_equal(back.bias, net.bias)
+    assert all(np.array_equal(x, y) for x, y in zip(sum(blocks(back), []), sum(blocks(net), []),
+                                                    strict=True))
     save_network(back, tmp_path / "b.npz")
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
 
