@@ -158,12 +158,12 @@ def layers_from_tensors(path: str | os.PathLike, tensors: Mapping[str, NDArray],
         note = None
         if len(chains) > 1 or chains[0] != by_name:
             note = (f"layer order taken from the names {names}: the shapes alone allow "
-                    "another order (pass layers= to choose it)")
+                    "another order (pass layers= or --layers to choose it)")
         return ordered, note
     if len(chains) > 1:
         raise NetworkFileError(path, f"the layer order is ambiguous: the names' order {names} "
                                "does not chain and several orders of the shapes do; pass "
-                               "layers=[...] (input side first)")
+                               "layers=[...] (--layers a,b,c to the command), input side first")
     order = [names[i] for i in chains[0]]
     return [dense[name] for name in order], (f"layer order {order} recovered from the shapes "
                                              f"(the names' order {names} does not chain)")

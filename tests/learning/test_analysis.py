@@ -205,3 +205,20 @@ def test_bad_model_from_the_shell_has_no_traceback(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "cannot be read as ONNX" in proc.stderr
+
+
+def test_analyze_prints_how_an_ambiguous_layer_order_was_decided(tmp_path, capsys):
+    square = feedforward((6, 4, 4, 4, 2), seed=1, bias_scale=0.1)
+    w = [np.array(b) for b in layer_weights(square)]
+    b = [np.array(v) for v in layer_biases(square)]
+    mf.write_safetensors(tmp_path / "sq.safetensors", w, b, names=["z", "b", "a", "c"],
+                         activation="tanh")
+    with pytest.raises(SystemExit):
+        cli_main(["analyze", str(tmp_path / "sq.safetensors"), "--out", str(tmp_path / "o")])
+    assert "ambiguous" in capsys.readouterr().err
+    assert cli_main(["analyze", str(tmp_path / "sq.safetensors"), "--layers", "z,b,a,c",
+                     "--out", str(tmp_path / "o")]) == 0
+    mf.write_safetensors(tmp_path / "named.safetensors", w, b, activation="tanh")
+    assert cli_main(["analyze", str(tmp_path / "named.safetensors"),
+                     "--out", str(tmp_path / "o2")]) == 0
+    assert "note        layer order taken from the names" in capsys.readouterr().out
