@@ -14,6 +14,11 @@ of dimension n_non-input + rank(w_{1,0}) (110 for 784-40-20-10).  G is the ident
 S^⊥, so N - dim S eigenvalues are exactly 1 (log λ = 0) and the others are those of the
 dim S x dim S matrix Q^T G Q, Q an orthonormal basis of S built without N x N arrays.
 These are the *dynamical* eigenvalues of Section 9.
+
+Beyond a few thousand neurons use the matrix-free route: :func:`g_linear_operator` (G as a
+``scipy.sparse.linalg.LinearOperator``) and :func:`spectral_moments` (exact or stochastic
+Lanczos quadrature, with error bars), both from :mod:`learning.spectral_estimates` and
+importable from here; docs/scale.md says which method to use when.
 """
 
 from __future__ import annotations
@@ -41,6 +46,20 @@ __all__ = [
     "check_beta",
     "eigenvalues_of",
 ]
+
+# The matrix-free API of learning.spectral_estimates, also importable from this module.
+_ESTIMATES = frozenset({"g_linear_operator", "a_linear_operator", "spectral_moments",
+                        "spectral_density", "count_large_estimate", "extreme_eigenvalues"})
+
+
+def __getattr__(name: str):
+    """The matrix-free API of :mod:`learning.spectral_estimates`, importable from here too
+    (imported lazily: that module itself builds on this one)."""
+    if name in _ESTIMATES:
+        from learning import spectral_estimates
+
+        return getattr(spectral_estimates, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 Array = NDArray[np.float64]
 
