@@ -94,8 +94,10 @@ def _check_layer(path: str | os.PathLike, l: int, layer: DenseLayer) -> tuple[ND
     if b.shape != (w.shape[0],):
         raise NetworkFileError(path, f"layer {layer.name!r} has a bias of shape {b.shape}, its "
                                f"weight {w.shape} needs ({w.shape[0]},)")
-    w = w.astype(np.float64)
-    b = b.astype(np.float64)
+    # C-contiguous float64 copies whatever the file's layout (a transposed Keras kernel is a
+    # Fortran-ordered view): every format then gives the same blocks and the same products.
+    w = np.ascontiguousarray(w, dtype=np.float64)
+    b = np.ascontiguousarray(b, dtype=np.float64)
     for what, arr in (("weight", w), ("bias", b)):
         if not np.all(np.isfinite(arr)):
             bad = int(np.sum(~np.isfinite(arr)))
