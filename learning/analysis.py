@@ -34,15 +34,24 @@ from learning.architecture import two_level_extrema
 from learning.feedforward import forward, forward_state
 from learning.losses import boundary_loss
 from learning.septuple import Septuple, boundary_state
+from learning.spectral_estimates import (
+    CountEstimate,
+    ExtremeEigenvalues,
+    SpectralMoments,
+    complexity_n_from_extremes,
+    count_large_estimate,
+    extreme_eigenvalues,
+    spectral_density,
+    spectral_moments,
+)
 from learning.spectrum import (
     GSpectrum,
     beta_from_log_lambda,
     count_large,
     g_spectrum,
     log_gap,
-    spectral_moment,
+    spectrum_from_eigenvalues,
 )
-from learning.thermodynamics import LOG_2PI
 
 __all__ = [
     "Moment",
@@ -55,18 +64,14 @@ __all__ = [
     "spectrum_estimate",
     "beta_two_level",
     "gap_and_beta",
-    "complexity_from_extremes",
+    "complexities_of",
     "mean_state_and_losses",
     "analyze_network",
-    "EXACT_DIMENSION_LIMIT",
     "BULK_MEMORY_LIMIT",
 ]
 
 Array = NDArray[np.float64]
 
-#: Largest dimension of the subspace S that G moves (learning.spectrum) diagonalised densely:
-#: three dim x dim float64 arrays (0.6 GB at 5000) and O(dim³) work (~30 s on 2 cores).
-EXACT_DIMENSION_LIMIT = 5000
 #: Largest memory, in bytes, the constrained bulk minimum (3.2) may use before the mean state
 #: falls back to the forward states (its Hessian map has (n_rows + n_h) n_h² entries).
 BULK_MEMORY_LIMIT = 2 * 2**30
@@ -84,15 +89,18 @@ class Moment:
 
 @dataclass(frozen=True, eq=False)
 class LogDensity:
-    """Density of the log-eigenvalues of G that differ from 0, with a band.
+    """Density of log λ of G (eigenvalues per unit log λ) with a band.
 
-    ``density[i]`` counts eigenvalues per unit log λ in ``[edges[i], edges[i+1])``;
-    ``lower``/``upper`` bound it (equal to it for an exact spectrum). ``n_at_one`` counts the
-    eigenvalues exactly 1 (log λ = 0), which G has on the complement of S (learning.spectrum)
-    and which the density leaves out.
+    ``kind`` is ``"histogram"`` (exact spectrum: counts of the eigenvalues other than 1 in
+    bins centred at ``grid``; ``n_at_one`` eigenvalues equal to 1 are left out, the ones G has
+    off the subspace it moves) or ``"smoothed"`` (stochastic estimate,
+    :func:`learning.spectral_estimates.spectral_density`: Gaussian-smoothed, all N
+    eigenvalues, the ones at 1 making a spike at 0; ``n_at_one`` is then -1, unknown).
+    ``lower``/``upper`` bound the density (equal to it for an exact spectrum).
     """
 
-    edges: Array
+    kind: str
+    grid: Array
     density: Array
     lower: Array
     upper: Array
@@ -106,29 +114,31 @@ class SpectrumEstimate:
     Attributes
     ----------
     method
-        How: ``"exact (structured)"`` (all eigenvalues on the subspace G moves) or the
-        method of a matrix-free estimate.
+        ``"structured"`` or ``"dense"`` (exact: all eigenvalues) or ``"slq"`` (stochastic
+        Lanczos quadrature, :func:`learning.spectral_estimates.spectral_moments`).
     n_neurons
         N.
     moments
-        μ_1..μ_4 (raw: sums over all N eigenvalues, (9.5)-(9.6)).
+        μ_1..μ_4 (raw: sums over all N eigenvalues, (9.5)-(9.6)) with standard errors.
     density
         The density of log λ with its band.
-    largest, smallest
-        The largest eigenvalues (descending) and the smallest (ascending), up to 20 each.
+    extremes
+        The largest and smallest eigenvalues (up to 20 of each, both descending).
     spectrum
         All eigenvalues, when computed exactly (else ``None``).
+    moments_result
+        The full result of ``spectral_moments`` (budget, quadrature check, ...).
     n_matvecs, seconds
-        Work: products with G (0 for the dense route) and wall time.
+        Work: products with G (0 for the exact methods) and wall time.
     """
 
     method: str
     n_neurons: int
     moments: tuple[Moment, ...]
     density: LogDensity
-    largest: Array
-    smallest: Array
+    extremes: ExtremeEigenvalues
     spectrum: GSpectrum | None
+    moments_result: SpectralMoments
     n_matvecs: int
     seconds: float
 
@@ -139,55 +149,71 @@ class SpectrumEstimate:
                 return m
         raise KeyError(f"μ_{k} was not computed; have {[m.order for m in self.moments]}")
 
+    @property
+    def largest(self) -> Array:
+        """The largest eigenvalues, descending."""
+        return self.extremes.largest
 
-def _dimension_of_s(septuple: Septuple) -> int:
-    sizes = septuple.layer_sizes
-    assert sizes is not None
-    return septuple.n_neurons - sizes[0] + min(sizes[0], sizes[1])
+    @property
+    def smallest(self) -> Array:
+        """The smallest eigenvalues, ascending (λ_min first)."""
+        return self.extremes.smallest[::-1]
 
 
-def spectrum_estimate(septuple: Septuple, x_mean: ArrayLike, *, seed: int | None = 0,
-                      bins: int = 60) -> SpectrumEstimate:
-    """The spectrum of G (5.6) at <x> by the cheapest sound method available.
-
-    Today this is the exact structured diagonalisation of :func:`learning.spectrum.g_spectrum`
-    (all eigenvalues, errors 0), refused above :data:`EXACT_DIMENSION_LIMIT`; it is the one
-    function to switch to a matrix-free estimator for wide networks.
-
-    Raises
-    ------
-    ValueError
-        A non-layered septuple, or a network too wide for the exact method (the message
-        gives the size, the memory and the work).
-    """
-    if septuple.layer_sizes is None:
-        raise ValueError("the analysis needs a layered septuple (layer_sizes set)")
-    del seed  # used by stochastic estimators only
-    dim = _dimension_of_s(septuple)
-    if dim > EXACT_DIMENSION_LIMIT:
-        raise ValueError(
-            f"the exact spectrum of G needs a dense {dim} x {dim} eigenproblem "
-            f"(~{3 * dim * dim * 8 / 2**30:.1f} GiB, ~{dim**3 / 1e9:.0f} G operations) for "
-            f"layer sizes {septuple.layer_sizes}, above the limit {EXACT_DIMENSION_LIMIT}; "
-            "the matrix-free spectrum (learning.spectrum.spectral_moments) is the route "
-            "for networks this wide")
-    t0 = time.perf_counter()
-    spectrum = g_spectrum(septuple, x_mean)
-    moments = tuple(Moment(k, spectral_moment(spectrum, k), 0.0) for k in (1, 2, 3, 4))
+def _histogram(spectrum: GSpectrum, bins: int) -> LogDensity:
     logs = spectrum.log_dynamical
     moving = logs[logs != 0.0]
     lo, hi = (float(moving.min()), float(moving.max())) if moving.size else (-1.0, 1.0)
     edges = np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)
     counts, _ = np.histogram(moving, edges)
     density = counts / np.diff(edges)
-    lam = spectrum.eigenvalues
-    k = min(_N_EXTREME, lam.size)
-    return SpectrumEstimate(
-        method="exact (structured)", n_neurons=spectrum.n_neurons, moments=moments,
-        density=LogDensity(edges, density, density.copy(), density.copy(),
-                           int(spectrum.n_neurons - moving.size)),
-        largest=lam[:k].copy(), smallest=lam[::-1][:k].copy(), spectrum=spectrum,
-        n_matvecs=0, seconds=time.perf_counter() - t0)
+    return LogDensity("histogram", 0.5 * (edges[:-1] + edges[1:]), density, density.copy(),
+                      density.copy(), int(spectrum.n_neurons - moving.size))
+
+
+def spectrum_estimate(septuple: Septuple, x_mean: ArrayLike, *, seed: int | None = 0,
+                      bins: int = 60) -> SpectrumEstimate:
+    """The spectrum of G (5.6) at <x> by the cheapest sound method.
+
+    :func:`learning.spectral_estimates.spectral_moments` with ``method="auto"`` chooses:
+    the exact structured diagonalisation for layered networks whose moving subspace is
+    small (then all eigenvalues are kept, from :func:`learning.spectrum.g_spectrum`), else
+    stochastic Lanczos quadrature with standard errors, the density of log λ with its band
+    from the same runs, and the 20 extreme eigenvalues at each end by ``eigsh``.
+
+    Raises
+    ------
+    ValueError
+        A non-layered septuple, or one too big for the memory limit of the estimators (the
+        message names the size and the cheaper route).
+    """
+    if septuple.layer_sizes is None:
+        raise ValueError("the analysis needs a layered septuple (layer_sizes set)")
+    t0 = time.perf_counter()
+    result = spectral_moments(septuple, x_mean, (1, 2, 3, 4), method="auto", seed=seed)
+    errors = result.stderr if result.stderr is not None else np.zeros(len(result.orders))
+    moments = tuple(Moment(int(k), float(v), float(e))
+                    for k, v, e in zip(result.orders, result.values, errors, strict=True))
+    n = septuple.n_neurons
+    k = min(_N_EXTREME, n - 2)
+    matvecs = result.n_matvecs
+    if result.method in ("structured", "dense"):
+        spectrum = g_spectrum(septuple, x_mean, method=result.method)
+        lam = spectrum.eigenvalues
+        extremes = ExtremeEigenvalues(largest=lam[:k].copy(), smallest=lam[n - k:].copy(),
+                                      n_neurons=n, n_matvecs=0, seconds=0.0)
+        density = _histogram(spectrum, bins)
+    else:
+        spectrum = None
+        extremes = extreme_eigenvalues(septuple, x_mean, k=k)
+        matvecs += extremes.n_matvecs
+        smooth = spectral_density(result)
+        density = LogDensity("smoothed", smooth.grid, smooth.density, smooth.lower,
+                             smooth.upper, -1)
+    return SpectrumEstimate(method=result.method, n_neurons=n, moments=moments,
+                            density=density, extremes=extremes, spectrum=spectrum,
+                            moments_result=result, n_matvecs=int(matvecs),
+                            seconds=time.perf_counter() - t0)
 
 
 def beta_two_level(log_lambda: float, gamma: float = 1 / 3) -> float:
@@ -254,36 +280,34 @@ class GapBeta:
 
 
 def gap_and_beta(estimate: SpectrumEstimate) -> GapBeta:
-    """Locate the gap of log λ (learning.spectrum.log_gap) and convert it to β both ways."""
-    if estimate.spectrum is None:
-        return GapBeta("none", "the gap needs the eigenvalues; this estimate has only moments")
+    """Locate the gap of log λ (:func:`learning.spectrum.log_gap`) and convert it to β both
+    ways. With all eigenvalues it is the widest gap below 0; with a stochastic estimate, the
+    widest among the smallest eigenvalues computed (the lower tail, where Fig. 5 has it),
+    and ``message`` says so."""
+    message = ""
+    spectrum = estimate.spectrum
+    if spectrum is None:
+        spectrum = spectrum_from_eigenvalues(estimate.extremes.smallest, estimate.n_neurons)
+        message = (f"searched among the {estimate.extremes.smallest.size} smallest eigenvalues "
+                   "(the spectrum was estimated, not computed in full)")
     try:
-        gap = log_gap(estimate.spectrum)
+        gap = log_gap(spectrum)
     except ValueError as err:
-        return GapBeta("none", str(err))
-    return GapBeta("found", "", gap.position, gap.width, gap.lower, gap.upper, gap.n_below,
-                   beta_two_level(gap.position), beta_from_log_lambda(gap.position))
+        return GapBeta("none", f"{err}{'; ' + message if message else ''}")
+    return GapBeta("found", message, gap.position, gap.width, gap.lower, gap.upper,
+                   gap.n_below, beta_two_level(gap.position), beta_from_log_lambda(gap.position))
 
 
-def complexity_from_extremes(n: int, estimate: SpectrumEstimate) -> float:
-    """C_n of (10.5) from the extreme eigenvalues: for n <= 20 the n largest; for
-    n >= N - 20, C_n = -½ (μ_1 - Σ of the N - n smallest log λ) + (N/2) log 2π.
-
-    μ_1 = Σ log λ = log det G (7.8) is 0 for a feedforward network (7.7); using the
-    computed μ_1 keeps the identity exact for any estimate.
-    """
+def complexities_of(estimate: SpectrumEstimate, orders: Sequence[int]) -> dict[int, float]:
+    """``{n: C_n}`` of (10.5) for each n and N - n, from the extreme eigenvalues
+    (:func:`learning.spectral_estimates.complexity_n_from_extremes`; Σ log λ = μ_1)."""
     big_n = estimate.n_neurons
-    if not 0 <= n <= big_n:
-        raise ValueError(f"n must lie in 0..{big_n}, got {n}")
-    const = 0.5 * big_n * LOG_2PI
-    if n <= estimate.largest.size:
-        return float(-0.5 * np.sum(np.log(estimate.largest[:n])) + const)
-    rest = big_n - n
-    if rest <= estimate.smallest.size:
-        tail = float(np.sum(np.log(estimate.smallest[:rest])))
-        return float(-0.5 * (estimate.moment(1).value - tail) + const)
-    raise ValueError(f"C_{n} needs the {n} largest or {rest} smallest eigenvalues; "
-                     f"{estimate.largest.size} of each were computed")
+    out = {}
+    for n in sorted(set(orders)):
+        for m in (n, big_n - n):
+            out[m] = complexity_n_from_extremes(estimate.extremes, int(m),
+                                                log_det=estimate.moment(1).value)
+    return dict(sorted(out.items()))
 
 
 @dataclass(frozen=True, eq=False)
@@ -404,7 +428,8 @@ class NetworkAnalysis:
     gap
         The gap of log λ and the β it implies (corrected two-level model and (9.4)).
     n_large
-        N_> (6.6), λ > 1/β, at ``{"two-level": β, "paper (9.4)": β}`` (absent without a gap).
+        N_> (6.6), λ > 1/β, at the β of ``"two-level"`` and ``"paper (9.4)"`` (absent without
+        a gap); exact counts, or estimates with standard errors.
     complexities
         ``{n: C_n}`` of (10.5) for small n and N - n.
     losses
@@ -419,7 +444,7 @@ class NetworkAnalysis:
     mean_state: MeanState
     spectrum: SpectrumEstimate
     gap: GapBeta
-    n_large: dict[str, int]
+    n_large: dict[str, CountEstimate]
     complexities: dict[int, float]
     losses: Losses | None
     seconds: float
@@ -439,13 +464,14 @@ class NetworkAnalysis:
                             for m in s.moments},
                 "largest_eigenvalues": s.largest.tolist(),
                 "smallest_eigenvalues": s.smallest.tolist(),
-                "log_lambda_density": {"edges": s.density.edges.tolist(),
+                "log_lambda_density": {"kind": s.density.kind, "grid": s.density.grid.tolist(),
                                        "density": s.density.density.tolist(),
                                        "lower": s.density.lower.tolist(),
                                        "upper": s.density.upper.tolist(),
                                        "n_at_one": s.density.n_at_one}},
             "gap": _finite_or_none(asdict(self.gap)),
-            "n_large": dict(self.n_large),
+            "n_large": {label: {"value": c.value, "stderr": c.stderr, "threshold": c.threshold}
+                        for label, c in self.n_large.items()},
             "complexities": {str(k): v for k, v in self.complexities.items()},
             "losses": None if self.losses is None else _finite_or_none(asdict(self.losses)),
             "seconds": self.seconds, "notes": list(self.notes),
@@ -454,6 +480,14 @@ class NetworkAnalysis:
 
 def _finite_or_none(d: dict) -> dict:
     return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
+
+
+def _count_large(estimate: SpectrumEstimate, beta: float) -> CountEstimate:
+    """N_> (6.6) at β: counted exactly from all eigenvalues, else estimated from the SLQ
+    quadrature (:func:`learning.spectral_estimates.count_large_estimate`)."""
+    if estimate.spectrum is not None:
+        return CountEstimate(float(count_large(estimate.spectrum, beta)), None, 1.0 / beta)
+    return count_large_estimate(estimate.moments_result, beta)
 
 
 def analyze_network(septuple: Septuple, inputs: ArrayLike | None = None,
@@ -485,27 +519,25 @@ def analyze_network(septuple: Septuple, inputs: ArrayLike | None = None,
     ('forward (centre input)', True)
     """
     t0 = time.perf_counter()
+    # The extremes hold min(20, N - 2) eigenvalues at each end (eigsh needs k < N - 1).
+    limit = min(_N_EXTREME, septuple.n_neurons - 2)
+    if complexity_orders is None:
+        complexity_orders = [n for n in (1, 10, 20) if n <= min(limit, septuple.n_neurons // 2)]
+    bad = [n for n in complexity_orders if not 0 <= n <= limit]
+    if bad:
+        raise ValueError(f"complexity_orders must lie in 0..{limit}, got {bad}")
     state, losses = mean_state_and_losses(septuple, inputs, targets, bulk=bulk,
                                           progress=progress)
     estimate = spectrum_estimate(septuple, state.x_mean, seed=seed)
     gap = gap_and_beta(estimate)
-    n_large: dict[str, int] = {}
-    if gap.status == "found" and estimate.spectrum is not None:
+    n_large: dict[str, CountEstimate] = {}
+    if gap.status == "found":
         for label, beta in (("two-level", gap.beta_two_level), ("paper (9.4)", gap.beta_paper)):
             if np.isfinite(beta):
-                n_large[label] = count_large(estimate.spectrum, beta)
+                n_large[label] = _count_large(estimate, beta)
     big_n = estimate.n_neurons
-    complexities = {}
-    if complexity_orders is None:
-        complexity_orders = [n for n in (1, 10, 20) if n <= big_n // 2]
-    for n in sorted(set(complexity_orders)):
-        if not 0 <= n <= min(_N_EXTREME, big_n):
-            raise ValueError(f"complexity_orders must lie in 0..{min(_N_EXTREME, big_n)}, "
-                             f"got {n}")
-        complexities[n] = complexity_from_extremes(n, estimate)
-        complexities[big_n - n] = complexity_from_extremes(big_n - n, estimate)
     return NetworkAnalysis(
         layer_sizes=tuple(septuple.layer_sizes), activation=septuple.activation.name,
         n_neurons=big_n, mean_state=state, spectrum=estimate, gap=gap, n_large=n_large,
-        complexities=dict(sorted(complexities.items())), losses=losses,
+        complexities=complexities_of(estimate, complexity_orders), losses=losses,
         seconds=time.perf_counter() - t0)

@@ -36,6 +36,19 @@ def claims(result: NetworkAnalysis) -> list[Claim]:
     return out
 
 
+def _method(s) -> str:
+    if s.spectrum is not None:
+        return (f"exact ({s.method}), {s.n_neurons - s.density.n_at_one} of {s.n_neurons} "
+                "eigenvalues != 1")
+    r = s.moments_result
+    return (f"stochastic Lanczos quadrature ({r.n_probes} probes x {r.lanczos_steps} steps) and "
+            f"eigsh for the extremes, {s.n_matvecs} products with G")
+
+
+def _count(c) -> str:
+    return f"{c.value:.0f}" if c.stderr is None else f"{c.value:.1f} ± {c.stderr:.1g}"
+
+
 def _fmt(x: float | None, digits: int = 4) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{x:.{digits}g}"
 
@@ -47,8 +60,7 @@ def summary_lines(result: NetworkAnalysis, source: str = "") -> list[str]:
     lines = [f"network     {sizes} {result.activation}, N = {result.n_neurons}"
              + (f"  ({source})" if source else ""),
              f"mean state  {result.mean_state.kind}: {result.mean_state.reason}",
-             f"spectrum    of G (5.6): {s.method}, {s.n_neurons - s.density.n_at_one} of "
-             f"{s.n_neurons} eigenvalues != 1, {s.seconds:.2f} s"]
+             f"spectrum    of G (5.6): {_method(s)}, {s.seconds:.2f} s"]
     for m in s.moments:
         err = f" ± {m.stderr:.2g}" if m.stderr > 0 else " (exact)"
         lines.append(f"  μ_{m.order} = Tr (log G)^{m.order} = {m.value:.6g}{err}")
@@ -57,12 +69,13 @@ def summary_lines(result: NetworkAnalysis, source: str = "") -> list[str]:
     if g.status == "found":
         lines.append(f"gap         of log λ at {g.position:.4g} (width {g.width:.3g}, "
                      f"{g.n_below} below) -> β = {_fmt(g.beta_two_level)} by the two-level "
-                     f"model (9.3) (corrected); β = {_fmt(g.beta_paper)} by the paper's (9.4)")
+                     f"model (9.3) (corrected); β = {_fmt(g.beta_paper)} by the paper's (9.4)"
+                     + (f"; {g.message}" if g.message else ""))
     else:
         lines.append(f"gap         none: {g.message}")
     if result.n_large:
         lines.append("N_>         (6.6) λ > 1/β: " + ", ".join(
-            f"{n} at β = {_fmt(b)} ({label})" for label, n, b in _n_large_rows(result)))
+            f"{_count(n)} at β = {_fmt(b)} ({label})" for label, n, b in _n_large_rows(result)))
     lines.append("C_n         (10.5): " + ", ".join(
         f"C_{n} = {c:.6g}" for n, c in result.complexities.items()))
     losses = result.losses
@@ -78,7 +91,7 @@ def summary_lines(result: NetworkAnalysis, source: str = "") -> list[str]:
     return lines
 
 
-def _n_large_rows(result: NetworkAnalysis) -> list[tuple[str, int, float]]:
+def _n_large_rows(result: NetworkAnalysis) -> list[tuple[str, object, float]]:
     betas = {"two-level": result.gap.beta_two_level, "paper (9.4)": result.gap.beta_paper}
     return [(label, n, betas[label]) for label, n in result.n_large.items()]
 
@@ -90,16 +103,23 @@ def _figures(result: NetworkAnalysis, out: Path) -> dict[str, str]:
     d = result.spectrum.density
     fig = Figure(figsize=(6.5, 4))
     ax = fig.add_subplot()
-    centres = 0.5 * (d.edges[:-1] + d.edges[1:])
-    ax.fill_between(centres, d.lower, d.upper, step="mid", alpha=0.3, label="band")
-    ax.step(centres, d.density, where="mid", label="density")
+    if d.kind == "histogram":
+        ax.step(d.grid, d.density, where="mid", label="density (exact)")
+        note = f"{d.n_at_one} eigenvalues = 1 not shown"
+    else:
+        ax.fill_between(d.grid, d.lower, d.upper, alpha=0.3, label="95% band")
+        ax.plot(d.grid, d.density, label="density (smoothed estimate)")
+        # The N - dim S eigenvalues equal to 1 make a spike at 0: scale to the rest.
+        away = np.abs(d.grid) > 0.1 * (d.grid.max() - d.grid.min())
+        if np.any(away):
+            ax.set_ylim(0, 1.2 * float(np.max(d.upper[away])))
+        note = "the spike at 0 (eigenvalues = 1) is cut"
     g = result.gap
     if g.status == "found":
         ax.axvspan(g.lower, g.upper, color="red", alpha=0.15, label=f"gap at {g.position:.3g}")
     ax.set_xlabel("log λ")
     ax.set_ylabel("eigenvalues per unit log λ")
-    ax.set_title(f"log λ of G (5.6), {result.spectrum.method}; "
-                 f"{d.n_at_one} eigenvalues = 1 not shown")
+    ax.set_title(f"log λ of G (5.6), {result.spectrum.method}; {note}", fontsize=10)
     ax.legend(fontsize=8)
     atomic_savefig(fig, out / "log_lambda_density.png")
     files["log_lambda_density"] = "log_lambda_density.png"
@@ -141,9 +161,8 @@ def _markdown(result: NetworkAnalysis, config: dict, files: dict[str, str]) -> s
         f"N = {result.n_neurons}",
         f"- mean state <x> (5.3): **{result.mean_state.kind}**: {result.mean_state.reason}", "",
         "## Spectrum of G = (I - f'w)^T (I - f'w) (5.6) at <x>", "",
-        f"Method: {s.method} ({s.n_matvecs} products with G, {s.seconds:.2f} s). "
-        f"{s.density.n_at_one} eigenvalues equal 1 exactly (G is the identity off the "
-        "subspace it moves).", "",
+        f"Method: {_method(s)} ({s.seconds:.2f} s). G is the identity off the subspace it "
+        "moves, so many eigenvalues equal 1 exactly.", "",
         "| quantity | value | standard error | meaning |", "|---|---|---|---|"]
     meaning = {1: "Σ log λ = log det G (7.8); 0 for a feedforward network (7.7)",
                2: "spread of log λ: the 'variance' of Section 9",
@@ -159,8 +178,8 @@ def _markdown(result: NetworkAnalysis, config: dict, files: dict[str, str]) -> s
              "## Gap and β (Section 10, Fig. 5; Section 9)", ""]
     if g.status == "found":
         rows += [f"The widest gap between consecutive log λ below 0 lies at log λ = "
-                 f"{g.position:.6g} (width {g.width:.4g}, {g.n_below} eigenvalues below it).",
-                 "",
+                 f"{g.position:.6g} (width {g.width:.4g}, {g.n_below} eigenvalues below it)"
+                 + (f"; {g.message}." if g.message else "."), "",
                  f"- β = {_fmt(g.beta_two_level, 6)} by the two-level model (9.3): the β whose "
                  "maximum of -ΔF sits at the gap (for γ = 1/3, β = 1/(1 + e^{log λ/2}); only "
                  "½ < β < 1 has a maximum below 0).",
@@ -170,7 +189,8 @@ def _markdown(result: NetworkAnalysis, config: dict, files: dict[str, str]) -> s
         rows += [f"No gap: {g.message}", ""]
     if result.n_large:
         rows += ["| N_> (6.6): eigenvalues λ > 1/β | β | count |", "|---|---|---|"]
-        rows += [f"| {label} | {_fmt(b, 6)} | {n} |" for label, n, b in _n_large_rows(result)]
+        rows += [f"| {label} | {_fmt(b, 6)} | {_count(n)} |"
+                 for label, n, b in _n_large_rows(result)]
         rows.append("")
     rows += ["## Complexity (10.5)", "",
              "C_n = -½ Σ_{i<=n} log λ_i + (N/2) log 2π over the n largest eigenvalues.", "",

@@ -17,7 +17,7 @@ import learning.analysis as analysis
 from learning.analysis import (
     analyze_network,
     beta_two_level,
-    complexity_from_extremes,
+    complexities_of,
     mean_state_and_losses,
     spectrum_estimate,
 )
@@ -90,13 +90,12 @@ def test_complexities_from_extremes_equal_the_sums_over_all_eigenvalues(net):
     est = spectrum_estimate(net, x)
     full = g_spectrum(net, x)
     n_total = full.n_neurons
-    for n in (0, 1, 5, 20):
-        # complexity_n sums the n largest of all N eigenvalues; the extremes route uses the
-        # smallest ones and μ_1 for n near N: the two agree to round-off of N log-terms.
-        assert complexity_from_extremes(n, est) == pytest.approx(complexity_n(full, n),
-                                                                 abs=1e-10)
-        assert complexity_from_extremes(n_total - n, est) == pytest.approx(
-            complexity_n(full, n_total - n), abs=1e-10)
+    got = complexities_of(est, (0, 1, 5, 20))
+    assert set(got) == {0, 1, 5, 20, n_total - 20, n_total - 5, n_total - 1, n_total}
+    for n, value in got.items():
+        # complexity_n sums the n largest of all N eigenvalues; for n near N the extremes
+        # route uses the smallest ones and μ_1: equal up to round-off of N log-terms.
+        assert value == pytest.approx(complexity_n(full, n), abs=1e-10)
 
 
 def test_moments_are_the_sums_of_powers_of_dense_log_eigenvalues(net):
@@ -107,7 +106,7 @@ def test_moments_are_the_sums_of_powers_of_dense_log_eigenvalues(net):
         # Dense eigvalsh of the N x N G: an independent route; log λ errors ~ 1e-15 each.
         assert est.moment(k).value == pytest.approx(np.sum(dense**k), abs=1e-10)
     # The density integrates to the number of eigenvalues it shows (equal bins).
-    counted = est.density.density.sum() * np.diff(est.density.edges)[0]
+    counted = est.density.density.sum() * np.diff(est.density.grid)[0]
     assert counted == pytest.approx(net.n_neurons - est.density.n_at_one, rel=1e-12)
 
 
@@ -131,10 +130,30 @@ def test_mean_state_falls_back_to_forward_states_when_the_bulk_minimum_is_too_bi
     np.testing.assert_allclose(state.x_mean, forward_state(net, data[0]).mean(axis=0))
 
 
-def test_spectrum_estimate_refuses_networks_too_wide_for_the_exact_method(monkeypatch, net):
-    monkeypatch.setattr(analysis, "EXACT_DIMENSION_LIMIT", 5)
-    with pytest.raises(ValueError, match="spectral_moments"):
-        spectrum_estimate(net, np.zeros(net.n_neurons))
+def test_wide_networks_take_the_stochastic_route_with_error_bars(monkeypatch, tmp_path, capsys):
+    import learning.spectral_estimates as se
+
+    # Pretend the exact methods are too big, as they are for 784-4096-4096-4096-10.
+    monkeypatch.setattr(se, "_STRUCTURED_DIM", 10)
+    monkeypatch.setattr(se, "_DENSE_N", 10)
+    wide = feedforward((40, 30, 30, 5), seed=4, weight_scale=1.5, bias_scale=0.1)
+    x = np.zeros(wide.n_neurons)
+    est = spectrum_estimate(wide, x, seed=3)
+    exact = g_spectrum(wide, x)
+    assert est.method == "slq" and est.spectrum is None and est.density.kind == "smoothed"
+    for k in (2, 3):
+        m = est.moment(k)
+        # An SLQ estimate within 5 standard errors (plus the quadrature truncation) of the
+        # exact sum; a wrong operator or normalisation misses by far more.
+        slack = 5 * m.stderr + est.moments_result.quadrature_change[k - 1] + 1e-8
+        assert abs(m.value - np.sum(exact.log_eigenvalues ** k)) <= slack
+    np.testing.assert_allclose(est.largest, exact.eigenvalues[:20], rtol=1e-8)
+    np.testing.assert_allclose(est.smallest, exact.eigenvalues[::-1][:20], rtol=1e-8)
+    result = analyze_network(wide, seed=3)
+    assert result.gap.status == "none" or "smallest" in result.gap.message
+    save_network(wide, tmp_path / "w.npz")
+    assert cli_main(["analyze", str(tmp_path / "w.npz"), "--out", str(tmp_path / "o")]) == 0
+    assert "stochastic Lanczos quadrature" in capsys.readouterr().out
 
 
 def test_mean_state_needs_both_inputs_and_targets(net, data):
