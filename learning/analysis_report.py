@@ -165,8 +165,9 @@ def _markdown(result: NetworkAnalysis, config: dict, files: dict[str, str]) -> s
         "moves, so many eigenvalues equal 1 exactly.", "",
         "| quantity | value | standard error | meaning |", "|---|---|---|---|"]
     meaning = {1: "Σ log λ = log det G (7.8); 0 for a feedforward network (7.7)",
-               2: "spread of log λ: the 'variance' of Section 9",
-               3: "asymmetry of log λ: the 'skewness' of Section 9 (10.7)",
+               2: "spread of log λ: the 'variance' (9.5)",
+               3: "asymmetry of log λ: the 'skewness' (9.6); Section 9 expects it more "
+                  "negative for better networks",
                4: "weight of the tails of log λ"}
     for m in s.moments:
         rows.append(f"| μ_{m.order} = Tr (log G)^{m.order} (9.5)-(9.6) | {m.value:.8g} | "
