@@ -241,3 +241,16 @@ def test_analyze_prints_how_an_ambiguous_layer_order_was_decided(tmp_path, capsy
     assert cli_main(["analyze", str(tmp_path / "named.safetensors"),
                      "--out", str(tmp_path / "o2")]) == 0
     assert "note        layer order taken from the names" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_the_example_trains_saves_and_analyses_every_format(tmp_path):
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, str(root / "examples" / "analyze_your_network.py"),
+                           str(tmp_path)], capture_output=True, text=True, timeout=900,
+                          env={**__import__("os").environ, "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "every format gives the same μ_2, μ_3 and U: True" in proc.stdout
+    assert (tmp_path / "analysis" / "report.md").is_file()
