@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
+from tqdm.auto import tqdm
 
 from learning.architecture import two_level_extrema
 from learning.feedforward import forward, forward_state
@@ -526,10 +527,18 @@ def analyze_network(septuple: Septuple, inputs: ArrayLike | None = None,
     bad = [n for n in complexity_orders if not 0 <= n <= limit]
     if bad:
         raise ValueError(f"complexity_orders must lie in 0..{limit}, got {bad}")
+    # One bar over the stages (the bulk minimum shows its own bar over iterations).
+    stages = tqdm(total=3, disable=not progress, desc="analysis: mean state", leave=False)
     state, losses = mean_state_and_losses(septuple, inputs, targets, bulk=bulk,
                                           progress=progress)
+    stages.update(1)
+    stages.set_description("analysis: spectrum of G")
     estimate = spectrum_estimate(septuple, state.x_mean, seed=seed)
+    stages.update(1)
+    stages.set_description("analysis: gap and β")
     gap = gap_and_beta(estimate)
+    stages.update(1)
+    stages.close()
     n_large: dict[str, CountEstimate] = {}
     if gap.status == "found":
         for label, beta in (("two-level", gap.beta_two_level), ("paper (9.4)", gap.beta_paper)):
