@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from learning import Septuple, feedforward, forward_state
+from learning import Septuple, check_feedforward, feedforward, forward_state
 from learning.feedforward import from_layers, layer_biases, layer_weights
 from learning.spectral_estimates import (
     a_inverse_linear_operator,
@@ -66,6 +66,15 @@ def test_block_storage_reproduces_the_dense_representation(data, net):
                                   g_spectrum(twin, x).eigenvalues)
     # f' comes from w x + b summed in another order: round-off of O(1) entries.
     np.testing.assert_allclose(g_operator(net, x), g_operator(twin, x), rtol=0, atol=1e-13)
+
+
+@given(net=feedforward_networks(), n_layers=st.integers(1, 6))
+def test_block_wise_feedforward_check_matches_the_dense_one(net, n_layers):
+    block, dense = check_feedforward(net, n_layers), check_feedforward(_dense_twin(net), n_layers)
+    assert (block.depth, block.holds, block.failures == ()) == (dense.depth, dense.holds,
+                                                               dense.failures == ())
+    # ‖w^L‖_max from chains of blocks vs full products: round-off of <= 5 factors.
+    assert block.nilpotency == pytest.approx(dense.nilpotency, rel=1e-12, abs=1e-300)
 
 
 def test_sparse_blocks_give_the_same_network_as_dense_blocks():
