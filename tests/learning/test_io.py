@@ -10,6 +10,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import learning.io
 import learning.io.load
@@ -449,4 +451,43 @@ def test_keras_config_activation_and_functional_chain_are_read(tmp_path, net):
     mf.write_keras_h5(tmp_path / "f.h5", w, b, None, config=json.loads(json.dumps(cfg)))
     loaded = read_network(tmp_path / "f.h5")
     assert loaded.layer_names == ("dense_0", "dense_1", "dense_2")
+    same_septuple(loaded.septuple, net)
+
+
+# ---- properties ----------------------------------------------------------------------------
+
+@settings(max_examples=25, deadline=None)
+@given(sizes=st.lists(st.integers(1, 6), min_size=2, max_size=5),
+       activation=st.sampled_from(["tanh", "sigmoid", "relu", "linear"]),
+       seed=st.integers(0, 2**16))
+def test_save_then_load_is_the_identity(sizes, activation, seed):
+    import tempfile
+
+    net = feedforward(sizes, activation, seed=seed, bias_scale=0.5)
+    with tempfile.TemporaryDirectory() as tmp:
+        save_network(net, os.path.join(tmp, "n.npz"))
+        back = load_network(os.path.join(tmp, "n.npz"))
+    assert back.activation.name == activation
+    for x, y in zip(sum(blocks(back), []), sum(blocks(net), []), strict=True):
+        assert np.array_equal(x, y)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_safetensors_order_is_recovered_from_distinct_shapes_whatever_the_names(data):
+    import tempfile
+
+    n_layers = data.draw(st.integers(2, 6))
+    sizes = data.draw(st.lists(st.integers(1, 30), min_size=n_layers + 1,
+                               max_size=n_layers + 1, unique=True))
+    names = data.draw(st.lists(st.text("abcxyz", min_size=1, max_size=4), min_size=n_layers,
+                               max_size=n_layers, unique=True))
+    net = feedforward(sizes, seed=0, bias_scale=0.1)
+    w, b = blocks(net)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "p.safetensors")
+        mf.write_safetensors(path, w, b, names=names, activation="tanh")
+        loaded = read_network(path)
+    # Distinct layer widths chain in exactly one order: the network's, whatever the names.
+    assert loaded.layer_names == tuple(names)
     same_septuple(loaded.septuple, net)
