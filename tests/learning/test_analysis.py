@@ -254,3 +254,13 @@ def test_the_example_trains_saves_and_analyses_every_format(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "every format gives the same μ_2, μ_3 and U: True" in proc.stdout
     assert (tmp_path / "analysis" / "report.md").is_file()
+
+
+def test_mnist_data_are_encoded_inside_the_range_of_a_sigmoid_network(tmp_path, capsys):
+    # A sigmoid network's states lie in (0, 1): --data mnist must give pixels in [0, 1] and
+    # targets 0/0.9, or boundary_state would refuse them.
+    save_network(feedforward((784, 6, 10), "sigmoid", seed=0), tmp_path / "s.npz")
+    assert cli_main(["analyze", str(tmp_path / "s.npz"), "--data", "mnist", "--samples", "20",
+                     "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "bulk minimum" in out and "20 samples" in out
