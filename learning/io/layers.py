@@ -1,0 +1,162 @@
+"""The common ground of every reader: a list of dense layers, checked and assembled into a
+layered septuple (Section 2, eqs. (2.1)-(2.6)).
+
+A reader turns a file into :class:`DenseLayer` records in the PyTorch orientation
+(``weight`` of shape ``(n_out, n_in)``, the block ``w[l+1, l]`` of the septuple) and hands
+them to :func:`assemble`, which checks what every format must satisfy: finite weights, a
+bias per layer, shapes that chain, and one activation for all layers. The septuple has one
+component-wise f (2.6) for every neuron; the activation a file gives layer l (the map applied
+to its outputs) is f on the neurons of layer l + 1, and the input neurons are clamped to the
+data by the input bias (2.8), so a file whose layers use different activations is refused
+rather than analysed with the wrong f.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from learning.activations import ACTIVATIONS, Activation, get_activation
+from learning.feedforward import from_layers
+from learning.septuple import Septuple
+
+__all__ = ["NetworkFileError", "DenseLayer", "assemble", "activation_name"]
+
+# Names other libraries give the activations the package knows (Keras, ONNX, PyTorch).
+_ALIASES = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu", "linear": "linear",
+            "identity": "linear", "none": "linear", "logistic": "sigmoid"}
+
+
+class NetworkFileError(ValueError):
+    """A model file that cannot be read as a feedforward MLP; the message starts with the file.
+
+    Attributes
+    ----------
+    path
+        The file.
+    problem
+        What is wrong with it.
+    """
+
+    def __init__(self, path: str | os.PathLike, problem: str):
+        self.path = os.fspath(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+@dataclass(frozen=True, eq=False)
+class DenseLayer:
+    """One dense layer y = f(W x + b) as a file stores it, in the septuple's orientation.
+
+    Attributes
+    ----------
+    name
+        The layer's name in the file (used in messages).
+    weight
+        W, shape ``(n_out, n_in)``: the block ``w[l+1, l]`` (PyTorch's ``Linear.weight``).
+    bias
+        b, shape ``(n_out,)``, or ``None`` when the file has none (refused by :func:`assemble`).
+    activation
+        The activation the file applies to this layer's outputs, a package name, or ``None``
+        when the file does not say.
+    """
+
+    name: str
+    weight: NDArray
+    bias: NDArray | None
+    activation: str | None = None
+
+
+def activation_name(path: str | os.PathLike, name: str, where: str) -> str:
+    """The package's name for an activation a file names, or NetworkFileError naming it."""
+    key = str(name).strip().lower()
+    if key in _ALIASES:
+        return _ALIASES[key]
+    raise NetworkFileError(path, f"{where} uses activation {name!r}, which is not component-wise "
+                           f"or not known; the supported ones are {sorted(ACTIVATIONS)}")
+
+
+def _check_layer(path: str | os.PathLike, l: int, layer: DenseLayer) -> tuple[NDArray, NDArray]:
+    w = np.asarray(layer.weight)
+    if w.ndim != 2:
+        raise NetworkFileError(path, f"layer {layer.name!r} has a weight of shape {w.shape}; a "
+                               "dense layer's weight is a matrix (convolutions are not MLPs)")
+    if not (np.issubdtype(w.dtype, np.floating) or np.issubdtype(w.dtype, np.integer)):
+        raise NetworkFileError(path, f"layer {layer.name!r} has weights of type {w.dtype}")
+    if layer.bias is None:
+        raise NetworkFileError(path, f"layer {layer.name!r} (layer {l}) has no bias; the "
+                               "septuple's b needs one per neuron (save the model with biases)")
+    b = np.asarray(layer.bias)
+    if b.shape != (w.shape[0],):
+        raise NetworkFileError(path, f"layer {layer.name!r} has a bias of shape {b.shape}, its "
+                               f"weight {w.shape} needs ({w.shape[0]},)")
+    # C-contiguous float64 copies whatever the file's layout (a transposed Keras kernel is a
+    # Fortran-ordered view): every format then gives the same blocks and the same products.
+    w = np.ascontiguousarray(w, dtype=np.float64)
+    b = np.ascontiguousarray(b, dtype=np.float64)
+    for what, arr in (("weight", w), ("bias", b)):
+        if not np.all(np.isfinite(arr)):
+            bad = int(np.sum(~np.isfinite(arr)))
+            raise NetworkFileError(path, f"layer {layer.name!r} has {bad} non-finite (NaN or "
+                                   f"inf) entries in its {what}")
+    return w, b
+
+
+def assemble(path: str | os.PathLike, layers: Sequence[DenseLayer],
+             activation: str | Activation | None = None) -> Septuple:
+    """Check the layers of a file and build the layered septuple (via ``from_layers``).
+
+    Parameters
+    ----------
+    path
+        The file (for messages).
+    layers
+        In network order, input side first.
+    activation
+        The caller's ``activation=``; must agree with the file where the file names one, and
+        is required where it does not.
+
+    Raises
+    ------
+    NetworkFileError
+        Empty network, non-matrix weights, missing or misshapen biases, non-finite entries,
+        shapes that do not chain, several different activations, an activation that conflicts
+        with ``activation=``, or no activation at all.
+    """
+    if not layers:
+        raise NetworkFileError(path, "no dense layers found")
+    weights, biases = [], []
+    for l, layer in enumerate(layers):
+        w, b = _check_layer(path, l, layer)
+        if weights and weights[-1].shape[0] != w.shape[1]:
+            prev = layers[l - 1]
+            raise NetworkFileError(
+                path, f"shapes do not chain: layer {prev.name!r} has {weights[-1].shape[0]} "
+                f"outputs but the next layer {layer.name!r} takes {w.shape[1]} inputs "
+                f"(weight {w.shape}, expected (n_out, n_in))")
+        weights.append(w)
+        biases.append(b)
+    named = {layer.name: layer.activation for layer in layers if layer.activation is not None}
+    found = sorted(set(named.values()))
+    if len(found) > 1:
+        listing = ", ".join(f"{name!r}: {act}" for name, act in named.items())
+        raise NetworkFileError(
+            path, f"the layers use different activations ({listing}); the septuple has one "
+            "component-wise f for all neurons (2.6), so this network cannot be analysed as is")
+    if activation is not None:
+        wanted = get_activation(activation).name if not isinstance(activation, str) \
+            else activation_name(path, activation, "activation=")
+        if found and found[0] != wanted:
+            raise NetworkFileError(path, f"activation={wanted!r} conflicts with the file, whose "
+                                   f"layers use {found[0]!r}")
+        chosen: str | Activation = activation if isinstance(activation, Activation) else wanted
+    elif found:
+        chosen = found[0]
+    else:
+        raise NetworkFileError(path, "the file does not say the activation; pass activation= "
+                               f"(one of {sorted(ACTIVATIONS)}) or --activation")
+    return from_layers(weights, biases, chosen)

@@ -1,0 +1,199 @@
+"""``load_network``: sniff a model file's format and read it as a layered septuple.
+
+The format is recognised from the file's first bytes (HDF5 signature; a zip holding
+``config.json`` + ``model.weights.h5`` (Keras), ``.npy`` members (NumPy) or ``data.pkl``
+(PyTorch); a safetensors header; a pickle), then from its extension (``.onnx`` has no
+signature). ``format=`` overrides the sniffing.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import warnings
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from learning.activations import Activation
+from learning.io.keras_io import read_keras
+from learning.io.layers import DenseLayer, NetworkFileError, assemble
+from learning.io.npz import read_npz
+from learning.io.onnx_io import read_onnx
+from learning.io.safetensors_io import read_safetensors
+from learning.io.torch_io import read_torch
+from learning.septuple import Septuple
+
+__all__ = ["FORMATS", "LoadedNetwork", "read_network", "load_network", "sniff_format"]
+
+Reader = Callable[..., tuple[list[DenseLayer], "str | None"]]
+
+FORMATS: dict[str, Reader] = {
+    "npz": lambda path, layers: _no_layers(read_npz, path, layers),
+    "safetensors": read_safetensors,
+    "torch": read_torch,
+    "keras": read_keras,
+    "onnx": read_onnx,
+}
+
+_EXTENSIONS = {".npz": "npz", ".safetensors": "safetensors", ".pt": "torch", ".pth": "torch",
+               ".keras": "keras", ".h5": "keras", ".hdf5": "keras", ".onnx": "onnx"}
+
+
+def _no_layers(reader, path, layers):
+    dense, note = reader(path)
+    if layers is not None and list(layers) != [d.name for d in dense]:
+        raise NetworkFileError(path, f"layers={list(layers)} conflicts with the file's order "
+                               f"{[d.name for d in dense]}")
+    return dense, note
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedNetwork:
+    """A network read from a file, with how it was read.
+
+    Attributes
+    ----------
+    septuple
+        The layered septuple (w, b, f of Section 2; P_in the first layer, P_out the last).
+    path, format
+        The file and the format it was read as.
+    layer_names
+        The file's names of the dense layers, input side first.
+    activation_source
+        ``"file"`` or ``"argument"``: where f came from.
+    notes
+        Sentences on choices made while reading (e.g. a layer order decided by the names).
+    """
+
+    septuple: Septuple
+    path: str
+    format: str
+    layer_names: tuple[str, ...]
+    activation_source: str
+    notes: tuple[str, ...]
+
+
+def sniff_format(path: str | os.PathLike) -> str:
+    """The format of a model file, one of :data:`FORMATS` (see the module docstring).
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    NetworkFileError
+        The format cannot be recognised.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: no such model file")
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    size = os.path.getsize(path)
+    ext = os.path.splitext(path)[1].lower()
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "keras"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile:
+            names = []
+        if "config.json" in names and "model.weights.h5" in names:
+            return "keras"
+        if names and all(n.endswith(".npy") for n in names):
+            return "npz"
+        if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+            return "torch"
+    if len(head) >= 9:
+        (header_size,) = struct.unpack("<Q", head[:8])
+        if head[8:9] == b"{" and 8 + header_size <= size:
+            return "safetensors"
+    if head[:1] == b"\x80" and ext not in _EXTENSIONS:
+        return "torch"  # a legacy (non-zip) pickle
+    if ext in _EXTENSIONS:
+        return _EXTENSIONS[ext]
+    raise NetworkFileError(path, f"unknown model format (extension {ext or 'none'!r}, first "
+                           f"bytes {head[:8]!r}); pass format= one of {sorted(FORMATS)}")
+
+
+def read_network(path: str | os.PathLike, *, format: str | None = None,
+                 activation: str | Activation | None = None,
+                 layers: Sequence[str] | None = None) -> LoadedNetwork:
+    """Read a feedforward MLP from a file: the septuple and how it was read.
+
+    See :func:`load_network` for the parameters.
+    """
+    path = os.fspath(path)
+    if format is None:
+        format = sniff_format(path)
+    elif format not in FORMATS:
+        raise NetworkFileError(path, f"unknown format {format!r}; choose one of "
+                               f"{sorted(FORMATS)}")
+    elif not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: no such model file")
+    if layers is not None and (isinstance(layers, str) or not all(isinstance(n, str)
+                                                                  for n in layers)):
+        raise TypeError(f"layers must be a sequence of layer names, got {layers!r}")
+    dense, note = FORMATS[format](path, layers)
+    from_file = any(d.activation is not None for d in dense)
+    septuple = assemble(path, dense, activation)
+    return LoadedNetwork(septuple=septuple, path=path, format=format,
+                         layer_names=tuple(d.name for d in dense),
+                         activation_source="file" if from_file else "argument",
+                         notes=() if note is None else (note,))
+
+
+def load_network(path: str | os.PathLike, *, format: str | None = None,
+                 activation: str | Activation | None = None,
+                 layers: Sequence[str] | None = None) -> Septuple:
+    """Load a trained feedforward MLP as a layered septuple (Section 2, (2.1)-(2.6)).
+
+    Each dense layer l (weight W_l, bias b_l, activation) becomes the block
+    ``w[l+1, l] = W_l`` (orientation ``(n_out, n_in)``) and the biases of layer l + 1;
+    the activation is the septuple's f (2.6), one for all neurons.
+
+    Parameters
+    ----------
+    path
+        A ``.npz`` (``W0, b0, ...``, see :func:`learning.io.save_network`), ``.safetensors``,
+        PyTorch ``.pt``/``.pth``, Keras ``.keras``/``.h5`` or ``.onnx`` file.
+    format
+        One of ``"npz"``, ``"safetensors"``, ``"torch"``, ``"keras"``, ``"onnx"``; by default
+        sniffed (:func:`sniff_format`).
+    activation
+        f, when the file does not say it (npz without ``activation``, safetensors without
+        metadata, state dicts); where the file says it, it must agree.
+    layers
+        The layer names in network order, input side first, where the file's order is
+        ambiguous (flat safetensors/state-dict files); where the file fixes the order it
+        must agree.
+
+    Returns
+    -------
+    Septuple
+        Layered (``layer_sizes`` set); choices made while reading (e.g. an order decided by
+        the names) are issued as :class:`UserWarning` (see :func:`read_network`).
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    NetworkFileError (a ValueError)
+        Anything else: its message starts with the file and says the problem.
+
+    Examples
+    --------
+    >>> import tempfile, os, numpy as np
+    >>> from learning.io import save_network
+    >>> from learning.feedforward import feedforward
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     save_network(feedforward((4, 3, 2), seed=0), os.path.join(tmp, "m.npz"))
+    ...     net = load_network(os.path.join(tmp, "m.npz"))
+    >>> net.layer_sizes, net.activation.name
+    ((4, 3, 2), 'tanh')
+    """
+    loaded = read_network(path, format=format, activation=activation, layers=layers)
+    for note in loaded.notes:
+        warnings.warn(f"{loaded.path}: {note}", UserWarning, stacklevel=2)
+    return loaded.septuple

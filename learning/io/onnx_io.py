@@ -1,0 +1,136 @@
+"""ONNX graphs (through the ``onnx`` package): chains of Gemm, or MatMul + Add, with Tanh,
+Sigmoid or Relu nodes.
+
+``Gemm`` computes ``alpha * A @ op(B) + beta * C`` with ``op(B) = B^T`` when ``transB = 1``
+(PyTorch's export, B of shape ``(n_out, n_in)``) and ``B`` otherwise (``(n_in, n_out)``);
+the weight is ``alpha * op(B)^T`` and the bias ``beta * C``. ``MatMul`` with an initializer
+``B`` of shape ``(n_in, n_out)`` followed by ``Add`` of a bias is the same layer. A dense
+layer not followed by an activation node is linear. The graph must be a single chain from
+its one data input to its output: a node reading any tensor but the previous node's output
+(a skip connection, an ``Add`` of two computed tensors, a branch) is refused, and so is
+every operator other than Gemm, MatMul, Add, Tanh, Sigmoid, Relu, Identity, Dropout and a
+leading Flatten, each by name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from learning.io.layers import DenseLayer, NetworkFileError
+
+__all__ = ["read_onnx"]
+
+_ACTIVATIONS = {"Tanh": "tanh", "Sigmoid": "sigmoid", "Relu": "relu"}
+_NO_OPS = {"Identity", "Dropout"}
+
+
+def _attributes(node, helper) -> dict:
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _load(path):
+    try:
+        import onnx
+        from onnx import helper, numpy_helper
+    except ImportError:
+        raise NetworkFileError(path, "reading ONNX needs the 'onnx' package: "
+                               "pip install 'neural-thermodynamics[io]'") from None
+    try:
+        model = onnx.load(os.fspath(path))
+    except Exception as err:  # noqa: BLE001 - protobuf raises its own DecodeError types
+        raise NetworkFileError(path, f"cannot be read as ONNX (truncated or corrupt?): "
+                               f"{type(err).__name__}: {err}") from None
+    return model, helper, numpy_helper
+
+
+def read_onnx(path: str | os.PathLike, layers: Sequence[str] | None = None
+              ) -> tuple[list[DenseLayer], None]:
+    """The dense layers of an ONNX graph, in the order of the chain."""
+    model, helper, numpy_helper = _load(path)
+    graph = model.graph
+    constants = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "Constant":
+            value = _attributes(node, helper).get("value")
+            if value is not None:
+                constants[node.output[0]] = numpy_helper.to_array(value)
+    data_inputs = [i.name for i in graph.input if i.name not in constants]
+    if len(data_inputs) != 1:
+        raise NetworkFileError(path, f"the graph has {len(data_inputs)} data inputs "
+                               f"{data_inputs}; an MLP has one")
+    unsupported = [f"{n.op_type} (node {n.name or n.output[0]!r})" for n in graph.node
+                   if n.op_type not in {"Gemm", "MatMul", "Add", "Constant", "Flatten",
+                                        *_ACTIVATIONS, *_NO_OPS}]
+    if unsupported:
+        raise NetworkFileError(path, "unsupported operators for a feedforward MLP: "
+                               + ", ".join(unsupported))
+    current = data_inputs[0]
+    dense: list[DenseLayer] = []
+    pending_bias = False  # the last layer is a MatMul still waiting for its Add
+    for node in graph.node:
+        if node.op_type == "Constant":
+            continue
+        label = f"{node.op_type} node {node.name or node.output[0]!r}"
+        computed = [i for i in node.input if i and i not in constants]
+        if computed != [current]:
+            raise NetworkFileError(path, f"{label} reads {computed}, not only the previous "
+                                   f"output {current!r}: a skip connection or a branch, not a "
+                                   "chain")
+        current = node.output[0]
+        op = node.op_type
+        if op == "Flatten":
+            if dense:
+                raise NetworkFileError(path, f"{label} after a dense layer: not an MLP")
+        elif op in _NO_OPS:
+            pass
+        elif op == "Gemm":
+            dense.append(_gemm(path, node, label, constants, helper))
+            pending_bias = False
+        elif op == "MatMul":
+            b = constants[node.input[1]] if node.input[0] == computed[0] else None
+            if b is None or b.ndim != 2:
+                raise NetworkFileError(path, f"{label} must multiply the data on the right by "
+                                       "a 2-D initializer")
+            dense.append(DenseLayer(node.name or node.output[0], b.T, None, "linear"))
+            pending_bias = True
+        elif op == "Add":
+            if not pending_bias:
+                raise NetworkFileError(path, f"{label} is not the bias of a MatMul")
+            (bias_name,) = [i for i in node.input if i in constants]
+            last = dense[-1]
+            bias = np.asarray(constants[bias_name]).reshape(-1)
+            dense[-1] = DenseLayer(last.name, last.weight, bias, last.activation)
+            pending_bias = False
+        else:  # an activation
+            if not dense or dense[-1].activation != "linear":
+                raise NetworkFileError(path, f"{label} does not follow a linear dense layer")
+            last = dense[-1]
+            dense[-1] = DenseLayer(last.name, last.weight, last.bias, _ACTIVATIONS[op])
+            pending_bias = False
+    outputs = [o.name for o in graph.output]
+    if outputs != [current]:
+        raise NetworkFileError(path, f"the graph's outputs {outputs} are not the end of the "
+                               f"chain {current!r}")
+    if layers is not None and list(layers) != [d.name for d in dense]:
+        raise NetworkFileError(path, f"layers={list(layers)} conflicts with the graph's order "
+                               f"{[d.name for d in dense]}")
+    return dense, None
+
+
+def _gemm(path, node, label: str, constants: dict, helper) -> DenseLayer:
+    attrs = _attributes(node, helper)
+    if attrs.get("transA", 0):
+        raise NetworkFileError(path, f"{label} transposes its data input (transA = 1)")
+    if node.input[1] not in constants:
+        raise NetworkFileError(path, f"{label} has a computed weight, not an initializer")
+    b = np.asarray(constants[node.input[1]], dtype=np.float64)
+    weight = attrs.get("alpha", 1.0) * (b if attrs.get("transB", 0) else b.T)
+    bias = None
+    if len(node.input) > 2 and node.input[2]:
+        c = np.asarray(constants[node.input[2]], dtype=np.float64)
+        bias = attrs.get("beta", 1.0) * np.broadcast_to(c.reshape(-1) if c.size > 1 else c,
+                                                        (weight.shape[0],))
+    return DenseLayer(node.name or node.output[0], weight, bias, "linear")

@@ -1,0 +1,47 @@
+"""safetensors files (through the ``safetensors`` package's NumPy API).
+
+Keys are ``<layer>.weight`` (``(n_out, n_in)``, PyTorch) or ``<layer>.kernel``
+(``(n_in, n_out)``, transposed) and ``<layer>.bias``; the layer order is recovered by
+:mod:`learning.io.naming`. Optional metadata (the ``__metadata__`` string map) may state
+``activation`` (one name, or one per layer separated by commas) and ``layers`` (the
+layer prefixes in order, separated by commas).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from learning.io.layers import DenseLayer, NetworkFileError, activation_name
+from learning.io.naming import layers_from_tensors
+
+__all__ = ["read_safetensors"]
+
+
+def read_safetensors(path: str | os.PathLike, layers: Sequence[str] | None = None
+                     ) -> tuple[list[DenseLayer], str | None]:
+    """The dense layers of a safetensors file, in network order, and a note on the order."""
+    try:
+        from safetensors import SafetensorError, safe_open
+    except ImportError:
+        raise NetworkFileError(path, "reading safetensors needs the 'safetensors' package: "
+                               "pip install 'neural-thermodynamics[io]'") from None
+    try:
+        with safe_open(os.fspath(path), framework="np") as fh:
+            metadata = fh.metadata() or {}
+            tensors = {key: fh.get_tensor(key) for key in fh.keys()}  # noqa: SIM118
+    except (SafetensorError, OSError, ValueError, TypeError) as err:
+        raise NetworkFileError(path, f"cannot be read as safetensors (truncated or corrupt, or "
+                               f"a dtype NumPy lacks?): {err}") from None
+    named = [s.strip() for s in metadata["layers"].split(",")] if "layers" in metadata else None
+    dense, note = layers_from_tensors(path, tensors, layers, named)
+    if "activation" in metadata:
+        names = [activation_name(path, s, "metadata 'activation'")
+                 for s in metadata["activation"].split(",")]
+        if len(names) not in (1, len(dense)):
+            raise NetworkFileError(path, f"metadata 'activation' names {len(names)} activations "
+                                   f"for {len(dense)} layers")
+        names = names * len(dense) if len(names) == 1 else names
+        dense = [DenseLayer(d.name, d.weight, d.bias, a) for d, a in zip(dense, names,
+                                                                          strict=True)]
+    return dense, note

@@ -1,0 +1,119 @@
+"""Writers of model files in each library's own layout, built with that library's API (or
+h5py for Keras's), independent of learning.io: the round-trip tests read what they write."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+
+
+def write_safetensors(path, weights, biases, *, names=None, activation=None, layers=None):
+    from safetensors.numpy import save_file
+
+    names = names or [str(2 * l) for l in range(len(weights))]  # nn.Sequential: 0, 2, 4
+    tensors = {}
+    for name, w, b in zip(names, weights, biases, strict=True):
+        tensors[f"{name}.weight"] = np.ascontiguousarray(w)
+        if b is not None:
+            tensors[f"{name}.bias"] = np.ascontiguousarray(b)
+    metadata = {}
+    if activation is not None:
+        metadata["activation"] = activation
+    if layers is not None:
+        metadata["layers"] = ",".join(layers)
+    save_file(tensors, str(path), metadata=metadata or None)
+
+
+def _keras_layers(weights, activations, extra=()):
+    layers = [{"class_name": "InputLayer",
+               "config": {"name": "input", "batch_shape": [None, weights[0].shape[1]]}}]
+    for l, (w, act) in enumerate(zip(weights, activations, strict=True)):
+        layers.append({"class_name": "Dense",
+                       "config": {"name": f"dense_{l}", "units": int(w.shape[0]),
+                                  "activation": act, "use_bias": True}})
+    layers += list(extra)
+    return {"class_name": "Sequential", "config": {"name": "sequential", "layers": layers}}
+
+
+def write_keras_h5(path, weights, biases, activations, *, extra=(), config=None):
+    """The legacy Keras HDF5 layout of ``model.save('m.h5')`` (kernels (n_in, n_out))."""
+    import h5py
+
+    config = config or _keras_layers(weights, activations, extra)
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = "2.15.0"
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["model_config"] = json.dumps(config)
+        root = f.create_group("model_weights")
+        names = [f"dense_{l}" for l in range(len(weights))]
+        root.attrs["layer_names"] = np.array([n.encode() for n in names])
+        for name, w, b in zip(names, weights, biases, strict=True):
+            g = root.create_group(name)
+            wn = [f"{name}/kernel:0".encode()] + ([f"{name}/bias:0".encode()] if b is not None
+                                                  else [])
+            g.attrs["weight_names"] = np.array(wn)
+            g.create_dataset(f"{name}/kernel:0", data=np.asarray(w).T)
+            if b is not None:
+                g.create_dataset(f"{name}/bias:0", data=b)
+
+
+def write_keras_archive(path, weights, biases, activations):
+    """A Keras 3 ``.keras`` zip: config.json, metadata.json and model.weights.h5
+    (``layers/<name>/vars/0`` the kernel, ``vars/1`` the bias)."""
+    import h5py
+
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        f.create_group("vars")
+        for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            g = f.create_group(f"layers/dense_{l}/vars")
+            g.create_dataset("0", data=np.asarray(w).T)
+            g.create_dataset("1", data=b)
+    config = _keras_layers(weights, activations)
+    config["module"] = "keras"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.6.0"}))
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("model.weights.h5", buffer.getvalue())
+
+
+def onnx_model(weights, biases, activation_op="Tanh", *, matmul=False, extra_nodes=(),
+               skip=False):
+    """A chain Gemm(transB=1) -> activation (PyTorch's export), or MatMul + Add."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes, inits = [], []
+    current = "x"
+    for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        if matmul:
+            inits.append(numpy_helper.from_array(np.ascontiguousarray(np.asarray(w).T), f"W{l}"))
+            inits.append(numpy_helper.from_array(np.asarray(b), f"B{l}"))
+            nodes.append(helper.make_node("MatMul", [current, f"W{l}"], [f"m{l}"], name=f"mm{l}"))
+            nodes.append(helper.make_node("Add", [f"m{l}", f"B{l}"], [f"y{l}"], name=f"add{l}"))
+        else:
+            inits.append(numpy_helper.from_array(np.asarray(w), f"W{l}"))
+            inits.append(numpy_helper.from_array(np.asarray(b), f"B{l}"))
+            nodes.append(helper.make_node("Gemm", [current, f"W{l}", f"B{l}"], [f"y{l}"],
+                                          name=f"fc{l}", transB=1))
+        nodes.append(helper.make_node(activation_op, [f"y{l}"], [f"a{l}"], name=f"act{l}"))
+        current = f"a{l}"
+    if skip:
+        nodes.append(helper.make_node("Add", [current, "a0"], ["res"], name="residual"))
+        current = "res"
+    for node in extra_nodes:
+        nodes.append(helper.make_node(node, [current], [f"{node}_out"], name=f"my_{node}"))
+        current = f"{node}_out"
+    n_in, n_out = weights[0].shape[1], weights[-1].shape[0]
+    graph = helper.make_graph(
+        nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.DOUBLE, [None, n_in])],
+        [helper.make_tensor_value_info(current, TensorProto.DOUBLE, [None, n_out])], inits)
+    return helper.make_model(graph)
+
+
+def write_onnx(path, weights, biases, activation_op="Tanh", **kwargs):
+    import onnx
+
+    onnx.save(onnx_model(weights, biases, activation_op, **kwargs), str(path))

@@ -1,0 +1,493 @@
+"""learning.io: networks written by NumPy, safetensors, Keras (h5py layout), ONNX and PyTorch
+read back as the same layered septuple; every malformed or non-MLP file refused by name."""
+
+from __future__ import annotations
+
+import doctest
+import importlib.util
+import json
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import learning.io
+import learning.io.load
+import learning.io.npz
+from learning.feedforward import feedforward, from_layers, layer_biases, layer_weights
+from learning.io import NetworkFileError, load_network, read_network, save_network
+from tests.learning import model_files as mf
+
+pytest.importorskip("safetensors")
+pytest.importorskip("h5py")
+pytest.importorskip("onnx")
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+SIZES = (7, 5, 4, 3)
+
+
+@pytest.fixture(scope="module")
+def net():
+    return feedforward(SIZES, "tanh", seed=3, bias_scale=0.3)
+
+
+def blocks(septuple):
+    return ([np.array(w) for w in layer_weights(septuple)],
+            [np.array(b) for b in layer_biases(septuple)])
+
+
+def same_septuple(a, b):
+    # Every writer stores float64 and every reader copies it, so the septuples agree to the
+    # last bit; 1e-15 is the issue's bound (an orientation or order bug is O(1)).
+    assert a.layer_sizes == b.layer_sizes
+    (wa, ba), (wb, bb) = blocks(a), blocks(b)
+    for x, y in zip(wa + ba, wb + bb, strict=True):
+        np.testing.assert_allclose(x, y, rtol=0, atol=1e-15)
+    assert a.activation.name == b.activation.name
+
+
+def test_doctests_of_learning_io_pass():
+    for module in (learning.io.npz, learning.io.load):
+        assert doctest.testmod(module).failed == 0
+
+
+# ---- round trips from each library --------------------------------------------------------
+
+def write_each(tmp_path, septuple):
+    """The same network written by each installed library; {format: path}."""
+    w, b = blocks(septuple)
+    act = septuple.activation.name
+    paths = {"npz": tmp_path / "m.npz", "safetensors": tmp_path / "m.safetensors",
+             "keras-h5": tmp_path / "m.h5", "keras": tmp_path / "m.keras",
+             "onnx": tmp_path / "m.onnx", "onnx-matmul": tmp_path / "mm.onnx"}
+    save_network(septuple, paths["npz"])
+    mf.write_safetensors(paths["safetensors"], w, b, activation=act)
+    mf.write_keras_h5(paths["keras-h5"], w, b, [act] * len(w))
+    mf.write_keras_archive(paths["keras"], w, b, [act] * len(w))
+    op = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu"}[act]
+    mf.write_onnx(paths["onnx"], w, b, op)
+    mf.write_onnx(paths["onnx-matmul"], w, b, op, matmul=True)
+    return paths
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+def test_every_library_round_trips_to_the_same_septuple(tmp_path, activation):
+    net = feedforward(SIZES, activation, seed=5, bias_scale=0.2)
+    paths = write_each(tmp_path, net)
+    expected = {"npz": "npz", "safetensors": "safetensors", "keras-h5": "keras",
+                "keras": "keras", "onnx": "onnx", "onnx-matmul": "onnx"}
+    for kind, path in paths.items():
+        loaded = read_network(path)
+        assert loaded.format == expected[kind], kind
+        same_septuple(loaded.septuple, net)
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed (it is not a dependency; "
+                    "the safetensors route covers its files)")
+def test_pytorch_state_dict_and_sequential_round_trip(tmp_path, net):
+    import torch
+
+    w, b = blocks(net)
+    mods = []
+    for wl, bl in zip(w, b, strict=True):
+        lin = torch.nn.Linear(wl.shape[1], wl.shape[0]).double()
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(wl))
+            lin.bias.copy_(torch.from_numpy(bl))
+        mods += [lin, torch.nn.Tanh()]
+    model = torch.nn.Sequential(*mods)
+    torch.save(model.state_dict(), tmp_path / "state.pt")
+    torch.save(model, tmp_path / "seq.pth")
+    same_septuple(load_network(tmp_path / "state.pt", activation="tanh"), net)
+    same_septuple(load_network(tmp_path / "seq.pth"), net)
+
+
+def test_save_network_round_trips_exactly(tmp_path, net):
+    save_network(net, tmp_path / "a.npz")
+    back = load_network(tmp_path / "a.npz")
+    assert all(np.array_equal(x, y) for x, y in zip(sum(blocks(back), []), sum(blocks(net), []),
+                                                    strict=True))
+    save_network(back, tmp_path / "b.npz")
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+
+
+def test_save_network_refuses_non_layered_and_unnamed_activation(tmp_path, net):
+    from learning.activations import Activation
+    from learning.septuple import Septuple
+
+    flat = Septuple(np.zeros((3, 3)), np.zeros(3), "tanh", [0], [2])
+    with pytest.raises(ValueError, match="layer structure"):
+        save_network(flat, tmp_path / "x.npz")
+    custom = Activation("softsign", lambda y: y / (1 + abs(y)), lambda y: 1 / (1 + abs(y)) ** 2)
+    w, b = blocks(net)
+    with pytest.raises(ValueError, match="softsign"):
+        save_network(from_layers(w, b, custom), tmp_path / "y.npz")
+    assert not (tmp_path / "y.npz").exists()
+
+
+def test_npz_from_plain_numpy_with_one_activation_per_layer(tmp_path, net):
+    w, b = blocks(net)
+    arrays = {f"W{l}": w[l] for l in range(3)} | {f"b{l}": b[l] for l in range(3)}
+    np.savez(tmp_path / "p.npz", **arrays, activation=np.array(["tanh"] * 3))
+    same_septuple(load_network(tmp_path / "p.npz"), net)
+    np.savez(tmp_path / "q.npz", **arrays)  # no activation in the file: taken from the argument
+    loaded = read_network(tmp_path / "q.npz", activation="tanh")
+    assert loaded.activation_source == "argument"
+    same_septuple(loaded.septuple, net)
+
+
+# ---- layer order in flat safetensors files ----------------------------------------------
+
+def test_safetensors_order_from_natural_names(tmp_path):
+    # Twelve layers: keys are stored sorted as strings (fc1, fc10, fc11, fc12, fc2, ...); the
+    # natural order fc1 < fc2 < ... < fc12 is the network's.
+    sizes = tuple(range(14, 1, -1))
+    net = feedforward(sizes, seed=0, bias_scale=0.1)
+    w, b = blocks(net)
+    mf.write_safetensors(tmp_path / "n.safetensors", w, b,
+                         names=[f"fc{l + 1}" for l in range(len(w))], activation="tanh")
+    loaded = read_network(tmp_path / "n.safetensors")
+    assert loaded.notes == ()  # the shapes (all different) decide: nothing to say
+    same_septuple(loaded.septuple, net)
+
+
+def test_safetensors_order_from_shapes_when_names_do_not_chain(tmp_path, net):
+    w, b = blocks(net)
+    # Alphabetical: "hidden" < "input" < "output", which does not chain; the shapes do, once.
+    mf.write_safetensors(tmp_path / "s.safetensors", w, b, names=["input", "hidden", "output"],
+                         activation="tanh")
+    loaded = read_network(tmp_path / "s.safetensors")
+    assert loaded.layer_names == ("input", "hidden", "output")
+    assert "recovered from the shapes" in loaded.notes[0]
+    same_septuple(loaded.septuple, net)
+
+
+def test_safetensors_ambiguous_square_layers_say_the_names_decided(tmp_path):
+    net = feedforward((6, 4, 4, 4, 2), seed=1, bias_scale=0.1)
+    w, b = blocks(net)
+    mf.write_safetensors(tmp_path / "a.safetensors", w, b, activation="tanh")
+    with pytest.warns(UserWarning, match="taken from the names"):
+        same_septuple(load_network(tmp_path / "a.safetensors"), net)
+    # Names that do not chain and several shape orders: refused, asking for layers=.
+    mf.write_safetensors(tmp_path / "b.safetensors", w, b, names=["z", "b", "a", "c"],
+                         activation="tanh")
+    with pytest.raises(ValueError, match="ambiguous.*layers="):
+        load_network(tmp_path / "b.safetensors")
+    same_septuple(load_network(tmp_path / "b.safetensors", layers=["z", "b", "a", "c"]), net)
+    # The order stated in the file's metadata needs no guess.
+    mf.write_safetensors(tmp_path / "c.safetensors", w, b, names=["z", "b", "a", "c"],
+                         activation="tanh", layers=["z", "b", "a", "c"])
+    loaded = read_network(tmp_path / "c.safetensors")
+    assert loaded.notes == ()
+    same_septuple(loaded.septuple, net)
+
+
+# ---- refusals ------------------------------------------------------------------------------
+
+def _arrays(net):
+    w, b = blocks(net)
+    return w, b
+
+
+def _npz(path, net, **changes):
+    w, b = _arrays(net)
+    arrays = {f"W{l}": w[l] for l in range(3)} | {f"b{l}": b[l] for l in range(3)}
+    arrays["activation"] = np.array(["tanh"])
+    arrays.update(changes)
+    np.savez(path, **{k: v for k, v in arrays.items() if v is not None})
+
+
+def _truncate(path, keep=0.6):
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+
+
+def case_unknown_format(p, net):
+    p = p / "model.xyz"
+    p.write_bytes(b"\x00\x01not a model at all")
+    return p, {}, "unknown model format"
+
+
+def case_unknown_format_argument(p, net):
+    p = p / "m.npz"
+    save_network(net, p)
+    return p, {"format": "caffe"}, "unknown format 'caffe'"
+
+
+def case_keras_convolution(p, net):
+    w, b = _arrays(net)
+    conv = {"class_name": "Conv2D", "config": {"name": "conv2d", "filters": 8}}
+    p = p / "c.h5"
+    mf.write_keras_h5(p, w, b, ["tanh"] * 3, extra=[conv])
+    return p, {}, "'conv2d' (Conv2D)"
+
+
+def case_keras_batchnorm(p, net):
+    w, b = _arrays(net)
+    bn = {"class_name": "BatchNormalization", "config": {"name": "bn"}}
+    p = p / "bn.h5"
+    mf.write_keras_h5(p, w, b, ["tanh"] * 3, extra=[bn])
+    return p, {}, "'bn' (BatchNormalization)"
+
+
+def case_keras_skip_connection(p, net):
+    w, b = _arrays(net)
+    cfg = {"class_name": "Functional", "config": {"layers": [
+        {"class_name": "InputLayer", "name": "in", "config": {"name": "in"},
+         "inbound_nodes": []},
+        {"class_name": "Dense", "name": "dense_0",
+         "config": {"name": "dense_0", "units": 5, "activation": "tanh"},
+         "inbound_nodes": [[["in", 0, 0, {}]]]},
+        {"class_name": "Dense", "name": "dense_1",
+         "config": {"name": "dense_1", "units": 4, "activation": "tanh"},
+         "inbound_nodes": [[["dense_0", 0, 0, {}]]]},
+        {"class_name": "Add", "name": "add", "config": {"name": "add"},
+         "inbound_nodes": [[["dense_1", 0, 0, {}], ["dense_0", 0, 0, {}]]]}]}}
+    p = p / "skip.h5"
+    mf.write_keras_h5(p, w, b, None, config=cfg)
+    return p, {}, "'add' (Add"
+
+
+def case_onnx_unsupported_operator(p, net):
+    w, b = _arrays(net)
+    p = p / "soft.onnx"
+    mf.write_onnx(p, w, b, extra_nodes=["Softmax"])
+    return p, {}, "Softmax (node 'my_Softmax')"
+
+
+def case_onnx_skip_connection(p, net):
+    w, b = _arrays(net)
+    w = [w[0], w[1], np.eye(4, 4)]  # a residual needs matching widths
+    b = [b[0], b[1], np.zeros(4)]
+    p = p / "res.onnx"
+    mf.write_onnx(p, w, b, skip=True)
+    return p, {}, "skip connection"
+
+
+def case_safetensors_normalisation(p, net):
+    from safetensors.numpy import save_file
+
+    w, b = _arrays(net)
+    p = p / "bn.safetensors"
+    save_file({"0.weight": w[0], "0.bias": b[0], "1.running_mean": np.zeros(5),
+               "1.running_var": np.ones(5), "1.weight": np.ones(5), "1.bias": np.zeros(5)},
+              str(p))
+    return p, {"activation": "tanh"}, "'1': normalisation"
+
+
+def case_safetensors_convolution(p, net):
+    from safetensors.numpy import save_file
+
+    p = p / "conv.safetensors"
+    save_file({"conv1.weight": np.ones((4, 1, 3, 3)), "conv1.bias": np.zeros(4)}, str(p))
+    return p, {"activation": "tanh"}, "'conv1': convolution"
+
+
+def case_non_chaining_shapes(p, net):
+    p = p / "chain.npz"
+    _npz(p, net, W1=np.ones((4, 6)))
+    return p, {}, "shapes do not chain"
+
+
+def case_non_chaining_safetensors(p, net):
+    w, b = _arrays(net)
+    p = p / "chain.safetensors"
+    mf.write_safetensors(p, [w[0], np.ones((4, 6)), w[2]], b, activation="tanh")
+    return p, {}, "do not chain in any order"
+
+
+def case_missing_bias(p, net):
+    p = p / "nobias.npz"
+    _npz(p, net, b1=None)
+    return p, {}, "'W1' (layer 1) has no bias"
+
+
+def case_missing_bias_onnx(p, net):
+    from onnx import TensorProto, helper, numpy_helper
+
+    w, _ = _arrays(net)
+    nodes = [helper.make_node("MatMul", ["x", "W0"], ["y"], name="mm0"),
+             helper.make_node("Tanh", ["y"], ["a"], name="act0")]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.DOUBLE, [None, 7])],
+        [helper.make_tensor_value_info("a", TensorProto.DOUBLE, [None, 5])],
+        [numpy_helper.from_array(np.ascontiguousarray(w[0].T), "W0")])
+    import onnx
+
+    p = p / "nobias.onnx"
+    onnx.save(helper.make_model(graph), str(p))
+    return p, {}, "'mm0' (layer 0) has no bias"
+
+
+def case_conflicting_activation(p, net):
+    p = p / "m.npz"
+    save_network(net, p)
+    return p, {"activation": "relu"}, "activation='relu' conflicts"
+
+
+def case_mixed_activations(p, net):
+    w, b = _arrays(net)
+    p = p / "mixed.h5"
+    mf.write_keras_h5(p, w, b, ["relu", "relu", "softmax"])
+    return p, {}, "'softmax'"
+
+
+def case_mixed_elementwise_activations(p, net):
+    w, b = _arrays(net)
+    p = p / "mixed2.keras"
+    mf.write_keras_archive(p, w, b, ["tanh", "tanh", "linear"])
+    return p, {}, "different activations"
+
+
+def case_no_activation(p, net):
+    w, b = _arrays(net)
+    p = p / "plain.safetensors"
+    mf.write_safetensors(p, w, b)
+    return p, {}, "does not say the activation"
+
+
+def case_nan_weights(p, net):
+    w, _ = _arrays(net)
+    bad = w[1].copy()
+    bad[0, 0] = np.nan
+    p = p / "nan.npz"
+    _npz(p, net, W1=bad)
+    return p, {}, "1 non-finite"
+
+
+def case_truncated_npz(p, net):
+    p = p / "t.npz"
+    save_network(net, p)
+    _truncate(p)
+    return p, {}, "truncated"
+
+
+def case_truncated_safetensors(p, net):
+    w, b = _arrays(net)
+    p = p / "t.safetensors"
+    mf.write_safetensors(p, w, b, activation="tanh")
+    _truncate(p)
+    return p, {"format": "safetensors"}, "truncated"
+
+
+def case_truncated_keras(p, net):
+    w, b = _arrays(net)
+    p = p / "t.h5"
+    mf.write_keras_h5(p, w, b, ["tanh"] * 3)
+    _truncate(p, 0.3)
+    return p, {}, "truncated"
+
+
+def case_truncated_onnx(p, net):
+    w, b = _arrays(net)
+    p = p / "t.onnx"
+    mf.write_onnx(p, w, b)
+    _truncate(p, 0.5)
+    return p, {}, "truncated"
+
+
+def case_layers_conflict_with_file(p, net):
+    p = p / "m.npz"
+    save_network(net, p)
+    return p, {"layers": ["W1", "W0", "W2"]}, "conflicts with the file's order"
+
+
+REFUSALS = [v for k, v in sorted(globals().items()) if k.startswith("case_")]
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=lambda c: c.__name__[5:])
+def test_refused_inputs_name_the_file_and_the_problem(tmp_path, net, case):
+    path, kwargs, problem = case(tmp_path, net)
+    with pytest.raises(ValueError) as info:
+        load_network(path, **kwargs)
+    assert isinstance(info.value, NetworkFileError)
+    assert str(info.value).startswith(os.fspath(path))
+    assert problem in str(info.value)
+
+
+@pytest.mark.skipif(HAS_TORCH, reason="checks the message shown when PyTorch is missing")
+def test_pytorch_file_without_torch_names_the_safetensors_route(tmp_path):
+    path = tmp_path / "model.pt"
+    path.write_bytes(b"PK\x03\x04 a torch zip would be here")
+    with pytest.raises(ValueError, match="torch, which is not installed.*safetensors"):
+        load_network(path)
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed (it is not a dependency; "
+                    "the safetensors route covers its files)")
+def test_pytorch_sequential_with_a_normalisation_layer_is_refused(tmp_path):
+    import torch
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Tanh())
+    torch.save(model, tmp_path / "bn.pt")
+    with pytest.raises(ValueError, match="BatchNorm1d"):
+        load_network(tmp_path / "bn.pt")
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such model file"):
+        load_network(tmp_path / "absent.npz")
+
+
+def test_keras_config_activation_and_functional_chain_are_read(tmp_path, net):
+    w, b = blocks(net)
+    cfg = {"class_name": "Functional", "config": {"layers": [
+        {"class_name": "InputLayer", "name": "in", "config": {"name": "in"}, "inbound_nodes": []},
+        {"class_name": "Dense", "name": "dense_0", "config": {"name": "dense_0", "units": 5},
+         "inbound_nodes": [{"args": [{"config": {"keras_history": ["in", 0, 0]}}]}]},
+        {"class_name": "Activation", "name": "act", "config": {"name": "act",
+                                                                "activation": "tanh"},
+         "inbound_nodes": [{"args": [{"config": {"keras_history": ["dense_0", 0, 0]}}]}]},
+        {"class_name": "Dense", "name": "dense_1",
+         "config": {"name": "dense_1", "units": 4, "activation": "tanh"},
+         "inbound_nodes": [{"args": [{"config": {"keras_history": ["act", 0, 0]}}]}]},
+        {"class_name": "Dropout", "name": "drop", "config": {"name": "drop"},
+         "inbound_nodes": [{"args": [{"config": {"keras_history": ["dense_1", 0, 0]}}]}]},
+        {"class_name": "Dense", "name": "dense_2",
+         "config": {"name": "dense_2", "units": 3, "activation": "tanh"},
+         "inbound_nodes": [{"args": [{"config": {"keras_history": ["drop", 0, 0]}}]}]}]}}
+    mf.write_keras_h5(tmp_path / "f.h5", w, b, None, config=json.loads(json.dumps(cfg)))
+    loaded = read_network(tmp_path / "f.h5")
+    assert loaded.layer_names == ("dense_0", "dense_1", "dense_2")
+    same_septuple(loaded.septuple, net)
+
+
+# ---- properties ----------------------------------------------------------------------------
+
+@settings(max_examples=25, deadline=None)
+@given(sizes=st.lists(st.integers(1, 6), min_size=2, max_size=5),
+       activation=st.sampled_from(["tanh", "sigmoid", "relu", "linear"]),
+       seed=st.integers(0, 2**16))
+def test_save_then_load_is_the_identity(sizes, activation, seed):
+    import tempfile
+
+    net = feedforward(sizes, activation, seed=seed, bias_scale=0.5)
+    with tempfile.TemporaryDirectory() as tmp:
+        save_network(net, os.path.join(tmp, "n.npz"))
+        back = load_network(os.path.join(tmp, "n.npz"))
+    assert back.activation.name == activation
+    for x, y in zip(sum(blocks(back), []), sum(blocks(net), []), strict=True):
+        assert np.array_equal(x, y)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_safetensors_order_is_recovered_from_distinct_shapes_whatever_the_names(data):
+    import tempfile
+
+    n_layers = data.draw(st.integers(2, 6))
+    sizes = data.draw(st.lists(st.integers(1, 30), min_size=n_layers + 1,
+                               max_size=n_layers + 1, unique=True))
+    names = data.draw(st.lists(st.text("abcxyz", min_size=1, max_size=4), min_size=n_layers,
+                               max_size=n_layers, unique=True))
+    net = feedforward(sizes, seed=0, bias_scale=0.1)
+    w, b = blocks(net)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "p.safetensors")
+        mf.write_safetensors(path, w, b, names=names, activation="tanh")
+        loaded = read_network(path)
+    # Distinct layer widths chain in exactly one order: the network's, whatever the names.
+    assert loaded.layer_names == tuple(names)
+    same_septuple(loaded.septuple, net)
