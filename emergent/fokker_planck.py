@@ -188,7 +188,8 @@ def entropy_production_rate(grid: Grid, p, D: float, method: str = "spectral", *
                             check: bool = True) -> np.ndarray | float:
     """dH/dt along (11.5): (D/2)∫|∇p|²/p = 2D∫|∇√p|², the first term of (11.7), first line.
 
-    Computed as 2D times the Dirichlet form of √p (:meth:`Grid.dirichlet_form`), which is
+    Computed as 2D times the Dirichlet form of √p
+    (:meth:`emergent.grids.Grid.dirichlet_form`), which is
     finite where p vanishes.
     """
     D = check_positive(D, "D")

@@ -1,4 +1,5 @@
 """Section 12: does the Onsager tensor (12.9) turn g_{αβ,μ} J^{μαβ} into √|g| R/(2κ)?
+==================================================================================
 
 Prints, for space-time dimensions 2 to 5, the verdict on (12.9) and the complete family of
 Onsager tensors (combinations of three inverse metrics) that do reproduce the

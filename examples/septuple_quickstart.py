@@ -1,4 +1,5 @@
 """Quick start: the neural septuple of Section 2 and the losses of Section 3.
+==========================================================================
 
 Builds the paper's deep network (784-40-20-10, N = 854), checks the feedforward
 conditions (2.1)-(2.3), runs the dynamics (2.4)-(2.5) to the fixed point (2.9), compares

@@ -277,7 +277,7 @@ class Septuple:
 
     @cached_property
     def hidden_indices(self) -> NDArray[np.intp]:
-        """Indices of the bulk (hidden) neurons: the range of I - P_in - P_out."""
+        """The indices of the bulk (hidden) neurons, the range of I - P_in - P_out."""
         mask = np.ones(self.n_neurons, dtype=bool)
         mask[self.input_indices] = False
         mask[self.output_indices] = False
@@ -287,7 +287,7 @@ class Septuple:
 
     @cached_property
     def boundary_indices(self) -> NDArray[np.intp]:
-        """Indices of the boundary neurons: the range of P_in + P_out."""
+        """The indices of the boundary neurons, the range of P_in + P_out."""
         idx = np.union1d(self.input_indices, self.output_indices).astype(np.intp)
         idx.setflags(write=False)
         return idx

@@ -31,6 +31,7 @@ from typing import Any
 
 import sympy as sp
 
+#: the four statuses a step can have, in order of trust
 STATUSES = ("exact", "approximate", "erratum", "fails")
 
 
@@ -311,6 +312,19 @@ class DerivationReport:
                 lines.append(f"  {'':<9} {'':<11}    dropped: {sp.sstr(s.dropped_term)}")
         return "\n".join(lines)
 
+    def _repr_markdown_(self) -> str:
+        """The report as a Markdown table (Jupyter): one row per step, with its status."""
+        verdict = "verified" if self.ok else "**FAILS**"
+        rows = [f"**{self.title}** (`{self.name}`): {verdict}", "",
+                "| step | status | justification | detail |", "| --- | --- | --- | --- |"]
+        for s in self.steps:
+            detail = s.detail.replace("|", "\\|")
+            if s.dropped_term is not None:
+                detail += f"; dropped ${sp.latex(s.dropped_term)}$"
+            rows.append(f"| {s.number} | {s.status} | {s.justification.replace('|', '/')} | "
+                        f"{detail} |")
+        return "\n".join(rows)
+
 
 @dataclass(frozen=True)
 class Derivation:
@@ -353,6 +367,10 @@ class Derivation:
             lines.append(f"  {tex} \\tag*{{{s.number}}} \\\\")
         lines.append(r"\end{align*}")
         return "\n".join(lines)
+
+    def _repr_latex_(self) -> str:
+        """Jupyter renders a derivation as its equations, tagged with the paper's numbers."""
+        return self.to_latex()
 
     def __repr__(self) -> str:
         nums = ", ".join(s.number for s in self.steps)

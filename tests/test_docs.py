@@ -18,3 +18,21 @@ def test_every_errata_part_is_included():
     build = runpy.run_path(str(ROOT / "docs" / "build_errata.py"))
     parts = {p.stem for p in (ROOT / "docs" / "errata").glob("*.md")}
     assert parts == set(build["PARTS"])
+
+
+def test_every_public_module_has_a_docstring_and_an_api_page():
+    pages = runpy.run_path(str(ROOT / "docs" / "_build_pages.py"))
+    modules = pages["public_modules"]()
+    import importlib
+
+    missing = [m for m in modules if not (importlib.import_module(m).__doc__ or "").strip()]
+    assert not missing, f"public modules without a docstring (empty API pages): {missing}"
+    assert {"learning", "emergent", "ntcore", "learning.spectrum"} <= set(modules)
+
+
+def test_every_example_has_a_gallery_title():
+    # sphinx-gallery takes the title from the docstring's first line, underlined with '='.
+    for script in (ROOT / "examples").glob("*.py"):
+        lines = script.read_text().splitlines()
+        assert lines[0].startswith('"""') and set(lines[1]) == {"="}, script.name
+        assert len(lines[1]) >= len(lines[0]) - 3, script.name

@@ -1,0 +1,124 @@
+"""Pages of the documentation site generated from the code at build time (called by conf.py).
+
+* ``_generated/derivations.md``: every registered derivation, its per-step verification report
+  and its LaTeX from :meth:`ntcore.derivation.Derivation.to_latex` (rendered by MathJax, not
+  pasted: the page changes when the code does).
+* ``_generated/<name>.md``: the output of the commands that judge the paper's claims, run at
+  build time with fast settings where they have them, so every verdict shown on the section
+  pages is the one the code computes today.
+
+Each file is written only if its text changed, so an unchanged page is not rebuilt.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+#: name -> (command after ``python -m``, what it shows); run from a scratch directory
+COMMANDS: dict[str, tuple[list[str], str]] = {
+    "figure1": (["learning", "figure1", "--out", "{out}/figure1.png"],
+                "Section 9: the two-level model (9.3) and its extrema against (9.4)"),
+    "section11": (["emergent", "--out", "{out}/section11"],
+                  "Section 11: constrained diffusion and the Schrödinger equation on grids"),
+    "onsager": (["emergent", "onsager", "--dim", "3", "--jets", "2"],
+                "Section 12: the Onsager tensor (12.9) against Einstein-Hilbert, D = 3"),
+}
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def derivations_page() -> str:
+    """All derivations of :mod:`learning.derivations` and :mod:`emergent.derivations`."""
+    from emergent.derivations import DERIVATIONS as EMERGENT
+    from learning.derivations import DERIVATIONS as LEARNING
+
+    parts = ["# The derivations, rendered and verified at build time", "",
+             "Each block below is produced while the site is built: `verify()` runs every "
+             "step's check (the report's first column is the step's status) and "
+             "`to_latex()` renders the chain. Import them with "
+             "`from learning.derivations import ...` (Sections 4-9) or "
+             "`from emergent.derivations import ...` (Sections 11-12); print them with "
+             "`python -m learning derivation NAME --latex`.", ""]
+    for package, registry in (("learning.derivations", LEARNING),
+                              ("emergent.derivations", EMERGENT)):
+        for name, factory in registry.items():
+            derivation = factory()
+            report = derivation.verify()
+            parts += [f"## `{name}`: {derivation.title}", "",
+                      f"`{package}.{factory.__name__}()`; "
+                      f"`python -m {package.split('.')[0]} derivation {name}`.", "",
+                      derivation.to_latex(), "", "Verification report:", "", "```text",
+                      report.to_text(), "```", ""]
+    return "\n".join(parts)
+
+
+def command_page(name: str, out: Path) -> str:
+    """Run one judging command and return its output as a Markdown page."""
+    argv, title = COMMANDS[name]
+    figures = out / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    args = [a.format(out=figures) for a in argv]
+    env = dict(os.environ, NT_EXAMPLES_FAST="1", MPLBACKEND="Agg")
+    done = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True,
+                          env=env, check=False, timeout=900)
+    if done.returncode != 0:
+        raise RuntimeError(f"python -m {' '.join(args)} failed ({done.returncode}):\n"
+                           f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    shown = " ".join(a.replace(str(figures), "results") for a in args)
+    return (f"# {title}\n\nOutput of `python -m {shown}`, run while this site was built:\n\n"
+            f"```text\n{done.stdout.rstrip()}\n```\n")
+
+
+PACKAGES = ("learning", "emergent", "ntcore")
+
+
+def public_modules() -> list[str]:
+    """Every public module of the three packages (no name part starts with ``_``)."""
+    names = []
+    for package in PACKAGES:
+        names.append(package)
+        root = importlib.import_module(package)
+        for info in pkgutil.walk_packages(root.__path__, prefix=package + "."):
+            if not any(part.startswith("_") for part in info.name.split(".")):
+                names.append(info.name)
+    return sorted(names)
+
+
+def api_pages(docs: Path) -> None:
+    """One page per public module (``docs/api/<module>.md``) and the index that lists them.
+
+    A package's page shows its docstring and its submodules; a module's page documents its
+    members (``__all__`` where the module defines it, else what it defines).
+    """
+    out = docs / "api"
+    modules = public_modules()
+    for name in modules:
+        is_package = hasattr(importlib.import_module(name), "__path__")
+        options = ":no-members:" if is_package else ":members:\n   :undoc-members:"
+        _write_if_changed(out / f"{name}.md",
+                          f"# `{name}`\n\n```{{eval-rst}}\n.. automodule:: {name}\n"
+                          f"   {options}\n```\n")
+    toc = "\n".join(modules)
+    _write_if_changed(out / "index.md",
+                      "# API reference\n\nGenerated from the docstrings of every public module "
+                      f"({len(modules)} modules). Each function cites the equations of the paper "
+                      "it implements; grep the equation number to find it.\n\n"
+                      f"```{{toctree}}\n:maxdepth: 1\n\n{toc}\n```\n")
+
+
+def write_all(docs: Path) -> None:
+    """Write every generated page under ``docs/_generated`` and ``docs/api``."""
+    api_pages(docs)
+    out = docs / "_generated"
+    _write_if_changed(out / "derivations.md", derivations_page())
+    for name in COMMANDS:
+        _write_if_changed(out / f"{name}.md", command_page(name, out))

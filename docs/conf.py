@@ -1,0 +1,139 @@
+"""Sphinx configuration of the neural-thermodynamics site.
+
+Built offline (no network at build or view time): MathJax is served from the
+``sphinx-mathjax-offline`` package, the theme (furo) bundles its assets, and no intersphinx
+inventory is fetched. Build: ``python -m sphinx -W --keep-going -n -b html docs docs/_build/html``
+(``bash .ci/checks docs``). Pages generated at build time (the derivations, the API reference,
+the gallery) are written under ``docs/_generated/``, ``docs/api/`` and ``docs/gallery/``, which
+are not committed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import _build_pages  # noqa: E402  (docs/_build_pages.py: pages generated from the code)
+
+project = "neural-thermodynamics"
+author = "the neural-thermodynamics developers"
+copyright = "2026, " + author
+from learning import __version__ as release  # noqa: E402
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "sphinx-mathjax-offline",  # local MathJax 3: math renders without network
+    "sphinx_gallery.gen_gallery",
+]
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
+myst_heading_anchors = 3
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+suppress_warnings = ["myst.header"]  # included Markdown parts keep their own levels
+exclude_patterns = ["_build", "errata", "benchmarks/*.md", "**/GALLERY_HEADER.rst",
+                    "gallery/*.ipynb", "gallery/*.py", "gallery/*.md5", "gallery/*.json",
+                    "gallery/*.zip"]
+templates_path = ["_templates"]
+html_theme = "furo"
+html_title = f"neural-thermodynamics {release}"
+
+# API reference: one page per public module (docs/api/, written by _build_pages.api_pages).
+autodoc_default_options = {"show-inheritance": False}
+autodoc_typehints = "description"
+autodoc_member_order = "bysource"
+napoleon_numpy_docstring = True
+napoleon_google_docstring = False
+napoleon_use_rtype = False
+napoleon_use_ivar = True  # dataclass fields: once, as fields of the class, not twice
+# Types from NumPy/SciPy/SymPy/matplotlib cannot be resolved without intersphinx (no network);
+# every reference to our own objects must resolve (-n makes a missing one an error).
+nitpick_ignore_regex = [
+    (r"py:.*", r"(np|numpy|npt|scipy|sp|sympy|matplotlib|mpl|einsteinpy|dask|tqdm|h5py|onnx|torch|"
+               r"safetensors|hypothesis|st|collections|typing|os|pathlib|enum|concurrent|types|"
+               r"fractions|argparse|builtins|contextlib|numbers|dataclasses|abc)(\..*)?"),
+    (r"py:.*", r"(Array|ArrayLike|NDArray|Path|PathLike|Callable|Iterable|Sequence|Mapping|"
+               r"Iterator|Any|Literal|Self|optional|array_like|array|ndarray|sparse matrix|"
+               r"LinearOperator|Figure|Axes|Expr|Symbol|Matrix|float64|callable|default|"
+               r"int|float|str|bool|dict|list|tuple|None|object|type|complex|slice|"
+               r"Strategy|SearchStrategy|Future|Executor|Client)\b.*"),
+    (r"py:.*", r".*\bof\b.*|.*\bor\b.*|.*\bshape\b.*|.*[\(\)\[\]{},=].*|.*\s.*"),
+    # private modules are not documented by design; SciPy's factorisation objects
+    (r"py:.*", r".*\._\w+|SuperLU"),
+]
+
+# The gallery: every script in examples/ is executed at build time (fast settings in CI,
+# NT_EXAMPLES_FAST=1, stated on the gallery page) and shown with its output and figures.
+sphinx_gallery_conf = {
+    "examples_dirs": str(ROOT / "examples"),
+    "gallery_dirs": "gallery",
+    "filename_pattern": r".*\.py$",
+    "ignore_pattern": r"^_",
+    "plot_gallery": "True",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "abort_on_example_error": True,
+    "capture_repr": ("_repr_html_", "__repr__"),
+    "matplotlib_animations": False,
+    "min_reported_time": 1,
+}
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def setup(app):  # noqa: D103 (Sphinx hook)
+    app.connect("builder-inited", lambda app: _build_pages.write_all(HERE))
+    app.connect("autodoc-process-docstring", _escape_docstring)
+
+
+# Docstrings in this project are written for the terminal (``help()``) as much as for the site:
+# they use |x| for absolute values, x_∂ and N_> for subscripts, b_* for Nelson's backward drift.
+# reST reads those as substitutions, references and emphasis; escape them outside literals so
+# the page shows what ``help()`` shows.
+# kept as written: literals, roles, math, *emphasis*/**strong** pairs, a leading bullet
+_LITERAL = re.compile(r"(``.*?``|`[^`]*`_?|:[\w:]+:`[^`]*`|\$[^$]*\$|"
+                      r"\*\*?[^\s*][^*]*?(?<!\s)\*\*?(?!\w)|^\s*[*-] )")
+_ESCAPES = [(re.compile(r"\|"), r"\\|"),
+            (re.compile(r"(?<=[^\s\\])_(?![\w`])"), r"\\_"),
+            (re.compile(r"\*"), r"\\*")]
+
+
+def _escape_plain_text(line: str) -> str:
+    parts = _LITERAL.split(line)
+    for i in range(0, len(parts), 2):  # even parts lie outside literals and roles
+        for pattern, repl in _ESCAPES:
+            parts[i] = pattern.sub(repl, parts[i])
+    return "".join(parts)
+
+
+def _headings_to_rubrics(lines: list[str]) -> None:
+    """A heading inside a docstring (``Conventions`` over dashes) becomes a rubric: a section
+    would make a page-level label, and two modules with the same heading would collide."""
+    for i in range(len(lines) - 1):
+        title, rule = lines[i].strip(), lines[i + 1].strip()
+        if title and len(rule) >= len(title) and set(rule) <= set("-=~^"):
+            indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+            lines[i], lines[i + 1] = f"{indent}.. rubric:: {title}", ""
+
+
+def _escape_docstring(app, what, name, obj, options, lines):  # noqa: ARG001 (Sphinx hook)
+    _headings_to_rubrics(lines)
+    literal_indent = None
+    for i, line in enumerate(lines):
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        if literal_indent is not None and stripped and indent <= literal_indent:
+            literal_indent = None
+        if literal_indent is None and not stripped.startswith(">>>") and \
+                not stripped.startswith("..."):
+            lines[i] = _escape_plain_text(line)
+        if stripped.endswith("::") and not stripped.startswith(".."):
+            literal_indent = indent
