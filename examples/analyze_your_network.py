@@ -1,5 +1,8 @@
-"""Analyse your own network: train an MLP, save it in every format installed, read each file
-back and compute the paper's quantities for it.
+"""Analyse your own network
+=========================
+
+Train an MLP, save it in every format installed, read each file back and compute the paper's
+quantities for it.
 
 1. Trains the paper's deep tanh network 784-40-20-10 on the bundled MNIST digits with this
    package (mini-batch SGD on the boundary loss (2.11), 2000 steps).
@@ -13,6 +16,7 @@ back and compute the paper's quantities for it.
 4. Runs ``python -m learning analyze`` on the ``.npz`` with ``--data mnist``.
 
 Run:  pip install -e ".[io]"  &&  python examples/analyze_your_network.py [OUTDIR]
+(with NT_EXAMPLES_FAST=1, as in CI and the documentation build: 300 steps, 100 digits)
 
 Printed output (2 cores, load average 12; the timings vary):
 
@@ -55,6 +59,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -129,9 +134,11 @@ def save_every_format(net, out: Path) -> list[Path]:
 
 
 def main(out: Path) -> None:
+    fast = bool(os.environ.get("NT_EXAMPLES_FAST"))
+    steps, n_samples = (300, 100) if fast else (2000, 300)
     mnist = load_mnist(n_train=2000, n_test=200, seed=0)
     config = TrainingConfig(sizes=(784, 40, 20, 10), activation="tanh", seed=0,
-                            n_epochs=2000, n_checkpoints=2)
+                            n_epochs=steps, n_checkpoints=2)
     run = train(config, mnist.train, progress=False)
     net = run.final.septuple
     print(f"trained 784-40-20-10 tanh for {config.n_epochs} steps: boundary loss U_∂ "
@@ -140,7 +147,7 @@ def main(out: Path) -> None:
     missing = "" if any(p.suffix == ".pt" for p in paths) else " (PyTorch not installed: no .pt)"
     print("saved: " + ", ".join(p.name for p in paths) + missing)
 
-    inputs, targets = mnist.train.inputs[:300], mnist.train.targets[:300]
+    inputs, targets = mnist.train.inputs[:n_samples], mnist.train.targets[:n_samples]
     print(f"{'file':<16} {'format':<11} {'μ_2 (9.6)':>10} {'μ_3 (9.6)':>10} {'U/U_∂':>7} "
           f"{'gap log λ':>10} {'β two-level':>12} {'β (9.4)':>8}")
     rows = []
@@ -155,7 +162,7 @@ def main(out: Path) -> None:
     print(f"every format gives the same μ_2, μ_3 and U: {all(r == rows[0] for r in rows)}")
 
     command = [sys.executable, "-m", "learning", "analyze", str(out / "net.npz"),
-               "--data", "mnist", "--samples", "300", "--out", str(out / "analysis")]
+               "--data", "mnist", "--samples", str(n_samples), "--out", str(out / "analysis")]
     print("\n$ python -m learning analyze " + " ".join(command[4:]))
     subprocess.run(command, check=True)
 
