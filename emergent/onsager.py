@@ -34,6 +34,16 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
+from emergent.curvature import (
+    Christoffels,
+    christoffels,
+    einstein_upper,
+    inverse_metric_derivative,
+    ricci,
+    ricci_scalar_of,
+    riemann,
+)
+
 __all__ = ["BASIS", "PAPER_12_9", "Jet", "random_jet", "einstein_tensor_upper",
            "euler_lagrange_basis", "gamma_gamma_density", "family_of_onsager_tensors",
            "OnsagerFamily", "OnsagerVerdict", "onsager_verdict", "SymmetryCount",
@@ -102,33 +112,18 @@ def random_jet(dim: int, seed: int | None = None, *, lorentzian: bool = True,
     return Jet(g=g, ginv=ginv, v=v, w=w)
 
 
-def _dginv(jet: Jet) -> np.ndarray:
-    """∂_e g^{ij} = -g^{ip} ∂_e g_{pq} g^{qj}, shape (e, i, j)."""
-    return -np.einsum("ip,epq,qj->eij", jet.ginv, jet.v, jet.ginv)
-
-
 def einstein_tensor_upper(jet: Jet) -> np.ndarray:
     """G^{ab} at the point, exactly, from the Christoffels (12.11) and R_{μν} (12.13).
 
-    Conventions: R^a_{bcd} = ∂_c Γ^a_{db} - ∂_d Γ^a_{cb} + Γ^a_{ce} Γ^e_{db} - Γ^a_{de} Γ^e_{cb},
-    R_{bd} = R^a_{bad}, G_{bd} = R_{bd} - ½ R g_{bd}.
+    The chain of :mod:`emergent.curvature` (Christoffels -> Riemann -> Ricci -> Einstein),
+    each computed once; conventions there.
+
+    >>> jet = random_jet(3, seed=0)
+    >>> g_up = einstein_tensor_upper(jet)
+    >>> bool((g_up == g_up.T).all())
+    True
     """
-    gi, v, w = jet.ginv, jet.v, jet.w
-    half = Fraction(1, 2)
-    # lower Christoffel [d, b, c] = ½ (g_{db,c} + g_{dc,b} - g_{bc,d})
-    low = half * (np.einsum("cdb->dbc", v) + np.einsum("bdc->dbc", v) - np.einsum("dbc->dbc", v))
-    gam = np.einsum("ad,dbc->abc", gi, low)
-    # ∂_e of the lower Christoffel and of Γ
-    dlow = half * (np.einsum("ecdb->edbc", w) + np.einsum("ebdc->edbc", w)
-                   - np.einsum("edbc->edbc", w))
-    dgam = np.einsum("ead,dbc->eabc", _dginv(jet), low) + np.einsum("ad,edbc->eabc", gi, dlow)
-    # R^a_{bcd}
-    riem = (np.einsum("cadb->abcd", dgam) - np.einsum("dacb->abcd", dgam)
-            + np.einsum("ace,edb->abcd", gam, gam) - np.einsum("ade,ecb->abcd", gam, gam))
-    ric = np.einsum("abad->bd", riem)
-    r = np.einsum("bd,bd->", gi, ric)
-    g_low = ric - half * r * jet.g
-    return np.einsum("ac,bd,cd->ab", gi, gi, g_low)
+    return einstein_upper(jet, ricci(riemann(jet)))
 
 
 def _term(wiring: str, g1, g2, g3, v1, v2) -> object:
@@ -153,7 +148,7 @@ def _euler_lagrange_term(jet: Jet, wiring: str) -> np.ndarray:
     second = np.einsum(f"{wiring},mab->ncd", gi, gi, gi, v)
     pi = first + second
     # ∂_μ(√|g| π^{μab}) / √|g| = ½ g^{cd} g_{cd,μ} π^{μab} + ∂_μ π^{μab}
-    dginv = _dginv(jet)
+    dginv = inverse_metric_derivative(jet)
     trace_dlog = Fraction(1, 2) * np.einsum("cd,mcd->m", gi, v)
     dpi = np.zeros((n, n), dtype=object)
     for slot in range(3):
@@ -177,13 +172,12 @@ def euler_lagrange_basis(jet: Jet) -> dict[str, np.ndarray]:
     return {name: _euler_lagrange_term(jet, wiring) for name, wiring in BASIS.items()}
 
 
-def gamma_gamma_density(jet: Jet) -> object:
+def gamma_gamma_density(jet: Jet, ch: Christoffels | None = None) -> object:
     """g^{μν}(Γ^α_{βμ} Γ^β_{αν} - Γ^α_{μν} Γ^β_{αβ}) at the jet: the first-order ("ΓΓ") form
-    of the Einstein-Hilbert Lagrangian, cf. (12.10)."""
-    gi, v = jet.ginv, jet.v
-    half = Fraction(1, 2)
-    low = half * (np.einsum("cdb->dbc", v) + np.einsum("bdc->dbc", v) - np.einsum("dbc->dbc", v))
-    gam = np.einsum("ad,dbc->abc", gi, low)
+    of the Einstein-Hilbert Lagrangian, cf. (12.10).  ``ch``: the jet's Christoffels, if known.
+    """
+    gam = (christoffels(jet) if ch is None else ch).gamma
+    gi = jet.ginv
     return (np.einsum("mn,abm,ban->", gi, gam, gam) - np.einsum("mn,amn,bab->", gi, gam, gam))
 
 
@@ -362,35 +356,23 @@ def symmetry_count(dim: int = 4, seed: int = 0) -> tuple[SymmetryCount, Symmetry
 # √|g| R = √|g| ΓΓ + total divergence, and the signs of (12.12)-(12.14)
 # ---------------------------------------------------------------------------------------
 
-def _christoffels(jet: Jet) -> tuple[np.ndarray, np.ndarray]:
-    half = Fraction(1, 2)
-    v, w, gi = jet.v, jet.w, jet.ginv
-    low = half * (np.einsum("cdb->dbc", v) + np.einsum("bdc->dbc", v) - np.einsum("dbc->dbc", v))
-    dlow = half * (np.einsum("ecdb->edbc", w) + np.einsum("ebdc->edbc", w)
-                   - np.einsum("edbc->edbc", w))
-    gam = np.einsum("ad,dbc->abc", gi, low)
-    dgam = np.einsum("ead,dbc->eabc", _dginv(jet), low) + np.einsum("ad,edbc->eabc", gi, dlow)
-    return gam, dgam
+def ricci_scalar(jet: Jet, ch: Christoffels | None = None) -> object:
+    """R = g^{μν} R_{μν} with R_{μν} of (12.13), exactly at the jet (``ch``: its Christoffels,
+    if known).
+
+    >>> from fractions import Fraction
+    >>> ricci_scalar(random_jet(2, seed=0)) == Fraction(ricci_scalar(random_jet(2, seed=0)))
+    True
+    """
+    return ricci_scalar_of(jet, ricci(riemann(jet, ch)))
 
 
-def ricci_scalar(jet: Jet) -> object:
-    """R = g^{μν} R_{μν} with R_{μν} of (12.13), exactly at the jet."""
-    return np.einsum("ab,ab->", jet.g, einstein_tensor_upper(jet)) * Fraction(
-        2, 2 - jet.dim) if jet.dim != 2 else _ricci_scalar_direct(jet)
-
-
-def _ricci_scalar_direct(jet: Jet) -> object:
-    gam, dgam = _christoffels(jet)
-    riem = (np.einsum("cadb->abcd", dgam) - np.einsum("dacb->abcd", dgam)
-            + np.einsum("ace,edb->abcd", gam, gam) - np.einsum("ade,ecb->abcd", gam, gam))
-    return np.einsum("bd,abad->", jet.ginv, riem)
-
-
-def divergence_term(jet: Jet) -> object:
+def divergence_term(jet: Jet, ch: Christoffels | None = None) -> object:
     """(1/√|g|) ∂_α(√|g| w^α), w^α = g^{μν} Γ^α_{μν} - g^{αμ} Γ^ν_{μν}: the divergence that
-    separates √|g| R from the first-order form √|g| ΓΓ of (12.10)."""
-    gam, dgam = _christoffels(jet)
-    gi, dgi = jet.ginv, _dginv(jet)
+    separates √|g| R from the first-order form √|g| ΓΓ of (12.10)-(12.11)."""
+    ch = christoffels(jet) if ch is None else ch
+    gam, dgam = ch.gamma, ch.dgamma
+    gi, dgi = jet.ginv, inverse_metric_derivative(jet)
     w_vec = np.einsum("mn,amn->a", gi, gam) - np.einsum("am,nmn->a", gi, gam)
     dw = (np.einsum("amn,amn->", dgi, gam) + np.einsum("mn,aamn->", gi, dgam)
           - np.einsum("aam,nmn->", dgi, gam) - np.einsum("am,anmn->", gi, dgam))
@@ -424,7 +406,8 @@ def field_equation_signs(dim: int = 4, n_jets: int = 2, seed: int = 5) -> FieldE
         el = euler_lagrange_basis(jet)
         gamma_gamma_el = sum(gg[k] * el[k] for k in BASIS)
         ok &= all(x == 0 for x in (gamma_gamma_el + einstein_tensor_upper(jet)).ravel())
-        ok &= ricci_scalar(jet) - gamma_gamma_density(jet) == divergence_term(jet)
+        ch = christoffels(jet)
+        ok &= ricci_scalar(jet, ch) - gamma_gamma_density(jet, ch) == divergence_term(jet, ch)
     return FieldEquationSigns(einstein_hilbert_el_is_minus_einstein=bool(ok))
 
 
