@@ -22,11 +22,10 @@ from typing import Literal
 
 import numpy as np
 import scipy.fft as sfft
-import scipy.sparse as sps
-from tqdm.auto import tqdm
 
 from emergent._images import image_sum
-from emergent.grids import Grid, check_count, check_density, check_positive, sparse_lu
+from emergent._stepping import theta_scheme
+from emergent.grids import Grid, check_count, check_density, check_positive
 
 __all__ = ["FokkerPlanckSolution", "propagate_spectral", "propagate_implicit",
            "gaussian_heat_kernel", "shannon_entropy", "entropy_production_rate", "check_times"]
@@ -120,20 +119,11 @@ def propagate_implicit(grid: Grid, p0, D: float, t_final: float, n_steps: int, *
     n_steps, save_every = check_count(n_steps, "n_steps"), check_count(save_every, "save_every")
     if scheme not in ("crank-nicolson", "backward-euler"):
         raise ValueError(f"scheme must be 'crank-nicolson' or 'backward-euler', got {scheme!r}")
-    dt = t_final / n_steps
-    lap = grid.laplacian_matrix() * (D / 2)
-    eye = sps.identity(lap.shape[0], format="csc")
     theta = 0.5 if scheme == "crank-nicolson" else 1.0
-    lu = sparse_lu(eye - theta * dt * lap)
-    rhs = (eye + (1 - theta) * dt * lap).tocsr()
-    p = p0.ravel().copy()
-    saved, times = [p0.copy()], [0.0]
-    for n in tqdm(range(1, n_steps + 1), disable=not progress, desc=f"Fokker-Planck {scheme}"):
-        p = lu.solve(rhs @ p)
-        if n % save_every == 0 or n == n_steps:
-            saved.append(p.reshape(grid.shape).copy())
-            times.append(n * dt)
-    return FokkerPlanckSolution(grid, D, np.asarray(times), np.asarray(saved), scheme)
+    out = theta_scheme(grid.laplacian_matrix() * (D / 2), p0, t_final / n_steps, n_steps,
+                       theta=theta, save_every=save_every, progress=progress,
+                       desc=f"Fokker-Planck {scheme}")
+    return FokkerPlanckSolution(grid, D, out.times, out.states, scheme)
 
 
 def gaussian_heat_kernel(grid: Grid, t, D: float, sigma0: float, center=None) -> np.ndarray:

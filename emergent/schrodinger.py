@@ -24,7 +24,8 @@ import scipy.sparse as sps
 from tqdm.auto import tqdm
 
 from emergent._images import image_sum
-from emergent.grids import Grid, check_band_limit, check_count, check_positive, sparse_lu
+from emergent._stepping import theta_scheme
+from emergent.grids import Grid, check_band_limit, check_count, check_positive
 
 __all__ = ["SchrodingerSolution", "split_step", "crank_nicolson", "free_gaussian_packet",
            "coherent_state", "harmonic_potential"]
@@ -135,22 +136,17 @@ def crank_nicolson(grid: Grid, psi0, D: float, t_final: float, n_steps: int, *,
                    progress: bool = False) -> SchrodingerSolution:
     """Integrate (11.9) (plus optional V) by Crank-Nicolson on the ``fd`` Laplacian."""
     D = check_positive(D, "D")
-    psi = _check_psi(grid, psi0).ravel()
+    psi = _check_psi(grid, psi0)
     v = _check_potential(grid, potential)
     dt, n_steps, save_every = _steps(t_final, n_steps, save_every)
     ham = -(D / 2) * grid.laplacian_matrix()
     if v is not None:
         ham = ham + sps.diags(v.ravel())
-    eye = sps.identity(ham.shape[0], format="csc", dtype=complex)
-    lu = sparse_lu(eye + 0.5j * dt * ham)
-    rhs = (eye - 0.5j * dt * ham).tocsr()
-    saved, times = [psi.reshape(grid.shape).copy()], [0.0]
-    for n in tqdm(range(1, n_steps + 1), disable=not progress, desc="Crank-Nicolson"):
-        psi = lu.solve(rhs @ psi)
-        if n % save_every == 0 or n == n_steps:
-            saved.append(psi.reshape(grid.shape).copy())
-            times.append(n * dt)
-    return SchrodingerSolution(grid, D, np.asarray(times), np.asarray(saved), "crank-nicolson")
+    # i∂Ψ/∂t = HΨ is du/dt = A u with A = -iH; θ = ½ gives the Cayley form above
+    out = theta_scheme(-1j * ham.astype(complex), psi.reshape(grid.shape), dt, n_steps,
+                       theta=0.5, save_every=save_every, progress=progress,
+                       desc="Crank-Nicolson")
+    return SchrodingerSolution(grid, D, out.times, out.states, "crank-nicolson")
 
 
 def free_gaussian_packet(grid: Grid, t, D: float, sigma0: float, center=None,
