@@ -26,7 +26,10 @@ __all__ = ["SteppedStates", "theta_scheme"]
 @dataclass(frozen=True)
 class SteppedStates:
     """The saved states of :func:`theta_scheme`: ``times`` (n_saved,), ``states`` (n_saved,
-    *shape)``, the first being the initial state and the last the final one."""
+    *shape)``, the first being the initial state and the last the final one.
+
+    States of (11.5) or (11.9) on a time grid.
+    """
 
     times: np.ndarray
     states: np.ndarray
@@ -47,6 +50,8 @@ def theta_scheme(generator: sps.spmatrix, u0: np.ndarray, dt: float, n_steps: in
     >>> out = theta_scheme(a, np.array([1.0, 1.0]), 1e-3, 1000)
     >>> bool(np.allclose(out.states[-1], np.exp([-1.0, -2.0]), rtol=1e-6))  # O(dt²) error
     True
+
+    Steps (11.5) and (11.9).
     """
     shape = u0.shape
     eye = sps.identity(generator.shape[0], format="csc", dtype=generator.dtype)

@@ -50,7 +50,10 @@ class Christoffels:
 
 
 def inverse_metric_derivative(jet: Jet) -> np.ndarray:
-    """∂_e g^{ij} = -g^{ip} ∂_e g_{pq} g^{qj}, shape ``(e, i, j)``, exact."""
+    """∂_e g^{ij} = -g^{ip} ∂_e g_{pq} g^{qj}, shape ``(e, i, j)``, exact.
+
+    Enters Γ of (12.11).
+    """
     return -np.einsum("ip,epq,qj->eij", jet.ginv, jet.v, jet.ginv)
 
 
@@ -81,6 +84,8 @@ def riemann(jet: Jet, ch: Christoffels | None = None) -> np.ndarray:
     """R^a_{bcd} = ∂_c Γ^a_{db} - ∂_d Γ^a_{cb} + Γ^a_{ce} Γ^e_{db} - Γ^a_{de} Γ^e_{cb}, exact.
 
     ``ch`` is :func:`christoffels` of ``jet`` if the caller has it already.
+
+    Its contraction is R_{μν} of (12.13).
     """
     ch = christoffels(jet) if ch is None else ch
     gam, dgam = ch.gamma, ch.dgamma
@@ -94,12 +99,18 @@ def ricci(riem: np.ndarray) -> np.ndarray:
 
 
 def ricci_scalar_of(jet: Jet, ric: np.ndarray) -> object:
-    """R = g^{bd} R_{bd} (exact) from the Ricci tensor ``ric`` of :func:`ricci`."""
+    """R = g^{bd} R_{bd} (exact) from the Ricci tensor ``ric`` of :func:`ricci`.
+
+    The R of (12.2) and (12.10).
+    """
     return np.einsum("bd,bd->", jet.ginv, ric)
 
 
 def einstein_upper(jet: Jet, ric: np.ndarray) -> np.ndarray:
-    """G^{ab} = g^{ac} g^{bd} (R_{cd} - ½ R g_{cd}) from the Ricci tensor ``ric``, exact."""
+    """G^{ab} = g^{ac} g^{bd} (R_{cd} - ½ R g_{cd}) from the Ricci tensor ``ric``, exact.
+
+    The left side of (12.12).
+    """
     r = ricci_scalar_of(jet, ric)
     g_low = ric - _HALF * r * jet.g
     return np.einsum("ac,bd,cd->ab", jet.ginv, jet.ginv, g_low)

@@ -51,7 +51,10 @@ __all__ = ["AuditConfig", "AuditStep", "Measurement", "AuditContext", "audit_sec
 
 @dataclass(frozen=True)
 class AuditConfig:
-    """Grid and solutions used by :func:`audit_section11` (1D, periodic; D = ħ/m)."""
+    """Grid and solutions used by :func:`audit_section11` (1D, periodic; D = ħ/m).
+
+    The chain (11.5)-(11.9).
+    """
 
     n: int = 256
     length: float = 40.0
@@ -108,7 +111,10 @@ def stationarity_table(cfg: AuditConfig = AuditConfig(),
 @dataclass(frozen=True)
 class Measurement:
     """One measured number of a step: what it is, its value, and (for a refinement study or
-    a breakdown) the quantity it belongs to, so a reader can print it beneath that one."""
+    a breakdown) the quantity it belongs to, so a reader can print it beneath that one.
+
+    A number measured on (11.5)-(11.9).
+    """
 
     quantity: str
     value: float
@@ -118,7 +124,10 @@ class Measurement:
 @dataclass(frozen=True)
 class AuditStep:
     """One step of the chain: the kind computed from its claims, what it needs and drops, the
-    claims (verdicts computed from the measurements) and the measured sizes."""
+    claims (verdicts computed from the measurements) and the measured sizes.
+
+    One link of (11.5)-(11.9).
+    """
 
     step: str
     kind: str
@@ -192,7 +201,10 @@ _EVIDENCE = "python -m emergent"
 # ------------------------------------------------------------------- the steps
 @dataclass(frozen=True)
 class AuditContext:
-    """What every step uses: the grid, constraints, times and the shared paths."""
+    """What every step uses: the grid, constraints, times and the shared paths.
+
+    The chain (11.5)-(11.9).
+    """
 
     cfg: AuditConfig
     grid: Grid
@@ -416,7 +428,8 @@ AUDIT_STEPS: tuple[Callable[[AuditContext], AuditStep], ...] = (
     step_11_7_lines_2_3, step_wave_function, step_stationarity)
 
 
-def audit_section11(cfg: AuditConfig = AuditConfig(), table=None) -> list[AuditStep]:
+def audit_section11(cfg: AuditConfig = AuditConfig(), table: dict[str, dict[str,
+                    StationarityResult]] | None = None) -> list[AuditStep]:
     """Measure every step of (11.5) -> (11.9) on actual solutions; see the module docstring.
 
     ``table`` is :func:`stationarity_table` of ``cfg`` if the caller has it already.
@@ -427,7 +440,10 @@ def audit_section11(cfg: AuditConfig = AuditConfig(), table=None) -> list[AuditS
 
 def format_audit(steps: list[AuditStep]) -> str:
     """The printed statement: each step, its kind, what it needs and drops, the computed
-    verdict of each claim, and the measured sizes."""
+    verdict of each claim, and the measured sizes.
+
+    The chain (11.5)-(11.9).
+    """
     lines = ["Section 11, (11.5) -> (11.9): what the derivation needs and what it drops", ""]
     for s in steps:
         lines.append(f"{s.step}: {s.kind.upper()}")

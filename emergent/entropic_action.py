@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.integrate import cumulative_trapezoid
 
 from emergent.constraints import (
@@ -278,7 +279,8 @@ def _perturb(path: Path, eps: float, eta: np.ndarray | None, zeta: np.ndarray | 
     return replace(path, p=p, Phi=phi)
 
 
-def first_variation(path: Path, form: str, eta=None, zeta=None, eps: float = 1e-4,
+def first_variation(path: Path, form: str, eta: ArrayLike | None = None,
+                    zeta: ArrayLike | None = None, eps: float = 1e-4,
                     method: str = "spectral") -> FormParts:
     """δS_i = d/dε S_i[p e^{εη}/norm, Φ + εζ] at ε = 0 for each part i of ``form``, (11.6)-(11.7),
     as a :class:`FormParts` of variations (``imaginary`` = 0).
@@ -326,6 +328,8 @@ def random_direction(path: Path, rng: np.random.Generator, which: str = "p",
     η(t, Q) = Σ_m a_m sin(mπτ) · Σ_j b_j cos(k_j·Q + φ_j), τ = (t - t0)/(T - t0), with
     |k_j| of order 1/(spread of p) so the perturbation is resolved and felt where p lives.
     ζ_k(t) = Σ_m a_km sin(mπτ) / std_p(Θ_k) (std over p at the middle time).
+
+    Admissible variations of (11.6)-(11.7).
     """
     t = path.times
     tau = (t - t[0]) / (t[-1] - t[0])
@@ -368,6 +372,8 @@ class StationarityResult:
     ``relative[which]``: the relative first variations |Σ δS_i| / Σ|δS_i| of the random
     directions (``which`` = "p" or "Phi"); ``slope[which]``: the fitted slope of
     log|S(ε) - S(0)| against log ε for the first direction; ``eps`` the sizes used.
+
+    Stationarity of (11.6)-(11.7).
     """
 
     path: str
@@ -388,7 +394,7 @@ class StationarityResult:
 
 
 def stationarity_test(path: Path, form: str, n_directions: int = 3, seed: int = 0,
-                      eps_first: float = 1e-4, eps_scan=(1e-1, 3e-2, 1e-2, 3e-3, 1e-3),
+                      eps_first: float = 1e-4, eps_scan: ArrayLike = (1e-1, 3e-2, 1e-2, 3e-3, 1e-3),
                       method: str = "spectral") -> StationarityResult:
     """Is ``path`` a stationary point of S[p, Φ] in the printed ``form``? (11.6)-(11.9).
 
@@ -459,7 +465,7 @@ class PathFit:
         return 2
 
 
-def path_from_wave_function(constraints: Constraints, D: float, times, psi,
+def path_from_wave_function(constraints: Constraints, D: float, times: ArrayLike, psi: ArrayLike,
                             name: str = "wave function", *,
                             _stacklevel: int = 2) -> PathFit:
     """Any Ψ(t, Q) (e.g. a solver's output) as a path: p = |Ψ|², Φ fitted to its phase (11.8).
@@ -484,8 +490,9 @@ def path_from_wave_function(constraints: Constraints, D: float, times, psi,
     return PathFit(Path(constraints, D, t, p, fit.Phi, name), residual)
 
 
-def schrodinger_path(constraints: Constraints, D: float, times, sigma0: float, center=None,
-                     k0=None, D_packet: float | None = None) -> PathFit:
+def schrodinger_path(constraints: Constraints, D: float, times: ArrayLike, sigma0: float,
+                     center: ArrayLike | None = None,
+                     k0: ArrayLike | None = None, D_packet: float | None = None) -> PathFit:
     """The exact free Gaussian packet of (11.9) as a path (p = |Ψ|², Φ fitted to its phase).
 
     ``D_packet`` (default ``D``) is the coefficient the packet evolves with; a value other than
@@ -501,7 +508,8 @@ def schrodinger_path(constraints: Constraints, D: float, times, sigma0: float, c
     return path_from_wave_function(constraints, D, t, psi, name, _stacklevel=3)
 
 
-def diffusion_path(constraints: Constraints, D: float, times, sigma0: float, center=None,
+def diffusion_path(constraints: Constraints, D: float, times: ArrayLike, sigma0: float,
+                   center: ArrayLike | None = None,
                    Phi: np.ndarray | str | None = None) -> Path:
     """The exact solution of (11.5) from a Gaussian as a path.
 
@@ -521,8 +529,8 @@ def diffusion_path(constraints: Constraints, D: float, times, sigma0: float, cen
     return Path(constraints, D, t, p, Phi, "diffusion")
 
 
-def frozen_gaussian_path(constraints: Constraints, D: float, times, sigma: float,
-                         center=None) -> Path:
+def frozen_gaussian_path(constraints: Constraints, D: float, times: ArrayLike, sigma: float,
+                         center: ArrayLike | None = None) -> Path:
     """A Gaussian p that does not move, with the multipliers that make (11.7b) stationary in p.
 
     Varying (11.7b) in p gives -2D Δ√p/√p + Σ_k Φ̇_k Θ_k = const; for a fixed Gaussian of width
@@ -543,8 +551,8 @@ def frozen_gaussian_path(constraints: Constraints, D: float, times, sigma: float
     return Path(constraints, D, t, p, phi, "frozen Gaussian")
 
 
-def multipliers_for_entropy_production(constraints: Constraints, p, D: float,
-                                       times, method: str = "spectral") -> np.ndarray:
+def multipliers_for_entropy_production(constraints: Constraints, p: ArrayLike, D: float,
+                                       times: ArrayLike, method: str = "spectral") -> np.ndarray:
     """Φ(t) with Σ_k Φ̇_k Θ_k ≈ 2D Δ√p/√p + c(t) in the p-weighted least-squares sense.
 
     This is the p-equation of (11.6b)-(11.7b) (their δ/δp at fixed normalisation), solved for

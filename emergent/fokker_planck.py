@@ -22,6 +22,7 @@ from typing import Literal
 
 import numpy as np
 import scipy.fft as sfft
+from numpy.typing import ArrayLike
 
 from emergent._images import image_sum
 from emergent._stepping import theta_scheme
@@ -31,8 +32,11 @@ __all__ = ["FokkerPlanckSolution", "propagate_spectral", "propagate_implicit",
            "gaussian_heat_kernel", "shannon_entropy", "entropy_production_rate", "check_times"]
 
 
-def check_times(times, name: str = "times") -> np.ndarray:
-    """Sample times as a 1D float array, finite, >= 0 and strictly increasing."""
+def check_times(times: ArrayLike, name: str = "times") -> np.ndarray:
+    """Sample times as a 1D float array, finite, >= 0 and strictly increasing.
+
+    The times of (11.5)-(11.9).
+    """
     t = np.atleast_1d(np.asarray(times, dtype=float))
     if t.ndim != 1 or t.size == 0:
         raise ValueError(f"{name} must be a non-empty 1D array")
@@ -80,7 +84,8 @@ def _initial(grid: Grid, p0, D) -> tuple[np.ndarray, float]:
     return p0, D
 
 
-def propagate_spectral(grid: Grid, p0, D: float, times) -> FokkerPlanckSolution:
+def propagate_spectral(grid: Grid, p0: ArrayLike, D: float,
+                       times: ArrayLike) -> FokkerPlanckSolution:
     """Solve (11.5) exactly in time on the grid's spectral basis.
 
     Parameters
@@ -105,7 +110,7 @@ def propagate_spectral(grid: Grid, p0, D: float, times) -> FokkerPlanckSolution:
     return FokkerPlanckSolution(grid, D, t, out, f"spectral-{grid.boundary}")
 
 
-def propagate_implicit(grid: Grid, p0, D: float, t_final: float, n_steps: int, *,
+def propagate_implicit(grid: Grid, p0: ArrayLike, D: float, t_final: float, n_steps: int, *,
                        scheme: Literal["crank-nicolson", "backward-euler"] = "crank-nicolson",
                        save_every: int = 1, progress: bool = False) -> FokkerPlanckSolution:
     """Solve (11.5) with an implicit scheme on the ``fd`` Laplacian (sparse LU, factored once).
@@ -126,7 +131,8 @@ def propagate_implicit(grid: Grid, p0, D: float, t_final: float, n_steps: int, *
     return FokkerPlanckSolution(grid, D, out.times, out.states, scheme)
 
 
-def gaussian_heat_kernel(grid: Grid, t, D: float, sigma0: float, center=None) -> np.ndarray:
+def gaussian_heat_kernel(grid: Grid, t: ArrayLike, D: float, sigma0: float,
+                         center: ArrayLike | None = None) -> np.ndarray:
     """Exact p(t, Q) of (11.5) from a Gaussian start of width ``sigma0`` about ``center``.
 
     In free space the variance per axis grows as σ0² + D t.  On a periodic grid the exact
@@ -165,7 +171,7 @@ def gaussian_heat_kernel(grid: Grid, t, D: float, sigma0: float, center=None) ->
     return out[0] if scalar else out
 
 
-def shannon_entropy(grid: Grid, p, *, check: bool = True) -> np.ndarray | float:
+def shannon_entropy(grid: Grid, p: ArrayLike, *, check: bool = True) -> np.ndarray | float:
     """H = -∫ p log p dQ (0 log 0 = 0), the entropy whose production (11.6) measures."""
     if check:
         p = check_density(grid, p, "p", normalize=False, rtol=1e-6)
@@ -174,7 +180,7 @@ def shannon_entropy(grid: Grid, p, *, check: bool = True) -> np.ndarray | float:
     return -grid.integrate(np.where(p > 0, p * np.log(safe), 0.0))
 
 
-def entropy_production_rate(grid: Grid, p, D: float, method: str = "spectral", *,
+def entropy_production_rate(grid: Grid, p: ArrayLike, D: float, method: str = "spectral", *,
                             check: bool = True) -> np.ndarray | float:
     """dH/dt along (11.5): (D/2)∫|∇p|²/p = 2D∫|∇√p|², the first term of (11.7), first line.
 

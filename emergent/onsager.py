@@ -72,7 +72,10 @@ _GREEK = {"μ": "m", "ν": "n", "α": "a", "β": "b", "γ": "c", "δ": "d"}
 @dataclass(frozen=True, eq=False)
 class Jet:
     """A 2-jet of a metric at a point: g_ab, ∂_c g_ab (v[c,a,b]), ∂_c∂_d g_ab (w[c,d,a,b]),
-    with the inverse metric (exact), all as NumPy object arrays of Fractions/ints."""
+    with the inverse metric (exact), all as NumPy object arrays of Fractions/ints.
+
+    The point data of (12.6)-(12.14).
+    """
 
     g: np.ndarray
     ginv: np.ndarray
@@ -96,7 +99,10 @@ def _unimodular(n: int, rng: np.random.Generator) -> np.ndarray:
 def random_jet(dim: int, seed: int | None = None, *, lorentzian: bool = True,
                spread: int = 5) -> Jet:
     """A random exact 2-jet: g = U^T η U (U unimodular, so g^{-1} = U^{-1} η U^{-T} is integer),
-    and ∂g, ∂∂g with random integer entries in [-spread, spread] and the right symmetries."""
+    and ∂g, ∂∂g with random integer entries in [-spread, spread] and the right symmetries.
+
+    The point data of (12.6)-(12.14).
+    """
     if dim < 2:
         raise ValueError(f"dim must be >= 2, got {dim}")
     rng = np.random.default_rng(seed)
@@ -178,7 +184,10 @@ def _euler_lagrange_term(jet: Jet, wiring: str) -> np.ndarray:
 
 
 def euler_lagrange_basis(jet: Jet) -> dict[str, np.ndarray]:
-    """E^{ab}[√|g| I_k] / √|g| at the jet, for each basis invariant (exact)."""
+    """E^{ab}[√|g| I_k] / √|g| at the jet, for each basis invariant (exact).
+
+    The variations of the densities (12.6).
+    """
     return {name: _euler_lagrange_term(jet, wiring) for name, wiring in BASIS.items()}
 
 
@@ -204,6 +213,8 @@ def estimated_seconds(dim: int, n_jets: int) -> float:
 
     >>> round(estimated_seconds(4, 4), 1)
     2.0
+
+    Work of the (12.9)-(12.14) checks.
     """
     return _SECONDS_PER_JET_D4 * n_jets * (dim / 4) ** 8
 
@@ -219,6 +230,8 @@ def check_jet_request(dim: int, n_jets: int, max_seconds: float = MAX_SECONDS) -
     Traceback (most recent call last):
     ...
     ValueError: n_jets must be >= 1 (no jet checks nothing), got 0
+
+    Guards the (12.9)-(12.14) checks.
     """
     for name, value in (("dim", dim), ("n_jets", n_jets)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -256,6 +269,8 @@ class OnsagerFamily:
     ``particular`` solves the system, ``null_space`` spans the null Lagrangians of the
     basis (densities that are total divergences), ``rank`` is the rank of the system and
     ``n_jets`` the number of random jets used.
+
+    The tensors (12.9) allowed by (12.10).
     """
 
     dim: int
@@ -368,6 +383,8 @@ def parse_index_expression(text: str) -> list[tuple[int, str]]:
 
     >>> parse_index_expression("g^{αν}g^{βδ}g^{μγ} - g^{αβ}g^{γδ}g^{μν}")
     [(1, 'an,bd,mc'), (-1, 'ab,cd,mn')]
+
+    Reads the printed (12.9).
     """
     terms = []
     for sign, body in re.findall(r"([+-]?)\s*((?:g\^\{[μναβγδ]{2}\}){3})", text):
@@ -687,7 +704,10 @@ def symbolic_euler_lagrange(coefficients: dict[str, Fraction], dim: int, *,
     (practical for dim 2; dim 3 takes minutes).  Off-diagonal entries are differentiated
     with respect to the single function g_ab (a ≠ b), i.e. they are 2 E^{ab}.  √|g| is
     √(-det g) for a Lorentzian metric (``lorentzian=True``), else √(det g): an explicit
-    sign keeps SymPy's (complex-valued) functions out of Abs."""
+    sign keeps SymPy's (complex-valued) functions out of Abs.
+
+    The variation of the densities (12.6).
+    """
     import itertools
 
     xs = sp.symbols(f"x0:{dim}")

@@ -20,7 +20,10 @@ def _usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch ``python -m emergent [COMMAND] ...`` (default: ``schrodinger``)."""
+    """Dispatch ``python -m emergent [COMMAND] ...`` (default: ``schrodinger``).
+
+    Sections 11-12: (11.5)-(11.9) and (12.6)-(12.14).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and not argv[0].startswith("-") and argv[0] not in _COMMANDS:
         # a word where a command belongs: a typo, not an argument of the default command

@@ -26,7 +26,12 @@ from emergent.derivation_audit import (
     format_audit,
     stationarity_table,
 )
-from emergent.entropic_action import FORMS, phase_gradient_term, schrodinger_path
+from emergent.entropic_action import (
+    FORMS,
+    StationarityResult,
+    phase_gradient_term,
+    schrodinger_path,
+)
 from emergent.fokker_planck import (
     entropy_production_rate,
     gaussian_heat_kernel,
@@ -248,9 +253,12 @@ def _stationarity_json(table) -> dict:
                    for form, r in row.items()} for name, row in table.items()}
 
 
-def format_stationarity(table) -> str:
+def format_stationarity(table: dict[str, dict[str, StationarityResult]]) -> str:
     """Rows: paths; columns: forms; entries: worst relative first variation over random
-    directions in p | in Φ (0 = stationary)."""
+    directions in p | in Φ (0 = stationary).
+
+    The forms of (11.6)-(11.7).
+    """
     head = f"{'path':<24}" + "".join(f"{f:>18}" for f in FORMS)
     lines = ["Stationarity test: worst relative first variation |ΣδS_i|/Σ|δS_i| over random "
              "admissible directions (fixed ends), in p | in Φ; ~0 = stationary, ~1 = not", head]
@@ -301,6 +309,7 @@ def _config(parser: argparse.ArgumentParser, args: argparse.Namespace,
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs (11.5)-(11.9) on grids."""
     parser = argparse.ArgumentParser(prog="python -m emergent schrodinger",
                                      description="Section 11: Fokker-Planck -> Schrödinger")
     d = AuditConfig()
