@@ -116,7 +116,18 @@ def phase(constraints: Constraints, Phi: ArrayLike) -> np.ndarray:
 
 
 def wave_function(constraints: Constraints, p: ArrayLike, Phi: ArrayLike) -> np.ndarray:
-    """Ψ = √p exp(i Σ_k Θ_k Φ_k / 4), (11.8), for a stack of densities ``p`` (n_t, *shape)."""
+    """Ψ = √p exp(i Σ_k Θ_k Φ_k / 4), (11.8), for a stack of densities ``p`` (n_t, *shape).
+
+    |Ψ|² is p whatever Φ:
+
+    >>> import numpy as np
+    >>> from emergent.fokker_planck import gaussian_heat_kernel
+    >>> g = Grid((128,), (20.0,))
+    >>> p = gaussian_heat_kernel(g, 0.0, 1.0, 1.0)
+    >>> psi = wave_function(moment_constraints(g, 2), p, [[0.5, -0.3]])
+    >>> bool(np.allclose(np.abs(psi[0]) ** 2, p, atol=1e-15))
+    True
+    """
     grid = constraints.grid
     p = check_density(grid, p, "p", rtol=1e-6)
     if p.ndim == grid.ndim:

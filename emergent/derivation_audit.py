@@ -160,7 +160,14 @@ def _holds(claim: Claim) -> bool:
 
 
 def kind_exact(claims: tuple[Claim, ...], name: str = "exact") -> str:
-    """``name`` if every claim holds, else "fails"."""
+    """``name`` if every claim holds, else "fails".
+
+    >>> from ntcore.verdict import within_tolerance
+    >>> kind_exact((within_tolerance("x = 0", measured=1e-15, tolerance=1e-9),))
+    'exact'
+    >>> kind_exact((within_tolerance("x = 0", measured=0.3, tolerance=1e-9),))
+    'fails'
+    """
     return name if all(_holds(c) for c in claims) else "fails"
 
 

@@ -172,7 +172,16 @@ def gaussian_heat_kernel(grid: Grid, t: ArrayLike, D: float, sigma0: float,
 
 
 def shannon_entropy(grid: Grid, p: ArrayLike, *, check: bool = True) -> np.ndarray | float:
-    """H = -∫ p log p dQ (0 log 0 = 0), the entropy whose production (11.6) measures."""
+    """H = -∫ p log p dQ (0 log 0 = 0), the entropy whose production (11.6) measures.
+
+    A Gaussian of variance σ² has H = ½ log(2πe σ²):
+
+    >>> import numpy as np
+    >>> g = Grid((256,), (40.0,))
+    >>> p = gaussian_heat_kernel(g, 0.0, 1.0, 1.5)
+    >>> bool(abs(shannon_entropy(g, p) - 0.5 * np.log(2 * np.pi * np.e * 1.5**2)) < 1e-12)
+    True
+    """
     if check:
         p = check_density(grid, p, "p", normalize=False, rtol=1e-6)
     p = np.asarray(p, dtype=float)

@@ -203,13 +203,26 @@ class Grid:
         return tuple(range(f.ndim - self.ndim, f.ndim))
 
     def integrate(self, f) -> np.ndarray | float:
-        """∫ d^K Q f over the grid axes (sum times cell volume)."""
+        """∫ d^K Q f over the grid axes (sum times cell volume), the ∫dQ of (11.4)-(11.7).
+
+        >>> import numpy as np
+        >>> g = Grid((128,), (20.0,))
+        >>> q = g.coordinates[0]
+        >>> bool(abs(g.integrate(np.exp(-q**2 / 2)) - np.sqrt(2 * np.pi)) < 1e-12)
+        True
+        """
         f = np.asarray(f)
         out = f.sum(axis=self._grid_axes(f)) * self.cell_volume
         return out if np.ndim(out) else out.item()
 
     def laplacian(self, f, method: Method = "spectral") -> np.ndarray:
         """Δf = Σ_k ∂²f/∂Q_k² (the operator of (11.5) and (11.9)).
+
+        >>> import numpy as np
+        >>> g = Grid((64,), (2 * np.pi,))
+        >>> x = g.coordinates[0]
+        >>> bool(np.allclose(g.laplacian(np.sin(3 * x)), -9 * np.sin(3 * x), atol=1e-10))
+        True
 
         ``spectral``: exact on the Fourier (periodic) or cosine (reflecting) basis;
         ``fd``: the standard 3-point stencil per axis, mirrored ghost cells at walls.

@@ -197,6 +197,10 @@ def free_gaussian_packet(grid: Grid, t: ArrayLike, D: float, sigma0: float,
 def harmonic_potential(grid: Grid, D: float, omega: float) -> np.ndarray:
     """V(Q) = |Q|² ω²/(2D) = m ω² |Q|²/2 with m = 1/D (ħ = 1).
 
+    >>> g = Grid((4,), (4.0,))
+    >>> harmonic_potential(g, 0.5, 1.0).tolist()  # Q = -2, -1, 0, 1; V = Q²
+    [4.0, 1.0, 0.0, 1.0]
+
     A potential V for (11.9).
     """
     D = check_positive(D, "D")
