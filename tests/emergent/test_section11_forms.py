@@ -158,3 +158,18 @@ def test_a_step_kind_follows_its_measurement():
     assert step_wave_function(ctx).kind == "exact"
     bad = step_wave_function(replace(ctx, phase_residual=0.3))  # a phase outside the span
     assert bad.kind == "fails" and bad.claims[0].verdict.value == "fails"
+
+
+def test_dropped_phase_gradient_term_is_the_closed_form():
+    # Free packet: ∫p|∇θ|² = ⟨k²⟩ - ∫|∇√p|² = k0² + 1/(4σ0²) - 1/(4σ(t)²), σ(t)² = σ0²(1 + τ²),
+    # τ = Dt/(2σ0²).  Time integrals: dropped = 2D(k0² + 1/(4σ0²))T - arctan(τ_T), kept entropy
+    # production 2D∫|∇√p|² integrates to arctan(τ_T).  The trapezoid error is
+    # (dt²/12)|f'(T) - f'(0)| ≈ 3e-7 at 401 samples (f' <= 1/8 here); 1e-6 allows for it.
+    from emergent.entropic_action import dropped_term_sizes, phase_gradient_term
+
+    k0 = 1.0
+    path = schrodinger_path(CONS, D, np.linspace(0, T, 401), S0, [-2.0], [k0]).path
+    kept = np.arctan(D * T / (2 * S0**2))
+    dropped = 2 * D * (k0**2 + 1 / (4 * S0**2)) * T - kept
+    assert abs(phase_gradient_term(path) - dropped) < 1e-6
+    assert abs(dropped_term_sizes(path).vs_entropy_production - dropped / kept) < 1e-5
