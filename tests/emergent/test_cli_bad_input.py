@@ -111,3 +111,21 @@ def test_bad_option_through_python_m_prints_no_traceback():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
     assert "--jets must be >= 1" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["nope"], "choose from: fokker-planck-schrodinger"),
+    ([], "the following arguments are required: name"),
+    (["fokker-planck-schrodinger", "--latex", "--text"], "not allowed with argument"),
+    (["fokker-planck-schrodinger", "--bogus"], "unrecognized arguments"),
+])
+def test_derivation_command_refuses_bad_input(argv, message, capsys):
+    from emergent.cli.derivation import main as derivation_main
+
+    try:
+        code = derivation_main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    captured = capsys.readouterr()
+    assert code == 2
+    assert message in captured.err + captured.out and "Traceback" not in captured.err
