@@ -299,11 +299,23 @@ def test_field_equation_claims_drive_both_ways():
     assert words == ["holds", "holds", "holds", "fails", "fails"]
     # With the opposite convention for T (c_G = +1 in effect) and the cosmological term read
     # as Λ/κ (c_V = -1 here), (12.12) as printed would follow: the same rules then say holds.
-    printed = FieldEquationSigns(True, Fraction(1), Fraction(-1), True)
+    printed = FieldEquationSigns(True, 0.0, Fraction(1), Fraction(-1), True)
     assert [c.verdict.value for c in _sign_claims(printed, 3)][3:] == ["holds", "holds"]
     assert printed.derived_equation == "G_{μν} + 2κ Λ g_{μν} = κ T_{μν}"
-    undetermined = FieldEquationSigns(False, None, None, True)
-    assert _sign_claims(undetermined, 3)[0].verdict.value == "undetermined"
+    undetermined = FieldEquationSigns(False, 0.0, None, None, True)
+    assert [c.verdict.value for c in _sign_claims(undetermined, 3)] == [
+        "holds", "undetermined", "holds", "undetermined", "undetermined"]
+    wrong = FieldEquationSigns(False, 3.0, Fraction(-1), Fraction(1, 2), False)
+    assert [c.verdict.value for c in _sign_claims(wrong, 3)][:3] == ["fails", "holds", "fails"]
+
+
+def test_in_two_dimensions_the_identity_holds_and_the_signs_are_undetermined():
+    # G^{ab} = 0 identically in D = 2: E[√|g| R] = -√|g| G still holds (both vanish), but the
+    # field equation's coefficients cannot be read off, and the claims say so.
+    signs = field_equation_signs(2)
+    assert signs.einstein_hilbert_el_is_minus_einstein and signs.einstein_coefficient is None
+    assert signs.claims[0].verdict.value == "holds"
+    assert signs.claims[3].verdict.value == "undetermined"
 
 
 # ---- the general (second-order) Euler-Lagrange operator, fully symbolic -----------------
