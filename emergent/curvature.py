@@ -98,7 +98,7 @@ def ricci(riem: np.ndarray) -> np.ndarray:
     return np.einsum("abad->bd", riem)
 
 
-def ricci_scalar_of(jet: Jet, ric: np.ndarray) -> object:
+def ricci_scalar_of(jet: Jet, ric: np.ndarray) -> Fraction | int:
     """R = g^{bd} R_{bd} (exact) from the Ricci tensor ``ric`` of :func:`ricci`.
 
     The R of (12.2) and (12.10).

@@ -24,12 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from emergent.constraints import (
+    Constraints,
     madelung_residuals,
     moment_constraints,
     multipliers_from_wave_function,
 )
 from emergent.entropic_action import (
     FORMS,
+    Path,
     StationarityResult,
     action,
     diffusion_path,
@@ -215,13 +217,13 @@ class AuditContext:
 
     cfg: AuditConfig
     grid: Grid
-    cons: object
+    cons: Constraints
     t: np.ndarray
     t_half: np.ndarray
-    sch: object
+    sch: Path
     phase_residual: float
-    diff: object
-    table: dict
+    diff: Path
+    table: dict[str, dict[str, StationarityResult]]
 
 
 def _context(cfg: AuditConfig, table) -> AuditContext:

@@ -191,7 +191,7 @@ def euler_lagrange_basis(jet: Jet) -> dict[str, np.ndarray]:
     return {name: _euler_lagrange_term(jet, wiring) for name, wiring in BASIS.items()}
 
 
-def gamma_gamma_density(jet: Jet, ch: Christoffels | None = None) -> object:
+def gamma_gamma_density(jet: Jet, ch: Christoffels | None = None) -> Fraction | int:
     """g^{μν}(Γ^α_{βμ} Γ^β_{αν} - Γ^α_{μν} Γ^β_{αβ}) at the jet: the first-order ("ΓΓ") form
     of the Einstein-Hilbert Lagrangian, cf. (12.10).  ``ch``: the jet's Christoffels, if known.
     """
@@ -355,7 +355,8 @@ def onsager_verdict(dim: int, *, n_jets: int = 4, seed: int = 0,
     if set(coeffs) != set(BASIS):
         raise ValueError(f"coefficients must have the keys {sorted(BASIS)}, got {sorted(coeffs)}")
     kappa = Fraction(1, 2)
-    factors, residual, ok = set(), Fraction(0), True
+    factors: set[Fraction | None] = set()
+    residual, ok = Fraction(0), True
     for j in range(n_jets):
         jet = random_jet(dim, seed=seed + 104729 * j)
         el = euler_lagrange_basis(jet)
@@ -535,7 +536,7 @@ def _orbits(pairings, gens, ident) -> list[set]:
 # √|g| R = √|g| ΓΓ + total divergence, and the signs of (12.12)-(12.14)
 # ---------------------------------------------------------------------------------------
 
-def ricci_scalar(jet: Jet, ch: Christoffels | None = None) -> object:
+def ricci_scalar(jet: Jet, ch: Christoffels | None = None) -> Fraction | int:
     """R = g^{μν} R_{μν} with R_{μν} of (12.13), exactly at the jet (``ch``: its Christoffels,
     if known).
 
@@ -546,7 +547,7 @@ def ricci_scalar(jet: Jet, ch: Christoffels | None = None) -> object:
     return ricci_scalar_of(jet, ricci(riemann(jet, ch)))
 
 
-def divergence_term(jet: Jet, ch: Christoffels | None = None) -> object:
+def divergence_term(jet: Jet, ch: Christoffels | None = None) -> Fraction | int:
     """(1/√|g|) ∂_α(√|g| w^α), w^α = g^{μν} Γ^α_{μν} - g^{αμ} Γ^ν_{μν}: the divergence that
     separates √|g| R from the first-order form √|g| ΓΓ of (12.10)-(12.11)."""
     ch = christoffels(jet) if ch is None else ch

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emergent.constraints import moment_constraints
+from emergent.constraints import Constraints, moment_constraints
 from emergent.derivation_audit import (
     AuditConfig,
     audit_section11,
@@ -28,11 +28,13 @@ from emergent.derivation_audit import (
 )
 from emergent.entropic_action import (
     FORMS,
+    Path,
     StationarityResult,
     phase_gradient_term,
     schrodinger_path,
 )
 from emergent.fokker_planck import (
+    FokkerPlanckSolution,
     entropy_production_rate,
     gaussian_heat_kernel,
     propagate_implicit,
@@ -123,10 +125,10 @@ class _FigureData:
 
     cfg: AuditConfig
     grid: Grid
-    cons: object
+    cons: Constraints
     t: np.ndarray
-    sch: object
-    fp: object
+    sch: Path
+    fp: FokkerPlanckSolution
 
 
 def _figure_data(cfg: AuditConfig) -> _FigureData:
