@@ -34,6 +34,9 @@ from ntcore.verdict import within_tolerance
 
 GRID = Grid((256,), (40.0,))
 CONS = moment_constraints(GRID, 2)
+# 128 points still resolve σ0 = 1 spectrally (h = 0.31; the start's power above 2/3 Nyquist is
+# < 1e-10, checked by gaussian_heat_kernel): for the long time series, where cost matters
+COARSE = moment_constraints(Grid((128,), (40.0,)), 2)
 D, S0, T = 1.0, 1.0, 2.0
 
 
@@ -60,16 +63,16 @@ def test_entropy_change_of_11_6a_is_the_closed_form():
 def test_entropy_production_parts_are_the_closed_form_integral(form):
     # The trapezoid rule in t on f = D/(2(σ0² + Dt)) errs by (dt²/12)(f'(T) - f'(0)) + O(dt⁴)
     # (Euler-Maclaurin), f' = -D²/(2(σ0² + Dt)²); the spatial part is spectral (round-off).
-    # So the error itself is predicted, to O(dt²) relative: 1e-3 at dt = 0.01.
+    # So the error itself is predicted, to O(dt²) relative: 4e-3 at dt = 0.02.
     def fprime(t):
         return -D**2 / (2 * (S0**2 + D * t) ** 2)
 
-    for nt in (201, 401):
+    for nt in (101, 201):
         dt = T / (nt - 1)
-        path = diffusion_path(CONS, D, np.linspace(0, T, nt), S0, [-2.0])
+        path = diffusion_path(COARSE, D, np.linspace(0, T, nt), S0, [-2.0])
         error = evaluate_form(path, form).entropy_part - _entropy_log_ratio()
         predicted = dt**2 / 12 * (fprime(T) - fprime(0.0))
-        assert abs(error - predicted) < 1e-3 * abs(predicted), (error, predicted)
+        assert abs(error - predicted) < 4e-3 * abs(predicted), (error, predicted)
 
 
 def test_constraint_part_is_the_closed_form_for_linear_multipliers():
@@ -164,12 +167,12 @@ def test_dropped_phase_gradient_term_is_the_closed_form():
     # Free packet: ∫p|∇θ|² = ⟨k²⟩ - ∫|∇√p|² = k0² + 1/(4σ0²) - 1/(4σ(t)²), σ(t)² = σ0²(1 + τ²),
     # τ = Dt/(2σ0²).  Time integrals: dropped = 2D(k0² + 1/(4σ0²))T - arctan(τ_T), kept entropy
     # production 2D∫|∇√p|² integrates to arctan(τ_T).  The trapezoid error is
-    # (dt²/12)|f'(T) - f'(0)| ≈ 3e-7 at 401 samples (f' <= 1/8 here); 1e-6 allows for it.
+    # (dt²/12)|f'(T) - f'(0)| ≈ 1.0e-6 at 201 samples (f' <= 1/8 here); 2e-6 allows for it.
     from emergent.entropic_action import dropped_term_sizes, phase_gradient_term
 
     k0 = 1.0
-    path = schrodinger_path(CONS, D, np.linspace(0, T, 401), S0, [-2.0], [k0]).path
+    path = schrodinger_path(COARSE, D, np.linspace(0, T, 201), S0, [-2.0], [k0]).path
     kept = np.arctan(D * T / (2 * S0**2))
     dropped = 2 * D * (k0**2 + 1 / (4 * S0**2)) * T - kept
-    assert abs(phase_gradient_term(path) - dropped) < 1e-6
-    assert abs(dropped_term_sizes(path).vs_entropy_production - dropped / kept) < 1e-5
+    assert abs(phase_gradient_term(path) - dropped) < 2e-6
+    assert abs(dropped_term_sizes(path).vs_entropy_production - dropped / kept) < 2e-5
