@@ -310,11 +310,9 @@ def _config(parser: argparse.ArgumentParser, args: argparse.Namespace,
                        k0=args.k0, seed=args.seed, n_directions=args.directions)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Runs (11.5)-(11.9) on grids."""
+def _parser(d: AuditConfig) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m emergent schrodinger",
                                      description="Section 11: Fokker-Planck -> Schrödinger")
-    d = AuditConfig()
     parser.add_argument("--out", default="results/section11", help="output directory")
     parser.add_argument("--n", type=int, default=d.n, help="1D grid points")
     parser.add_argument("--length", type=float, default=d.length, help="periodic box length")
@@ -327,22 +325,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--directions", type=int, default=d.n_directions)
     parser.add_argument("--no-figures", action="store_true")
     parser.add_argument("--force", action="store_true", help="redo a finished run")
+    return parser
+
+
+def _finished(path: str, config: dict, out: str, figures: bool) -> bool:
+    """A run with this configuration (and its figures, if asked for) is already written."""
+    if not os.path.exists(path):
+        return False
+    with open(path) as fh:
+        try:
+            done = json.load(fh)
+        except json.JSONDecodeError:
+            done = {}
+    figs_ok = not figures or all(os.path.exists(os.path.join(out, f)) for f in FIGURES)
+    return done.get("config") == config and figs_ok
+
+
+def _print_errors(errors: dict[str, list[dict]]) -> None:
+    print("\nExact-solution errors (max |numerical - exact| at t = T):")
+    for name, rows in errors.items():
+        print(f"  {name}:")
+        for r in rows:
+            print("    " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                                     for k, v in r.items()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs (11.5)-(11.9) on grids: the audit, the stationarity table, the solver errors, the
+    figures and ``section11.json``."""
+    d = AuditConfig()
+    parser = _parser(d)
     args = parser.parse_args(argv)
     cfg = _config(parser, args, d)
     config = dataclasses.asdict(cfg) | {"figures": not args.no_figures}
     path = os.path.join(args.out, "section11.json")
-    if not args.force and os.path.exists(path):
-        with open(path) as fh:
-            try:
-                done = json.load(fh)
-            except json.JSONDecodeError:
-                done = {}
-        figs_ok = args.no_figures or all(os.path.exists(os.path.join(args.out, f))
-                                         for f in FIGURES)
-        if done.get("config") == config and figs_ok:
-            print(f"{path}: finished run with this configuration; nothing to do (--force "
-                  "to redo)")
-            return 0
+    if not args.force and _finished(path, config, args.out, not args.no_figures):
+        print(f"{path}: finished run with this configuration; nothing to do (--force "
+              "to redo)")
+        return 0
     t0 = time.perf_counter()
     try:
         table = stationarity_table(cfg)
@@ -352,12 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     print(format_audit(steps))
     print(format_stationarity(table))
-    print("\nExact-solution errors (max |numerical - exact| at t = T):")
-    for name, rows in errors.items():
-        print(f"  {name}:")
-        for r in rows:
-            print("    " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
-                                     for k, v in r.items()))
+    _print_errors(errors)
     if not args.no_figures:
         _figures(cfg, table, args.out)
     payload = {"config": config, "versions": library_versions(),
