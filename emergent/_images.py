@@ -23,6 +23,8 @@ def image_sum(x: np.ndarray, t: np.ndarray, transform: Callable[[np.ndarray, flo
 
     ``transform(k, t)`` is F(k, t) on an array of k; ``k_range`` bounds the k outside which
     |F| is below round-off for every t.
+
+    Used for the exact box solutions of (11.5) and (11.9).
     """
     lo, hi = k_range
     if boundary == "periodic":

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from emergent.fokker_planck import check_times
 from emergent.grids import Grid, check_count, check_density, check_positive
@@ -76,7 +77,7 @@ class Constraints:
         return np.asarray(self.grid.integrate(prod))
 
 
-def moment_constraints(grid: Grid, degree: int = 2, center=None) -> Constraints:
+def moment_constraints(grid: Grid, degree: int = 2, center: ArrayLike | None = None) -> Constraints:
     """Θ = the monomials (Q - c)^α of degree 1..``degree`` (per axis, no cross terms).
 
     Degree 2 spans the phases of Gaussian packets, so free Schrödinger packets are wave
@@ -92,8 +93,12 @@ def moment_constraints(grid: Grid, degree: int = 2, center=None) -> Constraints:
     return Constraints(grid, np.asarray(thetas), tuple(names))
 
 
-def check_multipliers(constraints: Constraints, Phi, n_times: int | None = None) -> np.ndarray:
-    """Φ as a float array of shape ``(n_times, K̃)``, finite."""
+def check_multipliers(constraints: Constraints, Phi: ArrayLike,
+                      n_times: int | None = None) -> np.ndarray:
+    """Φ as a float array of shape ``(n_times, K̃)``, finite.
+
+    The multipliers Φ_k(t) of (11.4) and (11.8).
+    """
     phi = np.asarray(Phi, dtype=float)
     if phi.ndim != 2 or phi.shape[1] != constraints.count or (
             n_times is not None and phi.shape[0] != n_times):
@@ -104,14 +109,25 @@ def check_multipliers(constraints: Constraints, Phi, n_times: int | None = None)
     return phi
 
 
-def phase(constraints: Constraints, Phi) -> np.ndarray:
+def phase(constraints: Constraints, Phi: ArrayLike) -> np.ndarray:
     """θ(t, Q) = Σ_k Θ_k(Q) Φ_k(t) / 4, the phase of (11.8); shape ``(n_t, *grid.shape)``."""
     phi = check_multipliers(constraints, Phi)
     return np.tensordot(phi, constraints.theta, axes=(1, 0)) / 4
 
 
-def wave_function(constraints: Constraints, p, Phi) -> np.ndarray:
-    """Ψ = √p exp(i Σ_k Θ_k Φ_k / 4), (11.8), for a stack of densities ``p`` (n_t, *shape)."""
+def wave_function(constraints: Constraints, p: ArrayLike, Phi: ArrayLike) -> np.ndarray:
+    """Ψ = √p exp(i Σ_k Θ_k Φ_k / 4), (11.8), for a stack of densities ``p`` (n_t, *shape).
+
+    |Ψ|² is p whatever Φ:
+
+    >>> import numpy as np
+    >>> from emergent.fokker_planck import gaussian_heat_kernel
+    >>> g = Grid((128,), (20.0,))
+    >>> p = gaussian_heat_kernel(g, 0.0, 1.0, 1.0)
+    >>> psi = wave_function(moment_constraints(g, 2), p, [[0.5, -0.3]])
+    >>> bool(np.allclose(np.abs(psi[0]) ** 2, p, atol=1e-15))
+    True
+    """
     grid = constraints.grid
     p = check_density(grid, p, "p", rtol=1e-6)
     if p.ndim == grid.ndim:
@@ -156,6 +172,8 @@ class MadelungFields:
 
     ``phase_gradient`` and ``velocity`` have shape ``(..., K, *grid.shape)``; both are zero
     where p < floor · max p (the phase is undefined where Ψ vanishes).
+
+    The Madelung form of (11.9) with Ψ of (11.8).
     """
 
     density: np.ndarray
@@ -163,7 +181,7 @@ class MadelungFields:
     velocity: np.ndarray
 
 
-def madelung_fields(grid: Grid, psi, D: float, floor: float = 1e-12) -> MadelungFields:
+def madelung_fields(grid: Grid, psi: ArrayLike, D: float, floor: float = 1e-12) -> MadelungFields:
     """The Madelung fields of a wave function: p = |Ψ|², ∇θ = Im(Ψ*∇Ψ)/|Ψ|², v = D∇θ.
 
     The inverse of (11.8) up to the phase's constant part, with D = ħ/m; no phase unwrapping.
@@ -174,7 +192,7 @@ def madelung_fields(grid: Grid, psi, D: float, floor: float = 1e-12) -> Madelung
     return MadelungFields(p, grad, D * grad)
 
 
-def multipliers_from_wave_function(constraints: Constraints, psi,
+def multipliers_from_wave_function(constraints: Constraints, psi: ArrayLike,
                                    floor: float = 1e-12) -> PhaseFit:
     """Least-squares Φ(t) such that ∇θ ≈ Σ_k ∇Θ_k Φ_k / 4, weighted by p = |Ψ|² (11.8).
 
@@ -201,9 +219,12 @@ def multipliers_from_wave_function(constraints: Constraints, psi,
     return PhaseFit(np.asarray(phis), np.asarray(res))
 
 
-def quantum_potential(grid: Grid, p, D: float, method: str = "spectral",
+def quantum_potential(grid: Grid, p: ArrayLike, D: float, method: str = "spectral",
                       floor: float = 1e-12) -> np.ndarray:
-    """Q_B = -(D/2) Δ√p / √p (zero where p < floor · max p)."""
+    """Q_B = -(D/2) Δ√p / √p (zero where p < floor · max p).
+
+    The quantum potential of (11.9) in Madelung form.
+    """
     D = check_positive(D, "D")
     sq = np.sqrt(check_density(grid, p, "p", rtol=np.inf))
     lap = grid.laplacian(sq, method)
@@ -217,6 +238,8 @@ class MadelungResiduals:
 
     Each entry (one per interior time) is sqrt(∫p r²)/scale with scale the same norm of the
     largest term of the equation, so 0 is exact and O(1) means the equation fails.
+
+    The Madelung form of (11.9) with Ψ of (11.8).
     """
 
     times: np.ndarray
@@ -224,7 +247,8 @@ class MadelungResiduals:
     hamilton_jacobi: np.ndarray
 
 
-def madelung_residuals(grid: Grid, times, psi, D: float, potential=None,
+def madelung_residuals(grid: Grid, times: ArrayLike, psi: ArrayLike, D: float,
+                       potential: ArrayLike | None = None,
                        floor: float = 1e-10) -> MadelungResiduals:
     """Continuity and Hamilton-Jacobi residuals of a path Ψ(t, Q) (the Madelung form of (11.9)).
 

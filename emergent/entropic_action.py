@@ -27,10 +27,12 @@ log ε (1 if not stationary, 2 if stationary).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.integrate import cumulative_trapezoid
 
 from emergent.constraints import (
@@ -43,7 +45,9 @@ from emergent.fokker_planck import check_times, gaussian_heat_kernel, shannon_en
 from emergent.grids import Grid, check_density, check_positive
 from emergent.schrodinger import free_gaussian_packet
 
-__all__ = ["FORMS", "Path", "action_parts", "action", "phase_gradient_term", "first_variation",
+__all__ = ["FORMS", "FORM_FUNCTIONS", "FormParts", "evaluate_form", "form_11_6a", "form_11_6b",
+           "form_11_7a", "form_11_7b", "form_11_7c", "DroppedTermSizes", "PathFit",
+           "Path", "action_parts", "action", "phase_gradient_term", "first_variation",
            "dropped_term_sizes",
            "random_direction", "stationarity_test", "StationarityResult", "schrodinger_path",
            "path_from_wave_function",
@@ -110,53 +114,127 @@ def _log(p: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(p, np.finfo(float).tiny))
 
 
-def action_parts(path: Path, form: str = "11.7c", method: str = "spectral") -> dict[str, float]:
-    """The parts of S[p, Φ] in the printed ``form`` (see the module table), (11.6)-(11.7).
+@dataclass(frozen=True)
+class FormParts:
+    """The value of one printed form of S[p, Φ], (11.6)-(11.7), as its two parts.
 
-    ``method`` ("spectral" or "fd") chooses the spatial derivatives.  For 11.7c the key
-    ``"imaginary"`` holds the imaginary part, which the paper's equality requires to vanish;
-    it is not part of the sum (:func:`action`).
+    ``entropy_part``: H(T) - H(0) for 11.6a; the entropy production ∫dt(...) for 11.6b-11.7b;
+    the kinetic term -4∫dt∫Ψ*(D/2)ΔΨ for 11.7c.
+    ``constraint_part``: ∫dt Σ_k Φ̇_k ⟨Θ_k⟩ for 11.6a-11.7b; for 11.7c the time-derivative term
+    -4i∫dt∫Ψ*∂_tΨ (which carries the constraints through the phase of Ψ).
+    ``imaginary``: for 11.7c the imaginary part, which the paper's equality requires to vanish
+    (0 for the real forms); not part of :attr:`total`.
     """
-    grid, D, t = path.grid, path.D, path.times
-    if form == "11.6a":
-        h = shannon_entropy(grid, path.p, check=False)
-        return {"entropy change": float(h[-1] - h[0]), "constraints": _constraint_term(path)}
-    if form == "11.6b":
-        integrand = -_log(path.p) * (D / 2) * grid.laplacian(path.p, method)
-        return {"entropy production": _trapezoid(grid.integrate(integrand), t),
-                "constraints": _constraint_term(path)}
-    sq = np.sqrt(path.p)
-    if form == "11.7a":
-        dens = 2 * D * sum(g**2 for g in grid.gradient(sq, method))
-        return {"entropy production": _trapezoid(grid.integrate(dens), t),
-                "constraints": _constraint_term(path)}
-    if form == "11.7b":
-        dens = sq * (-2 * D) * grid.laplacian(sq, method)
-        return {"entropy production": _trapezoid(grid.integrate(dens), t),
-                "constraints": _constraint_term(path)}
+
+    form: str
+    entropy_part: float
+    constraint_part: float
+    imaginary: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """S = entropy_part + constraint_part."""
+        return self.entropy_part + self.constraint_part
+
+    def parts(self) -> tuple[float, float]:
+        """(entropy_part, constraint_part): the terms whose variations must cancel."""
+        return (self.entropy_part, self.constraint_part)
+
+
+def form_11_6a(path: Path, method: str = "spectral") -> FormParts:
+    """(11.6) line 1: H(T) - H(0) + ∫dt ∫ Σ Φ̇_k Θ_k p (``method`` unused: no derivatives)."""
+    h = shannon_entropy(path.grid, path.p, check=False)
+    return FormParts("11.6a", float(h[-1] - h[0]), _constraint_term(path))
+
+
+def form_11_6b(path: Path, method: str = "spectral") -> FormParts:
+    """(11.6) line 2: ∫dt ∫ -log p (D/2) Δp + constraints ((11.5) substituted for ∂p/∂t)."""
+    integrand = -_log(path.p) * (path.D / 2) * path.grid.laplacian(path.p, method)
+    return FormParts("11.6b", _trapezoid(path.grid.integrate(integrand), path.times),
+                     _constraint_term(path))
+
+
+def form_11_7a(path: Path, method: str = "spectral") -> FormParts:
+    """(11.7) line 1: ∫dt ∫ 2D |∇√p|² + constraints (integrated by parts)."""
+    grid = path.grid
+    dens = 2 * path.D * sum(g**2 for g in grid.gradient(np.sqrt(path.p), method))
+    return FormParts("11.7a", _trapezoid(grid.integrate(dens), path.times),
+                     _constraint_term(path))
+
+
+def form_11_7b(path: Path, method: str = "spectral") -> FormParts:
+    """(11.7) line 2: ∫dt ∫ √p (-2D Δ) √p + constraints (integrated by parts again)."""
+    grid, sq = path.grid, np.sqrt(path.p)
+    dens = sq * (-2 * path.D) * grid.laplacian(sq, method)
+    return FormParts("11.7b", _trapezoid(grid.integrate(dens), path.times),
+                     _constraint_term(path))
+
+
+def form_11_7c(path: Path, method: str = "spectral") -> FormParts:
+    """(11.7) line 3: -4 ∫dt ∫ Ψ* (D/2 Δ + i ∂_t) Ψ with Ψ of (11.8) (real part; the imaginary
+    part is returned separately)."""
+    grid, D, t, psi = path.grid, path.D, path.times, path.psi
+    kin = -4 * grid.integrate(np.conj(psi) * (D / 2) * grid.laplacian(psi, method))
+    # -4i∫Ψ*∂_tΨ.  Split Ψ = e^{iα(t)}Ψ̃ with α̇ dt = Δθ̄_n, the p-weighted mean phase step
+    # ΣΔΦ_k⟨Θ_k⟩_{n+1/2}/4: the real part is 4α̇∫p (= 4α̇, ∫p = 1) plus the midpoint rule
+    # 4 Im∫Ψ̃_n*Ψ̃_{n+1} for the rest.  Done this way a global phase (a constant added to
+    # some Θ_k) is carried exactly, as in the continuum, instead of through sin(Δθ), which
+    # is accurate only while the whole phase step, global part included, is small.
+    c = path.constraints.values(path.p)
+    mean_step = np.sum(np.diff(path.Phi, axis=0) * 0.5 * (c[1:] + c[:-1]), axis=1) / 4
+    overlap = grid.integrate(np.conj(psi[:-1]) * psi[1:])
+    tim = 4 * (mean_step + np.imag(np.exp(-1j * mean_step) * overlap))
+    # imaginary part of -4i∫Ψ̄*(Ψ_{n+1} - Ψ_n): -2(∫|Ψ_{n+1}|² - ∫|Ψ_n|²), a total
+    # time derivative that vanishes for normalised p whatever the path
+    norms = np.asarray(grid.integrate(np.abs(psi) ** 2))
+    return FormParts("11.7c", _trapezoid(kin.real, t), float(np.sum(tim)),
+                     _trapezoid(kin.imag, t) - 2 * float(norms[-1] - norms[0]))
+
+
+# One function per printed form of S: grep "11.7b" finds its single definition here.
+FORM_FUNCTIONS: dict[str, Callable[[Path, str], FormParts]] = {
+    "11.6a": form_11_6a, "11.6b": form_11_6b, "11.7a": form_11_7a, "11.7b": form_11_7b,
+    "11.7c": form_11_7c}
+
+
+def evaluate_form(path: Path, form: str = "11.7c", method: str = "spectral") -> FormParts:
+    """The printed ``form`` of S[p, Φ] on ``path`` (:data:`FORM_FUNCTIONS`), (11.6)-(11.7).
+
+    ``method`` ("spectral" or "fd") chooses the spatial derivatives.  On a diffusion path
+    line 1 of (11.6) (the entropy change) and line 1 of (11.7) (the integrated entropy
+    production) agree to the time step's O(dt²):
+
+    >>> import numpy as np
+    >>> from emergent.constraints import moment_constraints
+    >>> g = Grid((256,), (40.0,))
+    >>> path = diffusion_path(moment_constraints(g, 2), 1.0, np.linspace(0, 2, 201), 1.0)
+    >>> a, b = evaluate_form(path, "11.6a"), evaluate_form(path, "11.7a")
+    >>> bool(abs(a.entropy_part - b.entropy_part) < 1e-5)
+    True
+    """
+    if form not in FORM_FUNCTIONS:
+        raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+    return FORM_FUNCTIONS[form](path, method)
+
+
+_LEGACY_NAMES = {"11.6a": ("entropy change", "constraints"),
+                 "11.7c": ("kinetic", "time derivative")}
+
+
+def action_parts(path: Path, form: str = "11.7c", method: str = "spectral") -> dict[str, float]:
+    """Compatibility view of :func:`evaluate_form` as a dict keyed by the parts' names
+    (11.6)-(11.7); new code should use the typed :class:`FormParts`."""
+    parts = evaluate_form(path, form, method)
+    first, second = _LEGACY_NAMES.get(form, ("entropy production", "constraints"))
+    out = {first: parts.entropy_part, second: parts.constraint_part}
     if form == "11.7c":
-        psi = path.psi
-        kin = -4 * grid.integrate(np.conj(psi) * (D / 2) * grid.laplacian(psi, method))
-        # -4i∫Ψ*∂_tΨ.  Split Ψ = e^{iα(t)}Ψ̃ with α̇ dt = Δθ̄_n, the p-weighted mean phase step
-        # ΣΔΦ_k⟨Θ_k⟩_{n+1/2}/4: the real part is 4α̇∫p (= 4α̇, ∫p = 1) plus the midpoint rule
-        # 4 Im∫Ψ̃_n*Ψ̃_{n+1} for the rest.  Done this way a global phase (a constant added to
-        # some Θ_k) is carried exactly, as in the continuum, instead of through sin(Δθ), which
-        # is accurate only while the whole phase step, global part included, is small.
-        c = path.constraints.values(path.p)
-        mean_step = np.sum(np.diff(path.Phi, axis=0) * 0.5 * (c[1:] + c[:-1]), axis=1) / 4
-        overlap = grid.integrate(np.conj(psi[:-1]) * psi[1:])
-        tim = 4 * (mean_step + np.imag(np.exp(-1j * mean_step) * overlap))
-        # imaginary part of -4i∫Ψ̄*(Ψ_{n+1} - Ψ_n): -2(∫|Ψ_{n+1}|² - ∫|Ψ_n|²), a total
-        # time derivative that vanishes for normalised p whatever the path
-        norms = np.asarray(grid.integrate(np.abs(psi) ** 2))
-        return {"kinetic": _trapezoid(kin.real, t), "time derivative": float(np.sum(tim)),
-                "imaginary": _trapezoid(kin.imag, t) - 2 * float(norms[-1] - norms[0])}
-    raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+        out["imaginary"] = parts.imaginary
+    return out
 
 
 def action(path: Path, form: str = "11.7c", method: str = "spectral") -> float:
-    """S[p, Φ] in the printed ``form`` of (11.6)-(11.7) (the sum of :func:`action_parts`)."""
-    return sum(v for k, v in action_parts(path, form, method).items() if k != "imaginary")
+    """S[p, Φ] in the printed ``form`` of (11.6)-(11.7) (:attr:`FormParts.total`)."""
+    return evaluate_form(path, form, method).total
 
 
 def phase_gradient_term(path: Path) -> float:
@@ -165,13 +243,21 @@ def phase_gradient_term(path: Path) -> float:
     return _trapezoid(path.grid.integrate(dens), path.times)
 
 
-def dropped_term_sizes(path: Path, method: str = "spectral") -> dict[str, float]:
+@dataclass(frozen=True)
+class DroppedTermSizes:
+    """Sizes of the term (11.7) drops between lines 2 and 3 (:func:`dropped_term_sizes`)."""
+
+    vs_entropy_production: float
+    in_p_equation: float
+
+
+def dropped_term_sizes(path: Path, method: str = "spectral") -> DroppedTermSizes:
     """How big the term dropped between lines 2 and 3 of (11.7) is, in two gauge-free ways.
 
-    * ``"vs entropy production"``: 2D∫dt∫p|∇θ|² over the entropy-production part
+    * ``vs_entropy_production``: 2D∫dt∫p|∇θ|² over the entropy-production part
       2D∫dt∫|∇√p|² of line 2.  (Not over all of line 2: its constraint part changes by a
       boundary term when a constant is added to some Θ_k, so that ratio is arbitrary.)
-    * ``"in the p-equation"``: in δS/δp the dropped term contributes 2D|∇θ|², the entropy
+    * ``in_p_equation``: in δS/δp the dropped term contributes 2D|∇θ|², the entropy
       production -2DΔ√p/√p; the ratio of their p-weighted spreads over Q (constants do not
       matter for normalised variations), root-mean-square over time.
     """
@@ -188,9 +274,9 @@ def dropped_term_sizes(path: Path, method: str = "spectral") -> dict[str, float]
 
     ratio_eq = np.sqrt(_trapezoid(spread(dropped), path.times)
                        / _trapezoid(spread(kept_eq), path.times))
-    return {"vs entropy production": phase_gradient_term(path)
-            / _trapezoid(grid.integrate(kept_density), path.times),
-            "in the p-equation": float(ratio_eq)}
+    return DroppedTermSizes(phase_gradient_term(path)
+                            / _trapezoid(grid.integrate(kept_density), path.times),
+                            float(ratio_eq))
 
 
 # ------------------------------------------------------------------------------- variations
@@ -203,9 +289,11 @@ def _perturb(path: Path, eps: float, eta: np.ndarray | None, zeta: np.ndarray | 
     return replace(path, p=p, Phi=phi)
 
 
-def first_variation(path: Path, form: str, eta=None, zeta=None, eps: float = 1e-4,
-                    method: str = "spectral") -> dict[str, float]:
-    """δS_i = d/dε S_i[p e^{εη}/norm, Φ + εζ] at ε = 0 for each part i of ``form``.
+def first_variation(path: Path, form: str, eta: ArrayLike | None = None,
+                    zeta: ArrayLike | None = None, eps: float = 1e-4,
+                    method: str = "spectral") -> FormParts:
+    """δS_i = d/dε S_i[p e^{εη}/norm, Φ + εζ] at ε = 0 for each part i of ``form``, (11.6)-(11.7),
+    as a :class:`FormParts` of variations (``imaginary`` = 0).
 
     Central difference (S_i(ε) - S_i(-ε))/(2ε), error O(ε²).  ``eta`` (shape of ``p``) and
     ``zeta`` (shape of ``Phi``) must vanish at the first and last time (fixed end points).
@@ -213,7 +301,7 @@ def first_variation(path: Path, form: str, eta=None, zeta=None, eps: float = 1e-
     return _first_variation(path, form, eta, zeta, eps, method)[0]
 
 
-def _first_variation(path, form, eta, zeta, eps, method) -> tuple[dict[str, float], float]:
+def _first_variation(path, form, eta, zeta, eps, method) -> tuple[FormParts, float]:
     """(first variations, their round-off level).
 
     The round-off of a central difference is about u·(|S_i(+ε)| + |S_i(-ε)|)/(2ε); u = 1e-13
@@ -222,11 +310,12 @@ def _first_variation(path, form, eta, zeta, eps, method) -> tuple[dict[str, floa
     if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be finite and > 0, got {eps!r}")
     _check_direction(path, eta, zeta)
-    plus = action_parts(_perturb(path, eps, eta, zeta), form, method)
-    minus = action_parts(_perturb(path, -eps, eta, zeta), form, method)
-    keys = [k for k in plus if k != "imaginary"]
-    roundoff = 1e-13 * sum(abs(plus[k]) + abs(minus[k]) for k in keys) / (2 * eps)
-    return {k: (plus[k] - minus[k]) / (2 * eps) for k in keys}, roundoff
+    plus = evaluate_form(_perturb(path, eps, eta, zeta), form, method)
+    minus = evaluate_form(_perturb(path, -eps, eta, zeta), form, method)
+    roundoff = 1e-13 * sum(abs(a) + abs(b) for a, b in zip(plus.parts(), minus.parts(),
+                                                            strict=True)) / (2 * eps)
+    d = [(a - b) / (2 * eps) for a, b in zip(plus.parts(), minus.parts(), strict=True)]
+    return FormParts(form, d[0], d[1]), roundoff
 
 
 def _check_direction(path: Path, eta, zeta) -> None:
@@ -249,6 +338,8 @@ def random_direction(path: Path, rng: np.random.Generator, which: str = "p",
     η(t, Q) = Σ_m a_m sin(mπτ) · Σ_j b_j cos(k_j·Q + φ_j), τ = (t - t0)/(T - t0), with
     |k_j| of order 1/(spread of p) so the perturbation is resolved and felt where p lives.
     ζ_k(t) = Σ_m a_km sin(mπτ) / std_p(Θ_k) (std over p at the middle time).
+
+    Admissible variations of (11.6)-(11.7).
     """
     t = path.times
     tau = (t - t[0]) / (t[-1] - t[0])
@@ -291,6 +382,8 @@ class StationarityResult:
     ``relative[which]``: the relative first variations |Σ δS_i| / Σ|δS_i| of the random
     directions (``which`` = "p" or "Phi"); ``slope[which]``: the fitted slope of
     log|S(ε) - S(0)| against log ε for the first direction; ``eps`` the sizes used.
+
+    Stationarity of (11.6)-(11.7).
     """
 
     path: str
@@ -311,7 +404,7 @@ class StationarityResult:
 
 
 def stationarity_test(path: Path, form: str, n_directions: int = 3, seed: int = 0,
-                      eps_first: float = 1e-4, eps_scan=(1e-1, 3e-2, 1e-2, 3e-3, 1e-3),
+                      eps_first: float = 1e-4, eps_scan: ArrayLike = (1e-1, 3e-2, 1e-2, 3e-3, 1e-3),
                       method: str = "spectral") -> StationarityResult:
     """Is ``path`` a stationary point of S[p, Φ] in the printed ``form``? (11.6)-(11.9).
 
@@ -336,8 +429,8 @@ def stationarity_test(path: Path, form: str, n_directions: int = 3, seed: int = 
         for j in range(int(n_directions)):
             eta, zeta = random_direction(path, rng, which)
             dv, roundoff = _first_variation(path, form, eta, zeta, eps_first, method)
-            total = sum(abs(v) for v in dv.values())
-            rel.append(abs(sum(dv.values())) / total if total > 10 * roundoff else 0.0)
+            total = sum(abs(v) for v in dv.parts())
+            rel.append(abs(sum(dv.parts())) / total if total > 10 * roundoff else 0.0)
             if j == 0:
                 inc = np.array([abs(action(_perturb(path, e, eta, zeta), form, method) - s0)
                                 for e in eps])
@@ -361,13 +454,34 @@ def _renormalise(grid: Grid, p: np.ndarray) -> np.ndarray:
     return p / np.asarray(grid.integrate(p)).reshape((-1,) + (1,) * grid.ndim)
 
 
-def path_from_wave_function(constraints: Constraints, D: float, times, psi,
+@dataclass(frozen=True)
+class PathFit:
+    """A wave function as a path (11.8): ``path`` and ``phase_residual``, the worst relative
+    part of ∇θ outside span{∇Θ_k} (0 when the constraints span the phase).
+
+    Unpacks and indexes as the former tuple ``(path, residual)``.
+    """
+
+    path: Path
+    phase_residual: float
+
+    def __iter__(self) -> Iterator:
+        return iter((self.path, self.phase_residual))
+
+    def __getitem__(self, index: int) -> Path | float:
+        return (self.path, self.phase_residual)[index]
+
+    def __len__(self) -> int:
+        return 2
+
+
+def path_from_wave_function(constraints: Constraints, D: float, times: ArrayLike, psi: ArrayLike,
                             name: str = "wave function", *,
-                            _stacklevel: int = 2) -> tuple[Path, float]:
+                            _stacklevel: int = 2) -> PathFit:
     """Any Ψ(t, Q) (e.g. a solver's output) as a path: p = |Ψ|², Φ fitted to its phase (11.8).
 
-    Returns the path and the worst phase-fit residual: the relative part of ∇θ outside
-    span{∇Θ_k}, which the path (11.8) cannot carry (0 when the constraints span the phase).
+    Returns a :class:`PathFit`: the path and the worst phase-fit residual, the relative part
+    of ∇θ outside span{∇Θ_k}, which the path (11.8) cannot carry.
     """
     grid = constraints.grid
     t = _times(times)
@@ -383,17 +497,19 @@ def path_from_wave_function(constraints: Constraints, D: float, times, psi,
                       "the path (11.8) carries only the projected phase, so it is not the wave "
                       "function it was built from (add constraints)", UserWarning,
                       stacklevel=_stacklevel)
-    return Path(constraints, D, t, p, fit.Phi, name), residual
+    return PathFit(Path(constraints, D, t, p, fit.Phi, name), residual)
 
 
-def schrodinger_path(constraints: Constraints, D: float, times, sigma0: float, center=None,
-                     k0=None, D_packet: float | None = None) -> tuple[Path, float]:
+def schrodinger_path(constraints: Constraints, D: float, times: ArrayLike, sigma0: float,
+                     center: ArrayLike | None = None,
+                     k0: ArrayLike | None = None, D_packet: float | None = None) -> PathFit:
     """The exact free Gaussian packet of (11.9) as a path (p = |Ψ|², Φ fitted to its phase).
 
     ``D_packet`` (default ``D``) is the coefficient the packet evolves with; a value other than
     the functional's ``D`` gives a solution of the wrong equation, a control for the test.
-    Returns the path and the worst phase-fit residual (0 if the packet's phase lies in the span
-    of the constraints, as for :func:`~emergent.constraints.moment_constraints` of degree 2).
+    Returns a :class:`PathFit` (path and worst phase-fit residual; the residual is 0 if the
+    packet's phase lies in the span of the constraints, as for
+    :func:`~emergent.constraints.moment_constraints` of degree 2).
     """
     t = _times(times)
     d_packet = D if D_packet is None else D_packet
@@ -402,7 +518,8 @@ def schrodinger_path(constraints: Constraints, D: float, times, sigma0: float, c
     return path_from_wave_function(constraints, D, t, psi, name, _stacklevel=3)
 
 
-def diffusion_path(constraints: Constraints, D: float, times, sigma0: float, center=None,
+def diffusion_path(constraints: Constraints, D: float, times: ArrayLike, sigma0: float,
+                   center: ArrayLike | None = None,
                    Phi: np.ndarray | str | None = None) -> Path:
     """The exact solution of (11.5) from a Gaussian as a path.
 
@@ -422,8 +539,8 @@ def diffusion_path(constraints: Constraints, D: float, times, sigma0: float, cen
     return Path(constraints, D, t, p, Phi, "diffusion")
 
 
-def frozen_gaussian_path(constraints: Constraints, D: float, times, sigma: float,
-                         center=None) -> Path:
+def frozen_gaussian_path(constraints: Constraints, D: float, times: ArrayLike, sigma: float,
+                         center: ArrayLike | None = None) -> Path:
     """A Gaussian p that does not move, with the multipliers that make (11.7b) stationary in p.
 
     Varying (11.7b) in p gives -2D Δ√p/√p + Σ_k Φ̇_k Θ_k = const; for a fixed Gaussian of width
@@ -444,8 +561,8 @@ def frozen_gaussian_path(constraints: Constraints, D: float, times, sigma: float
     return Path(constraints, D, t, p, phi, "frozen Gaussian")
 
 
-def multipliers_for_entropy_production(constraints: Constraints, p, D: float,
-                                       times, method: str = "spectral") -> np.ndarray:
+def multipliers_for_entropy_production(constraints: Constraints, p: ArrayLike, D: float,
+                                       times: ArrayLike, method: str = "spectral") -> np.ndarray:
     """Φ(t) with Σ_k Φ̇_k Θ_k ≈ 2D Δ√p/√p + c(t) in the p-weighted least-squares sense.
 
     This is the p-equation of (11.6b)-(11.7b) (their δ/δp at fixed normalisation), solved for

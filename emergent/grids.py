@@ -27,6 +27,7 @@ import numpy as np
 import scipy.fft as sfft
 import scipy.sparse as sps
 import scipy.sparse.linalg as spla
+from numpy.typing import ArrayLike
 
 __all__ = ["Grid", "check_density", "check_positive", "check_count", "check_band_limit",
            "spectral_tail", "sparse_lu"]
@@ -37,7 +38,10 @@ _METHODS = ("spectral", "fd")
 
 
 def check_positive(value: float, name: str) -> float:
-    """``value`` as a float; ``ValueError`` unless it is finite and > 0 (D, dt, lengths ...)."""
+    """``value`` as a float; ``ValueError`` unless it is finite and > 0 (D, dt, lengths ...).
+
+    Used for D of (11.5) and (11.9), times and lengths.
+    """
     if isinstance(value, (bool, np.bool_, str, bytes)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     try:
@@ -49,8 +53,11 @@ def check_positive(value: float, name: str) -> float:
     return out
 
 
-def check_count(value, name: str, minimum: int = 1) -> int:
-    """``value`` as an int; ``TypeError`` unless a whole number, ``ValueError`` if < minimum."""
+def check_count(value: int | float, name: str, minimum: int = 1) -> int:
+    """``value`` as an int; ``TypeError`` unless a whole number, ``ValueError`` if < minimum.
+
+    Used for step counts of (11.5) and (11.9).
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float,
                                                                      np.floating)):
         raise TypeError(f"{name} must be a whole number, got {type(value).__name__}")
@@ -75,6 +82,8 @@ class Grid:
         Periodic box, or walls with zero normal flux (Neumann; "reflecting walls").
     origin : tuple of float, optional
         Lower corner; default centres the box on Q = 0.
+
+    The Δ of (11.5) and (11.9) and the ∫dQ of (11.4)-(11.7).
     """
 
     shape: tuple[int, ...]
@@ -194,13 +203,26 @@ class Grid:
         return tuple(range(f.ndim - self.ndim, f.ndim))
 
     def integrate(self, f) -> np.ndarray | float:
-        """∫ d^K Q f over the grid axes (sum times cell volume)."""
+        """∫ d^K Q f over the grid axes (sum times cell volume), the ∫dQ of (11.4)-(11.7).
+
+        >>> import numpy as np
+        >>> g = Grid((128,), (20.0,))
+        >>> q = g.coordinates[0]
+        >>> bool(abs(g.integrate(np.exp(-q**2 / 2)) - np.sqrt(2 * np.pi)) < 1e-12)
+        True
+        """
         f = np.asarray(f)
         out = f.sum(axis=self._grid_axes(f)) * self.cell_volume
         return out if np.ndim(out) else out.item()
 
     def laplacian(self, f, method: Method = "spectral") -> np.ndarray:
         """Δf = Σ_k ∂²f/∂Q_k² (the operator of (11.5) and (11.9)).
+
+        >>> import numpy as np
+        >>> g = Grid((64,), (2 * np.pi,))
+        >>> x = g.coordinates[0]
+        >>> bool(np.allclose(g.laplacian(np.sin(3 * x)), -9 * np.sin(3 * x), atol=1e-10))
+        True
 
         ``spectral``: exact on the Fourier (periodic) or cosine (reflecting) basis;
         ``fd``: the standard 3-point stencil per axis, mirrored ghost cells at walls.
@@ -322,6 +344,8 @@ def sparse_lu(matrix: sps.spmatrix) -> spla.SuperLU:
     The stencils are structurally symmetric, so the minimum-degree ordering of A + Aᵀ with
     SuperLU's symmetric mode is used: on a 512 x 512 grid it has 2.6x less fill than the
     default COLAMD ordering (25 M vs 66 M non-zeros), 2.5x faster factorisation and solves.
+
+    The implicit steps of (11.5) and (11.9).
     """
     return spla.splu(sps.csc_matrix(matrix), permc_spec="MMD_AT_PLUS_A",
                      options={"SymmetricMode": True})
@@ -332,7 +356,7 @@ def _check_method(method: str) -> None:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
 
 
-def check_density(grid: Grid, p, name: str = "p", *, normalize: bool = False,
+def check_density(grid: Grid, p: ArrayLike, name: str = "p", *, normalize: bool = False,
                   rtol: float = 1e-8) -> np.ndarray:
     """Validate a probability density p(Q) (or a stack of them) on ``grid``.
 
@@ -340,6 +364,8 @@ def check_density(grid: Grid, p, name: str = "p", *, normalize: bool = False,
     -1e-13 max|p| are set to 0), non-finite, or has zero or infinite mass (not
     normalisable).  With ``normalize=True`` each slice is divided by its mass; otherwise a mass
     differing from 1 by more than ``rtol`` is an error.
+
+    A density p of (11.3)-(11.5).
     """
     p = grid.check_field(p, name)
     # round-off negatives of spectral solvers (~1e-17 of max p) are zeros, not errors
@@ -360,11 +386,13 @@ def check_density(grid: Grid, p, name: str = "p", *, normalize: bool = False,
     return p
 
 
-def spectral_tail(grid: Grid, f) -> float:
+def spectral_tail(grid: Grid, f: ArrayLike) -> float:
     """Fraction of the spectral power of ``f`` in the top third of resolved wavenumbers.
 
     The usual 2/3 criterion: a field is resolved on the grid if this is tiny (~ round-off for a
     band-limited field).
+
+    Guards the spectral solvers of (11.5) and (11.9).
     """
     f = grid.check_field(f, "f", complex_ok=True)
     axes = grid._grid_axes(f)
@@ -381,9 +409,12 @@ def spectral_tail(grid: Grid, f) -> float:
     return float(power[..., high].sum() / total) if total > 0 else 0.0
 
 
-def check_band_limit(grid: Grid, f, name: str = "field", tol: float = 1e-12) -> None:
+def check_band_limit(grid: Grid, f: ArrayLike, name: str = "field", tol: float = 1e-12) -> None:
     """``ValueError`` if the grid is too coarse for ``f``: more than ``tol`` of its spectral power
-    above 2/3 of the Nyquist wavenumber (see :func:`spectral_tail`)."""
+    above 2/3 of the Nyquist wavenumber (see :func:`spectral_tail`).
+
+    Guards the spectral solvers of (11.5) and (11.9).
+    """
     tail = spectral_tail(grid, f)
     if tail > tol:
         raise ValueError(f"grid too coarse for {name}: {tail:.2e} of its spectral power lies "

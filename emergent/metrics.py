@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
+
+if TYPE_CHECKING:
+    from emergent.onsager import Jet
 
 __all__ = ["Metric", "as_metric", "schwarzschild", "de_sitter", "flrw", "random_polynomial_metric",
            "jet_at"]
@@ -15,7 +19,10 @@ __all__ = ["Metric", "as_metric", "schwarzschild", "de_sitter", "flrw", "random_
 
 @dataclass(frozen=True, eq=False)
 class Metric:
-    """A symmetric, non-degenerate SymPy metric g_{μν}(x) with its coordinates."""
+    """A symmetric, non-degenerate SymPy metric g_{μν}(x) with its coordinates.
+
+    The g_{μν}(x) of (12.2)-(12.14).
+    """
 
     matrix: sp.Matrix
     coordinates: tuple[sp.Symbol, ...]
@@ -25,7 +32,7 @@ class Metric:
         return len(self.coordinates)
 
 
-def as_metric(metric, coordinates: Sequence | None = None) -> Metric:
+def as_metric(metric: object, coordinates: Sequence | None = None) -> Metric:
     """Validate an einsteinpy ``MetricTensor`` or a SymPy matrix (+ coordinates).
 
     Raises
@@ -35,6 +42,8 @@ def as_metric(metric, coordinates: Sequence | None = None) -> Metric:
     ValueError
         Non-square or non-symmetric matrix, coordinates not matching its dimension or not
         symbols, or a metric whose determinant vanishes identically (degenerate).
+
+    The g_{μν}(x) of (12.2)-(12.14).
     """
     try:
         from einsteinpy.symbolic import MetricTensor
@@ -71,22 +80,31 @@ _MASS = sp.Symbol("M", positive=True)
 _LENGTH = sp.Symbol("ell", positive=True)
 
 
-def schwarzschild(mass=_MASS) -> Metric:
-    """Schwarzschild in Schwarzschild coordinates (vacuum: G_{μν} = 0)."""
+def schwarzschild(mass: sp.Expr | float = _MASS) -> Metric:
+    """Schwarzschild in Schwarzschild coordinates (vacuum: G_{μν} = 0).
+
+    A solution of (12.12) in vacuum, for the checks of (12.13).
+    """
     t, r, th, ph = sp.symbols("t r theta phi")
     f = 1 - 2 * mass / r
     return Metric(sp.diag(-f, 1 / f, r**2, r**2 * sp.sin(th) ** 2), (t, r, th, ph))
 
 
-def de_sitter(length=_LENGTH) -> Metric:
-    """Static patch: G_{μν} = -(3/ℓ²) g_{μν} (Λ = 3/ℓ² in G + Λ g = 0)."""
+def de_sitter(length: sp.Expr | float = _LENGTH) -> Metric:
+    """Static patch: G_{μν} = -(3/ℓ²) g_{μν} (Λ = 3/ℓ² in G + Λ g = 0).
+
+    A solution of (12.12) with Λ, for the checks of (12.13).
+    """
     t, r, th, ph = sp.symbols("t r theta phi")
     f = 1 - r**2 / length**2
     return Metric(sp.diag(-f, 1 / f, r**2, r**2 * sp.sin(th) ** 2), (t, r, th, ph))
 
 
-def flrw(scale=None) -> Metric:
-    """Spatially flat FLRW, -dt² + a(t)² dx²; default a(t) = t²."""
+def flrw(scale: sp.Expr | None = None) -> Metric:
+    """Spatially flat FLRW, -dt² + a(t)² dx²; default a(t) = t².
+
+    A test metric for the checks of (12.12)-(12.13).
+    """
     t, x, y, z = sp.symbols("t x y z")
     a = t**2 if scale is None else scale
     return Metric(sp.diag(-1, a**2, a**2, a**2), (t, x, y, z))
@@ -94,7 +112,10 @@ def flrw(scale=None) -> Metric:
 
 def random_polynomial_metric(dim: int, seed: int = 0, degree: int = 2) -> Metric:
     """η + a random symmetric matrix of polynomials of ``degree`` 1 or 2 with small rational
-    coefficients (no symmetry at all: a generic test of curvature code)."""
+    coefficients (no symmetry at all: a generic test of curvature code).
+
+    A generic test metric for (12.11)-(12.13).
+    """
     if degree not in (1, 2):
         raise ValueError(f"degree must be 1 or 2, got {degree}")
     rng = np.random.default_rng(seed)
@@ -111,10 +132,12 @@ def random_polynomial_metric(dim: int, seed: int = 0, degree: int = 2) -> Metric
     return Metric(m, xs)
 
 
-def jet_at(metric: Metric, point: Sequence):
+def jet_at(metric: Metric, point: Sequence) -> Jet:
     """The exact 2-jet (g, ∂g, ∂∂g) of ``metric`` at ``point`` (a :class:`emergent.onsager.Jet`).
 
     Raises ValueError if the metric is singular there or the point has the wrong length.
+
+    The exact 2-jet that (12.6)-(12.14) are evaluated on.
     """
     from emergent.onsager import Jet
 

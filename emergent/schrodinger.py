@@ -21,10 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft as sfft
 import scipy.sparse as sps
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from emergent._images import image_sum
-from emergent.grids import Grid, check_band_limit, check_count, check_positive, sparse_lu
+from emergent._stepping import theta_scheme
+from emergent.grids import Grid, check_band_limit, check_count, check_positive
 
 __all__ = ["SchrodingerSolution", "split_step", "crank_nicolson", "free_gaussian_packet",
            "coherent_state", "harmonic_potential"]
@@ -32,7 +34,10 @@ __all__ = ["SchrodingerSolution", "split_step", "crank_nicolson", "free_gaussian
 
 @dataclass(frozen=True)
 class SchrodingerSolution:
-    """Ψ(t, Q) at ``times``; ``psi`` has shape ``(len(times), *grid.shape)``."""
+    """Ψ(t, Q) at ``times``; ``psi`` has shape ``(len(times), *grid.shape)``.
+
+    A solution of (11.9).
+    """
 
     grid: Grid
     D: float
@@ -83,7 +88,8 @@ def _steps(t_final, n_steps, save_every) -> tuple[float, int, int]:
     return t_final / n_steps, n_steps, save_every
 
 
-def split_step(grid: Grid, psi0, D: float, t_final: float, n_steps: int, *, potential=None,
+def split_step(grid: Grid, psi0: ArrayLike, D: float, t_final: float, n_steps: int, *,
+               potential: ArrayLike | None = None,
                save_every: int = 1, progress: bool = False,
                band_limit_tol: float | None = 1e-10) -> SchrodingerSolution:
     """Integrate (11.9) (plus an optional potential V) by Strang split-step.
@@ -130,31 +136,27 @@ def split_step(grid: Grid, psi0, D: float, t_final: float, n_steps: int, *, pote
                                f"split-step-{grid.boundary}")
 
 
-def crank_nicolson(grid: Grid, psi0, D: float, t_final: float, n_steps: int, *,
-                   potential=None, save_every: int = 1,
+def crank_nicolson(grid: Grid, psi0: ArrayLike, D: float, t_final: float, n_steps: int, *,
+                   potential: ArrayLike | None = None, save_every: int = 1,
                    progress: bool = False) -> SchrodingerSolution:
     """Integrate (11.9) (plus optional V) by Crank-Nicolson on the ``fd`` Laplacian."""
     D = check_positive(D, "D")
-    psi = _check_psi(grid, psi0).ravel()
+    psi = _check_psi(grid, psi0)
     v = _check_potential(grid, potential)
     dt, n_steps, save_every = _steps(t_final, n_steps, save_every)
     ham = -(D / 2) * grid.laplacian_matrix()
     if v is not None:
         ham = ham + sps.diags(v.ravel())
-    eye = sps.identity(ham.shape[0], format="csc", dtype=complex)
-    lu = sparse_lu(eye + 0.5j * dt * ham)
-    rhs = (eye - 0.5j * dt * ham).tocsr()
-    saved, times = [psi.reshape(grid.shape).copy()], [0.0]
-    for n in tqdm(range(1, n_steps + 1), disable=not progress, desc="Crank-Nicolson"):
-        psi = lu.solve(rhs @ psi)
-        if n % save_every == 0 or n == n_steps:
-            saved.append(psi.reshape(grid.shape).copy())
-            times.append(n * dt)
-    return SchrodingerSolution(grid, D, np.asarray(times), np.asarray(saved), "crank-nicolson")
+    # i∂Ψ/∂t = HΨ is du/dt = A u with A = -iH; θ = ½ gives the Cayley form above
+    out = theta_scheme(-1j * ham.astype(complex), psi.reshape(grid.shape), dt, n_steps,
+                       theta=0.5, save_every=save_every, progress=progress,
+                       desc="Crank-Nicolson")
+    return SchrodingerSolution(grid, D, out.times, out.states, "crank-nicolson")
 
 
-def free_gaussian_packet(grid: Grid, t, D: float, sigma0: float, center=None,
-                         k0=None) -> np.ndarray:
+def free_gaussian_packet(grid: Grid, t: ArrayLike, D: float, sigma0: float,
+                         center: ArrayLike | None = None,
+                         k0: ArrayLike | None = None) -> np.ndarray:
     """Exact free solution of (11.9) from Ψ0 ∝ exp(-|Q-Q0|²/(4σ0²) + i k0·Q).
 
     Per axis Ψ = (2πσ0²)^(-1/4) (1 + iDt/(2σ0²))^(-1/2)
@@ -193,19 +195,29 @@ def free_gaussian_packet(grid: Grid, t, D: float, sigma0: float, center=None,
 
 
 def harmonic_potential(grid: Grid, D: float, omega: float) -> np.ndarray:
-    """V(Q) = |Q|² ω²/(2D) = m ω² |Q|²/2 with m = 1/D (ħ = 1)."""
+    """V(Q) = |Q|² ω²/(2D) = m ω² |Q|²/2 with m = 1/D (ħ = 1).
+
+    >>> g = Grid((4,), (4.0,))
+    >>> harmonic_potential(g, 0.5, 1.0).tolist()  # Q = -2, -1, 0, 1; V = Q²
+    [4.0, 1.0, 0.0, 1.0]
+
+    A potential V for (11.9).
+    """
     D = check_positive(D, "D")
     omega = check_positive(omega, "omega")
     return sum(q**2 for q in grid.coordinates) * omega**2 / (2 * D)
 
 
-def coherent_state(grid: Grid, t, D: float, omega: float, q0=None, p0=None) -> np.ndarray:
+def coherent_state(grid: Grid, t: ArrayLike, D: float, omega: float, q0: ArrayLike | None = None,
+                   p0: ArrayLike | None = None) -> np.ndarray:
     """Exact coherent state of i∂Ψ/∂t = -(D/2)ΔΨ + V Ψ with V of :func:`harmonic_potential`.
 
     Per axis, with m = 1/D and the classical orbit q(t) = q0 cos ωt + D p0 sin(ωt)/ω,
     π(t) = p0 cos ωt - q0 ω sin(ωt)/D:
     Ψ = (1/(πDω⁻¹))^(1/4) exp(-(Q - q)²/(2D/ω) + iπ(Q - q/2) - iωt/2),
     a Gaussian of fixed variance D/(2ω) whose centre follows the classical orbit.
+
+    (11.9) with the potential of :func:`harmonic_potential`.
     """
     D = check_positive(D, "D")
     omega = check_positive(omega, "omega")

@@ -12,6 +12,7 @@ independent metrics make a false "equal" negligible.  This route is practical in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,10 @@ __all__ = ["generic_metric", "euler_lagrange", "DivergenceTest", "differ_by_dive
 
 
 def generic_metric(dim: int) -> tuple[sp.Matrix, tuple[sp.Symbol, ...], dict]:
-    """A metric of unknown functions g_ab(x0..); returns (matrix, coordinates, functions)."""
+    """A metric of unknown functions g_ab(x0..); returns (matrix, coordinates, functions).
+
+    The g_{μν}(x) of (12.6)-(12.10).
+    """
     if dim < 2:
         raise ValueError(f"dim must be >= 2, got {dim}")
     xs = sp.symbols(f"x0:{dim}")
@@ -31,9 +35,12 @@ def generic_metric(dim: int) -> tuple[sp.Matrix, tuple[sp.Symbol, ...], dict]:
     return g, xs, funcs
 
 
-def euler_lagrange(density: sp.Expr, funcs: dict, coordinates) -> dict:
+def euler_lagrange(density: sp.Expr, funcs: dict, coordinates: Sequence[sp.Symbol]) -> dict:
     """E_ab = δ(∫ density)/δg_ab for each function g_ab (a <= b; for a ≠ b this is 2 E^{ab}
-    in the symmetric convention), any derivative order."""
+    in the symmetric convention), any derivative order.
+
+    The variation behind (12.10) and (12.12).
+    """
     density = sp.sympify(density)
     out = {}
     for key, fn in funcs.items():
@@ -61,18 +68,25 @@ def _random_metric(funcs: dict, xs, rng: np.random.Generator, lorentzian: bool) 
 @dataclass(frozen=True)
 class DivergenceTest:
     """Whether two densities have equal Euler-Lagrange expressions at ``n_samples`` random
-    rational polynomial metrics and points; ``max_difference`` is the largest |E1 - E2|."""
+    rational polynomial metrics and points; ``max_difference`` is the largest |E1 - E2|.
+
+    Equality up to a divergence, as in (12.10).
+    """
 
     equal: bool
     n_samples: int
     max_difference: float
 
 
-def differ_by_divergence(density1: sp.Expr, density2: sp.Expr, funcs: dict, coordinates, *,
+def differ_by_divergence(density1: sp.Expr, density2: sp.Expr, funcs: dict,
+                         coordinates: Sequence[sp.Symbol], *,
                          n_samples: int = 3, seed: int = 0,
                          lorentzian: bool = True) -> DivergenceTest:
     """Decide whether ``density1 - density2`` is a total divergence (equal Euler-Lagrange
-    expressions), exactly, at random polynomial metrics (see the module docstring)."""
+    expressions), exactly, at random polynomial metrics (see the module docstring).
+
+    Equality up to a divergence, as in (12.10).
+    """
     rng = np.random.default_rng(seed)
     e1 = euler_lagrange(density1, funcs, coordinates)
     e2 = euler_lagrange(density2, funcs, coordinates)

@@ -15,9 +15,21 @@ _COMMANDS = {"schrodinger": "emergent.cli.schrodinger", "onsager": "emergent.cli
              "derivation": "emergent.cli.derivation"}
 
 
+def _usage() -> str:
+    return f"usage: python -m emergent [{{{','.join(_COMMANDS)}}}] [options]"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch ``python -m emergent [COMMAND] ...`` (default: ``schrodinger``)."""
+    """Dispatch ``python -m emergent [COMMAND] ...`` (default: ``schrodinger``).
+
+    Sections 11-12: (11.5)-(11.9) and (12.6)-(12.14).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in _COMMANDS:
+        # a word where a command belongs: a typo, not an argument of the default command
+        print(f"{_usage()}\npython -m emergent: error: unknown command {argv[0]!r}; valid "
+              f"commands: {', '.join(_COMMANDS)} (default: schrodinger)", file=sys.stderr)
+        return 2
     command = argv[0] if argv and argv[0] in _COMMANDS else "schrodinger"
     rest = argv[1:] if argv and argv[0] in _COMMANDS else argv
     try:

@@ -14,10 +14,11 @@ import dataclasses
 import json
 import os
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from emergent.constraints import moment_constraints
+from emergent.constraints import Constraints, moment_constraints
 from emergent.derivation_audit import (
     AuditConfig,
     audit_section11,
@@ -25,8 +26,21 @@ from emergent.derivation_audit import (
     format_audit,
     stationarity_table,
 )
-from emergent.entropic_action import FORMS, phase_gradient_term, schrodinger_path
-from emergent.fokker_planck import gaussian_heat_kernel, propagate_implicit, propagate_spectral
+from emergent.entropic_action import (
+    FORMS,
+    Path,
+    StationarityResult,
+    phase_gradient_term,
+    schrodinger_path,
+)
+from emergent.fokker_planck import (
+    FokkerPlanckSolution,
+    entropy_production_rate,
+    gaussian_heat_kernel,
+    propagate_implicit,
+    propagate_spectral,
+    shannon_entropy,
+)
 from emergent.grids import Grid
 from emergent.schrodinger import (
     coherent_state,
@@ -96,24 +110,43 @@ def error_tables(cfg: AuditConfig) -> dict[str, list[dict]]:
     return out
 
 
-def _figures(cfg: AuditConfig, table, out: str) -> None:
+def _plt():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+@dataclass(frozen=True)
+class _FigureData:
+    """What the figures share: the 1D grid, times, the Schrödinger path and diffusion."""
+
+    cfg: AuditConfig
+    grid: Grid
+    cons: Constraints
+    t: np.ndarray
+    sch: Path
+    fp: FokkerPlanckSolution
+
+
+def _figure_data(cfg: AuditConfig) -> _FigureData:
     grid = Grid((cfg.n,), (cfg.length,))
     cons = moment_constraints(grid, 2)
     t = np.linspace(0.0, cfg.t_final, cfg.n_times)
-    sch, _ = schrodinger_path(cons, cfg.D, t, cfg.sigma0, [cfg.center], [cfg.k0])
-    fp = propagate_spectral(grid, sch.p[0], cfg.D, t)
-    x = grid.axes[0]
-    show = np.linspace(0, len(t) - 1, 5).astype(int)
+    sch = schrodinger_path(cons, cfg.D, t, cfg.sigma0, [cfg.center], [cfg.k0]).path
+    return _FigureData(cfg, grid, cons, t, sch, propagate_spectral(grid, sch.p[0], cfg.D, t))
 
+
+def _densities_figure(d: _FigureData, path: str) -> None:
+    """p(t, Q) under (11.5) and |Ψ|² under (11.9) in 1D, and a 2D split-step packet."""
+    plt, cfg, t = _plt(), d.cfg, d.t
+    x = d.grid.axes[0]
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    for n in show:
-        axes[0].plot(x, fp.densities[n], label=f"t = {t[n]:.2g}")
-        axes[1].plot(x, sch.p[n], label=f"t = {t[n]:.2g}")
+    for n in np.linspace(0, len(t) - 1, 5).astype(int):
+        axes[0].plot(x, d.fp.densities[n], label=f"t = {t[n]:.2g}")
+        axes[1].plot(x, d.sch.p[n], label=f"t = {t[n]:.2g}")
     axes[0].set_title("diffusion (11.5): p(t, Q)")
     axes[1].set_title(f"Schrödinger (11.9): |Ψ|², k0 = {cfg.k0}")
     for ax in axes[:2]:
@@ -128,11 +161,14 @@ def _figures(cfg: AuditConfig, table, out: str) -> None:
         g2.origin[0], g2.origin[0] + g2.lengths[0], g2.origin[1], g2.origin[1] + g2.lengths[1]))
     axes[2].set_title(f"2D split-step |Ψ|² at t = {cfg.t_final}")
     fig.colorbar(im, ax=axes[2])
-    atomic_savefig(fig, os.path.join(out, "densities.png"))
+    atomic_savefig(fig, path)
     plt.close(fig)
 
+
+def _entropy_figure(d: _FigureData, path: str) -> None:
+    """H(t) and dH/dt against 2D∫|∇√p|² (11.7): equal on diffusion only."""
+    plt, grid, t, sch, fp, D = _plt(), d.grid, d.t, d.sch, d.fp, d.cfg.D
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    from emergent.fokker_planck import entropy_production_rate, shannon_entropy
     axes[0].plot(t, fp.entropy, label="diffusion")
     axes[0].plot(t, shannon_entropy(grid, sch.p), label="Schrödinger |Ψ|²")
     axes[0].set_xlabel("t")
@@ -140,15 +176,19 @@ def _figures(cfg: AuditConfig, table, out: str) -> None:
     axes[0].legend()
     axes[1].plot(t, fp.entropy_production(), label="diffusion: 2D∫|∇√p|²")
     axes[1].plot(t[1:-1], np.gradient(fp.entropy, t)[1:-1], "k:", label="diffusion: dH/dt")
-    axes[1].plot(t, entropy_production_rate(grid, sch.p, cfg.D), label="Schrödinger: 2D∫|∇√p|²")
+    axes[1].plot(t, entropy_production_rate(grid, sch.p, D), label="Schrödinger: 2D∫|∇√p|²")
     axes[1].plot(t[1:-1], np.gradient(shannon_entropy(grid, sch.p), t)[1:-1], "--",
                  label="Schrödinger: dH/dt")
     axes[1].set_xlabel("t")
     axes[1].legend(fontsize=8)
     axes[1].set_title("entropy production: equal on diffusion only")
-    atomic_savefig(fig, os.path.join(out, "entropy.png"))
+    atomic_savefig(fig, path)
     plt.close(fig)
 
+
+def _stationarity_figure(table, path: str) -> None:
+    """|S(ε) - S(0)| against ε for every path and form (11.6a-11.7c): slope 2 = stationary."""
+    plt = _plt()
     names = list(table)
     ncol = 3
     nrow = -(-len(names) // ncol)
@@ -171,26 +211,40 @@ def _figures(cfg: AuditConfig, table, out: str) -> None:
         ax.legend(fontsize=7)
     for ax in axes[::ncol]:
         ax.set_ylabel("|S(ε) - S(0)|  (dotted ∝ε, dashed ∝ε²)")
-    atomic_savefig(fig, os.path.join(out, "stationarity.png"))
+    atomic_savefig(fig, path)
     plt.close(fig)
 
+
+def _neglected_terms_figure(d: _FigureData, path: str) -> None:
+    """The phase-gradient term (11.7) drops, against the kept part, and the constraints (11.4)
+    along the Schrödinger path."""
+    plt, grid, t, sch, D = _plt(), d.grid, d.t, d.sch, d.cfg.D
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    dropped = 2 * cfg.D * grid.integrate(sch.p * (sch.phase_gradient**2).sum(1))
-    axes[0].plot(t, entropy_production_rate(grid, sch.p, cfg.D), label="2D∫|∇√p|² (kept)")
+    dropped = 2 * D * grid.integrate(sch.p * (sch.phase_gradient**2).sum(1))
+    axes[0].plot(t, entropy_production_rate(grid, sch.p, D), label="2D∫|∇√p|² (kept)")
     axes[0].plot(t, dropped, label="2D∫p|∇θ|² (dropped in (11.7))")
     axes[0].set_xlabel("t")
-    kept = np.trapezoid(entropy_production_rate(grid, sch.p, cfg.D), t)
+    kept = np.trapezoid(entropy_production_rate(grid, sch.p, D), t)
     axes[0].set_title(f"Schrödinger path; dropped/kept over [0, T]: "
                       f"{phase_gradient_term(sch) / kept:.2f}", fontsize=9)
     axes[0].legend()
-    vals = cons.values(sch.p)
-    for k, name in enumerate(cons.names):
+    vals = d.cons.values(sch.p)
+    for k, name in enumerate(d.cons.names):
         axes[1].plot(t, vals[:, k] - vals[0, k], label=f"∫pΘ - ∫pΘ(0), Θ = {name}")
     axes[1].set_xlabel("t")
     axes[1].set_title("constraints (11.4) along the Schrödinger path", fontsize=9)
     axes[1].legend()
-    atomic_savefig(fig, os.path.join(out, "neglected_terms.png"))
+    atomic_savefig(fig, path)
     plt.close(fig)
+
+
+def _figures(cfg: AuditConfig, table, out: str) -> None:
+    """Write :data:`FIGURES` to ``out``, one named function per figure."""
+    data = _figure_data(cfg)
+    _densities_figure(data, os.path.join(out, "densities.png"))
+    _entropy_figure(data, os.path.join(out, "entropy.png"))
+    _stationarity_figure(table, os.path.join(out, "stationarity.png"))
+    _neglected_terms_figure(data, os.path.join(out, "neglected_terms.png"))
 
 
 def _stationarity_json(table) -> dict:
@@ -201,9 +255,12 @@ def _stationarity_json(table) -> dict:
                    for form, r in row.items()} for name, row in table.items()}
 
 
-def format_stationarity(table) -> str:
+def format_stationarity(table: dict[str, dict[str, StationarityResult]]) -> str:
     """Rows: paths; columns: forms; entries: worst relative first variation over random
-    directions in p | in Φ (0 = stationary)."""
+    directions in p | in Φ (0 = stationary).
+
+    The forms of (11.6)-(11.7).
+    """
     head = f"{'path':<24}" + "".join(f"{f:>18}" for f in FORMS)
     lines = ["Stationarity test: worst relative first variation |ΣδS_i|/Σ|δS_i| over random "
              "admissible directions (fixed ends), in p | in Φ; ~0 = stationary, ~1 = not", head]
@@ -214,10 +271,48 @@ def format_stationarity(table) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+# The default run (n = 256, 81 times, 3 directions) takes about 10 s; the stationarity test
+# dominates and grows with n · n_times · directions.
+_DEFAULT_SECONDS = 10.0
+_MAX_SECONDS = 3600.0
+
+
+def _config(parser: argparse.ArgumentParser, args: argparse.Namespace,
+            d: AuditConfig) -> AuditConfig:
+    """Check every option up front (usage error naming it) and build the configuration."""
+    import math
+
+    checks = [("--n", args.n >= 32, "must be >= 32"),
+              ("--n-times", args.n_times >= 5, "must be >= 5"),
+              ("--directions", args.directions >= 1, "must be >= 1"),
+              ("--seed", args.seed >= 0, "must be >= 0")]
+    for name in ("length", "D", "t_final", "sigma0"):
+        value = getattr(args, name)
+        checks.append((f"--{name.replace('_', '-')}", math.isfinite(value) and value > 0,
+                       "must be finite and > 0"))
+    checks.append(("--k0", math.isfinite(args.k0), "must be finite"))
+    for name, ok, condition in checks:
+        if not ok:
+            value = getattr(args, name[2:].replace("-", "_"))
+            parser.error(f"{name} {condition}, got {value}")
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as exc:
+        parser.error(f"--out {args.out!r} cannot be created: {exc.strerror}")
+    est = (_DEFAULT_SECONDS * (args.n / d.n) * (args.n_times / d.n_times)
+           * max(1.0, args.directions / d.n_directions))
+    if est > _MAX_SECONDS:
+        parser.error(f"--n {args.n} with --n-times {args.n_times} and --directions "
+                     f"{args.directions} would take about {est:.3g} s (> {_MAX_SECONDS:g} s); "
+                     "the defaults (--n 256 --n-times 81) resolve the packet to round-off")
+    return AuditConfig(n=args.n, length=args.length, D=args.D, t_final=args.t_final,
+                       n_times=args.n_times, sigma0=args.sigma0, center=d.center,
+                       k0=args.k0, seed=args.seed, n_directions=args.directions)
+
+
+def _parser(d: AuditConfig) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m emergent schrodinger",
                                      description="Section 11: Fokker-Planck -> Schrödinger")
-    d = AuditConfig()
     parser.add_argument("--out", default="results/section11", help="output directory")
     parser.add_argument("--n", type=int, default=d.n, help="1D grid points")
     parser.add_argument("--length", type=float, default=d.length, help="periodic box length")
@@ -230,29 +325,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--directions", type=int, default=d.n_directions)
     parser.add_argument("--no-figures", action="store_true")
     parser.add_argument("--force", action="store_true", help="redo a finished run")
+    return parser
+
+
+def _finished(path: str, config: dict, out: str, figures: bool) -> bool:
+    """A run with this configuration (and its figures, if asked for) is already written."""
+    if not os.path.exists(path):
+        return False
+    with open(path) as fh:
+        try:
+            done = json.load(fh)
+        except json.JSONDecodeError:
+            done = {}
+    figs_ok = not figures or all(os.path.exists(os.path.join(out, f)) for f in FIGURES)
+    return done.get("config") == config and figs_ok
+
+
+def _print_errors(errors: dict[str, list[dict]]) -> None:
+    print("\nExact-solution errors (max |numerical - exact| at t = T):")
+    for name, rows in errors.items():
+        print(f"  {name}:")
+        for r in rows:
+            print("    " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                                     for k, v in r.items()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs (11.5)-(11.9) on grids: the audit, the stationarity table, the solver errors, the
+    figures and ``section11.json``."""
+    d = AuditConfig()
+    parser = _parser(d)
     args = parser.parse_args(argv)
-    try:
-        cfg = AuditConfig(n=args.n, length=args.length, D=args.D, t_final=args.t_final,
-                          n_times=args.n_times, sigma0=args.sigma0, center=d.center,
-                          k0=args.k0, seed=args.seed, n_directions=args.directions)
-        if cfg.n < 32 or cfg.n_times < 5:
-            raise ValueError("--n must be >= 32 and --n-times >= 5")
-    except (ValueError, TypeError) as exc:
-        parser.error(str(exc))
+    cfg = _config(parser, args, d)
     config = dataclasses.asdict(cfg) | {"figures": not args.no_figures}
     path = os.path.join(args.out, "section11.json")
-    if not args.force and os.path.exists(path):
-        with open(path) as fh:
-            try:
-                done = json.load(fh)
-            except json.JSONDecodeError:
-                done = {}
-        figs_ok = args.no_figures or all(os.path.exists(os.path.join(args.out, f))
-                                         for f in FIGURES)
-        if done.get("config") == config and figs_ok:
-            print(f"{path}: finished run with this configuration; nothing to do (--force "
-                  "to redo)")
-            return 0
+    if not args.force and _finished(path, config, args.out, not args.no_figures):
+        print(f"{path}: finished run with this configuration; nothing to do (--force "
+              "to redo)")
+        return 0
     t0 = time.perf_counter()
     try:
         table = stationarity_table(cfg)
@@ -262,16 +372,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     print(format_audit(steps))
     print(format_stationarity(table))
-    print("\nExact-solution errors (max |numerical - exact| at t = T):")
-    for name, rows in errors.items():
-        print(f"  {name}:")
-        for r in rows:
-            print("    " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
-                                     for k, v in r.items()))
+    _print_errors(errors)
     if not args.no_figures:
         _figures(cfg, table, args.out)
     payload = {"config": config, "versions": library_versions(),
-               "audit": [dataclasses.asdict(s) for s in steps],
+               "audit": [s.to_dict() for s in steps],
                "stationarity": _stationarity_json(table), "errors": errors,
                "seconds": time.perf_counter() - t0}
     atomic_write_json(path, payload)

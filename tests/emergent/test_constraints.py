@@ -107,7 +107,9 @@ def test_madelung_fields_of_a_moving_packet():
     exact = a * t * (x - xc) / (2 * (s0**4 + a**2 * t**2)) + k0
     live = f.density > 1e-8 * f.density.max()
     assert np.abs(f.phase_gradient[0][live] - exact[live]).max() < 1e-8
-    assert np.allclose(f.velocity, D * f.phase_gradient)
+    # the mean velocity ∫p v is d⟨Q⟩/dt = D k0 (the centre moves at the group velocity): an
+    # independent closed form, not the definition v = D∇θ; spectral accuracy on this grid
+    assert abs(g.integrate(f.density * f.velocity[0]) - D * k0) < 1e-8
     assert abs(g.integrate(f.density) - 1) < 1e-12
 
 

@@ -16,6 +16,7 @@ from emergent.entropic_action import (
     action_parts,
     diffusion_path,
     dropped_term_sizes,
+    evaluate_form,
     first_variation,
     frozen_gaussian_path,
     path_from_wave_function,
@@ -50,10 +51,11 @@ def test_forms_agree_where_the_paper_says_and_differ_where_it_does_not():
     # line 3 of (11.7) = line 2 + 2D∫p|∇θ|²: equal to O(dt²) of the time rules (~1e-5 here)
     assert abs(s["11.7c"] - s["11.7b"] - phase_gradient_term(sch)) < 1e-4 * abs(s["11.7c"])
     # not small: 5.4x the entropy production (a gauge-free comparison, see dropped_term_sizes)
-    assert dropped_term_sizes(sch)["vs entropy production"] > 2
+    assert dropped_term_sizes(sch).vs_entropy_production > 2
     # a discrete identity for any normalised path (the time part telescopes), checked so that
     # the code's bookkeeping of the imaginary part stays right
     assert abs(action_parts(sch, "11.7c")["imaginary"]) < 1e-12
+    assert abs(evaluate_form(sch, "11.7c").imaginary) < 1e-12
     # line 1 of (11.6) = line 2 only on diffusion paths (O(dt²) of the trapezoid rule)
     assert abs(action(dif, "11.6a") - action(dif, "11.6b")) < 1e-4 * action(dif, "11.6b")
     assert abs(s["11.6a"] - s["11.6b"]) > 0.1 * abs(s["11.6b"])
@@ -165,8 +167,8 @@ def test_central_difference_first_variation_converges_at_second_order(seed):
     sch = _PATHS21["schrodinger"]
     eta, _ = random_direction(sch, np.random.default_rng(seed), "p")
     v = [first_variation(sch, "11.7b", eta, eps=e) for e in (1e-2, 5e-3, 2.5e-3)]
-    for k in v[0]:
-        d1, d2 = v[0][k] - v[1][k], v[1][k] - v[2][k]
+    for k in range(2):
+        d1, d2 = v[0].parts()[k] - v[1].parts()[k], v[1].parts()[k] - v[2].parts()[k]
         if abs(d1) < 1e-11:  # the part is linear along this direction to round-off
             continue
         assert abs(d1 / d2 - 4) < 0.2, (k, d1, d2)
@@ -198,6 +200,11 @@ def test_audit_statement_names_what_is_dropped_and_measures_it():
     by = {s.step: s for s in steps}
     text = format_audit(steps)
     assert "phase-gradient term" in text and "ON-SHELL" in text
+    assert [s.kind for s in steps] == [
+        "exact", "on-shell", "exact up to boundary terms", "exact up to boundary terms",
+        "approximation", "exact", "fails for (11.6) as stated"]
+    assert all(m.of is None or not m.quantity.startswith(" ") for s in steps
+               for m in s.measurements)  # no layout inside the names
     m = by["(11.7) line 2 -> line 3"].measured
     assert m["Schrödinger path: dropped term / entropy-production part of line 2"] > 1
     last = by["(11.7) -> (11.9)"].measured

@@ -126,7 +126,9 @@ def test_symmetries_as_printed_and_in_words():
 def test_signs_of_the_field_equations():
     signs = field_equation_signs(4)
     assert signs.einstein_hilbert_el_is_minus_einstein
-    assert signs.derived_equation != signs.printed_equation
+    # derived from the measured coefficients c_G = -1, c_V = 1/2 (not typed):
+    assert signs.source_over_kappa == -1 and signs.cosmological_over_kappa == 1
+    assert signs.derived_equation == "G_{μν} + κ Λ g_{μν} = -κ T_{μν}"
 
 
 # ---- route 3: concrete metrics, against einsteinpy --------------------------------------
@@ -193,8 +195,127 @@ def test_metric_validation():
 def test_command_line(capsys):
     assert onsager_main(["--dim", "3", "--jets", "2"]) == 0
     out = capsys.readouterr().out
-    assert "reproduces √|g| R/(2κ) up to a divergence: False" in out
+    assert "reproduces √|g| R/(2κ) up to a divergence: fails" in out
     assert "particular: - 1/4·I1 + 1/2·I2 + 1/4·I3 - 1/2·I4" in out
+    assert "under (12.7) as printed + (12.8): fails (holds if |rank excess| <= 0; rank excess 1)" \
+        in out
+    assert "under pair exchange (in words) + (12.8): holds" in out
+    assert "(12.12): the source term is +κ T with T of (12.14): fails" in out
+    assert "gives G_{μν} + κ Λ g_{μν} = -κ T_{μν}" in out
+
+
+# ---- computed verdicts, each driven both ways (issue 14) --------------------------------
+
+FIXED_12_9 = {"I1": Fraction(-1), "I2": Fraction(2), "I3": Fraction(1), "I4": Fraction(-2),
+              "I5": Fraction(0)}
+
+
+def test_printed_12_9_contracted_by_code_is_paper_12_9():
+    from emergent.onsager import PAPER_12_9_PRINTED, contract_into_basis
+
+    assert contract_into_basis(PAPER_12_9_PRINTED, 3) == PAPER_12_9
+    assert contract_into_basis(PAPER_12_9_PRINTED, 4) == PAPER_12_9
+    # The index wiring of each I_k read back from its own printed product: the basis itself
+    # is what the module docstring says.
+    for k, wiring in BASIS.items():
+        greek = {"m": "μ", "n": "ν", "a": "α", "b": "β", "c": "γ", "d": "δ"}
+        text = "".join("g^{" + greek[p[0]] + greek[p[1]] + "}" for p in wiring.split(","))
+        assert contract_into_basis(text, 3) == {j: Fraction(j == k) for j in BASIS}
+
+
+@pytest.mark.parametrize("name", list(BASIS))
+def test_a_sign_flip_in_any_coefficient_of_paper_12_9_is_noticed(name):
+    from emergent.onsager import PAPER_12_9_PRINTED, contract_into_basis
+
+    flipped = dict(PAPER_12_9) | {name: -PAPER_12_9[name] if PAPER_12_9[name] else Fraction(1)}
+    assert contract_into_basis(PAPER_12_9_PRINTED, 3) != flipped
+
+
+def test_parse_index_expression_refuses_malformed_text():
+    from emergent.onsager import parse_index_expression
+
+    with pytest.raises(ValueError, match="each of μναβγδ once"):
+        parse_index_expression("g^{μμ}g^{αβ}g^{γδ}")
+    with pytest.raises(ValueError, match="not a sum"):
+        parse_index_expression("g^{μν}g^{αβ}g^{γδ} + R")
+
+
+def test_onsager_claim_holds_for_the_corrected_tensor_and_fails_for_12_9():
+    assert onsager_verdict(3, n_jets=1, coefficients=FIXED_12_9).claim().verdict.value == "holds"
+    assert onsager_verdict(3, n_jets=1).claim().verdict.value == "fails"
+    # twice the corrected tensor: proportional (factor 2) but not equal
+    doubled = {k: 2 * v for k, v in FIXED_12_9.items()}
+    v = onsager_verdict(3, n_jets=2, coefficients=doubled)
+    assert v.proportional_factor == 2 and v.claim().verdict.value == "fails"
+
+
+@pytest.mark.parametrize("bad, match", [({"n_jets": 0}, "n_jets must be >= 1"),
+                                        ({"n_jets": -2}, "n_jets must be >= 1"),
+                                        ({"n_jets": 1.5}, "n_jets must be an int")])
+def test_zero_jets_are_refused_not_reported_as_reproducing(bad, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        onsager_verdict(4, **bad)
+    with pytest.raises((ValueError, TypeError), match=match):
+        family_of_onsager_tensors(4, **bad)
+
+
+def test_work_beyond_the_machine_is_refused_before_any_jet():
+    from emergent.onsager import check_jet_request
+
+    with pytest.raises(ValueError, match="would take about"):
+        onsager_verdict(100)
+    with pytest.raises(ValueError, match="dim must be >= 2"):
+        check_jet_request(1, 1)
+    with pytest.raises(TypeError, match="dim must be an int"):
+        check_jet_request("4", 1)
+
+
+def test_symmetry_admits_drives_both_ways():
+    printed, words = symmetry_count(3)
+    assert printed.admits("ΓΓ", GAMMA_GAMMA).verdict.value == "fails"
+    assert words.admits("ΓΓ", GAMMA_GAMMA).verdict.value == "holds"
+    # I2 and I5 with equal coefficients are allowed by (12.7) as printed
+    tied = {"I1": Fraction(1), "I2": Fraction(3), "I3": Fraction(0), "I4": Fraction(0),
+            "I5": Fraction(3)}
+    assert printed.admits("tied", tied).verdict.value == "holds"
+
+
+def test_volume_variation_at_jets_is_half_the_inverse_metric():
+    # E[√|g|] is computed from determinants of bumped integer matrices, never from g^{-1};
+    # Jacobi's formula ½ √|g| g^{ab} is the independent reference (exact rationals).
+    from emergent.onsager import volume_euler_lagrange
+
+    for dim, lorentzian in ((2, True), (3, False), (4, True)):
+        jet = random_jet(dim, seed=dim, lorentzian=lorentzian)
+        assert (volume_euler_lagrange(jet) == Fraction(1, 2) * jet.ginv).all()
+
+
+def test_field_equation_claims_drive_both_ways():
+    from emergent.onsager import FieldEquationSigns, _sign_claims
+
+    signs = field_equation_signs(3)
+    assert signs.einstein_coefficient == -1 and signs.volume_coefficient == Fraction(1, 2)
+    words = [c.verdict.value for c in signs.claims]
+    assert words == ["holds", "holds", "holds", "fails", "fails"]
+    # With the opposite convention for T (c_G = +1 in effect) and the cosmological term read
+    # as Λ/κ (c_V = -1 here), (12.12) as printed would follow: the same rules then say holds.
+    printed = FieldEquationSigns(True, 0.0, Fraction(1), Fraction(-1), True)
+    assert [c.verdict.value for c in _sign_claims(printed, 3)][3:] == ["holds", "holds"]
+    assert printed.derived_equation == "G_{μν} + 2κ Λ g_{μν} = κ T_{μν}"
+    undetermined = FieldEquationSigns(False, 0.0, None, None, True)
+    assert [c.verdict.value for c in _sign_claims(undetermined, 3)] == [
+        "holds", "undetermined", "holds", "undetermined", "undetermined"]
+    wrong = FieldEquationSigns(False, 3.0, Fraction(-1), Fraction(1, 2), False)
+    assert [c.verdict.value for c in _sign_claims(wrong, 3)][:3] == ["fails", "holds", "fails"]
+
+
+def test_in_two_dimensions_the_identity_holds_and_the_signs_are_undetermined():
+    # G^{ab} = 0 identically in D = 2: E[√|g| R] = -√|g| G still holds (both vanish), but the
+    # field equation's coefficients cannot be read off, and the claims say so.
+    signs = field_equation_signs(2)
+    assert signs.einstein_hilbert_el_is_minus_einstein and signs.einstein_coefficient is None
+    assert signs.claims[0].verdict.value == "holds"
+    assert signs.claims[3].verdict.value == "undetermined"
 
 
 # ---- the general (second-order) Euler-Lagrange operator, fully symbolic -----------------

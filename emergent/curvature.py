@@ -1,0 +1,116 @@
+"""Curvature of a metric 2-jet, each object computed once and passed on (EinsteinPy's chain).
+
+A :class:`~emergent.onsager.Jet` holds g_ab, ∂_c g_ab and ∂_c∂_d g_ab at a point, exactly
+(NumPy object arrays of ints/Fractions).  From it, in order:
+
+    metric jet -> :func:`christoffels` (Γ^a_{bc} and ∂_e Γ^a_{bc}, (12.11))
+               -> :func:`riemann` (R^a_{bcd})
+               -> :func:`ricci` (R_{bd} = R^a_{bad}, (12.13)) and :func:`ricci_scalar_of`
+               -> :func:`einstein_upper` (G^{ab})
+
+Each function takes the previous object, so nothing is recomputed inside another function
+(as EinsteinPy's ``ChristoffelSymbols.from_metric`` -> ``RiemannCurvatureTensor.
+from_christoffels`` -> ``RicciTensor.from_riemann``).  Conventions:
+R^a_{bcd} = ∂_c Γ^a_{db} - ∂_d Γ^a_{cb} + Γ^a_{ce} Γ^e_{db} - Γ^a_{de} Γ^e_{cb}, R_{bd} = R^a_{bad},
+G_{bd} = R_{bd} - ½ R g_{bd} (those of EinsteinPy, against which the tests compare).
+
+>>> import numpy as np
+>>> from emergent.onsager import random_jet
+>>> jet = random_jet(3, seed=1)
+>>> ch = christoffels(jet)
+>>> riem = riemann(jet, ch)
+>>> bool(np.all(riem + np.einsum("abdc->abcd", riem) == 0))  # antisymmetric in c, d
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from emergent.onsager import Jet
+
+__all__ = ["Christoffels", "inverse_metric_derivative", "christoffels", "riemann", "ricci",
+           "ricci_scalar_of", "einstein_upper"]
+
+_HALF = Fraction(1, 2)
+
+
+@dataclass(frozen=True, eq=False)
+class Christoffels:
+    """Γ^a_{bc} (``gamma[a, b, c]``) and its derivative ∂_e Γ^a_{bc} (``dgamma[e, a, b, c]``)
+    at the jet's point, (12.11), exact."""
+
+    gamma: np.ndarray
+    dgamma: np.ndarray
+
+
+def inverse_metric_derivative(jet: Jet) -> np.ndarray:
+    """∂_e g^{ij} = -g^{ip} ∂_e g_{pq} g^{qj}, shape ``(e, i, j)``, exact.
+
+    Enters Γ of (12.11).
+    """
+    return -np.einsum("ip,epq,qj->eij", jet.ginv, jet.v, jet.ginv)
+
+
+def _lower(d: np.ndarray) -> np.ndarray:
+    """Γ_{d b c} = ½ (g_{db,c} + g_{dc,b} - g_{bc,d}) from d[..., c, a, b] = ∂_c g_{ab}."""
+    return _HALF * (np.einsum("...cdb->...dbc", d) + np.einsum("...bdc->...dbc", d)
+                    - np.einsum("...dbc->...dbc", d))
+
+
+def christoffels(jet: Jet) -> Christoffels:
+    """Γ^a_{bc} = g^{ad} Γ_{dbc} and ∂_e Γ^a_{bc} at the jet, (12.11).
+
+    >>> from emergent.onsager import random_jet
+    >>> ch = christoffels(random_jet(2, seed=0))
+    >>> bool((ch.gamma == ch.gamma.transpose(0, 2, 1)).all())  # symmetric in b, c
+    True
+    """
+    gi, v, w = jet.ginv, jet.v, jet.w
+    low = _lower(v)
+    dlow = _lower(w)  # w[e, c, a, b] = ∂_e ∂_c g_{ab}: the same combination, differentiated
+    gam = np.einsum("ad,dbc->abc", gi, low)
+    dgam = (np.einsum("ead,dbc->eabc", inverse_metric_derivative(jet), low)
+            + np.einsum("ad,edbc->eabc", gi, dlow))
+    return Christoffels(gamma=gam, dgamma=dgam)
+
+
+def riemann(jet: Jet, ch: Christoffels | None = None) -> np.ndarray:
+    """R^a_{bcd} = ∂_c Γ^a_{db} - ∂_d Γ^a_{cb} + Γ^a_{ce} Γ^e_{db} - Γ^a_{de} Γ^e_{cb}, exact.
+
+    ``ch`` is :func:`christoffels` of ``jet`` if the caller has it already.
+
+    Its contraction is R_{μν} of (12.13).
+    """
+    ch = christoffels(jet) if ch is None else ch
+    gam, dgam = ch.gamma, ch.dgamma
+    return (np.einsum("cadb->abcd", dgam) - np.einsum("dacb->abcd", dgam)
+            + np.einsum("ace,edb->abcd", gam, gam) - np.einsum("ade,ecb->abcd", gam, gam))
+
+
+def ricci(riem: np.ndarray) -> np.ndarray:
+    """R_{bd} = R^a_{bad} of (12.13) from the Riemann tensor ``riem[a, b, c, d]``."""
+    return np.einsum("abad->bd", riem)
+
+
+def ricci_scalar_of(jet: Jet, ric: np.ndarray) -> Fraction | int:
+    """R = g^{bd} R_{bd} (exact) from the Ricci tensor ``ric`` of :func:`ricci`.
+
+    The R of (12.2) and (12.10).
+    """
+    return np.einsum("bd,bd->", jet.ginv, ric)
+
+
+def einstein_upper(jet: Jet, ric: np.ndarray) -> np.ndarray:
+    """G^{ab} = g^{ac} g^{bd} (R_{cd} - ½ R g_{cd}) from the Ricci tensor ``ric``, exact.
+
+    The left side of (12.12).
+    """
+    r = ricci_scalar_of(jet, ric)
+    g_low = ric - _HALF * r * jet.g
+    return np.einsum("ac,bd,cd->ab", jet.ginv, jet.ginv, g_low)
