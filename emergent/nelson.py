@@ -41,7 +41,7 @@ What is here
   drift is interpolated linearly (bilinearly in 2D) from the grid at each step time.
 * Nodes, where p = 0 and u is singular (u ≈ D/(Q - Q_node) next to a simple node in 1D): the
   stated treatment is **step control**: the drift displacement of one step is capped at
-  ``max_drift_step`` noise steps √(D dt) (default 1).  Away from nodes |b| dt ≪ √(D dt) for a
+  ``max_drift_step`` noise steps √(D dt) (default 3).  Away from nodes |b| dt ≪ √(D dt) for a
   resolved dt and the cap never acts; within ~√(D dt) of a node it stops a walker that the noise
   pushed across from being flung far away by the 1/distance drift.  The capped share of
   walker-steps is reported (:attr:`WalkerResult.capped_fraction`) and the effect on the distance
@@ -79,7 +79,8 @@ from emergent.grids import Grid, check_band_limit, check_count, check_positive, 
 __all__ = ["DriftFields", "drift_fields", "oscillator_state", "time_step_scale",
            "WalkerResult", "simulate_walkers", "sample_density", "ks_distance", "l1_distance",
            "fokker_planck_with_drift", "GridFokkerPlanck", "mean_acceleration",
-           "newton_residual", "fokker_planck_residuals", "fit_order"]
+           "newton_residual", "fokker_planck_residuals", "fit_order", "RouteRow",
+           "PaperComparison", "compare_with_paper", "format_comparison", "l1_noise"]
 
 Scheme = Literal["euler-maruyama", "heun"]
 _MEMORY_LIMIT = 4 * 2**30  # bytes a single call may allocate for drift tables and snapshots
@@ -422,7 +423,7 @@ def _check_times(times) -> tuple[np.ndarray, float]:
 
 def simulate_walkers(grid: Grid, psi, D: float, times, n_walkers: int, *, seed: int = 0,
                      x0=None, save_every: int | None = None, scheme: Scheme = "euler-maruyama",
-                     max_drift_step: float | None = 1.0, floor: float = 1e-12,
+                     max_drift_step: float | None = 3.0, floor: float = 1e-12,
                      threads: int = 2, chunk: int = 65536, check_dt: bool = True,
                      band_limit_tol: float | None = 1e-8) -> WalkerResult:
     """Nelson's process dX = b dt + √D dW driven by Ψ on the grid (see the module docstring).
@@ -834,3 +835,143 @@ def newton_residual(grid: Grid, times, psi, D: float, potential=None) -> float:
 
     scale = np.max([norm(x) for x in [*terms, force]], axis=0)
     return float(np.max(norm(acc - force) / np.maximum(scale, 1e-300)))
+
+
+# ------------------------------------------------------------------------------- the paper
+@dataclass(frozen=True)
+class RouteRow:
+    """One route of :func:`compare_with_paper` at the sample times.
+
+    ``mean``/``std``: ⟨Q⟩ and its standard deviation at each time; ``l1``: ∫|p - |Ψ|²| at each
+    time; ``stationary_11_7b``/``_11_7c``: worst relative first variation of the paper's
+    functional (line 2 of (11.7), = (11.6)) and of line 3 (with the dropped term) along the
+    route's path (0 = stationary, 1 = not; ``nan`` for the walkers, a process, not a path).
+    """
+
+    name: str
+    mean: np.ndarray
+    std: np.ndarray
+    l1: np.ndarray
+    stationary_11_7b: float
+    stationary_11_7c: float
+
+
+@dataclass(frozen=True)
+class PaperComparison:
+    """The routes from one Gaussian start (σ0, centre, k0) side by side; see
+    :func:`compare_with_paper`.  ``densities[name]`` are the densities at ``times`` (the walkers'
+    as histograms), ``walkers`` the walker run."""
+
+    times: np.ndarray
+    grid: Grid
+    rows: tuple[RouteRow, ...]
+    densities: dict
+    walkers: WalkerResult
+    ks_final: float
+
+
+def _moments(grid: Grid, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = grid.axes[0]
+    mass = grid.integrate(p)
+    mean = grid.integrate(p * x) / mass
+    var = grid.integrate(p * x**2) / mass - mean**2
+    return np.asarray(mean), np.sqrt(np.asarray(var))
+
+
+def compare_with_paper(*, n: int = 256, length: float = 40.0, D: float = 1.0,
+                       t_final: float = 2.0, n_times: int = 41, sigma0: float = 1.0,
+                       center: float = -2.0, k0: float = 1.0, n_walkers: int = 100_000,
+                       steps_per_sample: int = 10, seed: int = 0, n_directions: int = 2,
+                       threads: int = 2) -> PaperComparison:
+    """The paper's route, the corrected functional and Nelson's process from the same Ψ0.
+
+    Ψ0 is the Gaussian packet of width σ0 at ``center`` with wavenumber k0 (the initial data of
+    ``python -m emergent``), on a periodic 1D grid, Θ = {Q, Q²}.  Routes:
+
+    * the paper's functional (11.6) = line 2 of (11.7): its stationary path from this density,
+      the frozen Gaussian (:func:`~emergent.entropic_action.frozen_gaussian_path`);
+    * line 3 of (11.7) (line 2 plus the dropped 2D∫p|∇θ|²): stationary on the exact solution
+      of (11.9), |Ψ(t)|² (:func:`~emergent.entropic_action.schrodinger_path`);
+    * Nelson's process driven by that Ψ: walkers (:func:`simulate_walkers`), histogrammed;
+    * plain diffusion (11.5) from the same density with Φ = 0, for reference.
+
+    Stationarity numbers come from :func:`~emergent.entropic_action.stationarity_test`.
+    """
+    from emergent.constraints import moment_constraints
+    from emergent.entropic_action import (
+        diffusion_path,
+        frozen_gaussian_path,
+        schrodinger_path,
+        stationarity_test,
+    )
+    from emergent.schrodinger import free_gaussian_packet
+
+    grid = Grid((check_count(n, "n", 32),), (check_positive(length, "length"),))
+    n_times = check_count(n_times, "n_times", 3)
+    steps_per_sample = check_count(steps_per_sample, "steps_per_sample")
+    t = np.linspace(0.0, check_positive(t_final, "t_final"), n_times)
+    cons = moment_constraints(grid, 2)
+    sch, _ = schrodinger_path(cons, D, t, sigma0, [center], [k0])
+    frozen = frozen_gaussian_path(cons, D, t, sigma0, [center])
+    diff_path = diffusion_path(cons, D, t, sigma0, [center])
+    diffusion = diff_path.p
+    fine = np.linspace(0.0, t_final, (n_times - 1) * steps_per_sample + 1)
+    psi = free_gaussian_packet(grid, fine, D, sigma0, [center], [k0])
+    walk = simulate_walkers(grid, psi, D, fine, n_walkers, seed=seed,
+                            save_every=steps_per_sample, threads=threads)
+    h = grid.spacing[0]
+    edges = np.concatenate([grid.axes[0] - h / 2, [grid.axes[0][-1] + h / 2]])
+    hist = np.stack([np.histogram(walk.positions[k, :, 0], edges)[0] / (n_walkers * h)
+                     for k in range(n_times)])
+    target = sch.p
+
+    def l1(p):
+        return np.asarray(grid.integrate(np.abs(p - target)))
+
+    def stationarity(path, form):
+        return stationarity_test(path, form, n_directions, seed).worst
+
+    rows = []
+    for name, p, path in (("paper (11.6): frozen Gaussian", frozen.p, frozen),
+                          ("line 3 of (11.7): |Ψ|² of (11.9)", sch.p, sch),
+                          ("Nelson's walkers", hist, None),
+                          ("diffusion (11.5), no drift, Φ = 0", diffusion, diff_path)):
+        mean, std = _moments(grid, p)
+        if name.startswith("Nelson"):
+            x = walk.positions[:, :, 0]
+            mean, std = x.mean(axis=1), x.std(axis=1)
+        s7b = stationarity(path, "11.7b") if path is not None else math.nan
+        s7c = stationarity(path, "11.7c") if path is not None else math.nan
+        rows.append(RouteRow(name, mean, std, l1(p), s7b, s7c))
+    densities = {"frozen": frozen.p, "schrodinger": sch.p, "walkers": hist,
+                 "diffusion": diffusion}
+    ks = ks_distance(grid, target[-1], walk.positions[-1, :, 0])
+    return PaperComparison(t, grid, tuple(rows), densities, walk, ks)
+
+
+def format_comparison(cmp: PaperComparison) -> str:
+    """The side-by-side table at the last time (rows: routes)."""
+    t = cmp.times[-1]
+    head = (f"{'route (same Ψ0)':<36}{'<Q>(T)':>9}{'std(T)':>9}{'L1 to |Ψ(T)|²':>15}"
+            f"{'11.7b stat.':>13}{'11.7c stat.':>13}")
+    lines = [f"Side by side at T = {t:g} (stationarity: worst relative first variation, "
+             "0 = stationary, 1 = not; '-' for the process)", head]
+    for r in cmp.rows:
+        s7b = "-" if math.isnan(r.stationary_11_7b) else f"{r.stationary_11_7b:.1e}"
+        s7c = "-" if math.isnan(r.stationary_11_7c) else f"{r.stationary_11_7c:.1e}"
+        lines.append(f"{r.name:<36}{r.mean[-1]:>9.3f}{r.std[-1]:>9.3f}{r.l1[-1]:>15.2e}"
+                     f"{s7b:>13}{s7c:>13}")
+    n = cmp.walkers.positions.shape[1]
+    noise = l1_noise(cmp.grid, cmp.densities["schrodinger"][-1], n)
+    lines.append(f"walkers: n = {n}, dt = {cmp.walkers.dt:g}; KS distance to |Ψ(T)|² = "
+                 f"{cmp.ks_final:.2e} (sampling alone: ~0.87/√n = {0.87 / math.sqrt(n):.1e}); "
+                 f"L1 of a histogram of n exact samples: ~{noise:.1e}")
+    return "\n".join(lines)
+
+
+def l1_noise(grid: Grid, p: np.ndarray, n: int) -> float:
+    """Expected ∫|p̂ - p| of a histogram of n exact samples: Σ_j √(2 p_j h/(π n)) for cells
+    with many samples (the mean absolute deviation of a Poisson count)."""
+    mass = p * grid.cell_volume
+    return float(np.sum(np.sqrt(2 * mass / (math.pi * n)) * (mass * n > 1))
+                 + np.sum(mass * (mass * n <= 1)))
