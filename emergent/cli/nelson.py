@@ -67,6 +67,7 @@ def free_packet(grid: Grid, t: np.ndarray, sigma0: float, center: float, k0: flo
     start = free_gaussian_packet(grid, t[0], 1.0, sigma0, [center], [k0])
     psi = split_step(grid, start, 1.0, t[-1] - t[0], t.size - 1).psi
     exact = free_gaussian_packet(grid, t[-1], 1.0, sigma0, [center], [k0])
+    exact = exact / np.sqrt(grid.integrate(np.abs(exact) ** 2))  # split-step normalises Ψ0
     if np.abs(psi[-1] - exact).max() > 1e-8:
         raise RuntimeError("split-step differs from the exact free packet")
     return psi
