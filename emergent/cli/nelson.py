@@ -235,9 +235,11 @@ def convergence(cfg: NelsonConfig) -> dict[str, dict]:
     out["sampling (KS vs n)"] = {"x": ns, "error": ks, "order": fit_order(ns, ks),
                                  "expected": 0.5}
     # time step: coherent state at T = 2, error |Δ mean| + |Δ variance| against the closed form
-    n = 400_000 if not cfg.quick else 100_000
-    for scheme, steps, expected in (("euler-maruyama", [10, 20, 40, 80], 1.0),
-                                    ("heun", [5, 10, 20], 2.0)):
+    # walkers: the sampling noise (row "noise") must stay below the finest step's bias, which
+    # for Heun (~2e-3 at dt = 0.1) needs 10^6 walkers
+    for scheme, steps, expected, n in (
+            ("euler-maruyama", [10, 20, 40, 80], 1.0, 400_000 if not cfg.quick else 100_000),
+            ("heun", [5, 10, 20], 2.0, 1_000_000 if not cfg.quick else 100_000)):
         errs = []
         for k in steps:
             tt = np.linspace(0.0, 2.0, k + 1)
