@@ -153,7 +153,7 @@ def drift_fields(grid: Grid, psi, D: float, *, floor: float = 1e-12, rtol: float
 
     >>> g = Grid((128,), (16.0,))
     >>> f = drift_fields(g, oscillator_state(g, 0.0, 1.0, 2.0, [(1.0, (0,))]), 1.0)
-    >>> bool(np.allclose(f.forward[0][f.live], -2.0 * g.axes[0][f.live[0]], atol=1e-6))
+    >>> bool(np.allclose(f.forward[0][f.live], -2.0 * g.axes[0][f.live], atol=1e-6))
     True
     """
     D = check_positive(D, "D")
@@ -469,7 +469,9 @@ def simulate_walkers(grid: Grid, psi, D: float, times, n_walkers: int, *, seed: 
     n_steps = t.size - 1
     save_every = n_steps if save_every is None else check_count(save_every, "save_every")
     saved = sorted(set(range(0, n_steps + 1, save_every)) | {n_steps})
-    table_bytes = t.size * grid.ndim * np.prod([n + 2 for n in grid.shape]) * 8
+    # drift tables, plus the drift fields and Ψ they are computed from (2K + 4 floats a point)
+    table_bytes = t.size * 8 * (grid.ndim * np.prod([n + 2 for n in grid.shape])
+                                + (2 * grid.ndim + 4) * np.prod(grid.shape))
     out_bytes = len(saved) * n_walkers * grid.ndim * 8
     if table_bytes + out_bytes > _MEMORY_LIMIT:
         raise ValueError(f"n_walkers/save_every/times need {(table_bytes + out_bytes) / 2**30:.1f}"
@@ -489,11 +491,11 @@ def simulate_walkers(grid: Grid, psi, D: float, times, n_walkers: int, *, seed: 
     tables = _padded_tables(grid, fields.forward)
     dead = ~fields.live[saved]
     if x0 is not None:
-        x0 = np.array(x0, dtype=float).reshape(n_walkers, grid.ndim) if np.size(x0) == \
-            n_walkers * grid.ndim else None
-        if x0 is None or not np.all(np.isfinite(x0)):
+        x0 = np.array(x0, dtype=float)
+        if x0.size != n_walkers * grid.ndim or not np.all(np.isfinite(x0)):
             raise ValueError(f"x0 must hold n_walkers x K = {n_walkers} x {grid.ndim} finite "
                              "positions")
+        x0 = x0.reshape(n_walkers, grid.ndim)
         if grid.boundary == "reflecting":
             lo, hi = np.array(grid.origin), np.array(grid.origin) + np.array(grid.lengths)
             outside = np.any((x0 < lo) | (x0 > hi), axis=1)

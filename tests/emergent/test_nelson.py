@@ -237,6 +237,17 @@ def test_moving_node_superposition_walkers_match_psi_squared_at_the_node_time():
     assert abs(np.mean(x < 1 / math.sqrt(2)) - left) < 0.015  # 4 sampling std
 
 
+def test_step_control_acts_only_near_the_node_and_only_when_asked():
+    t = np.linspace(math.pi - 0.5, math.pi, 51)
+    psi = oscillator_state(G1, t, D, 1.0, [(1, (0,)), (1, (1,))])
+    free = simulate_walkers(G1, psi, D, t, 5000, seed=11, max_drift_step=None)
+    tight = simulate_walkers(G1, psi, D, t, 5000, seed=11, max_drift_step=0.5)
+    assert free.capped_fraction == 0 and tight.capped_fraction > 0
+    # same seed, same noise: the walkers that differ are those the cap touched, near the node
+    moved = np.abs(tight.positions[-1, :, 0] - free.positions[-1, :, 0]) > 1e-12
+    assert 0 < moved.mean() < 0.5
+
+
 def test_2d_vortex_walkers_keep_the_stationary_density():
     g = Grid((32, 32), (12.0, 12.0))
     t = np.linspace(0.0, 0.5, 51)
@@ -412,3 +423,16 @@ def test_cli_writes_json_and_figures_and_rejects_bad_arguments(tmp_path, capsys,
     with pytest.raises(SystemExit) as exc:
         cli.main(["--walkers", "10", "--out", str(out)])
     assert exc.value.code == 2
+
+
+@pytest.mark.slow
+def test_example_runs_in_its_quick_setting():
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, str(root / "examples" / "nelson_diffusion.py"),
+                          "--quick"], capture_output=True, text=True, check=True,
+                         cwd=root, env={"PYTHONPATH": str(root), "PATH": ""}, timeout=600)
+    assert "4. grid Fokker-Planck" in out.stdout
