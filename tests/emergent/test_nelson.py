@@ -259,6 +259,18 @@ def test_2d_vortex_walkers_keep_the_stationary_density():
     assert l1_distance(g, p, xy) < 1.3 * l1_noise(g, p, xy.shape[0])
 
 
+def test_2d_coherent_state_between_reflecting_walls_follows_the_classical_orbit():
+    g = Grid((32, 32), (12.0, 12.0), "reflecting")
+    t = np.linspace(0.0, 1.0, 101)
+    psi = coherent_state(g, t, D, 1.0, [1.0, -0.5], [0.0, 1.0])
+    r = simulate_walkers(g, psi, D, t, 10_000, seed=12)
+    xy = r.positions[-1]
+    orbit = [math.cos(1.0), -0.5 * math.cos(1.0) + math.sin(1.0)]
+    # sampling std of the mean √(0.5/n) = 7e-3 per axis; EM bias ~ dt = 1e-2
+    assert np.allclose(xy.mean(0), orbit, atol=0.04)
+    assert np.all(np.abs(xy) <= 6.0)
+
+
 def test_results_depend_on_the_seed_not_on_the_thread_count():
     t = np.linspace(0.0, 0.2, 21)
     psi = ground(G1, t)
