@@ -45,7 +45,10 @@ What is here
   resolved dt and the cap never acts; within ~√(D dt) of a node it stops a walker that the noise
   pushed across from being flung far away by the 1/distance drift.  The capped share of
   walker-steps is reported (:attr:`WalkerResult.capped_fraction`) and the effect on the distance
-  to |Ψ|² is measured in the tests and by ``python -m emergent nelson``.  Where
+  to |Ψ|² is measured in the tests and by ``python -m emergent nelson``: for (φ0 + φ1)/√2,
+  whose node forms at t = π, the default cap acts on 2e-5 of the walker-steps at dt = π/100 and
+  leaves the mass on each side of the node unchanged; a cap of 1 noise step doubles the error
+  of that mass (1.8e-3 against 9.6e-4), so the cap is kept loose.  Where
   p < ``floor`` · max p (far tails, and the immediate neighbourhood of a node) the phase and
   log p are undefined to round-off; the drift there is set to 0 and the share of walkers found
   in such cells is reported (:attr:`WalkerResult.dead_fraction`).
@@ -190,7 +193,7 @@ def time_step_scale(fields: DriftFields, bulk: float = 0.1) -> float:
 
 # ------------------------------------------------------------------------------- references
 def oscillator_state(grid: Grid, t, D: float, omega: float, terms) -> np.ndarray:
-    """Exact Ψ(t) = Σ_j c_j Π_a φ_{n_ja}(Q_a) e^{-iE_j t} for V = ω²|Q|²/(2D) (m = 1/D, ħ = 1).
+    """Exact Ψ(t) = Σ_j c_j Π_a φ_{n_ja}(Q_a) e^{-iE_j t} of (11.9) with V = ω²|Q|²/(2D) (m = 1/D).
 
     φ_n are the Hermite functions of length ℓ = √(D/ω) and E = ω(Σ_a n_a + K/2).  ``terms`` is a
     list of (c_j, (n_1, ..., n_K)); the c_j are normalised here (the eigenstates are
@@ -428,7 +431,7 @@ def simulate_walkers(grid: Grid, psi, D: float, times, n_walkers: int, *, seed: 
                      max_drift_step: float | None = 3.0, floor: float = 1e-12,
                      threads: int = 2, chunk: int = 65536, check_dt: bool = True,
                      band_limit_tol: float | None = 1e-8) -> WalkerResult:
-    """Nelson's process dX = b dt + √D dW driven by Ψ on the grid (see the module docstring).
+    """Nelson's process dX = b dt + √D dW driven by Ψ of (11.9), noise normalised as in (11.5).
 
     Parameters
     ----------
@@ -750,7 +753,8 @@ def _divergence(grid: Grid, field: np.ndarray) -> np.ndarray:
 
 
 def fokker_planck_residuals(grid: Grid, times, psi, D: float) -> tuple[float, float]:
-    """Relative residuals of the forward and backward Fokker-Planck equations for p = |Ψ|².
+    """Relative residuals of the forward and backward Fokker-Planck equations for p = |Ψ|² of
+    (11.9), with the diffusion (D/2)Δ of (11.5).
 
     forward: ∂p/∂t + ∇·(b p) - (D/2)Δp; backward: ∂p/∂t + ∇·(b_* p) + (D/2)Δp; ∂p/∂t by second
     order central differences over ``times`` (3 or more), at the interior times.  Each is the
@@ -810,7 +814,7 @@ def _acceleration_terms(grid: Grid, times, psi, D: float):
 
 
 def mean_acceleration(grid: Grid, times, psi, D: float) -> tuple[np.ndarray, np.ndarray]:
-    """Nelson's mean acceleration a = (1/2)(D D_* + D_* D)X as a field, interior times.
+    """Nelson's mean acceleration a = (1/2)(D D_* + D_* D)X along Ψ of (11.9), interior times.
 
     a = ∂v/∂t + (v·∇)v - (u·∇)u - (D/2)Δu (∂v/∂t by central differences over ``times``).
     Returns (a of shape (n_t - 2, K, *grid.shape), p = |Ψ|² at the same times).
