@@ -391,7 +391,6 @@ def test_time_step_scale_is_the_ornstein_uhlenbeck_relaxation_time():
 def test_side_by_side_routes_differ_where_they_should():
     cmp = compare_with_paper(n=128, n_times=9, n_walkers=5000, steps_per_sample=10,
                              n_directions=1)
-    rows = {r.name.split(":")[0].split(" ")[0]: r for r in cmp.rows}
     frozen, line3, walkers, diffusion = cmp.rows
     # the paper's stationary path does not move or spread; |Ψ|² moves to 0 and spreads to √2
     assert abs(frozen.mean[-1] + 2) < 1e-9 and abs(frozen.std[-1] - 1) < 1e-6
@@ -402,7 +401,7 @@ def test_side_by_side_routes_differ_where_they_should():
     assert frozen.stationary_11_7b < 1e-3 and frozen.stationary_11_7c > 0.1
     assert line3.stationary_11_7c < 1e-2 and line3.stationary_11_7b > 0.1
     assert walkers.l1[-1] < 2 * l1_noise(cmp.grid, cmp.densities["schrodinger"][-1], 5000)
-    assert frozen.l1[-1] > 0.5 and len(rows) == 4
+    assert frozen.l1[-1] > 0.5 and diffusion.l1[-1] > 0.5
 
 
 def test_cli_writes_json_and_figures_and_rejects_bad_arguments(tmp_path, capsys, monkeypatch):
