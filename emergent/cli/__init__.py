@@ -3,7 +3,8 @@
 ``python -m emergent [schrodinger] [options]`` runs Section 11 on grids (constrained
 Fokker-Planck -> Schrödinger: solvers, stationarity test, what the derivation drops);
 ``python -m emergent onsager --dim 4`` runs the Section 12 verdict on the Onsager tensor
-(12.9); ``python -m emergent derivation NAME [--latex]`` prints a checked derivation.
+(12.9); ``python -m emergent derivation NAME [--latex]`` prints a checked derivation;
+``python -m emergent nelson`` runs Nelson's stochastic mechanics beside the paper's functional.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import importlib
 import sys
 
 _COMMANDS = {"schrodinger": "emergent.cli.schrodinger", "onsager": "emergent.cli.onsager",
-             "derivation": "emergent.cli.derivation"}
+             "derivation": "emergent.cli.derivation", "nelson": "emergent.cli.nelson"}
 
 
 def _usage() -> str:
