@@ -89,6 +89,6 @@ def main(quick: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Nelson's stochastic mechanics beside (11.6)")
     parser.add_argument("--quick", action="store_true",
-                        help="small smoke-test setting (also NELSON_QUICK=1)")
+                        help="small smoke-test setting (also NT_EXAMPLES_FAST=1)")
     args = parser.parse_args()
     main(args.quick or os.environ.get("NT_EXAMPLES_FAST", "") not in ("", "0"))
