@@ -86,6 +86,9 @@ STATUS_MESSAGES: dict[int, str] = {
 DENSE_ADVANTAGE = 50.0
 #: Hessian-vector products per Newton iteration assumed by the cost estimate.
 CG_STEPS_ESTIMATE = 20
+#: Matrix-free Hessian-vector products run in float32 from this many couplings W_Rh on
+#: (there they are bandwidth/BLAS bound; below it float64 costs nothing extra).
+SINGLE_PRECISION_NNZ = 2_000_000
 #: Fraction of the available memory a solve may plan to use.
 MEMORY_FRACTION = 0.6
 
@@ -224,6 +227,16 @@ class _Couplings:
             b_pos = np.searchsorted(self.boundary, neurons[b_local])
             self.blocks.append((rows, h_pos, w_h, b_pos, w_l[:, b_local]))
 
+    def _single(self) -> list:
+        """float32 copies of the hidden blocks (built once), for single-precision HVPs."""
+        if not hasattr(self, "_blocks32"):
+            if self.layered:
+                self._blocks32 = [(rows, h_pos, w_h.astype(np.float32))
+                                  for rows, h_pos, w_h, _, _ in self.blocks]
+            else:
+                self._blocks32 = [(slice(None), slice(None), self._w_rh.astype(np.float32))]
+        return self._blocks32
+
     @property
     def n_rows(self) -> int:
         return self.rows.size
@@ -247,7 +260,13 @@ class _Couplings:
         return w_rh, w_rb
 
     def hidden_to_rows(self, z: Array) -> Array:
-        """W_Rh z for each row of ``z`` (shape (n, n_h) -> (n, |R|))."""
+        """W_Rh z for each row of ``z`` (shape (n, n_h) -> (n, |R|)); float32 in, float32 out."""
+        if z.dtype == np.float32:
+            out32 = np.zeros((z.shape[0], self.n_rows), np.float32)
+            for rows, h_pos, w_h in self._single():
+                if w_h.shape[1]:
+                    out32[:, rows] = z[:, h_pos] @ w_h.T
+            return out32
         if not self.layered:
             return z @ self._w_rh.T
         out = np.zeros((z.shape[0], self.n_rows))
@@ -257,7 +276,13 @@ class _Couplings:
         return out
 
     def rows_to_hidden(self, u: Array) -> Array:
-        """W_Rh^T u for each row of ``u`` (shape (n, |R|) -> (n, n_h))."""
+        """W_Rh^T u for each row of ``u`` (shape (n, |R|) -> (n, n_h)); float32 in and out."""
+        if u.dtype == np.float32:
+            out32 = np.zeros((u.shape[0], self.hidden.size), np.float32)
+            for rows, h_pos, w_h in self._single():
+                if w_h.shape[1]:
+                    out32[:, h_pos] += u[:, rows] @ w_h
+            return out32
         if not self.layered:
             return u @ self._w_rh
         out = np.zeros((u.shape[0], self.hidden.size))
@@ -386,6 +411,19 @@ class _Problem:
     def hessian_vector(self, v: Array, cache: tuple[Array, Array]) -> Array:
         """∇²_z H v for each row of ``v``: two passes over W_Rh, (J^T J - W^T diag(r f'') W) v."""
         d, rf2 = cache
+        if v.dtype == np.float32:  # single-precision product: maps and coefficients in float32
+            q = self.couplings.hidden_to_rows(v)
+            jv = -d.astype(np.float32) * q
+            jv[:, self.hidden_in_rows] += v
+            out = jv[:, self.hidden_in_rows] - self.couplings.rows_to_hidden(
+                d.astype(np.float32) * jv + rf2.astype(np.float32) * q)
+            out = out.astype(float)
+            v = v.astype(float)
+            if self.m:
+                out -= self.m * v
+            if self.g_sym is not None:
+                out += 2.0 * v @ self.g_sym[np.ix_(self.hidden, self.hidden)]
+            return out
         q = self._to_rows(v)
         jv = -d * q
         jv[:, self.hidden_in_rows] += v
@@ -572,13 +610,22 @@ def _dense_newton(problem: _Problem, z: Array, newton: bool, lo: float, hi: floa
 
 
 def _cg_direction(problem: _Problem, cache, grad: Array, free: NDArray[np.bool_],
-                  max_steps: int) -> tuple[Array, int]:
+                  max_steps: int, single: bool = False) -> tuple[Array, int]:
     """Truncated CG on H_FF p = -g_F per sample (batched): stop at the Eisenstat-Walker
     residual ||r|| <= min(0.5, sqrt||g||) ||g|| (superlinear Newton) or at negative
-    curvature (then the direction so far, or -g at the first step)."""
+    curvature (then the direction so far, or -g at the first step).
+
+    ``single``: Hessian-vector products in float32 (half the memory traffic and flops of
+    the dominant cost); the forcing term is then floored at 1e-4, above their ~1e-6 relative
+    error, so Newton converges linearly at rate <= 1e-4 once superlinear would ask for more.
+    The gradient, the line search and the stopping test stay in float64.
+    """
     g = np.where(free, grad, 0.0)
     gnorm = np.sqrt(np.sum(g * g, axis=1))
-    target = np.minimum(0.5, np.sqrt(gnorm)) * gnorm
+    forcing = np.minimum(0.5, np.sqrt(gnorm))
+    if single:
+        forcing = np.maximum(forcing, 1e-4)
+    target = forcing * gnorm
     p = np.zeros_like(g)
     res = -g.copy()
     d = res.copy()
@@ -591,7 +638,8 @@ def _cg_direction(problem: _Problem, cache, grad: Array, free: NDArray[np.bool_]
         steps += 1
         dk = d[running]
         sub = (cache[0][running], cache[1][running])
-        hd = np.where(free[running], problem.hessian_vector(dk, sub), 0.0)
+        dv = dk.astype(np.float32) if single else dk
+        hd = np.where(free[running], problem.hessian_vector(dv, sub), 0.0)
         curv = np.sum(dk * hd, axis=1)
         neg = curv <= 1e-14 * np.sum(dk * dk, axis=1)
         if np.any(neg):
@@ -627,7 +675,8 @@ def _newton_cg(problem: _Problem, z: Array, newton: bool, lo: float, hi: float,
         za = z[active]
         la, ga, cache = problem.evaluate_cached(za, active, newton)
         at_bound, to_bound = _active_set(za, ga, lo, hi)
-        p, _ = _cg_direction(problem, cache, ga, ~at_bound, max_cg)
+        p, _ = _cg_direction(problem, cache, ga, ~at_bound, max_cg,
+                             single=problem.couplings.nnz >= SINGLE_PRECISION_NNZ)
         step = p + to_bound
         iterations[active] += 1
         # Projected backtracking (Armijo on the projected path; the round-off slack of

@@ -393,3 +393,16 @@ def test_bad_new_arguments(kwargs, error, match):
     net, xb = _problem((3, 2, 2), 0, n=2)
     with pytest.raises(error, match=match):
         constrained_bulk_minimum(net, xb, **kwargs)
+
+
+def test_single_precision_hessian_products_reach_the_same_minima(monkeypatch):
+    # Large networks take float32 Hessian-vector products (SINGLE_PRECISION_NNZ); force them
+    # here.  Gradient, line search and stopping test stay float64, so gtol = 1e-10 still holds.
+    import learning.bulk_minimum as bm
+
+    monkeypatch.setattr(bm, "SINGLE_PRECISION_NNZ", 0)
+    net, xb = _problem((30, 12, 8, 4), 2, n=20)
+    dense = constrained_bulk_minimum(net, xb, solver="dense")
+    free = constrained_bulk_minimum(net, xb, solver="matrix_free")
+    assert free.all_converged
+    np.testing.assert_allclose(free.loss, dense.loss, rtol=1e-8, atol=1e-14)
