@@ -5,6 +5,23 @@ The global weight matrix w is then block-strictly-lower-triangular, with the onl
 non-zero blocks ``w[layer l+1, layer l]``; it is nilpotent with w^L = 0 (2.1), has
 no incoming connections to inputs (2.2) and no outgoing ones from outputs (2.3).
 
+Storage and the block API
+-------------------------
+:func:`feedforward` and :func:`from_layers` keep only the blocks (a
+:class:`~learning.layered_weights.LayeredWeights`, dense ``ndarray`` or ``scipy.sparse``
+per block): memory O(number of weights), never N^2.  ``septuple.weights`` forms the dense
+N x N matrix on demand and refuses above ``learning.septuple.DENSE_WEIGHTS_LIMIT_BYTES``.
+Code that must scale uses the block API instead:
+
+* :func:`layer_slices` ``(sizes) -> list[slice]``: neuron indices of each layer;
+* :func:`layer_weights` ``(septuple) -> list[block]``: ``w_{l+1,l}`` of shape
+  ``(n_{l+1}, n_l)``, read-only ``ndarray`` or ``scipy.sparse`` CSR array as stored;
+* :func:`layer_biases` ``(septuple) -> list[ndarray]``: biases of layers 1..L-1;
+* ``septuple.preactivation(x)`` (w x + b) and ``septuple.transpose_product(r)`` (w^T r),
+  O(nnz w) for a state or a batch;
+* ``septuple.layered_weights`` (the :class:`LayeredWeights`, with ``submatrix``,
+  ``row_max_abs`` ...), and :func:`learning.spectrum.g_linear_operator` for G.
+
 Examples
 --------
 >>> net = feedforward((784, 40, 20, 10), seed=0)
@@ -17,9 +34,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from learning.activations import Activation, get_activation
+from learning.layered_weights import LayeredWeights
 from learning.septuple import Septuple
 
 __all__ = [
@@ -94,47 +113,56 @@ def feedforward(sizes: Sequence[int], activation: str | Activation = "tanh", *,
                for l in range(len(sizes) - 1)]
     biases = [rng.normal(0.0, bias_scale, size=sizes[l + 1]) if bias_scale > 0
               else np.zeros(sizes[l + 1]) for l in range(len(sizes) - 1)]
-    return from_layers(weights, biases, activation, loss=loss)
+    return _assemble(LayeredWeights(weights, copy=False), biases, activation, loss)
 
 
 def from_layers(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike],
                 activation: str | Activation = "tanh", *, loss: str = "bulk") -> Septuple:
-    """Assemble the global N x N septuple from per-layer blocks.
+    """A layered septuple from per-layer blocks, stored as blocks (no N x N array).
 
     Parameters
     ----------
     weights
-        ``weights[l]`` of shape ``(n_{l+1}, n_l)``, the connections from layer l to l+1.
+        ``weights[l]`` of shape ``(n_{l+1}, n_l)``, the connections from layer l to l+1;
+        dense arrays or ``scipy.sparse`` matrices (kept sparse).  They are copied.
     biases
         ``biases[l]`` of shape ``(n_{l+1},)``, the biases of layer l+1.
 
     Raises
     ------
     ValueError
-        If consecutive block shapes do not chain, or the numbers of blocks differ.
+        If consecutive block shapes do not chain, the numbers of blocks differ, or an
+        entry is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> net = from_layers([sp.random(4, 3, density=0.5, random_state=0), np.ones((2, 4))],
+    ...                   [np.zeros(4), np.zeros(2)])
+    >>> net.layer_sizes, net.is_block_stored, sp.issparse(layer_weights(net)[0])
+    ((3, 4, 2), True, True)
     """
     if len(weights) != len(biases) or len(weights) == 0:
         raise ValueError(f"need as many bias vectors as weight blocks (>= 1), got "
                          f"{len(weights)} and {len(biases)}")
-    blocks = [np.asarray(w, dtype=float) for w in weights]
-    sizes = [blocks[0].shape[1] if blocks[0].ndim == 2 else -1]
-    for l, blk in enumerate(blocks):
-        if blk.ndim != 2 or blk.shape[1] != sizes[-1]:
-            raise ValueError(f"weights[{l}] must have shape (n_{l + 1}, {sizes[-1]}), "
-                             f"got {blk.shape}")
-        sizes.append(blk.shape[0])
-    sizes_t = _check_sizes(sizes)
+    return _assemble(LayeredWeights(weights), biases, activation, loss)
+
+
+def _assemble(lw: LayeredWeights, biases: Sequence[ArrayLike],
+              activation: str | Activation, loss: str) -> Septuple:
+    sizes_t = _check_sizes(lw.sizes)
     slices = layer_slices(sizes_t)
     n = sum(sizes_t)
-    w = np.zeros((n, n))
+    if len(biases) != len(lw.blocks):
+        raise ValueError(f"need as many bias vectors as weight blocks, got {len(biases)} and "
+                         f"{len(lw.blocks)}")
     b = np.zeros(n)
-    for l, (blk, bias) in enumerate(zip(blocks, biases, strict=True)):
+    for l, bias in enumerate(biases):
         bias = np.asarray(bias, dtype=float)
         if bias.shape != (sizes_t[l + 1],):
             raise ValueError(f"biases[{l}] must have shape ({sizes_t[l + 1]},), got {bias.shape}")
-        w[slices[l + 1], slices[l]] = blk
         b[slices[l + 1]] = bias
-    return Septuple(w, b, get_activation(activation), np.arange(slices[0].stop),
+    return Septuple(lw, b, get_activation(activation), np.arange(slices[0].stop),
                     np.arange(slices[-1].start, n), loss, sizes_t)
 
 
@@ -145,10 +173,14 @@ def _require_layers(septuple: Septuple) -> tuple[int, ...]:
     return septuple.layer_sizes
 
 
-def layer_weights(septuple: Septuple) -> list[Array]:
-    """The blocks ``w[l+1, l]`` as (read-only) views into the global weight matrix."""
-    slices = layer_slices(_require_layers(septuple))
-    return [septuple.weights[slices[l + 1], slices[l]] for l in range(len(slices) - 1)]
+def layer_weights(septuple: Septuple) -> list:
+    """The blocks ``w[l+1, l]``, shape ``(n_{l+1}, n_l)``, as stored: read-only ``ndarray``
+    (views into a dense w, if the septuple holds one) or ``scipy.sparse`` CSR arrays.
+
+    Never forms the N x N matrix; this is the block API of the module docstring.
+    """
+    _require_layers(septuple)
+    return list(septuple.layered_weights.blocks)  # type: ignore[union-attr]
 
 
 def layer_biases(septuple: Septuple) -> list[Array]:
@@ -178,7 +210,7 @@ def forward(septuple: Septuple, inputs: ArrayLike) -> list[Array]:
     f = septuple.activation
     layers = [a]
     for w, b in zip(layer_weights(septuple), layer_biases(septuple), strict=True):
-        a = f(a @ w.T + b)  # type: ignore[operator]
+        a = f((w @ a.T).T + b if sp.issparse(w) else a @ w.T + b)  # type: ignore[operator]
         layers.append(a)
     return layers
 

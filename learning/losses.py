@@ -183,7 +183,7 @@ def bulk_loss_gradient(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike |
     if x_boundary is not None:
         fprime[..., septuple.input_indices] = 0.0
     fr = fprime * r
-    grad = r - fr @ septuple.weights
+    grad = r - septuple.transpose_product(fr)
     if objective is not None:
         objective.check_size(septuple.n_neurons)
         grad = grad - objective.m * x

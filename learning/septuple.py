@@ -18,7 +18,7 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError, dataclass
 from functools import cached_property
 
 import numpy as np
@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from learning.activations import Activation, get_activation
+from learning.layered_weights import LayeredWeights, dense_bytes
 
 __all__ = [
     "Septuple",
@@ -102,17 +103,26 @@ def _coordinate_projection(indices: NDArray[np.intp], n: int) -> Array:
     return p
 
 
-@dataclass(frozen=True, eq=False)
+# Largest N x N weight matrix that Septuple.weights materialises for a layered septuple.
+DENSE_WEIGHTS_LIMIT_BYTES = 2 * 1024**3
+
+
 class Septuple:
     """A neural septuple (x, P_in, P_out, w, b, f, H) of Section 2.
 
     The state x itself is not stored: states are arrays passed to the functions of
     this module.  The loss H is named by ``loss`` and evaluated by :mod:`learning.losses`.
+    Instances are immutable (assigning an attribute raises ``FrozenInstanceError``).
 
     Parameters
     ----------
     weights
-        w, an ``(N, N)`` real matrix; ``w[i, j]`` is the connection from neuron j to i.
+        w, an ``(N, N)`` real matrix (``w[i, j]`` is the connection from neuron j to i),
+        or a :class:`~learning.layered_weights.LayeredWeights` holding only the blocks
+        w_{l+1,l} of a layered network (as built by :func:`learning.feedforward.feedforward`
+        and :func:`~learning.feedforward.from_layers`).  Block storage never forms the
+        N x N matrix; :attr:`weights` materialises it on demand (up to
+        ``DENSE_WEIGHTS_LIMIT_BYTES``).
     bias
         b, a length-``N`` vector.
     activation
@@ -123,75 +133,147 @@ class Septuple:
     loss
         ``"bulk"`` (3.1)/(3.4) or ``"boundary"`` (2.10)/(2.11): the loss H.
     layer_sizes
-        For layered networks built by :func:`learning.feedforward.feedforward`, the sizes
-        of the L layers in neuron order; ``None`` for general graphs.
+        For layered networks, the sizes of the L layers in neuron order; ``None`` for
+        general graphs.  With a dense ``weights`` it is checked: w must vanish outside the
+        blocks w[layer l+1, layer l].  With block ``weights`` it defaults to their sizes.
 
     Raises
     ------
     ValueError
-        On mismatched shapes, non-finite entries, overlapping input/output sets, or
-        projection matrices that are not coordinate projections.
+        On mismatched shapes, non-finite entries, overlapping input/output sets,
+        projection matrices that are not coordinate projections, or ``layer_sizes``
+        that do not describe ``weights``.
 
     Examples
     --------
     >>> import numpy as np
     >>> s = Septuple(np.zeros((3, 3)), np.zeros(3), "tanh", [0], [2])
-    >>> s.n_neurons, list(s.hidden_indices)
+    >>> s.n_neurons, s.hidden_indices.tolist()
     (3, [1])
     """
 
-    weights: Array
+    weights_storage: Array | LayeredWeights
     bias: Array
-    activation: Activation | str = "tanh"
-    input_indices: ArrayLike | None = None
-    output_indices: ArrayLike | None = None
-    loss: str = "bulk"
-    layer_sizes: tuple[int, ...] | None = field(default=None)
+    activation: Activation
+    input_indices: NDArray[np.intp]
+    output_indices: NDArray[np.intp]
+    loss: str
+    layer_sizes: tuple[int, ...] | None
 
-    def __post_init__(self) -> None:
-        w = np.array(self.weights, dtype=float, copy=True)
-        if w.ndim != 2 or w.shape[0] != w.shape[1] or w.shape[0] == 0:
-            raise ValueError(f"weights must be a non-empty square (N, N) matrix, got shape "
-                             f"{w.shape}")
-        n = w.shape[0]
-        if not np.all(np.isfinite(w)):
-            raise ValueError("weights contains non-finite entries")
-        b = np.array(self.bias, dtype=float, copy=True)
+    def __init__(self, weights: ArrayLike | LayeredWeights, bias: ArrayLike,
+                 activation: Activation | str = "tanh", input_indices: ArrayLike | None = None,
+                 output_indices: ArrayLike | None = None, loss: str = "bulk",
+                 layer_sizes: tuple[int, ...] | None = None) -> None:
+        sizes = layer_sizes
+        if sizes is not None:
+            sizes = tuple(int(s) for s in sizes)
+        if isinstance(weights, LayeredWeights):
+            storage: Array | LayeredWeights = weights
+            layered: LayeredWeights | None = weights
+            n = weights.n
+            if sizes is not None and sizes != weights.sizes:
+                raise ValueError(f"layer_sizes = {sizes} does not match the sizes of the "
+                                 f"weight blocks w, {weights.sizes}")
+            sizes = weights.sizes
+        else:
+            w = np.array(weights, dtype=float, copy=True)
+            if w.ndim != 2 or w.shape[0] != w.shape[1] or w.shape[0] == 0:
+                raise ValueError(f"weights must be a non-empty square (N, N) matrix, got shape "
+                                 f"{w.shape}")
+            n = w.shape[0]
+            if not np.all(np.isfinite(w)):
+                raise ValueError("weights contains non-finite entries")
+            w.setflags(write=False)
+            storage, layered = w, None
+        b = np.array(bias, dtype=float, copy=True)
         if b.shape != (n,):
             raise ValueError(f"bias must have shape ({n},) to match weights, got {b.shape}")
         if not np.all(np.isfinite(b)):
             raise ValueError("bias contains non-finite entries")
-        act = get_activation(self.activation)
-        inputs = _as_index_set(self.input_indices, n, "input_indices")
-        outputs = _as_index_set(self.output_indices, n, "output_indices")
+        act = get_activation(activation)
+        inputs = _as_index_set(input_indices, n, "input_indices")
+        outputs = _as_index_set(output_indices, n, "output_indices")
         overlap = np.intersect1d(inputs, outputs)
         if overlap.size:
             raise ValueError(f"input_indices and output_indices overlap at neurons "
                              f"{overlap[:5].tolist()}; P_in P_out must be 0")
-        if self.loss not in ("bulk", "boundary"):
-            raise ValueError(f"loss must be 'bulk' or 'boundary', got {self.loss!r}")
-        sizes = self.layer_sizes
+        if loss not in ("bulk", "boundary"):
+            raise ValueError(f"loss must be 'bulk' or 'boundary', got {loss!r}")
         if sizes is not None:
-            sizes = tuple(int(s) for s in sizes)
             if any(s <= 0 for s in sizes) or sum(sizes) != n or len(sizes) < 2:
                 raise ValueError(f"layer_sizes must be >= 2 positive sizes summing to N = {n}, "
                                  f"got {sizes}")
-        w.setflags(write=False)
+            if layered is None:
+                # Views of the dense w; raises if w has weights outside the layer blocks.
+                layered = LayeredWeights.from_dense(storage, sizes)  # type: ignore[arg-type]
         b.setflags(write=False)
         inputs.setflags(write=False)
         outputs.setflags(write=False)
-        object.__setattr__(self, "weights", w)
-        object.__setattr__(self, "bias", b)
-        object.__setattr__(self, "activation", act)
-        object.__setattr__(self, "input_indices", inputs)
-        object.__setattr__(self, "output_indices", outputs)
-        object.__setattr__(self, "layer_sizes", sizes)
+        for name, value in (("weights_storage", storage), ("bias", b), ("activation", act),
+                            ("input_indices", inputs), ("output_indices", outputs),
+                            ("loss", loss), ("layer_sizes", sizes), ("_layered", layered)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __repr__(self) -> str:
+        store = ("blocks" if self.is_block_stored else "dense")
+        return (f"Septuple(N={self.n_neurons}, weights={store}, "
+                f"activation={self.activation.name!r}, n_in={self.input_indices.size}, "
+                f"n_out={self.output_indices.size}, loss={self.loss!r}, "
+                f"layer_sizes={self.layer_sizes})")
+
+    # ---- weights: dense or per-layer blocks --------------------------------------------
+    @property
+    def is_block_stored(self) -> bool:
+        """True when w is kept as per-layer blocks only (no N x N array is held)."""
+        return isinstance(self.weights_storage, LayeredWeights)
+
+    @property
+    def layered_weights(self) -> LayeredWeights | None:
+        """The blocks w_{l+1,l} (views for a dense layered w); ``None`` for general graphs."""
+        return self._layered
+
+    def dense_weights(self, max_bytes: int | None = None) -> Array:
+        """w as a dense read-only ``(N, N)`` array, formed from the blocks if need be.
+
+        Raises
+        ------
+        ValueError
+            If the matrix would take more than ``max_bytes`` (default
+            ``DENSE_WEIGHTS_LIMIT_BYTES``, 2 GiB).
+        """
+        if not self.is_block_stored:
+            return self.weights_storage  # type: ignore[return-value]
+        cached = self.__dict__.get("_dense_cache")
+        if cached is not None:
+            return cached
+        limit = DENSE_WEIGHTS_LIMIT_BYTES if max_bytes is None else int(max_bytes)
+        need = dense_bytes(self.n_neurons)
+        if need > limit:
+            raise ValueError(
+                f"septuple.weights would form the dense N x N matrix, N = {self.n_neurons}: "
+                f"{need / 1024**3:.3g} GiB > the limit {limit / 1024**3:.3g} GiB; use the "
+                "block API instead (learning.feedforward.layer_weights / layer_biases / "
+                "layer_slices, Septuple.preactivation, learning.spectrum.g_linear_operator)")
+        w = self.weights_storage.toarray()  # type: ignore[union-attr]
+        self.__dict__["_dense_cache"] = w
+        return w
+
+    @property
+    def weights(self) -> Array:
+        """w as a dense read-only ``(N, N)`` array (see :meth:`dense_weights`)."""
+        return self.dense_weights()
 
     # ---- sizes and index sets -------------------------------------------------------
     @property
     def n_neurons(self) -> int:
         """N, the number of neurons (dimension of the state vector x)."""
-        return int(self.weights.shape[0])
+        return int(self.weights_storage.shape[0])
 
     @cached_property
     def hidden_indices(self) -> NDArray[np.intp]:
@@ -239,6 +321,7 @@ class Septuple:
     # ---- fast products ---------------------------------------------------------------
     @cached_property
     def _sparse_weights_t(self) -> sp.csr_array | None:
+        # Only for dense storage (block storage has its own products).
         density = np.count_nonzero(self.weights) / self.weights.size
         if density > _SPARSE_DENSITY:
             return None
@@ -247,6 +330,9 @@ class Septuple:
     def preactivation(self, x: ArrayLike, bias: ArrayLike | None = None) -> Array:
         """y = w x + b for a state or a batch of states (the argument of f in (2.5))."""
         x = np.asarray(x, dtype=float)
+        b = self.bias if bias is None else np.asarray(bias, dtype=float)
+        if self.is_block_stored:
+            return self.weights_storage.product(x) + b  # type: ignore[union-attr]
         wt = self._sparse_weights_t
         if wt is None:
             y = x @ self.weights.T
@@ -255,13 +341,24 @@ class Septuple:
         else:
             # (w x^T)^T computed as (x w^T) with a sparse right factor.
             y = (wt.T @ x.T).T
-        return y + (self.bias if bias is None else np.asarray(bias, dtype=float))
+        return y + b
+
+    def transpose_product(self, r: ArrayLike) -> Array:
+        """r @ w, i.e. w^T r for a vector ``(N,)`` or each row of a batch ``(n, N)``."""
+        r = np.asarray(r, dtype=float)
+        if self.is_block_stored:
+            return self.weights_storage.transpose_product(r)  # type: ignore[union-attr]
+        return r @ self.weights
 
     def with_parameters(self, weights: ArrayLike | None = None,
                         bias: ArrayLike | None = None) -> Septuple:
-        """A copy with new w and/or b (same projections, activation, loss and layers)."""
+        """A copy with new w and/or b (same projections, activation, loss and layers).
+
+        ``weights`` may be dense (N, N) or a :class:`LayeredWeights`; it must fit the
+        septuple's ``layer_sizes``.
+        """
         return Septuple(
-            self.weights if weights is None else weights,
+            self.weights_storage if weights is None else weights,
             self.bias if bias is None else bias,
             self.activation,
             self.input_indices,
@@ -269,6 +366,8 @@ class Septuple:
             self.loss,
             self.layer_sizes,
         )
+
+
 
 
 def _check_states(septuple: Septuple, x: ArrayLike, argument: str) -> Array:
@@ -523,6 +622,63 @@ def _graph_depth(weights: Array) -> int | None:
     return int(level.max())
 
 
+def _dense_feedforward_norms(septuple: Septuple):
+    """‖w^L‖_max as a function of L, the graph depth, ‖P_in w‖_max, ‖P_out w^T‖_max."""
+    w = septuple.weights
+    n = septuple.n_neurons
+
+    def nilpotency_of(n_layers: int) -> float:
+        # ‖w^L‖ by repeated products; rescale each factor to keep the power finite.
+        power = np.eye(n)
+        scale = max(float(np.max(np.abs(w))), 1e-300)
+        log_scale = 0.0
+        for _ in range(n_layers):
+            power = power @ (w / scale)
+            log_scale += np.log(scale)
+        nil_rel = float(np.max(np.abs(power)))
+        # ‖(w^T)^L‖_max = ‖(w^L)^T‖_max, the same number.
+        return float(np.exp(np.log(nil_rel) + log_scale)) if nil_rel > 0 else 0.0
+
+    incoming = float(np.max(np.abs(w[septuple.input_indices, :]), initial=0.0))
+    outgoing = float(np.max(np.abs(w[:, septuple.output_indices]), initial=0.0))
+    return nilpotency_of, _graph_depth(w), incoming, outgoing
+
+
+def _layered_feedforward_norms(septuple: Septuple):
+    """As :func:`_dense_feedforward_norms` from the blocks w_{l+1,l}, never forming w.
+
+    w^n has the blocks w_{l+n,l+n-1} ... w_{l+1,l}, so ‖w^n‖_max is a max over chains of n
+    consecutive blocks (0 for n >= L); the depth follows the non-zero pattern layer by layer.
+    """
+    lw: LayeredWeights = septuple.weights_storage  # type: ignore[assignment]
+    blocks = lw.blocks
+    scale = max(max(float(np.max(lw.row_max_abs())), 0.0), 1e-300)
+
+    def nilpotency_of(n_layers: int) -> float:
+        best = 0.0
+        for start in range(len(blocks) - n_layers + 1):
+            chain = np.eye(lw.sizes[start])
+            for blk in blocks[start:start + n_layers]:
+                chain = np.asarray(blk @ chain) / scale
+            best = max(best, float(np.max(np.abs(chain), initial=0.0)))
+        return float(np.exp(np.log(best) + n_layers * np.log(scale))) if best > 0 else 0.0
+
+    # Longest path (in vertices) ending at each neuron, layer by layer.
+    level = np.ones(lw.sizes[0], dtype=int)
+    depth = 1
+    for mask in lw.nonzero_masks():
+        new = np.ones(mask.shape[0], dtype=int)
+        for k in np.unique(level):
+            reached = np.asarray(mask @ (level == k).astype(float)) > 0
+            new = np.where(reached, np.maximum(new, k + 1), new)
+        level = new
+        depth = max(depth, int(np.max(level)))
+    rows, cols = lw.row_max_abs(), lw.column_max_abs()
+    incoming = float(np.max(rows[septuple.input_indices], initial=0.0))
+    outgoing = float(np.max(cols[septuple.output_indices], initial=0.0))
+    return nilpotency_of, depth, incoming, outgoing
+
+
 def check_feedforward(septuple: Septuple, n_layers: int | None = None, *,
                       atol: float = 0.0) -> FeedforwardReport:
     """Check the feedforward conditions (2.1) w^n = (w^T)^n = 0 for n >= L, (2.2) P_in w = 0
@@ -549,28 +705,18 @@ def check_feedforward(septuple: Septuple, n_layers: int | None = None, *,
     >>> check_feedforward(dense).holds
     False
     """
-    w = septuple.weights
-    n = septuple.n_neurons
-    depth = _graph_depth(w)
+    if septuple.is_block_stored:
+        nilpotency_of, depth, incoming, outgoing = _layered_feedforward_norms(septuple)
+    else:
+        nilpotency_of, depth, incoming, outgoing = _dense_feedforward_norms(septuple)
     if n_layers is None:
         if septuple.layer_sizes is not None:
             n_layers = len(septuple.layer_sizes)
         else:
-            n_layers = depth if depth is not None else n
+            n_layers = depth if depth is not None else septuple.n_neurons
     if n_layers < 1:
         raise ValueError(f"n_layers must be >= 1, got {n_layers}")
-    # ‖w^L‖ by repeated products; rescale each factor to keep the power finite for large |w|.
-    power = np.eye(n)
-    scale = max(float(np.max(np.abs(w))), 1e-300)
-    log_scale = 0.0
-    for _ in range(n_layers):
-        power = power @ (w / scale)
-        log_scale += np.log(scale)
-    nil_rel = float(np.max(np.abs(power)))
-    nilpotency = float(np.exp(np.log(nil_rel) + log_scale)) if nil_rel > 0 else 0.0
-    # ‖(w^T)^L‖_max = ‖(w^L)^T‖_max, the same number.
-    incoming = float(np.max(np.abs(w[septuple.input_indices, :]), initial=0.0))
-    outgoing = float(np.max(np.abs(w[:, septuple.output_indices]), initial=0.0))
+    nilpotency = nilpotency_of(n_layers)
     failures = []
     if nilpotency > atol:
         failures.append(f"(2.1) w^L != 0 for L = {n_layers}: max|w^L| = {nilpotency:.3g}"

@@ -14,6 +14,11 @@ of dimension n_non-input + rank(w_{1,0}) (110 for 784-40-20-10).  G is the ident
 S^⊥, so N - dim S eigenvalues are exactly 1 (log λ = 0) and the others are those of the
 dim S x dim S matrix Q^T G Q, Q an orthonormal basis of S built without N x N arrays.
 These are the *dynamical* eigenvalues of Section 9.
+
+Beyond a few thousand neurons use the matrix-free route: :func:`g_linear_operator` (G as a
+``scipy.sparse.linalg.LinearOperator``) and :func:`spectral_moments` (exact or stochastic
+Lanczos quadrature, with error bars), both from :mod:`learning.spectral_estimates` and
+importable from here; docs/scale.md says which method to use when.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from learning.feedforward import layer_slices
@@ -40,6 +46,20 @@ __all__ = [
     "check_beta",
     "eigenvalues_of",
 ]
+
+# The matrix-free API of learning.spectral_estimates, also importable from this module.
+_ESTIMATES = frozenset({"g_linear_operator", "a_linear_operator", "spectral_moments",
+                        "spectral_density", "count_large_estimate", "extreme_eigenvalues"})
+
+
+def __getattr__(name: str):
+    """The matrix-free API of :mod:`learning.spectral_estimates`, importable from here too
+    (imported lazily: that module itself builds on this one)."""
+    if name in _ESTIMATES:
+        from learning import spectral_estimates
+
+        return getattr(spectral_estimates, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 Array = NDArray[np.float64]
 
@@ -135,13 +155,9 @@ def spectrum_from_eigenvalues(eigenvalues: ArrayLike, n_neurons: int | None = No
 
 def _layered_derivative(septuple: Septuple, x: Array) -> Array:
     """f'(w x + b) layer by layer: the products touch only the non-zero blocks of w."""
-    sizes = septuple.layer_sizes
-    assert sizes is not None
-    slices = layer_slices(sizes)
-    y = np.array(septuple.bias)
-    for l in range(len(slices) - 1):
-        y[slices[l + 1]] += septuple.weights[slices[l + 1], slices[l]] @ x[slices[l]]
-    return septuple.activation.derivative(y)  # type: ignore[union-attr]
+    assert septuple.layered_weights is not None
+    return septuple.activation.derivative(  # type: ignore[union-attr]
+        septuple.layered_weights.product(x) + septuple.bias)
 
 
 def _structured_block(septuple: Septuple, d: Array) -> Array:
@@ -149,10 +165,13 @@ def _structured_block(septuple: Septuple, d: Array) -> Array:
     sizes = septuple.layer_sizes
     assert sizes is not None
     slices = layer_slices(sizes)
-    inp, first = slices[0], slices[1]
+    first = slices[1]
     n_in, n_1 = sizes[0], sizes[1]
     n_rest = septuple.n_neurons - n_in
-    w1 = septuple.weights[first, inp]  # (n_1, n_0)
+    lw = septuple.layered_weights
+    assert lw is not None
+    w1 = lw.blocks[0]  # (n_1, n_0)
+    w1 = w1.toarray() if sp.issparse(w1) else w1
     # Orthonormal basis q1 of the row space of w_{1,0}: with w1 = U diag(sv) Vt, q1 = Vt[:r]^T
     # and only w1 q1 = U[:, :r] diag(sv[:r]) is needed, which the small Gram matrix w1 w1^T =
     # U diag(sv^2) U^T gives without a factorisation along the long input dimension.
@@ -168,7 +187,8 @@ def _structured_block(septuple: Septuple, d: Array) -> Array:
     # A = I - f'w on the basis [e_j (j non-input) | (q1; 0)], rows on the non-input neurons
     # (its input rows are (0 | q1), contributing q1^T q1 = I_r to Q^T G Q).
     a = np.zeros((n_rest, n_rest + rank))
-    a[:, :n_rest] = np.eye(n_rest) - d[n_in:, None] * septuple.weights[n_in:, n_in:]
+    rest = np.arange(n_in, septuple.n_neurons)
+    a[:, :n_rest] = np.eye(n_rest) - d[n_in:, None] * lw.submatrix(rest, rest)
     a[:n_1, n_rest:] = -d[first, None] * (u[:, :rank] * sv[:rank])
     block = a.T @ a
     block[n_rest:, n_rest:] += np.eye(rank)
@@ -333,8 +353,12 @@ def log_gap(spectrum: GSpectrum, *, max_log: float = 0.0, min_below: int = 1) ->
     Raises
     ------
     ValueError
-        If fewer than ``min_below + 1`` dynamical eigenvalues lie below ``max_log``.
+        If ``min_below`` is not an integer >= 1 (a gap between consecutive eigenvalues
+        always has at least one below it), or fewer than ``min_below + 1`` dynamical
+        eigenvalues lie below ``max_log``.
     """
+    if not isinstance(min_below, int | np.integer) or min_below < 1:
+        raise ValueError(f"min_below must be an integer >= 1, got {min_below!r}")
     logs = np.sort(spectrum.log_dynamical)
     logs = logs[logs < max_log]
     if logs.size < min_below + 1:

@@ -220,7 +220,11 @@ def test_check_feedforward_names_each_failing_condition_with_its_size():
     net = feedforward((2, 2, 2), seed=0)
     w = np.array(net.weights)
     w[0, 5] = 0.25  # an output feeds an input: violates (2.2) and (2.3) and closes a cycle
-    report = check_feedforward(net.with_parameters(weights=w))
+    # Such a w is no longer the layered network (2, 2, 2): it is a general septuple.
+    with pytest.raises(ValueError, match="layer_sizes"):
+        net.with_parameters(weights=w)
+    report = check_feedforward(Septuple(w, net.bias, "tanh", net.input_indices,
+                                        net.output_indices))
     assert report.no_input_incoming == 0.25 and report.no_output_outgoing == 0.25
     assert report.depth is None and report.nilpotency > 0
     # Too small an L fails (2.1) for a genuine 3-layer net: w^2 != 0.

@@ -1,0 +1,785 @@
+"""Matrix-free G and spectral estimates with error bars, for networks of 10^4-10^6 neurons.
+
+G = A^T A with A = I - f'w (5.6) is applied as two passes over the weights, O(nnz w) per
+product, never as an N x N array.  Everything the paper computes from G is a spectral sum
+(μ_k = Tr (log G)^k (9.5)-(9.6), N_> (6.6), the density of log λ of Fig. 5) or a few
+extreme eigenvalues (C_n (10.5), the gap of Section 10):
+
+* spectral sums by stochastic Lanczos quadrature (SLQ): Rademacher probes v, Golub-Kahan
+  bidiagonalisation of A started at v (equivalent to Lanczos on G = A^T A, but with the
+  singular values of A, so small λ keep their relative accuracy), full one-sided
+  reorthogonalisation, Gauss quadrature v^T g(G) v ≈ |v|^2 Σ_j τ_j^2 g(θ_j); every order
+  and the density come from the same runs; the standard error is that of the mean over
+  probes;
+* extreme eigenvalues by ``scipy.sparse.linalg.eigsh`` on G (largest) and on G^{-1} =
+  A^{-1} A^{-T} (smallest), A^{-1} being a forward substitution layer by layer;
+* exact methods for comparison and small networks: ``"dense"`` (eigvalsh of G) and
+  ``"structured"`` (:func:`learning.spectrum.g_spectrum`).
+
+:func:`spectral_moments` picks among them (``method="auto"``); every result reports μ_1,
+which is log det G = 0 for layered networks (7.7)-(7.8), as a built-in check.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse.linalg as spla
+from numpy.typing import ArrayLike, NDArray
+from scipy.linalg import eigh_tridiagonal
+
+from learning.septuple import Septuple
+from learning.spectrum import _check_mean_state, g_spectrum
+
+__all__ = [
+    "SpectralQuadrature",
+    "SpectralMoments",
+    "SpectralDensity",
+    "CountEstimate",
+    "ExtremeEigenvalues",
+    "a_linear_operator",
+    "g_linear_operator",
+    "a_inverse_linear_operator",
+    "spectral_moments",
+    "spectral_density",
+    "count_large_estimate",
+    "extreme_eigenvalues",
+    "complexity_n_from_extremes",
+    "memory_estimate",
+    "MEMORY_LIMIT_BYTES",
+]
+
+Array = NDArray[np.float64]
+
+#: Default ceiling for what one estimate may allocate (the machine has 24 GiB, shared).
+MEMORY_LIMIT_BYTES = 4 * 1024**3
+# "auto" uses the exact structured method while dim S stays below this, dense below _DENSE_N.
+_STRUCTURED_DIM = 2500
+_DENSE_N = 2500
+_GIB = 1024**3
+
+
+# ---- the operators ---------------------------------------------------------------------
+class _Products:
+    """w X and w^T X for batches of row vectors, by blocks when the network is layered."""
+
+    def __init__(self, septuple: Septuple):
+        lw = septuple.layered_weights
+        n = septuple.n_neurons
+        if lw is not None:
+            self.forward, self.backward = lw.product, lw.transpose_product
+        else:
+            zero = np.zeros(n)
+            self.forward = lambda x: septuple.preactivation(x, zero)
+            self.backward = septuple.transpose_product
+
+
+def _derivative(septuple: Septuple, x_mean: ArrayLike) -> Array:
+    x = _check_mean_state(septuple, x_mean)
+    d = septuple.activation.derivative(septuple.preactivation(x))  # type: ignore[union-attr]
+    if not np.all(np.isfinite(d)):
+        raise ValueError("f'(w <x> + b) is not finite at x_mean")
+    return d
+
+
+class _AOperator:
+    """A = I - f'w (5.6) on row batches: ``apply`` (A x) and ``apply_t`` (A^T x)."""
+
+    def __init__(self, septuple: Septuple, x_mean: ArrayLike):
+        self.septuple = septuple
+        self.d = _derivative(septuple, x_mean)
+        self.products = _Products(septuple)
+        self.n = septuple.n_neurons
+        self.count = 0  # products with A or A^T, counted per vector
+
+    def apply(self, x: Array) -> Array:
+        self.count += 1 if x.ndim == 1 else x.shape[0]
+        return x - self.d * self.products.forward(x)
+
+    def apply_t(self, y: Array) -> Array:
+        self.count += 1 if y.ndim == 1 else y.shape[0]
+        return y - self.products.backward(self.d * y)
+
+
+def _operator(n: int, matvec, rmatvec) -> spla.LinearOperator:
+    return spla.LinearOperator(
+        (n, n), matvec=lambda v: matvec(np.asarray(v, dtype=float).ravel()),
+        rmatvec=lambda v: rmatvec(np.asarray(v, dtype=float).ravel()),
+        matmat=lambda m: matvec(np.asarray(m, dtype=float).T).T,
+        rmatmat=lambda m: rmatvec(np.asarray(m, dtype=float).T).T, dtype=np.float64)
+
+
+def a_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+    """A = I - f'w of (5.6) as a ``LinearOperator``, f' of (5.4) at <x>; O(nnz w) per product.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning import feedforward
+    >>> net = feedforward((3, 4, 2), seed=0)
+    >>> x = np.full(9, 0.1)
+    >>> a = a_linear_operator(net, x)
+    >>> d = net.activation.derivative(net.preactivation(x))
+    >>> bool(np.allclose(a @ np.eye(9), np.eye(9) - d[:, None] * net.weights, atol=1e-15))
+    True
+    """
+    op = _AOperator(septuple, x_mean)
+    return _operator(op.n, op.apply, op.apply_t)
+
+
+def g_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+    """G = (I - f'w)^T (I - f'w) of (5.6) as a symmetric ``LinearOperator`` (float64).
+
+    Each product costs two passes over the weights (A then A^T), O(nnz w); no N x N array
+    is formed for a block-stored network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning import feedforward
+    >>> from learning.spectrum import g_operator
+    >>> net = feedforward((5, 4, 3), seed=1)
+    >>> x = np.linspace(-0.5, 0.5, 12)
+    >>> bool(np.allclose(g_linear_operator(net, x) @ np.eye(12), g_operator(net, x),
+    ...                  atol=1e-14))
+    True
+    """
+    op = _AOperator(septuple, x_mean)
+
+    def g(v: Array) -> Array:
+        return op.apply_t(op.apply(v))
+
+    return _operator(op.n, g, g)
+
+
+def _inverse_a(op: _AOperator) -> tuple:
+    """A^{-1} x and A^{-T} x for a layered network by substitution over the layers.
+
+    A is block unit lower triangular: (A x)_{l+1} = x_{l+1} - D_{l+1} w_{l+1,l} x_l, so
+    A^{-1} y follows layer by layer from x_0 = y_0, and A^{-T} from the last layer back.
+    """
+    lw = op.septuple.layered_weights
+    assert lw is not None
+    d, sl = op.d, lw.slices
+
+    def solve(y: Array) -> Array:
+        x = np.array(y, dtype=float)
+        for l, blk in enumerate(lw.blocks):
+            prev = x[..., sl[l]]
+            prod = blk @ prev if prev.ndim == 1 else (blk @ prev.T).T
+            x[..., sl[l + 1]] += d[sl[l + 1]] * prod
+        return x
+
+    def solve_t(y: Array) -> Array:
+        x = np.array(y, dtype=float)
+        for l in range(len(lw.blocks) - 1, -1, -1):
+            nxt = d[sl[l + 1]] * x[..., sl[l + 1]]
+            blk = lw.blocks[l]
+            x[..., sl[l]] += blk.T @ nxt if nxt.ndim == 1 else (blk.T @ nxt.T).T
+        return x
+
+    return solve, solve_t
+
+
+def a_inverse_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+    """A^{-1} = (I - f'w)^{-1} for a layered network, by substitution, O(nnz w) per product.
+
+    Raises
+    ------
+    ValueError
+        For a septuple without layer structure (A^{-1} is then not a substitution).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning import feedforward
+    >>> net = feedforward((3, 4, 2), seed=0)
+    >>> x = np.full(9, 0.3)
+    >>> inv = a_inverse_linear_operator(net, x) @ np.eye(9)
+    >>> bool(np.allclose(inv @ (a_linear_operator(net, x) @ np.eye(9)), np.eye(9)))
+    True
+    """
+    if septuple.layered_weights is None:
+        raise ValueError("a_inverse_linear_operator needs a layered septuple (layer_sizes set)")
+    solve, solve_t = _inverse_a(_AOperator(septuple, x_mean))
+    return _operator(septuple.n_neurons, solve, solve_t)
+
+
+# ---- quadrature results ----------------------------------------------------------------
+@dataclass(frozen=True)
+class SpectralQuadrature:
+    """Nodes and weights representing the spectrum of G, per probe.
+
+    Attributes
+    ----------
+    log_nodes
+        log θ_j, shape ``(n_probes, m)`` (exact methods: one "probe", the N log λ_i).
+    weights
+        Quadrature weights, shape ``(n_probes, m)``, each row summing to N (padding nodes
+        of runs that stopped early carry weight 0), so that Σ_j weights g(log θ_j) is one
+        probe's estimate of Tr g(log G).
+    exact
+        True for the dense and structured methods (no sampling error).
+    """
+
+    log_nodes: Array
+    weights: Array
+    exact: bool
+
+    @property
+    def n_probes(self) -> int:
+        return int(self.log_nodes.shape[0])
+
+    @property
+    def n_neurons(self) -> float:
+        return float(np.sum(self.weights[0]))
+
+    def per_probe(self, g) -> Array:
+        """Each probe's estimate of Tr g(log G), shape ``(n_probes,)``."""
+        return np.sum(self.weights * g(self.log_nodes), axis=1)
+
+    def estimate(self, g) -> tuple[float, float | None]:
+        """Mean over probes of Tr g(log G) and its standard error (None if exact)."""
+        values = self.per_probe(g)
+        if self.exact:
+            return float(values[0]), None
+        return float(np.mean(values)), float(np.std(values, ddof=1) / np.sqrt(values.size))
+
+
+@dataclass(frozen=True)
+class SpectralMoments:
+    """μ_k = Tr (log G)^k (9.5)-(9.6) for several k, with standard errors.
+
+    Attributes
+    ----------
+    orders
+        The k asked for.
+    values
+        μ_k, same order as ``orders``.
+    stderr
+        Standard errors of the SLQ means (None for the exact methods ``"dense"`` and
+        ``"structured"``).  The sampling error only: ``quadrature_change`` bounds the
+        truncation of the Lanczos runs.
+    method
+        ``"dense"``, ``"structured"`` or ``"slq"``.
+    n_matvecs
+        Products with G (each = one with A and one with A^T); 0 for the exact methods.
+    seconds
+        Wall time.
+    log_det
+        μ_1 = log det G, computed whatever the orders (the check of (7.8)).
+    log_det_stderr
+        Its standard error (None for exact methods).
+    log_det_check
+        |μ_1| in units of its error (stderr, or 1e-8 N for exact methods); log det G = 0
+        (7.8) for a layered network, so a value well above 3 flags a bug or a recurrent
+        network.
+    control_variate
+        Whether μ_1 = 0 (7.8) served as a control variate for the orders k >= 2 (SLQ on a
+        layered network, by default): each probe's estimate of μ_k is corrected by
+        c_k (its estimate of μ_1 - 0), c_k the regression coefficient over the probes.
+        Unbiased up to O(1/n_probes); it removes the part of the sampling error that μ_k
+        shares with μ_1 (most of it for odd k).  μ_1 itself is reported uncorrected.
+    n_probes, lanczos_steps
+        SLQ budget (1 and N for the exact methods).
+    quadrature_change
+        Per order, |estimate with all steps - estimate with 3/4 of them|: the size of the
+        Gauss-quadrature truncation, to compare with ``stderr`` (zeros for exact methods).
+    quadrature
+        The nodes and weights, for :func:`spectral_density` and
+        :func:`count_large_estimate`.
+    """
+
+    orders: tuple[int, ...]
+    values: Array
+    stderr: Array | None
+    method: str
+    control_variate: bool
+    n_matvecs: int
+    seconds: float
+    log_det: float
+    log_det_stderr: float | None
+    log_det_check: float
+    n_probes: int
+    lanczos_steps: int
+    quadrature_change: Array
+    quadrature: SpectralQuadrature
+
+    def value(self, k: int) -> float:
+        """μ_k for one of the computed orders."""
+        return float(self.values[self.orders.index(k)])
+
+    def error(self, k: int) -> float | None:
+        """Standard error of μ_k (None for exact methods)."""
+        return None if self.stderr is None else float(self.stderr[self.orders.index(k)])
+
+
+# ---- sizes and checks ------------------------------------------------------------------
+def _structured_dim(septuple: Septuple) -> int | None:
+    sizes = septuple.layer_sizes
+    if sizes is None:
+        return None
+    return septuple.n_neurons - sizes[0] + min(sizes[0], sizes[1])
+
+
+def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
+                    lanczos_steps: int = 1) -> int:
+    """Bytes a method allocates beyond the network itself (upper estimate).
+
+    ``"dense"``: A, G and the eigensolver workspace, ~4 N^2 floats; ``"structured"``:
+    ~4 (dim S)^2 plus the non-input block of w; ``"slq"``: the stored Lanczos basis
+    (per probe batch, see :func:`spectral_moments`) plus a few work vectors.
+    """
+    n = septuple.n_neurons
+    if method == "dense":
+        return 8 * 4 * n * n
+    if method == "structured":
+        dim = _structured_dim(septuple)
+        if dim is None:
+            raise ValueError("method='structured' needs a layered septuple (layer_sizes set)")
+        n_rest = n - septuple.layer_sizes[0]  # type: ignore[index]
+        return 8 * (4 * dim * dim + n_rest * n_rest)
+    if method == "slq":
+        return 8 * n * n_probes * (lanczos_steps + 6)
+    raise ValueError(f"method must be 'dense', 'structured' or 'slq', got {method!r}")
+
+
+def _refuse_if_too_big(septuple: Septuple, method: str, max_bytes: int, **budget) -> None:
+    need = memory_estimate(septuple, method, **budget)
+    if need > max_bytes:
+        cheaper = ("method='slq' (O(nnz w) per product)" if method != "slq" else
+                   "fewer lanczos_steps or a smaller probe_batch")
+        raise ValueError(
+            f"method={method!r} would allocate about {need / _GIB:.3g} GiB for N = "
+            f"{septuple.n_neurons}, above max_bytes = {max_bytes / _GIB:.3g} GiB; use {cheaper}")
+
+
+def _check_orders(orders) -> tuple[int, ...]:
+    try:
+        orders = tuple(orders)
+    except TypeError:
+        raise TypeError(f"orders must be a sequence of integers, got {orders!r}") from None
+    if not orders or any(not isinstance(k, int | np.integer) or k < 1 for k in orders):
+        raise ValueError(f"orders must be a non-empty sequence of integers >= 1, got {orders}")
+    return tuple(int(k) for k in orders)
+
+
+def _positive_int(value, name: str, minimum: int) -> int:
+    if not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+# ---- exact methods ---------------------------------------------------------------------
+def _exact_quadrature(septuple: Septuple, x: Array, method: str) -> SpectralQuadrature:
+    spec = g_spectrum(septuple, x, method=method)
+    logs = spec.log_dynamical
+    # The eigenvalues equal to 1 outside the structured subspace add log 1 = 0 to every
+    # moment; one node at 0 with their multiplicity keeps the weights summing to N.
+    rest = spec.n_neurons - logs.size
+    nodes = np.concatenate([logs, [0.0]])[None, :]
+    weights = np.concatenate([np.ones(logs.size), [float(rest)]])[None, :]
+    return SpectralQuadrature(log_nodes=nodes, weights=weights, exact=True)
+
+
+# ---- stochastic Lanczos quadrature -----------------------------------------------------
+def _golub_kahan(op: _AOperator, probes: Array, steps: int) -> tuple[Array, Array, Array]:
+    """Golub-Kahan bidiagonalisation of A from each row of ``probes`` (unit vectors).
+
+    A Q_m = P_m B_m with B_m upper bidiagonal (α on the diagonal, β above), so
+    Q_m^T G Q_m = B_m^T B_m is the Lanczos matrix of G from q_1.  The right vectors are
+    reorthogonalised fully (twice, "twice is enough"); one-sided reorthogonalisation keeps
+    the singular values of B_m accurate (Simon & Zha 2000).  Returns α, β (shape
+    (n_probes, steps)) and the length of each run (shorter when a Krylov space closes).
+    """
+    n_probes, n = probes.shape
+    basis = np.empty((n_probes, steps, n))
+    alpha = np.zeros((n_probes, steps))
+    beta = np.zeros((n_probes, steps))
+    lengths = np.full(n_probes, steps)
+    q = probes.copy()
+    p_prev = np.zeros_like(q)
+    active = np.ones(n_probes, dtype=bool)
+    for j in range(steps):
+        basis[:, j] = q
+        p = op.apply(q)
+        if j:
+            p -= beta[:, j - 1, None] * p_prev
+        alpha[:, j] = np.linalg.norm(p, axis=1)
+        p /= np.where(alpha[:, j] > 0, alpha[:, j], 1.0)[:, None]
+        r = op.apply_t(p) - alpha[:, j, None] * q
+        for c in np.flatnonzero(active):
+            v = basis[c, : j + 1]
+            for _ in range(2):
+                r[c] -= (v @ r[c]) @ v
+        beta[:, j] = np.linalg.norm(r, axis=1)
+        # A run ends when r vanishes against the size of the operator (invariant subspace).
+        closed = active & (beta[:, j] <= 1e-12 * np.maximum(alpha[:, j], 1.0))
+        lengths[closed] = j + 1
+        active &= ~closed
+        if not active.any():
+            break
+        q = np.where(active[:, None], r / np.where(beta[:, j] > 0, beta[:, j], 1.0)[:, None],
+                     0.0)
+        p_prev = np.where(active[:, None], p, 0.0)
+    return alpha, beta, lengths
+
+
+def _gauss_nodes(alpha: Array, beta: Array, length: int) -> tuple[Array, Array]:
+    """log θ_j and τ_j^2 of the Gauss rule from one bidiagonal B_m: θ = σ(B)^2, τ = V[0].
+
+    The singular triplets of B come from its Golub-Kahan tridiagonal (zero diagonal,
+    off-diagonal α_1, β_1, α_2, ...; eigenvalues ±σ_j, eigenvectors (v_1, u_1, v_2, ...)/√2),
+    a tridiagonal eigenproblem that LAPACK solves to high relative accuracy.
+    """
+    off = np.zeros(2 * length - 1)
+    off[0::2] = alpha[:length]
+    off[1::2] = beta[: length - 1]
+    sv, vec = eigh_tridiagonal(np.zeros(2 * length), off, select="i",
+                               select_range=(length, 2 * length - 1))
+    if np.any(sv <= 0):
+        raise ValueError("a Lanczos run produced a zero singular value: A = I - f'w is "
+                         "singular at x_mean (possible only for recurrent networks)")
+    return 2.0 * np.log(sv), 2.0 * vec[0] ** 2
+
+
+def _slq_quadrature(septuple: Septuple, x: Array, n_probes: int, steps: int,
+                    probe_batch: int, rng: np.random.Generator,
+                    fraction: float = 1.0) -> tuple[SpectralQuadrature, SpectralQuadrature, int]:
+    """Run SLQ; return the quadrature, the one truncated to 3/4 of the steps, and matvecs."""
+    op = _AOperator(septuple, x)
+    n = septuple.n_neurons
+    short = max(1, (3 * steps) // 4)
+    nodes, weights, nodes_s, weights_s = [], [], [], []
+    for start in range(0, n_probes, probe_batch):
+        size = min(probe_batch, n_probes - start)
+        probes = rng.choice([-1.0, 1.0], size=(size, n)) / np.sqrt(n)
+        alpha, beta, lengths = _golub_kahan(op, probes, steps)
+        for c in range(size):
+            for m, out_n, out_w in ((lengths[c], nodes, weights),
+                                    (min(lengths[c], short), nodes_s, weights_s)):
+                t, tau2 = _gauss_nodes(alpha[c], beta[c], int(m))
+                out_n.append(np.pad(t, (0, steps - t.size)))
+                out_w.append(np.pad(n * tau2, (0, steps - t.size)))
+    full = SpectralQuadrature(np.array(nodes), np.array(weights), exact=False)
+    trunc = SpectralQuadrature(np.array(nodes_s), np.array(weights_s), exact=False)
+    return full, trunc, op.count // 2
+
+
+def _moment_estimates(quad: SpectralQuadrature, orders: tuple[int, ...],
+                      control_variate: bool) -> tuple[Array, Array | None]:
+    """Means over probes of Tr (log G)^k and their standard errors (None when exact)."""
+    per_probe = np.array([quad.per_probe(lambda t, k=k: t ** k) for k in orders])
+    if quad.exact:
+        return per_probe[:, 0], None
+    p = quad.n_probes
+    values, errors = per_probe.mean(axis=1), per_probe.std(axis=1, ddof=1) / np.sqrt(p)
+    if control_variate:
+        first = quad.per_probe(lambda t: t)
+        centred = first - first.mean()
+        denom = float(centred @ centred)
+        for i, k in enumerate(orders):
+            if k == 1 or denom == 0:
+                continue
+            coef = float((per_probe[i] - values[i]) @ centred) / denom
+            # The regression of the probes' μ_k on their μ_1, evaluated at the exact μ_1 = 0
+            # (7.8): its intercept, with the intercept's standard error (p - 2 dof).
+            resid = per_probe[i] - values[i] - coef * centred
+            values[i] = values[i] - coef * first.mean()
+            sigma2 = float(resid @ resid) / (p - 2)
+            errors[i] = np.sqrt(sigma2 * (1.0 / p + first.mean() ** 2 / denom))
+    return values, errors
+
+
+def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
+                     orders: tuple[int, ...] = (1, 2, 3, 4), *, method: str = "auto",
+                     seed: int | np.random.Generator | None = None,
+                     n_probes: int = 30, lanczos_steps: int = 60, probe_batch: int | None = None,
+                     control_variate: bool | None = None,
+                     max_bytes: int = MEMORY_LIMIT_BYTES) -> SpectralMoments:
+    """μ_k = Tr (log G)^k, eqs. (9.5)-(9.6), exactly or by stochastic Lanczos quadrature.
+
+    Parameters
+    ----------
+    septuple
+        The network (layered or general).
+    x_mean
+        <x> of (5.3), shape ``(N,)``, finite.
+    orders
+        The k >= 1 wanted; all come from the same eigenvalues or Lanczos runs.
+    method
+        ``"dense"`` (eigvalsh of G, O(N^3)), ``"structured"`` (layered nets, O((dim S)^3),
+        :func:`learning.spectrum.g_spectrum`), ``"slq"`` (O(n_probes lanczos_steps nnz w)),
+        or ``"auto"``: structured while dim S <= 2500, dense while N <= 2500, else slq.
+    seed
+        Seed or generator of the Rademacher probes (SLQ).
+    n_probes
+        Probes (>= 2, for a standard error).  The standard error of μ_k falls as
+        n_probes^{-1/2}.
+    lanczos_steps
+        Golub-Kahan steps per probe (>= 2; capped at N).  Gauss quadrature with m nodes
+        is exact for polynomials of degree 2m - 1 in λ; ``quadrature_change`` reports how
+        much the last quarter of the steps moved the estimate.
+    probe_batch
+        Probes run together (one block product per step).  Default: as many as fit in
+        ``max_bytes`` with their stored basis.
+    control_variate
+        Use log det G = 0 (7.8) as a control variate (see :class:`SpectralMoments`);
+        default: for SLQ on layered networks (``False`` for general septuples, whose
+        log det G is not 0).
+    max_bytes
+        Refuse (ValueError naming the size and a cheaper method) above this estimate.
+
+    Returns
+    -------
+    SpectralMoments
+
+    Raises
+    ------
+    ValueError
+        Wrong shape or non-finite <x>; bad orders or budget (n_probes < 2, lanczos_steps
+        < 2); an unknown method; structured on a general septuple; too much memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning import feedforward
+    >>> net = feedforward((30, 20, 20, 5), seed=0, weight_scale=2.0)
+    >>> x = np.tanh(np.random.default_rng(0).normal(size=75))
+    >>> exact = spectral_moments(net, x, (2, 3), method="dense")
+    >>> est = spectral_moments(net, x, (2, 3), method="slq", seed=1)
+    >>> bool(np.all(np.abs(est.values - exact.values) < 4 * est.stderr))
+    True
+    >>> abs(exact.log_det) < 1e-10  # (7.8): log det G = 0 for a layered network
+    True
+    """
+    start = time.perf_counter()
+    orders = _check_orders(orders)
+    x = _check_mean_state(septuple, x_mean)
+    n = septuple.n_neurons
+    if method == "auto":
+        dim = _structured_dim(septuple)
+        method = ("structured" if dim is not None and dim <= _STRUCTURED_DIM else
+                  "dense" if n <= _DENSE_N else "slq")
+    if method in ("dense", "structured"):
+        _refuse_if_too_big(septuple, method, max_bytes)
+        quad = _exact_quadrature(septuple, x, method)
+        trunc, matvecs, steps, probes = quad, 0, n, 1
+    elif method == "slq":
+        probes = _positive_int(n_probes, "n_probes", 2)
+        steps = min(_positive_int(lanczos_steps, "lanczos_steps", 2), n)
+        per_probe = memory_estimate(septuple, "slq", n_probes=1, lanczos_steps=steps)
+        if probe_batch is None:
+            probe_batch = int(max(1, min(probes, max_bytes // per_probe)))
+        probe_batch = _positive_int(probe_batch, "probe_batch", 1)
+        _refuse_if_too_big(septuple, "slq", max_bytes, n_probes=probe_batch,
+                           lanczos_steps=steps)
+        rng = np.random.default_rng(seed)
+        quad, trunc, matvecs = _slq_quadrature(septuple, x, probes, steps, probe_batch, rng)
+    else:
+        raise ValueError(f"method must be 'auto', 'dense', 'structured' or 'slq', "
+                         f"got {method!r}")
+    use_cv = (method == "slq" and septuple.layered_weights is not None
+              if control_variate is None else bool(control_variate) and method == "slq")
+    if use_cv and probes < 3:
+        raise ValueError(f"n_probes must be >= 3 with the control variate, got {probes}")
+    values, errors = _moment_estimates(quad, orders, use_cv)
+    change = np.abs(values - _moment_estimates(trunc, orders, use_cv)[0])
+    log_det, log_det_err = quad.estimate(lambda t: t)
+    scale = log_det_err if log_det_err else 1e-8 * n
+    if not np.all(np.isfinite(values)):
+        raise ValueError("the spectral moments are not finite (an eigenvalue of G underflowed)")
+    return SpectralMoments(
+        orders=orders, values=values, stderr=errors, method=method, control_variate=use_cv,
+        n_matvecs=int(matvecs), seconds=time.perf_counter() - start, log_det=log_det,
+        log_det_stderr=log_det_err, log_det_check=abs(log_det) / scale,
+        n_probes=probes, lanczos_steps=steps, quadrature_change=np.array(change),
+        quadrature=quad)
+
+
+# ---- density and counts from the same quadrature ---------------------------------------
+@dataclass(frozen=True)
+class SpectralDensity:
+    """Density of log λ (eigenvalues of G per unit log λ), Gaussian-smoothed (Fig. 5).
+
+    ``density`` integrates to N over a grid that covers the spectrum; ``lower`` and
+    ``upper`` bound a pointwise confidence band (mean ± z stderr over probes, z for
+    ``confidence``; equal to ``density`` for exact methods).
+    """
+
+    grid: Array
+    density: Array
+    lower: Array
+    upper: Array
+    width: float
+    confidence: float
+
+
+def spectral_density(result: SpectralMoments, grid: ArrayLike | None = None, *,
+                     width: float | None = None, confidence: float = 0.95) -> SpectralDensity:
+    """The density of log λ of G from the quadrature of :func:`spectral_moments`.
+
+    Each node log θ_j with weight w_j contributes w_j K_h(t - log θ_j), K_h a Gaussian of
+    width h (default: 1/20 of the range of the nodes, about the spacing that a few tens of
+    Gauss nodes resolve); per-probe densities give the band.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning import feedforward
+    >>> net = feedforward((20, 10, 5), seed=0)
+    >>> res = spectral_moments(net, np.zeros(35), (2,), method="slq", seed=0, n_probes=4)
+    >>> dens = spectral_density(res)
+    >>> bool(abs(np.trapezoid(dens.density, dens.grid) - 35) < 1e-6)
+    True
+    """
+    from scipy.stats import norm
+
+    quad = result.quadrature
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    live = quad.weights > 0
+    lo, hi = float(np.min(quad.log_nodes[live])), float(np.max(quad.log_nodes[live]))
+    if width is None:
+        width = max((hi - lo) / 20.0, 1e-3)
+    if not np.isfinite(width) or width <= 0:
+        raise ValueError(f"width must be finite and > 0, got {width}")
+    if grid is None:
+        grid = np.linspace(lo - 5 * width, hi + 5 * width, 400)
+    grid = np.asarray(grid, dtype=float)
+    if grid.ndim != 1 or grid.size < 2 or not np.all(np.isfinite(grid)):
+        raise ValueError("grid must be a finite 1-D array of >= 2 points")
+    kernel = norm.pdf((grid[None, None, :] - quad.log_nodes[..., None]) / width) / width
+    per_probe = np.einsum("pm,pmg->pg", quad.weights, kernel)
+    density = per_probe.mean(axis=0)
+    if quad.exact:
+        band = np.zeros_like(density)
+    else:
+        z = float(norm.ppf(0.5 + confidence / 2))
+        band = z * per_probe.std(axis=0, ddof=1) / np.sqrt(quad.n_probes)
+    return SpectralDensity(grid=grid, density=density, lower=density - band,
+                           upper=density + band, width=float(width), confidence=confidence)
+
+
+@dataclass(frozen=True)
+class CountEstimate:
+    """An estimate of N_> (6.6) with its standard error (None when exact)."""
+
+    value: float
+    stderr: float | None
+    threshold: float
+
+
+def count_large_estimate(result: SpectralMoments, beta: float,
+                         factor: float = 1.0) -> CountEstimate:
+    """N_> of (6.6), the number of λ_i > factor/β, from the quadrature of a result.
+
+    For SLQ this is Σ_j w_j [θ_j > factor/β] averaged over probes: a quadrature of a step
+    function, so expect an error of a few eigenvalues near the threshold on top of the
+    sampling error.  For exact results it equals :func:`learning.spectrum.count_large`.
+    """
+    from learning.spectrum import check_beta
+
+    beta = check_beta(beta)
+    if not np.isfinite(factor) or factor <= 0:
+        raise ValueError(f"factor must be finite and > 0, got {factor}")
+    log_threshold = float(np.log(factor / beta))
+    value, err = result.quadrature.estimate(lambda t: (t > log_threshold).astype(float))
+    return CountEstimate(value=value, stderr=err, threshold=factor / beta)
+
+
+# ---- extreme eigenvalues ---------------------------------------------------------------
+@dataclass(frozen=True)
+class ExtremeEigenvalues:
+    """The k largest and k smallest eigenvalues of G (descending), from ``eigsh``.
+
+    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G^{-1}.
+    """
+
+    largest: Array
+    smallest: Array
+    n_neurons: int
+    n_matvecs: int
+    seconds: float
+
+
+def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
+                        tol: float = 1e-10) -> ExtremeEigenvalues:
+    """The k largest and k smallest eigenvalues of G (5.6), for C_n (10.5) and the gap.
+
+    Largest: ``eigsh`` on G (Lanczos).  Smallest: for layered networks ``eigsh`` on
+    G^{-1} = A^{-1} A^{-T} (largest of the inverse, A^{-1} by substitution, so the small
+    end converges as fast as the large one); for general septuples ``eigsh(which="SA")``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning import feedforward
+    >>> from learning.spectrum import g_spectrum
+    >>> net = feedforward((40, 30, 20), seed=2, weight_scale=2.0)
+    >>> x = np.full(90, 0.2)
+    >>> ext = extreme_eigenvalues(net, x, k=3)
+    >>> lam = g_spectrum(net, x, method="dense").eigenvalues
+    >>> bool(np.allclose(ext.largest, lam[:3]) and np.allclose(ext.smallest, lam[-3:]))
+    True
+    """
+    start = time.perf_counter()
+    x = _check_mean_state(septuple, x_mean)
+    n = septuple.n_neurons
+    k = _positive_int(k, "k", 1)
+    if k >= n - 1:
+        raise ValueError(f"k must be < N - 1 = {n - 1} for eigsh; use g_spectrum for all "
+                         f"eigenvalues, got k = {k}")
+    if not np.isfinite(tol) or tol < 0:
+        raise ValueError(f"tol must be finite and >= 0, got {tol}")
+    op = _AOperator(septuple, x)
+
+    def g(v: Array) -> Array:
+        return op.apply_t(op.apply(v))
+
+    g_op = _operator(n, g, g)
+    start_vector = np.ones(n) / np.sqrt(n)
+    top = spla.eigsh(g_op, k=k, which="LA", tol=tol, v0=start_vector,
+                     return_eigenvectors=False)
+    if septuple.layered_weights is not None:
+        solve, solve_t = _inverse_a(op)
+
+        def g_inv(v: Array) -> Array:
+            op.count += 2 * (1 if v.ndim == 1 else v.shape[0])
+            return solve(solve_t(v))
+
+        inv = spla.eigsh(_operator(n, g_inv, g_inv), k=k, which="LA", tol=tol,
+                         v0=start_vector, return_eigenvectors=False)
+        bottom = 1.0 / inv
+    else:
+        bottom = spla.eigsh(g_op, k=k, which="SA", tol=tol, v0=start_vector,
+                            return_eigenvectors=False)
+    if np.any(bottom <= 0):
+        raise ValueError("G has a non-positive eigenvalue: I - f'w is singular at x_mean")
+    return ExtremeEigenvalues(largest=np.sort(top)[::-1], smallest=np.sort(bottom)[::-1],
+                              n_neurons=n, n_matvecs=op.count // 2,
+                              seconds=time.perf_counter() - start)
+
+
+def complexity_n_from_extremes(extremes: ExtremeEigenvalues, n: int, *,
+                               log_det: float = 0.0) -> float:
+    """C_n (10.5) from extreme eigenvalues: n <= k from the largest, n >= N - k from the
+    smallest using Σ_i log λ_i = log det G (``log_det``, 0 for layered networks, (7.8)).
+
+    C_n = -½ Σ_{i<=n} log λ_i + (N/2) log 2π; for n >= N - k,
+    Σ_{i<=n} log λ_i = log det G - Σ_{i>n} log λ_i.
+    """
+    big_n, k = extremes.n_neurons, extremes.largest.size
+    if not isinstance(n, int | np.integer) or not 0 <= n <= big_n:
+        raise ValueError(f"n must be an integer in [0, N = {big_n}], got {n!r}")
+    if n <= k:
+        head = float(np.sum(np.log(extremes.largest[:n])))
+    elif n >= big_n - extremes.smallest.size:
+        tail = np.log(extremes.smallest[::-1][: big_n - n])  # the N - n smallest
+        head = log_det - float(np.sum(tail))
+    else:
+        raise ValueError(f"C_n needs n <= k = {k} or n >= N - k = {big_n - k}; got n = {n}: "
+                         "ask extreme_eigenvalues for more")
+    return -0.5 * head + 0.5 * big_n * float(np.log(2 * np.pi))
