@@ -192,25 +192,32 @@ def part_global(args, data):
 
     print(f"\n## global vs local: {args.global_samples} training samples, {args.starts} "
           f"starts (seed 0), nets trained {args.train_steps} SGD steps")
-    print(f"{'network':<16}{'U single':>12}{'U multi':>12}{'non-global':>12}{'median drop':>13}"
-          f"{'max drop':>10}{'time x':>8}")
+    print(f"{'network @step':<22}{'U single':>12}{'U multi':>12}{'non-global':>12}"
+          f"{'median drop':>13}{'max drop':>10}{'time x':>8}")
     for sizes in ((784, 40, 20, 10), (784, 60, 10)):
         config = TrainingConfig(sizes=sizes, n_epochs=args.train_steps, n_checkpoints=2)
-        net = train(config, data.train, progress=False).final.septuple
-        m = args.global_samples
-        xb = boundary_state(net, data.train.inputs[:m], data.train.targets[:m])
-        t0 = time.perf_counter()
-        single = constrained_bulk_minimum(net, xb)
-        t1 = time.perf_counter()
-        multi = constrained_bulk_minimum(net, xb, n_starts=args.starts, seed=0)
-        t2 = time.perf_counter()
-        # A lower minimum counts if it is lower by more than the solvers' agreement (1e-8).
-        drop = (single.loss - multi.loss) / single.loss
-        worse = drop > 1e-8
-        med = float(np.median(drop[worse])) if worse.any() else 0.0
-        print(f"{'-'.join(map(str, sizes)):<16}{single.mean_loss:>12.6f}{multi.mean_loss:>12.6f}"
-              f"{f'{int(worse.sum())}/{m}':>12}{med:>13.2%}{float(drop.max()):>10.2%}"
-              f"{(t2 - t1) / (t1 - t0):>8.1f}  {_env()}")
+        run = train(config, data.train, progress=False)
+        for checkpoint in (run.checkpoints[0], run.final):  # the initialisation and the end
+            _global_row(args, data, sizes, checkpoint)
+
+
+def _global_row(args, data, sizes, checkpoint):
+    net, m = checkpoint.septuple, args.global_samples
+    xb = boundary_state(net, data.train.inputs[:m], data.train.targets[:m])
+    t0 = time.perf_counter()
+    single = constrained_bulk_minimum(net, xb)
+    t1 = time.perf_counter()
+    multi = constrained_bulk_minimum(net, xb, n_starts=args.starts, seed=0)
+    t2 = time.perf_counter()
+    # A lower minimum counts if it is lower by more than the solvers' agreement (1e-8).
+    drop = (single.loss - multi.loss) / single.loss
+    worse = drop > 1e-8
+    med = float(np.median(drop[worse])) if worse.any() else 0.0
+    name = f"{'-'.join(map(str, sizes))} @{checkpoint.epoch}"
+    print(f"{name:<22}{single.mean_loss:>12.6f}{multi.mean_loss:>12.6f}"
+          f"{f'{int(worse.sum())}/{m}':>12}{med:>13.2%}{float(drop.max()):>10.2%}"
+          f"{(t2 - t1) / (t1 - t0):>8.1f}  conv {int(single.converged.sum())}/"
+          f"{int(multi.converged.sum())} {_env()}")
 
 
 def main() -> None:

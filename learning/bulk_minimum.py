@@ -51,6 +51,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from tqdm.auto import tqdm
 
@@ -175,6 +176,20 @@ def _box(act: Activation, margin: float) -> tuple[float, float]:
     return lo, hi
 
 
+def _times_transpose(z: Array, w) -> Array:
+    """z @ w.T for a dense or scipy.sparse block w (rows of z are samples)."""
+    return np.asarray((w @ z.T).T) if sp.issparse(w) else z @ w.T
+
+
+def _times(u: Array, w) -> Array:
+    """u @ w for a dense or scipy.sparse block w."""
+    return np.asarray((w.T @ u.T).T) if sp.issparse(w) else u @ w
+
+
+def _to_dense(w) -> Array:
+    return w.toarray() if sp.issparse(w) else np.asarray(w)
+
+
 # ----------------------------------------------------------------------------------------
 # The couplings W_Rh (hidden -> non-input rows) and W_R∂ (boundary -> rows) as linear maps.
 # ----------------------------------------------------------------------------------------
@@ -245,7 +260,8 @@ class _Couplings:
     def nnz(self) -> int:
         """Non-zero couplings hidden -> rows: the cost of one product, in multiply-adds."""
         if self.layered:
-            return int(sum(np.count_nonzero(b[2]) for b in self.blocks))
+            return int(sum(b[2].count_nonzero() if sp.issparse(b[2]) else np.count_nonzero(b[2])
+                           for b in self.blocks))
         return int(np.count_nonzero(self._w_rh))
 
     def dense(self) -> tuple[Array, Array]:
@@ -255,8 +271,8 @@ class _Couplings:
         w_rh = np.zeros((self.n_rows, self.hidden.size))
         w_rb = np.zeros((self.n_rows, self.boundary.size))
         for rows, h_pos, w_h, b_pos, w_b in self.blocks:
-            w_rh[rows, h_pos] = w_h
-            w_rb[rows, b_pos] = w_b
+            w_rh[rows, h_pos] = _to_dense(w_h)
+            w_rb[rows, b_pos] = _to_dense(w_b)
         return w_rh, w_rb
 
     def hidden_to_rows(self, z: Array) -> Array:
@@ -265,14 +281,14 @@ class _Couplings:
             out32 = np.zeros((z.shape[0], self.n_rows), np.float32)
             for rows, h_pos, w_h in self._single():
                 if w_h.shape[1]:
-                    out32[:, rows] = z[:, h_pos] @ w_h.T
+                    out32[:, rows] = _times_transpose(z[:, h_pos], w_h)
             return out32
         if not self.layered:
             return z @ self._w_rh.T
         out = np.zeros((z.shape[0], self.n_rows))
         for rows, h_pos, w_h, _, _ in self.blocks:
             if w_h.shape[1]:
-                out[:, rows] = z[:, h_pos] @ w_h.T
+                out[:, rows] = _times_transpose(z[:, h_pos], w_h)
         return out
 
     def rows_to_hidden(self, u: Array) -> Array:
@@ -281,14 +297,14 @@ class _Couplings:
             out32 = np.zeros((u.shape[0], self.hidden.size), np.float32)
             for rows, h_pos, w_h in self._single():
                 if w_h.shape[1]:
-                    out32[:, h_pos] += u[:, rows] @ w_h
+                    out32[:, h_pos] += _times(u[:, rows], w_h)
             return out32
         if not self.layered:
             return u @ self._w_rh
         out = np.zeros((u.shape[0], self.hidden.size))
         for rows, h_pos, w_h, _, _ in self.blocks:
             if w_h.shape[1]:
-                out[:, h_pos] += u[:, rows] @ w_h
+                out[:, h_pos] += _times(u[:, rows], w_h)
         return out
 
     def boundary_to_rows(self, xb: Array) -> Array:
@@ -298,7 +314,7 @@ class _Couplings:
         out = np.zeros((xb.shape[0], self.n_rows))
         for rows, _, _, b_pos, w_b in self.blocks:
             if w_b.shape[1]:
-                out[:, rows] = xb[:, b_pos] @ w_b.T
+                out[:, rows] = _times_transpose(xb[:, b_pos], w_b)
         return out + self.bias_rows
 
 
