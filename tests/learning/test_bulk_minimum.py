@@ -406,3 +406,24 @@ def test_single_precision_hessian_products_reach_the_same_minima(monkeypatch):
     free = constrained_bulk_minimum(net, xb, solver="matrix_free")
     assert free.all_converged
     np.testing.assert_allclose(free.loss, dense.loss, rtol=1e-8, atol=1e-14)
+
+
+def test_sparse_blocks_give_the_same_minima():
+    import scipy.sparse as sp
+
+    from learning import from_layers, layer_biases
+
+    rng = np.random.default_rng(5)
+    blocks = [sp.random(12, 20, density=0.3, random_state=1, data_rvs=rng.standard_normal),
+              sp.random(8, 12, density=0.4, random_state=2, data_rvs=rng.standard_normal),
+              rng.normal(size=(3, 8)) / np.sqrt(8)]
+    sparse_net = from_layers(blocks, [0.1 * rng.normal(size=b.shape[0]) for b in blocks])
+    dense_net = from_layers([b.toarray() if sp.issparse(b) else b for b in blocks],
+                            list(layer_biases(sparse_net)))
+    xb = boundary_state(sparse_net, rng.uniform(-1, 1, (6, 20)), rng.choice([-0.9, 0.9], (6, 3)))
+    ref = constrained_bulk_minimum(dense_net, xb, solver="dense")
+    for solver in ("dense", "matrix_free"):
+        res = constrained_bulk_minimum(sparse_net, xb, solver=solver)
+        assert res.all_converged
+        np.testing.assert_allclose(res.loss, ref.loss, rtol=1e-8, atol=1e-14)
+
