@@ -35,10 +35,10 @@ truncated at negative curvature, followed by a projected backtracking line searc
 Memory ~ 20 n (n_h + |R|) floats; work per CG step ~ 4 n nnz(W_Rh).
 
 ``solver="auto"`` takes the dense solver where its memory fits and its estimated work is
-at most :data:`DENSE_ADVANTAGE` times the matrix-free estimate (the dense solver runs at
-BLAS-3 speed with one Python-level step per iteration; Newton-CG takes ~
-:data:`CG_STEPS_ESTIMATE` HVPs per iteration, each a Python-level step), else the
-matrix-free one.  Both stop at the same projected-gradient test, so they return the same
+at most :data:`DENSE_ADVANTAGE` times the matrix-free estimate (Newton-CG assumed to take
+:data:`CG_STEPS_ESTIMATE` HVPs per iteration), else the matrix-free one; this keeps
+Section 10's networks on the dense solver they have always used (see DENSE_ADVANTAGE: for
+speed alone, pass ``solver="matrix_free"`` from n_h ~ 80 on).  Both stop at the same projected-gradient test, so they return the same
 minima to round-off where both run from the same start (tested to 1e-8 relative).
 
 Start: the forward-pass state with the outputs clamped, so the result never exceeds H
@@ -80,11 +80,12 @@ STATUS_MESSAGES: dict[int, str] = {
        "usually the round-off floor of H just above gtol",
 }
 
-#: The dense solver is chosen while its estimated flops are at most this many times the
-#: matrix-free estimate: measured on 784-n-n-10 tanh nets (2 cores), dense and matrix-free
-#: cost the same wall time at a flop ratio of about 30-100 (BLAS-3 batched products against
-#: many small Python-level CG steps).
-DENSE_ADVANTAGE = 50.0
+#: ``solver="auto"`` keeps the dense solver (the method Section 10's U has always used, with
+#: Levenberg-Marquardt damping) while its memory fits and its estimated flops are at most
+#: this many times the matrix-free estimate: this keeps the 784-40-20-10 / 784-60-10 networks
+#: on it (ratio ~12-20) and moves n_h >~ 150 to matrix-free.  It is a continuity rule, not a
+#: speed optimum: measured (1 thread, 300 MNIST samples, docs/benchmarks/bulk_minimum.md) the
+#: matrix-free solver is already 2-3.5x faster at n_h = 80, with the same minima to 1e-15.
 #: Hessian-vector products per Newton iteration assumed by the cost estimate.
 CG_STEPS_ESTIMATE = 20
 #: Matrix-free Hessian-vector products run in float32 from this many couplings W_Rh on
