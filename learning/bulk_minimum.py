@@ -38,8 +38,9 @@ Memory ~ 20 n (n_h + |R|) floats; work per CG step ~ 4 n nnz(W_Rh).
 at most :data:`DENSE_ADVANTAGE` times the matrix-free estimate (Newton-CG assumed to take
 :data:`CG_STEPS_ESTIMATE` HVPs per iteration), else the matrix-free one; this keeps
 Section 10's networks on the dense solver they have always used (see DENSE_ADVANTAGE: for
-speed alone, pass ``solver="matrix_free"`` from n_h ~ 80 on).  Both stop at the same projected-gradient test, so they return the same
-minima to round-off where both run from the same start (tested to 1e-8 relative).
+speed alone, pass ``solver="matrix_free"`` from n_h ~ 80 on).  Both stop at the same
+projected-gradient test, so they return the same minima to round-off where both run from
+the same start and the sample has one minimum in reach (tested to 1e-8 relative).
 
 Start: the forward-pass state with the outputs clamped, so the result never exceeds H
 there.
@@ -86,6 +87,7 @@ STATUS_MESSAGES: dict[int, str] = {
 #: on it (ratio ~12-20) and moves n_h >~ 150 to matrix-free.  It is a continuity rule, not a
 #: speed optimum: measured (1 thread, 300 MNIST samples, docs/benchmarks/bulk_minimum.md) the
 #: matrix-free solver is already 2-3.5x faster at n_h = 80, with the same minima to 1e-15.
+DENSE_ADVANTAGE = 50.0
 #: Hessian-vector products per Newton iteration assumed by the cost estimate.
 CG_STEPS_ESTIMATE = 20
 #: Matrix-free Hessian-vector products run in float32 from this many couplings W_Rh on
