@@ -8,36 +8,94 @@ they stay inside the range of the activation (the paper notes that the tachyonic
 -m x²/2 of (3.3) does not run away because x is bounded by the range of f; for an open
 range such as tanh's (-1, 1) the box is closed a distance ``margin`` inside it).
 
-Method
-------
-Per sample, a bound-constrained Newton / Levenberg-Marquardt iteration on the n_h
-hidden variables, vectorised over samples.  Only the non-input neurons carry residuals
-that depend on the hidden state, so with R the non-input rows and h the hidden columns
-the work per iteration is that of ``(n, |h|, |R|) @ (n, |R|, |h|)`` batched products
-(60 x 70 for the paper's 784-40-20-10 network); the inputs' contribution to the
-pre-activations is computed once.  Exact Newton steps use f'' when the activation has
-it; Gauss-Newton steps otherwise.  Variables at an active bound are held fixed
-(projected Newton); a step is accepted only if it lowers H, with the damping adapted
-per sample.  The start is the forward-pass state with the outputs clamped, so the
-result never exceeds H there.
+What is computed
+----------------
+A *local* minimum.  (3.2) is the global minimum over the hidden neurons, but H is not
+convex in them (f is nonlinear), and a descent method started from one point returns the
+minimum of the basin it starts in.  Each sample's result is a point of the box where the
+projected gradient of H is below ``gtol`` (status 0) and H is no higher than at the start.
+``n_starts > 1`` adds seeded random starts and keeps, per sample, the lowest minimum found
+(never higher than the single-start one, whose start is always included); it lowers the
+chance of a non-global minimum but certifies nothing.  Measured on MNIST networks
+(784-40-20-10 and 784-60-10, at initialisation and after 3000 SGD steps; docs/bulk_minimum.md):
+10 starts found a lower minimum than the single start in 1 of 4000 samples (by 14.6%).
+
+Solvers
+-------
+``solver="dense"``: per sample, a bound-constrained Newton / Levenberg-Marquardt
+iteration on the n_h hidden variables, vectorised over samples.  Only the non-input
+neurons R carry residuals that depend on the hidden state; all samples' Hessians are one
+matrix product (see :class:`_Problem`), so the memory is ~ n_h³ (the Hessian map) plus
+n · n_h² (the per-sample Hessians) and the work per iteration ~ n · (|R| + n_h) · n_h².
+
+``solver="matrix_free"``: projected Newton-CG, batched over samples: the Newton systems
+are solved by conjugate gradients with Hessian-vector products (two passes over the
+weights each, through the layer blocks of :mod:`learning.feedforward` for layered nets),
+truncated at negative curvature, followed by a projected backtracking line search.
+Memory ~ 20 n (n_h + |R|) floats; work per CG step ~ 4 n nnz(W_Rh).
+
+``solver="auto"`` takes the dense solver where its memory fits and its estimated work is
+at most :data:`DENSE_ADVANTAGE` times the matrix-free estimate (Newton-CG assumed to take
+:data:`CG_STEPS_ESTIMATE` HVPs per iteration), else the matrix-free one; this keeps
+Section 10's networks on the dense solver they have always used (see DENSE_ADVANTAGE: for
+speed alone, pass ``solver="matrix_free"`` from n_h ~ 80 on).  Both stop at the same
+projected-gradient test, so they return the same minima to round-off where both run from
+the same start and the sample has one minimum in reach (tested to 1e-8 relative).
+
+Start: the forward-pass state with the outputs clamped, so the result never exceeds H
+there.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from tqdm.auto import tqdm
 
 from learning.activations import Activation
-from learning.feedforward import forward_state
+from learning.feedforward import forward_state, layer_biases, layer_slices, layer_weights
 from learning.losses import LocalObjective, bulk_loss
 from learning.septuple import Septuple, _check_states, fixed_point
 
-__all__ = ["BulkMinimumResult", "constrained_bulk_minimum", "bulk_minimum_start"]
+__all__ = [
+    "BulkMinimumResult",
+    "STATUS_MESSAGES",
+    "DENSE_ADVANTAGE",
+    "CG_STEPS_ESTIMATE",
+    "constrained_bulk_minimum",
+    "bulk_minimum_start",
+    "solver_costs",
+]
 
 Array = NDArray[np.float64]
+
+#: Per-sample stopping reasons of :func:`constrained_bulk_minimum` (``status`` codes).
+STATUS_MESSAGES: dict[int, str] = {
+    0: "converged: max-norm of the projected gradient <= gtol",
+    1: "iteration limit: max_iter reached before gtol",
+    2: "stalled: no step lowers H (largest damping / shortest line-search step reached); "
+       "usually the round-off floor of H just above gtol",
+}
+
+#: ``solver="auto"`` keeps the dense solver (the method Section 10's U has always used, with
+#: Levenberg-Marquardt damping) while its memory fits and its estimated flops are at most
+#: this many times the matrix-free estimate: this keeps the 784-40-20-10 / 784-60-10
+#: networks on it (ratios 12 and 20) and moves e.g. 784-100-100-10 (ratio 39) to
+#: matrix-free.  It is a continuity rule, not a speed optimum: measured (1 thread, 300
+#: MNIST samples, docs/benchmarks/bulk_minimum.md) the matrix-free solver is already
+#: 2-3.5x faster at n_h = 80, with the same minima to 1e-15.
+DENSE_ADVANTAGE = 25.0
+#: Hessian-vector products per Newton iteration assumed by the cost estimate.
+CG_STEPS_ESTIMATE = 20
+#: Matrix-free Hessian-vector products run in float32 from this many couplings W_Rh on
+#: (there they are bandwidth/BLAS bound; below it float64 costs nothing extra).
+SINGLE_PRECISION_NNZ = 2_000_000
+#: Fraction of the available memory a solve may plan to use.
+MEMORY_FRACTION = 0.6
 
 
 @dataclass(frozen=True)
@@ -51,15 +109,21 @@ class BulkMinimumResult:
     loss
         H(x̄) per sample, shape ``(n,)``.
     converged
-        Per sample: projected gradient below ``gtol``.
+        Per sample: projected gradient below ``gtol`` (``status == 0``).
     iterations
-        Newton iterations per sample.
+        Newton iterations per sample (summed over the starts).
     gradient_norm
         Max-norm of the projected gradient of H over the hidden neurons, per sample.
     start_loss
-        H at the starting state, per sample (the result is never above it).
+        H at the default starting state, per sample (the result is never above it).
     method
-        ``"newton"`` or ``"gauss-newton"``.
+        ``"newton"`` or ``"gauss-newton"`` (the Hessian used).
+    status
+        Per sample, a key of :data:`STATUS_MESSAGES`: why the iteration stopped.
+    solver
+        ``"dense"`` or ``"matrix_free"`` (the one ``"auto"`` chose).
+    best_start
+        Per sample, the start that gave the lowest minimum (0 = the default start).
     """
 
     state: Array
@@ -69,6 +133,9 @@ class BulkMinimumResult:
     gradient_norm: Array
     start_loss: Array
     method: str
+    status: NDArray[np.int_] | None = None
+    solver: str = "dense"
+    best_start: NDArray[np.int_] | None = None
 
     @property
     def mean_loss(self) -> float:
@@ -78,6 +145,15 @@ class BulkMinimumResult:
     @property
     def all_converged(self) -> bool:
         return bool(np.all(self.converged))
+
+    @property
+    def message(self) -> str:
+        """Why the samples stopped: counts per status, e.g. ``"5 of 5 converged: ..."``."""
+        status = (np.where(self.converged, 0, 1) if self.status is None else self.status)
+        n = status.size
+        parts = [f"{int(np.sum(status == code))} of {n} {text}"
+                 for code, text in STATUS_MESSAGES.items() if np.any(status == code)]
+        return "; ".join(parts) if parts else "no samples"
 
 
 def bulk_minimum_start(septuple: Septuple, x_boundary: ArrayLike) -> Array:
@@ -104,22 +180,180 @@ def _box(act: Activation, margin: float) -> tuple[float, float]:
     return lo, hi
 
 
-class _Problem:
-    """Loss, gradient and Hessian of (3.4) in the hidden variables, for a batch of samples."""
+def _times_transpose(z: Array, w) -> Array:
+    """z @ w.T for a dense or scipy.sparse block w (rows of z are samples)."""
+    return np.asarray((w @ z.T).T) if sp.issparse(w) else z @ w.T
 
-    def __init__(self, septuple: Septuple, xb: Array, objective: LocalObjective | None):
+
+def _times(u: Array, w) -> Array:
+    """u @ w for a dense or scipy.sparse block w."""
+    return np.asarray((w.T @ u.T).T) if sp.issparse(w) else u @ w
+
+
+def _to_dense(w) -> Array:
+    return w.toarray() if sp.issparse(w) else np.asarray(w)
+
+
+# ----------------------------------------------------------------------------------------
+# The couplings W_Rh (hidden -> non-input rows) and W_R∂ (boundary -> rows) as linear maps.
+# ----------------------------------------------------------------------------------------
+
+class _Couplings:
+    """W restricted to rows R (non-input neurons) and columns hidden h / boundary ∂.
+
+    For a layered septuple whose inputs are its first layer the maps are applied block by
+    block through :func:`learning.feedforward.layer_weights` (no N x N array); otherwise
+    through the dense rows/columns of ``septuple.weights``.
+    """
+
+    def __init__(self, septuple: Septuple):
+        n = septuple.n_neurons
+        not_input = np.ones(n, dtype=bool)
+        not_input[septuple.input_indices] = False
+        self.rows = np.flatnonzero(not_input)
+        self.hidden = np.asarray(septuple.hidden_indices)
+        self.boundary = np.asarray(septuple.boundary_indices)
+        self.layered = (septuple.layer_sizes is not None and np.array_equal(
+            np.sort(septuple.input_indices), np.arange(septuple.layer_sizes[0])))
+        if self.layered:
+            self._init_blocks(septuple)
+        else:
+            w = septuple.weights
+            self.bias_rows = septuple.bias[self.rows]
+            self._w_rh = np.ascontiguousarray(w[np.ix_(self.rows, self.hidden)])
+            self._w_rb = w[np.ix_(self.rows, self.boundary)]
+
+    def _init_blocks(self, septuple: Septuple) -> None:
+        slices = layer_slices(septuple.layer_sizes)  # type: ignore[arg-type]
+        n0 = slices[0].stop
+        self.bias_rows = np.concatenate(layer_biases(septuple))
+        # Per block l (layer l -> l+1): rows of layer l+1 in R coordinates, and the hidden /
+        # boundary columns of layer l with their positions among the hidden / boundary sets.
+        self.blocks: list[tuple[slice, slice, Array, NDArray[np.intp], Array]] = []
+        for l, w_l in enumerate(layer_weights(septuple)):
+            cols = slices[l]
+            rows = slice(slices[l + 1].start - n0, slices[l + 1].stop - n0)
+            neurons = np.arange(cols.start, cols.stop)
+            is_hidden = np.isin(neurons, self.hidden)
+            h_local = np.flatnonzero(is_hidden)
+            b_local = np.flatnonzero(~is_hidden)
+            if h_local.size:
+                k0 = int(np.searchsorted(self.hidden, neurons[h_local[0]]))
+                h_pos = slice(k0, k0 + h_local.size)
+                w_h = w_l if h_local.size == neurons.size else w_l[:, h_local]
+            else:
+                h_pos, w_h = slice(0, 0), w_l[:, :0]
+            b_pos = np.searchsorted(self.boundary, neurons[b_local])
+            self.blocks.append((rows, h_pos, w_h, b_pos, w_l[:, b_local]))
+
+    def _single(self) -> list:
+        """float32 copies of the hidden blocks (built once), for single-precision HVPs."""
+        if not hasattr(self, "_blocks32"):
+            if self.layered:
+                self._blocks32 = [(rows, h_pos, w_h.astype(np.float32))
+                                  for rows, h_pos, w_h, _, _ in self.blocks]
+            else:
+                self._blocks32 = [(slice(None), slice(None), self._w_rh.astype(np.float32))]
+        return self._blocks32
+
+    @property
+    def n_rows(self) -> int:
+        return self.rows.size
+
+    @property
+    def nnz(self) -> int:
+        """Non-zero couplings hidden -> rows: the cost of one product, in multiply-adds."""
+        if self.layered:
+            return int(sum(b[2].count_nonzero() if sp.issparse(b[2]) else np.count_nonzero(b[2])
+                           for b in self.blocks))
+        return int(np.count_nonzero(self._w_rh))
+
+    def dense(self) -> tuple[Array, Array]:
+        """(W_Rh, W_R∂) as dense arrays (for the dense solver: |R| x n_h is then small)."""
+        if not self.layered:
+            return self._w_rh, self._w_rb
+        w_rh = np.zeros((self.n_rows, self.hidden.size))
+        w_rb = np.zeros((self.n_rows, self.boundary.size))
+        for rows, h_pos, w_h, b_pos, w_b in self.blocks:
+            w_rh[rows, h_pos] = _to_dense(w_h)
+            w_rb[rows, b_pos] = _to_dense(w_b)
+        return w_rh, w_rb
+
+    def hidden_to_rows(self, z: Array) -> Array:
+        """W_Rh z for each row of ``z`` (shape (n, n_h) -> (n, |R|)); float32 in, float32 out."""
+        if z.dtype == np.float32:
+            out32 = np.zeros((z.shape[0], self.n_rows), np.float32)
+            for rows, h_pos, w_h in self._single():
+                if w_h.shape[1]:
+                    out32[:, rows] = _times_transpose(z[:, h_pos], w_h)
+            return out32
+        if not self.layered:
+            return z @ self._w_rh.T
+        out = np.zeros((z.shape[0], self.n_rows))
+        for rows, h_pos, w_h, _, _ in self.blocks:
+            if w_h.shape[1]:
+                out[:, rows] = _times_transpose(z[:, h_pos], w_h)
+        return out
+
+    def rows_to_hidden(self, u: Array) -> Array:
+        """W_Rh^T u for each row of ``u`` (shape (n, |R|) -> (n, n_h)); float32 in and out."""
+        if u.dtype == np.float32:
+            out32 = np.zeros((u.shape[0], self.hidden.size), np.float32)
+            for rows, h_pos, w_h in self._single():
+                if w_h.shape[1]:
+                    out32[:, h_pos] += _times(u[:, rows], w_h)
+            return out32
+        if not self.layered:
+            return u @ self._w_rh
+        out = np.zeros((u.shape[0], self.hidden.size))
+        for rows, h_pos, w_h, _, _ in self.blocks:
+            if w_h.shape[1]:
+                out[:, h_pos] += _times(u[:, rows], w_h)
+        return out
+
+    def boundary_to_rows(self, xb: Array) -> Array:
+        """W_R∂ x_∂ + b_R: the fixed part of the pre-activations of R."""
+        if not self.layered:
+            return xb @ self._w_rb.T + self.bias_rows
+        out = np.zeros((xb.shape[0], self.n_rows))
+        for rows, _, _, b_pos, w_b in self.blocks:
+            if w_b.shape[1]:
+                out[:, rows] = _times_transpose(xb[:, b_pos], w_b)
+        return out + self.bias_rows
+
+
+class _Problem:
+    """Loss, gradient, Hessian (dense) and Hessian-vector products (matrix-free) of (3.4)
+    in the hidden variables, for a batch of samples."""
+
+    def __init__(self, septuple: Septuple, xb: Array, objective: LocalObjective | None,
+                 couplings: _Couplings, dense: bool):
         self.septuple = septuple
         self.act: Activation = septuple.activation  # type: ignore[assignment]
         self.xb = xb
-        n_neurons = septuple.n_neurons
-        not_input = np.ones(n_neurons, dtype=bool)
-        not_input[septuple.input_indices] = False
-        self.rows = np.flatnonzero(not_input)  # R: neurons whose residual depends on x
-        self.hidden = np.asarray(septuple.hidden_indices)
-        w = septuple.weights
-        self.w_rh = np.ascontiguousarray(w[np.ix_(self.rows, self.hidden)])  # (|R|, |h|)
+        self.couplings = couplings
+        self.rows, self.hidden = couplings.rows, couplings.hidden
         # Position of each hidden neuron within R (hidden ⊂ R).
         self.hidden_in_rows = np.searchsorted(self.rows, self.hidden)
+        boundary = couplings.boundary
+        self.dense = dense
+        if dense:
+            self.w_rh, w_rb = couplings.dense()
+            # Pre-activation of R from the clamped boundary neurons plus bias: fixed per sample.
+            self.y_const = xb[:, boundary] @ w_rb.T + couplings.bias_rows
+            self._build_hessian_map()
+        else:
+            self.y_const = couplings.boundary_to_rows(xb[:, boundary])
+        self.x_rows_const = xb[:, self.rows]  # boundary part of x on R (outputs)
+        self.objective = objective
+        if objective is not None:
+            objective.check_size(septuple.n_neurons)
+            self.g_sym = objective.symmetric_couplings
+        else:
+            self.g_sym = None
+        self.m = 0.0 if objective is None else objective.m
+
+    def _build_hessian_map(self) -> None:
         # The Hessian J^T J (+ Newton term) in the hidden variables, J = E - D W_Rh, is
         #   H[a, b] = sum_j c_j W[j, a] W[j, b] - d_a' W[a', b] - d_b' W[b', a] + delta_ab,
         # (a' = the row of hidden neuron a in R, c = f'^2 - r f'', d = f'), i.e. linear in the
@@ -137,47 +371,26 @@ class _Problem:
         self.hessian_map = np.ascontiguousarray(
             np.concatenate([k_c, k_d.reshape(n_h, n_h * n_h)], axis=0))
         self.diagonal_flat = ar * n_h + ar
-        boundary = np.asarray(septuple.boundary_indices)
-        # Pre-activation of R from the clamped boundary neurons plus bias: fixed per sample.
-        self.y_const = xb[:, boundary] @ w[np.ix_(self.rows, boundary)].T + septuple.bias[self.rows]
-        self.x_rows_const = xb[:, self.rows]  # boundary part of x on R (outputs)
-        self.objective = objective
-        if objective is not None:
-            objective.check_size(n_neurons)
-            self.g_sym = objective.symmetric_couplings
-        else:
-            self.g_sym = None
-        self.m = 0.0 if objective is None else objective.m
 
     def full_state(self, z: Array, idx: NDArray[np.intp]) -> Array:
         x = self.xb[idx].copy()
         x[:, self.hidden] = z
         return x
 
+    def _to_rows(self, z: Array) -> Array:
+        return z @ self.w_rh.T if self.dense else self.couplings.hidden_to_rows(z)
+
+    def _to_hidden(self, u: Array) -> Array:
+        return u @ self.w_rh if self.dense else self.couplings.rows_to_hidden(u)
+
     def evaluate(self, z: Array, idx: NDArray[np.intp], newton: bool,
                  hessian: bool = True) -> tuple[Array, Array, Array | None]:
-        """H, ∇_z H and ∇²_z H for samples ``idx`` at hidden states ``z``."""
-        y = self.y_const[idx] + z @ self.w_rh.T
-        x_rows = self.x_rows_const[idx].copy()
-        x_rows[:, self.hidden_in_rows] = z
-        fy = self.act(y)
-        r = x_rows - fy
-        loss = 0.5 * np.sum(r * r, axis=1)
-        d = self.act.derivative(y)
-        grad = r[:, self.hidden_in_rows] - (d * r) @ self.w_rh
-        x_full = None
-        if self.objective is not None:
-            x_full = self.full_state(z, idx)
-            loss = loss - 0.5 * self.m * np.sum(x_full * x_full, axis=1)
-            grad = grad - self.m * z
-            if self.g_sym is not None:
-                loss = loss + np.einsum("ni,ij,nj->n", x_full, self.g_sym, x_full)
-                grad = grad + 2.0 * x_full @ self.g_sym[:, self.hidden]
+        """H, ∇_z H and ∇²_z H (dense solver only) for samples ``idx`` at hidden states ``z``."""
+        loss, grad, cache = self.evaluate_cached(z, idx, newton, cache=hessian)
         if not hessian:
             return loss, grad, None
-        curvature = d * d
-        if newton:
-            curvature = curvature - r * self.act.second_derivative(y)  # type: ignore[misc]
+        d, curvature_rows = cache  # type: ignore[misc]
+        curvature = d * d - curvature_rows
         n_h = z.shape[1]
         coefficients = np.concatenate(
             [curvature[:, self.coupled_rows], d[:, self.hidden_in_rows]], axis=1)
@@ -188,6 +401,400 @@ class _Problem:
             hess += 2.0 * self.g_sym[np.ix_(self.hidden, self.hidden)][None]
         return loss, grad, hess
 
+    def evaluate_cached(self, z: Array, idx: NDArray[np.intp], newton: bool, cache: bool = True
+                        ) -> tuple[Array, Array, tuple[Array, Array] | None]:
+        """H and ∇_z H, with (f', r f'') on R kept for Hessian products when ``cache``."""
+        y = self.y_const[idx] + self._to_rows(z)
+        x_rows = self.x_rows_const[idx].copy()
+        x_rows[:, self.hidden_in_rows] = z
+        fy = self.act(y)
+        r = x_rows - fy
+        loss = 0.5 * np.sum(r * r, axis=1)
+        d = self.act.derivative(y)
+        grad = r[:, self.hidden_in_rows] - self._to_hidden(d * r)
+        if self.objective is not None:
+            x_full = self.full_state(z, idx)
+            loss = loss - 0.5 * self.m * np.sum(x_full * x_full, axis=1)
+            grad = grad - self.m * z
+            if self.g_sym is not None:
+                loss = loss + np.einsum("ni,ij,nj->n", x_full, self.g_sym, x_full)
+                grad = grad + 2.0 * x_full @ self.g_sym[:, self.hidden]
+        if not cache:
+            return loss, grad, None
+        # Σ_j r_j ∇²r_j = -W^T diag(r f'') W: the Newton part of the Hessian.
+        rf2 = r * self.act.second_derivative(y) if newton else np.zeros_like(r)  # type: ignore[misc]
+        return loss, grad, (d, rf2)
+
+    def loss_only(self, z: Array, idx: NDArray[np.intp]) -> Array:
+        return self.evaluate_cached(z, idx, False, cache=False)[0]
+
+    def hessian_vector(self, v: Array, cache: tuple[Array, Array]) -> Array:
+        """∇²_z H v for each row of ``v``: two passes over W_Rh, (J^T J - W^T diag(r f'') W) v."""
+        d, rf2 = cache
+        if v.dtype == np.float32:  # single-precision product: maps and coefficients in float32
+            q = self.couplings.hidden_to_rows(v)
+            jv = -d.astype(np.float32) * q
+            jv[:, self.hidden_in_rows] += v
+            out = jv[:, self.hidden_in_rows] - self.couplings.rows_to_hidden(
+                d.astype(np.float32) * jv + rf2.astype(np.float32) * q)
+            out = out.astype(float)
+            v = v.astype(float)
+            if self.m:
+                out -= self.m * v
+            if self.g_sym is not None:
+                out += 2.0 * v @ self.g_sym[np.ix_(self.hidden, self.hidden)]
+            return out
+        q = self._to_rows(v)
+        jv = -d * q
+        jv[:, self.hidden_in_rows] += v
+        out = jv[:, self.hidden_in_rows] - self._to_hidden(d * jv + rf2 * q)
+        if self.m:
+            out -= self.m * v
+        if self.g_sym is not None:
+            out += 2.0 * v @ self.g_sym[np.ix_(self.hidden, self.hidden)]
+        return out
+
+
+# ----------------------------------------------------------------------------------------
+# Named steps of the iteration (each tested on its own).
+# ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Options:
+    """Validated arguments of :func:`constrained_bulk_minimum`."""
+
+    xb: Array
+    start: Array
+    lo: float
+    hi: float
+    newton: bool
+    gtol: float
+    max_iter: int
+    n_starts: int
+
+
+def _validate(septuple: Septuple, x_boundary: ArrayLike, x0: ArrayLike | None, method: str,
+              gtol: float, max_iter: int, margin: float, solver: str, n_starts: int
+              ) -> _Options:
+    """Check every argument (ValueError naming it) and build the start; no solving."""
+    act: Activation = septuple.activation  # type: ignore[assignment]
+    xb = np.atleast_2d(_check_states(septuple, x_boundary, "x_boundary"))
+    act.check_in_range(xb[:, septuple.input_indices], "x_boundary (inputs)", closure=True)
+    act.check_in_range(xb[:, septuple.output_indices], "x_boundary (outputs)")
+    if method not in ("newton", "gauss-newton"):
+        raise ValueError(f"method must be 'newton' or 'gauss-newton', got {method!r}")
+    if solver not in ("auto", "dense", "matrix_free"):
+        raise ValueError(f"solver must be 'auto', 'dense' or 'matrix_free', got {solver!r}")
+    newton = method == "newton"
+    if newton and act.second_derivative is None:
+        raise ValueError(f"method='newton' needs the second derivative of activation "
+                         f"{act.name!r}; use method='gauss-newton'")
+    for name, value in (("gtol", gtol), ("margin", margin)):
+        if not isinstance(value, (int, float, np.floating, np.integer)):
+            raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+        if not np.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be finite and > 0, got {value}")
+    if margin >= 0.25:
+        raise ValueError(f"margin must be < 0.25 of the range width, got {margin}")
+    for name, value in (("max_iter", max_iter), ("n_starts", n_starts)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+        if int(value) < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    lo, hi = _box(act, margin)
+    if x0 is None:
+        start = bulk_minimum_start(septuple, xb)
+    else:
+        start = np.atleast_2d(_check_states(septuple, x0, "x0"))
+        if start.shape != xb.shape:
+            raise ValueError(f"x0 must have the shape of x_boundary {xb.shape}, got {start.shape}")
+    return _Options(xb, start, lo, hi, newton, float(gtol), int(max_iter), int(n_starts))
+
+
+def _projected_gradient(z: Array, grad: Array, lo: float, hi: float) -> Array:
+    """Gradient with components pushing out of the box at active bounds removed."""
+    blocked = ((z <= lo) & (grad > 0)) | ((z >= hi) & (grad < 0))
+    return np.where(blocked, 0.0, grad)
+
+
+def _active_set(z: Array, grad: Array, lo: float, hi: float) -> tuple[NDArray[np.bool_], Array]:
+    """Bertsekas' ε-active set and the moves that put its variables on their bound.
+
+    Variables within ε = min(1e-6, |projected gradient|_∞) of a bound with the gradient
+    pushing outward are held fixed (plain clipping of Newton steps can stall next to a
+    bound); they step onto the bound, a descent direction since the gradient pushes outward.
+    Returns ``(at_bound, to_bound)``, both of the shape of ``z``.
+    """
+    eps = np.minimum(1e-6, np.max(np.abs(_projected_gradient(z, grad, lo, hi)), axis=1))
+    at_bound = (((z <= lo + eps[:, None]) & (grad > 0))
+                | ((z >= hi - eps[:, None]) & (grad < 0)))
+    to_bound = np.where(at_bound, np.where(grad > 0, lo, hi) - z, 0.0)
+    return at_bound, to_bound
+
+
+def _damped_newton_step(hessians: Array, gradients: Array, damping: Array) -> Array:
+    """Solve (H + λ diag(max(|H_aa|, 1e-3))) s = -g per sample (Levenberg-Marquardt).
+
+    The Marquardt scaling is floored so that an exactly flat direction is still damped; an
+    indefinite damped system can still be exactly singular: then the minimum-norm step.
+    """
+    idx_d = np.arange(hessians.shape[1])
+    system = hessians.copy()
+    diagonal = system[:, idx_d, idx_d]
+    system[:, idx_d, idx_d] = diagonal + damping[:, None] * np.maximum(np.abs(diagonal), 1e-3)
+    try:
+        return -np.linalg.solve(system, gradients[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        return -(np.linalg.pinv(system) @ gradients[:, :, None])[:, :, 0]
+
+
+def _accept(old_loss: Array, new_loss: Array, descent: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Accept a step that is a descent direction and does not raise H beyond round-off.
+
+    Near the minimum the true decrease (~ g² / curvature) falls below the round-off of H
+    itself; steps that raise H by a few ulps are accepted, or good Newton steps would be
+    rejected and the damping would blow up before gtol is reached.
+    """
+    slack = 8.0 * np.finfo(float).eps * np.maximum(np.abs(old_loss), 1.0)
+    return descent & np.isfinite(new_loss) & (new_loss <= old_loss + slack)
+
+
+def _stopped(pgrad: Array, gtol: float, stalled: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Convergence test: max-norm of the projected gradient <= gtol, or stalled."""
+    return (np.max(np.abs(pgrad), axis=1) <= gtol) | stalled
+
+
+def _check_runaway(z: Array) -> None:
+    if not np.all(np.isfinite(z)) or np.max(np.abs(z)) > 1e12:
+        raise ValueError("the bulk loss appears unbounded below over the hidden neurons "
+                         "(m too large for an unbounded activation?)")
+
+
+def _status(pgrad: Array, gtol: float, stalled: NDArray[np.bool_]) -> NDArray[np.int_]:
+    small = np.max(np.abs(pgrad), axis=1) <= gtol if pgrad.shape[1] else np.ones(len(pgrad), bool)
+    return np.where(small, 0, np.where(stalled, 2, 1)).astype(int)
+
+
+# ----------------------------------------------------------------------------------------
+# The two solvers: same state in, same (z, loss, grad, iterations, stalled) out.
+# ----------------------------------------------------------------------------------------
+
+def _dense_newton(problem: _Problem, z: Array, newton: bool, lo: float, hi: float,
+                  gtol: float, max_iter: int, progress: bool):
+    n, n_hidden = z.shape
+    all_idx = np.arange(n)
+    loss, grad, _ = problem.evaluate(z, all_idx, newton, hessian=False)
+    damping = np.full(n, 1e-6)
+    iterations = np.zeros(n, dtype=int)
+    active = np.flatnonzero(~_stopped(_projected_gradient(z, grad, lo, hi), gtol,
+                                      np.zeros(n, bool)))
+    idx_d = np.arange(n_hidden)
+    bar = tqdm(total=max_iter, disable=not progress, desc="bulk minimum (3.2)", leave=False)
+    for _ in range(max_iter):
+        if active.size == 0:
+            break
+        bar.update(1)
+        za = z[active]
+        la, ga, ha = problem.evaluate(za, active, newton)
+        at_bound, to_bound = _active_set(za, ga, lo, hi)
+        if at_bound.any():
+            # Fixed variables get an identity row/column and zero gradient.
+            ga = np.where(at_bound, 0.0, ga)
+            ha = np.where(at_bound[:, :, None] | at_bound[:, None, :], 0.0, ha)
+            ha[:, idx_d, idx_d] = np.where(at_bound, 1.0, ha[:, idx_d, idx_d])
+        iterations[active] += 1
+        # Up to a few damping increases per outer iteration for samples whose step fails.
+        todo = np.arange(active.size)
+        for _attempt in range(8):
+            if todo.size == 0:
+                break
+            step = _damped_newton_step(ha[todo], ga[todo], damping[active[todo]])
+            moved = to_bound[todo]
+            descent = (np.sum(step * ga[todo], axis=1) < 0) | np.any(moved != 0, axis=1)
+            z_new = np.clip(za[todo] + (step + moved), lo, hi)
+            new_loss, new_grad, _ = problem.evaluate(z_new, active[todo], newton, hessian=False)
+            ok = _accept(la[todo], new_loss, descent)
+            good = todo[ok]
+            z[active[good]] = z_new[ok]
+            loss[active[good]] = new_loss[ok]
+            grad[active[good]] = new_grad[ok]
+            damping[active[good]] = np.maximum(damping[active[good]] / 10.0, 1e-12)
+            bad = todo[~ok]
+            damping[active[bad]] *= 10.0
+            todo = bad[damping[active[bad]] < 1e12]
+        _check_runaway(z)
+        pgrad = _projected_gradient(z[active], grad[active], lo, hi)
+        active = active[~_stopped(pgrad, gtol, damping[active] >= 1e12)]
+    bar.close()
+    return z, loss, grad, iterations, damping >= 1e12
+
+
+def _cg_direction(problem: _Problem, cache, grad: Array, free: NDArray[np.bool_],
+                  max_steps: int, single: bool = False) -> tuple[Array, int]:
+    """Truncated CG on H_FF p = -g_F per sample (batched): stop at the Eisenstat-Walker
+    residual ||r|| <= min(0.5, sqrt||g||) ||g|| (superlinear Newton) or at negative
+    curvature (then the direction so far, or -g at the first step).
+
+    ``single``: Hessian-vector products in float32 (half the memory traffic and flops of
+    the dominant cost); the forcing term is then floored at 1e-4, above their ~1e-6 relative
+    error, so Newton converges linearly at rate <= 1e-4 once superlinear would ask for more.
+    The gradient, the line search and the stopping test stay in float64.
+    """
+    g = np.where(free, grad, 0.0)
+    gnorm = np.sqrt(np.sum(g * g, axis=1))
+    forcing = np.minimum(0.5, np.sqrt(gnorm))
+    if single:
+        forcing = np.maximum(forcing, 1e-4)
+    target = forcing * gnorm
+    p = np.zeros_like(g)
+    res = -g.copy()
+    d = res.copy()
+    rr = np.sum(res * res, axis=1)
+    running = np.flatnonzero(gnorm > 0)
+    steps = 0
+    for k in range(max_steps):
+        if running.size == 0:
+            break
+        steps += 1
+        dk = d[running]
+        sub = (cache[0][running], cache[1][running])
+        dv = dk.astype(np.float32) if single else dk
+        hd = np.where(free[running], problem.hessian_vector(dv, sub), 0.0)
+        curv = np.sum(dk * hd, axis=1)
+        neg = curv <= 1e-14 * np.sum(dk * dk, axis=1)
+        if np.any(neg):
+            first = running[neg & (k == 0)]
+            p[first] = -g[first]
+        ok = ~neg
+        run = running[ok]
+        alpha = rr[run] / curv[ok]
+        p[run] += alpha[:, None] * dk[ok]
+        res[run] -= alpha[:, None] * hd[ok]
+        rr_new = np.sum(res[run] ** 2, axis=1)
+        d[run] = res[run] + (rr_new / rr[run])[:, None] * d[run]
+        rr[run] = rr_new
+        running = run[np.sqrt(rr_new) > target[run]]
+    return p, steps
+
+
+def _newton_cg(problem: _Problem, z: Array, newton: bool, lo: float, hi: float,
+               gtol: float, max_iter: int, progress: bool, max_cg: int | None = None):
+    n, n_hidden = z.shape
+    max_cg = max_cg or min(n_hidden, 500)
+    all_idx = np.arange(n)
+    loss, grad, _ = problem.evaluate_cached(z, all_idx, newton, cache=False)
+    iterations = np.zeros(n, dtype=int)
+    stalled = np.zeros(n, dtype=bool)
+    active = np.flatnonzero(~_stopped(_projected_gradient(z, grad, lo, hi), gtol, stalled))
+    bar = tqdm(total=max_iter, disable=not progress, desc="bulk minimum (3.2), Newton-CG",
+               leave=False)
+    for _ in range(max_iter):
+        if active.size == 0:
+            break
+        bar.update(1)
+        za = z[active]
+        la, ga, cache = problem.evaluate_cached(za, active, newton)
+        at_bound, to_bound = _active_set(za, ga, lo, hi)
+        p, _ = _cg_direction(problem, cache, ga, ~at_bound, max_cg,
+                             single=problem.couplings.nnz >= SINGLE_PRECISION_NNZ)
+        step = p + to_bound
+        iterations[active] += 1
+        # Projected backtracking (Armijo on the projected path; the round-off slack of
+        # _accept near the minimum): halve the step until H does not rise.
+        todo = np.arange(active.size)
+        scale = np.ones(active.size)
+        for _attempt in range(40):
+            if todo.size == 0:
+                break
+            z_new = np.clip(za[todo] + scale[todo, None] * step[todo], lo, hi)
+            new_loss = problem.loss_only(z_new, active[todo])
+            decrease = np.sum(ga[todo] * (z_new - za[todo]), axis=1)
+            armijo = new_loss <= la[todo] + 1e-4 * np.minimum(decrease, 0.0)
+            ok = _accept(la[todo], new_loss, decrease < 0) & (armijo | (scale[todo] == 1.0))
+            good = todo[ok]
+            z[active[good]] = z_new[ok]
+            todo = todo[~ok]
+            scale[todo] *= 0.5
+        stalled[active[todo]] = True
+        loss[active], grad[active], _ = problem.evaluate_cached(z[active], active, newton,
+                                                                cache=False)
+        _check_runaway(z)
+        pgrad = _projected_gradient(z[active], grad[active], lo, hi)
+        active = active[~_stopped(pgrad, gtol, stalled[active])]
+    bar.close()
+    return z, loss, grad, iterations, stalled
+
+
+# ----------------------------------------------------------------------------------------
+# Cost estimate and solver choice.
+# ----------------------------------------------------------------------------------------
+
+def _available_memory() -> float:
+    """Bytes of memory available now (MemAvailable), else the physical memory."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024.0
+    except OSError:
+        pass
+    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+def solver_costs(septuple: Septuple, n_samples: int) -> dict[str, tuple[float, float]]:
+    """Estimated (flops per Newton iteration, peak bytes) of each solver, for ``n_samples``.
+
+    dense: Hessian map (n_c + n_h) n_h² floats (n_c coupled rows) plus ~4 per-sample n_h x n_h
+    arrays; work 2 n (n_c + n_h) n_h² (assembly) + (2/3) n n_h³ (LU).  matrix_free: ~20 arrays
+    of n x (n_h + |R|); work 4 n nnz(W_Rh) per Hessian-vector product, times
+    :data:`CG_STEPS_ESTIMATE` + 2.
+
+    Examples
+    --------
+    >>> from learning import feedforward
+    >>> costs = solver_costs(feedforward((784, 40, 20, 10), seed=0), 1000)
+    >>> costs["dense"][1] < 1e9 and costs["matrix_free"][0] < costs["dense"][0]
+    True
+    """
+    couplings = _Couplings(septuple)
+    return _costs(couplings, n_samples)
+
+
+def _costs(couplings: _Couplings, n: int) -> dict[str, tuple[float, float]]:
+    n_h, n_r = couplings.hidden.size, couplings.n_rows
+    nnz = couplings.nnz
+    n_c = n_r  # coupled rows: at most |R|
+    dense_flops = n * (2.0 * (n_c + n_h) * n_h**2 + (2.0 / 3.0) * n_h**3)
+    dense_bytes = 8.0 * ((n_c + n_h) * n_h**2 + 4.0 * n * n_h**2 + 10.0 * n * n_r)
+    mf_flops = n * 4.0 * nnz * (CG_STEPS_ESTIMATE + 2)
+    mf_bytes = 8.0 * 20.0 * n * (n_h + n_r)
+    return {"dense": (dense_flops, dense_bytes), "matrix_free": (mf_flops, mf_bytes)}
+
+
+def _choose_solver(couplings: _Couplings, n: int, solver: str,
+                   memory_limit: float | None) -> str:
+    limit = MEMORY_FRACTION * _available_memory() if memory_limit is None else memory_limit
+    costs = _costs(couplings, n)
+    (d_flops, d_bytes), (m_flops, m_bytes) = costs["dense"], costs["matrix_free"]
+    gib = 2.0**30
+    if solver == "auto":
+        solver = ("dense" if d_bytes <= limit and d_flops <= DENSE_ADVANTAGE * m_flops
+                  else "matrix_free")
+    need = d_bytes if solver == "dense" else m_bytes
+    if need > limit:
+        other = "matrix_free" if solver == "dense" else "dense"
+        other_bytes = m_bytes if solver == "dense" else d_bytes
+        hint = (f"; solver={other!r} would need {other_bytes / gib:.2f} GiB"
+                if other_bytes <= limit else "; pass fewer samples per call")
+        raise ValueError(f"solver={solver!r} would need {need / gib:.2f} GiB for {n} samples "
+                         f"with {couplings.hidden.size} hidden neurons, above the limit "
+                         f"{limit / gib:.2f} GiB (memory_limit){hint}")
+    return solver
+
+
+# ----------------------------------------------------------------------------------------
+# The driver.
+# ----------------------------------------------------------------------------------------
 
 def constrained_bulk_minimum(
     septuple: Septuple,
@@ -200,8 +807,16 @@ def constrained_bulk_minimum(
     max_iter: int = 100,
     margin: float = 1e-9,
     progress: bool = False,
+    solver: str = "auto",
+    n_starts: int = 1,
+    seed: int | np.random.Generator | None = None,
+    memory_limit: float | None = None,
 ) -> BulkMinimumResult:
     """Minimise the bulk loss (3.1)/(3.4) over the hidden neurons with the boundary clamped, (3.2).
+
+    Returns a *local* minimum per sample (see the module docstring): a point where the
+    projected gradient is below ``gtol``, never above H at the start; with ``n_starts > 1``
+    the lowest of several local minima, never above the single-start one.
 
     Parameters
     ----------
@@ -218,25 +833,38 @@ def constrained_bulk_minimum(
         :func:`bulk_minimum_start`.
     method
         ``"newton"`` (exact Hessian, needs ``activation.second_derivative``) or
-        ``"gauss-newton"``; both are damped (Levenberg-Marquardt) and bound-projected.
+        ``"gauss-newton"``; both are damped / line-searched and bound-projected.
     gtol
         Convergence: max-norm of the projected gradient of H over hidden neurons.
     max_iter
-        Iteration cap per sample.
+        Newton-iteration cap per sample.
     margin
         The box for an open activation range is closed ``margin * width`` inside it.
     progress
         Show a tqdm bar over iterations.
+    solver
+        ``"auto"`` (by :func:`solver_costs`), ``"dense"`` (per-sample Newton systems) or
+        ``"matrix_free"`` (batched projected Newton-CG).
+    n_starts
+        Number of starts: the default one plus ``n_starts - 1`` seeded uniform random hidden
+        states in the box (for an unbounded range: the default start plus unit normal noise).
+    seed
+        Seed of the extra starts.
+    memory_limit
+        Bytes a solve may plan to use (default: 60% of the available memory); above it a
+        ValueError names the size and the cheaper solver.
 
     Returns
     -------
     BulkMinimumResult
+        With per-sample ``status`` (see :data:`STATUS_MESSAGES`) and a summary ``message``.
 
     Raises
     ------
     ValueError
         On bad shapes, non-finite data, data outside the activation's range, an unknown
-        method, or a bulk loss unbounded below (m too large for an unbounded activation).
+        method or solver, a request above ``memory_limit``, or a bulk loss unbounded below
+        (m too large for an unbounded activation).
 
     Examples
     --------
@@ -245,145 +873,121 @@ def constrained_bulk_minimum(
     >>> net = feedforward((4, 3, 2), seed=0)
     >>> xb = boundary_state(net, np.full(4, 0.5), np.array([0.8, -0.8]))
     >>> res = constrained_bulk_minimum(net, xb)
-    >>> bool(res.all_converged), bool(res.loss[0] <= res.start_loss[0])
-    (True, True)
+    >>> bool(res.all_converged), bool(res.loss[0] <= res.start_loss[0]), res.solver
+    (True, True, 'dense')
+    >>> free = constrained_bulk_minimum(net, xb, solver="matrix_free")
+    >>> bool(abs(free.loss[0] - res.loss[0]) <= 1e-8 * res.loss[0])
+    True
     """
-    act: Activation = septuple.activation  # type: ignore[assignment]
-    xb = np.atleast_2d(_check_states(septuple, x_boundary, "x_boundary"))
-    act.check_in_range(xb[:, septuple.input_indices], "x_boundary (inputs)", closure=True)
-    act.check_in_range(xb[:, septuple.output_indices], "x_boundary (outputs)")
-    if method not in ("newton", "gauss-newton"):
-        raise ValueError(f"method must be 'newton' or 'gauss-newton', got {method!r}")
-    newton = method == "newton"
-    if newton and act.second_derivative is None:
-        raise ValueError(f"method='newton' needs the second derivative of activation "
-                         f"{act.name!r}; use method='gauss-newton'")
-    for name, value in (("gtol", gtol), ("margin", margin)):
-        if not np.isfinite(value) or value <= 0:
-            raise ValueError(f"{name} must be finite and > 0, got {value}")
-    if margin >= 0.25:
-        raise ValueError(f"margin must be < 0.25 of the range width, got {margin}")
-    if int(max_iter) < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
-    lo, hi = _box(act, margin)
-    n = xb.shape[0]
-    if x0 is None:
-        start = bulk_minimum_start(septuple, xb)
-    else:
-        start = np.atleast_2d(_check_states(septuple, x0, "x0"))
-        if start.shape != xb.shape:
-            raise ValueError(f"x0 must have the shape of x_boundary {xb.shape}, got {start.shape}")
-    problem = _Problem(septuple, xb, objective)
-    n_hidden = problem.hidden.size
-    state = xb.copy()
+    opts = _validate(septuple, x_boundary, x0, method, gtol, max_iter, margin, solver, n_starts)
+    xb, n = opts.xb, opts.xb.shape[0]
+    couplings = _Couplings(septuple)
+    n_hidden = couplings.hidden.size
     if n_hidden == 0:
-        loss = bulk_loss(septuple, state, xb, objective)
-        return BulkMinimumResult(state, loss, np.ones(n, bool), np.zeros(n, int),
-                                 np.zeros(n), loss.copy(), method)
-    z = np.clip(start[:, problem.hidden], lo, hi)
-    all_idx = np.arange(n)
-    loss, grad, _ = problem.evaluate(z, all_idx, newton, hessian=False)
-    start_loss = loss.copy()
-    damping = np.full(n, 1e-6)
-    iterations = np.zeros(n, dtype=int)
-    pgrad = _projected_gradient(z, grad, lo, hi)
-    active = np.flatnonzero(np.max(np.abs(pgrad), axis=1) > gtol)
-    bar = tqdm(total=max_iter, disable=not progress, desc="bulk minimum (3.2)", leave=False)
-    for _ in range(int(max_iter)):
-        if active.size == 0:
-            break
-        bar.update(1)
-        za = z[active]
-        la, ga, ha = problem.evaluate(za, active, newton)
-        # Bertsekas' ε-active set: variables within ε of a bound with the gradient pushing
-        # outward are held fixed; plain clipping of Newton steps can stall next to a bound.
-        eps = np.minimum(1e-6, np.max(np.abs(_projected_gradient(za, ga, lo, hi)), axis=1))
-        at_bound = (((za <= lo + eps[:, None]) & (ga > 0))
-                    | ((za >= hi - eps[:, None]) & (ga < 0)))
-        idx_d = np.arange(n_hidden)
-        # ε-active variables step onto their bound (a descent direction: the gradient
-        # pushes outward); the Newton system is solved for the free ones.
-        to_bound = np.where(at_bound, np.where(ga > 0, lo, hi) - za, 0.0)
-        if at_bound.any():
-            ga = np.where(at_bound, 0.0, ga)
-            # Fixed variables get an identity row/column and zero gradient.
-            ha = np.where(at_bound[:, :, None] | at_bound[:, None, :], 0.0, ha)
-            ha[:, idx_d, idx_d] = np.where(at_bound, 1.0, ha[:, idx_d, idx_d])
-        iterations[active] += 1
-        accepted = np.zeros(active.size, dtype=bool)
-        # Up to a few damping increases per outer iteration for samples whose step fails.
-        todo = np.arange(active.size)
-        for _attempt in range(8):
-            if todo.size == 0:
-                break
-            lam = damping[active[todo]]
-            system = ha[todo]  # a fancy-indexed copy: safe to modify
-            diagonal = system[:, idx_d, idx_d]
-            # Marquardt scaling, floored so that an exactly flat direction is still damped.
-            system[:, idx_d, idx_d] = diagonal + lam[:, None] * np.maximum(np.abs(diagonal), 1e-3)
-            try:
-                step = -np.linalg.solve(system, ga[todo][:, :, None])[:, :, 0]
-            except np.linalg.LinAlgError:
-                # An indefinite damped system can still be exactly singular: minimum-norm step.
-                step = -(np.linalg.pinv(system) @ ga[todo][:, :, None])[:, :, 0]
-            descent = np.sum(step * ga[todo], axis=1) < 0
-            moved = to_bound[todo]
-            descent |= np.any(moved != 0, axis=1)
-            step = step + moved
-            z_new = np.clip(za[todo] + step, lo, hi)
-            new_loss, new_grad, _ = problem.evaluate(z_new, active[todo], newton, hessian=False)
-            # Near the minimum the true decrease (~ g^2 / curvature) falls below the round-off
-            # of H itself; accept steps that do not raise H beyond a few ulps, or good Newton
-            # steps would be rejected and the damping would blow up before gtol is reached.
-            slack = 8.0 * np.finfo(float).eps * np.maximum(np.abs(la[todo]), 1.0)
-            ok = descent & np.isfinite(new_loss) & (new_loss <= la[todo] + slack)
-            good = todo[ok]
-            z[active[good]] = z_new[ok]
-            loss[active[good]] = new_loss[ok]
-            grad[active[good]] = new_grad[ok]
-            damping[active[good]] = np.maximum(damping[active[good]] / 10.0, 1e-12)
-            accepted[good] = True
-            bad = todo[~ok]
-            damping[active[bad]] *= 10.0
-            todo = bad[damping[active[bad]] < 1e12]
-        if not np.all(np.isfinite(z)) or np.max(np.abs(z)) > 1e12:
-            raise ValueError("the bulk loss appears unbounded below over the hidden neurons "
-                             "(m too large for an unbounded activation?)")
-        pgrad = _projected_gradient(z, grad, lo, hi)
-        small = np.max(np.abs(pgrad[active]), axis=1) <= gtol
-        stalled = damping[active] >= 1e12
-        active = active[~small & ~stalled]
-    bar.close()
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        _check_bounded_below(problem, z, newton, lo, hi)
-    pgrad = _projected_gradient(z, grad, lo, hi)
+        loss = bulk_loss(septuple, xb, xb, objective)
+        zeros = np.zeros(n, int)
+        return BulkMinimumResult(xb.copy(), loss, np.ones(n, bool), zeros, np.zeros(n),
+                                 loss.copy(), method, zeros, "dense", zeros)
+    chosen = _choose_solver(couplings, n, solver, memory_limit)
+    problem = _Problem(septuple, xb, objective, couplings, dense=chosen == "dense")
+    starts = _starts(opts, couplings.hidden, seed)
+    best = None
+    for k, z0 in enumerate(starts):
+        run = _solve(problem, z0, opts, chosen, progress)
+        if best is None:
+            best = run | {"best_start": np.zeros(n, int)}
+            continue
+        # Strictly lower only: the default start wins ties, so multi-start never does worse.
+        better = run["loss"] < best["loss"]
+        for key in ("z", "loss", "grad", "stalled"):
+            best[key][better] = run[key][better]
+        best["iterations"] = best["iterations"] + run["iterations"]
+        best["best_start"][better] = k
+    assert best is not None
+    z = best["z"]
+    if not (np.isfinite(opts.lo) and np.isfinite(opts.hi)):
+        _check_bounded_below(problem, z, opts.newton, opts.lo, opts.hi)
+    pgrad = _projected_gradient(z, best["grad"], opts.lo, opts.hi)
     gnorm = np.max(np.abs(pgrad), axis=1)
-    state[:, problem.hidden] = z
-    # Report H through the public loss function: one definition of (3.4) for all callers.
-    final_loss = bulk_loss(septuple, state, xb, objective)
-    return BulkMinimumResult(state=state, loss=final_loss, converged=gnorm <= gtol,
-                             iterations=iterations, gradient_norm=gnorm,
-                             start_loss=start_loss, method=method)
+    state = xb.copy()
+    state[:, couplings.hidden] = z
+    if chosen == "dense":
+        # Report H through the public loss function: one definition of (3.4) for all callers.
+        final_loss = bulk_loss(septuple, state, xb, objective)
+    else:
+        # The matrix-free path avoids any N x N product: the same (3.4), evaluated layer-wise.
+        final_loss = problem.loss_only(z, np.arange(n))
+    status = _status(pgrad, opts.gtol, best["stalled"])
+    return BulkMinimumResult(state=state, loss=final_loss, converged=gnorm <= opts.gtol,
+                             iterations=best["iterations"], gradient_norm=gnorm,
+                             start_loss=best["start_loss"], method=method, status=status,
+                             solver=chosen, best_start=best["best_start"])
+
+
+def _starts(opts: _Options, hidden: NDArray[np.intp], seed) -> list[Array]:
+    """Hidden starting states: the default (clipped into the box), then seeded random ones."""
+    first = np.clip(opts.start[:, hidden], opts.lo, opts.hi)
+    starts = [first]
+    if opts.n_starts > 1:
+        rng = np.random.default_rng(seed)
+        for _ in range(opts.n_starts - 1):
+            if np.isfinite(opts.lo) and np.isfinite(opts.hi):
+                starts.append(rng.uniform(opts.lo, opts.hi, first.shape))
+            else:
+                starts.append(np.clip(first + rng.normal(size=first.shape), opts.lo, opts.hi))
+    return starts
+
+
+def _solve(problem: _Problem, z0: Array, opts: _Options, solver: str, progress: bool) -> dict:
+    z = z0.copy()
+    start_loss = problem.loss_only(z, np.arange(z.shape[0]))
+    run = _dense_newton if solver == "dense" else _newton_cg
+    z, loss, grad, iterations, stalled = run(problem, z, opts.newton, opts.lo, opts.hi,
+                                             opts.gtol, opts.max_iter, progress)
+    return {"z": z, "loss": loss, "grad": grad, "iterations": iterations,
+            "stalled": stalled, "start_loss": start_loss}
 
 
 def _check_bounded_below(problem: _Problem, z: Array, newton: bool, lo: float,
                          hi: float) -> None:
     """With an unbounded side of the box, negative curvature in a free direction means H is
     unbounded below (or the iteration stopped on a saddle): either way there is no minimum."""
-    n_check = min(z.shape[0], 256)  # a sample suffices: the curvature of (3.4) is shared
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    n_check = min(z.shape[0], 256 if problem.dense else 8)  # the curvature of (3.4) is shared
     idx = np.arange(n_check)
-    _, grad, hess = problem.evaluate(z[idx], idx, newton)
-    assert hess is not None
+    if problem.dense:
+        _, grad, hess = problem.evaluate(z[idx], idx, newton)
+        assert hess is not None
+    else:
+        _, grad, cache = problem.evaluate_cached(z[idx], idx, newton)
     free = ~(((z[idx] <= lo) & (grad > 0)) | ((z[idx] >= hi) & (grad < 0)))
     for k in range(n_check):
-        sub = hess[k][np.ix_(free[k], free[k])]
-        if sub.size and np.linalg.eigvalsh(sub)[0] < -1e-10 * max(1.0, np.abs(sub).max()):
+        if problem.dense:
+            sub = hess[k][np.ix_(free[k], free[k])]
+            lowest = np.linalg.eigvalsh(sub)[0] if sub.size else 0.0
+            scale = max(1.0, np.abs(sub).max()) if sub.size else 1.0
+        else:
+            one = (cache[0][k:k + 1], cache[1][k:k + 1])  # type: ignore[index]
+            mask = free[k]
+
+            def hv(v, one=one, mask=mask):
+                full = np.zeros((1, z.shape[1]))
+                full[0, mask] = np.ravel(v)
+                return problem.hessian_vector(full, one)[0, mask]
+
+            m = int(mask.sum())
+            if m == 0:
+                continue
+            op = LinearOperator((m, m), matvec=hv, dtype=float)
+            if m < 3:
+                dense_h = np.column_stack([hv(e) for e in np.eye(m)])
+                lowest, scale = np.linalg.eigvalsh(dense_h)[0], max(1.0, np.abs(dense_h).max())
+            else:
+                lowest = eigsh(op, k=1, which="SA", tol=1e-8, return_eigenvectors=False)[0]
+                scale = max(1.0, abs(eigsh(op, k=1, which="LM", tol=1e-3,
+                                           return_eigenvectors=False)[0]))
+        if lowest < -1e-10 * scale:
             raise ValueError("the bulk loss is unbounded below over the hidden neurons: it has "
                              "negative curvature along a direction the activation's range does "
                              "not bound (m too large for an unbounded activation?)")
-
-
-def _projected_gradient(z: Array, grad: Array, lo: float, hi: float) -> Array:
-    """Gradient with components pushing out of the box at active bounds removed."""
-    blocked = ((z <= lo) & (grad > 0)) | ((z >= hi) & (grad < 0))
-    return np.where(blocked, 0.0, grad)

@@ -132,15 +132,16 @@ def test_couplings_enter_the_minimum():
         assert res.loss[i] == pytest.approx(ref, rel=1e-8, abs=1e-12)
 
 
-def test_general_non_layered_septuple():
+@pytest.mark.parametrize("solver", ["dense", "matrix_free"])
+def test_general_non_layered_septuple(solver):
     rng = np.random.default_rng(3)
     n = 7
     w = 0.5 * rng.normal(size=(n, n))
     w[[0, 1]] = 0.0  # inputs 0, 1 have no incoming connections
     s = Septuple(w, 0.1 * rng.normal(size=n), "tanh", [0, 1], [6])
     xb = boundary_state(s, rng.uniform(-1, 1, (3, 2)), np.full((3, 1), 0.5))
-    res = constrained_bulk_minimum(s, xb, max_iter=300)
-    assert res.all_converged
+    res = constrained_bulk_minimum(s, xb, max_iter=300, solver=solver)
+    assert res.all_converged and res.solver == solver
     for i in range(3):
         assert res.loss[i] == pytest.approx(_scipy_minimum(s, xb[i]), rel=1e-8, abs=1e-12)
 
@@ -184,8 +185,245 @@ def test_bulk_minimum_errors():
     assert newton.all_converged and np.all(newton.loss <= gauss.loss + 1e-12)
 
 
-def test_unbounded_loss_is_reported():
+@pytest.mark.parametrize("solver", ["dense", "matrix_free"])
+def test_unbounded_loss_is_reported(solver):
     net = feedforward((2, 3, 1), "linear", seed=0)
     xb = np.array([[0.5, 0.5, 0, 0, 0, 0.1]])
     with pytest.raises(ValueError, match="unbounded below"):
-        constrained_bulk_minimum(net, xb, objective=LocalObjective(m=3.0), max_iter=200)
+        constrained_bulk_minimum(net, xb, objective=LocalObjective(m=3.0), max_iter=200,
+                                 solver=solver)
+    # m below the smallest curvature of the (linear, hence quadratic) loss: a minimum exists.
+    res = constrained_bulk_minimum(net, xb, objective=LocalObjective(m=0.01), solver=solver)
+    assert res.all_converged
+
+
+# --- solvers, named steps, multi-start (issues 11, 14, 15) -------------------------------
+
+from learning.bulk_minimum import (  # noqa: E402
+    STATUS_MESSAGES,
+    _accept,
+    _active_set,
+    _cg_direction,
+    _Couplings,
+    _damped_newton_step,
+    _Problem,
+    _status,
+    _stopped,
+    solver_costs,
+)
+
+
+@pytest.mark.parametrize("sizes, seed, objective", [
+    ((8, 5, 4, 3), 7, None),
+    ((30, 12, 8, 4), 2, None),
+    ((8, 5, 4, 3), 3, LocalObjective(m=0.05)),
+])
+def test_matrix_free_and_dense_give_the_same_minima(sizes, seed, objective):
+    net, xb = _problem(sizes, seed, n=20)
+    dense = constrained_bulk_minimum(net, xb, objective=objective, solver="dense")
+    free = constrained_bulk_minimum(net, xb, objective=objective, solver="matrix_free")
+    assert dense.solver == "dense" and free.solver == "matrix_free"
+    assert dense.all_converged and free.all_converged
+    # Both stop at a projected gradient <= 1e-10 of the same basin (m small, LeCun scale:
+    # one minimum per sample here); H then agrees to O(g²/curvature) ≪ 1e-8 relative.
+    np.testing.assert_allclose(free.loss, dense.loss, rtol=1e-8, atol=1e-14)
+    np.testing.assert_allclose(free.state, dense.state, atol=1e-7)
+
+
+@settings(max_examples=25, deadline=None)
+@given(sizes=sizes_st, seed=st.integers(0, 2**16), scale=st.floats(0.3, 2.0))
+def test_matrix_free_minimum_is_below_the_start_and_stationary(sizes, seed, scale):
+    net, xb = _problem(sizes, seed, scale=scale)
+    res = constrained_bulk_minimum(net, xb, solver="matrix_free")
+    assert np.all(res.loss <= res.start_loss + 1e-14)  # round-off of H ~1e-16
+    grad = bulk_loss_gradient(net, res.state, xb)[:, net.hidden_indices]
+    interior = np.all(np.abs(res.state[:, net.hidden_indices]) < 1 - 1e-6, axis=1)
+    ok = interior & res.converged
+    assert np.all(np.max(np.abs(grad[ok]), axis=1, initial=0.0) <= 1e-10)
+    np.testing.assert_array_equal(res.converged, res.status == 0)
+
+
+def test_layered_couplings_equal_the_dense_rows_and_columns():
+    net = feedforward((5, 4, 3, 2), seed=0, bias_scale=0.5)
+    layered = _Couplings(net)
+    assert layered.layered
+    w = net.weights
+    rows, hidden, boundary = layered.rows, layered.hidden, layered.boundary
+    w_rh, w_rb = layered.dense()
+    np.testing.assert_array_equal(w_rh, w[np.ix_(rows, hidden)])
+    np.testing.assert_array_equal(w_rb, w[np.ix_(rows, boundary)])
+    rng = np.random.default_rng(0)
+    z, u, xb = rng.normal(size=(3, hidden.size)), rng.normal(size=(3, rows.size)), \
+        rng.normal(size=(3, boundary.size))
+    np.testing.assert_allclose(layered.hidden_to_rows(z), z @ w_rh.T, rtol=1e-14)
+    np.testing.assert_allclose(layered.rows_to_hidden(u), u @ w_rh, rtol=1e-14)
+    np.testing.assert_allclose(layered.boundary_to_rows(xb), xb @ w_rb.T + net.bias[rows],
+                               rtol=1e-14)
+    assert layered.nnz == np.count_nonzero(w_rh)
+
+
+@pytest.mark.parametrize("newton", [True, False])
+@pytest.mark.parametrize("objective", [None, LocalObjective(m=0.4)])
+def test_hessian_vector_product_equals_the_dense_hessian(newton, objective):
+    net, xb = _problem((6, 5, 4, 3), 1, n=4)
+    couplings = _Couplings(net)
+    dense = _Problem(net, xb, objective, couplings, dense=True)
+    free = _Problem(net, xb, objective, couplings, dense=False)
+    rng = np.random.default_rng(1)
+    idx = np.arange(4)
+    z = rng.uniform(-0.9, 0.9, (4, couplings.hidden.size))
+    _, g_dense, hess = dense.evaluate(z, idx, newton)
+    _, g_free, cache = free.evaluate_cached(z, idx, newton)
+    v = rng.normal(size=z.shape)
+    # Two independent constructions (assembled Hessian map vs two passes over the blocks).
+    np.testing.assert_allclose(free.hessian_vector(v, cache), np.einsum("nab,nb->na", hess, v),
+                               rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(g_free, g_dense, rtol=1e-12, atol=1e-14)
+    # And the gradient is the derivative of H: central differences, error O(h²) ~ 1e-10.
+    h = 1e-5
+    e = np.zeros_like(z)
+    e[:, 0] = h
+    fd = (free.loss_only(z + e, idx) - free.loss_only(z - e, idx)) / (2 * h)
+    np.testing.assert_allclose(fd, g_free[:, 0], rtol=1e-7, atol=1e-9)
+
+
+def test_active_set_step():
+    z = np.array([[-1.0, 0.0, 1.0 - 1e-8, 0.5]])
+    grad = np.array([[2.0, 1.0, -3.0, 0.0]])
+    at_bound, to_bound = _active_set(z, grad, -1.0, 1.0)
+    # At or within ε of a bound with the gradient pushing out: fixed, moved onto the bound.
+    np.testing.assert_array_equal(at_bound, [[True, False, True, False]])
+    np.testing.assert_allclose(to_bound, [[0.0, 0.0, 1e-8, 0.0]], atol=1e-20)
+    # Pushing inward is free even at the bound.
+    assert not _active_set(z, -grad, -1.0, 1.0)[0][0, 0]
+
+
+def test_damped_newton_step():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 4, 4))
+    hess = a @ a.transpose(0, 2, 1) + np.eye(4)
+    g = rng.normal(size=(3, 4))
+    tiny = _damped_newton_step(hess, g, np.full(3, 1e-14))
+    np.testing.assert_allclose(tiny, -np.linalg.solve(hess, g[:, :, None])[:, :, 0], rtol=1e-10)
+    # Huge damping λ: a short step along -g / (λ diag(H)) (Marquardt scaling); the
+    # correction is O(|H| / (λ |H_aa|)) ~ 1e-11 relative at λ = 1e12.
+    big = _damped_newton_step(hess, g, np.full(3, 1e12))
+    diag = np.abs(np.einsum("naa->na", hess))
+    np.testing.assert_allclose(big * 1e12, -g / diag, rtol=1e-8)
+    assert np.array_equal(hess, a @ a.transpose(0, 2, 1) + np.eye(4))  # input untouched
+
+
+def test_accept_and_stop_and_status():
+    old = np.array([1.0, 1.0, 1.0, 1.0])
+    new = np.array([0.5, 1.0 + 1e-16, 1.0 + 1e-10, np.nan])
+    np.testing.assert_array_equal(_accept(old, new, np.ones(4, bool)),
+                                  [True, True, False, False])  # ulps of slack, not 1e-10
+    assert not _accept(old, new, np.zeros(4, bool)).any()  # not a descent direction
+    pgrad = np.array([[1e-11, -1e-11], [1e-3, 0.0], [1e-3, 0.0]])
+    stalled = np.array([False, False, True])
+    np.testing.assert_array_equal(_stopped(pgrad, 1e-10, stalled), [True, False, True])
+    np.testing.assert_array_equal(_status(pgrad, 1e-10, stalled), [0, 1, 2])
+    assert set(STATUS_MESSAGES) == {0, 1, 2}
+
+
+def test_cg_direction_solves_the_newton_system():
+    net, xb = _problem((6, 5, 4, 3), 2, n=3)
+    couplings = _Couplings(net)
+    dense = _Problem(net, xb, None, couplings, dense=True)
+    free = _Problem(net, xb, None, couplings, dense=False)
+    idx = np.arange(3)
+    z = bulk_minimum_start(net, xb)[:, couplings.hidden]
+    _, grad, hess = dense.evaluate(z, idx, False)  # Gauss-Newton: positive definite
+    _, _, cache = free.evaluate_cached(z, idx, False)
+    mask = np.ones_like(grad, bool)
+    p, steps = _cg_direction(free, cache, grad, mask, 50)
+    # The forcing term allows a residual min(0.5, sqrt|g|)|g|: check it, against dense H.
+    res = np.einsum("nab,nb->na", hess, p) + grad
+    gn = np.linalg.norm(grad, axis=1)
+    assert np.all(np.linalg.norm(res, axis=1) <= np.minimum(0.5, np.sqrt(gn)) * gn * (1 + 1e-9))
+    assert np.all(np.sum(p * grad, axis=1) < 0) and 1 <= steps <= 50
+
+
+def test_status_and_message_report_the_iteration_limit():
+    net, xb = _problem((8, 5, 4, 3), 7, n=3)
+    for solver in ("dense", "matrix_free"):
+        res = constrained_bulk_minimum(net, xb, max_iter=1, solver=solver)
+        assert np.all(res.status == 1) and not res.all_converged
+        assert res.message.startswith("3 of 3 iteration limit")
+        full = constrained_bulk_minimum(net, xb, solver=solver)
+        assert full.message == f"3 of 3 {STATUS_MESSAGES[0]}"
+
+
+def test_multi_start_is_never_worse_and_sometimes_better():
+    # Tachyonic m makes H non-convex: the box corners are competing minima.
+    net, xb = _problem((6, 5, 4, 2), 4, n=12)
+    objective = LocalObjective(m=1.0)
+    single = constrained_bulk_minimum(net, xb, objective=objective)
+    multi = constrained_bulk_minimum(net, xb, objective=objective, n_starts=6, seed=0)
+    assert np.all(multi.loss <= single.loss)  # start 0 is the single start, ties go to it
+    np.testing.assert_array_equal(multi.loss[multi.best_start == 0],
+                                  single.loss[multi.best_start == 0])
+    assert np.any(multi.best_start > 0) and np.any(multi.loss < single.loss - 1e-6)
+    again = constrained_bulk_minimum(net, xb, objective=objective, n_starts=6, seed=0)
+    np.testing.assert_array_equal(again.loss, multi.loss)  # seeded
+
+
+def test_auto_solver_and_memory_guard():
+    net, xb = _problem((8, 5, 4, 3), 7, n=4)
+    assert constrained_bulk_minimum(net, xb).solver == "dense"  # small: dense is cheaper
+    costs = solver_costs(net, 4)
+    assert costs["dense"][1] > costs["matrix_free"][1] > 0
+    limit = 0.5 * (costs["dense"][1] + costs["matrix_free"][1])
+    with pytest.raises(ValueError, match=r"solver='dense' would need .* GiB.*'matrix_free'"):
+        constrained_bulk_minimum(net, xb, solver="dense", memory_limit=limit)
+    assert constrained_bulk_minimum(net, xb, memory_limit=limit).solver == "matrix_free"
+    with pytest.raises(ValueError, match="pass fewer samples"):
+        constrained_bulk_minimum(net, xb, memory_limit=1.0)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"solver": "lbfgs"}, ValueError, "solver must be"),
+    ({"n_starts": 0}, ValueError, "n_starts must be >= 1"),
+    ({"n_starts": 2.5}, TypeError, "n_starts must be an integer"),
+    ({"max_iter": "10"}, TypeError, "max_iter must be an integer"),
+    ({"gtol": "1e-8"}, TypeError, "gtol must be a real number"),
+    ({"margin": float("nan")}, ValueError, "margin must be finite"),
+])
+def test_bad_new_arguments(kwargs, error, match):
+    net, xb = _problem((3, 2, 2), 0, n=2)
+    with pytest.raises(error, match=match):
+        constrained_bulk_minimum(net, xb, **kwargs)
+
+
+def test_single_precision_hessian_products_reach_the_same_minima(monkeypatch):
+    # Large networks take float32 Hessian-vector products (SINGLE_PRECISION_NNZ); force them
+    # here.  Gradient, line search and stopping test stay float64, so gtol = 1e-10 still holds.
+    import learning.bulk_minimum as bm
+
+    monkeypatch.setattr(bm, "SINGLE_PRECISION_NNZ", 0)
+    net, xb = _problem((30, 12, 8, 4), 2, n=20)
+    dense = constrained_bulk_minimum(net, xb, solver="dense")
+    free = constrained_bulk_minimum(net, xb, solver="matrix_free")
+    assert free.all_converged
+    np.testing.assert_allclose(free.loss, dense.loss, rtol=1e-8, atol=1e-14)
+
+
+def test_sparse_blocks_give_the_same_minima():
+    import scipy.sparse as sp
+
+    from learning import from_layers, layer_biases
+
+    rng = np.random.default_rng(5)
+    blocks = [sp.random(12, 20, density=0.3, random_state=1, data_rvs=rng.standard_normal),
+              sp.random(8, 12, density=0.4, random_state=2, data_rvs=rng.standard_normal),
+              rng.normal(size=(3, 8)) / np.sqrt(8)]
+    sparse_net = from_layers(blocks, [0.1 * rng.normal(size=b.shape[0]) for b in blocks])
+    dense_net = from_layers([b.toarray() if sp.issparse(b) else b for b in blocks],
+                            list(layer_biases(sparse_net)))
+    xb = boundary_state(sparse_net, rng.uniform(-1, 1, (6, 20)), rng.choice([-0.9, 0.9], (6, 3)))
+    ref = constrained_bulk_minimum(dense_net, xb, solver="dense")
+    for solver in ("dense", "matrix_free"):
+        res = constrained_bulk_minimum(sparse_net, xb, solver=solver)
+        assert res.all_converged
+        np.testing.assert_allclose(res.loss, ref.loss, rtol=1e-8, atol=1e-14)
+
