@@ -134,11 +134,12 @@ def main(argv: list[str]) -> int:
                              for k, v in vars(args).items()},
                "versions": library_versions(), "wall_time_runs": time.perf_counter() - t0,
                "runs": results}
-    from learning.experiments.report import write_report
+    from learning.experiments.report import docs_summary, write_report
 
     report = write_report(args.out, payload)
     payload["summary"] = report.summary_dict()
     atomic_write_json(args.out / "results.json", payload)
+    atomic_write_json(args.out / "section10-summary.json", docs_summary(payload, report))
     for claim in report.claims:
         print(f"{claim.verdict.value:>12}  {claim.text}")
     print(f"report: {args.out / 'report.md'}  ({time.perf_counter() - t0:.0f} s)")

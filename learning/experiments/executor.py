@@ -98,10 +98,23 @@ def run_jobs(function: Callable[[Any], Any], jobs: Sequence[Any], *,
         for future in cf.as_completed(futures):
             results[futures[future]] = future.result()
             bar.update(1)
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM turned into an exception) or a job failed: do not
+        # wait minutes for the other runs; their checkpoints let a rerun resume them.
+        if isinstance(owned, cf.ProcessPoolExecutor):
+            _terminate_workers(owned)
+        raise
     finally:
         bar.close()
         if owned is not None:
-            owned.shutdown(wait=True)
+            owned.shutdown(wait=True, cancel_futures=True)
         if client is not None:
             client.close()
     return results
+
+
+def _terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
+    # concurrent.futures has no public way to stop running tasks; its worker processes are
+    # in the private ``_processes`` (stable since Python 3.2).
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()

@@ -41,7 +41,7 @@ from ntcore.verdict import Claim
 
 __all__ = ["write_report", "PAPER", "RunRecord", "Section10Summary", "ReportSection", "Report",
            "SECTIONS", "parse_runs", "draw_figures", "summarise", "section10",
-           "render_markdown", "headline"]
+           "render_markdown", "headline", "docs_summary"]
 
 # Numbers quoted in Section 10 of the paper.
 PAPER = {
@@ -359,8 +359,27 @@ class Report:
         return out
 
 
+def docs_summary(payload: dict, report: Report) -> dict:
+    """The small summary the docs quote (``OUT/section10-summary.json``; committed as
+    ``docs/results/section10.json`` and rendered into README.md and the errata by
+    ``docs/build_section10.py``): the command, its date, the headline numbers, the claims."""
+    import datetime
+
+    headline_numbers = next((s.summary["headline"] for s in report.sections
+                             if "headline" in s.summary), {})
+    return {"command": payload["command"],
+            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d"),
+            "versions": {k: payload["versions"][k] for k in ("numpy", "scipy")
+                         if k in payload["versions"]},
+            "headline": headline_numbers, "claims": [c.to_dict() for c in report.claims]}
+
+
 def _claims_table(claims: Sequence[Claim]) -> list[str]:
-    rows = [f"| {c.text} | **{c.verdict.value}** | {c.detail} ({c.rule}) |" for c in claims]
+    def cell(text: str) -> str:  # a bare | would end the table cell
+        return text.replace("|", "\\|")
+
+    rows = [f"| {cell(c.text)} | **{c.verdict.value}** | {cell(c.detail)} ({cell(c.rule)}) |"
+            for c in claims]
     return ["## Claims", "", "| claim | verdict | evidence (rule) |", "| --- | --- | --- |",
             *rows, ""]
 

@@ -179,7 +179,8 @@ def _alive(pid):
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
-def test_pool_workers_exit_when_their_parent_is_killed():
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_pool_workers_exit_when_their_parent_is_killed(sig):
     code = ("import time\nfrom learning.experiments.executor import run_jobs\n"
             "run_jobs(time.sleep, [120, 120], max_workers=2, progress=False)\n")
     parent = subprocess.Popen([sys.executable, "-c", code], env=ENV)
@@ -189,8 +190,9 @@ def test_pool_workers_exit_when_their_parent_is_killed():
             assert time.monotonic() < deadline
             time.sleep(0.05)
         workers = _descendants(parent.pid)
-        parent.kill()
-        parent.wait()
+        time.sleep(0.5)  # let the pool submit its jobs
+        parent.send_signal(sig)
+        parent.wait(timeout=20)
         deadline = time.monotonic() + 10
         while any(_alive(w) for w in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
