@@ -252,6 +252,30 @@ def _load_checkpoints(directory: Path, epochs: tuple[int, ...], sizes: tuple[int
     return good, None
 
 
+def _open_run_directory(root: Path, config: TrainingConfig) -> Path:
+    """Create or reopen ``root`` for ``config`` (refusing another run's directory), remove
+    the temporaries of killed writers, and return its checkpoint directory."""
+    directory = root / "checkpoints"
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = root / "config.json"
+    if config_path.exists():
+        try:
+            stored = json.loads(config_path.read_text())
+        except ValueError as exc:
+            raise ValueError(f"{config_path} is corrupt ({exc}); delete {root} to start "
+                             "this run afresh") from None
+        if stored.get("config") != config.to_dict():
+            raise ValueError(f"{root} holds a run with another configuration "
+                             f"({stored.get('config')}); use a new out_dir")
+    else:
+        payload = {"config": config.to_dict(), "versions": library_versions()}
+        atomic_write(config_path, lambda tmp: Path(tmp).write_text(
+            json.dumps(payload, indent=2)))
+    remove_stale_temporaries(root)
+    remove_stale_temporaries(directory)
+    return directory
+
+
 def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike | None = None,
           measure: Callable[[Septuple, int], dict] | None = None,
           progress: bool = True) -> TrainingRun:
@@ -301,25 +325,7 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
     directory = None
     problems: list[str] = []
     if out_dir is not None:
-        root = Path(out_dir)
-        directory = root / "checkpoints"
-        directory.mkdir(parents=True, exist_ok=True)
-        config_path = root / "config.json"
-        if config_path.exists():
-            try:
-                stored = json.loads(config_path.read_text())
-            except ValueError as exc:
-                raise ValueError(f"{config_path} is corrupt ({exc}); delete {root} to start "
-                                 "this run afresh") from None
-            if stored.get("config") != config.to_dict():
-                raise ValueError(f"{root} holds a run with another configuration "
-                                 f"({stored.get('config')}); use a new out_dir")
-        else:
-            payload = {"config": config.to_dict(), "versions": library_versions()}
-            atomic_write(config_path, lambda tmp: Path(tmp).write_text(
-                json.dumps(payload, indent=2)))
-        remove_stale_temporaries(root)
-        remove_stale_temporaries(directory)
+        directory = _open_run_directory(Path(out_dir), config)
         good, problem = _load_checkpoints(directory, epochs, sizes)
         if problem is not None:
             problems.append(problem)
