@@ -106,8 +106,10 @@ def run_jobs(function: Callable[[Any], Any], jobs: Sequence[Any], *,
         raise
     finally:
         bar.close()
-        if owned is not None:
+        if isinstance(owned, cf.ProcessPoolExecutor):
             owned.shutdown(wait=True, cancel_futures=True)
+        elif owned is not None:  # Dask's executor has no cancel_futures
+            owned.shutdown(wait=True)
         if client is not None:
             client.close()
     return results
