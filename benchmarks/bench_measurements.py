@@ -25,8 +25,8 @@ def main() -> None:
             t0 = time.perf_counter()
             m = measure_checkpoint(net, data.train, data.test, n_bulk_samples=4000)
             times.append(time.perf_counter() - t0)
-        print(f"{'-'.join(map(str, sizes)):<14} measurements over {m['bulk_samples']} samples: "
-              f"median {np.median(times):.2f} s (converged {m['bulk_converged_fraction']:.3f})")
+        print(f"{'-'.join(map(str, sizes)):<14} measurements over {m.bulk_samples} samples: "
+              f"median {np.median(times):.2f} s (converged {m.bulk_converged_fraction:.3f})")
     print("(median of 3; network trained 2000 SGD steps; default BLAS threads)")
 
 

@@ -116,13 +116,21 @@ def boundary_loss(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike, *,
     if x.shape != xb.shape:
         raise ValueError(f"x and x_boundary must have the same shape, got {x.shape} and "
                          f"{xb.shape}")
-    if convention == "2.11":
-        d = (x - xb)[..., septuple.boundary_indices]
-        return 0.5 * np.sum(d * d, axis=-1)
+    if convention not in ("2.11", "2.10"):
+        raise ValueError(f"convention must be '2.11' or '2.10', got {convention!r}")
+    d = x - xb
+    # Fancy indexing of the last axis returns a column-major block, whose row sums NumPy
+    # adds in another order than those of a contiguous one; contiguous blocks make the value
+    # independent of how the caller laid out the states (bit-identical to summing the output
+    # mismatch directly).
+    d_out = np.ascontiguousarray(d[..., septuple.output_indices])
+    out_term = np.sum(d_out * d_out, axis=-1)
     if convention == "2.10":
-        d = (x - xb)[..., septuple.output_indices]
-        return np.sum(d * d, axis=-1)
-    raise ValueError(f"convention must be '2.11' or '2.10', got {convention!r}")
+        return out_term
+    # (P_in + P_out) as two sums (the index sets are disjoint): with the inputs clamped (2.7)
+    # the input sum is exactly 0, so every caller gets the same floating-point output sum.
+    d_in = np.ascontiguousarray(d[..., septuple.input_indices])
+    return 0.5 * (np.sum(d_in * d_in, axis=-1) + out_term)
 
 
 def bulk_residual(septuple: Septuple, x: ArrayLike,

@@ -1,11 +1,26 @@
 """Atomic file output: write to a temporary file in the target directory, then rename, so a
-killed process never leaves a half-written result."""
+killed process never leaves a half-written result.
+
+Temporary files are named ``.<target name>.tmp-<pid>-<random><suffix>``: a process killed
+between creating and renaming one leaves it behind, and :func:`remove_stale_temporaries`
+(called by the commands that write into a directory again) removes those whose writer is
+no longer running.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+from pathlib import Path
+
+__all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "atomic_savefig",
+           "remove_stale_temporaries"]
+
+_TEMP_NAME = re.compile(r"\..+\.tmp-(\d+)-[^/]+")
+# Names tempfile.mkstemp gave before the writer's pid was part of the name.
+_LEGACY_TEMP_NAME = re.compile(r"tmp[a-z0-9_]{8}\.(tmp|png)")
 
 
 def atomic_write(path: str | os.PathLike, write, suffix: str = ".tmp") -> None:
@@ -13,7 +28,8 @@ def atomic_write(path: str | os.PathLike, write, suffix: str = ".tmp") -> None:
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=suffix)
+    prefix = f".{os.path.basename(path)}.tmp-{os.getpid()}-"
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=suffix)
     os.close(fd)
     try:
         write(tmp)
@@ -21,6 +37,36 @@ def atomic_write(path: str | os.PathLike, write, suffix: str = ".tmp") -> None:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_temporaries(directory: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files of :func:`atomic_write` in ``directory`` whose writing
+    process is gone (and zero-byte ones of the older unnamed kind); return what was removed.
+
+    Temporaries of a live process (another worker writing now) are left alone.
+    """
+    directory = Path(directory)
+    removed = []
+    if not directory.is_dir():
+        return removed
+    for p in directory.iterdir():
+        m = _TEMP_NAME.fullmatch(p.name)
+        stale = (m is not None and not _alive(int(m.group(1)))) or (
+            _LEGACY_TEMP_NAME.fullmatch(p.name) is not None and p.stat().st_size == 0)
+        if stale and p.is_file():
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -137,9 +137,16 @@ def scale_inputs(pixels: NDArray, input_scaling: str) -> NDArray[np.float64]:
 
 def encode_targets(labels: NDArray, target_encoding: str) -> NDArray[np.float64]:
     """One-hot targets inside tanh's range: ±0.9 (``"pm0.9"``) or 0/0.9 (``"0/0.9"``)."""
-    labels = np.asarray(labels).astype(np.int64)
-    if labels.size and (labels.min() < 0 or labels.max() > 9):
+    raw = np.asarray(labels)
+    if raw.dtype.kind not in "iuf" and raw.size:
+        raise TypeError(f"labels must be integers 0..9, got dtype {raw.dtype}")
+    if raw.dtype.kind == "f" and not np.all(raw == np.round(raw)):
+        # astype(int) would truncate 1.7 to 1: a silently wrong label.
+        raise ValueError(f"labels must be whole numbers 0..9, got e.g. "
+                         f"{raw[raw != np.round(raw)].flat[0]!r}")
+    if raw.size and (raw.min() < 0 or raw.max() > 9):
         raise ValueError("labels must be digits 0..9")
+    labels = raw.astype(np.int64)
     hot = np.eye(10)[labels] > 0
     if target_encoding == "pm0.9":
         return np.where(hot, 0.9, -0.9)

@@ -9,12 +9,32 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from tqdm.auto import tqdm
 
 __all__ = ["run_jobs"]
+
+# How often a pool worker checks that its parent is alive (seconds).
+_PARENT_POLL = 0.5
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Pool-worker initializer: a daemon thread ends the worker once its parent is gone.
+
+    A parent killed by SIGKILL cannot shut its pool down; without this its workers would go
+    on training for minutes. When the parent dies the worker is re-parented, so its parent
+    pid changes.
+    """
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(_PARENT_POLL)
+        os._exit(70)  # EX_SOFTWARE; no cleanup: the parent that would read results is gone
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def run_jobs(function: Callable[[Any], Any], jobs: Sequence[Any], *,
@@ -57,7 +77,8 @@ def run_jobs(function: Callable[[Any], Any], jobs: Sequence[Any], *,
     client = None
     if executor is None or executor == "local":
         workers = max_workers or min(len(jobs), os.cpu_count() or 1) or 1
-        owned = pool = cf.ProcessPoolExecutor(max_workers=workers)
+        owned = pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent,
+                                              initargs=(os.getpid(),))
     elif isinstance(executor, str) and executor.startswith(("tcp://", "tls://", "inproc://")):
         try:
             from distributed import Client
@@ -77,10 +98,25 @@ def run_jobs(function: Callable[[Any], Any], jobs: Sequence[Any], *,
         for future in cf.as_completed(futures):
             results[futures[future]] = future.result()
             bar.update(1)
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM turned into an exception) or a job failed: do not
+        # wait minutes for the other runs; their checkpoints let a rerun resume them.
+        if isinstance(owned, cf.ProcessPoolExecutor):
+            _terminate_workers(owned)
+        raise
     finally:
         bar.close()
-        if owned is not None:
+        if isinstance(owned, cf.ProcessPoolExecutor):
+            owned.shutdown(wait=True, cancel_futures=True)
+        elif owned is not None:  # Dask's executor has no cancel_futures
             owned.shutdown(wait=True)
         if client is not None:
             client.close()
     return results
+
+
+def _terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
+    # concurrent.futures has no public way to stop running tasks; its worker processes are
+    # in the private ``_processes`` (stable since Python 3.2).
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()

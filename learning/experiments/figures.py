@@ -31,7 +31,8 @@ def _series(run: dict, key: str) -> tuple[np.ndarray, np.ndarray]:
 def linear_fit(x: np.ndarray, y: np.ndarray) -> dict:
     """Least-squares y = a + b x with R²: {"intercept", "slope", "r2"}."""
     x, y = np.asarray(x, float), np.asarray(y, float)
-    if x.size < 2:
+    if x.size < 2 or not np.all(np.isfinite(x)) or np.ptp(x) == 0:
+        # No line through fewer than two distinct finite abscissae (a degenerate run).
         return {"intercept": float("nan"), "slope": float("nan"), "r2": float("nan")}
     b, a = np.polyfit(x, y, 1)
     resid = y - (a + b * x)

@@ -44,7 +44,7 @@ def _run_job(job: dict) -> dict:
 
     def measure(net, epoch):
         return measure_checkpoint(net, data.train, data.test,
-                                  n_bulk_samples=job["bulk_samples"])
+                                  n_bulk_samples=job["bulk_samples"]).to_dict()
 
     t0 = time.perf_counter()
     run = train(config, data.train, out_dir=Path(job["out"]) / "runs" / job["label"],
@@ -55,6 +55,7 @@ def _run_job(job: dict) -> dict:
                      "target_encoding": data.target_encoding, "n_train": len(data.train),
                      "n_test": len(data.test), "bulk_samples": job["bulk_samples"]},
             "resumed_from_epoch": run.resumed_from_epoch, "wall_time": time.perf_counter() - t0,
+            "checkpoint_problems": list(run.checkpoint_problems),
             "checkpoints": [{"epoch": c.epoch, "measurements": c.measurements}
                             for c in run.checkpoints]}
 

@@ -1,13 +1,32 @@
-"""The Section 10 report: figures, the paper's numbers beside ours, a verdict per claim."""
+"""The Section 10 report: it only renders.
+
+Named steps, each testable:
+
+1. :func:`parse_runs` — the run dicts of the pipeline as typed :class:`RunRecord` objects
+   (measurements as :class:`~learning.experiments.measurements.CheckpointMeasurements`);
+2. :func:`draw_figures` — Figures 1-7;
+3. :func:`summarise` — the statistics over seeds (:class:`Section10Summary`);
+4. the section builders of :data:`SECTIONS` — each returns a :class:`ReportSection` (its
+   claims, from :mod:`learning.experiments.claims`, and its Markdown);
+5. :func:`render_markdown` — the document.
+
+:func:`write_report` runs them in order and returns a :class:`Report`; ``results.json``
+stores its ``summary_dict()`` (numbers and claims via ``Claim.to_dict``). To add a section,
+append a builder ``(runs: list[RunRecord]) -> ReportSection`` to ``SECTIONS``.
+"""
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from learning.architecture import figure1
+from learning.experiments import claims as C
 from learning.experiments.figures import (
     figure2,
     figure3,
@@ -16,9 +35,13 @@ from learning.experiments.figures import (
     figure_histograms,
     linear_fit,
 )
+from learning.experiments.measurements import CheckpointMeasurements
 from ntcore.atomic import atomic_write_text
+from ntcore.verdict import Claim
 
-__all__ = ["write_report", "PAPER"]
+__all__ = ["write_report", "PAPER", "RunRecord", "Section10Summary", "ReportSection", "Report",
+           "SECTIONS", "parse_runs", "draw_figures", "summarise", "section10",
+           "render_markdown", "headline", "docs_summary"]
 
 # Numbers quoted in Section 10 of the paper.
 PAPER = {
@@ -29,16 +52,56 @@ PAPER = {
 }
 
 
-def _at(run: dict, epoch: int) -> dict | None:
-    """Measurements at the last checkpoint with epoch <= ``epoch`` (None if none >= 1)."""
-    best = None
-    for c in run["checkpoints"]:
-        if 1 <= c["epoch"] <= epoch:
-            best = c
-    return best
+@dataclass(frozen=True)
+class RunRecord:
+    """One training run as the report sees it: its checkpoints' typed measurements."""
+
+    label: str
+    group: str
+    seed: int
+    config: dict
+    data: dict
+    epochs: tuple[int, ...]
+    measurements: tuple[CheckpointMeasurements, ...]
+    raw: dict = field(repr=False, compare=False)  # the dict the figures draw from
+
+    @property
+    def final(self) -> CheckpointMeasurements:
+        return self.measurements[-1]
+
+    @property
+    def final_epoch(self) -> int:
+        return self.epochs[-1]
+
+    def at(self, epoch: int) -> CheckpointMeasurements | None:
+        """Measurements at the last checkpoint with 1 <= its epoch <= ``epoch``."""
+        best = None
+        for e, m in zip(self.epochs, self.measurements, strict=True):
+            if 1 <= e <= epoch:
+                best = m
+        return best
+
+    def trained(self) -> list[tuple[int, CheckpointMeasurements]]:
+        return [(e, m) for e, m in zip(self.epochs, self.measurements, strict=True) if e >= 1]
 
 
-def _stats(values: list[float]) -> str:
+def parse_runs(runs: Sequence[dict]) -> list[RunRecord]:
+    """Typed records of the pipeline's run dicts."""
+    return [RunRecord(r["label"], r["group"], r["seed"], r["config"], r["data"],
+                      tuple(c["epoch"] for c in r["checkpoints"]),
+                      tuple(CheckpointMeasurements.from_dict(c["measurements"])
+                            for c in r["checkpoints"]), r) for r in runs]
+
+
+def _group(runs: Sequence[RunRecord], name: str) -> list[RunRecord]:
+    return [r for r in runs if r.group == name]
+
+
+def _sweeps(runs: Sequence[RunRecord]) -> list[RunRecord]:
+    return [r for r in runs if r.group.startswith("sweep-")]
+
+
+def _stats(values: Sequence[float | None]) -> str:
     v = np.asarray([x for x in values if x is not None], float)
     if v.size == 0:
         return "n/a"
@@ -47,139 +110,166 @@ def _stats(values: list[float]) -> str:
     return f"{v.mean():.4g} ± {v.std(ddof=1):.2g}"
 
 
-def _complexity_fits(run: dict) -> dict:
-    pts = [(c["measurements"]["bulk_loss"], c["measurements"]["C_20"],
-            c["measurements"]["C_N_minus_20"]) for c in run["checkpoints"] if c["epoch"] >= 1]
+def _mean(values: Sequence[float | None]) -> float:
+    v = [x for x in values if x is not None]
+    return float(np.mean(v)) if v else math.nan
+
+
+def complexity_fits(run: RunRecord) -> dict:
+    """Least-squares C_20, C_{N-20} = a + b log U over the trained checkpoints (Fig. 7);
+    NaN fits when fewer than two distinct finite log U exist (a degenerate run)."""
+    pts = [(m.bulk_loss, m.spectrum.C_20, m.spectrum.C_N_minus_20) for _, m in run.trained()
+           if m.bulk_loss > 0 and math.isfinite(m.bulk_loss)]
+    nan = {"intercept": math.nan, "slope": math.nan, "r2": math.nan}
+    if len({p[0] for p in pts}) < 2:
+        return {"C_20": nan, "C_N_minus_20": nan}
     u, c20, cn = (np.asarray(x) for x in zip(*pts, strict=True))
     return {"C_20": linear_fit(np.log(u), c20), "C_N_minus_20": linear_fit(np.log(u), cn)}
 
 
-def write_report(out: str | os.PathLike, payload: dict) -> dict:
-    """Draw Figures 1-7 into ``out`` and write ``out/report.md``; return the summary numbers."""
-    out = Path(out)
-    runs = payload["runs"]
-    deep = [r for r in runs if r["group"] == "deep"]
-    shallow = [r for r in runs if r["group"] == "shallow"]
-    sweeps = [r for r in runs if r["group"].startswith("sweep-")]
-    final_epoch = max(c["epoch"] for c in deep[0]["checkpoints"])
+def draw_figures(out: Path, runs: Sequence[RunRecord]) -> dict:
+    """Figures 1-7 into ``out``; returns the linear fits of Figure 7."""
+    deep, shallow = _group(runs, "deep"), _group(runs, "shallow")
     figure1(out / "figure1.png")
-    figure2(deep, out / "figure2.png")
-    figure3(deep, out / "figure3.png")
-    figure_histograms(shallow[0], out / "figure4.png", 4)
-    figure_histograms(deep[0], out / "figure5.png", 5)
-    figure6(deep, out / "figure6.png")
-    fits7 = figure7(deep, out / "figure7.png")
+    figure2([r.raw for r in deep], out / "figure2.png")
+    figure3([r.raw for r in deep], out / "figure3.png")
+    figure_histograms(shallow[0].raw, out / "figure4.png", 4)
+    figure_histograms(deep[0].raw, out / "figure5.png", 5)
+    figure6([r.raw for r in deep], out / "figure6.png")
+    return figure7([r.raw for r in deep], out / "figure7.png")
 
-    def final(run: dict) -> dict:
-        return run["checkpoints"][-1]["measurements"]
 
+@dataclass(frozen=True)
+class Section10Summary:
+    """Statistics over seeds of the Section 10 runs (lists: one value per seed)."""
+
+    final_epoch: int
+    comparison_epoch: int
+    moments: dict  # "shallow_mu2" -> per-seed values at the comparison epoch, etc.
+    moments_per_dynamical: dict
+    moments_per_neuron: dict
+    deep_gap: dict  # epoch -> per-seed gap positions (epochs the run reached)
+    deep_gap_beta: dict
+    complexity_fits: list
+    ratio_bulk_to_boundary_final: list
+    sweep_ratios: dict
+    log_change: list  # log(final/first trained) of U and U_∂, every main run
+    max_abs_sum_log: float
+
+    def to_dict(self) -> dict:
+        """The ``summary`` numbers of ``results.json`` (layout of earlier versions kept)."""
+        out: dict = {"final_epoch": self.final_epoch, "comparison_epoch": self.comparison_epoch}
+        out |= self.moments
+        out |= {f"deep_gap_{e}": v for e, v in self.deep_gap.items()}
+        out |= {"complexity_fits": self.complexity_fits,
+                "ratio_bulk_to_boundary_final": self.ratio_bulk_to_boundary_final}
+        return out
+
+
+def summarise(runs: Sequence[RunRecord]) -> Section10Summary:
+    """The statistics the Section 10 tables and claims need."""
+    deep, shallow = _group(runs, "deep"), _group(runs, "shallow")
+    final_epoch = deep[0].final_epoch
     at10k = min(final_epoch, 10_000)
-    summary: dict = {"final_epoch": final_epoch, "comparison_epoch": at10k}
-    rows = []
-    for group, runs_g, key in (("shallow", shallow, "shallow"), ("deep", deep, "deep")):
-        for mom in ("mu2", "mu3"):
-            ours = [(_at(r, at10k) or {}).get("measurements", {}).get(mom) for r in runs_g]
-            per_dyn = [(_at(r, at10k) or {}).get("measurements", {}).get(f"{mom}_per_dynamical")
-                       for r in runs_g]
-            summary[f"{group}_{mom}"] = ours
-            rows.append(f"| {mom} ({group}), epoch {at10k} | {PAPER[f'{key}_{mom}_10000']:g} | "
-                        f"{_stats(ours)} | {_stats(per_dyn)} |")
-    gap_rows = []
-    for epoch, (p_gap, p_beta) in PAPER["deep_gap"].items():
-        if epoch > final_epoch:
-            gap_rows.append(f"| {epoch} | {p_gap} | {p_beta} | not reached | |")
-            continue
-        gaps = [(_at(r, epoch) or {}).get("measurements", {}).get("gap_log_lambda") for r in deep]
-        betas = [(_at(r, epoch) or {}).get("measurements", {}).get("gap_beta_9_4") for r in deep]
-        summary[f"deep_gap_{epoch}"] = gaps
-        gap_rows.append(f"| {epoch} | {p_gap} | {p_beta} | {_stats(gaps)} | {_stats(betas)} |")
-    fits = [_complexity_fits(r) for r in deep]
-    summary["complexity_fits"] = fits
-    ratios = [final(r)["ratio_bulk_to_boundary"] for r in deep + shallow]
-    summary["ratio_bulk_to_boundary_final"] = ratios
-    sum_logs = [abs(c["measurements"]["sum_log_lambda"]) for r in runs for c in r["checkpoints"]]
+    moments, per_dyn, per_neuron = {}, {}, {}
+    for group, members in (("shallow", shallow), ("deep", deep)):
+        for k in (2, 3):
+            at = [r.at(at10k) for r in members]
+            moments[f"{group}_mu{k}"] = [getattr(m.spectrum, f"mu{k}") if m else None
+                                         for m in at]
+            per_dyn[f"{group}_mu{k}"] = [getattr(m.spectrum, f"mu{k}_per_dynamical")
+                                         if m else None for m in at]
+            per_neuron[f"{group}_mu{k}"] = [getattr(m.spectrum, f"mu{k}_per_neuron")
+                                            if m else None for m in at]
+    gaps, betas = {}, {}
+    for epoch in PAPER["deep_gap"]:
+        if epoch <= final_epoch:
+            at = [r.at(epoch) for r in deep]
+            gaps[epoch] = [m.spectrum.gap_log_lambda if m else None for m in at]
+            betas[epoch] = [m.spectrum.gap_beta_9_4 if m else None for m in at]
+    log_change = []
+    for r in deep + shallow:
+        first, last = r.trained()[0][1], r.final
+        for a, b in ((first.bulk_loss, last.bulk_loss), (first.boundary_loss,
+                                                          last.boundary_loss)):
+            log_change.append(math.log(b / a) if a > 0 and b > 0 else math.nan)
+    sums = [abs(m.spectrum.sum_log_lambda) for r in runs for m in r.measurements]
+    return Section10Summary(
+        final_epoch=final_epoch, comparison_epoch=at10k, moments=moments,
+        moments_per_dynamical=per_dyn, moments_per_neuron=per_neuron, deep_gap=gaps,
+        deep_gap_beta=betas, complexity_fits=[complexity_fits(r) for r in deep],
+        ratio_bulk_to_boundary_final=[r.final.ratio_bulk_to_boundary for r in deep + shallow],
+        sweep_ratios={r.label: r.final.ratio_bulk_to_boundary for r in _sweeps(runs)},
+        log_change=log_change, max_abs_sum_log=max(sums))
 
-    # ---- verdicts -------------------------------------------------------------------
-    claims = []
 
-    def claim(text, verdict, evidence):
-        claims.append(f"| {text} | **{verdict}** | {evidence} |")
+@dataclass(frozen=True)
+class ReportSection:
+    """One section of the report: its claims, its Markdown and its summary numbers."""
 
-    orders = [np.log10(max(x, 1e-300)) for x in ratios]
-    sweep_ratios = {r["label"]: final(r)["ratio_bulk_to_boundary"] for r in sweeps}
-    verdict = "holds" if max(ratios) <= 1e-2 else "fails"
-    if verdict == "fails" and any(v <= 1e-2 for v in sweep_ratios.values()):
-        verdict = "depends on settings"
-    claim("U stays a few orders of magnitude below U_∂ (Fig. 2)", verdict,
-          f"U/U_∂ at epoch {final_epoch}: {_stats(ratios)} (log10 {min(orders):.2f} to "
-          f"{max(orders):.2f}); sweep: " + ", ".join(f"{k} {v:.3g}" for k, v in
-                                                       sweep_ratios.items()))
-    decreasing = all(final(r)["bulk_loss"] < r["checkpoints"][1]["measurements"]["bulk_loss"]
-                     and final(r)["boundary_loss"] < r["checkpoints"][1]["measurements"][
-                         "boundary_loss"] for r in deep + shallow)
-    claim("both U and U_∂ decrease with training (Fig. 2)", "holds" if decreasing else "fails",
-          f"final vs first checkpoint, all {len(deep + shallow)} runs")
-    skew = [m3 / max(m2, 1e-300) ** 1.5 for m2, m3 in zip(summary["shallow_mu2"],
-                                                         summary["shallow_mu3"], strict=True)]
-    claim("shallow net: log λ distribution symmetric, μ3 ≈ 0 (Fig. 4)",
-          "holds" if max(abs(s) for s in skew) < 0.05 else "fails",
-          f"standardised skewness μ3/μ2^1.5 = {_stats(skew)}")
-    d2, s2 = np.mean(summary["deep_mu2"]), np.mean(summary["shallow_mu2"])
-    d3, s3 = np.mean(summary["deep_mu3"]), np.mean(summary["shallow_mu3"])
-    claim("deep net: larger μ2 and more negative μ3 than shallow (Figs. 4-5)",
-          "holds" if (d2 > s2 and d3 < s3) else "fails",
-          f"μ2 deep {d2:.3g} vs shallow {s2:.3g}; μ3 deep {d3:.3g} vs shallow {s3:.3g}")
-    gap_series = [summary.get(f"deep_gap_{e}") for e in (100, 1000, 10000)
-                  if f"deep_gap_{e}" in summary]
-    if len(gap_series) >= 2:
-        means = [np.mean([g for g in gs if g is not None]) for gs in gap_series]
-        claim("the gap in log λ moves to smaller values with training (Fig. 5)",
-              "holds" if all(b < a for a, b in zip(means, means[1:], strict=False))
-              else "fails", "mean gap position at 100/1000/10000: "
-              + ", ".join(f"{m:.3g}" for m in means))
-    else:
-        claim("the gap in log λ moves to smaller values (Fig. 5)", "not tested",
-              f"the run ended at epoch {final_epoch}")
-    slopes = [f["C_20"]["slope"] for f in fits] + [f["C_N_minus_20"]["slope"] for f in fits]
-    r2 = [f["C_20"]["r2"] for f in fits] + [f["C_N_minus_20"]["r2"] for f in fits]
-    linear = min(r2) > 0.9 and all(0.1 < abs(s) < 10 for s in slopes)
-    claim("C_20, C_{N-20} linear in log U with slopes of order one (Fig. 7)",
-          "holds" if linear else "fails",
-          f"slopes {_stats(slopes)}, R² min {min(r2):.3f}")
-    claim("Σ log λ = 0 (7.8) at every checkpoint", "holds" if max(sum_logs) < 1e-8 else "fails",
-          f"max |Σ log λ| = {max(sum_logs):.1e} over all runs and checkpoints")
-    bulk_runs = [r for r in sweeps if r["config"]["loss"] == "bulk"]
+    title: str
+    claims: tuple[Claim, ...]
+    markdown: tuple[str, ...]
+    summary: dict = field(default_factory=dict)
+
+
+def section10_claims(runs: Sequence[RunRecord], s: Section10Summary) -> list[Claim]:
+    """Every claim of Section 10, each from its function in :mod:`claims`."""
+    deep = _group(runs, "deep")
+    fits = s.complexity_fits
+    out = [
+        C.claim_bulk_far_below_boundary(ratios=s.ratio_bulk_to_boundary_final,
+                                        sweep_ratios=s.sweep_ratios),
+        C.claim_losses_decrease(log_change=s.log_change),
+        C.claim_shallow_symmetric(mu2=s.moments["shallow_mu2"], mu3=s.moments["shallow_mu3"]),
+        C.claim_deep_more_skewed(**{f"{g}_mu{k}": _mean(s.moments[f"{g}_mu{k}"])
+                                    for g in ("deep", "shallow") for k in (2, 3)}),
+        C.claim_gap_moves_down(gap_means={e: _mean(v) for e, v in s.deep_gap.items()},
+                               final_epoch=s.final_epoch),
+        C.claim_complexity_linear(r2=[f[k]["r2"] for k in ("C_20", "C_N_minus_20")
+                                      for f in fits]),
+        C.claim_complexity_slopes_order_one(slopes=[f[k]["slope"] for k in ("C_20",
+                                                    "C_N_minus_20") for f in fits]),
+        C.claim_sum_log_lambda_zero(max_abs_sum_log=s.max_abs_sum_log),
+    ]
+    bulk_runs = [r for r in _sweeps(runs) if r.config["loss"] == "bulk"]
     if bulk_runs:
         br = bulk_runs[0]
-        be = br["checkpoints"][-1]["epoch"]
-        ref = _at(deep[0], be)["measurements"]
-        bm = br["checkpoints"][-1]["measurements"]
-        similar = abs(np.log(bm["boundary_loss"] / ref["boundary_loss"])) < np.log(2)
-        claim("training on the bulk loss gives similar results (Section 10)",
-              "holds" if similar else "fails",
-              f"epoch {be}: U_∂ {bm['boundary_loss']:.3g} (bulk-trained) vs "
-              f"{ref['boundary_loss']:.3g} (boundary-trained); test accuracy "
-              f"{bm['test_accuracy']:.3f} vs {ref['test_accuracy']:.3f}")
+        ref = deep[0].at(br.final_epoch) or deep[0].final
+        out.append(C.claim_bulk_training_similar(
+            epoch=br.final_epoch, boundary_bulk_trained=br.final.boundary_loss,
+            boundary_reference=ref.boundary_loss, accuracy_bulk_trained=br.final.test_accuracy,
+            accuracy_reference=ref.test_accuracy))
+    paper = {"shallow_mu2": PAPER["shallow_mu2_10000"], "deep_mu2": PAPER["deep_mu2_10000"],
+             "deep_mu3": PAPER["deep_mu3_10000"]}
+    ours = {norm: {q: _mean(table[q]) for q in paper} for norm, table in
+            (("raw", s.moments), ("per_dynamical", s.moments_per_dynamical),
+             ("per_neuron", s.moments_per_neuron))}
+    out.append(C.claim_paper_moments(paper=paper, ours=ours, reached=s.final_epoch >= 10_000))
+    return out
 
-    # ---- the document ---------------------------------------------------------------
-    first = runs[0]
-    lines = [
-        "# Section 10 reproduced: thermodynamics of learning on MNIST", "",
-        f"Command: `{payload['command']}`  ",
-        f"Data: {first['data']['source']}; {first['data']['n_train']} training / "
-        f"{first['data']['n_test']} test digits; inputs {first['data']['input_scaling']}, "
-        f"targets {first['data']['target_encoding']}.  ",
-        f"Training: SGD, batch {first['config']['batch_size']}, learning rate "
-        f"{first['config']['learning_rate']}, LeCun initialisation × "
-        f"{first['config']['weight_scale']}, {final_epoch} epochs of one "
-        f"{'mini-batch update' if first['config']['epoch'] == 'step' else 'pass'}, boundary loss "
-        f"(2.11); {len(deep)} seeds per network.  ",
-        f"U: constrained bulk minimum (3.2) averaged over {first['data']['bulk_samples']} "
-        "training samples. G (5.6) at <x> = the mean of those minimisers. Spreads are ± one "
-        "standard deviation over seeds.  ",
-        f"Wall time of the runs: {payload['wall_time_runs']:.0f} s. Versions: "
-        + ", ".join(f"{k} {v}" for k, v in payload["versions"].items()) + ".", "",
-        "## The paper's numbers beside ours", "",
+
+def _numbers_tables(s: Section10Summary) -> list[str]:
+    rows = [f"| {mom} ({group}), epoch {s.comparison_epoch} | "
+            f"{PAPER[f'{group}_{mom}_10000']:g} | {_stats(s.moments[f'{group}_{mom}'])} | "
+            f"{_stats(s.moments_per_dynamical[f'{group}_{mom}'])} |"
+            for group in ("shallow", "deep") for mom in ("mu2", "mu3")]
+    gap_rows = []
+    for epoch, (p_gap, p_beta) in PAPER["deep_gap"].items():
+        if epoch in s.deep_gap:
+            gap_rows.append(f"| {epoch} | {p_gap} | {p_beta} | {_stats(s.deep_gap[epoch])} | "
+                            f"{_stats(s.deep_gap_beta[epoch])} |")
+        else:
+            gap_rows.append(f"| {epoch} | {p_gap} | {p_beta} | not reached | |")
+    fits = s.complexity_fits
+
+    def fit_row(key: str, label: str) -> str:
+        a, b = PAPER[f"{key}_fit"]
+        return (f"| {label} = a + b log U | {a:g} + {b:g} log U | "
+                f"a {_stats([f[key]['intercept'] for f in fits])}, "
+                f"b {_stats([f[key]['slope'] for f in fits])} |")
+
+    return [
         "| quantity | paper | ours (raw Tr) | ours (per dynamical eigenvalue) |",
         "| --- | ---: | ---: | ---: |", *rows, "",
         "| deep, epoch | paper gap log λ | paper β | our gap log λ | β by (9.4) from our gap |",
@@ -187,39 +277,168 @@ def write_report(out: str | os.PathLike, payload: dict) -> dict:
         "(9.4) is not the extremum of (9.3), and the paper's β do not follow from its own "
         "(9.4): see docs/errata.md.", "",
         "| complexity fit (deep) | paper | ours (seeds) |", "| --- | --- | --- |",
-        f"| C_20 = a + b log U | {PAPER['C_20_fit'][0]:g} + {PAPER['C_20_fit'][1]:g} log U | "
-        f"a {_stats([f['C_20']['intercept'] for f in fits])}, "
-        f"b {_stats([f['C_20']['slope'] for f in fits])} |",
-        f"| C_(N-20) = a + b log U | {PAPER['C_N_minus_20_fit'][0]:g} + "
-        f"{PAPER['C_N_minus_20_fit'][1]:g} log U | "
-        f"a {_stats([f['C_N_minus_20']['intercept'] for f in fits])}, "
-        f"b {_stats([f['C_N_minus_20']['slope'] for f in fits])} |",
-        f"| U/U_∂ at the end | \"a few orders of magnitude\" | {_stats(ratios)} |", "",
+        fit_row("C_20", "C_20"), fit_row("C_N_minus_20", "C_(N-20)"),
+        f"| U/U_∂ at the end | \"a few orders of magnitude\" | "
+        f"{_stats(s.ratio_bulk_to_boundary_final)} |", "",
         "Note: C_n (10.5) contains (N/2) log 2π = 784.7 for N = 854, which dominates both the "
-        "paper's and our intercepts.", "",
-        "## Claims", "", "| claim | verdict | evidence |", "| --- | --- | --- |", *claims, "",
-        "## Sweep (deep network, seed 0)", "",
-        "| run | U_∂ | U | U/U_∂ | test acc. | μ2 | μ3 | C_20 slope |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for r in deep[:1] + sweeps:
-        m = final(r)
-        fit = _complexity_fits(r)["C_20"]["slope"]
-        lines.append(f"| {r['label']} (epoch {r['checkpoints'][-1]['epoch']}) | "
-                     f"{m['boundary_loss']:.4g} | {m['bulk_loss']:.4g} | "
-                     f"{m['ratio_bulk_to_boundary']:.3g} | {m['test_accuracy']:.3f} | "
-                     f"{m['mu2']:.3g} | {m['mu3']:.3g} | {fit:.3g} |")
-    lines += ["", "## Figures", ""]
-    captions = {1: "-ΔF(log λ) of the two-level model (9.3), computed extrema (dots) and (9.4)",
-                2: "bulk and boundary loss against epochs (deep)",
-                3: "log U against log U_∂ (deep)", 4: "log λ histograms, shallow",
-                5: "log λ histograms, deep", 6: "C_20 and C_{N-20} against epochs (deep)",
-                7: "C_20 and C_{N-20} against log U with linear fits (deep, seed 0)"}
-    for k, cap in captions.items():
+        "paper's and our intercepts."]
+
+
+def _sweep_table(runs: Sequence[RunRecord]) -> list[str]:
+    lines = ["| run | U_∂ | U | U/U_∂ | test acc. | μ2 | μ3 | C_20 slope |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in _group(runs, "deep")[:1] + _sweeps(runs):
+        m = r.final
+        slope = complexity_fits(r)["C_20"]["slope"]
+        lines.append(f"| {r.label} (epoch {r.final_epoch}) | {m.boundary_loss:.4g} | "
+                     f"{m.bulk_loss:.4g} | {m.ratio_bulk_to_boundary:.3g} | "
+                     f"{m.test_accuracy:.3f} | {m.spectrum.mu2:.3g} | {m.spectrum.mu3:.3g} | "
+                     f"{slope:.3g} |")
+    return lines
+
+
+def section10(runs: Sequence[RunRecord]) -> ReportSection:
+    """Section 10: the paper's numbers beside ours, the claims, the sweep."""
+    s = summarise(runs)
+    markdown = ["## The paper's numbers beside ours", "", *_numbers_tables(s), ""]
+    if _sweeps(runs):
+        markdown += ["## Sweep (deep network, seed 0)", "", *_sweep_table(runs), ""]
+    claims = section10_claims(runs, s)
+    return ReportSection("Section 10", tuple(claims), tuple(markdown),
+                         s.to_dict() | {"headline": headline(s, claims)})
+
+
+def headline(s: Section10Summary, claims: Sequence[Claim]) -> dict:
+    """The few numbers the README and docs quote (docs/build_section10.py renders them)."""
+    def mean_std(values):
+        v = np.asarray([x for x in values if x is not None], float)
+        return [float(v.mean()), float(v.std(ddof=1))] if v.size > 1 else [_mean(v), math.nan]
+
+    fits = s.complexity_fits
+    ratios = list(s.ratio_bulk_to_boundary_final) + list(s.sweep_ratios.values())
+    return {
+        "final_epoch": s.final_epoch,
+        "ratio_main": mean_std(s.ratio_bulk_to_boundary_final),
+        "ratio_all_runs": [min(ratios), max(ratios)],
+        **{f"{k}_raw": _mean(v) for k, v in s.moments.items()},
+        **{f"{k}_per_dynamical": _mean(v) for k, v in s.moments_per_dynamical.items()},
+        "deep_gap": {str(e): _mean(v) for e, v in s.deep_gap.items()},
+        "slope_C_20": mean_std([f["C_20"]["slope"] for f in fits]),
+        "slope_C_N_minus_20": mean_std([f["C_N_minus_20"]["slope"] for f in fits]),
+        "intercept_mean": _mean([f[k]["intercept"] for f in fits
+                                 for k in ("C_20", "C_N_minus_20")]),
+        "r2_range": [min(f[k]["r2"] for f in fits for k in ("C_20", "C_N_minus_20")),
+                     max(f[k]["r2"] for f in fits for k in ("C_20", "C_N_minus_20"))],
+        "max_abs_sum_log": s.max_abs_sum_log,
+        "verdicts": {c.text: c.verdict.value for c in claims},
+    }
+
+
+# The report's sections, in order. Other studies append builders here.
+SECTIONS: list[Callable[[Sequence[RunRecord]], ReportSection]] = [section10]
+
+
+@dataclass(frozen=True)
+class Report:
+    """What :func:`write_report` wrote: the sections (with their claims) and Figure 7's fits."""
+
+    sections: tuple[ReportSection, ...]
+    figure7_fits: dict
+    markdown: str
+
+    @property
+    def claims(self) -> list[Claim]:
+        return [c for s in self.sections for c in s.claims]
+
+    def summary_dict(self) -> dict:
+        """The ``summary`` of ``results.json``: each section's numbers, then every claim."""
+        out: dict = {}
+        for s in self.sections:
+            out |= s.summary
+        out["claims"] = [c.to_dict() for c in self.claims]
+        return out
+
+
+def docs_summary(payload: dict, report: Report) -> dict:
+    """The small summary the docs quote (``OUT/section10-summary.json``; committed as
+    ``docs/results/section10.json`` and rendered into README.md and the errata by
+    ``docs/build_section10.py``): the command, its date, the headline numbers, the claims."""
+    import datetime
+
+    headline_numbers = next((s.summary["headline"] for s in report.sections
+                             if "headline" in s.summary), {})
+    return {"command": payload["command"],
+            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d"),
+            "versions": {k: payload["versions"][k] for k in ("numpy", "scipy")
+                         if k in payload["versions"]},
+            "headline": headline_numbers, "claims": [c.to_dict() for c in report.claims]}
+
+
+def _claims_table(claims: Sequence[Claim]) -> list[str]:
+    def cell(text: str) -> str:  # a bare | would end the table cell
+        return text.replace("|", "\\|")
+
+    rows = [f"| {cell(c.text)} | **{c.verdict.value}** | {cell(c.detail)} ({cell(c.rule)}) |"
+            for c in claims]
+    return ["## Claims", "", "| claim | verdict | evidence (rule) |", "| --- | --- | --- |",
+            *rows, ""]
+
+
+_CAPTIONS = {1: "-ΔF(log λ) of the two-level model (9.3), computed extrema (dots) and (9.4)",
+             2: "bulk and boundary loss against epochs (deep)",
+             3: "log U against log U_∂ (deep)", 4: "log λ histograms, shallow",
+             5: "log λ histograms, deep", 6: "C_20 and C_{N-20} against epochs (deep)",
+             7: "C_20 and C_{N-20} against log U with linear fits (deep, seed 0)"}
+
+
+def _preamble(payload: dict, runs: Sequence[RunRecord]) -> list[str]:
+    first, deep = runs[0], _group(runs, "deep")
+    d, c = first.data, first.config
+    unit = "mini-batch update" if c["epoch"] == "step" else "pass"
+    return [
+        "# Section 10 reproduced: thermodynamics of learning on MNIST", "",
+        f"Command: `{payload['command']}`  ",
+        f"Data: {d['source']}; {d['n_train']} training / {d['n_test']} test digits; inputs "
+        f"{d['input_scaling']}, targets {d['target_encoding']}.  ",
+        f"Training: SGD, batch {c['batch_size']}, learning rate {c['learning_rate']}, LeCun "
+        f"initialisation × {c['weight_scale']}, {deep[0].final_epoch} epochs of one {unit}, "
+        f"boundary loss (2.11); {len(deep)} seeds per network.  ",
+        f"U: constrained bulk minimum (3.2) averaged over {d['bulk_samples']} training "
+        "samples. G (5.6) at <x> = the mean of those minimisers. Spreads are ± one standard "
+        "deviation over seeds.  ",
+        f"Wall time of the runs: {payload['wall_time_runs']:.0f} s. Versions: "
+        + ", ".join(f"{k} {v}" for k, v in payload["versions"].items()) + ".", ""]
+
+
+def render_markdown(payload: dict, runs: Sequence[RunRecord],
+                    sections: Sequence[ReportSection], figure7_fits: dict) -> str:
+    """The report document: preamble, each section, the claims table, the figures."""
+    lines = _preamble(payload, runs)
+    for s in sections:
+        lines += list(s.markdown)
+    lines += _claims_table([c for s in sections for c in s.claims])
+    problems = [f"- {r['label']}: {p}" for r in payload["runs"]
+                for p in r.get("checkpoint_problems", ())]
+    if problems:
+        lines += ["## Checkpoint faults found and recomputed", "", *problems, ""]
+    lines += ["## Figures", ""]
+    for k, cap in _CAPTIONS.items():
         lines.append(f"**Figure {k}.** {cap}  \n![Figure {k}](figure{k}.png)\n")
-    lines += ["All numbers: `results.json` (every checkpoint of every run, with configuration "
-              "and versions). Fit of Fig. 7 for seed 0: "
-              + ", ".join(f"{k}: {v['intercept']:.2f} + {v['slope']:.3f} log U (R² {v['r2']:.3f})"
-                          for k, v in fits7.items()) + "."]
-    atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
-    summary["claims"] = claims
-    return summary
+    lines.append("All numbers: `results.json` (every checkpoint of every run, with "
+                 "configuration and versions). Fit of Fig. 7 for seed 0: "
+                 + ", ".join(f"{k}: {v['intercept']:.2f} + {v['slope']:.3f} log U "
+                             f"(R² {v['r2']:.3f})" for k, v in figure7_fits.items()) + ".")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(out: str | os.PathLike, payload: dict,
+                 sections: Sequence[Callable[[Sequence[RunRecord]], ReportSection]] = SECTIONS
+                 ) -> Report:
+    """Draw Figures 1-7 into ``out``, write ``out/report.md``; return the :class:`Report`."""
+    out = Path(out)
+    runs = parse_runs(payload["runs"])
+    fits7 = draw_figures(out, runs)
+    built = tuple(build(runs) for build in sections)
+    markdown = render_markdown(payload, runs, built, fits7)
+    atomic_write_text(out / "report.md", markdown)
+    return Report(built, fits7, markdown)

@@ -11,14 +11,19 @@ epoch is.  ``epoch="step"`` (default) reads it as one mini-batch update;
 Checkpoints at log-spaced epochs (0 and ``n_epochs`` included) hold the weights, the
 generator state and the measurements; a run killed at any point and restarted with the
 same ``out_dir`` and config resumes from its last checkpoint and ends bit-identical to an
-uninterrupted run.
+uninterrupted run.  Each checkpoint's JSON records the SHA-256 of its weights file; on
+resume the checkpoints are read in epoch order and the first one that is missing, corrupt
+or truncated is named (a warning, and ``TrainingRun.checkpoint_problems``): the run resumes
+from the last good one before it and recomputes everything after.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,13 +34,13 @@ from tqdm.auto import tqdm
 
 from learning.activations import get_activation
 from learning.experiments.datasets import Dataset
+from learning.experiments.measurements import mean_boundary_loss
 from learning.feedforward import feedforward, from_layers, layer_biases, layer_weights
 from learning.septuple import Septuple
-from ntcore.atomic import atomic_write
+from ntcore.atomic import atomic_write, remove_stale_temporaries
 from ntcore.provenance import library_versions
 
-__all__ = ["TrainingConfig", "Checkpoint", "TrainingRun", "checkpoint_epochs", "train",
-           "boundary_loss_mean"]
+__all__ = ["TrainingConfig", "Checkpoint", "TrainingRun", "checkpoint_epochs", "train"]
 
 Array = NDArray[np.float64]
 
@@ -113,28 +118,17 @@ class TrainingRun:
     resumed_from_epoch: int | None
     versions: dict
     wall_time: float
+    checkpoint_problems: tuple[str, ...] = ()
 
     @property
     def final(self) -> Checkpoint:
         return self.checkpoints[-1]
 
 
-def _forward(ws: list[Array], bs: list[Array], act, x: Array) -> list[Array]:
-    acts = [x]
-    for w, b in zip(ws, bs, strict=True):
-        acts.append(act(acts[-1] @ w.T + b))
-    return acts
-
-
-def boundary_loss_mean(septuple: Septuple, data: Dataset) -> float:
-    """Mean over ``data`` of the boundary loss (2.11) at the fixed point: ½ Σ_out (x̄ - t)²."""
-    ws, bs = layer_weights(septuple), layer_biases(septuple)
-    out = _forward(ws, bs, septuple.activation, data.inputs)[-1]
-    return float(0.5 * np.mean(np.sum((out - data.targets) ** 2, axis=1)))
-
-
 def _boundary_gradients(ws, bs, act, x, t):
-    """Gradients of the batch mean of (2.11) by back-propagation through the layers."""
+    """Gradients in (w, b) of the batch mean of :func:`learning.losses.boundary_loss` by
+    back-propagation through the layers (checked against finite differences of it in
+    tests/learning/test_training.py)."""
     acts = [x]
     pre = []
     for w, b in zip(ws, bs, strict=True):
@@ -175,17 +169,27 @@ def _bulk_gradients(ws, bs, act, x, t):
     return gws, gbs
 
 
+def _sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _save_checkpoint(directory: Path, epoch: int, ws, bs, rng_state: dict, boundary: float,
                      measurements: dict) -> None:
     arrays = {f"w{l}": w for l, w in enumerate(ws)} | {f"b{l}": b for l, b in enumerate(bs)}
+    checksum = {}
 
     def write_npz(tmp: str) -> None:
         with open(tmp, "wb") as fh:
             np.savez(fh, **arrays)
+        checksum["sha256"] = _sha256(tmp)
 
     atomic_write(directory / f"epoch_{epoch:09d}.npz", write_npz)
     meta = {"epoch": epoch, "rng_state": rng_state, "boundary_loss": boundary,
-            "measurements": measurements}
+            "measurements": measurements, "npz_sha256": checksum["sha256"]}
 
     def write_json(tmp: str) -> None:
         with open(tmp, "w") as fh:
@@ -195,19 +199,81 @@ def _save_checkpoint(directory: Path, epoch: int, ws, bs, rng_state: dict, bound
     atomic_write(directory / f"epoch_{epoch:09d}.json", write_json)
 
 
-def _load_checkpoints(directory: Path, n_layers: int) -> list[tuple[dict, list, list]]:
-    out = []
-    for meta_path in sorted(directory.glob("epoch_*.json")):
-        npz_path = meta_path.with_suffix(".npz")
-        if not npz_path.exists():
-            continue
+def _read_checkpoint(meta_path: Path, epoch: int, sizes: tuple[int, ...]):
+    """``(meta, ws, bs)`` of one checkpoint, or a string naming what is wrong with it."""
+    npz_path = meta_path.with_suffix(".npz")
+    if not meta_path.exists() and not npz_path.exists():
+        return f"checkpoint of epoch {epoch} is missing ({meta_path.name} and {npz_path.name})"
+    for path in (meta_path, npz_path):
+        if not path.exists():
+            return f"{path} is missing"
+    try:
         with open(meta_path) as fh:
             meta = json.load(fh)
+        if meta.get("epoch") != epoch or not {"rng_state", "measurements"} <= set(meta):
+            return f"{meta_path} does not describe epoch {epoch} (corrupt metadata)"
+    except (OSError, ValueError) as exc:
+        return f"{meta_path} is corrupt ({exc})"
+    stored_sum = meta.get("npz_sha256")
+    if stored_sum is not None and _sha256(npz_path) != stored_sum:
+        return f"{npz_path} is corrupt (SHA-256 differs from the one recorded in {meta_path.name})"
+    try:
         with np.load(npz_path) as data:
-            ws = [data[f"w{l}"] for l in range(n_layers)]
-            bs = [data[f"b{l}"] for l in range(n_layers)]
-        out.append((meta, ws, bs))
-    return out
+            ws = [np.array(data[f"w{l}"]) for l in range(len(sizes) - 1)]
+            bs = [np.array(data[f"b{l}"]) for l in range(len(sizes) - 1)]
+    except Exception as exc:  # np.load raises zipfile, pickle, OS and key errors alike
+        return f"{npz_path} is corrupt or truncated ({type(exc).__name__}: {exc})"
+    shapes_ok = all(w.shape == (sizes[l + 1], sizes[l]) and b.shape == (sizes[l + 1],)
+                    for l, (w, b) in enumerate(zip(ws, bs, strict=True)))
+    if not shapes_ok or not all(np.all(np.isfinite(a)) for a in ws + bs):
+        return f"{npz_path} holds weights of the wrong shape or non-finite values"
+    return meta, ws, bs
+
+
+def _load_checkpoints(directory: Path, epochs: tuple[int, ...], sizes: tuple[int, ...]
+                      ) -> tuple[list[tuple[dict, list, list]], str | None]:
+    """The good checkpoints in epoch order up to the first bad one, and what was wrong with it.
+
+    A later checkpoint cannot be trusted past a gap (it would be a run with a hole), so
+    everything after the first missing or corrupt checkpoint is recomputed.
+    """
+    # The JSON is written last, so the newest epoch with a JSON file is how far the run got;
+    # a weights file without its JSON after it is a checkpoint a kill interrupted, not a fault.
+    written = {int(p.stem[6:]) for p in directory.glob("epoch_*.json") if p.stem[6:].isdigit()}
+    last = max((e for e in written if e in epochs), default=-1)
+    good = []
+    for epoch in epochs:
+        if epoch > last:
+            break
+        read = _read_checkpoint(directory / f"epoch_{epoch:09d}.json", epoch, sizes)
+        if isinstance(read, str):
+            return good, read
+        good.append(read)
+    return good, None
+
+
+def _open_run_directory(root: Path, config: TrainingConfig) -> Path:
+    """Create or reopen ``root`` for ``config`` (refusing another run's directory), remove
+    the temporaries of killed writers, and return its checkpoint directory."""
+    directory = root / "checkpoints"
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = root / "config.json"
+    if config_path.exists():
+        try:
+            stored = json.loads(config_path.read_text())
+        except ValueError as exc:
+            raise ValueError(f"{config_path} is corrupt ({exc}); delete {root} to start "
+                             "this run afresh") from None
+        if stored.get("config") != config.to_dict():
+            raise ValueError(f"{root} holds a run with another configuration "
+                             f"({stored.get('config')}); use a new out_dir")
+    else:
+        payload = {"config": config.to_dict(), "versions": library_versions()}
+        atomic_write(config_path, lambda tmp: Path(tmp).write_text(
+            json.dumps(payload, indent=2)))
+    remove_stale_temporaries(root)
+    remove_stale_temporaries(directory)
+    return directory
 
 
 def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike | None = None,
@@ -240,6 +306,10 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
         raise ValueError(f"data has {data.inputs.shape[1]} inputs / {data.targets.shape[1]} "
                          f"targets; the network expects {sizes[0]} / {sizes[-1]}")
     act = get_activation(config.activation)
+    # Clamped inputs (2.4) and targets must be states a neuron can take: raw 0-255 pixels
+    # or a target of 3 for tanh are refused here, not blamed later on the learning rate.
+    act.check_in_range(data.inputs, "data.inputs", closure=True)
+    act.check_in_range(data.targets, "data.targets", closure=True)
     init_seed, batch_seed = np.random.SeedSequence(config.seed).spawn(2)
     net0 = feedforward(sizes, act, seed=np.random.default_rng(init_seed),
                        weight_scale=config.weight_scale)
@@ -253,24 +323,16 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
     checkpoints: list[Checkpoint] = []
     resumed_from = None
     directory = None
+    problems: list[str] = []
     if out_dir is not None:
-        root = Path(out_dir)
-        directory = root / "checkpoints"
-        directory.mkdir(parents=True, exist_ok=True)
-        config_path = root / "config.json"
-        if config_path.exists():
-            with open(config_path) as fh:
-                stored = json.load(fh)
-            if stored.get("config") != config.to_dict():
-                raise ValueError(f"{root} holds a run with another configuration "
-                                 f"({stored.get('config')}); use a new out_dir")
-        else:
-            payload = {"config": config.to_dict(), "versions": library_versions()}
-            atomic_write(config_path, lambda tmp: Path(tmp).write_text(
-                json.dumps(payload, indent=2)))
-        for meta, ws_c, bs_c in _load_checkpoints(directory, len(sizes) - 1):
-            if meta["epoch"] not in epochs:
-                continue
+        directory = _open_run_directory(Path(out_dir), config)
+        good, problem = _load_checkpoints(directory, epochs, sizes)
+        if problem is not None:
+            problems.append(problem)
+            start = f"epoch {good[-1][0]['epoch']}" if good else "the start"
+            warnings.warn(f"{problem}: resuming from {start} and recomputing every later "
+                          "checkpoint", RuntimeWarning, stacklevel=2)
+        for meta, ws_c, bs_c in good:
             checkpoints.append(Checkpoint(meta["epoch"], from_layers(ws_c, bs_c, act),
                                           meta["boundary_loss"], meta["measurements"]))
             ws, bs = [np.array(w) for w in ws_c], [np.array(b) for b in bs_c]
@@ -298,7 +360,7 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
             raise ValueError(f"training diverged before epoch {target} (non-finite weights); "
                              f"lower the learning rate {config.learning_rate}")
         net = from_layers(ws, bs, act)
-        boundary = boundary_loss_mean(net, data)
+        boundary = mean_boundary_loss(net, data)
         measurements = measure(net, target) if measure is not None else {}
         if directory is not None:
             _save_checkpoint(directory, target, ws, bs, rng.bit_generator.state, boundary,
@@ -307,4 +369,5 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
     bar.close()
     return TrainingRun(config=config, checkpoints=tuple(checkpoints),
                        resumed_from_epoch=resumed_from, versions=library_versions(),
-                       wall_time=time.perf_counter() - t_start)
+                       wall_time=time.perf_counter() - t_start,
+                       checkpoint_problems=tuple(problems))
