@@ -69,6 +69,9 @@ def write_report(out: str | os.PathLike, payload: dict) -> dict:
     figure_histograms(deep[0], out / "figure5.png", 5)
     figure6(deep, out / "figure6.png")
     fits7 = figure7(deep, out / "figure7.png")
+    from learning.experiments.laws import laws_section  # (7.6), (7.11) on every run: issue 13
+
+    laws = laws_section(runs, out)
 
     def final(run: dict) -> dict:
         return run["checkpoints"][-1]["measurements"]
@@ -208,6 +211,7 @@ def write_report(out: str | os.PathLike, payload: dict) -> dict:
                      f"{m['boundary_loss']:.4g} | {m['bulk_loss']:.4g} | "
                      f"{m['ratio_bulk_to_boundary']:.3g} | {m['test_accuracy']:.3f} | "
                      f"{m['mu2']:.3g} | {m['mu3']:.3g} | {fit:.3g} |")
+    lines += ["", *laws.markdown]
     lines += ["", "## Figures", ""]
     captions = {1: "-ΔF(log λ) of the two-level model (9.3), computed extrema (dots) and (9.4)",
                 2: "bulk and boundary loss against epochs (deep)",
@@ -222,4 +226,5 @@ def write_report(out: str | os.PathLike, payload: dict) -> dict:
                           for k, v in fits7.items()) + "."]
     atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
     summary["claims"] = claims
+    summary["laws"] = laws.numbers
     return summary
