@@ -4,6 +4,7 @@
 * ``figure1`` — Figure 1 of Section 9 (:mod:`learning.cli.figure1`).
 * ``partition-table`` — Section 5 (:mod:`learning.cli.partition_table`).
 * ``derivation`` — print a machine-checked derivation (:mod:`learning.cli.derivation`).
+* ``study depth`` — deep vs shallow at equal dim S (:mod:`learning.cli.study`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ _COMMANDS = {
     "partition-table": ("learning.cli.partition_table",
                         "exact vs Gaussian partition functions on small networks (Section 5)"),
     "derivation": ("learning.cli.derivation", "print a machine-checked derivation"),
+    "study": ("learning.cli.study", "study depth: deep vs shallow at equal dim S (Section 9)"),
 }
 
 

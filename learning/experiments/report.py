@@ -72,6 +72,9 @@ def write_report(out: str | os.PathLike, payload: dict) -> dict:
     from learning.experiments.laws import laws_section  # (7.6), (7.11) on every run: issue 13
 
     laws = laws_section(runs, out)
+    from learning.experiments.depth_study import depth_section  # Section 9: issue 13
+
+    depth_claims, depth_lines, depth_numbers = depth_section(runs, out)
 
     def final(run: dict) -> dict:
         return run["checkpoints"][-1]["measurements"]
@@ -211,7 +214,7 @@ def write_report(out: str | os.PathLike, payload: dict) -> dict:
                      f"{m['boundary_loss']:.4g} | {m['bulk_loss']:.4g} | "
                      f"{m['ratio_bulk_to_boundary']:.3g} | {m['test_accuracy']:.3f} | "
                      f"{m['mu2']:.3g} | {m['mu3']:.3g} | {fit:.3g} |")
-    lines += ["", *laws.markdown]
+    lines += ["", *laws.markdown, *depth_lines]
     lines += ["", "## Figures", ""]
     captions = {1: "-ΔF(log λ) of the two-level model (9.3), computed extrema (dots) and (9.4)",
                 2: "bulk and boundary loss against epochs (deep)",
@@ -227,4 +230,5 @@ def write_report(out: str | os.PathLike, payload: dict) -> dict:
     atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
     summary["claims"] = claims
     summary["laws"] = laws.numbers
+    summary["depth"] = depth_numbers | {"claims": [c.to_dict() for c in depth_claims]}
     return summary
