@@ -149,9 +149,11 @@ def main(argv: list[str]) -> int:
         mnist_dir=args.mnist_dir, paper_pair=args.paper_pair)
     args.out.mkdir(parents=True, exist_ok=True)
     jobs = build_depth_jobs(config, args.out)
-    print(f"{len(jobs)} runs: " + ", ".join(dict.fromkeys(j["label"].rsplit("-seed", 1)[0]
-                                                        for j in jobs))
-          + f" (dim S {config.dim_s}); results in {args.out}/ (rerun to resume)")
+    names = dict.fromkeys(j["label"].rsplit("-seed", 1)[0] for j in jobs)
+    print(f"{len(jobs)} runs: " + ", ".join(f"{n} (dim S "
+                                            f"{dynamical_dimension(map(int, n.split('-')))})"
+                                            for n in names)
+          + f"; results in {args.out}/ (rerun to resume)")
     t0 = time.perf_counter()
     runs = run_jobs(run_depth_job, jobs, executor=args.executor, max_workers=args.workers)
     payload = {"command": "python -m learning study " + " ".join(argv),

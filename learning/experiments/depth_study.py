@@ -199,8 +199,8 @@ def epochs_to_loss(epochs: Sequence[float], losses: Sequence[float], target: flo
 
     Examples
     --------
-    >>> epochs_to_loss([1, 10, 100], [1.0, 0.4, 0.1], 0.2)
-    50.0
+    >>> round(epochs_to_loss([1, 10, 100], [1.0, 0.4, 0.1], 0.2), 6)  # halfway in log-log
+    31.622777
     """
     e = np.asarray(epochs, float)
     u = np.asarray(losses, float)
