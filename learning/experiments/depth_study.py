@@ -367,7 +367,8 @@ def markdown_tables(summary: dict, target_loss: float) -> list[str]:
               "with n = dim S (the mean of log λ is 0 by (7.8)); ± one standard deviation over "
               "seeds.", "", "| claim | verdict | rule | measured |", "| --- | --- | --- | --- |"]
     for c in summary["_claims"]:
-        lines.append(f"| {c.text} | **{c.verdict.value}** | {c.rule} | {c.detail} |")
+        lines.append(f"| {c.text} | **{c.verdict.value}** | {c.rule.replace('|', chr(92) + '|')} "
+                     f"| {c.detail} |")
     return lines
 
 

@@ -166,14 +166,18 @@ class LawsSection:
     numbers: dict
 
 
+def _cell(text: str) -> str:
+    """Escape the pipes of a rule such as |x| <= tol inside a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
 def _describe(epochs: tuple[int, ...], mono: Monotonicity) -> str:
     net = f"net {mono.values[-1] - mono.values[0]:+.3g}"
     if not mono.rising_steps:
         return f"non-increasing, {net}"
-    where = ", ".join(f"{epochs[k]}→{epochs[k + 1]}" for k in mono.rising_steps[:3])
-    more = "…" if len(mono.rising_steps) > 3 else ""
-    return (f"{len(mono.rising_steps)} rise(s) at {where}{more}; max {mono.max_rise:.3g} "
-            f"({mono.relative_max_rise:.0%} of span); {net}")
+    k = max(mono.rising_steps, key=lambda i: mono.steps[i])
+    return (f"{len(mono.rising_steps)} rises, largest {mono.max_rise:.3g} "
+            f"({mono.relative_max_rise:.0%} of span) at {epochs[k]}→{epochs[k + 1]}; {net}")
 
 
 def laws_section(runs: list[dict], out: str | os.PathLike | None = None) -> LawsSection:
@@ -278,8 +282,8 @@ def _markdown(results: list[RunLaws], choices: list[str], per_run: dict,
               "| --- | --- | --- | --- | --- |"]
     for c in claims:
         numbers = ", ".join(f"{k} = {v:.4g}" for k, v in c.measured.items())
-        lines.append(f"| {c.text} | **{c.verdict.value}** | {c.rule} | {numbers} | "
-                     f"{c.detail} |")
+        lines.append(f"| {_cell(c.text)} | **{c.verdict.value}** | {_cell(c.rule)} | "
+                     f"{_cell(numbers)} | {_cell(c.detail)} |")
     lines += ["", "**Laws.** Left: S(t) - S(0) at several β (first deep run). Right: ΔU against "
               "ΔS_0 + ΔC at β_ref with the fitted T (solid) and 1/β_ref (dotted), deep runs.  ",
               "![laws](laws.png)", ""]
