@@ -182,7 +182,10 @@ def _describe(epochs: tuple[int, ...], mono: Monotonicity) -> str:
 
 def laws_section(runs: list[dict], out: str | os.PathLike | None = None) -> LawsSection:
     """Apply both laws to every run; draw ``out/laws.png``; return claims, Markdown, numbers."""
-    results = [run_laws(r) for r in runs]
+    # A run with fewer than two measured checkpoints (e.g. --epochs 0) has no trajectory.
+    results = [run_laws(r) for r in runs if len(r["checkpoints"]) >= 2]
+    if not results:
+        raise ValueError("laws_section needs at least one run with two measured checkpoints")
     choices = [_grid_name(b) for b in BETA_GRID] + [TWO_LEVEL, PRINTED]
     claims: list[Claim] = []
     per_run_claims: dict[str, dict[str, dict]] = {}
