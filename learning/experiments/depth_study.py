@@ -249,9 +249,9 @@ def rank_correlation(x: Sequence[float], y: Sequence[float],
     if x.size != y.size or x.size < 4:
         raise ValueError(f"rank_correlation needs two sequences of equal length >= 4, got "
                          f"{x.size} and {y.size}")
+    if np.unique(x).size < 2 or np.unique(y).size < 2:
+        raise ValueError("rank_correlation: a sequence is constant, ρ is undefined")
     rho = float(stats.spearmanr(x, y).statistic)
-    if not math.isfinite(rho):
-        raise ValueError("rank_correlation: one sequence is constant")
     z = math.atanh(max(-1 + 1e-12, min(1 - 1e-12, rho)))
     half = float(stats.norm.ppf(0.5 + 0.5 * confidence) * math.sqrt(1.06 / (x.size - 3)))
     return RankCorrelation(rho, math.tanh(z - half), math.tanh(z + half), int(x.size), z, half)
@@ -283,11 +283,16 @@ def _correlation_claims(records: list[dict], label: str) -> tuple[dict, list[Cla
     for key, values, sign, what in (("accuracy", acc, 1, "higher test accuracy"),
                                     ("epochs_to_target", speed, -1,
                                      "fewer epochs to the target loss")):
-        rc = rank_correlation(skew, values)
+        text = (f"the larger the magnitude of the skewness of log λ, the {what} "
+                f"(Section 9), {label}")
+        try:
+            rc = rank_correlation(skew, values)
+        except ValueError as exc:  # a constant sequence: nothing to rank
+            claims.append(Claim(text, "undetermined when a sequence is constant", {},
+                                Verdict.UNDETERMINED, detail=str(exc)))
+            continue
         out[key] = asdict(rc)
-        c = sign_of(f"the larger the magnitude of the skewness of log λ, the {what} "
-                    f"(Section 9), {label}",
-                    measured=rc.z, expected_sign=sign, noise=rc.z_half_width,
+        c = sign_of(text, measured=rc.z, expected_sign=sign, noise=rc.z_half_width,
                     name="atanh ρ_Spearman",
                     evidence="python -m learning study depth", figure="depth_study.png")
         claims.append(Claim(c.text, c.rule + " (the 95% Fisher-z half-width)", c.measured,

@@ -71,6 +71,8 @@ def test_rank_correlation_interval():
     assert rc.low < rc.rho < rc.high
     with pytest.raises(ValueError, match=">= 4"):
         rank_correlation([1, 2, 3], [1, 2, 3])
+    with pytest.raises(ValueError, match="constant"):
+        rank_correlation([1, 2, 3, 4], [5, 5, 5, 5])
 
 
 def _records(sign: float):
@@ -136,3 +138,36 @@ def test_study_command_end_to_end_serial(tmp_path):
     assert {r["dim_s"] for r in payload["summary"]["records"]} == {50}
     assert len(payload["summary"]["claims"]) == 2
     assert (out / "depth_study.png").exists() and (out / "depth_study.md").exists()
+
+
+def _main_job_runs():
+    runs = []
+    for sizes, group, mu3 in (((784, 40, 20, 10), "deep", -20.0), ((784, 60, 10), "shallow", -0.5)):
+        for seed in range(3):
+            cps = [{"epoch": e, "measurements": {
+                "boundary_loss": 1.0 / (1 + e) ** (0.5 + 0.05 * seed), "mu2": 50.0,
+                "mu3": mu3 - seed, "test_accuracy": 0.9 + 0.001 * seed, "gap_log_lambda": -2.0}}
+                for e in (0, 10, 100, 1000)]
+            runs.append({"label": f"{group}-seed{seed}", "group": group, "sizes": list(sizes),
+                         "seed": seed, "checkpoints": cps})
+    return runs
+
+
+def test_depth_section_of_the_main_report(tmp_path):
+    from learning.experiments.depth_study import STUDY_COMMAND, depth_section
+
+    claims, lines, numbers = depth_section(_main_job_runs(), tmp_path)
+    assert len(claims) == 2  # the pair: accuracy and speed
+    assert any(STUDY_COMMAND in line for line in lines)
+    records = numbers["paper_pair_from_main_job"]["records"]
+    # U_∂ = (1 + e)^{-1/2} reaches 0.1 at e = 99, between the checkpoints 10 and 100.
+    assert records[0]["epochs_to_target"] == pytest.approx(
+        np.exp(np.log(10) + (np.log(0.1) - np.log(11**-0.5))
+               * (np.log(100) - np.log(10)) / (np.log(101**-0.5) - np.log(11**-0.5))))
+    study = {"command": "python -m learning study depth --out x", "wall_time_runs": 1.0,
+             "summary": {"claims": [claims[0].to_dict()]}}
+    (tmp_path / "depth").mkdir()
+    (tmp_path / "depth" / "depth_study.json").write_text(json.dumps(study))
+    claims2, lines2, numbers2 = depth_section(_main_job_runs(), tmp_path)
+    assert len(claims2) == 3 and "study" in numbers2
+    assert not any(STUDY_COMMAND in line for line in lines2)
