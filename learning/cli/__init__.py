@@ -6,6 +6,7 @@
 * ``derivation`` — print a machine-checked derivation (:mod:`learning.cli.derivation`).
 * ``analyze`` — the paper's quantities for a trained network from a file
   (:mod:`learning.cli.analyze`).
+* ``study depth`` — deep vs shallow at equal dim S (:mod:`learning.cli.study`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _COMMANDS = {
     "derivation": ("learning.cli.derivation", "print a machine-checked derivation"),
     "analyze": ("learning.cli.analyze", "analyse your own trained MLP (npz, safetensors, "
                 "PyTorch, Keras, ONNX)"),
+    "study": ("learning.cli.study", "study depth: deep vs shallow at equal dim S (Section 9)"),
 }
 
 

@@ -12,7 +12,7 @@ Named steps, each testable:
 
 :func:`write_report` runs them in order and returns a :class:`Report`; ``results.json``
 stores its ``summary_dict()`` (numbers and claims via ``Claim.to_dict``). To add a section,
-append a builder ``(runs: list[RunRecord]) -> ReportSection`` to ``SECTIONS``.
+append a builder ``(runs: list[RunRecord], out: Path) -> ReportSection`` to ``SECTIONS``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ from ntcore.atomic import atomic_write_text
 from ntcore.verdict import Claim
 
 __all__ = ["write_report", "PAPER", "RunRecord", "Section10Summary", "ReportSection", "Report",
-           "SECTIONS", "parse_runs", "draw_figures", "summarise", "section10",
+           "SECTIONS", "parse_runs", "draw_figures", "summarise", "section10", "laws_of_learning",
+           "depth",
            "render_markdown", "headline", "docs_summary"]
 
 # Numbers quoted in Section 10 of the paper.
@@ -297,7 +298,7 @@ def _sweep_table(runs: Sequence[RunRecord]) -> list[str]:
     return lines
 
 
-def section10(runs: Sequence[RunRecord]) -> ReportSection:
+def section10(runs: Sequence[RunRecord], out: Path | None = None) -> ReportSection:
     """Section 10: the paper's numbers beside ours, the claims, the sweep."""
     s = summarise(runs)
     markdown = ["## The paper's numbers beside ours", "", *_numbers_tables(s), ""]
@@ -334,8 +335,33 @@ def headline(s: Section10Summary, claims: Sequence[Claim]) -> dict:
     }
 
 
-# The report's sections, in order. Other studies append builders here.
-SECTIONS: list[Callable[[Sequence[RunRecord]], ReportSection]] = [section10]
+def laws_of_learning(runs: Sequence[RunRecord], out: Path | None = None) -> ReportSection:
+    """The first and second laws (7.6), (7.11) on every training run
+    (:func:`learning.experiments.laws.laws_section`; draws ``out/laws.png``)."""
+    from learning.experiments.laws import laws_section
+
+    trajectories = [r.raw for r in runs if len(r.raw["checkpoints"]) >= 2]
+    if not trajectories:  # nothing to judge: say so rather than fail the whole report
+        return ReportSection("Laws of learning", (), (
+            "## Laws of learning (7.6), (7.11)", "",
+            "No run has two measured checkpoints, so no trajectory to judge.", ""))
+    laws = laws_section(trajectories, out)
+    return ReportSection("Laws of learning", laws.claims, laws.markdown, {"laws": laws.numbers})
+
+
+def depth(runs: Sequence[RunRecord], out: Path | None = None) -> ReportSection:
+    """Deep vs shallow (Section 9): the paper's pair from these runs, and the equal-dim-S study
+    of ``python -m learning study depth`` when its results are in ``out/depth/``."""
+    from learning.experiments.depth_study import depth_section
+
+    claims, lines, numbers = depth_section([r.raw for r in runs], out)
+    return ReportSection("Depth", tuple(claims), tuple(lines),
+                         {"depth": numbers | {"claims": [c.to_dict() for c in claims]}})
+
+
+#: The report's sections, in order: each builder ``(runs, out) -> ReportSection``.
+SECTIONS: list[Callable[[Sequence[RunRecord], Path], ReportSection]] = [
+    section10, laws_of_learning, depth]
 
 
 @dataclass(frozen=True)
@@ -432,13 +458,13 @@ def render_markdown(payload: dict, runs: Sequence[RunRecord],
 
 
 def write_report(out: str | os.PathLike, payload: dict,
-                 sections: Sequence[Callable[[Sequence[RunRecord]], ReportSection]] = SECTIONS
+                 sections: Sequence[Callable[[Sequence[RunRecord], Path], ReportSection]] = SECTIONS
                  ) -> Report:
     """Draw Figures 1-7 into ``out``, write ``out/report.md``; return the :class:`Report`."""
     out = Path(out)
     runs = parse_runs(payload["runs"])
     fits7 = draw_figures(out, runs)
-    built = tuple(build(runs) for build in sections)
+    built = tuple(build(runs, out) for build in sections)
     markdown = render_markdown(payload, runs, built, fits7)
     atomic_write_text(out / "report.md", markdown)
     return Report(built, fits7, markdown)

@@ -1,0 +1,232 @@
+"""The laws of learning (Section 7) along a sequence of states, e.g. training checkpoints.
+
+* Second law (7.6), dS/dt <= 0, with S the total entropy (7.1) of the Gaussian ensemble
+  (5.9)-(5.14) at each state's spectrum of G: :func:`entropy_along` evaluates S at one β or at
+  a β per state, :func:`monotonicity` says whether a sequence falls and where it rises.
+* First law (7.10)-(7.11), dU = T dS_0 + T dC at constant T = 1/β: :func:`first_law_increments`
+  gives ΔS_0 + ΔC of (7.4)/(6.7) between consecutive spectra; :func:`fit_first_law` fits the
+  measured ΔU against them through the origin, giving T with its confidence interval and R².
+* β read off the gap in log λ (Section 10): :func:`beta_from_gap_two_level` inverts the
+  corrected extremum of the two-level model (9.3); :func:`learning.spectrum.beta_from_log_lambda`
+  inverts (9.4) as printed (see docs/errata.md).
+
+The checks of the Gaussian model itself (exact U of (6.1) against the split (6.6)) stay in
+:func:`learning.thermodynamics.first_law_check` and
+:func:`~learning.thermodynamics.second_law_check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+
+from learning.spectrum import GSpectrum, check_beta
+from learning.thermodynamics import decomposition, gaussian_thermodynamics
+
+__all__ = ["beta_from_gap_two_level", "entropy_along", "Monotonicity", "monotonicity",
+           "first_law_increments", "FirstLawFit", "fit_first_law"]
+
+Array = NDArray[np.float64]
+
+
+def beta_from_gap_two_level(log_lambda: float) -> float:
+    """β whose unstable maximum of the two-level model (9.3), γ = 1/3, sits at ``log_lambda``.
+
+    The extrema of (9.3) for γ = 1/3 are log λ = 0 and log λ = 2 log((1 - β)/β)
+    (:func:`learning.architecture.two_level_extrema`); inverting the second,
+    β = 1 / (1 + exp(log λ / 2)).  A gap below log λ = 0 gives ½ < β < 1: the intermediate
+    phase, the only one with a maximum at log λ < 0.  (9.4) as printed gives other values
+    (:func:`learning.spectrum.beta_from_log_lambda`).
+
+    Examples
+    --------
+    >>> round(beta_from_gap_two_level(2 * np.log((1 - 0.7) / 0.7)), 12)
+    0.7
+    """
+    x = float(log_lambda)
+    if not np.isfinite(x):
+        raise ValueError(f"log_lambda must be finite, got {log_lambda}")
+    return float(1.0 / (1.0 + np.exp(0.5 * x)))
+
+
+def entropy_along(spectra: Sequence[GSpectrum | ArrayLike], betas: ArrayLike | float) -> Array:
+    """Total entropy S = log Z + βU, eq. (7.1), of the Gaussian ensemble (5.14) at each state.
+
+    ``betas``: one β for all states or one per state.
+
+    Examples
+    --------
+    >>> s = entropy_along([[1.0, 1.0], [2.0, 2.0]], 1.0)
+    >>> bool(s[1] < s[0])   # larger eigenvalues of G: a narrower ensemble
+    True
+    """
+    if len(spectra) == 0:
+        raise ValueError("spectra must not be empty")
+    b = np.asarray(betas, dtype=float)
+    if b.ndim and b.size != len(spectra):
+        raise ValueError(f"betas must be one number or one per state ({len(spectra)}), "
+                         f"got {b.size}")
+    b = np.broadcast_to(b, (len(spectra),))
+    return np.array([gaussian_thermodynamics(s, check_beta(x)).entropy
+                     for s, x in zip(spectra, b, strict=True)])
+
+
+@dataclass(frozen=True)
+class Monotonicity:
+    """Whether a sequence (S at successive checkpoints) never rises, and where it does.
+
+    Attributes
+    ----------
+    values
+        The sequence.
+    steps
+        values[k+1] - values[k].
+    rising_steps
+        Indices k of the steps with values[k+1] - values[k] > tolerance.
+    max_rise
+        The largest step (0 if none rises).
+    total_rise
+        Sum of the positive steps.
+    span
+        max(values) - min(values), the scale the rises are compared with.
+    relative_max_rise
+        max_rise / span (0 for a constant sequence).
+    tolerance
+        Steps up to this size count as not rising (round-off).
+    """
+
+    values: Array
+    steps: Array
+    rising_steps: tuple[int, ...]
+    max_rise: float
+    total_rise: float
+    span: float
+    relative_max_rise: float
+    tolerance: float
+
+    @property
+    def non_increasing(self) -> bool:
+        return not self.rising_steps
+
+
+def monotonicity(values: ArrayLike, tolerance: float = 0.0) -> Monotonicity:
+    """Measure how far a sequence is from non-increasing, as (7.6) asks of S(t).
+
+    Examples
+    --------
+    >>> m = monotonicity([3.0, 2.0, 2.5, 1.0])
+    >>> m.rising_steps, m.max_rise, m.relative_max_rise
+    ((1,), 0.5, 0.25)
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    if v.size < 2:
+        raise ValueError(f"monotonicity needs at least two values, got {v.size}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError("values contains non-finite entries")
+    if not (np.isfinite(tolerance) and tolerance >= 0):
+        raise ValueError(f"tolerance must be finite and >= 0, got {tolerance}")
+    steps = np.diff(v)
+    rising = tuple(int(k) for k in np.flatnonzero(steps > tolerance))
+    max_rise = float(max(steps.max(), 0.0))
+    span = float(v.max() - v.min())
+    return Monotonicity(values=v, steps=steps, rising_steps=rising, max_rise=max_rise,
+                        total_rise=float(np.sum(steps[steps > 0])), span=span,
+                        relative_max_rise=max_rise / span if span > 0 else 0.0,
+                        tolerance=float(tolerance))
+
+
+def first_law_increments(spectra: Sequence[GSpectrum], beta: float,
+                         factor: float = 1.0) -> Array:
+    """ΔS_0 + ΔC between consecutive spectra at fixed β, the bracket of (7.11).
+
+    S_0 = (N_>/2)(1 - log β) (7.4) and C = -½ Σ_{λ_i > factor/β} log λ_i + (N/2) log 2π
+    (6.7), N_> counted at ``beta`` for each state (:func:`learning.thermodynamics.decomposition`).
+    """
+    beta = check_beta(beta)
+    if len(spectra) < 2:
+        raise ValueError("first_law_increments needs at least two states")
+    d = [decomposition(s, beta, factor) for s in spectra]
+    return np.array([(b.thermodynamic_entropy + b.complexity)
+                     - (a.thermodynamic_entropy + a.complexity)
+                     for a, b in zip(d[:-1], d[1:], strict=True)])
+
+
+@dataclass(frozen=True)
+class FirstLawFit:
+    """ΔU = T (ΔS_0 + ΔC), eq. (7.11), fitted through the origin.
+
+    Attributes
+    ----------
+    status
+        ``"ok"``; ``"too_few_points"`` (fewer than 3 steps); ``"degenerate"`` (every
+        ΔS_0 + ΔC is zero, T undefined).  For the last two the numbers are ``nan``.
+    temperature
+        Fitted T = Σ ΔU x / Σ x², x = ΔS_0 + ΔC.
+    ci_low, ci_high
+        Its ``confidence`` interval (Student t, n - 1 degrees of freedom).
+    r2
+        1 - Σ residual² / Σ (ΔU - mean ΔU)²: the centred R², which is negative when the
+        line through the origin does worse than the mean.
+    n_points, confidence
+        Steps used; the confidence level.
+    """
+
+    status: str
+    temperature: float
+    ci_low: float
+    ci_high: float
+    r2: float
+    n_points: int
+    confidence: float
+
+    @property
+    def ci_half_width(self) -> float:
+        return 0.5 * (self.ci_high - self.ci_low)
+
+
+def fit_first_law(delta_u: ArrayLike, delta_entropy: ArrayLike,
+                  confidence: float = 0.95) -> FirstLawFit:
+    """Least-squares T in ΔU = T (ΔS_0 + ΔC) (7.11), with a confidence interval and R².
+
+    Parameters
+    ----------
+    delta_u
+        Measured increments of U between consecutive states.
+    delta_entropy
+        The matching ΔS_0 + ΔC (:func:`first_law_increments`).
+    confidence
+        Level of the interval, in (0, 1).
+
+    Examples
+    --------
+    >>> fit = fit_first_law([0.2, -0.4, 0.1], [1.0, -2.0, 0.5])
+    >>> round(fit.temperature, 12), fit.r2
+    (0.2, 1.0)
+    """
+    y = np.asarray(delta_u, dtype=float).ravel()
+    x = np.asarray(delta_entropy, dtype=float).ravel()
+    if x.size != y.size:
+        raise ValueError(f"delta_u and delta_entropy differ in length ({y.size} vs {x.size})")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("delta_u and delta_entropy must be finite")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+    nan = float("nan")
+    n = int(x.size)
+    sxx = float(x @ x)
+    if n < 3:
+        return FirstLawFit("too_few_points", nan, nan, nan, nan, n, confidence)
+    if sxx == 0:
+        return FirstLawFit("degenerate", nan, nan, nan, nan, n, confidence)
+    t = float(x @ y) / sxx
+    resid = y - t * x
+    ss_res = float(resid @ resid)
+    se = np.sqrt(ss_res / (n - 1) / sxx)
+    half = float(stats.t.ppf(0.5 + 0.5 * confidence, n - 1) * se)
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else nan)
+    return FirstLawFit("ok", t, t - half, t + half, float(r2), n, confidence)
