@@ -24,6 +24,7 @@ from learning.spectrum import (
     g_spectrum,
     log_gap,
     spectral_moments,
+    spectrum_from_eigenvalues,
 )
 from learning.testing import feedforward_networks, mean_states, septuples
 from learning.thermodynamics import complexity_n
@@ -306,9 +307,12 @@ def test_extreme_eigenvalues_and_c_n():
                                                                    abs=1e-8)
     with pytest.raises(ValueError, match="n <= k"):
         complexity_n_from_extremes(ext, 50)
-    # The gap of Section 10 from the k smallest, as from the full spectrum.
-    low = log_gap(spec, min_below=1)
-    assert low.lower <= 0
+    # The gap of Section 10 among the k smallest, as from the full spectrum.
+    top = float(np.log(ext.smallest.max()))
+    gap = log_gap(spectrum_from_eigenvalues(ext.smallest, 100), max_log=top)
+    ref = log_gap(spec, max_log=top)
+    assert gap.n_below == ref.n_below
+    assert gap.position == pytest.approx(ref.position, abs=1e-8)
 
 
 def test_extreme_eigenvalues_of_a_general_septuple():
