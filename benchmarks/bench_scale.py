@@ -116,7 +116,10 @@ def load() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
-def show(r: dict) -> None:
+def show(r: dict | None) -> None:
+    if r is None:
+        print("  timed out (or failed): no result")
+        return
     rows = zip(r["orders"], r["values"], r["stderr"] or [None] * len(r["orders"]),
                r["quadrature_change"], strict=True)
     print(f"  {r['method']}: N = {r['N']}, nnz = {r['nnz']:.3g}, build {r['build_s']:.1f} s, "
@@ -131,7 +134,8 @@ def show(r: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("case", choices=["big", "sparse", "scaling", "accuracy", "_child"])
+    parser.add_argument("case",
+                        choices=["big", "sparse", "scaling", "accuracy", "figure", "_child"])
     parser.add_argument("child_case", nargs="?")
     parser.add_argument("--method", default="slq")
     parser.add_argument("--probes", type=int, default=12)
@@ -146,6 +150,9 @@ def main() -> None:
                         help="memory ceiling for the SLQ basis (max_bytes)")
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()
+    if args.case == "figure":
+        figure(args.child_case, os.path.join(ROOT, "docs", "scale_scaling.png"))
+        return
     if args.case == "_child":
         args.case = args.child_case
         print(json.dumps(run_case(args)))
@@ -160,12 +167,13 @@ def main() -> None:
         show(r)
         if args.structured:
             s = child("big", "--method", "structured", "--orders", *map(str, args.orders),
-                      timeout=3600)
+                      timeout=580)
             show(s)
-            print(f"  ratio structured / SLQ: {s['seconds'] / r['seconds']:.1f}x")
+            if s is not None:
+                print(f"  ratio structured / SLQ: {s['seconds'] / r['seconds']:.1f}x")
     elif args.case == "sparse":
         show(child("sparse", "--n", str(args.n), "--layers", str(args.layers), "--scale",
-                   str(args.scale), *common, timeout=1200))
+                   str(args.scale), *common, timeout=580))
     elif args.case == "accuracy":
         accuracy(args)
     else:
@@ -199,6 +207,46 @@ def accuracy(args) -> None:
                   f"{est.values[i]:.5g} ± {est.stderr[i]:.2g} | "
                   f"{abs(err) / abs(exact.values[i]):.2%} | {abs(err) / est.stderr[i]:.2f} | "
                   f"{est.seconds:.2f} | {exact.seconds:.2f} |", flush=True)
+
+
+def figure(table: str, out: str) -> None:
+    """Time and memory vs N from the printed ``scaling`` table (a saved copy of it)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ntcore.atomic import atomic_savefig
+
+    rows: dict[str, list[tuple[float, float, float, bool]]] = {}
+    with open(table) as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) < 4 or not parts[0].isdigit():
+                continue
+            n = float(parts[0])
+            if parts[-1] == "extrap":
+                method, seconds, gib = parts[1], float(parts[2]), float(parts[3])
+            else:
+                method, seconds, gib = parts[2], float(parts[3]), float(parts[4])
+            rows.setdefault(method, []).append((n, seconds, gib, parts[-1] == "extrap"))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for method, pts in rows.items():
+        pts.sort()
+        n, t, m, ext = (np.array(c) for c in zip(*pts, strict=True))
+        for ax, y in zip(axes, (t, m), strict=True):
+            line, = ax.loglog(n[~ext], y[~ext], "o-", label=method)
+            if ext.any():
+                last = np.flatnonzero(~ext)[-1]
+                ax.loglog(np.r_[n[last], n[ext]], np.r_[y[last], y[ext]], "--",
+                          color=line.get_color())
+    axes[0].set(xlabel="N", ylabel="time [s]", title="μ_k of G: time (dashed: N^3 law)")
+    axes[1].set(xlabel="N", ylabel="peak memory [GiB]",
+                title="peak RSS (dashed: 4 N^2 floats)")
+    axes[0].legend()
+    fig.tight_layout()
+    atomic_savefig(fig, out)
+    print(f"wrote {out}")
 
 
 def scaling(args) -> None:
