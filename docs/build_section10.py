@@ -50,6 +50,33 @@ def readme_rows(data: dict) -> list[str]:
     linear = _claim(data, "C_20, C_{N-20} nearly linear")["verdict"]
     slopes = _claim(data, "C_20, C_{N-20} against log U")["verdict"]
     r2lo, r2hi = h["r2_range"]
+    return [*_section10_rows(h, ratio, parts, combined, slopes, linear, r2lo, r2hi),
+            *laws_and_depth_rows(data)]
+
+
+def laws_and_depth_rows(data: dict) -> list[str]:
+    """README rows for the laws of learning (7.6), (7.11) and the depth study, measured on the
+    main job's runs (issue 13): the verdicts as the claims computed them."""
+    claims = data["claims"]
+    rows = []
+    second = [c for c in claims if "(7.6)" in c["text"]]
+    if second:
+        counts = {}
+        for c in second:
+            counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
+        tally = ", ".join(f"{v} for {n} of {len(second)}" for v, n in sorted(counts.items()))
+        rows.append(f"{README_PREFIX}the total entropy (7.1) never rises during learning (7.6) "
+                    f"| {tally} choices of β (fixed grid, and β(t) from the gap) | report, "
+                    "errata |")
+    for c in claims:
+        if c["text"].startswith(("(7.11)", "Gaussian-model consistency")) or \
+                "skewness" in c["text"]:
+            rows.append(f"{README_PREFIX}{c['text'].replace('|', '/')} | {c['verdict']} | "
+                        "report |")
+    return rows
+
+
+def _section10_rows(h, ratio, parts, combined, slopes, linear, r2lo, r2hi) -> list[str]:
     return [
         f"{README_PREFIX}U a few orders of magnitude below U_∂ | {ratio} (U/U_∂ ≈ "
         f"{_sweep_range(h)} in every setting tried) | report, errata |",
