@@ -40,7 +40,7 @@ myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 suppress_warnings = ["myst.header"]  # included Markdown parts keep their own levels
-exclude_patterns = ["_build", "errata", "benchmarks/*.md", "**/GALLERY_HEADER.rst",
+exclude_patterns = ["_build", "errata", "results", "**/GALLERY_HEADER.rst",
                     "gallery/*.ipynb", "gallery/*.py", "gallery/*.md5", "gallery/*.json",
                     "gallery/*.zip"]
 templates_path = ["_templates"]
@@ -68,7 +68,9 @@ nitpick_ignore_regex = [
                r"Strategy|SearchStrategy|Future|Executor|Client)\b.*"),
     (r"py:.*", r".*\bof\b.*|.*\bor\b.*|.*\bshape\b.*|.*[\(\)\[\]{},=].*|.*\s.*"),
     # private modules are not documented by design; SciPy's factorisation objects
-    (r"py:.*", r".*\._\w+|SuperLU"),
+    (r"py:.*", r"(.*\.)?_\w+|SuperLU|Fraction"),
+    # shape names inside a NumPy type, e.g. "array (n_walkers, K)", split by napoleon
+    (r"py:class", r"n_\w+|[A-Z]|N|n|shape"),
 ]
 
 # The gallery: every script in examples/ is executed at build time (fast settings in CI,
@@ -91,6 +93,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 def setup(app):  # noqa: D103 (Sphinx hook)
     app.connect("builder-inited", lambda app: _build_pages.write_all(HERE))
+    app.connect("autodoc-process-docstring", _name_colon_description, priority=100)
     app.connect("autodoc-process-docstring", _escape_docstring)
 
 
@@ -122,6 +125,24 @@ def _headings_to_rubrics(lines: list[str]) -> None:
         if title and len(rule) >= len(title) and set(rule) <= set("-=~^"):
             indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
             lines[i], lines[i + 1] = f"{indent}.. rubric:: {title}", ""
+
+
+_NAME_COLON = re.compile(r"^(\s*)([A-Za-z_][\w, ]*?) : (.+)$")
+
+
+def _name_colon_description(app, what, name, obj, options, lines):  # noqa: ARG001
+    """``name : a sentence.`` in a NumPy section means a description, not a type: move the
+    sentence to its own indented line before napoleon reads the section (runs first)."""
+    out = []
+    for line in lines:
+        m = _NAME_COLON.match(line)
+        rhs = m.group(3) if m else ""
+        if m and (rhs.rstrip().endswith(".") or len(rhs.split()) >= 5
+                  or re.search(r"[=≈∂Σλμ]|\(\d+\.\d+\)", rhs)):
+            out += [f"{m.group(1)}{m.group(2)}", f"{m.group(1)}    {rhs}"]
+        else:
+            out.append(line)
+    lines[:] = out
 
 
 def _escape_docstring(app, what, name, obj, options, lines):  # noqa: ARG001 (Sphinx hook)

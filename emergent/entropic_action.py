@@ -192,6 +192,7 @@ def form_11_7c(path: Path, method: str = "spectral") -> FormParts:
 
 
 # One function per printed form of S: grep "11.7b" finds its single definition here.
+#: name of a printed form of S ((11.6a) ... (11.7c)) -> the function that evaluates it
 FORM_FUNCTIONS: dict[str, Callable[[Path, str], FormParts]] = {
     "11.6a": form_11_6a, "11.6b": form_11_6b, "11.7a": form_11_7a, "11.7b": form_11_7b,
     "11.7c": form_11_7c}

@@ -72,6 +72,8 @@ def check_count(value: int | float, name: str, minimum: int = 1) -> int:
 class Grid:
     """A uniform grid of ``shape`` points on a box of side ``lengths``.
 
+    The Δ of (11.5) and (11.9) and the ∫dQ of (11.4)-(11.7) are taken on it.
+
     Parameters
     ----------
     shape : tuple of int
@@ -82,8 +84,6 @@ class Grid:
         Periodic box, or walls with zero normal flux (Neumann; "reflecting walls").
     origin : tuple of float, optional
         Lower corner; default centres the box on Q = 0.
-
-    The Δ of (11.5) and (11.9) and the ∫dQ of (11.4)-(11.7).
     """
 
     shape: tuple[int, ...]
@@ -339,7 +339,7 @@ class Grid:
 
 
 def sparse_lu(matrix: sps.spmatrix) -> spla.SuperLU:
-    """Sparse LU of an implicit-step matrix built on :meth:`Grid.laplacian_matrix`.
+    """Sparse LU of an implicit-step matrix built on :meth:`~emergent.grids.Grid.laplacian_matrix`.
 
     The stencils are structurally symmetric, so the minimum-degree ordering of A + Aᵀ with
     SuperLU's symmetric mode is used: on a 512 x 512 grid it has 2.6x less fill than the

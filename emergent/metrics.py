@@ -35,6 +35,8 @@ class Metric:
 def as_metric(metric: object, coordinates: Sequence | None = None) -> Metric:
     """Validate an einsteinpy ``MetricTensor`` or a SymPy matrix (+ coordinates).
 
+    The g_{μν}(x) of (12.2)-(12.14).
+
     Raises
     ------
     TypeError
@@ -43,7 +45,6 @@ def as_metric(metric: object, coordinates: Sequence | None = None) -> Metric:
         Non-square or non-symmetric matrix, coordinates not matching its dimension or not
         symbols, or a metric whose determinant vanishes identically (degenerate).
 
-    The g_{μν}(x) of (12.2)-(12.14).
     """
     try:
         from einsteinpy.symbolic import MetricTensor

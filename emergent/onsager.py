@@ -64,6 +64,7 @@ PAPER_12_9 = {"I1": Fraction(-1), "I2": Fraction(2), "I3": Fraction(-1), "I4": F
 
 # (12.9) as printed in the paper, inside the bracket (units 1/(8κ)); contracted into the basis by
 # :func:`contract_into_basis` (a test checks that it gives PAPER_12_9).
+#: the Onsager tensor (12.9) as printed, an index expression parsed by contract_into_basis
 PAPER_12_9_PRINTED = ("g^{αν}g^{βδ}g^{μγ} + g^{αγ}g^{βν}g^{μδ} - g^{αγ}g^{βδ}g^{μν} "
                       "- g^{αβ}g^{γδ}g^{μν}")
 _GREEK = {"μ": "m", "ν": "n", "α": "a", "β": "b", "γ": "c", "δ": "d"}
@@ -205,6 +206,7 @@ def gamma_gamma_density(jet: Jet, ch: Christoffels | None = None) -> Fraction | 
 # the whole command in D = 7 took 508 s under load 16 against an estimate of 440 s); the
 # einsums over six indices inside a loop over (a, b) grow about as D^8.
 _SECONDS_PER_JET_D4 = 0.5
+#: the longest an Onsager check may be estimated to take before it is refused
 MAX_SECONDS = 600.0
 
 

@@ -18,7 +18,7 @@ quantities for it.
 Run:  pip install -e ".[io]"  &&  python examples/analyze_your_network.py [OUTDIR]
 (with NT_EXAMPLES_FAST=1, as in CI and the documentation build: 300 steps, 100 digits)
 
-Printed output (2 cores, load average 12; the timings vary):
+Printed output (2 cores, load average 12; the timings vary)::
 
     trained 784-40-20-10 tanh for 2000 steps: boundary loss U_∂ 4.098 -> 0.06457
     saved: net.npz, net.safetensors, net.h5, net.onnx (PyTorch not installed: no .pt)

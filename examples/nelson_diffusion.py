@@ -1,19 +1,19 @@
-"""Nelson's stochastic mechanics: a diffusion whose density is |Ψ|²
+r"""Nelson's stochastic mechanics: a diffusion whose density is \|Ψ\|²
 ==================================================================
 
-A diffusion with the paper's D whose density is |Ψ|² of (11.9).
+A diffusion with the paper's D whose density is \|Ψ\|² of (11.9).
 
 The paper's functional (11.6) is stationary on frozen Gaussians, not on solutions of (11.9)
-(docs/errata.md, Section 11).  Here is a diffusion that does reproduce |Ψ|²: Nelson's
+(docs/errata.md, Section 11).  Here is a diffusion that does reproduce \|Ψ\|²: Nelson's
 dX = b dt + √D dW with D = ħ/m of (11.5), the forward drift b = v + u, current velocity
 v = D∇θ_S and osmotic velocity u = (D/2)∇log p.  Its Fokker-Planck equation is (11.5) plus the
 drift term -∇·(b p); the osmotic part cancels the diffusion and leaves the continuity equation.
 
 1. the harmonic ground state: an Ornstein-Uhlenbeck process; stationary law N(0, D/(2ω));
-2. the free packet of the toolkit, from the paper's initial data: walkers spread like |Ψ|²,
+2. the free packet of the toolkit, from the paper's initial data: walkers spread like \|Ψ\|²,
    not like diffusion (11.5);
 3. a superposition with a node: the step control at nodes and its (small) effect;
-4. the grid Fokker-Planck equation with Nelson's drift against |Ψ|², with no sampling noise;
+4. the grid Fokker-Planck equation with Nelson's drift against \|Ψ\|², with no sampling noise;
 5. the side-by-side table of ``python -m emergent nelson`` (unless --quick).
 
 Run:  python examples/nelson_diffusion.py [--quick]   (or NT_EXAMPLES_FAST=1, as in CI and the

@@ -1,6 +1,6 @@
 """Analyse a trained feedforward network: the quantities of Sections 5-10 at its mean state.
 
-For a layered septuple (e.g. from :func:`learning.io.load_network`) and, optionally, data:
+For a layered septuple (e.g. from :func:`learning.io.load.load_network`) and, optionally, data:
 
 * the mean state <x> (5.3): the mean of the constrained bulk minimisers x̄ (3.2) over the
   data when data are given and the minimisation fits in memory, the mean of the forward

@@ -354,7 +354,7 @@ class Septuple:
                         bias: ArrayLike | None = None) -> Septuple:
         """A copy with new w and/or b (same projections, activation, loss and layers).
 
-        ``weights`` may be dense (N, N) or a :class:`LayeredWeights`; it must fit the
+        ``weights`` may be dense (N, N) or a :class:`~learning.layered_weights.LayeredWeights`; it must fit the
         septuple's ``layer_sizes``.
         """
         return Septuple(

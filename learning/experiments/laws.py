@@ -43,6 +43,7 @@ from ntcore.verdict import Claim, Verdict, graded, within_tolerance
 __all__ = ["BETA_GRID", "RunLaws", "LawsSection", "run_laws", "laws_section", "figure_laws",
            "run_spectra"]
 
+#: the fixed inverse temperatures at which (7.6) is judged (they span the β the gap implies)
 BETA_GRID = (0.5, 0.75, 1.0, 1.5, 2.0)
 TWO_LEVEL, PRINTED = "β(t), two-level (9.3) corrected", "β(t), (9.4) as printed"
 # S is a sum of ~N terms of order one computed to ~1e-15 each: a rise below 1e-9 of the span

@@ -28,6 +28,7 @@ __all__ = ["FORMATS", "LoadedNetwork", "read_network", "load_network", "sniff_fo
 
 Reader = Callable[..., tuple[list[DenseLayer], "str | None"]]
 
+#: format name -> its reader
 FORMATS: dict[str, Reader] = {
     "npz": lambda path, layers: _no_layers(read_npz, path, layers),
     "safetensors": read_safetensors,
@@ -156,7 +157,7 @@ def load_network(path: str | os.PathLike, *, format: str | None = None,
     Parameters
     ----------
     path
-        A ``.npz`` (``W0, b0, ...``, see :func:`learning.io.save_network`), ``.safetensors``,
+        A ``.npz`` (``W0, b0, ...``, see :func:`learning.io.npz.save_network`), ``.safetensors``,
         PyTorch ``.pt``/``.pth``, Keras ``.keras``/``.h5`` or ``.onnx`` file.
     format
         One of ``"npz"``, ``"safetensors"``, ``"torch"``, ``"keras"``, ``"onnx"``; by default

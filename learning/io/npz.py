@@ -66,7 +66,7 @@ def _activations(path, value, n_layers: int) -> list[str | None]:
 
 def save_network(septuple: Septuple, path: str | os.PathLike) -> None:
     """Write a layered septuple as an ``.npz`` network, atomically; :func:`read_npz` (and
-    :func:`learning.io.load_network`) read it back exactly.
+    :func:`learning.io.load.load_network`) read it back exactly.
 
     The arrays are ``W_l`` = the block ``w[l+1, l]`` of (2.1), shape ``(n_{l+1}, n_l)``,
     ``b_l`` the biases of layer l + 1, and ``activation`` the name of f (2.6). The input
