@@ -16,7 +16,9 @@ run; this stays inside one script).  Each mutant changes one node of the module:
 Strings, docstrings, type annotations and default values in signatures are not mutated (a
 default such as ``resolution=60001`` is a tuning knob, not a formula).  The project is copied
 once to a temporary directory; each mutant is written there and the module's own test files
-run against it (``pytest -x``, with a timeout of ``--timeout-factor`` times the unmutated run).
+run against it (``pytest -x``, with a timeout of ``--timeout-factor`` times the unmutated run,
+at least 60 s: on a loaded machine a timeout is not proof of an infinite loop, so the two
+outcomes are counted apart in the JSON and the summary).
 A mutant is *killed* when the tests fail or time out, *survives* when they pass.  Results go
 to ``benchmarks/results/mutation_<module>.json`` (atomic) and a summary is printed.
 """
@@ -204,7 +206,7 @@ def run_module(name: str, sample: int | None, seed: int, timeout_factor: float) 
         status, base_time = _run_tests(work, tests, timeout=900)
         if status != "survived":
             raise SystemExit(f"{name}: the unmutated tests do not pass ({status}); fix them first")
-        timeout = max(30.0, timeout_factor * base_time)
+        timeout = max(60.0, timeout_factor * base_time)
         results = []
         for k, site in enumerate(chosen, 1):
             target.write_text(mutant_source(source, site.index))
@@ -214,9 +216,11 @@ def run_module(name: str, sample: int | None, seed: int, timeout_factor: float) 
                   flush=True)
         target.write_text(source)
     killed = sum(r["outcome"] in ("killed", "timeout") for r in results)
+    timeouts = sum(r["outcome"] == "timeout" for r in results)
     return {"module": name, "path": path, "tests": list(tests), "n_sites": len(all_sites),
             "n_run": len(results), "sampled": len(results) < len(all_sites), "seed": seed,
-            "killed": killed, "score": killed / len(results) if results else float("nan"),
+            "killed": killed, "of_which_timeouts": timeouts, "timeout_seconds": timeout,
+            "score": killed / len(results) if results else float("nan"),
             "unmutated_test_seconds": round(base_time, 1), "results": results}
 
 
@@ -227,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=None,
                         help="run a random sample of this many mutants per module")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample")
-    parser.add_argument("--timeout-factor", type=float, default=3.0,
+    parser.add_argument("--timeout-factor", type=float, default=4.0,
                         help="timeout per mutant as a multiple of the unmutated test time")
     parser.add_argument("--list", action="store_true", help="only list the mutation sites")
     args = parser.parse_args(argv)
@@ -248,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         res["command"] = "python benchmarks/mutation.py " + " ".join(argv or sys.argv[1:])
         atomic_write_text(out_dir / f"mutation_{name}.json", json.dumps(res, indent=1))
         survivors = [r for r in res["results"] if r["outcome"] == "survived"]
-        print(f"{name}: {res['killed']}/{res['n_run']} killed ({100 * res['score']:.0f}%)"
+        print(f"{name}: {res['killed']}/{res['n_run']} killed ({100 * res['score']:.0f}%; "
+              f"{res['of_which_timeouts']} by timeout)"
               f"{' (sample of ' + str(res['n_sites']) + ')' if res['sampled'] else ''}")
         for r in survivors:
             print(f"  survivor line {r['line']}: {r['label']}")

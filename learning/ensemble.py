@@ -27,7 +27,13 @@ from scipy.special import logsumexp
 from learning.losses import LocalObjective, bulk_loss
 from learning.septuple import Septuple
 from learning.spectrum import check_beta
-from ntcore.checks import check_memory, count, positive_number, real_number
+from ntcore.checks import (
+    MEMORY_LIMIT_BYTES,
+    check_memory,
+    count,
+    positive_number,
+    real_number,
+)
 
 __all__ = [
     "CanonicalEnsemble",
@@ -90,6 +96,12 @@ class CanonicalEnsemble:
         return self.log_weights - self.beta * self.loss - self.log_partition_function
 
 
+def _grid_bytes(n: int, dim: int) -> float:
+    # nodes (N columns), their meshgrid copies, the states inside bulk_loss, log-weights, H
+    # and p: ~3N + 4 floats a point (N = 3 fits up to 256 nodes per dimension, not 512).
+    return (3 * dim + 4) * 8.0 * float(n) ** dim
+
+
 def _check_septuple(septuple: object) -> None:
     if not isinstance(septuple, Septuple):
         raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
@@ -129,7 +141,8 @@ def _grid(septuple: Septuple, n: int, window: str) -> tuple[Array, Array]:
 
 def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
                              objective: LocalObjective | None = None, window: str = "box",
-                             rtol: float = 1e-10, max_nodes: int = 512) -> CanonicalEnsemble:
+                             rtol: float = 1e-10, max_nodes: int | None = None
+                             ) -> CanonicalEnsemble:
     """Exact Z(β), <x>, U and S of the canonical ensemble (4.10) for N <= 3, by quadrature.
 
     Parameters
@@ -145,7 +158,9 @@ def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
     rtol
         Node counts double (from 16) until |Δ log Z| <= rtol (≈ relative error of Z).
     max_nodes
-        Upper limit per dimension; ValueError if ``rtol`` is not met by then.
+        Upper limit per dimension; ValueError if ``rtol`` is not met by then.  Default: the
+        largest count whose grid fits in ``ntcore.checks.MEMORY_LIMIT_BYTES`` (512 for
+        N <= 2, 256 for N = 3); a larger explicit value is refused at once.
 
     Examples
     --------
@@ -158,10 +173,20 @@ def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
     beta = check_beta(beta)
     _check_window(window)
     rtol = positive_number("rtol", rtol)
-    max_nodes = count("max_nodes", max_nodes, minimum=32)
     if septuple.n_neurons > _MAX_QUADRATURE_DIM:
         raise ValueError(f"exact quadrature is for N <= {_MAX_QUADRATURE_DIM} (got N = "
                          f"{septuple.n_neurons}); use monte_carlo_partition_function")
+    fitting = 16
+    while fitting < 512 and _grid_bytes(2 * fitting, septuple.n_neurons) <= MEMORY_LIMIT_BYTES:
+        fitting *= 2
+    if max_nodes is None:
+        max_nodes = fitting
+    max_nodes = count("max_nodes", max_nodes, minimum=32)
+    # Refuse before the first grid, not after minutes of doublings.
+    check_memory("max_nodes", _grid_bytes(max_nodes, septuple.n_neurons),
+                 f"a quadrature grid of {max_nodes}^{septuple.n_neurons} nodes",
+                 f"max_nodes <= {fitting} fits; loosen rtol (now {rtol:g}) or use "
+                 "monte_carlo_partition_function")
     m = real_number("m", m)
     if objective is not None and not isinstance(objective, LocalObjective):
         raise TypeError(f"objective must be a LocalObjective, got {type(objective).__name__}")
@@ -176,13 +201,6 @@ def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
     previous = None
     n = 16
     while True:
-        # nodes (N columns), their meshgrid copies, the states inside bulk_loss, log-weights,
-        # H and p: ~3N + 4 floats a point.  Checked before each doubling, so a tight rtol
-        # cannot allocate n^N silently (N = 3 fits up to 256 nodes, not 512).
-        check_memory("max_nodes", (3 * septuple.n_neurons + 4) * 8.0 * n ** septuple.n_neurons,
-                     f"a quadrature grid of {n}^{septuple.n_neurons} nodes",
-                     f"loosen rtol (now {rtol:g}), lower max_nodes, or use "
-                     "monte_carlo_partition_function")
         nodes, log_w = _grid(septuple, n, window)
         loss = bulk_loss(septuple, nodes, objective=objective)
         log_z = float(logsumexp(log_w - beta * loss))

@@ -54,7 +54,8 @@ def _check_spectrum(spectrum: object) -> None:
 
 
 def _denominators(lam: Array, beta: float, m: float) -> Array:
-    den = 1.0 - beta * m + beta * lam
+    with np.errstate(over="ignore"):  # overflow is refused just below, by name
+        den = 1.0 - beta * m + beta * lam
     if not np.all(np.isfinite(den)):
         # β λ_i beyond float range: log Z would come out as -inf, not a number.
         raise ValueError(f"beta*lambda_i overflows (beta = {beta}, max lambda = {lam.max():.3g}, "
@@ -312,6 +313,15 @@ class LawCheck:
     tolerance: float
 
 
+def _check_states_and_tolerance(spectra: Sequence[GSpectrum], tolerance: float) -> None:
+    if isinstance(spectra, GSpectrum) or not isinstance(spectra, Sequence):
+        raise TypeError(f"spectra must be a sequence of GSpectrum, got {type(spectra).__name__}")
+    if len(spectra) < 2:
+        raise ValueError(f"spectra must hold at least two states, got {len(spectra)}")
+    if real_number("tolerance", tolerance) < 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+
+
 def first_law_check(spectra: Sequence[GSpectrum], beta: float, factor: float = 1.0,
                     tolerance: float = 1e-9) -> LawCheck:
     """dU = T dS_0 + T dC, eq. (7.11), between consecutive states at fixed T = 1/β.
@@ -321,8 +331,7 @@ def first_law_check(spectra: Sequence[GSpectrum], beta: float, factor: float = 1
     that and the split (6.6) are from holding for the given states.
     """
     beta = check_beta(beta)
-    if len(spectra) < 2:
-        raise ValueError("first_law_check needs at least two states")
+    _check_states_and_tolerance(spectra, tolerance)
     d = [decomposition(s, beta, factor) for s in spectra]
     res = np.array([
         (b.internal_energy_exact - a.internal_energy_exact)
@@ -339,9 +348,12 @@ def second_law_check(spectra: Sequence[GSpectrum], betas: ArrayLike | float,
     ``betas`` is one β for all states or one per state (β grows during learning, Sec. 7).
     Residuals are S_{k+1} - S_k; the law holds if all are <= ``tolerance``.
     """
-    if len(spectra) < 2:
-        raise ValueError("second_law_check needs at least two states")
-    b = np.broadcast_to(np.asarray(betas, dtype=float), (len(spectra),))
+    _check_states_and_tolerance(spectra, tolerance)
+    try:
+        b = np.broadcast_to(np.asarray(betas, dtype=float), (len(spectra),))
+    except (TypeError, ValueError):
+        raise ValueError(f"betas must be one beta or one per state ({len(spectra)}), got "
+                         f"{np.shape(betas)}") from None
     s = np.array([gaussian_thermodynamics(sp, bb).entropy for sp, bb in zip(spectra, b,
                                                                                strict=True)])
     res = np.diff(s)
