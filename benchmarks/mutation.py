@@ -226,8 +226,8 @@ def run_module(name: str, sample: int | None, seed: int, timeout_factor: float) 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("modules", nargs="*", choices=list(MODULES), metavar="MODULE",
-                        help="modules to mutate (default: all)")
+    parser.add_argument("modules", nargs="*", metavar="MODULE",
+                        help=f"modules to mutate, of {', '.join(MODULES)} (default: all)")
     parser.add_argument("--sample", type=int, default=None,
                         help="run a random sample of this many mutants per module")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample")
@@ -235,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="timeout per mutant as a multiple of the unmutated test time")
     parser.add_argument("--list", action="store_true", help="only list the mutation sites")
     args = parser.parse_args(argv)
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        parser.error(f"unknown module(s) {unknown}; choose from {', '.join(MODULES)}")
     if args.sample is not None and args.sample < 1:
         parser.error(f"--sample must be >= 1, got {args.sample}")
     if args.timeout_factor <= 1:

@@ -113,3 +113,17 @@ def test_architecture_refusals():
         odd_trace_moments(spectrum_from_eigenvalues([1.0]), max_order=0)
     with pytest.raises(ValueError, match="alpha"):
         entropy_density_log_ratio([1.0], 1.0, float("nan"))
+
+
+def test_figure1_marks_the_computed_extrema_and_the_paper_positions(tmp_path):
+    from learning.architecture import figure1
+
+    out = figure1(tmp_path / "f.png", betas=(0.25, 0.73, 2.0), window=(-4.0, 4.0))
+    assert (tmp_path / "f.png").stat().st_size > 10_000
+    assert sorted(out) == [0.25, 0.73, 2.0]
+    for beta, ext in out.items():
+        reference = two_level_extrema(beta)
+        np.testing.assert_allclose(ext.positions, reference.positions, atol=1e-12)
+        assert ext.kinds == reference.kinds
+    with pytest.raises(ValueError, match="betas"):
+        figure1(tmp_path / "g.png", betas=())

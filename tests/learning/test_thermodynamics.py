@@ -290,3 +290,38 @@ def test_entropy_production_8_4_and_8_5_under_the_transport_8_1():
     # (8.4)'s last line is off by +α∫ΔF p dQ = -α e^{-αβ}: the term -∫ ∂p/∂β dQ it drops
     # as if p stayed normalised, which (8.1) does not ensure.
     assert paper_8_4 - lhs == pytest.approx(-alpha * np.exp(-alpha * beta), rel=1e-7)
+
+
+def test_the_one_number_wrappers_and_mean_components_against_quadrature():
+    from learning import feedforward
+    from learning.spectrum import g_operator
+    from learning.thermodynamics import (
+        complexity,
+        entropy,
+        free_energy,
+        internal_energy,
+        log_partition_function,
+        mean_state_components,
+    )
+
+    beta, m, x_mean = 1.5, 0.3, np.array([0.03, -0.02])
+    lam, a = _eigen_inputs(G_DENSE, x_mean)
+    log_z, u, _ = _quadrature_thermodynamics(G_DENSE, x_mean, beta, m)
+    assert log_partition_function(lam, beta, m, a) == pytest.approx(log_z, abs=1e-10)
+    assert internal_energy(lam, beta, m, a) == pytest.approx(u, abs=1e-10)
+    assert free_energy(lam, beta, m, a) == pytest.approx(-log_z / beta, abs=1e-10)
+    assert entropy(lam, beta, m, a) == pytest.approx(log_z + beta * u, abs=1e-10)
+    # (5.12): eigenvalues descending, and Σ a_i v_i reconstructs <x> with G's eigenvectors.
+    net = feedforward((2, 3, 2), seed=1)
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, net.n_neurons)
+    lam_n, a_n = mean_state_components(net, x)
+    g = g_operator(net, x)
+    np.testing.assert_allclose(lam_n, np.sort(np.linalg.eigvalsh(g))[::-1], atol=1e-12)
+    assert np.sum(a_n**2) == pytest.approx(x @ x, rel=1e-12)  # an orthogonal change of basis
+    assert a_n @ (lam_n * a_n) == pytest.approx(x @ g @ x, rel=1e-10)  # xᵀGx = Σ λ_i a_i²
+    # C of (6.7): the large eigenvalues (λ > 1/β) of a hand-made spectrum.
+    s = spectrum_from_eigenvalues([0.1, 0.5, 3.0, 20.0])
+    assert complexity(s, 1.0) == pytest.approx(-0.5 * np.log(60.0) + 2 * np.log(2 * np.pi),
+                                               rel=1e-14)
+    assert complexity(s, 1.0, factor=5.0) == pytest.approx(
+        -0.5 * np.log(20.0) + 2 * np.log(2 * np.pi), rel=1e-14)
