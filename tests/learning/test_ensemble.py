@@ -33,7 +33,10 @@ def test_exact_z_identities(sizes, seed, beta):
     down = exact_canonical_ensemble(net, beta - h).log_partition_function
     # U = -∂ log Z/∂β (6.1): central difference, error O(h² U''') + quadrature 1e-10/h.
     assert ens.internal_energy == pytest.approx(-(up - down) / (2 * h), abs=2e-5)
-    assert ens.entropy == pytest.approx(ens.log_partition_function + beta * ens.internal_energy)
+    # S = -<log p> on the grid (4.5), computed here from the probabilities themselves.
+    p = np.exp(ens.log_probabilities)
+    assert ens.entropy == pytest.approx(-(p @ (ens.log_probabilities - ens.log_weights)),
+                                        abs=1e-9)
     assert np.all(np.abs(ens.mean_state) < 1)
 
 
