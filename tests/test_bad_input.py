@@ -52,7 +52,7 @@ def _public_callables() -> dict[str, object]:
 PUBLIC = _public_callables()
 # A refusal is immediate; a call still running after this long was accepted (and would
 # allocate or compute for minutes): the alarm turns it into a failure instead of a hang.
-REFUSAL_SECONDS = 30
+REFUSAL_SECONDS = 10
 
 
 @pytest.fixture
