@@ -450,7 +450,6 @@ XFAIL: dict[tuple[str, int], str] = {
     ("learning.experiments.datasets.write_idx", 0): "owned by exptrust: " + _OPEN,
     ("learning.experiments.datasets.encode_targets", 0): "owned by exptrust: " + _OPEN,
     ("learning.experiments.executor.run_jobs", 0): "owned by exptrust: " + _OPEN,
-    ("learning.experiments.figures.linear_fit", 0): "owned by exptrust: " + _OPEN,
     ("learning.feedforward.feedforward", 0): "owned by scale: " + _OPEN,
     ("learning.feedforward.layer_slices", 0): "owned by scale: " + _OPEN,
     ("learning.septuple.check_input_bias", 0): "owned by scale: " + _OPEN,
