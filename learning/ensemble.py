@@ -357,7 +357,8 @@ def canonical_samples(septuple: Septuple, beta: float, *, n_chains: int = 64,
 
     Vectorised over ``n_chains`` independent chains with Gaussian proposals (moves leaving
     the box are rejected); the step size is tuned during burn-in towards 30% acceptance.
-    Returns an array ``(n_chains * (n_steps - burn_in) // 10, N)`` (every 10th state).
+    Returns an array ``(n_chains * ceil((n_steps - burn_in) / 10), N)``: every 10th state
+    from ``burn_in`` on.
     """
     _check_septuple(septuple)
     beta = check_beta(beta)

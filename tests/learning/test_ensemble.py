@@ -231,3 +231,12 @@ def test_ensemble_refusals_name_the_argument():
         compare_ensembles(net, 1.0, shell=2.0)
     with pytest.raises(ValueError, match="n_alternatives"):
         maximum_entropy_check(net, 1.0, n_alternatives=0)
+
+
+def test_canonical_samples_keep_every_tenth_state_after_burn_in():
+    net = feedforward((1, 1), seed=0)
+    # States at t = burn_in, burn_in + 10, ... < n_steps: ceil((n_steps - burn_in)/10) a chain.
+    for n_steps, burn_in, per_chain in ((100, 50, 5), (101, 50, 6), (60, 0, 6), (55, 50, 1)):
+        xs = canonical_samples(net, 1.0, n_chains=3, n_steps=n_steps, burn_in=burn_in, seed=0)
+        assert xs.shape == (3 * per_chain, net.n_neurons)
+        assert np.all(np.abs(xs) < 1)  # inside the box (-1, 1)^N of tanh
