@@ -260,6 +260,10 @@ def test_thermodynamics_errors():
         complexity_n(s, 3)
     with pytest.raises(ValueError, match="at least two states"):
         first_law_check([s], 1.0)
+    with pytest.raises(TypeError, match="spectra must be a sequence"):
+        first_law_check(iter([s, s]), 1.0)  # a one-pass iterator would be consumed silently
+    with pytest.raises(TypeError, match="spectra must be a sequence"):
+        second_law_check(s, 1.0)
     with pytest.raises(ValueError, match="gamma must lie in"):
         two_level_extrema(1.0, gamma=1.5)
     with pytest.raises(ValueError, match="beta must be finite and > 0"):
