@@ -231,6 +231,8 @@ def test_ensemble_refusals_name_the_argument():
         compare_ensembles(net, 1.0, shell=2.0)
     with pytest.raises(ValueError, match="n_alternatives"):
         maximum_entropy_check(net, 1.0, n_alternatives=0)
+    one = maximum_entropy_check(feedforward((1, 1), seed=0), 1.0, n_alternatives=1)
+    assert one.alternative_entropies.size <= 1  # one alternative is a valid request
 
 
 def test_canonical_samples_keep_every_tenth_state_after_burn_in():
