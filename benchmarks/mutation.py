@@ -264,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         res["command"] = "python benchmarks/mutation.py " + " ".join(argv or sys.argv[1:])
         suffix = "_lines" if args.lines else ""
         atomic_write_text(out_dir / f"mutation_{name}{suffix}.json", json.dumps(res, indent=1))
+        (out_dir / f"mutation_{name}.partial.json").unlink(missing_ok=True)
         survivors = [r for r in res["results"] if r["outcome"] == "survived"]
         print(f"{name}: {res['killed']}/{res['n_run']} killed ({100 * res['score']:.0f}%; "
               f"{res['of_which_timeouts']} by timeout)"
