@@ -85,7 +85,14 @@ class Activation:
             )
 
     def __call__(self, y: ArrayLike) -> NDArray[np.float64]:
-        return self.function(np.asarray(y, dtype=float))
+        if y is None:
+            raise TypeError(f"y must be an array of numbers, got None ({self.name})")
+        try:
+            arr = np.asarray(y, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"y must be an array of numbers, got {type(y).__name__} "
+                            f"({self.name})") from None
+        return self.function(arr)
 
     @property
     def bounded(self) -> bool:

@@ -26,6 +26,14 @@ from scipy.special import logsumexp
 
 from learning.losses import LocalObjective, bulk_loss
 from learning.septuple import Septuple
+from learning.spectrum import check_beta
+from ntcore.checks import (
+    MEMORY_LIMIT_BYTES,
+    check_memory,
+    count,
+    positive_number,
+    real_number,
+)
 
 __all__ = [
     "CanonicalEnsemble",
@@ -88,6 +96,22 @@ class CanonicalEnsemble:
         return self.log_weights - self.beta * self.loss - self.log_partition_function
 
 
+def _grid_bytes(n: int, dim: int) -> float:
+    # nodes (N columns), their meshgrid copies, the states inside bulk_loss, log-weights, H
+    # and p: ~3N + 4 floats a point (N = 3 fits up to 256 nodes per dimension, not 512).
+    return (3 * dim + 4) * 8.0 * float(n) ** dim
+
+
+def _check_septuple(septuple: object) -> None:
+    if not isinstance(septuple, Septuple):
+        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
+
+
+def _check_window(window: object) -> None:
+    if window not in ("box", "gaussian"):
+        raise ValueError(f"window must be 'box' or 'gaussian', got {window!r}")
+
+
 def _grid(septuple: Septuple, n: int, window: str) -> tuple[Array, Array]:
     dim = septuple.n_neurons
     if window == "box":
@@ -117,7 +141,8 @@ def _grid(septuple: Septuple, n: int, window: str) -> tuple[Array, Array]:
 
 def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
                              objective: LocalObjective | None = None, window: str = "box",
-                             rtol: float = 1e-10, max_nodes: int = 512) -> CanonicalEnsemble:
+                             rtol: float = 1e-10, max_nodes: int | None = None
+                             ) -> CanonicalEnsemble:
     """Exact Z(β), <x>, U and S of the canonical ensemble (4.10) for N <= 3, by quadrature.
 
     Parameters
@@ -133,7 +158,9 @@ def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
     rtol
         Node counts double (from 16) until |Δ log Z| <= rtol (≈ relative error of Z).
     max_nodes
-        Upper limit per dimension; ValueError if ``rtol`` is not met by then.
+        Upper limit per dimension; ValueError if ``rtol`` is not met by then.  Default: the
+        largest count whose grid fits in ``ntcore.checks.MEMORY_LIMIT_BYTES`` (512 for
+        N <= 2, 256 for N = 3); a larger explicit value is refused at once.
 
     Examples
     --------
@@ -142,12 +169,27 @@ def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
     >>> ens.error_estimate < 1e-10
     True
     """
-    beta = float(beta)
-    if not np.isfinite(beta) or beta <= 0:
-        raise ValueError(f"beta must be finite and > 0, got {beta}")
+    _check_septuple(septuple)
+    beta = check_beta(beta)
+    _check_window(window)
+    rtol = positive_number("rtol", rtol)
     if septuple.n_neurons > _MAX_QUADRATURE_DIM:
         raise ValueError(f"exact quadrature is for N <= {_MAX_QUADRATURE_DIM} (got N = "
                          f"{septuple.n_neurons}); use monte_carlo_partition_function")
+    fitting = 16
+    while fitting < 512 and _grid_bytes(2 * fitting, septuple.n_neurons) <= MEMORY_LIMIT_BYTES:
+        fitting *= 2
+    if max_nodes is None:
+        max_nodes = fitting
+    max_nodes = count("max_nodes", max_nodes, minimum=32)
+    # Refuse before the first grid, not after minutes of doublings.
+    check_memory("max_nodes", _grid_bytes(max_nodes, septuple.n_neurons),
+                 f"a quadrature grid of {max_nodes}^{septuple.n_neurons} nodes",
+                 f"max_nodes <= {fitting} fits; loosen rtol (now {rtol:g}) or use "
+                 "monte_carlo_partition_function")
+    m = real_number("m", m)
+    if objective is not None and not isinstance(objective, LocalObjective):
+        raise TypeError(f"objective must be a LocalObjective, got {type(objective).__name__}")
     if objective is None:
         objective = LocalObjective(m=m) if m else None
     elif m:
@@ -205,13 +247,18 @@ def monte_carlo_partition_function(septuple: Septuple, beta: float, *, n_samples
 
     Any N; the error bar is the delta-method standard error of log of the sample mean.
     """
-    beta = float(beta)
-    if not np.isfinite(beta) or beta <= 0:
-        raise ValueError(f"beta must be finite and > 0, got {beta}")
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be >= 2, got {n_samples}")
-    rng = np.random.default_rng(seed)
+    _check_septuple(septuple)
+    beta = check_beta(beta)
+    _check_window(window)
+    n_samples = count("n_samples", n_samples, minimum=2)
+    m = real_number("m", m)
     dim = septuple.n_neurons
+    # The samples and their log-weights are kept (N + 1 floats each) for <x>.
+    check_memory("n_samples", 8.0 * (dim + 1) * n_samples,
+                 f"{n_samples} Monte Carlo samples of N = {dim}",
+                 "use fewer samples (the standard error falls only as n^-1/2: 1e6 gives ~1e-3 "
+                 "relative for a well-mixed integrand), or exact_canonical_ensemble for N <= 3")
+    rng = np.random.default_rng(seed)
     objective = LocalObjective(m=m) if m else None
     if window == "box":
         act = septuple.activation
@@ -233,7 +280,6 @@ def monte_carlo_partition_function(septuple: Septuple, beta: float, *, n_samples
         samples[start:start + k] = draw(k)
         log_w[start:start + k] = -beta * bulk_loss(septuple, samples[start:start + k],
                                                    objective=objective)
-    log_mean = float(logsumexp(log_w) - np.log(n_samples))
     log_mean = float(logsumexp(log_w) - np.log(n_samples))
     w = np.exp(log_w - log_w.max())
     rel_sd = float(np.std(w, ddof=1) / np.mean(w))
@@ -267,6 +313,8 @@ def maximum_entropy_check(septuple: Septuple, beta: float, *, n_alternatives: in
     canonical U.  Entropies are of the discrete distributions on the same quadrature grid
     (Gibbs' inequality makes the comparison exact for them).
     """
+    n_alternatives = count("n_alternatives", n_alternatives, minimum=1)
+    strength = positive_number("strength", strength)
     ens = exact_canonical_ensemble(septuple, beta)
     rng = np.random.default_rng(seed)
     nodes, log_w, loss = ens.nodes, ens.log_weights, ens.loss
@@ -309,13 +357,21 @@ def canonical_samples(septuple: Septuple, beta: float, *, n_chains: int = 64,
 
     Vectorised over ``n_chains`` independent chains with Gaussian proposals (moves leaving
     the box are rejected); the step size is tuned during burn-in towards 30% acceptance.
-    Returns an array ``(n_chains * (n_steps - burn_in) // 10, N)`` (every 10th state).
+    Returns an array ``(n_chains * ceil((n_steps - burn_in) / 10), N)``: every 10th state
+    from ``burn_in`` on.
     """
-    beta = float(beta)
-    if not np.isfinite(beta) or beta <= 0:
-        raise ValueError(f"beta must be finite and > 0, got {beta}")
-    if not 0 <= burn_in < n_steps:
-        raise ValueError(f"need 0 <= burn_in < n_steps, got {burn_in}, {n_steps}")
+    _check_septuple(septuple)
+    beta = check_beta(beta)
+    n_chains = count("n_chains", n_chains, minimum=1)
+    n_steps = count("n_steps", n_steps, minimum=1)
+    burn_in = count("burn_in", burn_in)
+    if not burn_in < n_steps:
+        raise ValueError(f"burn_in must be < n_steps, got burn_in = {burn_in}, "
+                         f"n_steps = {n_steps}")
+    n_kept = n_chains * len(range(burn_in, n_steps, 10))
+    check_memory("n_chains", 8.0 * n_kept * septuple.n_neurons,
+                 f"{n_kept} kept samples of N = {septuple.n_neurons} (n_chains * (n_steps - "
+                 "burn_in) / 10)", "use fewer chains or steps")
     act = septuple.activation
     if not act.bounded:  # type: ignore[union-attr]
         raise ValueError("canonical_samples needs a bounded activation range")
@@ -382,6 +438,10 @@ def compare_ensembles(septuple: Septuple, beta: float, *, shell: float = 0.05,
     ``shell`` is the half-width of the energy shell relative to U.  Extra keyword
     arguments go to :func:`canonical_samples`.
     """
+    shell = positive_number("shell", shell)
+    if shell >= 1:
+        raise ValueError(f"shell is the half-width of |H - U| < shell*U relative to U and must "
+                         f"be < 1, got {shell}")
     xs = canonical_samples(septuple, beta, seed=seed, **sampler)
     h = bulk_loss(septuple, xs)
     u = float(h.mean())

@@ -75,9 +75,21 @@ class LocalObjective:
         return 0.5 * (self.couplings + self.couplings.T)
 
 
+def _check_objective(objective: object) -> None:
+    if objective is not None and not isinstance(objective, LocalObjective):
+        raise TypeError(f"objective must be a LocalObjective or None, got "
+                        f"{type(objective).__name__}")
+
+
 def local_potential(x: ArrayLike, objective: LocalObjective) -> Array:
     """V(x) = -(m/2) x^T x + x^T g x, eq. (3.3) plus couplings; one value per state."""
-    x = np.asarray(x, dtype=float)
+    if objective is None:
+        raise TypeError("objective must be a LocalObjective, got None")
+    _check_objective(objective)
+    try:
+        x = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"x must be an array of numbers, got {type(x).__name__}") from None
     objective.check_size(x.shape[-1])
     v = -0.5 * objective.m * np.sum(x * x, axis=-1)
     g = objective.symmetric_couplings
@@ -172,6 +184,7 @@ def bulk_loss(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike | None = N
     >>> float(bulk_loss(net, x, x)) < 1e-30  # the fixed point has zero local error (round-off)
     True
     """
+    _check_objective(objective)
     r = bulk_residual(septuple, x, x_boundary)
     h = 0.5 * np.sum(r * r, axis=-1)
     if objective is not None:
@@ -182,6 +195,7 @@ def bulk_loss(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike | None = N
 def bulk_loss_gradient(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike | None = None,
                        objective: LocalObjective | None = None) -> Array:
     """∇_x H of (3.4): (I - f'w)^T r - m x + (g + g^T) x, with f' as in (5.4) at y = w x + b."""
+    _check_objective(objective)
     x = _check_states(septuple, x, "x")
     y = septuple.preactivation(x)
     r = bulk_residual(septuple, x, x_boundary)

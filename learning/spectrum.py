@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from learning.feedforward import layer_slices
 from learning.septuple import Septuple
+from ntcore.checks import positive_number
 
 __all__ = [
     "GSpectrum",
@@ -272,18 +273,19 @@ def spectral_moment(spectrum: GSpectrum, k: int, normalization: str = "raw") -> 
 
 
 def check_beta(beta: float) -> float:
-    """β as a float, or ValueError unless it is finite and > 0."""
-    beta = float(beta)
-    if not np.isfinite(beta) or beta <= 0:
-        raise ValueError(f"beta must be finite and > 0, got {beta}")
-    return beta
+    """β as a float, or ValueError unless it is finite and > 0 (TypeError for non-numbers)."""
+    return positive_number("beta", beta)
 
 
 def eigenvalues_of(spectrum: GSpectrum | ArrayLike) -> Array:
     """The eigenvalues of a :class:`GSpectrum` or of an array, validated: non-empty, finite,
     >= 0 (G = A^T A)."""
     lam = spectrum.eigenvalues if isinstance(spectrum, GSpectrum) else spectrum
-    lam = np.asarray(lam, dtype=float).ravel()
+    try:
+        lam = np.asarray(lam, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(f"spectrum must be a GSpectrum or an array of eigenvalues, got "
+                        f"{type(spectrum).__name__}") from None
     if lam.size == 0:
         raise ValueError("the spectrum is empty")
     if not np.all(np.isfinite(lam)):

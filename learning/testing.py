@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
+from learning.activations import get_activation
 from learning.feedforward import feedforward
 from learning.septuple import Septuple
 from learning.spectrum import GSpectrum, g_spectrum, spectrum_from_eigenvalues
@@ -31,28 +32,47 @@ __all__ = [
 ]
 
 
+def _check_width(max_width: int) -> None:
+    if isinstance(max_width, bool) or not isinstance(max_width, int) or max_width < 1:
+        raise ValueError(f"max_width must be an integer >= 1, got {max_width!r}")
+
+
 def layer_sizes(depth: int | None = None, max_width: int = 6) -> st.SearchStrategy[tuple]:
     """Layer sizes of a feedforward network; ``depth`` = number of layers L (>= 2)."""
     if depth is not None and depth < 2:
         raise ValueError(f"depth must be >= 2, got {depth}")
+    _check_width(max_width)
     lengths = st.just(depth) if depth is not None else st.integers(2, 5)
     return lengths.flatmap(
         lambda n: st.lists(st.integers(1, max_width), min_size=n, max_size=n).map(tuple))
 
 
-@st.composite
-def feedforward_networks(draw, depth: int | None = None, max_width: int = 6,
-                         activation: str = "tanh") -> Septuple:
+def feedforward_networks(depth: int | None = None, max_width: int = 6,
+                         activation: str = "tanh") -> st.SearchStrategy[Septuple]:
     """Layered septuples from :func:`learning.feedforward.feedforward` with random scales."""
-    sizes = draw(layer_sizes(depth, max_width))
+    sizes = layer_sizes(depth, max_width)  # checks depth and max_width now, not when drawn
+    get_activation(activation)
+    return _feedforward_networks(sizes, activation)
+
+
+@st.composite
+def _feedforward_networks(draw, sizes_strategy: st.SearchStrategy[tuple],
+                          activation: str) -> Septuple:
+    sizes = draw(sizes_strategy)
     return feedforward(sizes, activation, seed=draw(st.integers(0, 2**32 - 1)),
                        weight_scale=draw(st.floats(0.1, 3.0)),
                        bias_scale=draw(st.floats(0.0, 1.0)))
 
 
-@st.composite
-def septuples(draw, max_neurons: int = 6) -> Septuple:
+def septuples(max_neurons: int = 6) -> st.SearchStrategy[Septuple]:
     """General (possibly recurrent) septuples with disjoint input/output sets."""
+    if isinstance(max_neurons, bool) or not isinstance(max_neurons, int) or max_neurons < 2:
+        raise ValueError(f"max_neurons must be an integer >= 2, got {max_neurons!r}")
+    return _septuples(max_neurons)
+
+
+@st.composite
+def _septuples(draw, max_neurons: int) -> Septuple:
     n = draw(st.integers(2, max_neurons))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     w = draw(st.floats(0.1, 2.0)) * rng.normal(size=(n, n)) / np.sqrt(n)
@@ -63,29 +83,41 @@ def septuples(draw, max_neurons: int = 6) -> Septuple:
                     perm[n_in:n_in + n_out])
 
 
-@st.composite
-def mean_states(draw, septuple: Septuple) -> np.ndarray:
+def mean_states(septuple: Septuple) -> st.SearchStrategy[np.ndarray]:
     """Ensemble-averaged states <x> inside the activation's range."""
+    if not isinstance(septuple, Septuple):
+        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
+    return _mean_states(septuple)
+
+
+@st.composite
+def _mean_states(draw, septuple: Septuple) -> np.ndarray:
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     return rng.uniform(-0.95, 0.95, septuple.n_neurons)
 
 
-@st.composite
-def spectra(draw, depth: int | None = None) -> GSpectrum:
+def spectra(depth: int | None = None) -> st.SearchStrategy[GSpectrum]:
     """Spectra of G (5.6) of random feedforward networks (so det G = 1, (7.7))."""
-    net = draw(feedforward_networks(depth))
+    return _spectra(feedforward_networks(depth))
+
+
+@st.composite
+def _spectra(draw, networks: st.SearchStrategy[Septuple]) -> GSpectrum:
+    net = draw(networks)
     return g_spectrum(net, draw(mean_states(net)))
 
 
-@st.composite
-def eigenvalue_spectra(draw, max_size: int = 30) -> GSpectrum:
+def eigenvalue_spectra(max_size: int = 30) -> st.SearchStrategy[GSpectrum]:
     """Arbitrary positive spectra (log λ in [-8, 8]), not tied to any network."""
-    logs = draw(st.lists(st.floats(-8, 8), min_size=1, max_size=max_size))
-    return spectrum_from_eigenvalues(np.exp(logs))
+    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
+        raise ValueError(f"max_size must be an integer >= 1, got {max_size!r}")
+    return st.lists(st.floats(-8, 8), min_size=1, max_size=max_size).map(
+        lambda logs: spectrum_from_eigenvalues(np.exp(logs)))
 
 
 def inverse_temperatures(min_value: float = 1e-3, max_value: float = 1e3) -> st.SearchStrategy:
     """β drawn log-uniformly in [min_value, max_value]."""
     if not 0 < min_value < max_value:
-        raise ValueError("need 0 < min_value < max_value")
+        raise ValueError(f"need 0 < min_value < max_value, got min_value = {min_value}, "
+                         f"max_value = {max_value}")
     return st.floats(np.log(min_value), np.log(max_value)).map(lambda t: float(np.exp(t)))

@@ -45,8 +45,8 @@ def run(argv: list[str], registry: Mapping[str, Callable[[], Derivation]], prog:
             print(hint)
         return 0
     if args.name not in registry:
-        print(f"unknown derivation {args.name!r}; choose from: {', '.join(registry)}")
-        return 2
+        parser.error(f"unknown derivation {args.name!r}; choose 'list' or one of: "
+                     f"{', '.join(registry)}")
     d = registry[args.name]()
     if args.latex:
         print(d.to_latex())

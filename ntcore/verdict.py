@@ -70,6 +70,12 @@ class Claim:
     detail: str = ""
     extra: Mapping[str, object] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A verdict typed as a string is exactly what this module exists to prevent.
+        if not isinstance(self.verdict, Verdict):
+            raise TypeError(f"verdict must be a Verdict derived by a rule, got "
+                            f"{type(self.verdict).__name__} {self.verdict!r}")
+
     def to_dict(self) -> dict:
         """JSON-ready form (the verdict as its word)."""
         return {"text": self.text, "rule": self.rule, "measured": dict(self.measured),
@@ -142,6 +148,8 @@ def order_at_least(text: str, *, measured_order: float, expected_order: float,
     p = check_finite_number("measured_order", measured_order)
     q = check_finite_number("expected_order", expected_order)
     s = check_finite_number("slack", slack)
+    if s < 0:
+        raise ValueError(f"slack must be >= 0, got {s}")
     verdict = Verdict.HOLDS if p >= q - s else Verdict.FAILS
     return Claim(text, f"holds if the fitted order >= {q:g} - {s:g}", {"order": p}, verdict,
                  evidence, figure)

@@ -7,6 +7,15 @@ import argparse
 from learning.architecture import figure1, two_level_phase
 
 
+def _option_names(message: str) -> str:
+    # The library names its arguments (path, betas, gamma, n); say which option that is.
+    for name, option in (("path", "--out"), ("beta", "--betas"), ("gamma", "--gamma"),
+                         ("n ", "--n ")):
+        if message.startswith(name):
+            return f"{option.strip()}: {message}"
+    return message
+
+
 def main(argv: list[str]) -> int:
     """Draw Figure 1 (9.3) and print the extrema against (9.4)."""
     parser = argparse.ArgumentParser(prog="python -m learning figure1",
@@ -16,7 +25,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--n", type=float, default=854)
     parser.add_argument("--betas", type=float, nargs="+", default=[0.25, 0.50, 0.73, 1.00])
     args = parser.parse_args(argv)
-    extrema = figure1(args.out, args.betas, args.gamma, args.n)
+    try:
+        # figure1 validates every argument by name; a refusal is a usage error here.
+        extrema = figure1(args.out, args.betas, args.gamma, args.n)
+    except (ValueError, TypeError) as exc:
+        parser.error(_option_names(str(exc)))
     for beta, ext in extrema.items():
         found = ", ".join(f"{k} at {p:+.4f}" for p, k in zip(ext.positions, ext.kinds,
                                                              strict=True))

@@ -4,6 +4,7 @@ networks, written as Markdown (:func:`learning.experiments.partition_table.parti
 from __future__ import annotations
 
 import argparse
+import os
 
 from learning.experiments.partition_table import partition_table
 from ntcore.atomic import atomic_write_text
@@ -15,6 +16,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", default="docs/partition_table.md")
     parser.add_argument("--seed", type=int, default=2)
     args = parser.parse_args(argv)
+    if args.seed < 0:
+        parser.error(f"--seed must be >= 0, got {args.seed}")
+    directory = os.path.dirname(args.out) or "."
+    if not os.path.isdir(directory):
+        parser.error(f"--out: the directory {directory!r} does not exist")
     atomic_write_text(args.out, partition_table(seed=args.seed))
     print(f"wrote {args.out}")
     return 0

@@ -173,7 +173,9 @@ def test_cli_lists_prints_latex_and_text(capsys):
     assert r"\tag*{(9.8)}" in capsys.readouterr().out
     assert main(["traces"]) == 0
     assert "verified" in capsys.readouterr().out
-    assert main(["nonsense"]) == 2
+    with pytest.raises(SystemExit) as exit_info:  # a usage error (argparse), not a return
+        main(["nonsense"])
+    assert exit_info.value.code == 2
 
 
 def test_learning_derivations_never_import_emergent():

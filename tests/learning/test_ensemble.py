@@ -9,6 +9,8 @@ from learning import feedforward
 from learning.architecture import figure1
 from learning.cli import main as learning_main
 from learning.ensemble import (
+    canonical_samples,
+    compare_ensembles,
     exact_canonical_ensemble,
     maximum_entropy_check,
     monte_carlo_partition_function,
@@ -31,7 +33,10 @@ def test_exact_z_identities(sizes, seed, beta):
     down = exact_canonical_ensemble(net, beta - h).log_partition_function
     # U = -∂ log Z/∂β (6.1): central difference, error O(h² U''') + quadrature 1e-10/h.
     assert ens.internal_energy == pytest.approx(-(up - down) / (2 * h), abs=2e-5)
-    assert ens.entropy == pytest.approx(ens.log_partition_function + beta * ens.internal_energy)
+    # S = -<log p> on the grid (4.5), computed here from the probabilities themselves.
+    p = np.exp(ens.log_probabilities)
+    assert ens.entropy == pytest.approx(-(p @ (ens.log_probabilities - ens.log_weights)),
+                                        abs=1e-9)
     assert np.all(np.abs(ens.mean_state) < 1)
 
 
@@ -130,3 +135,110 @@ def test_ensembles_become_equivalent_as_n_grows():
     # ... and the micro-canonical average approaches the canonical one.
     assert abs(large.difference) < abs(small.difference)
     assert abs(large.difference) < 4 * large.standard_error + 1e-3
+
+
+# --- exact references -------------------------------------------------------------------
+def _linear_net(seed=3, n=2):
+    from learning.septuple import Septuple
+
+    rng = np.random.default_rng(seed)
+    return Septuple(0.4 * rng.normal(size=(n, n)), 0.3 * rng.normal(size=n), "linear", [0], [])
+
+
+def _linear_window_closed_form(net, beta, m):
+    # H = ½|Bx - b|² - (m/2)|x|², B = I - w, is exactly quadratic: with the window e^{-|x|²/2}
+    # the integral of (5.8) is Gaussian, A = βBᵀB + (1 - βm)I, c = βBᵀb.
+    n = net.n_neurons
+    big_b = np.eye(n) - net.weights
+    b = net.bias
+    a = beta * big_b.T @ big_b + (1 - beta * m) * np.eye(n)
+    c = beta * big_b.T @ b
+    mu = np.linalg.solve(a, c)
+    cov = np.linalg.inv(a)
+    log_z = (0.5 * n * np.log(2 * np.pi) - 0.5 * np.linalg.slogdet(a)[1] + 0.5 * c @ mu
+             - 0.5 * beta * b @ b)
+    second = cov + np.outer(mu, mu)  # <x xᵀ>
+    u = (0.5 * (np.trace(big_b.T @ big_b @ second) - 2 * b @ big_b @ mu + b @ b)
+         - 0.5 * m * np.trace(second))
+    return log_z, mu, u, log_z + beta * u + 0.5 * np.trace(second)
+
+
+@pytest.mark.parametrize(("beta", "m"), [(0.8, 0.0), (2.5, 0.2), (1.0, -0.7)])
+def test_windowed_exact_ensemble_matches_the_gaussian_closed_form(beta, m):
+    net = _linear_net()
+    ens = exact_canonical_ensemble(net, beta, m=m, window="gaussian")
+    log_z, mu, u, s = _linear_window_closed_form(net, beta, m)
+    # Gauss-Legendre on a Gaussian converges geometrically; the doubling stops at |Δ| <= 1e-10.
+    assert ens.log_partition_function == pytest.approx(log_z, abs=1e-9)
+    np.testing.assert_allclose(ens.mean_state, mu, atol=1e-9)
+    assert ens.internal_energy == pytest.approx(u, abs=1e-9)
+    assert ens.entropy == pytest.approx(s, abs=1e-9)
+    assert ens.m == m and ens.window == "gaussian"
+    assert np.exp(ens.log_probabilities).sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_windowed_monte_carlo_matches_the_gaussian_closed_form():
+    net = _linear_net()
+    mc = monte_carlo_partition_function(net, 1.5, n_samples=100_000, seed=2, m=0.2,
+                                        window="gaussian")
+    log_z, mu, _, _ = _linear_window_closed_form(net, 1.5, 0.2)
+    # Unbiased in Z: 5 standard errors; the error bar itself must be honest (not huge).
+    assert abs(mc.log_partition_function - log_z) < 5 * mc.standard_error
+    assert mc.standard_error < 0.01
+    np.testing.assert_allclose(mc.mean_state, mu, atol=0.03)
+    assert 0.05 * mc.n_samples < mc.effective_sample_size <= mc.n_samples
+
+
+def test_box_ensemble_matches_adaptive_quadrature_in_one_dimension():
+    from scipy.integrate import quad
+
+    from learning.septuple import Septuple
+
+    net = Septuple(np.array([[0.8]]), np.array([0.3]), "tanh", [], [])
+    beta, m = 3.0, 0.4
+    h = lambda x: 0.5 * (x - np.tanh(0.8 * x + 0.3)) ** 2 - 0.5 * m * x * x  # noqa: E731
+    z = quad(lambda x: np.exp(-beta * h(x)), -1, 1, epsabs=1e-14, epsrel=1e-13)[0]
+    mean = quad(lambda x: x * np.exp(-beta * h(x)), -1, 1, epsabs=1e-14, epsrel=1e-13)[0] / z
+    u = quad(lambda x: h(x) * np.exp(-beta * h(x)), -1, 1, epsabs=1e-14, epsrel=1e-13)[0] / z
+    ens = exact_canonical_ensemble(net, beta, m=m)
+    assert ens.log_partition_function == pytest.approx(np.log(z), abs=1e-10)
+    assert ens.mean_state[0] == pytest.approx(mean, abs=1e-10)
+    assert ens.internal_energy == pytest.approx(u, abs=1e-10)
+    assert ens.entropy == pytest.approx(np.log(z) + beta * u, abs=1e-10)  # (7.1): -<log p>
+    mc = monte_carlo_partition_function(net, beta, n_samples=50_000, seed=0, m=m)
+    assert abs(mc.log_partition_function - np.log(z)) < 5 * mc.standard_error
+
+
+def test_ensemble_refusals_name_the_argument():
+    net = feedforward((1, 1, 1), seed=0)
+    with pytest.raises(ValueError, match="n_chains"):
+        canonical_samples(net, 1.0, n_chains=0)
+    with pytest.raises(TypeError, match="n_chains"):
+        canonical_samples(net, 1.0, n_chains=2.5)
+    with pytest.raises(ValueError, match="burn_in"):
+        canonical_samples(net, 1.0, n_steps=10, burn_in=10)
+    with pytest.raises(MemoryError, match="n_chains"):
+        canonical_samples(net, 1.0, n_chains=10**9)
+    with pytest.raises(MemoryError, match="n_samples"):
+        monte_carlo_partition_function(net, 1.0, n_samples=10**9)
+    with pytest.raises(ValueError, match=r"max_nodes.*monte_carlo_partition_function"):
+        exact_canonical_ensemble(net, 1.0, rtol=1e-30, max_nodes=1024)
+    with pytest.raises(TypeError, match="beta"):
+        exact_canonical_ensemble(net, "1.0")
+    with pytest.raises(TypeError, match="septuple"):
+        exact_canonical_ensemble([[1.0]], 1.0)
+    with pytest.raises(ValueError, match="shell"):
+        compare_ensembles(net, 1.0, shell=2.0)
+    with pytest.raises(ValueError, match="n_alternatives"):
+        maximum_entropy_check(net, 1.0, n_alternatives=0)
+    one = maximum_entropy_check(feedforward((1, 1), seed=0), 1.0, n_alternatives=1)
+    assert one.alternative_entropies.size <= 1  # one alternative is a valid request
+
+
+def test_canonical_samples_keep_every_tenth_state_after_burn_in():
+    net = feedforward((1, 1), seed=0)
+    # States at t = burn_in, burn_in + 10, ... < n_steps: ceil((n_steps - burn_in)/10) a chain.
+    for n_steps, burn_in, per_chain in ((100, 50, 5), (101, 50, 6), (60, 0, 6), (55, 50, 1)):
+        xs = canonical_samples(net, 1.0, n_chains=3, n_steps=n_steps, burn_in=burn_in, seed=0)
+        assert xs.shape == (3 * per_chain, net.n_neurons)
+        assert np.all(np.abs(xs) < 1)  # inside the box (-1, 1)^N of tanh

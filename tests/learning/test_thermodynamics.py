@@ -5,6 +5,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
+from scipy.special import logsumexp
 
 from learning.architecture import (
     entropy_density_log_ratio,
@@ -52,10 +53,81 @@ def test_internal_energy_entropy_free_energy_identities(s, beta, m, with_mean, s
     scale = 1 + abs(t.log_partition_function) + abs(beta * t.internal_energy)
     # U = -∂ log Z/∂β (6.1)
     assert t.internal_energy == pytest.approx(-_d_dbeta(log_z, beta), abs=1e-6 * scale / beta)
-    # S = β(U - F) = β² ∂F/∂β (7.1)
-    assert t.entropy == pytest.approx(beta * (t.internal_energy - t.free_energy),
-                                      abs=1e-12 * scale)
+    # S = β² ∂F/∂β (7.1): the code forms S as log Z + βU, this differentiates F = -log Z/β.
     assert t.entropy == pytest.approx(beta**2 * _d_dbeta(f, beta), abs=1e-6 * scale)
+    # ∂U/∂β = -∂² log Z/∂β² by a second difference of the analytic U (h² truncation).
+    dudb = _d_dbeta(lambda b: gaussian_thermodynamics(s, b, m, a).internal_energy, beta)
+    assert t.heat_capacity_term == pytest.approx(dudb, abs=1e-5 * scale / beta**2)
+
+
+# --- (5.9)/(5.11) against the Gaussian integral itself, by tensor quadrature -------------
+# A dense, non-diagonal G (N = 2), m != 0 and <x> != 0: the integrand of the second line of
+# (5.9), exp(-β/2 (x-<x>)ᵀG(x-<x>) - (1-βm)/2 xᵀx), on a 240 x 240 Gauss-Legendre grid over
+# [-14, 14]².  The integrand is an entire Gaussian of width <= 1.3 centred within 1 of the
+# origin, so the rule converges to round-off (checked: 160 nodes agree to 1e-14) and the
+# tails beyond |x| = 14 carry < e^{-50}.  Its moments give U = <H> and ∂U/∂β = -Var(H).
+G_DENSE = np.array([[1.7, -0.6], [-0.6, 0.9]])
+
+
+def _quadrature_thermodynamics(g, x_mean, beta, m, n=240, half_width=14.0):
+    t, w = np.polynomial.legendre.leggauss(n)
+    x1, lw1 = half_width * t, np.log(w * half_width)
+    xx = np.stack(np.meshgrid(x1, x1, indexing="ij"), axis=-1).reshape(-1, 2)
+    log_w = (lw1[:, None] + lw1[None, :]).ravel()
+    d = xx - x_mean
+    h = 0.5 * np.einsum("ki,ij,kj->k", d, g, d) - 0.5 * m * np.sum(xx * xx, axis=1)  # (5.5)
+    log_integrand = log_w - beta * h - 0.5 * np.sum(xx * xx, axis=1)  # window of (5.8)
+    log_z = logsumexp(log_integrand)
+    p = np.exp(log_integrand - log_z)
+    u = p @ h
+    return log_z, u, -(p @ (h - u) ** 2)
+
+
+def _eigen_inputs(g, x_mean):
+    lam, vec = np.linalg.eigh(g)
+    return lam, vec.T @ x_mean  # a_i of (5.12)
+
+
+@pytest.mark.parametrize(("beta", "m", "x_mean"), [
+    (1.5, 0.3, np.array([0.03, -0.02])),   # small <x>: the <x> term is ~1e-3 of log Z
+    (0.7, -0.4, np.array([0.6, 0.35])),    # large <x>
+    (2.0, 0.45, np.array([-0.25, 0.4])),   # 1 - βm = 0.1: the (1 - βm) factor matters
+])
+def test_5_11_with_mass_and_mean_matches_the_gaussian_integral(beta, m, x_mean):
+    lam, a = _eigen_inputs(G_DENSE, x_mean)
+    t = gaussian_thermodynamics(lam, beta, m, a)
+    log_z, u, dudb = _quadrature_thermodynamics(G_DENSE, x_mean, beta, m)
+    # Round-off of a 57 600-term log-sum-exp and of the moments: ~1e-13; 1e-10 leaves margin
+    # and is far below the <x> term (>= 1e-4 in the first case).
+    assert t.log_partition_function == pytest.approx(log_z, abs=1e-10)
+    assert t.internal_energy == pytest.approx(u, abs=1e-10)
+    assert t.heat_capacity_term == pytest.approx(dudb, abs=1e-10)
+    assert t.free_energy == pytest.approx(-log_z / beta, abs=1e-10)
+    # The (5.14) form without the <x> term is the same integral with <x> = 0 ...
+    log_z0, u0, dudb0 = _quadrature_thermodynamics(G_DENSE, np.zeros(2), beta, m)
+    t0 = gaussian_thermodynamics(lam, beta, m)
+    assert t0.log_partition_function == pytest.approx(log_z0, abs=1e-10)
+    assert t0.internal_energy == pytest.approx(u0, abs=1e-10)
+    assert t0.heat_capacity_term == pytest.approx(dudb0, abs=1e-10)
+    # ... so the <x> term's contribution to each quantity, sign included, is measured too.
+    assert abs(log_z - log_z0) > 1e-4
+    assert (t.log_partition_function - t0.log_partition_function) == pytest.approx(
+        log_z - log_z0, rel=1e-6)
+    assert (t.heat_capacity_term - t0.heat_capacity_term) == pytest.approx(dudb - dudb0,
+                                                                           rel=1e-6)
+
+
+def test_mean_term_of_the_second_beta_derivative_by_value():
+    # One eigenvalue, closed form: the <x> term of log Z is -½ a² g(β), g = (1-βm)βλ/(1-βm+βλ).
+    # For λ = 2, m = 1/4: g(β) = 2β(4 - β)/(4 + 7β), whose g''(1) = -512/1331 exactly
+    # (sp.diff(2*b*(4 - b)/(7*b + 4), b, 2).subs(b, 1)).
+    lam, m, a, beta = 2.0, 0.25, 0.5, 1.0
+    t = gaussian_thermodynamics([lam], beta, m, [a])
+    t0 = gaussian_thermodynamics([lam], beta, m)
+    g2 = -512.0 / 1331.0
+    # ∂U/∂β = -∂² log Z/∂β², and log Z gains -½ a² g: ∂U/∂β gains +½ a² g''.
+    assert t.heat_capacity_term - t0.heat_capacity_term == pytest.approx(0.5 * a * a * g2,
+                                                                         rel=1e-12)
 
 
 @given(s=eigenvalue_spectra(), beta=inverse_temperatures(1e-2, 1e2))
@@ -69,10 +141,22 @@ def test_internal_energy_decreases_with_beta(s, beta):
 @given(s=eigenvalue_spectra(), beta=inverse_temperatures(1e-2, 1e2))
 def test_decomposition_6_4_and_its_residual(s, beta):
     d = decomposition(s, beta)
-    assert d.free_energy_split == pytest.approx(
-        d.thermodynamic_free_energy - d.complexity / beta, rel=1e-12, abs=1e-12)
     lam = s.eigenvalues
     large = lam > 1 / beta
+    n_large, n = int(large.sum()), lam.size
+    # Each piece from its printed formula on the raw eigenvalues: A (6.8), C (6.7), F (6.5).
+    a_ref = n_large / (2 * beta) * np.log(beta)
+    c_ref = -0.5 * np.sum(np.log(lam[large])) + 0.5 * n * np.log(2 * np.pi)
+    f_ref = 0.5 / beta * np.sum(np.log1p(beta * lam)) - 0.5 * n * np.log(2 * np.pi) / beta
+    scale = 1 + abs(c_ref) + abs(f_ref) * beta
+    assert d.n_large == n_large
+    assert d.thermodynamic_free_energy == pytest.approx(a_ref, rel=1e-12, abs=1e-12)
+    assert d.complexity == pytest.approx(c_ref, abs=1e-12 * scale)
+    assert d.free_energy == pytest.approx(f_ref, abs=1e-12 * scale / beta)
+    assert d.free_energy_split == pytest.approx(a_ref - c_ref / beta, abs=1e-12 * scale / beta)
+    assert d.internal_energy_exact == pytest.approx(0.5 * np.sum(lam / (1 + beta * lam)),
+                                                    rel=1e-12)
+    assert d.internal_energy_split == pytest.approx(n_large / (2 * beta), rel=1e-12)  # (7.5)
     neglected = 0.5 / beta * (np.sum(np.log1p(1 / (beta * lam[large])))
                               + np.sum(np.log1p(beta * lam[~large])))
     # F - (A - C/β) is exactly the neglected terms of (6.6): 1e-10 covers round-off of sums.
@@ -176,6 +260,10 @@ def test_thermodynamics_errors():
         complexity_n(s, 3)
     with pytest.raises(ValueError, match="at least two states"):
         first_law_check([s], 1.0)
+    with pytest.raises(TypeError, match="spectra must be a sequence"):
+        first_law_check(iter([s, s]), 1.0)  # a one-pass iterator would be consumed silently
+    with pytest.raises(TypeError, match="spectra must be a sequence"):
+        second_law_check(s, 1.0)
     with pytest.raises(ValueError, match="gamma must lie in"):
         two_level_extrema(1.0, gamma=1.5)
     with pytest.raises(ValueError, match="beta must be finite and > 0"):
@@ -206,3 +294,38 @@ def test_entropy_production_8_4_and_8_5_under_the_transport_8_1():
     # (8.4)'s last line is off by +α∫ΔF p dQ = -α e^{-αβ}: the term -∫ ∂p/∂β dQ it drops
     # as if p stayed normalised, which (8.1) does not ensure.
     assert paper_8_4 - lhs == pytest.approx(-alpha * np.exp(-alpha * beta), rel=1e-7)
+
+
+def test_the_one_number_wrappers_and_mean_components_against_quadrature():
+    from learning import feedforward
+    from learning.spectrum import g_operator
+    from learning.thermodynamics import (
+        complexity,
+        entropy,
+        free_energy,
+        internal_energy,
+        log_partition_function,
+        mean_state_components,
+    )
+
+    beta, m, x_mean = 1.5, 0.3, np.array([0.03, -0.02])
+    lam, a = _eigen_inputs(G_DENSE, x_mean)
+    log_z, u, _ = _quadrature_thermodynamics(G_DENSE, x_mean, beta, m)
+    assert log_partition_function(lam, beta, m, a) == pytest.approx(log_z, abs=1e-10)
+    assert internal_energy(lam, beta, m, a) == pytest.approx(u, abs=1e-10)
+    assert free_energy(lam, beta, m, a) == pytest.approx(-log_z / beta, abs=1e-10)
+    assert entropy(lam, beta, m, a) == pytest.approx(log_z + beta * u, abs=1e-10)
+    # (5.12): eigenvalues descending, and Σ a_i v_i reconstructs <x> with G's eigenvectors.
+    net = feedforward((2, 3, 2), seed=1)
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, net.n_neurons)
+    lam_n, a_n = mean_state_components(net, x)
+    g = g_operator(net, x)
+    np.testing.assert_allclose(lam_n, np.sort(np.linalg.eigvalsh(g))[::-1], atol=1e-12)
+    assert np.sum(a_n**2) == pytest.approx(x @ x, rel=1e-12)  # an orthogonal change of basis
+    assert a_n @ (lam_n * a_n) == pytest.approx(x @ g @ x, rel=1e-10)  # xᵀGx = Σ λ_i a_i²
+    # C of (6.7): the large eigenvalues (λ > 1/β) of a hand-made spectrum.
+    s = spectrum_from_eigenvalues([0.1, 0.5, 3.0, 20.0])
+    assert complexity(s, 1.0) == pytest.approx(-0.5 * np.log(60.0) + 2 * np.log(2 * np.pi),
+                                               rel=1e-14)
+    assert complexity(s, 1.0, factor=5.0) == pytest.approx(
+        -0.5 * np.log(20.0) + 2 * np.log(2 * np.pi), rel=1e-14)

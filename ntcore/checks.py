@@ -1,0 +1,87 @@
+"""Argument checks shared by the public API: each names the argument and the violated condition.
+
+Physics-free.  Every check returns the coerced value, so a function starts with
+``beta = positive_number("beta", beta)`` and never meets a string, NaN or a float count later.
+
+>>> positive_number("beta", 2)
+2.0
+>>> count("n_chains", 0, minimum=1)
+Traceback (most recent call last):
+...
+ValueError: n_chains must be an integer >= 1, got 0
+>>> check_memory("max_nodes", 3 * 2**30, "the grid", "use fewer nodes")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+ntcore.checks.ResourceLimitError: max_nodes: the grid needs 3.2 GB, above the 2.1 GB limit ...
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+__all__ = ["ResourceLimitError", "real_number", "positive_number", "count", "check_memory",
+           "MEMORY_LIMIT_BYTES"]
+
+#: Largest single allocation a function may make without being asked (the machine is shared:
+#: 2 cores and 24 GiB for several jobs); above it, functions refuse and name a cheaper route.
+MEMORY_LIMIT_BYTES = 2**31
+
+
+class ResourceLimitError(ValueError, MemoryError):
+    """A request the machine cannot serve: a ValueError (the argument is too large for it) and a
+    MemoryError (what it would have become), raised before anything is allocated."""
+
+
+def real_number(name: str, value: object, *, finite: bool = True) -> float:
+    """``float(value)``; TypeError naming ``name`` for non-numbers (bools and strings too),
+    ValueError if not finite (when ``finite``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        # numpy scalars are numbers.Real; 0-d arrays are accepted through float().
+        try:
+            import numpy as np
+
+            if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+                value = float(value)
+            else:
+                raise TypeError
+        except TypeError:
+            raise TypeError(f"{name} must be a real number, got {type(value).__name__} "
+                            f"{value!r:.40}") from None
+    x = float(value)  # type: ignore[arg-type]
+    if finite and not math.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x}")
+    return x
+
+
+def positive_number(name: str, value: object) -> float:
+    """A finite real number > 0, or ValueError/TypeError naming ``name``."""
+    x = real_number(name, value)
+    if x <= 0:
+        raise ValueError(f"{name} must be finite and > 0, got {x}")
+    return x
+
+
+def count(name: str, value: object, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """An integer in [minimum, maximum] (floats such as 3.0 and bools are refused: a count
+    given as 2.5 or True is a mistake, not something to round)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r:.40}")
+    n = int(value)
+    if n < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {n}")
+    if maximum is not None and n > maximum:
+        raise ValueError(f"{name} must be an integer <= {maximum}, got {n}")
+    return n
+
+
+def check_memory(name: str, n_bytes: float, what: str, cheaper: str,
+                 limit: float | None = None) -> None:
+    """Refuse (:class:`ResourceLimitError`, before allocating) when ``what``, set by the
+    argument ``name``, needs more than ``limit`` bytes; the message names the argument, the
+    size and ``cheaper``, the route that fits."""
+    limit = MEMORY_LIMIT_BYTES if limit is None else limit
+    if n_bytes > limit:
+        raise ResourceLimitError(f"{name}: {what} needs {n_bytes / 1e9:.1f} GB, above the "
+                                 f"{limit / 1e9:.1f} GB limit (ntcore.checks.MEMORY_LIMIT_BYTES); "
+                                 f"{cheaper}")
