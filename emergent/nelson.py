@@ -54,7 +54,8 @@ What is here
   in such cells is reported (:attr:`WalkerResult.dead_fraction`).
 * :func:`fokker_planck_with_drift` — the grid Fokker-Planck equation ∂p/∂t = -∇·(b p) +
   (D/2)Δp with the drift of Ψ: Crank-Nicolson on the toolkit's ``fd`` Laplacian
-  (:meth:`~emergent.grids.Grid.laplacian_matrix`) plus a conservative central-flux drift operator, one sparse LU
+  (:meth:`~emergent.grids.Grid.laplacian_matrix`) plus a conservative central-flux drift
+  operator, one sparse LU
   (:func:`~emergent.grids.sparse_lu`) per step; its solution is compared with |Ψ|² with no
   sampling noise.
 * Exact references: :func:`oscillator_state` (superpositions of harmonic-oscillator eigenstates
@@ -659,7 +660,8 @@ class _DriftOperator:
 
     The face drift is (b_c + b_{c+e})/2, multiplied by the face average of p; no flux through
     walls.  Columns of A sum to zero, so Σp is conserved.  The sparsity pattern (the toolkit's
-    ``fd`` Laplacian, :meth:`~emergent.grids.Grid.laplacian_matrix`, plus the flux couplings, with the
+    ``fd`` Laplacian, :meth:`~emergent.grids.Grid.laplacian_matrix`, plus the flux couplings,
+    with the
     identity) is built once; each call only scatters new values into it.
     """
 

@@ -19,8 +19,9 @@ Code that must scale uses the block API instead:
 * :func:`layer_biases` ``(septuple) -> list[ndarray]``: biases of layers 1..L-1;
 * ``septuple.preactivation(x)`` (w x + b) and ``septuple.transpose_product(r)`` (w^T r),
   O(nnz w) for a state or a batch;
-* ``septuple.layered_weights`` (the :class:`~learning.layered_weights.LayeredWeights`, with ``submatrix``,
-  ``row_max_abs`` ...), and :func:`learning.spectral_estimates.g_linear_operator` for G.
+* ``septuple.layered_weights`` (the :class:`~learning.layered_weights.LayeredWeights`, with
+  ``submatrix``, ``row_max_abs`` ...), and
+  :func:`learning.spectral_estimates.g_linear_operator` for G.
 
 Examples
 --------

@@ -354,8 +354,9 @@ class Septuple:
                         bias: ArrayLike | None = None) -> Septuple:
         """A copy with new w and/or b (same projections, activation, loss and layers).
 
-        ``weights`` may be dense (N, N) or a :class:`~learning.layered_weights.LayeredWeights`; it must fit the
-        septuple's ``layer_sizes``.
+        ``weights`` may be dense (N, N) or a
+        :class:`~learning.layered_weights.LayeredWeights`; it must fit the septuple's
+        ``layer_sizes``.
         """
         return Septuple(
             self.weights_storage if weights is None else weights,

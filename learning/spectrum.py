@@ -15,8 +15,10 @@ S^⊥, so N - dim S eigenvalues are exactly 1 (log λ = 0) and the others are th
 dim S x dim S matrix Q^T G Q, Q an orthonormal basis of S built without N x N arrays.
 These are the *dynamical* eigenvalues of Section 9.
 
-Beyond a few thousand neurons use the matrix-free route: :func:`~learning.spectral_estimates.g_linear_operator` (G as a
-``scipy.sparse.linalg.LinearOperator``) and :func:`~learning.spectral_estimates.spectral_moments` (exact or stochastic
+Beyond a few thousand neurons use the matrix-free route:
+:func:`~learning.spectral_estimates.g_linear_operator` (G as a
+``scipy.sparse.linalg.LinearOperator``) and
+:func:`~learning.spectral_estimates.spectral_moments` (exact or stochastic
 Lanczos quadrature, with error bars), both from :mod:`learning.spectral_estimates` and
 importable from here; docs/scale.md says which method to use when.
 """

@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from learning.septuple import Septuple
 from learning.spectrum import GSpectrum, check_beta, count_large, eigenvalues_of, g_operator
+from ntcore.checks import count, positive_number, real_number
 
 __all__ = [
     "GaussianThermodynamics",
@@ -45,8 +46,20 @@ Array = NDArray[np.float64]
 LOG_2PI = float(np.log(2.0 * np.pi))
 
 
+def _check_spectrum(spectrum: object) -> None:
+    # C_n and N_> need the sorted log-eigenvalues a GSpectrum carries, not a bare array.
+    if not isinstance(spectrum, GSpectrum):
+        raise TypeError(f"spectrum must be a GSpectrum (spectrum_from_eigenvalues makes one), "
+                        f"got {type(spectrum).__name__}")
+
+
 def _denominators(lam: Array, beta: float, m: float) -> Array:
-    den = 1.0 - beta * m + beta * lam
+    with np.errstate(over="ignore"):  # overflow is refused just below, by name
+        den = 1.0 - beta * m + beta * lam
+    if not np.all(np.isfinite(den)):
+        # β λ_i beyond float range: log Z would come out as -inf, not a number.
+        raise ValueError(f"beta*lambda_i overflows (beta = {beta}, max lambda = {lam.max():.3g}, "
+                         f"m = {m}); log Z of (5.11) is not representable: use a smaller beta")
     if np.any(den <= 0):
         worst = float(den.min())
         raise ValueError(
@@ -110,8 +123,7 @@ def gaussian_thermodynamics(spectrum: GSpectrum | ArrayLike, beta: float, m: flo
     True
     """
     beta = check_beta(beta)
-    if not np.isfinite(m):
-        raise ValueError(f"m must be finite, got {m}")
+    m = real_number("m", m)
     lam = eigenvalues_of(spectrum)
     n = lam.size
     den = _denominators(lam, beta, m)
@@ -120,7 +132,11 @@ def gaussian_thermodynamics(spectrum: GSpectrum | ArrayLike, beta: float, m: flo
     d_log_z = -0.5 * np.sum((lam - m) / den)
     d2_log_z = 0.5 * np.sum(((lam - m) / den) ** 2)
     if mean_components is not None:
-        a2 = np.asarray(mean_components, dtype=float).ravel() ** 2
+        try:
+            a2 = np.asarray(mean_components, dtype=float).ravel() ** 2
+        except (TypeError, ValueError):
+            raise TypeError("mean_components must be an array of numbers, got "
+                            f"{type(mean_components).__name__}") from None
         if a2.size != n:
             raise ValueError(f"mean_components must have {n} entries, got {a2.size}")
         if not np.all(np.isfinite(a2)):
@@ -137,6 +153,9 @@ def gaussian_thermodynamics(spectrum: GSpectrum | ArrayLike, beta: float, m: flo
         d_log_z -= 0.5 * np.sum(dg * a2)
         d2_log_z -= 0.5 * np.sum(d2g * a2)
     u = -d_log_z
+    if not np.all(np.isfinite([log_z, d_log_z, d2_log_z])):
+        raise ValueError(f"log Z or its beta-derivatives overflow at beta = {beta}, m = {m} "
+                         "(eigenvalues or mean_components too large): use a smaller beta")
     return GaussianThermodynamics(
         beta=beta, m=float(m), log_partition_function=float(log_z), internal_energy=float(u),
         free_energy=float(-log_z / beta), entropy=float(log_z + beta * u),
@@ -175,7 +194,15 @@ def mean_state_components(septuple: Septuple, x_mean: ArrayLike) -> tuple[Array,
 
     Dense (N x N ``eigh``): the <x> term of (5.11) needs eigenvectors, not only eigenvalues.
     """
-    x = np.asarray(x_mean, dtype=float)
+    if not isinstance(septuple, Septuple):
+        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
+    try:
+        x = np.asarray(x_mean, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"x_mean must be an array of numbers, got {type(x_mean).__name__}") \
+            from None
+    if x.shape != (septuple.n_neurons,):
+        raise ValueError(f"x_mean must have shape ({septuple.n_neurons},), got {x.shape}")
     lam, vec = np.linalg.eigh(g_operator(septuple, x))
     order = np.argsort(lam)[::-1]
     return lam[order], vec[:, order].T @ x
@@ -186,8 +213,8 @@ def complexity_n(spectrum: GSpectrum, n: int) -> float:
 
     Section 10 uses C_20 and C_{N-20} (C_834 for N = 854).
     """
-    if not isinstance(n, int | np.integer) or n < 0:
-        raise ValueError(f"n must be an integer >= 0, got {n!r}")
+    _check_spectrum(spectrum)
+    n = count("n", n)
     if n > spectrum.n_neurons:
         raise ValueError(f"C_n needs n <= N = {spectrum.n_neurons}, got n = {n}")
     return float(-0.5 * np.sum(spectrum.log_eigenvalues[:n]) + 0.5 * spectrum.n_neurons * LOG_2PI)
@@ -195,17 +222,21 @@ def complexity_n(spectrum: GSpectrum, n: int) -> float:
 
 def complexity(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> float:
     """C(b, w) ≈ -½ Σ_{λ_i > factor/β} log λ_i + (N/2) log 2π, eq. (6.7)/(10.2)."""
-    return complexity_n(spectrum, count_large(spectrum, beta, factor))
+    _check_spectrum(spectrum)
+    return complexity_n(spectrum, count_large(spectrum, check_beta(beta),
+                                              positive_number("factor", factor)))
 
 
 def thermodynamic_free_energy(n_large: int, beta: float) -> float:
     """A(β) ≈ (N_>/2β) log β, eq. (6.8)."""
+    n_large = count("n_large", n_large)
     beta = check_beta(beta)
     return 0.5 * n_large * np.log(beta) / beta
 
 
 def thermodynamic_entropy(n_large: int, beta: float) -> float:
     """S_0(β) = β² ∂A/∂β = -(N_>/2) log β + N_>/2 for the A of (6.8), eqs. (7.3)-(7.4)."""
+    n_large = count("n_large", n_large)
     beta = check_beta(beta)
     return -0.5 * n_large * np.log(beta) + 0.5 * n_large
 
@@ -245,8 +276,9 @@ class Decomposition:
 
 def decomposition(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> Decomposition:
     """Evaluate the equilibrium split (6.4)/(6.6)-(6.8) and (7.4)-(7.5) against the exact (6.5)."""
+    _check_spectrum(spectrum)
     beta = check_beta(beta)
-    n_large = count_large(spectrum, beta, factor)
+    n_large = count_large(spectrum, beta, positive_number("factor", factor))
     exact = gaussian_thermodynamics(spectrum, beta)
     a = thermodynamic_free_energy(n_large, beta)
     c = complexity_n(spectrum, n_large)
@@ -281,6 +313,15 @@ class LawCheck:
     tolerance: float
 
 
+def _check_states_and_tolerance(spectra: Sequence[GSpectrum], tolerance: float) -> None:
+    if isinstance(spectra, GSpectrum) or not isinstance(spectra, Sequence):
+        raise TypeError(f"spectra must be a sequence of GSpectrum, got {type(spectra).__name__}")
+    if len(spectra) < 2:
+        raise ValueError(f"spectra must hold at least two states, got {len(spectra)}")
+    if real_number("tolerance", tolerance) < 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+
+
 def first_law_check(spectra: Sequence[GSpectrum], beta: float, factor: float = 1.0,
                     tolerance: float = 1e-9) -> LawCheck:
     """dU = T dS_0 + T dC, eq. (7.11), between consecutive states at fixed T = 1/β.
@@ -290,8 +331,7 @@ def first_law_check(spectra: Sequence[GSpectrum], beta: float, factor: float = 1
     that and the split (6.6) are from holding for the given states.
     """
     beta = check_beta(beta)
-    if len(spectra) < 2:
-        raise ValueError("first_law_check needs at least two states")
+    _check_states_and_tolerance(spectra, tolerance)
     d = [decomposition(s, beta, factor) for s in spectra]
     res = np.array([
         (b.internal_energy_exact - a.internal_energy_exact)
@@ -308,9 +348,12 @@ def second_law_check(spectra: Sequence[GSpectrum], betas: ArrayLike | float,
     ``betas`` is one β for all states or one per state (β grows during learning, Sec. 7).
     Residuals are S_{k+1} - S_k; the law holds if all are <= ``tolerance``.
     """
-    if len(spectra) < 2:
-        raise ValueError("second_law_check needs at least two states")
-    b = np.broadcast_to(np.asarray(betas, dtype=float), (len(spectra),))
+    _check_states_and_tolerance(spectra, tolerance)
+    try:
+        b = np.broadcast_to(np.asarray(betas, dtype=float), (len(spectra),))
+    except (TypeError, ValueError):
+        raise ValueError(f"betas must be one beta or one per state ({len(spectra)}), got "
+                         f"{np.shape(betas)}") from None
     s = np.array([gaussian_thermodynamics(sp, bb).entropy for sp, bb in zip(spectra, b,
                                                                                strict=True)])
     res = np.diff(s)

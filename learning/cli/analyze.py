@@ -1,7 +1,8 @@
 """``python -m learning analyze MODEL``: the paper's quantities for a network on your disk.
 
 Loads MODEL (``.npz``, ``.safetensors``, ``.pt``/``.pth``, ``.keras``/``.h5``, ``.onnx``;
-:func:`learning.io.load.read_network`), computes at its mean state the spectrum of G (5.6), μ_1..μ_4,
+:func:`learning.io.load.read_network`), computes at its mean state the spectrum of G (5.6),
+μ_1..μ_4,
 the density of log λ, the gap and β, N_>, C_n and, with ``--data``, U and U_∂
 (:func:`learning.analysis.analyze_network`), and writes ``report.md``, ``analysis.json`` and
 figures into ``--out`` (:mod:`learning.analysis_report`). See docs/analyze.md.
