@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import tempfile
 
 __all__ = ["ResourceLimitError", "real_number", "positive_number", "count", "check_memory",
-           "MEMORY_LIMIT_BYTES"]
+           "MEMORY_LIMIT_BYTES", "writable_directory_problem"]
 
 #: Largest single allocation a function may make without being asked (the machine is shared:
 #: 2 cores and 24 GiB for several jobs); above it, functions refuse and name a cheaper route.
@@ -85,3 +87,25 @@ def check_memory(name: str, n_bytes: float, what: str, cheaper: str,
         raise ResourceLimitError(f"{name}: {what} needs {n_bytes / 1e9:.1f} GB, above the "
                                  f"{limit / 1e9:.1f} GB limit (ntcore.checks.MEMORY_LIMIT_BYTES); "
                                  f"{cheaper}")
+
+
+def writable_directory_problem(path: str | os.PathLike) -> str | None:
+    """Why ``path`` cannot serve as an output directory (created if missing), or None.
+
+    Commands call it before any work, so a bad ``--out`` is a usage error, not a crash at the
+    end of a long run.
+
+    >>> writable_directory_problem("/dev/null/out")
+    'is not a writable directory (Not a directory)'
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    if os.path.exists(path) and not os.path.isdir(path):
+        return "is a file, not a directory"
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        return f"is not a writable directory ({exc.strerror})"
+    return None

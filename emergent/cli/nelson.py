@@ -42,6 +42,7 @@ from emergent.schrodinger import (
     split_step,
 )
 from ntcore.atomic import atomic_savefig, atomic_write_json
+from ntcore.checks import writable_directory_problem
 from ntcore.provenance import library_versions
 from ntcore.verdict import Claim, order_at_least, within_tolerance
 
@@ -380,6 +381,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--walkers must be between 1000 and 10^7, got {args.walkers}")
     if args.threads < 1:
         parser.error(f"--threads must be >= 1, got {args.threads}")
+    if args.seed < 0:
+        parser.error(f"--seed must be >= 0, got {args.seed}")
+    problem = writable_directory_problem(args.out)
+    if problem:
+        parser.error(f"--out {args.out} {problem}")
     walkers = min(args.walkers, 20_000) if args.quick else args.walkers
     cfg = NelsonConfig(seed=args.seed, walkers=walkers, quick=args.quick, threads=args.threads)
     config = dataclasses.asdict(cfg) | {"figures": not args.no_figures}

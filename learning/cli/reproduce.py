@@ -9,14 +9,17 @@ command resumes an interrupted run.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from learning.experiments.datasets import IDX_FILES
+from learning.cli._checks import (
+    check_learning_rate,
+    check_minimums,
+    check_mnist_dir,
+    check_out_dir,
+)
 from learning.experiments.executor import run_jobs
 from learning.experiments.pipeline import build_jobs, run_job
 from ntcore.atomic import atomic_write_json, remove_stale_temporaries
@@ -74,44 +77,23 @@ def _apply_quick(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
             setattr(args, name, value)
 
 
-def _check_out(parser: argparse.ArgumentParser, out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        parser.error(f"--out {out} is a file, not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        parser.error(f"--out {out} is not a writable directory ({exc.strerror})")
-
-
 def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    minimum = {"epochs": 1, "seeds": 1, "batch_size": 1, "checkpoints": 2, "bulk_samples": 1,
-               "bulk_epochs": 1, "n_train": 1, "n_test": 1, "workers": 1}
-    for name, low in minimum.items():
-        value = getattr(args, name)
-        if value is not None and value < low:
-            parser.error(f"--{name.replace('_', '-')} must be >= {low}, got {value}")
-    if not (math.isfinite(args.learning_rate) and args.learning_rate > 0):
-        parser.error(f"--learning-rate must be finite and > 0, got {args.learning_rate}")
+    check_minimums(parser, args, {"epochs": 1, "seeds": 1, "batch_size": 1, "checkpoints": 2,
+                                  "bulk_samples": 1, "bulk_epochs": 1, "n_train": 1,
+                                  "n_test": 1, "workers": 1})
+    check_learning_rate(parser, args.learning_rate)
     if args.mnist_dir is None:
         for name, available in BUNDLED_SIZES.items():
             value = getattr(args, name)
             if value is not None and value > available:
                 parser.error(f"--{name.replace('_', '-')} {value}: the bundled MNIST subset "
                              f"has {available}; give --mnist-dir for the full MNIST")
-    else:
-        if not args.mnist_dir.is_dir():
-            parser.error(f"--mnist-dir {args.mnist_dir} is not a directory")
-        missing = [n for n in IDX_FILES if not (args.mnist_dir / n).is_file()
-                   and not (args.mnist_dir / (n + ".gz")).is_file()]
-        if missing:
-            parser.error(f"--mnist-dir {args.mnist_dir} lacks {', '.join(missing)}")
+    check_mnist_dir(parser, args.mnist_dir)
     if not (args.executor in ("local", "serial")
             or args.executor.startswith(("tcp://", "tls://", "inproc://"))):
         parser.error(f"--executor must be 'local', 'serial' or a scheduler address "
                      f"tcp://host:port, got {args.executor!r}")
-    _check_out(parser, args.out)
+    check_out_dir(parser, args.out)
 
 
 def main(argv: list[str]) -> int:

@@ -16,6 +16,12 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+from learning.cli._checks import (
+    check_learning_rate,
+    check_minimums,
+    check_mnist_dir,
+    check_out_dir,
+)
 from learning.experiments.depth_study import (
     MIN_ARCHITECTURES,
     MIN_SEEDS,
@@ -128,9 +134,10 @@ def main(argv: list[str]) -> int:
     if args.quick:
         args.epochs, args.seeds, args.checkpoints = 200, 3, 10
         args.n_train, args.n_test, args.bulk_samples, args.target_loss = 300, 200, 100, 0.5
-    for name in ("epochs", "checkpoints", "bulk_samples", "batch_size"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be >= 1")
+    check_minimums(parser, args, {"epochs": 1, "checkpoints": 1, "bulk_samples": 1,
+                                  "batch_size": 1, "n_train": 1, "n_test": 1, "workers": 1})
+    check_learning_rate(parser, args.learning_rate)
+    check_mnist_dir(parser, None if args.mnist_dir is None else Path(args.mnist_dir))
     if args.seeds < MIN_SEEDS:
         parser.error(f"--seeds must be >= {MIN_SEEDS} (a spread over seeds and a rank "
                      f"correlation need them), got {args.seeds}")
@@ -141,6 +148,7 @@ def main(argv: list[str]) -> int:
         parser.error(f"--depths / --architectures: need >= {MIN_ARCHITECTURES} distinct "
                      f"architectures for a rank correlation, got {len(set(archs))}")
     _check_executor(parser, args.executor)
+    check_out_dir(parser, args.out)
     config = DepthStudyConfig(
         architectures=archs, seeds=args.seeds, n_epochs=args.epochs, epoch=args.epoch_unit,
         learning_rate=args.learning_rate, batch_size=args.batch_size,
