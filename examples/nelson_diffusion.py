@@ -1,5 +1,5 @@
 r"""Nelson's stochastic mechanics: a diffusion whose density is \|Ψ\|²
-==================================================================
+======================================================================
 
 A diffusion with the paper's D whose density is \|Ψ\|² of (11.9).
 

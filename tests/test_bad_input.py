@@ -411,7 +411,6 @@ _EM = f"owned by emergent/nelson: {_OPEN}"
 _OPEN_L = "open: the learning module does not yet refuse it by name"
 _OPEN_E = "open: the emergent module does not yet refuse it by name"
 XFAIL: dict[tuple[str, int], str] = {
-    ("learning.architecture.figure1", 0): _OPEN_L,
     ("learning.experiments.datasets.read_idx", 0): _OPEN_L,
     ("learning.experiments.datasets.write_idx", 0): _OPEN_L,
     ("learning.experiments.executor.run_jobs", 0): _OPEN_L,

@@ -34,5 +34,5 @@ def test_every_example_has_a_gallery_title():
     # sphinx-gallery takes the title from the docstring's first line, underlined with '='.
     for script in (ROOT / "examples").glob("*.py"):
         lines = script.read_text().splitlines()
-        assert lines[0].startswith('"""') and set(lines[1]) == {"="}, script.name
+        assert lines[0].startswith(('"""', 'r"""')) and set(lines[1]) == {"="}, script.name
         assert len(lines[1]) >= len(lines[0]) - 3, script.name

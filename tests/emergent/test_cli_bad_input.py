@@ -114,7 +114,7 @@ def test_bad_option_through_python_m_prints_no_traceback():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["nope"], "choose from: fokker-planck-schrodinger"),
+    (["nope"], "one of: fokker-planck-schrodinger"),
     ([], "the following arguments are required: name"),
     (["fokker-planck-schrodinger", "--latex", "--text"], "not allowed with argument"),
     (["fokker-planck-schrodinger", "--bogus"], "unrecognized arguments"),
