@@ -34,8 +34,8 @@ import numpy as np
 if TYPE_CHECKING:
     from emergent.onsager import Jet
 
-__all__ = ["Christoffels", "inverse_metric_derivative", "christoffels", "riemann", "ricci",
-           "ricci_scalar_of", "einstein_upper"]
+__all__ = ["Christoffels", "check_jet", "inverse_metric_derivative", "christoffels", "riemann",
+           "ricci", "ricci_scalar_of", "einstein_upper"]
 
 _HALF = Fraction(1, 2)
 
@@ -49,11 +49,41 @@ class Christoffels:
     dgamma: np.ndarray
 
 
+def check_jet(jet: Jet, name: str = "jet") -> Jet:
+    """Refuse anything but a metric 2-jet (a :class:`~emergent.onsager.Jet`: arrays g, ginv of
+    shape (n, n), v of (n, n, n), w of (n, n, n, n)) before any contraction, naming ``name``.
+
+    The point data of (12.6)-(12.14); returns ``jet`` unchanged.
+
+    >>> check_jet("g")
+    Traceback (most recent call last):
+    ...
+    TypeError: jet must be a Jet (g, ginv, v, w arrays), got str
+    """
+    arrays = [getattr(jet, k, None) for k in ("g", "ginv", "v", "w")]
+    if not all(isinstance(a, np.ndarray) for a in arrays):
+        raise TypeError(f"{name} must be a Jet (g, ginv, v, w arrays), got "
+                        f"{type(jet).__name__}")
+    n = arrays[0].shape[0] if arrays[0].ndim else 0
+    if n < 2 or [a.shape for a in arrays] != [(n,) * k for k in (2, 2, 3, 4)]:
+        raise ValueError(f"{name} must hold g, ginv of shape (n, n), v of (n, n, n) and w of "
+                         f"(n, n, n, n) with n >= 2, got {[a.shape for a in arrays]}")
+    return jet
+
+
+def _check_tensor(value: np.ndarray, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    if not isinstance(value, np.ndarray) or value.shape != shape:
+        raise ValueError(f"{name} must be an array of shape {shape} (the jet's dimension), got "
+                         f"{getattr(value, 'shape', type(value).__name__)}")
+    return value
+
+
 def inverse_metric_derivative(jet: Jet) -> np.ndarray:
     """∂_e g^{ij} = -g^{ip} ∂_e g_{pq} g^{qj}, shape ``(e, i, j)``, exact.
 
     Enters Γ of (12.11).
     """
+    check_jet(jet)
     return -np.einsum("ip,epq,qj->eij", jet.ginv, jet.v, jet.ginv)
 
 
@@ -71,6 +101,7 @@ def christoffels(jet: Jet) -> Christoffels:
     >>> bool((ch.gamma == ch.gamma.transpose(0, 2, 1)).all())  # symmetric in b, c
     True
     """
+    check_jet(jet)
     gi, v, w = jet.ginv, jet.v, jet.w
     low = _lower(v)
     dlow = _lower(w)  # w[e, c, a, b] = ∂_e ∂_c g_{ab}: the same combination, differentiated
@@ -87,7 +118,13 @@ def riemann(jet: Jet, ch: Christoffels | None = None) -> np.ndarray:
 
     Its contraction is R_{μν} of (12.13).
     """
-    ch = christoffels(jet) if ch is None else ch
+    n = check_jet(jet).g.shape[0]
+    if ch is None:
+        ch = christoffels(jet)
+    elif not isinstance(ch, Christoffels):
+        raise TypeError(f"ch must be the Christoffels of jet or None, got {type(ch).__name__}")
+    _check_tensor(ch.gamma, "ch.gamma", (n,) * 3)
+    _check_tensor(ch.dgamma, "ch.dgamma", (n,) * 4)
     gam, dgam = ch.gamma, ch.dgamma
     return (np.einsum("cadb->abcd", dgam) - np.einsum("dacb->abcd", dgam)
             + np.einsum("ace,edb->abcd", gam, gam) - np.einsum("ade,ecb->abcd", gam, gam))
@@ -95,6 +132,10 @@ def riemann(jet: Jet, ch: Christoffels | None = None) -> np.ndarray:
 
 def ricci(riem: np.ndarray) -> np.ndarray:
     """R_{bd} = R^a_{bad} of (12.13) from the Riemann tensor ``riem[a, b, c, d]``."""
+    shape = getattr(riem, "shape", ())
+    if not isinstance(riem, np.ndarray) or len(shape) != 4 or len(set(shape)) != 1:
+        raise ValueError(f"riem must be an array of shape (n, n, n, n), got "
+                         f"{getattr(riem, 'shape', type(riem).__name__)}")
     return np.einsum("abad->bd", riem)
 
 
@@ -103,6 +144,7 @@ def ricci_scalar_of(jet: Jet, ric: np.ndarray) -> Fraction | int:
 
     The R of (12.2) and (12.10).
     """
+    _check_tensor(ric, "ric", (check_jet(jet).g.shape[0],) * 2)
     return np.einsum("bd,bd->", jet.ginv, ric)
 
 
@@ -111,6 +153,7 @@ def einstein_upper(jet: Jet, ric: np.ndarray) -> np.ndarray:
 
     The left side of (12.12).
     """
+    _check_tensor(ric, "ric", (check_jet(jet).g.shape[0],) * 2)
     r = ricci_scalar_of(jet, ric)
     g_low = ric - _HALF * r * jet.g
     return np.einsum("ac,bd,cd->ab", jet.ginv, jet.ginv, g_low)

@@ -42,7 +42,7 @@ from emergent.constraints import (
     wave_function,
 )
 from emergent.fokker_planck import check_times, gaussian_heat_kernel, shannon_entropy
-from emergent.grids import Grid, check_density, check_positive
+from emergent.grids import Grid, _check_method, check_density, check_positive
 from emergent.schrodinger import free_gaussian_packet
 
 __all__ = ["FORMS", "FORM_FUNCTIONS", "FormParts", "evaluate_form", "form_11_6a", "form_11_6b",
@@ -141,14 +141,23 @@ class FormParts:
         return (self.entropy_part, self.constraint_part)
 
 
+def _check_form_input(path: Path, method: str) -> None:
+    """Refuse a non-:class:`Path` or an unknown derivative ``method`` before any work."""
+    if not isinstance(path, Path):
+        raise TypeError(f"path must be a Path, got {type(path).__name__}")
+    _check_method(method)
+
+
 def form_11_6a(path: Path, method: str = "spectral") -> FormParts:
     """(11.6) line 1: H(T) - H(0) + ∫dt ∫ Σ Φ̇_k Θ_k p (``method`` unused: no derivatives)."""
+    _check_form_input(path, method)
     h = shannon_entropy(path.grid, path.p, check=False)
     return FormParts("11.6a", float(h[-1] - h[0]), _constraint_term(path))
 
 
 def form_11_6b(path: Path, method: str = "spectral") -> FormParts:
     """(11.6) line 2: ∫dt ∫ -log p (D/2) Δp + constraints ((11.5) substituted for ∂p/∂t)."""
+    _check_form_input(path, method)
     integrand = -_log(path.p) * (path.D / 2) * path.grid.laplacian(path.p, method)
     return FormParts("11.6b", _trapezoid(path.grid.integrate(integrand), path.times),
                      _constraint_term(path))
@@ -156,6 +165,7 @@ def form_11_6b(path: Path, method: str = "spectral") -> FormParts:
 
 def form_11_7a(path: Path, method: str = "spectral") -> FormParts:
     """(11.7) line 1: ∫dt ∫ 2D |∇√p|² + constraints (integrated by parts)."""
+    _check_form_input(path, method)
     grid = path.grid
     dens = 2 * path.D * sum(g**2 for g in grid.gradient(np.sqrt(path.p), method))
     return FormParts("11.7a", _trapezoid(grid.integrate(dens), path.times),
@@ -164,6 +174,7 @@ def form_11_7a(path: Path, method: str = "spectral") -> FormParts:
 
 def form_11_7b(path: Path, method: str = "spectral") -> FormParts:
     """(11.7) line 2: ∫dt ∫ √p (-2D Δ) √p + constraints (integrated by parts again)."""
+    _check_form_input(path, method)
     grid, sq = path.grid, np.sqrt(path.p)
     dens = sq * (-2 * path.D) * grid.laplacian(sq, method)
     return FormParts("11.7b", _trapezoid(grid.integrate(dens), path.times),
@@ -173,6 +184,7 @@ def form_11_7b(path: Path, method: str = "spectral") -> FormParts:
 def form_11_7c(path: Path, method: str = "spectral") -> FormParts:
     """(11.7) line 3: -4 ∫dt ∫ Ψ* (D/2 Δ + i ∂_t) Ψ with Ψ of (11.8) (real part; the imaginary
     part is returned separately)."""
+    _check_form_input(path, method)
     grid, D, t, psi = path.grid, path.D, path.times, path.psi
     kin = -4 * grid.integrate(np.conj(psi) * (D / 2) * grid.laplacian(psi, method))
     # -4i∫Ψ*∂_tΨ.  Split Ψ = e^{iα(t)}Ψ̃ with α̇ dt = Δθ̄_n, the p-weighted mean phase step
@@ -215,6 +227,7 @@ def evaluate_form(path: Path, form: str = "11.7c", method: str = "spectral") -> 
     """
     if form not in FORM_FUNCTIONS:
         raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+    _check_form_input(path, method)
     return FORM_FUNCTIONS[form](path, method)
 
 

@@ -179,6 +179,11 @@ def time_step_scale(fields: DriftFields, bulk: float = 0.1) -> float:
     scheme is unstable for dt > 2/ω).  Nodes are excluded by the bulk threshold: there the
     osmotic drift is singular and the step control of :func:`simulate_walkers` acts instead.
     """
+    if not isinstance(fields, DriftFields):
+        raise TypeError(f"fields must be DriftFields (drift_fields), got {type(fields).__name__}")
+    bulk = check_positive(bulk, "bulk")
+    if bulk >= 1:
+        raise ValueError(f"bulk must be < 1 (a fraction of max p), got {bulk!r}")
     grid = fields.grid
     b = fields.forward
     lead = b.ndim - grid.ndim - 1
@@ -257,6 +262,8 @@ def sample_density(grid: Grid, p, n: int, rng: np.random.Generator) -> np.ndarra
     p = grid.check_field(p, "p")
     if p.shape != grid.shape or np.any(p < 0):
         raise ValueError(f"p must be a non-negative array of the grid shape {grid.shape}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     w = p.ravel() / p.sum()
     cells = rng.choice(w.size, size=n, p=w)
     idx = np.unravel_index(cells, grid.shape)
@@ -287,6 +294,18 @@ def _wrap(grid: Grid, x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _check_samples(grid: Grid, samples) -> np.ndarray:
+    """``samples`` as finite floats of shape (n, K) (K = grid.ndim, n >= 1), or a refusal."""
+    try:
+        x = np.asarray(samples, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"samples must be an array of real positions: {exc}") from exc
+    if x.size == 0 or x.size % grid.ndim or not np.all(np.isfinite(x)):
+        raise ValueError(f"samples must hold n >= 1 finite points of {grid.ndim} coordinates, "
+                         f"got shape {x.shape}")
+    return x.reshape(-1, grid.ndim)
+
+
 def ks_distance(grid: Grid, p, samples) -> float:
     """Kolmogorov-Smirnov distance sup|F_n - F| between the samples and the density p (1D).
 
@@ -295,7 +314,7 @@ def ks_distance(grid: Grid, p, samples) -> float:
     if grid.ndim != 1:
         raise ValueError("ks_distance is for 1D grids; use l1_distance in 2D")
     p = grid.check_field(p, "p")
-    x = np.sort(np.asarray(samples, dtype=float).ravel())
+    x = np.sort(_check_samples(grid, samples).ravel())
     h = grid.spacing[0]
     p = p / (p.sum() * h)
     cdf_edges = np.concatenate([[0.0], np.cumsum(p) * h])
@@ -317,7 +336,7 @@ def l1_distance(grid: Grid, p, samples) -> float:
     Includes the histogram's own sampling error, about √(2 n_cells / (π n)) for a spread p.
     """
     p = grid.check_field(p, "p")
-    x = np.asarray(samples, dtype=float).reshape(-1, grid.ndim)
+    x = _check_samples(grid, samples)
     cells = []
     for a, (ax, h) in enumerate(zip(grid.axes, grid.spacing, strict=True)):
         cells.append(np.clip(np.floor((x[:, a] - ax[0]) / h + 0.5).astype(int), 0,
@@ -765,6 +784,8 @@ def fokker_planck_residuals(grid: Grid, times, psi, D: float) -> tuple[float, fl
     """
     f = drift_fields(grid, psi, D)
     t = np.asarray(times, dtype=float)
+    if t.shape != (f.density.shape[0],) or t.size < 3 or not np.all(np.diff(t) > 0):
+        raise ValueError("times must be increasing, one time per slice of psi, at least 3")
     p = f.density
     dp = np.gradient(p, t, axis=0)[1:-1]
     div_f = _divergence(grid, f.forward * p[:, None])[1:-1]
@@ -964,6 +985,9 @@ def compare_with_paper(*, n: int = 256, length: float = 40.0, D: float = 1.0,
 
 def format_comparison(cmp: PaperComparison) -> str:
     """The side-by-side table at the last time (rows: routes)."""
+    if not isinstance(cmp, PaperComparison):
+        raise TypeError(f"cmp must be a PaperComparison (compare_with_paper), got "
+                        f"{type(cmp).__name__}")
     t = cmp.times[-1]
     head = (f"{'route (same Ψ0)':<36}{'<Q>(T)':>9}{'std(T)':>9}{'L1 to |Ψ(T)|²':>15}"
             f"{'11.7b stat.':>13}{'11.7c stat.':>13}")
@@ -985,6 +1009,10 @@ def format_comparison(cmp: PaperComparison) -> str:
 def l1_noise(grid: Grid, p: np.ndarray, n: int) -> float:
     """Expected ∫|p̂ - p| of a histogram of n exact samples: Σ_j √(2 p_j h/(π n)) for cells
     with many samples (the mean absolute deviation of a Poisson count)."""
+    n = check_count(n, "n")
+    p = grid.check_field(p, "p")
+    if p.shape != grid.shape or np.any(p < 0):
+        raise ValueError(f"p must be a non-negative array of the grid shape {grid.shape}")
     mass = p * grid.cell_volume
     return float(np.sum(np.sqrt(2 * mass / (math.pi * n)) * (mass * n > 1))
                  + np.sum(mass * (mass * n <= 1)))

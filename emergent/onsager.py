@@ -37,6 +37,7 @@ import sympy as sp
 
 from emergent.curvature import (
     Christoffels,
+    check_jet,
     christoffels,
     einstein_upper,
     inverse_metric_derivative,
@@ -210,6 +211,13 @@ _SECONDS_PER_JET_D4 = 0.5
 MAX_SECONDS = 600.0
 
 
+def _check_whole(value: int, name: str, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+
+
 def estimated_seconds(dim: int, n_jets: int) -> float:
     """Rough wall time of ``n_jets`` exact Euler-Lagrange evaluations in dimension ``dim``.
 
@@ -218,6 +226,8 @@ def estimated_seconds(dim: int, n_jets: int) -> float:
 
     Work of the (12.9)-(12.14) checks.
     """
+    _check_whole(dim, "dim", 2)
+    _check_whole(n_jets, "n_jets", 0)
     return _SECONDS_PER_JET_D4 * n_jets * (dim / 4) ** 8
 
 
@@ -242,6 +252,9 @@ def check_jet_request(dim: int, n_jets: int, max_seconds: float = MAX_SECONDS) -
         raise ValueError(f"dim must be >= 2, got {dim}")
     if n_jets < 1:
         raise ValueError(f"n_jets must be >= 1 (no jet checks nothing), got {n_jets}")
+    if not (isinstance(max_seconds, (int, float, np.integer, np.floating))
+            and not isinstance(max_seconds, bool) and max_seconds > 0):
+        raise ValueError(f"max_seconds must be a number > 0, got {max_seconds!r}")
     est = estimated_seconds(dim, n_jets)
     if est > max_seconds:
         raise ValueError(f"dim = {dim} with {n_jets} jets would take about {est:.3g} s "
@@ -389,15 +402,17 @@ def parse_index_expression(text: str) -> list[tuple[int, str]]:
 
     Reads the printed (12.9).
     """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
     terms = []
     for sign, body in re.findall(r"([+-]?)\s*((?:g\^\{[μναβγδ]{2}\}){3})", text):
         pairs = re.findall(r"g\^\{([μναβγδ]{2})\}", body)
         wiring = ",".join(_GREEK[p[0]] + _GREEK[p[1]] for p in pairs)
         if sorted(wiring.replace(",", "")) != sorted("mnabcd"):
-            raise ValueError(f"term {body!r} does not use each of μναβγδ once")
+            raise ValueError(f"text: term {body!r} does not use each of μναβγδ once")
         terms.append((-1 if sign == "-" else 1, wiring))
     if not terms or re.sub(r"[+-]|\s|(g\^\{[μναβγδ]{2}\})", "", text):
-        raise ValueError(f"not a sum of products of three inverse metrics: {text!r}")
+        raise ValueError(f"text is not a sum of products of three inverse metrics: {text!r}")
     return terms
 
 
@@ -572,7 +587,7 @@ def volume_euler_lagrange(jet: Jet) -> np.ndarray:
     >>> bool((volume_euler_lagrange(jet) == Fraction(1, 2) * jet.ginv).all())
     True
     """
-    g = sp.Matrix(jet.g.tolist())
+    g = sp.Matrix(check_jet(jet).g.tolist())
     det = g.det()
     n = jet.dim
     out = np.empty((n, n), dtype=object)

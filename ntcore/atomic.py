@@ -15,6 +15,8 @@ import re
 import tempfile
 from pathlib import Path
 
+from ntcore.checks import count
+
 __all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "atomic_savefig",
            "remove_stale_temporaries"]
 
@@ -23,9 +25,17 @@ _TEMP_NAME = re.compile(r"\..+\.tmp-(\d+)-[^/]+")
 _LEGACY_TEMP_NAME = re.compile(r"tmp[a-z0-9_]{8}\.(tmp|png)")
 
 
+def _check_path(path: str | os.PathLike, name: str = "path") -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a str or os.PathLike, got {type(path).__name__}")
+    return os.fspath(path)
+
+
 def atomic_write(path: str | os.PathLike, write, suffix: str = ".tmp") -> None:
     """Call ``write(tmp_path)`` and move the result to ``path`` atomically."""
-    path = os.fspath(path)
+    path = _check_path(path)
+    if not callable(write):
+        raise TypeError(f"write must be callable (write(tmp_path)), got {type(write).__name__}")
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     prefix = f".{os.path.basename(path)}.tmp-{os.getpid()}-"
@@ -55,7 +65,7 @@ def remove_stale_temporaries(directory: str | os.PathLike) -> list[Path]:
 
     Temporaries of a live process (another worker writing now) are left alone.
     """
-    directory = Path(directory)
+    directory = Path(_check_path(directory, "directory"))
     removed = []
     if not directory.is_dir():
         return removed
@@ -70,6 +80,10 @@ def remove_stale_temporaries(directory: str | os.PathLike) -> list[Path]:
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write the string ``text`` to ``path`` atomically."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+
     def write(tmp: str) -> None:
         with open(tmp, "w") as fh:
             fh.write(text)
@@ -78,10 +92,23 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def atomic_write_json(path: str | os.PathLike, payload, indent: int | None = 1) -> None:
-    atomic_write_text(path, json.dumps(payload, indent=indent))
+    """Write ``payload`` as JSON to ``path`` atomically (serialised first: nothing is written
+    if it cannot be)."""
+    if indent is not None:
+        indent = count("indent", indent)
+    try:
+        text = json.dumps(payload, indent=indent)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"payload is not JSON-serialisable: {exc}") from exc
+    atomic_write_text(path, text)
 
 
 def atomic_savefig(fig, path: str | os.PathLike, dpi: int = 120) -> None:
     """Save a matplotlib figure as PNG atomically (after tight_layout)."""
+    if not (callable(getattr(fig, "savefig", None)) and callable(getattr(fig, "tight_layout",
+                                                                         None))):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    dpi = count("dpi", dpi, minimum=1)
+    _check_path(path)
     fig.tight_layout()
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"), suffix=".png")

@@ -28,11 +28,14 @@ import numbers
 
 import numpy as np
 
+from ntcore.checks import count
+
 __all__ = ["MarkdownSummary", "summary_markdown", "format_value"]
 
 
 def format_value(value: object, width: int = 60) -> str:
     """One table cell: numbers to 6 significant digits, arrays by shape and range."""
+    width = count("width", width, minimum=2)  # room for one character and the ellipsis
     if isinstance(value, enum.Enum):
         return str(value.value)
     if isinstance(value, bool | np.bool_):
@@ -63,6 +66,8 @@ def summary_markdown(obj: object, title: str | None = None) -> str:
     """A Markdown table of a dataclass's fields (and of its ``ok``/``verdict`` if it has one)."""
     if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
         raise TypeError(f"obj must be a dataclass instance, got {type(obj).__name__}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {type(title).__name__}")
     rows = [f"**{title or type(obj).__name__}**", "", "| field | value |", "| --- | --- |"]
     for f in dataclasses.fields(obj):
         if f.repr and not f.name.startswith("_"):

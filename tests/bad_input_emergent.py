@@ -7,10 +7,140 @@ argument; typed results the library builds go in ``RESULT_TYPES``; known open re
 
 from __future__ import annotations
 
-import numpy as np  # noqa: F401
+import dataclasses
 
-from tests.bad_input_support import Bad  # noqa: F401
+import numpy as np
 
-BAD: dict[str, list[Bad]] = {}
-RESULT_TYPES: set[str] = set()
+from tests.bad_input_support import Bad, _grid, _jet, _path
+
+NAN = float("nan")
+# A directory that does not exist: a bad call that were accepted could not write anything.
+_NOWHERE = "/nonexistent-dir/out.txt"
+
+
+# --- fixtures (small and valid, so that only the named argument is wrong) ------------------
+def _times():
+    return np.linspace(0.0, 0.2, 3)
+
+
+def _psi():
+    from emergent.schrodinger import free_gaussian_packet
+
+    return free_gaussian_packet(_grid(), _times(), 1.0, 1.0)
+
+
+def _fields():
+    from emergent.nelson import drift_fields
+
+    return drift_fields(_grid(), _psi(), 1.0)
+
+
+def _riemann():
+    from emergent.curvature import riemann
+
+    return riemann(_jet())
+
+
+def _figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt.figure()
+
+
+BAD: dict[str, list[Bad]] = {
+    # emergent.curvature
+    "emergent.curvature.check_jet": [Bad(lambda f: f("jet"), "jet"),
+                                     Bad(lambda f: f(dataclasses.replace(_jet(), w=np.eye(3))),
+                                         "jet")],
+    "emergent.curvature.inverse_metric_derivative": [Bad(lambda f: f("jet"), "jet")],
+    "emergent.curvature.christoffels": [Bad(lambda f: f(np.eye(3)), "jet")],
+    "emergent.curvature.riemann": [Bad(lambda f: f(_jet(), "ch"), "ch"),
+                                   Bad(lambda f: f(None), "jet")],
+    "emergent.curvature.ricci": [Bad(lambda f: f(np.zeros((3, 3))), "riem")],
+    "emergent.curvature.ricci_scalar_of": [Bad(lambda f: f(_jet(), np.zeros((2, 2))), "ric")],
+    "emergent.curvature.einstein_upper": [Bad(lambda f: f(_jet(), np.zeros((2, 2))), "ric"),
+                                          Bad(lambda f: f("jet", np.zeros((3, 3))), "jet")],
+    # emergent.entropic_action
+    "emergent.entropic_action.evaluate_form": [Bad(lambda f: f(_path(), form="11.9"), "form"),
+                                               Bad(lambda f: f("path"), "path")],
+    "emergent.entropic_action.form_11_6a": [Bad(lambda f: f(_path(), method="magic"),
+                                                "method")],
+    "emergent.entropic_action.form_11_6b": [Bad(lambda f: f("path"), "path")],
+    "emergent.entropic_action.form_11_7a": [Bad(lambda f: f(_path(), method=3), "method")],
+    "emergent.entropic_action.form_11_7b": [Bad(lambda f: f(None), "path")],
+    "emergent.entropic_action.form_11_7c": [Bad(lambda f: f(_path(), method="fd2"),
+                                                "method")],
+    # emergent.nelson
+    "emergent.nelson.drift_fields": [Bad(lambda f: f(_grid(), _psi(), -1.0), "D"),
+                                     Bad(lambda f: f(_grid(), 2 * _psi(), 1.0), "psi")],
+    "emergent.nelson.oscillator_state": [Bad(lambda f: f(_grid(), 0.0, 1.0, 1.0, []), "terms"),
+                                         Bad(lambda f: f(_grid(), 0.0, 1.0, NAN, [(1, 0)]),
+                                             "omega")],
+    "emergent.nelson.time_step_scale": [Bad(lambda f: f(_fields(), bulk=-1.0), "bulk"),
+                                        Bad(lambda f: f("fields"), "fields")],
+    "emergent.nelson.simulate_walkers": [
+        Bad(lambda f: f(_grid(), _psi(), 1.0, _times(), 0), "n_walkers"),
+        Bad(lambda f: f(_grid(), _psi(), 1.0, _times()[::-1], 10), "times")],
+    "emergent.nelson.sample_density": [
+        Bad(lambda f: f(_grid(), -np.ones(64), 10, np.random.default_rng(0)), "p"),
+        Bad(lambda f: f(_grid(), np.ones(64), 10, 0), "rng")],
+    "emergent.nelson.ks_distance": [Bad(lambda f: f(_grid(), np.ones(64), [NAN]), "samples")],
+    "emergent.nelson.l1_distance": [Bad(lambda f: f(_grid(), np.ones(64), "x"), "samples")],
+    "emergent.nelson.fokker_planck_with_drift": [
+        Bad(lambda f: f(_grid(), _psi(), -1.0, _times()), "D"),
+        Bad(lambda f: f(_grid(), _psi(), 1.0, [0.0, 1.0]), "psi")],
+    "emergent.nelson.mean_acceleration": [Bad(lambda f: f(_grid(), [0.0, 1.0], _psi(), 1.0),
+                                              "times")],
+    "emergent.nelson.newton_residual": [Bad(lambda f: f(_grid(), _times(), _psi(), 1.0,
+                                                        potential=np.ones(5)), "potential")],
+    "emergent.nelson.fokker_planck_residuals": [
+        Bad(lambda f: f(_grid(), _times(), _psi(), -1.0), "D"),
+        Bad(lambda f: f(_grid(), [0.0, 0.1], _psi(), 1.0), "times")],
+    "emergent.nelson.fit_order": [Bad(lambda f: f([1.0, 2.0], [1.0, -1.0]), "err"),
+                                  Bad(lambda f: f([1.0, 0.0], [1.0, 2.0]), "x")],
+    "emergent.nelson.compare_with_paper": [Bad(lambda f: f(n=0), "n"),
+                                           Bad(lambda f: f(n_walkers=0), "n_walkers"),
+                                           Bad(lambda f: f(D=NAN), "D")],
+    "emergent.nelson.format_comparison": [Bad(lambda f: f("cmp"), "cmp")],
+    "emergent.nelson.l1_noise": [Bad(lambda f: f(_grid(), np.ones(64), 0), "n"),
+                                 Bad(lambda f: f(_grid(), np.ones(5), 10), "p")],
+    # emergent.onsager
+    "emergent.onsager.parse_index_expression": [Bad(lambda f: f("g^{μν}"), "text"),
+                                                Bad(lambda f: f(3), "text")],
+    "emergent.onsager.contract_into_basis": [
+        Bad(lambda f: f("g^{μν}g^{αγ}g^{βδ}", dim=1), "dim"),
+        Bad(lambda f: f("g^{μν}g^{αγ}g^{βδ}", n_jets=0), "n_jets")],
+    "emergent.onsager.volume_euler_lagrange": [Bad(lambda f: f("jet"), "jet")],
+    "emergent.onsager.estimated_seconds": [Bad(lambda f: f(1.5, 4), "dim"),
+                                           Bad(lambda f: f(4, -1), "n_jets")],
+    "emergent.onsager.check_jet_request": [Bad(lambda f: f(4, 4, max_seconds=-1.0),
+                                               "max_seconds"),
+                                           Bad(lambda f: f(4, 2.0), "n_jets")],
+    # ntcore.atomic
+    "ntcore.atomic.atomic_write": [Bad(lambda f: f(_NOWHERE, "not callable"), "write"),
+                                   Bad(lambda f: f(3.5, lambda tmp: None), "path")],
+    "ntcore.atomic.atomic_write_text": [Bad(lambda f: f(_NOWHERE, 3), "text")],
+    "ntcore.atomic.atomic_write_json": [Bad(lambda f: f(_NOWHERE, {"x": object()}), "payload"),
+                                        Bad(lambda f: f(_NOWHERE, {}, indent=-1), "indent")],
+    "ntcore.atomic.atomic_savefig": [Bad(lambda f: f("fig", _NOWHERE), "fig"),
+                                     Bad(lambda f: f(_figure(), _NOWHERE, dpi=0), "dpi")],
+    "ntcore.atomic.remove_stale_temporaries": [Bad(lambda f: f(3.5), "directory")],
+    # ntcore.display
+    "ntcore.display.summary_markdown": [Bad(lambda f: f("obj"), "obj"),
+                                        Bad(lambda f: f(_jet(), title=3), "title")],
+    "ntcore.display.format_value": [Bad(lambda f: f(1.0, width=0), "width")],
+}
+
+# Typed results the library builds (not entry points that take user input).
+RESULT_TYPES: set[str] = {
+    "emergent.curvature.Christoffels", "emergent.derivation_audit.Measurement",
+    "emergent.derivation_audit.AuditContext", "emergent.entropic_action.FormParts",
+    "emergent.entropic_action.DroppedTermSizes", "emergent.entropic_action.PathFit",
+    "emergent.nelson.DriftFields", "emergent.nelson.WalkerResult",
+    "emergent.nelson.GridFokkerPlanck", "emergent.nelson.RouteRow",
+    "emergent.nelson.PaperComparison",
+}
 XFAIL: dict[tuple[str, int], str] = {}
