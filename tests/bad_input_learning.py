@@ -32,6 +32,12 @@ def _extremes():
     return extreme_eigenvalues(_net(), np.zeros(4), k=1)
 
 
+def _archs():
+    from learning.experiments.depth_study import architecture_for
+
+    return tuple(architecture_for(130, d) for d in (1, 2, 3))
+
+
 BAD: dict[str, list[Bad]] = {
     # learning.analysis / analysis_report
     "learning.analysis.spectrum_estimate": [Bad(lambda f: f(_net(), np.zeros(4), bins=0),
@@ -88,8 +94,8 @@ BAD: dict[str, list[Bad]] = {
     "learning.experiments.depth_study.architecture_for": [Bad(lambda f: f(100, 0), "depth"),
                                                           Bad(lambda f: f(100, 2, taper=0.0),
                                                               "taper")],
-    "learning.experiments.depth_study.DepthStudyConfig": [Bad(lambda f: f(((4, 3, 2),),
-                                                                          seeds=0), "seeds"),
+    "learning.experiments.depth_study.DepthStudyConfig": [Bad(lambda f: f(_archs(), seeds=0),
+                                                              "seeds"),
                                                           Bad(lambda f: f(()),
                                                               "architectures")],
     "learning.experiments.depth_study.build_depth_jobs": [Bad(lambda f: f("cfg", "out"),
