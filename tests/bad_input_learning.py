@@ -32,6 +32,37 @@ def _extremes():
     return extreme_eigenvalues(_net(), np.zeros(4), k=1)
 
 
+# A valid final-checkpoint record for depth_study.run_record.
+_FINAL = {"mu2": 1.0, "mu3": -0.1, "test_accuracy": 0.9, "boundary_loss": 0.1}
+
+
+def _report():
+    from learning.experiments.report import Report
+
+    return Report((), {}, "")
+
+
+def _npz_file() -> str:
+    """A valid .npz network in a temporary directory removed at exit."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    from learning.io.npz import save_network
+
+    if not _TMP:
+        _TMP.append(tempfile.mkdtemp(prefix="bad-input-"))
+        atexit.register(shutil.rmtree, _TMP[0], True)
+    path = os.path.join(_TMP[0], "net.npz")
+    if not os.path.exists(path):
+        save_network(_net(), path)
+    return path
+
+
+_TMP: list[str] = []
+
+
 def _archs():
     from learning.experiments.depth_study import architecture_for
 
@@ -113,7 +144,8 @@ BAD: dict[str, list[Bad]] = {
     "learning.experiments.depth_study.figure_depth": [Bad(lambda f: f("summary", [], "x.png"),
                                                           "summary")],
     "learning.experiments.depth_study.run_record": [
-        Bad(lambda f: f((4, 3, 2), 0, {}, [[1.0, 0.5]], -1.0), "target_loss")],
+        Bad(lambda f: f((4, 3, 2), 0, _FINAL, [[1.0, 0.5]], -1.0), "target_loss"),
+        Bad(lambda f: f((4, 3, 2), 0, "final", [[1.0, 0.5]], 0.1), "final")],
     "learning.experiments.depth_study.summarise": [Bad(lambda f: f("records"), "records")],
     "learning.experiments.depth_study.write_depth_report": [Bad(lambda f: f(3.0, {}), "out")],
     # learning.experiments.laws
@@ -133,14 +165,17 @@ BAD: dict[str, list[Bad]] = {
     "learning.experiments.report.render_markdown": [Bad(lambda f: f("payload", [], [], {}),
                                                         "payload")],
     "learning.experiments.report.headline": [Bad(lambda f: f("s", []), "s")],
-    "learning.experiments.report.docs_summary": [Bad(lambda f: f("payload", None), "payload")],
+    "learning.experiments.report.docs_summary": [Bad(lambda f: f("payload", _report()),
+                                                     "payload"),
+                                                 Bad(lambda f: f({}, "report"), "report")],
     # learning.io
     "learning.io.keras_io.read_keras": [Bad(lambda f: f(3.5), "path")],
     "learning.io.layers.assemble": [Bad(lambda f: f("p", []), "layers")],
     "learning.io.layers.activation_name": [Bad(lambda f: f("p", 3, "where"), "name")],
-    "learning.io.load.read_network": [Bad(lambda f: f("x.npz", format="hdf9"), "format"),
+    "learning.io.load.read_network": [Bad(lambda f: f(_npz_file(), format="hdf9"), "format"),
                                       Bad(lambda f: f(3.5), "path")],
-    "learning.io.load.load_network": [Bad(lambda f: f("x.npz", format="hdf9"), "format")],
+    "learning.io.load.load_network": [Bad(lambda f: f(_npz_file(), format="hdf9"), "format"),
+                                      Bad(lambda f: f(_npz_file(), layers="W0"), "layers")],
     "learning.io.load.sniff_format": [Bad(lambda f: f(3.5), "path")],
     "learning.io.naming.layers_from_tensors": [Bad(lambda f: f("p", "tensors"), "tensors")],
     "learning.io.naming.natural_key": [Bad(lambda f: f(3), "name")],
@@ -167,7 +202,7 @@ BAD: dict[str, list[Bad]] = {
                                                     confidence=1.0), "confidence")],
     # learning.layered_weights
     "learning.layered_weights.LayeredWeights": [Bad(lambda f: f([]), "blocks"),
-                                                Bad(lambda f: f([np.zeros(3)]), "weights")],
+                                                Bad(lambda f: f(np.zeros((2, 2))), "blocks")],
     "learning.layered_weights.dense_bytes": [Bad(lambda f: f(-1), "n"),
                                              Bad(lambda f: f(2.5), "n")],
     # learning.spectral_estimates
