@@ -53,6 +53,7 @@ from learning.spectrum import (
     log_gap,
     spectrum_from_eigenvalues,
 )
+from ntcore.checks import count
 
 __all__ = [
     "Moment",
@@ -161,6 +162,13 @@ class SpectrumEstimate:
         return self.extremes.smallest[::-1]
 
 
+def _require(value: object, kind: type, name: str) -> None:
+    """TypeError naming ``name`` unless ``value`` is a ``kind`` (a wrong object fails here,
+    not deep inside with an AttributeError)."""
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be a {kind.__name__}, got {type(value).__name__}")
+
+
 def _histogram(spectrum: GSpectrum, bins: int) -> LogDensity:
     logs = spectrum.log_dynamical
     moving = logs[logs != 0.0]
@@ -188,6 +196,8 @@ def spectrum_estimate(septuple: Septuple, x_mean: ArrayLike, *, seed: int | None
         A non-layered septuple, or one too big for the memory limit of the estimators (the
         message names the size and the cheaper route).
     """
+    _require(septuple, Septuple, "septuple")
+    bins = count("bins", bins, minimum=1)
     if septuple.layer_sizes is None:
         raise ValueError("the analysis needs a layered septuple (layer_sizes set)")
     t0 = time.perf_counter()
@@ -285,6 +295,7 @@ def gap_and_beta(estimate: SpectrumEstimate) -> GapBeta:
     ways. With all eigenvalues it is the widest gap below 0; with a stochastic estimate, the
     widest among the smallest eigenvalues computed (the lower tail, where Fig. 5 has it),
     and ``message`` says so."""
+    _require(estimate, SpectrumEstimate, "estimate")
     message = ""
     spectrum = estimate.spectrum
     if spectrum is None:
@@ -302,6 +313,10 @@ def gap_and_beta(estimate: SpectrumEstimate) -> GapBeta:
 def complexities_of(estimate: SpectrumEstimate, orders: Sequence[int]) -> dict[int, float]:
     """``{n: C_n}`` of (10.5) for each n and N - n, from the extreme eigenvalues
     (:func:`learning.spectral_estimates.complexity_n_from_extremes`; Σ log λ = μ_1)."""
+    _require(estimate, SpectrumEstimate, "estimate")
+    if isinstance(orders, (str, bytes)) or not hasattr(orders, "__iter__"):
+        raise TypeError(f"orders must be a sequence of integers, got {orders!r}")
+    orders = [count("orders entries", n) for n in orders]
     big_n = estimate.n_neurons
     out = {}
     for n in sorted(set(orders)):
@@ -374,6 +389,7 @@ def mean_state_and_losses(septuple: Septuple, inputs: ArrayLike | None = None,
         Compute the constrained bulk minimum (3.2) when it fits in
         :data:`BULK_MEMORY_LIMIT`; ``False`` uses the forward states.
     """
+    _require(septuple, Septuple, "septuple")
     if septuple.layer_sizes is None:
         raise ValueError("the analysis needs a layered septuple (layer_sizes set)")
     if (inputs is None) != (targets is None):
@@ -519,6 +535,7 @@ def analyze_network(septuple: Septuple, inputs: ArrayLike | None = None,
     >>> res.mean_state.kind, abs(res.spectrum.moment(1).value) < 1e-12  # (7.7): det G = 1
     ('forward (centre input)', True)
     """
+    _require(septuple, Septuple, "septuple")
     t0 = time.perf_counter()
     # The extremes hold min(20, N - 2) eigenvalues at each end (eigsh needs k < N - 1).
     limit = min(_N_EXTREME, septuple.n_neurons - 2)

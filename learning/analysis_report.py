@@ -21,6 +21,8 @@ __all__ = ["claims", "summary_lines", "write_report"]
 
 def claims(result: NetworkAnalysis) -> list[Claim]:
     """The verdicts shown: (7.7) from μ_1, and U < U_∂ when U was computed."""
+    if not isinstance(result, NetworkAnalysis):
+        raise TypeError(f"result must be a NetworkAnalysis, got {type(result).__name__}")
     mu1 = result.spectrum.moment(1)
     # Each log λ carries round-off ~ 1e-13 relative to the largest (eigvalsh on a matrix of
     # norm up to ~1e2); their sum over N eigenvalues stays below 1e-9 N unless det G != 1.
@@ -55,6 +57,8 @@ def _fmt(x: float | None, digits: int = 4) -> str:
 
 def summary_lines(result: NetworkAnalysis, source: str = "") -> list[str]:
     """The short printed summary."""
+    if not isinstance(result, NetworkAnalysis):
+        raise TypeError(f"result must be a NetworkAnalysis, got {type(result).__name__}")
     s = result.spectrum
     sizes = "-".join(str(n) for n in result.layer_sizes)
     lines = [f"network     {sizes} {result.activation}, N = {result.n_neurons}"
@@ -220,6 +224,13 @@ def _markdown(result: NetworkAnalysis, config: dict, files: dict[str, str]) -> s
 def write_report(result: NetworkAnalysis, out: str | os.PathLike, config: dict,
                  versions: dict) -> dict:
     """Write ``report.md``, ``analysis.json`` and the figures into ``out``; return the JSON."""
+    if not isinstance(result, NetworkAnalysis):
+        raise TypeError(f"result must be a NetworkAnalysis, got {type(result).__name__}")
+    if not isinstance(out, (str, os.PathLike)):
+        raise TypeError(f"out must be a directory path, got {type(out).__name__}")
+    for name, value in (("config", config), ("versions", versions)):
+        if not isinstance(value, dict):
+            raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = _figures(result, out)

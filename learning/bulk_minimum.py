@@ -60,6 +60,7 @@ from learning.activations import Activation
 from learning.feedforward import forward_state, layer_biases, layer_slices, layer_weights
 from learning.losses import LocalObjective, bulk_loss
 from learning.septuple import Septuple, _check_states, fixed_point
+from ntcore.checks import count
 
 __all__ = [
     "BulkMinimumResult",
@@ -756,6 +757,9 @@ def solver_costs(septuple: Septuple, n_samples: int) -> dict[str, tuple[float, f
     >>> costs["dense"][1] < 1e9 and costs["matrix_free"][0] < costs["dense"][0]
     True
     """
+    if not isinstance(septuple, Septuple):
+        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
+    n_samples = count("n_samples", n_samples, minimum=1)
     couplings = _Couplings(septuple)
     return _costs(couplings, n_samples)
 

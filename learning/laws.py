@@ -26,6 +26,7 @@ from scipy import stats
 
 from learning.spectrum import GSpectrum, check_beta
 from learning.thermodynamics import decomposition, gaussian_thermodynamics
+from ntcore.checks import real_number
 
 __all__ = ["beta_from_gap_two_level", "entropy_along", "Monotonicity", "monotonicity",
            "first_law_increments", "FirstLawFit", "fit_first_law"]
@@ -47,9 +48,7 @@ def beta_from_gap_two_level(log_lambda: float) -> float:
     >>> round(beta_from_gap_two_level(2 * np.log((1 - 0.7) / 0.7)), 12)
     0.7
     """
-    x = float(log_lambda)
-    if not np.isfinite(x):
-        raise ValueError(f"log_lambda must be finite, got {log_lambda}")
+    x = real_number("log_lambda", log_lambda)
     return float(1.0 / (1.0 + np.exp(0.5 * x)))
 
 
@@ -148,7 +147,8 @@ def first_law_increments(spectra: Sequence[GSpectrum], beta: float,
     """
     beta = check_beta(beta)
     if len(spectra) < 2:
-        raise ValueError("first_law_increments needs at least two states")
+        raise ValueError(f"spectra: first_law_increments needs at least two states, got "
+                         f"{len(spectra)}")
     d = [decomposition(s, beta, factor) for s in spectra]
     return np.array([(b.thermodynamic_entropy + b.complexity)
                      - (a.thermodynamic_entropy + a.complexity)

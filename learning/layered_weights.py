@@ -31,6 +31,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
+from ntcore.checks import count
+
 __all__ = ["LayeredWeights", "dense_bytes"]
 
 Array = NDArray[np.float64]
@@ -38,7 +40,8 @@ Array = NDArray[np.float64]
 
 def dense_bytes(n: int) -> int:
     """Bytes of an N x N float64 matrix."""
-    return 8 * int(n) * int(n)
+    n = count("n", n)
+    return 8 * n * n
 
 
 def _as_block(value, l: int, copy: bool):

@@ -333,7 +333,11 @@ def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
     ~4 (dim S)^2 plus the non-input block of w; ``"slq"``: the stored Lanczos basis
     (per probe batch, see :func:`spectral_moments`) plus a few work vectors.
     """
+    if not isinstance(septuple, Septuple):
+        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
     n = septuple.n_neurons
+    n_probes = _positive_int(n_probes, "n_probes", 1)
+    lanczos_steps = _positive_int(lanczos_steps, "lanczos_steps", 1)
     if method == "dense":
         return 8 * 4 * n * n
     if method == "structured":
@@ -638,6 +642,8 @@ def spectral_density(result: SpectralMoments, grid: ArrayLike | None = None, *,
     >>> bool(abs(np.trapezoid(dens.density, dens.grid) - 35) < 1e-6)
     True
     """
+    if not isinstance(result, SpectralMoments):
+        raise TypeError(f"result must be a SpectralMoments, got {type(result).__name__}")
     quad = result.quadrature
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
@@ -684,6 +690,8 @@ def count_large_estimate(result: SpectralMoments, beta: float,
     """
     from learning.spectrum import check_beta
 
+    if not isinstance(result, SpectralMoments):
+        raise TypeError(f"result must be a SpectralMoments, got {type(result).__name__}")
     beta = check_beta(beta)
     if not np.isfinite(factor) or factor <= 0:
         raise ValueError(f"factor must be finite and > 0, got {factor}")
@@ -773,6 +781,8 @@ def complexity_n_from_extremes(extremes: ExtremeEigenvalues, n: int, *,
     C_n = -½ Σ_{i<=n} log λ_i + (N/2) log 2π; for n >= N - k,
     Σ_{i<=n} log λ_i = log det G - Σ_{i>n} log λ_i.
     """
+    if not isinstance(extremes, ExtremeEigenvalues):
+        raise TypeError(f"extremes must be an ExtremeEigenvalues, got {type(extremes).__name__}")
     big_n, k = extremes.n_neurons, extremes.largest.size
     if not isinstance(n, int | np.integer) or not 0 <= n <= big_n:
         raise ValueError(f"n must be an integer in [0, N = {big_n}], got {n!r}")

@@ -7,10 +7,253 @@ argument; typed results the library builds go in ``RESULT_TYPES``; known open re
 
 from __future__ import annotations
 
-import numpy as np  # noqa: F401
+import numpy as np
 
-from tests.bad_input_support import Bad  # noqa: F401
+from tests.bad_input_support import Bad, _net, _spectrum
 
-BAD: dict[str, list[Bad]] = {}
-RESULT_TYPES: set[str] = set()
+NAN = float("nan")
+
+
+def _estimate():
+    from learning.analysis import spectrum_estimate
+
+    return spectrum_estimate(_net(), np.zeros(4))
+
+
+def _moments():
+    from learning.spectral_estimates import spectral_moments
+
+    return spectral_moments(_net(), np.zeros(4), method="dense")
+
+
+def _extremes():
+    from learning.spectral_estimates import extreme_eigenvalues
+
+    return extreme_eigenvalues(_net(), np.zeros(4), k=1)
+
+
+# A valid final-checkpoint record for depth_study.run_record.
+_FINAL = {"mu2": 1.0, "mu3": -0.1, "test_accuracy": 0.9, "boundary_loss": 0.1}
+
+
+def _report():
+    from learning.experiments.report import Report
+
+    return Report((), {}, "")
+
+
+def _npz_file() -> str:
+    """A valid .npz network in a temporary directory removed at exit."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    from learning.io.npz import save_network
+
+    if not _TMP:
+        _TMP.append(tempfile.mkdtemp(prefix="bad-input-"))
+        atexit.register(shutil.rmtree, _TMP[0], True)
+    path = os.path.join(_TMP[0], "net.npz")
+    if not os.path.exists(path):
+        save_network(_net(), path)
+    return path
+
+
+_TMP: list[str] = []
+
+
+def _archs():
+    from learning.experiments.depth_study import architecture_for
+
+    return tuple(architecture_for(130, d) for d in (1, 2, 3))
+
+
+BAD: dict[str, list[Bad]] = {
+    # learning.analysis / analysis_report
+    "learning.analysis.spectrum_estimate": [Bad(lambda f: f(_net(), np.zeros(4), bins=0),
+                                                "bins"),
+                                            Bad(lambda f: f(_net(), np.zeros(3)), "x_mean")],
+    "learning.analysis.beta_two_level": [Bad(lambda f: f(NAN), "log_lambda"),
+                                         Bad(lambda f: f(-1.0, gamma=2.0), "gamma")],
+    "learning.analysis.gap_and_beta": [Bad(lambda f: f("estimate"), "estimate")],
+    "learning.analysis.complexities_of": [Bad(lambda f: f(_estimate(), [1.5]), "orders"),
+                                          Bad(lambda f: f("estimate", [1]), "estimate")],
+    "learning.analysis.mean_state_and_losses": [
+        Bad(lambda f: f(_net(), np.zeros((2, 2))), "targets"),
+        Bad(lambda f: f("net"), "septuple")],
+    "learning.analysis.analyze_network": [Bad(lambda f: f(_net(), complexity_orders=[99]),
+                                              "complexity_orders"),
+                                          Bad(lambda f: f("net"), "septuple")],
+    "learning.analysis_report.claims": [Bad(lambda f: f("result"), "result")],
+    "learning.analysis_report.summary_lines": [Bad(lambda f: f("result"), "result")],
+    "learning.analysis_report.write_report": [Bad(lambda f: f("result", "out", {}, {}),
+                                                  "result")],
+    "learning.bulk_minimum.solver_costs": [Bad(lambda f: f(_net(), 0), "n_samples"),
+                                           Bad(lambda f: f(_net(), 2.5), "n_samples")],
+    # learning.experiments.claims (measured numbers in, a Claim out)
+    "learning.experiments.claims.claim_bulk_far_below_boundary": [
+        Bad(lambda f: f(ratios="abc", sweep_ratios={}), "ratios"),
+        Bad(lambda f: f(ratios=[1e-3], sweep_ratios=[1.0]), "sweep_ratios")],
+    "learning.experiments.claims.claim_losses_decrease": [Bad(lambda f: f(log_change="ab"),
+                                                              "log_change")],
+    "learning.experiments.claims.claim_shallow_symmetric": [
+        Bad(lambda f: f(mu2=[1.0, 2.0], mu3=[0.0]), "mu3")],
+    "learning.experiments.claims.claim_deep_more_skewed": [
+        Bad(lambda f: f(deep_mu2="a", shallow_mu2=1.0, deep_mu3=-1.0, shallow_mu3=0.0),
+            "deep_mu2")],
+    "learning.experiments.claims.claim_gap_moves_down": [
+        Bad(lambda f: f(gap_means=[1.0, 0.5], final_epoch=1000), "gap_means")],
+    "learning.experiments.claims.claim_complexity_linear": [Bad(lambda f: f(r2="ab"), "r2")],
+    "learning.experiments.claims.claim_complexity_slopes_order_one": [
+        Bad(lambda f: f(slopes="ab"), "slopes")],
+    "learning.experiments.claims.claim_sum_log_lambda_zero": [
+        Bad(lambda f: f(max_abs_sum_log="a"), "max_abs_sum_log")],
+    "learning.experiments.claims.claim_bulk_training_similar": [
+        Bad(lambda f: f(epoch=10, boundary_bulk_trained="a", boundary_reference=1.0,
+                        accuracy_bulk_trained=0.9, accuracy_reference=0.9),
+            "boundary_bulk_trained")],
+    "learning.experiments.claims.claim_paper_moments": [
+        Bad(lambda f: f(paper={"mu2": 1.84}, ours={"n": {}}, reached=True), "ours")],
+    # learning.experiments.depth_study
+    "learning.experiments.depth_study.depth_section": [Bad(lambda f: f("runs", "out"), "runs"),
+                                                       Bad(lambda f: f([], "out", -1.0),
+                                                           "target_loss")],
+    "learning.experiments.depth_study.dynamical_dimension": [Bad(lambda f: f((784,)), "sizes"),
+                                                             Bad(lambda f: f((4, 0, 2)),
+                                                                 "sizes")],
+    "learning.experiments.depth_study.architecture_for": [Bad(lambda f: f(100, 0), "depth"),
+                                                          Bad(lambda f: f(100, 2, taper=0.0),
+                                                              "taper")],
+    "learning.experiments.depth_study.DepthStudyConfig": [Bad(lambda f: f(_archs(), seeds=0),
+                                                              "seeds"),
+                                                          Bad(lambda f: f(()),
+                                                              "architectures")],
+    "learning.experiments.depth_study.build_depth_jobs": [Bad(lambda f: f("cfg", "out"),
+                                                              "config")],
+    "learning.experiments.depth_study.run_depth_job": [Bad(lambda f: f({}), "job")],
+    "learning.experiments.depth_study.epochs_to_loss": [Bad(lambda f: f([1, 2], [1.0], 0.1),
+                                                            "losses"),
+                                                        Bad(lambda f: f([1], [1.0], -0.1),
+                                                            "target")],
+    "learning.experiments.depth_study.rank_correlation": [
+        Bad(lambda f: f([1, 2, 3, 4], [1, 2, 3]), "y"),
+        Bad(lambda f: f([1, 2, 3, 4], [1, 2, 3, 5], confidence=1.5), "confidence")],
+    "learning.experiments.depth_study.markdown_tables": [Bad(lambda f: f("summary", 0.1),
+                                                             "summary")],
+    "learning.experiments.depth_study.figure_depth": [Bad(lambda f: f("summary", [], "x.png"),
+                                                          "summary")],
+    "learning.experiments.depth_study.run_record": [
+        Bad(lambda f: f((4, 3, 2), 0, _FINAL, [[1.0, 0.5]], -1.0), "target_loss"),
+        Bad(lambda f: f((4, 3, 2), 0, "final", [[1.0, 0.5]], 0.1), "final")],
+    "learning.experiments.depth_study.summarise": [Bad(lambda f: f("records"), "records")],
+    "learning.experiments.depth_study.write_depth_report": [Bad(lambda f: f(3.0, {}), "out")],
+    # learning.experiments.laws
+    "learning.experiments.laws.run_laws": [Bad(lambda f: f("run"), "run")],
+    "learning.experiments.laws.laws_section": [Bad(lambda f: f("runs"), "runs")],
+    "learning.experiments.laws.figure_laws": [Bad(lambda f: f("results", "x.png"), "results")],
+    "learning.experiments.laws.run_spectra": [Bad(lambda f: f("run"), "run")],
+    # learning.experiments.measurements / report
+    "learning.experiments.measurements.mean_boundary_loss": [Bad(lambda f: f(_net(), "data"),
+                                                                 "data")],
+    "learning.experiments.report.parse_runs": [Bad(lambda f: f("runs"), "runs")],
+    "learning.experiments.report.draw_figures": [Bad(lambda f: f("out", "runs"), "runs")],
+    "learning.experiments.report.summarise": [Bad(lambda f: f("runs"), "runs")],
+    "learning.experiments.report.section10": [Bad(lambda f: f("runs"), "runs")],
+    "learning.experiments.report.laws_of_learning": [Bad(lambda f: f("runs"), "runs")],
+    "learning.experiments.report.depth": [Bad(lambda f: f("runs"), "runs")],
+    "learning.experiments.report.render_markdown": [Bad(lambda f: f("payload", [], [], {}),
+                                                        "payload")],
+    "learning.experiments.report.headline": [Bad(lambda f: f("s", []), "s")],
+    "learning.experiments.report.docs_summary": [Bad(lambda f: f("payload", _report()),
+                                                     "payload"),
+                                                 Bad(lambda f: f({}, "report"), "report")],
+    # learning.io
+    "learning.io.keras_io.read_keras": [Bad(lambda f: f(3.5), "path")],
+    "learning.io.layers.assemble": [Bad(lambda f: f("p", []), "layers")],
+    "learning.io.layers.activation_name": [Bad(lambda f: f("p", 3, "where"), "name")],
+    "learning.io.load.read_network": [Bad(lambda f: f(_npz_file(), format="hdf9"), "format"),
+                                      Bad(lambda f: f(3.5), "path")],
+    "learning.io.load.load_network": [Bad(lambda f: f(_npz_file(), format="hdf9"), "format"),
+                                      Bad(lambda f: f(_npz_file(), layers="W0"), "layers")],
+    "learning.io.load.sniff_format": [Bad(lambda f: f(3.5), "path")],
+    "learning.io.naming.layers_from_tensors": [Bad(lambda f: f("p", "tensors"), "tensors")],
+    "learning.io.naming.natural_key": [Bad(lambda f: f(3), "name")],
+    "learning.io.npz.read_npz": [Bad(lambda f: f(3.5), "path")],
+    "learning.io.npz.save_network": [Bad(lambda f: f("net", "x.npz"), "septuple"),
+                                     Bad(lambda f: f(_net(), 3.5), "path")],
+    "learning.io.onnx_io.read_onnx": [Bad(lambda f: f(3.5), "path")],
+    "learning.io.safetensors_io.read_safetensors": [Bad(lambda f: f(3.5), "path")],
+    "learning.io.torch_io.read_torch": [Bad(lambda f: f(3.5), "path")],
+    # learning.laws
+    "learning.laws.beta_from_gap_two_level": [Bad(lambda f: f(NAN), "log_lambda"),
+                                              Bad(lambda f: f("a"), "log_lambda")],
+    "learning.laws.entropy_along": [Bad(lambda f: f([], 1.0), "spectra"),
+                                    Bad(lambda f: f([_spectrum()] * 2, [1.0, 2.0, 3.0]),
+                                        "betas")],
+    "learning.laws.monotonicity": [Bad(lambda f: f([1.0]), "values"),
+                                   Bad(lambda f: f([1.0, 2.0], tolerance=-1.0), "tolerance")],
+    "learning.laws.first_law_increments": [Bad(lambda f: f([_spectrum()] * 2, -1.0), "beta"),
+                                           Bad(lambda f: f([_spectrum()], 1.0), "spectra"),
+                                           Bad(lambda f: f([_spectrum()] * 2, 1.0, factor=0.0),
+                                               "factor")],
+    "learning.laws.fit_first_law": [Bad(lambda f: f([1.0, 2.0], [1.0]), "delta_entropy"),
+                                    Bad(lambda f: f([1.0, 2.0, 3.0], [1.0, 2.0, 4.0],
+                                                    confidence=1.0), "confidence")],
+    # learning.layered_weights
+    "learning.layered_weights.LayeredWeights": [Bad(lambda f: f([]), "blocks"),
+                                                Bad(lambda f: f(np.zeros((2, 2))), "blocks")],
+    "learning.layered_weights.dense_bytes": [Bad(lambda f: f(-1), "n"),
+                                             Bad(lambda f: f(2.5), "n")],
+    # learning.spectral_estimates
+    "learning.spectral_estimates.a_linear_operator": [Bad(lambda f: f(_net(), np.zeros(3)),
+                                                          "x_mean")],
+    "learning.spectral_estimates.g_linear_operator": [Bad(lambda f: f(_net(), np.zeros(3)),
+                                                          "x_mean")],
+    "learning.spectral_estimates.a_inverse_linear_operator": [
+        Bad(lambda f: f(_net(), np.zeros(3)), "x_mean")],
+    "learning.spectral_estimates.spectral_moments": [
+        Bad(lambda f: f(_net(), np.zeros(4), orders=(0,)), "orders"),
+        Bad(lambda f: f(_net(), np.zeros(4), method="magic"), "method"),
+        Bad(lambda f: f(_net(), np.zeros(4), method="slq", n_probes=0), "n_probes"),
+        Bad(lambda f: f(_net(), np.zeros(3)), "x_mean")],
+    "learning.spectral_estimates.spectral_density": [
+        Bad(lambda f: f(_moments(), confidence=1.5), "confidence"),
+        Bad(lambda f: f(_moments(), width=-1.0), "width"),
+        Bad(lambda f: f(_moments(), grid=[1.0]), "grid"),
+        Bad(lambda f: f("result"), "result")],
+    "learning.spectral_estimates.count_large_estimate": [
+        Bad(lambda f: f(_moments(), -1.0), "beta"),
+        Bad(lambda f: f(_moments(), 1.0, factor=0.0), "factor"),
+        Bad(lambda f: f("result", 1.0), "result")],
+    "learning.spectral_estimates.extreme_eigenvalues": [
+        Bad(lambda f: f(_net(), np.zeros(4), k=10), "k"),
+        Bad(lambda f: f(_net(), np.zeros(4), k=1, tol=-1.0), "tol"),
+        Bad(lambda f: f(_net(), np.zeros(3), k=1), "x_mean")],
+    "learning.spectral_estimates.complexity_n_from_extremes": [
+        Bad(lambda f: f(_extremes(), 99), "n"),
+        Bad(lambda f: f("extremes", 1), "extremes")],
+    "learning.spectral_estimates.memory_estimate": [Bad(lambda f: f(_net(), "magic"), "method"),
+                                                    Bad(lambda f: f(_net(), "slq", n_probes=0),
+                                                        "n_probes")],
+}
+
+# Typed results the library builds (frozen dataclasses returned by its functions).
+RESULT_TYPES: set[str] = {
+    "learning.analysis.Moment", "learning.analysis.LogDensity",
+    "learning.analysis.SpectrumEstimate", "learning.analysis.GapBeta",
+    "learning.analysis.MeanState", "learning.analysis.Losses",
+    "learning.analysis.NetworkAnalysis", "learning.experiments.depth_study.RankCorrelation",
+    "learning.experiments.laws.RunLaws", "learning.experiments.laws.LawsSection",
+    "learning.experiments.measurements.SpectrumSummary",
+    "learning.experiments.measurements.CheckpointMeasurements",
+    "learning.experiments.report.RunRecord", "learning.experiments.report.Section10Summary",
+    "learning.experiments.report.ReportSection", "learning.experiments.report.Report",
+    "learning.io.load.LoadedNetwork", "learning.io.layers.DenseLayer",
+    "learning.laws.Monotonicity", "learning.laws.FirstLawFit",
+    "learning.spectral_estimates.SpectralQuadrature",
+    "learning.spectral_estimates.SpectralMoments",
+    "learning.spectral_estimates.SpectralDensity", "learning.spectral_estimates.CountEstimate",
+    "learning.spectral_estimates.ExtremeEigenvalues",
+}
 XFAIL: dict[tuple[str, int], str] = {}

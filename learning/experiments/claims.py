@@ -18,6 +18,7 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 
+from ntcore.checks import real_number
 from ntcore.verdict import Claim, Verdict, sign_of, within_tolerance
 
 __all__ = ["FEW_ORDERS_RATIO", "SKEWNESS_TOLERANCE", "R2_LINEAR", "ORDER_ONE_DECADES",
@@ -59,10 +60,31 @@ def _finite(values) -> bool:
     return all(v is not None and math.isfinite(v) for v in values)
 
 
+def _reals(name: str, values) -> list[float]:
+    """``values`` as a list of floats (None -> NaN, so that the claim is undetermined), or a
+    TypeError naming ``name``: a string or a non-number is a caller's mistake, not data."""
+    if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__}")
+    return [math.nan if v is None else real_number(f"{name} entries", v, finite=False)
+            for v in values]
+
+
+def _real(name: str, value) -> float:
+    return math.nan if value is None else real_number(name, value, finite=False)
+
+
+def _real_mapping(name: str, values) -> dict:
+    if not isinstance(values, Mapping):
+        raise TypeError(f"{name} must be a mapping to numbers, got {type(values).__name__}")
+    return {k: _real(f"{name}[{k!r}]", v) for k, v in values.items()}
+
+
 def claim_bulk_far_below_boundary(*, ratios: Sequence[float],
                                   sweep_ratios: Mapping[str, float]) -> Claim:
     """"The bulk loss stays a few orders of magnitude below the boundary loss" (Fig. 2),
     judged on the largest final U/U_∂ of the main runs; the sweep is reported beside it."""
+    ratios = _reals("ratios", ratios)
+    sweep_ratios = _real_mapping("sweep_ratios", sweep_ratios)
     text = "U stays a few orders of magnitude below U_∂ (Fig. 2)"
     rule = f"holds if max U/U_∂ <= {FEW_ORDERS_RATIO:g}"
     if not ratios or not _finite(ratios) or min(ratios) < 0:
@@ -82,6 +104,7 @@ def claim_bulk_far_below_boundary(*, ratios: Sequence[float],
 def claim_losses_decrease(*, log_change: Sequence[float]) -> Claim:
     """Both U and U_∂ decrease with training (Fig. 2): ``log_change`` holds
     log(final / first trained checkpoint) of both losses for every run."""
+    log_change = _reals("log_change", log_change)
     text = "both U and U_∂ decrease with training (Fig. 2)"
     rule = "holds if the largest log(final / first) of U and U_∂ over all runs is negative"
     if not log_change or not _finite(log_change):
@@ -98,6 +121,9 @@ def claim_losses_decrease(*, log_change: Sequence[float]) -> Claim:
 def claim_shallow_symmetric(*, mu2: Sequence[float], mu3: Sequence[float]) -> Claim:
     """The shallow net's log λ distribution is symmetric, μ3 ≈ 0 (Fig. 4), by the
     standardised skewness μ3 / μ2^1.5 of every seed."""
+    mu2, mu3 = _reals("mu2", mu2), _reals("mu3", mu3)
+    if len(mu2) != len(mu3):
+        raise ValueError(f"mu2 and mu3 differ in length ({len(mu2)} vs {len(mu3)})")
     text = "shallow net: log λ distribution symmetric, μ3 ≈ 0 (Fig. 4)"
     rule = f"holds if max |μ3/μ2^1.5| <= {SKEWNESS_TOLERANCE:g}"
     if not mu2 or not _finite(list(mu2) + list(mu3)):
@@ -118,6 +144,8 @@ def claim_deep_more_skewed(*, deep_mu2: float, shallow_mu2: float, deep_mu3: flo
                            shallow_mu3: float) -> Claim:
     """The deep net has larger μ2 and more negative μ3 than the shallow one (Figs. 4-5),
     seed means: both margins must be positive."""
+    deep_mu2, shallow_mu2 = _real("deep_mu2", deep_mu2), _real("shallow_mu2", shallow_mu2)
+    deep_mu3, shallow_mu3 = _real("deep_mu3", deep_mu3), _real("shallow_mu3", shallow_mu3)
     text = "deep net: larger μ2 and more negative μ3 than shallow (Figs. 4-5)"
     rule = "holds if min(μ2 deep - μ2 shallow, μ3 shallow - μ3 deep) > 0"
     values = dict(deep_mu2=deep_mu2, shallow_mu2=shallow_mu2, deep_mu3=deep_mu3,
@@ -135,6 +163,7 @@ def claim_deep_more_skewed(*, deep_mu2: float, shallow_mu2: float, deep_mu3: flo
 def claim_gap_moves_down(*, gap_means: Mapping[int, float], final_epoch: int) -> Claim:
     """The gap in log λ moves to smaller values with training (Fig. 5): the mean gap
     position at the paper's epochs (100, 1000, 10 000) that the run reached."""
+    gap_means = _real_mapping("gap_means", gap_means)
     text = "the gap in log λ moves to smaller values with training (Fig. 5)"
     rule = "holds if every later mean gap position is lower (largest step < 0)"
     if len(gap_means) < 2:
@@ -155,6 +184,7 @@ def claim_gap_moves_down(*, gap_means: Mapping[int, float], final_epoch: int) ->
 def claim_complexity_linear(*, r2: Sequence[float]) -> Claim:
     """C_20 and C_{N-20} (10.5) are nearly linear in log U (Fig. 7): the R² of the fits of
     every seed."""
+    r2 = _reals("r2", r2)
     text = "C_20, C_{N-20} nearly linear in log U (Fig. 7)"
     rule = f"holds if min R² >= {R2_LINEAR:g}"
     if not r2 or not _finite(r2):
@@ -168,6 +198,7 @@ def claim_complexity_linear(*, r2: Sequence[float]) -> Claim:
 
 def claim_complexity_slopes_order_one(*, slopes: Sequence[float]) -> Claim:
     """The slopes of C_n against log U are of order one (Fig. 7)."""
+    slopes = _reals("slopes", slopes)
     text = "C_20, C_{N-20} against log U: slopes of order one (Fig. 7)"
     rule = f"holds if every |slope| is within {ORDER_ONE_DECADES:g} decade of 1"
     if not slopes or not _finite(slopes):
@@ -182,6 +213,7 @@ def claim_complexity_slopes_order_one(*, slopes: Sequence[float]) -> Claim:
 
 def claim_sum_log_lambda_zero(*, max_abs_sum_log: float) -> Claim:
     """Σ log λ = 0 (7.8), i.e. det G = 1 (7.7), at every checkpoint of every run."""
+    max_abs_sum_log = _real("max_abs_sum_log", max_abs_sum_log)
     text = "Σ log λ = 0 (7.8) at every checkpoint"
     if not math.isfinite(max_abs_sum_log):
         return undetermined(text, f"holds if max |Σ log λ| <= {SUM_LOG_TOLERANCE:g}",
@@ -196,6 +228,10 @@ def claim_bulk_training_similar(*, epoch: int, boundary_bulk_trained: float,
                                 accuracy_reference: float) -> Claim:
     """Training on the bulk loss gives similar results (Section 10): U_∂ of the bulk-trained
     run against the boundary-trained one at the same epoch."""
+    boundary_bulk_trained = _real("boundary_bulk_trained", boundary_bulk_trained)
+    boundary_reference = _real("boundary_reference", boundary_reference)
+    accuracy_bulk_trained = _real("accuracy_bulk_trained", accuracy_bulk_trained)
+    accuracy_reference = _real("accuracy_reference", accuracy_reference)
     text = "training on the bulk loss gives similar results (Section 10)"
     rule = f"holds if U_∂ agree within a factor {SIMILAR_FACTOR:g}"
     values = dict(boundary_bulk_trained=boundary_bulk_trained,
@@ -216,6 +252,14 @@ def claim_paper_moments(*, paper: Mapping[str, float],
                         ours: Mapping[str, Mapping[str, float]], reached: bool) -> Claim:
     """The paper's μ2 / μ3 at epoch 10 000 (Section 10), under the best of our
     normalisations: ``ours[normalisation][quantity]`` are seed means beside ``paper``."""
+    paper = _real_mapping("paper", paper)
+    if not isinstance(ours, Mapping):
+        raise TypeError(f"ours must be a mapping of normalisations, got {type(ours).__name__}")
+    ours = {norm: _real_mapping(f"ours[{norm!r}]", vals) for norm, vals in ours.items()}
+    missing = {norm: sorted(set(paper) - set(vals)) for norm, vals in ours.items()
+               if set(paper) - set(vals)}
+    if missing:
+        raise ValueError(f"ours lacks the paper's quantities: {missing}")
     text = "the paper's μ2 = 1.84 (shallow), 2.44 and μ3 = -1.7 (deep) at epoch 10 000"
     rule = (f"holds if, for one normalisation of μ_k, every value is within "
             f"{PAPER_AGREEMENT:.0%} of the paper's")

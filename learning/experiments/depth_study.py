@@ -36,6 +36,7 @@ from learning.experiments.datasets import load_mnist
 from learning.experiments.measurements import measure_checkpoint
 from learning.experiments.training import TrainingConfig, train
 from ntcore.atomic import atomic_savefig, atomic_write_text
+from ntcore.checks import count, positive_number, real_number
 from ntcore.verdict import Claim, Verdict, sign_of
 
 __all__ = ["depth_section", "dynamical_dimension", "architecture_for", "DepthStudyConfig",
@@ -49,6 +50,24 @@ MIN_SEEDS = 3  # a spread over seeds, and >= 9 runs for the rank correlation
 MIN_ARCHITECTURES = 3  # two would make the correlation a two-group comparison
 CONFIDENCE = 0.95
 TAPER = 0.5  # later hidden layers are about half the first (the paper's 40-20)
+
+
+def _dict(name: str, value: object) -> dict:
+    if not isinstance(value, dict):
+        raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
+    return value
+
+
+def _dicts(name: str, value: object) -> list[dict]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, dict) for v in value):
+        raise TypeError(f"{name} must be a list of dicts, got {type(value).__name__}")
+    return list(value)
+
+
+def _path(name: str, value: object) -> Path:
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path, got {type(value).__name__}")
+    return Path(value)
 
 
 def dynamical_dimension(sizes: Sequence[int]) -> int:
@@ -79,8 +98,9 @@ def architecture_for(dim_s: int, depth: int, n_in: int = 784, n_out: int = 10,
     >>> [architecture_for(130, d) for d in (1, 2)]
     [(784, 60, 10), (784, 48, 24, 10)]
     """
-    if depth < 1:
-        raise ValueError(f"depth must be >= 1, got {depth}")
+    depth, dim_s = count("depth", depth, minimum=1), count("dim_s", dim_s, minimum=1)
+    n_in, n_out = count("n_in", n_in, minimum=1), count("n_out", n_out, minimum=1)
+    taper = positive_number("taper", taper)
     free = dim_s - n_out  # = 2 n_1 + n_2 + ... + n_depth
     if free < 2 + (depth - 1):
         raise ValueError(f"dim S = {dim_s} cannot be reached with {depth} hidden layers: it "
@@ -132,11 +152,10 @@ class DepthStudyConfig:
         if len(dims) != 1:
             raise ValueError(f"architectures: all must have the same dim S, got "
                              f"{[dynamical_dimension(a) for a in archs]}")
-        if self.seeds < MIN_SEEDS:
+        if count("seeds", self.seeds) < MIN_SEEDS:
             raise ValueError(f"seeds must be >= {MIN_SEEDS} for spreads and a rank "
                              f"correlation, got {self.seeds}")
-        if not (math.isfinite(self.target_loss) and self.target_loss > 0):
-            raise ValueError(f"target_loss must be finite and > 0, got {self.target_loss}")
+        positive_number("target_loss", self.target_loss)
 
     @property
     def dim_s(self) -> int:
@@ -156,6 +175,9 @@ def _training(config: DepthStudyConfig, sizes, seed: int) -> dict:
 
 def build_depth_jobs(config: DepthStudyConfig, out: str | os.PathLike) -> list[dict]:
     """One job per (architecture, seed), plus the paper's 110-eigenvalue deep net if asked."""
+    if not isinstance(config, DepthStudyConfig):
+        raise TypeError(f"config must be a DepthStudyConfig, got {type(config).__name__}")
+    _path("out", out)
     archs = list(config.architectures)
     if config.paper_pair:
         archs += [a for a in PAPER_PAIR if a not in archs]
@@ -168,6 +190,10 @@ def build_depth_jobs(config: DepthStudyConfig, out: str | os.PathLike) -> list[d
 
 def run_depth_job(job: dict) -> dict:
     """Train one network and measure its final checkpoint (picklable, for any executor)."""
+    missing = {"label", "config", "out", "mnist_dir", "n_train", "n_test",
+               "bulk_samples"} - set(_dict("job", job))
+    if missing:
+        raise ValueError(f"job lacks the keys {sorted(missing)} (see build_depth_jobs)")
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):  # one job per core
@@ -204,6 +230,10 @@ def epochs_to_loss(epochs: Sequence[float], losses: Sequence[float], target: flo
     """
     e = np.asarray(epochs, float)
     u = np.asarray(losses, float)
+    if e.ndim != 1 or u.shape != e.shape:
+        raise ValueError(f"epochs and losses must be 1-D of equal length, got shapes "
+                         f"{e.shape} and {u.shape}")
+    target = positive_number("target", target)
     hit = np.flatnonzero(u <= target)
     if hit.size == 0:
         return math.inf
@@ -247,8 +277,11 @@ def rank_correlation(x: Sequence[float], y: Sequence[float],
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.size != y.size or x.size < 4:
-        raise ValueError(f"rank_correlation needs two sequences of equal length >= 4, got "
-                         f"{x.size} and {y.size}")
+        raise ValueError(f"rank_correlation needs two sequences x and y of equal length >= 4, "
+                         f"got {x.size} and {y.size}")
+    confidence = real_number("confidence", confidence)
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
     if np.unique(x).size < 2 or np.unique(y).size < 2:
         raise ValueError("rank_correlation: a sequence is constant, ρ is undefined")
     rho = float(stats.spearmanr(x, y).statistic)
@@ -260,6 +293,8 @@ def rank_correlation(x: Sequence[float], y: Sequence[float],
 def run_record(sizes: Sequence[int], seed: int, final: dict, curve: Sequence[Sequence[float]],
                target_loss: float) -> dict:
     """The study's numbers for one trained network (from the study's or the main job's runs)."""
+    target_loss = positive_number("target_loss", target_loss)
+    _dict("final", final)
     mu2, mu3 = final["mu2"], final["mu3"]
     n_dyn = dynamical_dimension(sizes)
     # Σ log λ = 0 (7.8): the mean of log λ vanishes, so the sample skewness of the dim S
@@ -324,6 +359,7 @@ def summarise(records: list[dict], dim_s: int | None = None) -> dict:
     ``records``: :func:`run_record` dicts.  The study set is the architectures with dim S =
     ``dim_s`` (default: the most common); the paper's pair is judged separately.
     """
+    records = _dicts("records", records)
     if dim_s is None:
         dims = [r["dim_s"] for r in records]
         dim_s = max(set(dims), key=dims.count)
@@ -357,6 +393,8 @@ def _fmt(stat: dict, spec: str = ".3g") -> str:
 
 def markdown_tables(summary: dict, target_loss: float) -> list[str]:
     """The per-architecture table (study set and the paper's pair) and the claims."""
+    _dict("summary", summary)
+    target_loss = positive_number("target_loss", target_loss)
     lines = ["| architecture | depth | dim S | N | seeds | μ_2 | μ_3 | skewness | gap log λ | "
              f"test accuracy | epochs to U_∂ <= {target_loss:g} |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -379,6 +417,9 @@ def markdown_tables(summary: dict, target_loss: float) -> list[str]:
 
 def figure_depth(summary: dict, records: list[dict], path: str | os.PathLike) -> None:
     """Skewness and test accuracy against depth (equal dim S), and accuracy against |skewness|."""
+    _dict("summary", summary)
+    records = _dicts("records", records)
+    _path("path", path)
     fig = Figure(figsize=(11, 4.2))
     ax, bx = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     study = [r for r in records if r["dim_s"] == summary["dim_s"]]
@@ -403,7 +444,8 @@ def figure_depth(summary: dict, records: list[dict], path: str | os.PathLike) ->
 
 def write_depth_report(out: str | os.PathLike, payload: dict) -> dict:
     """Write ``depth_study.md`` and ``depth_study.png`` into ``out``; return the summary."""
-    out = Path(out)
+    out = _path("out", out)
+    _dict("payload", payload)
     config = payload["config"]
     records = [run_record(r["sizes"], r["seed"], r["final"], r["curve"], config["target_loss"])
                for r in payload["runs"]]
@@ -436,6 +478,9 @@ def depth_section(runs: list[dict], out: str | os.PathLike,
     """
     import json
 
+    runs = _dicts("runs", runs)
+    target_loss = positive_number("target_loss", target_loss)
+    _path("out", out)
     records = [run_record(r["sizes"], r["seed"], r["checkpoints"][-1]["measurements"],
                           [[c["epoch"], c["measurements"]["boundary_loss"]]
                            for c in r["checkpoints"]], target_loss)

@@ -56,8 +56,19 @@ SPLIT_HOLDS, SPLIT_FAILS = 0.05, 0.5
 CONFIDENCE = 0.95
 
 
+def _check_run(run: object) -> dict:
+    """A run dict as the pipeline writes it, or a TypeError/ValueError naming ``run``."""
+    if not isinstance(run, dict):
+        raise TypeError(f"run must be a run dict, got {type(run).__name__}")
+    missing = {"label", "sizes", "checkpoints"} - set(run)
+    if missing:
+        raise ValueError(f"run lacks the keys {sorted(missing)}")
+    return run
+
+
 def run_spectra(run: dict) -> tuple[list[int], list[GSpectrum], list[dict]]:
     """Epochs, spectra of G (all N eigenvalues) and measurements at a run's checkpoints."""
+    _check_run(run)
     n = int(sum(run["sizes"]))
     kept = [c for c in run["checkpoints"]
             if c["measurements"].get("log_lambda_dynamical") is not None]
@@ -183,6 +194,9 @@ def _describe(epochs: tuple[int, ...], mono: Monotonicity) -> str:
 
 def laws_section(runs: list[dict], out: str | os.PathLike | None = None) -> LawsSection:
     """Apply both laws to every run; draw ``out/laws.png``; return claims, Markdown, numbers."""
+    if not isinstance(runs, (list, tuple)):
+        raise TypeError(f"runs must be a list of run dicts, got {type(runs).__name__}")
+    runs = [_check_run(r) for r in runs]
     # A run with fewer than two measured checkpoints (e.g. --epochs 0) has no trajectory.
     results = [run_laws(r) for r in runs if len(r["checkpoints"]) >= 2]
     if not results:
@@ -320,6 +334,11 @@ def _numbers(results: list[RunLaws], per_run: dict, claims: list[Claim]) -> dict
 
 def figure_laws(results: list[RunLaws], path: str | os.PathLike) -> None:
     """S(t) at several β (first deep run, else the first run) and ΔU against ΔS_0 + ΔC."""
+    if (not isinstance(results, (list, tuple)) or not results
+            or not all(isinstance(r, RunLaws) for r in results)):
+        raise TypeError(f"results must be a non-empty list of RunLaws, got {results!r:.60}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path, got {type(path).__name__}")
     fig = Figure(figsize=(11, 4.2))
     ax, bx = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     deep = [r for r in results if r.group == "deep"] or results[:1]

@@ -139,6 +139,10 @@ class CheckpointMeasurements:
 
 def mean_boundary_loss(septuple: Septuple, data: Dataset) -> float:
     """U_∂: the mean over ``data`` of the boundary loss (2.11) at the fixed point (2.9)."""
+    if not isinstance(septuple, Septuple):
+        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be a Dataset, got {type(data).__name__}")
     return float(np.mean(_per_sample_boundary_loss(septuple, data)))
 
 

@@ -86,8 +86,29 @@ class RunRecord:
         return [(e, m) for e, m in zip(self.epochs, self.measurements, strict=True) if e >= 1]
 
 
+def _records(runs: object) -> list[RunRecord]:
+    """``runs`` as a list of RunRecord (see :func:`parse_runs`), or a TypeError naming it."""
+    if (not isinstance(runs, (list, tuple))
+            or not all(isinstance(r, RunRecord) for r in runs)):
+        raise TypeError(f"runs must be a list of RunRecord (parse_runs makes them), got "
+                        f"{type(runs).__name__}")
+    return list(runs)
+
+
+def _dict(name: str, value: object) -> dict:
+    if not isinstance(value, dict):
+        raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
+    return value
+
+
 def parse_runs(runs: Sequence[dict]) -> list[RunRecord]:
     """Typed records of the pipeline's run dicts."""
+    if not isinstance(runs, (list, tuple)) or not all(isinstance(r, dict) for r in runs):
+        raise TypeError(f"runs must be a list of run dicts, got {type(runs).__name__}")
+    missing = sorted({k for r in runs for k in ("label", "group", "seed", "config", "data",
+                                                "checkpoints") if k not in r})
+    if missing:
+        raise ValueError(f"runs: a run dict lacks the keys {missing}")
     return [RunRecord(r["label"], r["group"], r["seed"], r["config"], r["data"],
                       tuple(c["epoch"] for c in r["checkpoints"]),
                       tuple(CheckpointMeasurements.from_dict(c["measurements"])
@@ -130,6 +151,10 @@ def complexity_fits(run: RunRecord) -> dict:
 
 def draw_figures(out: Path, runs: Sequence[RunRecord]) -> dict:
     """Figures 1-7 into ``out``; returns the linear fits of Figure 7."""
+    runs = _records(runs)
+    if not isinstance(out, (str, os.PathLike)):
+        raise TypeError(f"out must be a directory path, got {type(out).__name__}")
+    out = Path(out)
     deep, shallow = _group(runs, "deep"), _group(runs, "shallow")
     figure1(out / "figure1.png")
     figure2([r.raw for r in deep], out / "figure2.png")
@@ -169,6 +194,9 @@ class Section10Summary:
 
 def summarise(runs: Sequence[RunRecord]) -> Section10Summary:
     """The statistics the Section 10 tables and claims need."""
+    runs = _records(runs)
+    if not _group(runs, "deep"):
+        raise ValueError("runs must contain a run of group 'deep'")
     deep, shallow = _group(runs, "deep"), _group(runs, "shallow")
     final_epoch = deep[0].final_epoch
     at10k = min(final_epoch, 10_000)
@@ -300,6 +328,7 @@ def _sweep_table(runs: Sequence[RunRecord]) -> list[str]:
 
 def section10(runs: Sequence[RunRecord], out: Path | None = None) -> ReportSection:
     """Section 10: the paper's numbers beside ours, the claims, the sweep."""
+    runs = _records(runs)
     s = summarise(runs)
     markdown = ["## The paper's numbers beside ours", "", *_numbers_tables(s), ""]
     if _sweeps(runs):
@@ -311,6 +340,8 @@ def section10(runs: Sequence[RunRecord], out: Path | None = None) -> ReportSecti
 
 def headline(s: Section10Summary, claims: Sequence[Claim]) -> dict:
     """The few numbers the README and docs quote (docs/build_section10.py renders them)."""
+    if not isinstance(s, Section10Summary):
+        raise TypeError(f"s must be a Section10Summary, got {type(s).__name__}")
     def mean_std(values):
         v = np.asarray([x for x in values if x is not None], float)
         return [float(v.mean()), float(v.std(ddof=1))] if v.size > 1 else [_mean(v), math.nan]
@@ -338,6 +369,7 @@ def headline(s: Section10Summary, claims: Sequence[Claim]) -> dict:
 def laws_of_learning(runs: Sequence[RunRecord], out: Path | None = None) -> ReportSection:
     """The first and second laws (7.6), (7.11) on every training run
     (:func:`learning.experiments.laws.laws_section`; draws ``out/laws.png``)."""
+    runs = _records(runs)
     from learning.experiments.laws import laws_section
 
     trajectories = [r.raw for r in runs if len(r.raw["checkpoints"]) >= 2]
@@ -352,6 +384,7 @@ def laws_of_learning(runs: Sequence[RunRecord], out: Path | None = None) -> Repo
 def depth(runs: Sequence[RunRecord], out: Path | None = None) -> ReportSection:
     """Deep vs shallow (Section 9): the paper's pair from these runs, and the equal-dim-S study
     of ``python -m learning study depth`` when its results are in ``out/depth/``."""
+    runs = _records(runs)
     from learning.experiments.depth_study import depth_section
 
     claims, lines, numbers = depth_section([r.raw for r in runs], out)
@@ -389,6 +422,9 @@ def docs_summary(payload: dict, report: Report) -> dict:
     """The small summary the docs quote (``OUT/section10-summary.json``; committed as
     ``docs/results/section10.json`` and rendered into README.md and the errata by
     ``docs/build_section10.py``): the command, its date, the headline numbers, the claims."""
+    _dict("payload", payload)
+    if not isinstance(report, Report):
+        raise TypeError(f"report must be a Report, got {type(report).__name__}")
     import datetime
 
     headline_numbers = next((s.summary["headline"] for s in report.sections
@@ -439,6 +475,9 @@ def _preamble(payload: dict, runs: Sequence[RunRecord]) -> list[str]:
 def render_markdown(payload: dict, runs: Sequence[RunRecord],
                     sections: Sequence[ReportSection], figure7_fits: dict) -> str:
     """The report document: preamble, each section, the claims table, the figures."""
+    _dict("payload", payload)
+    runs = _records(runs)
+    _dict("figure7_fits", figure7_fits)
     lines = _preamble(payload, runs)
     for s in sections:
         lines += list(s.markdown)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from learning.io.layers import DenseLayer, NetworkFileError, activation_name
+from learning.io.layers import DenseLayer, NetworkFileError, activation_name, check_path
 
 __all__ = ["read_keras"]
 
@@ -188,6 +188,7 @@ def _read_h5(path, h5py) -> list[DenseLayer]:
 def read_keras(path: str | os.PathLike, layers: Sequence[str] | None = None
                ) -> tuple[list[DenseLayer], None]:
     """The Dense layers of a ``.keras`` or Keras ``.h5`` file, in the model's order."""
+    path = check_path(path)
     h5py = _h5py(path)
     try:
         if zipfile.is_zipfile(path):

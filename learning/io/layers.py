@@ -71,8 +71,18 @@ class DenseLayer:
     activation: str | None = None
 
 
+def check_path(path: object) -> str:
+    """``os.fspath(path)``, or a TypeError naming ``path`` for anything that is not a path."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (str or os.PathLike), got "
+                        f"{type(path).__name__} {path!r:.40}")
+    return os.fspath(path)
+
+
 def activation_name(path: str | os.PathLike, name: str, where: str) -> str:
     """The package's name for an activation a file names, or NetworkFileError naming it."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be the activation's name (a str), got {type(name).__name__}")
     key = str(name).strip().lower()
     if key in _ALIASES:
         return _ALIASES[key]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from learning.activations import Activation
 from learning.io.keras_io import read_keras
-from learning.io.layers import DenseLayer, NetworkFileError, assemble
+from learning.io.layers import DenseLayer, NetworkFileError, assemble, check_path
 from learning.io.npz import read_npz
 from learning.io.onnx_io import read_onnx
 from learning.io.safetensors_io import read_safetensors
@@ -85,7 +85,7 @@ def sniff_format(path: str | os.PathLike) -> str:
     NetworkFileError
         The format cannot be recognised.
     """
-    path = os.fspath(path)
+    path = check_path(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no such model file")
     with open(path, "rb") as fh:
@@ -125,7 +125,7 @@ def read_network(path: str | os.PathLike, *, format: str | None = None,
 
     See :func:`load_network` for the parameters.
     """
-    path = os.fspath(path)
+    path = check_path(path)
     if format is None:
         format = sniff_format(path)
     elif format not in FORMATS:

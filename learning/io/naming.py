@@ -35,6 +35,8 @@ _MAX_SEARCH = 200_000  # DFS steps when looking for shape-chaining orders
 
 def natural_key(name: str) -> tuple:
     """Sort key comparing digit runs as integers: ``fc2`` < ``fc10``, ``0`` < ``2`` < ``10``."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}")
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p)
                  for p in re.split(r"(\d+)", name) if p)
 
@@ -133,6 +135,9 @@ def layers_from_tensors(path: str | os.PathLike, tensors: Mapping[str, NDArray],
         The layers and a sentence on how the order was decided when the shapes alone do
         not decide it (``None`` when they do or the order was given).
     """
+    if not isinstance(tensors, Mapping):
+        raise TypeError(f"tensors must be a mapping of names to arrays, got "
+                        f"{type(tensors).__name__}")
     groups = _group(path, tensors)
     dense = {prefix: _dense(path, prefix, g) for prefix, g in groups.items()}
     if layers is not None and named_order is not None and list(layers) != list(named_order):

@@ -15,7 +15,7 @@ import zipfile
 import numpy as np
 
 from learning.feedforward import layer_biases, layer_weights
-from learning.io.layers import DenseLayer, NetworkFileError, activation_name
+from learning.io.layers import DenseLayer, NetworkFileError, activation_name, check_path
 from learning.septuple import Septuple
 from ntcore.atomic import atomic_write
 
@@ -29,6 +29,7 @@ def read_npz(path: str | os.PathLike) -> tuple[list[DenseLayer], None]:
 
     Returns the layers and ``None`` (the order is never ambiguous here).
     """
+    path = check_path(path)
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
@@ -92,6 +93,9 @@ def save_network(septuple: Septuple, path: str | os.PathLike) -> None:
     """
     from learning.activations import ACTIVATIONS
 
+    if not isinstance(septuple, Septuple):
+        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
+    path = check_path(path)
     name = septuple.activation.name  # type: ignore[union-attr]
     if ACTIVATIONS.get(name) is not septuple.activation:
         raise ValueError(f"septuple.activation {name!r} is not one of the package's named "

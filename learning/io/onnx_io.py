@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from learning.io.layers import DenseLayer, NetworkFileError
+from learning.io.layers import DenseLayer, NetworkFileError, check_path
 
 __all__ = ["read_onnx"]
 
@@ -49,6 +49,7 @@ def _load(path):
 def read_onnx(path: str | os.PathLike, layers: Sequence[str] | None = None
               ) -> tuple[list[DenseLayer], None]:
     """The dense layers of an ONNX graph, in the order of the chain."""
+    path = check_path(path)
     model, helper, numpy_helper = _load(path)
     graph = model.graph
     constants = {t.name: numpy_helper.to_array(t) for t in graph.initializer}

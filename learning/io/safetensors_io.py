@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from learning.io.layers import DenseLayer, NetworkFileError, activation_name
+from learning.io.layers import DenseLayer, NetworkFileError, activation_name, check_path
 from learning.io.naming import layers_from_tensors
 
 __all__ = ["read_safetensors"]
@@ -21,6 +21,7 @@ __all__ = ["read_safetensors"]
 def read_safetensors(path: str | os.PathLike, layers: Sequence[str] | None = None
                      ) -> tuple[list[DenseLayer], str | None]:
     """The dense layers of a safetensors file, in network order, and a note on the order."""
+    path = check_path(path)
     try:
         from safetensors import SafetensorError, safe_open
     except ImportError:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from learning.io.layers import DenseLayer, NetworkFileError
+from learning.io.layers import DenseLayer, NetworkFileError, check_path
 from learning.io.naming import layers_from_tensors
 
 __all__ = ["read_torch", "NO_TORCH_MESSAGE"]
@@ -83,6 +83,7 @@ def _from_sequential(path, model, torch) -> list[DenseLayer]:
 def read_torch(path: str | os.PathLike, layers: Sequence[str] | None = None
                ) -> tuple[list[DenseLayer], str | None]:
     """The dense layers of a PyTorch file, in network order, and a note on the order."""
+    path = check_path(path)
     try:
         import torch
     except ImportError:
