@@ -207,7 +207,7 @@ def run_depth_job(job: dict) -> dict:
             if epoch != config.n_epochs:
                 return {}
             return measure_checkpoint(net, data.train, data.test,
-                                      n_bulk_samples=job["bulk_samples"])
+                                      n_bulk_samples=job["bulk_samples"]).to_dict()
 
         t0 = time.perf_counter()
         run = train(config, data.train, out_dir=Path(job["out"]) / "runs" / job["label"],
