@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from emergent.fokker_planck import check_times
-from emergent.grids import Grid, check_count, check_density, check_positive
+from emergent.grids import Grid, Method, check_count, check_density, check_positive
 
 __all__ = ["Constraints", "moment_constraints", "wave_function", "phase", "madelung_fields",
            "MadelungFields",
@@ -266,7 +266,7 @@ def madelung_residuals(grid: Grid, times: ArrayLike, psi: ArrayLike, D: float,
     v = np.zeros(grid.shape) if potential is None else grid.check_field(potential, "potential")
     if v.shape not in (grid.shape, psi.shape):
         raise ValueError(f"potential must have shape {grid.shape} or {psi.shape}, got {v.shape}")
-    method = "spectral"
+    method: Method = "spectral"
     p, grad, _ = _phase_gradient(grid, psi, floor)
     dpsi = np.gradient(psi, t, axis=0)
     dp = np.gradient(p, t, axis=0)

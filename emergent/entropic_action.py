@@ -42,7 +42,7 @@ from emergent.constraints import (
     wave_function,
 )
 from emergent.fokker_planck import check_times, gaussian_heat_kernel, shannon_entropy
-from emergent.grids import Grid, _check_method, check_density, check_positive
+from emergent.grids import Grid, Method, _check_method, check_density, check_positive
 from emergent.schrodinger import free_gaussian_packet
 
 __all__ = ["FORMS", "FORM_FUNCTIONS", "FormParts", "evaluate_form", "form_11_6a", "form_11_6b",
@@ -148,14 +148,14 @@ def _check_form_input(path: Path, method: str) -> None:
     _check_method(method)
 
 
-def form_11_6a(path: Path, method: str = "spectral") -> FormParts:
+def form_11_6a(path: Path, method: Method = "spectral") -> FormParts:
     """(11.6) line 1: H(T) - H(0) + ∫dt ∫ Σ Φ̇_k Θ_k p (``method`` unused: no derivatives)."""
     _check_form_input(path, method)
     h = shannon_entropy(path.grid, path.p, check=False)
     return FormParts("11.6a", float(h[-1] - h[0]), _constraint_term(path))
 
 
-def form_11_6b(path: Path, method: str = "spectral") -> FormParts:
+def form_11_6b(path: Path, method: Method = "spectral") -> FormParts:
     """(11.6) line 2: ∫dt ∫ -log p (D/2) Δp + constraints ((11.5) substituted for ∂p/∂t)."""
     _check_form_input(path, method)
     integrand = -_log(path.p) * (path.D / 2) * path.grid.laplacian(path.p, method)
@@ -163,7 +163,7 @@ def form_11_6b(path: Path, method: str = "spectral") -> FormParts:
                      _constraint_term(path))
 
 
-def form_11_7a(path: Path, method: str = "spectral") -> FormParts:
+def form_11_7a(path: Path, method: Method = "spectral") -> FormParts:
     """(11.7) line 1: ∫dt ∫ 2D |∇√p|² + constraints (integrated by parts)."""
     _check_form_input(path, method)
     grid = path.grid
@@ -172,7 +172,7 @@ def form_11_7a(path: Path, method: str = "spectral") -> FormParts:
                      _constraint_term(path))
 
 
-def form_11_7b(path: Path, method: str = "spectral") -> FormParts:
+def form_11_7b(path: Path, method: Method = "spectral") -> FormParts:
     """(11.7) line 2: ∫dt ∫ √p (-2D Δ) √p + constraints (integrated by parts again)."""
     _check_form_input(path, method)
     grid, sq = path.grid, np.sqrt(path.p)
@@ -181,7 +181,7 @@ def form_11_7b(path: Path, method: str = "spectral") -> FormParts:
                      _constraint_term(path))
 
 
-def form_11_7c(path: Path, method: str = "spectral") -> FormParts:
+def form_11_7c(path: Path, method: Method = "spectral") -> FormParts:
     """(11.7) line 3: -4 ∫dt ∫ Ψ* (D/2 Δ + i ∂_t) Ψ with Ψ of (11.8) (real part; the imaginary
     part is returned separately)."""
     _check_form_input(path, method)
@@ -205,12 +205,12 @@ def form_11_7c(path: Path, method: str = "spectral") -> FormParts:
 
 # One function per printed form of S: grep "11.7b" finds its single definition here.
 #: name of a printed form of S ((11.6a) ... (11.7c)) -> the function that evaluates it
-FORM_FUNCTIONS: dict[str, Callable[[Path, str], FormParts]] = {
+FORM_FUNCTIONS: dict[str, Callable[[Path, Method], FormParts]] = {
     "11.6a": form_11_6a, "11.6b": form_11_6b, "11.7a": form_11_7a, "11.7b": form_11_7b,
     "11.7c": form_11_7c}
 
 
-def evaluate_form(path: Path, form: str = "11.7c", method: str = "spectral") -> FormParts:
+def evaluate_form(path: Path, form: str = "11.7c", method: Method = "spectral") -> FormParts:
     """The printed ``form`` of S[p, Φ] on ``path`` (:data:`FORM_FUNCTIONS`), (11.6)-(11.7).
 
     ``method`` ("spectral" or "fd") chooses the spatial derivatives.  On a diffusion path
@@ -235,7 +235,7 @@ _LEGACY_NAMES = {"11.6a": ("entropy change", "constraints"),
                  "11.7c": ("kinetic", "time derivative")}
 
 
-def action_parts(path: Path, form: str = "11.7c", method: str = "spectral") -> dict[str, float]:
+def action_parts(path: Path, form: str = "11.7c", method: Method = "spectral") -> dict[str, float]:
     """Compatibility view of :func:`evaluate_form` as a dict keyed by the parts' names
     (11.6)-(11.7); new code should use the typed :class:`FormParts`."""
     parts = evaluate_form(path, form, method)
@@ -246,7 +246,7 @@ def action_parts(path: Path, form: str = "11.7c", method: str = "spectral") -> d
     return out
 
 
-def action(path: Path, form: str = "11.7c", method: str = "spectral") -> float:
+def action(path: Path, form: str = "11.7c", method: Method = "spectral") -> float:
     """S[p, Φ] in the printed ``form`` of (11.6)-(11.7) (:attr:`FormParts.total`)."""
     return evaluate_form(path, form, method).total
 
@@ -265,7 +265,7 @@ class DroppedTermSizes:
     in_p_equation: float
 
 
-def dropped_term_sizes(path: Path, method: str = "spectral") -> DroppedTermSizes:
+def dropped_term_sizes(path: Path, method: Method = "spectral") -> DroppedTermSizes:
     """How big the term dropped between lines 2 and 3 of (11.7) is, in two gauge-free ways.
 
     * ``vs_entropy_production``: 2D∫dt∫p|∇θ|² over the entropy-production part
@@ -305,7 +305,7 @@ def _perturb(path: Path, eps: float, eta: np.ndarray | None, zeta: np.ndarray | 
 
 def first_variation(path: Path, form: str, eta: ArrayLike | None = None,
                     zeta: ArrayLike | None = None, eps: float = 1e-4,
-                    method: str = "spectral") -> FormParts:
+                    method: Method = "spectral") -> FormParts:
     """δS_i = d/dε S_i[p e^{εη}/norm, Φ + εζ] at ε = 0 for each part i of ``form``, (11.6)-(11.7),
     as a :class:`FormParts` of variations (``imaginary`` = 0).
 
@@ -419,7 +419,7 @@ class StationarityResult:
 
 def stationarity_test(path: Path, form: str, n_directions: int = 3, seed: int = 0,
                       eps_first: float = 1e-4, eps_scan: ArrayLike = (1e-1, 3e-2, 1e-2, 3e-3, 1e-3),
-                      method: str = "spectral") -> StationarityResult:
+                      method: Method = "spectral") -> StationarityResult:
     """Is ``path`` a stationary point of S[p, Φ] in the printed ``form``? (11.6)-(11.9).
 
     For ``n_directions`` random admissible directions in p and, separately, in Φ
@@ -576,7 +576,7 @@ def frozen_gaussian_path(constraints: Constraints, D: float, times: ArrayLike, s
 
 
 def multipliers_for_entropy_production(constraints: Constraints, p: ArrayLike, D: float,
-                                       times: ArrayLike, method: str = "spectral") -> np.ndarray:
+                                       times: ArrayLike, method: Method = "spectral") -> np.ndarray:
     """Φ(t) with Σ_k Φ̇_k Θ_k ≈ 2D Δ√p/√p + c(t) in the p-weighted least-squares sense.
 
     This is the p-equation of (11.6b)-(11.7b) (their δ/δp at fixed normalisation), solved for

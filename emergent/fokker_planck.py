@@ -68,12 +68,13 @@ class FokkerPlanckSolution:
     @property
     def entropy(self) -> np.ndarray:
         """Shannon entropy -∫p log p at each time."""
-        return shannon_entropy(self.grid, np.clip(self.densities, 0, None), check=False)
+        return np.asarray(shannon_entropy(self.grid, np.clip(self.densities, 0, None),
+                                          check=False))
 
     def entropy_production(self, method: str = "spectral") -> np.ndarray:
         """dH/dt = 2D ∫|∇√p|² at each time, (11.7) first line without constraints."""
-        return entropy_production_rate(self.grid, np.clip(self.densities, 0, None), self.D,
-                                       method=method, check=False)
+        return np.asarray(entropy_production_rate(self.grid, np.clip(self.densities, 0, None),
+                                                  self.D, method=method, check=False))
 
 
 def _initial(grid: Grid, p0, D) -> tuple[np.ndarray, float]:

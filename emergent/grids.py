@@ -367,23 +367,23 @@ def check_density(grid: Grid, p: ArrayLike, name: str = "p", *, normalize: bool 
 
     A density p of (11.3)-(11.5).
     """
-    p = grid.check_field(p, name)
+    density = grid.check_field(p, name)
     # round-off negatives of spectral solvers (~1e-17 of max p) are zeros, not errors
-    floor = -1e-13 * np.max(np.abs(p), initial=0.0)
-    if np.any(p < floor):
-        raise ValueError(f"{name} is negative somewhere (min {p.min():.3g}); a probability "
+    floor = -1e-13 * np.max(np.abs(density), initial=0.0)
+    if np.any(density < floor):
+        raise ValueError(f"{name} is negative somewhere (min {density.min():.3g}); a probability "
                          "density must be >= 0")
-    if np.any(p < 0):
-        p = np.clip(p, 0.0, None)
-    mass = np.asarray(grid.integrate(p))
+    if np.any(density < 0):
+        density = np.clip(density, 0.0, None)
+    mass = np.asarray(grid.integrate(density))
     if not np.all(np.isfinite(mass)) or np.any(mass <= 0):
         raise ValueError(f"{name} is not normalisable: ∫{name} dQ = {mass}")
     if normalize:
-        return p / mass.reshape(mass.shape + (1,) * grid.ndim)
+        return density / mass.reshape(mass.shape + (1,) * grid.ndim)
     if np.any(np.abs(mass - 1) > rtol):
         raise ValueError(f"{name} is not normalised: ∫{name} dQ = {mass} (pass normalize=True "
                          "to rescale)")
-    return p
+    return density
 
 
 def spectral_tail(grid: Grid, f: ArrayLike) -> float:

@@ -51,10 +51,11 @@ def as_metric(metric: object, coordinates: Sequence | None = None) -> Metric:
     except ImportError:  # pragma: no cover - einsteinpy is a core dependency
         MetricTensor = ()  # type: ignore[assignment]  # noqa: N806
     if MetricTensor and isinstance(metric, MetricTensor):
-        if metric.config != "ll":
-            metric = metric.lower_config() if hasattr(metric, "lower_config") else metric
-        matrix = sp.Matrix(metric.tensor().tolist())
-        coordinates = tuple(metric.syms)
+        lowered = metric  # an einsteinpy MetricTensor, indices lowered below
+        if lowered.config != "ll":
+            lowered = metric.lower_config() if hasattr(metric, "lower_config") else metric
+        matrix = sp.Matrix(lowered.tensor().tolist())
+        coordinates = tuple(lowered.syms)
     else:
         try:
             matrix = sp.Matrix(sp.sympify(metric))

@@ -769,8 +769,8 @@ def fokker_planck_with_drift(grid: Grid, psi, D: float, times, *, p0=None,
 def _divergence(grid: Grid, field: np.ndarray) -> np.ndarray:
     """∇·F for F of shape (..., K, *grid.shape), spectral."""
     lead = field.ndim - grid.ndim - 1
-    return sum(grid.gradient(np.take(field, a, axis=lead), "spectral")[a]
-               for a in range(grid.ndim))
+    return np.sum([grid.gradient(np.take(field, a, axis=lead), "spectral")[a]
+                   for a in range(grid.ndim)], axis=0)
 
 
 def fokker_planck_residuals(grid: Grid, times, psi, D: float) -> tuple[float, float]:

@@ -144,7 +144,7 @@ def einstein_tensor_upper(jet: Jet) -> np.ndarray:
     return einstein_upper(jet, ricci(riemann(jet)))
 
 
-def _term(wiring: str, g1, g2, g3, v1, v2) -> object:
+def _term(wiring: str, g1, g2, g3, v1, v2) -> Fraction | int:
     return np.einsum(f"{wiring},mab,ncd->", g1, g2, g3, v1, v2)
 
 

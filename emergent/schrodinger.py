@@ -205,7 +205,7 @@ def harmonic_potential(grid: Grid, D: float, omega: float) -> np.ndarray:
     """
     D = check_positive(D, "D")
     omega = check_positive(omega, "omega")
-    return sum(q**2 for q in grid.coordinates) * omega**2 / (2 * D)
+    return np.sum(np.square(grid.coordinates), axis=0) * omega**2 / (2 * D)
 
 
 def coherent_state(grid: Grid, t: ArrayLike, D: float, omega: float, q0: ArrayLike | None = None,

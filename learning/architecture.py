@@ -100,7 +100,7 @@ def _check_two_level(beta: float, gamma: float, n: float) -> tuple[float, float,
 
 def _check_window(window: object) -> tuple[float, float]:
     try:
-        lo, hi = (real_number("window", w) for w in window)  # type: ignore[union-attr]
+        lo, hi = (real_number("window", w) for w in window)  # type: ignore[attr-defined]  # any object; TypeError caught
     except (TypeError, ValueError):
         raise TypeError(f"window must be a pair (low, high) of finite numbers, got "
                         f"{window!r:.60}") from None

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
@@ -73,6 +74,8 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+# A block w_{l+1,l} of a layered network as stored: dense, or a scipy.sparse CSR array.
+Block: TypeAlias = Array | sp.csr_array
 
 #: Per-sample stopping reasons of :func:`constrained_bulk_minimum` (``status`` codes).
 STATUS_MESSAGES: dict[int, str] = {
@@ -195,6 +198,11 @@ def _to_dense(w) -> Array:
     return w.toarray() if sp.issparse(w) else np.asarray(w)
 
 
+def _count_nonzero(w) -> int:
+    """Non-zero entries of a dense or scipy.sparse block w."""
+    return int(w.count_nonzero() if sp.issparse(w) else np.count_nonzero(w))
+
+
 # ----------------------------------------------------------------------------------------
 # The couplings W_Rh (hidden -> non-input rows) and W_R∂ (boundary -> rows) as linear maps.
 # ----------------------------------------------------------------------------------------
@@ -230,7 +238,7 @@ class _Couplings:
         self.bias_rows = np.concatenate(layer_biases(septuple))
         # Per block l (layer l -> l+1): rows of layer l+1 in R coordinates, and the hidden /
         # boundary columns of layer l with their positions among the hidden / boundary sets.
-        self.blocks: list[tuple[slice, slice, Array, NDArray[np.intp], Array]] = []
+        self.blocks: list[tuple[slice, slice, Block, NDArray[np.intp], Block]] = []
         for l, w_l in enumerate(layer_weights(septuple)):
             cols = slices[l]
             rows = slice(slices[l + 1].start - n0, slices[l + 1].stop - n0)
@@ -265,8 +273,7 @@ class _Couplings:
     def nnz(self) -> int:
         """Non-zero couplings hidden -> rows: the cost of one product, in multiply-adds."""
         if self.layered:
-            return int(sum(b[2].count_nonzero() if sp.issparse(b[2]) else np.count_nonzero(b[2])
-                           for b in self.blocks))
+            return sum(_count_nonzero(b[2]) for b in self.blocks)
         return int(np.count_nonzero(self._w_rh))
 
     def dense(self) -> tuple[Array, Array]:
@@ -280,7 +287,7 @@ class _Couplings:
             w_rb[rows, b_pos] = _to_dense(w_b)
         return w_rh, w_rb
 
-    def hidden_to_rows(self, z: Array) -> Array:
+    def hidden_to_rows(self, z: NDArray[np.floating]) -> NDArray[np.floating]:
         """W_Rh z for each row of ``z`` (shape (n, n_h) -> (n, |R|)); float32 in, float32 out."""
         if z.dtype == np.float32:
             out32 = np.zeros((z.shape[0], self.n_rows), np.float32)
@@ -296,7 +303,7 @@ class _Couplings:
                 out[:, rows] = _times_transpose(z[:, h_pos], w_h)
         return out
 
-    def rows_to_hidden(self, u: Array) -> Array:
+    def rows_to_hidden(self, u: NDArray[np.floating]) -> NDArray[np.floating]:
         """W_Rh^T u for each row of ``u`` (shape (n, |R|) -> (n, n_h)); float32 in and out."""
         if u.dtype == np.float32:
             out32 = np.zeros((u.shape[0], self.hidden.size), np.float32)
@@ -378,10 +385,10 @@ class _Problem:
         x[:, self.hidden] = z
         return x
 
-    def _to_rows(self, z: Array) -> Array:
+    def _to_rows(self, z: Array) -> NDArray[np.floating]:
         return z @ self.w_rh.T if self.dense else self.couplings.hidden_to_rows(z)
 
-    def _to_hidden(self, u: Array) -> Array:
+    def _to_hidden(self, u: Array) -> NDArray[np.floating]:
         return u @ self.w_rh if self.dense else self.couplings.rows_to_hidden(u)
 
     def evaluate(self, z: Array, idx: NDArray[np.intp], newton: bool,
@@ -544,7 +551,7 @@ def _damped_newton_step(hessians: Array, gradients: Array, damping: Array) -> Ar
     diagonal = system[:, idx_d, idx_d]
     system[:, idx_d, idx_d] = diagonal + damping[:, None] * np.maximum(np.abs(diagonal), 1e-3)
     try:
-        return -np.linalg.solve(system, gradients[:, :, None])[:, :, 0]
+        return -np.linalg.solve(system, gradients[:, :, None])[:, :, 0]  # type: ignore[return-value]  # stubs: float64 solve -> floating
     except np.linalg.LinAlgError:
         return -(np.linalg.pinv(system) @ gradients[:, :, None])[:, :, 0]
 

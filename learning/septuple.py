@@ -159,6 +159,7 @@ class Septuple:
     output_indices: NDArray[np.intp]
     loss: str
     layer_sizes: tuple[int, ...] | None
+    _layered: LayeredWeights | None
 
     def __init__(self, weights: ArrayLike | LayeredWeights, bias: ArrayLike,
                  activation: Activation | str = "tanh", input_indices: ArrayLike | None = None,

@@ -459,7 +459,10 @@ def _slq_quadrature(septuple: Septuple, x: Array, n_probes: int, steps: int,
     op = _AOperator(septuple, x)
     n = septuple.n_neurons
     short = max(1, (3 * steps) // 4)
-    nodes, weights, nodes_s, weights_s = [], [], [], []
+    nodes: list[Array] = []
+    weights: list[Array] = []
+    nodes_s: list[Array] = []
+    weights_s: list[Array] = []
     for start in range(0, n_probes, probe_batch):
         size = min(probe_batch, n_probes - start)
         probes = rng.choice([-1.0, 1.0], size=(size, n)) / np.sqrt(n)

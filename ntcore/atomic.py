@@ -66,7 +66,7 @@ def remove_stale_temporaries(directory: str | os.PathLike) -> list[Path]:
     Temporaries of a live process (another worker writing now) are left alone.
     """
     directory = Path(_check_path(directory, "directory"))
-    removed = []
+    removed: list[Path] = []
     if not directory.is_dir():
         return removed
     for p in directory.iterdir():

@@ -104,7 +104,7 @@ def writable_directory_problem(path: str | os.PathLike) -> str | None:
         return "is a file, not a directory"
     try:
         os.makedirs(path, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
+        with tempfile.TemporaryFile(dir=os.fspath(path)):
             pass
     except OSError as exc:
         return f"is not a writable directory ({exc.strerror})"

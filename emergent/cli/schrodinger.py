@@ -94,12 +94,12 @@ def error_tables(cfg: AuditConfig) -> dict[str, list[dict]]:
     for n in (64, 128, 256):
         g = Grid((n,), (cfg.length / 2,), "reflecting")
         ex = gaussian_heat_kernel(g, [0.0, T], D, s0, [cfg.center])
-        sol = propagate_implicit(g, ex[0], D, T, n)
-        err = float(np.abs(sol.densities[-1] - ex[1]).max())
+        fp_sol = propagate_implicit(g, ex[0], D, T, n)
+        err = float(np.abs(fp_sol.densities[-1] - ex[1]).max())
         out["Fokker-Planck Crank-Nicolson (reflecting)"].append(
             {"grid": [n], "steps": n, "max_error": err,
-             "mass_change": float(abs(sol.mass[-1] - 1)),
-             "min_density": float(sol.min_density.min())})
+             "mass_change": float(abs(fp_sol.mass[-1] - 1)),
+             "min_density": float(fp_sol.min_density.min())})
     # each table halves h and/or dt from row to row: the order is log2 of successive errors
     for name in ("Crank-Nicolson free packet", "split-step coherent state",
                  "Fokker-Planck Crank-Nicolson (reflecting)"):

@@ -115,13 +115,13 @@ def _architectures(parser: argparse.ArgumentParser, args) -> tuple[tuple[int, ..
         depths = [int(d) for d in args.depths.split(",")]
     except ValueError:
         parser.error(f"--depths: not a list of integers: {args.depths!r}")
-    archs = []
+    by_depth: list[tuple[int, ...]] = []
     for d in depths:
         try:
-            archs.append(architecture_for(args.dim_s, d, MNIST_IN, MNIST_OUT))
+            by_depth.append(architecture_for(args.dim_s, d, MNIST_IN, MNIST_OUT))
         except ValueError as exc:
             parser.error(f"--dim-s {args.dim_s} / --depths: {exc}")
-    return tuple(archs)
+    return tuple(by_depth)
 
 
 def main(argv: list[str]) -> int:

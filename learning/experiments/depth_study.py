@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from learning.experiments.datasets import load_mnist
@@ -266,7 +267,7 @@ class RankCorrelation:
     z_half_width: float
 
 
-def rank_correlation(x: Sequence[float], y: Sequence[float],
+def rank_correlation(x: ArrayLike, y: ArrayLike,
                      confidence: float = CONFIDENCE) -> RankCorrelation:
     """Spearman's rank correlation of x and y with a Fisher-z confidence interval.
 

@@ -67,13 +67,14 @@ def run_jobs(function: Callable[[Any], Any], jobs: Sequence[Any], *,
     jobs = list(jobs)
     bar = tqdm(total=len(jobs), disable=not progress, desc="jobs", leave=False)
     if executor == "serial":
-        results = []
+        results: list[Any] = []
         for job in jobs:
             results.append(function(job))
             bar.update(1)
         bar.close()
         return results
     owned: cf.Executor | None = None
+    pool: cf.Executor
     client = None
     if executor is None or executor == "local":
         workers = max_workers or min(len(jobs), os.cpu_count() or 1) or 1
@@ -94,7 +95,7 @@ def run_jobs(function: Callable[[Any], Any], jobs: Sequence[Any], *,
                          f"'tcp://host:port' or an Executor; got {executor!r}")
     try:
         futures = {pool.submit(function, job): i for i, job in enumerate(jobs)}
-        results: list[Any] = [None] * len(jobs)
+        results = [None] * len(jobs)
         for future in cf.as_completed(futures):
             results[futures[future]] = future.result()
             bar.update(1)

@@ -150,7 +150,9 @@ def run_laws(run: dict) -> RunLaws:
         rel = float(np.abs(gauss.residuals).max() / max(np.abs(du_gauss).max(), 1e-300))
     else:
         delta_x = np.full_like(delta_u, np.nan)
-        fit = FirstLawFit("no_gap", *([float("nan")] * 4), delta_u.size, CONFIDENCE)
+        nan = float("nan")
+        fit = FirstLawFit("no_gap", temperature=nan, ci_low=nan, ci_high=nan, r2=nan,
+                          n_points=delta_u.size, confidence=CONFIDENCE)
         rel = float("nan")
     return RunLaws(label=run["label"], group=run["group"], entropy=entropy, beta_two_level=b2,
                    beta_printed=b9, beta_reference=beta_ref, delta_u=delta_u,
@@ -229,10 +231,11 @@ def laws_section(runs: list[dict], out: str | os.PathLike | None = None) -> Laws
     t711 = "(7.11): the fitted T of ΔU = T(ΔS_0 + ΔC) equals 1/β read off the gap"
     r711 = "(7.11): ΔU is proportional to ΔS_0 + ΔC over checkpoints (R² of the fit)"
     if fitted:
-        worst = max(fitted, key=lambda r: abs(r.fit.temperature - 1 / r.beta_reference)
-                    / r.fit.ci_half_width)
-        c = within_tolerance(t711, measured=worst.fit.temperature - 1 / worst.beta_reference,
-                             tolerance=worst.fit.ci_half_width, name="T - 1/β_ref",
+        worst_run = max(fitted, key=lambda r: abs(r.fit.temperature - 1 / r.beta_reference)
+                        / r.fit.ci_half_width)
+        c = within_tolerance(t711,
+                             measured=worst_run.fit.temperature - 1 / worst_run.beta_reference,
+                             tolerance=worst_run.fit.ci_half_width, name="T - 1/β_ref",
                              evidence="python -m learning reproduce", figure="laws.png")
         n_in = sum(abs(r.fit.temperature - 1 / r.beta_reference) <= r.fit.ci_half_width
                    for r in fitted)

@@ -86,7 +86,8 @@ def spectrum_summary(spectrum: GSpectrum) -> SpectrumSummary:
     n = spectrum.n_neurons
     try:
         gap = log_gap(spectrum)
-        gap_numbers = (gap.position, gap.width, gap.n_below, gap.beta_paper)
+        gap_numbers: tuple[float | None, float | None, int | None, float | None] = (
+            gap.position, gap.width, gap.n_below, gap.beta_paper)
     except ValueError:  # no gap in the lower tail (e.g. too few dynamical eigenvalues)
         gap_numbers = (None, None, None, None)
     return SpectrumSummary(
@@ -133,8 +134,8 @@ class CheckpointMeasurements:
 
     @classmethod
     def from_dict(cls, d: dict) -> CheckpointMeasurements:
-        return cls(*(d[k] for k in cls._SCALARS), SpectrumSummary.from_dict(d),
-                   SpectrumSummary.from_dict(d, "forward_"))
+        return cls(**{k: d[k] for k in cls._SCALARS}, spectrum=SpectrumSummary.from_dict(d),
+                   forward_spectrum=SpectrumSummary.from_dict(d, "forward_"))
 
 
 def mean_boundary_loss(septuple: Septuple, data: Dataset) -> float:

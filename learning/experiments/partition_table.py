@@ -29,13 +29,13 @@ def partition_table(betas=(0.5, 2.0, 10.0), seed: int = 2) -> str:
                 mean, win_val, box_val = win.mean_state, win.log_partition_function, \
                     box.log_partition_function
             else:
-                box = monte_carlo_partition_function(net, beta, n_samples=400_000, seed=seed)
-                win = monte_carlo_partition_function(net, beta, n_samples=400_000, seed=seed,
-                                                     window="gaussian")
-                box_s = f"{box.log_partition_function:.4f} ± {box.standard_error:.4f}"
-                win_s = f"{win.log_partition_function:.4f} ± {win.standard_error:.4f}"
-                mean, win_val, box_val = win.mean_state, win.log_partition_function, \
-                    box.log_partition_function
+                box_mc = monte_carlo_partition_function(net, beta, n_samples=400_000, seed=seed)
+                win_mc = monte_carlo_partition_function(net, beta, n_samples=400_000, seed=seed,
+                                                        window="gaussian")
+                box_s = f"{box_mc.log_partition_function:.4f} ± {box_mc.standard_error:.4f}"
+                win_s = f"{win_mc.log_partition_function:.4f} ± {win_mc.standard_error:.4f}"
+                mean, win_val, box_val = win_mc.mean_state, win_mc.log_partition_function, \
+                    box_mc.log_partition_function
             lam, a = mean_state_components(net, mean)
             g1 = gaussian_thermodynamics(lam, beta, mean_components=a).log_partition_function
             g0 = gaussian_thermodynamics(lam, beta).log_partition_function

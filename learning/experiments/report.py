@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,8 @@ __all__ = ["write_report", "PAPER", "RunRecord", "Section10Summary", "ReportSect
            "render_markdown", "headline", "docs_summary"]
 
 # Numbers quoted in Section 10 of the paper.
-PAPER = {
+# Values of several kinds (numbers, pairs, a table by epoch), read by key: typed Any.
+PAPER: dict[str, Any] = {
     "shallow_mu2_10000": 1.84, "shallow_mu3_10000": -2.7e-10,
     "deep_mu2_10000": 2.44, "deep_mu3_10000": -1.7,
     "deep_gap": {100: (-2.3, 1.37), 1000: (-2.5, 1.40), 10000: (-3.0, 1.47)},
@@ -427,7 +429,7 @@ def docs_summary(payload: dict, report: Report) -> dict:
         raise TypeError(f"report must be a Report, got {type(report).__name__}")
     import datetime
 
-    headline_numbers = next((s.summary["headline"] for s in report.sections
+    headline_numbers: dict = next((s.summary["headline"] for s in report.sections
                              if "headline" in s.summary), {})
     return {"command": payload["command"],
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d"),

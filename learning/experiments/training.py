@@ -241,7 +241,7 @@ def _load_checkpoints(directory: Path, epochs: tuple[int, ...], sizes: tuple[int
     # a weights file without its JSON after it is a checkpoint a kill interrupted, not a fault.
     written = {int(p.stem[6:]) for p in directory.glob("epoch_*.json") if p.stem[6:].isdigit()}
     last = max((e for e in written if e in epochs), default=-1)
-    good = []
+    good: list[tuple[dict, list, list]] = []
     for epoch in epochs:
         if epoch > last:
             break

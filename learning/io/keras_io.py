@@ -167,7 +167,7 @@ def _read_h5(path, h5py) -> list[DenseLayer]:
         root = h5["model_weights"] if "model_weights" in h5 else h5
         if raw is not None:
             config = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
-            plan = _plan(path, config)
+            plan: Sequence[tuple[str, str | None, bool]] = _plan(path, config)
         else:
             order = root.attrs.get("layer_names")
             if order is None:

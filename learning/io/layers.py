@@ -139,7 +139,8 @@ def assemble(path: str | os.PathLike, layers: Sequence[DenseLayer],
     """
     if not layers:
         raise NetworkFileError(path, "no dense layers found")
-    weights, biases = [], []
+    weights: list[NDArray] = []
+    biases: list[NDArray] = []
     for l, layer in enumerate(layers):
         w, b = _check_layer(path, l, layer)
         if weights and weights[-1].shape[0] != w.shape[1]:

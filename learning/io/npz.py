@@ -61,7 +61,7 @@ def _activations(path, value, n_layers: int) -> list[str | None]:
     if value.dtype.kind not in "US" or value.ndim != 1 or value.size not in (1, n_layers):
         raise NetworkFileError(path, f"'activation' must be a string array of length 1 or "
                                f"{n_layers}, got {value.dtype} of shape {value.shape}")
-    names = [activation_name(path, str(v), "'activation'") for v in value]
+    names: list[str | None] = [activation_name(path, str(v), "'activation'") for v in value]
     return names * n_layers if len(names) == 1 else names
 
 
