@@ -172,8 +172,6 @@ BAD: dict[str, list[Bad]] = {
                                                             EXPT, "a str as config")],
     "learning.experiments.training.train": [Bad(lambda f: f("cfg", None), "config", EXPT,
                                                 "a str as config")],
-    "learning.experiments.training.boundary_loss_mean": [Bad(lambda f: f(_net(), "data"),
-                                                             "data", EXPT, "a str as data")],
     # learning.feedforward / septuple / spectrum (scale)
     "learning.feedforward.feedforward": [Bad(lambda f: f((2, 0)), "sizes")],
     "learning.feedforward.from_layers": [Bad(lambda f: f([np.zeros((2, 3))], [np.zeros(3)]),
