@@ -44,6 +44,7 @@ from emergent.constraints import (
 from emergent.fokker_planck import check_times, gaussian_heat_kernel, shannon_entropy
 from emergent.grids import Grid, Method, _check_method, check_density, check_positive
 from emergent.schrodinger import free_gaussian_packet
+from ntcore.display import MarkdownSummary
 
 __all__ = ["FORMS", "FORM_FUNCTIONS", "FormParts", "evaluate_form", "form_11_6a", "form_11_6b",
            "form_11_7a", "form_11_7b", "form_11_7c", "DroppedTermSizes", "PathFit",
@@ -390,7 +391,7 @@ def random_direction(path: Path, rng: np.random.Generator, which: str = "p",
 
 
 @dataclass(frozen=True)
-class StationarityResult:
+class StationarityResult(MarkdownSummary):
     """Outcome of :func:`stationarity_test` for one path and one form.
 
     ``relative[which]``: the relative first variations |Σ δS_i| / Σ|δS_i| of the random

@@ -79,6 +79,7 @@ import scipy.sparse.linalg as spla
 from scipy.special import eval_hermite, gammaln
 
 from emergent.grids import Grid, check_band_limit, check_count, check_positive, sparse_lu
+from ntcore.display import MarkdownSummary
 
 __all__ = ["DriftFields", "drift_fields", "oscillator_state", "time_step_scale",
            "WalkerResult", "simulate_walkers", "sample_density", "ks_distance", "l1_distance",
@@ -888,7 +889,7 @@ class RouteRow:
 
 
 @dataclass(frozen=True)
-class PaperComparison:
+class PaperComparison(MarkdownSummary):
     """The routes from one Gaussian start (σ0, centre, k0) side by side; see
     :func:`compare_with_paper`.  ``densities[name]`` are the densities at ``times`` (the walkers'
     as histograms), ``walkers`` the walker run."""

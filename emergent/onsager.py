@@ -45,6 +45,7 @@ from emergent.curvature import (
     ricci_scalar_of,
     riemann,
 )
+from ntcore.display import MarkdownSummary
 from ntcore.verdict import Claim, Verdict, within_tolerance
 
 __all__ = ["BASIS", "PAPER_12_9", "PAPER_12_9_PRINTED", "parse_index_expression",
@@ -278,7 +279,7 @@ def _sym_pairs(n: int) -> list[tuple[int, int]]:
 
 
 @dataclass(frozen=True)
-class OnsagerFamily:
+class OnsagerFamily(MarkdownSummary):
     """All c with E[√|g| Σ c_k I_k] = E[√|g| R] (κ = ½), exactly, in dimension ``dim``.
 
     ``particular`` solves the system, ``null_space`` spans the null Lagrangians of the
@@ -333,7 +334,7 @@ def family_of_onsager_tensors(dim: int, *, n_jets: int = 6, seed: int = 0) -> On
 
 
 @dataclass(frozen=True)
-class OnsagerVerdict:
+class OnsagerVerdict(MarkdownSummary):
     """Does (12.9) give √|g| R/(2κ) up to a divergence in dimension ``dim``?
 
     ``reproduces`` — whether E[√|g| Q_(12.9)] = E[√|g| R/(2κ)] at every jet;

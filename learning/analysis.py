@@ -54,6 +54,7 @@ from learning.spectrum import (
     spectrum_from_eigenvalues,
 )
 from ntcore.checks import count
+from ntcore.display import MarkdownSummary
 
 __all__ = [
     "Moment",
@@ -431,7 +432,7 @@ def mean_state_and_losses(septuple: Septuple, inputs: ArrayLike | None = None,
 
 
 @dataclass(frozen=True, eq=False)
-class NetworkAnalysis:
+class NetworkAnalysis(MarkdownSummary):
     """Everything :func:`analyze_network` computed, for one network.
 
     Attributes

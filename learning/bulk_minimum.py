@@ -62,6 +62,7 @@ from learning.feedforward import forward_state, layer_biases, layer_slices, laye
 from learning.losses import LocalObjective, bulk_loss
 from learning.septuple import Septuple, _check_states, fixed_point
 from ntcore.checks import count
+from ntcore.display import MarkdownSummary
 
 __all__ = [
     "BulkMinimumResult",
@@ -103,7 +104,7 @@ MEMORY_FRACTION = 0.6
 
 
 @dataclass(frozen=True)
-class BulkMinimumResult:
+class BulkMinimumResult(MarkdownSummary):
     """Result of :func:`constrained_bulk_minimum`: the minimisers x̄ of (3.2) with diagnostics.
 
     Attributes

@@ -27,6 +27,7 @@ from scipy import stats
 from learning.spectrum import GSpectrum, check_beta
 from learning.thermodynamics import decomposition, gaussian_thermodynamics
 from ntcore.checks import real_number
+from ntcore.display import MarkdownSummary
 
 __all__ = ["beta_from_gap_two_level", "entropy_along", "Monotonicity", "monotonicity",
            "first_law_increments", "FirstLawFit", "fit_first_law"]
@@ -75,7 +76,7 @@ def entropy_along(spectra: Sequence[GSpectrum | ArrayLike], betas: ArrayLike | f
 
 
 @dataclass(frozen=True)
-class Monotonicity:
+class Monotonicity(MarkdownSummary):
     """Whether a sequence (S at successive checkpoints) never rises, and where it does.
 
     Attributes
@@ -156,7 +157,7 @@ def first_law_increments(spectra: Sequence[GSpectrum], beta: float,
 
 
 @dataclass(frozen=True)
-class FirstLawFit:
+class FirstLawFit(MarkdownSummary):
     """ΔU = T (ΔS_0 + ΔC), eq. (7.11), fitted through the origin.
 
     Attributes

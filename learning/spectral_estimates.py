@@ -33,6 +33,7 @@ from scipy.special import ndtri
 
 from learning.septuple import Septuple
 from learning.spectrum import _check_mean_state, g_spectrum
+from ntcore.display import MarkdownSummary
 
 __all__ = [
     "SpectralQuadrature",
@@ -250,7 +251,7 @@ class SpectralQuadrature:
 
 
 @dataclass(frozen=True)
-class SpectralMoments:
+class SpectralMoments(MarkdownSummary):
     """μ_k = Tr (log G)^k (9.5)-(9.6) for several k, with standard errors.
 
     Attributes

@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from learning.feedforward import layer_slices
 from learning.septuple import Septuple
 from ntcore.checks import positive_number
+from ntcore.display import MarkdownSummary
 
 __all__ = [
     "GSpectrum",
@@ -100,7 +101,7 @@ def g_operator(septuple: Septuple, x_mean: ArrayLike) -> Array:
 
 
 @dataclass(frozen=True)
-class GSpectrum:
+class GSpectrum(MarkdownSummary):
     """Eigenvalues λ_1 >= ... >= λ_N of G (5.10), ordered as in (10.5).
 
     Attributes

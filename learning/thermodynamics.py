@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from learning.septuple import Septuple
 from learning.spectrum import GSpectrum, check_beta, count_large, eigenvalues_of, g_operator
 from ntcore.checks import count, positive_number, real_number
+from ntcore.display import MarkdownSummary
 
 __all__ = [
     "GaussianThermodynamics",
@@ -69,7 +70,7 @@ def _denominators(lam: Array, beta: float, m: float) -> Array:
 
 
 @dataclass(frozen=True)
-class GaussianThermodynamics:
+class GaussianThermodynamics(MarkdownSummary):
     """Thermodynamic functions of the Gaussian ensemble (5.9)-(5.14) at one β.
 
     Attributes
@@ -291,7 +292,7 @@ def decomposition(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> Deco
 
 
 @dataclass(frozen=True)
-class LawCheck:
+class LawCheck(MarkdownSummary):
     """Residuals of a law of learning along a sequence of states (e.g. training checkpoints).
 
     Attributes
