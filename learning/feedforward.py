@@ -63,7 +63,7 @@ def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least an input and an output layer, got {sizes}")
     if any(s <= 0 for s in sizes):
-        raise ValueError(f"every layer size must be positive, got {sizes}")
+        raise ValueError(f"sizes: every layer size must be positive, got {sizes}")
     return sizes
 
 

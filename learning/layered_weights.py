@@ -101,7 +101,7 @@ class LayeredWeights:
                                  f"chain with the previous block, got {blk.shape}")
             sizes.append(blk.shape[0])
         if any(s <= 0 for s in sizes):
-            raise ValueError(f"every layer size must be positive, got {tuple(sizes)}")
+            raise ValueError(f"sizes: every layer size must be positive, got {tuple(sizes)}")
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         self.blocks = converted
         self.sizes = tuple(int(s) for s in sizes)

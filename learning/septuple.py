@@ -752,6 +752,8 @@ def check_input_bias(septuple: Septuple, x_boundary: ArrayLike, *,
     See :func:`effective_bias` for why only the input part of (2.8) as printed is required.
     """
     xb = _check_states(septuple, x_boundary, "x_boundary")
+    if not (np.isfinite(atol) and atol >= 0):
+        raise ValueError(f"atol must be finite and >= 0, got {atol}")
     idx = septuple.input_indices
     fb = septuple.activation(septuple.bias[idx])  # type: ignore[operator]
     violation = float(np.max(np.abs(fb - xb[..., idx]), initial=0.0))

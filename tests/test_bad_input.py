@@ -409,12 +409,6 @@ _EM = f"owned by emergent/nelson: {_OPEN}"
 _OPEN_L = "open: the learning module does not yet refuse it by name"
 _OPEN_E = "open: the emergent module does not yet refuse it by name"
 XFAIL: dict[tuple[str, int], str] = {
-    ("learning.experiments.datasets.read_idx", 0): _OPEN_L,
-    ("learning.experiments.datasets.write_idx", 0): _OPEN_L,
-    ("learning.experiments.executor.run_jobs", 0): _OPEN_L,
-    ("learning.feedforward.feedforward", 0): _OPEN_L,
-    ("learning.feedforward.layer_slices", 0): _OPEN_L,
-    ("learning.septuple.check_input_bias", 0): _OPEN_L,
     ("emergent.constraints.multipliers_from_wave_function", 0): _OPEN_E,
     ("emergent.derivation_audit.AuditConfig", 0): _OPEN_E,
     ("emergent.derivation_audit.AuditStep", 0): _OPEN_E,

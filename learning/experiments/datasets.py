@@ -75,6 +75,8 @@ def read_idx(path: str | os.PathLike) -> NDArray:
     ValueError
         Wrong magic number, unknown type code, or a truncated / over-long payload.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"IDX file {path} does not exist")
@@ -106,6 +108,8 @@ def read_idx(path: str | os.PathLike) -> NDArray:
 
 def write_idx(path: str | os.PathLike, array: NDArray) -> None:
     """Write ``array`` as an IDX file (gzipped if the name ends in ``.gz``), atomically."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
     arr = np.asarray(array)
     dtype = arr.dtype.newbyteorder(">") if arr.dtype.itemsize > 1 else arr.dtype

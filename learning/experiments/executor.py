@@ -66,6 +66,9 @@ def run_jobs(function: Callable[[Any], Any], jobs: Sequence[Any], *,
     """
     jobs = list(jobs)
     bar = tqdm(total=len(jobs), disable=not progress, desc="jobs", leave=False)
+    if max_workers is not None and (isinstance(max_workers, bool)
+                                    or not isinstance(max_workers, int) or max_workers < 1):
+        raise ValueError(f"max_workers must be None or an integer >= 1, got {max_workers!r}")
     if executor == "serial":
         results: list[Any] = []
         for job in jobs:
