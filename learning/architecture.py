@@ -24,7 +24,7 @@ from scipy.optimize import brentq
 
 from learning.spectrum import GSpectrum, check_beta, eigenvalues_of, spectral_moment
 from ntcore.atomic import atomic_savefig
-from ntcore.checks import check_memory, count, positive_number, real_number
+from ntcore.checks import check_memory, count, path_like, positive_number, real_number
 
 __all__ = [
     "laplacian_free_energy",
@@ -240,9 +240,7 @@ def figure1(path: str | os.PathLike, betas: Sequence[float] = (0.25, 0.50, 0.73,
     Solid dots mark the extrema located numerically; open diamonds the positions (9.4)
     claims.  Written atomically as a PNG; returns the extrema per β.
     """
-    if not isinstance(path, str | os.PathLike):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    parent = os.path.dirname(os.fspath(path)) or "."
+    parent = os.path.dirname(path_like("path", path)) or "."
     if not os.path.isdir(parent):
         raise ValueError(f"path: the directory {parent!r} does not exist")
     betas = [check_beta(b) for b in betas]

@@ -15,7 +15,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from ntcore.checks import count
+from ntcore.checks import count, path_like
 
 __all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "atomic_savefig",
            "remove_stale_temporaries"]
@@ -25,15 +25,9 @@ _TEMP_NAME = re.compile(r"\..+\.tmp-(\d+)-[^/]+")
 _LEGACY_TEMP_NAME = re.compile(r"tmp[a-z0-9_]{8}\.(tmp|png)")
 
 
-def _check_path(path: str | os.PathLike, name: str = "path") -> str:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a str or os.PathLike, got {type(path).__name__}")
-    return os.fspath(path)
-
-
 def atomic_write(path: str | os.PathLike, write, suffix: str = ".tmp") -> None:
     """Call ``write(tmp_path)`` and move the result to ``path`` atomically."""
-    path = _check_path(path)
+    path = path_like("path", path)
     if not callable(write):
         raise TypeError(f"write must be callable (write(tmp_path)), got {type(write).__name__}")
     directory = os.path.dirname(os.path.abspath(path))
@@ -65,7 +59,7 @@ def remove_stale_temporaries(directory: str | os.PathLike) -> list[Path]:
 
     Temporaries of a live process (another worker writing now) are left alone.
     """
-    directory = Path(_check_path(directory, "directory"))
+    directory = Path(path_like("directory", directory))
     removed: list[Path] = []
     if not directory.is_dir():
         return removed
@@ -109,6 +103,6 @@ def atomic_savefig(fig, path: str | os.PathLike, dpi: int = 120) -> None:
                                                                          None))):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
     dpi = count("dpi", dpi, minimum=1)
-    _check_path(path)
+    path_like("path", path)
     fig.tight_layout()
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"), suffix=".png")

@@ -23,7 +23,7 @@ import os
 import tempfile
 
 __all__ = ["ResourceLimitError", "real_number", "positive_number", "count", "check_memory",
-           "MEMORY_LIMIT_BYTES", "writable_directory_problem"]
+           "MEMORY_LIMIT_BYTES", "path_like", "writable_directory_problem"]
 
 #: Largest single allocation a function may make without being asked (the machine is shared:
 #: 2 cores and 24 GiB for several jobs); above it, functions refuse and name a cheaper route.
@@ -89,6 +89,19 @@ def check_memory(name: str, n_bytes: float, what: str, cheaper: str,
                                  f"{cheaper}")
 
 
+def path_like(name: str, value: object) -> str:
+    """``os.fspath(value)``; a TypeError naming ``name`` for anything that is not a path.
+
+    >>> path_like("path", 3.5)
+    Traceback (most recent call last):
+    ...
+    TypeError: path must be a str or os.PathLike, got float
+    """
+    if not isinstance(value, str | os.PathLike):
+        raise TypeError(f"{name} must be a str or os.PathLike, got {type(value).__name__}")
+    return os.fspath(value)
+
+
 def writable_directory_problem(path: str | os.PathLike) -> str | None:
     """Why ``path`` cannot serve as an output directory (created if missing), or None.
 
@@ -98,8 +111,7 @@ def writable_directory_problem(path: str | os.PathLike) -> str | None:
     >>> writable_directory_problem("/dev/null/out")
     'is not a writable directory (Not a directory)'
     """
-    if not isinstance(path, str | os.PathLike):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    path = path_like("path", path)
     if os.path.exists(path) and not os.path.isdir(path):
         return "is a file, not a directory"
     try:

@@ -361,6 +361,7 @@ BAD: dict[str, list[Bad]] = {
                                           "slack")],
     "ntcore.verdict.check_finite_number": [Bad(lambda f: f("x", "abc"), "x")],
     "ntcore.checks.writable_directory_problem": [Bad(lambda f: f(3.5), "path")],
+    "ntcore.checks.path_like": [Bad(lambda f: f("path", 3.5), "path")],
 }
 
 

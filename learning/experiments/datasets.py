@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from ntcore.checks import path_like
+
 __all__ = ["Dataset", "MNIST", "load_mnist", "read_idx", "write_idx", "encode_targets",
            "scale_inputs", "IDX_FILES"]
 
@@ -75,9 +77,7 @@ def read_idx(path: str | os.PathLike) -> NDArray:
     ValueError
         Wrong magic number, unknown type code, or a truncated / over-long payload.
     """
-    if not isinstance(path, str | os.PathLike):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    path = Path(path)
+    path = Path(path_like("path", path))
     if not path.is_file():
         raise FileNotFoundError(f"IDX file {path} does not exist")
     opener = gzip.open if path.suffix == ".gz" else open
@@ -108,9 +108,7 @@ def read_idx(path: str | os.PathLike) -> NDArray:
 
 def write_idx(path: str | os.PathLike, array: NDArray) -> None:
     """Write ``array`` as an IDX file (gzipped if the name ends in ``.gz``), atomically."""
-    if not isinstance(path, str | os.PathLike):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    path = Path(path)
+    path = Path(path_like("path", path))
     arr = np.asarray(array)
     dtype = arr.dtype.newbyteorder(">") if arr.dtype.itemsize > 1 else arr.dtype
     if np.dtype(dtype) not in _TYPE_CODES:

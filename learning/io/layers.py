@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from learning.activations import ACTIVATIONS, Activation, get_activation
 from learning.feedforward import from_layers
 from learning.septuple import Septuple
+from ntcore.checks import path_like
 
 __all__ = ["NetworkFileError", "DenseLayer", "assemble", "activation_name"]
 
@@ -73,10 +74,7 @@ class DenseLayer:
 
 def check_path(path: object) -> str:
     """``os.fspath(path)``, or a TypeError naming ``path`` for anything that is not a path."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a file path (str or os.PathLike), got "
-                        f"{type(path).__name__} {path!r:.40}")
-    return os.fspath(path)
+    return path_like("path", path)
 
 
 def activation_name(path: str | os.PathLike, name: str, where: str) -> str:
