@@ -28,6 +28,7 @@ import numpy as np
 
 from learning.architecture import figure1
 from learning.experiments import claims as C
+from learning.experiments._arguments import mapping
 from learning.experiments.figures import (
     figure2,
     figure3,
@@ -38,6 +39,7 @@ from learning.experiments.figures import (
 )
 from learning.experiments.measurements import CheckpointMeasurements
 from ntcore.atomic import atomic_write_text
+from ntcore.checks import path_like
 from ntcore.verdict import Claim
 
 __all__ = ["write_report", "PAPER", "RunRecord", "Section10Summary", "ReportSection", "Report",
@@ -501,8 +503,16 @@ def render_markdown(payload: dict, runs: Sequence[RunRecord],
 def write_report(out: str | os.PathLike, payload: dict,
                  sections: Sequence[Callable[[Sequence[RunRecord], Path], ReportSection]] = SECTIONS
                  ) -> Report:
-    """Draw Figures 1-7 into ``out``, write ``out/report.md``; return the :class:`Report`."""
-    out = Path(out)
+    """Draw Figures 1-7 into ``out``, write ``out/report.md``; return the :class:`Report`.
+
+    ``payload`` is the ``results.json`` being written (its ``runs``: the run dicts); ``out``,
+    ``payload`` and ``sections`` of the wrong kind are refused by name before anything is drawn.
+    """
+    out = Path(path_like("out", out))
+    mapping("payload", payload, ("runs",))
+    if not isinstance(sections, (list, tuple)) or not all(callable(b) for b in sections):
+        raise TypeError(f"sections must be a sequence of section builders (callables), got "
+                        f"{type(sections).__name__}")
     runs = parse_runs(payload["runs"])
     fits7 = draw_figures(out, runs)
     built = tuple(build(runs, out) for build in sections)
