@@ -45,7 +45,7 @@ def dicts(name: str, value: object, *, what: str = "dicts", minimum: int = 0) ->
     if not isinstance(value, (list, tuple)):
         raise TypeError(f"{name} must be a list of {what}, got {type(value).__name__}")
     if len(value) < minimum:
-        raise ValueError(f"{name} must hold at least {minimum} of the {what}, got "
+        raise ValueError(f"{name} must be a list of at least {minimum} {what}, got "
                          f"{len(value)}")
     for i, item in enumerate(value):
         if not isinstance(item, dict):

@@ -28,7 +28,7 @@ import numpy as np
 
 from learning.architecture import figure1
 from learning.experiments import claims as C
-from learning.experiments._arguments import mapping
+from learning.experiments._arguments import dicts, mapping
 from learning.experiments.figures import (
     figure2,
     figure3,
@@ -99,20 +99,11 @@ def _records(runs: object) -> list[RunRecord]:
     return list(runs)
 
 
-def _dict(name: str, value: object) -> dict:
-    if not isinstance(value, dict):
-        raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
-    return value
-
-
 def parse_runs(runs: Sequence[dict]) -> list[RunRecord]:
     """Typed records of the pipeline's run dicts."""
-    if not isinstance(runs, (list, tuple)) or not all(isinstance(r, dict) for r in runs):
-        raise TypeError(f"runs must be a list of run dicts, got {type(runs).__name__}")
-    missing = sorted({k for r in runs for k in ("label", "group", "seed", "config", "data",
-                                                "checkpoints") if k not in r})
-    if missing:
-        raise ValueError(f"runs: a run dict lacks the keys {missing}")
+    runs = dicts("runs", runs, what="run dicts")
+    for i, r in enumerate(runs):
+        mapping(f"runs[{i}]", r, ("label", "group", "seed", "config", "data", "checkpoints"))
     return [RunRecord(r["label"], r["group"], r["seed"], r["config"], r["data"],
                       tuple(c["epoch"] for c in r["checkpoints"]),
                       tuple(CheckpointMeasurements.from_dict(c["measurements"])
@@ -426,7 +417,7 @@ def docs_summary(payload: dict, report: Report) -> dict:
     """The small summary the docs quote (``OUT/section10-summary.json``; committed as
     ``docs/results/section10.json`` and rendered into README.md and the errata by
     ``docs/build_section10.py``): the command, its date, the headline numbers, the claims."""
-    _dict("payload", payload)
+    mapping("payload", payload)
     if not isinstance(report, Report):
         raise TypeError(f"report must be a Report, got {type(report).__name__}")
     import datetime
@@ -479,9 +470,9 @@ def _preamble(payload: dict, runs: Sequence[RunRecord]) -> list[str]:
 def render_markdown(payload: dict, runs: Sequence[RunRecord],
                     sections: Sequence[ReportSection], figure7_fits: dict) -> str:
     """The report document: preamble, each section, the claims table, the figures."""
-    _dict("payload", payload)
+    mapping("payload", payload)
     runs = _records(runs)
-    _dict("figure7_fits", figure7_fits)
+    mapping("figure7_fits", figure7_fits)
     lines = _preamble(payload, runs)
     for s in sections:
         lines += list(s.markdown)
