@@ -600,7 +600,6 @@ BAD_OPTIONS: dict[tuple[str, str], list[list[str]]] = {
     ("emergent nelson", "--force"): [["--force=1"]],
 }
 # Option values that other helpers' commands do not refuse yet: strict xfails with the owner.
-_EXPT_USAGE = "owned by exptrust: accepted, or refused with a traceback instead of a usage error"
 _EM_USAGE = "owned by emergent/nelson: accepted, or refused with a traceback, not a usage error"
 OPTION_XFAIL: dict[tuple[str, str, int], str] = {}
 # Accepted values that run the whole job before failing (no stub can stop them early).
