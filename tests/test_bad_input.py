@@ -81,7 +81,6 @@ from tests.bad_input_support import (  # noqa: E402
 NAN = float("nan")
 EMERGENT = "emergent/nelson"
 SCALE = "scale"
-EXPT = "exptrust"
 BULK = "bulkmin"
 
 BAD: dict[str, list[Bad]] = {
@@ -145,33 +144,25 @@ BAD: dict[str, list[Bad]] = {
                                                        "input_scaling")],
     "learning.experiments.executor.run_jobs": [Bad(lambda f: f(abs, [1], max_workers=0),
                                                    "max_workers")],
-    "learning.experiments.figures.figure2": [Bad(lambda f: f("runs", "x.png"), "runs",
-                                                 EXPT, "a str instead of the runs list")],
-    "learning.experiments.figures.figure3": [Bad(lambda f: f("runs", "x.png"), "runs",
-                                                 EXPT, "a str instead of the runs list")],
+    "learning.experiments.figures.figure2": [Bad(lambda f: f("runs", "x.png"), "runs")],
+    "learning.experiments.figures.figure3": [Bad(lambda f: f("runs", "x.png"), "runs")],
     "learning.experiments.figures.figure_histograms": [
-        Bad(lambda f: f("run", "x.png", 4), "run", EXPT, "a str instead of the run dict")],
-    "learning.experiments.figures.figure6": [Bad(lambda f: f("runs", "x.png"), "runs",
-                                                 EXPT, "a str instead of the runs list")],
-    "learning.experiments.figures.figure7": [Bad(lambda f: f("runs", "x.png"), "runs",
-                                                 EXPT, "a str instead of the runs list")],
+        Bad(lambda f: f("run", "x.png", 4), "run")],
+    "learning.experiments.figures.figure6": [Bad(lambda f: f("runs", "x.png"), "runs")],
+    "learning.experiments.figures.figure7": [Bad(lambda f: f("runs", "x.png"), "runs")],
     "learning.experiments.figures.linear_fit": [Bad(lambda f: f([1.0, 2.0], [1.0]), "y")],
     "learning.experiments.measurements.measure_checkpoint": [
-        Bad(lambda f: f("net", None, None), "septuple", EXPT, "wrong type")],
+        Bad(lambda f: f("net", None, None), "septuple")],
     "learning.experiments.measurements.spectrum_summary": [
-        Bad(lambda f: f([1.0, 2.0]), "spectrum", EXPT, "a list instead of a GSpectrum")],
-    "learning.experiments.pipeline.run_job": [Bad(lambda f: f({}), "job", EXPT,
-                                                  "an empty job dict")],
+        Bad(lambda f: f([1.0, 2.0]), "spectrum")],
+    "learning.experiments.pipeline.run_job": [Bad(lambda f: f({}), "job")],
     "learning.experiments.pipeline.build_jobs": [
-        Bad(lambda f: f(argparse.Namespace()), "args", EXPT, "a Namespace without fields")],
-    "learning.experiments.report.write_report": [Bad(lambda f: f(3.0, {}), "out", EXPT,
-                                                     "a float as directory")],
+        Bad(lambda f: f(argparse.Namespace()), "args")],
+    "learning.experiments.report.write_report": [Bad(lambda f: f(3.0, {}), "out")],
     "learning.experiments.training.TrainingConfig": [Bad(lambda f: f(learning_rate=-1.0),
                                                          "learning_rate")],
-    "learning.experiments.training.checkpoint_epochs": [Bad(lambda f: f("cfg"), "config",
-                                                            EXPT, "a str as config")],
-    "learning.experiments.training.train": [Bad(lambda f: f("cfg", None), "config", EXPT,
-                                                "a str as config")],
+    "learning.experiments.training.checkpoint_epochs": [Bad(lambda f: f("cfg"), "config")],
+    "learning.experiments.training.train": [Bad(lambda f: f("cfg", None), "config")],
     # learning.feedforward / septuple / spectrum (scale)
     "learning.feedforward.feedforward": [Bad(lambda f: f((2, 0)), "sizes")],
     "learning.feedforward.from_layers": [Bad(lambda f: f([np.zeros((2, 3))], [np.zeros(3)]),
@@ -609,7 +600,6 @@ BAD_OPTIONS: dict[tuple[str, str], list[list[str]]] = {
     ("emergent nelson", "--force"): [["--force=1"]],
 }
 # Option values that other helpers' commands do not refuse yet: strict xfails with the owner.
-_EXPT_USAGE = "owned by exptrust: accepted, or refused with a traceback instead of a usage error"
 _EM_USAGE = "owned by emergent/nelson: accepted, or refused with a traceback, not a usage error"
 OPTION_XFAIL: dict[tuple[str, str, int], str] = {}
 # Accepted values that run the whole job before failing (no stub can stop them early).

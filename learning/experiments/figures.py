@@ -2,17 +2,21 @@
 
 Each function takes ``runs``: a list of dicts ``{"label", "sizes", "seed", "checkpoints":
 [{"epoch", "measurements": {...}}, ...]}`` as written by :mod:`learning.experiments.pipeline`, and
-writes one PNG atomically.
+writes one PNG atomically.  A bad ``runs`` (not a non-empty list of such dicts, or a run
+without checkpoints) or ``path`` is refused by name before anything is drawn.
 """
 
 from __future__ import annotations
 
+import numbers
 import os
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from learning.experiments._arguments import run_dict, run_dicts
 from ntcore.atomic import atomic_savefig
+from ntcore.checks import count, path_like
 
 __all__ = ["figure2", "figure3", "figure_histograms", "figure6", "figure7", "linear_fit"]
 
@@ -62,6 +66,8 @@ def _two_series(runs: list[dict], path, keys: tuple[str, str], labels: tuple[str
 
 def figure2(runs: list[dict], path) -> None:
     """Fig. 2: log U (bulk) and log U_∂ (boundary) against epochs."""
+    runs = run_dicts("runs", runs)
+    path_like("path", path)
     _two_series(runs, path, ("bulk_loss", "boundary_loss"), ("bulk U", "boundary U_∂"), np.log,
                 "log loss",
                 f"Fig. 2: bulk and boundary loss ({runs[0]['label']}; {len(runs)} seeds)")
@@ -69,6 +75,8 @@ def figure2(runs: list[dict], path) -> None:
 
 def figure3(runs: list[dict], path) -> None:
     """Fig. 3: log U against log U_∂."""
+    runs = run_dicts("runs", runs)
+    path_like("path", path)
     fig = Figure(figsize=(5.5, 4.5))
     ax = fig.add_subplot()
     for i, run in enumerate(runs):
@@ -87,6 +95,12 @@ def figure3(runs: list[dict], path) -> None:
 
 def figure_histograms(run: dict, path, number: int, epochs: list[int] | None = None) -> None:
     """Figs. 4-5: histograms of the dynamical log λ at several epochs."""
+    run = run_dict("run", run)
+    path_like("path", path)
+    count("number", number, minimum=1)
+    if epochs is not None and (not isinstance(epochs, (list, tuple, range))
+                               or not all(isinstance(e, numbers.Integral) for e in epochs)):
+        raise TypeError(f"epochs must be None or a list of integers, got {epochs!r:.60}")
     fig = Figure(figsize=(7, 4.2))
     ax = fig.add_subplot()
     cps = run["checkpoints"]
@@ -112,12 +126,16 @@ def figure_histograms(run: dict, path, number: int, epochs: list[int] | None = N
 
 def figure6(runs: list[dict], path) -> None:
     """Fig. 6: C_20 and C_{N-20} (10.5) against epochs."""
+    runs = run_dicts("runs", runs)
+    path_like("path", path)
     _two_series(runs, path, ("C_20", "C_N_minus_20"), ("C_20", "C_{N-20}"), lambda y: y,
                 "complexity (10.5)", f"Fig. 6: complexity against epochs ({runs[0]['label']})")
 
 
 def figure7(runs: list[dict], path) -> dict:
     """Fig. 7: C_20 and C_{N-20} against log U, with linear fits (returned)."""
+    runs = run_dicts("runs", runs)
+    path_like("path", path)
     fig = Figure(figsize=(6, 4.5))
     ax = fig.add_subplot()
     run = runs[0]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
+from learning.experiments._arguments import dicts, mapping
 from learning.laws import (
     FirstLawFit,
     Monotonicity,
@@ -58,12 +59,8 @@ CONFIDENCE = 0.95
 
 def _check_run(run: object) -> dict:
     """A run dict as the pipeline writes it, or a TypeError/ValueError naming ``run``."""
-    if not isinstance(run, dict):
-        raise TypeError(f"run must be a run dict, got {type(run).__name__}")
-    missing = {"label", "sizes", "checkpoints"} - set(run)
-    if missing:
-        raise ValueError(f"run lacks the keys {sorted(missing)}")
-    return run
+    return mapping("run", run, ("label", "sizes", "checkpoints"),
+                   hint=" (a run dict, as run_job returns it)")
 
 
 def run_spectra(run: dict) -> tuple[list[int], list[GSpectrum], list[dict]]:
@@ -196,9 +193,7 @@ def _describe(epochs: tuple[int, ...], mono: Monotonicity) -> str:
 
 def laws_section(runs: list[dict], out: str | os.PathLike | None = None) -> LawsSection:
     """Apply both laws to every run; draw ``out/laws.png``; return claims, Markdown, numbers."""
-    if not isinstance(runs, (list, tuple)):
-        raise TypeError(f"runs must be a list of run dicts, got {type(runs).__name__}")
-    runs = [_check_run(r) for r in runs]
+    runs = [_check_run(r) for r in dicts("runs", runs, what="run dicts")]
     # A run with fewer than two measured checkpoints (e.g. --epochs 0) has no trajectory.
     results = [run_laws(r) for r in runs if len(r["checkpoints"]) >= 2]
     if not results:

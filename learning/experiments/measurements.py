@@ -22,12 +22,14 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from learning.bulk_minimum import constrained_bulk_minimum
+from learning.experiments._arguments import instance, nonempty
 from learning.experiments.datasets import Dataset
 from learning.feedforward import forward, forward_state
 from learning.losses import boundary_loss
 from learning.septuple import Septuple, boundary_state
 from learning.spectrum import GSpectrum, g_spectrum, log_gap, spectral_moment
 from learning.thermodynamics import complexity_n
+from ntcore.checks import count
 
 __all__ = ["SpectrumSummary", "CheckpointMeasurements", "measure_checkpoint",
            "spectrum_summary", "mean_boundary_loss"]
@@ -83,6 +85,8 @@ class SpectrumSummary:
 
 def spectrum_summary(spectrum: GSpectrum) -> SpectrumSummary:
     """μ_k (9.5)-(9.6), C_n (10.5), Σ log λ (7.8) and the gap of a spectrum of G (5.6)."""
+    instance("spectrum", spectrum, GSpectrum,
+             " (g_spectrum or spectrum_from_eigenvalues makes one)")
     n = spectrum.n_neurons
     try:
         gap = log_gap(spectrum)
@@ -140,10 +144,8 @@ class CheckpointMeasurements:
 
 def mean_boundary_loss(septuple: Septuple, data: Dataset) -> float:
     """U_∂: the mean over ``data`` of the boundary loss (2.11) at the fixed point (2.9)."""
-    if not isinstance(septuple, Septuple):
-        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
-    if not isinstance(data, Dataset):
-        raise TypeError(f"data must be a Dataset, got {type(data).__name__}")
+    instance("septuple", septuple, Septuple)
+    nonempty("data", data, Dataset)
     return float(np.mean(_per_sample_boundary_loss(septuple, data)))
 
 
@@ -155,8 +157,10 @@ def _per_sample_boundary_loss(septuple: Septuple, data: Dataset) -> np.ndarray:
 def measure_checkpoint(septuple: Septuple, train: Dataset, test: Dataset, *,
                        n_bulk_samples: int = 1000) -> CheckpointMeasurements:
     """All Section 10 quantities for one network (see the module docstring)."""
-    if n_bulk_samples < 1:
-        raise ValueError(f"n_bulk_samples must be >= 1, got {n_bulk_samples}")
+    instance("septuple", septuple, Septuple)
+    nonempty("train", train, Dataset)
+    nonempty("test", test, Dataset)
+    count("n_bulk_samples", n_bulk_samples, minimum=1)
     n = min(n_bulk_samples, len(train))
     boundary = _per_sample_boundary_loss(septuple, train)
     test_out = forward(septuple, test.inputs)[-1]

@@ -18,19 +18,47 @@ import os
 import time
 from pathlib import Path
 
+from learning.experiments._arguments import choice, mapping
 from learning.experiments.datasets import load_mnist
 from learning.experiments.measurements import measure_checkpoint
 from learning.experiments.training import TrainingConfig, train
+from ntcore.checks import count, path_like, positive_number
 
 __all__ = ["run_job", "build_jobs", "DEEP", "SHALLOW"]
 
 DEEP, SHALLOW = (784, 40, 20, 10), (784, 60, 10)
 
+# What a job holds (build_jobs writes them all; "blas_threads" is optional).
+JOB_KEYS = ("label", "group", "out", "mnist_dir", "n_train", "n_test", "data_seed",
+            "bulk_samples", "input_scaling", "target_encoding", "config")
+# The fields of the reproduce command's arguments that build_jobs reads.
+ARGS_FIELDS = ("out", "mnist_dir", "n_train", "n_test", "bulk_samples", "epochs", "epoch_unit",
+               "learning_rate", "batch_size", "checkpoints", "seeds", "sweep", "bulk_epochs")
+
+
+def _check_job(job: object) -> dict:
+    """A job as :func:`build_jobs` makes it, or a TypeError/ValueError naming ``job``."""
+    job = mapping("job", job, JOB_KEYS, hint=" (build_jobs makes jobs)")
+    if not isinstance(job["label"], str) or not job["label"]:
+        raise ValueError(f"job['label'] must be a non-empty string, got {job['label']!r}")
+    path_like("job['out']", job["out"])
+    mapping("job['config']", job["config"], ("sizes",))
+    count("job['bulk_samples']", job["bulk_samples"], minimum=1)
+    count("job['blas_threads']", job.get("blas_threads", 1), minimum=1)
+    return job
+
 
 def run_job(job: dict) -> dict:
-    """Train and measure one configuration (module-level: picklable for process pools)."""
+    """Train and measure one configuration (module-level: picklable for process pools).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``job`` is not a dict with the keys :func:`build_jobs` writes, or one is malformed.
+    """
     from threadpoolctl import threadpool_limits
 
+    job = _check_job(job)
     # Jobs run side by side, one per core: multithreaded BLAS in each would oversubscribe.
     with threadpool_limits(limits=job.get("blas_threads", 1)):
         return _run_job(job)
@@ -61,7 +89,26 @@ def _run_job(job: dict) -> dict:
 
 
 def build_jobs(args: argparse.Namespace) -> list[dict]:
-    """The list of runs: main (deep and shallow x seeds) and the sweep (deep, seed 0)."""
+    """The list of runs: main (deep and shallow x seeds) and the sweep (deep, seed 0).
+
+    ``args`` holds the options of ``python -m learning reproduce`` (the fields
+    ``ARGS_FIELDS``); a TypeError/ValueError naming ``args`` if it lacks one or one is bad.
+    """
+    if not isinstance(args, argparse.Namespace):
+        raise TypeError(f"args must be an argparse.Namespace, got {type(args).__name__}")
+    missing = [f for f in ARGS_FIELDS if not hasattr(args, f)]
+    if missing:
+        raise ValueError(f"args lacks the fields {missing} (the options of "
+                         "python -m learning reproduce)")
+    path_like("args.out", args.out)
+    for name, minimum in (("seeds", 1), ("epochs", 0), ("bulk_epochs", 1), ("batch_size", 1),
+                          ("checkpoints", 2), ("bulk_samples", 1)):
+        count(f"args.{name}", getattr(args, name), minimum=minimum)
+    for name in ("n_train", "n_test"):
+        if getattr(args, name) is not None:
+            count(f"args.{name}", getattr(args, name), minimum=1)
+    positive_number("args.learning_rate", args.learning_rate)
+    choice("args.epoch_unit", args.epoch_unit, ("step", "pass"))
     base = {"out": os.fspath(args.out), "mnist_dir": args.mnist_dir, "n_train": args.n_train,
             "n_test": args.n_test, "data_seed": 0, "bulk_samples": args.bulk_samples,
             "input_scaling": "symmetric", "target_encoding": "pm0.9"}

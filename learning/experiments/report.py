@@ -28,6 +28,7 @@ import numpy as np
 
 from learning.architecture import figure1
 from learning.experiments import claims as C
+from learning.experiments._arguments import dicts, mapping
 from learning.experiments.figures import (
     figure2,
     figure3,
@@ -38,6 +39,7 @@ from learning.experiments.figures import (
 )
 from learning.experiments.measurements import CheckpointMeasurements
 from ntcore.atomic import atomic_write_text
+from ntcore.checks import path_like
 from ntcore.verdict import Claim
 
 __all__ = ["write_report", "PAPER", "RunRecord", "Section10Summary", "ReportSection", "Report",
@@ -97,20 +99,11 @@ def _records(runs: object) -> list[RunRecord]:
     return list(runs)
 
 
-def _dict(name: str, value: object) -> dict:
-    if not isinstance(value, dict):
-        raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
-    return value
-
-
 def parse_runs(runs: Sequence[dict]) -> list[RunRecord]:
     """Typed records of the pipeline's run dicts."""
-    if not isinstance(runs, (list, tuple)) or not all(isinstance(r, dict) for r in runs):
-        raise TypeError(f"runs must be a list of run dicts, got {type(runs).__name__}")
-    missing = sorted({k for r in runs for k in ("label", "group", "seed", "config", "data",
-                                                "checkpoints") if k not in r})
-    if missing:
-        raise ValueError(f"runs: a run dict lacks the keys {missing}")
+    runs = dicts("runs", runs, what="run dicts")
+    for i, r in enumerate(runs):
+        mapping(f"runs[{i}]", r, ("label", "group", "seed", "config", "data", "checkpoints"))
     return [RunRecord(r["label"], r["group"], r["seed"], r["config"], r["data"],
                       tuple(c["epoch"] for c in r["checkpoints"]),
                       tuple(CheckpointMeasurements.from_dict(c["measurements"])
@@ -424,7 +417,7 @@ def docs_summary(payload: dict, report: Report) -> dict:
     """The small summary the docs quote (``OUT/section10-summary.json``; committed as
     ``docs/results/section10.json`` and rendered into README.md and the errata by
     ``docs/build_section10.py``): the command, its date, the headline numbers, the claims."""
-    _dict("payload", payload)
+    mapping("payload", payload)
     if not isinstance(report, Report):
         raise TypeError(f"report must be a Report, got {type(report).__name__}")
     import datetime
@@ -477,9 +470,9 @@ def _preamble(payload: dict, runs: Sequence[RunRecord]) -> list[str]:
 def render_markdown(payload: dict, runs: Sequence[RunRecord],
                     sections: Sequence[ReportSection], figure7_fits: dict) -> str:
     """The report document: preamble, each section, the claims table, the figures."""
-    _dict("payload", payload)
+    mapping("payload", payload)
     runs = _records(runs)
-    _dict("figure7_fits", figure7_fits)
+    mapping("figure7_fits", figure7_fits)
     lines = _preamble(payload, runs)
     for s in sections:
         lines += list(s.markdown)
@@ -501,8 +494,16 @@ def render_markdown(payload: dict, runs: Sequence[RunRecord],
 def write_report(out: str | os.PathLike, payload: dict,
                  sections: Sequence[Callable[[Sequence[RunRecord], Path], ReportSection]] = SECTIONS
                  ) -> Report:
-    """Draw Figures 1-7 into ``out``, write ``out/report.md``; return the :class:`Report`."""
-    out = Path(out)
+    """Draw Figures 1-7 into ``out``, write ``out/report.md``; return the :class:`Report`.
+
+    ``payload`` is the ``results.json`` being written (its ``runs``: the run dicts); ``out``,
+    ``payload`` and ``sections`` of the wrong kind are refused by name before anything is drawn.
+    """
+    out = Path(path_like("out", out))
+    mapping("payload", payload, ("runs",))
+    if not isinstance(sections, (list, tuple)) or not all(callable(b) for b in sections):
+        raise TypeError(f"sections must be a sequence of section builders (callables), got "
+                        f"{type(sections).__name__}")
     runs = parse_runs(payload["runs"])
     fits7 = draw_figures(out, runs)
     built = tuple(build(runs, out) for build in sections)

@@ -24,7 +24,7 @@ import json
 import os
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -33,11 +33,13 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from learning.activations import get_activation
+from learning.experiments._arguments import choice, instance, nonempty
 from learning.experiments.datasets import Dataset
 from learning.experiments.measurements import mean_boundary_loss
 from learning.feedforward import feedforward, from_layers, layer_biases, layer_weights
 from learning.septuple import Septuple
 from ntcore.atomic import atomic_write, remove_stale_temporaries
+from ntcore.checks import count, path_like, positive_number, real_number
 from ntcore.provenance import library_versions
 
 __all__ = ["TrainingConfig", "Checkpoint", "TrainingRun", "checkpoint_epochs", "train"]
@@ -61,24 +63,22 @@ class TrainingConfig:
     n_checkpoints: int = 12
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "sizes", tuple(int(s) for s in self.sizes))
+        if isinstance(self.sizes, (str, bytes)) or not isinstance(self.sizes, Sequence):
+            raise TypeError(f"sizes must be a sequence of layer sizes, got "
+                            f"{type(self.sizes).__name__}")
+        object.__setattr__(self, "sizes", tuple(count("sizes", s) for s in self.sizes))
         if len(self.sizes) < 2 or any(s < 1 for s in self.sizes):
             raise ValueError(f"sizes must be >= 2 positive layer sizes, got {self.sizes}")
         get_activation(self.activation)
-        if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise ValueError(f"learning_rate must be finite and > 0, got {self.learning_rate}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
-        if not (np.isfinite(self.weight_scale) and self.weight_scale >= 0):
+        count("seed", self.seed)
+        positive_number("learning_rate", self.learning_rate)
+        count("batch_size", self.batch_size, minimum=1)
+        if real_number("weight_scale", self.weight_scale) < 0:
             raise ValueError(f"weight_scale must be finite and >= 0, got {self.weight_scale}")
-        if self.n_epochs < 0:
-            raise ValueError(f"n_epochs must be >= 0, got {self.n_epochs}")
-        if self.epoch not in ("step", "pass"):
-            raise ValueError(f"epoch must be 'step' or 'pass', got {self.epoch!r}")
-        if self.loss not in ("boundary", "bulk"):
-            raise ValueError(f"loss must be 'boundary' or 'bulk', got {self.loss!r}")
-        if self.n_checkpoints < 2:
-            raise ValueError(f"n_checkpoints must be >= 2, got {self.n_checkpoints}")
+        count("n_epochs", self.n_epochs)
+        choice("epoch", self.epoch, ("step", "pass"))
+        choice("loss", self.loss, ("boundary", "bulk"))
+        count("n_checkpoints", self.n_checkpoints, minimum=2)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -92,6 +92,7 @@ class TrainingConfig:
 
 def checkpoint_epochs(config: TrainingConfig) -> tuple[int, ...]:
     """Log-spaced checkpoint epochs from 0 to ``n_epochs`` (both included)."""
+    instance("config", config, TrainingConfig)
     if config.n_epochs == 0:
         return (0,)
     raw = np.logspace(0, np.log10(config.n_epochs), config.n_checkpoints - 1)
@@ -297,10 +298,20 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
 
     Raises
     ------
+    TypeError
+        ``config``, ``data``, ``out_dir`` or ``measure`` of the wrong type.
     ValueError
-        Data not matching the network's sizes, or an ``out_dir`` holding another config.
+        Empty data, data not matching the network's sizes, or an ``out_dir`` holding another
+        config.
     """
     t_start = time.perf_counter()
+    instance("config", config, TrainingConfig)
+    nonempty("data", data, Dataset)
+    if out_dir is not None:
+        path_like("out_dir", out_dir)
+    if measure is not None and not callable(measure):
+        raise TypeError(f"measure must be None or a callable (septuple, epoch) -> dict, got "
+                        f"{type(measure).__name__}")
     sizes = config.sizes
     if data.inputs.shape[1] != sizes[0] or data.targets.shape[1] != sizes[-1]:
         raise ValueError(f"data has {data.inputs.shape[1]} inputs / {data.targets.shape[1]} "
