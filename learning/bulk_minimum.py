@@ -377,25 +377,49 @@ class _ChainPreconditioner:
         """w_{j+1,j} (hidden columns) as stored, or its float32 copy."""
         return (self.couplings._single()[j][2] if single else self.couplings.blocks[j][2])
 
-    def apply(self, v: Array, d: Array) -> Array:
-        """M⁻¹ v per row of ``v`` (hidden coordinates), with f' on R of the same rows in ``d``."""
+    def _hidden(self, j: int) -> slice | None:
+        layers = self.couplings.layer_hidden
+        return layers[j] if 0 <= j < len(layers) else None
+
+    def solve(self, u: NDArray[np.floating], d: Array
+              ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
+        """s = J_hh⁻¹ u and q = W_Rh s per row (one forward pass: the products that run the
+        substitution s_{j+1} = u_{j+1} + D_{j+1} w_{j+1,j} s_j are the rows of W_Rh s)."""
         c = self.couplings
+        single = u.dtype == np.float32
+        d = d.astype(np.float32) if single else d
+        s = u.copy()
+        q = np.zeros((u.shape[0], c.n_rows), dtype=u.dtype)
+        for j in self.hidden_layers:
+            product = _times_transpose(s[:, c.layer_hidden[j]], self._block(j, single))
+            q[:, c.layer_rows[j + 1]] = product
+            nxt = self._hidden(j + 1)
+            if nxt is not None:
+                s[:, nxt] += d[:, c.layer_rows[j + 1]] * product
+        return s, q
+
+    def transpose_solve(self, v: NDArray[np.floating], d: Array,
+                        rows: NDArray[np.floating] | None = None) -> NDArray[np.floating]:
+        """t = J_hh⁻ᵀ (v + W_Rhᵀ c) per row, c = ``rows`` on R (one backward pass:
+        t_j = v_j + w_{j+1,j}ᵀ (c_{j+1} + D_{j+1} t_{j+1}), last hidden layer first)."""
+        cp = self.couplings
         single = v.dtype == np.float32
         d = d.astype(np.float32) if single else d
-        u = v.copy()
-        # J_hhᵀ u = v, last hidden layer first: u_j = v_j + w_{j+1,j}ᵀ (D_{j+1} u_{j+1}).
+        t = v.copy()
         for j in reversed(self.hidden_layers):
-            nxt = c.layer_hidden[j + 1] if j + 1 < len(c.layer_hidden) else None
+            nxt, rows_next = self._hidden(j + 1), cp.layer_rows[j + 1]
+            coefficient = None if rows is None else rows[:, rows_next].astype(v.dtype)
             if nxt is not None:
-                back = d[:, c.layer_rows[j + 1]] * u[:, nxt]
-                u[:, c.layer_hidden[j]] += _times(back, self._block(j, single))
-        # J_hh s = u, first hidden layer first: s_j = u_j + D_j w_{j,j-1} s_{j-1}.
-        for j in self.hidden_layers:
-            prev = c.layer_hidden[j - 1] if j >= 1 else None
-            if prev is not None:
-                forward = _times_transpose(u[:, prev], self._block(j - 1, single))
-                u[:, c.layer_hidden[j]] += d[:, c.layer_rows[j]] * forward
-        return u
+                back = d[:, rows_next] * t[:, nxt]
+                coefficient = back if coefficient is None else coefficient + back
+            if coefficient is None:
+                continue
+            t[:, cp.layer_hidden[j]] += _times(coefficient, self._block(j, single))
+        return t
+
+    def apply(self, v: NDArray[np.floating], d: Array) -> NDArray[np.floating]:
+        """M⁻¹ v = J_hh⁻¹ J_hh⁻ᵀ v per row of ``v`` (hidden coordinates), f' on R in ``d``."""
+        return self.solve(self.transpose_solve(v, d), d)[0]
 
 
 class _Problem:
@@ -767,6 +791,67 @@ def _cg_direction(problem: _Problem, cache, grad: Array, free: NDArray[np.bool_]
     return p, steps
 
 
+def _chain_cg_direction(problem: _Problem, cache, grad: Array, free: NDArray[np.bool_],
+                        chain: _ChainPreconditioner, max_steps: int, single: bool = False
+                        ) -> tuple[Array, int]:
+    """The Newton system of :func:`_cg_direction` in the residual coordinates e = J_FF s_F.
+
+    With the variables A held at a bound (s_A = 0), the free ones F and the rows R:
+    H_FF = J_FFᵀ J_FF + W_RFᵀ C W_RF, J_FF = I - D_F W_FF (unit block lower triangular, as
+    J_hh), C = diag(f'² on the output rows and the held rows A) - diag(r f'') (their rows of
+    JᵀJ, and the Newton term).  So J_FF⁻ᵀ H_FF J_FF⁻¹ = I + J_FF⁻ᵀ W_RFᵀ C W_RF J_FF⁻¹, identity
+    plus (near) low rank: CG on it (the iterates of CG preconditioned by
+    :class:`_ChainPreconditioner`) needs per step one forward pass (s = J_FF⁻¹ e, which yields
+    W_RF s) and one backward pass (J_FF⁻ᵀ W_RFᵀ c), as cheap as one unpreconditioned
+    Hessian-vector product.  J_FF is J_hh with f' zeroed on the held rows.  Without a local
+    objective (3.3); the residual is measured in these coordinates,
+    ||r̃|| <= min(0.5, ||g_F||) ||J_FF⁻ᵀ g_F||.
+    """
+    d_full, rf2 = cache
+    held_rows = np.ones((len(grad), problem.rows.size), dtype=bool)  # outputs and held A
+    held_rows[:, problem.hidden_in_rows] = ~free
+    weight = np.where(held_rows, d_full * d_full, 0.0) - rf2  # C on R, per sample
+    d_rows = d_full.copy()
+    d_rows[:, problem.hidden_in_rows] *= free  # J_FF: no coupling into held rows
+    grad = np.where(free, grad, 0.0)
+    dtype = np.float32 if single else np.float64
+    gnorm = np.sqrt(np.sum(grad * grad, axis=1))
+    b = np.where(free, -chain.transpose_solve(grad.astype(dtype), d_rows), 0.0)
+    forcing = np.minimum(0.5, gnorm)
+    if single:
+        forcing = np.maximum(forcing, 1e-4)
+    target = forcing * np.sqrt(np.sum(b * b, axis=1))
+    step = np.zeros_like(grad)
+    res = b.copy()
+    direction = b.copy()
+    rr = np.sum(res * res, axis=1)
+    running = np.flatnonzero(gnorm > 0)
+    steps = 0
+    for k in range(max_steps):
+        if running.size == 0:
+            break
+        steps += 1
+        pk, dk = direction[running], d_rows[running]
+        s_k, q_k = chain.solve(pk.astype(dtype), dk)
+        a_p = pk + np.where(free[running], chain.transpose_solve(
+            np.zeros_like(s_k), dk, rows=weight[running] * q_k), 0.0)
+        curv = np.sum(pk * a_p, axis=1)
+        neg = curv <= 1e-14 * np.sum(pk * pk, axis=1)
+        if np.any(neg):
+            first = running[neg & (k == 0)]
+            step[first] = -grad[first]
+        ok = ~neg
+        run = running[ok]
+        alpha = rr[run] / curv[ok]
+        step[run] += alpha[:, None] * s_k[ok].astype(float)
+        res[run] -= alpha[:, None] * a_p[ok]
+        rr_new = np.sum(res[run] ** 2, axis=1)
+        direction[run] = res[run] + (rr_new / rr[run])[:, None] * direction[run]
+        rr[run] = rr_new
+        running = run[np.sqrt(rr_new) > target[run]]
+    return step, steps
+
+
 def _newton_cg(problem: _Problem, z: Array, newton: bool, lo: float, hi: float,
                gtol: float, max_iter: int, progress: bool, max_cg: int | None = None):
     n, n_hidden = z.shape
@@ -793,9 +878,13 @@ def _newton_cg(problem: _Problem, z: Array, newton: bool, lo: float, hi: float,
         za, la, ga = z[active], loss[active], grad[active]
         at_bound, to_bound = _active_set(za, ga, lo, hi)
         near = np.max(np.abs(_projected_gradient(za, ga, lo, hi)), axis=1) <= switch[active]
-        p, _ = _cg_direction(problem, (d_all[active], rf2_all[active] * near[:, None]), ga,
-                             ~at_bound, max_cg,
-                             single=single, preconditioner=preconditioner)
+        cache = (d_all[active], rf2_all[active] * near[:, None])
+        if preconditioner is not None and problem.objective is None:
+            p, _ = _chain_cg_direction(problem, cache, ga, ~at_bound, preconditioner, max_cg,
+                                       single=single)
+        else:
+            p, _ = _cg_direction(problem, cache, ga, ~at_bound, max_cg, single=single,
+                                 preconditioner=preconditioner)
         step = p + to_bound
         iterations[active] += 1
         # Projected backtracking (Armijo on the projected path; the round-off slack of
