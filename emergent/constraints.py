@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike
 
 from emergent.fokker_planck import check_times
 from emergent.grids import Grid, Method, check_count, check_density, check_positive
+from ntcore.checks import real_number
 
 __all__ = ["Constraints", "moment_constraints", "wave_function", "phase", "madelung_fields",
            "MadelungFields",
@@ -151,7 +152,10 @@ class PhaseFit:
 def _phase_gradient(grid: Grid, psi: np.ndarray,
                     floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(p, ∇θ, live) with ∇θ = Im(Ψ*∇Ψ)/|Ψ|² where ``live`` (p > floor · max p at that time),
-    zero elsewhere (no unwrapping)."""
+    zero elsewhere (no unwrapping).  ``floor`` is a fraction of max p, in [0, 1)."""
+    floor = real_number("floor", floor)
+    if not 0 <= floor < 1:
+        raise ValueError(f"floor must be a fraction of max p in [0, 1), got {floor}")
     p = np.abs(psi) ** 2
     lead = psi.ndim - grid.ndim
     pmax = p.max(axis=tuple(range(lead, psi.ndim)), keepdims=True)
@@ -197,8 +201,18 @@ def multipliers_from_wave_function(constraints: Constraints, psi: ArrayLike,
     """Least-squares Φ(t) such that ∇θ ≈ Σ_k ∇Θ_k Φ_k / 4, weighted by p = |Ψ|² (11.8).
 
     Fitting gradients avoids phase unwrapping; the constant part of θ (a global phase) does
-    not enter (11.6)-(11.7) for normalised p, so it is not fitted.
+    not enter (11.6)-(11.7) for normalised p, so it is not fitted.  Points where
+    p < ``floor`` · max p (``floor`` in [0, 1)) carry no phase and get no weight.
+
+    >>> from emergent.grids import Grid
+    >>> multipliers_from_wave_function(moment_constraints(Grid((64,), (20.0,))), np.ones(64),
+    ...                                floor=-1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: floor must be a fraction of max p in [0, 1), got -1.0
     """
+    if not isinstance(constraints, Constraints):
+        raise TypeError(f"constraints must be a Constraints, got {type(constraints).__name__}")
     grid = constraints.grid
     psi = grid.check_field(psi, "psi", complex_ok=True)
     if psi.ndim == grid.ndim:

@@ -18,7 +18,7 @@ stated`` (solutions of (11.9) are stationary for line 3 of (11.7) but not for (1
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,17 +45,26 @@ from emergent.entropic_action import (
 from emergent.fokker_planck import gaussian_heat_kernel, propagate_implicit, propagate_spectral
 from emergent.grids import Grid
 from emergent.schrodinger import crank_nicolson, free_gaussian_packet
+from ntcore.checks import count, positive_number, real_number
 from ntcore.verdict import Claim, Verdict, order_at_least, within_tolerance
 
 __all__ = ["AuditConfig", "AuditStep", "Measurement", "AuditContext", "audit_section11",
-           "format_audit", "stationarity_table", "convergence_order", "AUDIT_STEPS"]
+           "format_audit", "stationarity_table", "convergence_order", "AUDIT_STEPS", "KINDS"]
 
 
 @dataclass(frozen=True)
 class AuditConfig:
     """Grid and solutions used by :func:`audit_section11` (1D, periodic; D = ħ/m).
 
-    The chain (11.5)-(11.9).
+    The chain (11.5)-(11.9).  The constructor checks every field (TypeError/ValueError naming
+    it): ``n`` >= 32 grid points (the audit also uses n/2), ``n_times`` >= 5 (the refinement
+    study uses (n_times - 1)/2 + 1 of them), ``n_directions`` >= 1, ``seed`` >= 0; ``length``,
+    ``D``, ``t_final``, ``sigma0`` finite and > 0; ``center``, ``k0`` finite.
+
+    >>> AuditConfig(n=-4)
+    Traceback (most recent call last):
+    ...
+    ValueError: n must be an integer >= 32, got -4
     """
 
     n: int = 256
@@ -69,6 +78,23 @@ class AuditConfig:
     seed: int = 0
     n_directions: int = 3
 
+    def __post_init__(self) -> None:
+        checked = {"n": count("n", self.n, minimum=_MIN_POINTS),
+                   "n_times": count("n_times", self.n_times, minimum=_MIN_TIMES),
+                   "n_directions": count("n_directions", self.n_directions, minimum=1),
+                   "seed": count("seed", self.seed)}
+        checked |= {k: positive_number(k, getattr(self, k))
+                    for k in ("length", "D", "t_final", "sigma0")}
+        checked |= {k: real_number(k, getattr(self, k)) for k in ("center", "k0")}
+        for k, v in checked.items():
+            object.__setattr__(self, k, v)
+
+
+# Smallest grid and time sampling the audit runs on (the command's --n and --n-times limits):
+# the grid is also halved, and the time steps doubled, for the refinement orders.
+_MIN_POINTS = 32
+_MIN_TIMES = 5
+
 
 def _rel(a: float, b: float) -> float:
     return abs(a - b) / max(abs(b), 1e-300)
@@ -80,14 +106,33 @@ def convergence_order(e_coarse: float, e_fine: float, ratio: float = 2.0) -> flo
 
     >>> convergence_order(4e-3, 1e-3)
     2.0
+
+    ``inf`` if ``e_fine`` is 0 (converged to round-off); errors must be finite and >= 0, the
+    ``ratio`` finite and > 1.
     """
+    e_coarse, e_fine = real_number("e_coarse", e_coarse), real_number("e_fine", e_fine)
+    for name, e in (("e_coarse", e_coarse), ("e_fine", e_fine)):
+        if e < 0:
+            raise ValueError(f"{name} must be an error >= 0, got {e}")
+    ratio = real_number("ratio", ratio)
+    if ratio <= 1:
+        raise ValueError(f"ratio must be a refinement ratio > 1, got {ratio}")
     return float(np.log(e_coarse / e_fine) / np.log(ratio)) if e_fine > 0 else float("inf")
+
+
+def _check_config(cfg: object) -> AuditConfig:
+    if not isinstance(cfg, AuditConfig):
+        raise TypeError(f"cfg must be an AuditConfig, got {type(cfg).__name__}")
+    return cfg
 
 
 def stationarity_table(cfg: AuditConfig = AuditConfig(),
                        n_times: int | None = None) -> dict[str, dict[str, StationarityResult]]:
     """Stationarity of every form (11.6a-11.7c) on the candidate paths, (11.6)-(11.9);
-    {path: {form: result}}."""
+    {path: {form: result}}.  ``n_times`` (>= 5) overrides ``cfg.n_times``."""
+    _check_config(cfg)
+    if n_times is not None:
+        n_times = count("n_times", n_times, minimum=_MIN_TIMES)
     grid = Grid((cfg.n,), (cfg.length,))
     cons = moment_constraints(grid, 2)
     t = np.linspace(0.0, cfg.t_final, n_times or cfg.n_times)
@@ -128,7 +173,15 @@ class AuditStep:
     """One step of the chain: the kind computed from its claims, what it needs and drops, the
     claims (verdicts computed from the measurements) and the measured sizes.
 
-    One link of (11.5)-(11.9).
+    One link of (11.5)-(11.9).  ``kind`` is one of :data:`KINDS`; ``claims`` and
+    ``measurements`` are sequences of :class:`~ntcore.verdict.Claim` and
+    :class:`Measurement` (stored as tuples).
+
+    >>> AuditStep("(11.5)", "maybe", "", "")
+    Traceback (most recent call last):
+    ...
+    ValueError: kind must be one of ('exact', 'exact up to boundary terms', 'on-shell', \
+'approximation', 'fails for (11.6) as stated', 'fails'), got 'maybe'
     """
 
     step: str
@@ -137,6 +190,20 @@ class AuditStep:
     drops: str
     claims: tuple[Claim, ...] = ()
     measurements: tuple[Measurement, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("step", "kind", "needs", "drops"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"{name} must be a str, got {type(getattr(self, name)).__name__}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        for name, cls in (("claims", Claim), ("measurements", Measurement)):
+            value = getattr(self, name)
+            if isinstance(value, str) or not isinstance(value, Sequence) or not all(
+                    isinstance(x, cls) for x in value):
+                raise TypeError(f"{name} must be a sequence of {cls.__name__}, got "
+                                f"{type(value).__name__}")
+            object.__setattr__(self, name, tuple(value))
 
     @property
     def verdict(self) -> str:
@@ -157,6 +224,11 @@ class AuditStep:
 
 
 # ------------------------------------------------------------------- kinds, from the verdicts
+#: the kinds of step (module docstring), each computed from the claims by a rule below
+KINDS = ("exact", "exact up to boundary terms", "on-shell", "approximation",
+         "fails for (11.6) as stated", "fails")
+
+
 def _holds(claim: Claim) -> bool:
     return claim.verdict is Verdict.HOLDS
 
@@ -437,12 +509,35 @@ AUDIT_STEPS: tuple[Callable[[AuditContext], AuditStep], ...] = (
     step_11_7_lines_2_3, step_wave_function, step_stationarity)
 
 
+# The rows of the stationarity table the steps read.
+_TABLE_PATHS = ("Schrödinger packet", "frozen Gaussian", "diffusion, Φ=0")
+
+
+def _check_table(table: object) -> None:
+    if not isinstance(table, Mapping):
+        raise TypeError(f"table must be stationarity_table(cfg) (a dict), got "
+                        f"{type(table).__name__}")
+    missing = [(p, f) for p in _TABLE_PATHS for f in FORMS
+               if not isinstance(table.get(p), Mapping) or f not in table[p]]
+    if missing:
+        raise ValueError(f"table lacks the rows {missing[:3]}{' ...' if len(missing) > 3 else ''}"
+                         "; pass stationarity_table(cfg)")
+
+
 def audit_section11(cfg: AuditConfig = AuditConfig(), table: dict[str, dict[str,
                     StationarityResult]] | None = None) -> list[AuditStep]:
     """Measure every step of (11.5) -> (11.9) on actual solutions; see the module docstring.
 
     ``table`` is :func:`stationarity_table` of ``cfg`` if the caller has it already.
+
+    >>> audit_section11("cfg")
+    Traceback (most recent call last):
+    ...
+    TypeError: cfg must be an AuditConfig, got str
     """
+    _check_config(cfg)
+    if table is not None:
+        _check_table(table)
     ctx = _context(cfg, table)
     return [step(ctx) for step in AUDIT_STEPS]
 
@@ -452,7 +547,16 @@ def format_audit(steps: list[AuditStep]) -> str:
     verdict of each claim, and the measured sizes.
 
     The chain (11.5)-(11.9).
+
+    >>> format_audit("steps")
+    Traceback (most recent call last):
+    ...
+    TypeError: steps must be a list of AuditStep (audit_section11's result), got str
     """
+    if isinstance(steps, str) or not isinstance(steps, Sequence) or not all(
+            isinstance(s, AuditStep) for s in steps):
+        raise TypeError(f"steps must be a list of AuditStep (audit_section11's result), got "
+                        f"{type(steps).__name__}")
     lines = ["Section 11, (11.5) -> (11.9): what the derivation needs and what it drops", ""]
     for s in steps:
         lines.append(f"{s.step}: {s.kind.upper()}")

@@ -142,10 +142,15 @@ class FormParts:
         return (self.entropy_part, self.constraint_part)
 
 
-def _check_form_input(path: Path, method: str) -> None:
-    """Refuse a non-:class:`Path` or an unknown derivative ``method`` before any work."""
+def _check_path(path: object) -> Path:
     if not isinstance(path, Path):
         raise TypeError(f"path must be a Path, got {type(path).__name__}")
+    return path
+
+
+def _check_form_input(path: Path, method: str) -> None:
+    """Refuse a non-:class:`Path` or an unknown derivative ``method`` before any work."""
+    _check_path(path)
     _check_method(method)
 
 
@@ -253,7 +258,14 @@ def action(path: Path, form: str = "11.7c", method: Method = "spectral") -> floa
 
 
 def phase_gradient_term(path: Path) -> float:
-    """2D ∫dt ∫ p Σ_k (∂_k θ)², θ = ΣΘΦ/4: the term (11.7c) adds to (11.7b) (see errata)."""
+    """2D ∫dt ∫ p Σ_k (∂_k θ)², θ = ΣΘΦ/4: the term (11.7c) adds to (11.7b) (see errata).
+
+    >>> phase_gradient_term("path")
+    Traceback (most recent call last):
+    ...
+    TypeError: path must be a Path, got str
+    """
+    _check_path(path)
     dens = 2 * path.D * path.p * (path.phase_gradient**2).sum(1)
     return _trapezoid(path.grid.integrate(dens), path.times)
 

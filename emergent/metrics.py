@@ -3,12 +3,15 @@ their coordinates, validated; standard metrics; exact 2-jets of a metric at a po
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
+
+from ntcore.checks import count, positive_number, real_number
 
 if TYPE_CHECKING:
     from emergent.onsager import Jet
@@ -21,11 +24,45 @@ __all__ = ["Metric", "as_metric", "schwarzschild", "de_sitter", "flrw", "random_
 class Metric:
     """A symmetric, non-degenerate SymPy metric g_{μν}(x) with its coordinates.
 
-    The g_{μν}(x) of (12.2)-(12.14).
+    The g_{μν}(x) of (12.2)-(12.14).  The constructor checks types, shapes and symmetry
+    (TypeError/ValueError naming ``matrix`` or ``coordinates``); :func:`as_metric` also parses
+    other inputs and refuses a degenerate metric.
+
+    >>> t, x = sp.symbols("t x")
+    >>> Metric(sp.Matrix([[-1, t], [0, 1]]), (t, x))
+    Traceback (most recent call last):
+    ...
+    ValueError: matrix must be symmetric, got g[0, 1] = t but g[1, 0] = 0
     """
 
     matrix: sp.Matrix
     coordinates: tuple[sp.Symbol, ...]
+
+    def __post_init__(self) -> None:
+        m = self.matrix
+        if not isinstance(m, sp.MatrixBase):
+            raise TypeError(f"matrix must be a SymPy Matrix (as_metric builds one from other "
+                            f"inputs), got {type(m).__name__}")
+        if isinstance(self.coordinates, str | sp.Basic) or not isinstance(self.coordinates,
+                                                                          Sequence):
+            raise TypeError(f"coordinates must be a sequence of SymPy symbols, got "
+                            f"{type(self.coordinates).__name__}")
+        coords = tuple(self.coordinates)
+        if not all(isinstance(c, sp.Symbol) for c in coords):
+            raise TypeError(f"coordinates must be SymPy symbols, got {coords}")
+        if not coords or len(set(coords)) != len(coords):
+            raise ValueError(f"coordinates must be at least one distinct symbol, got {coords}")
+        n = len(coords)
+        if m.shape != (n, n):
+            raise ValueError(f"matrix must be {n}x{n} (one row and column per coordinate), "
+                             f"got shape {m.shape}")
+        for a in range(n):
+            for b in range(a + 1, n):
+                # structural equality first: simplify only what differs in form
+                if m[a, b] != m[b, a] and sp.simplify(m[a, b] - m[b, a]) != 0:
+                    raise ValueError(f"matrix must be symmetric, got g[{a}, {b}] = {m[a, b]} "
+                                     f"but g[{b}, {a}] = {m[b, a]}")
+        object.__setattr__(self, "coordinates", coords)
 
     @property
     def dim(self) -> int:
@@ -82,11 +119,36 @@ _MASS = sp.Symbol("M", positive=True)
 _LENGTH = sp.Symbol("ell", positive=True)
 
 
+def _positive_parameter(name: str, value: object) -> sp.Expr | float:
+    """``value`` unchanged if it is a number > 0 or a SymPy expression not known to be <= 0;
+    TypeError/ValueError naming ``name`` otherwise (strings are refused, not parsed)."""
+    if isinstance(value, sp.Expr):
+        if value.is_number:
+            if value.is_extended_real is False:
+                raise ValueError(f"{name} must be real and > 0, got {value}")
+            positive_number(name, float(value))
+        elif value.is_positive is False:
+            raise ValueError(f"{name} must be > 0, got {value} (known to be <= 0)")
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number > 0 or a SymPy expression, got "
+                        f"{type(value).__name__} {value!r:.40}")
+    positive_number(name, value)
+    return value
+
+
 def schwarzschild(mass: sp.Expr | float = _MASS) -> Metric:
     """Schwarzschild in Schwarzschild coordinates (vacuum: G_{μν} = 0).
 
-    A solution of (12.12) in vacuum, for the checks of (12.13).
+    A solution of (12.12) in vacuum, for the checks of (12.13).  ``mass`` M > 0: a number or a
+    SymPy expression (default the positive symbol M).
+
+    >>> schwarzschild(mass=-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: mass must be finite and > 0, got -1.0
     """
+    mass = _positive_parameter("mass", mass)
     t, r, th, ph = sp.symbols("t r theta phi")
     f = 1 - 2 * mass / r
     return Metric(sp.diag(-f, 1 / f, r**2, r**2 * sp.sin(th) ** 2), (t, r, th, ph))
@@ -95,8 +157,10 @@ def schwarzschild(mass: sp.Expr | float = _MASS) -> Metric:
 def de_sitter(length: sp.Expr | float = _LENGTH) -> Metric:
     """Static patch: G_{μν} = -(3/ℓ²) g_{μν} (Λ = 3/ℓ² in G + Λ g = 0).
 
-    A solution of (12.12) with Λ, for the checks of (12.13).
+    A solution of (12.12) with Λ, for the checks of (12.13).  ``length`` ℓ > 0: a number or a
+    SymPy expression (default the positive symbol ℓ).
     """
+    length = _positive_parameter("length", length)
     t, r, th, ph = sp.symbols("t r theta phi")
     f = 1 - r**2 / length**2
     return Metric(sp.diag(-f, 1 / f, r**2, r**2 * sp.sin(th) ** 2), (t, r, th, ph))
@@ -105,19 +169,58 @@ def de_sitter(length: sp.Expr | float = _LENGTH) -> Metric:
 def flrw(scale: sp.Expr | None = None) -> Metric:
     """Spatially flat FLRW, -dt² + a(t)² dx²; default a(t) = t².
 
-    A test metric for the checks of (12.12)-(12.13).
+    A test metric for the checks of (12.12)-(12.13).  ``scale`` is a SymPy expression in the
+    time coordinate ``sp.Symbol("t")`` (other symbols are parameters; the spatial coordinates
+    x, y, z are refused: that would not be FLRW).
+
+    >>> flrw(scale=lambda t: t**2)
+    Traceback (most recent call last):
+    ...
+    TypeError: scale must be a SymPy expression in t = sp.Symbol("t") or a number, got function
     """
     t, x, y, z = sp.symbols("t x y z")
-    a = t**2 if scale is None else scale
+    a = t**2 if scale is None else _scale_factor(scale, t, (x, y, z))
     return Metric(sp.diag(-1, a**2, a**2, a**2), (t, x, y, z))
+
+
+def _scale_factor(scale: object, t: sp.Symbol, space: tuple[sp.Symbol, ...]) -> sp.Expr:
+    """The FLRW a(t), checked: a SymPy expression or number, not depending on the spatial
+    coordinates, not using a foreign symbol named t, not identically zero."""
+    if isinstance(scale, bool) or not isinstance(scale, sp.Expr | numbers.Real):
+        raise TypeError(f'scale must be a SymPy expression in t = sp.Symbol("t") or a number, '
+                        f"got {type(scale).__name__}")
+    if isinstance(scale, numbers.Real):
+        real_number("scale", scale)
+    a = sp.sympify(scale)
+    spatial = sorted(str(s) for s in a.free_symbols & set(space))
+    if spatial:
+        raise ValueError(f"scale must depend on time only (a(t)), got {a}, which depends on "
+                         f"{', '.join(spatial)}")
+    if any(s.name == "t" and s != t for s in a.free_symbols):
+        raise ValueError(f'scale uses a symbol t with assumptions; the time coordinate is '
+                         f'sp.Symbol("t") without any, got {a}')
+    if a.is_zero:
+        raise ValueError("scale must not vanish identically (the metric would be degenerate)")
+    return a
+
+
+# random_polynomial_metric builds ~dim^4/4 polynomial terms: 2.3 s in dim 10 (load 7 on 2
+# cores), growing as dim^6; the jets and einsteinpy on it grow faster still.
+_MAX_POLYNOMIAL_DIM = 12
 
 
 def random_polynomial_metric(dim: int, seed: int = 0, degree: int = 2) -> Metric:
     """η + a random symmetric matrix of polynomials of ``degree`` 1 or 2 with small rational
     coefficients (no symmetry at all: a generic test of curvature code).
 
-    A generic test metric for (12.11)-(12.13).
+    A generic test metric for (12.11)-(12.13).  ``dim`` from 2 (one time, one space
+    coordinate) to 12.
     """
+    dim = count("dim", dim, minimum=2)
+    if dim > _MAX_POLYNOMIAL_DIM:
+        raise ValueError(f"dim must be <= {_MAX_POLYNOMIAL_DIM}, got {dim}: the metric has "
+                         f"~dim^4/4 polynomial terms (the curvature checks use dim <= 5)")
+    seed = count("seed", seed)
     if degree not in (1, 2):
         raise ValueError(f"degree must be 1 or 2, got {degree}")
     rng = np.random.default_rng(seed)
@@ -137,14 +240,27 @@ def random_polynomial_metric(dim: int, seed: int = 0, degree: int = 2) -> Metric
 def jet_at(metric: Metric, point: Sequence) -> Jet:
     """The exact 2-jet (g, ∂g, ∂∂g) of ``metric`` at ``point`` (a :class:`emergent.onsager.Jet`).
 
-    Raises ValueError if the metric is singular there or the point has the wrong length.
+    Raises TypeError if ``metric`` is not a :class:`Metric`, ValueError if the metric is
+    singular there or ``point`` has the wrong length or non-finite entries.
 
     The exact 2-jet that (12.6)-(12.14) are evaluated on.
     """
     from emergent.onsager import Jet
 
+    if not isinstance(metric, Metric):
+        raise TypeError(f"metric must be a Metric (as_metric, schwarzschild, ...), got "
+                        f"{type(metric).__name__}")
+    if isinstance(point, str) or not isinstance(point, Sequence | np.ndarray):
+        raise TypeError(f"point must be a sequence of coordinate values, got "
+                        f"{type(point).__name__}")
     if len(point) != metric.dim:
         raise ValueError(f"point must have {metric.dim} coordinates, got {len(point)}")
+    for p in point:
+        if isinstance(p, sp.Expr):
+            if not p.is_number or p.is_extended_real is False or p.is_finite is False:
+                raise ValueError(f"point must hold finite real numbers, got {p}")
+        else:
+            real_number("point", p)
     sub = dict(zip(metric.coordinates, (sp.nsimplify(p) for p in point), strict=True))
     n, gm, xs = metric.dim, metric.matrix, metric.coordinates
 

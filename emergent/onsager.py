@@ -28,7 +28,9 @@ negligible.
 
 from __future__ import annotations
 
+import numbers
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -45,6 +47,7 @@ from emergent.curvature import (
     ricci_scalar_of,
     riemann,
 )
+from ntcore.checks import count
 from ntcore.display import MarkdownSummary
 from ntcore.verdict import Claim, Verdict, within_tolerance
 
@@ -77,7 +80,16 @@ class Jet:
     """A 2-jet of a metric at a point: g_ab, ∂_c g_ab (v[c,a,b]), ∂_c∂_d g_ab (w[c,d,a,b]),
     with the inverse metric (exact), all as NumPy object arrays of Fractions/ints.
 
-    The point data of (12.6)-(12.14).
+    The point data of (12.6)-(12.14).  The constructor refuses (naming the field) arrays of
+    the wrong shapes, a ``g`` that is not symmetric, derivatives without the symmetries of
+    ∂_c g_ab and ∂_c∂_d g_ab, and a ``ginv`` that is not the inverse of ``g`` (exactly; to
+    round-off for float entries).  Lists are taken as object arrays.
+
+    >>> Jet(np.eye(2, dtype=int), np.eye(3, dtype=int), np.zeros((2, 2, 2), int),
+    ...     np.zeros((2, 2, 2, 2), int))
+    Traceback (most recent call last):
+    ...
+    ValueError: ginv must have shape (2, 2) (a jet of dimension 2: g is 2x2), got (3, 3)
     """
 
     g: np.ndarray
@@ -85,9 +97,53 @@ class Jet:
     v: np.ndarray
     w: np.ndarray
 
+    def __post_init__(self) -> None:
+        arrays = {}
+        for name in ("g", "ginv", "v", "w"):
+            value = getattr(self, name)
+            if not isinstance(value, np.ndarray):
+                if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+                    raise TypeError(f"{name} must be an array, got {type(value).__name__}")
+                value = np.array(value, dtype=object)
+                object.__setattr__(self, name, value)
+            arrays[name] = value
+        g = arrays["g"]
+        n = g.shape[0] if g.ndim == 2 and g.shape[0] == g.shape[1] else 0
+        if n < 2:
+            raise ValueError(f"g must be a square matrix of size n >= 2, got shape {g.shape}")
+        for name, rank in (("ginv", 2), ("v", 3), ("w", 4)):
+            if arrays[name].shape != (n,) * rank:
+                raise ValueError(f"{name} must have shape {(n,) * rank} (a jet of dimension "
+                                 f"{n}: g is {n}x{n}), got {arrays[name].shape}")
+        # the symmetries of g_ab, ∂_c g_ab and ∂_c∂_d g_ab; then g^{ab} g_bc = δ^a_c
+        for name, value, axes, what in (
+                ("g", g, (1, 0), "g_ab = g_ba"),
+                ("v", arrays["v"], (0, 2, 1), "v[c, a, b] = v[c, b, a]"),
+                ("w", arrays["w"], (0, 1, 3, 2), "w[c, d, a, b] = w[c, d, b, a]"),
+                ("w", arrays["w"], (1, 0, 2, 3), "w[c, d, a, b] = w[d, c, a, b]")):
+            if not _vanishes(value - value.transpose(axes)):
+                raise ValueError(f"{name} must be symmetric: {what}")
+        if not _vanishes(g.dot(arrays["ginv"]) - np.eye(n, dtype=int)):
+            raise ValueError("ginv must be the inverse of g (g·ginv = identity)")
+
     @property
     def dim(self) -> int:
         return self.g.shape[0]
+
+
+def _vanishes(a: np.ndarray) -> bool:
+    """Every entry zero: exactly for ints, Fractions and SymPy numbers (simplified if they
+    differ in form only), to round-off (1e-9) for floats; NaN never vanishes."""
+    for x in np.asarray(a).ravel():
+        if isinstance(x, float | np.floating | complex | np.complexfloating):
+            if not abs(x) <= 1e-9:
+                return False
+        elif isinstance(x, sp.Basic):
+            if x != 0 and sp.simplify(x) != 0:
+                return False
+        elif x != 0:
+            return False
+    return True
 
 
 def _unimodular(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -190,7 +246,13 @@ def euler_lagrange_basis(jet: Jet) -> dict[str, np.ndarray]:
     """E^{ab}[√|g| I_k] / √|g| at the jet, for each basis invariant (exact).
 
     The variations of the densities (12.6).
+
+    >>> euler_lagrange_basis("jet")
+    Traceback (most recent call last):
+    ...
+    TypeError: jet must be a Jet (g, ginv, v, w arrays), got str
     """
+    check_jet(jet)
     return {name: _euler_lagrange_term(jet, wiring) for name, wiring in BASIS.items()}
 
 
@@ -720,6 +782,24 @@ def _sign_claims(f: FieldEquationSigns, dim: int) -> tuple[Claim, ...]:
 # Fully symbolic route (generic metric of functions), for small dimensions
 # ---------------------------------------------------------------------------------------
 
+def _check_coefficients(coefficients: object) -> dict[str, Fraction]:
+    """{name: Fraction} for a mapping from basis names to rationals, or TypeError/ValueError
+    naming ``coefficients``."""
+    if not isinstance(coefficients, Mapping):
+        raise TypeError(f"coefficients must be a dict {{basis name: rational}}, got "
+                        f"{type(coefficients).__name__}")
+    unknown = sorted(str(k) for k in coefficients if k not in BASIS)
+    if unknown:
+        raise ValueError(f"coefficients has keys {unknown} outside the basis {sorted(BASIS)}")
+    out = {}
+    for k, c in coefficients.items():
+        if isinstance(c, bool) or not isinstance(c, numbers.Rational):
+            raise TypeError(f"coefficients[{k!r}] must be a rational (int, Fraction), got "
+                            f"{type(c).__name__} {c!r:.40}")
+        out[k] = Fraction(c)
+    return out
+
+
 def symbolic_euler_lagrange(coefficients: dict[str, Fraction], dim: int, *,
                             lorentzian: bool = True) -> sp.Matrix:
     """E^{ab}[√|g| Σ c_k I_k] for a generic metric of functions g_ab(x), fully symbolically
@@ -728,10 +808,21 @@ def symbolic_euler_lagrange(coefficients: dict[str, Fraction], dim: int, *,
     √(-det g) for a Lorentzian metric (``lorentzian=True``), else √(det g): an explicit
     sign keeps SymPy's (complex-valued) functions out of Abs.
 
-    The variation of the densities (12.6).
+    The variation of the densities (12.6).  ``coefficients`` maps basis names (a subset of
+    :data:`BASIS`; missing ones are 0) to rationals; ``dim`` is 2 or 3 (4 would take hours:
+    use :func:`euler_lagrange_basis` on exact jets).
+
+    >>> symbolic_euler_lagrange({"I6": 1}, 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: coefficients has keys ['I6'] outside the basis ['I1', 'I2', 'I3', 'I4', 'I5']
     """
     import itertools
 
+    coefficients = _check_coefficients(coefficients)
+    dim = count("dim", dim, minimum=2, maximum=3)
+    if not isinstance(lorentzian, bool | np.bool_):
+        raise TypeError(f"lorentzian must be a bool, got {type(lorentzian).__name__}")
     xs = sp.symbols(f"x0:{dim}")
     funcs = {}
     g = sp.zeros(dim, dim)

@@ -12,12 +12,16 @@ independent metrics make a false "equal" negligible.  This route is practical in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numbers
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 from sympy.calculus.euler import euler_equations
+from sympy.core.function import AppliedUndef
+
+from ntcore.checks import count
 
 __all__ = ["generic_metric", "euler_lagrange", "DivergenceTest", "differ_by_divergence"]
 
@@ -27,21 +31,56 @@ def generic_metric(dim: int) -> tuple[sp.Matrix, tuple[sp.Symbol, ...], dict]:
 
     The g_{μν}(x) of (12.6)-(12.10).
     """
-    if dim < 2:
-        raise ValueError(f"dim must be >= 2, got {dim}")
+    dim = count("dim", dim, minimum=2)
     xs = sp.symbols(f"x0:{dim}")
     funcs = {(a, b): sp.Function(f"g{a}{b}")(*xs) for a in range(dim) for b in range(a, dim)}
     g = sp.Matrix(dim, dim, lambda a, b: funcs[(min(a, b), max(a, b))])
     return g, xs, funcs
 
 
+def _check_density(name: str, density: object) -> sp.Expr:
+    """A SymPy expression (or a number); strings are refused, not parsed."""
+    if isinstance(density, bool) or not isinstance(density, sp.Expr | numbers.Number):
+        raise TypeError(f"{name} must be a SymPy expression in the functions of "
+                        f"generic_metric, got {type(density).__name__} {density!r:.40}")
+    return sp.sympify(density)
+
+
+def _check_functions(funcs: object, coordinates: object) -> tuple[dict, tuple[sp.Symbol, ...]]:
+    """``funcs`` a non-empty {key: g(x0, ...)} of undefined functions of exactly
+    ``coordinates``, a non-empty sequence of distinct SymPy symbols."""
+    if isinstance(coordinates, str | sp.Basic) or not isinstance(coordinates, Sequence):
+        raise TypeError(f"coordinates must be a sequence of SymPy symbols, got "
+                        f"{type(coordinates).__name__}")
+    xs = tuple(coordinates)
+    if not xs or not all(isinstance(x, sp.Symbol) for x in xs) or len(set(xs)) != len(xs):
+        raise ValueError(f"coordinates must be at least one distinct SymPy symbol, got {xs}")
+    if not isinstance(funcs, Mapping):
+        raise TypeError(f"funcs must be a dict {{key: g(x0, ...)}} (generic_metric's third "
+                        f"value), got {type(funcs).__name__}")
+    if not funcs:
+        raise ValueError("funcs must hold at least one function to vary")
+    for key, fn in funcs.items():
+        if not isinstance(fn, AppliedUndef) or fn.args != xs:
+            raise ValueError(f"funcs[{key!r}] must be an undefined function of the coordinates "
+                             f"{xs}, got {fn!r:.60}")
+    return dict(funcs), xs
+
+
 def euler_lagrange(density: sp.Expr, funcs: dict, coordinates: Sequence[sp.Symbol]) -> dict:
     """E_ab = δ(∫ density)/δg_ab for each function g_ab (a <= b; for a ≠ b this is 2 E^{ab}
     in the symmetric convention), any derivative order.
 
-    The variation behind (12.10) and (12.12).
+    The variation behind (12.10) and (12.12).  ``funcs`` and ``coordinates`` are the third and
+    second values of :func:`generic_metric`.
+
+    >>> euler_lagrange("L", {}, ())
+    Traceback (most recent call last):
+    ...
+    TypeError: density must be a SymPy expression in the functions of generic_metric, got str 'L'
     """
-    density = sp.sympify(density)
+    density = _check_density("density", density)
+    funcs, coordinates = _check_functions(funcs, coordinates)
     out = {}
     for key, fn in funcs.items():
         if not density.has(fn):
@@ -85,8 +124,16 @@ def differ_by_divergence(density1: sp.Expr, density2: sp.Expr, funcs: dict,
     """Decide whether ``density1 - density2`` is a total divergence (equal Euler-Lagrange
     expressions), exactly, at random polynomial metrics (see the module docstring).
 
-    Equality up to a divergence, as in (12.10).
+    Equality up to a divergence, as in (12.10).  ``n_samples`` >= 1: with none, any two
+    densities would pass as equal.
     """
+    density1 = _check_density("density1", density1)
+    density2 = _check_density("density2", density2)
+    funcs, coordinates = _check_functions(funcs, coordinates)
+    n_samples = count("n_samples", n_samples, minimum=1)
+    seed = count("seed", seed)
+    if not isinstance(lorentzian, bool | np.bool_):
+        raise TypeError(f"lorentzian must be a bool, got {type(lorentzian).__name__}")
     rng = np.random.default_rng(seed)
     e1 = euler_lagrange(density1, funcs, coordinates)
     e2 = euler_lagrange(density2, funcs, coordinates)

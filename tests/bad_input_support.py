@@ -46,6 +46,14 @@ def _jet():
     return random_jet(3, seed=0)
 
 
+def _metric_functions():
+    """(funcs, coordinates) of a generic 2D metric, as the variational functions take them."""
+    from emergent.variational import generic_metric
+
+    _, xs, funcs = generic_metric(2)
+    return funcs, xs
+
+
 @dataclasses.dataclass(frozen=True)
 class Bad:
     """``call(f)`` must raise ValueError/TypeError whose message contains ``argument``."""

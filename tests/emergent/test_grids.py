@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from emergent.grids import Grid, check_band_limit, check_density, spectral_tail
+from emergent.grids import Grid, check_band_limit, check_density, sparse_lu, spectral_tail
 
 BOUNDARIES = ("periodic", "reflecting")
 
@@ -140,3 +140,14 @@ def test_density_round_off_negatives_are_zeros():
     p[3] = -1e-18  # a spectral solver's round-off in a far tail
     q = check_density(g, p, normalize=True)
     assert q.min() == 0.0
+
+
+def test_sparse_lu_refuses_a_singular_or_non_finite_matrix_by_name():
+    import scipy.sparse as sps
+
+    with pytest.raises(ValueError, match="matrix is singular"):
+        sparse_lu(sps.csc_matrix((3, 3)))
+    with pytest.raises(ValueError, match="matrix has NaN"):
+        sparse_lu(sps.diags([1.0, np.nan]))
+    lu = sparse_lu(sps.diags([2.0, 4.0]))
+    assert np.allclose(lu.solve(np.array([2.0, 4.0])), 1.0)

@@ -9,6 +9,7 @@ from einsteinpy.symbolic import EinsteinTensor, MetricTensor, RicciScalar
 
 from emergent.cli.onsager import main as onsager_main
 from emergent.metrics import (
+    Metric,
     as_metric,
     de_sitter,
     flrw,
@@ -190,6 +191,64 @@ def test_metric_validation():
         jet_at(as_metric(sp.diag(t, 1), (t, x)), (0, 0))
     with pytest.raises(ValueError, match="dim must be"):
         random_jet(1)
+
+
+def test_metric_constructors_refuse_what_is_not_a_metric_by_name():
+    t, x, y = sp.symbols("t x y")
+    with pytest.raises(ValueError, match="matrix must be symmetric"):
+        Metric(sp.Matrix([[-1, t], [0, 1]]), (t, x))
+    # equal entries written differently are symmetric
+    assert Metric(sp.Matrix([[-1, t * (t + 1)], [t**2 + t, 1]]), (t, x)).dim == 2
+    with pytest.raises(ValueError, match="matrix must be 3x3"):
+        Metric(sp.eye(2), (t, x, y))
+    with pytest.raises(TypeError, match="coordinates must be SymPy symbols"):
+        Metric(sp.eye(2), ("t", "x"))
+    with pytest.raises(ValueError, match="mass must be finite and > 0"):
+        schwarzschild(0)
+    with pytest.raises(ValueError, match="length must be > 0"):
+        de_sitter(-sp.Symbol("L", positive=True))
+    # FLRW's a(t) must not depend on space, nor use a t other than the coordinate
+    with pytest.raises(ValueError, match="scale must depend on time only"):
+        flrw(scale=sp.Symbol("x") * sp.Symbol("t"))
+    with pytest.raises(ValueError, match="scale uses a symbol t"):
+        flrw(scale=sp.Symbol("t", positive=True) ** 2)
+    with pytest.raises(ValueError, match="scale must not vanish"):
+        flrw(scale=0)
+    assert flrw(scale=sp.exp(sp.Symbol("H") * sp.Symbol("t"))).dim == 4  # parameters are fine
+    with pytest.raises(ValueError, match="dim must be <= 12"):
+        random_polynomial_metric(100)
+    with pytest.raises(ValueError, match="point must be finite"):
+        jet_at(flrw(), (1, 0, float("nan"), 0))
+
+
+def test_jet_refuses_broken_symmetries_and_a_wrong_inverse():
+    from dataclasses import replace
+
+    jet = random_jet(3, seed=4)
+    g = jet.g.copy()
+    g[0, 1] += 1
+    with pytest.raises(ValueError, match="g must be symmetric"):
+        replace(jet, g=g)
+    v = jet.v.copy()
+    v[2, 0, 1] += 1
+    with pytest.raises(ValueError, match=r"v must be symmetric: v\[c, a, b\]"):
+        replace(jet, v=v)
+    w = jet.w.copy()
+    w[0, 1, 2, 2] += 1  # symmetric in (a, b), not in (c, d)
+    with pytest.raises(ValueError, match=r"w\[c, d, a, b\] = w\[d, c, a, b\]"):
+        replace(jet, w=w)
+    with pytest.raises(ValueError, match="ginv must be the inverse of g"):
+        replace(jet, ginv=2 * jet.ginv)
+    # float jets are accepted to round-off: the same jet in floats passes
+    as_float = {k: getattr(jet, k).astype(float) for k in ("g", "ginv", "v", "w")}
+    assert replace(jet, **as_float).dim == 3
+
+
+def test_symbolic_euler_lagrange_refuses_bad_coefficients_and_large_dimensions():
+    with pytest.raises(TypeError, match=r"coefficients\['I1'\] must be a rational"):
+        symbolic_euler_lagrange({"I1": 0.5}, 2)
+    with pytest.raises(ValueError, match="dim must be an integer <= 3"):
+        symbolic_euler_lagrange(PAPER_12_9, 4)
 
 
 def test_command_line(capsys):

@@ -176,3 +176,24 @@ def test_dropped_phase_gradient_term_is_the_closed_form():
     dropped = 2 * D * (k0**2 + 1 / (4 * S0**2)) * T - kept
     assert abs(phase_gradient_term(path) - dropped) < 2e-6
     assert abs(dropped_term_sizes(path).vs_entropy_production - dropped / kept) < 2e-5
+
+
+def test_audit_configuration_and_orders_refuse_bad_values_by_name():
+    from emergent.derivation_audit import AuditStep, audit_section11, convergence_order
+
+    for field, value, match in (("n", 16, "n must be an integer >= 32"),
+                                ("n_times", 4.0, "n_times must be an integer"),
+                                ("D", 0.0, "D must be finite and > 0"),
+                                ("k0", float("inf"), "k0 must be finite")):
+        with pytest.raises((TypeError, ValueError), match=match):
+            AuditConfig(**{field: value})
+    assert AuditConfig(length=40).length == 40.0  # ints are coerced, not refused
+    with pytest.raises(ValueError, match="e_fine must be an error >= 0"):
+        convergence_order(1.0, -0.5)
+    with pytest.raises(ValueError, match="ratio must be a refinement ratio > 1"):
+        convergence_order(1.0, 0.5, ratio=0.5)
+    assert convergence_order(1.0, 0.0) == float("inf")  # converged to round-off
+    with pytest.raises(TypeError, match="claims must be a sequence of Claim"):
+        AuditStep("(11.5)", "exact", "", "", claims=("holds",))
+    with pytest.raises(ValueError, match="table lacks the rows"):
+        audit_section11(AuditConfig(), table={})
