@@ -168,6 +168,8 @@ def _assemble(lw: LayeredWeights, biases: Sequence[ArrayLike],
 
 
 def _require_layers(septuple: Septuple) -> tuple[int, ...]:
+    if not isinstance(septuple, Septuple):
+        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
     if septuple.layer_sizes is None:
         raise ValueError("this septuple has no layer structure (layer_sizes is None); build it "
                          "with feedforward() or from_layers()")

@@ -80,9 +80,6 @@ from tests.bad_input_support import (  # noqa: E402
 )
 
 NAN = float("nan")
-EMERGENT = "emergent/nelson"
-SCALE = "scale"
-BULK = "bulkmin"
 
 BAD: dict[str, list[Bad]] = {
     # learning.activations
@@ -169,10 +166,8 @@ BAD: dict[str, list[Bad]] = {
     "learning.feedforward.from_layers": [Bad(lambda f: f([np.zeros((2, 3))], [np.zeros(3)]),
                                              "bias")],
     "learning.feedforward.layer_slices": [Bad(lambda f: f((2, -1)), "sizes")],
-    "learning.feedforward.layer_weights": [Bad(lambda f: f("net"), "septuple", SCALE,
-                                               "a str as septuple")],
-    "learning.feedforward.layer_biases": [Bad(lambda f: f("net"), "septuple", SCALE,
-                                              "a str as septuple")],
+    "learning.feedforward.layer_weights": [Bad(lambda f: f("net"), "septuple")],
+    "learning.feedforward.layer_biases": [Bad(lambda f: f("net"), "septuple")],
     "learning.feedforward.forward": [Bad(lambda f: f(_net(), np.zeros(5)), "inputs")],
     "learning.feedforward.forward_state": [Bad(lambda f: f(_net(), np.zeros(5)), "inputs")],
     "learning.losses.LocalObjective": [Bad(lambda f: f(m=NAN), "m")],
@@ -395,14 +390,9 @@ def _exempt(name: str, obj: object) -> str | None:
     return None
 
 
-# Bad calls that other helpers' modules do not refuse yet (found by running this table on the
-# branch `trust`); strict xfails, so a fix turns them into failures to flip.
-_OPEN = "no ValueError/TypeError naming the argument"
-_EM = f"owned by emergent/nelson: {_OPEN}"
-_OPEN_L = "open: the learning module does not yet refuse it by name"
-_OPEN_E = "open: the emergent module does not yet refuse it by name"
-XFAIL: dict[tuple[str, int], str] = {
-}
+# Bad calls a module does not refuse yet: strict xfails keyed by (name, entry index), so a
+# fix turns them into failures to flip.  Empty: every entry of BAD is refused by name.
+XFAIL: dict[tuple[str, int], str] = {}
 
 
 # Tables for the modules added by the scale, io, laws, experiments, Nelson and curvature work
@@ -581,7 +571,6 @@ BAD_OPTIONS: dict[tuple[str, str], list[list[str]]] = {
     ("emergent nelson", "--force"): [["--force=1"]],
 }
 # Option values that other helpers' commands do not refuse yet: strict xfails with the owner.
-_EM_USAGE = "owned by emergent/nelson: accepted, or refused with a traceback, not a usage error"
 OPTION_XFAIL: dict[tuple[str, str, int], str] = {}
 # Accepted values that run the whole job before failing (no stub can stop them early).
 OPTION_NO_RUN = {("emergent schrodinger", "--out", 0)}
