@@ -25,12 +25,25 @@ from learning.septuple import activation_of
 from ntcore.provenance import library_versions
 
 
+def _activation_names(text: str) -> str:
+    """--activation: one known name, or one per layer separated by commas."""
+    names = [n.strip().lower() for n in text.split(",")]
+    unknown = [n for n in names if n not in ACTIVATIONS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown activation(s) {unknown}; choose from "
+                                         f"{sorted(ACTIVATIONS)}, one per layer separated by "
+                                         "commas")
+    return ",".join(names)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m learning analyze",
                                 description=__doc__.splitlines()[0])
     p.add_argument("model", help="the model file")
-    p.add_argument("--activation", choices=sorted(ACTIVATIONS),
-                   help="f, where the file does not say it (must agree where it does)")
+    p.add_argument("--activation", type=_activation_names, metavar="NAME[,NAME...]",
+                   help=f"f, where the file does not say it (must agree where it does): one of "
+                   f"{', '.join(sorted(ACTIVATIONS))}, or one per dense layer separated by "
+                   "commas (e.g. relu,relu,linear)")
     p.add_argument("--format", choices=sorted(FORMATS), help="skip the format sniffing")
     p.add_argument("--layers", help="layer names in order, comma-separated, where the file's "
                    "order is ambiguous")

@@ -4,11 +4,21 @@ layered septuple (Section 2, eqs. (2.1)-(2.6)).
 A reader turns a file into :class:`DenseLayer` records in the PyTorch orientation
 (``weight`` of shape ``(n_out, n_in)``, the block ``w[l+1, l]`` of the septuple) and hands
 them to :func:`assemble`, which checks what every format must satisfy: finite weights, a
-bias per layer, shapes that chain, and one activation for all layers. The septuple has one
-component-wise f (2.6) for every neuron; the activation a file gives layer l (the map applied
-to its outputs) is f on the neurons of layer l + 1, and the input neurons are clamped to the
-data by the input bias (2.8), so a file whose layers use different activations is refused
-rather than analysed with the wrong f.
+bias per layer, shapes that chain, and an activation for every layer.
+
+An activation per layer: f acts component-wise, f_i(y) = f_i(y_i) (2.6), and nothing in G
+(5.6), the losses (2.10)-(2.11) or the bulk minimum (3.2) needs f_i to be the same function
+for every neuron. The activation a file gives dense layer l (the map applied to its outputs)
+is f on the neurons of layer l + 1. The input neurons take the first layer's activation:
+they are clamped to the data by the input bias (2.8) and have no incoming weights (2.2), so
+their f' never enters G; their f only sets the range the input data must lie in and the
+inverse used by (2.8). A network whose layers all use one activation gets that
+:class:`~learning.activations.Activation` as f, exactly as before; one whose layers differ
+(relu hidden layers and a linear or sigmoid output, say) gets a
+:class:`~learning.activations.LayerwiseActivation`
+(:func:`~learning.activations.per_layer_activation`). ``activation=`` may name one
+activation for all layers or one per layer; where the file names a layer's activation the
+two must agree.
 """
 
 from __future__ import annotations

@@ -330,3 +330,24 @@ def test_analyze_command_on_a_mixed_file_end_to_end(tmp_path, capsys):
     lam = np.linalg.eigvalsh(hand_g(net, names, direct.mean_state.x_mean))
     assert mu[2] == pytest.approx(np.sum(np.log(lam) ** 2), rel=1e-10)
     assert (out / "report.md").is_file()
+
+
+def test_analyze_command_takes_one_activation_per_layer_for_a_file_that_names_none(
+        tmp_path, capsys):
+    pytest.importorskip("safetensors")
+    from learning.cli.analyze import main
+    from tests.learning import model_files as mf
+
+    net = mixed(("tanh", "relu", "sigmoid"), seed=10)
+    mf.write_safetensors(tmp_path / "bare.safetensors", [np.array(w) for w in layer_weights(net)],
+                         [np.array(b) for b in layer_biases(net)])
+    model = str(tmp_path / "bare.safetensors")
+    assert main([model, "--activation", "tanh,relu,sigmoid", "--out", str(tmp_path / "o"),
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["result"]["activation"] == "tanh,relu,sigmoid"
+    for bad, problem in ((["--activation", "tanh,relu"], "2 activations for 3 layers"),
+                         (["--activation", "tanh,softplus"], "softplus")):
+        with pytest.raises(SystemExit) as info:
+            main([model, *bad, "--out", str(tmp_path / "p")])
+        assert info.value.code == 2
+        assert problem in capsys.readouterr().err
