@@ -9,6 +9,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import minimize
 from scipy.special import expit
 
@@ -351,3 +353,31 @@ def test_analyze_command_takes_one_activation_per_layer_for_a_file_that_names_no
             main([model, *bad, "--out", str(tmp_path / "p")])
         assert info.value.code == 2
         assert problem in capsys.readouterr().err
+
+
+@settings(max_examples=25, deadline=None)
+@given(sizes=st.lists(st.integers(1, 5), min_size=3, max_size=5),
+       names=st.lists(st.sampled_from(["tanh", "sigmoid", "relu", "linear"]), min_size=4,
+                      max_size=4),
+       seed=st.integers(0, 2**31 - 1))
+def test_identities_hold_for_any_activations_per_layer(tmp_path_factory, sizes, names, seed):
+    from learning.io import load_network, save_network
+    from learning.losses import bulk_loss
+
+    names = names[:len(sizes) - 1]
+    net = feedforward(sizes, names, seed=seed, bias_scale=0.5)
+    x_in = np.random.default_rng(seed).uniform(0, 1, (3, sizes[0]))
+    x = forward_state(net, x_in)
+    # (2.9): the layered pass is the fixed point of the dynamics (2.5) with each neuron's f.
+    res = fixed_point(net, boundary_state(net, x_in, np.clip(x[:, -sizes[-1]:], 1e-3, None)
+                                          if names[-1] in ("sigmoid", "relu") else
+                                          x[:, -sizes[-1]:]))
+    np.testing.assert_allclose(res.state, x, rtol=1e-13, atol=1e-15)
+    # Zero local error at the fixed point (3.1) and log det G = 0 (7.7)-(7.8).
+    assert np.all(bulk_loss(net, x, x) < 1e-25)  # inputs clamped by (2.8)
+    assert abs(g_spectrum(net, x[0]).sum_log) < 1e-9
+    path = tmp_path_factory.mktemp("rt") / "n.npz"
+    save_network(net, path)
+    back = load_network(path)
+    assert back.activation == net.activation or back.activation is net.activation
+    assert np.array_equal(forward_state(back, x_in), x)
