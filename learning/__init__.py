@@ -3,7 +3,16 @@ machine learning"): the neural septuple, its losses, the canonical ensemble, the
 G = (I - f'w)^T (I - f'w), thermodynamics, optimal architectures and the MNIST experiments.
 """
 
-from learning.activations import LINEAR, RELU, SIGMOID, TANH, Activation, get_activation
+from learning.activations import (
+    LINEAR,
+    RELU,
+    SIGMOID,
+    TANH,
+    Activation,
+    LayerwiseActivation,
+    get_activation,
+    per_layer_activation,
+)
 from learning.feedforward import (
     feedforward,
     forward,
@@ -36,6 +45,7 @@ from learning.septuple import (
 
 __all__ = [
     "Activation", "TANH", "SIGMOID", "RELU", "LINEAR", "get_activation",
+    "LayerwiseActivation", "per_layer_activation",
     "Septuple", "FeedforwardReport", "FixedPointResult", "boundary_state", "check_feedforward",
     "clamped_image", "check_input_bias", "effective_bias", "fixed_point", "initial_state", "step",
     "feedforward", "forward", "forward_state", "from_layers", "layer_biases", "layer_slices",

@@ -5,11 +5,18 @@ An activation acts component-wise, ``f_i(y) = f_i(y_i)`` (2.6).  Each
 of the matrix f' of (5.4)), its range (the domain of the state vector, which
 bounds the integrals (5.7)), and, where it exists, its inverse (used to satisfy
 the input-bias condition (2.8)).
+
+Since (2.6) only asks f to act component-wise, f_i may differ from neuron to neuron: a
+:class:`LayerwiseActivation` gives each block of consecutive neurons (a layer) its own
+:class:`Activation`, as trained networks do (relu hidden layers, a linear output layer).
+:func:`per_layer_activation` builds it with the convention of model files (one activation per
+dense layer, acting on that layer's outputs) and returns a plain :class:`Activation` when
+all layers share one, so a uniform network is computed exactly as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +30,9 @@ __all__ = [
     "LINEAR",
     "get_activation",
     "ACTIVATIONS",
+    "LayerwiseActivation",
+    "per_layer_activation",
+    "layer_activations",
 ]
 
 ArrayFn = Callable[[NDArray[np.float64]], NDArray[np.float64]]
@@ -98,6 +108,14 @@ class Activation:
     def bounded(self) -> bool:
         """True when both ends of the range are finite (then (5.7) is a finite box)."""
         return bool(np.isfinite(self.lower) and np.isfinite(self.upper))
+
+    def restrict(self, neurons: slice | ArrayLike) -> Activation:
+        """The activation of a subset of the neurons: f itself (every neuron has it).
+
+        The counterpart of :meth:`LayerwiseActivation.restrict`, so that code can restrict
+        either kind of f to the neurons it works on.
+        """
+        return self
 
     def in_range(self, x: ArrayLike, *, closure: bool = False) -> NDArray[np.bool_]:
         """Element-wise test ``x in range(f)`` (or in its closure), respecting open ends."""
@@ -213,3 +231,310 @@ def get_activation(activation: str | Activation) -> Activation:
                 "or pass an Activation"
             ) from None
     raise TypeError(f"activation must be a str or an Activation, got {type(activation).__name__}")
+
+
+Neurons = slice | ArrayLike
+
+
+@dataclass(frozen=True, eq=False)
+class LayerwiseActivation:
+    """A component-wise f (2.6) whose function differs between blocks of neurons.
+
+    f_i(y) = f_i(y_i) with f_i = ``activations[k]`` for the neurons i of block k, the
+    blocks being ``sizes[0], sizes[1], ...`` consecutive neurons in order.  Everything that
+    is per neuron in the paper (f, the diagonal f' of (5.4), f'' for the Newton steps of
+    (3.2), the range of each x_i, the inverse for the input bias (2.8)) is applied block
+    by block to the last axis of an array whose last axis has length N.
+
+    Adjacent blocks with the same activation are merged, so equal maps compare equal; at
+    least two different activations must remain (one f for every neuron is an
+    :class:`Activation`; :func:`per_layer_activation` returns that case as one).
+
+    Parameters
+    ----------
+    activations
+        The f of each block: :class:`Activation` instances or names.
+    sizes
+        Positive block sizes; their sum is N.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = LayerwiseActivation(("tanh", "linear"), (2, 1))
+    >>> f.name, f.n_neurons
+    ('tanh,linear', 3)
+    >>> f(np.array([0.0, 10.0, 10.0])).tolist() == [0.0, float(np.tanh(10.0)), 10.0]
+    True
+    >>> f.restrict(slice(0, 2)).name, f.restrict([1, 2]).name
+    ('tanh', 'tanh,linear')
+    """
+
+    activations: tuple[Activation, ...]
+    sizes: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        acts = self.activations
+        if isinstance(acts, (str, Activation)) or not isinstance(acts, Sequence):
+            raise TypeError("activations must be a sequence of Activations or names, got "
+                            f"{type(acts).__name__}")
+        acts = tuple(get_activation(a) for a in acts)
+        try:
+            sizes = tuple(int(s) for s in self.sizes)
+        except (TypeError, ValueError):
+            raise TypeError(f"sizes must be a sequence of integers, got {self.sizes!r}") from None
+        if len(sizes) != len(acts):
+            raise ValueError(f"sizes has {len(sizes)} blocks but activations has {len(acts)}")
+        if any(s <= 0 for s in sizes):
+            raise ValueError(f"sizes must be positive, got {sizes}")
+        merged_acts: list[Activation] = []
+        merged_sizes: list[int] = []
+        for act, size in zip(acts, sizes, strict=True):
+            if merged_acts and merged_acts[-1] is act:
+                merged_sizes[-1] += size
+            else:
+                merged_acts.append(act)
+                merged_sizes.append(size)
+        if len(merged_acts) < 2:
+            raise ValueError(f"activations are all {acts[0].name!r}: one f for every neuron is "
+                             "an Activation, not a LayerwiseActivation")
+        object.__setattr__(self, "activations", tuple(merged_acts))
+        object.__setattr__(self, "sizes", tuple(merged_sizes))
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, LayerwiseActivation) and self.sizes == other.sizes
+                and all(a is b for a, b in zip(self.activations, other.activations,
+                                                  strict=True)))
+
+    def __hash__(self) -> int:
+        return hash((self.sizes, tuple(id(a) for a in self.activations)))
+
+    def __repr__(self) -> str:
+        return f"LayerwiseActivation({self.name!r}, sizes={self.sizes})"
+
+    @property
+    def name(self) -> str:
+        """The blocks' names joined by commas, e.g. ``"relu,linear"``."""
+        return ",".join(a.name for a in self.activations)
+
+    @property
+    def n_neurons(self) -> int:
+        """N, the number of neurons f acts on."""
+        return sum(self.sizes)
+
+    @property
+    def slices(self) -> tuple[slice, ...]:
+        """The neuron indices of each block."""
+        edges = np.concatenate([[0], np.cumsum(self.sizes)])
+        return tuple(slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True))
+
+    def _blockwise(self, fns: Sequence[ArrayFn], y: ArrayLike) -> NDArray[np.float64]:
+        arr = np.asarray(y, dtype=float)
+        if arr.ndim == 0 or arr.shape[-1] != self.n_neurons:
+            raise ValueError(f"y must have a last axis of length N = {self.n_neurons} (one "
+                             f"entry per neuron of {self.name!r}), got shape {arr.shape}")
+        out = np.empty(arr.shape)
+        for fn, s in zip(fns, self.slices, strict=True):
+            out[..., s] = fn(arr[..., s])
+        return out
+
+    def __call__(self, y: ArrayLike) -> NDArray[np.float64]:
+        if y is None:
+            raise TypeError(f"y must be an array of numbers, got None ({self.name})")
+        try:
+            arr = np.asarray(y, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"y must be an array of numbers, got {type(y).__name__} "
+                            f"({self.name})") from None
+        return self.function(arr)
+
+    def function(self, y: ArrayLike) -> NDArray[np.float64]:
+        """f_i(y_i) for every neuron i (last axis)."""
+        return self._blockwise([a.function for a in self.activations], y)
+
+    def derivative(self, y: ArrayLike) -> NDArray[np.float64]:
+        """f'_i(y_i), the diagonal of f' of (5.4), for every neuron i (last axis)."""
+        return self._blockwise([a.derivative for a in self.activations], y)
+
+    @property
+    def second_derivative(self) -> ArrayFn | None:
+        """y -> f''_i(y_i), or ``None`` when a block's activation has no f''."""
+        fns = [a.second_derivative for a in self.activations]
+        if any(fn is None for fn in fns):
+            return None
+        return lambda y: self._blockwise(fns, y)  # type: ignore[arg-type]
+
+    @property
+    def inverse(self) -> ArrayFn | None:
+        """x -> f_i^{-1}(x_i) (the input bias (2.8)), or ``None`` when a block has none."""
+        fns = [a.inverse for a in self.activations]
+        if any(fn is None for fn in fns):
+            return None
+        return lambda x: self._blockwise(fns, x)  # type: ignore[arg-type]
+
+    @property
+    def lower(self) -> NDArray[np.float64]:
+        """The lower end of each neuron's range, shape ``(N,)``."""
+        return np.repeat([a.lower for a in self.activations], self.sizes)
+
+    @property
+    def upper(self) -> NDArray[np.float64]:
+        """The upper end of each neuron's range, shape ``(N,)``."""
+        return np.repeat([a.upper for a in self.activations], self.sizes)
+
+    @property
+    def lower_closed(self) -> NDArray[np.bool_]:
+        """Whether each neuron's range contains its lower end, shape ``(N,)``."""
+        return np.repeat([a.lower_closed for a in self.activations], self.sizes)
+
+    @property
+    def upper_closed(self) -> NDArray[np.bool_]:
+        """Whether each neuron's range contains its upper end, shape ``(N,)``."""
+        return np.repeat([a.upper_closed for a in self.activations], self.sizes)
+
+    @property
+    def bounded(self) -> bool:
+        """True when every neuron's range is bounded."""
+        return all(a.bounded for a in self.activations)
+
+    def in_range(self, x: ArrayLike, *, closure: bool = False) -> NDArray[np.bool_]:
+        """Element-wise test that x_i lies in the range of f_i (last axis: the neurons)."""
+        x = np.asarray(x, dtype=float)
+        out = np.empty(x.shape, dtype=bool)
+        if x.ndim == 0 or x.shape[-1] != self.n_neurons:
+            raise ValueError(f"x must have a last axis of length N = {self.n_neurons}, got "
+                             f"shape {x.shape}")
+        for act, s in zip(self.activations, self.slices, strict=True):
+            out[..., s] = act.in_range(x[..., s], closure=closure)
+        return out
+
+    def check_in_range(self, x: ArrayLike, argument: str, *, closure: bool = False) -> None:
+        """Raise ``ValueError`` naming ``argument`` if some x_i lies outside the range of f_i.
+
+        The last axis of ``x`` runs over the N neurons; the message names the block and its
+        activation (see :meth:`Activation.check_in_range` for ``closure``).
+        """
+        x = np.asarray(x, dtype=float)
+        if x.ndim == 0 or x.shape[-1] != self.n_neurons:
+            raise ValueError(f"{argument} must have a last axis of length N = "
+                             f"{self.n_neurons} for the activation {self.name!r}, got shape "
+                             f"{x.shape}")
+        for k, (act, s) in enumerate(zip(self.activations, self.slices, strict=True)):
+            act.check_in_range(x[..., s], f"{argument} (neurons {s.start}..{s.stop - 1}, "
+                               f"block {k})", closure=closure)
+
+    def restrict(self, neurons: Neurons) -> Activation | LayerwiseActivation:
+        """f on a subset of the neurons, in their order: an :class:`Activation` when they
+        share one, else a :class:`LayerwiseActivation` of the subset's blocks.
+
+        Parameters
+        ----------
+        neurons
+            A slice (step 1) or increasing neuron indices (the order of the subset's
+            last axis), e.g. the hidden neurons of a septuple.  For no neurons the first
+            block's activation is returned (nothing is applied to it).
+        """
+        n = self.n_neurons
+        if isinstance(neurons, slice):
+            start, stop, step = neurons.indices(n)
+            if step != 1:
+                raise ValueError(f"neurons as a slice must have step 1, got {neurons}")
+            idx = np.arange(start, stop)
+        else:
+            idx = np.asarray(neurons)
+            if idx.ndim != 1 or (idx.size and not np.issubdtype(idx.dtype, np.integer)):
+                raise TypeError(f"neurons must be a slice or a 1-D array of integer indices, "
+                                f"got {idx.dtype} of shape {idx.shape}")
+            if idx.size and (idx.min() < 0 or idx.max() >= n or np.any(np.diff(idx) <= 0)):
+                raise ValueError(f"neurons must be increasing indices in 0..{n - 1}")
+        edges = np.concatenate([[0], np.cumsum(self.sizes)])
+        counts = np.diff(np.searchsorted(idx, edges))
+        kept = [(a, int(c)) for a, c in zip(self.activations, counts, strict=True) if c > 0]
+        if not kept:  # no neurons: any f is theirs (keeps callers free of special cases)
+            return self.activations[0]
+        if all(a is kept[0][0] for a, _ in kept):
+            return kept[0][0]
+        return LayerwiseActivation(tuple(a for a, _ in kept), tuple(c for _, c in kept))
+
+
+def per_layer_activation(activations: Sequence[str | Activation],
+                         layer_sizes: Sequence[int]) -> Activation | LayerwiseActivation:
+    """f of a layered network from one activation per dense layer (the model-file convention).
+
+    ``activations[l]`` is the map a file applies to the outputs of its dense layer l, i.e.
+    f on the neurons of layer l + 1 (l = 0..L-2).  The input neurons (layer 0) take
+    ``activations[0]``: they are clamped to the data by the input bias (2.8) and have no
+    incoming weights (2.2), so their f' never enters G; their f only sets the range the
+    input data must lie in and the inverse used by (2.8).
+
+    Returns a plain :class:`Activation` when every layer has the same one.
+
+    Examples
+    --------
+    >>> per_layer_activation(["tanh", "tanh"], (3, 4, 2)).name
+    'tanh'
+    >>> per_layer_activation(["relu", "relu", "linear"], (3, 4, 4, 2))
+    LayerwiseActivation('relu,linear', sizes=(11, 2))
+    """
+    if isinstance(activations, (str, Activation)) or not isinstance(activations, Sequence):
+        raise TypeError("activations must be a sequence of Activations or names (one per "
+                        f"dense layer), got {type(activations).__name__}")
+    acts = [get_activation(a) for a in activations]
+    try:
+        sizes = tuple(int(s) for s in layer_sizes)
+    except (TypeError, ValueError):
+        raise TypeError(f"layer_sizes must be a sequence of integers, got "
+                        f"{layer_sizes!r}") from None
+    if len(acts) != len(sizes) - 1:
+        raise ValueError(f"activations must name one activation per dense layer, "
+                         f"len(layer_sizes) - 1 = {len(sizes) - 1}, got {len(acts)}")
+    if all(a is acts[0] for a in acts):
+        return acts[0]
+    return LayerwiseActivation(tuple([acts[0]] + acts), sizes)
+
+
+def layer_activations(activation: Activation | LayerwiseActivation,
+                      layer_sizes: Sequence[int]) -> tuple[Activation, ...]:
+    """One activation per dense layer of a layered network: the inverse of
+    :func:`per_layer_activation` (what a model file stores).
+
+    Raises
+    ------
+    ValueError
+        If f changes inside a layer, or the input layer's f differs from the first hidden
+        layer's (a file cannot say it), or the sizes do not add up to f's N.
+
+    Examples
+    --------
+    >>> f = per_layer_activation(["relu", "relu", "linear"], (3, 4, 4, 2))
+    >>> [a.name for a in layer_activations(f, (3, 4, 4, 2))]
+    ['relu', 'relu', 'linear']
+    """
+    try:
+        sizes = tuple(int(s) for s in layer_sizes)
+    except (TypeError, ValueError):
+        raise TypeError(f"layer_sizes must be a sequence of integers, got "
+                        f"{layer_sizes!r}") from None
+    if len(sizes) < 2 or any(s <= 0 for s in sizes):
+        raise ValueError(f"layer_sizes must be >= 2 positive sizes, got {sizes}")
+    if isinstance(activation, Activation):
+        return (activation,) * (len(sizes) - 1)
+    if not isinstance(activation, LayerwiseActivation):
+        raise TypeError(f"activation must be an Activation or a LayerwiseActivation, got "
+                        f"{type(activation).__name__}")
+    if sum(sizes) != activation.n_neurons:
+        raise ValueError(f"layer_sizes {sizes} sum to {sum(sizes)}, but activation "
+                         f"{activation.name!r} acts on N = {activation.n_neurons} neurons")
+    edges = np.concatenate([[0], np.cumsum(sizes)])
+    per_layer = []
+    for l in range(len(sizes)):
+        act = activation.restrict(slice(int(edges[l]), int(edges[l + 1])))
+        if not isinstance(act, Activation):
+            raise ValueError(f"activation {activation.name!r} changes inside layer {l} "
+                             f"(sizes {activation.sizes} vs layer_sizes {sizes}): not one "
+                             "activation per layer")
+        per_layer.append(act)
+    if per_layer[0] is not per_layer[1]:
+        raise ValueError(f"the input layer's activation {per_layer[0].name!r} differs from "
+                         f"the first dense layer's {per_layer[1].name!r}; one activation per "
+                         "dense layer cannot say it")
+    return tuple(per_layer[1:])

@@ -31,10 +31,11 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 from tqdm.auto import tqdm
 
+from learning.activations import LayerwiseActivation, layer_activations
 from learning.architecture import two_level_extrema
 from learning.feedforward import forward, forward_state
 from learning.losses import boundary_loss
-from learning.septuple import Septuple, boundary_state
+from learning.septuple import Septuple, activation_of, boundary_state
 from learning.spectral_estimates import (
     CountEstimate,
     ExtremeEigenvalues,
@@ -368,8 +369,18 @@ def _bulk_bytes(septuple: Septuple, n_samples: int) -> float:
     return 8.0 * ((rows + n_h) * n_h * n_h + 3 * n_samples * n_h * n_h)
 
 
-def _centre_input(septuple: Septuple) -> Array:
+def _activation_label(septuple: Septuple) -> str:
     act = septuple.activation
+    if isinstance(act, LayerwiseActivation) and septuple.layer_sizes is not None:
+        try:
+            return ",".join(a.name for a in layer_activations(act, septuple.layer_sizes))
+        except ValueError:  # f changes inside a layer: name its blocks instead
+            pass
+    return act.name
+
+
+def _centre_input(septuple: Septuple) -> Array:
+    act = activation_of(septuple, septuple.input_indices)
     lo, hi = act.lower, act.upper  # type: ignore[union-attr]
     centre = 0.5 * (lo + hi) if np.isfinite(lo) and np.isfinite(hi) else \
         (lo if np.isfinite(lo) else (hi if np.isfinite(hi) else 0.0))
@@ -400,7 +411,8 @@ def mean_state_and_losses(septuple: Septuple, inputs: ArrayLike | None = None,
         state = forward_state(septuple, x_in)
         return MeanState(state, "forward (centre input)",
                          f"no data: the forward state of the input {x_in[0]:g} (the centre of "
-                         f"the range of {septuple.activation.name})", 0), None  # type: ignore
+                         f"the range of {activation_of(septuple, septuple.input_indices).name})",
+                         0), None
     inputs = np.asarray(inputs, dtype=float)
     targets = np.asarray(targets, dtype=float)
     xb = boundary_state(septuple, inputs, targets)
@@ -438,7 +450,8 @@ class NetworkAnalysis(MarkdownSummary):
     Attributes
     ----------
     layer_sizes, activation, n_neurons
-        The network.
+        The network; ``activation`` is f's name, or one name per dense layer joined by
+        commas (``"relu,relu,linear"``) when the layers' f differ (2.6).
     mean_state
         <x> and how it was obtained.
     spectrum
@@ -564,7 +577,7 @@ def analyze_network(septuple: Septuple, inputs: ArrayLike | None = None,
                 n_large[label] = _count_large(estimate, beta)
     big_n = estimate.n_neurons
     return NetworkAnalysis(
-        layer_sizes=tuple(septuple.layer_sizes), activation=septuple.activation.name,
+        layer_sizes=tuple(septuple.layer_sizes), activation=_activation_label(septuple),
         n_neurons=big_n, mean_state=state, spectrum=estimate, gap=gap, n_large=n_large,
         complexities=complexities_of(estimate, complexity_orders), losses=losses,
         seconds=time.perf_counter() - t0)

@@ -57,10 +57,10 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from tqdm.auto import tqdm
 
-from learning.activations import Activation
+from learning.activations import Activation, LayerwiseActivation
 from learning.feedforward import forward_state, layer_biases, layer_slices, layer_weights
 from learning.losses import LocalObjective, bulk_loss
-from learning.septuple import Septuple, _check_states, fixed_point
+from learning.septuple import Septuple, _check_states, activation_of, fixed_point
 from ntcore.checks import count
 from ntcore.display import MarkdownSummary
 
@@ -183,7 +183,14 @@ def bulk_minimum_start(septuple: Septuple, x_boundary: ArrayLike) -> Array:
     return x
 
 
-def _box(act: Activation, margin: float) -> tuple[float, float]:
+def _box(act: Activation | LayerwiseActivation, margin: float
+         ) -> tuple[float, float] | tuple[Array, Array]:
+    """The box of the hidden variables: f's range (of each hidden neuron's f, as arrays, for a
+    LayerwiseActivation restricted to them), open ends closed ``margin * width`` inside."""
+    if isinstance(act, LayerwiseActivation):
+        ends = [_box(a, margin) for a in act.activations]
+        return (np.repeat([e[0] for e in ends], act.sizes),
+                np.repeat([e[1] for e in ends], act.sizes))
     lo, hi = act.lower, act.upper
     width = hi - lo if np.isfinite(hi - lo) else 1.0
     if np.isfinite(lo) and not act.lower_closed:
@@ -429,10 +436,11 @@ class _Problem:
     def __init__(self, septuple: Septuple, xb: Array, objective: LocalObjective | None,
                  couplings: _Couplings, dense: bool):
         self.septuple = septuple
-        self.act: Activation = septuple.activation  # type: ignore[assignment]
         self.xb = xb
         self.couplings = couplings
         self.rows, self.hidden = couplings.rows, couplings.hidden
+        # f of the rows R (one f per neuron (2.6); the septuple's f when it is uniform).
+        self.act = activation_of(septuple, self.rows)
         # Position of each hidden neuron within R (hidden ⊂ R).
         self.hidden_in_rows = np.searchsorted(self.rows, self.hidden)
         boundary = couplings.boundary
@@ -565,8 +573,8 @@ class _Options:
 
     xb: Array
     start: Array
-    lo: float
-    hi: float
+    lo: float | Array  # per hidden neuron when their activations differ
+    hi: float | Array
     newton: bool
     gtol: float
     max_iter: int
@@ -577,10 +585,12 @@ def _validate(septuple: Septuple, x_boundary: ArrayLike, x0: ArrayLike | None, m
               gtol: float, max_iter: int, margin: float, solver: str, n_starts: int
               ) -> _Options:
     """Check every argument (ValueError naming it) and build the start; no solving."""
-    act: Activation = septuple.activation  # type: ignore[assignment]
+    act = septuple.activation
     xb = np.atleast_2d(_check_states(septuple, x_boundary, "x_boundary"))
-    act.check_in_range(xb[:, septuple.input_indices], "x_boundary (inputs)", closure=True)
-    act.check_in_range(xb[:, septuple.output_indices], "x_boundary (outputs)")
+    activation_of(septuple, septuple.input_indices).check_in_range(
+        xb[:, septuple.input_indices], "x_boundary (inputs)", closure=True)
+    activation_of(septuple, septuple.output_indices).check_in_range(
+        xb[:, septuple.output_indices], "x_boundary (outputs)")
     if method not in ("newton", "gauss-newton"):
         raise ValueError(f"method must be 'newton' or 'gauss-newton', got {method!r}")
     if solver not in ("auto", "dense", "matrix_free"):
@@ -601,7 +611,7 @@ def _validate(septuple: Septuple, x_boundary: ArrayLike, x0: ArrayLike | None, m
             raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
         if int(value) < 1:
             raise ValueError(f"{name} must be >= 1, got {value}")
-    lo, hi = _box(act, margin)
+    lo, hi = _box(activation_of(septuple, septuple.hidden_indices), margin)
     if x0 is None:
         start = bulk_minimum_start(septuple, xb)
     else:
@@ -1099,7 +1109,7 @@ def constrained_bulk_minimum(
         best["best_start"][better] = k
     assert best is not None
     z = best["z"]
-    if not (np.isfinite(opts.lo) and np.isfinite(opts.hi)):
+    if not (np.all(np.isfinite(opts.lo)) and np.all(np.isfinite(opts.hi))):
         _check_bounded_below(problem, z, opts.newton, opts.lo, opts.hi)
     pgrad = _projected_gradient(z, best["grad"], opts.lo, opts.hi)
     gnorm = np.max(np.abs(pgrad), axis=1)
@@ -1125,7 +1135,7 @@ def _starts(opts: _Options, hidden: NDArray[np.intp], seed) -> list[Array]:
     if opts.n_starts > 1:
         rng = np.random.default_rng(seed)
         for _ in range(opts.n_starts - 1):
-            if np.isfinite(opts.lo) and np.isfinite(opts.hi):
+            if np.all(np.isfinite(opts.lo)) and np.all(np.isfinite(opts.hi)):
                 starts.append(rng.uniform(opts.lo, opts.hi, first.shape))
             else:
                 starts.append(np.clip(first + rng.normal(size=first.shape), opts.lo, opts.hi))

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from scipy.optimize import brentq
 from scipy.special import logsumexp
 
+from learning.activations import Activation
 from learning.losses import LocalObjective, bulk_loss
 from learning.septuple import Septuple
 from learning.spectrum import check_beta
@@ -107,6 +108,18 @@ def _check_septuple(septuple: object) -> None:
         raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
 
 
+def _box_activation(septuple: Septuple, what: str) -> Activation:
+    """The one f whose range is the box of (5.7); a per-layer f is refused by name."""
+    act = septuple.activation
+    if not isinstance(act, Activation):
+        raise ValueError(f"septuple has a different activation per layer ({act.name!r}); "
+                         f"{what} integrates over one activation's range for every neuron "
+                         "(the box of (5.7)) and does not take per-neuron ranges: use a "
+                         "septuple with one activation" + (" or window='gaussian'"
+                                                           if "window" in what else ""))
+    return act
+
+
 def _check_window(window: object) -> None:
     if window not in ("box", "gaussian"):
         raise ValueError(f"window must be 'box' or 'gaussian', got {window!r}")
@@ -115,7 +128,7 @@ def _check_window(window: object) -> None:
 def _grid(septuple: Septuple, n: int, window: str) -> tuple[Array, Array]:
     dim = septuple.n_neurons
     if window == "box":
-        act = septuple.activation
+        act = _box_activation(septuple, "window='box'")
         if not act.bounded:  # type: ignore[union-attr]
             raise ValueError(f"window='box' needs a bounded activation range; "
                              f"{act.name!r} is unbounded: use window='gaussian'")  # type: ignore
@@ -261,7 +274,7 @@ def monte_carlo_partition_function(septuple: Septuple, beta: float, *, n_samples
     rng = np.random.default_rng(seed)
     objective = LocalObjective(m=m) if m else None
     if window == "box":
-        act = septuple.activation
+        act = _box_activation(septuple, "window='box'")
         if not act.bounded:  # type: ignore[union-attr]
             raise ValueError("window='box' needs a bounded activation range")
         lo, hi = act.lower, act.upper  # type: ignore[union-attr]
@@ -372,7 +385,7 @@ def canonical_samples(septuple: Septuple, beta: float, *, n_chains: int = 64,
     check_memory("n_chains", 8.0 * n_kept * septuple.n_neurons,
                  f"{n_kept} kept samples of N = {septuple.n_neurons} (n_chains * (n_steps - "
                  "burn_in) / 10)", "use fewer chains or steps")
-    act = septuple.activation
+    act = _box_activation(septuple, "canonical_samples")
     if not act.bounded:  # type: ignore[union-attr]
         raise ValueError("canonical_samples needs a bounded activation range")
     lo, hi = act.lower, act.upper  # type: ignore[union-attr]

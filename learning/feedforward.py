@@ -38,9 +38,14 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from learning.activations import Activation, get_activation
+from learning.activations import (
+    Activation,
+    LayerwiseActivation,
+    get_activation,
+    per_layer_activation,
+)
 from learning.layered_weights import LayeredWeights
-from learning.septuple import Septuple
+from learning.septuple import Septuple, activation_of
 
 __all__ = [
     "feedforward",
@@ -74,7 +79,10 @@ def layer_slices(sizes: Sequence[int]) -> list[slice]:
     return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
 
-def feedforward(sizes: Sequence[int], activation: str | Activation = "tanh", *,
+LayerActivations = str | Activation | LayerwiseActivation | Sequence[str | Activation]
+
+
+def feedforward(sizes: Sequence[int], activation: LayerActivations = "tanh", *,
                 seed: int | np.random.Generator | None = None, weight_scale: float = 1.0,
                 bias_scale: float = 0.0, loss: str = "bulk") -> Septuple:
     """A random L-layer feedforward septuple with layer sizes ``sizes`` (L = len(sizes)).
@@ -91,7 +99,10 @@ def feedforward(sizes: Sequence[int], activation: str | Activation = "tanh", *,
         Layer sizes, e.g. ``(784, 40, 20, 10)`` (deep) or ``(784, 60, 10)`` (shallow), both
         with N = 854 as in Section 10.
     activation
-        f for every neuron (tanh by default, as in (10.4)).
+        f for every neuron (tanh by default, as in (10.4)); or one activation per dense
+        layer, ``activation[l]`` acting on the neurons of layer l + 1 (see
+        :func:`~learning.activations.per_layer_activation`; the inputs take
+        ``activation[0]``).
     seed
         Seed or generator for the initialisation.
     weight_scale, bias_scale
@@ -118,7 +129,7 @@ def feedforward(sizes: Sequence[int], activation: str | Activation = "tanh", *,
 
 
 def from_layers(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike],
-                activation: str | Activation = "tanh", *, loss: str = "bulk") -> Septuple:
+                activation: LayerActivations = "tanh", *, loss: str = "bulk") -> Septuple:
     """A layered septuple from per-layer blocks, stored as blocks (no N x N array).
 
     Parameters
@@ -128,6 +139,12 @@ def from_layers(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike],
         dense arrays or ``scipy.sparse`` matrices (kept sparse).  They are copied.
     biases
         ``biases[l]`` of shape ``(n_{l+1},)``, the biases of layer l+1.
+    activation
+        f: one name or :class:`~learning.activations.Activation` for every neuron, or one
+        per block (``activation[l]`` is f on the neurons of layer l+1, as in a model file;
+        the input neurons take ``activation[0]``: clamped by (2.8) and without incoming
+        weights (2.2), their f' never enters G), or a
+        :class:`~learning.activations.LayerwiseActivation`.
 
     Raises
     ------
@@ -150,7 +167,7 @@ def from_layers(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike],
 
 
 def _assemble(lw: LayeredWeights, biases: Sequence[ArrayLike],
-              activation: str | Activation, loss: str) -> Septuple:
+              activation: LayerActivations, loss: str) -> Septuple:
     sizes_t = _check_sizes(lw.sizes)
     slices = layer_slices(sizes_t)
     n = sum(sizes_t)
@@ -163,7 +180,13 @@ def _assemble(lw: LayeredWeights, biases: Sequence[ArrayLike],
         if bias.shape != (sizes_t[l + 1],):
             raise ValueError(f"biases[{l}] must have shape ({sizes_t[l + 1]},), got {bias.shape}")
         b[slices[l + 1]] = bias
-    return Septuple(lw, b, get_activation(activation), np.arange(slices[0].stop),
+    if isinstance(activation, LayerwiseActivation):
+        act: Activation | LayerwiseActivation = activation
+    elif isinstance(activation, (str, Activation)):
+        act = get_activation(activation)
+    else:
+        act = per_layer_activation(activation, sizes_t)  # type: ignore[arg-type]
+    return Septuple(lw, b, act, np.arange(slices[0].stop),
                     np.arange(slices[-1].start, n), loss, sizes_t)
 
 
@@ -195,8 +218,9 @@ def layer_biases(septuple: Septuple) -> list[Array]:
 def forward(septuple: Septuple, inputs: ArrayLike) -> list[Array]:
     """Layered forward pass: the activities of every layer for given inputs.
 
-    ``a_0 = inputs`` and ``a_{l+1} = f(w_{l+1,l} a_l + b_{l+1})``; the concatenation of the
-    ``a_l`` is the fixed point (2.9) reached after L - 1 steps of (2.5).
+    ``a_0 = inputs`` and ``a_{l+1} = f(w_{l+1,l} a_l + b_{l+1})`` with the f of layer l+1's
+    neurons (2.6); the concatenation of the ``a_l`` is the fixed point (2.9) reached after
+    L - 1 steps of (2.5).
 
     Parameters
     ----------
@@ -208,12 +232,13 @@ def forward(septuple: Septuple, inputs: ArrayLike) -> list[Array]:
     if a.ndim not in (1, 2) or a.shape[-1] != sizes[0]:
         raise ValueError(f"inputs must have shape ({sizes[0]},) or (n_samples, {sizes[0]}), "
                          f"got {a.shape}")
-    septuple.activation.check_in_range(  # type: ignore[union-attr]
-        a, "inputs", closure=True)
-    f = septuple.activation
+    slices = layer_slices(sizes)
+    activation_of(septuple, slices[0]).check_in_range(a, "inputs", closure=True)
     layers = [a]
-    for w, b in zip(layer_weights(septuple), layer_biases(septuple), strict=True):
-        a = f((w @ a.T).T + b if sp.issparse(w) else a @ w.T + b)  # type: ignore[operator]
+    for s, w, b in zip(slices[1:], layer_weights(septuple), layer_biases(septuple),
+                       strict=True):
+        f = activation_of(septuple, s)
+        a = f((w @ a.T).T + b if sp.issparse(w) else a @ w.T + b)
         layers.append(a)
     return layers
 

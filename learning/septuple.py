@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from learning.activations import Activation, get_activation
+from learning.activations import Activation, LayerwiseActivation, get_activation
 from learning.layered_weights import LayeredWeights, dense_bytes
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "fixed_point",
     "check_feedforward",
     "check_input_bias",
+    "activation_of",
 ]
 
 Array = NDArray[np.float64]
@@ -103,6 +104,47 @@ def _coordinate_projection(indices: NDArray[np.intp], n: int) -> Array:
     return p
 
 
+def _septuple_activation(activation: object, n: int) -> Activation | LayerwiseActivation:
+    if isinstance(activation, LayerwiseActivation):
+        if activation.n_neurons != n:
+            raise ValueError(f"activation {activation.name!r} acts on {activation.n_neurons} "
+                             f"neurons (sizes {activation.sizes}), the septuple has N = {n}")
+        return activation
+    return get_activation(activation)  # type: ignore[arg-type]
+
+
+def activation_of(septuple: Septuple, neurons: slice | ArrayLike
+                  ) -> Activation | LayerwiseActivation:
+    """f restricted to some neurons (e.g. the inputs): the septuple's f itself when it is the
+    same for every neuron, else the per-neuron f of those neurons (2.6).
+
+    ``neurons`` is a slice (step 1) or increasing neuron indices, e.g.
+    ``septuple.input_indices``.
+
+    Examples
+    --------
+    >>> from learning.feedforward import feedforward
+    >>> net = feedforward((3, 4, 2), ["relu", "linear"], seed=0)
+    >>> activation_of(net, net.input_indices).name, activation_of(net, net.output_indices).name
+    ('relu', 'linear')
+    """
+    if not isinstance(septuple, Septuple):
+        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
+    n = septuple.n_neurons
+    if isinstance(neurons, slice):
+        if neurons.indices(n)[2] != 1:
+            raise ValueError(f"neurons as a slice must have step 1, got {neurons}")
+        return septuple.activation.restrict(neurons)
+    idx = np.asarray(neurons)
+    if idx.ndim != 1 or (idx.size and not np.issubdtype(idx.dtype, np.integer)):
+        raise TypeError(f"neurons must be a slice or a 1-D array of integer indices, got "
+                        f"{idx.dtype} of shape {idx.shape}")
+    if idx.size and (idx.min() < 0 or idx.max() >= n or np.any(np.diff(idx) <= 0)):
+        raise ValueError(f"neurons must be increasing indices in 0..{n - 1}, got "
+                         f"{idx[:5].tolist()}{'...' if idx.size > 5 else ''}")
+    return septuple.activation.restrict(idx)
+
+
 # Largest N x N weight matrix that Septuple.weights materialises for a layered septuple.
 DENSE_WEIGHTS_LIMIT_BYTES = 2 * 1024**3
 
@@ -126,7 +168,11 @@ class Septuple:
     bias
         b, a length-``N`` vector.
     activation
-        f, an :class:`~learning.activations.Activation` or its name (default tanh).
+        f, an :class:`~learning.activations.Activation` or its name (default tanh), the
+        same for every neuron; or a :class:`~learning.activations.LayerwiseActivation`
+        over the N neurons, one f per block of neurons (f acts component-wise (2.6), so
+        f_i may differ between neurons; :func:`learning.feedforward.from_layers` builds it
+        from one activation per layer).
     input_indices, output_indices
         P_in and P_out, each as an index set, a boolean mask of length N or an
         ``(N, N)`` coordinate projection matrix.  They must be disjoint.
@@ -154,7 +200,7 @@ class Septuple:
 
     weights_storage: Array | LayeredWeights
     bias: Array
-    activation: Activation
+    activation: Activation | LayerwiseActivation
     input_indices: NDArray[np.intp]
     output_indices: NDArray[np.intp]
     loss: str
@@ -162,7 +208,8 @@ class Septuple:
     _layered: LayeredWeights | None
 
     def __init__(self, weights: ArrayLike | LayeredWeights, bias: ArrayLike,
-                 activation: Activation | str = "tanh", input_indices: ArrayLike | None = None,
+                 activation: Activation | LayerwiseActivation | str = "tanh",
+                 input_indices: ArrayLike | None = None,
                  output_indices: ArrayLike | None = None, loss: str = "bulk",
                  layer_sizes: tuple[int, ...] | None = None) -> None:
         sizes = layer_sizes
@@ -191,7 +238,7 @@ class Septuple:
             raise ValueError(f"bias must have shape ({n},) to match weights, got {b.shape}")
         if not np.all(np.isfinite(b)):
             raise ValueError("bias contains non-finite entries")
-        act = get_activation(activation)
+        act = _septuple_activation(activation, n)
         inputs = _as_index_set(input_indices, n, "input_indices")
         outputs = _as_index_set(output_indices, n, "output_indices")
         overlap = np.intersect1d(inputs, outputs)
@@ -408,14 +455,14 @@ def boundary_state(septuple: Septuple, inputs: ArrayLike,
         On wrong shapes, non-finite data, or data outside the activation's range
         (outputs must lie inside the range of f; inputs, being clamped, may touch its ends).
     """
-    act: Activation = septuple.activation  # type: ignore[assignment]
     inputs = np.asarray(inputs, dtype=float)
     n_in, n_out = septuple.input_indices.size, septuple.output_indices.size
     if inputs.shape[-1:] != (n_in,) or inputs.ndim not in (1, 2):
         raise ValueError(f"inputs must have shape ({n_in},) or (n_samples, {n_in}), "
                          f"got {inputs.shape}")
     # Inputs are clamped data, not outputs of f: the closure of the range is allowed.
-    act.check_in_range(inputs, "inputs", closure=True)
+    activation_of(septuple, septuple.input_indices).check_in_range(inputs, "inputs",
+                                                                   closure=True)
     if outputs is None:
         if n_out:
             raise ValueError(f"outputs is required: the septuple has {n_out} output neurons")
@@ -424,7 +471,7 @@ def boundary_state(septuple: Septuple, inputs: ArrayLike,
         if outputs.shape != inputs.shape[:-1] + (n_out,):
             raise ValueError(f"outputs must have shape {inputs.shape[:-1] + (n_out,)}, "
                              f"got {outputs.shape}")
-        act.check_in_range(outputs, "outputs")
+        activation_of(septuple, septuple.output_indices).check_in_range(outputs, "outputs")
     x = np.zeros(inputs.shape[:-1] + (septuple.n_neurons,))
     x[..., septuple.input_indices] = inputs
     if outputs is not None:
@@ -442,9 +489,9 @@ def effective_bias(septuple: Septuple, x_boundary: ArrayLike) -> Array:
 
     Returns an array of shape ``(N,)`` or ``(n, N)`` following ``x_boundary``.
     """
-    act: Activation = septuple.activation  # type: ignore[assignment]
     xb = _check_states(septuple, x_boundary, "x_boundary")
     idx = septuple.input_indices
+    act = activation_of(septuple, idx)
     x_in = xb[..., idx]
     act.check_in_range(x_in, "x_boundary (input components)")
     if act.inverse is None:
@@ -552,7 +599,7 @@ def fixed_point(septuple: Septuple, x_boundary: ArrayLike, *, max_steps: int | N
     if max_steps < 1:
         raise ValueError(f"max_steps must be >= 1, got {max_steps}")
     xb = _check_states(septuple, x_boundary, "x_boundary")
-    septuple.activation.check_in_range(  # type: ignore[union-attr]
+    activation_of(septuple, septuple.input_indices).check_in_range(
         xb[..., septuple.input_indices], "x_boundary (input components)", closure=True)
     x = initial_state(septuple, xb)
     residual = np.inf
@@ -755,6 +802,6 @@ def check_input_bias(septuple: Septuple, x_boundary: ArrayLike, *,
     if not (np.isfinite(atol) and atol >= 0):
         raise ValueError(f"atol must be finite and >= 0, got {atol}")
     idx = septuple.input_indices
-    fb = septuple.activation(septuple.bias[idx])  # type: ignore[operator]
+    fb = activation_of(septuple, idx)(septuple.bias[idx])
     violation = float(np.max(np.abs(fb - xb[..., idx]), initial=0.0))
     return InputBiasReport(violation=violation, holds=violation <= atol)

@@ -20,6 +20,12 @@ def _estimate():
     return spectrum_estimate(_net(), np.zeros(4))
 
 
+def _layerwise():
+    from learning.activations import LayerwiseActivation
+
+    return LayerwiseActivation(("tanh", "relu"), (2, 2))
+
+
 def _moments():
     from learning.spectral_estimates import spectral_moments
 
@@ -236,6 +242,20 @@ BAD: dict[str, list[Bad]] = {
     "learning.spectral_estimates.memory_estimate": [Bad(lambda f: f(_net(), "magic"), "method"),
                                                     Bad(lambda f: f(_net(), "slq", n_probes=0),
                                                         "n_probes")],
+    # One activation per layer (2.6).
+    "learning.activations.LayerwiseActivation": [
+        Bad(lambda f: f(("tanh", "relu"), (2, 0)), "sizes"),
+        Bad(lambda f: f("tanh", (2,)), "activations"),
+        Bad(lambda f: f(("tanh", "tanh"), (2, 2)), "activations")],
+    "learning.activations.per_layer_activation": [
+        Bad(lambda f: f(["tanh"], (2, 3, 4)), "activations"),
+        Bad(lambda f: f(["tanh"], "ab"), "layer_sizes")],
+    "learning.activations.layer_activations": [
+        Bad(lambda f: f(_layerwise(), (1, 2)), "layer_sizes"),
+        Bad(lambda f: f("tanh", (2, 2)), "activation")],
+    "learning.septuple.activation_of": [Bad(lambda f: f(_net(), [3, 1]), "neurons"),
+                                        Bad(lambda f: f(_net(), [0.5]), "neurons"),
+                                        Bad(lambda f: f("net", [0]), "septuple")],
 }
 
 # Typed results the library builds (frozen dataclasses returned by its functions).

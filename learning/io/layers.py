@@ -4,11 +4,21 @@ layered septuple (Section 2, eqs. (2.1)-(2.6)).
 A reader turns a file into :class:`DenseLayer` records in the PyTorch orientation
 (``weight`` of shape ``(n_out, n_in)``, the block ``w[l+1, l]`` of the septuple) and hands
 them to :func:`assemble`, which checks what every format must satisfy: finite weights, a
-bias per layer, shapes that chain, and one activation for all layers. The septuple has one
-component-wise f (2.6) for every neuron; the activation a file gives layer l (the map applied
-to its outputs) is f on the neurons of layer l + 1, and the input neurons are clamped to the
-data by the input bias (2.8), so a file whose layers use different activations is refused
-rather than analysed with the wrong f.
+bias per layer, shapes that chain, and an activation for every layer.
+
+An activation per layer: f acts component-wise, f_i(y) = f_i(y_i) (2.6), and nothing in G
+(5.6), the losses (2.10)-(2.11) or the bulk minimum (3.2) needs f_i to be the same function
+for every neuron. The activation a file gives dense layer l (the map applied to its outputs)
+is f on the neurons of layer l + 1. The input neurons take the first layer's activation:
+they are clamped to the data by the input bias (2.8) and have no incoming weights (2.2), so
+their f' never enters G; their f only sets the range the input data must lie in and the
+inverse used by (2.8). A network whose layers all use one activation gets that
+:class:`~learning.activations.Activation` as f, exactly as before; one whose layers differ
+(relu hidden layers and a linear or sigmoid output, say) gets a
+:class:`~learning.activations.LayerwiseActivation`
+(:func:`~learning.activations.per_layer_activation`). ``activation=`` may name one
+activation for all layers or one per layer; where the file names a layer's activation the
+two must agree.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from learning.activations import ACTIVATIONS, Activation, get_activation
+from learning.activations import ACTIVATIONS, Activation
 from learning.feedforward import from_layers
 from learning.septuple import Septuple
 from ntcore.checks import path_like
@@ -115,7 +125,8 @@ def _check_layer(path: str | os.PathLike, l: int, layer: DenseLayer) -> tuple[ND
 
 
 def assemble(path: str | os.PathLike, layers: Sequence[DenseLayer],
-             activation: str | Activation | None = None) -> Septuple:
+             activation: str | Activation | Sequence[str | Activation] | None = None
+             ) -> Septuple:
     """Check the layers of a file and build the layered septuple (via ``from_layers``).
 
     Parameters
@@ -125,15 +136,23 @@ def assemble(path: str | os.PathLike, layers: Sequence[DenseLayer],
     layers
         In network order, input side first.
     activation
-        The caller's ``activation=``; must agree with the file where the file names one, and
-        is required where it does not.
+        The caller's ``activation=``: one name or Activation for every layer, or one per layer
+        (a sequence, or names separated by commas); it must agree with the file where the
+        file names a layer's activation, and is required where the file names none.
+
+    Returns
+    -------
+    Septuple
+        Layered; its f is one :class:`~learning.activations.Activation` when every layer
+        has the same, else a :class:`~learning.activations.LayerwiseActivation` (see the
+        module docstring).
 
     Raises
     ------
     NetworkFileError
         Empty network, non-matrix weights, missing or misshapen biases, non-finite entries,
-        shapes that do not chain, several different activations, an activation that conflicts
-        with ``activation=``, or no activation at all.
+        shapes that do not chain, an activation that conflicts with ``activation=``, or a
+        layer whose activation neither the file nor ``activation=`` says.
     """
     if not layers:
         raise NetworkFileError(path, "no dense layers found")
@@ -149,23 +168,51 @@ def assemble(path: str | os.PathLike, layers: Sequence[DenseLayer],
                 f"(weight {w.shape}, expected (n_out, n_in))")
         weights.append(w)
         biases.append(b)
-    named = {layer.name: layer.activation for layer in layers if layer.activation is not None}
-    found = sorted(set(named.values()))
-    if len(found) > 1:
-        listing = ", ".join(f"{name!r}: {act}" for name, act in named.items())
-        raise NetworkFileError(
-            path, f"the layers use different activations ({listing}); the septuple has one "
-            "component-wise f for all neurons (2.6), so this network cannot be analysed as is")
-    if activation is not None:
-        wanted = get_activation(activation).name if not isinstance(activation, str) \
-            else activation_name(path, activation, "activation=")
-        if found and found[0] != wanted:
-            raise NetworkFileError(path, f"activation={wanted!r} conflicts with the file, whose "
-                                   f"layers use {found[0]!r}")
-        chosen: str | Activation = activation if isinstance(activation, Activation) else wanted
-    elif found:
-        chosen = found[0]
-    else:
-        raise NetworkFileError(path, "the file does not say the activation; pass activation= "
-                               f"(one of {sorted(ACTIVATIONS)}) or --activation")
+    chosen = _layer_activations(path, layers, activation)
     return from_layers(weights, biases, chosen)
+
+
+def _wanted(path: str | os.PathLike, activation: str | Activation | Sequence[str | Activation],
+            n_layers: int) -> list[str | Activation]:
+    """``activation=`` as one entry per layer: a name or Activation for all layers, or one per
+    layer (a sequence, or names separated by commas)."""
+    if isinstance(activation, Activation):
+        return [activation] * n_layers
+    if isinstance(activation, str):
+        items: list = [a.strip() for a in activation.split(",")]
+    elif isinstance(activation, Sequence):
+        items = list(activation)
+    else:
+        raise TypeError(f"activation must be a name, an Activation or one per layer, got "
+                        f"{type(activation).__name__}")
+    if len(items) not in (1, n_layers):
+        raise NetworkFileError(path, f"activation= gives {len(items)} activations for "
+                               f"{n_layers} layers; give one, or one per layer")
+    items = [a if isinstance(a, Activation) else activation_name(path, a, "activation=")
+             for a in items]
+    return items * n_layers if len(items) == 1 else items
+
+
+def _layer_activations(path: str | os.PathLike, layers: Sequence[DenseLayer],
+                       activation: str | Activation | Sequence[str | Activation] | None
+                       ) -> list[str | Activation]:
+    """One activation per layer: the file's where it says one, ``activation=`` where it does
+    not; they must agree where both say one."""
+    wanted = None if activation is None else _wanted(path, activation, len(layers))
+    named = [layer.activation for layer in layers]
+    if wanted is not None:
+        for layer, want in zip(layers, wanted, strict=True):
+            want_name = want.name if isinstance(want, Activation) else want
+            if layer.activation is not None and layer.activation != want_name:
+                raise NetworkFileError(path, f"activation={want_name!r} conflicts with the file, "
+                                       f"whose layer {layer.name!r} uses {layer.activation!r}")
+        return list(wanted)
+    found = sorted({a for a in named if a is not None})
+    if all(a is not None for a in named):
+        return named  # type: ignore[return-value]
+    if len(found) == 1:  # the file names one activation, for some layers only: it is f
+        return found * len(layers)
+    missing = [layer.name for layer in layers if layer.activation is None]
+    raise NetworkFileError(path, f"the file does not say the activation of layers {missing}; "
+                           f"pass activation= (one of {sorted(ACTIVATIONS)}, or one per layer "
+                           "separated by commas) or --activation")

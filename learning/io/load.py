@@ -62,7 +62,8 @@ class LoadedNetwork:
     layer_names
         The file's names of the dense layers, input side first.
     activation_source
-        ``"file"`` or ``"argument"``: where f came from.
+        ``"file"``, ``"argument"`` or ``"file and argument"`` (some layers each): where f
+        came from.
     notes
         Sentences on choices made while reading (e.g. a layer order decided by the names).
     """
@@ -119,7 +120,7 @@ def sniff_format(path: str | os.PathLike) -> str:
 
 
 def read_network(path: str | os.PathLike, *, format: str | None = None,
-                 activation: str | Activation | None = None,
+                 activation: str | Activation | Sequence[str | Activation] | None = None,
                  layers: Sequence[str] | None = None) -> LoadedNetwork:
     """Read a feedforward MLP from a file: the septuple and how it was read.
 
@@ -137,22 +138,26 @@ def read_network(path: str | os.PathLike, *, format: str | None = None,
                                                                   for n in layers)):
         raise TypeError(f"layers must be a sequence of layer names, got {layers!r}")
     dense, note = FORMATS[format](path, layers)
-    from_file = any(d.activation is not None for d in dense)
+    named = [d.activation is not None for d in dense]
+    source = "file" if all(named) else ("file and argument" if any(named) else "argument")
     septuple = assemble(path, dense, activation)
     return LoadedNetwork(septuple=septuple, path=path, format=format,
                          layer_names=tuple(d.name for d in dense),
-                         activation_source="file" if from_file else "argument",
+                         activation_source=source,
                          notes=() if note is None else (note,))
 
 
 def load_network(path: str | os.PathLike, *, format: str | None = None,
-                 activation: str | Activation | None = None,
+                 activation: str | Activation | Sequence[str | Activation] | None = None,
                  layers: Sequence[str] | None = None) -> Septuple:
     """Load a trained feedforward MLP as a layered septuple (Section 2, (2.1)-(2.6)).
 
     Each dense layer l (weight W_l, bias b_l, activation) becomes the block
     ``w[l+1, l] = W_l`` (orientation ``(n_out, n_in)``) and the biases of layer l + 1;
-    the activation is the septuple's f (2.6), one for all neurons.
+    its activation is f (2.6) on the neurons of layer l + 1 (the inputs take the first
+    layer's). One activation for every layer gives one
+    :class:`~learning.activations.Activation`; different ones a
+    :class:`~learning.activations.LayerwiseActivation` (see :mod:`learning.io.layers`).
 
     Parameters
     ----------
@@ -164,7 +169,9 @@ def load_network(path: str | os.PathLike, *, format: str | None = None,
         sniffed (:func:`sniff_format`).
     activation
         f, when the file does not say it (npz without ``activation``, safetensors without
-        metadata, state dicts); where the file says it, it must agree.
+        metadata, state dicts): one name or Activation for every layer, or one per layer (a
+        list, or names separated by commas, ``"relu,relu,linear"``); where the file says it,
+        it must agree.
     layers
         The layer names in network order, input side first, where the file's order is
         ambiguous (flat safetensors/state-dict files); where the file fixes the order it

@@ -70,14 +70,18 @@ def save_network(septuple: Septuple, path: str | os.PathLike) -> None:
     :func:`learning.io.load.load_network`) read it back exactly.
 
     The arrays are ``W_l`` = the block ``w[l+1, l]`` of (2.1), shape ``(n_{l+1}, n_l)``,
-    ``b_l`` the biases of layer l + 1, and ``activation`` the name of f (2.6). The input
-    biases are not saved: they are set per datum by (2.8).
+    ``b_l`` the biases of layer l + 1, and ``activation`` the name of f (2.6), or one name
+    per layer when the layers' f differ (a
+    :class:`~learning.activations.LayerwiseActivation`). The input biases are not saved:
+    they are set per datum by (2.8).
 
     Raises
     ------
     ValueError
         If the septuple has no layer structure, or its activation is not one the package
-        knows by name (a custom f cannot be written to a file).
+        knows by name (a custom f cannot be written to a file), or is not one activation per
+        layer (f changing inside a layer, or an input layer whose f differs from the first
+        dense layer's).
 
     Examples
     --------
@@ -91,21 +95,30 @@ def save_network(septuple: Septuple, path: str | os.PathLike) -> None:
     >>> bool((back.weights == net.weights).all()), back.activation.name
     (True, 'sigmoid')
     """
-    from learning.activations import ACTIVATIONS
+    from learning.activations import ACTIVATIONS, Activation, layer_activations
 
     if not isinstance(septuple, Septuple):
         raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
     path = check_path(path)
-    name = septuple.activation.name  # type: ignore[union-attr]
-    if ACTIVATIONS.get(name) is not septuple.activation:
-        raise ValueError(f"septuple.activation {name!r} is not one of the package's named "
-                         f"activations {sorted(ACTIVATIONS)}; it cannot be saved by name")
     weights = layer_weights(septuple)  # ValueError without layer_sizes
+    act = septuple.activation
+    try:
+        # One name for a uniform f (as always); one per dense layer when they differ.
+        per_layer = (act,) if isinstance(act, Activation) else \
+            layer_activations(act, septuple.layer_sizes)  # type: ignore[arg-type]
+    except ValueError as err:
+        raise ValueError(f"septuple.activation cannot be written as one activation per "
+                         f"layer: {err}") from None
+    for one in per_layer:
+        if ACTIVATIONS.get(one.name) is not one:
+            raise ValueError(f"septuple.activation {one.name!r} is not one of the package's "
+                             f"named activations {sorted(ACTIVATIONS)}; it cannot be saved "
+                             "by name")
     arrays = {}
     for l, (w, b) in enumerate(zip(weights, layer_biases(septuple), strict=True)):
         arrays[f"W{l}"] = np.array(w, dtype=np.float64)
         arrays[f"b{l}"] = np.array(b, dtype=np.float64)
-    arrays["activation"] = np.array([name])
+    arrays["activation"] = np.array([one.name for one in per_layer])
 
     def write(tmp: str) -> None:
         with open(tmp, "wb") as fh:

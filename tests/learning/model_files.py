@@ -82,11 +82,16 @@ def write_keras_archive(path, weights, biases, activations):
 
 def onnx_model(weights, biases, activation_op="Tanh", *, matmul=False, extra_nodes=(),
                skip=False):
-    """A chain Gemm(transB=1) -> activation (PyTorch's export), or MatMul + Add."""
+    """A chain Gemm(transB=1) -> activation (PyTorch's export), or MatMul + Add.
+
+    ``activation_op`` is one ONNX operator for every layer, or one per layer (``None``: no
+    activation node, a linear layer)."""
     from onnx import TensorProto, helper, numpy_helper
 
     nodes, inits = [], []
     current = "x"
+    ops = ([activation_op] * len(weights) if isinstance(activation_op, str)
+           else list(activation_op))
     for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
         if matmul:
             inits.append(numpy_helper.from_array(np.ascontiguousarray(np.asarray(w).T), f"W{l}"))
@@ -98,7 +103,10 @@ def onnx_model(weights, biases, activation_op="Tanh", *, matmul=False, extra_nod
             inits.append(numpy_helper.from_array(np.asarray(b), f"B{l}"))
             nodes.append(helper.make_node("Gemm", [current, f"W{l}", f"B{l}"], [f"y{l}"],
                                           name=f"fc{l}", transB=1))
-        nodes.append(helper.make_node(activation_op, [f"y{l}"], [f"a{l}"], name=f"act{l}"))
+        if ops[l] is None:
+            current = f"y{l}"
+            continue
+        nodes.append(helper.make_node(ops[l], [f"y{l}"], [f"a{l}"], name=f"act{l}"))
         current = f"a{l}"
     if skip:
         nodes.append(helper.make_node("Add", [current, "a0"], ["res"], name="residual"))

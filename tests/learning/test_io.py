@@ -334,11 +334,20 @@ def case_mixed_activations(p, net):
     return p, {}, "'softmax'"
 
 
-def case_mixed_elementwise_activations(p, net):
+def case_activation_conflicts_with_one_layer(p, net):
+    # Different activations per layer are read (tests/learning/test_layerwise.py); an
+    # activation= that disagrees with one of them is still a conflict, naming the layer.
     w, b = _arrays(net)
     p = p / "mixed2.keras"
     mf.write_keras_archive(p, w, b, ["tanh", "tanh", "linear"])
-    return p, {}, "different activations"
+    return p, {"activation": "tanh"}, "layer 'dense_2' uses 'linear'"
+
+
+def case_activation_count_differs_from_layers(p, net):
+    w, b = _arrays(net)
+    p = p / "m.safetensors"
+    mf.write_safetensors(p, w, b)
+    return p, {"activation": "tanh,relu"}, "2 activations for 3 layers"
 
 
 def case_no_activation(p, net):
