@@ -107,6 +107,10 @@ SINGLE_PRECISION_NNZ = 2_000_000
 #: at 0.1, 0.01, 0.001: 8 / 7.5, 9 / 8.2, 10 / 9.0; with the forcing min(0.5, ||g||) and
 #: 0.1 (the defaults): 6 / 5.9.
 GAUSS_NEWTON_UNTIL = 0.1
+#: With float32 Hessian products, the gradient at trial points of samples whose projected
+#: gradient is above this (far from the minimum: it only steers the next step) is computed
+#: with a float32 product too; below it, and for the stopping test, float64.
+ROUGH_ABOVE = 1e-2
 #: Fraction of the available memory a solve may plan to use.
 MEMORY_FRACTION = 0.6
 
@@ -394,7 +398,7 @@ class _ChainPreconditioner:
         substitution s_{j+1} = u_{j+1} + D_{j+1} w_{j+1,j} s_j are the rows of W_Rh s)."""
         c = self.couplings
         single = u.dtype == np.float32
-        d = d.astype(np.float32) if single else d
+        d = d.astype(np.float32, copy=False) if single else d
         s = u.copy()
         q = np.zeros((u.shape[0], c.n_rows), dtype=u.dtype)
         for j in self.hidden_layers:
@@ -411,11 +415,11 @@ class _ChainPreconditioner:
         t_j = v_j + w_{j+1,j}ᵀ (c_{j+1} + D_{j+1} t_{j+1}), last hidden layer first)."""
         cp = self.couplings
         single = v.dtype == np.float32
-        d = d.astype(np.float32) if single else d
+        d = d.astype(np.float32, copy=False) if single else d
         t = v.copy()
         for j in reversed(self.hidden_layers):
             nxt, rows_next = self._hidden(j + 1), cp.layer_rows[j + 1]
-            coefficient = None if rows is None else rows[:, rows_next].astype(v.dtype)
+            coefficient = None if rows is None else rows[:, rows_next].astype(v.dtype, copy=False)
             if nxt is not None:
                 back = d[:, rows_next] * t[:, nxt]
                 coefficient = back if coefficient is None else coefficient + back
@@ -509,9 +513,17 @@ class _Problem:
             hess += 2.0 * self.g_sym[np.ix_(self.hidden, self.hidden)][None]
         return loss, grad, hess
 
-    def evaluate_cached(self, z: Array, idx: NDArray[np.intp], newton: bool, cache: bool = True
+    def evaluate_cached(self, z: Array, idx: NDArray[np.intp], newton: bool, cache: bool = True,
+                        single: bool = False
                         ) -> tuple[Array, Array, tuple[Array, Array] | None]:
-        """H and ∇_z H, with (f', r f'') on R kept for Hessian products when ``cache``."""
+        """H and ∇_z H, with (f', r f'') on R kept for Hessian products when ``cache``.
+
+        ``single`` (matrix-free only): the product of the gradient, W_Rhᵀ (f' r), in float32
+        (∇H then carries ~1e-7 relative error: for steps far from the minimum); H itself stays
+        float64, so the line search compares like with like.
+        """
+        if single:
+            return self._evaluate_single(z, idx, newton, cache)
         y = self.y_const[idx] + self._to_rows(z)
         x_rows = self.x_rows_const[idx].copy()
         x_rows[:, self.hidden_in_rows] = z
@@ -530,6 +542,20 @@ class _Problem:
         if not cache:
             return loss, grad, None
         # Σ_j r_j ∇²r_j = -W^T diag(r f'') W: the Newton part of the Hessian.
+        rf2 = r * self.act.second_derivative(y) if newton else np.zeros_like(r)  # type: ignore[misc]
+        return loss, grad, (d, rf2)
+
+    def _evaluate_single(self, z: Array, idx: NDArray[np.intp], newton: bool, cache: bool):
+        c = self.couplings
+        y = self.y_const[idx] + c.hidden_to_rows(z)
+        r = self.x_rows_const[idx].copy()
+        r[:, self.hidden_in_rows] = z
+        r -= self.act(y)
+        d = self.act.derivative(y)
+        grad = r[:, self.hidden_in_rows] - c.rows_to_hidden((d * r).astype(np.float32))
+        loss = 0.5 * np.sum(r * r, axis=1)
+        if not cache:
+            return loss, grad, None
         rf2 = r * self.act.second_derivative(y) if newton else np.zeros_like(r)  # type: ignore[misc]
         return loss, grad, (d, rf2)
 
@@ -694,6 +720,7 @@ def _dense_newton(problem: _Problem, z: Array, newton: bool, lo: float, hi: floa
     n, n_hidden = z.shape
     all_idx = np.arange(n)
     loss, grad, _ = problem.evaluate(z, all_idx, newton, hessian=False)
+    start_loss = loss.copy()
     damping = np.full(n, 1e-6)
     iterations = np.zeros(n, dtype=int)
     active = np.flatnonzero(~_stopped(_projected_gradient(z, grad, lo, hi), gtol,
@@ -736,7 +763,7 @@ def _dense_newton(problem: _Problem, z: Array, newton: bool, lo: float, hi: floa
         pgrad = _projected_gradient(z[active], grad[active], lo, hi)
         active = active[~_stopped(pgrad, gtol, damping[active] >= 1e12)]
     bar.close()
-    return z, loss, grad, iterations, damping >= 1e12
+    return z, loss, grad, iterations, damping >= 1e12, start_loss
 
 
 def _cg_direction(problem: _Problem, cache, grad: Array, free: NDArray[np.bool_],
@@ -821,10 +848,11 @@ def _chain_cg_direction(problem: _Problem, cache, grad: Array, free: NDArray[np.
     held_rows = np.ones((len(grad), problem.rows.size), dtype=bool)  # outputs and held A
     held_rows[:, problem.hidden_in_rows] = ~free
     weight = np.where(held_rows, d_full * d_full, 0.0) - rf2  # C on R, per sample
-    d_rows = d_full.copy()
-    d_rows[:, problem.hidden_in_rows] *= free  # J_FF: no coupling into held rows
-    grad = np.where(free, grad, 0.0)
     dtype = np.float32 if single else np.float64
+    weight = weight.astype(dtype, copy=False)
+    d_rows = d_full.astype(dtype)  # a copy: f' is zeroed on the held rows (J_FF)
+    d_rows[:, problem.hidden_in_rows] *= free
+    grad = np.where(free, grad, 0.0)
     gnorm = np.sqrt(np.sum(grad * grad, axis=1))
     b = np.where(free, -chain.transpose_solve(grad.astype(dtype), d_rows), 0.0)
     forcing = np.minimum(0.5, gnorm)
@@ -841,10 +869,13 @@ def _chain_cg_direction(problem: _Problem, cache, grad: Array, free: NDArray[np.
         if running.size == 0:
             break
         steps += 1
-        pk, dk = direction[running], d_rows[running]
+        every = running.size == len(grad)  # no gathering copies while all samples run
+        pk = direction if every else direction[running]
+        dk = d_rows if every else d_rows[running]
         s_k, q_k = chain.solve(pk.astype(dtype), dk)
-        a_p = pk + np.where(free[running], chain.transpose_solve(
-            np.zeros_like(s_k), dk, rows=weight[running] * q_k), 0.0)
+        q_k *= weight if every else weight[running]
+        a_p = pk + np.where(free if every else free[running],
+                            chain.transpose_solve(np.zeros_like(s_k), dk, rows=q_k), 0.0)
         curv = np.sum(pk * a_p, axis=1)
         neg = curv <= 1e-14 * np.sum(pk * pk, axis=1)
         if np.any(neg):
@@ -870,9 +901,11 @@ def _newton_cg(problem: _Problem, z: Array, newton: bool, lo: float, hi: float,
     preconditioner = _ChainPreconditioner.build(problem.couplings)
     loss, grad, cache = problem.evaluate_cached(z, np.arange(n), newton)
     assert cache is not None
+    start_loss = loss.copy()
     d_all, rf2_all = cache
     iterations = np.zeros(n, dtype=int)
     stalled = np.zeros(n, dtype=bool)
+    precise = np.ones(n, dtype=bool)  # the last evaluation was float64
     gmax = np.max(np.abs(_projected_gradient(z, grad, lo, hi)), axis=1)
     # Gauss-Newton (positive semi-definite: a descent direction far from the minimum, where
     # the Newton term can make H indefinite) until the gradient has fallen to
@@ -903,27 +936,50 @@ def _newton_cg(problem: _Problem, z: Array, newton: bool, lo: float, hi: float,
         # next iteration needs no evaluation of its own.
         todo = np.arange(active.size)
         scale = np.ones(active.size)
+        rough = np.zeros(active.size, bool)
+        if single and problem.objective is None:
+            rough = np.max(np.abs(_projected_gradient(za, ga, lo, hi)), axis=1) > ROUGH_ABOVE
         for _attempt in range(40):
             if todo.size == 0:
                 break
             rows = active[todo]
             z_new = np.clip(za[todo] + scale[todo, None] * step[todo], lo, hi)
-            new_loss, new_grad, new_cache = problem.evaluate_cached(z_new, rows, newton)
-            assert new_cache is not None
+            new_loss, new_grad, new_cache = _evaluate_split(problem, z_new, rows, newton,
+                                                            rough[todo])
             decrease = np.sum(ga[todo] * (z_new - za[todo]), axis=1)
             armijo = new_loss <= la[todo] + 1e-4 * np.minimum(decrease, 0.0)
             ok = _accept(la[todo], new_loss, decrease < 0) & (armijo | (scale[todo] == 1.0))
             good = rows[ok]
             z[good], loss[good], grad[good] = z_new[ok], new_loss[ok], new_grad[ok]
             d_all[good], rf2_all[good] = new_cache[0][ok], new_cache[1][ok]
+            precise[good] = ~rough[todo[ok]]
             todo = todo[~ok]
             scale[todo] *= 0.5
         stalled[active[todo]] = True
         _check_runaway(z)
         pgrad = _projected_gradient(z[active], grad[active], lo, hi)
-        active = active[~_stopped(pgrad, gtol, stalled[active])]
+        # Only a float64 gradient can certify gtol.
+        done = _stopped(pgrad, gtol, stalled[active]) & (precise[active] | stalled[active])
+        active = active[~done]
     bar.close()
-    return z, loss, grad, iterations, stalled
+    return z, loss, grad, iterations, stalled, start_loss
+
+
+def _evaluate_split(problem: _Problem, z: Array, rows: NDArray[np.intp], newton: bool,
+                    rough: NDArray[np.bool_]) -> tuple[Array, Array, tuple[Array, Array]]:
+    """evaluate_cached with float32 products for the ``rough`` samples, float64 for the rest."""
+    if not rough.any() or rough.all():
+        loss, grad, cache = problem.evaluate_cached(z, rows, newton, single=bool(rough.any()))
+        assert cache is not None
+        return loss, grad, cache
+    loss, grad = np.empty(len(z)), np.empty_like(z)
+    d, rf2 = np.empty((len(z), problem.rows.size)), np.empty((len(z), problem.rows.size))
+    for part in (rough, ~rough):
+        l_p, g_p, c_p = problem.evaluate_cached(z[part], rows[part], newton,
+                                                single=bool(part is rough))
+        assert c_p is not None
+        loss[part], grad[part], d[part], rf2[part] = l_p, g_p, c_p[0], c_p[1]
+    return loss, grad, (d, rf2)
 
 
 # ----------------------------------------------------------------------------------------
@@ -1119,8 +1175,9 @@ def constrained_bulk_minimum(
         # Report H through the public loss function: one definition of (3.4) for all callers.
         final_loss = bulk_loss(septuple, state, xb, objective)
     else:
-        # The matrix-free path avoids any N x N product: the same (3.4), evaluated layer-wise.
-        final_loss = problem.loss_only(z, np.arange(n))
+        # The matrix-free path avoids any N x N product: H (3.4) at the accepted point, as
+        # evaluated layer-wise (float64) by the iteration itself.
+        final_loss = best["loss"]
     status = _status(pgrad, opts.gtol, best["stalled"])
     return BulkMinimumResult(state=state, loss=final_loss, converged=gnorm <= opts.gtol,
                              iterations=best["iterations"], gradient_norm=gnorm,
@@ -1143,11 +1200,10 @@ def _starts(opts: _Options, hidden: NDArray[np.intp], seed) -> list[Array]:
 
 
 def _solve(problem: _Problem, z0: Array, opts: _Options, solver: str, progress: bool) -> dict:
-    z = z0.copy()
-    start_loss = problem.loss_only(z, np.arange(z.shape[0]))
     run = _dense_newton if solver == "dense" else _newton_cg
-    z, loss, grad, iterations, stalled = run(problem, z, opts.newton, opts.lo, opts.hi,
-                                             opts.gtol, opts.max_iter, progress)
+    # Both solvers evaluate H at the start first: that is start_loss (no separate pass).
+    z, loss, grad, iterations, stalled, start_loss = run(
+        problem, z0.copy(), opts.newton, opts.lo, opts.hi, opts.gtol, opts.max_iter, progress)
     return {"z": z, "loss": loss, "grad": grad, "iterations": iterations,
             "stalled": stalled, "start_loss": start_loss}
 
