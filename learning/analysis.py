@@ -76,8 +76,9 @@ __all__ = [
 
 Array = NDArray[np.float64]
 
-#: Largest memory, in bytes, the constrained bulk minimum (3.2) may use before the mean state
-#: falls back to the forward states (its Hessian map has (n_rows + n_h) n_h² entries).
+#: Largest memory, in bytes, the constrained bulk minimum (3.2) may plan to use (its solver
+#: then picks the dense or the matrix-free method and batches the samples to fit); the mean
+#: state falls back to the forward states only when one sample does not fit.
 BULK_MEMORY_LIMIT = 2 * 2**30
 _N_EXTREME = 20  # extreme eigenvalues kept (C_n and C_{N-n} for n <= 20)
 
@@ -361,14 +362,6 @@ class Losses:
     converged_fraction: float = float("nan")
 
 
-def _bulk_bytes(septuple: Septuple, n_samples: int) -> float:
-    sizes = septuple.layer_sizes
-    assert sizes is not None
-    n_h = sum(sizes[1:-1])
-    rows = septuple.n_neurons - sizes[0]
-    return 8.0 * ((rows + n_h) * n_h * n_h + 3 * n_samples * n_h * n_h)
-
-
 def _activation_label(septuple: Septuple) -> str:
     act = septuple.activation
     if isinstance(act, LayerwiseActivation) and septuple.layer_sizes is not None:
@@ -398,8 +391,8 @@ def mean_state_and_losses(septuple: Septuple, inputs: ArrayLike | None = None,
         Data, shapes ``(n, n_0)`` and ``(n, n_{L-1})``, inside the range of f (inputs may
         touch its ends); both or neither.
     bulk
-        Compute the constrained bulk minimum (3.2) when it fits in
-        :data:`BULK_MEMORY_LIMIT`; ``False`` uses the forward states.
+        Compute the constrained bulk minimum (3.2) within :data:`BULK_MEMORY_LIMIT` (in
+        batches of samples if need be); ``False`` uses the forward states.
     """
     _require(septuple, Septuple, "septuple")
     if septuple.layer_sizes is None:
@@ -420,20 +413,22 @@ def mean_state_and_losses(septuple: Septuple, inputs: ArrayLike | None = None,
     x_forward = np.concatenate(layers, axis=1)
     u_boundary = float(np.mean(boundary_loss(septuple, x_forward, xb)))
     n = inputs.shape[0]
-    need = _bulk_bytes(septuple, n)
+    from learning.bulk_minimum import constrained_bulk_minimum, solver_costs
+
+    # The matrix-free solver runs in batches of samples, so one sample must fit.
+    need = solver_costs(septuple, 1)["matrix_free"][1]
     if not bulk or need > BULK_MEMORY_LIMIT:
         why = ("bulk minimum not asked for" if not bulk else
                f"the constrained bulk minimum (3.2) over {sum(septuple.layer_sizes[1:-1])} "
-               f"hidden neurons needs ~{need / 2**30:.3g} GiB (limit "
+               f"hidden neurons needs ~{need / 2**30:.3g} GiB per sample (limit "
                f"{BULK_MEMORY_LIMIT / 2**30:g} GiB)")
         return (MeanState(x_forward.mean(axis=0), "forward (data)",
                           f"{why}: the mean of the forward states (2.9) over {n} samples", n),
                 Losses("boundary only", f"U not computed: {why}", u_boundary, n_samples=n))
-    from learning.bulk_minimum import constrained_bulk_minimum
-
     method = "newton" if septuple.activation.second_derivative is not None \
         else "gauss-newton"  # type: ignore[union-attr]
-    result = constrained_bulk_minimum(septuple, xb, method=method, progress=progress)
+    result = constrained_bulk_minimum(septuple, xb, method=method, progress=progress,
+                                      memory_limit=BULK_MEMORY_LIMIT)
     u_bulk = result.mean_loss
     ratio = u_bulk / u_boundary if u_boundary > 0 else float("nan")
     return (MeanState(result.state.mean(axis=0), "bulk minimum",

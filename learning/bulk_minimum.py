@@ -32,7 +32,14 @@ n · n_h² (the per-sample Hessians) and the work per iteration ~ n · (|R| + n_
 are solved by conjugate gradients with Hessian-vector products (two passes over the
 weights each, through the layer blocks of :mod:`learning.feedforward` for layered nets),
 truncated at negative curvature, followed by a projected backtracking line search.
-Memory ~ 20 n (n_h + |R|) floats; work per CG step ~ 4 n nnz(W_Rh).
+Memory ~ 20 n (n_h + |R|) floats; work per CG step ~ 4 n nnz(W_Rh).  For a layered
+network (hidden neurons in whole layers, no local objective) CG runs in the residual
+coordinates e = J_hh s, J_hh = I - f' w on the hidden neurons (:func:`_chain_cg_direction`):
+J_hh is unit block lower triangular, so e -> s is a forward pass of the linearised network,
+and the Newton system becomes identity plus a term of rank ~ n_out (+ the Newton term, small
+near the minimum): a few CG steps per iteration, each as cheap as one Hessian-vector product.
+Gauss-Newton steps are taken until the gradient has fallen tenfold
+(:data:`GAUSS_NEWTON_UNTIL`), Newton steps after.
 
 ``solver="auto"`` takes the dense solver where its memory fits and its estimated work is
 at most :data:`DENSE_ADVANTAGE` times the matrix-free estimate (Newton-CG assumed to take
@@ -48,6 +55,7 @@ there.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -1032,7 +1040,10 @@ def _costs(couplings: _Couplings, n: int) -> dict[str, tuple[float, float]]:
 
 
 def _choose_solver(couplings: _Couplings, n: int, solver: str,
-                   memory_limit: float | None) -> str:
+                   memory_limit: float | None) -> tuple[str, int]:
+    """The solver and the samples per batch: the matrix-free solver's memory is linear in the
+    samples, so above the limit it runs in batches that fit; the dense one has a fixed
+    n_h³ part and is refused instead (with the other solver's size)."""
     limit = MEMORY_FRACTION * _available_memory() if memory_limit is None else memory_limit
     costs = _costs(couplings, n)
     (d_flops, d_bytes), (m_flops, m_bytes) = costs["dense"], costs["matrix_free"]
@@ -1040,16 +1051,21 @@ def _choose_solver(couplings: _Couplings, n: int, solver: str,
     if solver == "auto":
         solver = ("dense" if d_bytes <= limit and d_flops <= DENSE_ADVANTAGE * m_flops
                   else "matrix_free")
-    need = d_bytes if solver == "dense" else m_bytes
-    if need > limit:
-        other = "matrix_free" if solver == "dense" else "dense"
-        other_bytes = m_bytes if solver == "dense" else d_bytes
-        hint = (f"; solver={other!r} would need {other_bytes / gib:.2f} GiB"
-                if other_bytes <= limit else "; pass fewer samples per call")
-        raise ValueError(f"solver={solver!r} would need {need / gib:.2f} GiB for {n} samples "
+    if solver == "matrix_free":
+        batch = int(limit // (m_bytes / n))
+        if batch >= 1:
+            return solver, min(batch, n)
+        raise ValueError(f"solver='matrix_free' would need {m_bytes / n / gib:.3g} GiB for one "
+                         f"sample with {couplings.hidden.size} hidden neurons, above the limit "
+                         f"{limit / gib:.3g} GiB (memory_limit)")
+    if d_bytes > limit:
+        batch = int(limit // (m_bytes / n))
+        hint = (f"; solver='matrix_free' would run in batches of {min(batch, n)} samples"
+                if batch >= 1 else "; pass fewer samples per call")
+        raise ValueError(f"solver='dense' would need {d_bytes / gib:.2f} GiB for {n} samples "
                          f"with {couplings.hidden.size} hidden neurons, above the limit "
                          f"{limit / gib:.2f} GiB (memory_limit){hint}")
-    return solver
+    return solver, n
 
 
 # ----------------------------------------------------------------------------------------
@@ -1111,8 +1127,10 @@ def constrained_bulk_minimum(
     seed
         Seed of the extra starts.
     memory_limit
-        Bytes a solve may plan to use (default: 60% of the available memory); above it a
-        ValueError names the size and the cheaper solver.
+        Bytes a solve may plan to use (default: 60% of the available memory).  The
+        matrix-free solver then runs in batches of samples that fit (same minima: the samples
+        are independent); the dense solver above it, or the matrix-free one when a single
+        sample does not fit, raises a ValueError naming the size and the other route.
 
     Returns
     -------
@@ -1148,7 +1166,16 @@ def constrained_bulk_minimum(
         zeros = np.zeros(n, int)
         return BulkMinimumResult(xb.copy(), loss, np.ones(n, bool), zeros, np.zeros(n),
                                  loss.copy(), method, zeros, "dense", zeros)
-    chosen = _choose_solver(couplings, n, solver, memory_limit)
+    chosen, batch = _choose_solver(couplings, n, solver, memory_limit)
+    if batch < n:
+        rng = np.random.default_rng(seed)  # one stream through the batches: reproducible
+        parts = [constrained_bulk_minimum(
+            septuple, xb[i:i + batch], objective=objective, x0=opts.start[i:i + batch],
+            method=method, gtol=gtol, max_iter=max_iter, margin=margin, progress=progress,
+            solver=chosen, n_starts=n_starts, seed=rng, memory_limit=memory_limit)
+            for i in tqdm(range(0, n, batch), disable=not progress, leave=False,
+                          desc=f"bulk minimum (3.2), batches of {batch}")]
+        return _concatenate(parts)
     problem = _Problem(septuple, xb, objective, couplings, dense=chosen == "dense")
     starts = _starts(opts, couplings.hidden, seed)
     best = None
@@ -1183,6 +1210,17 @@ def constrained_bulk_minimum(
                              iterations=best["iterations"], gradient_norm=gnorm,
                              start_loss=best["start_loss"], method=method, status=status,
                              solver=chosen, best_start=best["best_start"])
+
+
+def _concatenate(parts: list[BulkMinimumResult]) -> BulkMinimumResult:
+    """One result from the results of consecutive batches of samples."""
+    first = parts[0]
+    values = {}
+    for field in dataclasses.fields(BulkMinimumResult):
+        value = getattr(first, field.name)
+        values[field.name] = (np.concatenate([getattr(p, field.name) for p in parts])
+                              if isinstance(value, np.ndarray) else value)
+    return BulkMinimumResult(**values)
 
 
 def _starts(opts: _Options, hidden: NDArray[np.intp], seed) -> list[Array]:
