@@ -774,65 +774,93 @@ def _dense_newton(problem: _Problem, z: Array, newton: bool, lo: float, hi: floa
     return z, loss, grad, iterations, damping >= 1e12, start_loss
 
 
+def _forcing(gnorm: Array, single: bool) -> Array:
+    """Eisenstat-Walker forcing term min(0.5, ||g||) (quadratic Newton), floored at 1e-4 with
+    float32 products (above their ~1e-6 relative error: Newton then converges linearly at rate
+    <= 1e-4 once quadratic would ask for more)."""
+    forcing = np.minimum(0.5, gnorm)
+    return np.maximum(forcing, 1e-4) if single else forcing
+
+
+def _truncated_cg(apply, b: Array, target: Array, max_steps: int, precondition=None
+                  ) -> tuple[Array, NDArray[np.bool_], int]:
+    """Batched (preconditioned) CG on A x = b per row, from x = 0.
+
+    ``apply(p, rows)`` returns ``(A p, image)`` for the rows ``rows`` of the batch (an index
+    array, or ``slice(None)`` while every row runs: no gathering copies); the result
+    accumulates ``image`` (p itself, or p mapped to other coordinates).  ``precondition(r,
+    rows)`` returns M⁻¹ r (default: none).  A row stops when ||r|| <= its ``target`` or at
+    non-positive curvature (then the sum so far).  Returns the result, the rows that met
+    non-positive curvature at the first step (their result is zero), and the steps taken.
+    """
+    def pre(residual, rows):
+        return residual.copy() if precondition is None else precondition(residual, rows)
+
+    out = None
+    res = b.copy()
+    direction = pre(res, slice(None))
+    ry = np.sum(res * direction, axis=1)
+    first_negative = np.zeros(len(b), dtype=bool)
+    running = np.flatnonzero(np.any(b != 0, axis=1))
+    steps = 0
+    for k in range(max_steps):
+        if running.size == 0:
+            break
+        steps += 1
+        rows = slice(None) if running.size == len(b) else running
+        pk = direction[rows]
+        a_p, image = apply(pk, rows)
+        if out is None:
+            out = np.zeros((len(b), image.shape[1]))
+        curv = np.sum(pk * a_p, axis=1)
+        neg = curv <= 1e-14 * np.sum(pk * pk, axis=1)
+        if k == 0:
+            first_negative[running[neg]] = True
+        ok = ~neg
+        run = running[ok]
+        alpha = ry[run] / curv[ok]
+        out[run] += alpha[:, None] * image[ok]
+        res[run] -= alpha[:, None] * a_p[ok]
+        more = np.sqrt(np.sum(res[run] ** 2, axis=1)) > target[run]
+        running = run[more]
+        y = pre(res[running], running)
+        ry_new = np.sum(res[running] * y, axis=1)
+        direction[running] = y + (ry_new / ry[running])[:, None] * direction[running]
+        ry[running] = ry_new
+    if out is None:
+        out = np.zeros_like(b)
+    return out, first_negative, steps
+
+
 def _cg_direction(problem: _Problem, cache, grad: Array, free: NDArray[np.bool_],
                   max_steps: int, single: bool = False,
                   preconditioner: _ChainPreconditioner | None = None) -> tuple[Array, int]:
-    """Truncated (preconditioned) CG on H_FF p = -g_F per sample (batched): stop at the
-    Eisenstat-Walker residual ||r|| <= min(0.5, ||g||) ||g|| (quadratic Newton; cheap with the
-    preconditioner, whose CG converges in few steps) or at negative curvature (then the
+    """Truncated (preconditioned) CG on H_FF p = -g_F per sample (batched, :func:`_truncated_cg`):
+    stop at the residual ||r|| <= :func:`_forcing` ||g|| or at negative curvature (then the
     direction so far, or -g at the first step).
 
     ``single``: Hessian-vector products in float32 (half the memory traffic and flops of
-    the dominant cost); the forcing term is then floored at 1e-4, above their ~1e-6 relative
-    error, so Newton converges linearly at rate <= 1e-4 once superlinear would ask for more.
-    The gradient, the line search and the stopping test stay in float64.
+    the dominant cost).  The gradient, the line search and the stopping test stay float64.
 
     ``preconditioner``: M⁻¹ of :class:`_ChainPreconditioner`, restricted to the free
     variables (Π M⁻¹ Π is positive definite on them, so PCG applies unchanged).
     """
     g = np.where(free, grad, 0.0)
     gnorm = np.sqrt(np.sum(g * g, axis=1))
-    forcing = np.minimum(0.5, gnorm)
-    if single:
-        forcing = np.maximum(forcing, 1e-4)
-    target = forcing * gnorm
 
-    def precondition(residual: Array, rows: NDArray[np.intp]) -> Array:
-        if preconditioner is None:
-            return residual.copy()
+    def apply(p, rows):
+        sub = (cache[0][rows], cache[1][rows])
+        hp = problem.hessian_vector(p.astype(np.float32) if single else p, sub)
+        return np.where(free[rows], hp, 0.0), p
+
+    def precondition(residual, rows):
         vec = residual.astype(np.float32) if single else residual
         return np.where(free[rows], preconditioner.apply(vec, cache[0][rows]), 0.0)
 
-    p = np.zeros_like(g)
-    res = -g.copy()
-    d = precondition(res, np.arange(len(g)))
-    ry = np.sum(res * d, axis=1)
-    running = np.flatnonzero(gnorm > 0)
-    steps = 0
-    for k in range(max_steps):
-        if running.size == 0:
-            break
-        steps += 1
-        dk = d[running]
-        sub = (cache[0][running], cache[1][running])
-        dv = dk.astype(np.float32) if single else dk
-        hd = np.where(free[running], problem.hessian_vector(dv, sub), 0.0)
-        curv = np.sum(dk * hd, axis=1)
-        neg = curv <= 1e-14 * np.sum(dk * dk, axis=1)
-        if np.any(neg):
-            first = running[neg & (k == 0)]
-            p[first] = -g[first]
-        ok = ~neg
-        run = running[ok]
-        alpha = ry[run] / curv[ok]
-        p[run] += alpha[:, None] * dk[ok]
-        res[run] -= alpha[:, None] * hd[ok]
-        more = np.sqrt(np.sum(res[run] ** 2, axis=1)) > target[run]
-        running = run[more]
-        y = precondition(res[running], running)
-        ry_new = np.sum(res[running] * y, axis=1)
-        d[running] = y + (ry_new / ry[running])[:, None] * d[running]
-        ry[running] = ry_new
+    p, first_negative, steps = _truncated_cg(
+        apply, -g, _forcing(gnorm, single) * gnorm, max_steps,
+        None if preconditioner is None else precondition)
+    p[first_negative] = -g[first_negative]
     return p, steps
 
 
@@ -848,56 +876,30 @@ def _chain_cg_direction(problem: _Problem, cache, grad: Array, free: NDArray[np.
     plus (near) low rank: CG on it (the iterates of CG preconditioned by
     :class:`_ChainPreconditioner`) needs per step one forward pass (s = J_FF⁻¹ e, which yields
     W_RF s) and one backward pass (J_FF⁻ᵀ W_RFᵀ c), as cheap as one unpreconditioned
-    Hessian-vector product.  J_FF is J_hh with f' zeroed on the held rows.  Without a local
-    objective (3.3); the residual is measured in these coordinates,
-    ||r̃|| <= min(0.5, ||g_F||) ||J_FF⁻ᵀ g_F||.
+    Hessian-vector product; the result accumulates s.  J_FF is J_hh with f' zeroed on the
+    held rows.  Without a local objective (3.3); the residual is measured in these
+    coordinates, ||r̃|| <= :func:`_forcing` ||J_FF⁻ᵀ g_F||.
     """
     d_full, rf2 = cache
     held_rows = np.ones((len(grad), problem.rows.size), dtype=bool)  # outputs and held A
     held_rows[:, problem.hidden_in_rows] = ~free
-    weight = np.where(held_rows, d_full * d_full, 0.0) - rf2  # C on R, per sample
     dtype = np.float32 if single else np.float64
-    weight = weight.astype(dtype, copy=False)
+    weight = (np.where(held_rows, d_full * d_full, 0.0) - rf2).astype(dtype, copy=False)
     d_rows = d_full.astype(dtype)  # a copy: f' is zeroed on the held rows (J_FF)
     d_rows[:, problem.hidden_in_rows] *= free
-    grad = np.where(free, grad, 0.0)
-    gnorm = np.sqrt(np.sum(grad * grad, axis=1))
-    b = np.where(free, -chain.transpose_solve(grad.astype(dtype), d_rows), 0.0)
-    forcing = np.minimum(0.5, gnorm)
-    if single:
-        forcing = np.maximum(forcing, 1e-4)
-    target = forcing * np.sqrt(np.sum(b * b, axis=1))
-    step = np.zeros_like(grad)
-    res = b.copy()
-    direction = b.copy()
-    rr = np.sum(res * res, axis=1)
-    running = np.flatnonzero(gnorm > 0)
-    steps = 0
-    for k in range(max_steps):
-        if running.size == 0:
-            break
-        steps += 1
-        every = running.size == len(grad)  # no gathering copies while all samples run
-        pk = direction if every else direction[running]
-        dk = d_rows if every else d_rows[running]
-        s_k, q_k = chain.solve(pk.astype(dtype), dk)
-        q_k *= weight if every else weight[running]
-        a_p = pk + np.where(free if every else free[running],
-                            chain.transpose_solve(np.zeros_like(s_k), dk, rows=q_k), 0.0)
-        curv = np.sum(pk * a_p, axis=1)
-        neg = curv <= 1e-14 * np.sum(pk * pk, axis=1)
-        if np.any(neg):
-            first = running[neg & (k == 0)]
-            step[first] = -grad[first]
-        ok = ~neg
-        run = running[ok]
-        alpha = rr[run] / curv[ok]
-        step[run] += alpha[:, None] * s_k[ok].astype(float)
-        res[run] -= alpha[:, None] * a_p[ok]
-        rr_new = np.sum(res[run] ** 2, axis=1)
-        direction[run] = res[run] + (rr_new / rr[run])[:, None] * direction[run]
-        rr[run] = rr_new
-        running = run[np.sqrt(rr_new) > target[run]]
+    g = np.where(free, grad, 0.0)
+    gnorm = np.sqrt(np.sum(g * g, axis=1))
+    b = np.where(free, -chain.transpose_solve(g.astype(dtype), d_rows), 0.0)
+
+    def apply(e, rows):
+        s_k, q_k = chain.solve(e.astype(dtype), d_rows[rows])
+        q_k *= weight[rows]
+        back = chain.transpose_solve(np.zeros_like(s_k), d_rows[rows], rows=q_k)
+        return e + np.where(free[rows], back, 0.0), s_k
+
+    target = _forcing(gnorm, single) * np.sqrt(np.sum(b * b, axis=1))
+    step, first_negative, steps = _truncated_cg(apply, b, target, max_steps)
+    step[first_negative] = -g[first_negative]
     return step, steps
 
 
