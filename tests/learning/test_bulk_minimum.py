@@ -701,3 +701,25 @@ def test_memory_refusal_states_the_limit_in_gib():
     limit = 0.75 * solver_costs(net, 4)["dense"][1]
     with pytest.raises(ValueError, match=rf"above the limit {limit / 2**30:.2f} GiB"):
         constrained_bulk_minimum(net, xb, solver="dense", memory_limit=limit)
+
+
+def test_single_precision_starts_at_the_documented_number_of_couplings(monkeypatch):
+    # SINGLE_PRECISION_NNZ: float32 products from this many couplings W_Rh on, float64 below.
+    import learning.bulk_minimum as bm
+
+    net, xb = _problem((8, 5, 4, 3), 7, n=2)
+    rows = np.setdiff1d(np.arange(net.n_neurons), net.input_indices)
+    nnz = int(np.count_nonzero(net.weights[np.ix_(rows, net.hidden_indices)]))
+    seen = []
+    original = bm._chain_cg_direction
+
+    def spy(*args, single=False, **kwargs):
+        seen.append(single)
+        return original(*args, single=single, **kwargs)
+
+    monkeypatch.setattr(bm, "_chain_cg_direction", spy)
+    for threshold, single in ((nnz + 1, False), (nnz, True)):
+        monkeypatch.setattr(bm, "SINGLE_PRECISION_NNZ", threshold)
+        seen.clear()
+        res = constrained_bulk_minimum(net, xb, solver="matrix_free")
+        assert res.all_converged and seen and set(seen) == {single}
