@@ -723,3 +723,27 @@ def test_single_precision_starts_at_the_documented_number_of_couplings(monkeypat
         seen.clear()
         res = constrained_bulk_minimum(net, xb, solver="matrix_free")
         assert res.all_converged and seen and set(seen) == {single}
+
+
+@pytest.mark.parametrize("solver", ["dense", "matrix_free"])
+def test_negative_curvature_of_held_neurons_is_not_unboundedness(solver):
+    # Hidden layers tanh (bounded) then linear (unbounded), tachyonic m = 1.5: along a tanh
+    # neuron H curves down (1 - m + 0.3² or 0.2² < 0), so the minimum holds both on the box,
+    # with the gradient pushing outward; along the linear neuron b it curves up
+    # (1 - m + 2² = 3.5 > 0).  The curvature check must look at the free direction only:
+    # this H is bounded below on the box.
+    from learning import from_layers
+
+    net = from_layers([np.array([[0.8, -0.5], [0.3, 0.9]]), np.array([[0.3, -0.2]]),
+                       np.array([[2.0]])],
+                      [np.array([0.1, -0.1]), np.array([0.05]), np.array([0.0])],
+                      ["tanh", "linear", "linear"])
+    rng = np.random.default_rng(0)
+    xb = boundary_state(net, rng.uniform(-1, 1, (4, 2)), np.array([[0.3], [-0.5], [1.0], [0.0]]))
+    res = constrained_bulk_minimum(net, xb, objective=LocalObjective(m=1.5), solver=solver)
+    assert res.all_converged
+    tanh_part, b = res.state[:, [2, 3]], res.state[:, 4]
+    np.testing.assert_allclose(np.abs(tanh_part), 1 - 2e-9, rtol=1e-15)  # on the box
+    # Given the tanh neurons a, ∂H/∂b = (b - y_b) - 2 (x_out - 2 b) - m b = 0 in closed form.
+    y_b = tanh_part @ np.array([0.3, -0.2]) + 0.05
+    np.testing.assert_allclose(b, (y_b + 2 * xb[:, 5]) / 3.5, rtol=1e-9, atol=1e-12)
