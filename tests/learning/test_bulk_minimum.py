@@ -747,3 +747,24 @@ def test_negative_curvature_of_held_neurons_is_not_unboundedness(solver):
     # Given the tanh neurons a, ∂H/∂b = (b - y_b) - 2 (x_out - 2 b) - m b = 0 in closed form.
     y_b = tanh_part @ np.array([0.3, -0.2]) + 0.05
     np.testing.assert_allclose(b, (y_b + 2 * xb[:, 5]) / 3.5, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("gtol", [1e-2, 1e-3])
+def test_only_a_float64_gradient_certifies_gtol(monkeypatch, gtol):
+    # With float32 products forced, trial points of samples far from the minimum (projected
+    # gradient > ROUGH_ABOVE = 1e-2) get a float32 gradient, ~1e-4 relative off at these
+    # sizes.  A loose gtol lets such a point already pass the test; the iteration must then
+    # take one more float64 evaluation, so the reported gradient norm is the float64 one:
+    # the dense gradient of (3.1) at the returned state, to round-off (~1e-16 of O(1) terms).
+    import learning.bulk_minimum as bm
+
+    monkeypatch.setattr(bm, "SINGLE_PRECISION_NNZ", 0)
+    net, xb = _problem((30, 12, 8, 4), 2, n=20)
+    res = constrained_bulk_minimum(net, xb, solver="matrix_free", gtol=gtol)
+    assert res.all_converged
+    grad = bulk_loss_gradient(net, res.state, xb)[:, net.hidden_indices]
+    z = res.state[:, net.hidden_indices]
+    lo, hi = -1 + 2e-9, 1 - 2e-9
+    grad[((z <= lo) & (grad > 0)) | ((z >= hi) & (grad < 0))] = 0.0
+    np.testing.assert_allclose(res.gradient_norm, np.max(np.abs(grad), axis=1), rtol=0,
+                               atol=1e-13)
