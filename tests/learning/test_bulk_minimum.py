@@ -678,22 +678,41 @@ def test_auto_rule_keeps_the_documented_networks_on_their_solvers():
         assert _choose_solver(_Couplings(net), 7, "auto", 1e12) == expected
 
 
-@pytest.mark.parametrize("solver", ["dense", "matrix_free"])
-def test_memory_estimate_covers_the_measured_peak_without_wasting_half(solver):
-    # The refusal (memory_limit) is only as good as the estimate: it must not be below the
-    # peak of the arrays a solve allocates (tracemalloc sees NumPy's buffers), nor so far above
-    # it that a feasible request is refused.  Measured: 1.22 (dense), 1.09 (matrix-free).
+def _estimate_over_peak(sizes, n, solver):
+    """Estimated peak bytes (solver_costs) over the peak tracemalloc measures in a solve
+    (tracemalloc sees NumPy's buffers)."""
     import tracemalloc
 
-    net, xb = _problem((10, 40, 5), 0, n=100)
-    estimate = solver_costs(net, 100)[solver][1]
+    net, xb = _problem(sizes, 0, n=n)
+    estimate = solver_costs(net, n)[solver][1]
     tracemalloc.start()
     try:
-        constrained_bulk_minimum(net, xb, solver=solver)
+        assert constrained_bulk_minimum(net, xb, solver=solver).all_converged
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert 1.0 <= estimate / peak <= 1.8
+    return estimate / peak
+
+
+@pytest.mark.parametrize("sizes, n, solver, low", [
+    ((10, 40, 5), 100, "dense", 1.0),         # n_h² terms dominate; measured 1.22-1.29
+    ((10, 40, 5), 100, "matrix_free", 1.0),   # measured 1.09
+    ((5, 4, 60), 500, "matrix_free", 1.0),    # |R| >> n_h; measured 1.06
+    ((5, 4, 60), 500, "dense", 0.6),          # the 10 n |R| term dominates; measured 0.73
+])
+def test_memory_estimate_tracks_the_measured_peak(sizes, n, solver, low):
+    # The refusal (memory_limit) is only as good as the estimate: not below the peak of the
+    # arrays a solve allocates, nor so far above it that a feasible request is refused.  The
+    # dense estimate undercounts the per-sample (n, |R|) arrays when |R| >> n_h (0.73 of the
+    # peak, see the strict xfail below); 0.6 still pins that term (without it: ~0.03).
+    assert low <= _estimate_over_peak(sizes, n, solver) <= 1.8
+
+
+@pytest.mark.xfail(strict=True, reason="solver_costs: the dense estimate counts 10 n |R| "
+                   "floats of per-sample rows; a solve holds ~13 (peak 1.38x the estimate "
+                   "for 5-4-60); reported to the owner of learning/bulk_minimum.py")
+def test_dense_memory_estimate_covers_the_peak_when_rows_dominate():
+    assert _estimate_over_peak((5, 4, 60), 500, "dense") >= 1.0
 
 
 def test_memory_refusal_states_the_limit_in_gib():
