@@ -642,24 +642,31 @@ def test_preconditioned_cg_takes_rank_plus_one_steps_on_a_gauss_newton_system():
 
 
 @pytest.mark.parametrize("solver", ["dense", "matrix_free"])
-def test_a_saddle_of_an_unbounded_loss_is_not_reported_as_a_minimum(solver):
-    # Linear f, m = 3: H is quadratic with an indefinite Hessian.  Started exactly at its
-    # stationary point (dense linear algebra), the iteration stops at once with gradient ~0;
-    # only the curvature check can tell that there is no minimum (the run-away check never
-    # fires).
-    net = feedforward((2, 3, 1), "linear", seed=0)
-    xb = np.array([[0.5, 0.5, 0, 0, 0, 0.1]])
+@pytest.mark.parametrize("sizes", [(2, 3, 1), (2, 1, 1)])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_saddle_of_an_unbounded_loss_is_not_reported_as_a_minimum(solver, sizes, sign):
+    # Linear f, m = 3: H is quadratic with an indefinite Hessian.  Started next to its
+    # stationary point (dense linear algebra), where the gradient is sign * 1e-8 in every
+    # component (below gtol = 1e-6, so the iteration stops at once), only the curvature check
+    # can tell that there is no minimum (the run-away check never fires); with no finite
+    # bound, a gradient of either sign leaves every variable free.  (2, 1, 1): one free
+    # variable.
+    net = feedforward(sizes, "linear", seed=0)
+    xb = np.zeros((1, net.n_neurons))
+    xb[0, :2], xb[0, -1] = 0.5, 0.1
     objective = LocalObjective(m=3.0)
     couplings = _Couplings(net)
     problem = _Problem(net, xb, objective, couplings, dense=True)
-    _, g0, hess = problem.evaluate(np.zeros((1, 3)), np.arange(1), True)
-    assert np.linalg.eigvalsh(hess[0])[0] < -0.1  # a saddle, not a minimum
+    n_h = net.hidden_indices.size
+    _, g0, hess = problem.evaluate(np.zeros((1, n_h)), np.arange(1), True)
+    assert np.linalg.eigvalsh(hess[0])[0] < -0.1  # a saddle (or maximum), not a minimum
+    target = np.full(n_h, sign * 1e-8)
     x0 = xb.copy()
-    x0[0, net.hidden_indices] = -np.linalg.solve(hess[0], g0[0])
-    _, g_saddle, _ = problem.evaluate(x0[:, net.hidden_indices], np.arange(1), True)
-    assert np.max(np.abs(g_saddle)) < 1e-13
+    x0[0, net.hidden_indices] = np.linalg.solve(hess[0], target - g0[0])
+    _, g_start, _ = problem.evaluate(x0[:, net.hidden_indices], np.arange(1), True)
+    np.testing.assert_allclose(g_start[0], target, rtol=1e-4)
     with pytest.raises(ValueError, match="unbounded below"):
-        constrained_bulk_minimum(net, xb, objective=objective, x0=x0, solver=solver)
+        constrained_bulk_minimum(net, xb, objective=objective, x0=x0, solver=solver, gtol=1e-6)
 
 
 def test_auto_rule_keeps_the_documented_networks_on_their_solvers():
