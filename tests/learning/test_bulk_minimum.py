@@ -505,7 +505,6 @@ def test_sparse_blocks_give_the_same_minima():
         np.testing.assert_allclose(res.loss, ref.loss, rtol=1e-8, atol=1e-14)
 
 
-
 # --- sharper checks found by mutation testing (issue 14, docs/mutation.md) ----------------
 
 from learning.bulk_minimum import _box  # noqa: E402
