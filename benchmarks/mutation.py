@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from ntcore.atomic import atomic_write_text  # noqa: E402
 
-# module -> (source path, its own test files)
+# module -> (source path, its own test files or pytest node ids ``file::test``)
 MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "thermodynamics": ("learning/thermodynamics.py",
                        ("tests/learning/test_thermodynamics.py",)),
@@ -52,7 +52,10 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
                      ("tests/learning/test_architecture.py",
                       "tests/learning/test_thermodynamics.py")),
     "spectrum": ("learning/spectrum.py", ("tests/learning/test_spectrum.py",)),
-    "bulk_minimum": ("learning/bulk_minimum.py", ("tests/learning/test_bulk_minimum.py",)),
+    "bulk_minimum": ("learning/bulk_minimum.py",
+                     ("tests/learning/test_bulk_minimum.py",
+                      "tests/learning/test_layerwise.py::"
+                      "test_bulk_minimum_matches_lbfgsb_with_a_box_per_hidden_layer")),
     "training": ("learning/experiments/training.py", ("tests/learning/test_training.py",)),
     "onsager": ("emergent/onsager.py", ("tests/emergent/test_onsager.py",)),
     "entropic_action": ("emergent/entropic_action.py",
@@ -194,7 +197,7 @@ def _copy_project(dest: Path) -> None:
 def run_module(name: str, sample: int | None, seed: int, timeout_factor: float,
                lines: set[int] | None = None, partial: Path | None = None) -> dict:
     path, tests = MODULES[name]
-    tests = tuple(t for t in tests if (ROOT / t).exists())
+    tests = tuple(t for t in tests if (ROOT / t.split("::")[0]).exists())
     source = (ROOT / path).read_text()
     all_sites = sites(source)
     chosen = [s for s in all_sites if lines is None or s.line in lines]

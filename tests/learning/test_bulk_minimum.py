@@ -296,8 +296,15 @@ def test_active_set_step():
     # At or within ε of a bound with the gradient pushing out: fixed, moved onto the bound.
     np.testing.assert_array_equal(at_bound, [[True, False, True, False]])
     np.testing.assert_allclose(to_bound, [[0.0, 0.0, 1e-8, 0.0]], atol=1e-20)
-    # Pushing inward is free even at the bound.
+    # Pushing inward is free even at the bound, however weakly (gradients of either sign
+    # below 1 in size at both bounds).
     assert not _active_set(z, -grad, -1.0, 1.0)[0][0, 0]
+    at_ends = np.array([[-1.0, 1.0, -1.0 + 1e-8, 1.0 - 1e-8]])
+    inward = np.array([[-0.5, 0.5, -0.25, 0.25]])
+    assert not _active_set(at_ends, inward, -1.0, 1.0)[0].any()
+    at_bound, to_bound = _active_set(at_ends, -inward, -1.0, 1.0)
+    assert at_bound.all()
+    np.testing.assert_allclose(to_bound, [[0.0, 0.0, -1e-8, 1e-8]], atol=1e-20)
 
 
 def test_damped_newton_step():
@@ -511,3 +518,296 @@ def test_sparse_blocks_give_the_same_minima():
         assert res.all_converged
         np.testing.assert_allclose(res.loss, ref.loss, rtol=1e-8, atol=1e-14)
 
+
+# --- sharper checks found by mutation testing (issue 14, docs/mutation.md) ----------------
+
+from learning.bulk_minimum import _box  # noqa: E402
+
+
+def test_box_closes_only_the_open_finite_ends_of_the_range():
+    from learning import Activation
+    from learning.activations import RELU, SIGMOID, TANH, LayerwiseActivation
+
+    margin = 1e-3
+    # Open ends move margin * width inside: tanh (-1, 1) has width 2, sigmoid (0, 1) width 1.
+    assert _box(TANH, margin) == (-1 + 2e-3, 1 - 2e-3)
+    assert _box(SIGMOID, margin) == (1e-3, 1 - 1e-3)
+    # A closed end stays where it is; an infinite one stays infinite.
+    assert _box(RELU, margin) == (0.0, np.inf)
+    clip = Activation("hardtanh", lambda y: np.clip(y, -1, 1), lambda y: 1.0 * (abs(y) < 1),
+                      -1.0, 1.0, lower_closed=True, upper_closed=True)
+    assert _box(clip, margin) == (-1.0, 1.0)
+    half = Activation("half", np.tanh, lambda y: 1 / np.cosh(y) ** 2, -1.0, 1.0,
+                      upper_closed=True)
+    assert _box(half, margin) == (-1 + 2e-3, 1.0)
+    lo, hi = _box(LayerwiseActivation((TANH, clip, RELU), (2, 1, 2)), margin)
+    np.testing.assert_array_equal(lo, [-1 + 2e-3, -1 + 2e-3, -1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(hi, [1 - 2e-3, 1 - 2e-3, 1.0, np.inf, np.inf])
+
+
+@pytest.mark.parametrize("newton", [True, False])
+@pytest.mark.parametrize("objective", [
+    None, LocalObjective(m=0.4, couplings=0.3 * np.random.default_rng(8).normal(size=(18, 18)))])
+def test_single_precision_hessian_vector_product_equals_the_dense_hessian(newton, objective):
+    # The float32 branch of hessian_vector (large networks, or any run with SINGLE_PRECISION_NNZ
+    # forced) against the dense float64 Hessian: one float32 forward and backward pass over
+    # blocks with O(1) entries and <= 6 terms per row: measured 1.8e-7 of max |H v|, so 1e-5.
+    net, xb = _problem((6, 5, 4, 3), 1, n=4)
+    couplings = _Couplings(net)
+    dense = _Problem(net, xb, objective, couplings, dense=True)
+    free = _Problem(net, xb, objective, couplings, dense=False)
+    rng = np.random.default_rng(2)
+    idx = np.arange(4)
+    z = rng.uniform(-0.9, 0.9, (4, couplings.hidden.size))
+    _, _, hess = dense.evaluate(z, idx, newton)
+    _, _, cache = free.evaluate_cached(z, idx, newton)
+    v = rng.normal(size=z.shape)
+    exact = np.einsum("nab,nb->na", hess, v)
+    got = free.hessian_vector(v.astype(np.float32), cache)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, exact, rtol=0, atol=1e-5 * np.abs(exact).max())
+
+
+@pytest.mark.parametrize("newton", [True, False])
+def test_split_evaluation_puts_each_sample_in_its_own_precision(newton):
+    from learning.bulk_minimum import _evaluate_split
+
+    # Samples marked rough get the float32 gradient product, the others float64, each in its
+    # own row; H, f' and r f'' stay float64 for all (the line search compares like with like).
+    net, xb = _problem((6, 5, 4, 3), 5, n=6)
+    couplings = _Couplings(net)
+    problem = _Problem(net, xb, None, couplings, dense=False)
+    rng = np.random.default_rng(5)
+    z = rng.uniform(-0.9, 0.9, (4, couplings.hidden.size))
+    rows = np.array([5, 0, 3, 2])  # samples of xb, not in order
+    rough = np.array([True, False, False, True])
+    loss, grad, (d, rf2) = _evaluate_split(problem, z, rows, newton, rough)
+    ref_loss, ref_grad, (ref_d, ref_rf2) = problem.evaluate_cached(z, rows, newton)
+    np.testing.assert_allclose(loss, ref_loss, rtol=1e-15)
+    np.testing.assert_allclose(d, ref_d, rtol=1e-15)
+    np.testing.assert_allclose(rf2, ref_rf2, rtol=1e-15, atol=1e-300)
+    # float64 rows: the same operations as the reference; float32 rows: ~1e-7 of the scale.
+    np.testing.assert_allclose(grad[~rough], ref_grad[~rough], rtol=1e-14, atol=1e-15)
+    scale = np.abs(ref_grad).max()
+    err = np.abs(grad[rough] - ref_grad[rough]).max()
+    assert 0 < err <= 1e-5 * scale  # rounded, but only at float32 precision
+    # All rough or none: one pass in one precision.
+    for every in (np.ones(4, bool), np.zeros(4, bool)):
+        l_all, g_all, _ = _evaluate_split(problem, z, rows, newton, every)
+        np.testing.assert_allclose(l_all, ref_loss, rtol=1e-15)
+        np.testing.assert_allclose(g_all, ref_grad, rtol=0 if not every.any() else 1e-5,
+                                   atol=1e-15 if not every.any() else 1e-5 * scale)
+
+
+def test_starts_are_the_default_then_seeded_points_of_the_box():
+    from learning.bulk_minimum import _starts, _validate
+
+    net, xb = _problem((6, 5, 4, 2), 4, n=3)
+    hidden = net.hidden_indices
+    for n_starts in (1, 2, 5):
+        opts = _validate(net, xb, None, "newton", 1e-10, 100, 0.1, "auto", n_starts)
+        starts = _starts(opts, hidden, seed=3)
+        assert len(starts) == n_starts
+        # Start 0: the forward state (2.9), clipped into the box closed 0.1 * 2 inside (-1, 1).
+        np.testing.assert_array_equal(
+            starts[0], np.clip(bulk_minimum_start(net, xb)[:, hidden], -0.8, 0.8))
+        for extra in starts[1:]:
+            assert extra.shape == (3, hidden.size)
+            assert np.all(np.abs(extra) <= 0.8)
+        again = _starts(opts, hidden, seed=3)
+        for a, b in zip(starts, again, strict=True):
+            np.testing.assert_array_equal(a, b)
+    # Multi-start through the driver: the winning start's index is one of the n_starts.
+    res = constrained_bulk_minimum(net, xb, objective=LocalObjective(m=1.0), n_starts=2,
+                                   seed=0)
+    assert set(res.best_start.tolist()) <= {0, 1}
+
+
+def test_preconditioned_cg_takes_rank_plus_one_steps_on_a_gauss_newton_system():
+    # Gauss-Newton (r f'' = 0): J_FF^-T H_FF J_FF^-1 = I + (rank <= n_out + |A|), so CG in the
+    # residual coordinates (and PCG with M = J_hh^T J_hh, whose extra rank is the held
+    # variables) converges in at most n_out + |A| + 1 steps in exact arithmetic; one more
+    # for round-off.  Plain CG needs ~n_h^(1/2) or more (here > 20): a preconditioner with a
+    # wrong sign or index would still converge (the residual is tracked honestly) but
+    # slowly, which only a step count can see.
+    net, xb = _problem((10, 40, 30, 3), 4, n=3)
+    couplings = _Couplings(net)
+    dense = _Problem(net, xb, None, couplings, dense=True)
+    free_problem = _Problem(net, xb, None, couplings, dense=False)
+    z = np.random.default_rng(4).uniform(-0.8, 0.8, (3, couplings.hidden.size))
+    _, grad, hess = dense.evaluate(z, np.arange(3), False)
+    _, _, cache = free_problem.evaluate_cached(z, np.arange(3), False)
+    free = np.ones_like(grad, bool)
+    free[1, [3, 50]] = False  # held: one in each hidden layer of sample 1
+    tiny = 1e-9 * grad / np.linalg.norm(grad, axis=1, keepdims=True)
+    pre = _ChainPreconditioner.build(couplings)
+    bound = 3 + 2 + 1 + 1
+    chain_p, chain_steps = _chain_cg_direction(free_problem, cache, tiny, free, pre, 200)
+    pcg_p, pcg_steps = _cg_direction(free_problem, cache, tiny, free, 200, preconditioner=pre)
+    _, plain_steps = _cg_direction(free_problem, cache, tiny, free, 200)
+    assert chain_steps <= bound and pcg_steps <= bound and plain_steps > 20
+    for k in range(3):
+        f = free[k]
+        exact = -np.linalg.solve(hess[k][np.ix_(f, f)], tiny[k, f])
+        # Forcing ~1e-9 relative in systems of condition number ~20: 1e-6 is loose.
+        np.testing.assert_allclose(chain_p[k, f], exact, rtol=1e-6, atol=1e-20)
+        np.testing.assert_allclose(pcg_p[k, f], exact, rtol=1e-6, atol=1e-20)
+
+
+@pytest.mark.parametrize("solver", ["dense", "matrix_free"])
+@pytest.mark.parametrize("sizes", [(2, 3, 1), (2, 1, 1)])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_saddle_of_an_unbounded_loss_is_not_reported_as_a_minimum(solver, sizes, sign):
+    # Linear f, m = 3: H is quadratic with an indefinite Hessian.  Started next to its
+    # stationary point (dense linear algebra), where the gradient is sign * 1e-8 in every
+    # component (below gtol = 1e-6, so the iteration stops at once), only the curvature check
+    # can tell that there is no minimum (the run-away check never fires); with no finite
+    # bound, a gradient of either sign leaves every variable free.  (2, 1, 1): one free
+    # variable.
+    net = feedforward(sizes, "linear", seed=0)
+    xb = np.zeros((1, net.n_neurons))
+    xb[0, :2], xb[0, -1] = 0.5, 0.1
+    objective = LocalObjective(m=3.0)
+    couplings = _Couplings(net)
+    problem = _Problem(net, xb, objective, couplings, dense=True)
+    n_h = net.hidden_indices.size
+    _, g0, hess = problem.evaluate(np.zeros((1, n_h)), np.arange(1), True)
+    assert np.linalg.eigvalsh(hess[0])[0] < -0.1  # a saddle (or maximum), not a minimum
+    target = np.full(n_h, sign * 1e-8)
+    x0 = xb.copy()
+    x0[0, net.hidden_indices] = np.linalg.solve(hess[0], target - g0[0])
+    _, g_start, _ = problem.evaluate(x0[:, net.hidden_indices], np.arange(1), True)
+    np.testing.assert_allclose(g_start[0], target, rtol=1e-4)
+    with pytest.raises(ValueError, match="unbounded below"):
+        constrained_bulk_minimum(net, xb, objective=objective, x0=x0, solver=solver, gtol=1e-6)
+
+
+def test_auto_rule_keeps_the_documented_networks_on_their_solvers():
+    # DENSE_ADVANTAGE's comment: dense / matrix-free flop ratios 12 (784-40-20-10), 20
+    # (784-60-10) and 39 (784-100-100-10); the first two stay dense, the last goes
+    # matrix-free.  The ratio does not depend on the number of samples.
+    from learning.bulk_minimum import DENSE_ADVANTAGE, _choose_solver
+
+    for sizes, ratio, expected in (((784, 40, 20, 10), 12, "dense"),
+                                   ((784, 60, 10), 20, "dense"),
+                                   ((784, 100, 100, 10), 39, "matrix_free")):
+        net = feedforward(sizes, seed=0)
+        costs = solver_costs(net, 7)
+        assert round(costs["dense"][0] / costs["matrix_free"][0]) == ratio
+        assert (ratio <= DENSE_ADVANTAGE) == (expected == "dense")
+        assert _choose_solver(_Couplings(net), 7, "auto", 1e12) == expected
+
+
+def _estimate_over_peak(sizes, n, solver):
+    """Estimated peak bytes (solver_costs) over the peak tracemalloc measures in a solve
+    (tracemalloc sees NumPy's buffers)."""
+    import tracemalloc
+
+    net, xb = _problem(sizes, 0, n=n)
+    estimate = solver_costs(net, n)[solver][1]
+    tracemalloc.start()
+    try:
+        assert constrained_bulk_minimum(net, xb, solver=solver).all_converged
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return estimate / peak
+
+
+@pytest.mark.parametrize("sizes, n, solver, low", [
+    ((10, 40, 5), 100, "dense", 1.0),         # n_h² terms dominate; measured 1.22-1.29
+    ((10, 40, 5), 100, "matrix_free", 1.0),   # measured 1.09
+    ((5, 4, 60), 500, "matrix_free", 1.0),    # |R| >> n_h; measured 1.06
+    ((5, 4, 60), 500, "dense", 0.6),          # the 10 n |R| term dominates; measured 0.73
+    ((5, 30, 20, 3), 3, "dense", 0.6),        # the Hessian map dominates; measured 0.77
+])
+def test_memory_estimate_tracks_the_measured_peak(sizes, n, solver, low):
+    # The refusal (memory_limit) is only as good as the estimate: not below the peak of the
+    # arrays a solve allocates, nor so far above it that a feasible request is refused.  The
+    # dense estimate undercounts the per-sample (n, |R|) arrays when |R| >> n_h (0.73 of the
+    # peak, see the strict xfail below) and the building of the Hessian map when it dominates
+    # (0.77); 0.6 still pins those terms (without them: < 0.1).
+    assert low <= _estimate_over_peak(sizes, n, solver) <= 1.8
+
+
+@pytest.mark.xfail(strict=True, reason="solver_costs undercounts the dense solver's peak: "
+                   "~13 (not 10) per-sample row arrays of n x |R| floats (peak 1.38x the "
+                   "estimate for 5-4-60, 500 samples), and the einsum / concatenate building "
+                   "the Hessian map (1.3x for 5-30-20-3, 3 samples); for the module's owner")
+@pytest.mark.parametrize("sizes, n", [((5, 4, 60), 500), ((5, 30, 20, 3), 3)])
+def test_dense_memory_estimate_covers_the_peak(sizes, n):
+    assert _estimate_over_peak(sizes, n, "dense") >= 1.0
+
+
+def test_memory_refusal_states_the_limit_in_gib():
+    net, xb = _problem((8, 5, 4, 3), 7, n=4)
+    limit = 0.75 * solver_costs(net, 4)["dense"][1]
+    with pytest.raises(ValueError, match=rf"above the limit {limit / 2**30:.2f} GiB"):
+        constrained_bulk_minimum(net, xb, solver="dense", memory_limit=limit)
+
+
+def test_single_precision_starts_at_the_documented_number_of_couplings(monkeypatch):
+    # SINGLE_PRECISION_NNZ: float32 products from this many couplings W_Rh on, float64 below.
+    import learning.bulk_minimum as bm
+
+    net, xb = _problem((8, 5, 4, 3), 7, n=2)
+    rows = np.setdiff1d(np.arange(net.n_neurons), net.input_indices)
+    nnz = int(np.count_nonzero(net.weights[np.ix_(rows, net.hidden_indices)]))
+    seen = []
+    original = bm._chain_cg_direction
+
+    def spy(*args, single=False, **kwargs):
+        seen.append(single)
+        return original(*args, single=single, **kwargs)
+
+    monkeypatch.setattr(bm, "_chain_cg_direction", spy)
+    for threshold, single in ((nnz + 1, False), (nnz, True)):
+        monkeypatch.setattr(bm, "SINGLE_PRECISION_NNZ", threshold)
+        seen.clear()
+        res = constrained_bulk_minimum(net, xb, solver="matrix_free")
+        assert res.all_converged and seen and set(seen) == {single}
+
+
+@pytest.mark.parametrize("solver", ["dense", "matrix_free"])
+def test_negative_curvature_of_held_neurons_is_not_unboundedness(solver):
+    # Hidden layers tanh (bounded) then linear (unbounded), tachyonic m = 1.5: along a tanh
+    # neuron H curves down (1 - m + 0.3² or 0.2² < 0), so the minimum holds both on the box,
+    # with the gradient pushing outward; along the linear neuron b it curves up
+    # (1 - m + 2² = 3.5 > 0).  The curvature check must look at the free direction only:
+    # this H is bounded below on the box.
+    from learning import from_layers
+
+    net = from_layers([np.array([[0.8, -0.5], [0.3, 0.9]]), np.array([[0.3, -0.2]]),
+                       np.array([[2.0]])],
+                      [np.array([0.1, -0.1]), np.array([0.05]), np.array([0.0])],
+                      ["tanh", "linear", "linear"])
+    rng = np.random.default_rng(0)
+    xb = boundary_state(net, rng.uniform(-1, 1, (4, 2)), np.array([[0.3], [-0.5], [1.0], [0.0]]))
+    res = constrained_bulk_minimum(net, xb, objective=LocalObjective(m=1.5), solver=solver)
+    assert res.all_converged
+    tanh_part, b = res.state[:, [2, 3]], res.state[:, 4]
+    np.testing.assert_allclose(np.abs(tanh_part), 1 - 2e-9, rtol=1e-15)  # on the box
+    # Given the tanh neurons a, ∂H/∂b = (b - y_b) - 2 (x_out - 2 b) - m b = 0 in closed form.
+    y_b = tanh_part @ np.array([0.3, -0.2]) + 0.05
+    np.testing.assert_allclose(b, (y_b + 2 * xb[:, 5]) / 3.5, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("gtol", [1e-2, 1e-3])
+def test_only_a_float64_gradient_certifies_gtol(monkeypatch, gtol):
+    # With float32 products forced, trial points of samples far from the minimum (projected
+    # gradient > ROUGH_ABOVE = 1e-2) get a float32 gradient, ~1e-4 relative off at these
+    # sizes.  A loose gtol lets such a point already pass the test; the iteration must then
+    # take one more float64 evaluation, so the reported gradient norm is the float64 one:
+    # the dense gradient of (3.1) at the returned state, to round-off (~1e-16 of O(1) terms).
+    import learning.bulk_minimum as bm
+
+    monkeypatch.setattr(bm, "SINGLE_PRECISION_NNZ", 0)
+    net, xb = _problem((30, 12, 8, 4), 2, n=20)
+    res = constrained_bulk_minimum(net, xb, solver="matrix_free", gtol=gtol)
+    assert res.all_converged
+    grad = bulk_loss_gradient(net, res.state, xb)[:, net.hidden_indices]
+    z = res.state[:, net.hidden_indices]
+    lo, hi = -1 + 2e-9, 1 - 2e-9
+    grad[((z <= lo) & (grad > 0)) | ((z >= hi) & (grad < 0))] = 0.0
+    np.testing.assert_allclose(res.gradient_norm, np.max(np.abs(grad), axis=1), rtol=0,
+                               atol=1e-13)
