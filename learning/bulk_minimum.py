@@ -1011,10 +1011,10 @@ def _available_memory() -> float:
 def solver_costs(septuple: Septuple, n_samples: int) -> dict[str, tuple[float, float]]:
     """Estimated (flops per Newton iteration, peak bytes) of each solver, for ``n_samples``.
 
-    dense: Hessian map (n_c + n_h) n_h² floats (n_c coupled rows) plus ~4 per-sample n_h x n_h
-    arrays; work 2 n (n_c + n_h) n_h² (assembly) + (2/3) n n_h³ (LU).  matrix_free: ~20 arrays
-    of n x (n_h + |R|); work 4 n nnz(W_Rh) per Hessian-vector product, times
-    :data:`CG_STEPS_ESTIMATE` + 2.
+    dense: Hessian map (n_c + n_h) n_h² floats (n_c coupled rows; twice, while it is built)
+    plus ~4 per-sample n_h x n_h arrays and ~14 of n x |R|; work 2 n (n_c + n_h) n_h²
+    (assembly) + (2/3) n n_h³ (LU).  matrix_free: ~20 arrays of n x (n_h + |R|); work
+    4 n nnz(W_Rh) per Hessian-vector product, times :data:`CG_STEPS_ESTIMATE` + 2.
 
     Examples
     --------
@@ -1035,7 +1035,9 @@ def _costs(couplings: _Couplings, n: int) -> dict[str, tuple[float, float]]:
     nnz = couplings.nnz
     n_c = n_r  # coupled rows: at most |R|
     dense_flops = n * (2.0 * (n_c + n_h) * n_h**2 + (2.0 / 3.0) * n_h**3)
-    dense_bytes = 8.0 * ((n_c + n_h) * n_h**2 + 4.0 * n * n_h**2 + 10.0 * n * n_r)
+    # The Hessian map is held twice while it is built (einsum, then concatenate); a solve keeps
+    # ~14 per-sample arrays of n x |R| floats (tracemalloc peaks: test_bulk_minimum.py).
+    dense_bytes = 8.0 * (2.0 * (n_c + n_h) * n_h**2 + 4.0 * n * n_h**2 + 14.0 * n * n_r)
     mf_flops = n * 4.0 * nnz * (CG_STEPS_ESTIMATE + 2)
     mf_bytes = 8.0 * 20.0 * n * (n_h + n_r)
     return {"dense": (dense_flops, dense_bytes), "matrix_free": (mf_flops, mf_bytes)}
