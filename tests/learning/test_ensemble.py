@@ -64,7 +64,9 @@ def test_gaussian_approximation_of_the_windowed_integral_is_close_for_one_layer(
     # Gaussian (5.11) should track the exact windowed log Z (5.8) to ~1%.
     net = feedforward((2, 1), seed=2, bias_scale=0.3)
     for beta in (0.5, 2.0):
-        win = exact_canonical_ensemble(net, beta, window="gaussian")
+        # rtol 1e-6 on log Z is four orders below the 1% compared here, and stops the node
+        # doubling at 128^3 instead of 256^3 (~10x less time).
+        win = exact_canonical_ensemble(net, beta, window="gaussian", rtol=1e-6)
         lam, a = mean_state_components(net, win.mean_state)
         g = gaussian_thermodynamics(lam, beta, mean_components=a).log_partition_function
         assert g == pytest.approx(win.log_partition_function, rel=1e-2)

@@ -3,7 +3,7 @@ the trace identities (7.7)-(7.8), (9.7)-(9.11)."""
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from learning import Septuple, feedforward
@@ -17,7 +17,7 @@ from learning.spectrum import (
     spectral_moment,
     spectrum_from_eigenvalues,
 )
-from learning.testing import feedforward_networks, mean_states
+from learning.testing import feedforward_networks, mean_states, septuples
 
 
 @given(data=st.data(), net=feedforward_networks())
@@ -123,3 +123,21 @@ def test_spectrum_errors():
     with pytest.raises(ValueError, match="singular"):
         w = np.array([[0.0, 0, 0], [0, 0, 1.0], [0, 1.0, 0]])  # I - w singular (recurrent)
         g_spectrum(Septuple(w, np.zeros(3), "linear", [0], None), np.zeros(3), method="dense")
+
+
+@settings(max_examples=20)
+@given(data=st.data(), net=septuples())
+def test_g_operator_is_the_gram_matrix_of_the_jacobian_of_the_residual_5_6(data, net):
+    # G = AᵀA with A = I - f'w the Jacobian of the residual r(x) = x - f(wx + b) at <x>
+    # (5.4)-(5.6). Reference: A by central differences of r, for general (recurrent, not
+    # layered) septuples, where no sign symmetry hides A = I + f'w. Step 1e-5: truncation
+    # ~ h² |f'''| |w|³ ≲ 1e-9, round-off ~ eps/h ~ 1e-11; 1e-7 on entries of size ≳ 1.
+    x = data.draw(mean_states(net))
+    h = 1e-5
+    eye = np.eye(net.n_neurons)
+
+    def residual(state):
+        return state - np.tanh(net.weights @ state + net.bias)
+
+    jac = np.stack([(residual(x + h * e) - residual(x - h * e)) / (2 * h) for e in eye], axis=1)
+    np.testing.assert_allclose(g_operator(net, x), jac.T @ jac, rtol=0, atol=1e-7)
