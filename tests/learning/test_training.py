@@ -193,3 +193,15 @@ def test_measurements_round_trip_and_use_the_one_boundary_loss(small_data):
     by_hand = 0.5 * np.mean(np.sum((out - small_data.train.targets) ** 2, axis=1))
     np.testing.assert_allclose(m.boundary_loss, by_hand, rtol=1e-14)
     assert m.spectrum.mu2 > 0 and len(m.spectrum.log_lambda_dynamical) > 0
+
+
+def test_checkpoint_epochs_are_the_powers_of_the_ratio():
+    # n_checkpoints - 1 log-spaced epochs from 1 to n_epochs, plus 0: for 1000 epochs and
+    # 5 checkpoints the ratio is 1000^(1/3) = 10; for 8 epochs it is 8^(1/3) = 2.
+    assert checkpoint_epochs(TrainingConfig(n_epochs=1000, n_checkpoints=5)) == (0, 1, 10, 100,
+                                                                                  1000)
+    assert checkpoint_epochs(TrainingConfig(n_epochs=8, n_checkpoints=5)) == (0, 1, 2, 4, 8)
+    # Rounded duplicates collapse (1, 1.26, 1.59, 2 -> 1, 1, 2, 2): fewer checkpoints.
+    assert checkpoint_epochs(TrainingConfig(n_epochs=2, n_checkpoints=5)) == (0, 1, 2)
+    assert checkpoint_epochs(TrainingConfig(n_epochs=0)) == (0,)
+    assert checkpoint_epochs(TrainingConfig(n_epochs=1, n_checkpoints=2)) == (0, 1)
