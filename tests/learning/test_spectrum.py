@@ -141,3 +141,23 @@ def test_g_operator_is_the_gram_matrix_of_the_jacobian_of_the_residual_5_6(data,
 
     jac = np.stack([(residual(x + h * e) - residual(x - h * e)) / (2 * h) for e in eye], axis=1)
     np.testing.assert_allclose(g_operator(net, x), jac.T @ jac, rtol=0, atol=1e-7)
+
+
+def test_gap_keeps_min_below_eigenvalues_under_it():
+    # Sorted log λ: -8 | -4, -3.9, -3.8 | -1, ...: the widest spacing (4) has one eigenvalue
+    # below it; asking for at least 2 or 3 below must skip it and find -3.8 .. -1 (width 2.8).
+    logs = np.array([-8.0, -4.0, -3.9, -3.8, -1.0, -0.5, 0.5])
+    s = spectrum_from_eigenvalues(np.exp(logs))
+    widest = log_gap(s)
+    assert widest.lower == pytest.approx(-8.0) and widest.upper == pytest.approx(-4.0)
+    assert widest.n_below == 1
+    for min_below in (2, 3, 4):
+        gap = log_gap(s, min_below=min_below)
+        assert gap.lower == pytest.approx(-3.8) and gap.upper == pytest.approx(-1.0)
+        assert gap.n_below == 4
+    # Below max_log = -2 only -8, -4, -3.9, -3.8 count: with 2 below, the widest left is 0.1.
+    assert log_gap(s, max_log=-2.0, min_below=2).width == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="no gap"):
+        log_gap(s, max_log=-2.0, min_below=4)
+    with pytest.raises(ValueError, match="min_below must be an integer >= 1"):
+        log_gap(s, min_below=0)
