@@ -18,7 +18,9 @@ default such as ``resolution=60001`` is a tuning knob, not a formula).  The proj
 once to a temporary directory; each mutant is written there and the module's own test files
 run against it (``pytest -x``, with a timeout of ``--timeout-factor`` times the unmutated run,
 at least 60 s: on a loaded machine a timeout is not proof of an infinite loop, so the two
-outcomes are counted apart in the JSON and the summary).
+outcomes are counted apart in the JSON and the summary).  Hypothesis runs with the
+``mutation`` profile of tests/conftest.py (no deadline, no shrinking: the first failing
+example kills the mutant; shrinking it only costs time).
 A mutant is *killed* when the tests fail or time out, *survives* when they pass.  Results go
 to ``benchmarks/results/mutation_<module>.json`` (atomic) and a summary is printed.
 """
@@ -168,7 +170,7 @@ def _apply(node: ast.AST) -> None:
 
 
 def _run_tests(workdir: Path, tests: tuple[str, ...], timeout: float) -> tuple[str, float]:
-    env = dict(os.environ, PYTHONPATH=str(workdir), HYPOTHESIS_PROFILE="ci",
+    env = dict(os.environ, PYTHONPATH=str(workdir), HYPOTHESIS_PROFILE="mutation",
                PYTHONDONTWRITEBYTECODE="1")
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
            "-p", "no:randomly", *tests]
