@@ -161,3 +161,30 @@ def test_gap_keeps_min_below_eigenvalues_under_it():
         log_gap(s, max_log=-2.0, min_below=4)
     with pytest.raises(ValueError, match="min_below must be an integer >= 1"):
         log_gap(s, min_below=0)
+
+
+def test_given_eigenvalues_are_padded_with_ones_and_sorted_descending():
+    s = spectrum_from_eigenvalues([0.5, 3.0, 1.2], n_neurons=5)
+    np.testing.assert_array_equal(s.eigenvalues, [3.0, 1.2, 1.0, 1.0, 0.5])  # (10.5) order
+    np.testing.assert_array_equal(s.dynamical, [3.0, 1.2, 0.5])
+    assert s.n_neurons == 5 and s.method == "given"
+    with pytest.raises(ValueError, match="n_neurons = 2 is smaller"):
+        spectrum_from_eigenvalues([0.5, 3.0, 1.2], n_neurons=2)
+
+
+def test_eigenvalues_of_accepts_the_range_of_a_gram_matrix_only():
+    from learning.spectrum import eigenvalues_of
+
+    # G = AᵀA is positive semi-definite: 0 and values in (0, 1) are valid, negatives are not.
+    np.testing.assert_array_equal(eigenvalues_of([[0.0, 0.25], [0.5, 4.0]]),
+                                  [0.0, 0.25, 0.5, 4.0])
+    s = spectrum_from_eigenvalues([2.0, 0.5], n_neurons=3)
+    np.testing.assert_array_equal(eigenvalues_of(s), [2.0, 1.0, 0.5])
+    with pytest.raises(ValueError, match="no negative eigenvalues"):
+        eigenvalues_of([1.0, -1e-3])
+    with pytest.raises(ValueError, match="empty"):
+        eigenvalues_of([])
+    with pytest.raises(ValueError, match="non-finite"):
+        eigenvalues_of([1.0, np.nan])
+    with pytest.raises(TypeError, match="spectrum must be a GSpectrum"):
+        eigenvalues_of(["one"])
