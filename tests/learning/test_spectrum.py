@@ -157,6 +157,8 @@ def test_gap_keeps_min_below_eigenvalues_under_it():
         assert gap.n_below == 4
     # Below max_log = -2 only -8, -4, -3.9, -3.8 count: with 2 below, the widest left is 0.1.
     assert log_gap(s, max_log=-2.0, min_below=2).width == pytest.approx(0.1)
+    # Exactly min_below + 1 eigenvalues below max_log are enough for one gap.
+    assert log_gap(s, max_log=-2.0, min_below=3).n_below == 3
     with pytest.raises(ValueError, match="no gap"):
         log_gap(s, max_log=-2.0, min_below=4)
     with pytest.raises(ValueError, match="min_below must be an integer >= 1"):
