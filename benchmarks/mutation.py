@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from ntcore.atomic import atomic_write_text  # noqa: E402
 
-# module -> (source path, its own test files)
+# module -> (source path, its own test files or test ids)
 MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "thermodynamics": ("learning/thermodynamics.py",
                        ("tests/learning/test_thermodynamics.py",)),
@@ -55,7 +55,17 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
                       "tests/learning/test_thermodynamics.py")),
     "spectrum": ("learning/spectrum.py", ("tests/learning/test_spectrum.py",)),
     "bulk_minimum": ("learning/bulk_minimum.py", ("tests/learning/test_bulk_minimum.py",)),
-    "training": ("learning/experiments/training.py", ("tests/learning/test_training.py",)),
+    # training's checkpoint recovery is tested in test_section10_faults.py; only those tests
+    # (the rest of that file, kills of processes and the report, takes ~70 s more).
+    "training": ("learning/experiments/training.py", (
+        "tests/learning/test_training.py",
+        *(f"tests/learning/test_section10_faults.py::test_{t}" for t in (
+            "deleted_middle_checkpoint_is_named_and_recomputed",
+            "truncated_checkpoint_is_named_and_falls_back",
+            "checksum_catches_a_valid_but_altered_weights_file",
+            "corrupt_metadata_is_named",
+            "weights_without_metadata_are_an_interrupted_checkpoint_not_a_fault",
+            "train_refuses_data_outside_the_activation_range")))),
     "onsager": ("emergent/onsager.py", ("tests/emergent/test_onsager.py",)),
     "entropic_action": ("emergent/entropic_action.py",
                         ("tests/emergent/test_entropic_action.py",)),
@@ -196,7 +206,7 @@ def _copy_project(dest: Path) -> None:
 def run_module(name: str, sample: int | None, seed: int, timeout_factor: float,
                lines: set[int] | None = None, partial: Path | None = None) -> dict:
     path, tests = MODULES[name]
-    tests = tuple(t for t in tests if (ROOT / t).exists())
+    tests = tuple(t for t in tests if (ROOT / t.split("::")[0]).exists())
     source = (ROOT / path).read_text()
     all_sites = sites(source)
     chosen = [s for s in all_sites if lines is None or s.line in lines]
