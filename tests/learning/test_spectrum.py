@@ -1,6 +1,8 @@
 """Tests of G (5.6), its spectrum (5.10), the moments (9.5)-(9.6), N_>, the gap and
 the trace identities (7.7)-(7.8), (9.7)-(9.11)."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -120,9 +122,12 @@ def test_spectrum_errors():
         spectrum_from_eigenvalues([np.inf])
     with pytest.raises(ValueError, match="no gap"):
         log_gap(spectrum_from_eigenvalues([1.0, 2.0]))
-    with pytest.raises(ValueError, match="singular"):
+    with pytest.raises(ValueError, match="singular") as err:
         w = np.array([[0.0, 0, 0], [0, 0, 1.0], [0, 1.0, 0]])  # I - w singular (recurrent)
         g_spectrum(Septuple(w, np.zeros(3), "linear", [0], None), np.zeros(3), method="dense")
+    # The message quotes the smallest eigenvalue (G's are 4, 1, 0): 0 up to round-off.
+    quoted = float(re.search(r"non-positive eigenvalue (\S+):", str(err.value)).group(1))
+    assert abs(quoted) < 1e-12
 
 
 @settings(max_examples=20)
