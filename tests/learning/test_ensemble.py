@@ -1,5 +1,7 @@
 """The canonical ensemble (4.4)-(4.10), exact Z (5.1)/(5.7)/(5.8), and the Gaussian (5.9)-(5.14)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -244,3 +246,68 @@ def test_canonical_samples_keep_every_tenth_state_after_burn_in():
         xs = canonical_samples(net, 1.0, n_chains=3, n_steps=n_steps, burn_in=burn_in, seed=0)
         assert xs.shape == (3 * per_chain, net.n_neurons)
         assert np.all(np.abs(xs) < 1)  # inside the box (-1, 1)^N of tanh
+
+
+def test_box_ensemble_of_an_asymmetric_range_matches_adaptive_quadrature():
+    # The sigmoid's box is (0, 1), not centred at 0: the Gauss-Legendre nodes must be
+    # mapped to (lo, hi) with the midpoint shift (tanh's (-1, 1) cannot tell). Reference:
+    # scipy's adaptive quad in one dimension at 1e-13; the doubling stops at 1e-10.
+    from scipy.integrate import quad
+
+    from learning.septuple import Septuple
+
+    net = Septuple(np.array([[1.5]]), np.array([-0.4]), "sigmoid", [], [])
+    beta = 4.0
+
+    def h(x):
+        return 0.5 * (x - 1 / (1 + np.exp(-(1.5 * x - 0.4)))) ** 2
+
+    z = quad(lambda x: np.exp(-beta * h(x)), 0, 1, epsabs=1e-14, epsrel=1e-13)[0]
+    mean = quad(lambda x: x * np.exp(-beta * h(x)), 0, 1, epsabs=1e-14, epsrel=1e-13)[0] / z
+    ens = exact_canonical_ensemble(net, beta)
+    assert ens.log_partition_function == pytest.approx(np.log(z), abs=1e-10)
+    assert ens.mean_state[0] == pytest.approx(mean, abs=1e-10)
+    assert np.all((ens.nodes > 0) & (ens.nodes < 1))
+
+
+def test_monte_carlo_error_bar_matches_the_scatter_over_seeds():
+    # The delta-method standard error must describe the actual scatter of log Z over
+    # independent seeds: 40 replicas of 4000 samples (1-D box, β = 50, where the weights
+    # e^{-βH} vary by orders of magnitude: mean/max ≈ 0.3). The sample sd of 40 values has a
+    # relative error ~ 1/sqrt(78) ≈ 11%; a factor 1.4 either way is > 3 of those.
+    from learning.septuple import Septuple
+
+    net = Septuple(np.array([[0.8]]), np.array([0.3]), "tanh", [], [])
+    runs = [monte_carlo_partition_function(net, 50.0, n_samples=4000, seed=s) for s in range(40)]
+    scatter = np.std([r.log_partition_function for r in runs], ddof=1)
+    reported = np.mean([r.standard_error for r in runs])
+    assert 1 / 1.4 < reported / scatter < 1.4
+
+
+def test_monte_carlo_stays_finite_where_exp_of_minus_beta_h_overflows():
+    # With m > 0 the loss is negative near x = ±1 and -βH reaches ~+360 at β = 2000: e^{-βH}
+    # overflows a float (beyond e^709) unless the weights are rescaled by their maximum.
+    from learning.septuple import Septuple
+
+    net = Septuple(np.array([[0.8]]), np.array([0.3]), "tanh", [], [])
+    beta, m = 2000.0, 0.4
+    mc = monte_carlo_partition_function(net, beta, n_samples=20_000, seed=0, m=m)
+    assert np.isfinite(mc.standard_error) and np.isfinite(mc.mean_state).all()
+    assert 1 <= mc.effective_sample_size <= mc.n_samples
+
+
+def test_results_are_frozen_and_refusals_quote_the_offending_value():
+    from learning.ensemble import (
+        CanonicalEnsemble,
+        EnsembleComparison,
+        MaximumEntropyCheck,
+        MonteCarloPartition,
+    )
+
+    for cls in (CanonicalEnsemble, MonteCarloPartition, MaximumEntropyCheck, EnsembleComparison):
+        result = cls(*range(len(dataclasses.fields(cls))))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            result.window = "box"
+    # β·m = 1.5 (β/m would be 2.67): the message gives the product that violates 1 - βm > 0.
+    with pytest.raises(ValueError, match=r"got beta\*m = 1\.5"):
+        exact_canonical_ensemble(feedforward((1, 1), seed=0), 2.0, m=0.75, window="gaussian")
