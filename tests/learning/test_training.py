@@ -205,3 +205,37 @@ def test_checkpoint_epochs_are_the_powers_of_the_ratio():
     assert checkpoint_epochs(TrainingConfig(n_epochs=2, n_checkpoints=5)) == (0, 1, 2)
     assert checkpoint_epochs(TrainingConfig(n_epochs=0)) == (0,)
     assert checkpoint_epochs(TrainingConfig(n_epochs=1, n_checkpoints=2)) == (0, 1)
+
+
+def test_one_full_batch_step_is_gradient_descent_on_the_whole_set(small_data):
+    # With batch_size = n the mini-batch is the whole set, drawn without replacement: one
+    # update is w <- w - η ∇U_∂(w) with the gradient of the mean boundary loss over all n
+    # samples (the gradient itself is checked against finite differences above). Only the
+    # order of the samples (summation order) differs: round-off ~1e-16 relative.
+    from learning.experiments.training import _boundary_gradients
+    from learning.feedforward import layer_biases, layer_weights
+
+    data = small_data.train.subset(slice(0, 40))
+    cfg = _config(sizes=(784, 6, 10), batch_size=40, n_epochs=1, n_checkpoints=2,
+                  learning_rate=0.3)
+    run = train(cfg, data, progress=False)
+    start, end = run.checkpoints[0].septuple, run.final.septuple
+    ws, bs = layer_weights(start), layer_biases(start)
+    gws, gbs = _boundary_gradients(ws, bs, start.activation, data.inputs, data.targets)
+    for before, grad, after in zip(ws + bs, gws + gbs, layer_weights(end) + layer_biases(end),
+                                   strict=True):
+        np.testing.assert_allclose(after, before - 0.3 * grad, rtol=1e-12, atol=1e-15)
+
+
+def test_training_config_accepts_its_boundary_values(small_data):
+    # The smallest valid values are accepted (a one-neuron layer, one sample a batch, zero
+    # initial weights, no training, two checkpoints) and their neighbours outside refused.
+    for kw in ({"sizes": (3, 1)}, {"batch_size": 1}, {"weight_scale": 0.0}, {"n_epochs": 0},
+               {"n_checkpoints": 2}):
+        assert getattr(_config(**kw), next(iter(kw))) == next(iter(kw.values()))
+    for kw, match in (({"sizes": (3, 0)}, "sizes"), ({"learning_rate": np.inf}, "learning_rate"),
+                      ({"weight_scale": np.nan}, "weight_scale")):
+        with pytest.raises(ValueError, match=match):
+            _config(**kw)
+    with pytest.raises(ValueError, match="784 inputs / 10 targets; the network expects 700 / 12"):
+        train(_config(sizes=(700, 5, 12)), small_data.train, progress=False)
