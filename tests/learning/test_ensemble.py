@@ -311,3 +311,26 @@ def test_results_are_frozen_and_refusals_quote_the_offending_value():
     # β·m = 1.5 (β/m would be 2.67): the message gives the product that violates 1 - βm > 0.
     with pytest.raises(ValueError, match=r"got beta\*m = 1\.5"):
         exact_canonical_ensemble(feedforward((1, 1), seed=0), 2.0, m=0.75, window="gaussian")
+
+
+def test_maximum_entropy_check_below_beta_one_and_in_the_equality_case():
+    net = feedforward((1, 1, 1), seed=1, bias_scale=0.3)
+    # β < 1: the bracket for β' must still contain β (the canonical point) itself.
+    low = maximum_entropy_check(net, 0.5, n_alternatives=6)
+    assert low.holds and low.alternative_entropies.size == 6
+    assert np.all(low.alternative_entropies < low.canonical_entropy)
+    # φ of size 1e-13: each alternative is the canonical distribution up to round-off, so
+    # Gibbs' inequality holds with equality (entropies equal to ~1e-15): no violation.
+    same = maximum_entropy_check(feedforward((1, 1), seed=0), 1.0, n_alternatives=3,
+                                 strength=1e-13)
+    np.testing.assert_allclose(same.alternative_entropies, same.canonical_entropy, atol=1e-12)
+    assert same.holds
+
+
+def test_default_node_limit_is_the_largest_grid_within_memory():
+    # The docstring's limits: 256 nodes a dimension for N = 3 ((3N + 4) 8-byte floats a
+    # point: 1.7 GB of the 2.1 GB limit), 512 (the cap) for N <= 2.
+    with pytest.raises(ValueError, match="max_nodes <= 256 fits"):
+        exact_canonical_ensemble(feedforward((1, 1, 1), seed=0), 1.0, max_nodes=1024)
+    with pytest.raises(ValueError, match="max_nodes <= 512 fits"):
+        exact_canonical_ensemble(feedforward((1, 1), seed=0), 1.0, max_nodes=32768)
