@@ -4,6 +4,7 @@ Run on demand (never part of the default test run)::
 
     python benchmarks/mutation.py thermodynamics ensemble architecture
     python benchmarks/mutation.py --sample 30 --seed 0 onsager
+    python benchmarks/mutation.py spectrum --indices 1 18     # recheck two survivors
 
 A small AST mutator (mutmut 3 needs its own copy of the project and a setup.cfg section per
 run; this stays inside one script).  Each mutant changes one node of the module:
@@ -204,12 +205,14 @@ def _copy_project(dest: Path) -> None:
 
 
 def run_module(name: str, sample: int | None, seed: int, timeout_factor: float,
-               lines: set[int] | None = None, partial: Path | None = None) -> dict:
+               lines: set[int] | None = None, partial: Path | None = None,
+               indices: set[int] | None = None) -> dict:
     path, tests = MODULES[name]
     tests = tuple(t for t in tests if (ROOT / t.split("::")[0]).exists())
     source = (ROOT / path).read_text()
     all_sites = sites(source)
-    chosen = [s for s in all_sites if lines is None or s.line in lines]
+    chosen = [s for s in all_sites if (lines is None or s.line in lines)
+              and (indices is None or s.index in indices)]
     if sample is not None and sample < len(chosen):
         chosen = sorted(random.Random(seed).sample(chosen, sample), key=lambda s: s.index)
     with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
@@ -253,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="only list the mutation sites")
     parser.add_argument("--lines", type=int, nargs="+", default=None,
                         help="only the mutants on these source lines (to recheck survivors)")
+    parser.add_argument("--indices", type=int, nargs="+", default=None,
+                        help="only these mutants (the 'index' of the JSON results; to recheck "
+                             "the survivors of a sample without the other mutants of their lines)")
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
@@ -271,10 +277,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: mutating {MODULES[name][0]}", flush=True)
         res = run_module(name, args.sample, args.seed, args.timeout_factor,
                          set(args.lines) if args.lines else None,
-                         out_dir / f"mutation_{name}.partial.json")
+                         out_dir / f"mutation_{name}.partial.json",
+                         set(args.indices) if args.indices else None)
         res["load_average"] = os.getloadavg()
         res["command"] = "python benchmarks/mutation.py " + " ".join(argv or sys.argv[1:])
-        suffix = "_lines" if args.lines else ""
+        suffix = "_lines" if args.lines else "_recheck" if args.indices else ""
         atomic_write_text(out_dir / f"mutation_{name}{suffix}.json", json.dumps(res, indent=1))
         (out_dir / f"mutation_{name}.partial.json").unlink(missing_ok=True)
         survivors = [r for r in res["results"] if r["outcome"] == "survived"]
