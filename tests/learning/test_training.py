@@ -239,3 +239,28 @@ def test_training_config_accepts_its_boundary_values(small_data):
             _config(**kw)
     with pytest.raises(ValueError, match="784 inputs / 10 targets; the network expects 700 / 12"):
         train(_config(sizes=(700, 5, 12)), small_data.train, progress=False)
+
+
+@pytest.mark.parametrize("damage", ["nan", "shape"])
+def test_unchecksummed_checkpoint_with_bad_weights_is_refused(small_data, tmp_path, damage):
+    # A checkpoint written without a SHA-256 (older runs) reaches the shape and finiteness
+    # checks: one NaN, or a bias one entry short, must each be named and recomputed.
+    cfg = _config()
+    reference = train(cfg, small_data.train, progress=False)
+    train(cfg, small_data.train, out_dir=tmp_path, progress=False)
+    meta_path = tmp_path / "checkpoints" / f"epoch_{cfg.n_epochs:09d}.json"
+    meta = json.loads(meta_path.read_text())
+    del meta["npz_sha256"]
+    meta_path.write_text(json.dumps(meta))
+    npz = meta_path.with_suffix(".npz")
+    with np.load(npz) as data:
+        arrays = {k: np.array(data[k]) for k in data}
+    if damage == "nan":
+        arrays["w0"][0, 0] = np.nan
+    else:
+        arrays["b0"] = arrays["b0"][:-1]
+    with open(npz, "wb") as fh:
+        np.savez(fh, **arrays)
+    with pytest.warns(RuntimeWarning, match="wrong shape or non-finite"):
+        run = train(cfg, small_data.train, out_dir=tmp_path, progress=False)
+    np.testing.assert_array_equal(run.final.septuple.weights, reference.final.septuple.weights)
