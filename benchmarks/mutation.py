@@ -257,8 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, nargs="+", default=None,
                         help="only the mutants on these source lines (to recheck survivors)")
     parser.add_argument("--indices", type=int, nargs="+", default=None,
-                        help="only these mutants (the 'index' of the JSON results; to recheck "
-                             "the survivors of a sample without the other mutants of their lines)")
+                        help="only these mutants (their index in --list and the JSON results, for "
+                             "the unchanged source; to recheck the survivors of a sample)")
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.modules or list(MODULES):
         if args.list:
             for s in sites((ROOT / MODULES[name][0]).read_text()):
-                print(f"{name}:{s.line}: {s.label}")
+                print(f"{name}:{s.line}: [{s.index}] {s.label}")
             continue
         print(f"{name}: mutating {MODULES[name][0]}", flush=True)
         res = run_module(name, args.sample, args.seed, args.timeout_factor,
