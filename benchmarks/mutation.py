@@ -21,7 +21,8 @@ run against it (``pytest -x``, with a timeout of ``--timeout-factor`` times the 
 at least 60 s: on a loaded machine a timeout is not proof of an infinite loop, so the two
 outcomes are counted apart in the JSON and the summary).  Hypothesis runs with the
 ``mutation`` profile of tests/conftest.py (no deadline, no shrinking: the first failing
-example kills the mutant; shrinking it only costs time).
+example kills the mutant; shrinking it only costs time), and each test process may use at
+most 6 GiB of address space (a mutant that defeats a memory estimate dies of MemoryError).
 A mutant is *killed* when the tests fail or time out, *survives* when they pass.  Results go
 to ``benchmarks/results/mutation_<module>.json`` (atomic) and a summary is printed.
 """
@@ -33,6 +34,7 @@ import ast
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -180,6 +182,16 @@ def _apply(node: ast.AST) -> None:
         node.value = _tweak(node.value)
 
 
+# A mutant can defeat a memory estimate (e.g. `_grid_bytes`' 3N -> 3/N lets the quadrature
+# grow to 512^3 nodes, 14 GB): every test process gets at most this much address space, so
+# such a mutant fails with MemoryError instead of exhausting the shared machine.
+ADDRESS_SPACE_LIMIT = 6 * 2**30
+
+
+def _limit_address_space() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
+
+
 def _run_tests(workdir: Path, tests: tuple[str, ...], timeout: float) -> tuple[str, float]:
     env = dict(os.environ, PYTHONPATH=str(workdir), HYPOTHESIS_PROFILE="mutation",
                PYTHONDONTWRITEBYTECODE="1")
@@ -187,7 +199,8 @@ def _run_tests(workdir: Path, tests: tuple[str, ...], timeout: float) -> tuple[s
            "-p", "no:randomly", *tests]
     start = time.perf_counter()
     try:
-        r = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, timeout=timeout)
+        r = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, timeout=timeout,
+                           preexec_fn=_limit_address_space)
     except subprocess.TimeoutExpired:
         return "timeout", time.perf_counter() - start
     status = {0: "survived", 5: "no-tests"}.get(r.returncode, "killed")
