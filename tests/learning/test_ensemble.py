@@ -334,3 +334,16 @@ def test_default_node_limit_is_the_largest_grid_within_memory():
         exact_canonical_ensemble(feedforward((1, 1, 1), seed=0), 1.0, max_nodes=1024)
     with pytest.raises(ValueError, match="max_nodes <= 512 fits"):
         exact_canonical_ensemble(feedforward((1, 1), seed=0), 1.0, max_nodes=32768)
+
+
+def test_shell_average_error_bar_matches_the_scatter_over_seeds():
+    # The standard error of the micro-canonical (shell) average must describe its scatter
+    # over independent seeds (64 independent chains, every 10th state kept: nearly
+    # uncorrelated samples). 20 seeds: the sample sd has a relative error ~ 1/sqrt(38) ≈ 16%;
+    # a factor 1.6 either way is ~3 of those (measured ratio ≈ 0.9).
+    net = feedforward((2, 2, 2), seed=0, bias_scale=0.3)
+    runs = [compare_ensembles(net, 2.0, seed=s, n_chains=64, n_steps=1200, burn_in=200,
+                              shell=0.1) for s in range(20)]
+    scatter = np.std([r.microcanonical_observable for r in runs], ddof=1)
+    reported = np.mean([r.standard_error for r in runs])
+    assert 1 / 1.6 < reported / scatter < 1.6
