@@ -264,3 +264,29 @@ def test_unchecksummed_checkpoint_with_bad_weights_is_refused(small_data, tmp_pa
     with pytest.warns(RuntimeWarning, match="wrong shape or non-finite"):
         run = train(cfg, small_data.train, out_dir=tmp_path, progress=False)
     np.testing.assert_array_equal(run.final.septuple.weights, reference.final.septuple.weights)
+
+
+def test_a_missing_weights_file_is_named(small_data, tmp_path):
+    import re
+
+    cfg = _config(n_epochs=8, n_checkpoints=4)
+    train(cfg, small_data.train, out_dir=tmp_path, progress=False)
+    # Only the weights file of the third checkpoint is gone: it is named, not both files.
+    epochs = checkpoint_epochs(cfg)
+    npz = tmp_path / "checkpoints" / f"epoch_{epochs[2]:09d}.npz"
+    npz.unlink()
+    with pytest.warns(RuntimeWarning, match=re.escape(f"{npz} is missing")):
+        run = train(cfg, small_data.train, out_dir=tmp_path, progress=False)
+    assert run.resumed_from_epoch == epochs[1]
+
+
+def test_targets_on_the_boundary_of_an_open_range_are_refused_at_once(small_data):
+    from learning.experiments.datasets import Dataset, encode_targets
+
+    # Sigmoid with the "0/0.9" encoding: a target of exactly 0 is no state of an output
+    # neuron (range (0, 1)); the refusal must name data.targets before any training, as it
+    # does for inputs, not come from the boundary loss (2.11) at the first checkpoint.
+    d = small_data.train.subset(slice(0, 60))
+    data = Dataset((d.inputs + 1) / 2, encode_targets(d.labels, "0/0.9"), d.labels)
+    with pytest.raises(ValueError, match=r"data.targets has \d+ entries outside the range \(0"):
+        train(_config(activation="sigmoid"), data, progress=False)
