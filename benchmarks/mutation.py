@@ -4,6 +4,7 @@ Run on demand (never part of the default test run)::
 
     python benchmarks/mutation.py thermodynamics ensemble architecture
     python benchmarks/mutation.py --sample 30 --seed 0 onsager
+    python benchmarks/mutation.py spectrum --indices 1 18     # recheck two survivors
 
 A small AST mutator (mutmut 3 needs its own copy of the project and a setup.cfg section per
 run; this stays inside one script).  Each mutant changes one node of the module:
@@ -18,7 +19,10 @@ default such as ``resolution=60001`` is a tuning knob, not a formula).  The proj
 once to a temporary directory; each mutant is written there and the module's own test files
 run against it (``pytest -x``, with a timeout of ``--timeout-factor`` times the unmutated run,
 at least 60 s: on a loaded machine a timeout is not proof of an infinite loop, so the two
-outcomes are counted apart in the JSON and the summary).
+outcomes are counted apart in the JSON and the summary).  Hypothesis runs with the
+``mutation`` profile of tests/conftest.py (no deadline, no shrinking: the first failing
+example kills the mutant; shrinking it only costs time), and each test process may use at
+most 6 GiB of address space (a mutant that defeats a memory estimate dies of MemoryError).
 A mutant is *killed* when the tests fail or time out, *survives* when they pass.  Results go
 to ``benchmarks/results/mutation_<module>.json`` (atomic) and a summary is printed.
 """
@@ -30,6 +34,7 @@ import ast
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -56,7 +61,17 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
                      ("tests/learning/test_bulk_minimum.py",
                       "tests/learning/test_layerwise.py::"
                       "test_bulk_minimum_matches_lbfgsb_with_a_box_per_hidden_layer")),
-    "training": ("learning/experiments/training.py", ("tests/learning/test_training.py",)),
+    # training's checkpoint recovery is tested in test_section10_faults.py; only those tests
+    # (the rest of that file, kills of processes and the report, takes ~70 s more).
+    "training": ("learning/experiments/training.py", (
+        "tests/learning/test_training.py",
+        *(f"tests/learning/test_section10_faults.py::test_{t}" for t in (
+            "deleted_middle_checkpoint_is_named_and_recomputed",
+            "truncated_checkpoint_is_named_and_falls_back",
+            "checksum_catches_a_valid_but_altered_weights_file",
+            "corrupt_metadata_is_named",
+            "weights_without_metadata_are_an_interrupted_checkpoint_not_a_fault",
+            "train_refuses_data_outside_the_activation_range")))),
     "onsager": ("emergent/onsager.py", ("tests/emergent/test_onsager.py",)),
     "entropic_action": ("emergent/entropic_action.py",
                         ("tests/emergent/test_entropic_action.py",)),
@@ -170,14 +185,25 @@ def _apply(node: ast.AST) -> None:
         node.value = _tweak(node.value)
 
 
+# A mutant can defeat a memory estimate (e.g. `_grid_bytes`' 3N -> 3/N lets the quadrature
+# grow to 512^3 nodes, 14 GB): every test process gets at most this much address space, so
+# such a mutant fails with MemoryError instead of exhausting the shared machine.
+ADDRESS_SPACE_LIMIT = 6 * 2**30
+
+
+def _limit_address_space() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
+
+
 def _run_tests(workdir: Path, tests: tuple[str, ...], timeout: float) -> tuple[str, float]:
-    env = dict(os.environ, PYTHONPATH=str(workdir), HYPOTHESIS_PROFILE="ci",
+    env = dict(os.environ, PYTHONPATH=str(workdir), HYPOTHESIS_PROFILE="mutation",
                PYTHONDONTWRITEBYTECODE="1")
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
            "-p", "no:randomly", *tests]
     start = time.perf_counter()
     try:
-        r = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, timeout=timeout)
+        r = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, timeout=timeout,
+                           preexec_fn=_limit_address_space)
     except subprocess.TimeoutExpired:
         return "timeout", time.perf_counter() - start
     status = {0: "survived", 5: "no-tests"}.get(r.returncode, "killed")
@@ -195,12 +221,14 @@ def _copy_project(dest: Path) -> None:
 
 
 def run_module(name: str, sample: int | None, seed: int, timeout_factor: float,
-               lines: set[int] | None = None, partial: Path | None = None) -> dict:
+               lines: set[int] | None = None, partial: Path | None = None,
+               indices: set[int] | None = None) -> dict:
     path, tests = MODULES[name]
     tests = tuple(t for t in tests if (ROOT / t.split("::")[0]).exists())
     source = (ROOT / path).read_text()
     all_sites = sites(source)
-    chosen = [s for s in all_sites if lines is None or s.line in lines]
+    chosen = [s for s in all_sites if (lines is None or s.line in lines)
+              and (indices is None or s.index in indices)]
     if sample is not None and sample < len(chosen):
         chosen = sorted(random.Random(seed).sample(chosen, sample), key=lambda s: s.index)
     with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
@@ -244,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="only list the mutation sites")
     parser.add_argument("--lines", type=int, nargs="+", default=None,
                         help="only the mutants on these source lines (to recheck survivors)")
+    parser.add_argument("--indices", type=int, nargs="+", default=None,
+                        help="only these mutants (their index in --list and the JSON results, for "
+                             "the unchanged source; to recheck the survivors of a sample)")
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
@@ -257,15 +288,16 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.modules or list(MODULES):
         if args.list:
             for s in sites((ROOT / MODULES[name][0]).read_text()):
-                print(f"{name}:{s.line}: {s.label}")
+                print(f"{name}:{s.line}: [{s.index}] {s.label}")
             continue
         print(f"{name}: mutating {MODULES[name][0]}", flush=True)
         res = run_module(name, args.sample, args.seed, args.timeout_factor,
                          set(args.lines) if args.lines else None,
-                         out_dir / f"mutation_{name}.partial.json")
+                         out_dir / f"mutation_{name}.partial.json",
+                         set(args.indices) if args.indices else None)
         res["load_average"] = os.getloadavg()
         res["command"] = "python benchmarks/mutation.py " + " ".join(argv or sys.argv[1:])
-        suffix = "_lines" if args.lines else ""
+        suffix = "_lines" if args.lines else "_recheck" if args.indices else ""
         atomic_write_text(out_dir / f"mutation_{name}{suffix}.json", json.dumps(res, indent=1))
         (out_dir / f"mutation_{name}.partial.json").unlink(missing_ok=True)
         survivors = [r for r in res["results"] if r["outcome"] == "survived"]

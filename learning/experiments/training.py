@@ -325,8 +325,10 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
     act = get_activation(config.activation)
     # Clamped inputs (2.4) and targets must be states a neuron can take: raw 0-255 pixels
     # or a target of 3 for tanh are refused here, not blamed later on the learning rate.
+    # Inputs may touch the ends of the range (clamped, never produced by f); targets are
+    # output states and must lie inside it, as the boundary loss (2.11) checks.
     act.check_in_range(data.inputs, "data.inputs", closure=True)
-    act.check_in_range(data.targets, "data.targets", closure=True)
+    act.check_in_range(data.targets, "data.targets")
     init_seed, batch_seed = np.random.SeedSequence(config.seed).spawn(2)
     net0 = feedforward(sizes, act, seed=np.random.default_rng(init_seed),
                        weight_scale=config.weight_scale)

@@ -1,5 +1,7 @@
 """The canonical ensemble (4.4)-(4.10), exact Z (5.1)/(5.7)/(5.8), and the Gaussian (5.9)-(5.14)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -64,7 +66,9 @@ def test_gaussian_approximation_of_the_windowed_integral_is_close_for_one_layer(
     # Gaussian (5.11) should track the exact windowed log Z (5.8) to ~1%.
     net = feedforward((2, 1), seed=2, bias_scale=0.3)
     for beta in (0.5, 2.0):
-        win = exact_canonical_ensemble(net, beta, window="gaussian")
+        # rtol 1e-6 on log Z is four orders below the 1% compared here, and stops the node
+        # doubling at 128^3 instead of 256^3 (~10x less time).
+        win = exact_canonical_ensemble(net, beta, window="gaussian", rtol=1e-6)
         lam, a = mean_state_components(net, win.mean_state)
         g = gaussian_thermodynamics(lam, beta, mean_components=a).log_partition_function
         assert g == pytest.approx(win.log_partition_function, rel=1e-2)
@@ -242,3 +246,104 @@ def test_canonical_samples_keep_every_tenth_state_after_burn_in():
         xs = canonical_samples(net, 1.0, n_chains=3, n_steps=n_steps, burn_in=burn_in, seed=0)
         assert xs.shape == (3 * per_chain, net.n_neurons)
         assert np.all(np.abs(xs) < 1)  # inside the box (-1, 1)^N of tanh
+
+
+def test_box_ensemble_of_an_asymmetric_range_matches_adaptive_quadrature():
+    # The sigmoid's box is (0, 1), not centred at 0: the Gauss-Legendre nodes must be
+    # mapped to (lo, hi) with the midpoint shift (tanh's (-1, 1) cannot tell). Reference:
+    # scipy's adaptive quad in one dimension at 1e-13; the doubling stops at 1e-10.
+    from scipy.integrate import quad
+
+    from learning.septuple import Septuple
+
+    net = Septuple(np.array([[1.5]]), np.array([-0.4]), "sigmoid", [], [])
+    beta = 4.0
+
+    def h(x):
+        return 0.5 * (x - 1 / (1 + np.exp(-(1.5 * x - 0.4)))) ** 2
+
+    z = quad(lambda x: np.exp(-beta * h(x)), 0, 1, epsabs=1e-14, epsrel=1e-13)[0]
+    mean = quad(lambda x: x * np.exp(-beta * h(x)), 0, 1, epsabs=1e-14, epsrel=1e-13)[0] / z
+    ens = exact_canonical_ensemble(net, beta)
+    assert ens.log_partition_function == pytest.approx(np.log(z), abs=1e-10)
+    assert ens.mean_state[0] == pytest.approx(mean, abs=1e-10)
+    assert np.all((ens.nodes > 0) & (ens.nodes < 1))
+
+
+def test_monte_carlo_error_bar_matches_the_scatter_over_seeds():
+    # The delta-method standard error must describe the actual scatter of log Z over
+    # independent seeds: 40 replicas of 4000 samples (1-D box, β = 50, where the weights
+    # e^{-βH} vary by orders of magnitude: mean/max ≈ 0.3). The sample sd of 40 values has a
+    # relative error ~ 1/sqrt(78) ≈ 11%; a factor 1.4 either way is > 3 of those.
+    from learning.septuple import Septuple
+
+    net = Septuple(np.array([[0.8]]), np.array([0.3]), "tanh", [], [])
+    runs = [monte_carlo_partition_function(net, 50.0, n_samples=4000, seed=s) for s in range(40)]
+    scatter = np.std([r.log_partition_function for r in runs], ddof=1)
+    reported = np.mean([r.standard_error for r in runs])
+    assert 1 / 1.4 < reported / scatter < 1.4
+
+
+def test_monte_carlo_stays_finite_where_exp_of_minus_beta_h_overflows():
+    # With m > 0 the loss is negative near x = ±1 and -βH reaches ~+360 at β = 2000: e^{-βH}
+    # overflows a float (beyond e^709) unless the weights are rescaled by their maximum.
+    from learning.septuple import Septuple
+
+    net = Septuple(np.array([[0.8]]), np.array([0.3]), "tanh", [], [])
+    beta, m = 2000.0, 0.4
+    mc = monte_carlo_partition_function(net, beta, n_samples=20_000, seed=0, m=m)
+    assert np.isfinite(mc.standard_error) and np.isfinite(mc.mean_state).all()
+    assert 1 <= mc.effective_sample_size <= mc.n_samples
+
+
+def test_results_are_frozen_and_refusals_quote_the_offending_value():
+    from learning.ensemble import (
+        CanonicalEnsemble,
+        EnsembleComparison,
+        MaximumEntropyCheck,
+        MonteCarloPartition,
+    )
+
+    for cls in (CanonicalEnsemble, MonteCarloPartition, MaximumEntropyCheck, EnsembleComparison):
+        result = cls(*range(len(dataclasses.fields(cls))))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            result.window = "box"
+    # β·m = 1.5 (β/m would be 2.67): the message gives the product that violates 1 - βm > 0.
+    with pytest.raises(ValueError, match=r"got beta\*m = 1\.5"):
+        exact_canonical_ensemble(feedforward((1, 1), seed=0), 2.0, m=0.75, window="gaussian")
+
+
+def test_maximum_entropy_check_below_beta_one_and_in_the_equality_case():
+    net = feedforward((1, 1, 1), seed=1, bias_scale=0.3)
+    # β < 1: the bracket for β' must still contain β (the canonical point) itself.
+    low = maximum_entropy_check(net, 0.5, n_alternatives=6)
+    assert low.holds and low.alternative_entropies.size == 6
+    assert np.all(low.alternative_entropies < low.canonical_entropy)
+    # φ of size 1e-13: each alternative is the canonical distribution up to round-off, so
+    # Gibbs' inequality holds with equality (entropies equal to ~1e-15): no violation.
+    same = maximum_entropy_check(feedforward((1, 1), seed=0), 1.0, n_alternatives=3,
+                                 strength=1e-13)
+    np.testing.assert_allclose(same.alternative_entropies, same.canonical_entropy, atol=1e-12)
+    assert same.holds
+
+
+def test_default_node_limit_is_the_largest_grid_within_memory():
+    # The docstring's limits: 256 nodes a dimension for N = 3 ((3N + 4) 8-byte floats a
+    # point: 1.7 GB of the 2.1 GB limit), 512 (the cap) for N <= 2.
+    with pytest.raises(ValueError, match="max_nodes <= 256 fits"):
+        exact_canonical_ensemble(feedforward((1, 1, 1), seed=0), 1.0, max_nodes=1024)
+    with pytest.raises(ValueError, match="max_nodes <= 512 fits"):
+        exact_canonical_ensemble(feedforward((1, 1), seed=0), 1.0, max_nodes=32768)
+
+
+def test_shell_average_error_bar_matches_the_scatter_over_seeds():
+    # The standard error of the micro-canonical (shell) average must describe its scatter
+    # over independent seeds (64 independent chains, every 10th state kept: nearly
+    # uncorrelated samples). 20 seeds: the sample sd has a relative error ~ 1/sqrt(38) ≈ 16%;
+    # a factor 1.6 either way is ~3 of those (measured ratio ≈ 0.9).
+    net = feedforward((2, 2, 2), seed=0, bias_scale=0.3)
+    runs = [compare_ensembles(net, 2.0, seed=s, n_chains=64, n_steps=1200, burn_in=200,
+                              shell=0.1) for s in range(20)]
+    scatter = np.std([r.microcanonical_observable for r in runs], ddof=1)
+    reported = np.mean([r.standard_error for r in runs])
+    assert 1 / 1.6 < reported / scatter < 1.6

@@ -1,9 +1,11 @@
 """Tests of G (5.6), its spectrum (5.10), the moments (9.5)-(9.6), N_>, the gap and
 the trace identities (7.7)-(7.8), (9.7)-(9.11)."""
 
+import re
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from learning import Septuple, feedforward
@@ -17,7 +19,7 @@ from learning.spectrum import (
     spectral_moment,
     spectrum_from_eigenvalues,
 )
-from learning.testing import feedforward_networks, mean_states
+from learning.testing import feedforward_networks, mean_states, septuples
 
 
 @given(data=st.data(), net=feedforward_networks())
@@ -120,6 +122,76 @@ def test_spectrum_errors():
         spectrum_from_eigenvalues([np.inf])
     with pytest.raises(ValueError, match="no gap"):
         log_gap(spectrum_from_eigenvalues([1.0, 2.0]))
-    with pytest.raises(ValueError, match="singular"):
+    with pytest.raises(ValueError, match="singular") as err:
         w = np.array([[0.0, 0, 0], [0, 0, 1.0], [0, 1.0, 0]])  # I - w singular (recurrent)
         g_spectrum(Septuple(w, np.zeros(3), "linear", [0], None), np.zeros(3), method="dense")
+    # The message quotes the smallest eigenvalue (G's are 4, 1, 0): 0 up to round-off.
+    quoted = float(re.search(r"non-positive eigenvalue (\S+):", str(err.value)).group(1))
+    assert abs(quoted) < 1e-12
+
+
+@settings(max_examples=20)
+@given(data=st.data(), net=septuples())
+def test_g_operator_is_the_gram_matrix_of_the_jacobian_of_the_residual_5_6(data, net):
+    # G = AᵀA with A = I - f'w the Jacobian of the residual r(x) = x - f(wx + b) at <x>
+    # (5.4)-(5.6). Reference: A by central differences of r, for general (recurrent, not
+    # layered) septuples, where no sign symmetry hides A = I + f'w. Step 1e-5: truncation
+    # ~ h² |f'''| |w|³ ≲ 1e-9, round-off ~ eps/h ~ 1e-11; 1e-7 on entries of size ≳ 1.
+    x = data.draw(mean_states(net))
+    h = 1e-5
+    eye = np.eye(net.n_neurons)
+
+    def residual(state):
+        return state - np.tanh(net.weights @ state + net.bias)
+
+    jac = np.stack([(residual(x + h * e) - residual(x - h * e)) / (2 * h) for e in eye], axis=1)
+    np.testing.assert_allclose(g_operator(net, x), jac.T @ jac, rtol=0, atol=1e-7)
+
+
+def test_gap_keeps_min_below_eigenvalues_under_it():
+    # Sorted log λ: -8 | -4, -3.9, -3.8 | -1, ...: the widest spacing (4) has one eigenvalue
+    # below it; asking for at least 2 or 3 below must skip it and find -3.8 .. -1 (width 2.8).
+    logs = np.array([-8.0, -4.0, -3.9, -3.8, -1.0, -0.5, 0.5])
+    s = spectrum_from_eigenvalues(np.exp(logs))
+    widest = log_gap(s)
+    assert widest.lower == pytest.approx(-8.0) and widest.upper == pytest.approx(-4.0)
+    assert widest.n_below == 1
+    for min_below in (2, 3, 4):
+        gap = log_gap(s, min_below=min_below)
+        assert gap.lower == pytest.approx(-3.8) and gap.upper == pytest.approx(-1.0)
+        assert gap.n_below == 4
+    # Below max_log = -2 only -8, -4, -3.9, -3.8 count: with 2 below, the widest left is 0.1.
+    assert log_gap(s, max_log=-2.0, min_below=2).width == pytest.approx(0.1)
+    # Exactly min_below + 1 eigenvalues below max_log are enough for one gap.
+    assert log_gap(s, max_log=-2.0, min_below=3).n_below == 3
+    with pytest.raises(ValueError, match="no gap"):
+        log_gap(s, max_log=-2.0, min_below=4)
+    with pytest.raises(ValueError, match="min_below must be an integer >= 1"):
+        log_gap(s, min_below=0)
+
+
+def test_given_eigenvalues_are_padded_with_ones_and_sorted_descending():
+    s = spectrum_from_eigenvalues([0.5, 3.0, 1.2], n_neurons=5)
+    np.testing.assert_array_equal(s.eigenvalues, [3.0, 1.2, 1.0, 1.0, 0.5])  # (10.5) order
+    np.testing.assert_array_equal(s.dynamical, [3.0, 1.2, 0.5])
+    assert s.n_neurons == 5 and s.method == "given"
+    with pytest.raises(ValueError, match="n_neurons = 2 is smaller"):
+        spectrum_from_eigenvalues([0.5, 3.0, 1.2], n_neurons=2)
+
+
+def test_eigenvalues_of_accepts_the_range_of_a_gram_matrix_only():
+    from learning.spectrum import eigenvalues_of
+
+    # G = AᵀA is positive semi-definite: 0 and values in (0, 1) are valid, negatives are not.
+    np.testing.assert_array_equal(eigenvalues_of([[0.0, 0.25], [0.5, 4.0]]),
+                                  [0.0, 0.25, 0.5, 4.0])
+    s = spectrum_from_eigenvalues([2.0, 0.5], n_neurons=3)
+    np.testing.assert_array_equal(eigenvalues_of(s), [2.0, 1.0, 0.5])
+    with pytest.raises(ValueError, match="no negative eigenvalues"):
+        eigenvalues_of([1.0, -1e-3])
+    with pytest.raises(ValueError, match="empty"):
+        eigenvalues_of([])
+    with pytest.raises(ValueError, match="non-finite"):
+        eigenvalues_of([1.0, np.nan])
+    with pytest.raises(TypeError, match="spectrum must be a GSpectrum"):
+        eigenvalues_of(["one"])

@@ -193,3 +193,100 @@ def test_measurements_round_trip_and_use_the_one_boundary_loss(small_data):
     by_hand = 0.5 * np.mean(np.sum((out - small_data.train.targets) ** 2, axis=1))
     np.testing.assert_allclose(m.boundary_loss, by_hand, rtol=1e-14)
     assert m.spectrum.mu2 > 0 and len(m.spectrum.log_lambda_dynamical) > 0
+
+
+def test_checkpoint_epochs_are_the_powers_of_the_ratio():
+    # n_checkpoints - 1 log-spaced epochs from 1 to n_epochs, plus 0: for 1000 epochs and
+    # 5 checkpoints the ratio is 1000^(1/3) = 10; for 8 epochs it is 8^(1/3) = 2.
+    assert checkpoint_epochs(TrainingConfig(n_epochs=1000, n_checkpoints=5)) == (0, 1, 10, 100,
+                                                                                  1000)
+    assert checkpoint_epochs(TrainingConfig(n_epochs=8, n_checkpoints=5)) == (0, 1, 2, 4, 8)
+    # Rounded duplicates collapse (1, 1.26, 1.59, 2 -> 1, 1, 2, 2): fewer checkpoints.
+    assert checkpoint_epochs(TrainingConfig(n_epochs=2, n_checkpoints=5)) == (0, 1, 2)
+    assert checkpoint_epochs(TrainingConfig(n_epochs=0)) == (0,)
+    assert checkpoint_epochs(TrainingConfig(n_epochs=1, n_checkpoints=2)) == (0, 1)
+
+
+def test_one_full_batch_step_is_gradient_descent_on_the_whole_set(small_data):
+    # With batch_size = n the mini-batch is the whole set, drawn without replacement: one
+    # update is w <- w - η ∇U_∂(w) with the gradient of the mean boundary loss over all n
+    # samples (the gradient itself is checked against finite differences above). Only the
+    # order of the samples (summation order) differs: round-off ~1e-16 relative.
+    from learning.experiments.training import _boundary_gradients
+    from learning.feedforward import layer_biases, layer_weights
+
+    data = small_data.train.subset(slice(0, 40))
+    cfg = _config(sizes=(784, 6, 10), batch_size=40, n_epochs=1, n_checkpoints=2,
+                  learning_rate=0.3)
+    run = train(cfg, data, progress=False)
+    start, end = run.checkpoints[0].septuple, run.final.septuple
+    ws, bs = layer_weights(start), layer_biases(start)
+    gws, gbs = _boundary_gradients(ws, bs, start.activation, data.inputs, data.targets)
+    for before, grad, after in zip(ws + bs, gws + gbs, layer_weights(end) + layer_biases(end),
+                                   strict=True):
+        np.testing.assert_allclose(after, before - 0.3 * grad, rtol=1e-12, atol=1e-15)
+
+
+def test_training_config_accepts_its_boundary_values(small_data):
+    # The smallest valid values are accepted (a one-neuron layer, one sample a batch, zero
+    # initial weights, no training, two checkpoints) and their neighbours outside refused.
+    for kw in ({"sizes": (3, 1)}, {"batch_size": 1}, {"weight_scale": 0.0}, {"n_epochs": 0},
+               {"n_checkpoints": 2}):
+        assert getattr(_config(**kw), next(iter(kw))) == next(iter(kw.values()))
+    for kw, match in (({"sizes": (3, 0)}, "sizes"), ({"learning_rate": np.inf}, "learning_rate"),
+                      ({"weight_scale": np.nan}, "weight_scale")):
+        with pytest.raises(ValueError, match=match):
+            _config(**kw)
+    with pytest.raises(ValueError, match="784 inputs / 10 targets; the network expects 700 / 12"):
+        train(_config(sizes=(700, 5, 12)), small_data.train, progress=False)
+
+
+@pytest.mark.parametrize("damage", ["nan", "shape"])
+def test_unchecksummed_checkpoint_with_bad_weights_is_refused(small_data, tmp_path, damage):
+    # A checkpoint written without a SHA-256 (older runs) reaches the shape and finiteness
+    # checks: one NaN, or a bias one entry short, must each be named and recomputed.
+    cfg = _config()
+    reference = train(cfg, small_data.train, progress=False)
+    train(cfg, small_data.train, out_dir=tmp_path, progress=False)
+    meta_path = tmp_path / "checkpoints" / f"epoch_{cfg.n_epochs:09d}.json"
+    meta = json.loads(meta_path.read_text())
+    del meta["npz_sha256"]
+    meta_path.write_text(json.dumps(meta))
+    npz = meta_path.with_suffix(".npz")
+    with np.load(npz) as data:
+        arrays = {k: np.array(data[k]) for k in data}
+    if damage == "nan":
+        arrays["w0"][0, 0] = np.nan
+    else:
+        arrays["b0"] = arrays["b0"][:-1]
+    with open(npz, "wb") as fh:
+        np.savez(fh, **arrays)
+    with pytest.warns(RuntimeWarning, match="wrong shape or non-finite"):
+        run = train(cfg, small_data.train, out_dir=tmp_path, progress=False)
+    np.testing.assert_array_equal(run.final.septuple.weights, reference.final.septuple.weights)
+
+
+def test_a_missing_weights_file_is_named(small_data, tmp_path):
+    import re
+
+    cfg = _config(n_epochs=8, n_checkpoints=4)
+    train(cfg, small_data.train, out_dir=tmp_path, progress=False)
+    # Only the weights file of the third checkpoint is gone: it is named, not both files.
+    epochs = checkpoint_epochs(cfg)
+    npz = tmp_path / "checkpoints" / f"epoch_{epochs[2]:09d}.npz"
+    npz.unlink()
+    with pytest.warns(RuntimeWarning, match=re.escape(f"{npz} is missing")):
+        run = train(cfg, small_data.train, out_dir=tmp_path, progress=False)
+    assert run.resumed_from_epoch == epochs[1]
+
+
+def test_targets_on_the_boundary_of_an_open_range_are_refused_at_once(small_data):
+    from learning.experiments.datasets import Dataset, encode_targets
+
+    # Sigmoid with the "0/0.9" encoding: a target of exactly 0 is no state of an output
+    # neuron (range (0, 1)); the refusal must name data.targets before any training, as it
+    # does for inputs, not come from the boundary loss (2.11) at the first checkpoint.
+    d = small_data.train.subset(slice(0, 60))
+    data = Dataset((d.inputs + 1) / 2, encode_targets(d.labels, "0/0.9"), d.labels)
+    with pytest.raises(ValueError, match=r"data.targets has \d+ entries outside the range \(0"):
+        train(_config(activation="sigmoid"), data, progress=False)
