@@ -57,8 +57,10 @@ def test_constraint_values_and_shapes():
         Constraints(g, np.zeros((2, 95)))
     with pytest.raises(ValueError, match="Phi must have shape"):
         phase(c, np.zeros((3, 5)))
-    with pytest.raises(ValueError, match="names"):
+    with pytest.raises(ValueError, match="names has 1 entries for 2 constraints"):
         Constraints(g, np.zeros((2, 96)), ("a",))
+    # unnamed constraints are numbered from 1, one name each (K̃ = 2 here, not the 96 points)
+    assert Constraints(g, np.zeros((2, 96))).names == ("Θ1", "Θ2")
     with pytest.raises(ValueError, match="degree"):
         moment_constraints(g, 0)
     with pytest.raises(ValueError, match="negative"):
@@ -139,3 +141,14 @@ def test_constraint_and_potential_input_checks():
     psi = np.sqrt(p) * np.ones((3, 1))
     with pytest.raises(ValueError, match="potential must have shape"):
         madelung_residuals(g, t, psi + 0j, 1.0, potential=np.zeros((2, 32)))
+
+
+def test_madelung_residuals_refuse_a_path_of_the_wrong_shape_or_too_few_times():
+    # Each condition of the shape check alone must refuse: a stack of the wrong length, and
+    # two times (no interior time for the central differences: an empty, not a failing, result)
+    g = Grid((32,), (8.0,))
+    psi = np.sqrt(gaussian_heat_kernel(g, 0.0, 1.0, 1.0)) * np.ones((3, 1)) + 0j
+    with pytest.raises(ValueError, match="psi must have shape"):
+        madelung_residuals(g, [0.0, 1.0, 2.0, 3.0], psi, 1.0)
+    with pytest.raises(ValueError, match="psi must have shape"):
+        madelung_residuals(g, [0.0, 1.0], psi[:2], 1.0)
