@@ -445,3 +445,35 @@ def test_exact_jets_agree_with_the_fully_symbolic_euler_lagrange_operator_d3(nam
     for a in range(3):
         for b in range(a, 3):
             assert _jet_substitute(symbolic[a, b], 3, jet) == (1 if a == b else 2) * ours[a, b]
+
+
+def test_random_jets_have_the_requested_signature():
+    # Sylvester's law of inertia: g = Uᵀ η U has as many negative eigenvalues as η, so a
+    # Lorentzian jet has exactly one, a Riemannian one none (the integer entries are small, so
+    # float eigenvalues separate the signs with a wide margin).
+    for dim in (2, 3, 4, 5):
+        for lorentzian in (True, False):
+            g = random_jet(dim, seed=dim, lorentzian=lorentzian).g.astype(float)
+            eig = np.linalg.eigvalsh(g)
+            assert np.abs(eig).min() > 1e-9
+            assert (eig < 0).sum() == int(lorentzian)
+
+
+def test_estimated_seconds_refuses_what_is_not_a_count():
+    from emergent.onsager import estimated_seconds
+
+    with pytest.raises(TypeError, match="dim must be an int"):
+        estimated_seconds(4.0, 1)
+    with pytest.raises(TypeError, match="n_jets must be an int"):
+        estimated_seconds(4, True)
+    with pytest.raises(ValueError, match="dim must be >= 2"):
+        estimated_seconds(1, 1)
+    assert estimated_seconds(4, 0) == 0  # no jet, no work
+
+
+def test_field_equation_signs_are_an_immutable_result():
+    import dataclasses
+
+    signs = field_equation_signs(3, n_jets=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        signs.einstein_coefficient = Fraction(1)
