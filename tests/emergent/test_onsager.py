@@ -477,3 +477,15 @@ def test_field_equation_signs_are_an_immutable_result():
     signs = field_equation_signs(3, n_jets=1)
     with pytest.raises(dataclasses.FrozenInstanceError):
         signs.einstein_coefficient = Fraction(1)
+
+
+def test_the_refusal_boundary_matches_the_recorded_run_times():
+    # The command with its default 4 jets evaluates 2·4 + 2 = 10 jets.  In D = 7 it was run
+    # (508 s under load 16, recorded beside _SECONDS_PER_JET_D4), so it must stay accepted; in
+    # D = 8 the work (∝ D^8 for the six-index einsums) would be (8/7)^8 ≈ 2.9x that, ~1500 s,
+    # beyond MAX_SECONDS = 600 s, so it must be refused before any jet.
+    from emergent.onsager import check_jet_request
+
+    assert check_jet_request(7, 10) == (7, 10)
+    with pytest.raises(ValueError, match="would take about"):
+        check_jet_request(8, 10)
