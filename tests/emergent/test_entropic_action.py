@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -281,3 +283,32 @@ def test_candidate_path_and_test_input_checks():
         stationarity_test(path, "11.7b", eps_first=0.0)
     with pytest.raises(ValueError, match="eps_scan"):
         stationarity_test(path, "11.7b", eps_scan=(-1e-2, 1e-3))
+
+
+def test_three_time_samples_are_enough_for_a_path():
+    # the central differences need one interior time: three samples are the minimum accepted
+    t = np.linspace(0.0, 1.0, 3)
+    dif = diffusion_path(CONS, 1.0, t, 1.0, [-2.0])
+    assert dif.p.shape == (3, *GRID.shape)
+    assert Path(CONS, 1.0, t, dif.p, np.zeros((3, 2))).times.size == 3
+
+
+def test_dropped_term_sizes_are_free_of_the_diffusion_coefficient():
+    # Both ratios compare two terms that each carry one factor D (2D|∇θ|² against 2D|∇√p|²,
+    # and 2D|∇θ|² against -2DΔ√p/√p): the same (p, Φ) with another D gives the same ratios, to
+    # round-off.
+    sch = _PATHS21["schrodinger"]
+    a, b = dropped_term_sizes(sch), dropped_term_sizes(replace(sch, D=2.5))
+    assert abs(a.vs_entropy_production / b.vs_entropy_production - 1) < 1e-12
+    assert abs(a.in_p_equation / b.in_p_equation - 1) < 1e-12
+
+
+def test_frozen_gaussian_has_the_requested_width_at_every_time():
+    # p is the Gaussian of variance σ² about the centre (closed form; the grid integral of a
+    # resolved Gaussian is spectrally accurate, so 1e-10), the same at every time
+    t = np.linspace(0.0, 1.0, 5)
+    x = GRID.axes[0]
+    for sigma in (0.8, 1.3):
+        p = frozen_gaussian_path(CONS, 1.0, t, sigma, [-2.0]).p
+        assert np.abs(GRID.integrate(p * (x + 2.0))).max() < 1e-10
+        assert np.abs(GRID.integrate(p * (x + 2.0) ** 2) - sigma**2).max() < 1e-10
