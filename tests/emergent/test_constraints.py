@@ -152,3 +152,25 @@ def test_madelung_residuals_refuse_a_path_of_the_wrong_shape_or_too_few_times():
         madelung_residuals(g, [0.0, 1.0, 2.0, 3.0], psi, 1.0)
     with pytest.raises(ValueError, match="psi must have shape"):
         madelung_residuals(g, [0.0, 1.0], psi[:2], 1.0)
+
+
+@pytest.mark.parametrize("eps", [1e-3, 1e-8])
+def test_phase_fit_residual_is_the_relative_part_outside_the_span(eps):
+    """PhaseFit.residual = ‖∇θ - Σ∇Θ_kΦ_k/4‖_p / max(‖∇θ‖_p, 1e-6), against the same
+    weighted least squares on the analytic ∇θ = ε cos Q (not Im(Ψ*∇Ψ)/|Ψ|²).  ε = 1e-8 puts
+    ‖∇θ‖_p ~ 6e-9 below the 1e-6 floor, so the floor itself is pinned."""
+    g = Grid((128,), (20.0,))
+    x = g.axes[0]
+    cons = moment_constraints(g, 2, center=[0.0])
+    p = gaussian_heat_kernel(g, 0.0, 1.0, 1.0)
+    psi = np.sqrt(p) * np.exp(1j * eps * np.sin(x))
+    fit = multipliers_from_wave_function(cons, psi)
+    w = np.sqrt(p * g.cell_volume)
+    a = np.stack([np.full_like(x, 0.25), x / 2]).T * w[:, None]  # ∇Θ/4 for Θ = {Q, Q²}
+    b = eps * np.cos(x) * w
+    sol, *_ = np.linalg.lstsq(a, b, rcond=None)
+    expected = np.linalg.norm(a @ sol - b) / max(np.linalg.norm(b), 1e-6)
+    assert expected > 1e-3  # cos Q is far from the span {1, Q}: the residual is not round-off
+    # the spectral ∇θ is exact to ~1e-14 absolute where p matters, 1e-6 of ε = 1e-8
+    assert abs(fit.residual[0] / expected - 1) < 1e-4
+    assert np.abs(fit.Phi[0] - sol).max() < 1e-4 * eps
