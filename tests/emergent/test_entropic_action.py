@@ -312,3 +312,18 @@ def test_frozen_gaussian_has_the_requested_width_at_every_time():
         p = frozen_gaussian_path(CONS, 1.0, t, sigma, [-2.0]).p
         assert np.abs(GRID.integrate(p * (x + 2.0))).max() < 1e-10
         assert np.abs(GRID.integrate(p * (x + 2.0) ** 2) - sigma**2).max() < 1e-10
+
+
+@pytest.mark.parametrize("D", [0.4, 2.5])
+def test_entropy_production_forms_match_the_closed_form_at_any_d(D):
+    # A Gaussian diffusing from variance σ0² has variance s² = σ0² + Dt and ∫|∇√p|² = 1/(4s²),
+    # so each entropy-production form gives ∫0^T 2D/(4s²) dt = ½ log((σ0² + DT)/σ0²), the
+    # entropy change of line 1 of (11.6).  D ≠ 1 so that a misplaced D cannot cancel.  The
+    # trapezoid rule errs by about (dt²/12)(f'(T) - f'(0)) <= 3e-5 at dt = 0.01 and D = 2.5;
+    # the spatial sums are spectrally accurate (σ >= 1 on spacing 0.16, images below 1e-30).
+    t = np.linspace(0.0, 2.0, 201)
+    dif = diffusion_path(CONS, D, t, 1.0, [0.0])
+    exact = 0.5 * np.log((1.0 + D * 2.0) / 1.0)
+    assert abs(evaluate_form(dif, "11.6a").entropy_part - exact) < 1e-12
+    for form in ("11.6b", "11.7a", "11.7b"):
+        assert abs(evaluate_form(dif, form).entropy_part - exact) < 1e-4, form
