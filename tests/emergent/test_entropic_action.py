@@ -327,3 +327,16 @@ def test_entropy_production_forms_match_the_closed_form_at_any_d(D):
     assert abs(evaluate_form(dif, "11.6a").entropy_part - exact) < 1e-12
     for form in ("11.6b", "11.7a", "11.7b"):
         assert abs(evaluate_form(dif, form).entropy_part - exact) < 1e-4, form
+
+
+def test_phase_gradient_term_matches_the_closed_form():
+    # Θ = {Q, Q²} about 0 and constant Φ: ∇θ = (Φ1 + 2Φ2 Q)/4, and under the diffusing
+    # Gaussian (mean 0, variance s² = σ0² + Dt) ∫p|∇θ|² = (Φ1² + 4Φ2² s²)/16, linear in t, so
+    # the trapezoid rule is exact: 2D∫dt∫p|∇θ|² = (D/8)(Φ1² T + 4Φ2²(σ0² T + D T²/2)).
+    # D = 2.5 so that a misplaced D cannot cancel; spectral quadrature, round-off only.
+    D, T, phi1, phi2 = 2.5, 2.0, 0.7, -0.3
+    t = np.linspace(0.0, T, 21)
+    cons = moment_constraints(GRID, 2, center=[0.0])
+    dif = diffusion_path(cons, D, t, 1.0, [0.0], Phi=np.tile([phi1, phi2], (21, 1)))
+    exact = D / 8 * (phi1**2 * T + 4 * phi2**2 * (T + D * T**2 / 2))
+    assert abs(phase_gradient_term(dif) - exact) < 1e-10 * exact
