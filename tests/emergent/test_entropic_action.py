@@ -340,3 +340,26 @@ def test_phase_gradient_term_matches_the_closed_form():
     dif = diffusion_path(cons, D, t, 1.0, [0.0], Phi=np.tile([phi1, phi2], (21, 1)))
     exact = D / 8 * (phi1**2 * T + 4 * phi2**2 * (T + D * T**2 / 2))
     assert abs(phase_gradient_term(dif) - exact) < 1e-10 * exact
+
+
+def test_dropped_term_sizes_match_the_closed_forms():
+    # The diffusing Gaussian (mean 0, variance s² = σ0² + Dt) with Θ = {Q, Q²} and constant Φ:
+    # dropped = 2D|∇θ|² = (D/8)(Φ1² + 4Φ1Φ2 Q + 4Φ2² Q²), kept = -2DΔ√p/√p =
+    # -2D(Q²/(4s⁴) - 1/(2s²)).  Under p, Var(aQ² + bQ + c) = 2a²s⁴ + b²s² gives the spreads
+    # below; ∫2D|∇√p|² dQ = 2D/(4s²).  The same trapezoid rule in t is
+    # applied to the closed forms, so only the spatial error remains: spectral, but Δ√p/√p is
+    # divided by √p down to the 1e-12 density floor, so 1e-6 relative.
+    D, T, phi1, phi2 = 2.5, 2.0, 0.7, -0.3
+    t = np.linspace(0.0, T, 21)
+    cons = moment_constraints(GRID, 2, center=[0.0])
+    dif = diffusion_path(cons, D, t, 1.0, [0.0], Phi=np.tile([phi1, phi2], (21, 1)))
+    s2 = 1.0 + D * t
+    a_d, b_d = D * phi2**2 / 2, D * phi1 * phi2 / 2
+    spread_dropped = 2 * a_d**2 * s2**2 + b_d**2 * s2
+    spread_kept = D**2 / (2 * s2**2)
+    in_p = np.sqrt(np.trapezoid(spread_dropped, t) / np.trapezoid(spread_kept, t))
+    phase_term = D / 8 * (phi1**2 * T + 4 * phi2**2 * (T + D * T**2 / 2))
+    vs_production = phase_term / np.trapezoid(2 * D / (4 * s2), t)
+    sizes = dropped_term_sizes(dif)
+    assert abs(sizes.in_p_equation / in_p - 1) < 1e-6
+    assert abs(sizes.vs_entropy_production / vs_production - 1) < 1e-6
