@@ -363,3 +363,18 @@ def test_dropped_term_sizes_match_the_closed_forms():
     sizes = dropped_term_sizes(dif)
     assert abs(sizes.in_p_equation / in_p - 1) < 1e-6
     assert abs(sizes.vs_entropy_production / vs_production - 1) < 1e-6
+
+
+def test_imaginary_part_of_11_7c_is_the_midpoint_sum_for_a_slightly_unnormalised_path():
+    # The imaginary part of -4i Σ_n ∫ Ψ̄_n*(Ψ_{n+1} - Ψ_n), Ψ̄_n = (Ψ_n + Ψ_{n+1})/2, summed here
+    # directly; the kinetic part ∫Ψ*ΔΨ is real for the (Hermitian) spectral Laplacian.  The
+    # densities drift in norm by 2e-7 a step (inside the 1e-6 the Path accepts), so the sum is
+    # -2(N_T - N_0) = -1.6e-6, not 0; round-off is ~1e-15.
+    sch = _PATHS21["schrodinger"]
+    p = sch.p[:5] * (1 + 2e-7 * np.arange(5))[:, None]
+    path = Path(CONS, 1.0, sch.times[:5], p, sch.Phi[:5])
+    psi = path.psi
+    mid = (psi[1:] + psi[:-1]) / 2
+    expected = -4 * np.sum(np.real(GRID.integrate(np.conj(mid) * (psi[1:] - psi[:-1]))))
+    assert abs(expected) > 1e-6
+    assert abs(evaluate_form(path, "11.7c").imaginary - expected) < 1e-12
