@@ -192,12 +192,14 @@ def _copy_project(dest: Path) -> None:
 
 
 def run_module(name: str, sample: int | None, seed: int, timeout_factor: float,
-               lines: set[int] | None = None, partial: Path | None = None) -> dict:
+               lines: set[int] | None = None, partial: Path | None = None,
+               indices: set[int] | None = None) -> dict:
     path, tests = MODULES[name]
     tests = tuple(t for t in tests if (ROOT / t).exists())
     source = (ROOT / path).read_text()
     all_sites = sites(source)
-    chosen = [s for s in all_sites if lines is None or s.line in lines]
+    chosen = [s for s in all_sites if (lines is None or s.line in lines)
+              and (indices is None or s.index in indices)]
     if sample is not None and sample < len(chosen):
         chosen = sorted(random.Random(seed).sample(chosen, sample), key=lambda s: s.index)
     with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
@@ -239,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout-factor", type=float, default=4.0,
                         help="timeout per mutant as a multiple of the unmutated test time")
     parser.add_argument("--list", action="store_true", help="only list the mutation sites")
+    parser.add_argument("--sites", type=int, nargs="+", default=None,
+                        help="only the mutants with these site indices (the 'index' of the "
+                             "results JSON: recheck exactly a sample's survivors)")
     parser.add_argument("--lines", type=int, nargs="+", default=None,
                         help="only the mutants on these source lines (to recheck survivors)")
     args = parser.parse_args(argv)
@@ -259,10 +264,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: mutating {MODULES[name][0]}", flush=True)
         res = run_module(name, args.sample, args.seed, args.timeout_factor,
                          set(args.lines) if args.lines else None,
-                         out_dir / f"mutation_{name}.partial.json")
+                         out_dir / f"mutation_{name}.partial.json",
+                         set(args.sites) if args.sites else None)
         res["load_average"] = os.getloadavg()
         res["command"] = "python benchmarks/mutation.py " + " ".join(argv or sys.argv[1:])
-        suffix = "_lines" if args.lines else ""
+        suffix = "_lines" if (args.lines or args.sites) else ""
         atomic_write_text(out_dir / f"mutation_{name}{suffix}.json", json.dumps(res, indent=1))
         (out_dir / f"mutation_{name}.partial.json").unlink(missing_ok=True)
         survivors = [r for r in res["results"] if r["outcome"] == "survived"]
