@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="only list the mutation sites")
     parser.add_argument("--lines", type=int, nargs="+", default=None,
                         help="only the mutants on these source lines (to recheck survivors)")
-    parser.add_argument("--indices", type=int, nargs="+", default=None,
+    parser.add_argument("--indices", "--sites", dest="indices", type=int, nargs="+", default=None,
                         help="only these mutants (their index in --list and the JSON results, for "
                              "the unchanged source; to recheck the survivors of a sample)")
     args = parser.parse_args(argv)

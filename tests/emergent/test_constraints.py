@@ -57,8 +57,10 @@ def test_constraint_values_and_shapes():
         Constraints(g, np.zeros((2, 95)))
     with pytest.raises(ValueError, match="Phi must have shape"):
         phase(c, np.zeros((3, 5)))
-    with pytest.raises(ValueError, match="names"):
+    with pytest.raises(ValueError, match="names has 1 entries for 2 constraints"):
         Constraints(g, np.zeros((2, 96)), ("a",))
+    # unnamed constraints are numbered from 1, one name each (K̃ = 2 here, not the 96 points)
+    assert Constraints(g, np.zeros((2, 96))).names == ("Θ1", "Θ2")
     with pytest.raises(ValueError, match="degree"):
         moment_constraints(g, 0)
     with pytest.raises(ValueError, match="negative"):
@@ -139,3 +141,36 @@ def test_constraint_and_potential_input_checks():
     psi = np.sqrt(p) * np.ones((3, 1))
     with pytest.raises(ValueError, match="potential must have shape"):
         madelung_residuals(g, t, psi + 0j, 1.0, potential=np.zeros((2, 32)))
+
+
+def test_madelung_residuals_refuse_a_path_of_the_wrong_shape_or_too_few_times():
+    # Each condition of the shape check alone must refuse: a stack of the wrong length, and
+    # two times (no interior time for the central differences: an empty, not a failing, result)
+    g = Grid((32,), (8.0,))
+    psi = np.sqrt(gaussian_heat_kernel(g, 0.0, 1.0, 1.0)) * np.ones((3, 1)) + 0j
+    with pytest.raises(ValueError, match="psi must have shape"):
+        madelung_residuals(g, [0.0, 1.0, 2.0, 3.0], psi, 1.0)
+    with pytest.raises(ValueError, match="psi must have shape"):
+        madelung_residuals(g, [0.0, 1.0], psi[:2], 1.0)
+
+
+@pytest.mark.parametrize("eps", [1e-3, 1e-8])
+def test_phase_fit_residual_is_the_relative_part_outside_the_span(eps):
+    """PhaseFit.residual = ‖∇θ - Σ∇Θ_kΦ_k/4‖_p / max(‖∇θ‖_p, 1e-6), against the same
+    weighted least squares on the analytic ∇θ = ε cos Q (not Im(Ψ*∇Ψ)/|Ψ|²).  ε = 1e-8 puts
+    ‖∇θ‖_p ~ 6e-9 below the 1e-6 floor, so the floor itself is pinned."""
+    g = Grid((128,), (20.0,))
+    x = g.axes[0]
+    cons = moment_constraints(g, 2, center=[0.0])
+    p = gaussian_heat_kernel(g, 0.0, 1.0, 1.0)
+    psi = np.sqrt(p) * np.exp(1j * eps * np.sin(x))
+    fit = multipliers_from_wave_function(cons, psi)
+    w = np.sqrt(p * g.cell_volume)
+    a = np.stack([np.full_like(x, 0.25), x / 2]).T * w[:, None]  # ∇Θ/4 for Θ = {Q, Q²}
+    b = eps * np.cos(x) * w
+    sol, *_ = np.linalg.lstsq(a, b, rcond=None)
+    expected = np.linalg.norm(a @ sol - b) / max(np.linalg.norm(b), 1e-6)
+    assert expected > 1e-3  # cos Q is far from the span {1, Q}: the residual is not round-off
+    # the spectral ∇θ is exact to ~1e-14 absolute where p matters, 1e-6 of ε = 1e-8
+    assert abs(fit.residual[0] / expected - 1) < 1e-4
+    assert np.abs(fit.Phi[0] - sol).max() < 1e-4 * eps

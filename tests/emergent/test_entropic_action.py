@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -281,3 +283,98 @@ def test_candidate_path_and_test_input_checks():
         stationarity_test(path, "11.7b", eps_first=0.0)
     with pytest.raises(ValueError, match="eps_scan"):
         stationarity_test(path, "11.7b", eps_scan=(-1e-2, 1e-3))
+
+
+def test_three_time_samples_are_enough_for_a_path():
+    # the central differences need one interior time: three samples are the minimum accepted
+    t = np.linspace(0.0, 1.0, 3)
+    dif = diffusion_path(CONS, 1.0, t, 1.0, [-2.0])
+    assert dif.p.shape == (3, *GRID.shape)
+    assert Path(CONS, 1.0, t, dif.p, np.zeros((3, 2))).times.size == 3
+
+
+def test_dropped_term_sizes_are_free_of_the_diffusion_coefficient():
+    # Both ratios compare two terms that each carry one factor D (2D|∇θ|² against 2D|∇√p|²,
+    # and 2D|∇θ|² against -2DΔ√p/√p): the same (p, Φ) with another D gives the same ratios, to
+    # round-off.
+    sch = _PATHS21["schrodinger"]
+    a, b = dropped_term_sizes(sch), dropped_term_sizes(replace(sch, D=2.5))
+    assert abs(a.vs_entropy_production / b.vs_entropy_production - 1) < 1e-12
+    assert abs(a.in_p_equation / b.in_p_equation - 1) < 1e-12
+
+
+def test_frozen_gaussian_has_the_requested_width_at_every_time():
+    # p is the Gaussian of variance σ² about the centre (closed form; the grid integral of a
+    # resolved Gaussian is spectrally accurate, so 1e-10), the same at every time
+    t = np.linspace(0.0, 1.0, 5)
+    x = GRID.axes[0]
+    for sigma in (0.8, 1.3):
+        p = frozen_gaussian_path(CONS, 1.0, t, sigma, [-2.0]).p
+        assert np.abs(GRID.integrate(p * (x + 2.0))).max() < 1e-10
+        assert np.abs(GRID.integrate(p * (x + 2.0) ** 2) - sigma**2).max() < 1e-10
+
+
+@pytest.mark.parametrize("D", [0.4, 2.5])
+def test_entropy_production_forms_match_the_closed_form_at_any_d(D):
+    # A Gaussian diffusing from variance σ0² has variance s² = σ0² + Dt and ∫|∇√p|² = 1/(4s²),
+    # so each entropy-production form gives ∫0^T 2D/(4s²) dt = ½ log((σ0² + DT)/σ0²), the
+    # entropy change of line 1 of (11.6).  D ≠ 1 so that a misplaced D cannot cancel.  The
+    # trapezoid rule errs by about (dt²/12)(f'(T) - f'(0)) <= 3e-5 at dt = 0.01 and D = 2.5;
+    # the spatial sums are spectrally accurate (σ >= 1 on spacing 0.16, images below 1e-30).
+    t = np.linspace(0.0, 2.0, 201)
+    dif = diffusion_path(CONS, D, t, 1.0, [0.0])
+    exact = 0.5 * np.log((1.0 + D * 2.0) / 1.0)
+    assert abs(evaluate_form(dif, "11.6a").entropy_part - exact) < 1e-12
+    for form in ("11.6b", "11.7a", "11.7b"):
+        assert abs(evaluate_form(dif, form).entropy_part - exact) < 1e-4, form
+
+
+def test_phase_gradient_term_matches_the_closed_form():
+    # Θ = {Q, Q²} about 0 and constant Φ: ∇θ = (Φ1 + 2Φ2 Q)/4, and under the diffusing
+    # Gaussian (mean 0, variance s² = σ0² + Dt) ∫p|∇θ|² = (Φ1² + 4Φ2² s²)/16, linear in t, so
+    # the trapezoid rule is exact: 2D∫dt∫p|∇θ|² = (D/8)(Φ1² T + 4Φ2²(σ0² T + D T²/2)).
+    # D = 2.5 so that a misplaced D cannot cancel; spectral quadrature, round-off only.
+    D, T, phi1, phi2 = 2.5, 2.0, 0.7, -0.3
+    t = np.linspace(0.0, T, 21)
+    cons = moment_constraints(GRID, 2, center=[0.0])
+    dif = diffusion_path(cons, D, t, 1.0, [0.0], Phi=np.tile([phi1, phi2], (21, 1)))
+    exact = D / 8 * (phi1**2 * T + 4 * phi2**2 * (T + D * T**2 / 2))
+    assert abs(phase_gradient_term(dif) - exact) < 1e-10 * exact
+
+
+def test_dropped_term_sizes_match_the_closed_forms():
+    # The diffusing Gaussian (mean 0, variance s² = σ0² + Dt) with Θ = {Q, Q²} and constant Φ:
+    # dropped = 2D|∇θ|² = (D/8)(Φ1² + 4Φ1Φ2 Q + 4Φ2² Q²), kept = -2DΔ√p/√p =
+    # -2D(Q²/(4s⁴) - 1/(2s²)).  Under p, Var(aQ² + bQ + c) = 2a²s⁴ + b²s² gives the spreads
+    # below; ∫2D|∇√p|² dQ = 2D/(4s²).  The same trapezoid rule in t is
+    # applied to the closed forms, so only the spatial error remains: spectral, but Δ√p/√p is
+    # divided by √p down to the 1e-12 density floor, so 1e-6 relative.
+    D, T, phi1, phi2 = 2.5, 2.0, 0.7, -0.3
+    t = np.linspace(0.0, T, 21)
+    cons = moment_constraints(GRID, 2, center=[0.0])
+    dif = diffusion_path(cons, D, t, 1.0, [0.0], Phi=np.tile([phi1, phi2], (21, 1)))
+    s2 = 1.0 + D * t
+    a_d, b_d = D * phi2**2 / 2, D * phi1 * phi2 / 2
+    spread_dropped = 2 * a_d**2 * s2**2 + b_d**2 * s2
+    spread_kept = D**2 / (2 * s2**2)
+    in_p = np.sqrt(np.trapezoid(spread_dropped, t) / np.trapezoid(spread_kept, t))
+    phase_term = D / 8 * (phi1**2 * T + 4 * phi2**2 * (T + D * T**2 / 2))
+    vs_production = phase_term / np.trapezoid(2 * D / (4 * s2), t)
+    sizes = dropped_term_sizes(dif)
+    assert abs(sizes.in_p_equation / in_p - 1) < 1e-6
+    assert abs(sizes.vs_entropy_production / vs_production - 1) < 1e-6
+
+
+def test_imaginary_part_of_11_7c_is_the_midpoint_sum_for_a_slightly_unnormalised_path():
+    # The imaginary part of -4i Σ_n ∫ Ψ̄_n*(Ψ_{n+1} - Ψ_n), Ψ̄_n = (Ψ_n + Ψ_{n+1})/2, summed here
+    # directly; the kinetic part ∫Ψ*ΔΨ is real for the (Hermitian) spectral Laplacian.  The
+    # densities drift in norm by 2e-7 a step (inside the 1e-6 the Path accepts), so the sum is
+    # -2(N_T - N_0) = -1.6e-6, not 0; round-off is ~1e-15.
+    sch = _PATHS21["schrodinger"]
+    p = sch.p[:5] * (1 + 2e-7 * np.arange(5))[:, None]
+    path = Path(CONS, 1.0, sch.times[:5], p, sch.Phi[:5])
+    psi = path.psi
+    mid = (psi[1:] + psi[:-1]) / 2
+    expected = -4 * np.sum(np.real(GRID.integrate(np.conj(mid) * (psi[1:] - psi[:-1]))))
+    assert abs(expected) > 1e-6
+    assert abs(evaluate_form(path, "11.7c").imaginary - expected) < 1e-12

@@ -20,6 +20,7 @@ from emergent.metrics import (
 from emergent.onsager import (
     BASIS,
     PAPER_12_9,
+    Jet,
     _euler_lagrange_term,
     divergence_term,
     einstein_tensor_upper,
@@ -132,7 +133,95 @@ def test_signs_of_the_field_equations():
     assert signs.derived_equation == "G_{μν} + κ Λ g_{μν} = -κ T_{μν}"
 
 
-# ---- route 3: concrete metrics, against einsteinpy --------------------------------------
+# ---- route 3: concrete metrics, against closed forms (fast) and einsteinpy (slow) -------
+
+def _exact_jet(metric, point):
+    # jet_at gives SymPy numbers; plain ints/Fractions keep the exact einsums fast (SymPy
+    # Rationals make the Euler-Lagrange basis ~50x slower).  Points are chosen (θ = π/2,
+    # unit radii) so that every entry is rational.
+    def num(x):
+        x = sp.nsimplify(x)
+        assert x.is_Rational, x
+        return int(x) if x.q == 1 else Fraction(int(x.p), int(x.q))
+
+    jet = jet_at(metric, point)
+    f = np.vectorize(num, otypes=[object])
+    return Jet(*(f(a) for a in (jet.g, jet.ginv, jet.v, jet.w)))
+
+
+def _el_gamma_gamma(jet):
+    el = euler_lagrange_basis(jet)
+    return sum(GAMMA_GAMMA[k] * el[k] for k in BASIS)
+
+
+def _skewed(metric, a):
+    # the same geometry in coordinates u with x = A u (A unimodular, constant): g' = Aᵀ g(Au) A,
+    # generic non-diagonal entries; G^{ab} = -Λ g^{ab} is a tensor equation, so it still holds.
+    us = sp.symbols(f"u0:{metric.dim}")
+    sub = dict(zip(metric.coordinates, a * sp.Matrix(us), strict=True))
+    return Metric(a.T * metric.matrix.subs(sub) * a, us)
+
+
+_SKEW = sp.Matrix([[1, 1, 0, 0], [0, 1, 0, 0], [0, -1, 1, 0], [1, 0, 0, 1]])
+
+
+@pytest.mark.parametrize("metric, point, cosmological", [
+    # Schwarzschild (M = 1) at r = 1, θ = π/2: vacuum, G^{ab} = 0, R = 0.
+    (schwarzschild(1), (0, 1, sp.pi / 2, 0), 0),
+    # de Sitter static patch, ℓ² = 1/2: G^{ab} = -Λ g^{ab} with Λ = 3/ℓ² = 6, R = 4Λ.
+    (de_sitter(sp.sqrt(2) / 2), (0, 1, sp.pi / 2, 0), 6),
+    # ... and in skewed coordinates x = A u (the point maps to r = 1, θ = π/2).
+    (_skewed(de_sitter(sp.sqrt(2) / 2), _SKEW), (0, 1, sp.pi / 2 + 1, 0), 6),
+])
+def test_vacuum_and_de_sitter_curvature_match_the_closed_forms(metric, point, cosmological):
+    jet = _exact_jet(metric, point)
+    # the skewed metric is non-diagonal at the point, not just as a formula
+    assert metric.matrix.is_diagonal() or (jet.g != np.diag(np.diag(jet.g))).any()
+    # exact rationals throughout: equality, no tolerance
+    assert (einstein_tensor_upper(jet) == -cosmological * jet.ginv).all()
+    assert ricci_scalar(jet) == 4 * cosmological
+    # E[√|g| ΓΓ] = -√|g| G^{ab} on these metrics too (the variational route of (12.10))
+    assert (_el_gamma_gamma(jet) == cosmological * jet.ginv).all()
+
+
+def test_flrw_curvature_matches_the_friedmann_equations():
+    # -dt² + a² dx², a = t² at t = 2: with H = ȧ/a, G_00 = 3H², G_ij = -(2ä/a + H²) a² δ_ij
+    # and R = 6(ä/a + H²) (standard closed forms, differentiated here by SymPy).
+    t = sp.Symbol("t")
+    a = t**2
+    h, acc = (sp.diff(a, t) / a).subs(t, 2), (sp.diff(a, t, 2) / a).subs(t, 2)
+    a2 = a.subs(t, 2) ** 2
+    jet = _exact_jet(flrw(a), (2, 0, 0, 0))
+    expected = np.diag([3 * h**2] + [-(2 * acc + h**2) / a2] * 3)  # G^{ab} = g^aa g^bb G_ab
+    assert (einstein_tensor_upper(jet) == expected).all()
+    assert ricci_scalar(jet) == 6 * (acc + h**2)
+
+
+def test_flat_metric_in_curvilinear_coordinates_has_no_curvature():
+    # Minkowski space pulled back by a polynomial map x = F(y): g = Jᵀ η J is non-diagonal with
+    # non-zero first and second derivatives, but Riemann, and so G and R, vanish identically.
+    y = sp.symbols("y0:3")
+    f = sp.Matrix([y[0] + y[1] ** 2, y[1] + y[0] * y[2] - 2 * y[2] ** 2,
+                   y[2] - y[0] ** 2 + y[0] * y[1]])
+    jac = f.jacobian(y)
+    jet = _exact_jet(Metric(sp.expand(jac.T * sp.diag(-1, 1, 1) * jac), y), (0, 0, 0))
+    assert any(x != 0 for x in jet.v.ravel()) and any(x != 0 for x in jet.w.ravel())
+    assert (einstein_tensor_upper(jet) == 0).all() and ricci_scalar(jet) == 0
+    assert (_el_gamma_gamma(jet) == 0).all()
+
+
+def test_two_dimensional_conformal_metric_has_the_closed_form_ricci_scalar():
+    # g = Ω δ in D = 2 (Ω = e^{2φ}): R = -2 e^{-2φ} Δφ = -Δ(ln Ω)/Ω (Gaussian curvature K = R/2;
+    # for the round sphere this gives R = 2).  G^{ab} = 0 identically in D = 2.
+    x = sp.symbols("x0:2")
+    omega = 1 + x[0] ** 2 / 3 + x[0] * x[1] / 5 - x[1] / 7
+    point = (sp.Rational(1, 2), sp.Rational(1, 3))
+    jet = _exact_jet(Metric(omega * sp.eye(2), x), point)
+    lap = sum(sp.diff(sp.log(omega), xi, 2) for xi in x)
+    expected = (-lap / omega).subs(dict(zip(x, point, strict=True)))
+    assert ricci_scalar(jet) == Fraction(int(expected.p), int(expected.q))
+    assert (einstein_tensor_upper(jet) == 0).all()
+
 
 def _einsteinpy_upper(metric, point):
     mt = MetricTensor(metric.matrix.tolist(), metric.coordinates)
@@ -151,6 +240,9 @@ def _close(a, b) -> bool:
     return max(abs(complex(sp.N(x))) for x in diff) < 1e-10 * scale
 
 
+# einsteinpy's symbolic simplification takes 20-100 s a metric (170 s for the four, measured
+# 2026-11-30, load ~1): slow; the closed forms above cover the same metrics in the default run.
+@pytest.mark.slow
 @pytest.mark.parametrize("metric, point", [
     (schwarzschild(sp.Rational(1, 3)), (0, 3, sp.pi / 6, 0)),
     (de_sitter(2), (0, sp.Rational(1, 2), sp.pi / 3, 0)),
@@ -411,3 +503,47 @@ def test_exact_jets_agree_with_the_fully_symbolic_euler_lagrange_operator_d3(nam
     for a in range(3):
         for b in range(a, 3):
             assert _jet_substitute(symbolic[a, b], 3, jet) == (1 if a == b else 2) * ours[a, b]
+
+
+def test_random_jets_have_the_requested_signature():
+    # Sylvester's law of inertia: g = Uᵀ η U has as many negative eigenvalues as η, so a
+    # Lorentzian jet has exactly one, a Riemannian one none (the integer entries are small, so
+    # float eigenvalues separate the signs with a wide margin).
+    for dim in (2, 3, 4, 5):
+        for lorentzian in (True, False):
+            g = random_jet(dim, seed=dim, lorentzian=lorentzian).g.astype(float)
+            eig = np.linalg.eigvalsh(g)
+            assert np.abs(eig).min() > 1e-9
+            assert (eig < 0).sum() == int(lorentzian)
+
+
+def test_estimated_seconds_refuses_what_is_not_a_count():
+    from emergent.onsager import estimated_seconds
+
+    with pytest.raises(TypeError, match="dim must be an int"):
+        estimated_seconds(4.0, 1)
+    with pytest.raises(TypeError, match="n_jets must be an int"):
+        estimated_seconds(4, True)
+    with pytest.raises(ValueError, match="dim must be >= 2"):
+        estimated_seconds(1, 1)
+    assert estimated_seconds(4, 0) == 0  # no jet, no work
+
+
+def test_field_equation_signs_are_an_immutable_result():
+    import dataclasses
+
+    signs = field_equation_signs(3, n_jets=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        signs.einstein_coefficient = Fraction(1)
+
+
+def test_the_refusal_boundary_matches_the_recorded_run_times():
+    # The command with its default 4 jets evaluates 2·4 + 2 = 10 jets.  In D = 7 it was run
+    # (508 s under load 16, recorded beside _SECONDS_PER_JET_D4), so it must stay accepted; in
+    # D = 8 the work (∝ D^8 for the six-index einsums) would be (8/7)^8 ≈ 2.9x that, ~1500 s,
+    # beyond MAX_SECONDS = 600 s, so it must be refused before any jet.
+    from emergent.onsager import check_jet_request
+
+    assert check_jet_request(7, 10) == (7, 10)
+    with pytest.raises(ValueError, match="would take about"):
+        check_jet_request(8, 10)
