@@ -347,3 +347,20 @@ def test_shell_average_error_bar_matches_the_scatter_over_seeds():
     scatter = np.std([r.microcanonical_observable for r in runs], ddof=1)
     reported = np.mean([r.standard_error for r in runs])
     assert 1 / 1.6 < reported / scatter < 1.6
+
+
+def test_canonical_samples_memory_estimate_is_the_size_of_the_result(monkeypatch):
+    # The refusal must fit what is returned: with the limit at exactly the result's size the
+    # call runs, one byte below it is refused (the estimate counts every 10th state after
+    # burn-in, as the result keeps them; an estimate off by a thinning of 11 would pass).
+    import ntcore.checks as checks
+    from learning.ensemble import canonical_samples
+
+    net = feedforward((3, 2, 2), seed=0)
+    kwargs = {"n_chains": 3, "n_steps": 95, "burn_in": 20, "seed": 0}
+    size = canonical_samples(net, 1.0, **kwargs).nbytes
+    monkeypatch.setattr(checks, "MEMORY_LIMIT_BYTES", size)
+    assert canonical_samples(net, 1.0, **kwargs).nbytes == size
+    monkeypatch.setattr(checks, "MEMORY_LIMIT_BYTES", size - 1)
+    with pytest.raises(ValueError, match="n_chains"):
+        canonical_samples(net, 1.0, **kwargs)
