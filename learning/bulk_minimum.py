@@ -417,17 +417,22 @@ class _ChainPreconditioner:
                 s[:, nxt] += d[:, c.layer_rows[j + 1]] * product
         return s, q
 
-    def transpose_solve(self, v: NDArray[np.floating], d: Array,
+    def transpose_solve(self, v: NDArray[np.floating] | None, d: Array,
                         rows: NDArray[np.floating] | None = None) -> NDArray[np.floating]:
         """t = J_hh⁻ᵀ (v + W_Rhᵀ c) per row, c = ``rows`` on R (one backward pass:
-        t_j = v_j + w_{j+1,j}ᵀ (c_{j+1} + D_{j+1} t_{j+1}), last hidden layer first)."""
+        t_j = v_j + w_{j+1,j}ᵀ (c_{j+1} + D_{j+1} t_{j+1}), last hidden layer first);
+        ``v=None`` is v = 0, in the dtype of ``rows``."""
         cp = self.couplings
-        single = v.dtype == np.float32
+        if v is None:
+            assert rows is not None
+            t = np.zeros((rows.shape[0], cp.hidden.size), dtype=rows.dtype)
+        else:
+            t = v.copy()
+        single = t.dtype == np.float32
         d = d.astype(np.float32, copy=False) if single else d
-        t = v.copy()
         for j in reversed(self.hidden_layers):
             nxt, rows_next = self._hidden(j + 1), cp.layer_rows[j + 1]
-            coefficient = None if rows is None else rows[:, rows_next].astype(v.dtype, copy=False)
+            coefficient = None if rows is None else rows[:, rows_next].astype(t.dtype, copy=False)
             if nxt is not None:
                 back = d[:, rows_next] * t[:, nxt]
                 coefficient = back if coefficient is None else coefficient + back
@@ -793,40 +798,50 @@ def _truncated_cg(apply, b: Array, target: Array, max_steps: int, precondition=N
     non-positive curvature (then the sum so far).  Returns the result, the rows that met
     non-positive curvature at the first step (their result is zero), and the steps taken.
     """
+    n = len(b)
+
     def pre(residual, rows):
-        return residual.copy() if precondition is None else precondition(residual, rows)
+        return residual if precondition is None else precondition(residual, rows)
+
+    def dot(u, v):
+        return np.einsum("ij,ij->i", u, v)
+
+    def index(rows):  # a slice while every row takes part: views, not gathered copies
+        return slice(None) if rows.size == n else rows
 
     out = None
     res = b.copy()
-    direction = pre(res, slice(None))
-    ry = np.sum(res * direction, axis=1)
-    first_negative = np.zeros(len(b), dtype=bool)
+    direction = pre(res, slice(None)).copy()
+    ry = dot(res, direction)
+    first_negative = np.zeros(n, dtype=bool)
     running = np.flatnonzero(np.any(b != 0, axis=1))
     steps = 0
     for k in range(max_steps):
         if running.size == 0:
             break
         steps += 1
-        rows = slice(None) if running.size == len(b) else running
+        rows = index(running)
         pk = direction[rows]
         a_p, image = apply(pk, rows)
         if out is None:
-            out = np.zeros((len(b), image.shape[1]))
-        curv = np.sum(pk * a_p, axis=1)
-        neg = curv <= 1e-14 * np.sum(pk * pk, axis=1)
+            out = np.zeros((n, image.shape[1]))
+        curv = dot(pk, a_p)
+        neg = curv <= 1e-14 * dot(pk, pk)
         if k == 0:
             first_negative[running[neg]] = True
-        ok = ~neg
-        run = running[ok]
-        alpha = ry[run] / curv[ok]
-        out[run] += alpha[:, None] * image[ok]
-        res[run] -= alpha[:, None] * a_p[ok]
-        more = np.sqrt(np.sum(res[run] ** 2, axis=1)) > target[run]
-        running = run[more]
-        y = pre(res[running], running)
-        ry_new = np.sum(res[running] * y, axis=1)
-        direction[running] = y + (ry_new / ry[running])[:, None] * direction[running]
-        ry[running] = ry_new
+        if neg.any():
+            running, a_p, image, curv = running[~neg], a_p[~neg], image[~neg], curv[~neg]
+        rows = index(running)
+        alpha = (ry[rows] / curv)[:, None]
+        out[rows] += alpha * image
+        res[rows] -= alpha * a_p
+        res_run = res[rows]
+        running = running[np.sqrt(dot(res_run, res_run)) > target[rows]]
+        rows = index(running)
+        y = pre(res[rows], running)
+        ry_new = dot(res[rows], y)
+        direction[rows] = y + (ry_new / ry[rows])[:, None] * direction[rows]
+        ry[rows] = ry_new
     if out is None:
         out = np.zeros_like(b)
     return out, first_negative, steps
@@ -894,7 +909,7 @@ def _chain_cg_direction(problem: _Problem, cache, grad: Array, free: NDArray[np.
     def apply(e, rows):
         s_k, q_k = chain.solve(e.astype(dtype), d_rows[rows])
         q_k *= weight[rows]
-        back = chain.transpose_solve(np.zeros_like(s_k), d_rows[rows], rows=q_k)
+        back = chain.transpose_solve(None, d_rows[rows], rows=q_k)
         return e + np.where(free[rows], back, 0.0), s_k
 
     target = _forcing(gnorm, single) * np.sqrt(np.sum(b * b, axis=1))
@@ -909,10 +924,9 @@ def _newton_cg(problem: _Problem, z: Array, newton: bool, lo: float, hi: float,
     max_cg = max_cg or min(n_hidden, 500)
     single = problem.couplings.nnz >= SINGLE_PRECISION_NNZ
     preconditioner = _ChainPreconditioner.build(problem.couplings)
-    loss, grad, cache = problem.evaluate_cached(z, np.arange(n), newton)
-    assert cache is not None
+    loss, grad, (d_all, rf2_all) = _evaluate_split(problem, z, np.arange(n), newton,
+                                                    np.zeros(n, bool))
     start_loss = loss.copy()
-    d_all, rf2_all = cache
     iterations = np.zeros(n, dtype=int)
     stalled = np.zeros(n, dtype=bool)
     precise = np.ones(n, dtype=bool)  # the last evaluation was float64
@@ -921,58 +935,84 @@ def _newton_cg(problem: _Problem, z: Array, newton: bool, lo: float, hi: float,
     # the Newton term can make H indefinite) until the gradient has fallen to
     # GAUSS_NEWTON_UNTIL of its start, then Newton (quadratic convergence).
     switch = GAUSS_NEWTON_UNTIL * gmax
-    active = np.flatnonzero(~_stopped(_projected_gradient(z, grad, lo, hi), gtol, stalled))
+    active = np.flatnonzero(gmax > gtol)
     bar = tqdm(total=max_iter, disable=not progress, desc="bulk minimum (3.2), Newton-CG",
                leave=False)
     for _ in range(max_iter):
         if active.size == 0:
             break
         bar.update(1)
-        za, la, ga = z[active], loss[active], grad[active]
+        every = active.size == n  # then no gathering copies of the (n, |R|) arrays
+        za, la, ga = (z, loss, grad) if every else (z[active], loss[active], grad[active])
         at_bound, to_bound = _active_set(za, ga, lo, hi)
-        near = np.max(np.abs(_projected_gradient(za, ga, lo, hi)), axis=1) <= switch[active]
-        cache = (d_all[active], rf2_all[active] * near[:, None])
+        near = gmax[active] <= switch[active]
+        cache = ((d_all, rf2_all * near[:, None]) if every
+                 else (d_all[active], rf2_all[active] * near[:, None]))
         if preconditioner is not None and problem.objective is None:
             p, _ = _chain_cg_direction(problem, cache, ga, ~at_bound, preconditioner, max_cg,
                                        single=single)
         else:
             p, _ = _cg_direction(problem, cache, ga, ~at_bound, max_cg, single=single,
                                  preconditioner=preconditioner)
-        step = p + to_bound
         iterations[active] += 1
-        # Projected backtracking (Armijo on the projected path; the round-off slack of
-        # _accept near the minimum): halve the step until H does not rise.  Each trial
-        # evaluates H, ∇H and f' together: the full step is usually accepted, and then the
-        # next iteration needs no evaluation of its own.
-        todo = np.arange(active.size)
-        scale = np.ones(active.size)
-        rough = np.zeros(active.size, bool)
-        if single and problem.objective is None:
-            rough = np.max(np.abs(_projected_gradient(za, ga, lo, hi)), axis=1) > ROUGH_ABOVE
-        for _attempt in range(40):
-            if todo.size == 0:
-                break
-            rows = active[todo]
-            z_new = np.clip(za[todo] + scale[todo, None] * step[todo], lo, hi)
-            new_loss, new_grad, new_cache = _evaluate_split(problem, z_new, rows, newton,
-                                                            rough[todo])
-            decrease = np.sum(ga[todo] * (z_new - za[todo]), axis=1)
-            armijo = new_loss <= la[todo] + 1e-4 * np.minimum(decrease, 0.0)
-            ok = _accept(la[todo], new_loss, decrease < 0) & (armijo | (scale[todo] == 1.0))
-            good = rows[ok]
-            z[good], loss[good], grad[good] = z_new[ok], new_loss[ok], new_grad[ok]
-            d_all[good], rf2_all[good] = new_cache[0][ok], new_cache[1][ok]
-            precise[good] = ~rough[todo[ok]]
-            todo = todo[~ok]
-            scale[todo] *= 0.5
-        stalled[active[todo]] = True
+        rough = (gmax[active] > ROUGH_ABOVE if single and problem.objective is None
+                 else np.zeros(active.size, bool))
+        moved, z_new, l_new, g_new, (d_new, rf2_new) = _backtrack(
+            problem, za, la, ga, p + to_bound, active, newton, lo, hi, rough)
+        if every and moved.all():  # the whole batch moved: take the new arrays as they are
+            z, loss, grad, d_all, rf2_all = z_new, l_new, g_new, d_new, rf2_new
+        else:
+            good = active[moved]
+            z[good], loss[good], grad[good] = z_new[moved], l_new[moved], g_new[moved]
+            d_all[good], rf2_all[good] = d_new[moved], rf2_new[moved]
+        precise[active[moved]] = ~rough[moved]
+        stalled[active[~moved]] = True
         _check_runaway(z)
         pgrad = _projected_gradient(z[active], grad[active], lo, hi)
+        gmax[active] = np.max(np.abs(pgrad), axis=1)
         # Only a float64 gradient can certify gtol.
         done = _stopped(pgrad, gtol, stalled[active]) & (precise[active] | stalled[active])
         active = active[~done]
     bar.close()
     return z, loss, grad, iterations, stalled, start_loss
+
+
+def _backtrack(problem: _Problem, za: Array, la: Array, ga: Array, step: Array,
+               rows: NDArray[np.intp], newton: bool, lo, hi, rough: NDArray[np.bool_]):
+    """Projected backtracking (Armijo on the projected path, with the round-off slack of
+    :func:`_accept` near the minimum): halve each sample's step until H does not rise.
+
+    Each trial evaluates H, ∇H and f' together: the full step is usually accepted, and then
+    the next iteration needs no evaluation of its own.  Returns ``(moved, z, H, ∇H, (f', r
+    f''))`` for the rows; where not ``moved`` (no step lowered H: stalled) only ``z`` is
+    meaningful (the old point).
+    """
+    m = len(rows)
+    moved = np.zeros(m, dtype=bool)
+    out = None
+    todo = np.arange(m)
+    scale = np.ones(m)
+    for _attempt in range(40):
+        if todo.size == 0:
+            break
+        z_new = np.clip(za[todo] + scale[todo, None] * step[todo], lo, hi)
+        new_loss, new_grad, (d, rf2) = _evaluate_split(problem, z_new, rows[todo], newton,
+                                                        rough[todo])
+        decrease = np.sum(ga[todo] * (z_new - za[todo]), axis=1)
+        armijo = new_loss <= la[todo] + 1e-4 * np.minimum(decrease, 0.0)
+        ok = _accept(la[todo], new_loss, decrease < 0) & (armijo | (scale[todo] == 1.0))
+        if out is None and ok.all():  # every row at the first trial: no copies
+            return np.ones(m, dtype=bool), z_new, new_loss, new_grad, (d, rf2)
+        if out is None:
+            out = [za.copy(), la.copy(), ga.copy(), np.empty((m, d.shape[1])),
+                   np.empty((m, d.shape[1]))]
+        for array, value in zip(out, (z_new, new_loss, new_grad, d, rf2), strict=True):
+            array[todo[ok]] = value[ok]
+        moved[todo[ok]] = True
+        todo = todo[~ok]
+        scale[todo] *= 0.5
+    assert out is not None
+    return moved, out[0], out[1], out[2], (out[3], out[4])
 
 
 def _evaluate_split(problem: _Problem, z: Array, rows: NDArray[np.intp], newton: bool,
