@@ -87,7 +87,8 @@ def summary_lines(result: NetworkAnalysis, source: str = "") -> list[str]:
         if losses.status == "computed":
             lines.append(f"losses      U = {losses.bulk:.5g}, U_∂ = {losses.boundary:.5g}, "
                          f"U/U_∂ = {losses.ratio:.4g} ({losses.n_samples} samples, "
-                         f"{100 * losses.converged_fraction:.0f}% of bulk minima converged)")
+                         f"{round(losses.converged_fraction * losses.n_samples)} of them "
+                         f"with the bulk minimum converged)")
         else:
             lines.append(f"losses      U_∂ = {losses.boundary:.5g}; {losses.message}")
     for claim in claims(result):
