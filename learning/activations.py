@@ -379,25 +379,29 @@ class LayerwiseActivation:
             return None
         return lambda x: self._blockwise(fns, x)  # type: ignore[arg-type]
 
+    def _per_neuron(self, attribute: str) -> NDArray:
+        """A range attribute of each block's activation, repeated over its neurons: ``(N,)``."""
+        return np.repeat([getattr(a, attribute) for a in self.activations], self.sizes)
+
     @property
     def lower(self) -> NDArray[np.float64]:
         """The lower end of each neuron's range, shape ``(N,)``."""
-        return np.repeat([a.lower for a in self.activations], self.sizes)
+        return self._per_neuron("lower")
 
     @property
     def upper(self) -> NDArray[np.float64]:
         """The upper end of each neuron's range, shape ``(N,)``."""
-        return np.repeat([a.upper for a in self.activations], self.sizes)
+        return self._per_neuron("upper")
 
     @property
     def lower_closed(self) -> NDArray[np.bool_]:
         """Whether each neuron's range contains its lower end, shape ``(N,)``."""
-        return np.repeat([a.lower_closed for a in self.activations], self.sizes)
+        return self._per_neuron("lower_closed")
 
     @property
     def upper_closed(self) -> NDArray[np.bool_]:
         """Whether each neuron's range contains its upper end, shape ``(N,)``."""
-        return np.repeat([a.upper_closed for a in self.activations], self.sizes)
+        return self._per_neuron("upper_closed")
 
     @property
     def bounded(self) -> bool:
