@@ -79,7 +79,7 @@ class AuditConfig:
     n_directions: int = 3
 
     def __post_init__(self) -> None:
-        checked = {"n": count("n", self.n, minimum=_MIN_POINTS),
+        checked: dict[str, float] = {"n": count("n", self.n, minimum=_MIN_POINTS),
                    "n_times": count("n_times", self.n_times, minimum=_MIN_TIMES),
                    "n_directions": count("n_directions", self.n_directions, minimum=1),
                    "seed": count("seed", self.seed)}

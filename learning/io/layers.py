@@ -211,7 +211,7 @@ def _layer_activations(path: str | os.PathLike, layers: Sequence[DenseLayer],
     if all(a is not None for a in named):
         return named  # type: ignore[return-value]
     if len(found) == 1:  # the file names one activation, for some layers only: it is f
-        return found * len(layers)
+        return [found[0]] * len(layers)
     missing = [layer.name for layer in layers if layer.activation is None]
     raise NetworkFileError(path, f"the file does not say the activation of layers {missing}; "
                            f"pass activation= (one of {sorted(ACTIVATIONS)}, or one per layer "
