@@ -809,7 +809,7 @@ def symbolic_euler_lagrange(coefficients: dict[str, Fraction], dim: int, *,
     sign keeps SymPy's (complex-valued) functions out of Abs.
 
     The variation of the densities (12.6).  ``coefficients`` maps basis names (a subset of
-    :data:`BASIS`; missing ones are 0) to rationals; ``dim`` is 2 or 3 (4 would take hours:
+    ``BASIS``; missing ones are 0) to rationals; ``dim`` is 2 or 3 (4 would take hours:
     use :func:`euler_lagrange_basis` on exact jets).
 
     >>> symbolic_euler_lagrange({"I6": 1}, 2)

@@ -39,7 +39,7 @@ J_hh is unit block lower triangular, so e -> s is a forward pass of the linearis
 and the Newton system becomes identity plus a term of rank ~ n_out (+ the Newton term, small
 near the minimum): a few CG steps per iteration, each as cheap as one Hessian-vector product.
 Gauss-Newton steps are taken until the gradient has fallen tenfold
-(:data:`GAUSS_NEWTON_UNTIL`), Newton steps after.
+(``GAUSS_NEWTON_UNTIL``), Newton steps after.
 
 ``solver="auto"`` takes the dense solver where its memory fits and its estimated work is
 at most :data:`DENSE_ADVANTAGE` times the matrix-free estimate (Newton-CG assumed to take
