@@ -187,6 +187,7 @@ BAD: dict[str, list[Bad]] = {
     "learning.io.naming.natural_key": [Bad(lambda f: f(3), "name")],
     "learning.io.npz.read_npz": [Bad(lambda f: f(3.5), "path")],
     "learning.io.npz.save_network": [Bad(lambda f: f("net", "x.npz"), "septuple"),
+                                     Bad(lambda f: f(_net(), "x.safetensors"), "path"),
                                      Bad(lambda f: f(_net(), 3.5), "path")],
     "learning.io.onnx_io.read_onnx": [Bad(lambda f: f(3.5), "path")],
     "learning.io.safetensors_io.read_safetensors": [Bad(lambda f: f(3.5), "path")],

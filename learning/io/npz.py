@@ -78,10 +78,10 @@ def save_network(septuple: Septuple, path: str | os.PathLike) -> None:
     Raises
     ------
     ValueError
-        If the septuple has no layer structure, or its activation is not one the package
-        knows by name (a custom f cannot be written to a file), or is not one activation per
-        layer (f changing inside a layer, or an input layer whose f differs from the first
-        dense layer's).
+        If ``path`` does not end in ``.npz``, the septuple has no layer structure, or its
+        activation is not one the package knows by name (a custom f cannot be written to a
+        file), or is not one activation per layer (f changing inside a layer, or an input
+        layer whose f differs from the first dense layer's).
 
     Examples
     --------
@@ -100,6 +100,11 @@ def save_network(septuple: Septuple, path: str | os.PathLike) -> None:
     if not isinstance(septuple, Septuple):
         raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
     path = check_path(path)
+    if not path.lower().endswith(".npz"):
+        # It writes NumPy's format only: a file named .safetensors/.onnx would be an .npz in
+        # disguise (read back as npz, by its content), misleading the next reader.
+        raise ValueError(f"path must end in .npz (save_network writes NumPy's .npz format; "
+                         f"other formats are written by their own libraries), got {path!r}")
     weights = layer_weights(septuple)  # ValueError without layer_sizes
     act = septuple.activation
     try:
