@@ -25,6 +25,13 @@ ROOT = Path(__file__).resolve().parents[2]
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
 
+def _default_sigint() -> None:
+    """In the child before exec: SIGINT back to its default.  A shell running the tests in
+    the background (``cmd &``) ignores SIGINT, children inherit that, and Python then installs
+    no KeyboardInterrupt handler: the signal these tests send would be lost."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="module")
 def small_data():
     return load_mnist(n_train=200, n_test=50)
@@ -131,6 +138,7 @@ if __name__ == "__main__":
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_run_killed_mid_training_resumes_bit_identical(tmp_path, sig):
     child = subprocess.Popen([sys.executable, "-c", _TRAIN_IN_CHILD, str(tmp_path)], env=ENV,
+                             preexec_fn=_default_sigint,
                              stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -183,7 +191,7 @@ def _alive(pid):
 def test_pool_workers_exit_when_their_parent_is_killed(sig):
     code = ("import time\nfrom learning.experiments.executor import run_jobs\n"
             "run_jobs(time.sleep, [120, 120], max_workers=2, progress=False)\n")
-    parent = subprocess.Popen([sys.executable, "-c", code], env=ENV)
+    parent = subprocess.Popen([sys.executable, "-c", code], env=ENV, preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + 30
         while len(_descendants(parent.pid)) < 2:
