@@ -535,8 +535,6 @@ class _Problem:
         (∇H then carries ~1e-7 relative error: for steps far from the minimum); H itself stays
         float64, so the line search compares like with like.
         """
-        if single:
-            return self._evaluate_single(z, idx, newton, cache)
         y = self.y_const[idx] + self._to_rows(z)
         x_rows = self.x_rows_const[idx].copy()
         x_rows[:, self.hidden_in_rows] = z
@@ -544,7 +542,9 @@ class _Problem:
         r = x_rows - fy
         loss = 0.5 * np.sum(r * r, axis=1)
         d = self.act.derivative(y)
-        grad = r[:, self.hidden_in_rows] - self._to_hidden(d * r)
+        back = d * r
+        grad = r[:, self.hidden_in_rows] - self._to_hidden(
+            back.astype(np.float32) if single else back)
         if self.objective is not None:
             x_full = self.full_state(z, idx)
             loss = loss - 0.5 * self.m * np.sum(x_full * x_full, axis=1)
@@ -558,43 +558,20 @@ class _Problem:
         rf2 = r * self.act.second_derivative(y) if newton else np.zeros_like(r)  # type: ignore[misc]
         return loss, grad, (d, rf2)
 
-    def _evaluate_single(self, z: Array, idx: NDArray[np.intp], newton: bool, cache: bool):
-        c = self.couplings
-        y = self.y_const[idx] + c.hidden_to_rows(z)
-        r = self.x_rows_const[idx].copy()
-        r[:, self.hidden_in_rows] = z
-        r -= self.act(y)
-        d = self.act.derivative(y)
-        grad = r[:, self.hidden_in_rows] - c.rows_to_hidden((d * r).astype(np.float32))
-        loss = 0.5 * np.sum(r * r, axis=1)
-        if not cache:
-            return loss, grad, None
-        rf2 = r * self.act.second_derivative(y) if newton else np.zeros_like(r)  # type: ignore[misc]
-        return loss, grad, (d, rf2)
-
     def loss_only(self, z: Array, idx: NDArray[np.intp]) -> Array:
         return self.evaluate_cached(z, idx, False, cache=False)[0]
 
     def hessian_vector(self, v: Array, cache: tuple[Array, Array]) -> Array:
         """∇²_z H v for each row of ``v``: two passes over W_Rh, (J^T J - W^T diag(r f'') W) v."""
         d, rf2 = cache
-        if v.dtype == np.float32:  # single-precision product: maps and coefficients in float32
-            q = self.couplings.hidden_to_rows(v)
-            jv = -d.astype(np.float32) * q
-            jv[:, self.hidden_in_rows] += v
-            out = jv[:, self.hidden_in_rows] - self.couplings.rows_to_hidden(
-                d.astype(np.float32) * jv + rf2.astype(np.float32) * q)
-            out = out.astype(float)
-            v = v.astype(float)
-            if self.m:
-                out -= self.m * v
-            if self.g_sym is not None:
-                out += 2.0 * v @ self.g_sym[np.ix_(self.hidden, self.hidden)]
-            return out
+        # float32 v (matrix-free, large networks): the maps and coefficients in float32 too.
+        d, rf2 = d.astype(v.dtype, copy=False), rf2.astype(v.dtype, copy=False)
         q = self._to_rows(v)
         jv = -d * q
         jv[:, self.hidden_in_rows] += v
-        out = jv[:, self.hidden_in_rows] - self._to_hidden(d * jv + rf2 * q)
+        out = (jv[:, self.hidden_in_rows] - self._to_hidden(d * jv + rf2 * q)).astype(
+            float, copy=False)
+        v = v.astype(float, copy=False)
         if self.m:
             out -= self.m * v
         if self.g_sym is not None:

@@ -264,16 +264,22 @@ def test_layered_couplings_equal_the_dense_rows_and_columns():
     assert layered.nnz == np.count_nonzero(w_rh)
 
 
-@pytest.mark.parametrize("newton", [True, False])
-@pytest.mark.parametrize("objective", [None, LocalObjective(m=0.4)])
-def test_hessian_vector_product_equals_the_dense_hessian(newton, objective):
+def _both_problems(objective, seed):
+    """The dense and the matrix-free _Problem of one 6-5-4-3 net over 4 samples, a random
+    hidden state z in the box, and the generator that drew it (for further draws)."""
     net, xb = _problem((6, 5, 4, 3), 1, n=4)
     couplings = _Couplings(net)
     dense = _Problem(net, xb, objective, couplings, dense=True)
     free = _Problem(net, xb, objective, couplings, dense=False)
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(seed)
+    return dense, free, rng.uniform(-0.9, 0.9, (4, couplings.hidden.size)), rng
+
+
+@pytest.mark.parametrize("newton", [True, False])
+@pytest.mark.parametrize("objective", [None, LocalObjective(m=0.4)])
+def test_hessian_vector_product_equals_the_dense_hessian(newton, objective):
+    dense, free, z, rng = _both_problems(objective, 1)
     idx = np.arange(4)
-    z = rng.uniform(-0.9, 0.9, (4, couplings.hidden.size))
     _, g_dense, hess = dense.evaluate(z, idx, newton)
     _, g_free, cache = free.evaluate_cached(z, idx, newton)
     v = rng.normal(size=z.shape)
@@ -552,13 +558,8 @@ def test_single_precision_hessian_vector_product_equals_the_dense_hessian(newton
     # The float32 branch of hessian_vector (large networks, or any run with SINGLE_PRECISION_NNZ
     # forced) against the dense float64 Hessian: one float32 forward and backward pass over
     # blocks with O(1) entries and <= 6 terms per row: measured 1.8e-7 of max |H v|, so 1e-5.
-    net, xb = _problem((6, 5, 4, 3), 1, n=4)
-    couplings = _Couplings(net)
-    dense = _Problem(net, xb, objective, couplings, dense=True)
-    free = _Problem(net, xb, objective, couplings, dense=False)
-    rng = np.random.default_rng(2)
+    dense, free, z, rng = _both_problems(objective, 2)
     idx = np.arange(4)
-    z = rng.uniform(-0.9, 0.9, (4, couplings.hidden.size))
     _, _, hess = dense.evaluate(z, idx, newton)
     _, _, cache = free.evaluate_cached(z, idx, newton)
     v = rng.normal(size=z.shape)
