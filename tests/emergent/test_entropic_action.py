@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from emergent.constraints import Constraints, moment_constraints
@@ -163,17 +163,22 @@ def test_line_1_of_11_6_fixes_no_dynamics():
 
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000))
+@example(seed=1582)  # a direction where the ε⁴ term dominates the plain ratio
 def test_central_difference_first_variation_converges_at_second_order(seed):
-    # (S(ε) - S(-ε))/(2ε) = δS + c ε² + O(ε⁴): successive halvings of ε change it by 4× less.
-    # ε = 1e-2 keeps round-off (1e-16 |S| / ε ~ 1e-14) far below the ε² differences (~1e-7)
+    # (S(ε) - S(-ε))/(2ε) = δS + c ε² + d ε⁴ + O(ε⁶): the ε² term shrinks 4× per halving of
+    # ε.  Differences of successive halvings D_i carry d too, which dominates where c is small
+    # along the drawn direction (seed 1582: D_0/D_1 = 5.9); 16 D_{i+1} - D_i = (9/4) c ε_i²
+    # eliminates it, so the ratio of two such combinations is 4 up to O(ε²).  ε = 1e-2 ...
+    # 1.25e-3 keeps round-off (1e-16 |S| / ε ~ 1e-13) far below the ε² terms (~1e-9 and up).
     sch = _PATHS21["schrodinger"]
     eta, _ = random_direction(sch, np.random.default_rng(seed), "p")
-    v = [first_variation(sch, "11.7b", eta, eps=e) for e in (1e-2, 5e-3, 2.5e-3)]
+    v = [first_variation(sch, "11.7b", eta, eps=e) for e in (1e-2, 5e-3, 2.5e-3, 1.25e-3)]
     for k in range(2):
-        d1, d2 = v[0].parts()[k] - v[1].parts()[k], v[1].parts()[k] - v[2].parts()[k]
-        if abs(d1) < 1e-11:  # the part is linear along this direction to round-off
+        d = [v[i].parts()[k] - v[i + 1].parts()[k] for i in range(3)]
+        c1, c2 = 16 * d[1] - d[0], 16 * d[2] - d[1]
+        if abs(c1) < 1e-11:  # the part is linear along this direction to round-off
             continue
-        assert abs(d1 / d2 - 4) < 0.2, (k, d1, d2)
+        assert abs(c1 / c2 - 4) < 0.2, (k, d, c1, c2)
 
 
 _PATHS21 = _paths(21)
