@@ -119,6 +119,21 @@ def test_bulk_mean_state_has_u_below_u_boundary(net, data):
     assert losses.ratio == pytest.approx(losses.bulk / losses.boundary)
 
 
+def test_bulk_gtol_of_the_analysis_leaves_u_and_the_mean_state_unchanged(net, data):
+    # The analysis stops the bulk minima at BULK_GTOL, not the solver's 1e-10.  The minimiser
+    # is then off by ~gtol / curvature per component (averaged over samples in x̄) and H by
+    # ~gtol² / curvature: with gtol = 1e-6 and the curvatures of this net (>~ 0.1), x̄ within
+    # 1e-5 and U within 1e-10 of the tight minima; a gtol of 1e-3 would fail both.
+    from learning import boundary_state
+    from learning.bulk_minimum import constrained_bulk_minimum
+
+    state, losses = mean_state_and_losses(net, *data)
+    tight = constrained_bulk_minimum(net, boundary_state(net, *data), gtol=1e-10)
+    assert tight.all_converged
+    assert losses.bulk == pytest.approx(tight.mean_loss, rel=0, abs=1e-10)
+    np.testing.assert_allclose(state.x_mean, tight.state.mean(axis=0), rtol=0, atol=1e-5)
+
+
 def test_mean_state_falls_back_to_forward_states_when_the_bulk_minimum_is_too_big(
         monkeypatch, net, data):
     monkeypatch.setattr(analysis, "BULK_MEMORY_LIMIT", 10)
