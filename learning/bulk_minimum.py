@@ -727,6 +727,27 @@ def _status(pgrad: Array, gtol: float, stalled: NDArray[np.bool_]) -> NDArray[np
 # The two solvers: same state in, same (z, loss, grad, iterations, stalled) out.
 # ----------------------------------------------------------------------------------------
 
+class _Progress:
+    """A tqdm bar over the samples of one solve: it advances as samples stop (converged or
+    stalled) and shows the Newton iteration and the largest projected gradient still
+    running, so a long solve shows how far it is from gtol (iterations alone have no known
+    total)."""
+
+    def __init__(self, n: int, running: int, enabled: bool, desc: str):
+        self.bar = tqdm(total=n, disable=not enabled, desc=desc, unit="sample", leave=False)
+        self.bar.update(n - running)  # stationary at the start
+        self.iteration = 0
+
+    def update(self, stopped: int, running_gmax: Array) -> None:
+        self.iteration += 1
+        self.bar.update(stopped)
+        largest = f"{np.max(running_gmax):.1e}" if running_gmax.size else "-"
+        self.bar.set_postfix(iteration=self.iteration, largest_gradient=largest, refresh=False)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def _dense_newton(problem: _Problem, z: Array, newton: bool, lo: float, hi: float,
                   gtol: float, max_iter: int, progress: bool):
     n, n_hidden = z.shape
@@ -738,11 +759,10 @@ def _dense_newton(problem: _Problem, z: Array, newton: bool, lo: float, hi: floa
     active = np.flatnonzero(~_stopped(_projected_gradient(z, grad, lo, hi), gtol,
                                       np.zeros(n, bool)))
     idx_d = np.arange(n_hidden)
-    bar = tqdm(total=max_iter, disable=not progress, desc="bulk minimum (3.2)", leave=False)
+    bar = _Progress(n, active.size, progress, "bulk minimum (3.2)")
     for _ in range(max_iter):
         if active.size == 0:
             break
-        bar.update(1)
         za = z[active]
         la, ga, ha = problem.evaluate(za, active, newton)
         at_bound, to_bound = _active_set(za, ga, lo, hi)
@@ -773,7 +793,9 @@ def _dense_newton(problem: _Problem, z: Array, newton: bool, lo: float, hi: floa
             todo = bad[damping[active[bad]] < 1e12]
         _check_runaway(z)
         pgrad = _projected_gradient(z[active], grad[active], lo, hi)
-        active = active[~_stopped(pgrad, gtol, damping[active] >= 1e12)]
+        done = _stopped(pgrad, gtol, damping[active] >= 1e12)
+        bar.update(int(done.sum()), np.max(np.abs(pgrad[~done]), axis=1, initial=0.0))
+        active = active[~done]
     bar.close()
     return z, loss, grad, iterations, damping >= 1e12, start_loss
 
@@ -935,12 +957,10 @@ def _newton_cg(problem: _Problem, z: Array, newton: bool, lo: float, hi: float,
     # GAUSS_NEWTON_UNTIL of its start, then Newton (quadratic convergence).
     switch = GAUSS_NEWTON_UNTIL * gmax
     active = np.flatnonzero(gmax > gtol)
-    bar = tqdm(total=max_iter, disable=not progress, desc="bulk minimum (3.2), Newton-CG",
-               leave=False)
+    bar = _Progress(n, active.size, progress, "bulk minimum (3.2), Newton-CG")
     for _ in range(max_iter):
         if active.size == 0:
             break
-        bar.update(1)
         every = active.size == n  # then no gathering copies of the (n, |R|) arrays
         za, la, ga = (z, loss, grad) if every else (z[active], loss[active], grad[active])
         at_bound, to_bound = _active_set(za, ga, lo, hi)
@@ -972,6 +992,7 @@ def _newton_cg(problem: _Problem, z: Array, newton: bool, lo: float, hi: float,
         gmax[active] = np.max(np.abs(pgrad), axis=1)
         # Only a float64 gradient can certify gtol.
         done = _stopped(pgrad, gtol, stalled[active]) & (precise[active] | stalled[active])
+        bar.update(int(done.sum()), gmax[active[~done]])
         active = active[~done]
     bar.close()
     return z, loss, grad, iterations, stalled, start_loss
@@ -1161,7 +1182,8 @@ def constrained_bulk_minimum(
     margin
         The box for an open activation range is closed ``margin * width`` inside it.
     progress
-        Show a tqdm bar over iterations.
+        Show a tqdm bar over the samples (advancing as they stop, with the iteration and the
+        largest projected gradient still running).
     solver
         ``"auto"`` (by :func:`solver_costs`), ``"dense"`` (per-sample Newton systems) or
         ``"matrix_free"`` (batched projected Newton-CG).

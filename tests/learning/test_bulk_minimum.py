@@ -802,3 +802,34 @@ def test_only_a_float64_gradient_certifies_gtol(monkeypatch, gtol):
     grad[((z <= lo) & (grad > 0)) | ((z >= hi) & (grad < 0))] = 0.0
     np.testing.assert_allclose(res.gradient_norm, np.max(np.abs(grad), axis=1), rtol=0,
                                atol=1e-13)
+
+
+@pytest.mark.parametrize("solver", ["dense", "matrix_free"])
+def test_progress_bar_counts_every_sample_once(solver, monkeypatch):
+    # The bar advances as samples stop; at the end it must have counted each sample exactly
+    # once (converged or stalled), whatever the iteration at which it stopped.
+    import learning.bulk_minimum as bm
+
+    bars = []
+
+    class Recorder:
+        def __init__(self, total, **kwargs):
+            self.total, self.n, self.postfix = total, 0, {}
+            bars.append(self)
+
+        def update(self, k):
+            assert k >= 0
+            self.n += k
+
+        def set_postfix(self, refresh=True, **kwargs):
+            self.postfix = kwargs
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(bm, "tqdm", Recorder)
+    net, xb = _problem((6, 5, 4, 2), 4, n=7)
+    res = constrained_bulk_minimum(net, xb, progress=True, solver=solver)
+    (bar,) = bars
+    assert bar.total == bar.n == xb.shape[0]
+    assert bar.postfix["iteration"] == res.iterations.max()
