@@ -18,7 +18,7 @@ quantities for it.
 Run:  pip install -e ".[io]"  &&  python examples/analyze_your_network.py [OUTDIR]
 (with NT_EXAMPLES_FAST=1, as in CI and the documentation build: 300 steps, 100 digits)
 
-Printed output (2 cores, load average 12; the timings vary)::
+Printed output (2 cores, quiet machine; the timings vary)::
 
     trained 784-40-20-10 tanh for 2000 steps: boundary loss U_∂ 4.098 -> 0.06457
     saved: net.npz, net.safetensors, net.h5, net.onnx (PyTorch not installed: no .pt)
@@ -33,8 +33,8 @@ Printed output (2 cores, load average 12; the timings vary)::
     network     784-40-20-10 tanh, N = 854  (npz file OUT/net.npz)
     mean state  bulk minimum: data given: the mean of the constrained bulk minimisers x̄ (3.2)
                 over 300 samples
-    spectrum    of G (5.6): exact (structured), 110 of 854 eigenvalues != 1, 0.34 s
-      μ_1 = Tr (log G)^1 = 1.42109e-14 (exact)
+    spectrum    of G (5.6): exact (structured), 110 of 854 eigenvalues != 1, 0.00 s
+      μ_1 = Tr (log G)^1 = -8.88178e-16 (exact)
       μ_2 = Tr (log G)^2 = 54.3704 (exact)
       μ_3 = Tr (log G)^3 = -21.2672 (exact)
       μ_4 = Tr (log G)^4 = 125.557 (exact)
@@ -44,13 +44,13 @@ Printed output (2 cores, load average 12; the timings vary)::
     N_>         (6.6) λ > 1/β: 26 at β = 0.7265 (two-level), 826 at β = 1.261 (paper (9.4))
     C_n         (10.5): C_1 = 783.904, C_10 = 778.331, C_20 = 774.902, C_834 = 773.941,
                 C_844 = 777.127, C_853 = 783.565
-    losses      U = 0.039517, U_∂ = 0.067454, U/U_∂ = 0.5858 (300 samples, 100% of bulk
-                minima converged)
+    losses      U = 0.039517, U_∂ = 0.067454, U/U_∂ = 0.5858 (300 samples, 300 of them
+                with the bulk minimum converged)
     claim       Σ log λ = log det G = 0 for a feedforward network (7.7)-(7.8): holds (holds
                 if |μ_1| <= 8.54e-07)
     claim       U < U_∂: the bulk loss lies below the boundary loss (Section 10): holds
                 (holds if U_∂ - U is positive beyond ±0)
-    report      OUT/analysis/report.md  (2.2 s)
+    report      OUT/analysis/report.md  (0.2 s)
 
 (Long lines are wrapped here.)
 """
