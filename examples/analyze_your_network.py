@@ -14,6 +14,11 @@ quantities for it.
    ``learning.analysis.analyze_network`` on 300 training digits: every format gives the
    same numbers.
 4. Runs ``python -m learning analyze`` on the ``.npz`` with ``--data mnist``.
+5. One activation per layer, as PyTorch and Keras MLPs usually have: a relu, relu, linear
+   784-40-20-10 network (as initialised: this package's training takes one f for every
+   layer) saved as bare safetensors, which do not name activations. The command refuses it
+   without ``--activation`` and says what to pass; with ``--activation relu,relu,linear`` it
+   analyses it.
 
 Run:  pip install -e ".[io]"  &&  python examples/analyze_your_network.py [OUTDIR]
 (with NT_EXAMPLES_FAST=1, as in CI and the documentation build: 300 steps, 100 digits)
@@ -52,7 +57,24 @@ Printed output (2 cores, quiet machine; the timings vary)::
                 (holds if U_∂ - U is positive beyond ±0)
     report      OUT/analysis/report.md  (0.2 s)
 
-(Long lines are wrapped here.)
+    $ python -m learning analyze OUT/relu.safetensors --data mnist --samples 300
+    python -m learning analyze: error: OUT/relu.safetensors: the file does not say the
+    activation of layers ['0', '2', '4']; pass activation= (one of ['linear', 'relu',
+    'sigmoid', 'tanh'], or one per layer separated by commas) or --activation
+    (exit status 2)
+
+    $ python -m learning analyze OUT/relu.safetensors --data mnist --samples 300 --activation
+      relu,relu,linear --out OUT/relu_analysis
+    network     784-40-20-10 relu,relu,linear, N = 854  (safetensors file OUT/relu.safetensors)
+    ...
+      μ_2 = Tr (log G)^2 = 72.8878 (exact)
+      μ_3 = Tr (log G)^3 = -26.566 (exact)
+    ...
+    losses      U = 2.9567, U_∂ = 4.1937, U/U_∂ = 0.705 (300 samples, 300 of them with the
+                bulk minimum converged)
+    ...
+
+(Long lines are wrapped here; ``...`` marks lines left out.)
 """
 
 from __future__ import annotations
@@ -70,7 +92,7 @@ import numpy as np
 from learning.analysis import analyze_network
 from learning.experiments.datasets import load_mnist
 from learning.experiments.training import TrainingConfig, train
-from learning.feedforward import layer_biases, layer_weights
+from learning.feedforward import feedforward, layer_biases, layer_weights
 from learning.io import load_network, save_network
 
 
@@ -163,6 +185,29 @@ def main(out: Path) -> None:
 
     command = [sys.executable, "-m", "learning", "analyze", str(out / "net.npz"),
                "--data", "mnist", "--samples", str(n_samples), "--out", str(out / "analysis")]
+    print("\n$ python -m learning analyze " + " ".join(command[4:]))
+    subprocess.run(command, check=True)
+    if importlib.util.find_spec("safetensors"):
+        per_layer_activations(out, n_samples)
+
+
+def per_layer_activations(out: Path, n_samples: int) -> None:
+    """A relu, relu, linear MLP as bare safetensors: refused without --activation, then
+    analysed with one activation per layer (2.6)."""
+    from safetensors.numpy import save_file
+
+    net = feedforward((784, 40, 20, 10), activation=["relu", "relu", "linear"], seed=0)
+    tensors = {}
+    for l, (w, b) in enumerate(zip(layer_weights(net), layer_biases(net), strict=True)):
+        tensors[f"{2 * l}.weight"], tensors[f"{2 * l}.bias"] = np.array(w), np.array(b)
+    path = out / "relu.safetensors"
+    save_file(tensors, str(path))  # no metadata: the file does not say its activations
+    command = [sys.executable, "-m", "learning", "analyze", str(path), "--data", "mnist",
+               "--samples", str(n_samples)]
+    print("\n$ python -m learning analyze " + " ".join(command[4:]))
+    refused = subprocess.run(command, capture_output=True, text=True)
+    print(refused.stderr.strip().splitlines()[-1] + f"\n(exit status {refused.returncode})")
+    command += ["--activation", "relu,relu,linear", "--out", str(out / "relu_analysis")]
     print("\n$ python -m learning analyze " + " ".join(command[4:]))
     subprocess.run(command, check=True)
 
