@@ -269,6 +269,10 @@ def test_the_example_trains_saves_and_analyses_every_format(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "every format gives the same μ_2, μ_3 and U: True" in proc.stdout
     assert (tmp_path / "analysis" / "report.md").is_file()
+    # The per-layer part: refused without --activation (usage error), analysed with it.
+    assert "does not say the activation" in proc.stdout and "(exit status 2)" in proc.stdout
+    assert "784-40-20-10 relu,relu,linear" in proc.stdout
+    assert (tmp_path / "relu_analysis" / "report.md").is_file()
 
 
 def test_mnist_data_are_encoded_inside_the_range_of_a_sigmoid_network(tmp_path, capsys):
