@@ -833,3 +833,45 @@ def test_progress_bar_counts_every_sample_once(solver, monkeypatch):
     (bar,) = bars
     assert bar.total == bar.n == xb.shape[0]
     assert bar.postfix["iteration"] == res.iterations.max()
+
+
+def test_relu_and_linear_layers_need_no_curvature_search(monkeypatch):
+    # Without a local objective the Hessian of (3.1) is JᵀJ - Wᵀ diag(r f'') W; relu and
+    # linear layers have f'' = 0, so it is JᵀJ: positive semi-definite, and the search for
+    # negative curvature (eigsh, the costliest step on wide relu networks) is skipped.
+    import scipy.sparse.linalg
+
+    from learning import from_layers
+
+    rng = np.random.default_rng(3)
+    sizes = (5, 6, 4, 2)
+    net = from_layers([rng.normal(size=(sizes[i + 1], sizes[i])) for i in range(3)],
+                      [rng.normal(size=sizes[i + 1]) * 0.3 for i in range(3)],
+                      ["relu", "relu", "linear"])
+    xb = boundary_state(net, rng.uniform(0, 1, (6, 5)), rng.normal(size=(6, 2)))
+    res = constrained_bulk_minimum(net, xb, solver="dense")
+    assert res.all_converged
+    # The claim itself, by dense linear algebra at the minima: no negative eigenvalue of the
+    # Hessian on the free variables beyond round-off (entries are O(10)).
+    problem = _Problem(net, xb, None, _Couplings(net), dense=True)
+    z = res.state[:, net.hidden_indices]
+    _, grad, hess = problem.evaluate(z, np.arange(6), True)
+    for k in range(6):
+        free = ~((z[k] <= 0) & (grad[k] > 0))
+        assert np.linalg.eigvalsh(hess[k][np.ix_(free, free)])[0] > -1e-12
+    calls = []
+
+    def recording_eigsh(*args, **kwargs):
+        calls.append(1)
+        return real_eigsh(*args, **kwargs)
+
+    real_eigsh = scipy.sparse.linalg.eigsh
+    monkeypatch.setattr(scipy.sparse.linalg, "eigsh", recording_eigsh)
+    again = constrained_bulk_minimum(net, xb, solver="matrix_free")
+    np.testing.assert_allclose(again.loss, res.loss, rtol=1e-9, atol=1e-14)
+    assert calls == []  # skipped: JᵀJ cannot curve down
+    # With a local objective -m|x|²/2 it can curve down (here it does, along relu's open end:
+    # refused as unbounded); the search runs.
+    with pytest.raises(ValueError, match="unbounded below"):
+        constrained_bulk_minimum(net, xb, solver="matrix_free", objective=LocalObjective(m=0.3))
+    assert calls
