@@ -415,10 +415,13 @@ def mean_state_and_losses(septuple: Septuple, inputs: ArrayLike | None = None,
     if inputs is None:
         x_in = _centre_input(septuple)
         state = forward_state(septuple, x_in)
+        f_in = activation_of(septuple, septuple.input_indices)
+        bounded = np.isfinite([f_in.lower, f_in.upper])  # type: ignore[union-attr]
+        where = ("the centre of the" if bounded.all() else
+                 "the finite end of the" if bounded.any() else "the middle of the unbounded")
         return MeanState(state, "forward (centre input)",
-                         f"no data: the forward state of the input {x_in[0]:g} (the centre of "
-                         f"the range of {activation_of(septuple, septuple.input_indices).name})",
-                         0), None
+                         f"no data: the forward state of the input {x_in[0]:g} ({where} "
+                         f"range of {f_in.name})", 0), None
     inputs = np.asarray(inputs, dtype=float)
     targets = np.asarray(targets, dtype=float)
     xb = boundary_state(septuple, inputs, targets)

@@ -7,6 +7,7 @@ The renderer computes nothing but the two claims it shows (each through ``ntcore
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -222,6 +223,18 @@ def _markdown(result: NetworkAnalysis, config: dict, files: dict[str, str]) -> s
     return "\n".join(rows) + "\n"
 
 
+def _previous_figures(out: Path) -> set[str]:
+    """The figures a previous run's ``analysis.json`` in ``out`` lists (plain names only)."""
+    try:
+        listed = json.loads((out / "analysis.json").read_text()).get("figures", {})
+    except (OSError, ValueError, AttributeError):
+        return set()
+    if not isinstance(listed, dict):
+        return set()
+    return {n for n in listed.values() if isinstance(n, str) and n == Path(n).name
+            and n.endswith(".png")}
+
+
 def write_report(result: NetworkAnalysis, out: str | os.PathLike, config: dict,
                  versions: dict) -> dict:
     """Write ``report.md``, ``analysis.json`` and the figures into ``out``; return the JSON."""
@@ -234,7 +247,13 @@ def write_report(result: NetworkAnalysis, out: str | os.PathLike, config: dict,
             raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    previous = _previous_figures(out)
     files = _figures(result, out)
+    # A figure a previous run wrote into this directory and this run did not (losses.png
+    # of a run with data) would describe other data beside this report: remove it. Only
+    # the figures that run's analysis.json lists: --out may hold the user's own files.
+    for stale in previous - set(files.values()):
+        (out / stale).unlink(missing_ok=True)
     payload = {"config": config, "versions": versions, "result": result.to_dict(),
                "claims": [c.to_dict() for c in claims(result)], "figures": files}
     atomic_write_json(out / "analysis.json", payload)

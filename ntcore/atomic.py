@@ -35,12 +35,26 @@ def atomic_write(path: str | os.PathLike, write, suffix: str = ".tmp") -> None:
     prefix = f".{os.path.basename(path)}.tmp-{os.getpid()}-"
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=suffix)
     os.close(fd)
+    # mkstemp makes the file 0600, and the rename would keep that: give it the mode an
+    # ordinary open(path, "w") would, the existing file's, or 0666 less the umask.
+    os.chmod(tmp, _mode_of_a_plain_write(path))
     try:
         write(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _mode_of_a_plain_write(path: str) -> int:
+    """Permission bits ``open(path, "w")`` would leave: the existing file's, else 0666 less
+    the process umask (read by setting it, the only portable way before Python 3.13)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _alive(pid: int) -> bool:

@@ -178,6 +178,8 @@ BAD: dict[str, list[Bad]] = {
     "learning.io.keras_io.read_keras": [Bad(lambda f: f(3.5), "path")],
     "learning.io.layers.assemble": [Bad(lambda f: f("p", []), "layers")],
     "learning.io.layers.activation_name": [Bad(lambda f: f("p", 3, "where"), "name")],
+    "learning.io.layers.bfloat16_to_float32": [Bad(lambda f: f(np.zeros(3, np.float32)),
+                                                   "bits")],
     "learning.io.load.read_network": [Bad(lambda f: f(_npz_file(), format="hdf9"), "format"),
                                       Bad(lambda f: f(3.5), "path")],
     "learning.io.load.load_network": [Bad(lambda f: f(_npz_file(), format="hdf9"), "format"),

@@ -50,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="'mnist' (the bundled digits) or a .npz with arrays "
                    "'inputs' (n, n_0) and 'targets' (n, n_out)")
     p.add_argument("--samples", type=int, default=1000,
-                   help="data samples used (default 1000)")
+                   help="data samples used, the first ones of the file (default 1000; "
+                        "--data mnist: a seeded shuffle of the digits, at most 4000)")
     p.add_argument("--no-bulk", dest="bulk", action="store_false",
                    help="mean state from the forward states even with data (no U)")
     p.add_argument("--out", type=Path, help="output directory (default: <model>_analysis)")
@@ -96,9 +97,47 @@ def _load_data(parser, spec: str, septuple, n: int) -> tuple[np.ndarray, np.ndar
     except (KeyError, OSError, ValueError) as err:
         parser.error(f"--data {spec}: needs arrays 'inputs' and 'targets' ({err})")
     if inputs.ndim != 2 or inputs.shape[1] != n_in or targets.shape != (len(inputs), n_out):
+        labels = (targets.ndim == 1 and targets.size and n_out > 1
+                  and np.all(np.isin(targets, np.arange(n_out))))
+        hint = (f"; the targets look like class labels 0..{n_out - 1}: one-hot encode them, "
+                "inside the range of the output's f" if labels else "")
         parser.error(f"--data {spec}: inputs {inputs.shape} and targets {targets.shape} must be "
-                     f"(n, {n_in}) and (n, {n_out})")
-    return inputs[:n], targets[:n], f"{spec}, {min(n, len(inputs))} samples"
+                     f"(n, {n_in}) and (n, {n_out}){hint}")
+    if len(inputs) == 0:
+        parser.error(f"--data {spec}: holds 0 samples; the mean state (5.3) needs at least one")
+    inputs, targets = inputs[:n], targets[:n]
+    # Checked here, not deep in the analysis, so the message names the data file and its
+    # array: inputs are clamped (2.4) and may touch the ends of the range of f; targets are
+    # outputs of f and lie strictly inside an open range (one-hot 0/1 targets for a sigmoid
+    # output do not).
+    f_in = activation_of(septuple, septuple.input_indices)
+    f_out = activation_of(septuple, septuple.output_indices)
+    for array, name, f, closure in ((inputs, "inputs", f_in, True),
+                                    (targets, "targets", f_out, False)):
+        try:
+            f.check_in_range(array, name, closure=closure)
+        except ValueError as err:
+            lo, hi = getattr(f, "lower", -np.inf), getattr(f, "upper", np.inf)
+            hint = ""
+            if name == "targets" and np.isfinite(lo) and np.isfinite(hi):
+                hint = (f"; rescale them inside it (0/1 labels to {lo + 0.05 * (hi - lo):g}/"
+                        f"{lo + 0.95 * (hi - lo):g}, as --data mnist does)")
+            parser.error(f"--data {spec}: {err}{hint}")
+    return inputs, targets, f"{spec}, {len(inputs)} samples"
+
+
+def _check_out(parser, out: Path) -> None:
+    """Refuse an --out the report cannot be written into, before the analysis runs (which
+    can take minutes): an existing file, or a path under a file or an unwritable directory."""
+    if out.exists() and not out.is_dir():
+        parser.error(f"--out {out}: exists and is not a directory")
+    parent = out.absolute()
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        parser.error(f"--out {out}: {parent} is a file, not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        parser.error(f"--out {out}: the directory {parent} is not writable")
 
 
 def _reader_versions() -> dict[str, str]:
@@ -116,6 +155,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.samples < 1:
         parser.error("--samples must be >= 1")
+    out = args.out or Path(f"{Path(args.model).stem}_analysis")
+    _check_out(parser, out)
     layers = [s.strip() for s in args.layers.split(",")] if args.layers else None
     try:
         loaded = read_network(args.model, format=args.format, activation=args.activation,
@@ -130,7 +171,6 @@ def main(argv: list[str]) -> int:
     from learning.analysis import analyze_network
     from learning.analysis_report import summary_lines, write_report
 
-    out = args.out or Path(f"{Path(args.model).stem}_analysis")
     show = not args.json
     if show:
         for note in loaded.notes:
@@ -144,7 +184,8 @@ def main(argv: list[str]) -> int:
               "model": os.fspath(args.model), "format": loaded.format,
               "layer_names": list(loaded.layer_names),
               "activation_source": loaded.activation_source, "notes": list(loaded.notes),
-              "data": data_source, "samples": args.samples, "bulk": args.bulk,
+              "data": data_source, "samples": args.samples,
+              "samples_used": 0 if inputs is None else len(inputs), "bulk": args.bulk,
               "seed": args.seed}
     payload = write_report(result, out, config, library_versions() | _reader_versions())
     if args.json:

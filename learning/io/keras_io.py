@@ -2,15 +2,17 @@
 
 The layer list and each Dense layer's activation come from the saved configuration
 (``config.json`` in a ``.keras`` zip, the ``model_config`` attribute of an ``.h5``); the
-weights from the HDF5 data (``model.weights.h5``: ``.../<layer>/vars/0`` the kernel and
-``vars/1`` the bias; legacy: ``model_weights/<layer>/<layer>/kernel:0`` and ``bias:0``).
+weights from the HDF5 data (``model.weights.h5``: ``layers/dense_<k>/vars/0`` the kernel
+and ``vars/1`` the bias of the k-th Dense layer, found by position as Keras stores them, not
+by the layer's name; legacy: ``model_weights/<layer>/<layer>/kernel:0`` and ``bias:0``).
 A Keras ``kernel`` has shape ``(n_in, n_out)`` and is transposed to the septuple's
 ``(n_out, n_in)``. InputLayer, Dropout and Flatten are no-ops at inference and are passed
 over; an ``Activation`` layer sets the activation of the Dense layer before it. Any other
 layer (convolutions, normalisation, Add/Concatenate skip connections, ...) is refused by
 name, and so is a functional model whose layers do not form one chain. An ``.h5`` written
-by ``save_weights`` (no configuration) is read in its ``layer_names`` order and needs
-``activation=``.
+by ``save_weights`` (no configuration) needs ``activation=``: Keras 2's is read in its
+``layer_names`` order, Keras 3's (``.weights.h5``, the archive's layout) in the order of
+its Dense layers ``dense, dense_1, ...``.
 """
 
 from __future__ import annotations
@@ -18,12 +20,19 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 from collections.abc import Sequence
 
 import numpy as np
 
-from learning.io.layers import DenseLayer, NetworkFileError, activation_name, check_path
+from learning.io.layers import (
+    DenseLayer,
+    NetworkFileError,
+    activation_name,
+    bfloat16_to_float32,
+    check_path,
+)
 
 __all__ = ["read_keras"]
 
@@ -99,17 +108,21 @@ def _plan(path, config: dict) -> list[tuple[str, str, bool]]:
     return [(n, a, b) for n, a, b in plan]
 
 
-def _find_vars(h5, layer_name: str):
-    """The ``vars`` group of a layer in a Keras 3 weights file (``.../<name>/vars``)."""
-    hits = []
+def _find_vars(h5, position: int):
+    """The ``vars`` group of the Dense layer at ``position`` among the model's Dense layers.
 
-    def visit(key, obj):
-        parts = key.split("/")
-        if len(parts) >= 2 and parts[-1] == "vars" and parts[-2] == layer_name:
-            hits.append(obj)
-
-    h5.visititems(visit)
-    return hits[0] if len(hits) == 1 else None
+    Keras 3 (``saving_lib``) stores a model's layers by class and position, not by name: the
+    k-th Dense layer of the layer list at ``layers/dense/vars`` (k = 0) or
+    ``layers/dense_<k>/vars`` (tf.keras 2.13: ``_layer_checkpoint_dependencies/...``), so a
+    layer named ``hidden`` or ``dense_3`` (a second model built in one session) is found
+    where Keras's own loader finds it.
+    """
+    slot = "dense" if position == 0 else f"dense_{position}"
+    for root in ("layers", "_layer_checkpoint_dependencies"):
+        key = f"{root}/{slot}/vars"
+        if key in h5:
+            return h5[key]
+    return None
 
 
 def _legacy_weights(group) -> dict[str, np.ndarray]:
@@ -119,7 +132,7 @@ def _legacy_weights(group) -> dict[str, np.ndarray]:
     def take(key, obj):
         if hasattr(obj, "shape"):
             leaf = key.split("/")[-1].split(":")[0]
-            out[leaf] = np.asarray(obj[()])
+            out[leaf] = _values(obj)
 
     names = group.attrs.get("weight_names")
     if names is not None and len(names):
@@ -150,15 +163,56 @@ def _read_archive(path, h5py) -> list[DenseLayer]:
     plan = _plan(path, config)
     layers = []
     with h5py.File(io.BytesIO(weights), "r") as h5:
-        for name, activation, use_bias in plan:
-            group = _find_vars(h5, name)
+        for position, (name, activation, use_bias) in enumerate(plan):
+            group = _find_vars(h5, position)
             if group is None:
-                raise NetworkFileError(path, f"no weights (one '.../{name}/vars' group) for "
-                                       f"Dense layer {name!r}")
-            values = [np.asarray(group[k][()]) for k in sorted(group.keys(), key=int)]
-            arrays = dict(zip(("kernel", "bias"), values, strict=False))
-            layers.append(_dense_layer(path, name, activation, use_bias, arrays))
+                slot = "dense" if position == 0 else f"dense_{position}"
+                raise NetworkFileError(path, f"no weights ('layers/{slot}/vars', where Keras "
+                                       f"stores Dense layer {position}) for Dense layer "
+                                       f"{name!r}; the weights file has {sorted(h5.keys())}")
+            layers.append(_dense_layer(path, name, activation, use_bias, _vars_arrays(group)))
     return layers
+
+
+def _vars_arrays(group) -> dict[str, np.ndarray]:
+    """{'kernel': ..., 'bias': ...} of a Keras 3 ``vars`` group (``0`` the kernel, ``1`` the
+    bias)."""
+    values = [_values(group[k]) for k in sorted(group.keys(), key=int)]
+    return dict(zip(("kernel", "bias"), values, strict=False))
+
+
+def _values(dataset) -> np.ndarray:
+    """A dataset's values; Keras's bfloat16 variables (stored as 2-byte opaque data, marked
+    ``dtype = "bfloat16"`` by Keras 3's saving) widened to float32 exactly."""
+    value = np.asarray(dataset[()])
+    if value.dtype.kind == "V" and value.dtype.itemsize == 2:
+        return bfloat16_to_float32(value)
+    return value
+
+
+def _read_weights_only(path, h5) -> list[DenseLayer] | None:
+    """The Dense layers of a Keras 3 weights-only file (``model.save_weights``: the archive's
+    ``layers/dense_<k>/vars`` layout, no configuration), in order k; ``None`` if it is not
+    one. A layer of another class with variables (a normalisation, say) is refused."""
+    top = next((h5[r] for r in ("layers", "_layer_checkpoint_dependencies") if r in h5), None)
+    if top is None:
+        return None
+    slots, refused = [], []
+    for slot in top:
+        match = re.fullmatch(r"dense(?:_(\d+))?", slot)
+        if match:
+            slots.append((int(match.group(1) or 0), slot))
+        elif "vars" in top[slot] and len(top[slot]["vars"]):
+            refused.append(slot)
+    if refused:
+        raise NetworkFileError(path, f"not a feedforward MLP of Dense layers: the weights of "
+                               f"{sorted(refused)}")
+    slots.sort()
+    if [k for k, _ in slots] != list(range(len(slots))):
+        raise NetworkFileError(path, f"the Dense layers {[s for _, s in slots]} are not "
+                               "dense, dense_1, dense_2, ... (one missing?)")
+    return [_dense_layer(path, slot, None, True, _vars_arrays(top[slot]["vars"]))
+            for _, slot in slots]
 
 
 def _read_h5(path, h5py) -> list[DenseLayer]:
@@ -171,6 +225,9 @@ def _read_h5(path, h5py) -> list[DenseLayer]:
         else:
             order = root.attrs.get("layer_names")
             if order is None:
+                weights_only = _read_weights_only(path, h5)
+                if weights_only is not None:
+                    return weights_only
                 raise NetworkFileError(path, "an HDF5 file with neither a Keras model_config "
                                        "nor layer_names: not a Keras model")
             plan = [(n.decode() if isinstance(n, bytes) else str(n), None, True) for n in order]

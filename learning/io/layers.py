@@ -35,7 +35,8 @@ from learning.feedforward import from_layers
 from learning.septuple import Septuple
 from ntcore.checks import path_like
 
-__all__ = ["NetworkFileError", "DenseLayer", "assemble", "activation_name"]
+__all__ = ["NetworkFileError", "DenseLayer", "assemble", "activation_name",
+           "bfloat16_to_float32"]
 
 # Names other libraries give the activations the package knows (Keras, ONNX, PyTorch).
 _ALIASES = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu", "linear": "linear",
@@ -82,6 +83,22 @@ class DenseLayer:
     activation: str | None = None
 
 
+def bfloat16_to_float32(bits: NDArray) -> NDArray[np.float32]:
+    """bfloat16 values, given as their 16-bit patterns (``uint16`` or 2-byte opaque), as
+    float32, exactly: a bfloat16 is the top half of a float32. NumPy has no bfloat16, so
+    safetensors and h5py hand these files' tensors over as raw bits.
+
+    Examples
+    --------
+    >>> bfloat16_to_float32(np.array([0x3FC0, 0xC010], dtype=np.uint16))
+    array([ 1.5 , -2.25], dtype=float32)
+    """
+    bits = np.ascontiguousarray(bits)
+    if bits.dtype.itemsize != 2:
+        raise TypeError(f"bits must be 16-bit patterns, got dtype {bits.dtype}")
+    return (bits.view("<u2").astype("<u4") << 16).view("<f4")
+
+
 def check_path(path: object) -> str:
     """``os.fspath(path)``, or a TypeError naming ``path`` for anything that is not a path."""
     return path_like("path", path)
@@ -110,8 +127,12 @@ def _check_layer(path: str | os.PathLike, l: int, layer: DenseLayer) -> tuple[ND
                                "septuple's b needs one per neuron (save the model with biases)")
     b = np.asarray(layer.bias)
     if b.shape != (w.shape[0],):
+        # A NumPy MLP written as x @ W + b stores W as (n_in, n_out): say so when it fits.
+        hint = ("; the bias fits the weight's transpose: is W stored (n_in, n_out), as for "
+                "x @ W + b? This format wants (n_out, n_in), W.T" if b.shape == (w.shape[1],)
+                else "")
         raise NetworkFileError(path, f"layer {layer.name!r} has a bias of shape {b.shape}, its "
-                               f"weight {w.shape} needs ({w.shape[0]},)")
+                               f"weight {w.shape} needs ({w.shape[0]},){hint}")
     # C-contiguous float64 copies whatever the file's layout (a transposed Keras kernel is a
     # Fortran-ordered view): every format then gives the same blocks and the same products.
     w = np.ascontiguousarray(w, dtype=np.float64)

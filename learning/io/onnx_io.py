@@ -9,7 +9,8 @@ layer not followed by an activation node is linear. The graph must be a single c
 its one data input to its output: a node reading any tensor but the previous node's output
 (a skip connection, an ``Add`` of two computed tensors, a branch) is refused, and so is
 every operator other than Gemm, MatMul, Add, Tanh, Sigmoid, Relu, Identity, Dropout and a
-leading Flatten, each by name.
+leading Flatten, each by name. Constants are folded: ``Constant`` nodes, and ``Transpose``
+of an initializer (the dynamo exporter's ``Transpose(weight) -> MatMul -> Add``).
 """
 
 from __future__ import annotations
@@ -53,18 +54,26 @@ def read_onnx(path: str | os.PathLike, layers: Sequence[str] | None = None
     model, helper, numpy_helper = _load(path)
     graph = model.graph
     constants = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    folded = set()  # outputs of nodes that compute a constant: not part of the chain
     for node in graph.node:
         if node.op_type == "Constant":
             value = _attributes(node, helper).get("value")
             if value is not None:
                 constants[node.output[0]] = numpy_helper.to_array(value)
+            folded.add(node.output[0])
+        elif node.op_type == "Transpose" and node.input[0] in constants:
+            # torch.onnx's dynamo exporter writes Linear as Transpose(weight) -> MatMul -> Add.
+            perm = _attributes(node, helper).get("perm")
+            constants[node.output[0]] = np.transpose(constants[node.input[0]], perm)
+            folded.add(node.output[0])
     data_inputs = [i.name for i in graph.input if i.name not in constants]
     if len(data_inputs) != 1:
         raise NetworkFileError(path, f"the graph has {len(data_inputs)} data inputs "
                                f"{data_inputs}; an MLP has one")
     unsupported = [f"{n.op_type} (node {n.name or n.output[0]!r})" for n in graph.node
-                   if n.op_type not in {"Gemm", "MatMul", "Add", "Constant", "Flatten",
-                                        *_ACTIVATIONS, *_NO_OPS}]
+                   if n.output[0] not in folded
+                   and n.op_type not in {"Gemm", "MatMul", "Add", "Flatten", *_ACTIVATIONS,
+                                         *_NO_OPS}]
     if unsupported:
         raise NetworkFileError(path, "unsupported operators for a feedforward MLP: "
                                + ", ".join(unsupported))
@@ -72,7 +81,7 @@ def read_onnx(path: str | os.PathLike, layers: Sequence[str] | None = None
     dense: list[DenseLayer] = []
     pending_bias = False  # the last layer is a MatMul still waiting for its Add
     for node in graph.node:
-        if node.op_type == "Constant":
+        if node.output[0] in folded:
             continue
         label = f"{node.op_type} node {node.name or node.output[0]!r}"
         computed = [i for i in node.input if i and i not in constants]
@@ -102,7 +111,7 @@ def read_onnx(path: str | os.PathLike, layers: Sequence[str] | None = None
                 raise NetworkFileError(path, f"{label} is not the bias of a MatMul")
             (bias_name,) = [i for i in node.input if i in constants]
             last = dense[-1]
-            bias = np.asarray(constants[bias_name]).reshape(-1)
+            bias = _one_row(path, label, constants[bias_name], last.weight.shape[0])
             dense[-1] = DenseLayer(last.name, last.weight, bias, last.activation)
             pending_bias = False
         else:  # an activation
@@ -131,7 +140,19 @@ def _gemm(path, node, label: str, constants: dict, helper) -> DenseLayer:
     weight = attrs.get("alpha", 1.0) * (b if attrs.get("transB", 0) else b.T)
     bias = None
     if len(node.input) > 2 and node.input[2]:
-        c = np.asarray(constants[node.input[2]], dtype=np.float64)
-        bias = attrs.get("beta", 1.0) * np.broadcast_to(c.reshape(-1) if c.size > 1 else c,
-                                                        (weight.shape[0],))
+        bias = attrs.get("beta", 1.0) * _one_row(path, label, constants[node.input[2]],
+                                                 weight.shape[0])
     return DenseLayer(node.name or node.output[0], weight, bias, "linear")
+
+
+def _one_row(path, label: str, value, n_out: int) -> np.ndarray:
+    """A bias as ONNX broadcasts it onto a (batch, n_out) output: one value per output, from
+    a stored (), (1,), (n_out,), (1, 1) or (1, n_out) tensor."""
+    c = np.asarray(value, dtype=np.float64)
+    try:
+        if c.ndim > 2:
+            raise ValueError
+        return np.broadcast_to(c, (1, n_out))[0].copy()
+    except ValueError:
+        raise NetworkFileError(path, f"{label} adds a bias of shape {c.shape}, which does not "
+                               f"broadcast to one row of its {n_out} outputs") from None

@@ -27,12 +27,40 @@ def write_safetensors(path, weights, biases, *, names=None, activation=None, lay
     save_file(tensors, str(path), metadata=metadata or None)
 
 
-def _keras_layers(weights, activations, extra=()):
+def write_safetensors_bfloat16(path, weights, biases, *, names=None):
+    """A safetensors file in bfloat16 (PyTorch's ``model.bfloat16()`` then ``save_file``),
+    written byte by byte per the format (NumPy has no bfloat16): an 8-byte little-endian
+    header length, the JSON header, then each tensor's bytes. Values are rounded to
+    bfloat16 by truncating float32; returns the exactly representable float32 values."""
+    import struct
+
+    names = names or [str(2 * l) for l in range(len(weights))]
+    header, chunks, offset, stored = {}, [], 0, []
+    for name, w, b in zip(names, weights, biases, strict=True):
+        pair = []
+        for leaf, a in (("weight", w), ("bias", b)):
+            bits = (np.asarray(a, dtype="<f4").view("<u4") >> 16).astype("<u2")
+            raw = bits.tobytes()
+            header[f"{name}.{leaf}"] = {"dtype": "BF16", "shape": list(np.shape(a)),
+                                        "data_offsets": [offset, offset + len(raw)]}
+            chunks.append(raw)
+            offset += len(raw)
+            pair.append((bits.astype("<u4") << 16).view("<f4"))
+        stored.append(pair)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<Q", len(text)) + text + b"".join(chunks))
+    return [w for w, _ in stored], [b for _, b in stored]
+
+
+def _keras_layers(weights, activations, extra=(), names=None):
     layers = [{"class_name": "InputLayer",
                "config": {"name": "input", "batch_shape": [None, weights[0].shape[1]]}}]
-    for l, (w, act) in enumerate(zip(weights, activations, strict=True)):
+    names = names or [f"dense_{l}" for l in range(len(weights))]
+    for name, w, act in zip(names, weights, activations, strict=True):
         layers.append({"class_name": "Dense",
-                       "config": {"name": f"dense_{l}", "units": int(w.shape[0]),
+                       "config": {"name": name, "units": int(w.shape[0]),
                                   "activation": act, "use_bias": True}})
     layers += list(extra)
     return {"class_name": "Sequential", "config": {"name": "sequential", "layers": layers}}
@@ -60,24 +88,54 @@ def write_keras_h5(path, weights, biases, activations, *, extra=(), config=None)
                 g.create_dataset(f"{name}/bias:0", data=b)
 
 
-def write_keras_archive(path, weights, biases, activations):
-    """A Keras 3 ``.keras`` zip: config.json, metadata.json and model.weights.h5
-    (``layers/<name>/vars/0`` the kernel, ``vars/1`` the bias)."""
+def write_keras_archive(path, weights, biases, activations, *, names=None, extra=None,
+                        root="layers"):
+    """A Keras 3 ``.keras`` zip: config.json, metadata.json and model.weights.h5.
+
+    As Keras's ``saving_lib`` writes it: the weights of the k-th Dense layer of the model's
+    layer list sit at ``layers/dense/vars`` (k = 0) or ``layers/dense_<k>/vars``, named by
+    class and position, not by the layer's name (``vars/0`` the kernel, ``vars/1`` the bias);
+    tf.keras 2.13 wrote ``_layer_checkpoint_dependencies`` for ``layers`` (``root``).
+    ``names`` are the layers' own names in the config; ``extra`` maps a position in the
+    Dense list to a weightless layer config inserted before it (a Dropout, say)."""
     import h5py
 
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
         f.create_group("vars")
         for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
-            g = f.create_group(f"layers/dense_{l}/vars")
+            g = f.create_group(f"{root}/{'dense' if l == 0 else f'dense_{l}'}/vars")
             g.create_dataset("0", data=np.asarray(w).T)
             g.create_dataset("1", data=b)
-    config = _keras_layers(weights, activations)
+        f.create_group("optimizer/vars")
+    config = _keras_layers(weights, activations, names=names)
+    for position, layer in sorted((extra or {}).items(), reverse=True):
+        config["config"]["layers"].insert(position + 1, layer)  # after the InputLayer
     config["module"] = "keras"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("metadata.json", json.dumps({"keras_version": "3.6.0"}))
         z.writestr("config.json", json.dumps(config))
         z.writestr("model.weights.h5", buffer.getvalue())
+
+
+def write_keras3_weights(path, weights, biases, *, extra_slots=()):
+    """What Keras 3's ``model.save_weights("net.weights.h5")`` writes: no configuration, no
+    ``layer_names``; the model's own (empty) ``vars`` and the k-th Dense layer's kernel and
+    bias at ``layers/dense_<k>/vars/0`` and ``/1`` (``dense`` for k = 0). ``extra_slots``
+    adds other layers' groups (``dropout`` with no variables, ``batch_normalization``
+    with some)."""
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        f.create_group("vars")
+        for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            g = f.create_group(f"layers/{'dense' if l == 0 else f'dense_{l}'}/vars")
+            g.create_dataset("0", data=np.asarray(w).T)
+            g.create_dataset("1", data=b)
+        for slot in extra_slots:
+            g = f.create_group(f"layers/{slot}/vars")
+            if slot.startswith("batch_normalization"):
+                g.create_dataset("0", data=np.ones(3))
 
 
 def onnx_model(weights, biases, activation_op="Tanh", *, matmul=False, extra_nodes=(),

@@ -171,6 +171,16 @@ def test_wide_networks_take_the_stochastic_route_with_error_bars(monkeypatch, tm
     assert "stochastic Lanczos quadrature" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("activation, words", [
+    ("tanh", "input 0 (the centre of the range of tanh)"),
+    ("sigmoid", "input 0.5 (the centre of the range of sigmoid)"),
+    ("relu", "input 0 (the finite end of the range of relu)"),  # [0, inf) has no centre
+    ("linear", "input 0 (the middle of the unbounded range of linear)")])
+def test_mean_state_without_data_says_which_input_it_used(activation, words):
+    state, _ = mean_state_and_losses(feedforward((3, 2, 2), activation, seed=0))
+    assert words in state.reason
+
+
 def test_mean_state_needs_both_inputs_and_targets(net, data):
     with pytest.raises(ValueError, match="both inputs and targets"):
         mean_state_and_losses(net, data[0])
@@ -197,6 +207,32 @@ def test_analyze_writes_report_json_and_figures(tmp_path, net, data, capsys):
     assert "μ_3" in (out / "report.md").read_text()
 
 
+def test_rerun_into_the_same_out_leaves_no_figure_of_the_previous_run(tmp_path, net, data,
+                                                                     capsys):
+    # A run with data writes losses.png; a later run without data into the same --out must
+    # not leave that figure of other data beside a report that computed no losses.
+    save_network(net, tmp_path / "m.npz")
+    np.savez(tmp_path / "d.npz", inputs=data[0], targets=data[1])
+    out = tmp_path / "out"
+    model = str(tmp_path / "m.npz")
+    assert cli_main(["analyze", model, "--data", str(tmp_path / "d.npz"), "--out", str(out)]) == 0
+    assert (out / "losses.png").is_file()
+    assert cli_main(["analyze", model, "--out", str(out)]) == 0
+    capsys.readouterr()
+    payload = json.loads((out / "analysis.json").read_text())
+    assert "losses" not in payload["figures"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["report.md", "analysis.json", *payload["figures"].values()])
+    # Only what an earlier analysis listed is removed: a user's own losses.png in the
+    # directory given as --out stays.
+    mine = tmp_path / "project"
+    mine.mkdir()
+    (mine / "losses.png").write_bytes(b"my training curve")
+    assert cli_main(["analyze", model, "--out", str(mine)]) == 0
+    capsys.readouterr()
+    assert (mine / "losses.png").read_bytes() == b"my training curve"
+
+
 def test_analyze_json_prints_the_same_payload(tmp_path, net, capsys):
     save_network(net, tmp_path / "m.npz")
     assert cli_main(["analyze", str(tmp_path / "m.npz"), "--json",
@@ -214,22 +250,45 @@ BAD = [
     (["{model}", "--samples", "0"], "--samples"),
     (["{model}", "--data", "{baddata}"], "must be (n, 9)"),
     (["{junk}"], "unknown model format"),
+    # Each below used to run the analysis and then fail with a misleading message or a
+    # traceback: an empty data file ("x_mean contains non-finite entries"), one-hot 0/1
+    # targets on the ends of tanh's open range (blamed on the model file, as "outputs"),
+    # an --out that is a file or lies under one (FileExistsError after the analysis).
+    (["{model}", "--data", "{empty}"], "--data {empty}: holds 0 samples"),
+    (["{model}", "--data", "{onehot}"], "--data {onehot}: targets has 3 entries outside"),
+    (["{model}", "--data", "{labels}"], "look like class labels 0..2: one-hot encode"),
+    (["{model}", "--out", "{file}"], "--out {file}: exists and is not a directory"),
+    (["{model}", "--out", "{file}/sub"], "is a file, not a directory"),
 ]
 
 
+def _analysis_must_not_run(*args, **kwargs):
+    raise AssertionError("bad input reached the analysis")
+
+
 @pytest.mark.parametrize("argv, message", BAD, ids=[m for _, m in BAD])
-def test_bad_input_gives_usage_and_exit_2(tmp_path, net, capsys, argv, message):
+def test_bad_input_gives_usage_and_exit_2(tmp_path, net, capsys, monkeypatch, argv, message):
     save_network(net, tmp_path / "m.npz")
     np.savez(tmp_path / "bad.npz", inputs=np.zeros((3, 4)), targets=np.zeros((3, 3)))
     (tmp_path / "junk.bin").write_bytes(b"\x00junk")
+    np.savez(tmp_path / "empty.npz", inputs=np.zeros((0, 9)), targets=np.zeros((0, 3)))
+    np.savez(tmp_path / "onehot.npz", inputs=np.zeros((3, 9)), targets=np.eye(3))
+    np.savez(tmp_path / "labels.npz", inputs=np.zeros((4, 9)), targets=np.array([0, 2, 1, 2]))
+    (tmp_path / "file").write_text("not a directory")
     names = {"model": tmp_path / "m.npz", "missing": tmp_path / "absent.npz",
-             "baddata": tmp_path / "bad.npz", "junk": tmp_path / "junk.bin"}
-    argv = [a.format(**names) for a in argv] + ["--out", str(tmp_path / "out")]
+             "baddata": tmp_path / "bad.npz", "junk": tmp_path / "junk.bin",
+             "empty": tmp_path / "empty.npz", "onehot": tmp_path / "onehot.npz",
+             "labels": tmp_path / "labels.npz", "file": tmp_path / "file"}
+    argv = [a.format(**names) for a in argv]
+    if "--out" not in argv:
+        argv += ["--out", str(tmp_path / "out")]
+    # The refusal must come before the analysis, which can take minutes on a real network.
+    monkeypatch.setattr(analysis, "analyze_network", _analysis_must_not_run)
     with pytest.raises(SystemExit) as info:
         cli_main(["analyze", *argv])
     assert info.value.code == 2
     err = capsys.readouterr().err
-    assert "usage: python -m learning analyze" in err and message in err
+    assert "usage: python -m learning analyze" in err and message.format(**names) in err
     assert not (tmp_path / "out").exists()  # nothing written, not even a partial report
 
 
@@ -283,3 +342,18 @@ def test_mnist_data_are_encoded_inside_the_range_of_a_sigmoid_network(tmp_path, 
                      "--out", str(tmp_path / "o")]) == 0
     out = capsys.readouterr().out
     assert "bulk minimum" in out and "20 samples" in out
+
+
+def test_config_records_the_samples_used_not_only_those_asked_for(tmp_path):
+    # --samples 100 of a file holding 7: the analysis runs on 7 and analysis.json says so.
+    net = feedforward((4, 3, 2), "tanh", seed=1)
+    save_network(net, tmp_path / "n.npz")
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", inputs=rng.uniform(-1, 1, (7, 4)),
+             targets=rng.uniform(-0.9, 0.9, (7, 2)))
+    assert cli_main(["analyze", str(tmp_path / "n.npz"), "--data", str(tmp_path / "d.npz"),
+                     "--samples", "100", "--out", str(tmp_path / "o")]) == 0
+    config = json.loads((tmp_path / "o" / "analysis.json").read_text())["config"]
+    assert (config["samples"], config["samples_used"]) == (100, 7)
+    assert json.loads((tmp_path / "o" / "analysis.json").read_text())[
+        "result"]["losses"]["n_samples"] == 7

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import doctest
 import importlib.util
+import io
 import json
 import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import learning.io
+import learning.io.layers
 import learning.io.load
 import learning.io.npz
 from learning.feedforward import feedforward, from_layers, layer_biases, layer_weights
@@ -49,7 +52,7 @@ def same_septuple(a, b):
 
 
 def test_doctests_of_learning_io_pass():
-    for module in (learning.io.npz, learning.io.load):
+    for module in (learning.io.npz, learning.io.load, learning.io.layers):
         assert doctest.testmod(module).failed == 0
 
 
@@ -291,6 +294,14 @@ def case_non_chaining_shapes(p, net):
     return p, {}, "shapes do not chain"
 
 
+def case_weights_stored_for_x_at_w(p, net):
+    # A NumPy MLP written as x @ W + b keeps W as (n_in, n_out); the refusal says so.
+    w, _ = _arrays(net)
+    p = p / "xw.npz"
+    _npz(p, net, **{f"W{l}": w[l].T for l in range(3)})
+    return p, {}, "is W stored (n_in, n_out), as for x @ W + b?"
+
+
 def case_non_chaining_safetensors(p, net):
     w, b = _arrays(net)
     p = p / "chain.safetensors"
@@ -461,6 +472,153 @@ def test_keras_config_activation_and_functional_chain_are_read(tmp_path, net):
     loaded = read_network(tmp_path / "f.h5")
     assert loaded.layer_names == ("dense_0", "dense_1", "dense_2")
     same_septuple(loaded.septuple, net)
+
+
+@pytest.mark.parametrize("names", [["hidden", "hidden_2", "out"],  # the user's own names
+                                   ["dense_3", "dense_4", "dense_5"],  # a second model
+                                   ["dense_2", "dense_1", "dense"]])  # names against slots
+@pytest.mark.parametrize("root", ["layers", "_layer_checkpoint_dependencies"])
+def test_keras3_archive_weights_are_found_by_position_not_by_layer_name(tmp_path, net, names,
+                                                                        root):
+    # Keras 3 stores the k-th Dense layer's weights at layers/dense_<k>/vars whatever the
+    # layer is called (saving_lib names them by class and position), so a model with named
+    # layers, or built after another one in the same session (dense_3, ...), must read; the
+    # third case would swap layers if they were looked up by name.
+    w, b = blocks(net)
+    dropout = {"class_name": "Dropout", "config": {"name": "drop", "rate": 0.5}}
+    path = tmp_path / "named.keras"
+    mf.write_keras_archive(path, w, b, ["tanh"] * 3, names=names, extra={1: dropout},
+                           root=root)
+    loaded = read_network(path)
+    assert loaded.layer_names == tuple(names)
+    same_septuple(loaded.septuple, net)
+
+
+def test_bfloat16_safetensors_are_read_exactly(tmp_path, net):
+    # PyTorch checkpoints are often bfloat16, which NumPy lacks; such a valid file was
+    # refused as "truncated or corrupt". bfloat16 -> float32 is exact (the top 16 bits), so
+    # the septuple must equal the stored values to the last bit.
+    w, b = blocks(net)
+    w16, b16 = mf.write_safetensors_bfloat16(tmp_path / "bf16.safetensors", w, b)
+    back = load_network(tmp_path / "bf16.safetensors", activation="tanh")
+    for x, y in zip(w16 + b16, list(layer_weights(back)) + list(layer_biases(back)),
+                    strict=True):
+        np.testing.assert_array_equal(np.asarray(y), x.astype(np.float64))
+    assert np.max(np.abs(np.asarray(layer_weights(back)[0]) - w[0])) > 0  # really rounded
+
+
+@pytest.mark.parametrize("matmul", [False, True], ids=["Gemm", "MatMul+Add"])
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+def test_onnx_biases_broadcast_as_onnx_broadcasts_them(tmp_path, matmul, shape):
+    # ONNX broadcasts Gemm's C and Add's second input: a bias stored as a scalar, (1,) or
+    # (1, 1) is one value for every output. (1, 1) on a one-output Gemm raised NumPy's
+    # "input operand has more dimensions than allowed by the axis remapping"; a scalar Add
+    # bias was refused as misshapen.
+    import onnx
+
+    rng = np.random.default_rng(2)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(1, 4))]  # one output, as a regressor
+    path = tmp_path / "broadcast.onnx"
+    onnx.save(mf.onnx_model(w, [np.full(shape, 0.25), np.full(shape, -0.5)], matmul=matmul),
+              path)
+    same_septuple(load_network(path), from_layers(w, [np.full(4, 0.25), np.full(1, -0.5)]))
+
+
+def test_onnx_bias_that_does_not_broadcast_to_one_row_is_refused(tmp_path):
+    import onnx
+
+    rng = np.random.default_rng(2)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(1, 4))]
+    path = tmp_path / "rows.onnx"
+    onnx.save(mf.onnx_model(w, [np.zeros((2, 4)), np.zeros(1)]), path)
+    with pytest.raises(NetworkFileError, match=r"bias .*shape \(2, 4\)"):
+        load_network(path)
+
+
+def test_onnx_linear_as_the_dynamo_exporter_writes_it_is_read(tmp_path, net):
+    # torch.onnx's dynamo exporter (onnxscript's aten_linear) writes nn.Linear as
+    # Transpose(weight) -> MatMul -> Add, the Transpose left in the graph unless the model
+    # is optimised; it was refused as an unsupported operator. A Transpose of an initializer
+    # is a constant, folded like a Constant node; one of the data is still refused.
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    w, b = blocks(net)
+    nodes, inits, current = [], [], "input"
+    for l, (wl, bl) in enumerate(zip(w, b, strict=True)):
+        inits += [numpy_helper.from_array(wl, f"fc{l}.weight"),
+                  numpy_helper.from_array(bl, f"fc{l}.bias")]
+        nodes += [helper.make_node("Transpose", [f"fc{l}.weight"], [f"t{l}"], perm=[1, 0]),
+                  helper.make_node("MatMul", [current, f"t{l}"], [f"m{l}"]),
+                  helper.make_node("Add", [f"m{l}", f"fc{l}.bias"], [f"a{l}"]),
+                  helper.make_node("Tanh", [f"a{l}"], [f"h{l}"])]
+        current = f"h{l}"
+    graph = helper.make_graph(
+        nodes, "main_graph",
+        [helper.make_tensor_value_info("input", TensorProto.DOUBLE, ["batch", SIZES[0]])],
+        [helper.make_tensor_value_info(current, TensorProto.DOUBLE, ["batch", SIZES[-1]])],
+        inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    onnx.checker.check_model(model)
+    onnx.save(model, tmp_path / "dynamo.onnx")
+    same_septuple(load_network(tmp_path / "dynamo.onnx"), net)
+    model.graph.node.insert(0, helper.make_node("Transpose", ["input"], ["xt"], perm=[1, 0]))
+    model.graph.node[1].input[0] = "xt"
+    onnx.save(model, tmp_path / "data_transposed.onnx")
+    with pytest.raises(NetworkFileError, match="Transpose"):
+        load_network(tmp_path / "data_transposed.onnx")
+
+
+def test_keras3_weights_only_file_is_read_in_dense_order(tmp_path):
+    # model.save_weights("net.weights.h5") in Keras 3 writes the archive's layout with no
+    # configuration; it was refused as "not a Keras model". Twelve layers, so that the
+    # slots' lexical order (dense_10 before dense_2) differs from the network's.
+    rng = np.random.default_rng(4)
+    sizes = [3, *range(4, 15), 2]
+    w = [rng.normal(size=(m, n)) for n, m in zip(sizes[:-1], sizes[1:], strict=True)]
+    b = [rng.normal(size=m) for m in sizes[1:]]
+    path = tmp_path / "net.weights.h5"
+    mf.write_keras3_weights(path, w, b, extra_slots=["dropout"])
+    loaded = read_network(path, activation="relu")
+    assert loaded.layer_names[:3] == ("dense", "dense_1", "dense_2")
+    same_septuple(loaded.septuple, from_layers(w, b, "relu"))
+    with pytest.raises(NetworkFileError, match="pass activation="):
+        read_network(path)
+    mf.write_keras3_weights(path, w, b, extra_slots=["batch_normalization"])
+    with pytest.raises(NetworkFileError, match="batch_normalization"):
+        read_network(path, activation="relu")
+
+
+def test_keras_bfloat16_variables_are_read_exactly(tmp_path, net):
+    # A Keras 3 model in bfloat16 stores its variables as 2-byte opaque HDF5 data (NumPy has
+    # no bfloat16); they were refused as "weights of type |V2". Widened to float32 exactly.
+    import h5py
+
+    w, b = blocks(net)
+    path = tmp_path / "bf16.keras"
+    mf.write_keras_archive(path, w, b, ["tanh"] * 3)
+    stored = []
+    with zipfile.ZipFile(path) as z:
+        config, weights = z.read("config.json"), z.read("model.weights.h5")
+    buffer = io.BytesIO(weights)
+    with h5py.File(buffer, "a") as f:
+        for l in range(3):
+            group = f[f"layers/{'dense' if l == 0 else f'dense_{l}'}/vars"]
+            pair = []
+            for k in ("0", "1"):
+                bits = (group[k][()].astype("<f4").view("<u4") >> 16).astype("<u2")
+                del group[k]
+                group.create_dataset(k, data=bits.view("V2")).attrs["dtype"] = "bfloat16"
+                pair.append((bits.astype("<u4") << 16).view("<f4").astype(np.float64))
+            stored.append(pair)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("config.json", config)
+        z.writestr("model.weights.h5", buffer.getvalue())
+    back = load_network(path)
+    for (kernel, bias), wl, bl in zip(stored, layer_weights(back), layer_biases(back),
+                                      strict=True):
+        np.testing.assert_array_equal(np.asarray(wl), kernel.T)
+        np.testing.assert_array_equal(np.asarray(bl), bias)
 
 
 # ---- properties ----------------------------------------------------------------------------
