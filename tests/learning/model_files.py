@@ -102,11 +102,7 @@ def write_keras_archive(path, weights, biases, activations, *, names=None, extra
 
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
-        f.create_group("vars")
-        for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
-            g = f.create_group(f"{root}/{'dense' if l == 0 else f'dense_{l}'}/vars")
-            g.create_dataset("0", data=np.asarray(w).T)
-            g.create_dataset("1", data=b)
+        _write_dense_vars(f, weights, biases, root)
         f.create_group("optimizer/vars")
     config = _keras_layers(weights, activations, names=names)
     for position, layer in sorted((extra or {}).items(), reverse=True):
@@ -118,6 +114,16 @@ def write_keras_archive(path, weights, biases, activations, *, names=None, extra
         z.writestr("model.weights.h5", buffer.getvalue())
 
 
+def _write_dense_vars(f, weights, biases, root: str) -> None:
+    """Keras 3's layout of the model's (empty) ``vars`` and each Dense layer's kernel
+    (n_in, n_out) and bias at ``<root>/dense_<k>/vars/0`` and ``/1`` (``dense`` for k = 0)."""
+    f.create_group("vars")
+    for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        g = f.create_group(f"{root}/{'dense' if l == 0 else f'dense_{l}'}/vars")
+        g.create_dataset("0", data=np.asarray(w).T)
+        g.create_dataset("1", data=b)
+
+
 def write_keras3_weights(path, weights, biases, *, extra_slots=()):
     """What Keras 3's ``model.save_weights("net.weights.h5")`` writes: no configuration, no
     ``layer_names``; the model's own (empty) ``vars`` and the k-th Dense layer's kernel and
@@ -127,11 +133,7 @@ def write_keras3_weights(path, weights, biases, *, extra_slots=()):
     import h5py
 
     with h5py.File(path, "w") as f:
-        f.create_group("vars")
-        for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
-            g = f.create_group(f"layers/{'dense' if l == 0 else f'dense_{l}'}/vars")
-            g.create_dataset("0", data=np.asarray(w).T)
-            g.create_dataset("1", data=b)
+        _write_dense_vars(f, weights, biases, "layers")
         for slot in extra_slots:
             g = f.create_group(f"layers/{slot}/vars")
             if slot.startswith("batch_normalization"):
