@@ -133,12 +133,15 @@ def test_couplings_enter_the_minimum():
 
 
 @pytest.mark.parametrize("solver", ["dense", "matrix_free"])
-def test_general_non_layered_septuple(solver):
+@pytest.mark.parametrize("output", [6, 4])
+def test_general_non_layered_septuple(solver, output):
+    # Output 6: the hidden neurons 2-5 are one run of the rows R = 2..6 (sliced); output 4
+    # sits among them, so they are not (gathered by index).
     rng = np.random.default_rng(3)
     n = 7
     w = 0.5 * rng.normal(size=(n, n))
     w[[0, 1]] = 0.0  # inputs 0, 1 have no incoming connections
-    s = Septuple(w, 0.1 * rng.normal(size=n), "tanh", [0, 1], [6])
+    s = Septuple(w, 0.1 * rng.normal(size=n), "tanh", [0, 1], [output])
     xb = boundary_state(s, rng.uniform(-1, 1, (3, 2)), np.full((3, 1), 0.5))
     res = constrained_bulk_minimum(s, xb, max_iter=300, solver=solver)
     assert res.all_converged and res.solver == solver
@@ -875,3 +878,44 @@ def test_relu_and_linear_layers_need_no_curvature_search(monkeypatch):
     with pytest.raises(ValueError, match="unbounded below"):
         constrained_bulk_minimum(net, xb, solver="matrix_free", objective=LocalObjective(m=0.3))
     assert calls
+
+
+@pytest.mark.parametrize("z", [[np.nan], [np.inf], [-np.inf], [1.5e12, 0.0], [0.0, -1.5e12]])
+def test_a_runaway_state_is_refused_on_either_side(z):
+    from learning.bulk_minimum import _check_runaway
+
+    with pytest.raises(ValueError, match="unbounded below"):
+        _check_runaway(np.array([z]))
+    _check_runaway(np.array([[1e11, -1e11]]))  # large but finite: no refusal
+
+
+def test_gauss_newton_is_exact_only_without_a_newton_term_or_objective():
+    # The skip of the curvature search must not fire where r f'' != 0 (a tanh layer feeding
+    # an unbounded linear one) or with a local objective.
+    from learning import from_layers
+    from learning.bulk_minimum import _gauss_newton_is_exact
+
+    rng = np.random.default_rng(1)
+    w = [rng.normal(size=(3, 2)), rng.normal(size=(3, 3)), rng.normal(size=(1, 3))]
+    b = [0.2 * rng.normal(size=3), 0.2 * rng.normal(size=3), np.zeros(1)]
+    for activations, objective, exact in ((["tanh", "linear", "linear"], None, False),
+                                          (["relu", "relu", "linear"], None, True),
+                                          (["relu", "relu", "linear"], LocalObjective(m=0.1),
+                                           False)):
+        net = from_layers(w, b, activations)
+        xb = boundary_state(net, rng.uniform(0, 1, (2, 2)), rng.normal(size=(2, 1)))
+        problem = _Problem(net, xb, objective, _Couplings(net), dense=False)
+        z = bulk_minimum_start(net, xb)[:, net.hidden_indices] + 0.1
+        assert _gauss_newton_is_exact(problem, z, np.arange(2)) == exact
+
+
+def test_hidden_rows_of_a_layered_network_are_sliced_not_gathered():
+    # The evaluation's (samples x |R|) arrays are the solver's largest: a layered network's
+    # hidden rows, one run in R, are indexed by a slice (views); interleaved ones by index.
+    from learning.bulk_minimum import _as_run
+
+    net, xb = _problem((5, 4, 3, 2), 0)
+    problem = _Problem(net, xb, None, _Couplings(net), dense=False)
+    assert problem.hidden_in_rows == slice(0, 7)
+    assert _as_run(np.array([2, 3, 4])) == slice(2, 5)
+    np.testing.assert_array_equal(_as_run(np.array([0, 1, 3])), [0, 1, 3])
