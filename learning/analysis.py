@@ -90,7 +90,7 @@ BULK_MEMORY_LIMIT = MEMORY_LIMIT_BYTES
 #: and U's error is second order.  Measured on 784-4096-4096-4096-10 with 1000 MNIST samples
 #: against gtol = 1e-10: U changes by 7e-12 (relative 8e-12), x̄ by 9e-8 at most, far below
 #: the printed digits and the stochastic errors of the spectrum (~0.3%); the solve takes
-#: 62 s instead of 79 s (mean Newton iterations 6.1 instead of 7.0).
+#: 53 s instead of 74 s (mean Newton iterations 6.1 instead of 7.0).
 BULK_GTOL = 1e-6
 _N_EXTREME = 20  # extreme eigenvalues kept (C_n and C_{N-n} for n <= 20)
 
