@@ -394,8 +394,8 @@ def summarise(records: list[dict], dim_s: int | None = None) -> dict:
             # The same verdicts with the skewness over the effective count (|log λ| above
             # EFFECTIVE_LOG_THRESHOLD) instead of dim S.
             result[key + "_effective"], c = _correlation_claims(
-                group, label + f", skewness over the effective count (|log λ| > "
-                f"{EFFECTIVE_LOG_THRESHOLD:g})", "skewness_effective")
+                group, label + f", skewness over the effective count (log λ beyond "
+                f"±{EFFECTIVE_LOG_THRESHOLD:g})", "skewness_effective")
             claims += c
     result["claims"] = [c.to_dict() | {"detail": c.detail} for c in claims]
     result["_claims"] = claims
