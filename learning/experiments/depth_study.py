@@ -31,14 +31,14 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from learning.experiments._arguments import dicts, mapping
 from learning.experiments.datasets import load_mnist
 from learning.experiments.measurements import measure_checkpoint
 from learning.experiments.training import TrainingConfig, train
+from learning.laws import RankCorrelation, rank_correlation
 from ntcore.atomic import atomic_savefig, atomic_write_text
-from ntcore.checks import count, path_like, positive_number, real_number
+from ntcore.checks import count, path_like, positive_number
 from ntcore.verdict import Claim, Verdict, sign_of
 
 __all__ = ["depth_section", "dynamical_dimension", "architecture_for", "DepthStudyConfig",
@@ -219,6 +219,7 @@ def run_depth_job(job: dict) -> dict:
                     measure=measure, progress=False)
     final = dict(run.final.measurements)
     final["n_effective"] = effective_dynamical_count(final.pop("log_lambda_dynamical"))
+    final.pop("mean_components", None)
     return {"label": job["label"], "sizes": list(config.sizes), "seed": config.seed,
             "final": final, "curve": [[c.epoch, c.boundary_loss] for c in run.checkpoints],
             "wall_time": time.perf_counter() - t0}
@@ -249,50 +250,6 @@ def epochs_to_loss(epochs: Sequence[float], losses: Sequence[float], target: flo
     y0, y1 = np.log(u[k - 1]), np.log(u[k])
     x = x0 + (np.log(target) - y0) * (x1 - x0) / (y1 - y0)
     return float(np.round(np.exp(x), 9))
-
-
-@dataclass(frozen=True)
-class RankCorrelation:
-    """Spearman's ρ with a Fisher-z interval (variance 1.06/(n - 3), Fieller et al. 1957).
-
-    Attributes
-    ----------
-    rho, low, high, n
-        ρ, its ``confidence`` interval, the number of points.
-    z, z_half_width
-        atanh ρ and the half-width of its interval (the interval excludes 0 iff |z| > it).
-    """
-
-    rho: float
-    low: float
-    high: float
-    n: int
-    z: float
-    z_half_width: float
-
-
-def rank_correlation(x: ArrayLike, y: ArrayLike,
-                     confidence: float = CONFIDENCE) -> RankCorrelation:
-    """Spearman's rank correlation of x and y with a Fisher-z confidence interval.
-
-    Examples
-    --------
-    >>> round(rank_correlation([1, 2, 3, 4, 5], [2, 4, 5, 9, 10]).rho, 12)
-    1.0
-    """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if x.size != y.size or x.size < 4:
-        raise ValueError(f"rank_correlation needs two sequences x and y of equal length >= 4, "
-                         f"got {x.size} and {y.size}")
-    confidence = real_number("confidence", confidence)
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
-    if np.unique(x).size < 2 or np.unique(y).size < 2:
-        raise ValueError("rank_correlation: a sequence is constant, ρ is undefined")
-    rho = float(stats.spearmanr(x, y).statistic)
-    z = math.atanh(max(-1 + 1e-12, min(1 - 1e-12, rho)))
-    half = float(stats.norm.ppf(0.5 + 0.5 * confidence) * math.sqrt(1.06 / (x.size - 3)))
-    return RankCorrelation(rho, math.tanh(z - half), math.tanh(z + half), int(x.size), z, half)
 
 
 def run_record(sizes: Sequence[int], seed: int, final: dict, curve: Sequence[Sequence[float]],
