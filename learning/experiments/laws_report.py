@@ -50,7 +50,7 @@ def _choices() -> list[str]:
 def premise_table(results: list[RunLaws]) -> list[str]:
     """Per run: dim S and the effective count, the premise of (5.14), the trusted form."""
     lines = [f"| run | dim S | effective (final) | max a_i² | max a_i² (dynamical) | "
-             f"\\|<x>\\|² | <x> term of S at β = 1 | a_i² <= {PREMISE_A2:g} | trusted "
+             f"\\|⟨x⟩\\|² | ⟨x⟩ term of S at β = 1 | a_i² <= {PREMISE_A2:g} | trusted "
              "log Z | transient ends |",
              "| --- |" + " ---: |" * 9]
     for r in results:
@@ -72,7 +72,8 @@ def _literal_cell(rd: EntropyReading, verdict: str) -> str:
     if not m.rising_steps:
         return f"**{verdict}**: no rise"
     k = max(m.rising_steps, key=lambda i: m.steps[i])
-    return (f"**{verdict}**: {len(m.rising_steps)} rises, largest {m.max_rise:.3g} "
+    n = len(m.rising_steps)
+    return (f"**{verdict}**: {n} rise{'s' if n > 1 else ''}, largest {m.max_rise:.3g} "
             f"({m.relative_max_rise:.0%}) at {rd.epochs[k]}→{rd.epochs[k + 1]}")
 
 
@@ -148,12 +149,12 @@ def markdown(results: list[RunLaws], per_run: dict, claims: list[Claim]) -> list
     return [
         "## Laws of learning (Section 7) on the training trajectories", "",
         "S is the total entropy (7.1) of the Gaussian ensemble at each checkpoint's spectrum "
-        "of G, with log Z of (5.11) (the exact Gaussian, with the <x> term and the window "
-        "(5.8)) and of (5.14) (the large-N form, which drops the <x> term on the premise "
+        "of G, with log Z of (5.11) (the exact Gaussian, with the ⟨x⟩ term and the window "
+        "(5.8)) and of (5.14) (the large-N form, which drops the ⟨x⟩ term on the premise "
         f"a_i² ≪ 1, read here as every a_i² <= {PREMISE_A2:g}). The form to trust is computed "
         "per run: (5.14) where its premise holds, (5.11) where it fails. a_i are the "
-        "components of <x> (5.12) on the eigenvectors of G; outside the subspace S that G "
-        "moves the eigenvalue is 1 and only the norm of <x> there is defined, which counts as "
+        "components of ⟨x⟩ (5.12) on the eigenvectors of G; outside the subspace S that G "
+        "moves the eigenvalue is 1 and only the norm of ⟨x⟩ there is defined, which counts as "
         "one a_i². Effective: the dynamical eigenvalues with |log λ| > "
         f"{EFFECTIVE_LOG_THRESHOLD:g} at the last checkpoint (the others are saturated units).",
         "", *premise_table(results), "",
