@@ -1,8 +1,8 @@
 """The depth study at equal dim S: architectures, speed, rank correlation, verdicts, command."""
 
 import json
-from pathlib import Path
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest

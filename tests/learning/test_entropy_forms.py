@@ -10,8 +10,8 @@ import pytest
 from learning import feedforward
 from learning.experiments.depth_study import effective_dynamical_count
 from learning.laws import (
-    fit_first_law,
     first_law_leverage,
+    fit_first_law,
     transient_end,
     trend,
 )
