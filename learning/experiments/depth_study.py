@@ -36,16 +36,16 @@ from learning.experiments._arguments import dicts, mapping
 from learning.experiments.datasets import load_mnist
 from learning.experiments.measurements import measure_checkpoint
 from learning.experiments.training import TrainingConfig, train
-from learning.laws import RankCorrelation, rank_correlation
+from learning.laws import rank_correlation
 from ntcore.atomic import atomic_savefig, atomic_write_text
 from ntcore.checks import count, path_like, positive_number
 from ntcore.verdict import Claim, Verdict, sign_of
 
 __all__ = ["depth_section", "dynamical_dimension", "architecture_for", "DepthStudyConfig",
-           "build_depth_jobs", "run_depth_job", "epochs_to_loss", "RankCorrelation",
-           "rank_correlation", "markdown_tables", "figure_depth", "STUDY_COMMAND",
-           "run_record", "summarise", "write_depth_report", "PAPER_PAIR", "MIN_SEEDS",
-           "MIN_ARCHITECTURES", "EFFECTIVE_LOG_THRESHOLD", "effective_dynamical_count"]
+           "build_depth_jobs", "run_depth_job", "epochs_to_loss", "markdown_tables",
+           "figure_depth", "STUDY_COMMAND", "run_record", "summarise", "write_depth_report",
+           "PAPER_PAIR", "MIN_SEEDS", "MIN_ARCHITECTURES", "EFFECTIVE_LOG_THRESHOLD",
+           "effective_dynamical_count"]
 
 PAPER_PAIR = ((784, 40, 20, 10), (784, 60, 10))
 MIN_SEEDS = 3  # a spread over seeds, and >= 9 runs for the rank correlation

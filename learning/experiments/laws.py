@@ -61,7 +61,7 @@ from ntcore.verdict import Claim, Verdict, graded, sign_of, within_tolerance
 
 __all__ = ["BETA_GRID", "FORMS", "PremiseCheck", "EntropyReading", "GaussianSplitCheck",
            "RunLaws", "run_laws", "runs_laws", "section_claims", "run_spectra",
-           "run_components", "literal_claim", "trend_claim", "reading_key"]
+           "run_components", "literal_claim", "trend_claim", "reading_key", "check_results"]
 
 #: the fixed inverse temperatures at which (7.6) is judged (they span the β the gap implies)
 BETA_GRID = (0.5, 0.75, 1.0, 1.5, 2.0)
@@ -100,6 +100,12 @@ def run_spectra(run: dict) -> tuple[list[int], list[GSpectrum], list[dict]]:
 
 def run_components(spectra: list[GSpectrum], measured: list[dict]) -> list[MeanComponents] | None:
     """The a_i of (5.12) at each checkpoint, or ``None`` if any checkpoint lacks them."""
+    if not (isinstance(spectra, list) and all(isinstance(s, GSpectrum) for s in spectra)):
+        raise TypeError(f"spectra must be a list of GSpectrum, got {type(spectra).__name__}")
+    dicts("measured", measured)
+    if len(measured) != len(spectra):
+        raise ValueError(f"measured must hold one dict per spectrum ({len(spectra)}), got "
+                         f"{len(measured)}")
     out = []
     for sp, m in zip(spectra, measured, strict=True):
         a, outside = m.get("mean_components"), m.get("mean_outside_norm2")
@@ -344,6 +350,8 @@ def run_laws(run: dict) -> RunLaws:
 
 def literal_claim(text: str, mono: Monotonicity) -> Claim:
     """(7.6) read literally: holds if S never rises above round-off (relative to its span)."""
+    if not isinstance(mono, Monotonicity):
+        raise TypeError(f"mono must be a Monotonicity, got {type(mono).__name__}")
     return graded(text, measured=mono.relative_max_rise, holds_below=ROUNDOFF_RISE,
                   fails_above=APPROXIMATE_RISE, name="largest rise of S / span of S",
                   evidence=EVIDENCE, figure="laws.png")
@@ -352,6 +360,8 @@ def literal_claim(text: str, mono: Monotonicity) -> Claim:
 def trend_claim(text: str, tr: Trend) -> Claim:
     """(7.6) as a trend: holds if Spearman's ρ of S against the epoch is negative beyond its
     Fisher-z interval, fails if positive beyond it, undetermined inside."""
+    if not isinstance(tr, Trend):
+        raise TypeError(f"tr must be a Trend, got {type(tr).__name__}")
     if tr.status != "ok" or tr.correlation is None:
         return Claim(text, f"undetermined when the trend has status {tr.status}", {},
                      Verdict.UNDETERMINED)
@@ -368,6 +378,14 @@ def _undetermined(text: str, reason: str) -> Claim:
     return Claim(text, f"undetermined when {reason}", {}, Verdict.UNDETERMINED)
 
 
+def check_results(results: object) -> list[RunLaws]:
+    """``results`` as a non-empty list of :class:`RunLaws`, or TypeError naming it."""
+    if (not isinstance(results, (list, tuple)) or not results
+            or not all(isinstance(r, RunLaws) for r in results)):
+        raise TypeError(f"results must be a non-empty list of RunLaws, got {results!r:.60}")
+    return list(results)
+
+
 _SEVERITY = {Verdict.HOLDS: 0, Verdict.APPROXIMATE: 1, Verdict.UNDETERMINED: 2,
              Verdict.FAILS: 3}
 
@@ -378,6 +396,10 @@ def _worst(claims: list[Claim]) -> Claim:
 
 def reading_key(choice: str, form: str, kind: str) -> str:
     """The key of one per-run (7.6) verdict: choice, form of log Z, literal or trend."""
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+    if kind not in ("literal", "trend"):
+        raise ValueError(f"kind must be 'literal' or 'trend', got {kind!r}")
     return f"{choice}, {form}, {kind}"
 
 
@@ -479,6 +501,7 @@ def _per_run_claims(res: RunLaws) -> dict[str, Claim]:
 
 def section_claims(results: list[RunLaws]) -> tuple[dict, list[Claim]]:
     """The per-run claims ``{label: {reading_key: Claim}}`` and the section's claims."""
+    results = check_results(results)
     per_run = {r.label: _per_run_claims(r) for r in results}
     return per_run, _second_law_claims(results, per_run) + _first_law_claims(results)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
+from learning.experiments._arguments import mapping
 from learning.experiments.depth_study import EFFECTIVE_LOG_THRESHOLD
 from learning.experiments.laws import (
     APPROXIMATE_RISE,
@@ -25,6 +26,7 @@ from learning.experiments.laws import (
     TWO_LEVEL,
     EntropyReading,
     RunLaws,
+    check_results,
     reading_key,
     runs_laws,
     section_claims,
@@ -49,6 +51,7 @@ def _choices() -> list[str]:
 
 def premise_table(results: list[RunLaws]) -> list[str]:
     """Per run: dim S and the effective count, the premise of (5.14), the trusted form."""
+    results = check_results(results)
     lines = [f"| run | dim S | effective (final) | max a_i² | max a_i² (dynamical) | "
              f"\\|⟨x⟩\\|² | ⟨x⟩ term of S at β = 1 | a_i² <= {PREMISE_A2:g} | trusted "
              "log Z | transient ends |",
@@ -86,6 +89,8 @@ def _trend_cell(rd: EntropyReading, verdict: str) -> str:
 
 def second_law_table(results: list[RunLaws], per_run: dict) -> list[str]:
     """(7.6) per run, form of log Z and reading (literal / trend), one column per β."""
+    results = check_results(results)
+    mapping("per_run", per_run)
     choices = _choices()
     lines = ["| run | log Z | reading | " + " | ".join(choices) + " |",
              "| --- | --- | --- |" + " --- |" * len(choices)]
@@ -114,6 +119,7 @@ def _fit_cell(f: FirstLawFit) -> str:
 
 def first_law_table(results: list[RunLaws]) -> list[str]:
     """(7.11) per run: the fits, the leverage diagnostics and the Gaussian split check."""
+    results = check_results(results)
     lines = ["| run | β_ref | 1/β_ref | T, all steps | T, after the transient | T, ΔS of (5.11) "
              "| max Cook's D (step) | leave-one-out T | Gaussian split: residual (ΔF, split) |",
              "| --- |" + " ---: |" * 8]
@@ -136,6 +142,8 @@ def first_law_table(results: list[RunLaws]) -> list[str]:
 
 def claims_table(claims: list[Claim]) -> list[str]:
     """The section's claims with their rules and measured numbers."""
+    if not isinstance(claims, (list, tuple)) or not all(isinstance(c, Claim) for c in claims):
+        raise TypeError(f"claims must be a list of Claim, got {claims!r:.60}")
     lines = ["| claim | verdict | rule | measured | detail |", "| --- | --- | --- | --- | --- |"]
     for c in claims:
         nums = ", ".join(f"{k} = {v:.4g}" for k, v in c.measured.items())
@@ -146,6 +154,7 @@ def claims_table(claims: list[Claim]) -> list[str]:
 
 def markdown(results: list[RunLaws], per_run: dict, claims: list[Claim]) -> list[str]:
     """The whole laws section of report.md."""
+    results = check_results(results)
     return [
         "## Laws of learning (Section 7) on the training trajectories", "",
         "S is the total entropy (7.1) of the Gaussian ensemble at each checkpoint's spectrum "
@@ -233,6 +242,8 @@ def _run_numbers(r: RunLaws, per: dict) -> dict:
 
 def numbers(results: list[RunLaws], per_run: dict, claims: list[Claim]) -> dict:
     """Every number of the section, JSON-ready."""
+    results = check_results(results)
+    mapping("per_run", per_run)
     return {"beta_grid": list(BETA_GRID), "premise_a2": PREMISE_A2,
             "effective_log_threshold": EFFECTIVE_LOG_THRESHOLD,
             "runs": {r.label: _run_numbers(r, per_run[r.label]) for r in results},
@@ -242,9 +253,7 @@ def numbers(results: list[RunLaws], per_run: dict, claims: list[Claim]) -> dict:
 def figure_laws(results: list[RunLaws], path: str | os.PathLike) -> None:
     """S(t) at several β in both forms (first deep run, else the first run) and ΔU against
     ΔS_0 + ΔC."""
-    if (not isinstance(results, (list, tuple)) or not results
-            or not all(isinstance(r, RunLaws) for r in results)):
-        raise TypeError(f"results must be a non-empty list of RunLaws, got {results!r:.60}")
+    results = check_results(results)
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a file path, got {type(path).__name__}")
     fig = Figure(figsize=(11, 4.2))

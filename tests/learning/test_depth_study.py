@@ -15,9 +15,9 @@ from learning.experiments.depth_study import (
     architecture_for,
     dynamical_dimension,
     epochs_to_loss,
-    rank_correlation,
     summarise,
 )
+from learning.laws import rank_correlation
 from learning.spectrum import g_operator
 
 
