@@ -440,7 +440,7 @@ def write_depth_report(out: str | os.PathLike, payload: dict) -> dict:
              f"Command: `{payload['command']}`  ",
              f"{config['seeds']} seeds per architecture; {config['n_epochs']} epochs of one "
              f"{'mini-batch update' if config['epoch'] == 'step' else 'pass'}, SGD lr "
-             f"{config['learning_rate']}, batch {config['batch_size']}; spectrum at <x> of "
+             f"{config['learning_rate']}, batch {config['batch_size']}; spectrum at ⟨x⟩ of "
              f"{config['bulk_samples']} bulk minima at the last epoch. Wall time "
              f"{payload['wall_time_runs']:.0f} s.", "",
              *markdown_tables(summary, config["target_loss"]), "",
