@@ -34,7 +34,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from learning.experiments._arguments import dicts, mapping
-from learning.experiments.depth_study import effective_dynamical_count
+from learning.experiments.depth_study import (
+    EFFECTIVE_LOG_THRESHOLD_WIDE,
+    effective_dynamical_count,
+)
 from learning.laws import (
     INFLUENTIAL_COOK,
     FirstLawFit,
@@ -211,9 +214,10 @@ class RunLaws:
     ----------
     label, group
         The run's label and group in the main job.
-    dim_s, n_effective
+    dim_s, n_effective, n_effective_wide
         Dynamical eigenvalues of the final checkpoint: all, and those with |log λ| above
-        :data:`learning.experiments.depth_study.EFFECTIVE_LOG_THRESHOLD`.
+        :data:`learning.experiments.depth_study.EFFECTIVE_LOG_THRESHOLD` (and above
+        ``EFFECTIVE_LOG_THRESHOLD_WIDE``, to show how much the count depends on it).
     premise
         :class:`PremiseCheck`.
     readings
@@ -238,6 +242,7 @@ class RunLaws:
     group: str
     dim_s: int
     n_effective: int
+    n_effective_wide: int
     premise: PremiseCheck
     readings: tuple[EntropyReading, ...]
     transient_index: int
@@ -341,6 +346,8 @@ def run_laws(run: dict) -> RunLaws:
     final = spectra[-1]
     return RunLaws(label=run["label"], group=run["group"], dim_s=int(final.dynamical.size),
                    n_effective=effective_dynamical_count(final.log_dynamical),
+                   n_effective_wide=effective_dynamical_count(final.log_dynamical,
+                                                              EFFECTIVE_LOG_THRESHOLD_WIDE),
                    premise=premise, readings=tuple(readings), transient_index=k0,
                    transient_epoch=epochs[k0], beta_two_level=b2, beta_printed=b9,
                    beta_reference=beta_ref, delta_u=du, delta_entropy=dx,
