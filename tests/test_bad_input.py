@@ -114,9 +114,9 @@ BAD: dict[str, list[Bad]] = {
     "learning.architecture.figure1": [Bad(lambda f: f("/dev/null/x.png"), "path"),
                                       Bad(lambda f: f(3.0), "path")],
     # learning.bulk_minimum
-    "learning.bulk_minimum.constrained_bulk_minimum": [
+    "learning.bulk_minimum.driver.constrained_bulk_minimum": [
         Bad(lambda f: f(_net(), np.zeros((1, 4)), gtol=-1.0), "gtol")],
-    "learning.bulk_minimum.bulk_minimum_start": [Bad(lambda f: f(_net(), np.zeros((1, 3))),
+    "learning.bulk_minimum.starts.bulk_minimum_start": [Bad(lambda f: f(_net(), np.zeros((1, 3))),
                                                      "x_boundary")],
     # learning.ensemble
     "learning.ensemble.exact_canonical_ensemble": [
@@ -361,7 +361,7 @@ def feedforward_1_1():
 # Not entry points that take user input: typed results the library builds, enums, exception
 # classes, and derivation factories without arguments.
 RESULT_TYPES = {
-    "learning.architecture.TwoLevelExtrema", "learning.bulk_minimum.BulkMinimumResult",
+    "learning.architecture.TwoLevelExtrema", "learning.bulk_minimum.result.BulkMinimumResult",
     "learning.ensemble.CanonicalEnsemble", "learning.ensemble.MonteCarloPartition",
     "learning.ensemble.MaximumEntropyCheck", "learning.ensemble.EnsembleComparison",
     "learning.experiments.datasets.Dataset", "learning.experiments.datasets.MNIST",
