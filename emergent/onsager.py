@@ -47,13 +47,14 @@ from emergent.curvature import (
     ricci_scalar_of,
     riemann,
 )
-from ntcore.checks import count
+from ntcore import limits
+from ntcore.checks import count, positive_number
 from ntcore.display import MarkdownSummary
 from ntcore.verdict import Claim, Verdict, within_tolerance
 
 __all__ = ["BASIS", "PAPER_12_9", "PAPER_12_9_PRINTED", "parse_index_expression",
            "contract_into_basis", "volume_euler_lagrange", "estimated_seconds",
-           "check_jet_request", "MAX_SECONDS", "Jet", "random_jet", "einstein_tensor_upper",
+           "check_jet_request", "Jet", "random_jet", "einstein_tensor_upper",
            "euler_lagrange_basis", "gamma_gamma_density", "family_of_onsager_tensors",
            "OnsagerFamily", "OnsagerVerdict", "onsager_verdict", "SymmetryCount",
            "symmetry_count", "ricci_scalar", "divergence_term", "FieldEquationSigns",
@@ -270,15 +271,6 @@ def gamma_gamma_density(jet: Jet, ch: Christoffels | None = None) -> Fraction | 
 # the whole command in D = 7 took 508 s under load 16 against an estimate of 440 s); the
 # einsums over six indices inside a loop over (a, b) grow about as D^8.
 _SECONDS_PER_JET_D4 = 0.5
-#: the longest an Onsager check may be estimated to take before it is refused
-MAX_SECONDS = 600.0
-
-
-def _check_whole(value: int, name: str, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
 
 
 def estimated_seconds(dim: int, n_jets: int) -> float:
@@ -289,35 +281,31 @@ def estimated_seconds(dim: int, n_jets: int) -> float:
 
     Work of the (12.9)-(12.14) checks.
     """
-    _check_whole(dim, "dim", 2)
-    _check_whole(n_jets, "n_jets", 0)
+    dim = count("dim", dim, minimum=2)
+    n_jets = count("n_jets", n_jets, minimum=0)
     return _SECONDS_PER_JET_D4 * n_jets * (dim / 4) ** 8
 
 
-def check_jet_request(dim: int, n_jets: int, max_seconds: float = MAX_SECONDS) -> tuple[int, int]:
+def check_jet_request(dim: int, n_jets: int, max_seconds: float | None = None
+                      ) -> tuple[int, int]:
     """Validate a request for ``n_jets`` exact jets in dimension ``dim`` (both whole numbers,
     dim >= 2, n_jets >= 1: zero jets would make every identity hold vacuously) and refuse one
-    whose :func:`estimated_seconds` exceeds ``max_seconds``.
+    whose :func:`estimated_seconds` exceeds ``max_seconds`` (default
+    :data:`ntcore.limits.ONSAGER_MAX_SECONDS`).
 
     >>> check_jet_request(4, 2)
     (4, 2)
     >>> check_jet_request(4, 0)
     Traceback (most recent call last):
     ...
-    ValueError: n_jets must be >= 1 (no jet checks nothing), got 0
+    ValueError: n_jets must be an integer >= 1, got 0
 
     Guards the (12.9)-(12.14) checks.
     """
-    for name, value in (("dim", dim), ("n_jets", n_jets)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if dim < 2:
-        raise ValueError(f"dim must be >= 2, got {dim}")
-    if n_jets < 1:
-        raise ValueError(f"n_jets must be >= 1 (no jet checks nothing), got {n_jets}")
-    if not (isinstance(max_seconds, (int, float, np.integer, np.floating))
-            and not isinstance(max_seconds, bool) and max_seconds > 0):
-        raise ValueError(f"max_seconds must be a number > 0, got {max_seconds!r}")
+    dim = count("dim", dim, minimum=2)
+    n_jets = count("n_jets", n_jets, minimum=1)  # zero jets would check nothing
+    max_seconds = positive_number("max_seconds", limits.ONSAGER_MAX_SECONDS
+                                  if max_seconds is None else max_seconds)
     est = estimated_seconds(dim, n_jets)
     if est > max_seconds:
         raise ValueError(f"dim = {dim} with {n_jets} jets would take about {est:.3g} s "
@@ -366,7 +354,8 @@ def family_of_onsager_tensors(dim: int, *, n_jets: int = 6, seed: int = 0) -> On
     """Solve exactly for every combination of I1..I5 whose density equals √|g| R up to a
     total divergence (EL expressions equal at ``n_jets`` random exact jets), (12.6)-(12.10).
 
-    ``ValueError`` for n_jets < 1 or a request beyond :data:`MAX_SECONDS`
+    ``ValueError`` for n_jets < 1 or a request beyond
+    :data:`ntcore.limits.ONSAGER_MAX_SECONDS`
     (:func:`check_jet_request`).
     """
     dim, n_jets = check_jet_request(dim, n_jets)
@@ -426,7 +415,7 @@ def onsager_verdict(dim: int, *, n_jets: int = 4, seed: int = 0,
     √|g| R/(2κ), exactly, at ``n_jets`` random jets; κ = ½ so that R/(2κ) = R.  (12.9)-(12.10).
 
     ``ValueError`` for n_jets < 1 (zero jets would "reproduce" anything) or a request beyond
-    :data:`MAX_SECONDS` (:func:`check_jet_request`).
+    :data:`ntcore.limits.ONSAGER_MAX_SECONDS` (:func:`check_jet_request`).
     """
     dim, n_jets = check_jet_request(dim, n_jets)
     coeffs = PAPER_12_9 if coefficients is None else coefficients

@@ -292,8 +292,6 @@ BAD: dict[str, list[Bad]] = {
     "emergent.fokker_planck.check_times": [Bad(lambda f: f([1.0, 0.5]), "times")],
     "emergent.grids.Grid": [Bad(lambda f: f((0,), (1.0,)), "shape")],
     "emergent.grids.check_density": [Bad(lambda f: f(_grid(), np.ones(5)), "p")],
-    "emergent.grids.check_positive": [Bad(lambda f: f(-1.0, "D"), "D")],
-    "emergent.grids.check_count": [Bad(lambda f: f(0, "n_steps"), "n_steps")],
     "emergent.grids.check_band_limit": [Bad(lambda f: f(_grid(), np.ones(5)), "f")],
     "emergent.grids.spectral_tail": [Bad(lambda f: f(_grid(), np.ones(5)), "f")],
     "emergent.grids.sparse_lu": [Bad(lambda f: f(np.ones((2, 3))), "matrix")],

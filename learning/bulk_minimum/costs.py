@@ -7,6 +7,7 @@ import os
 
 from learning.bulk_minimum.operators import Couplings
 from learning.septuple import Septuple
+from ntcore import limits
 from ntcore.checks import count
 
 __all__ = ["DENSE_ADVANTAGE", "CG_STEPS_ESTIMATE", "solver_costs"]
@@ -21,8 +22,6 @@ __all__ = ["DENSE_ADVANTAGE", "CG_STEPS_ESTIMATE", "solver_costs"]
 DENSE_ADVANTAGE = 25.0
 #: Hessian-vector products per Newton iteration assumed by the cost estimate.
 CG_STEPS_ESTIMATE = 20
-#: Fraction of the available memory a solve may plan to use.
-MEMORY_FRACTION = 0.6
 
 
 def available_memory() -> float:
@@ -77,7 +76,8 @@ def choose_solver(couplings: Couplings, n: int, solver: str,
     """The solver and the samples per batch: the matrix-free solver's memory is linear in the
     samples, so above the limit it runs in batches that fit; the dense one has a fixed
     n_h³ part and is refused instead (with the other solver's size)."""
-    limit = MEMORY_FRACTION * available_memory() if memory_limit is None else memory_limit
+    limit = (limits.BULK_MEMORY_FRACTION * available_memory() if memory_limit is None
+             else memory_limit)
     estimate = costs(couplings, n)
     (d_flops, d_bytes), (m_flops, m_bytes) = estimate["dense"], estimate["matrix_free"]
     gib = 2.0**30
