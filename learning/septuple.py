@@ -306,7 +306,8 @@ class Septuple:
                 f"septuple.weights would form the dense N x N matrix, N = {self.n_neurons}: "
                 f"{need / 1024**3:.3g} GiB > the limit {limit / 1024**3:.3g} GiB; use the "
                 "block API instead (learning.feedforward.layer_weights / layer_biases / "
-                "layer_slices, Septuple.preactivation, learning.spectrum.g_linear_operator)")
+                "layer_slices, Septuple.preactivation, "
+                "learning.spectral_estimates.g_linear_operator)")
         w = self.weights_storage.toarray()  # type: ignore[union-attr]
         self.__dict__["_dense_cache"] = w
         return w

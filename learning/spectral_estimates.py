@@ -32,7 +32,7 @@ from scipy.linalg import eigh_tridiagonal
 from scipy.special import ndtri
 
 from learning.septuple import Septuple
-from learning.spectrum import _check_mean_state, g_spectrum
+from learning.spectrum import check_mean_state, g_spectrum
 from ntcore import limits
 from ntcore.checks import count
 from ntcore.display import MarkdownSummary
@@ -77,7 +77,7 @@ class _Products:
 
 
 def _derivative(septuple: Septuple, x_mean: ArrayLike) -> Array:
-    x = _check_mean_state(septuple, x_mean)
+    x = check_mean_state(septuple, x_mean)
     d = septuple.activation.derivative(septuple.preactivation(x))  # type: ignore[union-attr]
     if not np.all(np.isfinite(d)):
         raise ValueError("f'(w <x> + b) is not finite at x_mean")
@@ -563,7 +563,7 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
     """
     start = time.perf_counter()
     orders = _check_orders(orders)
-    x = _check_mean_state(septuple, x_mean)
+    x = check_mean_state(septuple, x_mean)
     n = septuple.n_neurons
     if method == "auto":
         dim = _structured_dim(septuple)
@@ -735,7 +735,7 @@ def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
     True
     """
     start = time.perf_counter()
-    x = _check_mean_state(septuple, x_mean)
+    x = check_mean_state(septuple, x_mean)
     n = septuple.n_neurons
     k = count("k", k, minimum=1)
     if k >= n - 1:

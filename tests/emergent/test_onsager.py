@@ -8,6 +8,7 @@ import sympy as sp
 from einsteinpy.symbolic import EinsteinTensor, MetricTensor, RicciScalar
 
 from emergent.cli.onsager import main as onsager_main
+from emergent.jets import Jet, random_jet
 from emergent.metrics import (
     Metric,
     as_metric,
@@ -20,7 +21,6 @@ from emergent.metrics import (
 from emergent.onsager import (
     BASIS,
     PAPER_12_9,
-    Jet,
     _euler_lagrange_term,
     divergence_term,
     einstein_tensor_upper,
@@ -29,7 +29,6 @@ from emergent.onsager import (
     field_equation_signs,
     gamma_gamma_density,
     onsager_verdict,
-    random_jet,
     ricci_scalar,
     symbolic_euler_lagrange,
     symmetry_count,
