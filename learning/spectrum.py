@@ -269,7 +269,7 @@ def dynamical_eigensystem(septuple: Septuple, x_mean: ArrayLike) -> tuple[Array,
     >>> bool(np.allclose(lam, g_spectrum(net, x).dynamical, atol=1e-12))
     True
     """
-    x = _check_mean_state(septuple, x_mean)
+    x = check_mean_state(septuple, x_mean)
     if septuple.layer_sizes is None:
         raise ValueError("dynamical_eigensystem needs a layered network (layer_sizes set, e.g. "
                          "from feedforward())")
