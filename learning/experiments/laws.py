@@ -199,11 +199,15 @@ class GaussianSplitCheck:
         max |ΔF| / max |ΔU|: what dF = 0 (7.10) neglects.
     split_part
         max |T Δ(S - S_0 - C)| / max |ΔU|: what the split (6.6) neglects.
+    temperature
+        T fitted through the origin to the model's own ΔU against ΔS_0 + ΔC (1/β_ref if the
+        split and dF = 0 held on the model).
     """
 
     relative_residual: float
     free_energy_part: float
     split_part: float
+    temperature: float
 
 
 @dataclass(frozen=True)
@@ -296,7 +300,8 @@ def _gaussian_check(spectra: list[GSpectrum], beta: float) -> GaussianSplitCheck
     res = du - np.diff(s0c) / beta
     return GaussianSplitCheck(float(np.abs(res).max() / scale),
                               float(np.abs(np.diff([t.free_energy for t in th])).max() / scale),
-                              float(np.abs(np.diff(s_total - s0c)).max() / beta / scale))
+                              float(np.abs(np.diff(s_total - s0c)).max() / beta / scale),
+                              fit_first_law(du, np.diff(s0c), CONFIDENCE).temperature)
 
 
 def _first_law(spectra, comps, bulk, beta_ref: float, start: int):

@@ -126,7 +126,7 @@ def first_law_table(results: list[RunLaws]) -> list[str]:
     """(7.11) per run: the fits, the leverage diagnostics and the Gaussian split check."""
     results = check_results(results)
     lines = ["| run | β_ref | 1/β_ref | T, all steps | T, after the transient | T, ΔS of (5.11) "
-             "| max Cook's D (step) | leave-one-out T | Gaussian split: residual (ΔF, split) |",
+             "| max Cook's D (step) | leave-one-out T | Gaussian split: residual (ΔF, split); T |",
              "| --- |" + " ---: |" * 8]
     for r in results:
         lev, g = r.leverage, r.gaussian
@@ -138,7 +138,7 @@ def first_law_table(results: list[RunLaws]) -> list[str]:
         else:
             cook = loo_text = "n/a"
         gtext = ("n/a" if g is None else f"{g.relative_residual:.3g} ({g.free_energy_part:.3g}"
-                 f", {g.split_part:.3g})")
+                 f", {g.split_part:.3g}); T {g.temperature:.3g}")
         lines.append(f"| {r.label} | {r.beta_reference:.3f} | {1 / r.beta_reference:.3f} | "
                      f"{_fit_cell(r.fit)} | {_fit_cell(r.fit_after_transient)} | "
                      f"{_fit_cell(r.fit_exact)} | {cook} | {loo_text} | {gtext} |")
@@ -191,7 +191,8 @@ def markdown(results: list[RunLaws], per_run: dict, claims: list[Claim]) -> list
         "and the slopes with one step left out. Last column: a test of the Gaussian model, "
         "not of the data: the split (6.6) with dF = 0 (7.10) on the model (5.14), i.e. its "
         "exact U (6.1) against T(ΔS_0 + ΔC) on the same spectra; the residual is ΔF + "
-        "TΔ(S - S_0 - C), both parts given relative to the largest |ΔU|.", "",
+        "TΔ(S - S_0 - C), both parts given relative to the largest |ΔU|; T: the slope the "
+        "model's own ΔU gives against ΔS_0 + ΔC (1/β_ref if the split held).", "",
         *first_law_table(results), "", *claims_table(claims), "",
         "**Laws.** Left: S(t) - S(0) at several β (first deep run; solid (5.11), dashed "
         "(5.14)). Right: ΔU against ΔS_0 + ΔC at β_ref with the fitted T (solid) and 1/β_ref "
@@ -245,7 +246,7 @@ def _run_numbers(r: RunLaws, per: dict) -> dict:
             "loo_slopes": [_f(x) for x in lev.loo_slopes], "influential": list(lev.influential)},
         "gaussian_split": None if g is None else {
             "relative_residual": g.relative_residual, "free_energy_part": g.free_energy_part,
-            "split_part": g.split_part}}
+            "split_part": g.split_part, "temperature": _f(g.temperature)}}
 
 
 def numbers(results: list[RunLaws], per_run: dict, claims: list[Claim]) -> dict:

@@ -172,3 +172,15 @@ def test_gaussian_split_check_parts_add_up():
     # residual = ΔF + TΔ(S - S_0 - C) step by step, so the largest is at most the sum.
     assert g.relative_residual <= g.free_energy_part + g.split_part + 1e-12
     assert g.free_energy_part > 0 and g.split_part > 0
+
+
+def test_gaussian_split_temperature_is_the_models_own_slope():
+    # On the model (5.14) the exact U (6.1) = ½ Σ λ/(1 + βλ) (m = 0), written out here.
+    run, dx = _first_law_run(+1.0)
+    beta = beta_from_gap_two_level(GAP)
+    lams = [np.exp(c["measurements"]["log_lambda_dynamical"]) for c in run["checkpoints"]]
+    u = [0.5 * np.sum(lam / (1 + beta * lam)) + (N - lam.size) * 0.5 / (1 + beta)
+         for lam in lams]
+    du = np.diff(u)
+    assert run_laws(run).gaussian.temperature == pytest.approx((du @ dx) / (dx @ dx),
+                                                               rel=1e-10)
