@@ -467,6 +467,22 @@ def _fit_claims(fitted: list[RunLaws], attr: str, label: str) -> list[Claim]:
                    figure="laws.png")]
 
 
+def _premise_claim(results: list[RunLaws]) -> Claim:
+    text = ("(5.13)-(5.14): the premise a_i² ≪ 1 under which the ⟨x⟩ term of (5.11) is "
+            "dropped")
+    measured = [r for r in results if r.premise.measured]
+    if not measured:
+        return _undetermined(text, "no run has the a_i measured")
+    w = max(measured, key=lambda r: r.premise.max_component2)
+    c = within_tolerance(text, measured=w.premise.max_component2, tolerance=PREMISE_A2,
+                         name="max a_i² (worst run)", evidence=EVIDENCE)
+    n_ok = sum(bool(r.premise.holds) for r in measured)
+    lo = min(r.premise.norm2_range[0] for r in measured)
+    hi = max(r.premise.norm2_range[1] for r in measured)
+    return Claim(c.text, c.rule, c.measured, c.verdict, c.evidence, c.figure,
+                 f"holds in {n_ok} of {len(measured)} runs; |⟨x⟩|² = {lo:.4g}-{hi:.4g}")
+
+
 def _first_law_claims(results: list[RunLaws]) -> list[Claim]:
     fitted = [r for r in results if np.isfinite(r.beta_reference)]
     claims = (_fit_claims(fitted, "fit", "over all steps")
@@ -515,7 +531,8 @@ def section_claims(results: list[RunLaws]) -> tuple[dict, list[Claim]]:
     """The per-run claims ``{label: {reading_key: Claim}}`` and the section's claims."""
     results = check_results(results)
     per_run = {r.label: _per_run_claims(r) for r in results}
-    return per_run, _second_law_claims(results, per_run) + _first_law_claims(results)
+    return per_run, ([_premise_claim(results)] + _second_law_claims(results, per_run)
+                     + _first_law_claims(results))
 
 
 def runs_laws(runs: list[dict]) -> list[RunLaws]:

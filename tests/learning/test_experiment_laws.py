@@ -68,13 +68,19 @@ def test_the_mean_term_decides_the_sign_of_dS():
     assert res.premise.holds is False and res.premise.trusted_form == EXACT
     assert res.premise.max_component2 == pytest.approx(4.0 * 2.5)
     assert res.premise.norm2_range == pytest.approx((10.0, 25.0))
+    premise = next(c for c in section.claims if c.text.startswith("(5.13)-(5.14)"))
+    assert premise.verdict.value == "fails"
+    assert premise.measured["max a_i² (worst run)"] == pytest.approx(10.0)
 
 
 def test_small_mean_components_keep_5_14_trusted():
     lams = [BASE * np.exp(0.1 * t) for t in range(6)]
     a2 = [np.full(6, 1e-3) for _ in range(6)]
-    res = run_laws(_run(lams, a2=a2, outside=[0.05] * 6))
+    section = laws_section([_run(lams, a2=a2, outside=[0.05] * 6)])
+    res = section.results[0]
     assert res.premise.holds is True and res.premise.trusted_form == LARGE_N
+    premise = next(c for c in section.claims if c.text.startswith("(5.13)-(5.14)"))
+    assert premise.verdict.value == "holds"
 
 
 def test_literal_and_trend_readings_differ():
