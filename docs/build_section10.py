@@ -26,6 +26,11 @@ ERRATA_PART = HERE / "errata" / "section10.md"
 README_PREFIX = "| Section 10: "
 
 
+def _pipes(text: str) -> str:
+    """Escape | inside a Markdown table cell (e.g. |⟨x⟩|²)."""
+    return text.replace("|", "\\|")
+
+
 def _claim(data: dict, start: str) -> dict:
     return next(c for c in data["claims"] if c["text"].startswith(start))
 
@@ -61,7 +66,7 @@ def laws_and_depth_rows(data: dict) -> list[str]:
     rows = []
     for c in claims:
         if c["text"].startswith("(5.13)-(5.14)"):
-            rows.append(f"{README_PREFIX}{c['text']} | {c['verdict']} ({c['detail']}): the "
+            rows.append(f"{README_PREFIX}{c['text']} | {c['verdict']} ({_pipes(c['detail'])}): the "
                         "laws are judged with log Z of (5.11), (5.14) beside it | report, "
                         "errata |")
     second = [c for c in claims if c["text"].startswith("(7.6)")]
