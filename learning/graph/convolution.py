@@ -121,13 +121,8 @@ class Conv:
         win = Windows.build(shape, tuple(w.shape[2:]), self.stride, self.dilation,
                             self.padding, "kernel (weight.shape[2:])")
         object.__setattr__(self, "weight", w)
-        object.__setattr__(self, "in_shape", shape)
         object.__setattr__(self, "groups", g)
-        object.__setattr__(self, "stride", win.stride)
-        object.__setattr__(self, "dilation", win.dilation)
-        object.__setattr__(self, "padding", win.begin + win.end)
-        object.__setattr__(self, "windows", win)
-        object.__setattr__(self, "out_shape", (w.shape[0], *win.out_spatial))
+        win.record(self, w.shape[0])
 
     def _weight(self, dtype: np.dtype[Any]) -> Array:
         """(groups, C_out/groups, C_in/groups * prod(kernel)) in ``dtype``, cached."""

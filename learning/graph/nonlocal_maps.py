@@ -130,17 +130,11 @@ class MaxPool:
         kernel = kernel_tuple(self.kernel)
         shape = channels_first_shape(self.in_shape, len(kernel))
         win = Windows.build(shape, kernel, self.stride, self.dilation, self.padding, "kernel")
-        ones = win.gather(np.ones((1, 1, *shape[1:])))
-        if ones.sum(axis=tuple(range(2 + win.d, 2 + 2 * win.d))).min() == 0:
+        if win.inside_counts().min() == 0:
             raise ValueError(f"padding {win.begin + win.end} leaves a window with no input "
                              "position (its maximum would be padding)")
         object.__setattr__(self, "kernel", kernel)
-        object.__setattr__(self, "in_shape", shape)
-        object.__setattr__(self, "stride", win.stride)
-        object.__setattr__(self, "dilation", win.dilation)
-        object.__setattr__(self, "padding", win.begin + win.end)
-        object.__setattr__(self, "windows", win)
-        object.__setattr__(self, "out_shape", (shape[0], *win.out_spatial))
+        win.record(self, shape[0])
 
     def _flat_windows(self, x: Array) -> Array:
         win = self.windows
