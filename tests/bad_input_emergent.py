@@ -115,15 +115,15 @@ BAD: dict[str, list[Bad]] = {
     "emergent.experiments.nelson_figures.write_figures": [
         Bad(lambda f: f("cmp", (), None, "/tmp"), "cmp")],
     # emergent.onsager
-    "emergent.onsager.parse_index_expression": [Bad(lambda f: f("g^{μν}"), "text"),
+    "emergent.onsager.expressions.parse_index_expression": [Bad(lambda f: f("g^{μν}"), "text"),
                                                 Bad(lambda f: f(3), "text")],
-    "emergent.onsager.contract_into_basis": [
+    "emergent.onsager.expressions.contract_into_basis": [
         Bad(lambda f: f("g^{μν}g^{αγ}g^{βδ}", dim=1), "dim"),
         Bad(lambda f: f("g^{μν}g^{αγ}g^{βδ}", n_jets=0), "n_jets")],
-    "emergent.onsager.volume_euler_lagrange": [Bad(lambda f: f("jet"), "jet")],
-    "emergent.onsager.estimated_seconds": [Bad(lambda f: f(1.5, 4), "dim"),
+    "emergent.onsager.basis.volume_euler_lagrange": [Bad(lambda f: f("jet"), "jet")],
+    "emergent.onsager.cost.estimated_seconds": [Bad(lambda f: f(1.5, 4), "dim"),
                                            Bad(lambda f: f(4, -1), "n_jets")],
-    "emergent.onsager.check_jet_request": [Bad(lambda f: f(4, 4, max_seconds=-1.0),
+    "emergent.onsager.cost.check_jet_request": [Bad(lambda f: f(4, 4, max_seconds=-1.0),
                                                "max_seconds"),
                                            Bad(lambda f: f(4, 2.0), "n_jets")],
     # ntcore.atomic
