@@ -39,7 +39,7 @@ def section() -> str:
         BEGIN,
         "",
         f"Allowed imports between the top-level packages (`ntcore.imports.LAYERING`): {rules}. "
-        f"Import cycles among the {len(graph)} modules: {len(cycles) or 'none'} (lazy imports "
+        f"Import cycles among the modules: {len(cycles) or 'none'} (lazy imports "
         "inside functions and `TYPE_CHECKING` imports count). Both are checked by "
         "`tests/test_import_graph.py`.",
         "",
