@@ -112,6 +112,7 @@ BAD: dict[str, list[Bad]] = {
         Bad(lambda f: f(D=NAN), "D")],
     "emergent.experiments.nelson_paper.format_comparison": [Bad(lambda f: f("cmp"), "cmp")],
     "emergent.experiments.nelson_checks.run_checks": [Bad(lambda f: f({"seed": 0}), "cfg")],
+    "emergent.derivation_audit.check_config": [Bad(lambda f: f({"n": 64}), "cfg")],
     "emergent.experiments.section11_errors.error_tables": [Bad(lambda f: f({"n": 64}), "cfg")],
     "emergent.experiments.section11_figures.write_figures": [Bad(lambda f: f(None, {}, "/tmp"),
                                                                  "cfg")],

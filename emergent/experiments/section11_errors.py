@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emergent.derivation_audit import AuditConfig, convergence_order
+from emergent.derivation_audit import AuditConfig, check_config, convergence_order
 from emergent.fokker_planck import gaussian_heat_kernel, propagate_implicit, propagate_spectral
 from emergent.grids import Grid
 from emergent.schrodinger import (
@@ -126,8 +126,7 @@ def error_tables(cfg: AuditConfig) -> tuple[ErrorTable, ...]:
     TypeError
         If ``cfg`` is not an :class:`~emergent.derivation_audit.AuditConfig`.
     """
-    if not isinstance(cfg, AuditConfig):
-        raise TypeError(f"cfg must be an AuditConfig, got {type(cfg).__name__}")
+    check_config(cfg)
     split, spectral = _exact_in_time(cfg)
     cn, coherent, walls = _stepped(cfg)
     return (split, cn, coherent, walls, spectral)

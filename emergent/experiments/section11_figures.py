@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emergent.constraints import Constraints, moment_constraints
-from emergent.derivation_audit import AuditConfig
+from emergent.derivation_audit import AuditConfig, check_config
 from emergent.entropic_action import (
     FORMS,
     Path,
@@ -171,8 +171,7 @@ def write_figures(cfg: AuditConfig, table: dict[str, dict[str, StationarityResul
     TypeError
         If ``cfg`` is not an :class:`~emergent.derivation_audit.AuditConfig`.
     """
-    if not isinstance(cfg, AuditConfig):
-        raise TypeError(f"cfg must be an AuditConfig, got {type(cfg).__name__}")
+    check_config(cfg)
     data = _figure_data(cfg)
     _densities_figure(data, os.path.join(out, "densities.png"))
     _entropy_figure(data, os.path.join(out, "entropy.png"))
