@@ -49,7 +49,8 @@ from ntcore.checks import count, positive_number, real_number
 from ntcore.verdict import Claim, Verdict, order_at_least, within_tolerance
 
 __all__ = ["check_config", "AuditConfig", "AuditStep", "Measurement", "AuditContext",
-           "audit_section11", "format_audit", "stationarity_table", "convergence_order", "AUDIT_STEPS", "KINDS"]
+           "audit_section11", "format_audit", "stationarity_table", "convergence_order",
+           "AUDIT_STEPS", "KINDS"]
 
 
 @dataclass(frozen=True)
