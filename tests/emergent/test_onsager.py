@@ -481,6 +481,7 @@ def _sqrt_g_ricci(dim):
     return sp.sqrt(-g.det()) * r, g, xs, funcs
 
 
+@pytest.mark.slow  # ~30 s of symbolic Euler-Lagrange in D = 2 (measured 31 s, issue 26)
 def test_second_order_density_sqrt_g_r_is_a_divergence_in_two_dimensions():
     from emergent.variational import differ_by_divergence
 
