@@ -224,7 +224,7 @@ def run_depth_job(job: dict) -> dict:
     final.pop("mean_components", None)
     return {"label": job["label"], "sizes": list(config.sizes), "seed": config.seed,
             "final": final, "curve": [[c.epoch, c.boundary_loss] for c in run.checkpoints],
-            "wall_time": time.perf_counter() - t0}
+            "wall_time": time.perf_counter() - t0, "resumed_from_epoch": run.resumed_from_epoch}
 
 
 def epochs_to_loss(epochs: Sequence[float], losses: Sequence[float], target: float) -> float:
@@ -444,7 +444,7 @@ def write_depth_report(out: str | os.PathLike, payload: dict) -> dict:
              f"{'mini-batch update' if config['epoch'] == 'step' else 'pass'}, SGD lr "
              f"{config['learning_rate']}, batch {config['batch_size']}; spectrum at ⟨x⟩ of "
              f"{config['bulk_samples']} bulk minima at the last epoch. Wall time "
-             f"{payload['wall_time_runs']:.0f} s.", "",
+             f"{_wall_time(payload)}.", "",
              *markdown_tables(summary, config["target_loss"]), "",
              "![depth study](depth_study.png)", ""]
     atomic_write_text(out / "depth_study.md", "\n".join(lines))
@@ -454,6 +454,14 @@ def write_depth_report(out: str | os.PathLike, payload: dict) -> dict:
 
 
 STUDY_COMMAND = "python -m learning study depth --out results/depth"
+
+
+def _wall_time(study: dict) -> str:
+    """The stored wall time, and how many runs it only resumed (a rerun loads finished runs)."""
+    runs = study.get("runs", [])
+    resumed = sum(r.get("resumed_from_epoch") is not None for r in runs)
+    note = f"; {resumed} of {len(runs)} runs resumed from their checkpoints" if resumed else ""
+    return f"{study['wall_time_runs']:.0f} s{note}"
 
 
 def _study_budget_lines(study: dict) -> list[str]:
@@ -504,8 +512,8 @@ def depth_section(runs: list[dict], out: str | os.PathLike,
         claims += [Claim(c["text"], c["rule"], c["measured"], Verdict(c["verdict"]),
                          c["evidence"], c["figure"], c.get("detail", "") + tag)
                    for c in study["summary"]["claims"]]
-        lines += [f"The equal-dim-S study (`{study['command']}`, "
-                  f"{study['wall_time_runs']:.0f} s; full tables in depth/depth_study.md):",
+        lines += [f"The equal-dim-S study (`{study['command']}`, {_wall_time(study)}; full "
+                  "tables in depth/depth_study.md):",
                   "", *_study_budget_lines(study),
                   "", "| claim | verdict | measured |", "| --- | --- | --- |"]
         lines += [f"| {c['text']} | **{c['verdict']}** | {c.get('detail', '')}{tag} |"

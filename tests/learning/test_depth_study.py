@@ -193,12 +193,15 @@ def test_depth_section_effective_count_and_quick_label(tmp_path):
         r["skewness"] * np.sqrt(r["n_effective"] / r["dim_s"]))
     study = {"command": "python -m learning study depth --quick --out x", "wall_time_runs": 1.0,
              "arguments": {"quick": True}, "config": {"seeds": 3, "n_epochs": 200},
-             "summary": {"claims": [claims[0].to_dict()]}}
+             "summary": {"claims": [claims[0].to_dict()]},
+             "runs": [{"resumed_from_epoch": 200}, {"resumed_from_epoch": None}]}
     (tmp_path / "depth").mkdir()
     (tmp_path / "depth" / "depth_study.json").write_text(json.dumps(study))
     claims2, lines2, numbers2 = depth_section(runs, tmp_path)
     assert numbers2["study"]["quick"] is True
     assert any("--quick" in line and "smoke run" in line for line in lines2)
+    # a rerun that only loaded finished runs says so beside its wall time
+    assert any("1 of 2 runs resumed" in line for line in lines2)
     assert claims2[-1].detail.endswith("(from a --quick run)")
 
 
