@@ -40,12 +40,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 import sympy as sp
 from sympy.tensor.tensor import TensAdd, TensMul, TensorHead, TensorIndexType, TensorSymmetry
 
-__all__ = ["D", "Factor", "Monomial", "TensorExpression", "ginv", "metric", "dg", "ddg",
+__all__ = ["D", "fresh", "Factor", "Monomial", "TensorExpression", "ginv", "metric", "dg", "ddg",
            "scalar", "christoffel", "total_derivative", "divergence", "euler_lagrange",
            "rename", "CanonicalForm", "canonical", "evaluate", "evaluate_canonical"]
 
@@ -57,8 +58,12 @@ _HEADS = {"ginv": (2, True), "g": (2, False), "dg": (3, False), "ddg": (4, False
 _COUNTER = itertools.count()
 
 
-def _fresh() -> str:
+def fresh() -> str:
+    """A new dummy label (never used before in this process)."""
     return f"_{next(_COUNTER)}"
+
+
+_fresh = fresh
 
 
 @dataclass(frozen=True)
@@ -259,6 +264,8 @@ def divergence(vector: TensorExpression, index: str, *,
     """(1/√|g|) ∂_m(√|g| v^m) for a vector ``v`` with the free upper ``index``: ∂_m v^m +
     ½ g^{pq} g_{pq,m} v^m (``with_volume=False`` drops the second term: a planted error for the
     tests).  The divergence in (12.10)."""
+    if not vector.terms:
+        return vector
     if index not in vector.free_upper:
         raise ValueError(f"index {index!r} must be a free upper index of vector")
     m = _fresh()
@@ -383,17 +390,35 @@ def _split(term: sp.Expr) -> Iterable[tuple[object, sp.Expr]]:
 def canonical(expr: TensorExpression) -> CanonicalForm:
     """Canonical form of ``expr``: metrics contracted (traces become D), dummies canonicalised
     by ``canon_bp``, equal monomials collected (zero coefficients dropped)."""
-    index_type = _sympy_heads()[0]
     collected: dict[object, sp.Expr] = {}
     for t in expr.terms:
-        s = _to_sympy(t)
-        if hasattr(s, "contract_metric"):
-            s = s.contract_metric(index_type.metric)
-        if hasattr(s, "canon_bp"):
-            s = s.canon_bp()
-        for key, c in _split(s):
-            collected[key] = collected.get(key, sp.Integer(0)) + c
+        for key, c in _canonical_monomial(_normalised(t)):
+            collected[key] = collected.get(key, sp.Integer(0)) + t.coefficient * c
     return CanonicalForm({k: sp.factor(c) for k, c in collected.items() if sp.expand(c) != 0})
+
+
+def _normalised(t: Monomial) -> tuple[Factor, ...]:
+    """The factors of ``t`` (coefficient dropped) in a fixed order, dummies renamed in order of
+    appearance: monomials equal up to dummy names share one canonicalisation."""
+    factors = sorted(t.factors, key=lambda f: (f.head, tuple(
+        i if i not in t.dummies else "" for i in f.indices)))
+    names: dict[str, str] = {}
+    for f in factors:
+        for i in f.indices:
+            if i in t.dummies and i not in names:
+                names[i] = f"_d{len(names)}"
+    return tuple(Factor(f.head, tuple(names.get(i, i) for i in f.indices)) for f in factors)
+
+
+@cache
+def _canonical_monomial(factors: tuple[Factor, ...]) -> tuple[tuple[object, sp.Expr], ...]:
+    index_type = _sympy_heads()[0]
+    s = _to_sympy(Monomial(sp.Integer(1), factors))
+    if hasattr(s, "contract_metric"):
+        s = s.contract_metric(index_type.metric)
+    if hasattr(s, "canon_bp"):
+        s = s.canon_bp()
+    return tuple(_split(s))
 
 
 def _einsum(spec: Iterable[tuple[np.ndarray, Iterable[str]]], out: Iterable[str]) -> object:
@@ -441,16 +466,14 @@ def evaluate_canonical(form: CanonicalForm, jet: object,
     for key, c in form.coefficients.items():
         value: object = 1
         if key != 1:
-            spec = []
-            for comp, idx in _components(key):
-                spec.append(_raised(comp.name, [i.is_up for i in idx], jet))
-                spec[-1] = (spec[-1], [i.name for i in idx])
+            spec = [(_raised(comp.name, [i.is_up for i in idx], jet), [i.name for i in idx])
+                    for comp, idx in _components(key)]
             value = _einsum(spec, [o.replace("_", "x") for o in order])
         total = total + _exact(c.subs(D, jet.g.shape[0])) * value  # type: ignore[attr-defined]
     return total
 
 
-def _components(term: object) -> list[tuple[object, list[object]]]:
+def _components(term: object) -> list[tuple[Any, list[Any]]]:
     indices = list(term.get_indices())  # type: ignore[attr-defined]
     out, k = [], 0
     for comp in term.components:  # type: ignore[attr-defined]
