@@ -62,7 +62,8 @@ __all__ = ["Connection", "gamma_gamma", "ricci_lower", "ricci_scalar", "divergen
            "existence_residual", "basis_euler_lagrange", "euler_lagrange_in_basis",
            "einstein_residual", "volume_residual", "block_jet", "reduction_residual",
            "rank_at_jets", "two_dimensional_zero", "einstein_as_generalised_delta",
-           "AllDimensionsVerdict", "all_dimensions_verdict", "GAMMA_GAMMA_EXPANSION"]
+           "AllDimensionsVerdict", "all_dimensions_verdict", "GAMMA_GAMMA_EXPANSION", "FREE",
+           "summary_lines", "claim_for_dimension"]
 
 #: the free (upper) indices of the Euler-Lagrange expressions E^{AB} and of G^{AB}
 FREE = ("A", "B")
@@ -390,3 +391,26 @@ def all_dimensions_verdict(n_jets: int = 3, seed: int = 0) -> AllDimensionsVerdi
         volume_terms=len(first.coefficients) + len(trace.coefficients),
         dimension_free=not any(f.depends_on_dimension for f in forms.values())
         and not any(sp.sympify(x).has(D) for x in (*gg.values(), *paper.values())))
+
+
+def _fmt(c: Mapping[str, sp.Expr]) -> str:
+    return " ".join(f"{'+' if x >= 0 else '-'} {abs(x)}·{k}" for k, x in c.items() if x != 0)
+
+
+def summary_lines(v: AllDimensionsVerdict) -> list[str]:
+    """What ``python -m emergent onsager --all-dimensions`` prints: the coordinates and every
+    verdict with its rule and number ((12.9)-(12.14), all D)."""
+    lines = ["Every dimension D (abstract indices; a trace would be the symbol D):",
+             f"  ΓΓ = {_fmt(v.gamma_gamma)}   8κ·(12.9) = {_fmt(v.paper)}   (no D in either)",
+             f"  rank of E[I1..I5]: {v.rank_3d} in D = 3, {v.rank_2d} in D = 2"]
+    for claim in v.claims():
+        numbers = ", ".join(f"{k} {x:.3g}" for k, x in claim.measured.items())
+        lines.append(f"  {claim.text}: {claim.verdict.value} ({claim.rule}; {numbers})")
+    return lines
+
+
+def claim_for_dimension(v: AllDimensionsVerdict, dim: int) -> Claim:
+    """The all-dimension verdict on (12.9) that applies to ``dim`` (D = 2 or D >= 3)."""
+    if isinstance(dim, bool) or not isinstance(dim, int) or dim < 2:
+        raise ValueError(f"dim must be an int >= 2, got {dim!r}")
+    return v.claims()[3 if dim == 2 else 2]
