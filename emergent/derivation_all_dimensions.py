@@ -233,7 +233,7 @@ def onsager_all_dimensions(*, gamma: Connection = christoffel,
     correct = {n: 4 * sp.sympify(c[n]) for n in _NAMES}
     steps = [
         Step(sp.Eq(_sym(r"\Gamma^\alpha_{\beta\gamma}"), _sym(
-            r"\tfrac12 g^{\alpha\delta}(g_{\delta\beta,\gamma}+g_{\delta\gamma,\beta}"
+            r"\frac{1}{2} g^{\alpha\delta}(g_{\delta\beta,\gamma}+g_{\delta\gamma,\beta}"
             r"-g_{\beta\gamma,\delta})")), "(12.11)",
              "Christoffel symbols; checked to be the Levi-Civita connection: g_{ab,c} = "
              "Γ_{abc} + Γ_{bac} with abstract indices", _metric_compatible(gamma)),
