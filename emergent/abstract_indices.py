@@ -413,12 +413,59 @@ def _normalised(t: Monomial) -> tuple[Factor, ...]:
 @cache
 def _canonical_monomial(factors: tuple[Factor, ...]) -> tuple[tuple[object, sp.Expr], ...]:
     index_type = _sympy_heads()[0]
-    s = _to_sympy(Monomial(sp.Integer(1), factors))
-    if hasattr(s, "contract_metric"):
-        s = s.contract_metric(index_type.metric)
+    raised = _raised_by_hand(factors)
+    if raised is None:  # a g_{ab} present: let SymPy contract the metrics (traces -> D)
+        s = _to_sympy(Monomial(sp.Integer(1), factors))
+        if hasattr(s, "contract_metric"):
+            s = s.contract_metric(index_type.metric)
+    else:
+        s = raised
     if hasattr(s, "canon_bp"):
         s = s.canon_bp()
     return tuple(_split(s))
+
+
+def _raised_by_hand(factors: tuple[Factor, ...]) -> sp.Expr | None:
+    """The monomial as one SymPy tensor product with every g^{pq} absorbed into the slots it
+    meets (g^{pq} T_{..p..} U_{..q..} = T_{..z..} U^{..z..}); None if a g_{ab} occurs.  The
+    same tensor ``contract_metric`` would give, built without SymPy's repeated contractions."""
+    if any(f.head == "g" for f in factors):
+        return None
+    index_type, first, second = _sympy_heads()
+    lower_slots = {i: (k, s) for k, f in enumerate(factors) if not f.upper
+                   for s, i in enumerate(f.indices)}
+    slots = [list(f.indices) for f in factors]
+    signs = [[-1] * len(f.indices) for f in factors]
+    kept = []
+    for f in factors:
+        if not f.upper:
+            continue
+        end0, end1 = (lower_slots.get(i) for i in f.indices)
+        if end0 is None and end1 is None:
+            kept.append(f)
+        elif end0 is not None and end1 is not None:
+            z = fresh()
+            slots[end0[0]][end0[1]], signs[end0[0]][end0[1]] = z, 1
+            slots[end1[0]][end1[1]] = z
+        else:
+            end, free = (end0, f.indices[1]) if end0 is not None else (end1, f.indices[0])
+            assert end is not None
+            slots[end[0]][end[1]], signs[end[0]][end[1]] = free, 1
+    idx: dict[str, object] = {}
+
+    def index(label: str, sign: int) -> object:
+        i = idx.setdefault(label, sp.tensor.tensor.TensorIndex(label.replace("_", "x"),
+                                                              index_type))
+        return i if sign > 0 else -i  # type: ignore[operator]
+
+    tensors = [index_type.metric(*(index(i, 1) for i in f.indices)) for f in kept]
+    for f, labels, sg in zip(factors, slots, signs, strict=True):
+        if not f.upper:
+            head = first if f.head == "dg" else second
+            tensors.append(head(*(index(i, x) for i, x in zip(labels, sg, strict=True))))
+    if not tensors:
+        return sp.Integer(1)
+    return TensMul(*tensors).doit()
 
 
 def _einsum(spec: Iterable[tuple[np.ndarray, Iterable[str]]], out: Iterable[str]) -> object:
