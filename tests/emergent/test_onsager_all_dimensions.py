@@ -238,3 +238,14 @@ def test_command_line_all_dimensions(capsys):
     out = capsys.readouterr().out
     assert "for every D >= 3: fails (holds if |rank excess| <= 0; rank excess 1)" in out
     assert "the jets of dimension 3 give the all-dimension verdict: holds" in out
+
+
+def test_absorbing_the_inverse_metric_by_hand_is_what_contract_metric_gives():
+    from emergent import abstract_indices as ai
+
+    metric_type = ai._sympy_heads()[0].metric
+    for expr in (euler_lagrange(invariant("I2"), *FREE), einstein_upper(*FREE)):
+        for term in expr.terms[::3]:
+            factors = ai._normalised(term)
+            by_sympy = ai._to_sympy(ai.Monomial(1, factors)).contract_metric(metric_type)
+            assert ai._raised_by_hand(factors).canon_bp() == by_sympy.canon_bp()
