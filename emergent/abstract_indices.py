@@ -48,7 +48,8 @@ from sympy.tensor.tensor import TensAdd, TensMul, TensorHead, TensorIndexType, T
 
 __all__ = ["D", "fresh", "Factor", "Monomial", "TensorExpression", "ginv", "metric", "dg", "ddg",
            "scalar", "christoffel", "total_derivative", "divergence", "euler_lagrange",
-           "rename", "CanonicalForm", "canonical", "evaluate", "evaluate_canonical"]
+           "rename", "CanonicalForm", "canonical", "evaluate", "evaluate_canonical",
+           "dummies_only_on_derivatives", "log_sqrt_det_derivative"]
 
 #: the dimension of space-time (the paper's D + 1): the value of every trace δ^a_a
 D = sp.Symbol("D", positive=True, integer=True)
@@ -59,7 +60,8 @@ _COUNTER = itertools.count()
 
 
 def fresh() -> str:
-    """A new dummy label (never used before in this process)."""
+    """A new dummy label (never used before in this process), for the contractions of
+    (12.6)-(12.14)."""
     return f"_{next(_COUNTER)}"
 
 
@@ -68,7 +70,12 @@ _fresh = fresh
 
 @dataclass(frozen=True)
 class Factor:
-    """One tensor of a monomial: ``head`` in ginv/g/dg/ddg and its index labels (strings)."""
+    """One tensor of a monomial: ``head`` in ginv/g/dg/ddg and its index labels (strings);
+    the building blocks of (12.6)-(12.14).
+
+    >>> Factor("dg", ("m", "a", "b")).upper
+    False
+    """
 
     head: str
     indices: tuple[str, ...]
@@ -89,7 +96,7 @@ class Factor:
 @dataclass(frozen=True)
 class Monomial:
     """``coefficient`` × the product of ``factors``; each label occurs once (free) or twice, once
-    upper and once lower (summed)."""
+    upper and once lower (summed).  One term of the densities (12.6)-(12.14)."""
 
     coefficient: sp.Expr
     factors: tuple[Factor, ...]
@@ -125,7 +132,12 @@ class Monomial:
 
 @dataclass(frozen=True)
 class TensorExpression:
-    """A sum of monomials with the same free indices (checked), closed under +, -, ×."""
+    """A sum of monomials with the same free indices (checked), closed under +, -, ×; the
+    quantities of (12.6)-(12.14) with abstract indices.
+
+    >>> sorted((ginv("a", "b") * dg("m", "a", "c")).free_lower)
+    ['c', 'm']
+    """
 
     terms: tuple[Monomial, ...]
 
@@ -183,12 +195,12 @@ def _single(head: str, *indices: str) -> TensorExpression:
 
 
 def ginv(a: str, b: str) -> TensorExpression:
-    """g^{ab}, the inverse metric (upper indices)."""
+    """g^{ab}, the inverse metric (upper indices) of (12.9)."""
     return _single("ginv", a, b)
 
 
 def metric(a: str, b: str) -> TensorExpression:
-    """g_{ab} (lower indices)."""
+    """g_{ab} (lower indices), the metric of (12.2)."""
     return _single("g", a, b)
 
 
@@ -198,12 +210,13 @@ def dg(m: str, a: str, b: str) -> TensorExpression:
 
 
 def ddg(m: str, n: str, a: str, b: str) -> TensorExpression:
-    """g_{ab,mn} = ∂_m ∂_n g_{ab}."""
+    """g_{ab,mn} = ∂_m ∂_n g_{ab}, entering R of (12.10)."""
     return _single("ddg", m, n, a, b)
 
 
 def scalar(c: object) -> TensorExpression:
-    """The number (or expression in D) ``c`` as a tensor without indices."""
+    """The number (or expression in D) ``c`` as a tensor without indices (e.g. the constant
+    density of the cosmological term of (12.2))."""
     return TensorExpression((Monomial(sp.sympify(c), ()),))
 
 
@@ -215,7 +228,11 @@ def christoffel(a: str, b: str, c: str) -> TensorExpression:
 
 def rename(expr: TensorExpression, mapping: Mapping[str, str]) -> TensorExpression:
     """The expression with free labels renamed (``mapping`` old -> new); renaming a lower label to
-    an upper free label of the same monomial contracts them."""
+    an upper free label of the same monomial contracts them (as in R_{bd} = R^a_{bad}, (12.13)).
+
+    >>> canonical(rename(ginv("a", "b") * metric("c", "d"), {"c": "a", "d": "b"})).coefficients
+    {1: D}
+    """
     return TensorExpression(tuple(t.relabel(mapping) for t in expr.terms))
 
 
@@ -254,7 +271,7 @@ def total_derivative(expr: TensorExpression, m: str) -> TensorExpression:
 
 
 def log_sqrt_det_derivative(m: str) -> TensorExpression:
-    """∂_m log √|g| = ½ g^{pq} g_{pq,m} (Jacobi's formula)."""
+    """∂_m log √|g| = ½ g^{pq} g_{pq,m} (Jacobi's formula), for the √|g| of (12.2)."""
     p, q = _fresh(), _fresh()
     return ginv(p, q) * dg(m, p, q) * sp.Rational(1, 2)
 
@@ -363,7 +380,8 @@ def _to_sympy(t: Monomial) -> sp.Expr:
 
 @dataclass(frozen=True)
 class CanonicalForm:
-    """``coefficients``: canonical monomial (a SymPy tensor, or 1) -> coefficient (in D)."""
+    """``coefficients``: canonical monomial (a SymPy tensor, or 1) -> coefficient (in D); the
+    normal form in which the identities of (12.6)-(12.14) are compared."""
 
     coefficients: Mapping[object, sp.Expr]
 
@@ -389,7 +407,12 @@ def _split(term: sp.Expr) -> Iterable[tuple[object, sp.Expr]]:
 
 def canonical(expr: TensorExpression) -> CanonicalForm:
     """Canonical form of ``expr``: metrics contracted (traces become D), dummies canonicalised
-    by ``canon_bp``, equal monomials collected (zero coefficients dropped)."""
+    by ``canon_bp``, equal monomials collected (zero coefficients dropped).  Decides the
+    identities of (12.6)-(12.14) for every dimension.
+
+    >>> canonical(dg("m", "a", "b") - dg("m", "b", "a")).is_zero
+    True
+    """
     collected: dict[object, sp.Expr] = {}
     for t in expr.terms:
         for key, c in _canonical_monomial(_normalised(t)):
@@ -484,7 +507,12 @@ def _einsum(spec: Iterable[tuple[np.ndarray, Iterable[str]]], out: Iterable[str]
 def evaluate(expr: TensorExpression, jet: object, order: tuple[str, ...] = ()) -> object:
     """Components of ``expr`` at an exact metric 2-jet (``emergent.onsager.Jet``), free indices in
     ``order`` (a scalar for none); traces become the jet's dimension.  Plain sums over index
-    values: a check of :func:`canonical` that does not rely on it."""
+    values: a check of :func:`canonical` that does not rely on it.  (12.6)-(12.14) at a point.
+
+    >>> from emergent.onsager import random_jet
+    >>> evaluate(ginv("a", "b") * metric("a", "b"), random_jet(3, seed=0))
+    Fraction(3, 1)
+    """
     free = set(expr.free_upper | expr.free_lower)
     if set(order) != free or len(order) != len(free):
         raise ValueError(f"order must list the free indices {sorted(free)} once each, got {order}")
@@ -504,11 +532,38 @@ def _exact(c: sp.Expr) -> object:
     return Fraction(int(num), int(den))
 
 
+def dummies_only_on_derivatives(form: CanonicalForm) -> bool:
+    """True if in every canonical monomial each summed index sits on g_{ab,m} or g_{ab,mn} slots
+    (a metric factor carries free indices only) and no trace D occurs.  Then, at a metric
+    h ⊕ 1 whose derivatives live in a block, every sum runs over the block: the reduction
+    lemma behind uniqueness in (12.10) for every D.
+
+    >>> dummies_only_on_derivatives(canonical(ginv("a", "b") * dg("m", "a", "b")))
+    True
+    >>> dummies_only_on_derivatives(canonical(ginv("a", "b") * metric("a", "b")))
+    False
+    """
+    metric_name = _sympy_heads()[0].metric.name
+    for key in form.coefficients:
+        if key == 1:
+            return False  # a pure number: a trace, D^k, or a constant
+        counts = Counter(i.name for _, idx in _components(key) for i in idx)
+        for comp, idx in _components(key):
+            if comp.name == metric_name and any(counts[i.name] > 1 for i in idx):
+                return False
+    return not form.depends_on_dimension
+
+
 def evaluate_canonical(form: CanonicalForm, jet: object,
                        order: tuple[str, ...] = ()) -> object:
     """Components of a :class:`CanonicalForm` at a jet: each SymPy monomial's indices read off
     (an upper index on g_{ab,m} or g_{ab,mn} raised with g^{-1}), summed over index values.  An
-    independent check that ``canon_bp`` kept the value."""
+    independent check that ``canon_bp`` kept the value.  (12.6)-(12.14) at a point.
+
+    >>> from emergent.onsager import random_jet
+    >>> evaluate_canonical(canonical(ginv("a", "b") * metric("a", "b")), random_jet(4, seed=0))
+    Fraction(4, 1)
+    """
     total: object = 0
     for key, c in form.coefficients.items():
         value: object = 1

@@ -97,7 +97,8 @@ def ricci_scalar(gamma: Connection = christoffel) -> TensorExpression:
 
 
 def divergence_vector(index: str, gamma: Connection = christoffel) -> TensorExpression:
-    """w^α = g^{μν} Γ^α_{μν} - g^{αμ} Γ^ν_{μν}, whose divergence separates √|g| R from √|g| ΓΓ."""
+    """w^α = g^{μν} Γ^α_{μν} - g^{αμ} Γ^ν_{μν}, whose divergence separates √|g| R from √|g| ΓΓ
+    in (12.10)."""
     m, n, p, q = fresh(), fresh(), fresh(), fresh()
     return ginv(m, n) * gamma(index, m, n) - ginv(index, p) * gamma(q, p, q)
 
@@ -193,12 +194,13 @@ def existence_residual(gamma: Connection = christoffel,
 
 @cache
 def basis_euler_lagrange() -> dict[str, CanonicalForm]:
-    """E^{AB}[√|g| I_k]/√|g| for k = 1..5, canonical (free upper indices :data:`FREE`)."""
+    """E^{AB}[√|g| I_k]/√|g| for k = 1..5 of (12.6), canonical (free upper indices
+    :data:`FREE`)."""
     return {name: canonical(euler_lagrange(invariant(name), *FREE)) for name in BASIS}
 
 
 def euler_lagrange_in_basis(c: Mapping[str, object]) -> CanonicalForm:
-    """E^{ab}[√|g| Σ c_k I_k]/√|g| from the canonical E[I_k] (linearity)."""
+    """E^{ab}[√|g| Σ c_k I_k]/√|g| from the canonical E[I_k] (linearity), (12.6)-(12.10)."""
     out: dict[object, sp.Expr] = {}
     for name, form in basis_euler_lagrange().items():
         for key, x in form.coefficients.items():
@@ -219,7 +221,8 @@ def _einstein_canonical() -> CanonicalForm:
 
 def einstein_residual(c_einstein: object = -1,
                       expansion: Mapping[str, object] | None = None) -> CanonicalForm:
-    """E[√|g| ΓΓ]/√|g| - c_G G^{ab} (canonical): empty for c_G = -1, in every dimension."""
+    """E[√|g| ΓΓ]/√|g| - c_G G^{ab} (canonical): empty for c_G = -1, in every dimension;
+    the Einstein-Hilbert variation behind (12.12)."""
     e = euler_lagrange_in_basis(GAMMA_GAMMA_EXPANSION if expansion is None else expansion)
     g = _einstein_canonical()
     return _minus(e, CanonicalForm({k: sp.sympify(c_einstein) * x
@@ -236,7 +239,8 @@ def volume_residual(c_volume: object = sp.Rational(1, 2)) -> tuple[CanonicalForm
 
 
 def block_jet(jet3: Jet, dim: int) -> Jet:
-    """The jet of h ⊕ 1 in dimension ``dim``: the 3-jet ``jet3`` in the first block, the
+    """The jet of h ⊕ 1 in dimension ``dim`` (uniqueness in (12.10)): the 3-jet ``jet3`` in the
+    first block, the
     identity beyond it, no derivative outside the block nor along coordinates 4..dim."""
     if not isinstance(jet3, Jet) or jet3.dim != 3:
         raise TypeError("jet3 must be a Jet of dimension 3")
@@ -253,7 +257,8 @@ def block_jet(jet3: Jet, dim: int) -> Jet:
 
 def reduction_residual(jet3: Jet, dim: int,
                        euler_lagrange_at: Callable[[Jet], Mapping[str, np.ndarray]]) -> int:
-    """Number of entries where E^{ab}[I_k] at the block jet h ⊕ 1 (``dim``) differs from E^{ab}[I_k]
+    """(12.10), reduction lemma: number of entries where E^{ab}[I_k] at the block jet h ⊕ 1
+    (``dim``) differs from E^{ab}[I_k]
     of h (a, b in the block), with ``euler_lagrange_at`` the per-dimension routine (e.g.
     :func:`emergent.onsager.euler_lagrange_basis`): 0 is the reduction lemma on that jet."""
     big, small = euler_lagrange_at(block_jet(jet3, dim)), euler_lagrange_at(jet3)
@@ -262,7 +267,8 @@ def reduction_residual(jet3: Jet, dim: int,
 
 
 def rank_at_jets(jets: list[Jet], extra: Mapping[str, object] | None = None) -> int:
-    """Rank of the map c -> E[√|g| Σ c_k I_k] sampled at ``jets`` (abstract E[I_k] evaluated
+    """(12.6)-(12.10): rank of the map c -> E[√|g| Σ c_k I_k] sampled at ``jets`` (abstract
+    E[I_k] evaluated
     exactly); a lower bound of its rank on all metrics, so rank 5 proves that no non-zero
     combination is a null Lagrangian.  ``extra``: one more column (e.g. E[√|g| R] = -G)."""
     columns = []
@@ -278,7 +284,8 @@ def rank_at_jets(jets: list[Jet], extra: Mapping[str, object] | None = None) -> 
 
 
 def two_dimensional_zero() -> TensorExpression:
-    """Z = Σ_σ sgn σ g^{μσ1} g^{ασ2} g^{γσ3} g_{αβ,μ} g_{γδ,ν}, σ over the orders of (ν, β, δ):
+    """A null density of (12.6) in D = 2: Z = Σ_σ sgn σ g^{μσ1} g^{ασ2} g^{γσ3} g_{αβ,μ}
+    g_{γδ,ν}, σ over the orders of (ν, β, δ):
     antisymmetric in three upper indices, so Z = 0 identically in D = 2 (a null Lagrangian
     there), not in D >= 3."""
     out = TensorExpression(())
@@ -293,7 +300,8 @@ def two_dimensional_zero() -> TensorExpression:
 
 
 def einstein_as_generalised_delta() -> CanonicalForm:
-    """δ^{acd}_{bef} R^{ef}_{cd} + 4 G^a_b, canonical: empty in every dimension.  With three
+    """δ^{acd}_{bef} R^{ef}_{cd} + 4 G^a_b (G of (12.12)), canonical: empty in every dimension.
+    With three
     antisymmetrised indices the generalised delta vanishes in D = 2, so G ≡ 0 there and √|g| R
     is a total divergence (the second null Lagrangian of D = 2)."""
     def riemann_up(e: str, f: str, c: str, d: str) -> TensorExpression:
@@ -325,7 +333,7 @@ def einstein_as_generalised_delta() -> CanonicalForm:
 
 @dataclass(frozen=True)
 class AllDimensionsVerdict:
-    """The Section 12 verdicts for every dimension, from the abstract computation.
+    """The Section 12 verdicts for every dimension, (12.9)-(12.14), from the abstract computation.
 
     ``existence_terms`` — monomials left in R - ΓΓ - div (0: the identity holds for all D);
     ``gamma_gamma`` / ``paper`` — coordinates of ΓΓ and of 8κ·(12.9) on I1..I5 (D-free);
@@ -348,7 +356,7 @@ class AllDimensionsVerdict:
     dimension_free: bool
 
     def claims(self) -> tuple[Claim, ...]:
-        """The verdicts, each from one measured integer (exact: tolerance 0)."""
+        """The verdicts on (12.9)-(12.14), each from one measured integer (exact: tolerance 0)."""
         ev = "python -m emergent onsager --all-dimensions"
         rows = (("√|g| R = √|g| ΓΓ + ∂(√|g| w) in every dimension (12.10)-(12.11)",
                  self.existence_terms + (0 if self.dimension_free else 1), "monomials left"),
@@ -371,7 +379,8 @@ def _excess(rows: list[list[sp.Expr]], extra: list[sp.Expr]) -> int:
 
 @cache
 def all_dimensions_verdict(n_jets: int = 3, seed: int = 0) -> AllDimensionsVerdict:
-    """Run the whole abstract proof (see the module docstring) and the two rank computations
+    """Run the whole abstract proof of (12.9)-(12.14) (see the module docstring) and the two
+    rank computations
     (``n_jets`` exact jets in D = 3 and in D = 2)."""
     from emergent.onsager import random_jet
 
