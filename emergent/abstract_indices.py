@@ -68,6 +68,18 @@ def fresh() -> str:
 _fresh = fresh
 
 
+def _labels(**labels: object) -> None:
+    """TypeError naming the first argument that is not a non-empty string (an index label)."""
+    for name, value in labels.items():
+        if not isinstance(value, str) or not value:
+            raise TypeError(f"{name} must be a non-empty string (an index label), got {value!r}")
+
+
+def _expression(name: str, value: object) -> None:
+    if not isinstance(value, TensorExpression):
+        raise TypeError(f"{name} must be a TensorExpression, got {type(value).__name__}")
+
+
 @dataclass(frozen=True)
 class Factor:
     """One tensor of a monomial: ``head`` in ginv/g/dg/ddg and its index labels (strings);
@@ -196,32 +208,39 @@ def _single(head: str, *indices: str) -> TensorExpression:
 
 def ginv(a: str, b: str) -> TensorExpression:
     """g^{ab}, the inverse metric (upper indices) of (12.9)."""
+    _labels(a=a, b=b)
     return _single("ginv", a, b)
 
 
 def metric(a: str, b: str) -> TensorExpression:
     """g_{ab} (lower indices), the metric of (12.2)."""
+    _labels(a=a, b=b)
     return _single("g", a, b)
 
 
 def dg(m: str, a: str, b: str) -> TensorExpression:
     """g_{ab,m} = ∂_m g_{ab}, the generalised force of (12.4)."""
+    _labels(m=m, a=a, b=b)
     return _single("dg", m, a, b)
 
 
 def ddg(m: str, n: str, a: str, b: str) -> TensorExpression:
     """g_{ab,mn} = ∂_m ∂_n g_{ab}, entering R of (12.10)."""
+    _labels(m=m, n=n, a=a, b=b)
     return _single("ddg", m, n, a, b)
 
 
 def scalar(c: object) -> TensorExpression:
     """The number (or expression in D) ``c`` as a tensor without indices (e.g. the constant
     density of the cosmological term of (12.2))."""
+    if isinstance(c, str | bytes) or not isinstance(c, int | float | sp.Basic):
+        raise TypeError(f"c must be a number or a SymPy expression, got {type(c).__name__}")
     return TensorExpression((Monomial(sp.sympify(c), ()),))
 
 
 def christoffel(a: str, b: str, c: str) -> TensorExpression:
     """Γ^a_{bc} = ½ g^{ad} (g_{db,c} + g_{dc,b} - g_{bc,d}), (12.11)."""
+    _labels(a=a, b=b, c=c)
     d = _fresh()
     return ginv(a, d) * (dg(c, d, b) + dg(b, d, c) - dg(d, b, c)) * sp.Rational(1, 2)
 
@@ -233,6 +252,10 @@ def rename(expr: TensorExpression, mapping: Mapping[str, str]) -> TensorExpressi
     >>> canonical(rename(ginv("a", "b") * metric("c", "d"), {"c": "a", "d": "b"})).coefficients
     {1: D}
     """
+    _expression("expr", expr)
+    if not isinstance(mapping, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) and v for k, v in mapping.items()):
+        raise TypeError("mapping must map index labels (str) to non-empty labels (str)")
     return TensorExpression(tuple(t.relabel(mapping) for t in expr.terms))
 
 
@@ -248,6 +271,8 @@ def total_derivative(expr: TensorExpression, m: str) -> TensorExpression:
     >>> sorted(total_derivative(ginv("a", "b"), "m").free_lower)
     ['m']
     """
+    _expression("expr", expr)
+    _labels(m=m)
     if m in _taken(expr):
         raise ValueError(f"m must be a new index, but {m!r} already occurs in expr")
     out: list[Monomial] = []
@@ -272,6 +297,7 @@ def total_derivative(expr: TensorExpression, m: str) -> TensorExpression:
 
 def log_sqrt_det_derivative(m: str) -> TensorExpression:
     """∂_m log √|g| = ½ g^{pq} g_{pq,m} (Jacobi's formula), for the √|g| of (12.2)."""
+    _labels(m=m)
     p, q = _fresh(), _fresh()
     return ginv(p, q) * dg(m, p, q) * sp.Rational(1, 2)
 
@@ -281,6 +307,8 @@ def divergence(vector: TensorExpression, index: str, *,
     """(1/√|g|) ∂_m(√|g| v^m) for a vector ``v`` with the free upper ``index``: ∂_m v^m +
     ½ g^{pq} g_{pq,m} v^m (``with_volume=False`` drops the second term: a planted error for the
     tests).  The divergence in (12.10)."""
+    _expression("vector", vector)
+    _labels(index=index)
     if not vector.terms:
         return vector
     if index not in vector.free_upper:
@@ -334,6 +362,8 @@ def euler_lagrange(density: TensorExpression, a: str, b: str) -> TensorExpressio
     >>> canonical(e - ginv("a", "b") * sp.Rational(1, 2)).is_zero
     True
     """
+    _expression("density", density)
+    _labels(a=a, b=b)
     if density.free_upper or density.free_lower:
         raise ValueError("density must be a scalar (no free indices)")
     taken = _taken(density)
@@ -413,6 +443,7 @@ def canonical(expr: TensorExpression) -> CanonicalForm:
     >>> canonical(dg("m", "a", "b") - dg("m", "b", "a")).is_zero
     True
     """
+    _expression("expr", expr)
     collected: dict[object, sp.Expr] = {}
     for t in expr.terms:
         for key, c in _canonical_monomial(_normalised(t)):
@@ -513,6 +544,8 @@ def evaluate(expr: TensorExpression, jet: object, order: tuple[str, ...] = ()) -
     >>> evaluate(ginv("a", "b") * metric("a", "b"), random_jet(3, seed=0))
     Fraction(3, 1)
     """
+    _expression("expr", expr)
+    _jet(jet)
     free = set(expr.free_upper | expr.free_lower)
     if set(order) != free or len(order) != len(free):
         raise ValueError(f"order must list the free indices {sorted(free)} once each, got {order}")
@@ -523,6 +556,18 @@ def evaluate(expr: TensorExpression, jet: object, order: tuple[str, ...] = ()) -
         c = t.coefficient.subs(D, jet.g.shape[0])  # type: ignore[attr-defined]
         total = total + _exact(c) * value
     return total
+
+
+def _jet(jet: object) -> None:
+    from emergent.curvature import check_jet
+
+    check_jet(jet)  # type: ignore[arg-type]
+
+
+def _form(form: object) -> None:
+    if not isinstance(form, CanonicalForm):
+        raise TypeError(f"form must be a CanonicalForm (from canonical), got "
+                        f"{type(form).__name__}")
 
 
 def _exact(c: sp.Expr) -> object:
@@ -543,6 +588,7 @@ def dummies_only_on_derivatives(form: CanonicalForm) -> bool:
     >>> dummies_only_on_derivatives(canonical(ginv("a", "b") * metric("a", "b")))
     False
     """
+    _form(form)
     metric_name = _sympy_heads()[0].metric.name
     for key in form.coefficients:
         if key == 1:
@@ -564,6 +610,8 @@ def evaluate_canonical(form: CanonicalForm, jet: object,
     >>> evaluate_canonical(canonical(ginv("a", "b") * metric("a", "b")), random_jet(4, seed=0))
     Fraction(4, 1)
     """
+    _form(form)
+    _jet(jet)
     total: object = 0
     for key, c in form.coefficients.items():
         value: object = 1

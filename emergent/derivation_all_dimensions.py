@@ -216,16 +216,36 @@ def _printed_12_12_fails() -> tuple[bool, str]:
     return d != 0, f"on the derived equations the printed lhs - rhs is {sp.factor(d)} ≠ 0"
 
 
-@cache
 def onsager_all_dimensions(*, gamma: Connection = christoffel,
                            vector: Callable[[str], TensorExpression] = divergence_vector,
                            with_volume: bool = True,
-                           expansion: tuple[tuple[str, object], ...] | None = None
-                           ) -> Derivation:
+                           expansion: Mapping[str, object] | tuple[tuple[str, object], ...]
+                           | None = None) -> Derivation:
     """(12.9)-(12.14) for every dimension D: existence and uniqueness of the Onsager tensor,
     the verdict on the printed (12.9), the signs of the field equations.  The keyword arguments
     (Γ, the divergence vector w, the volume term of the divergence, the expansion of ΓΓ on
-    I1..I5) exist so that planted errors can be shown to fail."""
+    I1..I5, a mapping or (name, value) pairs) exist so that planted errors can be shown to
+    fail."""
+    for name, value in (("gamma", gamma), ("vector", vector)):
+        if not callable(value):
+            raise TypeError(f"{name} must be callable, got {type(value).__name__}")
+    if not isinstance(with_volume, bool):
+        raise TypeError(f"with_volume must be a bool, got {type(with_volume).__name__}")
+    pairs = None
+    if expansion is not None:
+        try:
+            pairs = tuple(sorted(dict(expansion).items()))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"expansion must be a mapping name -> number, got {expansion!r}"
+                            ) from exc
+        if {k for k, _ in pairs} != set(_NAMES):
+            raise ValueError(f"expansion must give the coefficients of {list(_NAMES)}")
+    return _build(gamma, vector, with_volume, pairs)
+
+
+@cache
+def _build(gamma: Connection, vector: Callable[[str], TensorExpression], with_volume: bool,
+           expansion: tuple[tuple[str, object], ...] | None) -> Derivation:
     c = dict(GAMMA_GAMMA_EXPANSION if expansion is None else expansion)
     gg, sg = _sym(r"g^{\mu\nu}(\Gamma^\alpha_{\mu\beta}\Gamma^\beta_{\nu\alpha}"
                   r"-\Gamma^\alpha_{\mu\nu}\Gamma^\beta_{\alpha\beta})"), _sym(r"\sqrt{|g|}")

@@ -55,6 +55,7 @@ from emergent.abstract_indices import (
     total_derivative,
 )
 from emergent.onsager import BASIS, PAPER_12_9_PRINTED, Jet, parse_index_expression
+from ntcore.checks import count
 from ntcore.verdict import Claim, within_tolerance
 
 __all__ = ["Connection", "gamma_gamma", "ricci_lower", "ricci_scalar", "divergence_vector",
@@ -74,8 +75,25 @@ GAMMA_GAMMA_EXPANSION = {"I1": sp.Rational(-1, 4), "I2": sp.Rational(1, 2),
                          "I3": sp.Rational(1, 4), "I4": sp.Rational(-1, 2), "I5": sp.Integer(0)}
 
 
+def _callable(name: str, value: object) -> None:
+    if not callable(value):
+        raise TypeError(f"{name} must be callable (index labels -> TensorExpression), got "
+                        f"{type(value).__name__}")
+
+
+def _label(name: str, value: object) -> None:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{name} must be a non-empty string (an index label), got {value!r}")
+
+
+def _basis_mapping(name: str, value: object) -> None:
+    if not isinstance(value, Mapping) or not set(value) <= set(BASIS):
+        raise ValueError(f"{name} must map names among {sorted(BASIS)} to numbers, got {value!r}")
+
+
 def gamma_gamma(gamma: Connection = christoffel) -> TensorExpression:
     """ΓΓ = g^{μν}(Γ^α_{μβ} Γ^β_{να} - Γ^α_{μν} Γ^β_{αβ}), the first-order form of (12.10)."""
+    _callable("gamma", gamma)
     return ginv("m", "n") * (gamma("a", "b", "m") * gamma("b", "a", "n")
                              - gamma("a", "m", "n") * gamma("b", "a", "b"))
 
@@ -83,6 +101,9 @@ def gamma_gamma(gamma: Connection = christoffel) -> TensorExpression:
 def ricci_lower(b: str, d: str, gamma: Connection = christoffel) -> TensorExpression:
     """R_{bd} = R^a_{bad} = ∂_a Γ^a_{db} - ∂_d Γ^a_{ab} + Γ^a_{ae} Γ^e_{db} - Γ^a_{de} Γ^e_{ab}
     (the convention of :mod:`emergent.curvature`; (12.13))."""
+    _label("b", b)
+    _label("d", d)
+    _callable("gamma", gamma)
     a, c, e, f = fresh(), fresh(), fresh(), fresh()
     first = rename(total_derivative(gamma(a, d, b), c), {c: a})
     second = total_derivative(gamma(f, f, b), d)
@@ -92,6 +113,7 @@ def ricci_lower(b: str, d: str, gamma: Connection = christoffel) -> TensorExpres
 
 def ricci_scalar(gamma: Connection = christoffel) -> TensorExpression:
     """R = g^{bd} R_{bd}, the Einstein-Hilbert Lagrangian of (12.2)."""
+    _callable("gamma", gamma)
     b, d = fresh(), fresh()
     return ginv(b, d) * ricci_lower(b, d, gamma)
 
@@ -99,12 +121,16 @@ def ricci_scalar(gamma: Connection = christoffel) -> TensorExpression:
 def divergence_vector(index: str, gamma: Connection = christoffel) -> TensorExpression:
     """w^α = g^{μν} Γ^α_{μν} - g^{αμ} Γ^ν_{μν}, whose divergence separates √|g| R from √|g| ΓΓ
     in (12.10)."""
+    _label("index", index)
+    _callable("gamma", gamma)
     m, n, p, q = fresh(), fresh(), fresh(), fresh()
     return ginv(m, n) * gamma(index, m, n) - ginv(index, p) * gamma(q, p, q)
 
 
 def einstein_upper(a: str, b: str) -> TensorExpression:
     """G^{ab} = g^{ac} g^{bd} R_{cd} - ½ g^{ab} R, the left side of (12.12)."""
+    _label("a", a)
+    _label("b", b)
     c, d = fresh(), fresh()
     return (ginv(a, c) * ginv(b, d) * ricci_lower(c, d)
             - ginv(a, b) * ricci_scalar() * sp.Rational(1, 2))
@@ -181,13 +207,22 @@ def coordinates(expr: TensorExpression) -> dict[str, sp.Expr]:
     return _coordinates_of(canonical(expr))
 
 
-@cache
 def existence_residual(gamma: Connection = christoffel,
                        vector: Callable[[str], TensorExpression] = divergence_vector,
                        with_volume: bool = True) -> CanonicalForm:
     """Canonical form of R - ΓΓ - (1/√|g|)∂_μ(√|g| w^μ): empty iff the identity of (12.10)
     holds in every dimension.  The arguments are the ingredients (replaceable, so that the
     tests can plant a wrong Γ, a wrong w or a dropped volume term)."""
+    _callable("gamma", gamma)
+    _callable("vector", vector)
+    if not isinstance(with_volume, bool):
+        raise TypeError(f"with_volume must be a bool, got {type(with_volume).__name__}")
+    return _existence_residual(gamma, vector, with_volume)
+
+
+@cache
+def _existence_residual(gamma: Connection, vector: Callable[[str], TensorExpression],
+                        with_volume: bool) -> CanonicalForm:
     return canonical(ricci_scalar(gamma) - gamma_gamma(gamma)
                      - divergence(vector("q"), "q", with_volume=with_volume))
 
@@ -201,11 +236,17 @@ def basis_euler_lagrange() -> dict[str, CanonicalForm]:
 
 def euler_lagrange_in_basis(c: Mapping[str, object]) -> CanonicalForm:
     """E^{ab}[√|g| Σ c_k I_k]/√|g| from the canonical E[I_k] (linearity), (12.6)-(12.10)."""
+    _basis_mapping("c", c)
     out: dict[object, sp.Expr] = {}
     for name, form in basis_euler_lagrange().items():
         for key, x in form.coefficients.items():
             out[key] = out.get(key, sp.Integer(0)) + sp.sympify(c.get(name, 0)) * x
     return CanonicalForm({k: sp.factor(x) for k, x in out.items() if sp.expand(x) != 0})
+
+
+def _number(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float | sp.Rational):
+        raise TypeError(f"{name} must be a number, got {value!r}")
 
 
 def _minus(a: CanonicalForm, b: CanonicalForm) -> CanonicalForm:
@@ -223,6 +264,9 @@ def einstein_residual(c_einstein: object = -1,
                       expansion: Mapping[str, object] | None = None) -> CanonicalForm:
     """E[√|g| ΓΓ]/√|g| - c_G G^{ab} (canonical): empty for c_G = -1, in every dimension;
     the Einstein-Hilbert variation behind (12.12)."""
+    if expansion is not None:
+        _basis_mapping("expansion", expansion)
+    _number("c_einstein", c_einstein)
     e = euler_lagrange_in_basis(GAMMA_GAMMA_EXPANSION if expansion is None else expansion)
     g = _einstein_canonical()
     return _minus(e, CanonicalForm({k: sp.sympify(c_einstein) * x
@@ -232,6 +276,7 @@ def einstein_residual(c_einstein: object = -1,
 def volume_residual(c_volume: object = sp.Rational(1, 2)) -> tuple[CanonicalForm, CanonicalForm]:
     """(E[√|g|]/√|g| - c_V g^{ab}, g_{ab} E^{ab}[√|g|]/√|g| - D/2), canonical: both empty for
     c_V = ½ (the trace is Euler's theorem for √|det g|, homogeneous of degree D/2)."""
+    _number("c_volume", c_volume)
     e = euler_lagrange(scalar(1), *FREE)
     first = canonical(e - ginv(*FREE).scale(c_volume))
     trace = canonical(metric(*FREE) * e - scalar(D / 2))
@@ -261,6 +306,7 @@ def reduction_residual(jet3: Jet, dim: int,
     (``dim``) differs from E^{ab}[I_k]
     of h (a, b in the block), with ``euler_lagrange_at`` the per-dimension routine (e.g.
     :func:`emergent.onsager.euler_lagrange_basis`): 0 is the reduction lemma on that jet."""
+    _callable("euler_lagrange_at", euler_lagrange_at)
     big, small = euler_lagrange_at(block_jet(jet3, dim)), euler_lagrange_at(jet3)
     return int(sum(np.count_nonzero(np.asarray(big[k][:3, :3] - small[k], dtype=object) != 0)
                    for k in BASIS))
@@ -271,6 +317,8 @@ def rank_at_jets(jets: list[Jet], extra: Mapping[str, object] | None = None) -> 
     E[I_k] evaluated
     exactly); a lower bound of its rank on all metrics, so rank 5 proves that no non-zero
     combination is a null Lagrangian.  ``extra``: one more column (e.g. E[√|g| R] = -G)."""
+    if not isinstance(jets, list | tuple) or not jets or not all(isinstance(j, Jet) for j in jets):
+        raise TypeError("jets must be a non-empty list of Jet")
     columns = []
     for name in BASIS:
         form = basis_euler_lagrange()[name]
@@ -377,11 +425,17 @@ def _excess(rows: list[list[sp.Expr]], extra: list[sp.Expr]) -> int:
     return int(sp.Matrix([*rows, extra]).rank() - sp.Matrix(rows).rank())
 
 
-@cache
 def all_dimensions_verdict(n_jets: int = 3, seed: int = 0) -> AllDimensionsVerdict:
     """Run the whole abstract proof of (12.9)-(12.14) (see the module docstring) and the two
     rank computations
     (``n_jets`` exact jets in D = 3 and in D = 2)."""
+    n_jets = count("n_jets", n_jets, minimum=1, maximum=12)
+    seed = count("seed", seed, minimum=0)
+    return _all_dimensions_verdict(n_jets, seed)
+
+
+@cache
+def _all_dimensions_verdict(n_jets: int, seed: int) -> AllDimensionsVerdict:
     from emergent.onsager import random_jet
 
     gg = coordinates(gamma_gamma())
@@ -402,6 +456,11 @@ def all_dimensions_verdict(n_jets: int = 3, seed: int = 0) -> AllDimensionsVerdi
         and not any(sp.sympify(x).has(D) for x in (*gg.values(), *paper.values())))
 
 
+def _verdict(v: object) -> None:
+    if not isinstance(v, AllDimensionsVerdict):
+        raise TypeError(f"v must be an AllDimensionsVerdict, got {type(v).__name__}")
+
+
 def _fmt(c: Mapping[str, sp.Expr]) -> str:
     return " ".join(f"{'+' if x >= 0 else '-'} {abs(x)}·{k}" for k, x in c.items() if x != 0)
 
@@ -409,6 +468,7 @@ def _fmt(c: Mapping[str, sp.Expr]) -> str:
 def summary_lines(v: AllDimensionsVerdict) -> list[str]:
     """What ``python -m emergent onsager --all-dimensions`` prints: the coordinates and every
     verdict with its rule and number ((12.9)-(12.14), all D)."""
+    _verdict(v)
     lines = ["Every dimension D (abstract indices; a trace would be the symbol D):",
              f"  ΓΓ = {_fmt(v.gamma_gamma)}   8κ·(12.9) = {_fmt(v.paper)}   (no D in either)",
              f"  rank of E[I1..I5]: {v.rank_3d} in D = 3, {v.rank_2d} in D = 2"]
@@ -420,6 +480,7 @@ def summary_lines(v: AllDimensionsVerdict) -> list[str]:
 
 def claim_for_dimension(v: AllDimensionsVerdict, dim: int) -> Claim:
     """The all-dimension verdict on (12.9) that applies to ``dim`` (D = 2 or D >= 3)."""
+    _verdict(v)
     if isinstance(dim, bool) or not isinstance(dim, int) or dim < 2:
         raise ValueError(f"dim must be an int >= 2, got {dim!r}")
     return v.claims()[3 if dim == 2 else 2]
