@@ -540,7 +540,7 @@ def evaluate(expr: TensorExpression, jet: object, order: tuple[str, ...] = ()) -
     ``order`` (a scalar for none); traces become the jet's dimension.  Plain sums over index
     values: a check of :func:`canonical` that does not rely on it.  (12.6)-(12.14) at a point.
 
-    >>> from emergent.onsager import random_jet
+    >>> from emergent.jets import random_jet
     >>> evaluate(ginv("a", "b") * metric("a", "b"), random_jet(3, seed=0))
     Fraction(3, 1)
     """
@@ -559,7 +559,7 @@ def evaluate(expr: TensorExpression, jet: object, order: tuple[str, ...] = ()) -
 
 
 def _jet(jet: object) -> None:
-    from emergent.curvature import check_jet
+    from emergent.jets import check_jet
 
     check_jet(jet)  # type: ignore[arg-type]
 
@@ -606,7 +606,7 @@ def evaluate_canonical(form: CanonicalForm, jet: object,
     (an upper index on g_{ab,m} or g_{ab,mn} raised with g^{-1}), summed over index values.  An
     independent check that ``canon_bp`` kept the value.  (12.6)-(12.14) at a point.
 
-    >>> from emergent.onsager import random_jet
+    >>> from emergent.jets import random_jet
     >>> evaluate_canonical(canonical(ginv("a", "b") * metric("a", "b")), random_jet(4, seed=0))
     Fraction(4, 1)
     """

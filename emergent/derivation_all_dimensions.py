@@ -146,7 +146,7 @@ def _trace(equation: Any, previous: Mapping[str, Any]) -> Outcome:
 
 
 def _jets(dim: int, n: int, seed: int = 0) -> list:
-    from emergent.onsager import random_jet
+    from emergent.jets import random_jet
 
     return [random_jet(dim, seed=seed + 101 * j) for j in range(n)]
 

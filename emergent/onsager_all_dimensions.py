@@ -54,7 +54,8 @@ from emergent.abstract_indices import (
     scalar,
     total_derivative,
 )
-from emergent.onsager import BASIS, PAPER_12_9_PRINTED, Jet, parse_index_expression
+from emergent.jets import Jet, random_jet
+from emergent.onsager import BASIS, PAPER_12_9_PRINTED, parse_index_expression
 from ntcore.checks import count
 from ntcore.verdict import Claim, within_tolerance
 
@@ -436,8 +437,6 @@ def all_dimensions_verdict(n_jets: int = 3, seed: int = 0) -> AllDimensionsVerdi
 
 @cache
 def _all_dimensions_verdict(n_jets: int, seed: int) -> AllDimensionsVerdict:
-    from emergent.onsager import random_jet
-
     gg = coordinates(gamma_gamma())
     paper = coordinates(printed_12_9())
     z = coordinates(two_dimensional_zero())

@@ -26,6 +26,7 @@ from emergent.abstract_indices import (
     total_derivative,
 )
 from emergent.derivation_all_dimensions import onsager_all_dimensions
+from emergent.jets import random_jet
 from emergent.onsager import (
     BASIS,
     divergence_term,
@@ -34,7 +35,6 @@ from emergent.onsager import (
     family_of_onsager_tensors,
     gamma_gamma_density,
     onsager_verdict,
-    random_jet,
     ricci_scalar,
 )
 from emergent.onsager_all_dimensions import (
