@@ -157,10 +157,8 @@ def test_the_per_dimension_verdict_is_the_all_dimension_verdict(dim):
 
 # ---- the proof --------------------------------------------------------------------------------
 
-def test_the_proof_verifies_and_its_numbers_are_those_of_the_paper_basis():
-    report = onsager_all_dimensions().verify()
-    assert report.ok, report.to_text()
-    assert {s.number for s in report.steps if s.status == "erratum"} == {"(12.10)", "(12.12)"}
+def test_the_proof_s_numbers_are_those_of_the_paper_basis():
+    # every step's verification (with its statuses) is in tests/emergent/test_derivations.py
     v = all_dimensions_verdict()
     assert v.gamma_gamma == {"I1": sp.Rational(-1, 4), "I2": sp.Rational(1, 2),
                              "I3": sp.Rational(1, 4), "I4": sp.Rational(-1, 2), "I5": 0}
