@@ -9,6 +9,7 @@ no longer running.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -18,7 +19,7 @@ from pathlib import Path
 from ntcore.checks import count, path_like
 
 __all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "atomic_savefig",
-           "remove_stale_temporaries"]
+           "remove_stale_temporaries", "sha256_file"]
 
 _TEMP_NAME = re.compile(r"\..+\.tmp-(\d+)-[^/]+")
 # Names tempfile.mkstemp gave before the writer's pid was part of the name.
@@ -120,3 +121,13 @@ def atomic_savefig(fig, path: str | os.PathLike, dpi: int = 120) -> None:
     path_like("path", path)
     fig.tight_layout()
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"), suffix=".png")
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """The SHA-256 of a file's bytes, hex (read in 1 MiB blocks), the checksum recorded
+    beside every checkpoint."""
+    digest = hashlib.sha256()
+    with open(path_like("path", path), "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

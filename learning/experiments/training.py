@@ -19,7 +19,6 @@ from the last good one before it and recomputes everything after.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -38,11 +37,12 @@ from learning.experiments.datasets import Dataset
 from learning.experiments.measurements import mean_boundary_loss
 from learning.feedforward import feedforward, from_layers, layer_biases, layer_weights
 from learning.septuple import Septuple
-from ntcore.atomic import atomic_write, remove_stale_temporaries
+from ntcore.atomic import atomic_write, remove_stale_temporaries, sha256_file
 from ntcore.checks import count, path_like, positive_number, real_number
 from ntcore.provenance import library_versions
 
-__all__ = ["TrainingConfig", "Checkpoint", "TrainingRun", "checkpoint_epochs", "train"]
+__all__ = ["TrainingConfig", "Checkpoint", "TrainingRun", "checkpoint_epochs", "log_spaced_steps",
+           "save_checkpoint", "train"]
 
 Array = NDArray[np.float64]
 
@@ -99,10 +99,24 @@ class TrainingConfig:
 def checkpoint_epochs(config: TrainingConfig) -> tuple[int, ...]:
     """Log-spaced checkpoint epochs from 0 to ``n_epochs`` (both included)."""
     instance("config", config, TrainingConfig)
-    if config.n_epochs == 0:
+    return log_spaced_steps(config.n_epochs, config.n_checkpoints)
+
+
+def log_spaced_steps(n_steps: int, n_checkpoints: int) -> tuple[int, ...]:
+    """0, ``n_steps`` and ``n_checkpoints - 1`` log-spaced steps from 1 to ``n_steps``
+    (rounded; duplicates merged), the main job's checkpoint schedule of Section 10.
+
+    >>> log_spaced_steps(1000, 5)
+    (0, 1, 10, 100, 1000)
+    >>> log_spaced_steps(0, 5)
+    (0,)
+    """
+    count("n_steps", n_steps)
+    count("n_checkpoints", n_checkpoints, minimum=2)
+    if n_steps == 0:
         return (0,)
-    raw = np.logspace(0, np.log10(config.n_epochs), config.n_checkpoints - 1)
-    return tuple(sorted({0, config.n_epochs, *map(int, np.round(raw))}))
+    raw = np.logspace(0, np.log10(n_steps), n_checkpoints - 1)
+    return tuple(sorted({0, n_steps, *map(int, np.round(raw))}))
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,23 +190,18 @@ def _bulk_gradients(ws, bs, act, x, t):
     return gws, gbs
 
 
-def _sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _save_checkpoint(directory: Path, epoch: int, ws, bs, rng_state: dict, boundary: float,
-                     measurements: dict) -> None:
+def save_checkpoint(directory: Path, epoch: int, ws, bs, rng_state: dict,
+                    boundary: float | None, measurements: dict) -> None:
+    """Write ``epoch_<epoch>.npz`` (weights ``w<l>``, biases ``b<l>``) and then its JSON
+    (epoch, generator state, U_∂ (2.11), measurements, SHA-256 of the npz), both atomically;
+    also used by :class:`learning.track.Recorder`."""
     arrays = {f"w{l}": w for l, w in enumerate(ws)} | {f"b{l}": b for l, b in enumerate(bs)}
     checksum = {}
 
     def write_npz(tmp: str) -> None:
         with open(tmp, "wb") as fh:
             np.savez(fh, **arrays)
-        checksum["sha256"] = _sha256(tmp)
+        checksum["sha256"] = sha256_file(tmp)
 
     atomic_write(directory / f"epoch_{epoch:09d}.npz", write_npz)
     meta = {"epoch": epoch, "rng_state": rng_state, "boundary_loss": boundary,
@@ -222,7 +231,7 @@ def _read_checkpoint(meta_path: Path, epoch: int, sizes: tuple[int, ...]):
     except (OSError, ValueError) as exc:
         return f"{meta_path} is corrupt ({exc})"
     stored_sum = meta.get("npz_sha256")
-    if stored_sum is not None and _sha256(npz_path) != stored_sum:
+    if stored_sum is not None and sha256_file(npz_path) != stored_sum:
         return f"{npz_path} is corrupt (SHA-256 differs from the one recorded in {meta_path.name})"
     try:
         with np.load(npz_path) as data:
@@ -382,7 +391,7 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
         boundary = mean_boundary_loss(net, data)
         measurements = measure(net, target) if measure is not None else {}
         if directory is not None:
-            _save_checkpoint(directory, target, ws, bs, rng.bit_generator.state, boundary,
+            save_checkpoint(directory, target, ws, bs, rng.bit_generator.state, boundary,
                              measurements)
         checkpoints.append(Checkpoint(target, net, boundary, measurements))
     bar.close()
