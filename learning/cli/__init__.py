@@ -7,6 +7,8 @@
 * ``analyze`` — the paper's quantities for a trained network from a file
   (:mod:`learning.cli.analyze`).
 * ``study depth`` — deep vs shallow at equal dim S (:mod:`learning.cli.study`).
+* ``laws`` — the laws of learning on runs recorded by :class:`learning.track.Recorder`
+  (:mod:`learning.cli.laws`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ _COMMANDS = {
     "analyze": ("learning.cli.analyze", "analyse your own trained MLP (npz, safetensors, "
                 "PyTorch, Keras, ONNX)"),
     "study": ("learning.cli.study", "study depth: deep vs shallow at equal dim S (Section 9)"),
+    "laws": ("learning.cli.laws", "the laws (7.6), (7.11) on your own runs recorded by "
+             "learning.track.Recorder"),
 }
 
 

@@ -291,11 +291,13 @@ class Recorder:
             raise ValueError(f"step must increase: got {step} after {self._last}")
         now = time.perf_counter()
         self.train_seconds += now - self._clock
-        self._last = step
         try:
             if not self.due(step):
+                self._last = step
                 return None
+            # A refused call (bad parameters) does not use up its step.
             ws, bs = _layers(parameters, self.sizes, self.kernel_layout)
+            self._last = step
             if step in self.checkpoints:
                 self._check_replay(step, ws, bs)
                 return self.checkpoints[step]
