@@ -40,7 +40,10 @@ def _public_callables() -> dict[str, object]:
         for modname in names:
             if any(part.startswith("_") for part in modname.split(".")):
                 continue
-            module = importlib.import_module(modname)
+            try:
+                module = importlib.import_module(modname)
+            except ImportError:  # an adapter of an optional framework that is not installed
+                continue
             for attr in getattr(module, "__all__", ()):
                 obj = getattr(module, attr)
                 # Count each object once, where it is defined (packages re-export).
@@ -413,9 +416,11 @@ from tests import (  # noqa: E402
     bad_input_all_dimensions,
     bad_input_emergent,
     bad_input_learning,
+    bad_input_track,
 )
 
-for _table in (bad_input_learning, bad_input_emergent, bad_input_all_dimensions):
+for _table in (bad_input_learning, bad_input_emergent, bad_input_all_dimensions,
+               bad_input_track):
     BAD |= _table.BAD
     RESULT_TYPES |= _table.RESULT_TYPES
     XFAIL |= _table.XFAIL
@@ -551,6 +556,9 @@ BAD_OPTIONS: dict[tuple[str, str], list[list[str]]] = {
     ("emergent derivation", "--latex"): [["list", "--latex=yes"]],
     ("emergent derivation", "--text"): [["list", "--text", "--latex"]],
     ("learning analyze", "model"): [["/nonexistent/net.npz"]],
+    ("learning laws", "run_dirs"): [["/nonexistent/run"], []],
+    ("learning laws", "--out"): [["/nonexistent/run", "--out", "/dev/null/laws"]],
+    ("learning laws", "--labels"): [["/nonexistent/run", "--labels", "a,b"]],
     ("learning analyze", "--activation"): [["net.npz", "--activation", "softplus"]],
     ("learning analyze", "--format"): [["net.npz", "--format", "pickle"]],
     ("learning analyze", "--layers"): [["net.npz", "--layers", "fc9,fc7"]],

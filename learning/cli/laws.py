@@ -32,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.out is not None:
+        check_out_dir(parser, args.out)
+    labels = None if args.labels is None else args.labels.split(",")
+    if labels is not None and len(labels) != len(args.run_dirs):
+        parser.error(f"--labels must give {len(args.run_dirs)} names, got {len(labels)}")
     for d in args.run_dirs:
         try:
             read_run(d)
@@ -39,9 +44,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(exc))
     out = args.run_dirs[0] if args.out is None else args.out
     check_out_dir(parser, out)
-    labels = None if args.labels is None else args.labels.split(",")
-    if labels is not None and len(labels) != len(args.run_dirs):
-        parser.error(f"--labels must give {len(args.run_dirs)} names, got {len(labels)}")
     try:
         result = laws_report(args.run_dirs, out, labels=labels)
     except ValueError as exc:

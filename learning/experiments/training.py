@@ -195,6 +195,8 @@ def save_checkpoint(directory: Path, epoch: int, ws, bs, rng_state: dict,
     """Write ``epoch_<epoch>.npz`` (weights ``w<l>``, biases ``b<l>``) and then its JSON
     (epoch, generator state, U_∂ (2.11), measurements, SHA-256 of the npz), both atomically;
     also used by :class:`learning.track.Recorder`."""
+    directory = Path(path_like("directory", directory))
+    epoch = count("epoch", epoch)
     arrays = {f"w{l}": w for l, w in enumerate(ws)} | {f"b{l}": b for l, b in enumerate(bs)}
     checksum = {}
 

@@ -13,7 +13,7 @@ try:
     from lightning.pytorch.callbacks import Callback
 except ImportError:  # pragma: no cover - exercised where lightning is missing
     try:
-        from pytorch_lightning.callbacks import Callback  # type: ignore[no-redef]
+        from pytorch_lightning.callbacks import Callback  # type: ignore[no-redef,assignment]
     except ImportError:
         raise ImportError("learning.track.lightning needs PyTorch Lightning, which is not "
                           "installed: pip install lightning (or "

@@ -106,6 +106,11 @@ def expected_layout(sizes: tuple[int, ...], kernel_layout: str = "out_in") -> st
     >>> expected_layout((3, 2, 1))
     'weight (2, 3), bias (2,), weight (1, 2), bias (1,)'
     """
+    if (not isinstance(sizes, (tuple, list)) or len(sizes) < 2
+            or not all(isinstance(s, int) and s >= 1 for s in sizes)):
+        raise ValueError(f"sizes must be >= 2 positive layer sizes, got {sizes!r}")
+    if kernel_layout not in ("out_in", "in_out"):
+        raise ValueError(f"kernel_layout must be 'out_in' or 'in_out', got {kernel_layout!r}")
     parts = []
     for a, b in zip(sizes[:-1], sizes[1:], strict=True):
         shape = (b, a) if kernel_layout == "out_in" else (a, b)
@@ -366,6 +371,7 @@ def read_checkpoints(directory: Path) -> dict[int, RecordedCheckpoint]:
     kill interrupted: it is ignored (and rewritten when the step is recorded again).  A
     checkpoint whose weights do not match their checksum is named in a warning and dropped.
     """
+    directory = Path(path_like("directory", directory))
     out = {}
     for meta_path in sorted(directory.glob("epoch_*.json")):
         meta = _read_json(meta_path)
