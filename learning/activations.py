@@ -25,6 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtr
 
 __all__ = [
     "Activation",
@@ -38,7 +39,9 @@ __all__ = [
     "leaky_relu",
     "elu",
     "get_activation",
+    "graph_activation",
     "ACTIVATIONS",
+    "ALL_ACTIVATIONS",
     "LayerwiseActivation",
     "per_layer_activation",
     "layer_activations",
@@ -233,12 +236,6 @@ def _phi(y: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.exp(-0.5 * np.square(y)) / np.sqrt(2.0 * np.pi)
 
 
-def _big_phi(y: NDArray[np.float64]) -> NDArray[np.float64]:
-    from scipy.special import ndtr
-
-    return ndtr(y)
-
-
 def _minimum(derivative: ArrayFn, second: ArrayFn, function: ArrayFn, start: float) -> float:
     # Newton on f'(y) = 0 from a point near the minimum of a non-monotone f (GELU, SiLU).
     y = np.array(start)
@@ -248,11 +245,11 @@ def _minimum(derivative: ArrayFn, second: ArrayFn, function: ArrayFn, start: flo
 
 
 def _gelu(y: NDArray[np.float64]) -> NDArray[np.float64]:
-    return y * _big_phi(y)
+    return y * ndtr(y)
 
 
 def _gelu_derivative(y: NDArray[np.float64]) -> NDArray[np.float64]:
-    return _big_phi(y) + y * _phi(y)
+    return ndtr(y) + y * _phi(y)
 
 
 def _gelu_second(y: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -344,9 +341,12 @@ def elu(alpha: float = 1.0) -> Activation:
         second_derivative=lambda y: np.where(y > 0, 0.0, a * np.exp(np.minimum(y, 0.0))))
 
 
-ACTIVATIONS: dict[str, Activation] = {
-    a.name: a for a in (TANH, SIGMOID, RELU, LINEAR, GELU, SILU, SOFTPLUS, leaky_relu(), elu())}
-ACTIVATIONS["swish"] = SILU
+#: The activations that the chain readers and the Septuple files name (tanh sigmoid relu linear).
+ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (TANH, SIGMOID, RELU, LINEAR)}
+#: Every named activation, including those of graph networks (issue 22); "swish" is SiLU.
+ALL_ACTIVATIONS: dict[str, Activation] = {
+    **ACTIVATIONS, **{a.name: a for a in (GELU, SILU, SOFTPLUS, leaky_relu(), elu())},
+    "swish": SILU}
 
 
 def get_activation(activation: str | Activation) -> Activation:
@@ -368,6 +368,23 @@ def get_activation(activation: str | Activation) -> Activation:
                 "or pass an Activation"
             ) from None
     raise TypeError(f"activation must be a str or an Activation, got {type(activation).__name__}")
+
+
+def graph_activation(activation: str | Activation) -> Activation:
+    """Like :func:`get_activation`, also knowing the activations of graph networks
+    (:data:`ALL_ACTIVATIONS`: gelu, silu/swish, softplus, leaky_relu, elu), (2.6).
+
+    Examples
+    --------
+    >>> graph_activation("swish").name
+    'silu'
+    """
+    if isinstance(activation, str) and activation.lower() in ALL_ACTIVATIONS:
+        return ALL_ACTIVATIONS[activation.lower()]
+    if isinstance(activation, str):
+        raise ValueError(f"activation {activation!r} is unknown; choose one of "
+                         f"{sorted(ALL_ACTIVATIONS)} or pass an Activation")
+    return get_activation(activation)
 
 
 Neurons = slice | ArrayLike

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from learning.activations import LINEAR, Activation, elu, get_activation, leaky_relu
+from learning.activations import LINEAR, Activation, elu, graph_activation, leaky_relu
 from learning.graph.maps import (
     DenseMap,
     EmbedMap,
@@ -101,7 +101,7 @@ class GraphBuilder:
                  input_activation: Activation | str = LINEAR) -> None:
         shape = self._check_shape(input_shape, "input_shape")
         self._nodes: list[GraphNode] = [
-            GraphNode("input", shape, "input", activation=get_activation(input_activation))]
+            GraphNode("input", shape, "input", activation=graph_activation(input_activation))]
         self._id = id(self)
         self.input = self._ref(0)
 
@@ -248,7 +248,7 @@ class GraphBuilder:
         elif alpha is not None:
             raise ValueError(f"alpha is a parameter of leaky_relu and elu, not of {name!r}")
         else:
-            act = get_activation(name)
+            act = graph_activation(name)
         lab = label or f"{act.name}_{len(self._nodes)}"
         return self._node(t, t.shape, "neuron", lab, activation=act)
 
