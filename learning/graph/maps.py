@@ -220,8 +220,9 @@ class ScaleMap:
     def __post_init__(self) -> None:
         shape = _shape(self.in_shape, "shape")
         s = _finite(np.asarray(self.scale, dtype=float), "scale")
-        if s.shape == (shape[0],):
-            s = s.reshape((shape[0],) + (1,) * (len(shape) - 1))
+        per_channel = (shape[0],) + (1,) * (len(shape) - 1)
+        if s.shape in ((shape[0],), per_channel):
+            s = s.reshape(per_channel)
         elif s.shape != shape:
             raise ValueError(f"scale must have shape ({shape[0]},) (per channel) or {shape}, "
                              f"got {s.shape}")
