@@ -17,10 +17,12 @@ from hypothesis import strategies as st
 
 from learning.activations import graph_activation
 from learning.graph.builder import GraphBuilder, TensorRef
+from learning.graph.convolution import Conv
+from learning.graph.pooling import AvgPool
 from learning.graph.septuple import GraphSeptuple
 
 ACTS = ("tanh", "sigmoid", "relu", "leaky_relu", "linear", "gelu", "silu", "elu", "softplus")
-OPS = ("dense", "bn", "skip", "act", "concat", "reshape")
+OPS = ("dense", "bn", "skip", "act", "concat", "reshape", "conv", "avgpool")
 
 
 @dataclass
@@ -49,7 +51,7 @@ def _add(a: Expr, b: Expr) -> Expr:
 @st.composite
 def programs(draw, max_ops: int = 8) -> tuple:
     """(input_shape, ops, seed): ops are (name, choice) pairs."""
-    input_shape = draw(st.sampled_from([(3,), (2, 3), (2, 2, 2), (5,)]))
+    input_shape = draw(st.sampled_from([(3,), (2, 3), (2, 2, 2), (5,), (2, 4, 4), (1, 6)]))
     ops = draw(st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 8)), min_size=1,
                         max_size=max_ops))
     return input_shape, ops, draw(st.integers(0, 2**31 - 1))
@@ -66,6 +68,11 @@ def _run(input_shape, ops, seed, builder: GraphBuilder | None):
     refs = [ref]
     fresh = False  # the current tensor is a node (just made by an activation)
     for name, choice in ops:
+        conv_like = name in ("conv", "avgpool")
+        made = (_conv if name == "conv" else _pool)(expr.shape, choice, rng) if (
+            conv_like and len(expr.shape) in (2, 3)) else None
+        if conv_like and made is None:
+            continue  # not applicable to this tensor: nothing happens
         fresh = name == "act"
         if name == "dense":
             out = 1 + choice % 5
@@ -125,12 +132,69 @@ def _run(input_shape, ops, seed, builder: GraphBuilder | None):
             if builder:
                 part_ref = builder.reshape(builder.dense(refs[u], w), (width, *rest))
                 ref = builder.concat([ref, part_ref], axis=0)
+        elif made is not None:
+            m, op = made
+            expr = expr.map(m, tuple(op.out_shape))
+            ref = builder.linear(ref, op) if builder else None
         elif name == "reshape":
             shape = (expr.size,) if len(expr.shape) > 1 else (
                 (2, expr.size // 2) if expr.size % 2 == 0 else expr.shape)
             expr = Expr(shape, expr.mats, expr.bias)
             ref = builder.reshape(ref, shape) if builder else None
     return ref, expr, nodes, acts, fresh
+
+
+def _out(n: int, k: int, s: int, p: int, dil: int) -> int:
+    return (n + 2 * p - dil * (k - 1) - 1) // s + 1
+
+
+def _windows(shape, kernel, stride, pad, dil):
+    """Yield (out index, kernel offset, in index) of every in-bounds window position."""
+    spatial = shape[1:]
+    outs = [_out(n, kernel, stride, pad, dil) for n in spatial]
+    for j in np.ndindex(*outs):
+        for kappa in np.ndindex(*(kernel,) * len(spatial)):
+            i = tuple(jj * stride - pad + kk * dil for jj, kk in zip(j, kappa, strict=True))
+            if all(0 <= ii < n for ii, n in zip(i, spatial, strict=True)):
+                yield j, kappa, i
+
+
+def _conv(shape, choice, rng):
+    """A random convolution and its matrix written out from the definition (ONNX Conv)."""
+    c_in, spatial = shape[0], shape[1:]
+    kernel, stride, pad = 1 + choice % 3, 1 + choice % 2, choice % 2
+    dil = 2 if choice == 8 else 1
+    if any(_out(n, kernel, stride, pad, dil) < 1 for n in spatial):
+        return None
+    groups = c_in if choice % 3 == 0 else 1
+    c_out = groups * (1 + choice % 2)
+    weight = rng.normal(size=(c_out, c_in // groups) + (kernel,) * len(spatial))
+    op = Conv(weight, stride, pad, dil, groups, in_shape=shape)
+    m = np.zeros((math.prod(op.out_shape), math.prod(shape)))
+    per_out, per_in = c_out // groups, c_in // groups
+    for co in range(c_out):
+        g = co // per_out
+        for cl in range(per_in):
+            ci = g * per_in + cl
+            for j, kappa, i in _windows(shape, kernel, stride, pad, dil):
+                row = np.ravel_multi_index((co, *j), op.out_shape)
+                col = np.ravel_multi_index((ci, *i), shape)
+                m[row, col] += weight[(co, cl, *kappa)]
+    return m, op
+
+
+def _pool(shape, choice, rng):
+    """Average pooling (kernel 2, stride 2) and its matrix: 1/(window size) per window."""
+    if any(n < 2 for n in shape[1:]):
+        return None
+    d = len(shape) - 1
+    op = AvgPool((2,) * d, stride=2, in_shape=shape)
+    m = np.zeros((math.prod(op.out_shape), math.prod(shape)))
+    for c in range(shape[0]):
+        for j, _, i in _windows(shape, 2, 2, 0, 1):
+            m[np.ravel_multi_index((c, *j), op.out_shape),
+              np.ravel_multi_index((c, *i), shape)] += 0.5 ** d
+    return m, op
 
 
 def build(program) -> GraphSeptuple:

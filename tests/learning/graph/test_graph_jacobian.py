@@ -120,3 +120,40 @@ def test_a_graph_state_of_the_wrong_size_is_refused() -> None:
         jacobian_operator(net, np.zeros(2))
     with pytest.raises(ValueError, match="float64 or float32"):
         jacobian_operator(net, np.zeros(net.n_neurons), dtype=np.int64)
+
+
+def _node_maps(net, x: np.ndarray) -> np.ndarray:
+    """(φ_v(Σ_u W_vu x_u + b_v))_v for every non-input node, inputs 0: the map whose
+    Jacobian is J (generalised G), evaluated through each node's own function."""
+    out = np.zeros(net.n_neurons)
+    for v, (node, z) in enumerate(zip(net.nodes, net.preactivations(x[None]), strict=True)):
+        if z is not None:
+            out[net.node_slice(v)] = node.apply(z).ravel()
+    return out
+
+
+def test_max_pool_and_layer_norm_nodes_match_unit_impulses_of_the_node_maps() -> None:
+    from learning.graph.convolution import Conv
+    from learning.graph.nonlocal_maps import LayerNorm, MaxPool
+
+    rng = np.random.default_rng(5)
+    b = GraphBuilder(input_shape=(1, 6, 6))
+    t = b.activation(b.linear(b.input, Conv(rng.normal(size=(2, 1, 3, 3)), padding=1,
+                                             in_shape=(1, 6, 6))), "tanh")  # no ties
+    t = b.function(t, MaxPool((2, 2), stride=2, in_shape=(2, 6, 6)), label="MaxPool")
+    t = b.function(b.flatten(t), LayerNorm((18,), 1e-5, rng.normal(size=18),
+                                           rng.normal(size=18), in_shape=(18,)),
+                   label="LayerNorm")
+    net = b.build(outputs=b.dense(t, rng.normal(size=(3, 18))))
+    assert net.linearised_labels == ("MaxPool_2", "LayerNorm_3")
+    x = net.forward(rng.normal(size=(1, 36)))[0]
+    op = jacobian_operator(net, x)
+    h = 1e-6
+    fd = np.empty((net.n_neurons, net.n_neurons))
+    for j in range(net.n_neurons):
+        e = np.zeros(net.n_neurons)
+        e[j] = h
+        fd[:, j] = (_node_maps(net, x + e) - _node_maps(net, x - e)) / (2 * h)
+    fd[:36] = 0.0
+    np.testing.assert_allclose(op.dense(), fd, atol=1e-6)
+    assert abs(spectral_moments(net, x, (1,), method="dense").log_det) < 1e-10
