@@ -74,3 +74,22 @@ def test_density_counts_gap_and_extremes_of_a_graph_against_dense() -> None:
     dens = spectral_density(slq)
     assert abs(np.trapezoid(dens.density, dens.grid) - graph.n_neurons) < 1e-6
     assert log_gap(dense).width >= 0
+
+
+def test_different_groupings_give_different_g_but_both_have_log_det_zero() -> None:
+    rng = np.random.default_rng(7)
+    w1, w2 = rng.normal(size=(6, 5)), rng.normal(size=(4, 6))
+    folded = GraphBuilder(input_shape=(5,))
+    out_a = folded.activation(folded.dense(folded.dense(folded.input, w1), w2), "tanh")
+    split = GraphBuilder(input_shape=(5,))
+    mid = split.activation(split.dense(split.input, w1), "linear")  # W1 x as its own neurons
+    out_b = split.activation(split.dense(mid, w2), "tanh")
+    net_a, net_b = folded.build(outputs=out_a), split.build(outputs=out_b)
+    assert (net_a.n_neurons, net_b.n_neurons) == (9, 15)
+    x_a = net_a.forward(rng.normal(size=(1, 5)))[0]
+    x_b = net_b.forward(x_a[None, :5])[0]
+    np.testing.assert_allclose(x_b[-4:], x_a[-4:], atol=1e-12)  # the same function
+    mu_a = spectral_moments(net_a, x_a, (1, 2), method="dense").values
+    mu_b = spectral_moments(net_b, x_b, (1, 2), method="dense").values
+    assert abs(mu_a[0]) < 1e-10 and abs(mu_b[0]) < 1e-10
+    assert abs(mu_a[1] - mu_b[1]) > 1e-3 * abs(mu_a[1])
