@@ -216,7 +216,14 @@ def g_spectrum(septuple: Septuple, x_mean: ArrayLike, method: str = "structured"
     """
     x = check_mean_state(septuple, x_mean)
     n = septuple.n_neurons
-    if method == "dense":
+    if method == "dense" and not isinstance(septuple, Septuple):
+        # A graph septuple: λ = σ(A)^2 from the SVD of A = I - J, which keeps the small λ to
+        # relative accuracy ~ε sqrt(cond G) instead of ε cond G (eigvalsh of A^T A).
+        from scipy.linalg import svdvals
+
+        a = np.eye(n) - jacobian_operator(septuple, x).dense()
+        lam = dyn = np.sort(svdvals(a) ** 2)[::-1]
+    elif method == "dense":
         lam = np.linalg.eigvalsh(g_operator(septuple, x))[::-1]
         dyn = lam
     elif method == "structured":

@@ -27,10 +27,10 @@ from learning.graph.maps import (
     IdentityMap,
     LinearMap,
     NodeFunction,
-    ReshapeMap,
     ScaleMap,
     add,
     compose,
+    reshape_map,
 )
 from learning.graph.septuple import GraphNode, GraphSeptuple
 
@@ -221,7 +221,7 @@ class GraphBuilder:
         if want.count(-1) == 1:
             rest = math.prod(s for s in want if s != -1)
             want[want.index(-1)] = math.prod(t.shape) // rest if rest > 0 else -1
-        return self.linear(t, ReshapeMap(t.shape, tuple(want)))
+        return self.linear(t, reshape_map(t.shape, tuple(want)))
 
     def flatten(self, t: TensorRef) -> TensorRef:
         """The tensor as a vector (C order)."""

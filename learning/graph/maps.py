@@ -35,6 +35,7 @@ __all__ = [
     "SumMap",
     "compose",
     "add",
+    "reshape_map",
     "dense_matrix",
     "check_shape",
 ]
@@ -356,6 +357,19 @@ class SumMap:
         return int(sum(t.nbytes for t in self.terms))
 
 
+def reshape_map(in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> LinearMap:
+    """The relabelling from ``in_shape`` to ``out_shape``: the identity when they are equal.
+
+    Examples
+    --------
+    >>> type(reshape_map((2, 3), (2, 3))).__name__, type(reshape_map((2, 3), (6,))).__name__
+    ('IdentityMap', 'ReshapeMap')
+    """
+    if tuple(in_shape) == tuple(out_shape):
+        return IdentityMap(tuple(in_shape))
+    return ReshapeMap(tuple(in_shape), tuple(out_shape))
+
+
 def _is_identity(m: LinearMap) -> bool:
     return isinstance(m, IdentityMap)
 
@@ -381,9 +395,7 @@ def compose(outer: LinearMap, inner: LinearMap) -> LinearMap:
     if _is_identity(outer):
         return inner
     if isinstance(outer, ReshapeMap) and isinstance(inner, ReshapeMap):
-        if outer.out_shape == inner.in_shape:
-            return IdentityMap(inner.in_shape)
-        return ReshapeMap(inner.in_shape, outer.out_shape)
+        return reshape_map(inner.in_shape, outer.out_shape)
     if isinstance(outer, ScaleMap) and isinstance(inner, ScaleMap):
         return ScaleMap(outer.in_shape, outer.scale * inner.scale)
     if isinstance(outer, DenseMap) and isinstance(inner, ReshapeMap):

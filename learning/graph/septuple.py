@@ -25,10 +25,11 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from learning.activations import Activation
-from learning.graph.maps import LinearMap, NodeFunction
+from learning.activations import Activation, LayerwiseActivation
+from learning.graph.maps import LinearMap, NodeFunction, dense_matrix
+from learning.septuple import Septuple
 
-__all__ = ["GraphNode", "GraphSeptuple", "NODE_KINDS"]
+__all__ = ["GraphNode", "GraphSeptuple", "NODE_KINDS", "to_septuple"]
 
 Array = NDArray[np.float64]
 
@@ -278,3 +279,46 @@ class GraphSeptuple:
                 sl = self.node_slice(v)
                 out[:, sl] = batch[:, sl] - node.apply(z).reshape(batch.shape[0], -1)
         return out[0] if arr.ndim == 1 else out
+
+
+def to_septuple(net: GraphSeptuple, max_bytes: int = 2**30) -> Septuple:
+    """The graph septuple as a :class:`~learning.septuple.Septuple` with a dense w (2.1), for
+    small networks and the solvers that need the paper's form x = f(w x + b) (2.5), e.g.
+    the constrained bulk minimum (3.2); f is one activation per node (2.6).
+
+    Raises
+    ------
+    ValueError
+        For linearised (non-component-wise) nodes, which have no f, or when the N x N
+        matrix would take more than ``max_bytes``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning.graph.builder import GraphBuilder
+    >>> b = GraphBuilder(input_shape=(2,))
+    >>> net = b.build(outputs=b.add(b.activation(b.dense(b.input, np.eye(2)), "tanh"), b.input))
+    >>> s = to_septuple(net)
+    >>> s.weights[4:, :].tolist()  # the output node: W = I from the tanh node and from the input
+    [[1.0, 0.0, 1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 1.0, 0.0, 0.0]]
+    """
+    if not net.exact:
+        raise ValueError(f"the nodes {list(net.linearised_labels)} are not component-wise: the "
+                         "graph has no septuple form x = f(w x + b) (2.5)")
+    n = net.n_neurons
+    if 8 * n * n > max_bytes:
+        raise ValueError(f"a dense w for N = {n} takes {8 * n * n / 2**30:.3g} GiB, above "
+                         f"max_bytes = {max_bytes / 2**30:.3g} GiB")
+    w, bias = np.zeros((n, n)), np.zeros(n)
+    for v, node in enumerate(net.nodes):
+        rows = net.node_slice(v)
+        if node.bias is not None:
+            bias[rows] = np.ravel(node.bias)
+        for u, block in zip(node.sources, node.blocks, strict=True):
+            w[rows, net.node_slice(u)] += dense_matrix(block)
+    acts = [node.activation for node in net.nodes]
+    assert all(a is not None for a in acts)
+    act: Activation | LayerwiseActivation = acts[0]  # type: ignore[assignment]
+    if any(a is not acts[0] for a in acts):
+        act = LayerwiseActivation(tuple(acts), tuple(node.size for node in net.nodes))
+    return Septuple(w, bias, act, net.input_indices, net.output_indices, loss=net.loss)
