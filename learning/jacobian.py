@@ -377,13 +377,12 @@ def jacobian_operator(network: Network, x_mean: ArrayLike, *,
     --------
     >>> import numpy as np
     >>> from learning import feedforward
-    >>> net = feedforward((3, 4, 2), seed=0)
-    >>> x = np.full(9, 0.1)
-    >>> op = jacobian_operator(net, x)
-    >>> d = net.activation.derivative(net.preactivation(x))
-    >>> bool(np.allclose(op.dense(), d[:, None] * net.weights, atol=1e-15))
+    >>> net = feedforward((2, 3, 1), "sigmoid", seed=4)
+    >>> op = jacobian_operator(net, np.linspace(0, 1, 6))
+    >>> f_prime = net.activation.derivative(net.preactivation(np.linspace(0, 1, 6)))
+    >>> bool(np.allclose(op.dense(), f_prime[:, None] * net.weights, atol=1e-15))
     True
-    >>> bool(np.allclose(op.a_solve(op.a_matmat(np.eye(9))), np.eye(9)))
+    >>> bool(np.allclose(op.a_solve(op.a_matmat(np.eye(6))), np.eye(6)))
     True
     """
     x = check_mean_state(network, x_mean)
