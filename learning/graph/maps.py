@@ -102,7 +102,7 @@ def _shape(value: object, argument: str) -> tuple[int, ...]:
 
 
 def check_shape(x: ArrayLike, shape: tuple[int, ...], argument: str) -> Array:
-    """``x`` as an array of shape ``(k, *shape)``, else ValueError naming ``argument``.
+    """``x`` as a batch ``(k, *shape)`` of tensors (states, Section 2), else ValueError.
 
     Examples
     --------
@@ -182,7 +182,7 @@ class DenseMap:
 
 @dataclass(frozen=True, eq=False)
 class IdentityMap:
-    """The identity on tensors of ``shape`` (a skip connection's block W_vu = I).
+    """The identity on tensors of ``shape`` (a skip connection's block W_vu = I of w (2.1)).
 
     Examples
     --------
@@ -256,7 +256,7 @@ class ScaleMap:
 
 @dataclass(frozen=True, eq=False)
 class ReshapeMap:
-    """A relabelling of the same neurons: Flatten/Reshape (C order), w block = I.
+    """A relabelling of the same neurons: Flatten/Reshape (C order), a block I of w (2.1).
 
     Examples
     --------
@@ -292,7 +292,8 @@ class ReshapeMap:
 
 @dataclass(frozen=True, eq=False)
 class ComposedMap:
-    """``outer o inner``: ``x -> outer(inner(x))``; adjoint ``inner^T(outer^T(y))``."""
+    """``outer o inner``: ``x -> outer(inner(x))``; adjoint ``inner^T(outer^T(y))``; a block
+    of w (2.1) folded from a chain of affine operators."""
 
     outer: LinearMap
     inner: LinearMap
@@ -319,7 +320,7 @@ class ComposedMap:
 
 @dataclass(frozen=True, eq=False)
 class SumMap:
-    """``sum_i terms[i]``, all with the same shapes (a residual Add inside one block)."""
+    """``sum_i terms[i]``, all with the same shapes (a residual Add inside one block of w (2.1))."""
 
     terms: tuple[LinearMap, ...]
     in_shape: tuple[int, ...] = field(init=False)
@@ -358,7 +359,8 @@ class SumMap:
 
 
 def reshape_map(in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> LinearMap:
-    """The relabelling from ``in_shape`` to ``out_shape``: the identity when they are equal.
+    """The relabelling from ``in_shape`` to ``out_shape`` (a block of w (2.1)): the identity
+    when they are equal.
 
     Examples
     --------
@@ -420,8 +422,8 @@ def add(a: LinearMap, b: LinearMap) -> LinearMap:
 
 
 def dense_matrix(linear_map: LinearMap) -> Array:
-    """The matrix of a LinearMap, shape (out size, in size), built column by column from
-    unit impulses (for tests and small networks only).
+    """The matrix of a LinearMap (a block of w (2.1)), shape (out size, in size), built column
+    by column from unit impulses (for tests and small networks only).
 
     Examples
     --------
@@ -439,7 +441,7 @@ def dense_matrix(linear_map: LinearMap) -> Array:
 @dataclass(frozen=True, eq=False)
 class EmbedMap:
     """Place a tensor of ``in_shape`` into a zero tensor of ``out_shape`` at ``offset``
-    along ``axis`` (one part of a Concat); its adjoint takes that slice back out.
+    along ``axis`` (one part of a Concat, a block of w (2.1)); its adjoint takes the slice.
 
     Examples
     --------

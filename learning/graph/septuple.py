@@ -158,7 +158,7 @@ class GraphSeptuple:
         return np.concatenate([[0], np.cumsum([n.size for n in self.nodes])]).astype(np.intp)
 
     def node_slice(self, v: int) -> slice:
-        """The neurons of node ``v``."""
+        """The neurons of node ``v`` (its components of the state x, Section 2)."""
         return slice(int(self.offsets[v]), int(self.offsets[v + 1]))
 
     @property
@@ -172,7 +172,7 @@ class GraphSeptuple:
 
     @cached_property
     def input_nodes(self) -> tuple[int, ...]:
-        """The nodes of kind ``"input"``."""
+        """The nodes of kind ``"input"`` (P_in, Section 2)."""
         return tuple(v for v, n in enumerate(self.nodes) if n.kind == "input")
 
     @cached_property
@@ -206,7 +206,7 @@ class GraphSeptuple:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the blocks and biases."""
+        """Memory held by the blocks of w and the biases b (2.1)."""
         return int(sum(sum(b.nbytes for b in n.blocks)
                        + (0 if n.bias is None else n.bias.nbytes) for n in self.nodes))
 
@@ -216,13 +216,14 @@ class GraphSeptuple:
 
     # ---- states -----------------------------------------------------------------------
     def split(self, x: Array) -> list[Array]:
-        """The node tensors ``(k, *shape_v)`` of flat states ``(k, N)`` (views)."""
+        """The node tensors ``(k, *shape_v)`` of flat states x ``(k, N)`` (Section 2)."""
         k = x.shape[0]
         return [x[:, self.node_slice(v)].reshape((k, *n.shape))
                 for v, n in enumerate(self.nodes)]
 
     def check_state(self, x: ArrayLike, argument: str = "x") -> Array:
-        """``x`` as a float array of shape ``(N,)`` or ``(k, N)``, finite, else ValueError."""
+        """A state x (Section 2) as a float array ``(N,)`` or ``(k, N)``, finite; else
+        ValueError."""
         arr = np.asarray(x, dtype=float)
         if arr.ndim not in (1, 2) or arr.shape[-1] != self.n_neurons:
             raise ValueError(f"{argument} must have shape ({self.n_neurons},) or "
