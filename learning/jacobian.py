@@ -268,6 +268,9 @@ class JacobianOperator:
 
     def __init__(self, structure: Any, dtype: np.dtype, exact: bool,
                  linearised: tuple[str, ...]) -> None:
+        if not isinstance(structure, _DenseStructure | _LayeredStructure | _GraphStructure):
+            raise TypeError("structure must be one of the operator's structures; build the "
+                            "operator with jacobian_operator(network, x_mean)")
         self._s = structure
         self.n: int = structure.n
         self.dtype = dtype
@@ -410,6 +413,8 @@ def linear_operator(op: JacobianOperator, kind: str = "g") -> spla.LinearOperato
     >>> bool(np.allclose(g, (np.eye(5) - op.dense()).T @ (np.eye(5) - op.dense())))
     True
     """
+    if not isinstance(op, JacobianOperator):
+        raise TypeError(f"op must be a JacobianOperator, got {type(op).__name__}")
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}")
     pairs: dict[str, tuple[Callable[[Array], Array], Callable[[Array], Array]]] = {

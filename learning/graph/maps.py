@@ -272,8 +272,8 @@ class ReshapeMap:
         a = _shape(self.in_shape, "in_shape")
         b = _shape(self.out_shape, "out_shape")
         if math.prod(a) != math.prod(b):
-            raise ValueError(f"reshape from {a} to {b} changes the number of neurons "
-                             f"({math.prod(a)} vs {math.prod(b)})")
+            raise ValueError(f"out_shape {b} changes the number of neurons of in_shape {a} "
+                             f"({math.prod(b)} vs {math.prod(a)}): a reshape relabels them")
         object.__setattr__(self, "in_shape", a)
         object.__setattr__(self, "out_shape", b)
 
@@ -415,6 +415,10 @@ def add(a: LinearMap, b: LinearMap) -> LinearMap:
     >>> dense_matrix(add(IdentityMap((2,)), DenseMap(np.ones((2, 2))))).tolist()
     [[2.0, 1.0], [1.0, 2.0]]
     """
+    if (tuple(a.in_shape), tuple(a.out_shape)) != (tuple(b.in_shape), tuple(b.out_shape)):
+        raise ValueError(f"cannot add maps of different shapes: a maps {tuple(a.in_shape)} -> "
+                         f"{tuple(a.out_shape)}, b maps {tuple(b.in_shape)} -> "
+                         f"{tuple(b.out_shape)}")
     terms: list[LinearMap] = []
     for m in (a, b):
         terms.extend(m.terms if isinstance(m, SumMap) else (m,))
@@ -431,6 +435,9 @@ def dense_matrix(linear_map: LinearMap) -> Array:
     >>> dense_matrix(ScaleMap((2,), np.array([2.0, 3.0]))).tolist()
     [[2.0, 0.0], [0.0, 3.0]]
     """
+    if not isinstance(linear_map, LinearMap):
+        raise TypeError(f"linear_map must be a LinearMap (in_shape, out_shape, matmat, rmatmat,"
+                        f" nbytes), got {type(linear_map).__name__}")
     n_in = math.prod(linear_map.in_shape)
     n_out = math.prod(linear_map.out_shape)
     eye = np.eye(n_in).reshape((n_in, *linear_map.in_shape))
@@ -463,8 +470,8 @@ class EmbedMap:
                 and all(p == q for i, (p, q) in enumerate(zip(a, b, strict=True)) if i != ax)
                 and off + a[ax] <= b[ax])
         if not fits:
-            raise ValueError(f"cannot place a tensor of shape {a} into {b} at offset {off} "
-                             f"along axis {ax}")
+            raise ValueError(f"cannot place a tensor of in_shape {a} into out_shape {b} at "
+                             f"offset {off} along axis {ax}")
         for name, value in (("in_shape", a), ("out_shape", b), ("axis", ax), ("offset", off)):
             object.__setattr__(self, name, value)
 

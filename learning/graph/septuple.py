@@ -303,6 +303,8 @@ def to_septuple(net: GraphSeptuple, max_bytes: int = 2**30) -> Septuple:
     >>> s.weights[4:, :].tolist()  # the output node: W = I from the tanh node and from the input
     [[1.0, 0.0, 1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 1.0, 0.0, 0.0]]
     """
+    if not isinstance(net, GraphSeptuple):
+        raise TypeError(f"net must be a GraphSeptuple, got {type(net).__name__}")
     if not net.exact:
         raise ValueError(f"the nodes {list(net.linearised_labels)} are not component-wise: the "
                          "graph has no septuple form x = f(w x + b) (2.5)")
