@@ -298,7 +298,11 @@ BAD: dict[str, list[Bad]] = {
     "emergent.grids.spectral_tail": [Bad(lambda f: f(_grid(), np.ones(5)), "f")],
     "emergent.grids.sparse_lu": [Bad(lambda f: f(np.ones((2, 3))), "matrix")],
     "emergent.metrics.Metric": [Bad(lambda f: f("g", ()), "matrix")],
-    "emergent.metrics.as_metric": [Bad(lambda f: f(3.0), "metric")],
+    "emergent.metrics.as_metric": [Bad(lambda f: f(3.0), "metric"),
+                                   Bad(lambda f: f("[[__import__('os').getpid()]]", ["t"]),
+                                       "metric"),
+                                   Bad(lambda f: f([["1"]], ["__class__"]), "coordinates"),
+                                   Bad(lambda f: f([[lambda: 1]], ["t"]), "metric")],
     "emergent.metrics.schwarzschild": [Bad(lambda f: f(mass="m m"), "mass")],
     "emergent.metrics.de_sitter": [Bad(lambda f: f(length=-1), "length")],
     "emergent.metrics.flrw": [Bad(lambda f: f(scale=lambda t: t**2), "scale")],
@@ -349,6 +353,14 @@ BAD: dict[str, list[Bad]] = {
     "ntcore.verdict.check_finite_number": [Bad(lambda f: f("x", "abc"), "x")],
     "ntcore.checks.writable_directory_problem": [Bad(lambda f: f(3.5), "path")],
     "ntcore.checks.path_like": [Bad(lambda f: f("path", 3.5), "path")],
+    "ntcore.expressions.parse_expression": [
+        Bad(lambda f: f("metric", "__import__('os').getpid()"), "metric"),
+        Bad(lambda f: f("metric", 3.5), "metric"), Bad(lambda f: f("metric", "9**9**9"), "metric"),
+        Bad(lambda f: f("metric", "x" * 10**6), "metric")],
+    "ntcore.expressions.parse_symbol": [Bad(lambda f: f("coordinates", "a.b"), "coordinates"),
+                                        Bad(lambda f: f("coordinates", None), "coordinates")],
+    "ntcore.expressions.as_sympy": [Bad(lambda f: f("expr", "x + 1"), "expr"),
+                                    Bad(lambda f: f("expr", object()), "expr")],
 }
 
 
