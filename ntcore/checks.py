@@ -23,7 +23,8 @@ import os
 import tempfile
 
 __all__ = ["ResourceLimitError", "real_number", "positive_number", "count", "check_memory",
-           "MEMORY_LIMIT_BYTES", "path_like", "writable_directory_problem"]
+           "MEMORY_LIMIT_BYTES", "path_like", "writable_directory_problem",
+           "writable_file_problem"]
 
 #: Largest single allocation a function may make without being asked (the machine is shared:
 #: 2 cores and 24 GiB for several jobs); above it, functions refuse and name a cheaper route.
@@ -121,3 +122,25 @@ def writable_directory_problem(path: str | os.PathLike) -> str | None:
     except OSError as exc:
         return f"is not a writable directory ({exc.strerror})"
     return None
+
+
+def writable_file_problem(path: str | os.PathLike,
+                          suffixes: tuple[str, ...] = ()) -> str | None:
+    """Why ``path`` cannot be written as an output file (its directory created if missing),
+    or None: empty, an existing directory, a suffix not in ``suffixes`` (when given: a figure
+    called ``/etc/passwd`` is a mistake), or a directory that refuses new files.
+
+    >>> writable_file_problem("/tmp", (".png",))
+    'is a directory, not a file'
+    >>> writable_file_problem("notes.txt", (".png", ".pdf"))
+    "must end in .png or .pdf, got 'notes.txt'"
+    """
+    path = path_like("path", path)
+    if not path.strip():
+        return "is empty"
+    if os.path.isdir(path):
+        return "is a directory, not a file"
+    if suffixes and not path.lower().endswith(tuple(suffixes)):
+        return f"must end in {' or '.join(suffixes)}, got {path!r}"
+    problem = writable_directory_problem(os.path.dirname(os.path.abspath(path)))
+    return None if problem is None else f"cannot be written: its directory {problem}"

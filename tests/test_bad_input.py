@@ -502,11 +502,13 @@ def _options(main: Callable[[list[str]], int]) -> list[str]:
 
 # (command, option) -> argument lists that must be usage errors (exit 2, usage, no traceback).
 BAD_OPTIONS: dict[tuple[str, str], list[list[str]]] = {
-    ("learning figure1", "--out"): [["--out", "/dev/null/f.png"]],
+    ("learning figure1", "--out"): [["--out", "/dev/null/f.png"], ["--out", "/proc/f.png"],
+                                    ["--out", "."], ["--out", ""], ["--out", "notes.txt"]],
     ("learning figure1", "--gamma"): [["--gamma", "2"], ["--gamma", "x"]],
     ("learning figure1", "--n"): [["--n", "-5"]],
     ("learning figure1", "--betas"): [["--betas", "0"], ["--betas", "nan"]],
-    ("learning partition-table", "--out"): [["--out", "/dev/null/t.md"]],
+    ("learning partition-table", "--out"): [["--out", "/dev/null/t.md"], ["--out", "."],
+                                            ["--out", "/proc/t.md"], ["--out", "t.png"]],
     ("learning partition-table", "--seed"): [["--seed", "-1"], ["--seed", "1.5"]],
     ("learning derivation", "name"): [["no-such-derivation"]],
     ("learning derivation", "--latex"): [["list", "--latex=yes"]],
@@ -573,12 +575,15 @@ BAD_OPTIONS: dict[tuple[str, str], list[list[str]]] = {
     ("learning study depth", "--no-paper-pair"): [["--out", "d", "--no-paper-pair=1"]],
     ("learning study depth", "--executor"): [["--out", "d", "--executor", "carrier-pigeon"]],
     ("learning study depth", "--workers"): [["--out", "d", "--workers", "0"]],
-    ("learning study depth", "--quick"): [["--out", "d", "--quick=1"]],
+    ("learning study depth", "--quick"): [["--out", "d", "--quick=1"],
+                                          ["--out", "d", "--quick", "--seeds", "10",
+                                           "--epochs", "7"],
+                                          ["--out", "d", "--quick", "--target-loss", "0.2"]],
     ("emergent nelson", "--out"): [["--out", "/dev/null/nelson"]],
     ("emergent nelson", "--seed"): [["--seed", "-1"]],
     ("emergent nelson", "--walkers"): [["--walkers", "10"]],
     ("emergent nelson", "--threads"): [["--threads", "0"]],
-    ("emergent nelson", "--quick"): [["--quick=1"]],
+    ("emergent nelson", "--quick"): [["--quick=1"], ["--quick", "--walkers", "50000"]],
     ("emergent nelson", "--no-figures"): [["--no-figures=1"]],
     ("emergent nelson", "--force"): [["--force=1"]],
 }

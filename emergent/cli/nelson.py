@@ -49,6 +49,8 @@ from ntcore.verdict import Claim, order_at_least, within_tolerance
 FIGURES = ("nelson_side_by_side.png", "nelson_convergence.png", "nelson_nodes.png")
 SUPERPOSITION = [(1.0, (0,)), (1.0, (1,))]
 VORTEX = [(1.0, (1, 0)), (1j, (0, 1))]
+# Walkers of --quick (a smoke test); --walkers with --quick is a usage error.
+_QUICK_WALKERS = 20_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -370,13 +372,19 @@ def main(argv: list[str] | None = None) -> int:
     d = NelsonConfig()
     parser.add_argument("--out", default="results/nelson", help="output directory")
     parser.add_argument("--seed", type=int, default=d.seed)
-    parser.add_argument("--walkers", type=int, default=d.walkers,
-                        help="walkers of the side-by-side run and the known-answer checks")
+    parser.add_argument("--walkers", type=int, default=None,
+                        help=f"walkers of the side-by-side run and the known-answer checks "
+                             f"(default {d.walkers}; 20000 with --quick)")
     parser.add_argument("--threads", type=int, default=d.threads)
-    parser.add_argument("--quick", action="store_true", help="smoke-test setting")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke-test setting (sets --walkers 20000: not combined with it)")
     parser.add_argument("--no-figures", action="store_true")
     parser.add_argument("--force", action="store_true", help="redo a finished run")
     args = parser.parse_args(argv)
+    if args.quick and args.walkers is not None:
+        parser.error("--quick sets --walkers itself; give either --quick or --walkers")
+    if args.walkers is None:
+        args.walkers = _QUICK_WALKERS if args.quick else d.walkers
     if args.walkers < 1000 or args.walkers > 10**7:
         parser.error(f"--walkers must be between 1000 and 10^7, got {args.walkers}")
     if args.threads < 1:
@@ -386,8 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     problem = writable_directory_problem(args.out)
     if problem:
         parser.error(f"--out {args.out} {problem}")
-    walkers = min(args.walkers, 20_000) if args.quick else args.walkers
-    cfg = NelsonConfig(seed=args.seed, walkers=walkers, quick=args.quick, threads=args.threads)
+    cfg = NelsonConfig(seed=args.seed, walkers=args.walkers, quick=args.quick, threads=args.threads)
     config = dataclasses.asdict(cfg) | {"figures": not args.no_figures}
     path = os.path.join(args.out, "nelson.json")
     if not args.force and os.path.exists(path):
