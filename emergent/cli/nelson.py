@@ -43,6 +43,7 @@ from emergent.schrodinger import (
 )
 from ntcore.atomic import atomic_savefig, atomic_write_json
 from ntcore.checks import writable_directory_problem
+from ntcore.integrity import seal, seal_problem
 from ntcore.provenance import library_versions
 from ntcore.verdict import Claim, order_at_least, within_tolerance
 
@@ -405,7 +406,10 @@ def main(argv: list[str] | None = None) -> int:
                 done = {}
         figs_ok = args.no_figures or all(os.path.exists(os.path.join(args.out, f))
                                          for f in FIGURES)
-        if done.get("config") == config and figs_ok:
+        problem = seal_problem(done, path)
+        if problem:
+            print(f"{problem}: running again")
+        elif done.get("config") == config and figs_ok:
             print(f"{path}: finished run with this configuration; nothing to do (--force "
                   "to redo)")
             return 0
@@ -448,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
                "walkers_ks_final": cmp.ks_final, "known_answers": checks,
                "convergence": conv, "verdicts": [c.to_dict() for c in claims],
                "seconds": time.perf_counter() - t0}
-    atomic_write_json(path, payload)
+    atomic_write_json(path, seal(payload))
     print(f"\nwrote {path}" + ("" if args.no_figures else " and " + ", ".join(FIGURES))
           + f"  [{time.perf_counter() - t0:.1f} s]")
     return 0

@@ -50,6 +50,7 @@ from emergent.schrodinger import (
     split_step,
 )
 from ntcore.atomic import atomic_savefig, atomic_write_json
+from ntcore.integrity import seal, seal_problem
 from ntcore.provenance import library_versions
 
 FIGURES = ("densities.png", "entropy.png", "stationarity.png", "neglected_terms.png")
@@ -338,6 +339,10 @@ def _finished(path: str, config: dict, out: str, figures: bool) -> bool:
         except json.JSONDecodeError:
             done = {}
     figs_ok = not figures or all(os.path.exists(os.path.join(out, f)) for f in FIGURES)
+    problem = seal_problem(done, path)
+    if problem:
+        print(f"{problem}: running again")
+        return False
     return done.get("config") == config and figs_ok
 
 
@@ -379,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
                "audit": [s.to_dict() for s in steps],
                "stationarity": _stationarity_json(table), "errors": errors,
                "seconds": time.perf_counter() - t0}
-    atomic_write_json(path, payload)
+    atomic_write_json(path, seal(payload))
     print(f"\nwrote {path}" + ("" if args.no_figures else " and " + ", ".join(FIGURES))
           + f"  [{time.perf_counter() - t0:.1f} s]")
     return 0

@@ -34,6 +34,7 @@ from learning.experiments.depth_study import (
 )
 from learning.experiments.executor import run_jobs
 from ntcore.atomic import atomic_write_json
+from ntcore.integrity import seal
 from ntcore.provenance import library_versions
 
 MNIST_IN, MNIST_OUT = 784, 10
@@ -189,7 +190,7 @@ def main(argv: list[str]) -> int:
                "config": config.to_dict(), "versions": library_versions(),
                "wall_time_runs": time.perf_counter() - t0, "runs": runs}
     payload["summary"] = write_depth_report(args.out, payload)
-    atomic_write_json(args.out / "depth_study.json", payload)
+    atomic_write_json(args.out / "depth_study.json", seal(payload))
     for c in payload["summary"]["claims"]:
         print(f"{c['verdict']:>12}: {c['text']} ({c['detail']})")
     print(f"report: {args.out / 'depth_study.md'}  ({time.perf_counter() - t0:.0f} s)")

@@ -21,6 +21,7 @@ n_in = h_1 fixes the first hidden layer and N then fixes the rest), so N differs
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
@@ -39,6 +40,7 @@ from learning.experiments.measurements import measure_checkpoint
 from learning.experiments.training import TrainingConfig, train
 from ntcore.atomic import atomic_savefig, atomic_write_text
 from ntcore.checks import count, path_like, positive_number, real_number
+from ntcore.integrity import seal_problem
 from ntcore.verdict import Claim, Verdict, sign_of
 
 __all__ = ["depth_section", "dynamical_dimension", "architecture_for", "DepthStudyConfig",
@@ -451,6 +453,19 @@ def write_depth_report(out: str | os.PathLike, payload: dict) -> dict:
 STUDY_COMMAND = "python -m learning study depth --out results/depth"
 
 
+def _sealed_json(path: Path) -> tuple[dict | None, str | None]:
+    """The JSON at ``path`` if present, readable and matching its checksum; else what is
+    wrong with it (None, None when there is no file)."""
+    if not path.exists():
+        return None, None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        return None, f"{path} is unreadable ({exc})"
+    problem = seal_problem(data, str(path))
+    return (None, problem) if problem else (data, None)
+
+
 def depth_section(runs: list[dict], out: str | os.PathLike,
                   target_loss: float = 0.1) -> tuple[list[Claim], list[str], dict]:
     """The main report's depth section: the paper's pair from the main job's own runs, and the
@@ -458,7 +473,6 @@ def depth_section(runs: list[dict], out: str | os.PathLike,
 
     Returns the claims, the Markdown lines and the numbers for results.json.
     """
-    import json
 
     runs = dicts("runs", runs)
     target_loss = positive_number("target_loss", target_loss)
@@ -477,8 +491,11 @@ def depth_section(runs: list[dict], out: str | os.PathLike,
     summary.pop("_claims")
     numbers = {"paper_pair_from_main_job": summary | {"records": records}}
     study_json = Path(out) / "depth" / "depth_study.json"
-    if study_json.exists():
-        study = json.loads(study_json.read_text())
+    study, problem = _sealed_json(study_json)
+    if problem:
+        lines += [f"The equal-dim-S study's results are left out: {problem}. Rerun "
+                  f"`{STUDY_COMMAND}` (it resumes from its checkpoints).", ""]
+    if study is not None:
         numbers["study"] = {k: v for k, v in study["summary"].items() if k != "records"}
         claims += [Claim(c["text"], c["rule"], c["measured"], Verdict(c["verdict"]),
                          c["evidence"], c["figure"], c.get("detail", ""))

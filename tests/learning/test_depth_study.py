@@ -18,6 +18,7 @@ from learning.experiments.depth_study import (
     summarise,
 )
 from learning.spectrum import g_operator
+from ntcore.integrity import seal
 
 
 @pytest.mark.parametrize("sizes", [(12, 5, 3), (12, 4, 3, 2), (6, 8, 3), (12, 3, 3, 3, 2)])
@@ -167,7 +168,15 @@ def test_depth_section_of_the_main_report(tmp_path):
     study = {"command": "python -m learning study depth --out x", "wall_time_runs": 1.0,
              "summary": {"claims": [claims[0].to_dict()]}}
     (tmp_path / "depth").mkdir()
-    (tmp_path / "depth" / "depth_study.json").write_text(json.dumps(study))
+    (tmp_path / "depth" / "depth_study.json").write_text(json.dumps(seal(study)))
     claims2, lines2, numbers2 = depth_section(_main_job_runs(), tmp_path)
     assert len(claims2) == 3 and "study" in numbers2
     assert not any(STUDY_COMMAND in line for line in lines2)
+    # An edited depth_study.json (a verdict changed by hand) is named and left out.
+    edited = seal(study)
+    edited["summary"]["claims"][0]["verdict"] = "holds" if claims[0].verdict.value != \
+        "holds" else "fails"
+    (tmp_path / "depth" / "depth_study.json").write_text(json.dumps(edited))
+    claims3, lines3, numbers3 = depth_section(_main_job_runs(), tmp_path)
+    assert len(claims3) == 2 and "study" not in numbers3
+    assert any("was edited or damaged" in line and "left out" in line for line in lines3)
