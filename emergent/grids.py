@@ -29,8 +29,10 @@ import scipy.sparse as sps
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike
 
-__all__ = ["Grid", "check_density", "check_positive", "check_count", "check_band_limit",
-           "spectral_tail", "sparse_lu"]
+from ntcore.checks import check_memory
+
+__all__ = ["Grid", "check_grid", "check_density", "check_positive", "check_count",
+           "check_band_limit", "spectral_tail", "sparse_lu"]
 
 Boundary = Literal["periodic", "reflecting"]
 Method = Literal["spectral", "fd"]
@@ -103,6 +105,10 @@ class Grid:
             raise ValueError(f"lengths {lengths} must have one entry per axis of shape {shape}")
         if min(shape) < 4:
             raise ValueError(f"every axis needs at least 4 points, got shape {shape}")
+        size = float(np.prod([float(n) for n in shape]))
+        # The solvers hold a few complex fields of the grid's size at once: estimate eight.
+        check_memory("shape", 8 * 16 * size, f"a grid of {size:.3g} points (eight complex "
+                     "fields of it)", "use fewer points per axis")
         if self.boundary not in ("periodic", "reflecting"):
             raise ValueError(f"boundary must be 'periodic' or 'reflecting', got {self.boundary!r}")
         origin = (tuple(-x / 2 for x in lengths) if self.origin is None
@@ -338,6 +344,16 @@ class Grid:
         return (sps.kron(ones[0], eye[1]) + sps.kron(eye[0], ones[1])).tocsr()
 
 
+def check_grid(grid: object, name: str = "grid") -> Grid:
+    """``grid`` itself if it is a :class:`Grid`, else a TypeError naming ``name``.
+
+    The grids every equation of Sections 11-12 is discretised on.
+    """
+    if not isinstance(grid, Grid):
+        raise TypeError(f"{name} must be an emergent.grids.Grid, got {type(grid).__name__}")
+    return grid
+
+
 def sparse_lu(matrix: sps.spmatrix) -> spla.SuperLU:
     """Sparse LU of an implicit-step matrix built on :meth:`~emergent.grids.Grid.laplacian_matrix`.
 
@@ -384,6 +400,7 @@ def check_density(grid: Grid, p: ArrayLike, name: str = "p", *, normalize: bool 
 
     A density p of (11.3)-(11.5).
     """
+    check_grid(grid)
     density = grid.check_field(p, name)
     # round-off negatives of spectral solvers (~1e-17 of max p) are zeros, not errors
     floor = -1e-13 * np.max(np.abs(density), initial=0.0)
@@ -411,6 +428,7 @@ def spectral_tail(grid: Grid, f: ArrayLike) -> float:
 
     Guards the spectral solvers of (11.5) and (11.9).
     """
+    check_grid(grid)
     f = grid.check_field(f, "f", complex_ok=True)
     axes = grid._grid_axes(f)
     if grid.boundary == "periodic":
@@ -432,6 +450,7 @@ def check_band_limit(grid: Grid, f: ArrayLike, name: str = "field", tol: float =
 
     Guards the spectral solvers of (11.5) and (11.9).
     """
+    check_grid(grid)
     tail = spectral_tail(grid, f)
     if tail > tol:
         raise ValueError(f"grid too coarse for {name}: {tail:.2e} of its spectral power lies "

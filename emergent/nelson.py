@@ -78,7 +78,15 @@ import scipy.sparse as sps
 import scipy.sparse.linalg as spla
 from scipy.special import eval_hermite, gammaln
 
-from emergent.grids import Grid, check_band_limit, check_count, check_positive, sparse_lu
+from emergent.grids import (
+    Grid,
+    check_band_limit,
+    check_count,
+    check_grid,
+    check_positive,
+    sparse_lu,
+)
+from ntcore.checks import check_memory
 from ntcore.display import MarkdownSummary
 
 __all__ = ["DriftFields", "drift_fields", "oscillator_state", "time_step_scale",
@@ -161,6 +169,7 @@ def drift_fields(grid: Grid, psi, D: float, *, floor: float = 1e-12, rtol: float
     >>> bool(np.allclose(f.forward[0][f.live], -2.0 * g.axes[0][f.live], atol=1e-6))
     True
     """
+    check_grid(grid)
     D = check_positive(D, "D")
     floor = check_positive(floor, "floor")
     psi = _check_psi(grid, psi, "psi", rtol, band_limit_tol)
@@ -214,6 +223,7 @@ def oscillator_state(grid: Grid, t, D: float, omega: float, terms) -> np.ndarray
     >>> bool(np.allclose(g.integrate(np.abs(psi) ** 2), 1.0))
     True
     """
+    check_grid(grid)
     D = check_positive(D, "D")
     omega = check_positive(omega, "omega")
     scalar = np.ndim(t) == 0
@@ -259,7 +269,11 @@ def sample_density(grid: Grid, p, n: int, rng: np.random.Generator) -> np.ndarra
     inverted in closed form.  The piecewise-linear model makes the sampled law agree with a
     smooth p to O(h²) (a uniform draw within cells would leave an O(h) error in the CDF).
     """
+    check_grid(grid)
     n = check_count(n, "n")
+    # the cells, their indices and the (n, K) points: about 4 + 2K floats a sample
+    check_memory("n", 8.0 * n * (4 + 2 * grid.ndim), f"{n} samples",
+                 "draw fewer samples (or draw them in batches)")
     p = grid.check_field(p, "p")
     if p.shape != grid.shape or np.any(p < 0):
         raise ValueError(f"p must be a non-negative array of the grid shape {grid.shape}")
@@ -295,6 +309,18 @@ def _wrap(grid: Grid, x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _float_array(name: str, value: object) -> np.ndarray:
+    """``value`` as a float array; TypeError naming ``name`` for strings, generators and other
+    things that are not arrays of numbers."""
+    if isinstance(value, str | bytes) or (hasattr(value, "__next__") and not hasattr(value,
+                                                                                    "__len__")):
+        raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+
+
 def _check_samples(grid: Grid, samples) -> np.ndarray:
     """``samples`` as finite floats of shape (n, K) (K = grid.ndim, n >= 1), or a refusal."""
     try:
@@ -312,6 +338,7 @@ def ks_distance(grid: Grid, p, samples) -> float:
 
     F is the CDF of the same piecewise-linear model :func:`sample_density` draws from.
     """
+    check_grid(grid)
     if grid.ndim != 1:
         raise ValueError("ks_distance is for 1D grids; use l1_distance in 2D")
     p = grid.check_field(p, "p")
@@ -336,6 +363,7 @@ def l1_distance(grid: Grid, p, samples) -> float:
 
     Includes the histogram's own sampling error, about √(2 n_cells / (π n)) for a spread p.
     """
+    check_grid(grid)
     p = grid.check_field(p, "p")
     x = _check_samples(grid, samples)
     cells = []
@@ -351,9 +379,12 @@ def l1_distance(grid: Grid, p, samples) -> float:
 def fit_order(x, err) -> float:
     """The slope -d log(err) / d log(x) of a least-squares line: err ∝ x^(-order) for x = n,
     err ∝ x^order for x = dt or h (pass x = 1/dt).  Orders are measured, never assumed."""
-    x, err = np.asarray(x, dtype=float), np.asarray(err, dtype=float)
-    if x.shape != err.shape or x.size < 2 or np.any(x <= 0) or np.any(err <= 0):
-        raise ValueError("fit_order needs >= 2 positive (x, err) pairs of equal length")
+    x, err = _float_array("x", x), _float_array("err", err)
+    if x.shape != err.shape or x.size < 2 or not np.all(x > 0) or not np.all(err > 0):
+        raise ValueError("x, err: fit_order needs >= 2 positive finite (x, err) pairs of equal "
+                         "length (an order from a zero, negative or NaN error is meaningless)")
+    if np.ptp(np.log(x)) == 0:
+        raise ValueError("x: all values are equal; a slope needs at least two distinct x")
     return float(-np.polyfit(np.log(x), np.log(err), 1)[0])
 
 
@@ -437,7 +468,7 @@ class _Interpolator:
 
 
 def _check_times(times) -> tuple[np.ndarray, float]:
-    t = np.asarray(times, dtype=float)
+    t = _float_array("times", times)
     if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)):
         raise ValueError("times must be a 1D array of at least 2 finite step times")
     dts = np.diff(t)
@@ -481,6 +512,7 @@ def simulate_walkers(grid: Grid, psi, D: float, times, n_walkers: int, *, seed: 
         ``ValueError`` if dt exceeds half the drift's relaxation time (:func:`time_step_scale`)
         at t_0.
     """
+    check_grid(grid)
     D = check_positive(D, "D")
     n_walkers = check_count(n_walkers, "n_walkers")
     chunk = check_count(chunk, "chunk")
@@ -740,6 +772,7 @@ def fokker_planck_with_drift(grid: Grid, psi, D: float, times, *, p0=None,
     each step, (I - dt A_{n+1}/2) p_{n+1} = (I + dt A_n/2) p_n, A = (D/2) L_fd - ∇·(b ·), L_fd
     the toolkit's sparse Laplacian; second order in dt and h.  ``p0`` defaults to |Ψ(t_0)|².
     """
+    check_grid(grid)
     D = check_positive(D, "D")
     t = np.asarray(times, dtype=float)
     if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
@@ -783,6 +816,7 @@ def fokker_planck_residuals(grid: Grid, times, psi, D: float) -> tuple[float, fl
     L2 norm of the residual over the largest L2 norm of its terms: ~0 where both hold (O(dt²)),
     O(1) where one fails.
     """
+    check_grid(grid)
     f = drift_fields(grid, psi, D)
     t = np.asarray(times, dtype=float)
     if t.shape != (f.density.shape[0],) or t.size < 3 or not np.all(np.diff(t) > 0):
@@ -810,9 +844,11 @@ def _acceleration_terms(grid: Grid, times, psi, D: float):
     derivatives of ∇Ψ (no longer a cosine series) are second-order finite differences.
     """
     f = drift_fields(grid, psi, D)
-    t = np.asarray(times, dtype=float)
+    t = _float_array("times", times)
     if t.shape != (f.density.shape[0],) or t.size < 3:
         raise ValueError("times must give one time per slice of psi, at least 3")
+    if not np.all(np.isfinite(t)) or not np.all(np.diff(t) > 0):
+        raise ValueError("times must be finite and increasing (∂v/∂t is a difference over them)")
     psi = np.asarray(psi, dtype=complex)
     method = "spectral" if grid.boundary == "periodic" else "fd"
     inv = np.where(f.live, 1.0 / np.where(f.live, psi, 1.0), 0.0)
@@ -843,6 +879,7 @@ def mean_acceleration(grid: Grid, times, psi, D: float) -> tuple[np.ndarray, np.
     a = ∂v/∂t + (v·∇)v - (u·∇)u - (D/2)Δu (∂v/∂t by central differences over ``times``).
     Returns (a of shape (n_t - 2, K, *grid.shape), p = |Ψ|² at the same times).
     """
+    check_grid(grid)
     (dv, conv_v, conv_u, lap_u), p = _acceleration_terms(grid, times, psi, D)
     return dv + conv_v - conv_u - lap_u, p
 
@@ -853,6 +890,7 @@ def newton_residual(grid: Grid, times, psi, D: float, potential=None) -> float:
     sqrt(∫p|a + D∇V|²) over the largest sqrt(∫p|term|²) of the terms of a and of D∇V, worst
     interior time: ~0 (O(dt²) from ∂v/∂t) where the law holds, O(1) where it fails.
     """
+    check_grid(grid)
     terms, p = _acceleration_terms(grid, times, psi, D)
     acc = terms[0] + terms[1] - terms[2] - terms[3]
     force = np.zeros_like(acc)
@@ -1010,6 +1048,7 @@ def format_comparison(cmp: PaperComparison) -> str:
 def l1_noise(grid: Grid, p: np.ndarray, n: int) -> float:
     """Expected ∫|p̂ - p| of a histogram of n exact samples: Σ_j √(2 p_j h/(π n)) for cells
     with many samples (the mean absolute deviation of a Poisson count)."""
+    check_grid(grid)
     n = check_count(n, "n")
     p = grid.check_field(p, "p")
     if p.shape != grid.shape or np.any(p < 0):

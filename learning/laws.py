@@ -50,6 +50,9 @@ def beta_from_gap_two_level(log_lambda: float) -> float:
     0.7
     """
     x = real_number("log_lambda", log_lambda)
+    if x >= 0:  # β <= ½: no maximum of (9.3) away from 0 there (a β would be meaningless)
+        raise ValueError(f"log_lambda must be < 0 (the gap of the intermediate phase ½ < β < 1), "
+                         f"got {x}")
     return float(1.0 / (1.0 + np.exp(0.5 * x)))
 
 

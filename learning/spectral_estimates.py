@@ -373,7 +373,7 @@ def _check_orders(orders) -> tuple[int, ...]:
 
 
 def _positive_int(value, name: str, minimum: int) -> int:
-    if not isinstance(value, int | np.integer) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
 

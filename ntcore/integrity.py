@@ -42,12 +42,14 @@ def content_digest(record: Mapping) -> str:
 
 def seal(record: Mapping) -> dict:
     """A copy of ``record`` with its :func:`content_digest` under :data:`SEAL_KEY`."""
-    return {k: v for k, v in record.items() if k != SEAL_KEY} | {
-        SEAL_KEY: content_digest(record)}
+    digest = content_digest(record)  # checks the type first
+    return {k: v for k, v in record.items() if k != SEAL_KEY} | {SEAL_KEY: digest}
 
 
 def seal_problem(record: object, source: str) -> str | None:
     """None if ``record`` (read from ``source``) carries its own digest; else what is wrong."""
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a str naming the file, got {type(source).__name__}")
     if not isinstance(record, Mapping):
         return f"{source} is not a JSON object"
     stored = record.get(SEAL_KEY)

@@ -261,6 +261,32 @@ BAD: dict[str, list[Bad]] = {
                                         Bad(lambda f: f("net", [0]), "septuple")],
 }
 
+# Issue 25 (reliability round 3): a β where no extremum exists, wrong objects where a
+# septuple belongs, strings/generators where arrays belong, bools where counts belong,
+# NaN epochs or losses.
+_ROUND3: dict[str, list[Bad]] = {
+    "learning.laws.beta_from_gap_two_level": [Bad(lambda f: f(0.0), "log_lambda"),
+                                              Bad(lambda f: f(3.0), "log_lambda")],
+    "learning.analysis.beta_two_level": [Bad(lambda f: f(0.5), "log_lambda"),
+                                         Bad(lambda f: f(-1e-4), "log_lambda")],
+    "learning.spectral_estimates.spectral_moments": [
+        Bad(lambda f: f("net", np.zeros(4)), "septuple"),
+        Bad(lambda f: f(_net(), "0000"), "x_mean"),
+        Bad(lambda f: f(_net(), (x for x in np.zeros(4))), "x_mean")],
+    "learning.spectral_estimates.extreme_eigenvalues": [
+        Bad(lambda f: f(None, np.zeros(4), k=1), "septuple"),
+        Bad(lambda f: f(_net(), np.zeros(4), k=True), "k")],
+    "learning.spectral_estimates.a_linear_operator": [Bad(lambda f: f(3.0, np.zeros(4)),
+                                                          "septuple")],
+    "learning.spectrum.g_spectrum": [Bad(lambda f: f(_net(), ["a", "b", "c", "d"]), "x_mean")],
+    "learning.experiments.depth_study.epochs_to_loss": [
+        Bad(lambda f: f([1, NAN, 100], [1.0, 0.5, 0.05], 0.1), "epochs"),
+        Bad(lambda f: f([1, 10, 100], [1.0, NAN, 0.05], 0.1), "losses")],
+}
+for _name, _bads in _ROUND3.items():
+    BAD.setdefault(_name, []).extend(_bads)
+
+
 # Typed results the library builds (frozen dataclasses returned by its functions).
 RESULT_TYPES: set[str] = {
     "learning.analysis.Moment", "learning.analysis.LogDensity",

@@ -359,6 +359,12 @@ BAD: dict[str, list[Bad]] = {
         Bad(lambda f: f("metric", "x" * 10**6), "metric")],
     "ntcore.expressions.parse_symbol": [Bad(lambda f: f("coordinates", "a.b"), "coordinates"),
                                         Bad(lambda f: f("coordinates", None), "coordinates")],
+    "ntcore.checks.writable_file_problem": [Bad(lambda f: f(3.5), "path"),
+                                            Bad(lambda f: f(None, (".png",)), "path")],
+    "ntcore.integrity.seal": [Bad(lambda f: f(["a"]), "record"),
+                              Bad(lambda f: f({"x": object()}), "record")],
+    "ntcore.integrity.seal_problem": [Bad(lambda f: f({"x": 1}, 3.5), "source")],
+    "ntcore.integrity.content_digest": [Bad(lambda f: f("text"), "record")],
     "ntcore.expressions.as_sympy": [Bad(lambda f: f("expr", "x + 1"), "expr"),
                                     Bad(lambda f: f("expr", object()), "expr")],
 }

@@ -217,6 +217,10 @@ def epochs_to_loss(epochs: Sequence[float], losses: Sequence[float], target: flo
     if e.ndim != 1 or u.shape != e.shape:
         raise ValueError(f"epochs and losses must be 1-D of equal length, got shapes "
                          f"{e.shape} and {u.shape}")
+    if not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
+        raise ValueError(f"epochs must be finite and increasing, got {e}")
+    if np.any(np.isnan(u)):
+        raise ValueError("losses must not contain NaN (a diverged run has no epoch-to-loss)")
     target = positive_number("target", target)
     hit = np.flatnonzero(u <= target)
     if hit.size == 0:
