@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import sympy as sp
 
-from ntcore.checks import count, positive_number, real_number
+from ntcore.checks import count, positive_number, real_number, seed_value
 from ntcore.expressions import as_sympy, parse_expression, parse_symbol
 
 if TYPE_CHECKING:
@@ -269,7 +269,7 @@ def random_polynomial_metric(dim: int, seed: int = 0, degree: int = 2) -> Metric
     seed = count("seed", seed)
     if degree not in (1, 2):
         raise ValueError(f"degree must be 1 or 2, got {degree}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     xs = sp.symbols(f"x0:{dim}")
     m = sp.diag(*([-1] + [1] * (dim - 1)))
     for a in range(dim):

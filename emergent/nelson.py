@@ -86,7 +86,7 @@ from emergent.grids import (
     check_positive,
     sparse_lu,
 )
-from ntcore.checks import check_memory
+from ntcore.checks import check_memory, seed_value
 from ntcore.display import MarkdownSummary
 
 __all__ = ["DriftFields", "drift_fields", "oscillator_state", "time_step_scale",
@@ -561,7 +561,7 @@ def simulate_walkers(grid: Grid, psi, D: float, times, n_walkers: int, *, seed: 
     interp = _Interpolator(grid)
     positions = np.empty((len(saved), n_walkers, grid.ndim))
     n_chunks = -(-n_walkers // chunk)
-    streams = np.random.SeedSequence(seed).spawn(n_chunks)
+    streams = np.random.SeedSequence(seed_value("seed", seed)).spawn(n_chunks)
     noise = math.sqrt(D * dt)
     cap = None if max_drift_step is None else max_drift_step * noise
     save_at = {n: i for i, n in enumerate(saved)}

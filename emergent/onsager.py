@@ -47,7 +47,7 @@ from emergent.curvature import (
     ricci_scalar_of,
     riemann,
 )
-from ntcore.checks import count
+from ntcore.checks import count, seed_value
 from ntcore.display import MarkdownSummary
 from ntcore.verdict import Claim, Verdict, within_tolerance
 
@@ -164,7 +164,7 @@ def random_jet(dim: int, seed: int | None = None, *, lorentzian: bool = True,
     """
     if dim < 2:
         raise ValueError(f"dim must be >= 2, got {dim}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     u = _unimodular(dim, rng)
     eta = np.diag([-1 if (lorentzian and i == 0) else 1 for i in range(dim)]).astype(object)
     g = u.T.dot(eta).dot(u)

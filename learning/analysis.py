@@ -55,7 +55,7 @@ from learning.spectrum import (
     log_gap,
     spectrum_from_eigenvalues,
 )
-from ntcore.checks import count
+from ntcore.checks import count, seed_value
 from ntcore.display import MarkdownSummary
 
 __all__ = [
@@ -212,6 +212,7 @@ def spectrum_estimate(septuple: Septuple, x_mean: ArrayLike, *, seed: int | None
         message names the size and the cheaper route).
     """
     _require(septuple, Septuple, "septuple")
+    seed_value("seed", seed)
     bins = count("bins", bins, minimum=1)
     if septuple.layer_sizes is None:
         raise ValueError("the analysis needs a layered septuple (layer_sizes set)")
@@ -579,6 +580,7 @@ def analyze_network(septuple: Septuple, inputs: ArrayLike | None = None,
     bad = [n for n in complexity_orders if not 0 <= n <= limit]
     if bad:
         raise ValueError(f"complexity_orders must lie in 0..{limit}, got {bad}")
+    seed_value("seed", seed)  # before the (possibly long) bulk minimum, not after it
     # One bar over the stages (the bulk minimum shows its own bar over iterations).
     stages = tqdm(total=3, disable=not progress, desc="analysis: mean state", leave=False)
     state, losses = mean_state_and_losses(septuple, inputs, targets, bulk=bulk,

@@ -34,6 +34,7 @@ from ntcore.checks import (
     count,
     positive_number,
     real_number,
+    seed_value,
 )
 
 __all__ = [
@@ -285,7 +286,7 @@ def monte_carlo_partition_function(septuple: Septuple, beta: float, *, n_samples
                  f"{n_samples} Monte Carlo samples of N = {dim}",
                  "use fewer samples (the standard error falls only as n^-1/2: 1e6 gives ~1e-3 "
                  "relative for a well-mixed integrand), or exact_canonical_ensemble for N <= 3")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     objective = LocalObjective(m=m) if m else None
     if window == "box":
         act = _box_activation(septuple, "window='box'")
@@ -343,7 +344,7 @@ def maximum_entropy_check(septuple: Septuple, beta: float, *, n_alternatives: in
     n_alternatives = count("n_alternatives", n_alternatives, minimum=1)
     strength = positive_number("strength", strength)
     ens = exact_canonical_ensemble(septuple, beta)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     nodes, log_w, loss = ens.nodes, ens.log_weights, ens.loss
     target = ens.internal_energy
 
@@ -403,7 +404,7 @@ def canonical_samples(septuple: Septuple, beta: float, *, n_chains: int = 64,
     if not act.bounded:  # type: ignore[union-attr]
         raise ValueError("canonical_samples needs a bounded activation range")
     lo, hi = act.lower, act.upper  # type: ignore[union-attr]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     dim = septuple.n_neurons
     x = rng.uniform(lo, hi, (n_chains, dim)) * 0.5
     energy = bulk_loss(septuple, x)

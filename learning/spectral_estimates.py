@@ -33,6 +33,7 @@ from scipy.special import ndtri
 
 from learning.septuple import Septuple
 from learning.spectrum import _check_mean_state, g_spectrum
+from ntcore.checks import seed_value
 from ntcore.display import MarkdownSummary
 
 __all__ = [
@@ -569,6 +570,7 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
     start = time.perf_counter()
     orders = _check_orders(orders)
     x = _check_mean_state(septuple, x_mean)
+    seed_value("seed", seed)  # checked whichever method runs
     n = septuple.n_neurons
     if method == "auto":
         dim = _structured_dim(septuple)
@@ -587,7 +589,7 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
         probe_batch = _positive_int(probe_batch, "probe_batch", 1)
         _refuse_if_too_big(septuple, "slq", max_bytes, n_probes=probe_batch,
                            lanczos_steps=steps)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(seed_value("seed", seed))
         quad, trunc, matvecs = _slq_quadrature(septuple, x, probes, steps, probe_batch, rng)
     else:
         raise ValueError(f"method must be 'auto', 'dense', 'structured' or 'slq', "

@@ -24,7 +24,7 @@ import tempfile
 
 __all__ = ["ResourceLimitError", "real_number", "positive_number", "count", "check_memory",
            "MEMORY_LIMIT_BYTES", "path_like", "writable_directory_problem",
-           "writable_file_problem"]
+           "writable_file_problem", "seed_value"]
 
 #: Largest single allocation a function may make without being asked (the machine is shared:
 #: 2 cores and 24 GiB for several jobs); above it, functions refuse and name a cheaper route.
@@ -144,3 +144,25 @@ def writable_file_problem(path: str | os.PathLike,
         return f"must end in {' or '.join(suffixes)}, got {path!r}"
     problem = writable_directory_problem(os.path.dirname(os.path.abspath(path)))
     return None if problem is None else f"cannot be written: its directory {problem}"
+
+
+def seed_value(name: str, seed: object) -> object:
+    """``seed`` unchanged if NumPy's ``default_rng`` takes it as a seed: None, an integer >= 0,
+    a ``numpy.random.Generator`` or ``SeedSequence``; TypeError/ValueError naming ``name``
+    otherwise (NumPy's own messages do not say which argument was wrong).
+
+    >>> seed_value("seed", -1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be None or an integer >= 0, got -1
+    """
+    import numpy as np
+
+    if seed is None or isinstance(seed, np.random.Generator | np.random.SeedSequence):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be None, an integer >= 0 or a numpy Generator, got "
+                        f"{type(seed).__name__} {seed!r:.40}")
+    if seed < 0:
+        raise ValueError(f"{name} must be None or an integer >= 0, got {seed}")
+    return int(seed)

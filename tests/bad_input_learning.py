@@ -69,6 +69,37 @@ def _npz_file() -> str:
 _TMP: list[str] = []
 
 
+def _tmpdir() -> str:
+    import atexit
+    import shutil
+    import tempfile
+
+    if not _TMP:
+        _TMP.append(tempfile.mkdtemp(prefix="bad-input-"))
+        atexit.register(shutil.rmtree, _TMP[0], True)
+    return _TMP[0]
+
+
+def _torch_file(suffix: str) -> str:
+    """A PyTorch state dict saved under a name ending in ``suffix`` (e.g. .safetensors)."""
+    import os
+
+    import torch
+
+    path = os.path.join(_tmpdir(), "torch_state" + suffix)
+    lin = torch.nn.Linear(2, 2)
+    torch.save(lin.state_dict(), path)
+    return path
+
+
+def _empty_file(suffix: str) -> str:
+    import os
+
+    path = os.path.join(_tmpdir(), "empty" + suffix)
+    open(path, "wb").close()
+    return path
+
+
 def _archs():
     from learning.experiments.depth_study import architecture_for
 
@@ -265,6 +296,15 @@ BAD: dict[str, list[Bad]] = {
 # septuple belongs, strings/generators where arrays belong, bools where counts belong,
 # NaN epochs or losses.
 _ROUND3: dict[str, list[Bad]] = {
+    "learning.feedforward.feedforward": [Bad(lambda f: f((2, 2), seed=-1), "seed"),
+                                         Bad(lambda f: f((2, 2), seed="abc"), "seed")],
+    "learning.analysis.analyze_network": [Bad(lambda f: f(_net(), seed=-1), "seed"),
+                                          Bad(lambda f: f(_net(), seed="abc"), "seed")],
+    "learning.analysis.spectrum_estimate": [Bad(lambda f: f(_net(), np.zeros(4), seed=-1),
+                                                "seed")],
+    "learning.ensemble.canonical_samples": [Bad(lambda f: f(_net(), 1.0, seed=-1), "seed")],
+    "learning.io.load.load_network": [Bad(lambda f: f(_torch_file(".safetensors")), "torch"),
+                                      Bad(lambda f: f(_empty_file(".pt")), "empty")],
     "learning.laws.beta_from_gap_two_level": [Bad(lambda f: f(0.0), "log_lambda"),
                                               Bad(lambda f: f(3.0), "log_lambda")],
     "learning.analysis.beta_two_level": [Bad(lambda f: f(0.5), "log_lambda"),
