@@ -32,7 +32,8 @@ SECONDS_PER_POINT_STEP = {"implicit": 2e-7, "split-step": 2e-8}
 
 def check_stepping(n_steps: int, save_every: int, size: int, itemsize: int, kind: str) -> None:
     """Refuse, before any work, ``n_steps`` steps of a grid of ``size`` points whose saved
-    states would not fit in memory or whose run would exceed ``ntcore.limits.STEPPING_MAX_SECONDS``.
+    states would not fit in memory or whose run would exceed
+    ``ntcore.limits.STEPPING_MAX_SECONDS``.
 
     Guards the steppers of (11.5) and (11.9).
 

@@ -29,9 +29,6 @@ from ntcore import limits
 __all__ = ["ResourceLimitError", "real_number", "positive_number", "count", "check_memory",
            "path_like", "writable_directory_problem", "writable_file_problem", "seed_value"]
 
-__all__ = ["ResourceLimitError", "real_number", "positive_number", "count", "check_memory",
-           "path_like", "writable_directory_problem"]
-
 
 class ResourceLimitError(ValueError, MemoryError):
     """A request the machine cannot serve: a ValueError (the argument is too large for it) and a

@@ -80,59 +80,6 @@ def _tmpdir() -> str:
     return _TMP[0]
 
 
-def _torch_file(suffix: str) -> str:
-    """A PyTorch state dict saved under a name ending in ``suffix`` (e.g. .safetensors)."""
-    import os
-
-    import torch
-
-    path = os.path.join(_tmpdir(), "torch_state" + suffix)
-    lin = torch.nn.Linear(2, 2)
-    torch.save(lin.state_dict(), path)
-    return path
-
-
-def _malformed(kind: str) -> str:
-    """A model file whose structure is wrong: a Keras layer that is a number, an ONNX Gemm
-    or Add node missing inputs."""
-    import copy
-    import json
-    import os
-    import zipfile
-
-    import onnx
-
-    from tests.learning.model_files import onnx_model, write_keras_archive
-
-    ws, bs = [np.ones((3, 4)), np.ones((2, 3))], [np.zeros(3), np.zeros(2)]
-    path = os.path.join(_tmpdir(), f"malformed-{kind}")
-    if kind == "keras":
-        good = path + "-good.keras"
-        write_keras_archive(good, ws, bs, ["tanh", "tanh"])
-        with zipfile.ZipFile(good) as z:
-            files = {n: z.read(n) for n in z.namelist()}
-        config = json.loads(files["config.json"])
-        config["config"]["layers"][1] = 3
-        files["config.json"] = json.dumps(config).encode()
-        with zipfile.ZipFile(path + ".keras", "w") as z:
-            for name, data in files.items():
-                z.writestr(name, data)
-        return path + ".keras"
-    model = copy.deepcopy(onnx_model(ws, bs, matmul=kind == "onnx-add"))
-    node = model.graph.node[1 if kind == "onnx-add" else 0]
-    del node.input[1:]
-    onnx.save(model, path + ".onnx")
-    return path + ".onnx"
-
-
-def _empty_file(suffix: str) -> str:
-    import os
-
-    path = os.path.join(_tmpdir(), "empty" + suffix)
-    open(path, "wb").close()
-    return path
-
-
 def _archs():
     from learning.experiments.depth_study import architecture_for
 
@@ -336,13 +283,6 @@ _ROUND3: dict[str, list[Bad]] = {
     "learning.analysis.spectrum_estimate": [Bad(lambda f: f(_net(), np.zeros(4), seed=-1),
                                                 "seed")],
     "learning.ensemble.canonical_samples": [Bad(lambda f: f(_net(), 1.0, seed=-1), "seed")],
-    "learning.io.load.load_network": [Bad(lambda f: f(_torch_file(".safetensors")), "torch"),
-                                      Bad(lambda f: f(_empty_file(".pt")), "empty"),
-                                      Bad(lambda f: f(_malformed("keras")), "malformed"),
-                                      Bad(lambda f: f(_malformed("onnx-gemm"), activation="tanh"),
-                                          "malformed"),
-                                      Bad(lambda f: f(_malformed("onnx-add"), activation="tanh"),
-                                          "malformed")],
     "learning.laws.beta_from_gap_two_level": [Bad(lambda f: f(0.0), "log_lambda"),
                                               Bad(lambda f: f(3.0), "log_lambda")],
     "learning.analysis.beta_two_level": [Bad(lambda f: f(0.5), "log_lambda"),
