@@ -597,7 +597,8 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
     log_det, log_det_err = quad.estimate(lambda t: t)
     scale = log_det_err if log_det_err else 1e-8 * n
     if not np.all(np.isfinite(values)):
-        raise ValueError("the spectral moments are not finite (an eigenvalue of G underflowed)")
+        raise ValueError("the spectral moments are not finite (an eigenvalue of G overflowed or "
+                         "underflowed float64: weights too large or too small)")
     return SpectralMoments(
         orders=orders, values=values, stderr=errors, method=method, control_variate=use_cv,
         n_matvecs=int(matvecs), seconds=time.perf_counter() - start, log_det=log_det,

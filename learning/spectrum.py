@@ -235,14 +235,18 @@ def g_spectrum(septuple: Septuple, x_mean: ArrayLike, method: str = "structured"
     x = check_mean_state(septuple, x_mean)
     n = septuple.n_neurons
     if method == "dense":
-        lam = np.linalg.eigvalsh(g_operator(septuple, x))[::-1]
+        with np.errstate(over="ignore", invalid="ignore"):  # refused by name just below
+            g = g_operator(septuple, x)
+        lam = np.linalg.eigvalsh(_finite_g(g))[::-1]
         dyn = lam
     elif method == "structured":
         if septuple.layer_sizes is None:
             raise ValueError("method='structured' needs a layered network (layer_sizes set, e.g. "
                              "from feedforward()); use method='dense' for general septuples")
         d = _layered_derivative(septuple, x)
-        dyn = np.linalg.eigvalsh(_structured_block(septuple, d))[::-1]
+        with np.errstate(over="ignore", invalid="ignore"):  # refused by name just below
+            block = _structured_block(septuple, d)
+        dyn = np.linalg.eigvalsh(_finite_g(block))[::-1]
         lam = np.sort(np.concatenate([dyn, np.ones(n - dyn.size)]))[::-1]
     else:
         raise ValueError(f"method must be 'structured' or 'dense', got {method!r}")
@@ -250,6 +254,17 @@ def g_spectrum(septuple: Septuple, x_mean: ArrayLike, method: str = "structured"
         raise ValueError(f"G has a non-positive eigenvalue {lam[-1]:.3g}: I - f'w is singular, "
                          "log G and the Gaussian partition function (5.9) do not exist")
     return GSpectrum(eigenvalues=lam, dynamical=dyn, method=method, n_neurons=n)
+
+
+def _finite_g(g: Array) -> Array:
+    """``g`` if every entry is finite; else a ValueError naming the septuple (not LAPACK's
+    message, nor NaN eigenvalues): G = AᵀA (5.6) overflows float64 once an entry of f'w
+    passes ~1e154."""
+    if not np.all(np.isfinite(g)):
+        raise ValueError("septuple: G (5.6) is not finite in float64 at this <x> (an entry of "
+                         "f'w above ~1e154 overflows AᵀA); weights this large have no "
+                         "spectrum in double precision: rescale the network")
+    return g
 
 
 def spectral_moment(spectrum: GSpectrum, k: int, normalization: str = "raw") -> float:

@@ -69,6 +69,16 @@ def _npz_file() -> str:
 _TMP: list[str] = []
 
 
+def _huge_weight_net():
+    """A 2-2-1 network with one finite hidden -> output weight of 1e200 (G overflows)."""
+    from learning.feedforward import feedforward, from_layers, layer_biases, layer_weights
+
+    net = feedforward((2, 2, 1), "linear", seed=0)
+    ws = [np.array(w) for w in layer_weights(net)]
+    ws[1][0, 0] = 1e200
+    return from_layers(ws, [np.array(b) for b in layer_biases(net)], net.activation)
+
+
 def _tmpdir() -> str:
     import atexit
     import shutil
@@ -296,7 +306,11 @@ _ROUND3: dict[str, list[Bad]] = {
         Bad(lambda f: f(_net(), np.zeros(4), k=True), "k")],
     "learning.spectral_estimates.a_linear_operator": [Bad(lambda f: f(3.0, np.zeros(4)),
                                                           "septuple")],
-    "learning.spectrum.g_spectrum": [Bad(lambda f: f(_net(), ["a", "b", "c", "d"]), "x_mean")],
+    "learning.spectrum.g_spectrum": [Bad(lambda f: f(_net(), ["a", "b", "c", "d"]), "x_mean"),
+                                     Bad(lambda f: f(_huge_weight_net(), np.zeros(5),
+                                                     method="dense"), "septuple"),
+                                     Bad(lambda f: f(_huge_weight_net(), np.zeros(5)),
+                                         "septuple")],
     "learning.experiments.depth_study.epochs_to_loss": [
         Bad(lambda f: f([1, NAN, 100], [1.0, 0.5, 0.05], 0.1), "epochs"),
         Bad(lambda f: f([1, 10, 100], [1.0, NAN, 0.05], 0.1), "losses")],
