@@ -29,7 +29,7 @@ import scipy.sparse as sps
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike
 
-from ntcore.checks import check_memory, positive_number
+from ntcore.checks import check_memory, positive_number, real_array
 
 __all__ = ["Grid", "check_grid", "check_density", "check_band_limit", "spectral_tail",
            "sparse_lu"]
@@ -63,11 +63,14 @@ class Grid:
     origin: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        raw = np.atleast_1d(self.shape)
+        raw = np.atleast_1d(real_array("shape", self.shape) if not isinstance(
+            self.shape, tuple | list) or not all(isinstance(n, int) for n in self.shape)
+            else np.asarray(self.shape))
         if raw.dtype.kind not in "iu" and not all(float(n).is_integer() for n in raw):
             raise TypeError(f"shape must hold whole numbers of points, got {self.shape!r}")
         shape = tuple(int(n) for n in raw)
-        lengths = tuple(positive_number("lengths", x) for x in np.atleast_1d(self.lengths))
+        lengths = tuple(positive_number("lengths", x)
+                        for x in np.atleast_1d(real_array("lengths", self.lengths)))
         if len(shape) not in (1, 2):
             raise ValueError(f"shape must have 1 or 2 axes (1D or 2D grids), got {shape}")
         if len(lengths) != len(shape):

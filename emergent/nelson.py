@@ -80,7 +80,7 @@ from scipy.special import eval_hermite, gammaln
 
 from emergent.grids import Grid, check_band_limit, check_grid, sparse_lu
 from ntcore import limits
-from ntcore.checks import check_memory, count, positive_number, seed_value
+from ntcore.checks import check_memory, count, positive_number, real_array, seed_value
 from ntcore.display import MarkdownSummary
 
 __all__ = ["DriftFields", "drift_fields", "oscillator_state", "time_step_scale",
@@ -220,13 +220,22 @@ def oscillator_state(grid: Grid, t, D: float, omega: float, terms) -> np.ndarray
     D = positive_number("D", D)
     omega = positive_number("omega", omega)
     scalar = np.ndim(t) == 0
-    t = np.atleast_1d(np.asarray(t, dtype=float))
+    t = np.atleast_1d(real_array("t", t))
     if t.ndim != 1 or not np.all(np.isfinite(t)):
         raise ValueError("t must be a finite time or 1D array of finite times")
+    if isinstance(terms, str | bytes) or not isinstance(terms, list | tuple):
+        raise TypeError(f"terms must be a list of (coefficient, quantum numbers) pairs, got "
+                        f"{type(terms).__name__}")
     terms = list(terms)
     if not terms:
         raise ValueError("terms must hold at least one (coefficient, quantum numbers) pair")
-    coeffs = np.array([complex(c) for c, _ in terms])
+    if not all(isinstance(p, list | tuple) and len(p) == 2 for p in terms):
+        raise TypeError("terms must be (coefficient, quantum numbers) pairs, e.g. "
+                        f"[(1.0, (0,))], got {terms!r:.60}")
+    try:
+        coeffs = np.array([complex(c) for c, _ in terms])
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"terms: coefficients must be numbers ({exc})") from None
     if not np.all(np.isfinite(coeffs)) or not np.any(coeffs != 0):
         raise ValueError("terms: coefficients must be finite and not all 0")
     coeffs = coeffs / np.linalg.norm(coeffs)
@@ -303,24 +312,9 @@ def _wrap(grid: Grid, x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _float_array(name: str, value: object) -> np.ndarray:
-    """``value`` as a float array; TypeError naming ``name`` for strings, generators and other
-    things that are not arrays of numbers."""
-    if isinstance(value, str | bytes) or (hasattr(value, "__next__") and not hasattr(value,
-                                                                                    "__len__")):
-        raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
-
-
 def _check_samples(grid: Grid, samples) -> np.ndarray:
     """``samples`` as finite floats of shape (n, K) (K = grid.ndim, n >= 1), or a refusal."""
-    try:
-        x = np.asarray(samples, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"samples must be an array of real positions: {exc}") from exc
+    x = real_array("samples", samples)
     if x.size == 0 or x.size % grid.ndim or not np.all(np.isfinite(x)):
         raise ValueError(f"samples must hold n >= 1 finite points of {grid.ndim} coordinates, "
                          f"got shape {x.shape}")
@@ -373,7 +367,7 @@ def l1_distance(grid: Grid, p, samples) -> float:
 def fit_order(x, err) -> float:
     """The slope -d log(err) / d log(x) of a least-squares line: err ∝ x^(-order) for x = n,
     err ∝ x^order for x = dt or h (pass x = 1/dt).  Orders are measured, never assumed."""
-    x, err = _float_array("x", x), _float_array("err", err)
+    x, err = real_array("x", x), real_array("err", err)
     if x.shape != err.shape or x.size < 2 or not np.all(x > 0) or not np.all(err > 0):
         raise ValueError("x, err: fit_order needs >= 2 positive finite (x, err) pairs of equal "
                          "length (an order from a zero, negative or NaN error is meaningless)")
@@ -462,7 +456,7 @@ class _Interpolator:
 
 
 def _check_times(times) -> tuple[np.ndarray, float]:
-    t = _float_array("times", times)
+    t = real_array("times", times)
     if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)):
         raise ValueError("times must be a 1D array of at least 2 finite step times")
     dts = np.diff(t)
@@ -770,7 +764,7 @@ def fokker_planck_with_drift(grid: Grid, psi, D: float, times, *, p0=None,
     """
     check_grid(grid)
     D = positive_number("D", D)
-    t = np.asarray(times, dtype=float)
+    t = real_array("times", times)
     if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
         raise ValueError("times must be a 1D increasing array of at least 2 finite times")
     psi = np.asarray(psi)
@@ -814,7 +808,7 @@ def fokker_planck_residuals(grid: Grid, times, psi, D: float) -> tuple[float, fl
     """
     check_grid(grid)
     f = drift_fields(grid, psi, D)
-    t = np.asarray(times, dtype=float)
+    t = real_array("times", times)
     if t.shape != (f.density.shape[0],) or t.size < 3 or not np.all(np.diff(t) > 0):
         raise ValueError("times must be increasing, one time per slice of psi, at least 3")
     p = f.density
@@ -840,7 +834,7 @@ def _acceleration_terms(grid: Grid, times, psi, D: float):
     derivatives of ∇Ψ (no longer a cosine series) are second-order finite differences.
     """
     f = drift_fields(grid, psi, D)
-    t = _float_array("times", times)
+    t = real_array("times", times)
     if t.shape != (f.density.shape[0],) or t.size < 3:
         raise ValueError("times must give one time per slice of psi, at least 3")
     if not np.all(np.isfinite(t)) or not np.all(np.diff(t) > 0):

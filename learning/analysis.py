@@ -55,7 +55,7 @@ from learning.spectrum import (
     spectrum_from_eigenvalues,
 )
 from ntcore import limits
-from ntcore.checks import count, seed_value
+from ntcore.checks import count, real_array, real_number, seed_value
 from ntcore.display import MarkdownSummary
 
 __all__ = [
@@ -252,9 +252,7 @@ def beta_two_level(log_lambda: float, gamma: float = 1 / 3) -> float:
     >>> round(beta_two_level(-2.0), 6), round(float(1 / (1 + np.exp(-1.0))), 6)
     (0.731059, 0.731059)
     """
-    log_lambda = float(log_lambda)
-    if not np.isfinite(log_lambda):
-        raise ValueError(f"log_lambda must be finite, got {log_lambda}")
+    log_lambda = real_number("log_lambda", log_lambda)
 
     def position(beta: float) -> float:
         ext = two_level_extrema(beta, gamma, resolution=6001)
@@ -426,8 +424,8 @@ def mean_state_and_losses(septuple: Septuple, inputs: ArrayLike | None = None,
         return MeanState(state, "forward (centre input)",
                          f"no data: the forward state of the input {x_in[0]:g} ({where} "
                          f"range of {f_in.name})", 0), None
-    inputs = np.asarray(inputs, dtype=float)
-    targets = np.asarray(targets, dtype=float)
+    inputs = real_array("inputs", inputs)
+    targets = real_array("targets", targets)
     xb = boundary_state(septuple, inputs, targets)
     layers = forward(septuple, inputs)
     x_forward = np.concatenate(layers, axis=1)

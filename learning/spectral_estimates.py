@@ -337,6 +337,8 @@ def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
     n = septuple.n_neurons
     n_probes = count("n_probes", n_probes, minimum=1)
     lanczos_steps = count("lanczos_steps", lanczos_steps, minimum=1)
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a str, got {type(method).__name__}")
     if method == "dense":
         return 8 * 4 * n * n
     if method == "structured":

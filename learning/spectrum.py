@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from learning.feedforward import layer_slices
 from learning.septuple import Septuple
-from ntcore.checks import positive_number
+from ntcore.checks import positive_number, real_array
 from ntcore.display import MarkdownSummary
 
 __all__ = [
@@ -66,13 +66,7 @@ def check_mean_state(septuple: Septuple, x_mean: ArrayLike) -> Array:
     """
     if not isinstance(septuple, Septuple):
         raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
-    if isinstance(x_mean, str | bytes) or (hasattr(x_mean, "__next__")
-                                           and not hasattr(x_mean, "__len__")):
-        raise TypeError(f"x_mean must be an array of numbers, got {type(x_mean).__name__}")
-    try:
-        x = np.asarray(x_mean, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"x_mean must be an array of numbers: {exc}") from None
+    x = real_array("x_mean", x_mean)
     if x.shape != (septuple.n_neurons,):
         raise ValueError(f"x_mean must have shape ({septuple.n_neurons},), got {x.shape}")
     if not np.all(np.isfinite(x)):

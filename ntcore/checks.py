@@ -27,7 +27,8 @@ import tempfile
 from ntcore import limits
 
 __all__ = ["ResourceLimitError", "real_number", "positive_number", "count", "check_memory",
-           "path_like", "writable_directory_problem", "writable_file_problem", "seed_value"]
+           "path_like", "writable_directory_problem", "writable_file_problem", "seed_value",
+           "real_array"]
 
 
 class ResourceLimitError(ValueError, MemoryError):
@@ -183,3 +184,24 @@ def seed_value(name: str, seed: object) -> object:
     if seed < 0:
         raise ValueError(f"{name} must be None or an integer >= 0, got {seed}")
     return int(seed)
+
+
+def real_array(name: str, value: object):
+    """``value`` as a float NumPy array; TypeError naming ``name`` for strings, generators
+    and anything else that is not an array of real numbers (NumPy's own messages, "could
+    not convert string to float", do not say which argument was wrong).
+
+    >>> real_array("times", (t for t in (0.0, 1.0)))
+    Traceback (most recent call last):
+    ...
+    TypeError: times must be an array of real numbers, got generator
+    """
+    import numpy as np
+
+    if isinstance(value, str | bytes) or (hasattr(value, "__next__")
+                                          and not hasattr(value, "__len__")):
+        raise TypeError(f"{name} must be an array of real numbers, got {type(value).__name__}")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of real numbers ({exc})") from None

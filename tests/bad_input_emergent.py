@@ -141,7 +141,10 @@ def _gen():
 
 
 _ROUND3: dict[str, list[Bad]] = {
-    "emergent.grids.Grid": [Bad(lambda f: f((10**7, 10**7), (1.0, 1.0)), "shape")],
+    "emergent.grids.Grid": [Bad(lambda f: f((10**7, 10**7), (1.0, 1.0)), "shape"),
+                            Bad(lambda f: f("abc", (1.0,)), "shape"),
+                            Bad(lambda f: f((64,), "abc"), "lengths")],
+
     "emergent.grids.check_grid": [Bad(lambda f: f("grid"), "grid"),
                                   Bad(lambda f: f(None, "g"), "g")],
     "emergent.grids.check_density": [Bad(lambda f: f(3.0, np.ones(64)), "grid")],
@@ -149,7 +152,10 @@ _ROUND3: dict[str, list[Bad]] = {
     "emergent.grids.spectral_tail": [Bad(lambda f: f(None, np.ones(64)), "grid")],
     "emergent.nelson.drift_fields": [Bad(lambda f: f("grid", _psi(), 1.0), "grid")],
     "emergent.nelson.oscillator_state": [Bad(lambda f: f([64], 0.0, 1.0, 1.0, [(1, (0,))]),
-                                             "grid")],
+                                             "grid"),
+                                         Bad(lambda f: f(_grid(), 0.0, 1.0, 1.0, 3), "terms"),
+                                         Bad(lambda f: f(_grid(), "abc", 1.0, 1.0, [(1, (0,))]),
+                                             "t")],
     "emergent.nelson.simulate_walkers": [Bad(lambda f: f(64, _psi(), 1.0, _times(), 1000),
                                              "grid"),
                                          Bad(lambda f: f(_grid(), _psi(), 1.0, _gen(), 1000),
@@ -169,7 +175,9 @@ _ROUND3: dict[str, list[Bad]] = {
                                             "times"),
                                         Bad(lambda f: f(_grid(), _gen(), _psi(), 1.0), "times")],
     "emergent.nelson.fokker_planck_residuals": [Bad(lambda f: f("g", _times(), _psi(), 1.0),
-                                                    "grid")],
+                                                    "grid"),
+                                                Bad(lambda f: f(_grid(), "abc", _psi(), 1.0),
+                                                    "times")],
     "emergent.nelson.fit_order": [Bad(lambda f: f([1.0, 2.0, 4.0], [1.0, NAN, 0.1]), "err"),
                                   Bad(lambda f: f([2.0, 2.0], [1.0, 0.5]), "x"),
                                   Bad(lambda f: f("abc", [1.0, 0.5, 0.2]), "x")],

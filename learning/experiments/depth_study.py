@@ -39,7 +39,7 @@ from learning.experiments.datasets import load_mnist
 from learning.experiments.measurements import measure_checkpoint
 from learning.experiments.training import TrainingConfig, train
 from ntcore.atomic import atomic_savefig, atomic_write_text
-from ntcore.checks import count, path_like, positive_number, real_number
+from ntcore.checks import count, path_like, positive_number, real_array, real_number
 from ntcore.integrity import seal_problem
 from ntcore.verdict import Claim, Verdict, sign_of
 
@@ -65,7 +65,9 @@ def dynamical_dimension(sizes: Sequence[int]) -> int:
     >>> dynamical_dimension((784, 60, 10)), dynamical_dimension((784, 40, 20, 10))
     (130, 110)
     """
-    sizes = tuple(int(s) for s in sizes)
+    if isinstance(sizes, str | bytes) or not hasattr(sizes, "__iter__"):
+        raise TypeError(f"sizes must be a sequence of layer sizes, got {type(sizes).__name__}")
+    sizes = tuple(count("sizes", s, minimum=1) for s in sizes)
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"sizes must be >= 2 positive layer sizes, got {sizes}")
     return int(sum(sizes[1:]) + min(sizes[0], sizes[1]))
@@ -212,8 +214,8 @@ def epochs_to_loss(epochs: Sequence[float], losses: Sequence[float], target: flo
     >>> round(epochs_to_loss([1, 10, 100], [1.0, 0.4, 0.1], 0.2), 6)  # halfway in log-log
     31.622777
     """
-    e = np.asarray(epochs, float)
-    u = np.asarray(losses, float)
+    e = real_array("epochs", epochs)
+    u = real_array("losses", losses)
     if e.ndim != 1 or u.shape != e.shape:
         raise ValueError(f"epochs and losses must be 1-D of equal length, got shapes "
                          f"{e.shape} and {u.shape}")
@@ -263,7 +265,7 @@ def rank_correlation(x: ArrayLike, y: ArrayLike,
     >>> round(rank_correlation([1, 2, 3, 4, 5], [2, 4, 5, 9, 10]).rho, 12)
     1.0
     """
-    x, y = np.asarray(x, float), np.asarray(y, float)
+    x, y = real_array("x", x), real_array("y", y)
     if x.size != y.size or x.size < 4:
         raise ValueError(f"rank_correlation needs two sequences x and y of equal length >= 4, "
                          f"got {x.size} and {y.size}")
