@@ -158,7 +158,8 @@ def _row(number: str, latex: str, entry: Entry) -> str:
     steps = [f"[{s}](derivations.md)" for s in entry.steps]
     errata = [f"[erratum](../errata.md#{anchor})" for _, anchor in entry.errata]
     checked = [f"{len(set(entry.tests))} test(s)"] if entry.tests else []
-    return (f"| ({number}) | {shown} | {_cell(code, 6)} | "
+    anchor = f'<span id="eq-{number.replace(".", "-")}">({number})</span>'
+    return (f"| {anchor} | {shown} | {_cell(code, 6)} | "
             f"{_cell(checked + steps + errata, 5)} |")
 
 
