@@ -118,6 +118,37 @@ BAD: dict[str, list[Bad]] = {
                                                   "result")],
     "learning.bulk_minimum.costs.solver_costs": [Bad(lambda f: f(_net(), 0), "n_samples"),
                                            Bad(lambda f: f(_net(), 2.5), "n_samples")],
+    # learning.graph: convolution, pooling and non-local node maps (arch-conv)
+    "learning.graph.convolution.Conv": [
+        Bad(lambda f: f(np.ones((4, 3, 3)), in_shape=(2, 5)), "in_shape"),
+        Bad(lambda f: f(np.ones((4, 3)), in_shape=(3, 5)), "weight"),
+        Bad(lambda f: f(np.ones((4, 1, 3)), groups=3, in_shape=(3, 5)), "groups"),
+        Bad(lambda f: f(np.full((2, 1, 3), NAN), in_shape=(1, 5)), "weight")],
+    "learning.graph.convolution.ConvTranspose": [
+        Bad(lambda f: f(np.ones((2, 1, 3)), in_shape=(3, 5)), "in_shape"),
+        Bad(lambda f: f(np.ones((3, 1, 3)), groups=2, in_shape=(3, 5)), "groups"),
+        Bad(lambda f: f(np.ones((2, 1, 3)), output_padding=-1, in_shape=(2, 5)),
+            "output_padding")],
+    "learning.graph.pooling.AvgPool": [Bad(lambda f: f(2, in_shape=(1, 4)), "kernel"),
+                                       Bad(lambda f: f((2,), stride=0, in_shape=(1, 4)),
+                                           "stride")],
+    "learning.graph.pooling.GlobalAvgPool": [Bad(lambda f: f((3,)), "in_shape")],
+    "learning.graph.nonlocal_maps.MaxPool": [
+        Bad(lambda f: f((2,), in_shape=(1, 4, 4)), "in_shape"),
+        Bad(lambda f: f((2,), padding=(2, 0), in_shape=(1, 4)), "padding")],
+    "learning.graph.nonlocal_maps.Softmax": [Bad(lambda f: f(2, in_shape=(3, 4)), "axis")],
+    "learning.graph.nonlocal_maps.LayerNorm": [
+        Bad(lambda f: f((3,), in_shape=(3, 4)), "normalized_shape"),
+        Bad(lambda f: f((4,), -1.0, in_shape=(3, 4)), "eps")],
+    "learning.graph.nonlocal_maps.SelectionMap": [
+        Bad(lambda f: f((3,), (2,), np.array([0, 3])), "index")],
+    "learning.graph.nonlocal_maps.SoftmaxJacobian": [
+        Bad(lambda f: f(np.array([0.5, 0.5]), 1), "axis"),
+        Bad(lambda f: f(np.array([NAN, 0.5]), 0), "probabilities")],
+    "learning.graph.nonlocal_maps.LayerNormJacobian": [
+        Bad(lambda f: f(np.zeros((2, 3)), np.ones((2, 1)), np.ones(3), 3), "n_axes"),
+        Bad(lambda f: f(np.zeros((2, 3)), np.ones((2, 1)), np.ones(2), 1), "scale"),
+        Bad(lambda f: f(np.zeros((2, 3)), np.ones((3, 1)), np.ones(3), 1), "rstd")],
     # learning.experiments.claims (measured numbers in, a Claim out)
     "learning.experiments.claims.claim_bulk_far_below_boundary": [
         Bad(lambda f: f(ratios="abc", sweep_ratios={}), "ratios"),

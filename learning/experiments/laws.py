@@ -360,5 +360,6 @@ def figure_laws(results: list[RunLaws], path: str | os.PathLike) -> None:
     bx.set_xlabel("ΔS_0 + ΔC at β_ref")
     bx.set_ylabel("ΔU (measured bulk loss)")
     bx.set_title("(7.11): fit T (solid) vs 1/β_ref (dotted)")
-    bx.legend(fontsize=7)
+    if bx.get_legend_handles_labels()[0]:  # no deep run with a fit: no legend to draw
+        bx.legend(fontsize=7)
     atomic_savefig(fig, path, dpi=110)
