@@ -56,7 +56,7 @@ from learning.spectrum import (
     spectrum_from_eigenvalues,
 )
 from ntcore import limits
-from ntcore.checks import count
+from ntcore.checks import count, real_array, real_number, seed_value
 from ntcore.display import MarkdownSummary
 
 __all__ = [
@@ -212,6 +212,7 @@ def spectrum_estimate(septuple: Septuple | GraphSeptuple, x_mean: ArrayLike, *,
         message names the size and the cheaper route).
     """
     _require(septuple, _NETWORKS, "septuple")
+    seed_value("seed", seed)
     bins = count("bins", bins, minimum=1)
     if isinstance(septuple, Septuple) and septuple.layer_sizes is None:
         raise ValueError("the analysis needs a layered septuple (layer_sizes set)")
@@ -251,30 +252,33 @@ def beta_two_level(log_lambda: float, gamma: float = 1 / 3) -> float:
     ½ < β < 1, the range in which (9.3) has a maximum at log λ < 0 (docs/errata.md). For
     γ = 1/3 the closed form is β = 1 / (1 + exp(log λ / 2)).
 
-    Returns ``nan`` when no β in that range puts the extremum at ``log_lambda``.
+    ValueError naming ``log_lambda`` when no β in that range puts the maximum there (no β
+    exists: a NaN would be a silent non-answer).
 
     Examples
     --------
     >>> round(beta_two_level(-2.0), 6), round(float(1 / (1 + np.exp(-1.0))), 6)
     (0.731059, 0.731059)
     """
-    log_lambda = float(log_lambda)
-    if not np.isfinite(log_lambda):
-        raise ValueError(f"log_lambda must be finite, got {log_lambda}")
+    log_lambda = real_number("log_lambda", log_lambda)
 
-    def offset(beta: float) -> float:
+    def position(beta: float) -> float:
         ext = two_level_extrema(beta, gamma, resolution=6001)
         below = [p for p, kind in zip(ext.positions, ext.kinds, strict=True)
                  if kind == "max" and p < -1e-8]
-        return (below[0] if below else 0.0) - log_lambda
+        return below[0] if below else float("nan")
 
-    # The bracket keeps the extremum inside two_level_extrema's window (-30, 30) and apart
-    # from the one at 0: log λ from about -0.016 (β = 0.501) to -27.6 (β = 1 - 1e-6).
-    lo, hi = 0.501, 1.0 - 1e-6
-    f_lo, f_hi = offset(lo), offset(hi)
-    if not f_lo * f_hi < 0:
-        return float("nan")
-    return float(brentq(offset, lo, hi, xtol=1e-13))
+    # The bracket keeps the maximum inside two_level_extrema's window (-30, 30) and resolved
+    # apart from the extremum at 0 (at β = 0.501 it merges with it at this resolution):
+    # log λ from about -0.016 (β = 0.502) to -27.6 (β = 1 - 1e-6).  Outside, no β is
+    # returned: a root-finder fed an undetected maximum would converge to a wrong β.
+    lo, hi = 0.502, 1.0 - 1e-6
+    p_lo, p_hi = position(lo), position(hi)
+    if not p_hi < log_lambda < p_lo:
+        raise ValueError(f"log_lambda = {log_lambda:g}: no β in ({lo}, {hi:.6f}) puts the "
+                         f"maximum of (9.3) there (it lies between {p_hi:.3g} and {p_lo:.3g} "
+                         f"for gamma = {gamma:g})")
+    return float(brentq(lambda b: position(b) - log_lambda, lo, hi, xtol=1e-13))
 
 
 @dataclass(frozen=True)
@@ -322,8 +326,13 @@ def gap_and_beta(estimate: SpectrumEstimate) -> GapBeta:
         gap = log_gap(spectrum)
     except ValueError as err:
         return GapBeta("none", f"{err}{'; ' + message if message else ''}")
+    try:
+        beta = beta_two_level(gap.position)
+    except ValueError as err:  # the gap is where no β of (9.3) has its maximum: say so
+        beta = float("nan")
+        message = "; ".join(m for m in (message, f"no two-level β: {err}") if m)
     return GapBeta("found", message, gap.position, gap.width, gap.lower, gap.upper,
-                   gap.n_below, beta_two_level(gap.position), beta_from_log_lambda(gap.position))
+                   gap.n_below, beta, beta_from_log_lambda(gap.position))
 
 
 def complexities_of(estimate: SpectrumEstimate, orders: Sequence[int]) -> dict[int, float]:
@@ -425,8 +434,8 @@ def mean_state_and_losses(septuple: Septuple | GraphSeptuple, inputs: ArrayLike 
         return MeanState(state, "forward (centre input)",
                          f"no data: the forward state of the input {x_in[0]:g} ({where} "
                          f"range of {f_in.name})", 0), None
-    inputs = np.asarray(inputs, dtype=float)
-    targets = np.asarray(targets, dtype=float)
+    inputs = real_array("inputs", inputs)
+    targets = real_array("targets", targets)
     xb = boundary_state(septuple, inputs, targets)
     layers = forward(septuple, inputs)
     x_forward = np.concatenate(layers, axis=1)
@@ -633,6 +642,7 @@ def analyze_network(septuple: Septuple | GraphSeptuple, inputs: ArrayLike | None
     bad = [n for n in complexity_orders if not 0 <= n <= limit]
     if bad:
         raise ValueError(f"complexity_orders must lie in 0..{limit}, got {bad}")
+    seed_value("seed", seed)  # before the (possibly long) bulk minimum, not after it
     # One bar over the stages (the bulk minimum shows its own bar over iterations).
     stages = tqdm(total=3, disable=not progress, desc="analysis: mean state", leave=False)
     state, losses = mean_state_and_losses(septuple, inputs, targets, bulk=bulk,

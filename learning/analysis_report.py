@@ -15,6 +15,7 @@ import numpy as np
 
 from learning.analysis import NetworkAnalysis
 from ntcore.atomic import atomic_savefig, atomic_write_json, atomic_write_text
+from ntcore.integrity import seal
 from ntcore.verdict import Claim, sign_of, within_tolerance
 
 __all__ = ["claims", "summary_lines", "write_report"]
@@ -256,6 +257,7 @@ def write_report(result: NetworkAnalysis, out: str | os.PathLike, config: dict,
         (out / stale).unlink(missing_ok=True)
     payload = {"config": config, "versions": versions, "result": result.to_dict(),
                "claims": [c.to_dict() for c in claims(result)], "figures": files}
+    payload = seal(payload)  # checksummed: an edited analysis.json is detectable
     atomic_write_json(out / "analysis.json", payload)
     atomic_write_text(out / "report.md", _markdown(result, config, files))
     return payload

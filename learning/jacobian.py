@@ -35,6 +35,7 @@ from learning.graph.maps import LinearMap
 from learning.graph.septuple import GraphSeptuple
 from learning.layered_weights import left_product, right_product
 from learning.septuple import Septuple
+from ntcore.checks import real_array
 
 __all__ = ["JacobianOperator", "jacobian_operator", "check_mean_state", "linear_operator"]
 
@@ -55,7 +56,7 @@ def check_mean_state(network: Network, x_mean: ArrayLike) -> Array:
         raise TypeError(f"septuple must be a Septuple or a GraphSeptuple, got "
                         f"{type(network).__name__}")
     n = network.n_neurons
-    x = np.asarray(x_mean, dtype=float)
+    x = real_array("x_mean", x_mean)  # strings, generators, objects refused by name
     if x.shape != (n,):
         raise ValueError(f"x_mean must have shape ({n},), got {x.shape}")
     if not np.all(np.isfinite(x)):

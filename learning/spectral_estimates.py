@@ -36,7 +36,7 @@ from learning.jacobian import JacobianOperator, check_mean_state, jacobian_opera
 from learning.septuple import Septuple
 from learning.spectrum import g_spectrum
 from ntcore import limits
-from ntcore.checks import count
+from ntcore.checks import count, seed_value
 from ntcore.display import MarkdownSummary
 
 __all__ = [
@@ -271,6 +271,8 @@ def memory_estimate(septuple: Network, method: str, *, n_probes: int = 1,
     n = septuple.n_neurons
     n_probes = count("n_probes", n_probes, minimum=1)
     lanczos_steps = count("lanczos_steps", lanczos_steps, minimum=1)
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a str, got {type(method).__name__}")
     if method == "dense":
         return 8 * 4 * n * n
     if method == "structured":
@@ -498,6 +500,7 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
     start = time.perf_counter()
     orders = _check_orders(orders)
     x = check_mean_state(septuple, x_mean)
+    seed_value("seed", seed)  # checked whichever method runs
     n = septuple.n_neurons
     if method == "auto":
         dim = _structured_dim(septuple)
@@ -516,7 +519,7 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         probe_batch = count("probe_batch", probe_batch, minimum=1)
         _refuse_if_too_big(septuple, "slq", max_bytes, n_probes=probe_batch,
                            lanczos_steps=steps)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(seed_value("seed", seed))
         quad, trunc, matvecs = _slq_quadrature(septuple, x, probes, steps, probe_batch, rng)
     else:
         raise ValueError(f"method must be 'auto', 'dense', 'structured' or 'slq', "
@@ -530,7 +533,8 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
     log_det, log_det_err = quad.estimate(lambda t: t)
     scale = log_det_err if log_det_err else 1e-8 * n
     if not np.all(np.isfinite(values)):
-        raise ValueError("the spectral moments are not finite (an eigenvalue of G underflowed)")
+        raise ValueError("the spectral moments are not finite (an eigenvalue of G overflowed or "
+                         "underflowed float64: weights too large or too small)")
     return SpectralMoments(
         orders=orders, values=values, stderr=errors, method=method, control_variate=use_cv,
         n_matvecs=int(matvecs), seconds=time.perf_counter() - start, log_det=log_det,

@@ -60,7 +60,8 @@ Array = NDArray[np.float64]
 
 def check_mean_state(septuple: Septuple, x_mean: ArrayLike) -> Array:
     """The mean state <x> at which f' (5.4) and G (5.6) are taken, as a float array of shape
-    ``(N,)``; ValueError naming ``x_mean`` for another shape or a non-finite entry
+    ``(N,)``; TypeError naming ``septuple`` or ``x_mean`` for a wrong object, a string or a
+    generator, ValueError naming ``x_mean`` for another shape or a non-finite entry
     (:func:`learning.jacobian.check_mean_state`, which also takes a graph septuple).
 
     >>> from learning import feedforward
@@ -245,14 +246,18 @@ def g_spectrum(septuple: Septuple, x_mean: ArrayLike, method: str = "structured"
         a = np.eye(n) - jacobian_operator(septuple, x).dense()
         lam = dyn = np.sort(svdvals(a) ** 2)[::-1]
     elif method == "dense":
-        lam = np.linalg.eigvalsh(g_operator(septuple, x))[::-1]
+        with np.errstate(over="ignore", invalid="ignore"):  # refused by name just below
+            g = g_operator(septuple, x)
+        lam = np.linalg.eigvalsh(_finite_g(g))[::-1]
         dyn = lam
     elif method == "structured":
         if getattr(septuple, "layer_sizes", None) is None:
             raise ValueError("method='structured' needs a layered network (layer_sizes set, e.g. "
                              "from feedforward()); use method='dense' for general septuples")
         d = _layered_derivative(septuple, x)
-        dyn = np.linalg.eigvalsh(_structured_block(septuple, d))[::-1]
+        with np.errstate(over="ignore", invalid="ignore"):  # refused by name just below
+            block = _structured_block(septuple, d)
+        dyn = np.linalg.eigvalsh(_finite_g(block))[::-1]
         lam = np.sort(np.concatenate([dyn, np.ones(n - dyn.size)]))[::-1]
     else:
         raise ValueError(f"method must be 'structured' or 'dense', got {method!r}")
@@ -262,6 +267,15 @@ def g_spectrum(septuple: Septuple, x_mean: ArrayLike, method: str = "structured"
     return GSpectrum(eigenvalues=lam, dynamical=dyn, method=method, n_neurons=n)
 
 
+def _finite_g(g: Array) -> Array:
+    """``g`` if every entry is finite; else a ValueError naming the septuple (not LAPACK's
+    message, nor NaN eigenvalues): G = AᵀA (5.6) overflows float64 once an entry of f'w
+    passes ~1e154."""
+    if not np.all(np.isfinite(g)):
+        raise ValueError("septuple: G (5.6) is not finite in float64 at this <x> (an entry of "
+                         "f'w above ~1e154 overflows AᵀA); weights this large have no "
+                         "spectrum in double precision: rescale the network")
+    return g
 def dynamical_eigensystem(septuple: Septuple, x_mean: ArrayLike) -> tuple[Array, Array, Array]:
     """Dynamical eigenvalues of G (5.10) at <x> (descending), their eigenvectors and Q^T <x>.
 

@@ -87,6 +87,27 @@ def _npz_file() -> str:
 _TMP: list[str] = []
 
 
+def _huge_weight_net():
+    """A 2-2-1 network with one finite hidden -> output weight of 1e200 (G overflows)."""
+    from learning.feedforward import feedforward, from_layers, layer_biases, layer_weights
+
+    net = feedforward((2, 2, 1), "linear", seed=0)
+    ws = [np.array(w) for w in layer_weights(net)]
+    ws[1][0, 0] = 1e200
+    return from_layers(ws, [np.array(b) for b in layer_biases(net)], net.activation)
+
+
+def _tmpdir() -> str:
+    import atexit
+    import shutil
+    import tempfile
+
+    if not _TMP:
+        _TMP.append(tempfile.mkdtemp(prefix="bad-input-"))
+        atexit.register(shutil.rmtree, _TMP[0], True)
+    return _TMP[0]
+
+
 def _archs():
     from learning.experiments.depth_study import architecture_for
 
@@ -391,6 +412,60 @@ BAD: dict[str, list[Bad]] = {
                                         Bad(lambda f: f(_net(), [0.5]), "neurons"),
                                         Bad(lambda f: f("net", [0]), "septuple")],
 }
+
+# Issue 25 (reliability round 3): a β where no extremum exists, wrong objects where a
+# septuple belongs, strings/generators where arrays belong, bools where counts belong,
+# NaN epochs or losses.
+_ROUND3: dict[str, list[Bad]] = {
+    "learning.feedforward.feedforward": [Bad(lambda f: f((2, 2), seed=-1), "seed"),
+                                         Bad(lambda f: f((2, 2), seed="abc"), "seed")],
+    "learning.analysis.analyze_network": [Bad(lambda f: f(_net(), seed=-1), "seed"),
+                                          Bad(lambda f: f(_net(), seed="abc"), "seed")],
+    "learning.analysis.spectrum_estimate": [Bad(lambda f: f(_net(), np.zeros(4), seed=-1),
+                                                "seed")],
+    "learning.ensemble.canonical_samples": [Bad(lambda f: f(_net(), 1.0, seed=-1), "seed")],
+    "learning.laws.beta_from_gap_two_level": [Bad(lambda f: f(0.0), "log_lambda"),
+                                              Bad(lambda f: f(3.0), "log_lambda")],
+    "learning.analysis.beta_two_level": [Bad(lambda f: f("abc"), "log_lambda"),
+                                         Bad(lambda f: f(0.5), "log_lambda"),
+                                         Bad(lambda f: f(-1e-4), "log_lambda")],
+    "learning.spectral_estimates.spectral_moments": [
+        Bad(lambda f: f("net", np.zeros(4)), "septuple"),
+        Bad(lambda f: f(_net(), "0000"), "x_mean"),
+        Bad(lambda f: f(_net(), (x for x in np.zeros(4))), "x_mean")],
+    "learning.spectral_estimates.extreme_eigenvalues": [
+        Bad(lambda f: f(None, np.zeros(4), k=1), "septuple"),
+        Bad(lambda f: f(_net(), np.zeros(4), k=True), "k")],
+    "learning.spectral_estimates.a_linear_operator": [Bad(lambda f: f(3.0, np.zeros(4)),
+                                                          "septuple")],
+    "learning.spectrum.g_spectrum": [Bad(lambda f: f(_net(), ["a", "b", "c", "d"]), "x_mean"),
+                                     Bad(lambda f: f(_huge_weight_net(), np.zeros(5),
+                                                     method="dense"), "septuple"),
+                                     Bad(lambda f: f(_huge_weight_net(), np.zeros(5)),
+                                         "septuple")],
+    "learning.laws.entropy_along": [Bad(lambda f: f(1.0, 1.0), "spectra"),
+                                    Bad(lambda f: f([_spectrum()] * 2, "abc"), "betas")],
+    "learning.laws.monotonicity": [Bad(lambda f: f(x for x in (3.0, 2.0)), "values")],
+    "learning.laws.first_law_increments": [Bad(lambda f: f(None, 1.0), "spectra")],
+    "learning.laws.fit_first_law": [Bad(lambda f: f("abc", [1.0, 2.0, 3.0]), "delta_u"),
+                                    Bad(lambda f: f([1.0, 2.0, 3.0], object()),
+                                        "delta_entropy")],
+    "learning.analysis.mean_state_and_losses": [
+        Bad(lambda f: f(_net(), "abc", np.zeros((3, 2))), "inputs")],
+    "learning.spectral_estimates.memory_estimate": [Bad(lambda f: f(_net(), np.zeros(0)),
+                                                        "method")],
+    "learning.laws.rank_correlation": [Bad(lambda f: f("abc", [1, 2, 3]),
+                                                              "x")],
+    "learning.experiments.depth_study.dynamical_dimension": [Bad(lambda f: f(3), "sizes"),
+                                                             Bad(lambda f: f("784-10"),
+                                                                 "sizes")],
+    "learning.experiments.depth_study.epochs_to_loss": [
+        Bad(lambda f: f([1, NAN, 100], [1.0, 0.5, 0.05], 0.1), "epochs"),
+        Bad(lambda f: f([1, 10, 100], [1.0, NAN, 0.05], 0.1), "losses")],
+}
+for _name, _bads in _ROUND3.items():
+    BAD.setdefault(_name, []).extend(_bads)
+
 
 # Typed results the library builds (frozen dataclasses returned by its functions).
 RESULT_TYPES: set[str] = {

@@ -142,6 +142,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.samples < 1:
         parser.error("--samples must be >= 1")
+    if args.seed < 0:
+        parser.error(f"--seed must be >= 0, got {args.seed}")
     out = args.out or Path(f"{Path(args.model).stem}_analysis")
     layers = [s.strip() for s in args.layers.split(",")] if args.layers else None
     try:

@@ -137,7 +137,16 @@ def read_network(path: str | os.PathLike, *, format: str | None = None,
     if layers is not None and (isinstance(layers, str) or not all(isinstance(n, str)
                                                                   for n in layers)):
         raise TypeError(f"layers must be a sequence of layer names, got {layers!r}")
-    dense, note = FORMATS[format](path, layers)
+    try:
+        dense, note = FORMATS[format](path, layers)
+    except (NetworkFileError, FileNotFoundError):
+        raise
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError, EOFError) as err:
+        # A file's structure is untrusted input: a configuration or graph of the wrong shape
+        # (a layer that is a number, a node without inputs) is named, not a bare Python error.
+        raise NetworkFileError(path, f"malformed {format} file: its structure is not what "
+                               f"the {format} format writes ({type(err).__name__}: {err})"
+                               ) from None
     named = [d.activation is not None for d in dense]
     source = "file" if all(named) else ("file and argument" if any(named) else "argument")
     septuple = assemble(path, dense, activation)

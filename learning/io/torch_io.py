@@ -38,8 +38,14 @@ def _to_numpy(tensor) -> np.ndarray:
 def _load(path, torch):
     import pickle
 
+    def load() -> object:
+        # From an open file, not a name: torch.load picks a loader by the name's extension
+        # (a PyTorch file saved as x.safetensors would go to the safetensors reader).
+        with open(path, "rb") as fh:
+            return torch.load(fh, map_location="cpu", weights_only=True)
+
     try:
-        return torch.load(os.fspath(path), map_location="cpu", weights_only=True)
+        return load()
     except (pickle.UnpicklingError, RuntimeError, AttributeError) as first:
         nn = torch.nn
         allowed = [nn.Sequential, nn.Linear, nn.Tanh, nn.Sigmoid, nn.ReLU, nn.Identity,
@@ -50,12 +56,15 @@ def _load(path, torch):
                                    f"{first}") from None
         try:
             with safe_globals(allowed):
-                return torch.load(os.fspath(path), map_location="cpu", weights_only=True)
+                return load()
         except Exception as err:  # noqa: BLE001 - torch raises many types for bad files
             raise NetworkFileError(
                 path, "torch.load(weights_only=True) refused it (truncated, or a whole model "
                 "with classes other than nn.Sequential/Linear/Tanh/Sigmoid/ReLU/Identity/"
                 f"Dropout/Flatten; save its state_dict() instead): {err}") from None
+    except Exception as err:  # noqa: BLE001 - EOFError (empty), OSError, ValueError, ...
+        raise NetworkFileError(path, f"torch.load cannot read it (empty, truncated or not a "
+                               f"PyTorch file): {type(err).__name__}: {err}") from None
 
 
 def _from_sequential(path, model, torch) -> list[DenseLayer]:
