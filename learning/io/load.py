@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from learning.activations import Activation
 from learning.io.keras_io import read_keras
 from learning.io.layers import DenseLayer, NetworkFileError, assemble, check_path
+from learning.io.naming import chain_statement
 from learning.io.npz import read_npz
 from learning.io.onnx_io import read_onnx
 from learning.io.safetensors_io import read_safetensors
 from learning.io.torch_io import read_torch
+from learning.graph.septuple import GraphSeptuple
 from learning.septuple import Septuple
 
 __all__ = ["FORMATS", "LoadedNetwork", "read_network", "load_network", "sniff_format"]
@@ -37,6 +39,7 @@ FORMATS: dict[str, Reader] = {
     "onnx": read_onnx,
 }
 
+_FLAT = ("safetensors", "torch")  # formats that cannot record skip connections
 _EXTENSIONS = {".npz": "npz", ".safetensors": "safetensors", ".pt": "torch", ".pth": "torch",
                ".keras": "keras", ".h5": "keras", ".hdf5": "keras", ".onnx": "onnx"}
 
@@ -56,7 +59,9 @@ class LoadedNetwork:
     Attributes
     ----------
     septuple
-        The layered septuple (w, b, f of Section 2; P_in the first layer, P_out the last).
+        The layered septuple (w, b, f of Section 2; P_in the first layer, P_out the last),
+        or a :class:`~learning.graph.septuple.GraphSeptuple` for a graph that is not a
+        chain of dense layers (an ONNX file with convolutions, residual additions, ...).
     path, format
         The file and the format it was read as.
     layer_names
@@ -66,14 +71,19 @@ class LoadedNetwork:
         came from.
     notes
         Sentences on choices made while reading (e.g. a layer order decided by the names).
+    read_as
+        How the network was read: ``"read as a chain: a -> b -> c"`` for a flat file
+        (safetensors, PyTorch), which cannot record skip connections; ``"read as a graph of
+        n nodes (m linearised: ...)"`` for a graph; ``""`` for formats that store a chain.
     """
 
-    septuple: Septuple
+    septuple: Septuple | GraphSeptuple
     path: str
     format: str
     layer_names: tuple[str, ...]
     activation_source: str
     notes: tuple[str, ...]
+    read_as: str = ""
 
 
 def sniff_format(path: str | os.PathLike) -> str:
@@ -121,8 +131,8 @@ def sniff_format(path: str | os.PathLike) -> str:
 
 def read_network(path: str | os.PathLike, *, format: str | None = None,
                  activation: str | Activation | Sequence[str | Activation] | None = None,
-                 layers: Sequence[str] | None = None) -> LoadedNetwork:
-    """Read a feedforward MLP from a file: the septuple and how it was read.
+                 layers: Sequence[str] | None = None, logits: bool = False) -> LoadedNetwork:
+    """Read a feedforward network from a file: the septuple and how it was read.
 
     See :func:`load_network` for the parameters.
     """
@@ -137,20 +147,71 @@ def read_network(path: str | os.PathLike, *, format: str | None = None,
     if layers is not None and (isinstance(layers, str) or not all(isinstance(n, str)
                                                                   for n in layers)):
         raise TypeError(f"layers must be a sequence of layer names, got {layers!r}")
+    if not isinstance(logits, bool):
+        raise TypeError(f"logits must be a bool, got {type(logits).__name__}")
+    if format == "onnx":
+        return _read_onnx(path, activation, layers, logits)
+    if logits:
+        raise NetworkFileError(path, f"logits=True (--logits) applies to graphs with a final "
+                               f"Softmax (ONNX files); a {format} file holds none")
     dense, note = FORMATS[format](path, layers)
+    return _chain(path, format, dense, activation, () if note is None else (note,))
+
+
+def _chain(path: str, format: str, dense: list[DenseLayer], activation, notes: tuple[str, ...]
+           ) -> LoadedNetwork:
     named = [d.activation is not None for d in dense]
     source = "file" if all(named) else ("file and argument" if any(named) else "argument")
     septuple = assemble(path, dense, activation)
-    return LoadedNetwork(septuple=septuple, path=path, format=format,
-                         layer_names=tuple(d.name for d in dense),
-                         activation_source=source,
-                         notes=() if note is None else (note,))
+    names = tuple(d.name for d in dense)
+    return LoadedNetwork(septuple=septuple, path=path, format=format, layer_names=names,
+                         activation_source=source, notes=notes,
+                         read_as=chain_statement(names) if format in _FLAT else "")
+
+
+def _read_onnx(path: str, activation, layers, logits: bool) -> LoadedNetwork:
+    """A chain of dense layers as the layered septuple (as before graphs were read); any
+    other graph as a GraphSeptuple."""
+    if not logits:
+        try:
+            dense, _ = read_onnx(path, layers)
+            return _chain(path, "onnx", dense, activation, ())
+        except NetworkFileError:
+            pass
+    from learning.io.onnx_graph import read_onnx_graph
+
+    read = read_onnx_graph(path, logits=logits)
+    graph = read.septuple
+    for given, what in ((activation, "activation="), (layers, "layers=")):
+        if given is not None:
+            raise NetworkFileError(path, f"{what} applies to files that do not say their "
+                                   "activations or layer order; this ONNX graph says both "
+                                   "(leave it out)")
+    return LoadedNetwork(septuple=graph, path=path, format="onnx",
+                         layer_names=tuple(n.label for n in graph.nodes),
+                         activation_source="file", notes=read.notes,
+                         read_as=graph_statement(graph))
+
+
+def graph_statement(graph: GraphSeptuple) -> str:
+    """How a graph was read: its nodes and which of them are linearised (printed beside
+    every analysis of a graph)."""
+    if not isinstance(graph, GraphSeptuple):
+        raise TypeError(f"graph must be a GraphSeptuple, got {type(graph).__name__}")
+    kinds = [n.kind for n in graph.nodes]
+    text = (f"read as a graph of {len(kinds)} nodes ({kinds.count('input')} input, "
+            f"{kinds.count('neuron')} exact septuple nodes x = f(Wx + b)")
+    lin = graph.linearised_labels
+    return text + (f", {len(lin)} linearised: {', '.join(lin)})" if lin else
+                   ", none linearised)")
 
 
 def load_network(path: str | os.PathLike, *, format: str | None = None,
                  activation: str | Activation | Sequence[str | Activation] | None = None,
-                 layers: Sequence[str] | None = None) -> Septuple:
-    """Load a trained feedforward MLP as a layered septuple (Section 2, (2.1)-(2.6)).
+                 layers: Sequence[str] | None = None,
+                 logits: bool = False) -> Septuple | GraphSeptuple:
+    """Load a trained feedforward network: an MLP as a layered septuple, any other graph
+    (ONNX) as a graph septuple (Section 2, (2.1)-(2.6); docs/beyond_mlps.md).
 
     Each dense layer l (weight W_l, bias b_l, activation) becomes the block
     ``w[l+1, l] = W_l`` (orientation ``(n_out, n_in)``) and the biases of layer l + 1;
@@ -175,13 +236,19 @@ def load_network(path: str | os.PathLike, *, format: str | None = None,
     layers
         The layer names in network order, input side first, where the file's order is
         ambiguous (flat safetensors/state-dict files); where the file fixes the order it
-        must agree.
+        must agree. Such files cannot record skip connections: they are read as a chain
+        (:attr:`LoadedNetwork.read_as` says which); a graph needs ONNX or
+        :func:`learning.io.from_torch`.
+    logits
+        Leave out the final Softmax of an ONNX graph and analyse the network at its logits.
 
     Returns
     -------
-    Septuple
-        Layered (``layer_sizes`` set); choices made while reading (e.g. an order decided by
-        the names) are issued as :class:`UserWarning` (see :func:`read_network`).
+    Septuple or GraphSeptuple
+        Layered (``layer_sizes`` set) for a chain of dense layers, a
+        :class:`~learning.graph.septuple.GraphSeptuple` for any other ONNX graph; choices
+        made while reading (e.g. an order decided by the names) are issued as
+        :class:`UserWarning` (see :func:`read_network`).
 
     Raises
     ------
@@ -201,7 +268,8 @@ def load_network(path: str | os.PathLike, *, format: str | None = None,
     >>> net.layer_sizes, net.activation.name
     ((4, 3, 2), 'tanh')
     """
-    loaded = read_network(path, format=format, activation=activation, layers=layers)
+    loaded = read_network(path, format=format, activation=activation, layers=layers,
+                          logits=logits)
     for note in loaded.notes:
         warnings.warn(f"{loaded.path}: {note}", UserWarning, stacklevel=2)
     return loaded.septuple
