@@ -31,6 +31,7 @@ __all__ = [
     "ScaleMap",
     "ReshapeMap",
     "ComposedMap",
+    "EmbedMap",
     "SumMap",
     "compose",
     "add",
@@ -408,3 +409,52 @@ def dense_matrix(linear_map: LinearMap) -> Array:
     eye = np.eye(n_in).reshape((n_in, *linear_map.in_shape))
     cols = np.asarray(linear_map.matmat(eye), dtype=float).reshape(n_in, n_out)
     return np.ascontiguousarray(cols.T)
+
+
+@dataclass(frozen=True, eq=False)
+class EmbedMap:
+    """Place a tensor of ``in_shape`` into a zero tensor of ``out_shape`` at ``offset``
+    along ``axis`` (one part of a Concat); its adjoint takes that slice back out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dense_matrix(EmbedMap((1,), (3,), axis=0, offset=1)).ravel().tolist()
+    [0.0, 1.0, 0.0]
+    """
+
+    in_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+    axis: int
+    offset: int
+
+    def __post_init__(self) -> None:
+        a = _shape(self.in_shape, "in_shape")
+        b = _shape(self.out_shape, "out_shape")
+        ax, off = int(self.axis), int(self.offset)
+        fits = (len(a) == len(b) and 0 <= ax < len(a) and off >= 0
+                and all(p == q for i, (p, q) in enumerate(zip(a, b, strict=True)) if i != ax)
+                and off + a[ax] <= b[ax])
+        if not fits:
+            raise ValueError(f"cannot place a tensor of shape {a} into {b} at offset {off} "
+                             f"along axis {ax}")
+        for name, value in (("in_shape", a), ("out_shape", b), ("axis", ax), ("offset", off)):
+            object.__setattr__(self, name, value)
+
+    def _index(self) -> tuple[slice, ...]:
+        part = slice(self.offset, self.offset + self.in_shape[self.axis])
+        return (slice(None),) * (self.axis + 1) + (part,)
+
+    def matmat(self, x: Array) -> Array:
+        x = check_shape(x, self.in_shape, "x")
+        out = np.zeros((x.shape[0], *self.out_shape), dtype=np.result_type(x, np.float32))
+        out[self._index()] = x
+        return out
+
+    def rmatmat(self, y: Array) -> Array:
+        y = check_shape(y, self.out_shape, "y")
+        return y[self._index()]
+
+    @property
+    def nbytes(self) -> int:
+        return 0
