@@ -1,0 +1,189 @@
+"""Graphs from PyTorch (issue 22, items 3-4): the graph septuple read from a module in
+memory (learning.io.from_torch) or from its ONNX export computes the module's activations,
+and the analysis gives the same μ_k whichever route the network took."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnx")
+
+from learning.io import NetworkFileError, from_torch, load_network, read_network  # noqa: E402
+from learning.io.torch_graph import torch_to_onnx  # noqa: E402
+from tests.learning import torch_models as tm  # noqa: E402
+
+
+def module_output(module, x):
+    with torch.no_grad():
+        return module(x).numpy().reshape(1, -1).astype(float)
+
+
+def graph_output(net, x):
+    return net.forward(x.numpy().astype(float))[:, net.output_indices]
+
+
+def assert_float32_close(got, want):
+    # The module computes in float32 (and the exporter folds BatchNorm into the convolution
+    # in float32); the graph in float64 from the same float32 weights: they agree to float32
+    # round-off relative to the largest activation, a wrong operator is O(1).
+    scale = max(1.0, float(np.abs(want).max()))
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-5 * scale)
+
+
+@pytest.mark.parametrize("name", sorted(tm.MODELS))
+def test_graph_forward_equals_the_module_legacy_exporter(name):
+    module, x = tm.make(name)
+    net = from_torch(module, x)
+    assert_float32_close(graph_output(net, x), module_output(module, x))
+
+
+@pytest.mark.parametrize("name", ["residual_cnn", "image_mlp"])
+def test_graph_forward_equals_the_module_dynamo_exporter(name):
+    module, x = tm.make(name)
+    net = from_torch(module, x, dynamo=True)
+    assert_float32_close(graph_output(net, x), module_output(module, x))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["lenet5", "zoo", "residual_cnn_softmax", "residual_mlp"])
+def test_graph_forward_equals_the_module_dynamo_exporter_slow(name):
+    module, x = tm.make(name)
+    with pytest.warns(UserWarning, match="softplus") if name == "zoo" else _nothing():
+        net = from_torch(module, x, dynamo=True)
+    assert_float32_close(graph_output(net, x), module_output(module, x))
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_every_intermediate_activation_of_a_residual_block_is_a_node():
+    # Not only the output: the neuron nodes are the module's activations (relu outputs).
+    module, x = tm.make("residual_cnn")
+    seen = {}
+    hooks = [m.register_forward_hook(lambda m, i, o, k=k: seen.__setitem__(k, o))
+             for k, m in (("bn0", module.bn0), ("bn2", module.bn2))]
+    with torch.no_grad():
+        module(x)
+    for h in hooks:
+        h.remove()
+    net = from_torch(module, x)
+    states = net.split(net.forward(x.numpy().astype(float)))
+    stem = torch.relu(seen["bn0"]).numpy()
+    # node 1 is relu(BN(conv(x))); the block's output node is relu(BN(conv(.)) + stem)
+    assert_float32_close(states[1].reshape(1, -1), stem.reshape(1, -1))
+    block = torch.relu(seen["bn2"] + torch.relu(seen["bn0"])).numpy()
+    assert_float32_close(states[3].reshape(1, -1), block.reshape(1, -1))
+
+
+def test_residual_addition_is_one_node_with_two_blocks():
+    # relu(BN(conv(y)) + x) is ONE neuron node reading y (conv, BN folded) and x (identity).
+    module, x = tm.make("residual_cnn")
+    net = from_torch(module, x)
+    kinds = [n.kind for n in net.nodes]
+    assert kinds == ["input", "neuron", "neuron", "neuron", "neuron"]
+    assert net.nodes[3].sources == (1, 2)
+
+
+def test_softmax_head_is_linearised_or_left_out_at_the_logits():
+    module, x = tm.make("residual_cnn_softmax")
+    net = from_torch(module, x)
+    assert len(net.linearised_labels) == 1 and "Softmax" in net.linearised_labels[0]
+    with pytest.warns(UserWarning, match="analysed at the logits"):
+        logits = from_torch(module, x, logits=True)
+    assert logits.linearised_labels == ()
+    module.softmax = False
+    assert_float32_close(graph_output(logits, x), module_output(module, x))
+
+
+def test_module_memory_and_onnx_file_give_the_same_graph(tmp_path):
+    module, x = tm.make("lenet5")
+    path = tmp_path / "lenet.onnx"
+    torch.onnx.export(module, (x,), str(path), dynamo=False)
+    a = from_torch(module, x)
+    b = load_network(path)
+    probe = np.random.default_rng(0).uniform(-1, 1, (3, 1, 28, 28))
+    np.testing.assert_array_equal(a.forward(probe), b.forward(probe))
+
+
+def test_from_torch_leaves_the_module_in_training_mode():
+    module, x = tm.make("residual_cnn")
+    module.train()
+    from_torch(module, x)
+    assert module.training
+
+
+def test_from_torch_refuses_what_is_not_a_module_or_a_tensor():
+    module, x = tm.make("residual_mlp")
+    with pytest.raises(TypeError, match="module must be a torch.nn.Module"):
+        from_torch(lambda t: t, x)
+    with pytest.raises(TypeError, match="example_input must be one tensor"):
+        from_torch(module, x.numpy())
+    with pytest.raises(ValueError, match="leading batch axis"):
+        from_torch(module, x[0])
+
+
+def test_from_torch_names_an_unsupported_operator_with_the_route():
+    class Odd(torch.nn.Module):
+        def forward(self, x):
+            return torch.sin(x) * 2
+
+    with pytest.raises(NetworkFileError, match=r"Sin node .* not supported.*GraphBuilder"):
+        from_torch(Odd(), torch.zeros(1, 3))
+
+
+def test_without_torch_the_error_names_the_onnx_route(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ImportError, match="torch.onnx.export.*analyse that file"):
+        torch_to_onnx(object(), object())
+
+
+def test_the_graph_readers_do_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, learning.io, learning.io.onnx_graph, learning.graph.builder; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_residual_state_dict_is_refused_with_the_graph_route(tmp_path):
+    # A residual MLP with two square hidden layers: its state dict names no order that
+    # chains and two orders of the shapes do; the file cannot say where the skip goes.
+    class Res(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inp = torch.nn.Linear(6, 5)
+            self.blocks = torch.nn.ModuleList([torch.nn.Linear(5, 5), torch.nn.Linear(5, 5)])
+            self.out = torch.nn.Linear(5, 3)
+
+        def forward(self, x):
+            h = torch.tanh(self.inp(x))
+            for b in self.blocks:
+                h = torch.tanh(b(h)) + h
+            return self.out(h)
+
+    torch.manual_seed(0)
+    module = Res()
+    path = tmp_path / "res.pt"
+    torch.save(module.state_dict(), path)
+    with pytest.raises(NetworkFileError, match=r"ambiguous.*cannot record skip connections.*"
+                       r"ONNX.*from_torch.*--layers"):
+        load_network(path, activation="tanh")
+    # --layers reads it as the chain it names, and says so.
+    loaded = read_network(path, activation="tanh", layers=["inp", "blocks.0", "blocks.1", "out"])
+    assert loaded.read_as == "read as a chain: inp -> blocks.0 -> blocks.1 -> out"
+    # The graph routes read the residual network itself: h1 = tanh(W x), h2 = tanh(B0 h1),
+    # h3 = tanh(B1 (h2 + h1)), y = W_out (h3 + h2 + h1): the sums are not nodes.
+    net = from_torch(module, torch.zeros(1, 6))
+    assert [n.sources for n in net.nodes[1:]] == [(0,), (1,), (1, 2), (1, 2, 3)]
