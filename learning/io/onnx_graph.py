@@ -76,6 +76,10 @@ class OnnxGraphReader:
         self.builder = GraphBuilder(input_shape=model.input_shape)
         self.refs: dict[str, object] = {model.data_input: self.builder.input}
         self.neurons = math.prod(model.input_shape)
+        if self.neurons > MAX_NEURONS:
+            raise NetworkFileError(model.path, f"the input {model.input_shape} alone has "
+                                   f"{self.neurons:,} neurons, above the {MAX_NEURONS:,} the "
+                                   "analysis can hold: refused before building")
 
     # -- errors ------------------------------------------------------------------------
     def fail(self, node, problem: str) -> NetworkFileError:
@@ -158,8 +162,12 @@ class OnnxGraphReader:
             return None
         value = self.model.constant(node.input[position])
         if value is None:
-            raise self.fail(node, f"input {position} ({node.input[position]!r}) is computed; "
-                            "a constant (an initializer) is expected there, e.g. the weights")
+            source = self.model.producer.get(node.input[position])
+            by = "" if source is None else \
+                f" by {source.op_type} node {source.name or source.output[0]!r}"
+            raise self.fail(node, f"input {position} ({node.input[position]!r}) is computed"
+                            f"{by}; a constant (an initializer) is expected there, e.g. the "
+                            "weights")
         arr = np.asarray(value)
         if arr.dtype.kind in "fiub":
             arr = arr.astype(np.float64)
@@ -354,6 +362,16 @@ def _where(r: OnnxGraphReader, node):
     return r.builder.activation(r.tensor(a), "softplus")
 
 
+def _transpose(r: OnnxGraphReader, node):
+    perm = attributes(node).get("perm")
+    t = r.tensor(r.data(node))
+    if perm is None or list(perm) != list(range(len(t.shape) + 1)):
+        raise r.fail(node, f"permutes the axes of a computed tensor (perm {perm}); only "
+                     "constants (weights) are transposed here; export the network in "
+                     "channels-first layout")
+    return t
+
+
 def _batch_norm(r: OnnxGraphReader, node):
     a = attributes(node)
     if a.get("training_mode", 0):
@@ -426,7 +444,8 @@ _HANDLERS: dict[str, Callable] = {
     **{op: _activation for op in _ACTIVATIONS},
     **{op: _no_op for op in _NO_OPS},
     "Gemm": _gemm, "MatMul": _matmul, "Add": _add, "Sub": _sub, "Mul": _mul, "Div": _div,
-    "BatchNormalization": _batch_norm, "Where": _where, "Concat": _concat, "Flatten": _flatten,
+    "BatchNormalization": _batch_norm, "Where": _where,
+    "Transpose": _transpose, "Concat": _concat, "Flatten": _flatten,
     "Reshape": _reshape, "Squeeze": _squeeze_like, "Unsqueeze": _squeeze_like,
     **SPATIAL_HANDLERS,
 }
