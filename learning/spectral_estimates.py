@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import eigh_tridiagonal
 from scipy.special import ndtri
 
+from learning.jacobian import JacobianOperator, jacobian_operator, linear_operator
 from learning.septuple import Septuple
 from learning.spectrum import _check_mean_state, g_spectrum
 from ntcore.display import MarkdownSummary
@@ -63,56 +64,7 @@ _DENSE_N = 2500
 _GIB = 1024**3
 
 
-# ---- the operators ---------------------------------------------------------------------
-class _Products:
-    """w X and w^T X for batches of row vectors, by blocks when the network is layered."""
-
-    def __init__(self, septuple: Septuple):
-        lw = septuple.layered_weights
-        n = septuple.n_neurons
-        if lw is not None:
-            self.forward, self.backward = lw.product, lw.transpose_product
-        else:
-            zero = np.zeros(n)
-            self.forward = lambda x: septuple.preactivation(x, zero)
-            self.backward = septuple.transpose_product
-
-
-def _derivative(septuple: Septuple, x_mean: ArrayLike) -> Array:
-    x = _check_mean_state(septuple, x_mean)
-    d = septuple.activation.derivative(septuple.preactivation(x))  # type: ignore[union-attr]
-    if not np.all(np.isfinite(d)):
-        raise ValueError("f'(w <x> + b) is not finite at x_mean")
-    return d
-
-
-class _AOperator:
-    """A = I - f'w (5.6) on row batches: ``apply`` (A x) and ``apply_t`` (A^T x)."""
-
-    def __init__(self, septuple: Septuple, x_mean: ArrayLike):
-        self.septuple = septuple
-        self.d = _derivative(septuple, x_mean)
-        self.products = _Products(septuple)
-        self.n = septuple.n_neurons
-        self.count = 0  # products with A or A^T, counted per vector
-
-    def apply(self, x: Array) -> Array:
-        self.count += 1 if x.ndim == 1 else x.shape[0]
-        return x - self.d * self.products.forward(x)
-
-    def apply_t(self, y: Array) -> Array:
-        self.count += 1 if y.ndim == 1 else y.shape[0]
-        return y - self.products.backward(self.d * y)
-
-
-def _operator(n: int, matvec, rmatvec) -> spla.LinearOperator:
-    return spla.LinearOperator(
-        (n, n), matvec=lambda v: matvec(np.asarray(v, dtype=float).ravel()),
-        rmatvec=lambda v: rmatvec(np.asarray(v, dtype=float).ravel()),
-        matmat=lambda m: matvec(np.asarray(m, dtype=float).T).T,
-        rmatmat=lambda m: rmatvec(np.asarray(m, dtype=float).T).T, dtype=np.float64)
-
-
+# ---- the operators (one Jacobian operator, learning.jacobian) --------------------------------
 def a_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
     """A = I - f'w of (5.6) as a ``LinearOperator``, f' of (5.4) at <x>; O(nnz w) per product.
 
@@ -127,8 +79,7 @@ def a_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOpera
     >>> bool(np.allclose(a @ np.eye(9), np.eye(9) - d[:, None] * net.weights, atol=1e-15))
     True
     """
-    op = _AOperator(septuple, x_mean)
-    return _operator(op.n, op.apply, op.apply_t)
+    return linear_operator(jacobian_operator(septuple, x_mean), "a")
 
 
 def g_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
@@ -148,41 +99,7 @@ def g_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOpera
     ...                  atol=1e-14))
     True
     """
-    op = _AOperator(septuple, x_mean)
-
-    def g(v: Array) -> Array:
-        return op.apply_t(op.apply(v))
-
-    return _operator(op.n, g, g)
-
-
-def _inverse_a(op: _AOperator) -> tuple:
-    """A^{-1} x and A^{-T} x for a layered network by substitution over the layers.
-
-    A is block unit lower triangular: (A x)_{l+1} = x_{l+1} - D_{l+1} w_{l+1,l} x_l, so
-    A^{-1} y follows layer by layer from x_0 = y_0, and A^{-T} from the last layer back.
-    """
-    lw = op.septuple.layered_weights
-    assert lw is not None
-    d, sl = op.d, lw.slices
-
-    def solve(y: Array) -> Array:
-        x = np.array(y, dtype=float)
-        for l, blk in enumerate(lw.blocks):
-            prev = x[..., sl[l]]
-            prod = blk @ prev if prev.ndim == 1 else (blk @ prev.T).T
-            x[..., sl[l + 1]] += d[sl[l + 1]] * prod
-        return x
-
-    def solve_t(y: Array) -> Array:
-        x = np.array(y, dtype=float)
-        for l in range(len(lw.blocks) - 1, -1, -1):
-            nxt = d[sl[l + 1]] * x[..., sl[l + 1]]
-            blk = lw.blocks[l]
-            x[..., sl[l]] += blk.T @ nxt if nxt.ndim == 1 else (blk.T @ nxt.T).T
-        return x
-
-    return solve, solve_t
+    return linear_operator(jacobian_operator(septuple, x_mean), "g")
 
 
 def a_inverse_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
@@ -203,10 +120,11 @@ def a_inverse_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.Lin
     >>> bool(np.allclose(inv @ (a_linear_operator(net, x) @ np.eye(9)), np.eye(9)))
     True
     """
-    if septuple.layered_weights is None:
-        raise ValueError("a_inverse_linear_operator needs a layered septuple (layer_sizes set)")
-    solve, solve_t = _inverse_a(_AOperator(septuple, x_mean))
-    return _operator(septuple.n_neurons, solve, solve_t)
+    op = jacobian_operator(septuple, x_mean)
+    if not op.feedforward:
+        raise ValueError("a_inverse_linear_operator needs a layered septuple (layer_sizes set) "
+                         "or a GraphSeptuple")
+    return linear_operator(op, "a_inverse")
 
 
 # ---- quadrature results ----------------------------------------------------------------
@@ -391,7 +309,7 @@ def _exact_quadrature(septuple: Septuple, x: Array, method: str) -> SpectralQuad
 
 
 # ---- stochastic Lanczos quadrature -----------------------------------------------------
-def _golub_kahan(op: _AOperator, probes: Array, steps: int) -> tuple[Array, Array, Array]:
+def _golub_kahan(op: JacobianOperator, probes: Array, steps: int) -> tuple[Array, Array, Array]:
     """Golub-Kahan bidiagonalisation of A from each row of ``probes`` (unit vectors).
 
     A Q_m = P_m B_m with B_m upper bidiagonal (α on the diagonal, β above), so
@@ -410,12 +328,12 @@ def _golub_kahan(op: _AOperator, probes: Array, steps: int) -> tuple[Array, Arra
     active = np.ones(n_probes, dtype=bool)
     for j in range(steps):
         basis[:, j] = q
-        p = op.apply(q)
+        p = op.a_matmat(q)
         if j:
             p -= beta[:, j - 1, None] * p_prev
         alpha[:, j] = np.linalg.norm(p, axis=1)
         p /= np.where(alpha[:, j] > 0, alpha[:, j], 1.0)[:, None]
-        r = op.apply_t(p) - alpha[:, j, None] * q
+        r = op.a_rmatmat(p) - alpha[:, j, None] * q
         for c in np.flatnonzero(active):
             v = basis[c, : j + 1]
             for _ in range(2):
@@ -457,7 +375,7 @@ def _slq_quadrature(septuple: Septuple, x: Array, n_probes: int, steps: int,
                     probe_batch: int, rng: np.random.Generator,
                     fraction: float = 1.0) -> tuple[SpectralQuadrature, SpectralQuadrature, int]:
     """Run SLQ; return the quadrature, the one truncated to 3/4 of the steps, and matvecs."""
-    op = _AOperator(septuple, x)
+    op = jacobian_operator(septuple, x)
     n = septuple.n_neurons
     short = max(1, (3 * steps) // 4)
     nodes: list[Array] = []
@@ -748,23 +666,13 @@ def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
                          f"eigenvalues, got k = {k}")
     if not np.isfinite(tol) or tol < 0:
         raise ValueError(f"tol must be finite and >= 0, got {tol}")
-    op = _AOperator(septuple, x)
-
-    def g(v: Array) -> Array:
-        return op.apply_t(op.apply(v))
-
-    g_op = _operator(n, g, g)
+    op = jacobian_operator(septuple, x)
+    g_op = linear_operator(op, "g")
     start_vector = np.ones(n) / np.sqrt(n)
     top = spla.eigsh(g_op, k=k, which="LA", tol=tol, v0=start_vector,
                      return_eigenvectors=False)
-    if septuple.layered_weights is not None:
-        solve, solve_t = _inverse_a(op)
-
-        def g_inv(v: Array) -> Array:
-            op.count += 2 * (1 if v.ndim == 1 else v.shape[0])
-            return solve(solve_t(v))
-
-        inv = spla.eigsh(_operator(n, g_inv, g_inv), k=k, which="LA", tol=tol,
+    if op.feedforward:
+        inv = spla.eigsh(linear_operator(op, "g_inverse"), k=k, which="LA", tol=tol,
                          v0=start_vector, return_eigenvectors=False)
         bottom = 1.0 / inv
     else:
