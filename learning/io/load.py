@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from learning.activations import Activation
+from learning.graph.septuple import GraphSeptuple
 from learning.io.keras_io import read_keras
 from learning.io.layers import DenseLayer, NetworkFileError, assemble, check_path
 from learning.io.naming import chain_statement
@@ -23,7 +24,6 @@ from learning.io.npz import read_npz
 from learning.io.onnx_io import read_onnx
 from learning.io.safetensors_io import read_safetensors
 from learning.io.torch_io import read_torch
-from learning.graph.septuple import GraphSeptuple
 from learning.septuple import Septuple
 
 __all__ = ["FORMATS", "LoadedNetwork", "read_network", "load_network", "sniff_format"]
