@@ -149,8 +149,8 @@ def read_network(path: str | os.PathLike, *, format: str | None = None,
         raise TypeError(f"layers must be a sequence of layer names, got {layers!r}")
     if not isinstance(logits, bool):
         raise TypeError(f"logits must be a bool, got {type(logits).__name__}")
-    if format == "onnx":
-        return _read_onnx(path, activation, layers, logits)
+    if format in ("onnx", "keras"):
+        return _read_graph(path, format, activation, layers, logits)
     if logits:
         raise NetworkFileError(path, f"logits=True (--logits) applies to graphs with a final "
                                f"Softmax (ONNX files); a {format} file holds none")
@@ -169,25 +169,30 @@ def _chain(path: str, format: str, dense: list[DenseLayer], activation, notes: t
                          read_as=chain_statement(names) if format in _FLAT else "")
 
 
-def _read_onnx(path: str, activation, layers, logits: bool) -> LoadedNetwork:
-    """A chain of dense layers as the layered septuple (as before graphs were read); any
-    other graph as a GraphSeptuple."""
+def _read_graph(path: str, format: str, activation, layers, logits: bool) -> LoadedNetwork:
+    """ONNX and Keras files: a chain of dense layers as the layered septuple (as before
+    graphs were read), any other graph as a GraphSeptuple."""
     if not logits:
         try:
-            dense, _ = read_onnx(path, layers)
-            return _chain(path, "onnx", dense, activation, ())
+            dense, _ = FORMATS[format](path, layers)
+            return _chain(path, format, dense, activation, ())
         except NetworkFileError:
             pass
-    from learning.io.onnx_graph import read_onnx_graph
+    if format == "onnx":
+        from learning.io.onnx_graph import read_onnx_graph
 
-    read = read_onnx_graph(path, logits=logits)
+        read = read_onnx_graph(path, logits=logits)
+    else:
+        from learning.io.keras_graph import read_keras_graph
+
+        read = read_keras_graph(path, logits=logits)
     graph = read.septuple
     for given, what in ((activation, "activation="), (layers, "layers=")):
         if given is not None:
             raise NetworkFileError(path, f"{what} applies to files that do not say their "
-                                   "activations or layer order; this ONNX graph says both "
-                                   "(leave it out)")
-    return LoadedNetwork(septuple=graph, path=path, format="onnx",
+                                   f"activations or layer order; this {format} graph says "
+                                   "both (leave it out)")
+    return LoadedNetwork(septuple=graph, path=path, format=format,
                          layer_names=tuple(n.label for n in graph.nodes),
                          activation_source="file", notes=read.notes,
                          read_as=graph_statement(graph))
