@@ -3,6 +3,7 @@
 * ``_generated/derivations.md``: every registered derivation, its per-step verification report
   and its LaTeX from :meth:`ntcore.derivation.Derivation.to_latex` (rendered by MathJax, not
   pasted: the page changes when the code does).
+* ``_generated/equations.md``: the equation index (:mod:`equation_index`).
 * ``_generated/<name>.md``: the output of the commands that judge the paper's claims, run at
   build time with fast settings where they have them, so every verdict shown on the section
   pages is the one the code computes today.
@@ -18,6 +19,8 @@ import pkgutil
 import subprocess
 import sys
 from pathlib import Path
+
+import equation_index  # docs/equation_index.py (conf.py puts docs/ on sys.path)
 
 #: name -> (command after ``python -m``, what it shows); run from a scratch directory
 COMMANDS: dict[str, tuple[list[str], str]] = {
@@ -120,5 +123,6 @@ def write_all(docs: Path) -> None:
     api_pages(docs)
     out = docs / "_generated"
     _write_if_changed(out / "derivations.md", derivations_page())
+    _write_if_changed(out / "equations.md", equation_index.index_page(public_modules()))
     for name in COMMANDS:
         _write_if_changed(out / f"{name}.md", command_page(name, out))

@@ -87,6 +87,7 @@ sphinx_gallery_conf = {
     "capture_repr": ("_repr_html_", "__repr__"),
     "matplotlib_animations": False,
     "min_reported_time": 1,
+    "write_computation_times": False,  # a build leaves the working tree clean
 }
 os.environ.setdefault("MPLBACKEND", "Agg")
 
