@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from learning.activations import Activation
 from learning.graph.septuple import GraphSeptuple
 from learning.io.keras_io import read_keras
-from learning.io.layers import DenseLayer, NetworkFileError, assemble, check_path
+from learning.io.layers import DenseLayer, NetworkFileError, NotAChainError, assemble, check_path
 from learning.io.naming import chain_statement
 from learning.io.npz import read_npz
 from learning.io.onnx_io import read_onnx
@@ -172,20 +172,20 @@ def _chain(path: str, format: str, dense: list[DenseLayer], activation, notes: t
 def _read_graph(path: str, format: str, activation, layers, logits: bool) -> LoadedNetwork:
     """ONNX and Keras files: a chain of dense layers as the layered septuple (as before
     graphs were read), any other graph as a GraphSeptuple."""
+    chain_error = None
     if not logits:
         try:
             dense, _ = FORMATS[format](path, layers)
             return _chain(path, format, dense, activation, ())
-        except NetworkFileError:
-            pass
-    if format == "onnx":
-        from learning.io.onnx_graph import read_onnx_graph
-
-        read = read_onnx_graph(path, logits=logits)
-    else:
-        from learning.io.keras_graph import read_keras_graph
-
-        read = read_keras_graph(path, logits=logits)
+        except NotAChainError as err:
+            chain_error = err
+    try:
+        read = _graph_reader(format)(path, logits=logits)
+    except NetworkFileError as err:
+        if chain_error is None:
+            raise
+        raise NetworkFileError(path, f"{chain_error.problem}; read as a graph instead: "
+                               f"{err.problem}") from None
     graph = read.septuple
     for given, what in ((activation, "activation="), (layers, "layers=")):
         if given is not None:
@@ -196,6 +196,16 @@ def _read_graph(path: str, format: str, activation, layers, logits: bool) -> Loa
                          layer_names=tuple(n.label for n in graph.nodes),
                          activation_source="file", notes=read.notes,
                          read_as=graph_statement(graph))
+
+
+def _graph_reader(format: str) -> Callable:
+    if format == "onnx":
+        from learning.io.onnx_graph import read_onnx_graph
+
+        return read_onnx_graph
+    from learning.io.keras_graph import read_keras_graph
+
+    return read_keras_graph
 
 
 def graph_statement(graph: GraphSeptuple) -> str:

@@ -357,11 +357,13 @@ def case_conflicting_activation(p, net):
     return p, {"activation": "relu"}, "activation='relu' conflicts"
 
 
-def case_mixed_activations(p, net):
+def test_keras_softmax_output_is_a_linearised_node(tmp_path, net):
+    # Refused while only chains were read; softmax is not component-wise, so it is a
+    # linearised node of the graph septuple (docs/beyond_mlps.md).
     w, b = _arrays(net)
-    p = p / "mixed.h5"
-    mf.write_keras_h5(p, w, b, ["relu", "relu", "softmax"])
-    return p, {}, "'softmax'"
+    mf.write_keras_h5(tmp_path / "mixed.h5", w, b, ["relu", "relu", "softmax"])
+    loaded = read_network(tmp_path / "mixed.h5")
+    assert "1 linearised: Softmax" in loaded.read_as
 
 
 def case_activation_conflicts_with_one_layer(p, net):
