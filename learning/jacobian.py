@@ -151,12 +151,6 @@ class _LayeredStructure:
         return x
 
 
-def _cast_map(m: LinearMap, dtype: np.dtype) -> LinearMap:
-    """A float32 copy of a map's weights when the map offers ``astype``; else the map."""
-    caster = getattr(m, "astype", None)
-    return caster(dtype) if dtype != np.float64 and callable(caster) else m
-
-
 class _GraphStructure:
     """J of a graph septuple: row v is D_v Σ_u W_vu, D_v = diag f'(z_v) or dφ_v(z_v)."""
 
@@ -167,11 +161,12 @@ class _GraphStructure:
         z = net.preactivations(x[None, :])
         self.diag: list[Array | None] = []
         self.jac: list[LinearMap | None] = []
-        self.blocks = [tuple(_cast_map(m, dtype) for m in node.blocks) for node in net.nodes]
+        # The maps follow the probes' dtype (float32 copies of their weights made once).
+        self.blocks = [node.blocks for node in net.nodes]
         for node, zv in zip(net.nodes, z, strict=True):
             diag, jac = None, None
             if zv is not None and node.function is not None:
-                jac = _cast_map(node.function.jacobian(zv[0]), dtype)
+                jac = node.function.jacobian(zv[0])
             elif zv is not None and node.activation is not None:
                 diag = _finite_derivative(node.activation.derivative(zv[0]))
                 diag = diag.reshape(-1).astype(dtype)

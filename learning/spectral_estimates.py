@@ -31,9 +31,10 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import eigh_tridiagonal
 from scipy.special import ndtri
 
-from learning.jacobian import JacobianOperator, jacobian_operator, linear_operator
+from learning.graph.septuple import GraphSeptuple
+from learning.jacobian import JacobianOperator, check_mean_state, jacobian_operator, linear_operator
 from learning.septuple import Septuple
-from learning.spectrum import _check_mean_state, g_spectrum
+from learning.spectrum import g_spectrum
 from ntcore.display import MarkdownSummary
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+Network = Septuple | GraphSeptuple
 
 #: Default ceiling for what one estimate may allocate (the machine has 24 GiB, shared).
 MEMORY_LIMIT_BYTES = 4 * 1024**3
@@ -65,7 +67,7 @@ _GIB = 1024**3
 
 
 # ---- the operators (one Jacobian operator, learning.jacobian) --------------------------------
-def a_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+def a_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
     """A = I - f'w of (5.6) as a ``LinearOperator``, f' of (5.4) at <x>; O(nnz w) per product.
 
     Examples
@@ -82,7 +84,7 @@ def a_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOpera
     return linear_operator(jacobian_operator(septuple, x_mean), "a")
 
 
-def g_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+def g_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
     """G = (I - f'w)^T (I - f'w) of (5.6) as a symmetric ``LinearOperator`` (float64).
 
     Each product costs two passes over the weights (A then A^T), O(nnz w); no N x N array
@@ -102,7 +104,7 @@ def g_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOpera
     return linear_operator(jacobian_operator(septuple, x_mean), "g")
 
 
-def a_inverse_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+def a_inverse_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
     """A^{-1} = (I - f'w)^{-1} for a layered network, by substitution, O(nnz w) per product.
 
     Raises
@@ -210,6 +212,9 @@ class SpectralMoments(MarkdownSummary):
     quadrature
         The nodes and weights, for :func:`spectral_density` and
         :func:`count_large_estimate`.
+    linearised
+        Labels of the non-component-wise nodes of a graph septuple, linearised in the
+        generalised G = (I - J)^T (I - J) (docs/beyond_mlps.md); empty for the paper's G.
     """
 
     orders: tuple[int, ...]
@@ -226,6 +231,7 @@ class SpectralMoments(MarkdownSummary):
     lanczos_steps: int
     quadrature_change: Array
     quadrature: SpectralQuadrature
+    linearised: tuple[str, ...] = ()
 
     def value(self, k: int) -> float:
         """μ_k for one of the computed orders."""
@@ -237,14 +243,23 @@ class SpectralMoments(MarkdownSummary):
 
 
 # ---- sizes and checks ------------------------------------------------------------------
-def _structured_dim(septuple: Septuple) -> int | None:
-    sizes = septuple.layer_sizes
+def _feedforward(septuple: Network) -> bool:
+    """True when w is nilpotent by construction, so log det G = 0 (7.7)-(7.8)."""
+    return isinstance(septuple, GraphSeptuple) or septuple.layered_weights is not None
+
+
+def _linearised(septuple: Network) -> tuple[str, ...]:
+    return septuple.linearised_labels if isinstance(septuple, GraphSeptuple) else ()
+
+
+def _structured_dim(septuple: Network) -> int | None:
+    sizes = getattr(septuple, "layer_sizes", None)
     if sizes is None:
         return None
     return septuple.n_neurons - sizes[0] + min(sizes[0], sizes[1])
 
 
-def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
+def memory_estimate(septuple: Network, method: str, *, n_probes: int = 1,
                     lanczos_steps: int = 1) -> int:
     """Bytes a method allocates beyond the network itself (upper estimate).
 
@@ -252,8 +267,9 @@ def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
     ~4 (dim S)^2 plus the non-input block of w; ``"slq"``: the stored Lanczos basis
     (per probe batch, see :func:`spectral_moments`) plus a few work vectors.
     """
-    if not isinstance(septuple, Septuple):
-        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
+    if not isinstance(septuple, Septuple | GraphSeptuple):
+        raise TypeError(f"septuple must be a Septuple or a GraphSeptuple, got "
+                        f"{type(septuple).__name__}")
     n = septuple.n_neurons
     n_probes = _positive_int(n_probes, "n_probes", 1)
     lanczos_steps = _positive_int(lanczos_steps, "lanczos_steps", 1)
@@ -270,7 +286,7 @@ def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
     raise ValueError(f"method must be 'dense', 'structured' or 'slq', got {method!r}")
 
 
-def _refuse_if_too_big(septuple: Septuple, method: str, max_bytes: int, **budget) -> None:
+def _refuse_if_too_big(septuple: Network, method: str, max_bytes: int, **budget) -> None:
     need = memory_estimate(septuple, method, **budget)
     if need > max_bytes:
         cheaper = ("method='slq' (O(nnz w) per product)" if method != "slq" else
@@ -297,7 +313,7 @@ def _positive_int(value, name: str, minimum: int) -> int:
 
 
 # ---- exact methods ---------------------------------------------------------------------
-def _exact_quadrature(septuple: Septuple, x: Array, method: str) -> SpectralQuadrature:
+def _exact_quadrature(septuple: Network, x: Array, method: str) -> SpectralQuadrature:
     spec = g_spectrum(septuple, x, method=method)
     logs = spec.log_dynamical
     # The eigenvalues equal to 1 outside the structured subspace add log 1 = 0 to every
@@ -371,7 +387,7 @@ def _gauss_nodes(alpha: Array, beta: Array, length: int) -> tuple[Array, Array]:
     return 2.0 * np.log(sv), 2.0 * vec[0] ** 2
 
 
-def _slq_quadrature(septuple: Septuple, x: Array, n_probes: int, steps: int,
+def _slq_quadrature(septuple: Network, x: Array, n_probes: int, steps: int,
                     probe_batch: int, rng: np.random.Generator,
                     fraction: float = 1.0) -> tuple[SpectralQuadrature, SpectralQuadrature, int]:
     """Run SLQ; return the quadrature, the one truncated to 3/4 of the steps, and matvecs."""
@@ -422,7 +438,7 @@ def _moment_estimates(quad: SpectralQuadrature, orders: tuple[int, ...],
     return values, errors
 
 
-def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
+def spectral_moments(septuple: Network, x_mean: ArrayLike,
                      orders: tuple[int, ...] = (1, 2, 3, 4), *, method: str = "auto",
                      seed: int | np.random.Generator | None = None,
                      n_probes: int = 30, lanczos_steps: int = 60, probe_batch: int | None = None,
@@ -486,7 +502,7 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
     """
     start = time.perf_counter()
     orders = _check_orders(orders)
-    x = _check_mean_state(septuple, x_mean)
+    x = check_mean_state(septuple, x_mean)
     n = septuple.n_neurons
     if method == "auto":
         dim = _structured_dim(septuple)
@@ -510,7 +526,7 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
     else:
         raise ValueError(f"method must be 'auto', 'dense', 'structured' or 'slq', "
                          f"got {method!r}")
-    use_cv = (method == "slq" and septuple.layered_weights is not None
+    use_cv = (method == "slq" and _feedforward(septuple)
               if control_variate is None else bool(control_variate) and method == "slq")
     if use_cv and probes < 3:
         raise ValueError(f"n_probes must be >= 3 with the control variate, got {probes}")
@@ -525,7 +541,7 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
         n_matvecs=int(matvecs), seconds=time.perf_counter() - start, log_det=log_det,
         log_det_stderr=log_det_err, log_det_check=abs(log_det) / scale,
         n_probes=probes, lanczos_steps=steps, quadrature_change=np.array(change),
-        quadrature=quad)
+        quadrature=quad, linearised=_linearised(septuple))
 
 
 # ---- density and counts from the same quadrature ---------------------------------------
@@ -627,7 +643,8 @@ def count_large_estimate(result: SpectralMoments, beta: float,
 class ExtremeEigenvalues:
     """The k largest and k smallest eigenvalues of G (descending), from ``eigsh``.
 
-    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G^{-1}.
+    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G^{-1}; ``linearised``
+    names the linearised nodes of a graph septuple (generalised G, docs/beyond_mlps.md).
     """
 
     largest: Array
@@ -635,9 +652,10 @@ class ExtremeEigenvalues:
     n_neurons: int
     n_matvecs: int
     seconds: float
+    linearised: tuple[str, ...] = ()
 
 
-def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
+def extreme_eigenvalues(septuple: Network, x_mean: ArrayLike, k: int = 10, *,
                         tol: float = 1e-10) -> ExtremeEigenvalues:
     """The k largest and k smallest eigenvalues of G (5.6), for C_n (10.5) and the gap.
 
@@ -658,7 +676,7 @@ def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
     True
     """
     start = time.perf_counter()
-    x = _check_mean_state(septuple, x_mean)
+    x = check_mean_state(septuple, x_mean)
     n = septuple.n_neurons
     k = _positive_int(k, "k", 1)
     if k >= n - 1:
@@ -682,7 +700,7 @@ def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
         raise ValueError("G has a non-positive eigenvalue: I - f'w is singular at x_mean")
     return ExtremeEigenvalues(largest=np.sort(top)[::-1], smallest=np.sort(bottom)[::-1],
                               n_neurons=n, n_matvecs=op.count // 2,
-                              seconds=time.perf_counter() - start)
+                              seconds=time.perf_counter() - start, linearised=op.linearised)
 
 
 def complexity_n_from_extremes(extremes: ExtremeEigenvalues, n: int, *,

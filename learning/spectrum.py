@@ -86,6 +86,9 @@ def derivative_matrix_diagonal(septuple: Septuple, x_mean: ArrayLike) -> Array:
 def g_operator(septuple: Septuple, x_mean: ArrayLike) -> Array:
     """Dense G = (I - f'w)^T (I - f'w), eq. (5.6), with f' of (5.4) at the mean state <x>.
 
+    ``septuple`` may also be a :class:`~learning.graph.septuple.GraphSeptuple`: then
+    f'w is the Jacobian J of its node maps (generalised G for linearised nodes).
+
     Examples
     --------
     >>> import numpy as np
@@ -95,6 +98,11 @@ def g_operator(septuple: Septuple, x_mean: ArrayLike) -> Array:
     >>> bool(np.isclose(np.linalg.det(g), 1.0))  # (7.7): det G = 1 for feedforward nets
     True
     """
+    if not isinstance(septuple, Septuple):  # a GraphSeptuple: J from its operator
+        from learning.jacobian import jacobian_operator
+
+        a = np.eye(septuple.n_neurons) - jacobian_operator(septuple, x_mean).dense()
+        return a.T @ a
     d = derivative_matrix_diagonal(septuple, x_mean)
     a = np.eye(septuple.n_neurons) - d[:, None] * septuple.weights
     return a.T @ a
@@ -235,7 +243,7 @@ def g_spectrum(septuple: Septuple, x_mean: ArrayLike, method: str = "structured"
         lam = np.linalg.eigvalsh(g_operator(septuple, x))[::-1]
         dyn = lam
     elif method == "structured":
-        if septuple.layer_sizes is None:
+        if getattr(septuple, "layer_sizes", None) is None:
             raise ValueError("method='structured' needs a layered network (layer_sizes set, e.g. "
                              "from feedforward()); use method='dense' for general septuples")
         d = _layered_derivative(septuple, x)

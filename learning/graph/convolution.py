@@ -6,7 +6,8 @@ sparse, weight-shared block of w: the entry from input neuron (c, i) to output n
 kernel offset kappa and c lies in o's group g, and zero otherwise.  The maps here never form
 that matrix: :meth:`Conv.matmat` is im2col (a strided view, one contiguous copy) followed by one
 BLAS matrix product per probe and group, and :meth:`Conv.rmatmat`, the exact adjoint, is one
-product with the transposed weight followed by col2im (one strided addition per kernel offset).
+product with the transposed weight followed by col2im (one strided addition per kernel offset),
+or, for stride 1, the convolution with the flipped kernel (the same im2col and BLAS product).
 A transposed convolution is the adjoint of the convolution with the same weight
 (:class:`ConvTranspose`).  Bias is not part of a block: the node holds b (2.5).
 
@@ -98,7 +99,7 @@ class Conv:
     in_shape: tuple[int, ...] = field(kw_only=True)
     out_shape: tuple[int, ...] = field(init=False)
     windows: Windows = field(init=False, repr=False)
-    _cache: dict[Any, Array] = field(init=False, repr=False, default_factory=dict)
+    _cache: dict[Any, Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         w = _conv_weight(self.weight)
@@ -134,9 +135,30 @@ class Conv:
         cols = self.windows.columns(x).reshape(k, g, -1, math.prod(self.windows.out_spatial))
         return np.matmul(self._weight(x.dtype), cols).reshape((k, *self.out_shape))
 
+    def _flipped(self) -> Conv | None:
+        """For stride 1, W^T as a convolution: the kernel flipped, input and output channels
+        swapped within each group, padding (kernel extent - 1) - padding on each side; None
+        when the stride is not 1 or a padding exceeds the kernel's extent - 1."""
+        if "flipped" not in self._cache:
+            win, w, g = self.windows, self.weight, self.groups
+            ext = tuple(dl * (kk - 1) for kk, dl in zip(win.kernel, win.dilation, strict=True))
+            pad = tuple(x - b for x, b in zip(ext, win.begin, strict=True)) + tuple(
+                x - e for x, e in zip(ext, win.end, strict=True))
+            flipped = None
+            if set(win.stride) == {1} and min(pad) >= 0:
+                wg = w.reshape(g, w.shape[0] // g, *w.shape[1:]).swapaxes(1, 2)
+                wf = np.flip(wg, axis=tuple(range(3, 3 + win.d)))
+                flipped = Conv(wf.reshape(-1, w.shape[0] // g, *win.kernel), 1, pad,
+                               win.dilation, g, in_shape=self.out_shape)
+            self._cache["flipped"] = flipped
+        return self._cache["flipped"]
+
     def rmatmat(self, y: Array) -> Array:
         """``(k, *out_shape) -> (k, *in_shape)``: the adjoint W^T y (2.1)."""
         y = batch(y, self.out_shape, "y")
+        flipped = self._flipped()
+        if flipped is not None:
+            return flipped.matmat(y)
         k, g = y.shape[0], self.groups
         y = y.reshape(k, g, -1, math.prod(self.windows.out_spatial))
         cols = np.matmul(self._weight(y.dtype).transpose(0, 2, 1), y)
@@ -145,8 +167,12 @@ class Conv:
     @property
     def nbytes(self) -> int:
         """Bytes held: the weight and its cached copies in other precisions."""
-        extra = sum(int(v.nbytes) for v in self._cache.values()
-                    if not np.shares_memory(v, self.weight))
+        extra = 0
+        for v in self._cache.values():
+            if isinstance(v, Conv):
+                extra += v.nbytes
+            elif v is not None and not np.shares_memory(v, self.weight):
+                extra += int(v.nbytes)
         return int(self.weight.nbytes) + extra
 
 

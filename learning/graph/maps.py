@@ -156,17 +156,27 @@ class DenseMap:
         object.__setattr__(self, "in_shape", in_shape)
         object.__setattr__(self, "out_shape", (w.shape[0],))
 
+    def _weight(self, dtype: np.dtype) -> Array:
+        # float32 probes use a float32 copy of the weight, made once (float64 otherwise).
+        if dtype != np.float32:
+            return self.weight
+        if "float32" not in self.__dict__:
+            self.__dict__["float32"] = self.weight.astype(np.float32)
+        return self.__dict__["float32"]
+
     def matmat(self, x: Array) -> Array:
         x = check_shape(x, self.in_shape, "x")
-        return x.reshape(x.shape[0], -1) @ self.weight.T
+        return x.reshape(x.shape[0], -1) @ self._weight(x.dtype).T
 
     def rmatmat(self, y: Array) -> Array:
         y = check_shape(y, self.out_shape, "y")
-        return (y @ self.weight).reshape((y.shape[0], *self.in_shape))
+        return (y @ self._weight(y.dtype)).reshape((y.shape[0], *self.in_shape))
 
     @property
     def nbytes(self) -> int:
-        return int(self.weight.nbytes)
+        """Bytes of the weight and of its float32 copy once made."""
+        extra = self.__dict__.get("float32")
+        return int(self.weight.nbytes + (0 if extra is None else extra.nbytes))
 
 
 @dataclass(frozen=True, eq=False)
@@ -220,8 +230,9 @@ class ScaleMap:
     def __post_init__(self) -> None:
         shape = _shape(self.in_shape, "shape")
         s = _finite(np.asarray(self.scale, dtype=float), "scale")
-        if s.shape == (shape[0],):
-            s = s.reshape((shape[0],) + (1,) * (len(shape) - 1))
+        per_channel = (shape[0],) + (1,) * (len(shape) - 1)
+        if s.shape in ((shape[0],), per_channel):
+            s = s.reshape(per_channel)
         elif s.shape != shape:
             raise ValueError(f"scale must have shape ({shape[0]},) (per channel) or {shape}, "
                              f"got {s.shape}")
@@ -230,10 +241,12 @@ class ScaleMap:
         object.__setattr__(self, "out_shape", shape)
 
     def matmat(self, x: Array) -> Array:
-        return check_shape(x, self.in_shape, "x") * self.scale
+        x = check_shape(x, self.in_shape, "x")
+        return x * self.scale.astype(x.dtype, copy=False)
 
     def rmatmat(self, y: Array) -> Array:
-        return check_shape(y, self.out_shape, "y") * self.scale
+        y = check_shape(y, self.out_shape, "y")
+        return y * self.scale.astype(y.dtype, copy=False)
 
     @property
     def nbytes(self) -> int:

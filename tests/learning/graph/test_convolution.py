@@ -201,3 +201,18 @@ def test_conv_float32_equals_torch_float32() -> None:
     conv = Conv(w, 1, 1, in_shape=(16, 12, 12))
     ref = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
     np.testing.assert_allclose(conv.matmat(x), ref.numpy(), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize(("stride", "padding", "flipped"), [
+    (1, (1, 0), True),    # stride 1: W^T is the flipped-kernel convolution
+    (1, (5, 0), False),   # padding beyond the kernel extent - 1: col2im
+    (2, (1, 1), False),   # stride 2: col2im
+])
+def test_both_adjoint_routes_equal_the_definition(stride: int, padding, flipped: bool) -> None:
+    rng = np.random.default_rng(11)
+    weight = rng.standard_normal((4, 1, 3, 2))
+    begin, end = padding[:1] * 2, padding[1:] * 2
+    conv = Conv(weight, stride, begin + end, (2, 1), 2, in_shape=(2, 6, 5))
+    assert (conv._flipped() is not None) == flipped
+    expected, _ = conv_matrix(weight, (2, 6, 5), (stride,) * 2, begin, end, (2, 1), 2)
+    np.testing.assert_allclose(adjoint_matrix(conv), expected, rtol=0, atol=1e-12)
