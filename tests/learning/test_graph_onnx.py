@@ -74,6 +74,23 @@ def test_conv_pool_batchnorm_residual_match_onnxruntime():
     assert [n.kind for n in net.nodes] == ["input", "neuron", "neuron", "neuron"]
 
 
+def test_asymmetric_same_padding_matches_onnxruntime():
+    # kernel 2 (stride 1) and kernel 3 with stride 2 on 5 x 5: one row/column of padding,
+    # at the end (SAME_UPPER) or at the start (SAME_LOWER).
+    inits = {"w": RNG.normal(size=(2, 1, 2, 2)), "v": RNG.normal(size=(2, 1, 3, 3))}
+    nodes = [helper.make_node("Conv", ["x", "w"], ["a"], auto_pad="SAME_UPPER"),
+             helper.make_node("Conv", ["x", "w"], ["b"], auto_pad="SAME_LOWER"),
+             helper.make_node("Conv", ["x", "v"], ["c"], auto_pad="SAME_UPPER", strides=[2, 2]),
+             helper.make_node("AveragePool", ["c"], ["d"], kernel_shape=[2, 2],
+                              auto_pad="SAME_LOWER"),
+             helper.make_node("Concat", ["a", "b"], ["ab"], axis=1),
+             helper.make_node("Flatten", ["ab"], ["f1"]),
+             helper.make_node("Flatten", ["d"], ["f2"]),
+             helper.make_node("Concat", ["f1", "f2"], ["cat"], axis=1),
+             helper.make_node("Tanh", ["cat"], ["y"])]
+    check_forward(model(nodes, (1, 5, 5), "y", inits.items()), (1, 5, 5))
+
+
 def test_erf_gelu_silu_and_constant_arithmetic_match_onnxruntime():
     inits = {"w": RNG.normal(size=(4, 5)), "sqrt2": np.array(np.sqrt(2.0)), "one": 1.0,
              "half": 0.5, "w2": RNG.normal(size=(5, 3)), "shift": RNG.normal(size=3),

@@ -187,3 +187,53 @@ def test_residual_state_dict_is_refused_with_the_graph_route(tmp_path):
     # h3 = tanh(B1 (h2 + h1)), y = W_out (h3 + h2 + h1): the sums are not nodes.
     net = from_torch(module, torch.zeros(1, 6))
     assert [n.sources for n in net.nodes[1:]] == [(0,), (1,), (1, 2), (1, 2, 3)]
+
+
+# ---- the same μ_k whichever route the network took (issue 22, item 4) ----------------------
+
+def _moments(net, x):
+    from learning.spectral_estimates import spectral_moments
+
+    return np.array([m for m in spectral_moments(net, x, (1, 2, 3, 4), method="dense").values])
+
+
+def test_mlp_moments_agree_from_module_onnx_file_and_state_dict(tmp_path):
+    from learning.feedforward import forward_state
+
+    torch.manual_seed(1)
+    module = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.Tanh(), torch.nn.Linear(5, 4),
+                                 torch.nn.Tanh(), torch.nn.Linear(4, 3)).eval()
+    example = torch.zeros(1, 6)
+    torch.save(module.state_dict(), tmp_path / "mlp.pt")
+    torch.onnx.export(module, (example,), str(tmp_path / "mlp.onnx"), dynamo=False)
+    chain = read_network(tmp_path / "mlp.pt", activation="tanh,tanh,linear")
+    assert chain.read_as == "read as a chain: 0 -> 2 -> 4"
+    inputs = np.random.default_rng(0).uniform(-1, 1, (1, 6))
+    x_chain = forward_state(chain.septuple, inputs)[0]
+    graph = from_torch(module, example)
+    x_graph = graph.forward(inputs)[0]
+    np.testing.assert_allclose(x_graph, x_chain, atol=1e-14)  # same neurons, same order
+    mu_chain, mu_graph = _moments(chain.septuple, x_chain), _moments(graph, x_graph)
+    onnx_net = load_network(tmp_path / "mlp.onnx")  # a chain: read as the layered septuple
+    mu_onnx = _moments(onnx_net, x_chain)
+    np.testing.assert_allclose(mu_graph, mu_chain, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(mu_onnx, mu_chain, rtol=1e-10, atol=1e-12)
+    assert abs(mu_chain[0]) < 1e-10 and mu_chain[1] > 0.01  # log det G = 0; a real spectrum
+
+
+@pytest.mark.parametrize("name", ["residual_cnn", "lenet5"])
+def test_cnn_moments_agree_from_module_and_onnx_file(tmp_path, name):
+    module, x = tm.make(name)
+    torch.onnx.export(module, (x,), str(tmp_path / "m.onnx"), dynamo=False)
+    a, b = from_torch(module, x), load_network(tmp_path / "m.onnx")
+    state = a.forward(x.numpy().astype(float))[0]
+    if a.n_neurons > 2500:
+        from learning.spectral_estimates import spectral_moments
+
+        ma = spectral_moments(a, state, (2, 3), method="slq", seed=0, n_probes=4,
+                              lanczos_steps=20)
+        mb = spectral_moments(b, state, (2, 3), method="slq", seed=0, n_probes=4,
+                              lanczos_steps=20)
+        np.testing.assert_array_equal(ma.values, mb.values)
+        return
+    np.testing.assert_array_equal(_moments(a, state), _moments(b, state))
