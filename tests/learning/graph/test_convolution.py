@@ -203,16 +203,34 @@ def test_conv_float32_equals_torch_float32() -> None:
     np.testing.assert_allclose(conv.matmat(x), ref.numpy(), rtol=1e-5, atol=1e-4)
 
 
-@pytest.mark.parametrize(("stride", "padding", "flipped"), [
-    (1, (1, 0), True),    # stride 1: W^T is the flipped-kernel convolution
-    (1, (5, 0), False),   # padding beyond the kernel extent - 1: col2im
-    (2, (1, 1), False),   # stride 2: col2im
+@pytest.mark.parametrize(("stride", "padding", "c_out", "flipped"), [
+    (1, (1, 0), 2, True),    # stride 1, C_out <= C_in: W^T is the flipped-kernel convolution
+    (1, (1, 0), 6, False),   # more output than input channels: col2im
+    (1, (5, 0), 2, False),   # padding beyond the kernel extent - 1: col2im
+    (2, (1, 1), 2, False),   # stride 2: col2im
 ])
-def test_both_adjoint_routes_equal_the_definition(stride: int, padding, flipped: bool) -> None:
+def test_both_adjoint_routes_equal_the_definition(stride: int, padding, c_out: int,
+                                                  flipped: bool) -> None:
     rng = np.random.default_rng(11)
-    weight = rng.standard_normal((4, 1, 3, 2))
+    weight = rng.standard_normal((c_out, 2, 3, 2))
     begin, end = padding[:1] * 2, padding[1:] * 2
-    conv = Conv(weight, stride, begin + end, (2, 1), 2, in_shape=(2, 6, 5))
+    conv = Conv(weight, stride, begin + end, (2, 1), 2, in_shape=(4, 6, 5))
     assert (conv._flipped() is not None) == flipped
-    expected, _ = conv_matrix(weight, (2, 6, 5), (stride,) * 2, begin, end, (2, 1), 2)
+    expected, _ = conv_matrix(weight, (4, 6, 5), (stride,) * 2, begin, end, (2, 1), 2)
     np.testing.assert_allclose(adjoint_matrix(conv), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_chunks_of_probes_give_the_same_products(monkeypatch, stride: int) -> None:
+    import learning.graph.convolution as module
+
+    rng = np.random.default_rng(12)
+    conv = Conv(rng.standard_normal((5, 3, 3, 3)), stride, 1, in_shape=(3, 7, 6))
+    x = rng.standard_normal((7, 3, 7, 6))
+    y = rng.standard_normal((7, *conv.out_shape))
+    whole = conv.matmat(x), Conv(conv.weight, stride, 1, in_shape=(3, 7, 6)).rmatmat(y)
+    monkeypatch.setattr(module, "CHUNK_BYTES", 1)  # one probe per chunk
+    assert len(conv._chunks(7, 8)) == 7
+    chunked = Conv(conv.weight, stride, 1, in_shape=(3, 7, 6))
+    np.testing.assert_allclose(chunked.matmat(x), whole[0], rtol=0, atol=1e-13)
+    np.testing.assert_allclose(chunked.rmatmat(y), whole[1], rtol=0, atol=1e-13)
