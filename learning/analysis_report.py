@@ -267,9 +267,10 @@ def node_lines(graph) -> list[str]:
     """The printed table of a graph's nodes: which are exact septuple nodes and which are
     linearised (:func:`node_table`)."""
     rows = node_table(graph)
-    n_lin = sum(not r["exact"] for r in rows)
-    head = (f"nodes       {len(rows)}: {len(rows) - n_lin} exact (input or x = f(Wx + b)), "
-            f"{n_lin} linearised (x = φ(Wx + b), in the generalised G)")
+    kinds = [r["kind"] for r in rows]
+    head = (f"nodes       {len(rows)}: {kinds.count('input')} input, {kinds.count('neuron')} "
+            f"exact septuple nodes x = f(Wx + b), {kinds.count('function')} linearised "
+            "x = φ(Wx + b) (J = φ'w in the generalised G)")
     return [head] + [_node_row(r) for r in rows]
 
 

@@ -52,6 +52,8 @@ def snake_case(name: str) -> str:
     >>> snake_case("BatchNormalization"), snake_case("Conv2D"), snake_case("Dense")
     ('batch_normalization', 'conv2d', 'dense')
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a layer class name (a str), got {type(name).__name__}")
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
@@ -360,6 +362,8 @@ def read_keras_graph(path: str | os.PathLike, *, logits: bool = False) -> GraphR
         weights, shapes that do not chain, a file that is not a Keras model.
     """
     path = check_path(path)
+    if not isinstance(logits, bool):
+        raise TypeError(f"logits must be a bool, got {type(logits).__name__}")
     h5py = _h5py(path)
     try:
         if zipfile.is_zipfile(path):

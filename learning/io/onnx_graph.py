@@ -70,6 +70,9 @@ class OnnxGraphReader:
     """
 
     def __init__(self, model: OnnxModel, *, logits: bool = False):
+        if not isinstance(model, OnnxModel):
+            raise TypeError(f"model must be an OnnxModel (learning.io.onnx_model.onnx_model), "
+                            f"got {type(model).__name__}")
         self.model = model
         self.logits = bool(logits)
         self.notes: list[str] = []

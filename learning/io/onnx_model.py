@@ -70,9 +70,18 @@ FOLDABLE: dict[str, Callable[[dict, list], NDArray]] = {
 
 
 def attributes(node) -> dict:
-    """A node's attributes as Python values (strings decoded)."""
+    """A node's attributes as Python values (strings decoded).
+
+    Examples
+    --------
+    >>> from onnx import helper
+    >>> attributes(helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1], auto_pad="NOTSET"))
+    {'auto_pad': 'NOTSET', 'pads': [1, 1]}
+    """
     from onnx import helper
 
+    if not hasattr(node, "attribute"):
+        raise TypeError(f"node must be an onnx NodeProto, got {type(node).__name__}")
     out = {}
     for a in node.attribute:
         value = helper.get_attribute_value(a)

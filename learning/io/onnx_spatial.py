@@ -31,6 +31,11 @@ def same_pads(size: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
     >>> same_pads((4,), (2,), (1,), (1,), "SAME_LOWER")
     (1, 0)
     """
+    if mode not in ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"):
+        raise ValueError(f"mode must be NOTSET, VALID, SAME_UPPER or SAME_LOWER, got {mode!r}")
+    if not len(size) == len(kernel) == len(stride) == len(dilation):
+        raise ValueError(f"size, kernel, stride and dilation must have one entry per spatial "
+                         f"axis, got {size}, {kernel}, {stride}, {dilation}")
     if mode in ("NOTSET", "VALID"):
         return (0,) * (2 * len(size))
     begins, ends = [], []

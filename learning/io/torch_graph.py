@@ -54,6 +54,8 @@ def torch_to_onnx(module, example_input, *, dynamo: bool = False):
     NetworkFileError
         The export failed (the exporter's message is included).
     """
+    if not callable(getattr(module, "eval", None)):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
     torch = _torch()
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
@@ -119,6 +121,8 @@ def from_torch(module, example_input, *, logits: bool = False, dynamo: bool = Fa
     """
     from learning.io.onnx_graph import read_onnx_graph
 
+    if not isinstance(logits, bool):
+        raise TypeError(f"logits must be a bool, got {type(logits).__name__}")
     proto = torch_to_onnx(module, example_input, dynamo=dynamo)
     loaded = read_onnx_graph(proto, logits=logits,
                              label=f"torch module {type(module).__name__}")

@@ -141,9 +141,10 @@ def test_from_torch_names_an_unsupported_operator_with_the_route():
 def test_without_torch_the_error_names_the_onnx_route(monkeypatch):
     import sys
 
+    module, x = tm.make("residual_mlp")
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match="torch.onnx.export.*analyse that file"):
-        torch_to_onnx(object(), object())
+        torch_to_onnx(module, x)
 
 
 def test_the_graph_readers_do_not_import_torch():
