@@ -130,7 +130,7 @@ class _Reader:
                               "left out")
             return t
         fn = Softmax(axis=0, in_shape=tuple(t.shape))  # Keras's last axis is channels: 0
-        return self.builder.function(t, fn, label=f"Softmax {label}")  # type: ignore[union-attr]
+        return self.builder.function(t, fn, label=f"Softmax:{label}")  # type: ignore[union-attr]
 
 
 def _window(r: _Reader, layer: dict, t, kernel, stride, dilation=None):
@@ -212,7 +212,7 @@ def _pool(r: _Reader, layer: dict, t):
     pads, _ = _window(r, layer, t, kernel, stride)
     if layer["class_name"].startswith("Max"):
         fn = MaxPool(kernel, stride=stride, padding=pads, in_shape=tuple(t.shape))
-        return r.builder.function(t, fn, label=f"MaxPool {layer['name']}")  # type: ignore
+        return r.builder.function(t, fn, label=f"MaxPool:{layer['name']}")  # type: ignore
     pool = AvgPool(kernel, stride=stride, padding=pads, count_include_pad=False,
                    in_shape=tuple(t.shape))
     return r.builder.linear(t, pool)  # type: ignore[union-attr]

@@ -170,7 +170,7 @@ def _max_pool(r, node):
     if any(x != 1 for x in g["dilation"]):
         raise r.fail(node, "is dilated; max pooling is read without dilation")
     fn = MaxPool(kernel, stride=g["stride"], padding=g["padding"], in_shape=tuple(t.shape))
-    return r.builder.function(t, fn, label=f"MaxPool {node.name or node.output[0]}")
+    return r.builder.function(t, fn, label=f"MaxPool:{node.name or node.output[0]}")
 
 
 def _softmax(r, node):
@@ -186,7 +186,7 @@ def _softmax(r, node):
         raise r.fail(node, f"opset {r.model.opset} Softmax over axis {axis} of a rank-{rank} "
                      "tensor flattens the trailing axes; export with opset >= 13")
     fn = Softmax(axis=axis - 1, in_shape=tuple(t.shape))
-    return r.builder.function(t, fn, label=f"Softmax {node.name or node.output[0]}")
+    return r.builder.function(t, fn, label=f"Softmax:{node.name or node.output[0]}")
 
 
 def _layer_norm(r, node):
@@ -209,7 +209,7 @@ def _layer_norm(r, node):
         raise r.fail(node, f"scale of shape {scale.shape} for normalised axes {normalized}")
     fn = LayerNorm(normalized, eps=float(a.get("epsilon", 1e-5)), scale=scale, shift=shift,
                    in_shape=tuple(t.shape))
-    return r.builder.function(t, fn, label=f"LayerNormalization {node.name or node.output[0]}")
+    return r.builder.function(t, fn, label=f"LayerNormalization:{node.name or node.output[0]}")
 
 
 #: operator -> handler
