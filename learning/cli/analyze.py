@@ -19,6 +19,7 @@ import os
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _boundary(septuple) -> tuple[int, int, object, object]:
+def _boundary(septuple) -> tuple[int, int, Any, Any]:
     """(n_in, n_out, f of the inputs, f of the outputs); an output f is ``None`` where an
     output is a linearised node (a softmax head), whose targets are not checked against a
     range here."""
