@@ -188,10 +188,7 @@ def plot(results: dict) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        target = Path(sys.argv[1])
+    with tempfile.TemporaryDirectory() as scratch:
+        target = Path(sys.argv[1] if len(sys.argv) > 1 else scratch)
         target.mkdir(parents=True, exist_ok=True)
         main(target)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            main(Path(tmp))

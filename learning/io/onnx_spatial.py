@@ -115,16 +115,22 @@ def _conv_transpose(r, node):
     return r.builder.linear(t, conv, bias=_channel_bias(r, node, conv.out_shape))
 
 
-def _average_pool(r, node):
-    from learning.graph.pooling import AvgPool
-
-    a = attributes(node)
-    kernel = tuple(int(k) for k in a["kernel_shape"])
+def _pool_window(r, node, kind: str):
+    """(input tensor, kernel, geometry) of a pooling node (no dilation)."""
+    kernel = tuple(int(k) for k in attributes(node)["kernel_shape"])
     _check_d(r, node, len(kernel))
     t = r.tensor(r.data(node))
     g = _geometry(r, node, t, kernel)
     if any(x != 1 for x in g["dilation"]):
-        raise r.fail(node, "is dilated; average pooling is read without dilation")
+        raise r.fail(node, f"is dilated; {kind} pooling is read without dilation")
+    return t, kernel, g
+
+
+def _average_pool(r, node):
+    from learning.graph.pooling import AvgPool
+
+    a = attributes(node)
+    t, kernel, g = _pool_window(r, node, "average")
     pool = AvgPool(kernel, stride=g["stride"], padding=g["padding"],
                    count_include_pad=bool(a.get("count_include_pad", 0)),
                    in_shape=tuple(t.shape))
@@ -160,15 +166,9 @@ def _reduce_mean(r, node):
 def _max_pool(r, node):
     from learning.graph.nonlocal_maps import MaxPool
 
-    a = attributes(node)
     if len([o for o in node.output if o]) > 1:
         raise r.fail(node, "also outputs indices; export without return_indices")
-    kernel = tuple(int(k) for k in a["kernel_shape"])
-    _check_d(r, node, len(kernel))
-    t = r.tensor(r.data(node))
-    g = _geometry(r, node, t, kernel)
-    if any(x != 1 for x in g["dilation"]):
-        raise r.fail(node, "is dilated; max pooling is read without dilation")
+    t, kernel, g = _pool_window(r, node, "max")
     fn = MaxPool(kernel, stride=g["stride"], padding=g["padding"], in_shape=tuple(t.shape))
     return r.builder.function(t, fn, label=f"MaxPool:{node.name or node.output[0]}")
 
