@@ -67,6 +67,16 @@ def _geometry(r, node, t, kernel: Sequence[int]) -> dict:
     return {"stride": stride, "padding": pads, "dilation": dilation}
 
 
+def _expect(r, node, out_shape: tuple[int, ...]) -> None:
+    """Refuse an output above the neuron limit from its shape alone, before the operator is
+    built (:data:`learning.io.onnx_graph.MAX_NEURONS`)."""
+    from learning.io.onnx_graph import MAX_NEURONS
+
+    if math.prod(out_shape) > MAX_NEURONS or min(out_shape) < 1:
+        raise r.fail(node, f"would output a tensor of shape {out_shape}: more than "
+                     f"{MAX_NEURONS:,} neurons, or none; refused before building")
+
+
 def _check_d(r, node, d: int) -> None:
     if d not in (1, 2):
         raise r.fail(node, f"is {d}-D; convolutions and pooling are read in 1-D and 2-D")
@@ -79,6 +89,11 @@ def _conv(r, node):
     _check_d(r, node, weight.ndim - 2)
     t = r.tensor(r.data(node))
     g = _geometry(r, node, t, weight.shape[2:])
+    d = weight.ndim - 2
+    _expect(r, node, (weight.shape[0], *(
+        (n + g["padding"][i] + g["padding"][i + d] - g["dilation"][i] * (k - 1) - 1)
+        // g["stride"][i] + 1 for i, (n, k) in enumerate(zip(t.shape[1:], weight.shape[2:],
+                                                          strict=True)))))
     conv = Conv(weight, stride=g["stride"], padding=g["padding"], dilation=g["dilation"],
                 groups=int(attributes(node).get("group", 1)), in_shape=tuple(t.shape))
     return r.builder.linear(t, conv, bias=_channel_bias(r, node, conv.out_shape))
@@ -107,9 +122,13 @@ def _conv_transpose(r, node):
     if a.get("auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
         raise r.fail(node, f"auto_pad={a['auto_pad']!r} on a transposed convolution; export "
                      "with explicit pads")
+    extra = tuple(int(p) for p in a.get("output_padding", (0,) * d))
+    _expect(r, node, (weight.shape[1] * int(a.get("group", 1)), *(
+        (n - 1) * g["stride"][i] - g["padding"][i] - g["padding"][i + d]
+        + g["dilation"][i] * (k - 1) + extra[i] + 1
+        for i, (n, k) in enumerate(zip(t.shape[1:], weight.shape[2:], strict=True)))))
     conv = ConvTranspose(weight, stride=g["stride"], padding=g["padding"],
-                         output_padding=tuple(int(p) for p in a.get("output_padding",
-                                                                    (0,) * d)),
+                         output_padding=extra,
                          dilation=g["dilation"], groups=int(a.get("group", 1)),
                          in_shape=tuple(t.shape))
     return r.builder.linear(t, conv, bias=_channel_bias(r, node, conv.out_shape))

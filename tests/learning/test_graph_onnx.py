@@ -237,8 +237,8 @@ def case_absurd_size(tmp_path):
 def case_absurd_size_inside(tmp_path):
     m = model([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="up",
                                 strides=[4000, 4000])], (1, 2, 2), "y",
-              {"w": np.ones((1, 4, 4000, 4000))}.items())
-    return _save(tmp_path, m), "more than 50,000,000 neurons"
+              {"w": np.ones((1, 4, 2, 2))}.items())  # 4 x 4002 x 4002 outputs
+    return _save(tmp_path, m), "(4, 4002, 4002): more than 50,000,000 neurons"
 
 
 def case_json_file(tmp_path):
@@ -281,10 +281,21 @@ def test_refusals_name_the_file_the_node_and_the_problem(tmp_path, case):
     assert str(info.value).startswith(str(path)) and problem in str(info.value)
 
 
-@pytest.mark.parametrize("case", [case_unknown_operator, case_nan_weights, case_png_file,
-                                  case_absurd_size], ids=lambda c: c.__name__[5:])
-def test_analyze_refuses_with_status_2_no_traceback_nothing_written(tmp_path, case):
+@pytest.mark.parametrize("case", [case_unknown_operator, case_nan_weights, case_absurd_size,
+                                  case_shapes_do_not_chain], ids=lambda c: c.__name__[5:])
+def test_analyze_refuses_with_status_2_and_writes_nothing(tmp_path, case, capsys):
+    from learning.cli import main as cli_main
+
     path, problem = case(tmp_path)
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as info:
+        cli_main(["analyze", str(path), "--out", str(out)])
+    assert info.value.code == 2 and problem in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_analyze_refuses_a_file_of_another_tool_without_a_traceback(tmp_path):
+    path, problem = case_png_file(tmp_path)
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "learning", "analyze", str(path), "--out",
                            str(out)], capture_output=True, text=True, timeout=300)
