@@ -238,3 +238,11 @@ def test_cnn_moments_agree_from_module_and_onnx_file(tmp_path, name):
         np.testing.assert_array_equal(ma.values, mb.values)
         return
     np.testing.assert_array_equal(_moments(a, state), _moments(b, state))
+
+
+def test_residual_cnn_state_dict_is_refused_with_the_graph_route(tmp_path):
+    module, _ = tm.make("residual_cnn")
+    torch.save(module.state_dict(), tmp_path / "cnn.pt")
+    with pytest.raises(NetworkFileError, match=r"'bn0': normalisation.*'c1': convolution.*"
+                       r"cannot record skip connections.*ONNX.*from_torch"):
+        load_network(tmp_path / "cnn.pt", activation="relu")
