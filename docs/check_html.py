@@ -84,27 +84,33 @@ class _Page(HTMLParser):
 
 def _pages(build: Path) -> Iterator[tuple[Path, _Page]]:
     for path in sorted(build.rglob("*.html")):
-        if "_modules" in path.parts or "_static" in path.parts:
-            continue  # highlighted source and theme assets
+        if "_static" in path.parts:
+            continue  # theme assets
         page = _Page()
         page.feed(path.read_text(encoding="utf-8"))
         yield path, page
 
 
+def _written(pages) -> Iterator[tuple[Path, _Page]]:
+    """The pages written by us: not the highlighted sources of ``_modules`` (their ids are
+    link targets, their text is code)."""
+    return ((path, page) for path, page in pages if "_modules" not in path.parts)
+
+
 def check_tags(build: Path, pages) -> list[str]:
     return [f"{path.relative_to(build)}: unknown element <{tag}> (text swallowed as a tag)"
-            for path, page in pages for tag in sorted(set(page.unknown))]
+            for path, page in _written(pages) for tag in sorted(set(page.unknown))]
 
 
 def check_tex(build: Path, pages) -> list[str]:
     return [f"{path.relative_to(build)}: raw TeX outside math: {text!r}"
-            for path, page in pages for text in page.raw_tex]
+            for path, page in _written(pages) for text in page.raw_tex]
 
 
 def check_links(build: Path, pages) -> list[str]:
     ids = {path: page.ids for path, page in pages}
     problems = []
-    for path, page in pages:
+    for path, page in _written(pages):
         for href in page.links:
             parts = urlsplit(href)
             if parts.scheme or parts.netloc or href.startswith(("mailto:", "javascript:")):
@@ -120,7 +126,7 @@ def check_links(build: Path, pages) -> list[str]:
 
 def check_gallery(build: Path, pages) -> list[str]:
     problems = []
-    for path, page in pages:
+    for path, page in _written(pages):
         if path.parent.name == "gallery" and path.name not in {"index.html"}:
             if not any("sphx_glr_" in src and "thumb" not in src for src in page.images):
                 problems.append(f"{path.relative_to(build)}: the example shows no figure")

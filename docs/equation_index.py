@@ -155,11 +155,12 @@ def _row(number: str, latex: str, entry: Entry) -> str:
     else:
         shown = f"${flat}$"
     code = [f"{{py:obj}}`~{name}`" for name in sorted(set(entry.code))]
-    tests = [f"`{t.split('::')[1]}`" for t in sorted(set(entry.tests))]
     steps = [f"[{s}](derivations.md)" for s in entry.steps]
     errata = [f"[erratum](../errata.md#{anchor})" for _, anchor in entry.errata]
-    return (f"| ({number}) | {shown} | {_cell(code, 6)} | {_cell(tests, 4)} | "
-            f"{_cell(steps + errata, 4)} |")
+    checked = [f"{len(set(entry.tests))} test(s)"] if entry.tests else []
+    anchor = f'<span id="eq-{number.replace(".", "-")}">({number})</span>'
+    return (f"| {anchor} | {shown} | {_cell(code, 6)} | "
+            f"{_cell(checked + steps + errata, 5)} |")
 
 
 def index_page(modules: Iterable[str]) -> str:
@@ -178,8 +179,8 @@ def index_page(modules: Iterable[str]) -> str:
     long_ones = []
     for section in sorted({int(n.split(".")[0]) for n in equations}):
         parts += [f"## Section {section}", "",
-                  "| Eq. | As printed | Code | Tests | Derivation / errata |",
-                  "| --- | --- | --- | --- | --- |"]
+                  "| Eq. | As printed | Code | Checked by |",
+                  "| --- | --- | --- | --- |"]
         for number, latex in equations.items():
             if int(number.split(".")[0]) == section:
                 parts.append(_row(number, latex, index[number]))
@@ -187,7 +188,13 @@ def index_page(modules: Iterable[str]) -> str:
                 if "\\begin{aligned}" in flat or len(flat) > 160:
                     long_ones.append((number, latex))
         parts.append("")
-    parts += ["## Long equations as printed", ""]
+    parts += ["## The tests of each equation", "",
+              "Run one with `python -m pytest FILE -k NAME`.", ""]
+    for number in equations:
+        tests = sorted(set(index[number].tests))
+        if tests:
+            parts += [f"- ({number}): " + ", ".join(f"`{t}`" for t in tests)]
+    parts += ["", "## Long equations as printed", ""]
     for number, latex in long_ones:
         parts += [f"({'eq-' + number.replace('.', '-') + '-printed'})=",
                   f"### ({number})", "", "$$", latex, "$$", ""]

@@ -1,5 +1,8 @@
-"""Section 12: does the Onsager tensor (12.9) turn g_{αβ,μ} J^{μαβ} into √|g| R/(2κ)?
-==================================================================================
+r"""Section 12: does the Onsager tensor (12.9) give the Einstein-Hilbert density?
+==============================================================================
+
+The question: does (12.9) turn :math:`g_{\alpha\beta,\mu} J^{\mu\alpha\beta}` into
+:math:`\sqrt{|g|} R/(2\kappa)` up to a total divergence?
 
 Prints, for space-time dimensions 2 to 5, the verdict on (12.9) and the complete family of
 Onsager tensors (combinations of three inverse metrics) that do reproduce the

@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from learning.graph.maps import LinearMap
 from learning.graph.septuple import GraphSeptuple
-from learning.layered_weights import _left_product, _right_product
+from learning.layered_weights import left_product, right_product
 from learning.septuple import Septuple
 
 __all__ = ["JacobianOperator", "jacobian_operator", "check_mean_state", "linear_operator"]
@@ -116,13 +116,13 @@ class _LayeredStructure:
     def _wx(self, x: Array) -> Array:
         y = np.zeros(x.shape, dtype=np.result_type(x, self.dtype))
         for l, blk in enumerate(self.blocks):
-            y[..., self.slices[l + 1]] = _right_product(blk, x[..., self.slices[l]])
+            y[..., self.slices[l + 1]] = right_product(blk, x[..., self.slices[l]])
         return y
 
     def _rw(self, r: Array) -> Array:
         y = np.zeros(r.shape, dtype=np.result_type(r, self.dtype))
         for l, blk in enumerate(self.blocks):
-            y[..., self.slices[l]] = _left_product(blk, r[..., self.slices[l + 1]])
+            y[..., self.slices[l]] = left_product(blk, r[..., self.slices[l + 1]])
         return y
 
     def j(self, x: Array) -> Array:

@@ -35,6 +35,8 @@ from learning.graph.septuple import GraphSeptuple
 from learning.jacobian import JacobianOperator, check_mean_state, jacobian_operator, linear_operator
 from learning.septuple import Septuple
 from learning.spectrum import g_spectrum
+from ntcore import limits
+from ntcore.checks import count
 from ntcore.display import MarkdownSummary
 
 __all__ = [
@@ -52,18 +54,14 @@ __all__ = [
     "extreme_eigenvalues",
     "complexity_n_from_extremes",
     "memory_estimate",
-    "MEMORY_LIMIT_BYTES",
 ]
 
 Array = NDArray[np.float64]
 Network = Septuple | GraphSeptuple
 
-#: Default ceiling for what one estimate may allocate (the machine has 24 GiB, shared).
-MEMORY_LIMIT_BYTES = 4 * 1024**3
 # "auto" uses the exact structured method while dim S stays below this, dense below _DENSE_N.
 _STRUCTURED_DIM = 2500
 _DENSE_N = 2500
-_GIB = 1024**3
 
 
 # ---- the operators (one Jacobian operator, learning.jacobian) --------------------------------
@@ -271,8 +269,8 @@ def memory_estimate(septuple: Network, method: str, *, n_probes: int = 1,
         raise TypeError(f"septuple must be a Septuple or a GraphSeptuple, got "
                         f"{type(septuple).__name__}")
     n = septuple.n_neurons
-    n_probes = _positive_int(n_probes, "n_probes", 1)
-    lanczos_steps = _positive_int(lanczos_steps, "lanczos_steps", 1)
+    n_probes = count("n_probes", n_probes, minimum=1)
+    lanczos_steps = count("lanczos_steps", lanczos_steps, minimum=1)
     if method == "dense":
         return 8 * 4 * n * n
     if method == "structured":
@@ -292,8 +290,9 @@ def _refuse_if_too_big(septuple: Network, method: str, max_bytes: int, **budget)
         cheaper = ("method='slq' (O(nnz w) per product)" if method != "slq" else
                    "fewer lanczos_steps or a smaller probe_batch")
         raise ValueError(
-            f"method={method!r} would allocate about {need / _GIB:.3g} GiB for N = "
-            f"{septuple.n_neurons}, above max_bytes = {max_bytes / _GIB:.3g} GiB; use {cheaper}")
+            f"method={method!r} would allocate about {need / limits.GIB:.3g} GiB for N = "
+            f"{septuple.n_neurons}, above max_bytes = {max_bytes / limits.GIB:.3g} GiB; "
+            f"use {cheaper}")
 
 
 def _check_orders(orders) -> tuple[int, ...]:
@@ -304,12 +303,6 @@ def _check_orders(orders) -> tuple[int, ...]:
     if not orders or any(not isinstance(k, int | np.integer) or k < 1 for k in orders):
         raise ValueError(f"orders must be a non-empty sequence of integers >= 1, got {orders}")
     return tuple(int(k) for k in orders)
-
-
-def _positive_int(value, name: str, minimum: int) -> int:
-    if not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 # ---- exact methods ---------------------------------------------------------------------
@@ -443,7 +436,8 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
                      seed: int | np.random.Generator | None = None,
                      n_probes: int = 30, lanczos_steps: int = 60, probe_batch: int | None = None,
                      control_variate: bool | None = None,
-                     max_bytes: int = MEMORY_LIMIT_BYTES) -> SpectralMoments:
+                     max_bytes: int = limits.SPECTRAL_ESTIMATE_LIMIT_BYTES
+                     ) -> SpectralMoments:
     """μ_k = Tr (log G)^k, eqs. (9.5)-(9.6), exactly or by stochastic Lanczos quadrature.
 
     Parameters
@@ -475,7 +469,8 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         default: for SLQ on layered networks (``False`` for general septuples, whose
         log det G is not 0).
     max_bytes
-        Refuse (ValueError naming the size and a cheaper method) above this estimate.
+        Refuse (ValueError naming the size and a cheaper method) above this estimate
+        (default :data:`ntcore.limits.SPECTRAL_ESTIMATE_LIMIT_BYTES`, 4 GiB).
 
     Returns
     -------
@@ -513,12 +508,12 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         quad = _exact_quadrature(septuple, x, method)
         trunc, matvecs, steps, probes = quad, 0, n, 1
     elif method == "slq":
-        probes = _positive_int(n_probes, "n_probes", 2)
-        steps = min(_positive_int(lanczos_steps, "lanczos_steps", 2), n)
+        probes = count("n_probes", n_probes, minimum=2)
+        steps = min(count("lanczos_steps", lanczos_steps, minimum=2), n)
         per_probe = memory_estimate(septuple, "slq", n_probes=1, lanczos_steps=steps)
         if probe_batch is None:
             probe_batch = int(max(1, min(probes, max_bytes // per_probe)))
-        probe_batch = _positive_int(probe_batch, "probe_batch", 1)
+        probe_batch = count("probe_batch", probe_batch, minimum=1)
         _refuse_if_too_big(septuple, "slq", max_bytes, n_probes=probe_batch,
                            lanczos_steps=steps)
         rng = np.random.default_rng(seed)
@@ -678,7 +673,7 @@ def extreme_eigenvalues(septuple: Network, x_mean: ArrayLike, k: int = 10, *,
     start = time.perf_counter()
     x = check_mean_state(septuple, x_mean)
     n = septuple.n_neurons
-    k = _positive_int(k, "k", 1)
+    k = count("k", k, minimum=1)
     if k >= n - 1:
         raise ValueError(f"k must be < N - 1 = {n - 1} for eigsh; use g_spectrum for all "
                          f"eigenvalues, got k = {k}")
