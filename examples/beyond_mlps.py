@@ -13,8 +13,8 @@ both as ONNX, and analyse them like MLPs (docs/beyond_mlps.md).
    x = f(Wx + b) and which are linearised (here none: conv, pooling, BatchNorm and the
    residual addition all fold into w and b).
 3. Reads the same networks from PyTorch in memory (:func:`learning.io.from_torch`) and
-   computes μ_2, μ_3 at the same state with the same probes: the same numbers as from the
-   files.
+   analyses them on the same digits (:func:`learning.analysis.analyze_network`): the same
+   μ_k as the command found from the files.
 4. Draws the density of log λ of G (5.6) of both networks.
 
 Run:  pip install -e ".[io]" torch  &&  python examples/beyond_mlps.py [OUTDIR]
@@ -25,6 +25,7 @@ samples for the analysis; otherwise 3 epochs on 4000 digits and 1000 samples)
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -36,8 +37,6 @@ import numpy as np
 
 from learning.experiments.datasets import load_mnist
 from learning.graph.builder import GraphBuilder
-from learning.io import load_network
-from learning.spectral_estimates import spectral_moments
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None and \
     importlib.util.find_spec("onnx") is not None
@@ -126,15 +125,24 @@ def analyze_file(path: Path, samples: int, out: Path) -> None:
     print(f"(exit status {proc.returncode}, wall time {time.perf_counter() - start:.1f} s)")
 
 
-def same_moments(name: str, from_file, from_memory, state) -> tuple:
-    """μ_2, μ_3 of both reads at one state with the same probes (SLQ, seed 0)."""
-    kw = {"method": "slq", "seed": 0, "n_probes": 10, "lanczos_steps": 40}
-    a = spectral_moments(from_file, state, (2, 3), **kw)
-    b = spectral_moments(from_memory, state, (2, 3), **kw)
-    print(f"{name:<13} μ_2 = {a.values[0]:.6g} ± {a.stderr[0]:.2g}, μ_3 = {a.values[1]:.6g} "
-          f"± {a.stderr[1]:.2g} from the ONNX file; from the module in memory the same: "
-          f"{bool(np.array_equal(a.values, b.values))}")
-    return a
+def same_as_the_file(name: str, module, example, analysis_dir: Path, samples: int):
+    """The network from PyTorch in memory, analysed on the digits the command used (the
+    first ``samples`` of the seeded shuffle, inputs in [-1, 1], targets ±0.9): the same μ_k
+    as the command found from the ONNX file (same mean state, same seeded probes)."""
+    from learning.analysis import analyze_network
+    from learning.io import from_torch
+
+    data = load_mnist(input_scaling="symmetric", n_train=min(samples, 4000), n_test=1)
+    hot = np.eye(10)[data.train.labels]
+    result = analyze_network(from_torch(module, example), data.train.inputs,
+                             np.where(hot > 0, 0.9, -0.9), seed=0)
+    saved = json.loads((analysis_dir / "analysis.json").read_text())["result"]["spectrum"]
+    mine = [result.spectrum.moment(k).value for k in (1, 2, 3, 4)]
+    theirs = [saved["moments"][f"mu{k}"]["value"] for k in (1, 2, 3, 4)]
+    print(f"{name} from PyTorch in memory: μ_1..μ_4 = "
+          + ", ".join(f"{v:.6g}" for v in mine)
+          + f"; the same as from the ONNX file: {bool(np.allclose(mine, theirs, rtol=1e-12))}")
+    return result
 
 
 def main(out: Path) -> None:
@@ -146,14 +154,14 @@ def main(out: Path) -> None:
     if not HAS_TORCH:
         print("PyTorch not installed: LeNet-5 built from seeded NumPy weights (untrained)")
         net = numpy_lenet()
-        state = net.forward(images[:1])[0]
-        results["lenet5"] = spectral_moments(net, state, (2, 3), method="slq", seed=0,
-                                             n_probes=10, lanczos_steps=40)
-        print(f"lenet5        N = {net.n_neurons}, μ_2 = {results['lenet5'].values[0]:.6g}")
+        from learning.analysis import analyze_network
+
+        result = analyze_network(net, mnist.train.inputs[:samples], mnist.train.targets[:samples])
+        results["lenet5"] = result
+        print(f"lenet5 N = {net.n_neurons}: μ_2 = {result.spectrum.moment(2).value:.6g}, "
+              f"μ_3 = {result.spectrum.moment(3).value:.6g}")
     else:
         import torch
-
-        from learning.io import from_torch
 
         for name, module in torch_models().items():
             acc = train_torch(module, images, mnist.train.labels, epochs)
@@ -164,24 +172,22 @@ def main(out: Path) -> None:
                   f"for {epochs} epoch(s) on {n_train} digits: training accuracy {acc:.3f}; "
                   f"saved {path.name}")
             analyze_file(path, samples, out / f"{name}_analysis")
-            from_file, from_memory = load_network(path), from_torch(module, example)
-            state = from_file.forward(images[:1])[0]
-            results[name] = same_moments(name, from_file, from_memory, state)
+            results[name] = same_as_the_file(name, module, example, out / f"{name}_analysis",
+                                             samples)
     plot(results)
 
 
 def plot(results: dict) -> None:
-    """The smoothed density of log λ of G (5.6) of each network (from its SLQ run)."""
+    """The density of log λ of G (5.6) of each network at its mean state (the smoothed SLQ
+    estimate, or the histogram of the exact spectrum)."""
     import matplotlib.pyplot as plt
 
-    from learning.spectral_estimates import spectral_density
-
     fig, ax = plt.subplots(figsize=(6, 3.4))
-    for name, moments in results.items():
-        d = spectral_density(moments)
-        ax.plot(d.grid, d.density, label=name)
+    for name, result in results.items():
+        d = result.spectrum.density
+        ax.plot(d.grid, np.maximum(d.density, 1e-2), label=f"{name} ({d.kind})")
     ax.set(yscale="log", xlabel="log λ", ylabel="eigenvalues per unit log λ",
-           title="spectrum of G at one forward state (SLQ, smoothed)")
+           title="spectrum of G at the mean state")
     ax.legend(fontsize=8)
     fig.tight_layout()
     plt.show()
