@@ -226,14 +226,12 @@ def load_network(path: str | os.PathLike, *, format: str | None = None,
                  layers: Sequence[str] | None = None,
                  logits: bool = False) -> Septuple | GraphSeptuple:
     """Load a trained feedforward network: an MLP as a layered septuple, any other graph
-    (ONNX) as a graph septuple (Section 2, (2.1)-(2.6); docs/beyond_mlps.md).
+    (ONNX, Keras) as a graph septuple (Section 2, (2.1)-(2.6); docs/beyond_mlps.md).
 
-    Each dense layer l (weight W_l, bias b_l, activation) becomes the block
-    ``w[l+1, l] = W_l`` (orientation ``(n_out, n_in)``) and the biases of layer l + 1;
-    its activation is f (2.6) on the neurons of layer l + 1 (the inputs take the first
-    layer's). One activation for every layer gives one
-    :class:`~learning.activations.Activation`; different ones a
-    :class:`~learning.activations.LayerwiseActivation` (see :mod:`learning.io.layers`).
+    Dense layer l (W_l, b_l, activation) becomes the block ``w[l+1, l] = W_l`` (``(n_out,
+    n_in)``), the biases and f (2.6) of layer l + 1 (the inputs take the first layer's f;
+    different activations per layer give a
+    :class:`~learning.activations.LayerwiseActivation`, see :mod:`learning.io.layers`).
 
     Parameters
     ----------
@@ -241,8 +239,7 @@ def load_network(path: str | os.PathLike, *, format: str | None = None,
         A ``.npz`` (``W0, b0, ...``, see :func:`learning.io.npz.save_network`), ``.safetensors``,
         PyTorch ``.pt``/``.pth``, Keras ``.keras``/``.h5`` or ``.onnx`` file.
     format
-        One of ``"npz"``, ``"safetensors"``, ``"torch"``, ``"keras"``, ``"onnx"``; by default
-        sniffed (:func:`sniff_format`).
+        One of :data:`FORMATS`; by default sniffed (:func:`sniff_format`).
     activation
         f, when the file does not say it (npz without ``activation``, safetensors without
         metadata, state dicts): one name or Activation for every layer, or one per layer (a
@@ -251,19 +248,14 @@ def load_network(path: str | os.PathLike, *, format: str | None = None,
     layers
         The layer names in network order, input side first, where the file's order is
         ambiguous (flat safetensors/state-dict files); where the file fixes the order it
-        must agree. Such files cannot record skip connections: they are read as a chain
-        (:attr:`LoadedNetwork.read_as` says which); a graph needs ONNX or
-        :func:`learning.io.from_torch`.
+        must agree. Such files are read as a chain (:attr:`LoadedNetwork.read_as`).
     logits
-        Leave out the final Softmax of an ONNX graph and analyse the network at its logits.
+        Leave out the final Softmax of a graph and analyse the network at its logits.
 
     Returns
     -------
     Septuple or GraphSeptuple
-        Layered (``layer_sizes`` set) for a chain of dense layers, a
-        :class:`~learning.graph.septuple.GraphSeptuple` for any other ONNX graph; choices
-        made while reading (e.g. an order decided by the names) are issued as
-        :class:`UserWarning` (see :func:`read_network`).
+        Layered for a dense chain, else a graph; reading notes are :class:`UserWarning`\ s.
 
     Raises
     ------
