@@ -255,7 +255,7 @@ def load_network(path: str | os.PathLike, *, format: str | None = None,
     Returns
     -------
     Septuple or GraphSeptuple
-        Layered for a dense chain, else a graph; reading notes are :class:`UserWarning`\ s.
+        Layered for a dense chain, else a graph; reading notes become warnings.
 
     Raises
     ------
