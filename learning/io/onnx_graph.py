@@ -25,6 +25,7 @@ Anything else is refused with the node's name and the route that works.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -78,6 +79,7 @@ class OnnxGraphReader:
         self.notes: list[str] = []
         self.builder = GraphBuilder(input_shape=model.input_shape)
         self.refs: dict[str, object] = {model.data_input: self.builder.input}
+        self.pending: set[str] = set()  # tensors being built: met again, a cycle
         self.neurons = math.prod(model.input_shape)
         if self.neurons > MAX_NEURONS:
             raise NetworkFileError(model.path, f"the input {model.input_shape} alone has "
@@ -107,13 +109,20 @@ class OnnxGraphReader:
             name = self.data(node, 0)
             self.notes.append(f"analysed at the logits: the final Softmax node "
                               f"{node.name or node.output[0]!r} is left out")
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 20_000))  # the walk recurses once per node
         try:
             return self.builder.build(outputs=self.tensor(name))
         except NetworkFileError:
             raise
+        except RecursionError:
+            raise NetworkFileError(self.model.path, "the graph is too deep to walk (more than "
+                                   "about 6000 nodes in a row)") from None
         except ValueError as err:
             raise NetworkFileError(self.model.path, f"the graph is not a septuple: {err}"
                                    ) from None
+        finally:
+            sys.setrecursionlimit(limit)
 
     def tensor(self, name: str):
         """The builder's tensor for an ONNX tensor name, building its producer first."""
@@ -125,16 +134,22 @@ class OnnxGraphReader:
         node = self.model.producer.get(name)
         if node is None:
             raise NetworkFileError(self.model.path, f"tensor {name!r} has no producing node")
+        if name in self.pending:
+            raise self.fail(node, f"is part of a cycle (its output {name!r} feeds back into "
+                            "its own input): not a feedforward network (2.1)-(2.3)")
         handler = _HANDLERS.get(node.op_type)
         if handler is None:
             raise self.fail(node, f"operator {node.op_type} is not supported (supported: "
                             f"{', '.join(SUPPORTED_OPERATORS)}); {_ROUTE}")
+        self.pending.add(name)
         try:
             ref = handler(self, node)
         except NetworkFileError:
             raise
         except (ValueError, TypeError) as err:
             raise self.fail(node, str(err)) from None
+        finally:
+            self.pending.discard(name)
         self._count(node, ref)
         self.refs[name] = ref
         return ref

@@ -259,6 +259,27 @@ def case_png_file(tmp_path):
     return path, "cannot be read as ONNX"
 
 
+def case_cycle(tmp_path):
+    nodes = [helper.make_node("Add", ["x", "b"], ["a"], name="first"),
+             helper.make_node("Relu", ["a2"], ["b"], name="second"),
+             helper.make_node("Tanh", ["a"], ["a2"], name="third")]
+    return _save(tmp_path, model(nodes, (3,), "b")), "is part of a cycle"
+
+
+def test_a_deep_chain_of_nodes_is_walked(tmp_path):
+    nodes, current = [], "x"
+    for i in range(1500):  # 1500 activation nodes in a row: recursion deeper than the default
+        nodes.append(helper.make_node("Tanh", [current], [f"t{i}"]))
+        current = f"t{i}"
+    net = read_onnx_graph(model(nodes, (2,), current)).septuple
+    assert len(net.nodes) == 1501
+    x = np.array([[0.3, -0.2]])
+    want = x
+    for _ in range(1500):
+        want = np.tanh(want)
+    np.testing.assert_allclose(net.forward(x)[:, net.output_indices], want, atol=1e-15)
+
+
 def case_transposed_data(tmp_path):
     m = model([helper.make_node("Transpose", ["x"], ["y"], perm=[0, 2, 1], name="tr")],
               (2, 3), "y")
