@@ -430,7 +430,7 @@ def _reshape(r: OnnxGraphReader, node):
     full = (1, *t.shape)
     if not allowzero:
         shape = [full[i] if s == 0 and i < len(full) else s for i, s in enumerate(shape)]
-    if not shape or shape[0] not in (1, -1):
+    if not shape or shape[0] not in (1, -1, r.model.batch):
         raise r.fail(node, f"reshapes to {shape}: the first axis must stay the batch axis")
     rest = shape[1:]
     if rest.count(-1) > 1 or any(s == 0 or s < -1 for s in rest):

@@ -109,6 +109,8 @@ class OnnxModel:
         The graph's output names.
     opset
         The default-domain opset version.
+    batch
+        The batch size the input declares (an export's example batch), ``None`` if dynamic.
     """
 
     path: str
@@ -118,6 +120,7 @@ class OnnxModel:
     input_shape: tuple[int, ...]
     outputs: tuple[str, ...]
     opset: int
+    batch: int | None = None
 
     def constant(self, name: str) -> NDArray | None:
         """The value of a constant tensor, ``None`` for a computed one."""
@@ -161,7 +164,7 @@ def _fold(model_graph, numpy_helper) -> tuple[dict, dict]:
     return constants, producer
 
 
-def _data_input(path: str, graph, constants: dict) -> tuple[str, tuple[int, ...]]:
+def _data_input(path: str, graph, constants: dict) -> tuple[str, tuple[int, ...], int | None]:
     inputs = [i for i in graph.input if i.name not in constants]
     if len(inputs) != 1:
         raise NetworkFileError(path, f"the graph has {len(inputs)} data inputs "
@@ -174,7 +177,7 @@ def _data_input(path: str, graph, constants: dict) -> tuple[str, tuple[int, ...]
         raise NetworkFileError(path, f"the data input {value.name!r} has shape {shape}; it needs "
                                "a batch axis first and known sizes after it (export with a "
                                "fixed example input; only the batch axis may be dynamic)")
-    return value.name, tuple(int(s) for s in shape[1:])
+    return value.name, tuple(int(s) for s in shape[1:]), shape[0]
 
 
 def onnx_model(source, path: str | os.PathLike | None = None) -> OnnxModel:
@@ -211,11 +214,11 @@ def onnx_model(source, path: str | os.PathLike | None = None) -> OnnxModel:
     if not graph.node:
         raise NetworkFileError(label, "the ONNX graph has no nodes: not a model")
     constants, producer = _fold(graph, numpy_helper)
-    name, shape = _data_input(label, graph, constants)
+    name, shape, batch = _data_input(label, graph, constants)
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
     return OnnxModel(path=label, constants=constants, producer=producer, data_input=name,
                      input_shape=shape, outputs=tuple(o.name for o in graph.output),
-                     opset=int(opset))
+                     opset=int(opset), batch=batch)
 
 
 def neurons_of(shape: tuple[int, ...]) -> int:

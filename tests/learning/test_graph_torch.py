@@ -63,6 +63,15 @@ class _nothing:
         return False
 
 
+def test_an_example_batch_of_several_inputs_exports_the_same_graph():
+    # x.reshape(x.shape[0], -1) is exported with the example's batch size in the shape.
+    module, x = tm.make("image_mlp")
+    batch = torch.randn(5, *x.shape[1:])
+    net = from_torch(module, batch)
+    assert_float32_close(net.forward(batch.numpy().astype(float))[:, net.output_indices],
+                         module_output(module, batch).reshape(5, -1))
+
+
 def test_every_intermediate_activation_of_a_residual_block_is_a_node():
     # Not only the output: the neuron nodes are the module's activations (relu outputs).
     module, x = tm.make("residual_cnn")
