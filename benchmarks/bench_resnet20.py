@@ -9,6 +9,7 @@ inference with the statistics of 16 random inputs (as running averages would be)
 scale 1 + 0.1 N(0,1), shift 0.1 N(0,1); <x> is the forward state of one random input.
 
     python benchmarks/bench_resnet20.py [--probes 30] [--steps 40] [--threads 1]
+    python benchmarks/bench_resnet20.py --size 6 --dense --steps 120   # N = 7414 vs dense
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from learning.graph.convolution import Conv
 from learning.graph.pooling import GlobalAvgPool
 from learning.jacobian import jacobian_operator
 from learning.spectral_estimates import spectral_moments
+from learning.spectrum import g_spectrum
 
 
 class _Calibrated:
@@ -58,11 +60,11 @@ class _Calibrated:
                                  0.1 * rng.normal(size=c_out), mean, var, 1e-5)
 
 
-def resnet20(seed: int = 0, calibration: int = 16):
-    """The graph septuple of a ResNet-20-shaped network (BatchNorm statistics from
-    ``calibration`` random inputs)."""
+def resnet20(seed: int = 0, calibration: int = 16, size: int = 32):
+    """The graph septuple of a ResNet-20-shaped network on 3 x size x size inputs
+    (BatchNorm statistics from ``calibration`` random inputs)."""
     rng = np.random.default_rng(seed)
-    c = _Calibrated(rng.uniform(-1, 1, size=(calibration, 3, 32, 32)), rng)
+    c = _Calibrated(rng.uniform(-1, 1, size=(calibration, 3, size, size)), rng)
     t = c.relu(c.conv_bn(c.b.input, 16, 1, 3))
     for stage, channels in enumerate((16, 32, 64)):
         for block in range(3):
@@ -82,6 +84,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--batch", type=int, default=None)
     parser.add_argument("--product-only", action="store_true")
+    parser.add_argument("--size", type=int, default=32, help="input height = width")
+    parser.add_argument("--dense", action="store_true",
+                        help="also the exact moments from the dense spectrum (small --size)")
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS threads (default 1: on the shared machine 2-thread OpenBLAS "
                              "was 20x slower for the conv products' small GEMMs)")
@@ -90,9 +95,9 @@ def main() -> None:
     print(f"BLAS threads {args.threads}")
     print(f"load average {os.getloadavg()}")
     t0 = time.perf_counter()
-    net = resnet20()
+    net = resnet20(size=args.size)
     rng = np.random.default_rng(1)
-    x = net.forward(rng.uniform(-1, 1, size=(1, 3 * 32 * 32)))[0]
+    x = net.forward(rng.uniform(-1, 1, size=(1, 3 * args.size**2)))[0]
     print(f"N = {net.n_neurons}, nodes = {len(net.nodes)}, weights {net.nbytes / 2**20:.1f} MiB,"
           f" build + forward {time.perf_counter() - t0:.1f} s")
     op = jacobian_operator(net, x)
@@ -104,6 +109,12 @@ def main() -> None:
         print(f"G product on {k:3d} probes: {dt:.3f} s ({dt / k * 1e3:.1f} ms per probe)")
     if args.product_only:
         return
+    if args.dense:
+        t3 = time.perf_counter()
+        logs = np.log(g_spectrum(net, x, method="dense").eigenvalues)
+        exact = [float(np.sum(logs**k)) for k in (1, 2, 3)]
+        print(f"dense ({time.perf_counter() - t3:.0f} s): mu_1..3 = {exact}, log lambda in "
+              f"[{logs.min():.2f}, {logs.max():.2f}]")
     t2 = time.perf_counter()
     res = spectral_moments(net, x, (1, 2, 3), method="slq", seed=0, n_probes=args.probes,
                            lanczos_steps=args.steps, probe_batch=args.batch)

@@ -109,7 +109,11 @@ def api_pages(docs: Path) -> None:
         is_package = hasattr(importlib.import_module(name), "__path__")
         # documented members only: a dataclass's fields are listed once, by its docstring's
         # Attributes section (undoc-members would add each field again)
-        options = ":no-members:" if is_package else ":members:"
+        # a subpackage that states its public API (``__all__``, e.g. learning.bulk_minimum)
+        # documents those names where users import them from
+        module = importlib.import_module(name)
+        states_api = "." in name and hasattr(module, "__all__")
+        options = ":no-members:" if is_package and not states_api else ":members:"
         _write_if_changed(out / f"{name}.md",
                           f"# `{name}`\n\n```{{eval-rst}}\n.. automodule:: {name}\n"
                           f"   {options}\n```\n")

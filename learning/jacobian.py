@@ -268,6 +268,9 @@ class JacobianOperator:
 
     def __init__(self, structure: Any, dtype: np.dtype, exact: bool,
                  linearised: tuple[str, ...]) -> None:
+        if not isinstance(structure, _DenseStructure | _LayeredStructure | _GraphStructure):
+            raise TypeError("structure must be one of the operator's structures; build the "
+                            "operator with jacobian_operator(network, x_mean)")
         self._s = structure
         self.n: int = structure.n
         self.dtype = dtype
@@ -377,13 +380,12 @@ def jacobian_operator(network: Network, x_mean: ArrayLike, *,
     --------
     >>> import numpy as np
     >>> from learning import feedforward
-    >>> net = feedforward((3, 4, 2), seed=0)
-    >>> x = np.full(9, 0.1)
-    >>> op = jacobian_operator(net, x)
-    >>> d = net.activation.derivative(net.preactivation(x))
-    >>> bool(np.allclose(op.dense(), d[:, None] * net.weights, atol=1e-15))
+    >>> net = feedforward((2, 3, 1), "sigmoid", seed=4)
+    >>> op = jacobian_operator(net, np.linspace(0, 1, 6))
+    >>> f_prime = net.activation.derivative(net.preactivation(np.linspace(0, 1, 6)))
+    >>> bool(np.allclose(op.dense(), f_prime[:, None] * net.weights, atol=1e-15))
     True
-    >>> bool(np.allclose(op.a_solve(op.a_matmat(np.eye(9))), np.eye(9)))
+    >>> bool(np.allclose(op.a_solve(op.a_matmat(np.eye(6))), np.eye(6)))
     True
     """
     x = check_mean_state(network, x_mean)
@@ -411,6 +413,8 @@ def linear_operator(op: JacobianOperator, kind: str = "g") -> spla.LinearOperato
     >>> bool(np.allclose(g, (np.eye(5) - op.dense()).T @ (np.eye(5) - op.dense())))
     True
     """
+    if not isinstance(op, JacobianOperator):
+        raise TypeError(f"op must be a JacobianOperator, got {type(op).__name__}")
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}")
     pairs: dict[str, tuple[Callable[[Array], Array], Callable[[Array], Array]]] = {

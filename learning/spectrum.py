@@ -31,8 +31,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
+from learning import jacobian
 from learning.feedforward import layer_slices
-from learning.jacobian import check_mean_state, jacobian_operator
+from learning.jacobian import jacobian_operator
 from learning.septuple import Septuple
 from ntcore.checks import positive_number
 from ntcore.display import MarkdownSummary
@@ -54,6 +55,18 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+
+
+def check_mean_state(septuple: Septuple, x_mean: ArrayLike) -> Array:
+    """The mean state <x> at which f' (5.4) and G (5.6) are taken, as a float array of shape
+    ``(N,)``; ValueError naming ``x_mean`` for another shape or a non-finite entry
+    (:func:`learning.jacobian.check_mean_state`, which also takes a graph septuple).
+
+    >>> from learning import feedforward
+    >>> check_mean_state(feedforward((2, 1), seed=0), [0.0, 0.5, 1.0]).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    return jacobian.check_mean_state(septuple, x_mean)
 
 
 def derivative_matrix_diagonal(septuple: Septuple, x_mean: ArrayLike) -> Array:
@@ -216,7 +229,14 @@ def g_spectrum(septuple: Septuple, x_mean: ArrayLike, method: str = "structured"
     """
     x = check_mean_state(septuple, x_mean)
     n = septuple.n_neurons
-    if method == "dense":
+    if method == "dense" and not isinstance(septuple, Septuple):
+        # A graph septuple: λ = σ(A)^2 from the SVD of A = I - J, which keeps the small λ to
+        # relative accuracy ~ε sqrt(cond G) instead of ε cond G (eigvalsh of A^T A).
+        from scipy.linalg import svdvals
+
+        a = np.eye(n) - jacobian_operator(septuple, x).dense()
+        lam = dyn = np.sort(svdvals(a) ** 2)[::-1]
+    elif method == "dense":
         lam = np.linalg.eigvalsh(g_operator(septuple, x))[::-1]
         dyn = lam
     elif method == "structured":

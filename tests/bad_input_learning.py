@@ -14,6 +14,24 @@ from tests.bad_input_support import Bad, _net, _spectrum
 NAN = float("nan")
 
 
+def _dense23():
+    from learning.graph.maps import DenseMap
+
+    return DenseMap(np.ones((2, 3)))
+
+
+def _identity(n: int):
+    from learning.graph.maps import IdentityMap
+
+    return IdentityMap((n,))
+
+
+def _operator():
+    from learning.jacobian import jacobian_operator
+
+    return jacobian_operator(_net(), np.zeros(4))
+
+
 def _estimate():
     from learning.analysis import spectrum_estimate
 
@@ -97,6 +115,77 @@ BAD: dict[str, list[Bad]] = {
                                                   "result")],
     "learning.bulk_minimum.costs.solver_costs": [Bad(lambda f: f(_net(), 0), "n_samples"),
                                            Bad(lambda f: f(_net(), 2.5), "n_samples")],
+    # learning.graph: maps, builder and septuple; learning.jacobian; activations (arch-core)
+    "learning.activations.GELU": [Bad(lambda f: f("abc"), "y")],
+    "learning.activations.SILU": [Bad(lambda f: f(None), "y")],
+    "learning.activations.SOFTPLUS": [Bad(lambda f: f([1, "a"]), "y")],
+    "learning.activations.leaky_relu": [Bad(lambda f: f(-0.1), "alpha"),
+                                        Bad(lambda f: f("0.1"), "alpha")],
+    "learning.activations.elu": [Bad(lambda f: f(NAN), "alpha")],
+    "learning.activations.graph_activation": [Bad(lambda f: f("mish"), "activation"),
+                                              Bad(lambda f: f(3), "activation")],
+    "learning.graph.builder.GraphBuilder": [Bad(lambda f: f((0, 3)), "input_shape"),
+                                            Bad(lambda f: f("abc"), "input_shape")],
+    "learning.graph.maps.LinearMap": [Bad(lambda f: f(), "Protocols cannot be instantiated")],
+    "learning.graph.maps.NodeFunction": [Bad(lambda f: f(), "Protocols cannot be instantiated")],
+    "learning.graph.maps.DenseMap": [Bad(lambda f: f(np.ones(3)), "weight"),
+                                     Bad(lambda f: f(np.full((2, 2), NAN)), "weight"),
+                                     Bad(lambda f: f(np.ones((2, 3)), in_shape=(2, 2)),
+                                         "in_shape")],
+    "learning.graph.maps.IdentityMap": [Bad(lambda f: f((0, 2)), "shape")],
+    "learning.graph.maps.ScaleMap": [Bad(lambda f: f((2, 3), np.ones(3)), "scale"),
+                                     Bad(lambda f: f((2,), [NAN, 1.0]), "scale")],
+    "learning.graph.maps.ReshapeMap": [Bad(lambda f: f((2, 3), (5,)), "out_shape")],
+    "learning.graph.maps.EmbedMap": [Bad(lambda f: f((2,), (1,), 0, 0), "in_shape")],
+    "learning.graph.maps.ComposedMap": [Bad(lambda f: f(_dense23(), _identity(2)), "inner")],
+    "learning.graph.maps.SumMap": [Bad(lambda f: f(()), "terms")],
+    "learning.graph.maps.compose": [Bad(lambda f: f(_dense23(), _identity(2)), "inner")],
+    "learning.graph.maps.add": [Bad(lambda f: f(_identity(2), _identity(3)), "a maps")],
+    "learning.graph.maps.reshape_map": [Bad(lambda f: f((2, 3), (5,)), "out_shape")],
+    "learning.graph.maps.dense_matrix": [Bad(lambda f: f(np.eye(2)), "linear_map")],
+    "learning.graph.maps.check_shape": [Bad(lambda f: f(np.ones(3), (3,), "x"), "x")],
+    "learning.graph.septuple.GraphSeptuple": [Bad(lambda f: f((), (1,)), "nodes")],
+    "learning.graph.septuple.to_septuple": [Bad(lambda f: f(_net()), "net")],
+    "learning.jacobian.JacobianOperator": [Bad(lambda f: f(None, np.float64, True, ()),
+                                               "structure")],
+    "learning.jacobian.jacobian_operator": [Bad(lambda f: f(_net(), np.zeros(3)), "x_mean"),
+                                            Bad(lambda f: f(_net(), np.zeros(4), dtype=int),
+                                                "dtype")],
+    "learning.jacobian.check_mean_state": [Bad(lambda f: f(_net(), [NAN] * 4), "x_mean"),
+                                           Bad(lambda f: f("net", np.zeros(4)), "septuple")],
+    "learning.jacobian.linear_operator": [Bad(lambda f: f("op"), "op"),
+                                          Bad(lambda f: f(_operator(), "h"), "kind")],
+    # learning.graph: convolution, pooling and non-local node maps (arch-conv)
+    "learning.graph.convolution.Conv": [
+        Bad(lambda f: f(np.ones((4, 3, 3)), in_shape=(2, 5)), "in_shape"),
+        Bad(lambda f: f(np.ones((4, 3)), in_shape=(3, 5)), "weight"),
+        Bad(lambda f: f(np.ones((4, 1, 3)), groups=3, in_shape=(3, 5)), "groups"),
+        Bad(lambda f: f(np.full((2, 1, 3), NAN), in_shape=(1, 5)), "weight")],
+    "learning.graph.convolution.ConvTranspose": [
+        Bad(lambda f: f(np.ones((2, 1, 3)), in_shape=(3, 5)), "in_shape"),
+        Bad(lambda f: f(np.ones((3, 1, 3)), groups=2, in_shape=(3, 5)), "groups"),
+        Bad(lambda f: f(np.ones((2, 1, 3)), output_padding=-1, in_shape=(2, 5)),
+            "output_padding")],
+    "learning.graph.pooling.AvgPool": [Bad(lambda f: f(2, in_shape=(1, 4)), "kernel"),
+                                       Bad(lambda f: f((2,), stride=0, in_shape=(1, 4)),
+                                           "stride")],
+    "learning.graph.pooling.GlobalAvgPool": [Bad(lambda f: f((3,)), "in_shape")],
+    "learning.graph.nonlocal_maps.MaxPool": [
+        Bad(lambda f: f((2,), in_shape=(1, 4, 4)), "in_shape"),
+        Bad(lambda f: f((2,), padding=(2, 0), in_shape=(1, 4)), "padding")],
+    "learning.graph.nonlocal_maps.Softmax": [Bad(lambda f: f(2, in_shape=(3, 4)), "axis")],
+    "learning.graph.nonlocal_maps.LayerNorm": [
+        Bad(lambda f: f((3,), in_shape=(3, 4)), "normalized_shape"),
+        Bad(lambda f: f((4,), -1.0, in_shape=(3, 4)), "eps")],
+    "learning.graph.nonlocal_maps.SelectionMap": [
+        Bad(lambda f: f((3,), (2,), np.array([0, 3])), "index")],
+    "learning.graph.nonlocal_maps.SoftmaxJacobian": [
+        Bad(lambda f: f(np.array([0.5, 0.5]), 1), "axis"),
+        Bad(lambda f: f(np.array([NAN, 0.5]), 0), "probabilities")],
+    "learning.graph.nonlocal_maps.LayerNormJacobian": [
+        Bad(lambda f: f(np.zeros((2, 3)), np.ones((2, 1)), np.ones(3), 3), "n_axes"),
+        Bad(lambda f: f(np.zeros((2, 3)), np.ones((2, 1)), np.ones(2), 1), "scale"),
+        Bad(lambda f: f(np.zeros((2, 3)), np.ones((3, 1)), np.ones(3), 1), "rstd")],
     # learning.experiments.claims (measured numbers in, a Claim out)
     "learning.experiments.claims.claim_bulk_far_below_boundary": [
         Bad(lambda f: f(ratios="abc", sweep_ratios={}), "ratios"),
@@ -282,6 +371,7 @@ BAD: dict[str, list[Bad]] = {
 
 # Typed results the library builds (frozen dataclasses returned by its functions).
 RESULT_TYPES: set[str] = {
+    "learning.graph.builder.TensorRef", "learning.graph.septuple.GraphNode",
     "learning.analysis.Moment", "learning.analysis.LogDensity",
     "learning.analysis.SpectrumEstimate", "learning.analysis.GapBeta",
     "learning.analysis.MeanState", "learning.analysis.Losses",

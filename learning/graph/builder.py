@@ -27,10 +27,10 @@ from learning.graph.maps import (
     IdentityMap,
     LinearMap,
     NodeFunction,
-    ReshapeMap,
     ScaleMap,
     add,
     compose,
+    reshape_map,
 )
 from learning.graph.septuple import GraphNode, GraphSeptuple
 
@@ -134,7 +134,8 @@ class GraphBuilder:
     # ---- affine operators (folded into the next node's W and b) -----------------------
     def linear(self, t: TensorRef, linear_map: LinearMap, bias: ArrayLike | None = None
                ) -> TensorRef:
-        """``linear_map(t) + bias``: any LinearMap (dense, convolution, pooling, ...)."""
+        """``linear_map(t) + bias``: any LinearMap (dense, convolution, pooling, ...), a factor of
+        the next node's block W_vu and bias b_v (2.1), (2.5)."""
         t = self._check(t, "t")
         if tuple(linear_map.in_shape) != t.shape:
             raise ValueError(f"linear_map takes shape {tuple(linear_map.in_shape)}, the "
@@ -148,7 +149,7 @@ class GraphBuilder:
 
     def dense(self, t: TensorRef, weight: ArrayLike, bias: ArrayLike | None = None
               ) -> TensorRef:
-        """``weight @ flatten(t) + bias`` with weight (out, in) as torch.nn.Linear."""
+        """``weight @ flatten(t) + bias`` with weight (out, in) as torch.nn.Linear (2.1)."""
         t = self._check(t, "t")
         w = _finite_array(weight, "weight")
         if w.ndim != 2 or w.shape[1] != math.prod(t.shape):
@@ -159,7 +160,8 @@ class GraphBuilder:
     def batch_norm(self, t: TensorRef, scale: ArrayLike, shift: ArrayLike, mean: ArrayLike,
                    var: ArrayLike, eps: float = 1e-5) -> TensorRef:
         """Inference BatchNorm over channels (axis 0): s (x - mean) + shift with
-        s = scale / sqrt(var + eps), folded as a per-channel ScaleMap and a bias."""
+        s = scale / sqrt(var + eps), folded as a per-channel ScaleMap into w and a bias into
+        b (2.1), (2.5)."""
         t = self._check(t, "t")
         c = (t.shape[0],)
         arrays = [_finite_array(a, n, c) for a, n in ((scale, "scale"), (shift, "shift"),
@@ -173,7 +175,7 @@ class GraphBuilder:
 
     def add(self, *tensors: TensorRef) -> TensorRef:
         """The sum of tensors of one shape (a residual connection: W blocks from several
-        earlier nodes, summed where they come from the same node)."""
+        earlier nodes, summed where they come from the same node), (2.1)."""
         ts = [self._check(t, f"tensors[{i}]") for i, t in enumerate(tensors)]
         if len(ts) < 2:
             raise ValueError(f"add needs at least two tensors, got {len(ts)}")
@@ -193,7 +195,7 @@ class GraphBuilder:
         return TensorRef(shape, tuple(sorted(merged.items())), bias, self._id)
 
     def concat(self, tensors: Sequence[TensorRef], axis: int = 0) -> TensorRef:
-        """Concatenate along ``axis`` (of the tensor, batch excluded)."""
+        """Concatenate along ``axis`` (of the tensor, batch excluded): stacked blocks of w (2.1)."""
         ts = [self._check(t, f"tensors[{i}]") for i, t in enumerate(tensors)]
         if not ts:
             raise ValueError("concat needs at least one tensor")
@@ -215,16 +217,17 @@ class GraphBuilder:
         return self._merge(shape, terms, biases)
 
     def reshape(self, t: TensorRef, shape: Sequence[int]) -> TensorRef:
-        """A relabelling of the same neurons (C order); one entry may be -1."""
+        """A relabelling of the same neurons (C order), the identity block of w (2.1); one entry
+        may be -1."""
         t = self._check(t, "t")
         want = [int(s) for s in shape]
         if want.count(-1) == 1:
             rest = math.prod(s for s in want if s != -1)
             want[want.index(-1)] = math.prod(t.shape) // rest if rest > 0 else -1
-        return self.linear(t, ReshapeMap(t.shape, tuple(want)))
+        return self.linear(t, reshape_map(t.shape, tuple(want)))
 
     def flatten(self, t: TensorRef) -> TensorRef:
-        """The tensor as a vector (C order)."""
+        """The tensor as a vector (C order), a relabelling (2.1)."""
         t = self._check(t, "t")
         return self.reshape(t, (math.prod(t.shape),))
 
@@ -269,7 +272,7 @@ class GraphBuilder:
     def build(self, outputs: TensorRef | Sequence[TensorRef], loss: str = "bulk"
               ) -> GraphSeptuple:
         """The :class:`GraphSeptuple`; an output that is not a node becomes a neuron node
-        with f = identity."""
+        with f = identity; w is nilpotent by construction (2.1)-(2.3)."""
         outs = [outputs] if isinstance(outputs, TensorRef) else list(outputs)
         indices = []
         for i, t in enumerate(outs):

@@ -35,6 +35,7 @@ __all__ = [
     "SumMap",
     "compose",
     "add",
+    "reshape_map",
     "dense_matrix",
     "check_shape",
 ]
@@ -101,7 +102,7 @@ def _shape(value: object, argument: str) -> tuple[int, ...]:
 
 
 def check_shape(x: ArrayLike, shape: tuple[int, ...], argument: str) -> Array:
-    """``x`` as an array of shape ``(k, *shape)``, else ValueError naming ``argument``.
+    """``x`` as a batch ``(k, *shape)`` of tensors (states, Section 2), else ValueError.
 
     Examples
     --------
@@ -181,7 +182,7 @@ class DenseMap:
 
 @dataclass(frozen=True, eq=False)
 class IdentityMap:
-    """The identity on tensors of ``shape`` (a skip connection's block W_vu = I).
+    """The identity on tensors of ``shape`` (a skip connection's block W_vu = I of w (2.1)).
 
     Examples
     --------
@@ -255,7 +256,7 @@ class ScaleMap:
 
 @dataclass(frozen=True, eq=False)
 class ReshapeMap:
-    """A relabelling of the same neurons: Flatten/Reshape (C order), w block = I.
+    """A relabelling of the same neurons: Flatten/Reshape (C order), a block I of w (2.1).
 
     Examples
     --------
@@ -271,8 +272,8 @@ class ReshapeMap:
         a = _shape(self.in_shape, "in_shape")
         b = _shape(self.out_shape, "out_shape")
         if math.prod(a) != math.prod(b):
-            raise ValueError(f"reshape from {a} to {b} changes the number of neurons "
-                             f"({math.prod(a)} vs {math.prod(b)})")
+            raise ValueError(f"out_shape {b} changes the number of neurons of in_shape {a} "
+                             f"({math.prod(b)} vs {math.prod(a)}): a reshape relabels them")
         object.__setattr__(self, "in_shape", a)
         object.__setattr__(self, "out_shape", b)
 
@@ -291,7 +292,8 @@ class ReshapeMap:
 
 @dataclass(frozen=True, eq=False)
 class ComposedMap:
-    """``outer o inner``: ``x -> outer(inner(x))``; adjoint ``inner^T(outer^T(y))``."""
+    """``outer o inner``: ``x -> outer(inner(x))``; adjoint ``inner^T(outer^T(y))``; a block
+    of w (2.1) folded from a chain of affine operators."""
 
     outer: LinearMap
     inner: LinearMap
@@ -318,7 +320,7 @@ class ComposedMap:
 
 @dataclass(frozen=True, eq=False)
 class SumMap:
-    """``sum_i terms[i]``, all with the same shapes (a residual Add inside one block)."""
+    """``sum_i terms[i]``, all with the same shapes (a residual Add inside one block of w (2.1))."""
 
     terms: tuple[LinearMap, ...]
     in_shape: tuple[int, ...] = field(init=False)
@@ -356,6 +358,20 @@ class SumMap:
         return int(sum(t.nbytes for t in self.terms))
 
 
+def reshape_map(in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> LinearMap:
+    """The relabelling from ``in_shape`` to ``out_shape`` (a block of w (2.1)): the identity
+    when they are equal.
+
+    Examples
+    --------
+    >>> type(reshape_map((2, 3), (2, 3))).__name__, type(reshape_map((2, 3), (6,))).__name__
+    ('IdentityMap', 'ReshapeMap')
+    """
+    if tuple(in_shape) == tuple(out_shape):
+        return IdentityMap(tuple(in_shape))
+    return ReshapeMap(tuple(in_shape), tuple(out_shape))
+
+
 def _is_identity(m: LinearMap) -> bool:
     return isinstance(m, IdentityMap)
 
@@ -381,9 +397,7 @@ def compose(outer: LinearMap, inner: LinearMap) -> LinearMap:
     if _is_identity(outer):
         return inner
     if isinstance(outer, ReshapeMap) and isinstance(inner, ReshapeMap):
-        if outer.out_shape == inner.in_shape:
-            return IdentityMap(inner.in_shape)
-        return ReshapeMap(inner.in_shape, outer.out_shape)
+        return reshape_map(inner.in_shape, outer.out_shape)
     if isinstance(outer, ScaleMap) and isinstance(inner, ScaleMap):
         return ScaleMap(outer.in_shape, outer.scale * inner.scale)
     if isinstance(outer, DenseMap) and isinstance(inner, ReshapeMap):
@@ -401,6 +415,10 @@ def add(a: LinearMap, b: LinearMap) -> LinearMap:
     >>> dense_matrix(add(IdentityMap((2,)), DenseMap(np.ones((2, 2))))).tolist()
     [[2.0, 1.0], [1.0, 2.0]]
     """
+    if (tuple(a.in_shape), tuple(a.out_shape)) != (tuple(b.in_shape), tuple(b.out_shape)):
+        raise ValueError(f"cannot add maps of different shapes: a maps {tuple(a.in_shape)} -> "
+                         f"{tuple(a.out_shape)}, b maps {tuple(b.in_shape)} -> "
+                         f"{tuple(b.out_shape)}")
     terms: list[LinearMap] = []
     for m in (a, b):
         terms.extend(m.terms if isinstance(m, SumMap) else (m,))
@@ -408,8 +426,8 @@ def add(a: LinearMap, b: LinearMap) -> LinearMap:
 
 
 def dense_matrix(linear_map: LinearMap) -> Array:
-    """The matrix of a LinearMap, shape (out size, in size), built column by column from
-    unit impulses (for tests and small networks only).
+    """The matrix of a LinearMap (a block of w (2.1)), shape (out size, in size), built column
+    by column from unit impulses (for tests and small networks only).
 
     Examples
     --------
@@ -417,6 +435,9 @@ def dense_matrix(linear_map: LinearMap) -> Array:
     >>> dense_matrix(ScaleMap((2,), np.array([2.0, 3.0]))).tolist()
     [[2.0, 0.0], [0.0, 3.0]]
     """
+    if not isinstance(linear_map, LinearMap):
+        raise TypeError(f"linear_map must be a LinearMap (in_shape, out_shape, matmat, rmatmat,"
+                        f" nbytes), got {type(linear_map).__name__}")
     n_in = math.prod(linear_map.in_shape)
     n_out = math.prod(linear_map.out_shape)
     eye = np.eye(n_in).reshape((n_in, *linear_map.in_shape))
@@ -427,7 +448,7 @@ def dense_matrix(linear_map: LinearMap) -> Array:
 @dataclass(frozen=True, eq=False)
 class EmbedMap:
     """Place a tensor of ``in_shape`` into a zero tensor of ``out_shape`` at ``offset``
-    along ``axis`` (one part of a Concat); its adjoint takes that slice back out.
+    along ``axis`` (one part of a Concat, a block of w (2.1)); its adjoint takes the slice.
 
     Examples
     --------
@@ -449,8 +470,8 @@ class EmbedMap:
                 and all(p == q for i, (p, q) in enumerate(zip(a, b, strict=True)) if i != ax)
                 and off + a[ax] <= b[ax])
         if not fits:
-            raise ValueError(f"cannot place a tensor of shape {a} into {b} at offset {off} "
-                             f"along axis {ax}")
+            raise ValueError(f"cannot place a tensor of in_shape {a} into out_shape {b} at "
+                             f"offset {off} along axis {ax}")
         for name, value in (("in_shape", a), ("out_shape", b), ("axis", ax), ("offset", off)):
             object.__setattr__(self, name, value)
 

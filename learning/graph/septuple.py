@@ -25,10 +25,11 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from learning.activations import Activation
-from learning.graph.maps import LinearMap, NodeFunction
+from learning.activations import Activation, LayerwiseActivation
+from learning.graph.maps import LinearMap, NodeFunction, dense_matrix
+from learning.septuple import Septuple
 
-__all__ = ["GraphNode", "GraphSeptuple", "NODE_KINDS"]
+__all__ = ["GraphNode", "GraphSeptuple", "NODE_KINDS", "to_septuple"]
 
 Array = NDArray[np.float64]
 
@@ -157,7 +158,7 @@ class GraphSeptuple:
         return np.concatenate([[0], np.cumsum([n.size for n in self.nodes])]).astype(np.intp)
 
     def node_slice(self, v: int) -> slice:
-        """The neurons of node ``v``."""
+        """The neurons of node ``v`` (its components of the state x, Section 2)."""
         return slice(int(self.offsets[v]), int(self.offsets[v + 1]))
 
     @property
@@ -171,7 +172,7 @@ class GraphSeptuple:
 
     @cached_property
     def input_nodes(self) -> tuple[int, ...]:
-        """The nodes of kind ``"input"``."""
+        """The nodes of kind ``"input"`` (P_in, Section 2)."""
         return tuple(v for v, n in enumerate(self.nodes) if n.kind == "input")
 
     @cached_property
@@ -205,7 +206,7 @@ class GraphSeptuple:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the blocks and biases."""
+        """Memory held by the blocks of w and the biases b (2.1)."""
         return int(sum(sum(b.nbytes for b in n.blocks)
                        + (0 if n.bias is None else n.bias.nbytes) for n in self.nodes))
 
@@ -215,13 +216,14 @@ class GraphSeptuple:
 
     # ---- states -----------------------------------------------------------------------
     def split(self, x: Array) -> list[Array]:
-        """The node tensors ``(k, *shape_v)`` of flat states ``(k, N)`` (views)."""
+        """The node tensors ``(k, *shape_v)`` of flat states x ``(k, N)`` (Section 2)."""
         k = x.shape[0]
         return [x[:, self.node_slice(v)].reshape((k, *n.shape))
                 for v, n in enumerate(self.nodes)]
 
     def check_state(self, x: ArrayLike, argument: str = "x") -> Array:
-        """``x`` as a float array of shape ``(N,)`` or ``(k, N)``, finite, else ValueError."""
+        """A state x (Section 2) as a float array ``(N,)`` or ``(k, N)``, finite; else
+        ValueError."""
         arr = np.asarray(x, dtype=float)
         if arr.ndim not in (1, 2) or arr.shape[-1] != self.n_neurons:
             raise ValueError(f"{argument} must have shape ({self.n_neurons},) or "
@@ -278,3 +280,48 @@ class GraphSeptuple:
                 sl = self.node_slice(v)
                 out[:, sl] = batch[:, sl] - node.apply(z).reshape(batch.shape[0], -1)
         return out[0] if arr.ndim == 1 else out
+
+
+def to_septuple(net: GraphSeptuple, max_bytes: int = 2**30) -> Septuple:
+    """The graph septuple as a :class:`~learning.septuple.Septuple` with a dense w (2.1), for
+    small networks and the solvers that need the paper's form x = f(w x + b) (2.5), e.g.
+    the constrained bulk minimum (3.2); f is one activation per node (2.6).
+
+    Raises
+    ------
+    ValueError
+        For linearised (non-component-wise) nodes, which have no f, or when the N x N
+        matrix would take more than ``max_bytes``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning.graph.builder import GraphBuilder
+    >>> b = GraphBuilder(input_shape=(2,))
+    >>> net = b.build(outputs=b.add(b.activation(b.dense(b.input, np.eye(2)), "tanh"), b.input))
+    >>> s = to_septuple(net)
+    >>> s.weights[4:, :].tolist()  # the output node: W = I from the tanh node and from the input
+    [[1.0, 0.0, 1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 1.0, 0.0, 0.0]]
+    """
+    if not isinstance(net, GraphSeptuple):
+        raise TypeError(f"net must be a GraphSeptuple, got {type(net).__name__}")
+    if not net.exact:
+        raise ValueError(f"the nodes {list(net.linearised_labels)} are not component-wise: the "
+                         "graph has no septuple form x = f(w x + b) (2.5)")
+    n = net.n_neurons
+    if 8 * n * n > max_bytes:
+        raise ValueError(f"a dense w for N = {n} takes {8 * n * n / 2**30:.3g} GiB, above "
+                         f"max_bytes = {max_bytes / 2**30:.3g} GiB")
+    w, bias = np.zeros((n, n)), np.zeros(n)
+    for v, node in enumerate(net.nodes):
+        rows = net.node_slice(v)
+        if node.bias is not None:
+            bias[rows] = np.ravel(node.bias)
+        for u, block in zip(node.sources, node.blocks, strict=True):
+            w[rows, net.node_slice(u)] += dense_matrix(block)
+    acts = [node.activation for node in net.nodes]
+    assert all(a is not None for a in acts)
+    act: Activation | LayerwiseActivation = acts[0]  # type: ignore[assignment]
+    if any(a is not acts[0] for a in acts):
+        act = LayerwiseActivation(tuple(acts), tuple(node.size for node in net.nodes))
+    return Septuple(w, bias, act, net.input_indices, net.output_indices, loss=net.loss)

@@ -66,14 +66,15 @@ def _run(input_shape, ops, seed, builder: GraphBuilder | None):
     expr = Expr(input_shape, {0: np.eye(size0)}, np.zeros(size0))
     ref: TensorRef | None = builder.input if builder is not None else None
     refs = [ref]
-    fresh = False  # the current tensor is a node (just made by an activation)
+    fresh = False  # the current tensor is a node (made by an activation, then only reshapes)
+    act_shape: tuple[int, ...] = ()
     for name, choice in ops:
         conv_like = name in ("conv", "avgpool")
         made = (_conv if name == "conv" else _pool)(expr.shape, choice, rng) if (
             conv_like and len(expr.shape) in (2, 3)) else None
         if conv_like and made is None:
             continue  # not applicable to this tensor: nothing happens
-        fresh = name == "act"
+        fresh = name == "act" or (name == "reshape" and fresh)
         if name == "dense":
             out = 1 + choice % 5
             w = rng.normal(size=(out, expr.size))
@@ -108,6 +109,7 @@ def _run(input_shape, ops, seed, builder: GraphBuilder | None):
             act = ACTS[choice % len(ACTS)]
             nodes.append((expr.shape, expr))
             acts.append(act)
+            act_shape = expr.shape
             v = len(nodes) - 1
             expr = Expr(expr.shape, {v: np.eye(expr.size)}, np.zeros(expr.size))
             ref = builder.activation(ref, act) if builder else None
@@ -141,7 +143,7 @@ def _run(input_shape, ops, seed, builder: GraphBuilder | None):
                 (2, expr.size // 2) if expr.size % 2 == 0 else expr.shape)
             expr = Expr(shape, expr.mats, expr.bias)
             ref = builder.reshape(ref, shape) if builder else None
-    return ref, expr, nodes, acts, fresh
+    return ref, expr, nodes, acts, fresh and expr.shape == act_shape
 
 
 def _out(n: int, k: int, s: int, p: int, dil: int) -> int:

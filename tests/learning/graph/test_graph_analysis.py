@@ -93,3 +93,23 @@ def test_different_groupings_give_different_g_but_both_have_log_det_zero() -> No
     mu_b = spectral_moments(net_b, x_b, (1, 2), method="dense").values
     assert abs(mu_a[0]) < 1e-10 and abs(mu_b[0]) < 1e-10
     assert abs(mu_a[1] - mu_b[1]) > 1e-3 * abs(mu_a[1])
+
+
+def test_an_exact_graph_with_data_gets_the_bulk_minimum_on_its_dense_form() -> None:
+    from learning.bulk_minimum import constrained_bulk_minimum
+    from learning.graph.septuple import to_septuple
+
+    rng = np.random.default_rng(8)
+    b = GraphBuilder(input_shape=(2, 3))
+    h = b.activation(b.dense(b.input, rng.normal(size=(5, 6))), "tanh")
+    h2 = b.activation(b.add(b.dense(h, rng.normal(size=(5, 5))), h), "silu")
+    graph = b.build(outputs=b.activation(b.dense(h2, rng.normal(size=(2, 5))), "tanh"))
+    inputs, targets = rng.normal(size=(6, 6)), rng.uniform(-0.8, 0.8, size=(6, 2))
+    res = analyze_network(graph, inputs, targets)
+    assert res.mean_state.kind == "bulk minimum" and res.losses is not None
+    assert res.losses.status == "computed" and res.losses.converged_fraction == 1.0
+    assert res.losses.bulk <= res.losses.boundary + 1e-12  # never above the start (2.11)
+    x = graph.forward(inputs)
+    x[:, graph.output_indices] = targets
+    direct = constrained_bulk_minimum(to_septuple(graph), x, gtol=1e-10)
+    np.testing.assert_allclose(res.mean_state.x_mean, direct.state.mean(axis=0), atol=1e-6)

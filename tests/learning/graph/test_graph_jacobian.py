@@ -157,3 +157,16 @@ def test_max_pool_and_layer_norm_nodes_match_unit_impulses_of_the_node_maps() ->
     fd[:36] = 0.0
     np.testing.assert_allclose(op.dense(), fd, atol=1e-6)
     assert abs(spectral_moments(net, x, (1,), method="dense").log_det) < 1e-10
+
+
+@settings(max_examples=30)
+@given(nw.programs())
+def test_dense_septuple_form_has_the_independently_assembled_w_and_b(program) -> None:
+    from learning.graph.septuple import to_septuple
+
+    w, b, names, _ = nw.reference(program)
+    sept = to_septuple(nw.build(program))
+    np.testing.assert_allclose(sept.weights, w, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(sept.bias, b, rtol=0, atol=1e-12)
+    y = np.linspace(-1, 1, w.shape[0])
+    np.testing.assert_allclose(sept.activation(y), nw.apply(names, y), atol=1e-15)
