@@ -35,16 +35,12 @@ from numpy.typing import NDArray
 from learning.graph.builder import GraphBuilder
 from learning.graph.maps import IdentityMap, ScaleMap
 from learning.io.layers import NetworkFileError
-from learning.io.onnx_model import FOLDABLE, OnnxModel, attributes, onnx_model
+from learning.io.onnx_model import FOLDABLE, MAX_NEURONS, OnnxModel, attributes, onnx_model
 from learning.io.onnx_spatial import SPATIAL_HANDLERS
 
 __all__ = ["read_onnx_graph", "GraphRead", "OnnxGraphReader", "SUPPORTED_OPERATORS",
            "MAX_NEURONS"]
 
-#: Largest number of neurons a graph may have: the analysis keeps tens of vectors of N
-#: float64 (Lanczos probes and their products), so beyond 5 * 10^7 neurons the spectrum alone
-#: would need more than 4 GiB per 10 vectors; refused before anything is built.
-MAX_NEURONS = 50_000_000
 
 _ACTIVATIONS = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyRelu": "leaky_relu",
                 "Elu": "elu", "Softplus": "softplus", "Gelu": "gelu"}

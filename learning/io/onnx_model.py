@@ -21,7 +21,12 @@ from numpy.typing import NDArray
 
 from learning.io.layers import NetworkFileError
 
-__all__ = ["OnnxModel", "onnx_model", "attributes", "FOLDABLE"]
+__all__ = ["OnnxModel", "onnx_model", "attributes", "FOLDABLE", "MAX_NEURONS"]
+
+#: Largest number of neurons a graph may have: the analysis keeps tens of vectors of N
+#: float64 (Lanczos probes and their products), so beyond 5 * 10^7 neurons the spectrum alone
+#: would need more than 4 GiB per 10 vectors; refused before anything is built.
+MAX_NEURONS = 50_000_000
 
 
 def _reshape(x, shape, allowzero=0):

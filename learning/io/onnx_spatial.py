@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from learning.io.onnx_model import attributes
+from learning.io.onnx_model import MAX_NEURONS, attributes
 
 __all__ = ["SPATIAL_HANDLERS", "same_pads"]
 
@@ -69,9 +69,7 @@ def _geometry(r, node, t, kernel: Sequence[int]) -> dict:
 
 def _expect(r, node, out_shape: tuple[int, ...]) -> None:
     """Refuse an output above the neuron limit from its shape alone, before the operator is
-    built (:data:`learning.io.onnx_graph.MAX_NEURONS`)."""
-    from learning.io.onnx_graph import MAX_NEURONS
-
+    built (:data:`learning.io.onnx_model.MAX_NEURONS`)."""
     if math.prod(out_shape) > MAX_NEURONS or min(out_shape) < 1:
         raise r.fail(node, f"would output a tensor of shape {out_shape}: more than "
                      f"{MAX_NEURONS:,} neurons, or none; refused before building")
