@@ -587,6 +587,7 @@ BAD_OPTIONS: dict[tuple[str, str], list[list[str]]] = {
     ("learning analyze", "--no-bulk"): [["net.npz", "--no-bulk=1"]],
     ("learning analyze", "--out"): [["net.npz", "--out", "/dev/null/analysis"]],
     ("learning analyze", "--json"): [["net.npz", "--json=yes"]],
+    ("learning analyze", "--logits"): [["net.npz", "--logits=yes"]],
     ("learning analyze", "--seed"): [["net.npz", "--seed", "x"], ["net.npz", "--seed", "-1"]],
     ("learning study depth", "--out"): [["--out", "/dev/null/depth"], ["--seeds", "5"]],
     ("learning study depth", "--dim-s"): [["--out", "d", "--dim-s", "5"]],

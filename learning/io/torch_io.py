@@ -85,7 +85,10 @@ def _from_sequential(path, model, torch) -> list[DenseLayer]:
             refused.append(f"{name!r} ({kind})")
     if refused:
         raise NetworkFileError(path, "not a feedforward MLP of Linear layers and Tanh/Sigmoid/"
-                               f"ReLU activations: {', '.join(refused)}")
+                               f"ReLU activations: {', '.join(refused)}; for convolutions, "
+                               "normalisation or other activations pass the module in memory "
+                               "to learning.io.from_torch(model, example) or export it to ONNX "
+                               "and analyse that file")
     return layers
 
 
@@ -101,7 +104,9 @@ def read_torch(path: str | os.PathLike, layers: Sequence[str] | None = None
     if isinstance(obj, torch.nn.Module):
         if not isinstance(obj, torch.nn.Sequential):
             raise NetworkFileError(path, f"a whole {type(obj).__name__} model: only "
-                                   "nn.Sequential is read whole; save its state_dict()")
+                                   "nn.Sequential is read whole from a .pt file; for any other "
+                                   "module pass it in memory to learning.io.from_torch(model, "
+                                   "example) or export it to ONNX and analyse that file")
         dense = _from_sequential(path, obj, torch)
         if layers is not None and list(layers) != [d.name for d in dense]:
             raise NetworkFileError(path, f"layers={list(layers)} conflicts with the "
