@@ -31,10 +31,12 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import eigh_tridiagonal
 from scipy.special import ndtri
 
+from learning.graph.septuple import GraphSeptuple
+from learning.jacobian import JacobianOperator, check_mean_state, jacobian_operator, linear_operator
 from learning.septuple import Septuple
-from learning.spectrum import check_mean_state, g_spectrum
+from learning.spectrum import g_spectrum
 from ntcore import limits
-from ntcore.checks import count
+from ntcore.checks import count, seed_value
 from ntcore.display import MarkdownSummary
 
 __all__ = [
@@ -55,63 +57,15 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+Network = Septuple | GraphSeptuple
 
 # "auto" uses the exact structured method while dim S stays below this, dense below _DENSE_N.
 _STRUCTURED_DIM = 2500
 _DENSE_N = 2500
 
 
-# ---- the operators ---------------------------------------------------------------------
-class _Products:
-    """w X and w^T X for batches of row vectors, by blocks when the network is layered."""
-
-    def __init__(self, septuple: Septuple):
-        lw = septuple.layered_weights
-        n = septuple.n_neurons
-        if lw is not None:
-            self.forward, self.backward = lw.product, lw.transpose_product
-        else:
-            zero = np.zeros(n)
-            self.forward = lambda x: septuple.preactivation(x, zero)
-            self.backward = septuple.transpose_product
-
-
-def _derivative(septuple: Septuple, x_mean: ArrayLike) -> Array:
-    x = check_mean_state(septuple, x_mean)
-    d = septuple.activation.derivative(septuple.preactivation(x))  # type: ignore[union-attr]
-    if not np.all(np.isfinite(d)):
-        raise ValueError("f'(w <x> + b) is not finite at x_mean")
-    return d
-
-
-class _AOperator:
-    """A = I - f'w (5.6) on row batches: ``apply`` (A x) and ``apply_t`` (A^T x)."""
-
-    def __init__(self, septuple: Septuple, x_mean: ArrayLike):
-        self.septuple = septuple
-        self.d = _derivative(septuple, x_mean)
-        self.products = _Products(septuple)
-        self.n = septuple.n_neurons
-        self.count = 0  # products with A or A^T, counted per vector
-
-    def apply(self, x: Array) -> Array:
-        self.count += 1 if x.ndim == 1 else x.shape[0]
-        return x - self.d * self.products.forward(x)
-
-    def apply_t(self, y: Array) -> Array:
-        self.count += 1 if y.ndim == 1 else y.shape[0]
-        return y - self.products.backward(self.d * y)
-
-
-def _operator(n: int, matvec, rmatvec) -> spla.LinearOperator:
-    return spla.LinearOperator(
-        (n, n), matvec=lambda v: matvec(np.asarray(v, dtype=float).ravel()),
-        rmatvec=lambda v: rmatvec(np.asarray(v, dtype=float).ravel()),
-        matmat=lambda m: matvec(np.asarray(m, dtype=float).T).T,
-        rmatmat=lambda m: rmatvec(np.asarray(m, dtype=float).T).T, dtype=np.float64)
-
-
-def a_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+# ---- the operators (one Jacobian operator, learning.jacobian) --------------------------------
+def a_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
     """A = I - f'w of (5.6) as a ``LinearOperator``, f' of (5.4) at <x>; O(nnz w) per product.
 
     Examples
@@ -125,11 +79,10 @@ def a_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOpera
     >>> bool(np.allclose(a @ np.eye(9), np.eye(9) - d[:, None] * net.weights, atol=1e-15))
     True
     """
-    op = _AOperator(septuple, x_mean)
-    return _operator(op.n, op.apply, op.apply_t)
+    return linear_operator(jacobian_operator(septuple, x_mean), "a")
 
 
-def g_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+def g_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
     """G = (I - f'w)^T (I - f'w) of (5.6) as a symmetric ``LinearOperator`` (float64).
 
     Each product costs two passes over the weights (A then A^T), O(nnz w); no N x N array
@@ -146,44 +99,10 @@ def g_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOpera
     ...                  atol=1e-14))
     True
     """
-    op = _AOperator(septuple, x_mean)
-
-    def g(v: Array) -> Array:
-        return op.apply_t(op.apply(v))
-
-    return _operator(op.n, g, g)
+    return linear_operator(jacobian_operator(septuple, x_mean), "g")
 
 
-def _inverse_a(op: _AOperator) -> tuple:
-    """A^{-1} x and A^{-T} x for a layered network by substitution over the layers.
-
-    A is block unit lower triangular: (A x)_{l+1} = x_{l+1} - D_{l+1} w_{l+1,l} x_l, so
-    A^{-1} y follows layer by layer from x_0 = y_0, and A^{-T} from the last layer back.
-    """
-    lw = op.septuple.layered_weights
-    assert lw is not None
-    d, sl = op.d, lw.slices
-
-    def solve(y: Array) -> Array:
-        x = np.array(y, dtype=float)
-        for l, blk in enumerate(lw.blocks):
-            prev = x[..., sl[l]]
-            prod = blk @ prev if prev.ndim == 1 else (blk @ prev.T).T
-            x[..., sl[l + 1]] += d[sl[l + 1]] * prod
-        return x
-
-    def solve_t(y: Array) -> Array:
-        x = np.array(y, dtype=float)
-        for l in range(len(lw.blocks) - 1, -1, -1):
-            nxt = d[sl[l + 1]] * x[..., sl[l + 1]]
-            blk = lw.blocks[l]
-            x[..., sl[l]] += blk.T @ nxt if nxt.ndim == 1 else (blk.T @ nxt.T).T
-        return x
-
-    return solve, solve_t
-
-
-def a_inverse_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+def a_inverse_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
     """A^{-1} = (I - f'w)^{-1} for a layered network, by substitution, O(nnz w) per product.
 
     Raises
@@ -201,10 +120,11 @@ def a_inverse_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.Lin
     >>> bool(np.allclose(inv @ (a_linear_operator(net, x) @ np.eye(9)), np.eye(9)))
     True
     """
-    if septuple.layered_weights is None:
-        raise ValueError("a_inverse_linear_operator needs a layered septuple (layer_sizes set)")
-    solve, solve_t = _inverse_a(_AOperator(septuple, x_mean))
-    return _operator(septuple.n_neurons, solve, solve_t)
+    op = jacobian_operator(septuple, x_mean)
+    if not op.feedforward:
+        raise ValueError("a_inverse_linear_operator needs a layered septuple (layer_sizes set) "
+                         "or a GraphSeptuple")
+    return linear_operator(op, "a_inverse")
 
 
 # ---- quadrature results ----------------------------------------------------------------
@@ -290,6 +210,9 @@ class SpectralMoments(MarkdownSummary):
     quadrature
         The nodes and weights, for :func:`spectral_density` and
         :func:`count_large_estimate`.
+    linearised
+        Labels of the non-component-wise nodes of a graph septuple, linearised in the
+        generalised G = (I - J)^T (I - J) (docs/beyond_mlps.md); empty for the paper's G.
     """
 
     orders: tuple[int, ...]
@@ -306,6 +229,7 @@ class SpectralMoments(MarkdownSummary):
     lanczos_steps: int
     quadrature_change: Array
     quadrature: SpectralQuadrature
+    linearised: tuple[str, ...] = ()
 
     def value(self, k: int) -> float:
         """μ_k for one of the computed orders."""
@@ -317,14 +241,23 @@ class SpectralMoments(MarkdownSummary):
 
 
 # ---- sizes and checks ------------------------------------------------------------------
-def _structured_dim(septuple: Septuple) -> int | None:
-    sizes = septuple.layer_sizes
+def _feedforward(septuple: Network) -> bool:
+    """True when w is nilpotent by construction, so log det G = 0 (7.7)-(7.8)."""
+    return isinstance(septuple, GraphSeptuple) or septuple.layered_weights is not None
+
+
+def _linearised(septuple: Network) -> tuple[str, ...]:
+    return septuple.linearised_labels if isinstance(septuple, GraphSeptuple) else ()
+
+
+def _structured_dim(septuple: Network) -> int | None:
+    sizes = getattr(septuple, "layer_sizes", None)
     if sizes is None:
         return None
     return septuple.n_neurons - sizes[0] + min(sizes[0], sizes[1])
 
 
-def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
+def memory_estimate(septuple: Network, method: str, *, n_probes: int = 1,
                     lanczos_steps: int = 1) -> int:
     """Bytes a method allocates beyond the network itself (upper estimate).
 
@@ -332,11 +265,14 @@ def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
     ~4 (dim S)^2 plus the non-input block of w; ``"slq"``: the stored Lanczos basis
     (per probe batch, see :func:`spectral_moments`) plus a few work vectors.
     """
-    if not isinstance(septuple, Septuple):
-        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
+    if not isinstance(septuple, Septuple | GraphSeptuple):
+        raise TypeError(f"septuple must be a Septuple or a GraphSeptuple, got "
+                        f"{type(septuple).__name__}")
     n = septuple.n_neurons
     n_probes = count("n_probes", n_probes, minimum=1)
     lanczos_steps = count("lanczos_steps", lanczos_steps, minimum=1)
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a str, got {type(method).__name__}")
     if method == "dense":
         return 8 * 4 * n * n
     if method == "structured":
@@ -350,7 +286,7 @@ def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
     raise ValueError(f"method must be 'dense', 'structured' or 'slq', got {method!r}")
 
 
-def _refuse_if_too_big(septuple: Septuple, method: str, max_bytes: int, **budget) -> None:
+def _refuse_if_too_big(septuple: Network, method: str, max_bytes: int, **budget) -> None:
     need = memory_estimate(septuple, method, **budget)
     if need > max_bytes:
         cheaper = ("method='slq' (O(nnz w) per product)" if method != "slq" else
@@ -372,7 +308,7 @@ def _check_orders(orders) -> tuple[int, ...]:
 
 
 # ---- exact methods ---------------------------------------------------------------------
-def _exact_quadrature(septuple: Septuple, x: Array, method: str) -> SpectralQuadrature:
+def _exact_quadrature(septuple: Network, x: Array, method: str) -> SpectralQuadrature:
     spec = g_spectrum(septuple, x, method=method)
     logs = spec.log_dynamical
     # The eigenvalues equal to 1 outside the structured subspace add log 1 = 0 to every
@@ -384,7 +320,7 @@ def _exact_quadrature(septuple: Septuple, x: Array, method: str) -> SpectralQuad
 
 
 # ---- stochastic Lanczos quadrature -----------------------------------------------------
-def _golub_kahan(op: _AOperator, probes: Array, steps: int) -> tuple[Array, Array, Array]:
+def _golub_kahan(op: JacobianOperator, probes: Array, steps: int) -> tuple[Array, Array, Array]:
     """Golub-Kahan bidiagonalisation of A from each row of ``probes`` (unit vectors).
 
     A Q_m = P_m B_m with B_m upper bidiagonal (α on the diagonal, β above), so
@@ -403,12 +339,12 @@ def _golub_kahan(op: _AOperator, probes: Array, steps: int) -> tuple[Array, Arra
     active = np.ones(n_probes, dtype=bool)
     for j in range(steps):
         basis[:, j] = q
-        p = op.apply(q)
+        p = op.a_matmat(q)
         if j:
             p -= beta[:, j - 1, None] * p_prev
         alpha[:, j] = np.linalg.norm(p, axis=1)
         p /= np.where(alpha[:, j] > 0, alpha[:, j], 1.0)[:, None]
-        r = op.apply_t(p) - alpha[:, j, None] * q
+        r = op.a_rmatmat(p) - alpha[:, j, None] * q
         for c in np.flatnonzero(active):
             v = basis[c, : j + 1]
             for _ in range(2):
@@ -446,11 +382,11 @@ def _gauss_nodes(alpha: Array, beta: Array, length: int) -> tuple[Array, Array]:
     return 2.0 * np.log(sv), 2.0 * vec[0] ** 2
 
 
-def _slq_quadrature(septuple: Septuple, x: Array, n_probes: int, steps: int,
+def _slq_quadrature(septuple: Network, x: Array, n_probes: int, steps: int,
                     probe_batch: int, rng: np.random.Generator,
                     fraction: float = 1.0) -> tuple[SpectralQuadrature, SpectralQuadrature, int]:
     """Run SLQ; return the quadrature, the one truncated to 3/4 of the steps, and matvecs."""
-    op = _AOperator(septuple, x)
+    op = jacobian_operator(septuple, x)
     n = septuple.n_neurons
     short = max(1, (3 * steps) // 4)
     nodes: list[Array] = []
@@ -497,7 +433,7 @@ def _moment_estimates(quad: SpectralQuadrature, orders: tuple[int, ...],
     return values, errors
 
 
-def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
+def spectral_moments(septuple: Network, x_mean: ArrayLike,
                      orders: tuple[int, ...] = (1, 2, 3, 4), *, method: str = "auto",
                      seed: int | np.random.Generator | None = None,
                      n_probes: int = 30, lanczos_steps: int = 60, probe_batch: int | None = None,
@@ -564,6 +500,7 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
     start = time.perf_counter()
     orders = _check_orders(orders)
     x = check_mean_state(septuple, x_mean)
+    seed_value("seed", seed)  # checked whichever method runs
     n = septuple.n_neurons
     if method == "auto":
         dim = _structured_dim(septuple)
@@ -582,12 +519,12 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
         probe_batch = count("probe_batch", probe_batch, minimum=1)
         _refuse_if_too_big(septuple, "slq", max_bytes, n_probes=probe_batch,
                            lanczos_steps=steps)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(seed_value("seed", seed))
         quad, trunc, matvecs = _slq_quadrature(septuple, x, probes, steps, probe_batch, rng)
     else:
         raise ValueError(f"method must be 'auto', 'dense', 'structured' or 'slq', "
                          f"got {method!r}")
-    use_cv = (method == "slq" and septuple.layered_weights is not None
+    use_cv = (method == "slq" and _feedforward(septuple)
               if control_variate is None else bool(control_variate) and method == "slq")
     if use_cv and probes < 3:
         raise ValueError(f"n_probes must be >= 3 with the control variate, got {probes}")
@@ -596,13 +533,14 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
     log_det, log_det_err = quad.estimate(lambda t: t)
     scale = log_det_err if log_det_err else 1e-8 * n
     if not np.all(np.isfinite(values)):
-        raise ValueError("the spectral moments are not finite (an eigenvalue of G underflowed)")
+        raise ValueError("the spectral moments are not finite (an eigenvalue of G overflowed or "
+                         "underflowed float64: weights too large or too small)")
     return SpectralMoments(
         orders=orders, values=values, stderr=errors, method=method, control_variate=use_cv,
         n_matvecs=int(matvecs), seconds=time.perf_counter() - start, log_det=log_det,
         log_det_stderr=log_det_err, log_det_check=abs(log_det) / scale,
         n_probes=probes, lanczos_steps=steps, quadrature_change=np.array(change),
-        quadrature=quad)
+        quadrature=quad, linearised=_linearised(septuple))
 
 
 # ---- density and counts from the same quadrature ---------------------------------------
@@ -704,7 +642,8 @@ def count_large_estimate(result: SpectralMoments, beta: float,
 class ExtremeEigenvalues:
     """The k largest and k smallest eigenvalues of G (descending), from ``eigsh``.
 
-    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G^{-1}.
+    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G^{-1}; ``linearised``
+    names the linearised nodes of a graph septuple (generalised G, docs/beyond_mlps.md).
     """
 
     largest: Array
@@ -712,9 +651,10 @@ class ExtremeEigenvalues:
     n_neurons: int
     n_matvecs: int
     seconds: float
+    linearised: tuple[str, ...] = ()
 
 
-def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
+def extreme_eigenvalues(septuple: Network, x_mean: ArrayLike, k: int = 10, *,
                         tol: float = 1e-10) -> ExtremeEigenvalues:
     """The k largest and k smallest eigenvalues of G (5.6), for C_n (10.5) and the gap.
 
@@ -743,23 +683,13 @@ def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
                          f"eigenvalues, got k = {k}")
     if not np.isfinite(tol) or tol < 0:
         raise ValueError(f"tol must be finite and >= 0, got {tol}")
-    op = _AOperator(septuple, x)
-
-    def g(v: Array) -> Array:
-        return op.apply_t(op.apply(v))
-
-    g_op = _operator(n, g, g)
+    op = jacobian_operator(septuple, x)
+    g_op = linear_operator(op, "g")
     start_vector = np.ones(n) / np.sqrt(n)
     top = spla.eigsh(g_op, k=k, which="LA", tol=tol, v0=start_vector,
                      return_eigenvectors=False)
-    if septuple.layered_weights is not None:
-        solve, solve_t = _inverse_a(op)
-
-        def g_inv(v: Array) -> Array:
-            op.count += 2 * (1 if v.ndim == 1 else v.shape[0])
-            return solve(solve_t(v))
-
-        inv = spla.eigsh(_operator(n, g_inv, g_inv), k=k, which="LA", tol=tol,
+    if op.feedforward:
+        inv = spla.eigsh(linear_operator(op, "g_inverse"), k=k, which="LA", tol=tol,
                          v0=start_vector, return_eigenvectors=False)
         bottom = 1.0 / inv
     else:
@@ -769,7 +699,7 @@ def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
         raise ValueError("G has a non-positive eigenvalue: I - f'w is singular at x_mean")
     return ExtremeEigenvalues(largest=np.sort(top)[::-1], smallest=np.sort(bottom)[::-1],
                               n_neurons=n, n_matvecs=op.count // 2,
-                              seconds=time.perf_counter() - start)
+                              seconds=time.perf_counter() - start, linearised=op.linearised)
 
 
 def complexity_n_from_extremes(extremes: ExtremeEigenvalues, n: int, *,

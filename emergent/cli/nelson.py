@@ -28,7 +28,11 @@ from emergent.experiments.nelson_paper import (
 )
 from ntcore.atomic import atomic_write_json
 from ntcore.checks import writable_directory_problem
+from ntcore.integrity import seal, seal_problem
 from ntcore.provenance import library_versions
+
+# Walkers of --quick (a smoke test); --walkers with --quick is a usage error.
+_QUICK_WALKERS = 20_000
 
 
 def _format_rows(title: str, rows: list[tuple[str, dict[str, float]]]) -> str:
@@ -85,13 +89,19 @@ def main(argv: list[str] | None = None) -> int:
     d = NelsonConfig()
     parser.add_argument("--out", default="results/nelson", help="output directory")
     parser.add_argument("--seed", type=int, default=d.seed)
-    parser.add_argument("--walkers", type=int, default=d.walkers,
-                        help="walkers of the side-by-side run and the known-answer checks")
+    parser.add_argument("--walkers", type=int, default=None,
+                        help=f"walkers of the side-by-side run and the known-answer checks "
+                             f"(default {d.walkers}; 20000 with --quick)")
     parser.add_argument("--threads", type=int, default=d.threads)
-    parser.add_argument("--quick", action="store_true", help="smoke-test setting")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke-test setting (sets --walkers 20000: not combined with it)")
     parser.add_argument("--no-figures", action="store_true")
     parser.add_argument("--force", action="store_true", help="redo a finished run")
     args = parser.parse_args(argv)
+    if args.quick and args.walkers is not None:
+        parser.error("--quick sets --walkers itself; give either --quick or --walkers")
+    if args.walkers is None:
+        args.walkers = _QUICK_WALKERS if args.quick else d.walkers
     if args.walkers < 1000 or args.walkers > 10**7:
         parser.error(f"--walkers must be between 1000 and 10^7, got {args.walkers}")
     if args.threads < 1:
@@ -101,8 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     problem = writable_directory_problem(args.out)
     if problem:
         parser.error(f"--out {args.out} {problem}")
-    walkers = min(args.walkers, 20_000) if args.quick else args.walkers
-    cfg = NelsonConfig(seed=args.seed, walkers=walkers, quick=args.quick, threads=args.threads)
+    cfg = NelsonConfig(seed=args.seed, walkers=args.walkers, quick=args.quick, threads=args.threads)
     config = dataclasses.asdict(cfg) | {"figures": not args.no_figures}
     path = os.path.join(args.out, "nelson.json")
     if not args.force and os.path.exists(path):
@@ -113,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
                 done = {}
         figs_ok = args.no_figures or all(os.path.exists(os.path.join(args.out, f))
                                          for f in FIGURES)
-        if done.get("config") == config and figs_ok:
+        problem = seal_problem(done, path)
+        if problem:
+            print(f"{problem}: running again")
+        elif done.get("config") == config and figs_ok:
             print(f"{path}: finished run with this configuration; nothing to do (--force "
                   "to redo)")
             return 0
@@ -130,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_figures:
         write_figures(cmp, checks.convergence, cfg, args.out)
     payload = _payload(cmp, checks, config, cfg.seed) | {"seconds": time.perf_counter() - t0}
-    atomic_write_json(path, payload)
+    atomic_write_json(path, seal(payload))
     print(f"\nwrote {path}" + ("" if args.no_figures else " and " + ", ".join(FIGURES))
           + f"  [{time.perf_counter() - t0:.1f} s]")
     return 0

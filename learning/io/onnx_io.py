@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from learning.io.layers import DenseLayer, NetworkFileError, check_path
+from learning.io.layers import DenseLayer, NetworkFileError, NotAChainError, check_path
 
 __all__ = ["read_onnx"]
 
@@ -68,14 +68,14 @@ def read_onnx(path: str | os.PathLike, layers: Sequence[str] | None = None
             folded.add(node.output[0])
     data_inputs = [i.name for i in graph.input if i.name not in constants]
     if len(data_inputs) != 1:
-        raise NetworkFileError(path, f"the graph has {len(data_inputs)} data inputs "
+        raise NotAChainError(path, f"the graph has {len(data_inputs)} data inputs "
                                f"{data_inputs}; an MLP has one")
     unsupported = [f"{n.op_type} (node {n.name or n.output[0]!r})" for n in graph.node
                    if n.output[0] not in folded
                    and n.op_type not in {"Gemm", "MatMul", "Add", "Flatten", *_ACTIVATIONS,
                                          *_NO_OPS}]
     if unsupported:
-        raise NetworkFileError(path, "unsupported operators for a feedforward MLP: "
+        raise NotAChainError(path, "unsupported operators for a feedforward MLP: "
                                + ", ".join(unsupported))
     current = data_inputs[0]
     dense: list[DenseLayer] = []
@@ -86,14 +86,14 @@ def read_onnx(path: str | os.PathLike, layers: Sequence[str] | None = None
         label = f"{node.op_type} node {node.name or node.output[0]!r}"
         computed = [i for i in node.input if i and i not in constants]
         if computed != [current]:
-            raise NetworkFileError(path, f"{label} reads {computed}, not only the previous "
+            raise NotAChainError(path, f"{label} reads {computed}, not only the previous "
                                    f"output {current!r}: a skip connection or a branch, not a "
                                    "chain")
         current = node.output[0]
         op = node.op_type
         if op == "Flatten":
             if dense:
-                raise NetworkFileError(path, f"{label} after a dense layer: not an MLP")
+                raise NotAChainError(path, f"{label} after a dense layer: not an MLP")
         elif op in _NO_OPS:
             pass
         elif op == "Gemm":
@@ -102,13 +102,13 @@ def read_onnx(path: str | os.PathLike, layers: Sequence[str] | None = None
         elif op == "MatMul":
             b = constants[node.input[1]] if node.input[0] == computed[0] else None
             if b is None or b.ndim != 2:
-                raise NetworkFileError(path, f"{label} must multiply the data on the right by "
+                raise NotAChainError(path, f"{label} must multiply the data on the right by "
                                        "a 2-D initializer")
             dense.append(DenseLayer(node.name or node.output[0], b.T, None, "linear"))
             pending_bias = True
         elif op == "Add":
             if not pending_bias:
-                raise NetworkFileError(path, f"{label} is not the bias of a MatMul")
+                raise NotAChainError(path, f"{label} is not the bias of a MatMul")
             (bias_name,) = [i for i in node.input if i in constants]
             last = dense[-1]
             bias = _one_row(path, label, constants[bias_name], last.weight.shape[0])
@@ -116,13 +116,13 @@ def read_onnx(path: str | os.PathLike, layers: Sequence[str] | None = None
             pending_bias = False
         else:  # an activation
             if not dense or dense[-1].activation != "linear":
-                raise NetworkFileError(path, f"{label} does not follow a linear dense layer")
+                raise NotAChainError(path, f"{label} does not follow a linear dense layer")
             last = dense[-1]
             dense[-1] = DenseLayer(last.name, last.weight, last.bias, _ACTIVATIONS[op])
             pending_bias = False
     outputs = [o.name for o in graph.output]
     if outputs != [current]:
-        raise NetworkFileError(path, f"the graph's outputs {outputs} are not the end of the "
+        raise NotAChainError(path, f"the graph's outputs {outputs} are not the end of the "
                                f"chain {current!r}")
     if layers is not None and list(layers) != [d.name for d in dense]:
         raise NetworkFileError(path, f"layers={list(layers)} conflicts with the graph's order "
@@ -135,7 +135,7 @@ def _gemm(path, node, label: str, constants: dict, helper) -> DenseLayer:
     if attrs.get("transA", 0):
         raise NetworkFileError(path, f"{label} transposes its data input (transA = 1)")
     if node.input[1] not in constants:
-        raise NetworkFileError(path, f"{label} has a computed weight, not an initializer")
+        raise NotAChainError(path, f"{label} has a computed weight, not an initializer")
     b = np.asarray(constants[node.input[1]], dtype=np.float64)
     weight = attrs.get("alpha", 1.0) * (b if attrs.get("transB", 0) else b.T)
     bias = None
