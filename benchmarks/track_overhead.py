@@ -1,0 +1,74 @@
+"""Overhead of learning.track on a PyTorch run (issue #23): 784-40-20-10 tanh on the bundled
+MNIST digits, float32 SGD, batch 100, ``--steps`` steps, 30 log-spaced checkpoints measured on
+``--samples`` evaluation samples; the same loop without the recorder for the baseline.
+
+Run:  python benchmarks/track_overhead.py --steps 30000 --samples 1000
+Prints the two wall times, the overhead and the load average (timings under load say so).
+"""
+
+import argparse
+import os
+import tempfile
+import time
+
+import numpy as np
+
+
+def _loop(steps, mnist, recorder=None):
+    import torch
+
+    from learning.track.torch import record_module
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 40), torch.nn.Tanh(),
+                                torch.nn.Linear(40, 20), torch.nn.Tanh(),
+                                torch.nn.Linear(20, 10), torch.nn.Tanh())
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    x = torch.from_numpy(mnist.train.inputs.astype(np.float32))
+    t = torch.from_numpy(mnist.train.targets.astype(np.float32))
+    gen = torch.Generator().manual_seed(1)
+    t0 = time.perf_counter()
+    for step in range(steps + 1):
+        if recorder is not None:
+            record_module(recorder, step, model)
+        idx = torch.randint(len(x), (100,), generator=gen)
+        opt.zero_grad()
+        (0.5 * ((model(x[idx]) - t[idx]) ** 2).sum(dim=1).mean()).backward()
+        opt.step()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    import torch
+
+    from learning.experiments.datasets import load_mnist
+    from learning.track import Recorder
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--steps", type=int, default=30000)
+    p.add_argument("--samples", type=int, default=1000)
+    p.add_argument("--checkpoints", type=int, default=30)
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    mnist = load_mnist(seed=0)
+    load0 = os.getloadavg()
+    base = _loop(args.steps, mnist)
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = Recorder(tmp, ((784, 40, 20, 10), "tanh"),
+                       data=mnist.train.subset(slice(0, args.samples)), test=mnist.test,
+                       encoding="symmetric pixels, ±0.9 one-hot", every="log",
+                       n_steps=args.steps, n_checkpoints=args.checkpoints,
+                       n_bulk_samples=args.samples)
+        recorded = _loop(args.steps, mnist, rec)
+        n = len(rec.checkpoints)
+    load1 = os.getloadavg()
+    print(f"steps {args.steps}, {n} checkpoints, {args.samples} evaluation samples, "
+          f"torch threads 1")
+    print(f"training alone {base:.1f} s; with the recorder {recorded:.1f} s "
+          f"(measuring {rec.measure_seconds:.1f} s, {rec.measure_seconds / n:.2f} s each); "
+          f"overhead {100 * (recorded - base) / base:.0f} %")
+    print(f"load average before {load0[0]:.2f}, after {load1[0]:.2f} (2 cores)")
+
+
+if __name__ == "__main__":
+    main()
