@@ -369,7 +369,8 @@ def read_checkpoints(directory: Path) -> dict[int, RecordedCheckpoint]:
 
     A JSON is written after its weights, so a weights file without one is a checkpoint a
     kill interrupted: it is ignored (and rewritten when the step is recorded again).  A
-    checkpoint whose weights do not match their checksum is named in a warning and dropped.
+    checkpoint whose weights do not match their checksum is named in a warning and left out
+    (nothing is deleted).
     """
     directory = Path(path_like("directory", directory))
     out = {}
@@ -378,9 +379,8 @@ def read_checkpoints(directory: Path) -> dict[int, RecordedCheckpoint]:
         npz = meta_path.with_suffix(".npz")
         if not npz.exists() or sha256_file(npz) != meta.get("npz_sha256"):
             warnings.warn(f"{npz} is missing or does not match the SHA-256 in {meta_path.name}:"
-                          " that checkpoint is dropped and recorded again", RuntimeWarning,
-                          stacklevel=3)
-            meta_path.unlink()
+                          " that checkpoint is left out (a Recorder records it again when the "
+                          "step is replayed)", RuntimeWarning, stacklevel=3)
             continue
         m = dict(meta["measurements"])
         problem = m.pop("problem", None)
