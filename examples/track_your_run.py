@@ -48,8 +48,12 @@ def record_numpy_run(run_dir: Path, mnist, steps: int, checkpoints: int, samples
                    test=mnist.test, encoding=ENCODING, every="log", n_steps=steps,
                    n_checkpoints=checkpoints, n_bulk_samples=samples)
     config = TrainingConfig(sizes=SIZES, seed=0, n_epochs=steps, n_checkpoints=checkpoints)
-    train(config, mnist.train, progress=False,
-          measure=lambda net, step: rec.record(step, parameters(net)) and {})
+
+    def measure(net, step: int) -> dict:
+        rec.record(step, parameters(net))  # the trainer calls this at its checkpoints
+        return {}
+
+    train(config, mnist.train, progress=False, measure=measure)
     print(f"numpy run: {len(rec.checkpoints)} checkpoints, measuring took "
           f"{rec.measure_seconds:.2f} s")
 
