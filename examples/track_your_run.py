@@ -17,7 +17,6 @@ Run:  python examples/track_your_run.py [OUTDIR]
 (with NT_EXAMPLES_FAST=1, as in CI and the documentation build: 200 steps, 100 digits)
 """
 
-import importlib.util
 import json
 import os
 import sys
@@ -83,13 +82,21 @@ def record_torch_run(run_dir: Path, mnist, steps: int, checkpoints: int, samples
           f"{rec.measure_seconds:.2f} s")
 
 
+def _torch_installed() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def main(out: Path) -> None:
     fast = bool(os.environ.get("NT_EXAMPLES_FAST"))
     steps, checkpoints, samples = (200, 6, 100) if fast else (3000, 14, 500)
     mnist = load_mnist(n_train=2000, n_test=300, seed=0)
     runs = [out / "numpy"]
     record_numpy_run(runs[0], mnist, steps, checkpoints, samples)
-    if importlib.util.find_spec("torch"):
+    if _torch_installed():
         runs.append(out / "torch")
         record_torch_run(runs[1], mnist, steps, checkpoints, samples)
     else:
