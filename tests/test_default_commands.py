@@ -39,13 +39,37 @@ def _model(directory: Path) -> str:
     return str(path)
 
 
+def _recorded_run(directory: Path) -> str:
+    """A run of a 3-4-2 tanh network recorded by learning.track.Recorder at 5 steps."""
+    import numpy as np
+
+    from learning.experiments.datasets import Dataset
+    from learning.track import Recorder
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, size=(20, 3))
+    labels = (x[:, 0] > 0).astype(np.int64)
+    t = np.where(np.arange(2) == labels[:, None], 0.9, -0.9)
+    rec = Recorder(directory / "run", ((3, 4, 2), "tanh"), data=Dataset(x, t, labels),
+                   encoding="uniform inputs, ±0.9 one-hot", n_bulk_samples=10)
+    w0, w1 = rng.normal(size=(4, 3)), rng.normal(size=(2, 4))
+    for step in range(5):
+        rec.record(step, {"w0": w0 * (1 + 0.1 * step), "b0": np.zeros(4),
+                          "w1": w1 * (1 - 0.05 * step), "b1": np.zeros(2)})
+    return str(directory / "run")
+
+
+def _argument(a: str, directory: Path) -> str:
+    return {"<model>": _model, "<run>": _recorded_run}[a](directory) if a.startswith("<") else a
+
+
 # Only what each command requires (a positional or a required option): nothing else.
 REQUIRED = {
     "learning reproduce": [], "learning figure1": [], "learning partition-table": [],
     "learning derivation": ["list"], "learning analyze": ["<model>"],
     "learning study": ["depth", "--out", "depth"],
     "emergent schrodinger": [], "emergent onsager": [], "emergent derivation": ["list"],
-    "emergent nelson": [],
+    "emergent nelson": [], "learning laws": ["<run>"],
 }
 # The work a long default starts once its options are accepted (stubbed in the fast test).
 STARTS = {
@@ -91,7 +115,7 @@ def test_default_invocation_parses_and_starts(command, tmp_path, monkeypatch, ca
         module, attr = EMPTIED[command].rsplit(".", 1)
         monkeypatch.setattr(importlib.import_module(module), attr, {})
     package, name = command.split()
-    argv = [name] + [_model(tmp_path) if a == "<model>" else a for a in REQUIRED[command]]
+    argv = [name] + [_argument(a, tmp_path) for a in REQUIRED[command]]
     main = importlib.import_module(f"{package}.cli").main
     try:
         code = main(argv)
@@ -106,7 +130,7 @@ def test_default_invocation_parses_and_starts(command, tmp_path, monkeypatch, ca
 @pytest.mark.parametrize("command", [c for c in _commands() if c not in TOO_LONG])
 def test_default_invocation_runs_to_completion(command, tmp_path):
     package, name = command.split()
-    argv = [name] + [_model(tmp_path) if a == "<model>" else a for a in REQUIRED[command]]
+    argv = [name] + [_argument(a, tmp_path) for a in REQUIRED[command]]
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
            "MPLBACKEND": "Agg"}
     done = subprocess.run([sys.executable, "-m", package, *argv], cwd=tmp_path, env=env,
