@@ -226,7 +226,7 @@ def _batch(op, probes: Array, steps: int, max_steps: int, estimator: Estimator |
         scale = np.sqrt(probes.shape[0] / n_total)
         if errors is None or np.all(change <= TRUNCATION_FRACTION * errors * scale):
             break
-        m = min(max_steps, m + max(1, steps // 4))
+        m = min(max_steps, m + max(1, m // 4))
     return (full[0], full[1], trunc[0], trunc[1]), gk.steps
 
 

@@ -464,7 +464,7 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
         ``roundoff``.
     max_lanczos_steps
         If above ``lanczos_steps``, each probe batch's runs are extended (by a quarter of
-        ``lanczos_steps`` at a time, up to this) until the quadrature change is below
+        their steps at a time, up to this) until the quadrature change is below
         ``learning.lanczos.TRUNCATION_FRACTION`` (0.25) of the standard error.  Either
         way ``uncertainty`` and ``log_det_check`` include the quadrature change.
     max_bytes
