@@ -5,8 +5,9 @@ threads (medians), and our 2-thread rate not below our 1-thread rate.  PyTorch (
 the project's venv as an optional extra, never imported by the package) runs in the same
 process, interleaved with ours repeat by repeat, so that the load of a shared machine hits
 all alike: each repeat times ours, PyTorch float64 and PyTorch float32 for ``--steps``
-steps in turn, at 1 and then at 2 threads.  Same data and update rule (plain SGD on ½ Σ (out - t)², mean over the
-batch, lr 0.05).  Ours runs as ``learning.experiments.training.train`` does: the library
+steps in turn, at 1 and then at 2 threads.  Same data and update rule (plain SGD on
+½ Σ (out - t)², mean over the batch, lr 0.05).  Ours runs as
+``learning.experiments.training.train`` does: the library
 picks its BLAS threads by product size (``learning.threads``) within the thread budget.
 
 Run:  python benchmarks/bench_training.py [--repeats 7] [--steps 500]
