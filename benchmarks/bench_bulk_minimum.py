@@ -52,12 +52,12 @@ from learning import (  # noqa: E402
     layer_weights,
 )
 from learning.bulk_minimum import (  # noqa: E402
-    _choose_solver,
-    _Couplings,
     bulk_minimum_start,
     constrained_bulk_minimum,
     solver_costs,
 )
+from learning.bulk_minimum.costs import choose_solver  # noqa: E402
+from learning.bulk_minimum.operators import Couplings  # noqa: E402
 
 GIB = 2.0**30
 
@@ -158,7 +158,7 @@ def part_solvers(args, inputs, targets):
             net, xb, solver="dense"), args.repeats)
         tm, free = _timed(lambda net=net, xb=xb: constrained_bulk_minimum(
             net, xb, solver="matrix_free"), args.repeats)
-        auto = _choose_solver(_Couplings(net), n, "auto", None)  # what "auto" would run
+        auto = choose_solver(Couplings(net), n, "auto", None)  # what "auto" would run
         same = dense.converged & free.converged
         print(f"{name:<30}{net.hidden_indices.size:>6}{td:>11.2f}{tm:>17.2f}{td / tm:>8.1f}"
               f"{_rel(free.loss[same], dense.loss[same]):>17.1e}"

@@ -39,7 +39,7 @@ sys.path.insert(0, ROOT)
 
 from learning import feedforward, forward_state  # noqa: E402
 from learning.feedforward import from_layers  # noqa: E402
-from learning.spectrum import spectral_moments  # noqa: E402
+from learning.spectral_estimates import spectral_moments  # noqa: E402
 
 GIB = 1024**3
 

@@ -57,10 +57,13 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
                      ("tests/learning/test_architecture.py",
                       "tests/learning/test_thermodynamics.py")),
     "spectrum": ("learning/spectrum.py", ("tests/learning/test_spectrum.py",)),
-    "bulk_minimum": ("learning/bulk_minimum.py",
-                     ("tests/learning/test_bulk_minimum.py",
-                      "tests/learning/test_layerwise.py::"
-                      "test_bulk_minimum_matches_lbfgsb_with_a_box_per_hidden_layer")),
+    # learning/bulk_minimum/ is a package: one entry per module, the same tests for each.
+    **{f"bulk_minimum.{part}": (f"learning/bulk_minimum/{part}.py",
+                                ("tests/learning/test_bulk_minimum.py",
+                                 "tests/learning/test_layerwise.py::"
+                                 "test_bulk_minimum_matches_lbfgsb_with_a_box_per_hidden_layer"))
+       for part in ("problem", "operators", "primitives", "dense", "newton_cg", "driver",
+                    "costs", "unbounded", "options", "starts", "result")},
     # training's checkpoint recovery is tested in test_section10_faults.py; only those tests
     # (the rest of that file, kills of processes and the report, takes ~70 s more).
     "training": ("learning/experiments/training.py", (

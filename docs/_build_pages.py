@@ -3,6 +3,7 @@
 * ``_generated/derivations.md``: every registered derivation, its per-step verification report
   and its LaTeX from :meth:`ntcore.derivation.Derivation.to_latex` (rendered by MathJax, not
   pasted: the page changes when the code does).
+* ``_generated/equations.md``: the equation index (:mod:`equation_index`).
 * ``_generated/<name>.md``: the output of the commands that judge the paper's claims, run at
   build time with fast settings where they have them, so every verdict shown on the section
   pages is the one the code computes today.
@@ -15,9 +16,12 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import equation_index  # docs/equation_index.py (conf.py puts docs/ on sys.path)
 
 #: name -> (command after ``python -m``, what it shows); run from a scratch directory
 COMMANDS: dict[str, tuple[list[str], str]] = {
@@ -103,16 +107,67 @@ def api_pages(docs: Path) -> None:
     modules = public_modules()
     for name in modules:
         is_package = hasattr(importlib.import_module(name), "__path__")
-        options = ":no-members:" if is_package else ":members:\n   :undoc-members:"
+        # documented members only: a dataclass's fields are listed once, by its docstring's
+        # Attributes section (undoc-members would add each field again)
+        # a subpackage that states its public API (``__all__``, e.g. learning.bulk_minimum)
+        # documents those names where users import them from
+        module = importlib.import_module(name)
+        states_api = "." in name and hasattr(module, "__all__")
+        options = ":no-members:" if is_package and not states_api else ":members:"
         _write_if_changed(out / f"{name}.md",
                           f"# `{name}`\n\n```{{eval-rst}}\n.. automodule:: {name}\n"
                           f"   {options}\n```\n")
+    _write_if_changed(out / "index.md", api_index(modules))
+
+
+#: the groups of sections a reader looks for, and their titles
+SECTION_GROUPS = {(2, 3): "the septuple and its losses", (4, 5): "ensembles and Z",
+                  (6, 7): "equilibrium and the laws of learning",
+                  (8, 9): "architecture, deep vs shallow", (10, 10): "the MNIST experiments",
+                  (11, 11): "entropic mechanics", (12, 12): "emergent gravity"}
+
+
+def _summary(module) -> str:
+    """The first sentence of a module's docstring, reST roles and literals as Markdown code."""
+    paragraph = " ".join((module.__doc__ or "").strip().split("\n\n")[0].split())
+    # a sentence ends at ". " before a capital, not after "eq." / "eqs." / "e.g." / "i.e."
+    sentence = re.split(r"(?<!\beq)(?<!\beqs)(?<!e\.g)(?<!i\.e)\.\s+(?=[A-Z])", paragraph,
+                        maxsplit=1)[0].rstrip(".") + "."
+    sentence = re.sub(r":\w+:`~?([^`]*?)`", lambda m: f"`{m.group(1).split('.')[-1]}`", sentence)
+    return sentence.replace("``", "`")
+
+
+def _sections_cited(module) -> set[int]:
+    texts = [module.__doc__ or ""] + [getattr(obj, "__doc__", None) or ""
+                                      for obj in vars(module).values()
+                                      if getattr(obj, "__module__", None) == module.__name__]
+    known = equation_index.paper_equations()
+    return {int(n.split(".")[0]) for n in equation_index.cited_numbers("\n".join(texts), known)}
+
+
+def api_index(modules: list[str]) -> str:
+    """The API index: modules by section group of the paper, then by package, each with the
+    first line of its docstring."""
+    loaded = {name: importlib.import_module(name) for name in modules}
+    parts = ["# API reference", "",
+             f"Generated from the docstrings of every public module ({len(modules)} in all). "
+             "Each function cites the equations it implements and links them to the "
+             "[equation index](../_generated/equations.md).", "", "## By section of the paper",
+             ""]
+    cited = {name: _sections_cited(module) for name, module in loaded.items()}
+    for (first, last), title in SECTION_GROUPS.items():
+        names = [n for n in modules if cited[n] & set(range(first, last + 1))]
+        span = f"{first}" if first == last else f"{first}-{last}"
+        parts += [f"### Sections {span}: {title}" if first != last else
+                  f"### Section {span}: {title}", ""]
+        parts += [f"- [`{n}`]({n}.md): {_summary(loaded[n])}" for n in names] + [""]
+    parts += ["## By package", ""]
+    for package in PACKAGES:
+        parts += [f"### `{package}`", "", "| module | what it is |", "| --- | --- |"]
+        parts += [f"| [`{n}`]({n}.md) | {_summary(loaded[n]).replace('|', '/')} |"
+                  for n in modules if n.split(".")[0] == package] + [""]
     toc = "\n".join(modules)
-    _write_if_changed(out / "index.md",
-                      "# API reference\n\nGenerated from the docstrings of every public module "
-                      f"({len(modules)} modules). Each function cites the equations of the paper "
-                      "it implements; grep the equation number to find it.\n\n"
-                      f"```{{toctree}}\n:maxdepth: 1\n\n{toc}\n```\n")
+    return "\n".join(parts) + f"\n```{{toctree}}\n:hidden:\n:maxdepth: 1\n\n{toc}\n```\n"
 
 
 def write_all(docs: Path) -> None:
@@ -120,5 +175,6 @@ def write_all(docs: Path) -> None:
     api_pages(docs)
     out = docs / "_generated"
     _write_if_changed(out / "derivations.md", derivations_page())
+    _write_if_changed(out / "equations.md", equation_index.index_page(public_modules()))
     for name in COMMANDS:
         _write_if_changed(out / f"{name}.md", command_page(name, out))

@@ -50,6 +50,11 @@ html_title = f"neural-thermodynamics {release}"
 # API reference: one page per public module (docs/api/, written by _build_pages.api_pages).
 autodoc_default_options = {"show-inheritance": False}
 autodoc_typehints = "description"
+# types only for what the docstring documents: a dataclass's fields appear once, under its
+# Attributes, not again as constructor parameters
+autodoc_typehints_description_target = "documented"
+# aliases shown by name, not expanded (ArrayLike is a screen-long union)
+autodoc_type_aliases = {"ArrayLike": "ArrayLike", "Array": "Array", "NDArray": "NDArray"}
 autodoc_member_order = "bysource"
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
@@ -67,6 +72,8 @@ nitpick_ignore_regex = [
                r"int|float|str|bool|dict|list|tuple|None|object|type|complex|slice|"
                r"Strategy|SearchStrategy|Future|Executor|Client)\b.*"),
     (r"py:.*", r".*\bof\b.*|.*\bor\b.*|.*\bshape\b.*|.*[\(\)\[\]{},=].*|.*\s.*"),
+    # aliases kept by name (autodoc_type_aliases) are forward references, not documented objects
+    (r"py:.*", r"'?(ArrayLike|Array|NDArray)'?|TypeAliasForwardRef"),
     # private modules are not documented by design; SciPy's factorisation objects
     (r"py:.*", r"(.*\.)?_\w+|SuperLU|Fraction"),
     # shape names inside a NumPy type, e.g. "array (n_walkers, K)", split by napoleon
@@ -87,6 +94,7 @@ sphinx_gallery_conf = {
     "capture_repr": ("_repr_html_", "__repr__"),
     "matplotlib_animations": False,
     "min_reported_time": 1,
+    "write_computation_times": False,  # a build leaves the working tree clean
 }
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -95,6 +103,21 @@ def setup(app):  # noqa: D103 (Sphinx hook)
     app.connect("builder-inited", lambda app: _build_pages.write_all(HERE))
     app.connect("autodoc-process-docstring", _name_colon_description, priority=100)
     app.connect("autodoc-process-docstring", _escape_docstring)
+    app.connect("autodoc-process-docstring", _equation_links)
+
+
+def _equation_links(app, what, name, obj, options, lines):  # noqa: ARG001 (Sphinx hook)
+    """Each documented object links the equations its docstring cites to the equation index,
+    where the tests, derivation steps and errata of each equation are listed."""
+    import equation_index
+
+    numbers = equation_index.cited_numbers("\n".join(lines), equation_index.paper_equations())
+    if numbers and what in {"function", "class", "method"}:
+        order = sorted(numbers, key=lambda n: tuple(map(int, n.split("."))))
+        links = ", ".join(f"`({n}) <../_generated/equations.html#eq-{n.replace('.', '-')}>`__"
+                          for n in order)
+        lines += ["", f"*Equations:* {links} (code, tests and errata of each in the "
+                  "equation index)."]
 
 
 # Docstrings in this project are written for the terminal (``help()``) as much as for the site:

@@ -21,8 +21,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from emergent.fokker_planck import check_times
-from emergent.grids import Grid, Method, check_count, check_density, check_positive
-from ntcore.checks import real_number
+from emergent.grids import Grid, Method, check_density
+from ntcore.checks import count, positive_number, real_number
 
 __all__ = ["Constraints", "moment_constraints", "wave_function", "phase", "madelung_fields",
            "MadelungFields",
@@ -84,7 +84,7 @@ def moment_constraints(grid: Grid, degree: int = 2, center: ArrayLike | None = N
     Degree 2 spans the phases of Gaussian packets, so free Schrödinger packets are wave
     functions of the form (11.8) with these K̃ = 2K constraints.
     """
-    degree = check_count(degree, "degree")
+    degree = count("degree", degree, minimum=1, whole_floats=True)
     c = grid.per_axis(center, "center")
     thetas, names = [], []
     for d in range(1, degree + 1):
@@ -190,7 +190,7 @@ def madelung_fields(grid: Grid, psi: ArrayLike, D: float, floor: float = 1e-12) 
 
     The inverse of (11.8) up to the phase's constant part, with D = ħ/m; no phase unwrapping.
     """
-    D = check_positive(D, "D")
+    D = positive_number("D", D)
     psi = grid.check_field(psi, "psi", complex_ok=True)
     p, grad, _ = _phase_gradient(grid, psi, floor)
     return MadelungFields(p, grad, D * grad)
@@ -239,7 +239,7 @@ def quantum_potential(grid: Grid, p: ArrayLike, D: float, method: str = "spectra
 
     The quantum potential of (11.9) in Madelung form.
     """
-    D = check_positive(D, "D")
+    D = positive_number("D", D)
     sq = np.sqrt(check_density(grid, p, "p", rtol=np.inf))
     lap = grid.laplacian(sq, method)
     ok = sq**2 > floor * np.max(sq**2)
@@ -272,7 +272,7 @@ def madelung_residuals(grid: Grid, times: ArrayLike, psi: ArrayLike, D: float,
     ``psi``).
     ∂θ/∂t = Im(Ψ*∂Ψ/∂t)/|Ψ|² needs no phase unwrapping.
     """
-    D = check_positive(D, "D")
+    D = positive_number("D", D)
     t = check_times(times)
     psi = grid.check_field(psi, "psi", complex_ok=True)
     if psi.shape != (t.size, *grid.shape) or t.size < 3:

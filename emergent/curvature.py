@@ -1,6 +1,6 @@
 """Curvature of a metric 2-jet, each object computed once and passed on (EinsteinPy's chain).
 
-A :class:`~emergent.onsager.Jet` holds g_ab, ∂_c g_ab and ∂_c∂_d g_ab at a point, exactly
+A :class:`~emergent.jets.Jet` holds g_ab, ∂_c g_ab and ∂_c∂_d g_ab at a point, exactly
 (NumPy object arrays of ints/Fractions).  From it, in order:
 
     metric jet -> :func:`christoffels` (Γ^a_{bc} and ∂_e Γ^a_{bc}, (12.11))
@@ -15,7 +15,7 @@ R^a_{bcd} = ∂_c Γ^a_{db} - ∂_d Γ^a_{cb} + Γ^a_{ce} Γ^e_{db} - Γ^a_{de} 
 G_{bd} = R_{bd} - ½ R g_{bd} (those of EinsteinPy, against which the tests compare).
 
 >>> import numpy as np
->>> from emergent.onsager import random_jet
+>>> from emergent.jets import random_jet
 >>> jet = random_jet(3, seed=1)
 >>> ch = christoffels(jet)
 >>> riem = riemann(jet, ch)
@@ -27,14 +27,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from emergent.onsager import Jet
+from emergent.jets import Jet, check_jet
 
-__all__ = ["Christoffels", "check_jet", "inverse_metric_derivative", "christoffels", "riemann",
+__all__ = ["Christoffels", "inverse_metric_derivative", "christoffels", "riemann",
            "ricci", "ricci_scalar_of", "einstein_upper"]
 
 _HALF = Fraction(1, 2)
@@ -47,28 +45,6 @@ class Christoffels:
 
     gamma: np.ndarray
     dgamma: np.ndarray
-
-
-def check_jet(jet: Jet, name: str = "jet") -> Jet:
-    """Refuse anything but a metric 2-jet (a :class:`~emergent.onsager.Jet`: arrays g, ginv of
-    shape (n, n), v of (n, n, n), w of (n, n, n, n)) before any contraction, naming ``name``.
-
-    The point data of (12.6)-(12.14); returns ``jet`` unchanged.
-
-    >>> check_jet("g")
-    Traceback (most recent call last):
-    ...
-    TypeError: jet must be a Jet (g, ginv, v, w arrays), got str
-    """
-    arrays = [getattr(jet, k, None) for k in ("g", "ginv", "v", "w")]
-    if not all(isinstance(a, np.ndarray) for a in arrays):
-        raise TypeError(f"{name} must be a Jet (g, ginv, v, w arrays), got "
-                        f"{type(jet).__name__}")
-    n = arrays[0].shape[0] if arrays[0].ndim else 0
-    if n < 2 or [a.shape for a in arrays] != [(n,) * k for k in (2, 2, 3, 4)]:
-        raise ValueError(f"{name} must hold g, ginv of shape (n, n), v of (n, n, n) and w of "
-                         f"(n, n, n, n) with n >= 2, got {[a.shape for a in arrays]}")
-    return jet
 
 
 def _check_tensor(value: np.ndarray, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -96,7 +72,7 @@ def _lower(d: np.ndarray) -> np.ndarray:
 def christoffels(jet: Jet) -> Christoffels:
     """Γ^a_{bc} = g^{ad} Γ_{dbc} and ∂_e Γ^a_{bc} at the jet, (12.11).
 
-    >>> from emergent.onsager import random_jet
+    >>> from emergent.jets import random_jet
     >>> ch = christoffels(random_jet(2, seed=0))
     >>> bool((ch.gamma == ch.gamma.transpose(0, 2, 1)).all())  # symmetric in b, c
     True

@@ -42,8 +42,9 @@ from emergent.constraints import (
     wave_function,
 )
 from emergent.fokker_planck import check_times, gaussian_heat_kernel, shannon_entropy
-from emergent.grids import Grid, Method, _check_method, check_density, check_positive
+from emergent.grids import Grid, Method, _check_method, check_density
 from emergent.schrodinger import free_gaussian_packet
+from ntcore.checks import positive_number
 from ntcore.display import MarkdownSummary
 
 __all__ = ["FORMS", "FORM_FUNCTIONS", "FormParts", "evaluate_form", "form_11_6a", "form_11_6b",
@@ -73,7 +74,7 @@ class Path:
     name: str = "path"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "D", check_positive(self.D, "D"))
+        object.__setattr__(self, "D", positive_number("D", self.D))
         t = check_times(self.times)
         if t.size < 3:
             raise ValueError("a path needs at least 3 time samples")
@@ -596,7 +597,7 @@ def multipliers_for_entropy_production(constraints: Constraints, p: ArrayLike, D
     Φ̇ and integrated from Φ(t0) = 0 with the trapezoid rule.
     """
     grid = constraints.grid
-    D = check_positive(D, "D")
+    D = positive_number("D", D)
     t = _times(times)
     p = check_density(grid, p, "p", rtol=1e-6)
     sq = np.sqrt(p)

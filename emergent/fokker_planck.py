@@ -26,7 +26,8 @@ from numpy.typing import ArrayLike
 
 from emergent._images import image_sum
 from emergent._stepping import theta_scheme
-from emergent.grids import Grid, check_count, check_density, check_positive
+from emergent.grids import Grid, check_density
+from ntcore.checks import count, positive_number
 
 __all__ = ["FokkerPlanckSolution", "propagate_spectral", "propagate_implicit",
            "gaussian_heat_kernel", "shannon_entropy", "entropy_production_rate", "check_times"]
@@ -78,7 +79,7 @@ class FokkerPlanckSolution:
 
 
 def _initial(grid: Grid, p0, D) -> tuple[np.ndarray, float]:
-    D = check_positive(D, "D")
+    D = positive_number("D", D)
     p0 = check_density(grid, p0, "p0", normalize=True)
     if p0.shape != grid.shape:
         raise ValueError(f"p0 must have the grid shape {grid.shape}, got {p0.shape}")
@@ -121,8 +122,9 @@ def propagate_implicit(grid: Grid, p0: ArrayLike, D: float, t_final: float, n_st
     backward Euler first order; both are second order in h.
     """
     p0, D = _initial(grid, p0, D)
-    t_final = check_positive(t_final, "t_final")
-    n_steps, save_every = check_count(n_steps, "n_steps"), check_count(save_every, "save_every")
+    t_final = positive_number("t_final", t_final)
+    n_steps = count("n_steps", n_steps, minimum=1, whole_floats=True)
+    save_every = count("save_every", save_every, minimum=1, whole_floats=True)
     if scheme not in ("crank-nicolson", "backward-euler"):
         raise ValueError(f"scheme must be 'crank-nicolson' or 'backward-euler', got {scheme!r}")
     theta = 0.5 if scheme == "crank-nicolson" else 1.0
@@ -147,8 +149,8 @@ def gaussian_heat_kernel(grid: Grid, t: ArrayLike, D: float, sigma0: float,
     ``ValueError`` if the grid is too coarse for σ0 (more than 1e-10 of the start's spectral
     power above 2/3 of the Nyquist wavenumber) or, between walls, if the centre is outside.
     """
-    D = check_positive(D, "D")
-    sigma0 = check_positive(sigma0, "sigma0")
+    D = positive_number("D", D)
+    sigma0 = positive_number("sigma0", sigma0)
     scalar = np.ndim(t) == 0
     t = np.atleast_1d(np.asarray(t, dtype=float))
     if t.ndim != 1 or np.any(t < 0) or not np.all(np.isfinite(t)):
@@ -198,7 +200,7 @@ def entropy_production_rate(grid: Grid, p: ArrayLike, D: float, method: str = "s
     (:meth:`emergent.grids.Grid.dirichlet_form`), which is
     finite where p vanishes.
     """
-    D = check_positive(D, "D")
+    D = positive_number("D", D)
     if check:
         p = check_density(grid, p, "p", normalize=False, rtol=1e-6)
     return 2 * D * grid.dirichlet_form(np.sqrt(np.asarray(p, dtype=float)), method)

@@ -29,43 +29,13 @@ import scipy.sparse as sps
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike
 
-__all__ = ["Grid", "check_density", "check_positive", "check_count", "check_band_limit",
-           "spectral_tail", "sparse_lu"]
+from ntcore.checks import positive_number
+
+__all__ = ["Grid", "check_density", "check_band_limit", "spectral_tail", "sparse_lu"]
 
 Boundary = Literal["periodic", "reflecting"]
 Method = Literal["spectral", "fd"]
 _METHODS = ("spectral", "fd")
-
-
-def check_positive(value: float, name: str) -> float:
-    """``value`` as a float; ``ValueError`` unless it is finite and > 0 (D, dt, lengths ...).
-
-    Used for D of (11.5) and (11.9), times and lengths.
-    """
-    if isinstance(value, (bool, np.bool_, str, bytes)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    try:
-        out = float(value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}") from exc
-    if not np.isfinite(out) or out <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
-    return out
-
-
-def check_count(value: int | float, name: str, minimum: int = 1) -> int:
-    """``value`` as an int; ``TypeError`` unless a whole number, ``ValueError`` if < minimum.
-
-    Used for step counts of (11.5) and (11.9).
-    """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float,
-                                                                     np.floating)):
-        raise TypeError(f"{name} must be a whole number, got {type(value).__name__}")
-    if not (np.isfinite(value) and float(value).is_integer()):
-        raise TypeError(f"{name} must be a whole number, got {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -96,7 +66,7 @@ class Grid:
         if raw.dtype.kind not in "iu" and not all(float(n).is_integer() for n in raw):
             raise TypeError(f"shape must hold whole numbers of points, got {self.shape!r}")
         shape = tuple(int(n) for n in raw)
-        lengths = tuple(check_positive(x, "lengths") for x in np.atleast_1d(self.lengths))
+        lengths = tuple(positive_number("lengths", x) for x in np.atleast_1d(self.lengths))
         if len(shape) not in (1, 2):
             raise ValueError(f"shape must have 1 or 2 axes (1D or 2D grids), got {shape}")
         if len(lengths) != len(shape):

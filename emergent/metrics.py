@@ -6,15 +6,12 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
 
+from emergent.jets import Jet
 from ntcore.checks import count, positive_number, real_number
-
-if TYPE_CHECKING:
-    from emergent.onsager import Jet
 
 __all__ = ["Metric", "as_metric", "schwarzschild", "de_sitter", "flrw", "random_polynomial_metric",
            "jet_at"]
@@ -238,15 +235,13 @@ def random_polynomial_metric(dim: int, seed: int = 0, degree: int = 2) -> Metric
 
 
 def jet_at(metric: Metric, point: Sequence) -> Jet:
-    """The exact 2-jet (g, ∂g, ∂∂g) of ``metric`` at ``point`` (a :class:`emergent.onsager.Jet`).
+    """The exact 2-jet (g, ∂g, ∂∂g) of ``metric`` at ``point`` (a :class:`emergent.jets.Jet`).
 
     Raises TypeError if ``metric`` is not a :class:`Metric`, ValueError if the metric is
     singular there or ``point`` has the wrong length or non-finite entries.
 
     The exact 2-jet that (12.6)-(12.14) are evaluated on.
     """
-    from emergent.onsager import Jet
-
     if not isinstance(metric, Metric):
         raise TypeError(f"metric must be a Metric (as_metric, schwarzschild, ...), got "
                         f"{type(metric).__name__}")

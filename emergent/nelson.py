@@ -78,7 +78,9 @@ import scipy.sparse as sps
 import scipy.sparse.linalg as spla
 from scipy.special import eval_hermite, gammaln
 
-from emergent.grids import Grid, check_band_limit, check_count, check_positive, sparse_lu
+from emergent.grids import Grid, check_band_limit, sparse_lu
+from ntcore import limits
+from ntcore.checks import count, positive_number
 from ntcore.display import MarkdownSummary
 
 __all__ = ["DriftFields", "drift_fields", "oscillator_state", "time_step_scale",
@@ -88,7 +90,6 @@ __all__ = ["DriftFields", "drift_fields", "oscillator_state", "time_step_scale",
            "PaperComparison", "compare_with_paper", "format_comparison", "l1_noise"]
 
 Scheme = Literal["euler-maruyama", "heun"]
-_MEMORY_LIMIT = 4 * 2**30  # bytes a single call may allocate for drift tables and snapshots
 
 
 # ------------------------------------------------------------------------------- drift fields
@@ -161,8 +162,8 @@ def drift_fields(grid: Grid, psi, D: float, *, floor: float = 1e-12, rtol: float
     >>> bool(np.allclose(f.forward[0][f.live], -2.0 * g.axes[0][f.live], atol=1e-6))
     True
     """
-    D = check_positive(D, "D")
-    floor = check_positive(floor, "floor")
+    D = positive_number("D", D)
+    floor = positive_number("floor", floor)
     psi = _check_psi(grid, psi, "psi", rtol, band_limit_tol)
     p = np.abs(psi) ** 2
     lead = psi.ndim - grid.ndim
@@ -182,7 +183,7 @@ def time_step_scale(fields: DriftFields, bulk: float = 0.1) -> float:
     """
     if not isinstance(fields, DriftFields):
         raise TypeError(f"fields must be DriftFields (drift_fields), got {type(fields).__name__}")
-    bulk = check_positive(bulk, "bulk")
+    bulk = positive_number("bulk", bulk)
     if bulk >= 1:
         raise ValueError(f"bulk must be < 1 (a fraction of max p), got {bulk!r}")
     grid = fields.grid
@@ -214,8 +215,8 @@ def oscillator_state(grid: Grid, t, D: float, omega: float, terms) -> np.ndarray
     >>> bool(np.allclose(g.integrate(np.abs(psi) ** 2), 1.0))
     True
     """
-    D = check_positive(D, "D")
-    omega = check_positive(omega, "omega")
+    D = positive_number("D", D)
+    omega = positive_number("omega", omega)
     scalar = np.ndim(t) == 0
     t = np.atleast_1d(np.asarray(t, dtype=float))
     if t.ndim != 1 or not np.all(np.isfinite(t)):
@@ -230,7 +231,8 @@ def oscillator_state(grid: Grid, t, D: float, omega: float, terms) -> np.ndarray
     ell = math.sqrt(D / omega)
     out = np.zeros((t.size, *grid.shape), dtype=complex)
     for c, (_, ns) in zip(coeffs, terms, strict=True):
-        ns = tuple(int(check_count(n, "quantum number", 0)) for n in np.atleast_1d(ns))
+        ns = tuple(count("quantum number", n, minimum=0, whole_floats=True)
+                   for n in np.atleast_1d(ns))
         if len(ns) != grid.ndim:
             raise ValueError(f"terms: quantum numbers {ns} need one entry per axis "
                              f"({grid.ndim})")
@@ -259,7 +261,7 @@ def sample_density(grid: Grid, p, n: int, rng: np.random.Generator) -> np.ndarra
     inverted in closed form.  The piecewise-linear model makes the sampled law agree with a
     smooth p to O(h²) (a uniform draw within cells would leave an O(h) error in the CDF).
     """
-    n = check_count(n, "n")
+    n = count("n", n, minimum=1, whole_floats=True)
     p = grid.check_field(p, "p")
     if p.shape != grid.shape or np.any(p < 0):
         raise ValueError(f"p must be a non-negative array of the grid shape {grid.shape}")
@@ -481,25 +483,27 @@ def simulate_walkers(grid: Grid, psi, D: float, times, n_walkers: int, *, seed: 
         ``ValueError`` if dt exceeds half the drift's relaxation time (:func:`time_step_scale`)
         at t_0.
     """
-    D = check_positive(D, "D")
-    n_walkers = check_count(n_walkers, "n_walkers")
-    chunk = check_count(chunk, "chunk")
-    threads = check_count(threads, "threads")
+    D = positive_number("D", D)
+    n_walkers = count("n_walkers", n_walkers, minimum=1, whole_floats=True)
+    chunk = count("chunk", chunk, minimum=1, whole_floats=True)
+    threads = count("threads", threads, minimum=1, whole_floats=True)
     if scheme not in ("euler-maruyama", "heun"):
         raise ValueError(f"scheme must be 'euler-maruyama' or 'heun', got {scheme!r}")
     if max_drift_step is not None:
-        max_drift_step = check_positive(max_drift_step, "max_drift_step")
+        max_drift_step = positive_number("max_drift_step", max_drift_step)
     t, dt = _check_times(times)
     n_steps = t.size - 1
-    save_every = n_steps if save_every is None else check_count(save_every, "save_every")
+    save_every = (n_steps if save_every is None
+                  else count("save_every", save_every, minimum=1, whole_floats=True))
     saved = sorted(set(range(0, n_steps + 1, save_every)) | {n_steps})
     # drift tables, plus the drift fields and Ψ they are computed from (2K + 4 floats a point)
     table_bytes = t.size * 8 * (grid.ndim * np.prod([n + 2 for n in grid.shape])
                                 + (2 * grid.ndim + 4) * np.prod(grid.shape))
     out_bytes = len(saved) * n_walkers * grid.ndim * 8
-    if table_bytes + out_bytes > _MEMORY_LIMIT:
+    if table_bytes + out_bytes > limits.WALKER_MEMORY_LIMIT_BYTES:
         raise ValueError(f"n_walkers/save_every/times need {(table_bytes + out_bytes) / 2**30:.1f}"
-                         f" GiB (limit {_MEMORY_LIMIT / 2**30:.0f} GiB): save fewer snapshots "
+                         f" GiB (limit {limits.WALKER_MEMORY_LIMIT_BYTES / 2**30:.0f} GiB): "
+                         "save fewer snapshots "
                          "(save_every) or run fewer walkers per call")
     psi = np.asarray(psi)
     if psi.shape != (t.size, *grid.shape):
@@ -740,7 +744,7 @@ def fokker_planck_with_drift(grid: Grid, psi, D: float, times, *, p0=None,
     each step, (I - dt A_{n+1}/2) p_{n+1} = (I + dt A_n/2) p_n, A = (D/2) L_fd - ∇·(b ·), L_fd
     the toolkit's sparse Laplacian; second order in dt and h.  ``p0`` defaults to |Ψ(t_0)|².
     """
-    D = check_positive(D, "D")
+    D = positive_number("D", D)
     t = np.asarray(times, dtype=float)
     if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
         raise ValueError("times must be a 1D increasing array of at least 2 finite times")
@@ -938,10 +942,11 @@ def compare_with_paper(*, n: int = 256, length: float = 40.0, D: float = 1.0,
     )
     from emergent.schrodinger import free_gaussian_packet, split_step
 
-    grid = Grid((check_count(n, "n", 32),), (check_positive(length, "length"),))
-    n_times = check_count(n_times, "n_times", 3)
-    steps_per_sample = check_count(steps_per_sample, "steps_per_sample")
-    t = np.linspace(0.0, check_positive(t_final, "t_final"), n_times)
+    grid = Grid((count("n", n, minimum=32, whole_floats=True),),
+                (positive_number("length", length),))
+    n_times = count("n_times", n_times, minimum=3, whole_floats=True)
+    steps_per_sample = count("steps_per_sample", steps_per_sample, minimum=1, whole_floats=True)
+    t = np.linspace(0.0, positive_number("t_final", t_final), n_times)
     cons = moment_constraints(grid, 2)
     sch, _ = schrodinger_path(cons, D, t, sigma0, [center], [k0])
     frozen = frozen_gaussian_path(cons, D, t, sigma0, [center])
@@ -1010,7 +1015,7 @@ def format_comparison(cmp: PaperComparison) -> str:
 def l1_noise(grid: Grid, p: np.ndarray, n: int) -> float:
     """Expected ∫|p̂ - p| of a histogram of n exact samples: Σ_j √(2 p_j h/(π n)) for cells
     with many samples (the mean absolute deviation of a Poisson count)."""
-    n = check_count(n, "n")
+    n = count("n", n, minimum=1, whole_floats=True)
     p = grid.check_field(p, "p")
     if p.shape != grid.shape or np.any(p < 0):
         raise ValueError(f"p must be a non-negative array of the grid shape {grid.shape}")

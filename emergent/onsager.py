@@ -39,7 +39,6 @@ import sympy as sp
 
 from emergent.curvature import (
     Christoffels,
-    check_jet,
     christoffels,
     einstein_upper,
     inverse_metric_derivative,
@@ -47,13 +46,15 @@ from emergent.curvature import (
     ricci_scalar_of,
     riemann,
 )
-from ntcore.checks import count
+from emergent.jets import Jet, check_jet, random_jet
+from ntcore import limits
+from ntcore.checks import count, positive_number
 from ntcore.display import MarkdownSummary
 from ntcore.verdict import Claim, Verdict, within_tolerance
 
 __all__ = ["BASIS", "PAPER_12_9", "PAPER_12_9_PRINTED", "parse_index_expression",
            "contract_into_basis", "volume_euler_lagrange", "estimated_seconds",
-           "check_jet_request", "MAX_SECONDS", "Jet", "random_jet", "einstein_tensor_upper",
+           "check_jet_request", "einstein_tensor_upper",
            "euler_lagrange_basis", "gamma_gamma_density", "family_of_onsager_tensors",
            "OnsagerFamily", "OnsagerVerdict", "onsager_verdict", "SymmetryCount",
            "symmetry_count", "ricci_scalar", "divergence_term", "FieldEquationSigns",
@@ -73,118 +74,6 @@ PAPER_12_9 = {"I1": Fraction(-1), "I2": Fraction(2), "I3": Fraction(-1), "I4": F
 PAPER_12_9_PRINTED = ("g^{αν}g^{βδ}g^{μγ} + g^{αγ}g^{βν}g^{μδ} - g^{αγ}g^{βδ}g^{μν} "
                       "- g^{αβ}g^{γδ}g^{μν}")
 _GREEK = {"μ": "m", "ν": "n", "α": "a", "β": "b", "γ": "c", "δ": "d"}
-
-
-@dataclass(frozen=True, eq=False)
-class Jet:
-    """A 2-jet of a metric at a point: g_ab, ∂_c g_ab (v[c,a,b]), ∂_c∂_d g_ab (w[c,d,a,b]),
-    with the inverse metric (exact), all as NumPy object arrays of Fractions/ints.
-
-    The point data of (12.6)-(12.14).  The constructor refuses (naming the field) arrays of
-    the wrong shapes, a ``g`` that is not symmetric, derivatives without the symmetries of
-    ∂_c g_ab and ∂_c∂_d g_ab, and a ``ginv`` that is not the inverse of ``g`` (exactly; to
-    round-off for float entries).  Lists are taken as object arrays.
-
-    >>> Jet(np.eye(2, dtype=int), np.eye(3, dtype=int), np.zeros((2, 2, 2), int),
-    ...     np.zeros((2, 2, 2, 2), int))
-    Traceback (most recent call last):
-    ...
-    ValueError: ginv must have shape (2, 2) (a jet of dimension 2: g is 2x2), got (3, 3)
-    """
-
-    g: np.ndarray
-    ginv: np.ndarray
-    v: np.ndarray
-    w: np.ndarray
-
-    def __post_init__(self) -> None:
-        arrays = {}
-        for name in ("g", "ginv", "v", "w"):
-            value = getattr(self, name)
-            if not isinstance(value, np.ndarray):
-                if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
-                    raise TypeError(f"{name} must be an array, got {type(value).__name__}")
-                value = np.array(value, dtype=object)
-                object.__setattr__(self, name, value)
-            arrays[name] = value
-        g = arrays["g"]
-        n = g.shape[0] if g.ndim == 2 and g.shape[0] == g.shape[1] else 0
-        if n < 2:
-            raise ValueError(f"g must be a square matrix of size n >= 2, got shape {g.shape}")
-        for name, rank in (("ginv", 2), ("v", 3), ("w", 4)):
-            if arrays[name].shape != (n,) * rank:
-                raise ValueError(f"{name} must have shape {(n,) * rank} (a jet of dimension "
-                                 f"{n}: g is {n}x{n}), got {arrays[name].shape}")
-        # the symmetries of g_ab, ∂_c g_ab and ∂_c∂_d g_ab; then g^{ab} g_bc = δ^a_c
-        for name, value, axes, what in (
-                ("g", g, (1, 0), "g_ab = g_ba"),
-                ("v", arrays["v"], (0, 2, 1), "v[c, a, b] = v[c, b, a]"),
-                ("w", arrays["w"], (0, 1, 3, 2), "w[c, d, a, b] = w[c, d, b, a]"),
-                ("w", arrays["w"], (1, 0, 2, 3), "w[c, d, a, b] = w[d, c, a, b]")):
-            if not _vanishes(value - value.transpose(axes)):
-                raise ValueError(f"{name} must be symmetric: {what}")
-        if not _vanishes(g.dot(arrays["ginv"]) - np.eye(n, dtype=int)):
-            raise ValueError("ginv must be the inverse of g (g·ginv = identity)")
-
-    @property
-    def dim(self) -> int:
-        return self.g.shape[0]
-
-
-def _vanishes(a: np.ndarray) -> bool:
-    """Every entry zero: exactly for ints, Fractions and SymPy numbers (simplified if they
-    differ in form only), to round-off (1e-9) for floats; NaN never vanishes."""
-    for x in np.asarray(a).ravel():
-        if isinstance(x, float | np.floating | complex | np.complexfloating):
-            if not abs(x) <= 1e-9:
-                return False
-        elif isinstance(x, sp.Basic):
-            if x != 0 and sp.simplify(x) != 0:
-                return False
-        elif x != 0:
-            return False
-    return True
-
-
-def _unimodular(n: int, rng: np.random.Generator) -> np.ndarray:
-    u = np.eye(n, dtype=object).astype(int).astype(object)
-    for _ in range(3 * n):
-        i, j = rng.choice(n, 2, replace=False)
-        k = int(rng.integers(-2, 3))
-        u[i] = u[i] + k * u[j]  # elementary row operation: det stays 1
-    return u
-
-
-def random_jet(dim: int, seed: int | None = None, *, lorentzian: bool = True,
-               spread: int = 5) -> Jet:
-    """A random exact 2-jet: g = U^T η U (U unimodular, so g^{-1} = U^{-1} η U^{-T} is integer),
-    and ∂g, ∂∂g with random integer entries in [-spread, spread] and the right symmetries.
-
-    The point data of (12.6)-(12.14).
-    """
-    if dim < 2:
-        raise ValueError(f"dim must be >= 2, got {dim}")
-    rng = np.random.default_rng(seed)
-    u = _unimodular(dim, rng)
-    eta = np.diag([-1 if (lorentzian and i == 0) else 1 for i in range(dim)]).astype(object)
-    g = u.T.dot(eta).dot(u)
-    # Plain Python ints: mixing SymPy numbers with Fractions would silently give floats.
-    uinv = np.array([[int(x) for x in row] for row in sp.Matrix(u.tolist()).inv().tolist()],
-                    dtype=object)
-    ginv = uinv.dot(eta).dot(uinv.T)
-    v = np.empty((dim, dim, dim), dtype=object)
-    w = np.empty((dim, dim, dim, dim), dtype=object)
-    for c in range(dim):
-        for a in range(dim):
-            for b in range(a, dim):
-                v[c, a, b] = v[c, b, a] = int(rng.integers(-spread, spread + 1))
-    for c in range(dim):
-        for d in range(c, dim):
-            for a in range(dim):
-                for b in range(a, dim):
-                    val = int(rng.integers(-spread, spread + 1))
-                    w[c, d, a, b] = w[c, d, b, a] = w[d, c, a, b] = w[d, c, b, a] = val
-    return Jet(g=g, ginv=ginv, v=v, w=w)
 
 
 def einstein_tensor_upper(jet: Jet) -> np.ndarray:
@@ -250,7 +139,7 @@ def euler_lagrange_basis(jet: Jet) -> dict[str, np.ndarray]:
     >>> euler_lagrange_basis("jet")
     Traceback (most recent call last):
     ...
-    TypeError: jet must be a Jet (g, ginv, v, w arrays), got str
+    TypeError: jet must be a Jet (a metric 2-jet: random_jet, emergent.metrics.jet_at), got str
     """
     check_jet(jet)
     return {name: _euler_lagrange_term(jet, wiring) for name, wiring in BASIS.items()}
@@ -270,15 +159,6 @@ def gamma_gamma_density(jet: Jet, ch: Christoffels | None = None) -> Fraction | 
 # the whole command in D = 7 took 508 s under load 16 against an estimate of 440 s); the
 # einsums over six indices inside a loop over (a, b) grow about as D^8.
 _SECONDS_PER_JET_D4 = 0.5
-#: the longest an Onsager check may be estimated to take before it is refused
-MAX_SECONDS = 600.0
-
-
-def _check_whole(value: int, name: str, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
 
 
 def estimated_seconds(dim: int, n_jets: int) -> float:
@@ -289,35 +169,31 @@ def estimated_seconds(dim: int, n_jets: int) -> float:
 
     Work of the (12.9)-(12.14) checks.
     """
-    _check_whole(dim, "dim", 2)
-    _check_whole(n_jets, "n_jets", 0)
+    dim = count("dim", dim, minimum=2)
+    n_jets = count("n_jets", n_jets, minimum=0)
     return _SECONDS_PER_JET_D4 * n_jets * (dim / 4) ** 8
 
 
-def check_jet_request(dim: int, n_jets: int, max_seconds: float = MAX_SECONDS) -> tuple[int, int]:
+def check_jet_request(dim: int, n_jets: int, max_seconds: float | None = None
+                      ) -> tuple[int, int]:
     """Validate a request for ``n_jets`` exact jets in dimension ``dim`` (both whole numbers,
     dim >= 2, n_jets >= 1: zero jets would make every identity hold vacuously) and refuse one
-    whose :func:`estimated_seconds` exceeds ``max_seconds``.
+    whose :func:`estimated_seconds` exceeds ``max_seconds`` (default
+    :data:`ntcore.limits.ONSAGER_MAX_SECONDS`).
 
     >>> check_jet_request(4, 2)
     (4, 2)
     >>> check_jet_request(4, 0)
     Traceback (most recent call last):
     ...
-    ValueError: n_jets must be >= 1 (no jet checks nothing), got 0
+    ValueError: n_jets must be an integer >= 1, got 0
 
     Guards the (12.9)-(12.14) checks.
     """
-    for name, value in (("dim", dim), ("n_jets", n_jets)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if dim < 2:
-        raise ValueError(f"dim must be >= 2, got {dim}")
-    if n_jets < 1:
-        raise ValueError(f"n_jets must be >= 1 (no jet checks nothing), got {n_jets}")
-    if not (isinstance(max_seconds, (int, float, np.integer, np.floating))
-            and not isinstance(max_seconds, bool) and max_seconds > 0):
-        raise ValueError(f"max_seconds must be a number > 0, got {max_seconds!r}")
+    dim = count("dim", dim, minimum=2)
+    n_jets = count("n_jets", n_jets, minimum=1)  # zero jets would check nothing
+    max_seconds = positive_number("max_seconds", limits.ONSAGER_MAX_SECONDS
+                                  if max_seconds is None else max_seconds)
     est = estimated_seconds(dim, n_jets)
     if est > max_seconds:
         raise ValueError(f"dim = {dim} with {n_jets} jets would take about {est:.3g} s "
@@ -366,7 +242,8 @@ def family_of_onsager_tensors(dim: int, *, n_jets: int = 6, seed: int = 0) -> On
     """Solve exactly for every combination of I1..I5 whose density equals √|g| R up to a
     total divergence (EL expressions equal at ``n_jets`` random exact jets), (12.6)-(12.10).
 
-    ``ValueError`` for n_jets < 1 or a request beyond :data:`MAX_SECONDS`
+    ``ValueError`` for n_jets < 1 or a request beyond
+    :data:`ntcore.limits.ONSAGER_MAX_SECONDS`
     (:func:`check_jet_request`).
     """
     dim, n_jets = check_jet_request(dim, n_jets)
@@ -426,7 +303,7 @@ def onsager_verdict(dim: int, *, n_jets: int = 4, seed: int = 0,
     √|g| R/(2κ), exactly, at ``n_jets`` random jets; κ = ½ so that R/(2κ) = R.  (12.9)-(12.10).
 
     ``ValueError`` for n_jets < 1 (zero jets would "reproduce" anything) or a request beyond
-    :data:`MAX_SECONDS` (:func:`check_jet_request`).
+    :data:`ntcore.limits.ONSAGER_MAX_SECONDS` (:func:`check_jet_request`).
     """
     dim, n_jets = check_jet_request(dim, n_jets)
     coeffs = PAPER_12_9 if coefficients is None else coefficients

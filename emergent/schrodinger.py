@@ -26,7 +26,8 @@ from tqdm.auto import tqdm
 
 from emergent._images import image_sum
 from emergent._stepping import theta_scheme
-from emergent.grids import Grid, check_band_limit, check_count, check_positive
+from emergent.grids import Grid, check_band_limit
+from ntcore.checks import count, positive_number
 
 __all__ = ["SchrodingerSolution", "split_step", "crank_nicolson", "free_gaussian_packet",
            "coherent_state", "harmonic_potential"]
@@ -83,8 +84,9 @@ def _check_potential(grid: Grid, potential) -> np.ndarray | None:
 
 
 def _steps(t_final, n_steps, save_every) -> tuple[float, int, int]:
-    t_final = check_positive(t_final, "t_final")
-    n_steps, save_every = check_count(n_steps, "n_steps"), check_count(save_every, "save_every")
+    t_final = positive_number("t_final", t_final)
+    n_steps = count("n_steps", n_steps, minimum=1, whole_floats=True)
+    save_every = count("save_every", save_every, minimum=1, whole_floats=True)
     return t_final / n_steps, n_steps, save_every
 
 
@@ -111,7 +113,7 @@ def split_step(grid: Grid, psi0: ArrayLike, D: float, t_final: float, n_steps: i
         2/3 of the Nyquist wavenumber (the grid is too coarse: the step would alias);
         ``None`` skips the check.
     """
-    D = check_positive(D, "D")
+    D = positive_number("D", D)
     psi = _check_psi(grid, psi0)
     if band_limit_tol is not None:
         check_band_limit(grid, psi, "psi0", band_limit_tol)
@@ -140,7 +142,7 @@ def crank_nicolson(grid: Grid, psi0: ArrayLike, D: float, t_final: float, n_step
                    potential: ArrayLike | None = None, save_every: int = 1,
                    progress: bool = False) -> SchrodingerSolution:
     """Integrate (11.9) (plus optional V) by Crank-Nicolson on the ``fd`` Laplacian."""
-    D = check_positive(D, "D")
+    D = positive_number("D", D)
     psi = _check_psi(grid, psi0)
     v = _check_potential(grid, potential)
     dt, n_steps, save_every = _steps(t_final, n_steps, save_every)
@@ -167,8 +169,8 @@ def free_gaussian_packet(grid: Grid, t: ArrayLike, D: float, sigma0: float,
     evaluated as Fourier series (:mod:`emergent._images`), so drift, spreading and walls are
     all exact.  Returns shape ``(len(t), *grid.shape)`` (``grid.shape`` for scalar t).
     """
-    D = check_positive(D, "D")
-    sigma0 = check_positive(sigma0, "sigma0")
+    D = positive_number("D", D)
+    sigma0 = positive_number("sigma0", sigma0)
     scalar = np.ndim(t) == 0
     t = _check_t(t)
     center = grid.per_axis(center, "center", inside=True)
@@ -203,8 +205,8 @@ def harmonic_potential(grid: Grid, D: float, omega: float) -> np.ndarray:
 
     A potential V for (11.9).
     """
-    D = check_positive(D, "D")
-    omega = check_positive(omega, "omega")
+    D = positive_number("D", D)
+    omega = positive_number("omega", omega)
     return np.sum(np.square(grid.coordinates), axis=0) * omega**2 / (2 * D)
 
 
@@ -219,8 +221,8 @@ def coherent_state(grid: Grid, t: ArrayLike, D: float, omega: float, q0: ArrayLi
 
     (11.9) with the potential of :func:`harmonic_potential`.
     """
-    D = check_positive(D, "D")
-    omega = check_positive(omega, "omega")
+    D = positive_number("D", D)
+    omega = positive_number("omega", omega)
     scalar = np.ndim(t) == 0
     t = _check_t(t)
     q0 = grid.per_axis(q0, "q0")

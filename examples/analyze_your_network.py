@@ -182,6 +182,7 @@ def main(out: Path) -> None:
               f"{res.losses.ratio:>7.4f} {res.gap.position:>10.4g} "
               f"{res.gap.beta_two_level:>12.4g} {res.gap.beta_paper:>8.4g}")
     print(f"every format gives the same μ_2, μ_3 and U: {all(r == rows[0] for r in rows)}")
+    plot_log_density(res)
 
     command = [sys.executable, "-m", "learning", "analyze", str(out / "net.npz"),
                "--data", "mnist", "--samples", str(n_samples), "--out", str(out / "analysis")]
@@ -189,6 +190,23 @@ def main(out: Path) -> None:
     subprocess.run(command, check=True)
     if importlib.util.find_spec("safetensors"):
         per_layer_activations(out, n_samples)
+
+
+def plot_log_density(result) -> None:
+    """The density of log λ of G (5.6) at the mean state, on a logarithmic count axis so
+    that the tails (the eigenvalues that set the gap and β, Section 9) show."""
+    import matplotlib.pyplot as plt
+
+    density = result.spectrum.density
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    ax.step(density.grid, np.maximum(density.density, 1e-3), where="mid")
+    ax.axvline(result.gap.position, color="C3", ls="--", label=f"gap at {result.gap.position:.3g}")
+    ax.set(yscale="log", ylim=(0.5, None), xlabel="log λ", ylabel="eigenvalues per unit log λ",
+           title=f"spectrum of G, {density.kind} "
+                 f"({density.n_at_one} eigenvalues at λ = 1 left out)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.show()
 
 
 def per_layer_activations(out: Path, n_samples: int) -> None:

@@ -26,6 +26,7 @@ import argparse
 import math
 import os
 
+import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats
 
@@ -67,6 +68,8 @@ def main(quick: bool) -> None:
           f"|Ψ|²: 0, √2 = {math.sqrt(2):.3f}; diffusion (11.5) alone: -2, √3 = "
           f"{math.sqrt(3):.3f}; KS to |Ψ|² = {ks_distance(box, np.abs(psi[-1]) ** 2, x):.1e}")
 
+    plot_free_packet(box, x, np.abs(psi[-1]) ** 2)
+
     # 3. (φ0 + φ1)/√2 has a node at t = π; the drift displacement is capped at 3 noise steps
     t = np.linspace(0.0, math.pi, 401)
     psi = oscillator_state(grid, t, D, 1.0, [(1.0, (0,)), (1.0, (1,))])
@@ -84,6 +87,21 @@ def main(quick: bool) -> None:
     if not quick:
         print()
         print(format_comparison(compare_with_paper(n_walkers=n)))
+
+
+def plot_free_packet(box: Grid, walkers, density) -> None:
+    """Nelson's walkers at T = 2 against |Ψ|² of (11.9), and the Gaussian N(-2, 3) that
+    diffusion (11.5) alone would give from the same start."""
+    q = box.axes[0]
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    ax.hist(walkers, bins=80, range=(-8, 8), density=True, color="C0", alpha=0.45,
+            label=f"Nelson's walkers ({walkers.size})")
+    ax.plot(q, density, "k", label="|Ψ|² of (11.9)")
+    ax.plot(q, stats.norm.pdf(q, -2.0, math.sqrt(3.0)), "C3--", label="diffusion (11.5) alone")
+    ax.set(xlim=(-8, 8), xlabel="Q", ylabel="density", title="free packet at T = 2")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.show()
 
 
 if __name__ == "__main__":

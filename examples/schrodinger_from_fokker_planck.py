@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from emergent.cli.schrodinger import main as section11_main
@@ -50,6 +51,8 @@ def walkthrough() -> None:
     print(f"(11.9) split-step: max |Ψ - Ψ_exact| = {np.abs(sol.psi - exact).max():.1e}, "
           f"norm drift {np.abs(sol.norm - 1).max():.1e}")
 
+    plot_densities(grid, t, fp.densities, sol.psi, exact)
+
     # 3. the packet as a wave function of the form (11.8)
     for degree in (1, 2):
         fit = multipliers_from_wave_function(moment_constraints(grid, degree), sol.psi)
@@ -67,6 +70,23 @@ def walkthrough() -> None:
         worst = {f: stationarity_test(path, f, n_directions=2).worst for f in FORMS}
         print(f"stationarity on {path.name!r}: "
               + ", ".join(f"{f}: {w:.1e}" for f, w in worst.items()))
+
+
+def plot_densities(grid: Grid, t, diffused, psi, exact) -> None:
+    """|Ψ|² of (11.9) by split-step against the exact packet, beside the density that
+    diffusion (11.5) alone gives from a Gaussian of unit width."""
+    q = grid.axes[0]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
+    for k, colour in zip((0, 20, 40), ("C0", "C1", "C2"), strict=True):
+        left.plot(q, np.abs(psi[k]) ** 2, color=colour, label=f"t = {t[k]:g}")
+        left.plot(q, np.abs(exact[k]) ** 2, "k:", lw=1)
+        right.plot(q, diffused[k], color=colour, label=f"t = {t[k]:g}")
+    left.set(xlim=(-8, 8), xlabel="Q", ylabel="density",
+             title="|Ψ|² of (11.9): split-step, exact (dotted)")
+    right.set(xlim=(-8, 8), xlabel="Q", title="p of diffusion (11.5) alone")
+    left.legend(fontsize=8)
+    fig.tight_layout()
+    plt.show()
 
 
 if __name__ == "__main__":

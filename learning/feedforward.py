@@ -10,7 +10,7 @@ Storage and the block API
 :func:`feedforward` and :func:`from_layers` keep only the blocks (a
 :class:`~learning.layered_weights.LayeredWeights`, dense ``ndarray`` or ``scipy.sparse``
 per block): memory O(number of weights), never N^2.  ``septuple.weights`` forms the dense
-N x N matrix on demand and refuses above ``learning.septuple.DENSE_WEIGHTS_LIMIT_BYTES``.
+N x N matrix on demand and refuses above ``ntcore.limits.DENSE_WEIGHTS_LIMIT_BYTES``.
 Code that must scale uses the block API instead:
 
 * :func:`layer_slices` ``(sizes) -> list[slice]``: neuron indices of each layer;

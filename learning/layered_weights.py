@@ -145,7 +145,7 @@ class LayeredWeights:
         y = np.zeros(x.shape)
         for l, blk in enumerate(self.blocks):
             src, dst = self.slices[l], self.slices[l + 1]
-            y[..., dst] = _right_product(blk, x[..., src])
+            y[..., dst] = right_product(blk, x[..., src])
         return y
 
     def transpose_product(self, r: ArrayLike) -> Array:
@@ -154,7 +154,7 @@ class LayeredWeights:
         y = np.zeros(r.shape)
         for l, blk in enumerate(self.blocks):
             src, dst = self.slices[l], self.slices[l + 1]
-            y[..., src] = _left_product(blk, r[..., dst])
+            y[..., src] = left_product(blk, r[..., dst])
         return y
 
     def row_max_abs(self) -> Array:
@@ -229,15 +229,33 @@ class LayeredWeights:
         return LayeredWeights(blocks, copy=False)
 
 
-def _right_product(blk, x: Array) -> Array:
-    """x @ blk.T for x of shape (n_l,) or (n, n_l)."""
+def right_product(blk, x: NDArray[np.floating]) -> NDArray[np.floating]:
+    """x @ blk.T (blk x per row, the block product of (2.5)) for x of shape (n_l,) or
+    (n, n_l), blk dense or scipy.sparse; float32 in, float32 out with float32 blocks.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> blk, x = np.array([[1.0, 2.0], [0.0, 3.0]]), np.array([[1.0, 1.0]])
+    >>> right_product(blk, x).tolist(), right_product(sp.csr_array(blk), x).tolist()
+    ([[3.0, 3.0]], [[3.0, 3.0]])
+    """
     if sp.issparse(blk):
         return blk @ x if x.ndim == 1 else (blk @ x.T).T
     return x @ blk.T
 
 
-def _left_product(blk, r: Array) -> Array:
-    """r @ blk for r of shape (n_{l+1},) or (n, n_{l+1})."""
+def left_product(blk, r: NDArray[np.floating]) -> NDArray[np.floating]:
+    """r @ blk (blkᵀ r per row, the transposed block product) for r of shape (n_{l+1},) or
+    (n, n_{l+1}), blk dense or scipy.sparse.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> blk, r = np.array([[1.0, 2.0], [0.0, 3.0]]), np.array([[1.0, 1.0]])
+    >>> left_product(blk, r).tolist(), left_product(sp.csr_array(blk), r).tolist()
+    ([[1.0, 5.0]], [[1.0, 5.0]])
+    """
     if sp.issparse(blk):
         return blk.T @ r if r.ndim == 1 else (blk.T @ r.T).T
     return r @ blk

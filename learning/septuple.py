@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from learning.activations import Activation, LayerwiseActivation, get_activation
 from learning.layered_weights import LayeredWeights, dense_bytes
+from ntcore import limits
 
 __all__ = [
     "Septuple",
@@ -145,8 +146,6 @@ def activation_of(septuple: Septuple, neurons: slice | ArrayLike
     return septuple.activation.restrict(idx)
 
 
-# Largest N x N weight matrix that Septuple.weights materialises for a layered septuple.
-DENSE_WEIGHTS_LIMIT_BYTES = 2 * 1024**3
 
 
 class Septuple:
@@ -164,7 +163,7 @@ class Septuple:
         w_{l+1,l} of a layered network (as built by :func:`learning.feedforward.feedforward`
         and :func:`~learning.feedforward.from_layers`).  Block storage never forms the
         N x N matrix; :attr:`weights` materialises it on demand (up to
-        ``DENSE_WEIGHTS_LIMIT_BYTES``).
+        ``ntcore.limits.DENSE_WEIGHTS_LIMIT_BYTES``).
     bias
         b, a length-``N`` vector.
     activation
@@ -293,21 +292,22 @@ class Septuple:
         ------
         ValueError
             If the matrix would take more than ``max_bytes`` (default
-            ``DENSE_WEIGHTS_LIMIT_BYTES``, 2 GiB).
+            ``ntcore.limits.DENSE_WEIGHTS_LIMIT_BYTES``, 2 GiB).
         """
         if not self.is_block_stored:
             return self.weights_storage  # type: ignore[return-value]
         cached = self.__dict__.get("_dense_cache")
         if cached is not None:
             return cached
-        limit = DENSE_WEIGHTS_LIMIT_BYTES if max_bytes is None else int(max_bytes)
+        limit = limits.DENSE_WEIGHTS_LIMIT_BYTES if max_bytes is None else int(max_bytes)
         need = dense_bytes(self.n_neurons)
         if need > limit:
             raise ValueError(
                 f"septuple.weights would form the dense N x N matrix, N = {self.n_neurons}: "
                 f"{need / 1024**3:.3g} GiB > the limit {limit / 1024**3:.3g} GiB; use the "
                 "block API instead (learning.feedforward.layer_weights / layer_biases / "
-                "layer_slices, Septuple.preactivation, learning.spectrum.g_linear_operator)")
+                "layer_slices, Septuple.preactivation, "
+                "learning.spectral_estimates.g_linear_operator)")
         w = self.weights_storage.toarray()  # type: ignore[union-attr]
         self.__dict__["_dense_cache"] = w
         return w

@@ -33,7 +33,9 @@ from scipy.special import ndtri
 
 from learning.lanczos import SlqRuns, SpectralQuadrature, slq_runs
 from learning.septuple import Septuple
-from learning.spectrum import _check_mean_state, g_spectrum
+from learning.spectrum import check_mean_state, g_spectrum
+from ntcore import limits
+from ntcore.checks import count
 from ntcore.display import MarkdownSummary
 
 __all__ = [
@@ -51,17 +53,13 @@ __all__ = [
     "extreme_eigenvalues",
     "complexity_n_from_extremes",
     "memory_estimate",
-    "MEMORY_LIMIT_BYTES",
 ]
 
 Array = NDArray[np.float64]
 
-#: Default ceiling for what one estimate may allocate (the machine has 24 GiB, shared).
-MEMORY_LIMIT_BYTES = 4 * 1024**3
 # "auto" uses the exact structured method while dim S stays below this, dense below _DENSE_N.
 _STRUCTURED_DIM = 2500
 _DENSE_N = 2500
-_GIB = 1024**3
 
 
 # ---- the operators ---------------------------------------------------------------------
@@ -101,7 +99,7 @@ def _low_product(blocks: list, slices: tuple, x: Array, *, transpose: bool) -> A
 
 
 def _derivative(septuple: Septuple, x_mean: ArrayLike) -> Array:
-    x = _check_mean_state(septuple, x_mean)
+    x = check_mean_state(septuple, x_mean)
     d = septuple.activation.derivative(septuple.preactivation(x))  # type: ignore[union-attr]
     if not np.all(np.isfinite(d)):
         raise ValueError("f'(w <x> + b) is not finite at x_mean")
@@ -337,8 +335,8 @@ def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
     if not isinstance(septuple, Septuple):
         raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
     n = septuple.n_neurons
-    n_probes = _positive_int(n_probes, "n_probes", 1)
-    lanczos_steps = _positive_int(lanczos_steps, "lanczos_steps", 1)
+    n_probes = count("n_probes", n_probes, minimum=1)
+    lanczos_steps = count("lanczos_steps", lanczos_steps, minimum=1)
     if method == "dense":
         return 8 * 4 * n * n
     if method == "structured":
@@ -358,8 +356,9 @@ def _refuse_if_too_big(septuple: Septuple, method: str, max_bytes: int, **budget
         cheaper = ("method='slq' (O(nnz w) per product)" if method != "slq" else
                    "fewer lanczos_steps or a smaller probe_batch")
         raise ValueError(
-            f"method={method!r} would allocate about {need / _GIB:.3g} GiB for N = "
-            f"{septuple.n_neurons}, above max_bytes = {max_bytes / _GIB:.3g} GiB; use {cheaper}")
+            f"method={method!r} would allocate about {need / limits.GIB:.3g} GiB for N = "
+            f"{septuple.n_neurons}, above max_bytes = {max_bytes / limits.GIB:.3g} GiB; "
+            f"use {cheaper}")
 
 
 def _check_orders(orders) -> tuple[int, ...]:
@@ -370,12 +369,6 @@ def _check_orders(orders) -> tuple[int, ...]:
     if not orders or any(not isinstance(k, int | np.integer) or k < 1 for k in orders):
         raise ValueError(f"orders must be a non-empty sequence of integers >= 1, got {orders}")
     return tuple(int(k) for k in orders)
-
-
-def _positive_int(value, name: str, minimum: int) -> int:
-    if not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 # ---- exact methods ---------------------------------------------------------------------
@@ -422,7 +415,8 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
                      n_probes: int = 30, lanczos_steps: int = 60, probe_batch: int | None = None,
                      control_variate: bool | None = None, dtype: str = "auto",
                      max_lanczos_steps: int | None = None,
-                     max_bytes: int = MEMORY_LIMIT_BYTES) -> SpectralMoments:
+                     max_bytes: int = limits.SPECTRAL_ESTIMATE_LIMIT_BYTES
+                     ) -> SpectralMoments:
     """μ_k = Tr (log G)^k, eqs. (9.5)-(9.6), exactly or by stochastic Lanczos quadrature.
 
     Parameters
@@ -468,7 +462,8 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
         ``learning.lanczos.TRUNCATION_FRACTION`` (0.25) of the standard error.  Either
         way ``uncertainty`` and ``log_det_check`` include the quadrature change.
     max_bytes
-        Refuse (ValueError naming the size and a cheaper method) above this estimate.
+        Refuse (ValueError naming the size and a cheaper method) above this estimate
+        (default :data:`ntcore.limits.SPECTRAL_ESTIMATE_LIMIT_BYTES`, 4 GiB).
 
     Returns
     -------
@@ -496,7 +491,7 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
     """
     start = time.perf_counter()
     orders = _check_orders(orders)
-    x = _check_mean_state(septuple, x_mean)
+    x = check_mean_state(septuple, x_mean)
     n = septuple.n_neurons
     if method == "auto":
         dim = _structured_dim(septuple)
@@ -542,12 +537,12 @@ def _slq(septuple: Septuple, x: Array, orders: tuple[int, ...], use_cv: bool, *,
          n_probes, steps, max_steps, probe_batch, dtype, seed, max_bytes) -> SlqRuns:
     """Check the SLQ budget and precision, then run :func:`learning.lanczos.slq_runs`."""
     n = septuple.n_neurons
-    probes = _positive_int(n_probes, "n_probes", 2)
+    probes = count("n_probes", n_probes, minimum=2)
     if use_cv and probes < 3:
         raise ValueError(f"n_probes must be >= 3 with the control variate, got {probes}")
-    steps = min(_positive_int(steps, "lanczos_steps", 2), n)
+    steps = min(count("lanczos_steps", steps, minimum=2), n)
     longest = steps if max_steps is None else min(
-        _positive_int(max_steps, "max_lanczos_steps", 2), n)
+        count("max_lanczos_steps", max_steps, minimum=2), n)
     lw = septuple.layered_weights
     if dtype not in ("auto", "float32", "float64"):
         raise ValueError(f"dtype must be 'auto', 'float32' or 'float64', got {dtype!r}")
@@ -560,7 +555,7 @@ def _slq(septuple: Septuple, x: Array, orders: tuple[int, ...], use_cv: bool, *,
     per_probe = memory_estimate(septuple, "slq", n_probes=1, lanczos_steps=max(steps, longest))
     if probe_batch is None:
         probe_batch = int(max(1, min(probes, budget // per_probe)))
-    probe_batch = _positive_int(probe_batch, "probe_batch", 1)
+    probe_batch = count("probe_batch", probe_batch, minimum=1)
     _refuse_if_too_big(septuple, "slq", budget, n_probes=probe_batch,
                        lanczos_steps=max(steps, longest))
 
@@ -702,9 +697,9 @@ def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
     True
     """
     start = time.perf_counter()
-    x = _check_mean_state(septuple, x_mean)
+    x = check_mean_state(septuple, x_mean)
     n = septuple.n_neurons
-    k = _positive_int(k, "k", 1)
+    k = count("k", k, minimum=1)
     if k >= n - 1:
         raise ValueError(f"k must be < N - 1 = {n - 1} for eigsh; use g_spectrum for all "
                          f"eigenvalues, got k = {k}")

@@ -49,26 +49,20 @@ __all__ = [
     "beta_from_log_lambda",
     "check_beta",
     "eigenvalues_of",
+    "check_mean_state",
 ]
-
-# The matrix-free API of learning.spectral_estimates, also importable from this module.
-_ESTIMATES = frozenset({"g_linear_operator", "a_linear_operator", "spectral_moments",
-                        "spectral_density", "count_large_estimate", "extreme_eigenvalues"})
-
-
-def __getattr__(name: str):
-    """The matrix-free API of :mod:`learning.spectral_estimates`, importable from here too
-    (imported lazily: that module itself builds on this one)."""
-    if name in _ESTIMATES:
-        from learning import spectral_estimates
-
-        return getattr(spectral_estimates, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 Array = NDArray[np.float64]
 
 
-def _check_mean_state(septuple: Septuple, x_mean: ArrayLike) -> Array:
+def check_mean_state(septuple: Septuple, x_mean: ArrayLike) -> Array:
+    """The mean state <x> at which f' (5.4) and G (5.6) are taken, as a float array of shape
+    ``(N,)``; ValueError naming ``x_mean`` for another shape or a non-finite entry.
+
+    >>> from learning import feedforward
+    >>> check_mean_state(feedforward((2, 1), seed=0), [0.0, 0.5, 1.0]).tolist()
+    [0.0, 0.5, 1.0]
+    """
     x = np.asarray(x_mean, dtype=float)
     if x.shape != (septuple.n_neurons,):
         raise ValueError(f"x_mean must have shape ({septuple.n_neurons},), got {x.shape}")
@@ -79,7 +73,7 @@ def _check_mean_state(septuple: Septuple, x_mean: ArrayLike) -> Array:
 
 def derivative_matrix_diagonal(septuple: Septuple, x_mean: ArrayLike) -> Array:
     """The diagonal of f' of eq. (5.4): f'_ii = df/dy at y_i = Σ_j w_ij <x_j> + b_i."""
-    x = _check_mean_state(septuple, x_mean)
+    x = check_mean_state(septuple, x_mean)
     return septuple.activation.derivative(septuple.preactivation(x))  # type: ignore[union-attr]
 
 
@@ -229,7 +223,7 @@ def g_spectrum(septuple: Septuple, x_mean: ArrayLike, method: str = "structured"
     >>> bool(np.allclose(s.log_eigenvalues, d.log_eigenvalues, atol=1e-10))
     True
     """
-    x = _check_mean_state(septuple, x_mean)
+    x = check_mean_state(septuple, x_mean)
     n = septuple.n_neurons
     if method == "dense":
         lam = np.linalg.eigvalsh(g_operator(septuple, x))[::-1]

@@ -1,7 +1,9 @@
 """Argument checks shared by the public API: each names the argument and the violated condition.
 
-Physics-free.  Every check returns the coerced value, so a function starts with
+Physics-free.  The one validators module of the project: every check takes ``(name, value)``
+in that order and returns the coerced value, so a function starts with
 ``beta = positive_number("beta", beta)`` and never meets a string, NaN or a float count later.
+The limits a check applies by default are in :mod:`ntcore.limits`.
 
 >>> positive_number("beta", 2)
 2.0
@@ -22,12 +24,10 @@ import numbers
 import os
 import tempfile
 
-__all__ = ["ResourceLimitError", "real_number", "positive_number", "count", "check_memory",
-           "MEMORY_LIMIT_BYTES", "path_like", "writable_directory_problem"]
+from ntcore import limits
 
-#: Largest single allocation a function may make without being asked (the machine is shared:
-#: 2 cores and 24 GiB for several jobs); above it, functions refuse and name a cheaper route.
-MEMORY_LIMIT_BYTES = 2**31
+__all__ = ["ResourceLimitError", "real_number", "positive_number", "count", "check_memory",
+           "path_like", "writable_directory_problem"]
 
 
 class ResourceLimitError(ValueError, MemoryError):
@@ -58,15 +58,25 @@ def real_number(name: str, value: object, *, finite: bool = True) -> float:
 
 def positive_number(name: str, value: object) -> float:
     """A finite real number > 0, or ValueError/TypeError naming ``name``."""
-    x = real_number(name, value)
-    if x <= 0:
+    x = real_number(name, value, finite=False)
+    if not (math.isfinite(x) and x > 0):
         raise ValueError(f"{name} must be finite and > 0, got {x}")
     return x
 
 
-def count(name: str, value: object, *, minimum: int = 0, maximum: int | None = None) -> int:
+def count(name: str, value: object, *, minimum: int = 0, maximum: int | None = None,
+          whole_floats: bool = False) -> int:
     """An integer in [minimum, maximum] (floats such as 3.0 and bools are refused: a count
-    given as 2.5 or True is a mistake, not something to round)."""
+    given as 2.5 or True is a mistake, not something to round).  ``whole_floats=True`` also
+    accepts a float with an integer value (3.0; the step counts of the grid solvers).
+
+    >>> count("n_steps", 3.0, minimum=1, whole_floats=True)
+    3
+    """
+    if whole_floats and isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if not (math.isfinite(value) and float(value).is_integer()):
+            raise TypeError(f"{name} must be a whole number, got {value!r:.40}")
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r:.40}")
     n = int(value)
@@ -82,10 +92,11 @@ def check_memory(name: str, n_bytes: float, what: str, cheaper: str,
     """Refuse (:class:`ResourceLimitError`, before allocating) when ``what``, set by the
     argument ``name``, needs more than ``limit`` bytes; the message names the argument, the
     size and ``cheaper``, the route that fits."""
-    limit = MEMORY_LIMIT_BYTES if limit is None else limit
+    limit = limits.ALLOCATION_LIMIT_BYTES if limit is None else limit
     if n_bytes > limit:
         raise ResourceLimitError(f"{name}: {what} needs {n_bytes / 1e9:.1f} GB, above the "
-                                 f"{limit / 1e9:.1f} GB limit (ntcore.checks.MEMORY_LIMIT_BYTES); "
+                                 f"{limit / 1e9:.1f} GB limit "
+                                 f"(ntcore.limits.ALLOCATION_LIMIT_BYTES); "
                                  f"{cheaper}")
 
 
@@ -109,11 +120,18 @@ def writable_directory_problem(path: str | os.PathLike) -> str | None:
     end of a long run.
 
     >>> writable_directory_problem("/dev/null/out")
-    'is not a writable directory (Not a directory)'
+    'lies under /dev/null, a file, not a directory'
+    >>> writable_directory_problem("/proc/forbidden")
+    'is not a writable directory (No such file or directory)'
     """
     path = path_like("path", path)
     if os.path.exists(path) and not os.path.isdir(path):
         return "is a file, not a directory"
+    parent = os.path.dirname(os.path.abspath(path))
+    while parent and not os.path.exists(parent) and parent != os.path.dirname(parent):
+        parent = os.path.dirname(parent)
+    if os.path.exists(parent) and not os.path.isdir(parent):
+        return f"lies under {parent}, a file, not a directory"
     try:
         os.makedirs(path, exist_ok=True)
         with tempfile.TemporaryFile(dir=os.fspath(path)):

@@ -52,9 +52,9 @@ def _figure():
 
 BAD: dict[str, list[Bad]] = {
     # emergent.curvature
-    "emergent.curvature.check_jet": [Bad(lambda f: f("jet"), "jet"),
-                                     Bad(lambda f: f(dataclasses.replace(_jet(), w=np.eye(3))),
-                                         "jet")],
+    "emergent.jets.check_jet": [Bad(lambda f: f("jet"), "jet"),
+                                Bad(lambda f: f(dataclasses.replace(_jet(), w=np.eye(3))),
+                                    "jet")],
     "emergent.curvature.inverse_metric_derivative": [Bad(lambda f: f("jet"), "jet")],
     "emergent.curvature.christoffels": [Bad(lambda f: f(np.eye(3)), "jet")],
     "emergent.curvature.riemann": [Bad(lambda f: f(_jet(), "ch"), "ch"),

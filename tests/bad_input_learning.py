@@ -95,7 +95,7 @@ BAD: dict[str, list[Bad]] = {
     "learning.analysis_report.summary_lines": [Bad(lambda f: f("result"), "result")],
     "learning.analysis_report.write_report": [Bad(lambda f: f("result", "out", {}, {}),
                                                   "result")],
-    "learning.bulk_minimum.solver_costs": [Bad(lambda f: f(_net(), 0), "n_samples"),
+    "learning.bulk_minimum.costs.solver_costs": [Bad(lambda f: f(_net(), 0), "n_samples"),
                                            Bad(lambda f: f(_net(), 2.5), "n_samples")],
     # learning.experiments.claims (measured numbers in, a Claim out)
     "learning.experiments.claims.claim_bulk_far_below_boundary": [

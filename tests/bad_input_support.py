@@ -41,7 +41,7 @@ def _path():
 
 
 def _jet():
-    from emergent.onsager import random_jet
+    from emergent.jets import random_jet
 
     return random_jet(3, seed=0)
 

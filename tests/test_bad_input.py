@@ -114,9 +114,9 @@ BAD: dict[str, list[Bad]] = {
     "learning.architecture.figure1": [Bad(lambda f: f("/dev/null/x.png"), "path"),
                                       Bad(lambda f: f(3.0), "path")],
     # learning.bulk_minimum
-    "learning.bulk_minimum.constrained_bulk_minimum": [
+    "learning.bulk_minimum.driver.constrained_bulk_minimum": [
         Bad(lambda f: f(_net(), np.zeros((1, 4)), gtol=-1.0), "gtol")],
-    "learning.bulk_minimum.bulk_minimum_start": [Bad(lambda f: f(_net(), np.zeros((1, 3))),
+    "learning.bulk_minimum.starts.bulk_minimum_start": [Bad(lambda f: f(_net(), np.zeros((1, 3))),
                                                      "x_boundary")],
     # learning.ensemble
     "learning.ensemble.exact_canonical_ensemble": [
@@ -193,6 +193,8 @@ BAD: dict[str, list[Bad]] = {
     "learning.spectrum.derivative_matrix_diagonal": [Bad(lambda f: f(_net(), np.zeros(3)),
                                                          "x_mean")],
     "learning.spectrum.g_operator": [Bad(lambda f: f(_net(), np.zeros(3)), "x_mean")],
+    "learning.spectrum.check_mean_state": [Bad(lambda f: f(_net(), np.full(4, np.nan)),
+                                               "x_mean")],
     "learning.spectrum.g_spectrum": [Bad(lambda f: f(_net(), np.zeros(4), method="magic"),
                                          "method")],
     "learning.spectrum.spectrum_from_eigenvalues": [Bad(lambda f: f([-1.0]), "eigenvalues")],
@@ -292,8 +294,6 @@ BAD: dict[str, list[Bad]] = {
     "emergent.fokker_planck.check_times": [Bad(lambda f: f([1.0, 0.5]), "times")],
     "emergent.grids.Grid": [Bad(lambda f: f((0,), (1.0,)), "shape")],
     "emergent.grids.check_density": [Bad(lambda f: f(_grid(), np.ones(5)), "p")],
-    "emergent.grids.check_positive": [Bad(lambda f: f(-1.0, "D"), "D")],
-    "emergent.grids.check_count": [Bad(lambda f: f(0, "n_steps"), "n_steps")],
     "emergent.grids.check_band_limit": [Bad(lambda f: f(_grid(), np.ones(5)), "f")],
     "emergent.grids.spectral_tail": [Bad(lambda f: f(_grid(), np.ones(5)), "f")],
     "emergent.grids.sparse_lu": [Bad(lambda f: f(np.ones((2, 3))), "matrix")],
@@ -304,9 +304,9 @@ BAD: dict[str, list[Bad]] = {
     "emergent.metrics.flrw": [Bad(lambda f: f(scale=lambda t: t**2), "scale")],
     "emergent.metrics.random_polynomial_metric": [Bad(lambda f: f(1), "dim")],
     "emergent.metrics.jet_at": [Bad(lambda f: f("g", (0, 0)), "metric")],
-    "emergent.onsager.Jet": [Bad(lambda f: f(np.eye(2), np.eye(3), np.zeros((2, 2, 2)),
+    "emergent.jets.Jet": [Bad(lambda f: f(np.eye(2), np.eye(3), np.zeros((2, 2, 2)),
                                               np.zeros((2, 2, 2, 2))), "ginv")],
-    "emergent.onsager.random_jet": [Bad(lambda f: f(1), "dim")],
+    "emergent.jets.random_jet": [Bad(lambda f: f(1), "dim")],
     "emergent.onsager.einstein_tensor_upper": [Bad(lambda f: f("jet"), "jet")],
     "emergent.onsager.euler_lagrange_basis": [Bad(lambda f: f("jet"), "jet")],
     "emergent.onsager.gamma_gamma_density": [Bad(lambda f: f("jet"), "jet")],
@@ -335,6 +335,12 @@ BAD: dict[str, list[Bad]] = {
     "ntcore.checks.real_number": [Bad(lambda f: f("m", "abc"), "m")],
     "ntcore.checks.positive_number": [Bad(lambda f: f("beta", -1.0), "beta")],
     "ntcore.checks.count": [Bad(lambda f: f("n", 1.5), "n")],
+    "ntcore.imports.import_graph": [Bad(lambda f: f(3.5, ("ntcore",)), "root"),
+                                    Bad(lambda f: f(".", "ntcore"), "packages")],
+    "ntcore.imports.import_cycles": [Bad(lambda f: f([("a", "b")]), "graph")],
+    "ntcore.imports.layer_groups": [Bad(lambda f: f({"a": ["b"]}), "graph")],
+    "ntcore.imports.package_graph": [Bad(lambda f: f("a -> b"), "graph")],
+    "ntcore.imports.mermaid": [Bad(lambda f: f(None), "graph")],
     "ntcore.checks.check_memory": [Bad(lambda f: f("n", 1e20, "x", "y"), "n")],
     "ntcore.verdict.Claim": [Bad(lambda f: f("t", "r", {}, "holds"), "verdict")],
     "ntcore.verdict.within_tolerance": [Bad(lambda f: f("t", measured=NAN, tolerance=1.0),
@@ -361,7 +367,7 @@ def feedforward_1_1():
 # Not entry points that take user input: typed results the library builds, enums, exception
 # classes, and derivation factories without arguments.
 RESULT_TYPES = {
-    "learning.architecture.TwoLevelExtrema", "learning.bulk_minimum.BulkMinimumResult",
+    "learning.architecture.TwoLevelExtrema", "learning.bulk_minimum.result.BulkMinimumResult",
     "learning.ensemble.CanonicalEnsemble", "learning.ensemble.MonteCarloPartition",
     "learning.ensemble.MaximumEntropyCheck", "learning.ensemble.EnsembleComparison",
     "learning.experiments.datasets.Dataset", "learning.experiments.datasets.MNIST",

@@ -49,6 +49,7 @@ from emergent.schrodinger import (
     harmonic_potential,
     split_step,
 )
+from ntcore import limits
 from ntcore.atomic import atomic_savefig, atomic_write_json
 from ntcore.provenance import library_versions
 
@@ -274,7 +275,6 @@ def format_stationarity(table: dict[str, dict[str, StationarityResult]]) -> str:
 # The default run (n = 256, 81 times, 3 directions) takes about 10 s; the stationarity test
 # dominates and grows with n · n_times · directions.
 _DEFAULT_SECONDS = 10.0
-_MAX_SECONDS = 3600.0
 
 
 def _config(parser: argparse.ArgumentParser, args: argparse.Namespace,
@@ -301,9 +301,10 @@ def _config(parser: argparse.ArgumentParser, args: argparse.Namespace,
         parser.error(f"--out {args.out!r} cannot be created: {exc.strerror}")
     est = (_DEFAULT_SECONDS * (args.n / d.n) * (args.n_times / d.n_times)
            * max(1.0, args.directions / d.n_directions))
-    if est > _MAX_SECONDS:
+    if est > limits.SECTION11_MAX_SECONDS:
         parser.error(f"--n {args.n} with --n-times {args.n_times} and --directions "
-                     f"{args.directions} would take about {est:.3g} s (> {_MAX_SECONDS:g} s); "
+                     f"{args.directions} would take about {est:.3g} s "
+                     f"(> {limits.SECTION11_MAX_SECONDS:g} s); "
                      "the defaults (--n 256 --n-times 81) resolve the packet to round-off")
     return AuditConfig(n=args.n, length=args.length, D=args.D, t_final=args.t_final,
                        n_times=args.n_times, sigma0=args.sigma0, center=d.center,

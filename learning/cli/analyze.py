@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from learning.activations import ACTIVATIONS
+from learning.cli._checks import check_out_dir
 from learning.io import FORMATS, read_network
 from learning.septuple import activation_of
 from ntcore.provenance import library_versions
@@ -126,20 +127,6 @@ def _load_data(parser, spec: str, septuple, n: int) -> tuple[np.ndarray, np.ndar
     return inputs, targets, f"{spec}, {len(inputs)} samples"
 
 
-def _check_out(parser, out: Path) -> None:
-    """Refuse an --out the report cannot be written into, before the analysis runs (which
-    can take minutes): an existing file, or a path under a file or an unwritable directory."""
-    if out.exists() and not out.is_dir():
-        parser.error(f"--out {out}: exists and is not a directory")
-    parent = out.absolute()
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        parser.error(f"--out {out}: {parent} is a file, not a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        parser.error(f"--out {out}: the directory {parent} is not writable")
-
-
 def _reader_versions() -> dict[str, str]:
     out = {}
     for name in ("safetensors", "h5py", "onnx", "torch"):
@@ -156,7 +143,6 @@ def main(argv: list[str]) -> int:
     if args.samples < 1:
         parser.error("--samples must be >= 1")
     out = args.out or Path(f"{Path(args.model).stem}_analysis")
-    _check_out(parser, out)
     layers = [s.strip() for s in args.layers.split(",")] if args.layers else None
     try:
         loaded = read_network(args.model, format=args.format, activation=args.activation,
@@ -168,6 +154,7 @@ def main(argv: list[str]) -> int:
     data_source = "none"
     if args.data is not None:
         inputs, targets, data_source = _load_data(parser, args.data, net, args.samples)
+    check_out_dir(parser, out)  # creates it: only once the model and the data are good
     from learning.analysis import analyze_network
     from learning.analysis_report import summary_lines, write_report
 

@@ -49,8 +49,8 @@ def partition_table(betas=(0.5, 2.0, 10.0), seed: int = 2) -> str:
             "* *box*: exact log Z on (-1, 1)^N, eq. (5.7); *window*: exact log Z over R^N with "
             "the window e^{-x^2/2} of (5.8). N <= 3 by tensor Gauss-Legendre quadrature "
             "(|Δ log Z| <= 1e-10), larger N by Monte Carlo (400 000 samples, ± one standard "
-            "error; <x> by self-normalised importance sampling).\n"
-            "* *Gaussian (5.11)*: the linearised G at the exact windowed <x>, with the <x> "
+            "error; ⟨x⟩ by self-normalised importance sampling).\n"
+            "* *Gaussian (5.11)*: the linearised G at the exact windowed ⟨x⟩, with the ⟨x⟩ "
             "term; *(5.14)*: without it.\n"
             "* The last two columns separate the two approximations: linearisation "
             "(5.2)-(5.5) and replacing the box by the window (5.8).\n\n")

@@ -30,11 +30,11 @@ SCHRODINGER_BAD = [
 ]
 
 ONSAGER_BAD = [
-    (["--dim", "1"], "--dim must be >= 2"),
+    (["--dim", "1"], "--dim must be an integer >= 2"),
     (["--dim", "x"], "--dim: invalid int"),
     (["--dim", "100"], "would take about"),
-    (["--jets", "0"], "--jets must be >= 1"),
-    (["--jets", "-3"], "--jets must be >= 1"),
+    (["--jets", "0"], "--jets must be an integer >= 1"),
+    (["--jets", "-3"], "--jets must be an integer >= 1"),
     (["--seed", "-1"], "--seed must be >= 0"),
     (["--seed", "q"], "--seed: invalid int"),
 ]
@@ -110,7 +110,7 @@ def test_bad_option_through_python_m_prints_no_traceback():
     out = subprocess.run([sys.executable, "-m", "emergent", "onsager", "--jets", "0"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
-    assert "--jets must be >= 1" in out.stderr and "Traceback" not in out.stderr
+    assert "--jets must be an integer >= 1" in out.stderr and "Traceback" not in out.stderr
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -8,6 +8,7 @@ import sympy as sp
 from einsteinpy.symbolic import EinsteinTensor, MetricTensor, RicciScalar
 
 from emergent.cli.onsager import main as onsager_main
+from emergent.jets import Jet, random_jet
 from emergent.metrics import (
     Metric,
     as_metric,
@@ -20,7 +21,6 @@ from emergent.metrics import (
 from emergent.onsager import (
     BASIS,
     PAPER_12_9,
-    Jet,
     _euler_lagrange_term,
     divergence_term,
     einstein_tensor_upper,
@@ -29,7 +29,6 @@ from emergent.onsager import (
     field_equation_signs,
     gamma_gamma_density,
     onsager_verdict,
-    random_jet,
     ricci_scalar,
     symbolic_euler_lagrange,
     symmetry_count,
@@ -400,8 +399,8 @@ def test_onsager_claim_holds_for_the_corrected_tensor_and_fails_for_12_9():
     assert v.proportional_factor == 2 and v.claim().verdict.value == "fails"
 
 
-@pytest.mark.parametrize("bad, match", [({"n_jets": 0}, "n_jets must be >= 1"),
-                                        ({"n_jets": -2}, "n_jets must be >= 1"),
+@pytest.mark.parametrize("bad, match", [({"n_jets": 0}, "n_jets must be an integer >= 1"),
+                                        ({"n_jets": -2}, "n_jets must be an integer >= 1"),
                                         ({"n_jets": 1.5}, "n_jets must be an int")])
 def test_zero_jets_are_refused_not_reported_as_reproducing(bad, match):
     with pytest.raises((ValueError, TypeError), match=match):
@@ -415,7 +414,7 @@ def test_work_beyond_the_machine_is_refused_before_any_jet():
 
     with pytest.raises(ValueError, match="would take about"):
         onsager_verdict(100)
-    with pytest.raises(ValueError, match="dim must be >= 2"):
+    with pytest.raises(ValueError, match="dim must be an integer >= 2"):
         check_jet_request(1, 1)
     with pytest.raises(TypeError, match="dim must be an int"):
         check_jet_request("4", 1)
@@ -524,7 +523,7 @@ def test_estimated_seconds_refuses_what_is_not_a_count():
         estimated_seconds(4.0, 1)
     with pytest.raises(TypeError, match="n_jets must be an int"):
         estimated_seconds(4, True)
-    with pytest.raises(ValueError, match="dim must be >= 2"):
+    with pytest.raises(ValueError, match="dim must be an integer >= 2"):
         estimated_seconds(1, 1)
     assert estimated_seconds(4, 0) == 0  # no jet, no work
 
@@ -541,7 +540,7 @@ def test_the_refusal_boundary_matches_the_recorded_run_times():
     # The command with its default 4 jets evaluates 2·4 + 2 = 10 jets.  In D = 7 it was run
     # (508 s under load 16, recorded beside _SECONDS_PER_JET_D4), so it must stay accepted; in
     # D = 8 the work (∝ D^8 for the six-index einsums) would be (8/7)^8 ≈ 2.9x that, ~1500 s,
-    # beyond MAX_SECONDS = 600 s, so it must be refused before any jet.
+    # beyond ntcore.limits.ONSAGER_MAX_SECONDS = 600 s, so it must be refused before any jet.
     from emergent.onsager import check_jet_request
 
     assert check_jet_request(7, 10) == (7, 10)

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import learning.analysis as analysis
+import ntcore.limits as limits
 from learning.analysis import (
     analyze_network,
     beta_two_level,
@@ -136,7 +137,7 @@ def test_bulk_gtol_of_the_analysis_leaves_u_and_the_mean_state_unchanged(net, da
 
 def test_mean_state_falls_back_to_forward_states_when_the_bulk_minimum_is_too_big(
         monkeypatch, net, data):
-    monkeypatch.setattr(analysis, "BULK_MEMORY_LIMIT", 10)
+    monkeypatch.setattr(limits, "BULK_MINIMUM_LIMIT_BYTES", 10)
     state, losses = mean_state_and_losses(net, *data)
     assert state.kind == "forward (data)" and "GiB" in state.reason
     assert losses.status == "boundary only" and np.isnan(losses.bulk)
@@ -257,8 +258,8 @@ BAD = [
     (["{model}", "--data", "{empty}"], "--data {empty}: holds 0 samples"),
     (["{model}", "--data", "{onehot}"], "--data {onehot}: targets has 3 entries outside"),
     (["{model}", "--data", "{labels}"], "look like class labels 0..2: one-hot encode"),
-    (["{model}", "--out", "{file}"], "--out {file}: exists and is not a directory"),
-    (["{model}", "--out", "{file}/sub"], "is a file, not a directory"),
+    (["{model}", "--out", "{file}"], "--out {file} is a file, not a directory"),
+    (["{model}", "--out", "{file}/sub"], "--out {file}/sub lies under {file}, a file"),
 ]
 
 

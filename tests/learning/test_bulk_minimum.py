@@ -202,20 +202,17 @@ def test_unbounded_loss_is_reported(solver):
 
 # --- solvers, named steps, multi-start (issues 11, 14, 15) -------------------------------
 
-from learning.bulk_minimum import (  # noqa: E402
-    STATUS_MESSAGES,
-    _accept,
-    _active_set,
-    _cg_direction,
-    _chain_cg_direction,
-    _ChainPreconditioner,
-    _Couplings,
-    _damped_newton_step,
-    _Problem,
-    _status,
-    _stopped,
-    solver_costs,
+from learning.bulk_minimum import STATUS_MESSAGES, solver_costs  # noqa: E402
+from learning.bulk_minimum.newton_cg import cg_direction, chain_cg_direction  # noqa: E402
+from learning.bulk_minimum.operators import ChainPreconditioner, Couplings  # noqa: E402
+from learning.bulk_minimum.primitives import (  # noqa: E402
+    accept,
+    active_set,
+    damped_newton_step,
+    stopped,
 )
+from learning.bulk_minimum.problem import Problem  # noqa: E402
+from learning.bulk_minimum.result import status_codes  # noqa: E402
 
 
 @pytest.mark.parametrize("sizes, seed, objective", [
@@ -250,7 +247,7 @@ def test_matrix_free_minimum_is_below_the_start_and_stationary(sizes, seed, scal
 
 def test_layered_couplings_equal_the_dense_rows_and_columns():
     net = feedforward((5, 4, 3, 2), seed=0, bias_scale=0.5)
-    layered = _Couplings(net)
+    layered = Couplings(net)
     assert layered.layered
     w = net.weights
     rows, hidden, boundary = layered.rows, layered.hidden, layered.boundary
@@ -268,12 +265,12 @@ def test_layered_couplings_equal_the_dense_rows_and_columns():
 
 
 def _both_problems(objective, seed):
-    """The dense and the matrix-free _Problem of one 6-5-4-3 net over 4 samples, a random
+    """The dense and the matrix-free Problem of one 6-5-4-3 net over 4 samples, a random
     hidden state z in the box, and the generator that drew it (for further draws)."""
     net, xb = _problem((6, 5, 4, 3), 1, n=4)
-    couplings = _Couplings(net)
-    dense = _Problem(net, xb, objective, couplings, dense=True)
-    free = _Problem(net, xb, objective, couplings, dense=False)
+    couplings = Couplings(net)
+    dense = Problem(net, xb, objective, couplings, dense=True)
+    free = Problem(net, xb, objective, couplings, dense=False)
     rng = np.random.default_rng(seed)
     return dense, free, rng.uniform(-0.9, 0.9, (4, couplings.hidden.size)), rng
 
@@ -301,17 +298,17 @@ def test_hessian_vector_product_equals_the_dense_hessian(newton, objective):
 def test_active_set_step():
     z = np.array([[-1.0, 0.0, 1.0 - 1e-8, 0.5]])
     grad = np.array([[2.0, 1.0, -3.0, 0.0]])
-    at_bound, to_bound = _active_set(z, grad, -1.0, 1.0)
+    at_bound, to_bound = active_set(z, grad, -1.0, 1.0)
     # At or within ε of a bound with the gradient pushing out: fixed, moved onto the bound.
     np.testing.assert_array_equal(at_bound, [[True, False, True, False]])
     np.testing.assert_allclose(to_bound, [[0.0, 0.0, 1e-8, 0.0]], atol=1e-20)
     # Pushing inward is free even at the bound, however weakly (gradients of either sign
     # below 1 in size at both bounds).
-    assert not _active_set(z, -grad, -1.0, 1.0)[0][0, 0]
+    assert not active_set(z, -grad, -1.0, 1.0)[0][0, 0]
     at_ends = np.array([[-1.0, 1.0, -1.0 + 1e-8, 1.0 - 1e-8]])
     inward = np.array([[-0.5, 0.5, -0.25, 0.25]])
-    assert not _active_set(at_ends, inward, -1.0, 1.0)[0].any()
-    at_bound, to_bound = _active_set(at_ends, -inward, -1.0, 1.0)
+    assert not active_set(at_ends, inward, -1.0, 1.0)[0].any()
+    at_bound, to_bound = active_set(at_ends, -inward, -1.0, 1.0)
     assert at_bound.all()
     np.testing.assert_allclose(to_bound, [[0.0, 0.0, -1e-8, 1e-8]], atol=1e-20)
 
@@ -321,11 +318,11 @@ def test_damped_newton_step():
     a = rng.normal(size=(3, 4, 4))
     hess = a @ a.transpose(0, 2, 1) + np.eye(4)
     g = rng.normal(size=(3, 4))
-    tiny = _damped_newton_step(hess, g, np.full(3, 1e-14))
+    tiny = damped_newton_step(hess, g, np.full(3, 1e-14))
     np.testing.assert_allclose(tiny, -np.linalg.solve(hess, g[:, :, None])[:, :, 0], rtol=1e-10)
     # Huge damping λ: a short step along -g / (λ diag(H)) (Marquardt scaling); the
     # correction is O(|H| / (λ |H_aa|)) ~ 1e-11 relative at λ = 1e12.
-    big = _damped_newton_step(hess, g, np.full(3, 1e12))
+    big = damped_newton_step(hess, g, np.full(3, 1e12))
     diag = np.abs(np.einsum("naa->na", hess))
     np.testing.assert_allclose(big * 1e12, -g / diag, rtol=1e-8)
     assert np.array_equal(hess, a @ a.transpose(0, 2, 1) + np.eye(4))  # input untouched
@@ -334,21 +331,21 @@ def test_damped_newton_step():
 def test_accept_and_stop_and_status():
     old = np.array([1.0, 1.0, 1.0, 1.0])
     new = np.array([0.5, 1.0 + 1e-16, 1.0 + 1e-10, np.nan])
-    np.testing.assert_array_equal(_accept(old, new, np.ones(4, bool)),
+    np.testing.assert_array_equal(accept(old, new, np.ones(4, bool)),
                                   [True, True, False, False])  # ulps of slack, not 1e-10
-    assert not _accept(old, new, np.zeros(4, bool)).any()  # not a descent direction
+    assert not accept(old, new, np.zeros(4, bool)).any()  # not a descent direction
     pgrad = np.array([[1e-11, -1e-11], [1e-3, 0.0], [1e-3, 0.0]])
     stalled = np.array([False, False, True])
-    np.testing.assert_array_equal(_stopped(pgrad, 1e-10, stalled), [True, False, True])
-    np.testing.assert_array_equal(_status(pgrad, 1e-10, stalled), [0, 1, 2])
+    np.testing.assert_array_equal(stopped(pgrad, 1e-10, stalled), [True, False, True])
+    np.testing.assert_array_equal(status_codes(pgrad, 1e-10, stalled), [0, 1, 2])
     assert set(STATUS_MESSAGES) == {0, 1, 2}
 
 
 def test_chain_preconditioner_is_the_inverse_of_the_hidden_jacobian_gram():
     # M = J_hh^T J_hh with J_hh = I - D_h W_hh, built densely from the rows and columns of w.
     net, xb = _problem((6, 5, 4, 3, 2), 3, n=4)
-    couplings = _Couplings(net)
-    pre = _ChainPreconditioner.build(couplings)
+    couplings = Couplings(net)
+    pre = ChainPreconditioner.build(couplings)
     assert pre is not None and pre.hidden_layers == [1, 2, 3]
     rng = np.random.default_rng(3)
     d = rng.uniform(0.1, 1.0, (4, couplings.n_rows))
@@ -373,9 +370,9 @@ def test_chain_cg_solves_the_newton_system_with_held_variables(newton):
     # term asks for a residual ~1e-9 |g| in the J_FF^-T norm, so p is the exact Newton step
     # to ~1e-7 relative (the condition number of H_FF here is < 1e2).
     net, xb = _problem((6, 5, 4, 3, 2), 4, n=3)
-    couplings = _Couplings(net)
-    dense = _Problem(net, xb, None, couplings, dense=True)
-    free_problem = _Problem(net, xb, None, couplings, dense=False)
+    couplings = Couplings(net)
+    dense = Problem(net, xb, None, couplings, dense=True)
+    free_problem = Problem(net, xb, None, couplings, dense=False)
     idx = np.arange(3)
     rng = np.random.default_rng(4)
     z = rng.uniform(-0.8, 0.8, (3, couplings.hidden.size))
@@ -385,8 +382,8 @@ def test_chain_cg_solves_the_newton_system_with_held_variables(newton):
     free[0, [1, 6]] = False  # held at a bound: one in the first, one in the second hidden layer
     free[2, 9] = False
     tiny = 1e-9 * grad / np.linalg.norm(grad, axis=1, keepdims=True)
-    pre = _ChainPreconditioner.build(couplings)
-    p, steps = _chain_cg_direction(free_problem, cache, tiny, free, pre, 60)
+    pre = ChainPreconditioner.build(couplings)
+    p, steps = chain_cg_direction(free_problem, cache, tiny, free, pre, 60)
     for k in range(3):
         f = free[k]
         h_ff = hess[k][np.ix_(f, f)]
@@ -402,27 +399,27 @@ def test_chain_preconditioner_needs_whole_hidden_layers():
     from learning import Septuple
 
     net, _ = _problem((6, 5, 4, 3), 3)
-    assert _ChainPreconditioner.build(_Couplings(net)) is not None
+    assert ChainPreconditioner.build(Couplings(net)) is not None
     # A recurrent (non-layered) septuple: no chain to run along.
     rng = np.random.default_rng(0)
     recurrent = Septuple(0.3 * rng.normal(size=(6, 6)), np.zeros(6), input_indices=[0, 1],
                          output_indices=[5])
-    assert _ChainPreconditioner.build(_Couplings(recurrent)) is None
+    assert ChainPreconditioner.build(Couplings(recurrent)) is None
 
 
 @pytest.mark.parametrize("precondition", [False, True])
 def test_cg_direction_solves_the_newton_system(precondition):
     net, xb = _problem((6, 5, 4, 3), 2, n=3)
-    couplings = _Couplings(net)
-    dense = _Problem(net, xb, None, couplings, dense=True)
-    free = _Problem(net, xb, None, couplings, dense=False)
+    couplings = Couplings(net)
+    dense = Problem(net, xb, None, couplings, dense=True)
+    free = Problem(net, xb, None, couplings, dense=False)
     idx = np.arange(3)
     z = bulk_minimum_start(net, xb)[:, couplings.hidden]
     _, grad, hess = dense.evaluate(z, idx, False)  # Gauss-Newton: positive definite
     _, _, cache = free.evaluate_cached(z, idx, False)
     mask = np.ones_like(grad, bool)
-    pre = _ChainPreconditioner.build(couplings) if precondition else None
-    p, steps = _cg_direction(free, cache, grad, mask, 50, preconditioner=pre)
+    pre = ChainPreconditioner.build(couplings) if precondition else None
+    p, steps = cg_direction(free, cache, grad, mask, 50, preconditioner=pre)
     # The forcing term allows a residual min(0.5, |g|)|g|: check it, against dense H.
     res = np.einsum("nab,nb->na", hess, p) + grad
     gn = np.linalg.norm(grad, axis=1)
@@ -483,7 +480,7 @@ def test_matrix_free_batches_give_the_same_minima_as_one_batch():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"solver": "lbfgs"}, ValueError, "solver must be"),
-    ({"n_starts": 0}, ValueError, "n_starts must be >= 1"),
+    ({"n_starts": 0}, ValueError, "n_starts must be an integer >= 1"),
     ({"n_starts": 2.5}, TypeError, "n_starts must be an integer"),
     ({"max_iter": "10"}, TypeError, "max_iter must be an integer"),
     ({"gtol": "1e-8"}, TypeError, "gtol must be a real number"),
@@ -498,7 +495,7 @@ def test_bad_new_arguments(kwargs, error, match):
 def test_single_precision_hessian_products_reach_the_same_minima(monkeypatch):
     # Large networks take float32 Hessian-vector products (SINGLE_PRECISION_NNZ); force them
     # here.  Gradient, line search and stopping test stay float64, so gtol = 1e-10 still holds.
-    import learning.bulk_minimum as bm
+    import learning.bulk_minimum.newton_cg as bm
 
     monkeypatch.setattr(bm, "SINGLE_PRECISION_NNZ", 0)
     net, xb = _problem((30, 12, 8, 4), 2, n=20)
@@ -530,7 +527,7 @@ def test_sparse_blocks_give_the_same_minima():
 
 # --- sharper checks found by mutation testing (issue 14, docs/mutation.md) ----------------
 
-from learning.bulk_minimum import _box  # noqa: E402
+from learning.bulk_minimum.primitives import box  # noqa: E402
 
 
 def test_box_closes_only_the_open_finite_ends_of_the_range():
@@ -539,17 +536,17 @@ def test_box_closes_only_the_open_finite_ends_of_the_range():
 
     margin = 1e-3
     # Open ends move margin * width inside: tanh (-1, 1) has width 2, sigmoid (0, 1) width 1.
-    assert _box(TANH, margin) == (-1 + 2e-3, 1 - 2e-3)
-    assert _box(SIGMOID, margin) == (1e-3, 1 - 1e-3)
+    assert box(TANH, margin) == (-1 + 2e-3, 1 - 2e-3)
+    assert box(SIGMOID, margin) == (1e-3, 1 - 1e-3)
     # A closed end stays where it is; an infinite one stays infinite.
-    assert _box(RELU, margin) == (0.0, np.inf)
+    assert box(RELU, margin) == (0.0, np.inf)
     clip = Activation("hardtanh", lambda y: np.clip(y, -1, 1), lambda y: 1.0 * (abs(y) < 1),
                       -1.0, 1.0, lower_closed=True, upper_closed=True)
-    assert _box(clip, margin) == (-1.0, 1.0)
+    assert box(clip, margin) == (-1.0, 1.0)
     half = Activation("half", np.tanh, lambda y: 1 / np.cosh(y) ** 2, -1.0, 1.0,
                       upper_closed=True)
-    assert _box(half, margin) == (-1 + 2e-3, 1.0)
-    lo, hi = _box(LayerwiseActivation((TANH, clip, RELU), (2, 1, 2)), margin)
+    assert box(half, margin) == (-1 + 2e-3, 1.0)
+    lo, hi = box(LayerwiseActivation((TANH, clip, RELU), (2, 1, 2)), margin)
     np.testing.assert_array_equal(lo, [-1 + 2e-3, -1 + 2e-3, -1.0, 0.0, 0.0])
     np.testing.assert_array_equal(hi, [1 - 2e-3, 1 - 2e-3, 1.0, np.inf, np.inf])
 
@@ -574,18 +571,18 @@ def test_single_precision_hessian_vector_product_equals_the_dense_hessian(newton
 
 @pytest.mark.parametrize("newton", [True, False])
 def test_split_evaluation_puts_each_sample_in_its_own_precision(newton):
-    from learning.bulk_minimum import _evaluate_split
+    from learning.bulk_minimum.problem import evaluate_split
 
     # Samples marked rough get the float32 gradient product, the others float64, each in its
     # own row; H, f' and r f'' stay float64 for all (the line search compares like with like).
     net, xb = _problem((6, 5, 4, 3), 5, n=6)
-    couplings = _Couplings(net)
-    problem = _Problem(net, xb, None, couplings, dense=False)
+    couplings = Couplings(net)
+    problem = Problem(net, xb, None, couplings, dense=False)
     rng = np.random.default_rng(5)
     z = rng.uniform(-0.9, 0.9, (4, couplings.hidden.size))
     rows = np.array([5, 0, 3, 2])  # samples of xb, not in order
     rough = np.array([True, False, False, True])
-    loss, grad, (d, rf2) = _evaluate_split(problem, z, rows, newton, rough)
+    loss, grad, (d, rf2) = evaluate_split(problem, z, rows, newton, rough)
     ref_loss, ref_grad, (ref_d, ref_rf2) = problem.evaluate_cached(z, rows, newton)
     np.testing.assert_allclose(loss, ref_loss, rtol=1e-15)
     np.testing.assert_allclose(d, ref_d, rtol=1e-15)
@@ -597,20 +594,26 @@ def test_split_evaluation_puts_each_sample_in_its_own_precision(newton):
     assert 0 < err <= 1e-5 * scale  # rounded, but only at float32 precision
     # All rough or none: one pass in one precision.
     for every in (np.ones(4, bool), np.zeros(4, bool)):
-        l_all, g_all, _ = _evaluate_split(problem, z, rows, newton, every)
+        l_all, g_all, _ = evaluate_split(problem, z, rows, newton, every)
         np.testing.assert_allclose(l_all, ref_loss, rtol=1e-15)
         np.testing.assert_allclose(g_all, ref_grad, rtol=0 if not every.any() else 1e-5,
                                    atol=1e-15 if not every.any() else 1e-5 * scale)
 
 
 def test_starts_are_the_default_then_seeded_points_of_the_box():
-    from learning.bulk_minimum import _starts, _validate
+    from learning.bulk_minimum.options import validate
+    from learning.bulk_minimum.starts import starts as hidden_starts
 
     net, xb = _problem((6, 5, 4, 2), 4, n=3)
     hidden = net.hidden_indices
+
+    def draw(opts, seed):
+        return hidden_starts(opts.start[:, hidden], opts.lo, opts.hi, opts.n_starts,
+                             np.random.default_rng(seed))
+
     for n_starts in (1, 2, 5):
-        opts = _validate(net, xb, None, "newton", 1e-10, 100, 0.1, "auto", n_starts)
-        starts = _starts(opts, hidden, seed=3)
+        opts = validate(net, xb, None, margin=0.1, n_starts=n_starts)
+        starts = draw(opts, 3)
         assert len(starts) == n_starts
         # Start 0: the forward state (2.9), clipped into the box closed 0.1 * 2 inside (-1, 1).
         np.testing.assert_array_equal(
@@ -618,7 +621,7 @@ def test_starts_are_the_default_then_seeded_points_of_the_box():
         for extra in starts[1:]:
             assert extra.shape == (3, hidden.size)
             assert np.all(np.abs(extra) <= 0.8)
-        again = _starts(opts, hidden, seed=3)
+        again = draw(opts, 3)
         for a, b in zip(starts, again, strict=True):
             np.testing.assert_array_equal(a, b)
     # Multi-start through the driver: the winning start's index is one of the n_starts.
@@ -635,20 +638,20 @@ def test_preconditioned_cg_takes_rank_plus_one_steps_on_a_gauss_newton_system():
     # wrong sign or index would still converge (the residual is tracked honestly) but
     # slowly, which only a step count can see.
     net, xb = _problem((10, 40, 30, 3), 4, n=3)
-    couplings = _Couplings(net)
-    dense = _Problem(net, xb, None, couplings, dense=True)
-    free_problem = _Problem(net, xb, None, couplings, dense=False)
+    couplings = Couplings(net)
+    dense = Problem(net, xb, None, couplings, dense=True)
+    free_problem = Problem(net, xb, None, couplings, dense=False)
     z = np.random.default_rng(4).uniform(-0.8, 0.8, (3, couplings.hidden.size))
     _, grad, hess = dense.evaluate(z, np.arange(3), False)
     _, _, cache = free_problem.evaluate_cached(z, np.arange(3), False)
     free = np.ones_like(grad, bool)
     free[1, [3, 50]] = False  # held: one in each hidden layer of sample 1
     tiny = 1e-9 * grad / np.linalg.norm(grad, axis=1, keepdims=True)
-    pre = _ChainPreconditioner.build(couplings)
+    pre = ChainPreconditioner.build(couplings)
     bound = 3 + 2 + 1 + 1
-    chain_p, chain_steps = _chain_cg_direction(free_problem, cache, tiny, free, pre, 200)
-    pcg_p, pcg_steps = _cg_direction(free_problem, cache, tiny, free, 200, preconditioner=pre)
-    _, plain_steps = _cg_direction(free_problem, cache, tiny, free, 200)
+    chain_p, chain_steps = chain_cg_direction(free_problem, cache, tiny, free, pre, 200)
+    pcg_p, pcg_steps = cg_direction(free_problem, cache, tiny, free, 200, preconditioner=pre)
+    _, plain_steps = cg_direction(free_problem, cache, tiny, free, 200)
     assert chain_steps <= bound and pcg_steps <= bound and plain_steps > 20
     for k in range(3):
         f = free[k]
@@ -672,8 +675,8 @@ def test_a_saddle_of_an_unbounded_loss_is_not_reported_as_a_minimum(solver, size
     xb = np.zeros((1, net.n_neurons))
     xb[0, :2], xb[0, -1] = 0.5, 0.1
     objective = LocalObjective(m=3.0)
-    couplings = _Couplings(net)
-    problem = _Problem(net, xb, objective, couplings, dense=True)
+    couplings = Couplings(net)
+    problem = Problem(net, xb, objective, couplings, dense=True)
     n_h = net.hidden_indices.size
     _, g0, hess = problem.evaluate(np.zeros((1, n_h)), np.arange(1), True)
     assert np.linalg.eigvalsh(hess[0])[0] < -0.1  # a saddle (or maximum), not a minimum
@@ -690,7 +693,8 @@ def test_auto_rule_keeps_the_documented_networks_on_their_solvers():
     # DENSE_ADVANTAGE's comment: dense / matrix-free flop ratios 12 (784-40-20-10), 20
     # (784-60-10) and 39 (784-100-100-10); the first two stay dense, the last goes
     # matrix-free.  The ratio does not depend on the number of samples.
-    from learning.bulk_minimum import DENSE_ADVANTAGE, _choose_solver
+    from learning.bulk_minimum import DENSE_ADVANTAGE
+    from learning.bulk_minimum.costs import choose_solver
 
     for sizes, ratio, expected in (((784, 40, 20, 10), 12, "dense"),
                                    ((784, 60, 10), 20, "dense"),
@@ -699,7 +703,7 @@ def test_auto_rule_keeps_the_documented_networks_on_their_solvers():
         costs = solver_costs(net, 7)
         assert round(costs["dense"][0] / costs["matrix_free"][0]) == ratio
         assert (ratio <= DENSE_ADVANTAGE) == (expected == "dense")
-        assert _choose_solver(_Couplings(net), 7, "auto", 1e12) == (expected, 7)
+        assert choose_solver(Couplings(net), 7, "auto", 1e12) == (expected, 7)
 
 
 def _estimate_over_peak(sizes, n, solver):
@@ -742,19 +746,19 @@ def test_memory_refusal_states_the_limit_in_gib():
 
 def test_single_precision_starts_at_the_documented_number_of_couplings(monkeypatch):
     # SINGLE_PRECISION_NNZ: float32 products from this many couplings W_Rh on, float64 below.
-    import learning.bulk_minimum as bm
+    import learning.bulk_minimum.newton_cg as bm
 
     net, xb = _problem((8, 5, 4, 3), 7, n=2)
     rows = np.setdiff1d(np.arange(net.n_neurons), net.input_indices)
     nnz = int(np.count_nonzero(net.weights[np.ix_(rows, net.hidden_indices)]))
     seen = []
-    original = bm._chain_cg_direction
+    original = bm.chain_cg_direction
 
     def spy(*args, single=False, **kwargs):
         seen.append(single)
         return original(*args, single=single, **kwargs)
 
-    monkeypatch.setattr(bm, "_chain_cg_direction", spy)
+    monkeypatch.setattr(bm, "chain_cg_direction", spy)
     for threshold, single in ((nnz + 1, False), (nnz, True)):
         monkeypatch.setattr(bm, "SINGLE_PRECISION_NNZ", threshold)
         seen.clear()
@@ -793,7 +797,7 @@ def test_only_a_float64_gradient_certifies_gtol(monkeypatch, gtol):
     # sizes.  A loose gtol lets such a point already pass the test; the iteration must then
     # take one more float64 evaluation, so the reported gradient norm is the float64 one:
     # the dense gradient of (3.1) at the returned state, to round-off (~1e-16 of O(1) terms).
-    import learning.bulk_minimum as bm
+    import learning.bulk_minimum.newton_cg as bm
 
     monkeypatch.setattr(bm, "SINGLE_PRECISION_NNZ", 0)
     net, xb = _problem((30, 12, 8, 4), 2, n=20)
@@ -811,7 +815,7 @@ def test_only_a_float64_gradient_certifies_gtol(monkeypatch, gtol):
 def test_progress_bar_counts_every_sample_once(solver, monkeypatch):
     # The bar advances as samples stop; at the end it must have counted each sample exactly
     # once (converged or stalled), whatever the iteration at which it stopped.
-    import learning.bulk_minimum as bm
+    import learning.bulk_minimum.primitives as bm
 
     bars = []
 
@@ -856,7 +860,7 @@ def test_relu_and_linear_layers_need_no_curvature_search(monkeypatch):
     assert res.all_converged
     # The claim itself, by dense linear algebra at the minima: no negative eigenvalue of the
     # Hessian on the free variables beyond round-off (entries are O(10)).
-    problem = _Problem(net, xb, None, _Couplings(net), dense=True)
+    problem = Problem(net, xb, None, Couplings(net), dense=True)
     z = res.state[:, net.hidden_indices]
     _, grad, hess = problem.evaluate(z, np.arange(6), True)
     for k in range(6):
@@ -882,18 +886,18 @@ def test_relu_and_linear_layers_need_no_curvature_search(monkeypatch):
 
 @pytest.mark.parametrize("z", [[np.nan], [np.inf], [-np.inf], [1.5e12, 0.0], [0.0, -1.5e12]])
 def test_a_runaway_state_is_refused_on_either_side(z):
-    from learning.bulk_minimum import _check_runaway
+    from learning.bulk_minimum.primitives import check_runaway
 
     with pytest.raises(ValueError, match="unbounded below"):
-        _check_runaway(np.array([z]))
-    _check_runaway(np.array([[1e11, -1e11]]))  # large but finite: no refusal
+        check_runaway(np.array([z]))
+    check_runaway(np.array([[1e11, -1e11]]))  # large but finite: no refusal
 
 
 def test_gauss_newton_is_exact_only_without_a_newton_term_or_objective():
     # The skip of the curvature search must not fire where r f'' != 0 (a tanh layer feeding
     # an unbounded linear one) or with a local objective.
     from learning import from_layers
-    from learning.bulk_minimum import _gauss_newton_is_exact
+    from learning.bulk_minimum.unbounded import gauss_newton_is_exact
 
     rng = np.random.default_rng(1)
     w = [rng.normal(size=(3, 2)), rng.normal(size=(3, 3)), rng.normal(size=(1, 3))]
@@ -904,18 +908,18 @@ def test_gauss_newton_is_exact_only_without_a_newton_term_or_objective():
                                            False)):
         net = from_layers(w, b, activations)
         xb = boundary_state(net, rng.uniform(0, 1, (2, 2)), rng.normal(size=(2, 1)))
-        problem = _Problem(net, xb, objective, _Couplings(net), dense=False)
+        problem = Problem(net, xb, objective, Couplings(net), dense=False)
         z = bulk_minimum_start(net, xb)[:, net.hidden_indices] + 0.1
-        assert _gauss_newton_is_exact(problem, z, np.arange(2)) == exact
+        assert gauss_newton_is_exact(problem, z, np.arange(2)) == exact
 
 
 def test_hidden_rows_of_a_layered_network_are_sliced_not_gathered():
     # The evaluation's (samples x |R|) arrays are the solver's largest: a layered network's
     # hidden rows, one run in R, are indexed by a slice (views); interleaved ones by index.
-    from learning.bulk_minimum import _as_run
+    from learning.bulk_minimum.primitives import as_run
 
     net, xb = _problem((5, 4, 3, 2), 0)
-    problem = _Problem(net, xb, None, _Couplings(net), dense=False)
+    problem = Problem(net, xb, None, Couplings(net), dense=False)
     assert problem.hidden_in_rows == slice(0, 7)
-    assert _as_run(np.array([2, 3, 4])) == slice(2, 5)
-    np.testing.assert_array_equal(_as_run(np.array([0, 1, 3])), [0, 1, 3])
+    assert as_run(np.array([2, 3, 4])) == slice(2, 5)
+    np.testing.assert_array_equal(as_run(np.array([0, 1, 3])), [0, 1, 3])

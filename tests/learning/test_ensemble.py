@@ -353,14 +353,14 @@ def test_canonical_samples_memory_estimate_is_the_size_of_the_result(monkeypatch
     # The refusal must fit what is returned: with the limit at exactly the result's size the
     # call runs, one byte below it is refused (the estimate counts every 10th state after
     # burn-in, as the result keeps them; an estimate off by a thinning of 11 would pass).
-    import ntcore.checks as checks
+    import ntcore.limits as limits
     from learning.ensemble import canonical_samples
 
     net = feedforward((3, 2, 2), seed=0)
     kwargs = {"n_chains": 3, "n_steps": 95, "burn_in": 20, "seed": 0}
     size = canonical_samples(net, 1.0, **kwargs).nbytes
-    monkeypatch.setattr(checks, "MEMORY_LIMIT_BYTES", size)
+    monkeypatch.setattr(limits, "ALLOCATION_LIMIT_BYTES", size)
     assert canonical_samples(net, 1.0, **kwargs).nbytes == size
-    monkeypatch.setattr(checks, "MEMORY_LIMIT_BYTES", size - 1)
+    monkeypatch.setattr(limits, "ALLOCATION_LIMIT_BYTES", size - 1)
     with pytest.raises(ValueError, match="n_chains"):
         canonical_samples(net, 1.0, **kwargs)

@@ -15,15 +15,15 @@ from learning.spectral_estimates import (
     complexity_n_from_extremes,
     count_large_estimate,
     extreme_eigenvalues,
+    g_linear_operator,
     spectral_density,
+    spectral_moments,
 )
 from learning.spectrum import (
     count_large,
-    g_linear_operator,
     g_operator,
     g_spectrum,
     log_gap,
-    spectral_moments,
     spectrum_from_eigenvalues,
 )
 from learning.testing import feedforward_networks, mean_states, septuples
