@@ -26,14 +26,15 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtri
 
+from learning.graph.septuple import GraphSeptuple
+from learning.jacobian import JacobianOperator, check_mean_state, jacobian_operator, linear_operator
 from learning.lanczos import SlqRuns, SpectralQuadrature, slq_runs
 from learning.septuple import Septuple
-from learning.spectrum import check_mean_state, g_spectrum
+from learning.spectrum import g_spectrum
 from ntcore import limits
 from ntcore.checks import count
 from ntcore.display import MarkdownSummary
@@ -56,84 +57,15 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+Network = Septuple | GraphSeptuple
 
 # "auto" uses the exact structured method while dim S stays below this, dense below _DENSE_N.
 _STRUCTURED_DIM = 2500
 _DENSE_N = 2500
 
 
-# ---- the operators ---------------------------------------------------------------------
-class _Products:
-    """w X and w^T X for batches of row vectors, by blocks when the network is layered.
-
-    ``dtype="float32"`` (layered networks) keeps a float32 copy of the blocks and forms the
-    products in float32 (inputs rounded, outputs returned in float64).
-    """
-
-    def __init__(self, septuple: Septuple, dtype: str = "float64"):
-        lw = septuple.layered_weights
-        n = septuple.n_neurons
-        if lw is not None and dtype == "float32":
-            low = [b.astype(np.float32) for b in lw.blocks]
-            self.forward = lambda x: _low_product(low, lw.slices, x, transpose=False)
-            self.backward = lambda r: _low_product(low, lw.slices, r, transpose=True)
-        elif lw is not None:
-            self.forward, self.backward = lw.product, lw.transpose_product
-        else:
-            zero = np.zeros(n)
-            self.forward = lambda x: septuple.preactivation(x, zero)
-            self.backward = septuple.transpose_product
-
-
-def _low_product(blocks: list, slices: tuple, x: Array, *, transpose: bool) -> Array:
-    """x w^T (or x w) of a batch with float32 blocks and float32 arithmetic, as float64."""
-    low = x.astype(np.float32)
-    y = np.zeros(x.shape)
-    for l, blk in enumerate(blocks):
-        src, dst = slices[l], slices[l + 1]
-        if transpose:
-            y[..., src] = (blk.T @ low[..., dst].T).T if sp.issparse(blk) else low[..., dst] @ blk
-        else:
-            y[..., dst] = (blk @ low[..., src].T).T if sp.issparse(blk) else low[..., src] @ blk.T
-    return y
-
-
-def _derivative(septuple: Septuple, x_mean: ArrayLike) -> Array:
-    x = check_mean_state(septuple, x_mean)
-    d = septuple.activation.derivative(septuple.preactivation(x))  # type: ignore[union-attr]
-    if not np.all(np.isfinite(d)):
-        raise ValueError("f'(w <x> + b) is not finite at x_mean")
-    return d
-
-
-class _AOperator:
-    """A = I - f'w (5.6) on row batches: ``apply`` (A x) and ``apply_t`` (A^T x)."""
-
-    def __init__(self, septuple: Septuple, x_mean: ArrayLike, dtype: str = "float64"):
-        self.septuple = septuple
-        self.d = _derivative(septuple, x_mean)
-        self.products = _Products(septuple, dtype)
-        self.n = septuple.n_neurons
-        self.count = 0  # products with A or A^T, counted per vector
-
-    def apply(self, x: Array) -> Array:
-        self.count += 1 if x.ndim == 1 else x.shape[0]
-        return x - self.d * self.products.forward(x)
-
-    def apply_t(self, y: Array) -> Array:
-        self.count += 1 if y.ndim == 1 else y.shape[0]
-        return y - self.products.backward(self.d * y)
-
-
-def _operator(n: int, matvec, rmatvec) -> spla.LinearOperator:
-    return spla.LinearOperator(
-        (n, n), matvec=lambda v: matvec(np.asarray(v, dtype=float).ravel()),
-        rmatvec=lambda v: rmatvec(np.asarray(v, dtype=float).ravel()),
-        matmat=lambda m: matvec(np.asarray(m, dtype=float).T).T,
-        rmatmat=lambda m: rmatvec(np.asarray(m, dtype=float).T).T, dtype=np.float64)
-
-
-def a_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+# ---- the operators (one Jacobian operator, learning.jacobian) --------------------------------
+def a_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
     """A = I - f'w of (5.6) as a ``LinearOperator``, f' of (5.4) at <x>; O(nnz w) per product.
 
     Examples
@@ -147,11 +79,10 @@ def a_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOpera
     >>> bool(np.allclose(a @ np.eye(9), np.eye(9) - d[:, None] * net.weights, atol=1e-15))
     True
     """
-    op = _AOperator(septuple, x_mean)
-    return _operator(op.n, op.apply, op.apply_t)
+    return linear_operator(jacobian_operator(septuple, x_mean), "a")
 
 
-def g_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+def g_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
     """G = (I - f'w)^T (I - f'w) of (5.6) as a symmetric ``LinearOperator`` (float64).
 
     Each product costs two passes over the weights (A then A^T), O(nnz w); no N x N array
@@ -168,44 +99,10 @@ def g_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOpera
     ...                  atol=1e-14))
     True
     """
-    op = _AOperator(septuple, x_mean)
-
-    def g(v: Array) -> Array:
-        return op.apply_t(op.apply(v))
-
-    return _operator(op.n, g, g)
+    return linear_operator(jacobian_operator(septuple, x_mean), "g")
 
 
-def _inverse_a(op: _AOperator) -> tuple:
-    """A^{-1} x and A^{-T} x for a layered network by substitution over the layers.
-
-    A is block unit lower triangular: (A x)_{l+1} = x_{l+1} - D_{l+1} w_{l+1,l} x_l, so
-    A^{-1} y follows layer by layer from x_0 = y_0, and A^{-T} from the last layer back.
-    """
-    lw = op.septuple.layered_weights
-    assert lw is not None
-    d, sl = op.d, lw.slices
-
-    def solve(y: Array) -> Array:
-        x = np.array(y, dtype=float)
-        for l, blk in enumerate(lw.blocks):
-            prev = x[..., sl[l]]
-            prod = blk @ prev if prev.ndim == 1 else (blk @ prev.T).T
-            x[..., sl[l + 1]] += d[sl[l + 1]] * prod
-        return x
-
-    def solve_t(y: Array) -> Array:
-        x = np.array(y, dtype=float)
-        for l in range(len(lw.blocks) - 1, -1, -1):
-            nxt = d[sl[l + 1]] * x[..., sl[l + 1]]
-            blk = lw.blocks[l]
-            x[..., sl[l]] += blk.T @ nxt if nxt.ndim == 1 else (blk.T @ nxt.T).T
-        return x
-
-    return solve, solve_t
-
-
-def a_inverse_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+def a_inverse_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
     """A^{-1} = (I - f'w)^{-1} for a layered network, by substitution, O(nnz w) per product.
 
     Raises
@@ -223,10 +120,11 @@ def a_inverse_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.Lin
     >>> bool(np.allclose(inv @ (a_linear_operator(net, x) @ np.eye(9)), np.eye(9)))
     True
     """
-    if septuple.layered_weights is None:
-        raise ValueError("a_inverse_linear_operator needs a layered septuple (layer_sizes set)")
-    solve, solve_t = _inverse_a(_AOperator(septuple, x_mean))
-    return _operator(septuple.n_neurons, solve, solve_t)
+    op = jacobian_operator(septuple, x_mean)
+    if not op.feedforward:
+        raise ValueError("a_inverse_linear_operator needs a layered septuple (layer_sizes set) "
+                         "or a GraphSeptuple")
+    return linear_operator(op, "a_inverse")
 
 
 # ---- quadrature results ----------------------------------------------------------------
@@ -275,11 +173,14 @@ class SpectralMoments(MarkdownSummary):
         The nodes and weights, for :func:`spectral_density` and
         :func:`count_large_estimate`.
     dtype
-        Precision of the products with A: ``"float64"`` or ``"float32"`` (vectors,
-        reorthogonalisation and quadrature are float64 either way).
+        Precision of the products with the weights: ``"float64"`` or ``"float32"``
+        (vectors, reorthogonalisation and quadrature are float64 either way).
     roundoff
         Per order, a first-order bound on the effect of float32 products on the value
         (:func:`learning.lanczos.roundoff_bound`); empty when float32 was not tried.
+    linearised
+        Labels of the non-component-wise nodes of a graph septuple, linearised in the
+        generalised G = (I - J)^T (I - J) (docs/beyond_mlps.md); empty for the paper's G.
     """
 
     orders: tuple[int, ...]
@@ -296,6 +197,7 @@ class SpectralMoments(MarkdownSummary):
     lanczos_steps: int
     quadrature_change: Array
     quadrature: SpectralQuadrature
+    linearised: tuple[str, ...] = ()
     dtype: str = "float64"
     roundoff: Array = field(default_factory=lambda: np.zeros(0))
 
@@ -317,14 +219,23 @@ class SpectralMoments(MarkdownSummary):
 
 
 # ---- sizes and checks ------------------------------------------------------------------
-def _structured_dim(septuple: Septuple) -> int | None:
-    sizes = septuple.layer_sizes
+def _feedforward(septuple: Network) -> bool:
+    """True when w is nilpotent by construction, so log det G = 0 (7.7)-(7.8)."""
+    return isinstance(septuple, GraphSeptuple) or septuple.layered_weights is not None
+
+
+def _linearised(septuple: Network) -> tuple[str, ...]:
+    return septuple.linearised_labels if isinstance(septuple, GraphSeptuple) else ()
+
+
+def _structured_dim(septuple: Network) -> int | None:
+    sizes = getattr(septuple, "layer_sizes", None)
     if sizes is None:
         return None
     return septuple.n_neurons - sizes[0] + min(sizes[0], sizes[1])
 
 
-def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
+def memory_estimate(septuple: Network, method: str, *, n_probes: int = 1,
                     lanczos_steps: int = 1) -> int:
     """Bytes a method allocates beyond the network itself (upper estimate).
 
@@ -332,8 +243,9 @@ def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
     ~4 (dim S)^2 plus the non-input block of w; ``"slq"``: the stored Lanczos basis
     (per probe batch, see :func:`spectral_moments`) plus a few work vectors.
     """
-    if not isinstance(septuple, Septuple):
-        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
+    if not isinstance(septuple, Septuple | GraphSeptuple):
+        raise TypeError(f"septuple must be a Septuple or a GraphSeptuple, got "
+                        f"{type(septuple).__name__}")
     n = septuple.n_neurons
     n_probes = count("n_probes", n_probes, minimum=1)
     lanczos_steps = count("lanczos_steps", lanczos_steps, minimum=1)
@@ -350,7 +262,7 @@ def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
     raise ValueError(f"method must be 'dense', 'structured' or 'slq', got {method!r}")
 
 
-def _refuse_if_too_big(septuple: Septuple, method: str, max_bytes: int, **budget) -> None:
+def _refuse_if_too_big(septuple: Network, method: str, max_bytes: int, **budget) -> None:
     need = memory_estimate(septuple, method, **budget)
     if need > max_bytes:
         cheaper = ("method='slq' (O(nnz w) per product)" if method != "slq" else
@@ -372,7 +284,7 @@ def _check_orders(orders) -> tuple[int, ...]:
 
 
 # ---- exact methods ---------------------------------------------------------------------
-def _exact_quadrature(septuple: Septuple, x: Array, method: str) -> SpectralQuadrature:
+def _exact_quadrature(septuple: Network, x: Array, method: str) -> SpectralQuadrature:
     spec = g_spectrum(septuple, x, method=method)
     logs = spec.log_dynamical
     # The eigenvalues equal to 1 outside the structured subspace add log 1 = 0 to every
@@ -384,6 +296,24 @@ def _exact_quadrature(septuple: Septuple, x: Array, method: str) -> SpectralQuad
 
 
 # ---- stochastic Lanczos quadrature -----------------------------------------------------
+class _AProducts:
+    """A X = X - J X and A^T Y = Y - J^T Y (5.6) on float64 rows with J's products in its
+    dtype: only the products with the weights are float32 in a float32 operator."""
+
+    def __init__(self, op: JacobianOperator):
+        self.op = op
+
+    @property
+    def count(self) -> int:
+        return self.op.count
+
+    def apply(self, x: Array) -> Array:
+        return x - self.op.matmat(x)
+
+    def apply_t(self, y: Array) -> Array:
+        return y - self.op.rmatmat(y)
+
+
 def _moment_estimates(quad: SpectralQuadrature, orders: tuple[int, ...],
                       control_variate: bool) -> tuple[Array, Array | None]:
     """Means over probes of Tr (log G)^k and their standard errors (None when exact)."""
@@ -409,7 +339,7 @@ def _moment_estimates(quad: SpectralQuadrature, orders: tuple[int, ...],
     return values, errors
 
 
-def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
+def spectral_moments(septuple: Network, x_mean: ArrayLike,
                      orders: tuple[int, ...] = (1, 2, 3, 4), *, method: str = "auto",
                      seed: int | np.random.Generator | None = None,
                      n_probes: int = 30, lanczos_steps: int = 60, probe_batch: int | None = None,
@@ -448,10 +378,10 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
         default: for SLQ on layered networks (``False`` for general septuples, whose
         log det G is not 0).
     dtype
-        Precision of the products with A in SLQ: ``"float64"``, ``"float32"`` (layered
-        networks; float32 blocks, the vectors, reorthogonalisation and quadrature stay
-        float64) or ``"auto"``: float64 below ``FLOAT32_MIN_WEIGHTS`` = 10^6 weights
-        (products are cheap there); above, float32 is kept only if the bound
+        Precision of the products with the weights in SLQ: ``"float64"``, ``"float32"``
+        (float32 weights; the vectors, reorthogonalisation and quadrature stay float64)
+        or ``"auto"``: float64 below ``FLOAT32_MIN_WEIGHTS`` = 10^6 weights (products
+        are cheap there); above, float32 is kept only if the bound
         :func:`learning.lanczos.roundoff_bound` on its round-off is below
         ``learning.lanczos.ROUNDOFF_FRACTION`` (0.1) of the standard error of every
         order, else the runs are redone in float64.  Reported as ``dtype`` and
@@ -473,8 +403,8 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
     ------
     ValueError
         Wrong shape or non-finite <x>; bad orders or budget (n_probes < 2, lanczos_steps
-        < 2); an unknown method or dtype; structured on a general septuple, float32 on a
-        general septuple; too much memory.
+        < 2); an unknown method or dtype; structured on a general septuple; too much
+        memory.
 
     Examples
     --------
@@ -500,7 +430,7 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
     if method not in ("dense", "structured", "slq"):
         raise ValueError(f"method must be 'auto', 'dense', 'structured' or 'slq', "
                          f"got {method!r}")
-    use_cv = (method == "slq" and septuple.layered_weights is not None
+    use_cv = (method == "slq" and _feedforward(septuple)
               if control_variate is None else bool(control_variate) and method == "slq")
     if method == "slq":
         runs = _slq(septuple, x, orders, use_cv, n_probes=n_probes, steps=lanczos_steps,
@@ -525,15 +455,15 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
         n_matvecs=int(runs.matvecs), seconds=time.perf_counter() - start, log_det=log_det,
         log_det_stderr=log_det_err, log_det_check=abs(log_det) / scale,
         n_probes=quad.n_probes, lanczos_steps=runs.steps,
-        quadrature_change=np.array(change), quadrature=quad, dtype=runs.dtype,
-        roundoff=runs.roundoff)
+        quadrature_change=np.array(change), quadrature=quad,
+        linearised=_linearised(septuple), dtype=runs.dtype, roundoff=runs.roundoff)
 
 
 #: "auto" tries float32 products from this many weights on (below, products are cheap).
 FLOAT32_MIN_WEIGHTS = 10**6
 
 
-def _slq(septuple: Septuple, x: Array, orders: tuple[int, ...], use_cv: bool, *,
+def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
          n_probes, steps, max_steps, probe_batch, dtype, seed, max_bytes) -> SlqRuns:
     """Check the SLQ budget and precision, then run :func:`learning.lanczos.slq_runs`."""
     n = septuple.n_neurons
@@ -541,30 +471,30 @@ def _slq(septuple: Septuple, x: Array, orders: tuple[int, ...], use_cv: bool, *,
     if use_cv and probes < 3:
         raise ValueError(f"n_probes must be >= 3 with the control variate, got {probes}")
     steps = min(count("lanczos_steps", steps, minimum=2), n)
-    longest = steps if max_steps is None else min(
-        count("max_lanczos_steps", max_steps, minimum=2), n)
-    lw = septuple.layered_weights
+    longest = max(steps, steps if max_steps is None else min(
+        count("max_lanczos_steps", max_steps, minimum=2), n))
     if dtype not in ("auto", "float32", "float64"):
         raise ValueError(f"dtype must be 'auto', 'float32' or 'float64', got {dtype!r}")
-    if dtype == "float32" and lw is None:
-        raise ValueError("dtype='float32' needs a layered septuple (layer_sizes set)")
-    if dtype == "auto" and (lw is None or lw.nnz < FLOAT32_MIN_WEIGHTS):
+    high = jacobian_operator(septuple, x)
+    if dtype == "auto" and high.nbytes // 8 < FLOAT32_MIN_WEIGHTS:
         dtype = "float64"
-    low_copy = 0 if dtype == "float64" else lw.nbytes // 2  # type: ignore[union-attr]
-    budget = max_bytes - low_copy
-    per_probe = memory_estimate(septuple, "slq", n_probes=1, lanczos_steps=max(steps, longest))
+    # The float32 copy of the weights is held beside the float64 ones.
+    budget = max_bytes - (0 if dtype == "float64" else high.nbytes // 2)
+    per_probe = memory_estimate(septuple, "slq", n_probes=1, lanczos_steps=longest)
     if probe_batch is None:
         probe_batch = int(max(1, min(probes, budget // per_probe)))
     probe_batch = count("probe_batch", probe_batch, minimum=1)
-    _refuse_if_too_big(septuple, "slq", budget, n_probes=probe_batch,
-                       lanczos_steps=max(steps, longest))
+    _refuse_if_too_big(septuple, "slq", budget, n_probes=probe_batch, lanczos_steps=longest)
+
+    def make_op(dt: str) -> _AProducts:
+        return _AProducts(high if dt == "float64" else
+                          jacobian_operator(septuple, x, dtype=np.float32))
 
     def estimator(quad: SpectralQuadrature):
         return _moment_estimates(quad, orders, use_cv)
 
-    return slq_runs(lambda dt: _AOperator(septuple, x, dt), n, probes, steps, probe_batch,
-                    np.random.default_rng(seed), estimator, orders, dtype=dtype,
-                    max_steps=longest)
+    return slq_runs(make_op, n, probes, steps, probe_batch, np.random.default_rng(seed),
+                    estimator, orders, dtype=dtype, max_steps=longest)
 
 
 # ---- density and counts from the same quadrature ---------------------------------------
@@ -666,7 +596,8 @@ def count_large_estimate(result: SpectralMoments, beta: float,
 class ExtremeEigenvalues:
     """The k largest and k smallest eigenvalues of G (descending), from ``eigsh``.
 
-    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G^{-1}.
+    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G^{-1}; ``linearised``
+    names the linearised nodes of a graph septuple (generalised G, docs/beyond_mlps.md).
     """
 
     largest: Array
@@ -674,9 +605,10 @@ class ExtremeEigenvalues:
     n_neurons: int
     n_matvecs: int
     seconds: float
+    linearised: tuple[str, ...] = ()
 
 
-def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
+def extreme_eigenvalues(septuple: Network, x_mean: ArrayLike, k: int = 10, *,
                         tol: float = 1e-10) -> ExtremeEigenvalues:
     """The k largest and k smallest eigenvalues of G (5.6), for C_n (10.5) and the gap.
 
@@ -705,23 +637,13 @@ def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
                          f"eigenvalues, got k = {k}")
     if not np.isfinite(tol) or tol < 0:
         raise ValueError(f"tol must be finite and >= 0, got {tol}")
-    op = _AOperator(septuple, x)
-
-    def g(v: Array) -> Array:
-        return op.apply_t(op.apply(v))
-
-    g_op = _operator(n, g, g)
+    op = jacobian_operator(septuple, x)
+    g_op = linear_operator(op, "g")
     start_vector = np.ones(n) / np.sqrt(n)
     top = spla.eigsh(g_op, k=k, which="LA", tol=tol, v0=start_vector,
                      return_eigenvectors=False)
-    if septuple.layered_weights is not None:
-        solve, solve_t = _inverse_a(op)
-
-        def g_inv(v: Array) -> Array:
-            op.count += 2 * (1 if v.ndim == 1 else v.shape[0])
-            return solve(solve_t(v))
-
-        inv = spla.eigsh(_operator(n, g_inv, g_inv), k=k, which="LA", tol=tol,
+    if op.feedforward:
+        inv = spla.eigsh(linear_operator(op, "g_inverse"), k=k, which="LA", tol=tol,
                          v0=start_vector, return_eigenvectors=False)
         bottom = 1.0 / inv
     else:
@@ -731,7 +653,7 @@ def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
         raise ValueError("G has a non-positive eigenvalue: I - f'w is singular at x_mean")
     return ExtremeEigenvalues(largest=np.sort(top)[::-1], smallest=np.sort(bottom)[::-1],
                               n_neurons=n, n_matvecs=op.count // 2,
-                              seconds=time.perf_counter() - start)
+                              seconds=time.perf_counter() - start, linearised=op.linearised)
 
 
 def complexity_n_from_extremes(extremes: ExtremeEigenvalues, n: int, *,

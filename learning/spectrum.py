@@ -32,6 +32,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from learning.feedforward import layer_slices
+from learning.jacobian import check_mean_state, jacobian_operator
 from learning.septuple import Septuple
 from ntcore.checks import positive_number
 from ntcore.display import MarkdownSummary
@@ -55,22 +56,6 @@ __all__ = [
 Array = NDArray[np.float64]
 
 
-def check_mean_state(septuple: Septuple, x_mean: ArrayLike) -> Array:
-    """The mean state <x> at which f' (5.4) and G (5.6) are taken, as a float array of shape
-    ``(N,)``; ValueError naming ``x_mean`` for another shape or a non-finite entry.
-
-    >>> from learning import feedforward
-    >>> check_mean_state(feedforward((2, 1), seed=0), [0.0, 0.5, 1.0]).tolist()
-    [0.0, 0.5, 1.0]
-    """
-    x = np.asarray(x_mean, dtype=float)
-    if x.shape != (septuple.n_neurons,):
-        raise ValueError(f"x_mean must have shape ({septuple.n_neurons},), got {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x_mean contains non-finite entries")
-    return x
-
-
 def derivative_matrix_diagonal(septuple: Septuple, x_mean: ArrayLike) -> Array:
     """The diagonal of f' of eq. (5.4): f'_ii = df/dy at y_i = Σ_j w_ij <x_j> + b_i."""
     x = check_mean_state(septuple, x_mean)
@@ -79,6 +64,9 @@ def derivative_matrix_diagonal(septuple: Septuple, x_mean: ArrayLike) -> Array:
 
 def g_operator(septuple: Septuple, x_mean: ArrayLike) -> Array:
     """Dense G = (I - f'w)^T (I - f'w), eq. (5.6), with f' of (5.4) at the mean state <x>.
+
+    ``septuple`` may also be a :class:`~learning.graph.septuple.GraphSeptuple`: then
+    f'w is the Jacobian J of its node maps (generalised G for linearised nodes).
 
     Examples
     --------
@@ -89,6 +77,9 @@ def g_operator(septuple: Septuple, x_mean: ArrayLike) -> Array:
     >>> bool(np.isclose(np.linalg.det(g), 1.0))  # (7.7): det G = 1 for feedforward nets
     True
     """
+    if not isinstance(septuple, Septuple):  # a GraphSeptuple: J from its operator
+        a = np.eye(septuple.n_neurons) - jacobian_operator(septuple, x_mean).dense()
+        return a.T @ a
     d = derivative_matrix_diagonal(septuple, x_mean)
     a = np.eye(septuple.n_neurons) - d[:, None] * septuple.weights
     return a.T @ a
@@ -225,11 +216,18 @@ def g_spectrum(septuple: Septuple, x_mean: ArrayLike, method: str = "structured"
     """
     x = check_mean_state(septuple, x_mean)
     n = septuple.n_neurons
-    if method == "dense":
+    if method == "dense" and not isinstance(septuple, Septuple):
+        # A graph septuple: λ = σ(A)^2 from the SVD of A = I - J, which keeps the small λ to
+        # relative accuracy ~ε sqrt(cond G) instead of ε cond G (eigvalsh of A^T A).
+        from scipy.linalg import svdvals
+
+        a = np.eye(n) - jacobian_operator(septuple, x).dense()
+        lam = dyn = np.sort(svdvals(a) ** 2)[::-1]
+    elif method == "dense":
         lam = np.linalg.eigvalsh(g_operator(septuple, x))[::-1]
         dyn = lam
     elif method == "structured":
-        if septuple.layer_sizes is None:
+        if getattr(septuple, "layer_sizes", None) is None:
             raise ValueError("method='structured' needs a layered network (layer_sizes set, e.g. "
                              "from feedforward()); use method='dense' for general septuples")
         d = _layered_derivative(septuple, x)
