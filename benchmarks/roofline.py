@@ -155,7 +155,7 @@ def _mu2_per_probe(alpha, beta, n):
     return np.array(out)
 
 
-def slq(repeats: int, machine_rates: dict | None) -> None:
+def slq(repeats: int, machine_rates: dict | None, thread_counts=(1, 2)) -> None:
     from bench_scale import trained_like
     from threadpoolctl import threadpool_limits
 
@@ -172,7 +172,7 @@ def slq(repeats: int, machine_rates: dict | None) -> None:
           f"{product_flops / 1e9:.0f} GFLOP in products (+ <= {reorth_flops / 1e9:.1f} "
           f"reorthogonalisation), {weight_bytes / 1e9:.1f} GB of float64 weights read")
     contenders = {}
-    for threads in (1, 2):
+    for threads in thread_counts:
         for dtype in ("float64", "auto"):
             def ours(dtype=dtype, threads=threads):
                 with threadpool_limits(limits=threads, user_api="blas"):
@@ -184,11 +184,13 @@ def slq(repeats: int, machine_rates: dict | None) -> None:
                                                                  dtype, threads)
     times: dict = {k: [] for k in contenders}
     results: dict = {}
-    for _ in range(repeats):
+    for rep in range(repeats):
         for key, fn in contenders.items():
             t0 = time.perf_counter()
             results[key] = fn()
             times[key].append(time.perf_counter() - t0)
+            print(f"  repeat {rep + 1}: {key[0]}, {key[1]} thread(s): {times[key][-1]:.2f} s "
+                  f"({_load()})", flush=True)
     print(f"{'path':<18}{'threads':>8}{'median [s]':>12}{'min-max':>16}{'GFLOP/s':>9}"
           f"{'of large matmul':>17}{'weights GB/s':>14}  accuracy")
     ref = results["ours float64", 1]
@@ -233,12 +235,14 @@ def main() -> None:
     parser.add_argument("--part", nargs="+", default=["machine", "slq", "training"],
                         choices=["machine", "slq", "training"])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
+                        help="thread counts of the SLQ part")
     args = parser.parse_args()
     if args.repeats < 1:
         parser.exit(2, "roofline.py: --repeats must be >= 1\n")
     rates = machine(args.repeats) if "machine" in args.part else None
     if "slq" in args.part:
-        slq(args.repeats, rates)
+        slq(args.repeats, rates, tuple(args.threads))
     if "training" in args.part:
         training(args.repeats, rates)
 
