@@ -75,7 +75,10 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "corrupt_metadata_is_named",
             "weights_without_metadata_are_an_interrupted_checkpoint_not_a_fault",
             "train_refuses_data_outside_the_activation_range")))),
-    "onsager": ("emergent/onsager.py", ("tests/emergent/test_onsager.py",)),
+    # emergent/onsager/ is a package: one entry per module, the same tests for each.
+    **{f"onsager.{part}": (f"emergent/onsager/{part}.py", ("tests/emergent/test_onsager.py",))
+       for part in ("basis", "cost", "family", "expressions", "symmetry", "field_equations",
+                    "symbolic")},
     "entropic_action": ("emergent/entropic_action.py",
                         ("tests/emergent/test_entropic_action.py",)),
     "constraints": ("emergent/constraints.py", ("tests/emergent/test_constraints.py",)),

@@ -21,7 +21,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import equation_index  # docs/equation_index.py (conf.py puts docs/ on sys.path)
+# docs/equation_index.py: conf.py puts docs/ on sys.path; a test that runs this file with
+# runpy does not, so this file does it itself
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import equation_index  # noqa: E402
 
 #: name -> (command after ``python -m``, what it shows); run from a scratch directory
 COMMANDS: dict[str, tuple[list[str], str]] = {

@@ -48,8 +48,9 @@ from emergent.schrodinger import crank_nicolson, free_gaussian_packet
 from ntcore.checks import count, positive_number, real_number
 from ntcore.verdict import Claim, Verdict, order_at_least, within_tolerance
 
-__all__ = ["AuditConfig", "AuditStep", "Measurement", "AuditContext", "audit_section11",
-           "format_audit", "stationarity_table", "convergence_order", "AUDIT_STEPS", "KINDS"]
+__all__ = ["check_config", "AuditConfig", "AuditStep", "Measurement", "AuditContext",
+           "audit_section11", "format_audit", "stationarity_table", "convergence_order",
+           "AUDIT_STEPS", "KINDS"]
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,15 @@ def convergence_order(e_coarse: float, e_fine: float, ratio: float = 2.0) -> flo
     return float(np.log(e_coarse / e_fine) / np.log(ratio)) if e_fine > 0 else float("inf")
 
 
-def _check_config(cfg: object) -> AuditConfig:
+def check_config(cfg: object) -> AuditConfig:
+    """``cfg`` if it is an :class:`AuditConfig` (the settings of the Section 11 run of
+    (11.5)-(11.9)), else a TypeError naming ``cfg``.
+
+    >>> check_config("n=256")
+    Traceback (most recent call last):
+    ...
+    TypeError: cfg must be an AuditConfig, got str
+    """
     if not isinstance(cfg, AuditConfig):
         raise TypeError(f"cfg must be an AuditConfig, got {type(cfg).__name__}")
     return cfg
@@ -130,7 +139,7 @@ def stationarity_table(cfg: AuditConfig = AuditConfig(),
                        n_times: int | None = None) -> dict[str, dict[str, StationarityResult]]:
     """Stationarity of every form (11.6a-11.7c) on the candidate paths, (11.6)-(11.9);
     {path: {form: result}}.  ``n_times`` (>= 5) overrides ``cfg.n_times``."""
-    _check_config(cfg)
+    check_config(cfg)
     if n_times is not None:
         n_times = count("n_times", n_times, minimum=_MIN_TIMES)
     grid = Grid((cfg.n,), (cfg.length,))
@@ -535,7 +544,7 @@ def audit_section11(cfg: AuditConfig = AuditConfig(), table: dict[str, dict[str,
     ...
     TypeError: cfg must be an AuditConfig, got str
     """
-    _check_config(cfg)
+    check_config(cfg)
     if table is not None:
         _check_table(table)
     ctx = _context(cfg, table)

@@ -30,11 +30,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats
 
+from emergent.experiments.nelson_paper import compare_with_paper, format_comparison
 from emergent.grids import Grid
 from emergent.nelson import (
-    compare_with_paper,
     fokker_planck_with_drift,
-    format_comparison,
     ks_distance,
     oscillator_state,
     simulate_walkers,

@@ -30,18 +30,16 @@ from learning.losses import (
     bulk_residual,
 )
 from learning.septuple import (
-    FeedforwardReport,
     FixedPointResult,
     Septuple,
     boundary_state,
-    check_feedforward,
-    check_input_bias,
     clamped_image,
     effective_bias,
     fixed_point,
     initial_state,
     step,
 )
+from learning.septuple_checks import FeedforwardReport, check_feedforward, check_input_bias
 
 __all__ = [
     "Activation", "TANH", "SIGMOID", "RELU", "LINEAR", "get_activation",

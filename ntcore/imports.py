@@ -26,7 +26,13 @@ from pathlib import Path
 
 from ntcore.checks import path_like
 
-__all__ = ["import_graph", "import_cycles", "layer_groups", "package_graph", "mermaid"]
+__all__ = ["LAYERING", "import_graph", "import_cycles", "layering_violations", "layer_groups",
+           "package_graph", "layers", "mermaid", "text_diagram"]
+
+#: The allowed imports between the project's top-level packages (besides each one's own
+#: modules): ntcore is physics-free and imports neither; learning never imports emergent.
+LAYERING: dict[str, tuple[str, ...]] = {"ntcore": (), "learning": ("ntcore",),
+                                        "emergent": ("ntcore", "learning")}
 
 Graph = dict[str, set[str]]
 
@@ -188,4 +194,59 @@ def mermaid(graph: Mapping[str, set[str]]) -> str:
     for source in sorted(graph):
         for target in sorted(graph[source]):
             lines.append(f"    {node(source)} --> {node(target)}")
+    return "\n".join(lines)
+
+
+def layering_violations(graph: Mapping[str, set[str]],
+                        layering: Mapping[str, tuple[str, ...]] | None = None
+                        ) -> list[tuple[str, str]]:
+    """The imports ``(module, imported)`` between top-level packages that ``layering``
+    (default :data:`LAYERING`) does not allow."""
+    graph = _check_graph(graph)
+    allowed = LAYERING if layering is None else layering
+    out = []
+    for module, targets in graph.items():
+        top = module.split(".")[0]
+        for target in targets:
+            other = target.split(".")[0]
+            if other != top and other not in allowed.get(top, ()):
+                out.append((module, target))
+    return sorted(out)
+
+
+def layers(graph: Mapping[str, set[str]]) -> dict[str, int]:
+    """The layer of each node of an acyclic graph: 0 if it imports nothing of the graph, else
+    one more than the highest layer it imports."""
+    graph = _check_graph(graph)
+    out: dict[str, int] = {}
+
+    def depth(node: str, seen: tuple[str, ...]) -> int:
+        if node in seen:
+            raise ValueError(f"graph has an import cycle through {node}; layers need none")
+        if node not in out:
+            deps = [d for d in graph.get(node, ()) if d in graph]
+            out[node] = 1 + max((depth(d, (*seen, node)) for d in deps), default=-1)
+        return out[node]
+
+    for node in graph:
+        depth(node, ())
+    return out
+
+
+def text_diagram(graph: Mapping[str, set[str]]) -> str:
+    """The package graph as text, bottom layer first: one line per node with the nodes it
+    imports (``a  ->  b, c``); every arrow points to a lower layer.
+
+    >>> print(text_diagram({"a": {"b"}, "b": set(), "c": {"a", "b"}}))
+    layer 0  b
+    layer 1  a  ->  b
+    layer 2  c  ->  a, b
+    """
+    level = layers(graph)
+    width = max(len(n) for n in graph)
+    lines = []
+    for node in sorted(graph, key=lambda n: (level[n], n)):
+        head = f"layer {level[node]}  {node}"
+        deps = sorted(graph[node], key=lambda n: (-level[n], n))
+        lines.append(f"{head:<{width + 9}}  ->  {', '.join(deps)}" if deps else head)
     return "\n".join(lines)

@@ -187,9 +187,10 @@ BAD: dict[str, list[Bad]] = {
                                             "x_boundary")],
     "learning.septuple.fixed_point": [Bad(lambda f: f(_net(), np.zeros(4), max_steps=-1),
                                           "max_steps")],
-    "learning.septuple.check_feedforward": [Bad(lambda f: f(_net(), n_layers=0), "n_layers")],
-    "learning.septuple.check_input_bias": [Bad(lambda f: f(_net(), np.zeros(4), atol=-1.0),
-                                               "atol")],
+    "learning.septuple_checks.check_feedforward": [Bad(lambda f: f(_net(), n_layers=0),
+                                                       "n_layers")],
+    "learning.septuple_checks.check_input_bias": [
+        Bad(lambda f: f(_net(), np.zeros(4), atol=-1.0), "atol")],
     "learning.spectrum.derivative_matrix_diagonal": [Bad(lambda f: f(_net(), np.zeros(3)),
                                                          "x_mean")],
     "learning.spectrum.g_operator": [Bad(lambda f: f(_net(), np.zeros(3)), "x_mean")],
@@ -307,17 +308,17 @@ BAD: dict[str, list[Bad]] = {
     "emergent.jets.Jet": [Bad(lambda f: f(np.eye(2), np.eye(3), np.zeros((2, 2, 2)),
                                               np.zeros((2, 2, 2, 2))), "ginv")],
     "emergent.jets.random_jet": [Bad(lambda f: f(1), "dim")],
-    "emergent.onsager.einstein_tensor_upper": [Bad(lambda f: f("jet"), "jet")],
-    "emergent.onsager.euler_lagrange_basis": [Bad(lambda f: f("jet"), "jet")],
-    "emergent.onsager.gamma_gamma_density": [Bad(lambda f: f("jet"), "jet")],
-    "emergent.onsager.family_of_onsager_tensors": [Bad(lambda f: f(3, n_jets=0), "n_jets")],
-    "emergent.onsager.onsager_verdict": [Bad(lambda f: f(4, n_jets=0), "n_jets"),
+    "emergent.onsager.basis.einstein_tensor_upper": [Bad(lambda f: f("jet"), "jet")],
+    "emergent.onsager.basis.euler_lagrange_basis": [Bad(lambda f: f("jet"), "jet")],
+    "emergent.onsager.basis.gamma_gamma_density": [Bad(lambda f: f("jet"), "jet")],
+    "emergent.onsager.family.family_of_onsager_tensors": [Bad(lambda f: f(3, n_jets=0), "n_jets")],
+    "emergent.onsager.family.onsager_verdict": [Bad(lambda f: f(4, n_jets=0), "n_jets"),
                                          Bad(lambda f: f(100), "dim")],
-    "emergent.onsager.symmetry_count": [Bad(lambda f: f(dim=1), "dim")],
-    "emergent.onsager.ricci_scalar": [Bad(lambda f: f("jet"), "jet")],
-    "emergent.onsager.divergence_term": [Bad(lambda f: f("jet"), "jet")],
-    "emergent.onsager.field_equation_signs": [Bad(lambda f: f(n_jets=0), "n_jets")],
-    "emergent.onsager.symbolic_euler_lagrange": [Bad(lambda f: f({"bogus": 1}, 3),
+    "emergent.onsager.symmetry.symmetry_count": [Bad(lambda f: f(dim=1), "dim")],
+    "emergent.onsager.basis.ricci_scalar": [Bad(lambda f: f("jet"), "jet")],
+    "emergent.onsager.basis.divergence_term": [Bad(lambda f: f("jet"), "jet")],
+    "emergent.onsager.field_equations.field_equation_signs": [Bad(lambda f: f(n_jets=0), "n_jets")],
+    "emergent.onsager.symbolic.symbolic_euler_lagrange": [Bad(lambda f: f({"bogus": 1}, 3),
                                                      "coefficients")],
     "emergent.schrodinger.split_step": [Bad(lambda f: f(_grid(), np.ones(64), 1.0, 1.0, 0),
                                             "n_steps")],
@@ -341,6 +342,10 @@ BAD: dict[str, list[Bad]] = {
     "ntcore.imports.layer_groups": [Bad(lambda f: f({"a": ["b"]}), "graph")],
     "ntcore.imports.package_graph": [Bad(lambda f: f("a -> b"), "graph")],
     "ntcore.imports.mermaid": [Bad(lambda f: f(None), "graph")],
+    "ntcore.imports.layering_violations": [Bad(lambda f: f(["a"]), "graph")],
+    "ntcore.imports.layers": [Bad(lambda f: f("a"), "graph"),
+                              Bad(lambda f: f({"a": {"b"}, "b": {"a"}}), "graph")],
+    "ntcore.imports.text_diagram": [Bad(lambda f: f(None), "graph")],
     "ntcore.checks.check_memory": [Bad(lambda f: f("n", 1e20, "x", "y"), "n")],
     "ntcore.verdict.Claim": [Bad(lambda f: f("t", "r", {}, "holds"), "verdict")],
     "ntcore.verdict.within_tolerance": [Bad(lambda f: f("t", measured=NAN, tolerance=1.0),
@@ -372,15 +377,16 @@ RESULT_TYPES = {
     "learning.ensemble.MaximumEntropyCheck", "learning.ensemble.EnsembleComparison",
     "learning.experiments.datasets.Dataset", "learning.experiments.datasets.MNIST",
     "learning.experiments.training.Checkpoint", "learning.experiments.training.TrainingRun",
-    "learning.septuple.FeedforwardReport", "learning.septuple.FixedPointResult",
-    "learning.septuple.InputBiasReport", "learning.spectrum.GSpectrum",
+    "learning.septuple_checks.FeedforwardReport", "learning.septuple.FixedPointResult",
+    "learning.septuple_checks.InputBiasReport", "learning.spectrum.GSpectrum",
     "learning.spectrum.GapResult", "learning.thermodynamics.GaussianThermodynamics",
     "learning.thermodynamics.Decomposition", "learning.thermodynamics.LawCheck",
     "emergent.constraints.MadelungFields", "emergent.constraints.PhaseFit",
     "emergent.constraints.MadelungResiduals", "emergent.entropic_action.StationarityResult",
-    "emergent.fokker_planck.FokkerPlanckSolution", "emergent.onsager.OnsagerFamily",
-    "emergent.onsager.OnsagerVerdict", "emergent.onsager.SymmetryCount",
-    "emergent.onsager.FieldEquationSigns", "emergent.schrodinger.SchrodingerSolution",
+    "emergent.fokker_planck.FokkerPlanckSolution", "emergent.onsager.family.OnsagerFamily",
+    "emergent.onsager.family.OnsagerVerdict", "emergent.onsager.symmetry.SymmetryCount",
+    "emergent.onsager.field_equations.FieldEquationSigns",
+    "emergent.schrodinger.SchrodingerSolution",
     "emergent.variational.DivergenceTest",
 }
 
@@ -403,9 +409,13 @@ XFAIL: dict[tuple[str, int], str] = {}
 
 # Tables for the modules added by the scale, io, laws, experiments, Nelson and curvature work
 # (one file per package, so that each stays short): merged here, checked the same way.
-from tests import bad_input_emergent, bad_input_learning  # noqa: E402
+from tests import (  # noqa: E402
+    bad_input_all_dimensions,
+    bad_input_emergent,
+    bad_input_learning,
+)
 
-for _table in (bad_input_learning, bad_input_emergent):
+for _table in (bad_input_learning, bad_input_emergent, bad_input_all_dimensions):
     BAD |= _table.BAD
     RESULT_TYPES |= _table.RESULT_TYPES
     XFAIL |= _table.XFAIL
@@ -534,6 +544,7 @@ BAD_OPTIONS: dict[tuple[str, str], list[list[str]]] = {
     ("emergent schrodinger", "--no-figures"): [["--no-figures=1"]],
     ("emergent schrodinger", "--force"): [["--force=1"]],
     ("emergent onsager", "--dim"): [["--dim", "100"], ["--dim", "1"]],
+    ("emergent onsager", "--all-dimensions"): [["--all-dimensions=1"]],
     ("emergent onsager", "--jets"): [["--jets", "0"]],
     ("emergent onsager", "--seed"): [["--seed", "-1"]],
     ("emergent derivation", "name"): [["no-such-derivation"]],

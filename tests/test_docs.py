@@ -14,6 +14,13 @@ def test_errata_page_is_assembled_from_its_parts():
         "docs/errata.md is out of date: run python docs/build_errata.py")
 
 
+def test_the_architecture_diagram_is_the_code_s():
+    build = runpy.run_path(str(ROOT / "docs" / "build_architecture.py"))
+    assert (ROOT / "docs" / "development.md").read_text() == build["assemble"](), (
+        "docs/development.md's package diagram is out of date: run "
+        "python docs/build_architecture.py")
+
+
 def test_every_errata_part_is_included():
     build = runpy.run_path(str(ROOT / "docs" / "build_errata.py"))
     parts = {p.stem for p in (ROOT / "docs" / "errata").glob("*.md")}

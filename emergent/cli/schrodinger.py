@@ -4,7 +4,9 @@ Runs (11.5) and (11.9) on 1D and 2D grids against exact solutions, the stationar
 the functional (11.6)-(11.7) on Schrödinger, diffusion and other paths, prints the statement
 of what the derivation needs and drops (:mod:`emergent.derivation_audit`), and writes figures
 plus ``section11.json`` (configuration, library versions, every measured number) to ``--out``.
-A finished run with the same configuration is not redone (``--force`` to redo).
+A finished run with the same configuration is not redone (``--force`` to redo).  The solver
+errors and the figures are computed in :mod:`emergent.experiments`; this module parses,
+prints and writes.
 """
 
 from __future__ import annotations
@@ -14,238 +16,19 @@ import dataclasses
 import json
 import os
 import time
-from dataclasses import dataclass
 
-import numpy as np
-
-from emergent.constraints import Constraints, moment_constraints
 from emergent.derivation_audit import (
     AuditConfig,
     audit_section11,
-    convergence_order,
     format_audit,
     stationarity_table,
 )
-from emergent.entropic_action import (
-    FORMS,
-    Path,
-    StationarityResult,
-    phase_gradient_term,
-    schrodinger_path,
-)
-from emergent.fokker_planck import (
-    FokkerPlanckSolution,
-    entropy_production_rate,
-    gaussian_heat_kernel,
-    propagate_implicit,
-    propagate_spectral,
-    shannon_entropy,
-)
-from emergent.grids import Grid
-from emergent.schrodinger import (
-    coherent_state,
-    crank_nicolson,
-    free_gaussian_packet,
-    harmonic_potential,
-    split_step,
-)
+from emergent.entropic_action import FORMS, StationarityResult
+from emergent.experiments.section11_errors import ErrorTable, error_tables
+from emergent.experiments.section11_figures import FIGURES, write_figures
 from ntcore import limits
-from ntcore.atomic import atomic_savefig, atomic_write_json
+from ntcore.atomic import atomic_write_json
 from ntcore.provenance import library_versions
-
-FIGURES = ("densities.png", "entropy.png", "stationarity.png", "neglected_terms.png")
-
-
-def error_tables(cfg: AuditConfig) -> dict[str, list[dict]]:
-    """Exact-solution errors and convergence orders of the (11.5) and (11.9) solvers."""
-    D, T, s0 = cfg.D, cfg.t_final, cfg.sigma0
-    out: dict[str, list[dict]] = {"split-step free packet": [], "Crank-Nicolson free packet": [],
-                                  "split-step coherent state": [],
-                                  "Fokker-Planck Crank-Nicolson (reflecting)": [],
-                                  "Fokker-Planck spectral": []}
-    for shape in ((cfg.n,), (128, 128)):
-        g = Grid(shape, (cfg.length,) * len(shape))
-        c, k = [cfg.center] * len(shape), [cfg.k0] * len(shape)
-        ex = free_gaussian_packet(g, [0.0, T], D, s0, c, k)
-        sol = split_step(g, ex[0], D, T, 20)
-        out["split-step free packet"].append(
-            {"grid": list(shape), "steps": 20,
-             "max_error": float(np.abs(sol.psi[-1] - ex[1]).max()),
-             "norm_change": float(abs(sol.norm[-1] - 1))})
-        fp = propagate_spectral(g, gaussian_heat_kernel(g, 0.0, D, s0, c), D, [0.0, T])
-        out["Fokker-Planck spectral"].append(
-            {"grid": list(shape), "max_error": float(np.abs(
-                fp.densities[-1] - gaussian_heat_kernel(g, T, D, s0, c)).max())})
-    for n in (128, 256, 512):
-        g = Grid((n,), (cfg.length,))
-        ex = free_gaussian_packet(g, [0.0, T], D, s0, [cfg.center], [cfg.k0])
-        sol = crank_nicolson(g, ex[0], D, T, n // 2)
-        err = float(np.abs(sol.psi[-1] - ex[1]).max())
-        out["Crank-Nicolson free packet"].append(
-            {"grid": [n], "steps": n // 2, "max_error": err,
-             "norm_change": float(abs(sol.norm[-1] - 1))})
-    g = Grid((cfg.n,), (cfg.length,))
-    v = harmonic_potential(g, D, 1.0)
-    ex = coherent_state(g, [0.0, T], D, 1.0, [2.0], [0.5])
-    for steps in (25, 50, 100):
-        sol = split_step(g, ex[0], D, T, steps, potential=v)
-        err = float(np.abs(sol.psi[-1] - ex[1]).max())
-        out["split-step coherent state"].append(
-            {"grid": [cfg.n], "steps": steps, "max_error": err})
-    for n in (64, 128, 256):
-        g = Grid((n,), (cfg.length / 2,), "reflecting")
-        ex = gaussian_heat_kernel(g, [0.0, T], D, s0, [cfg.center])
-        fp_sol = propagate_implicit(g, ex[0], D, T, n)
-        err = float(np.abs(fp_sol.densities[-1] - ex[1]).max())
-        out["Fokker-Planck Crank-Nicolson (reflecting)"].append(
-            {"grid": [n], "steps": n, "max_error": err,
-             "mass_change": float(abs(fp_sol.mass[-1] - 1)),
-             "min_density": float(fp_sol.min_density.min())})
-    # each table halves h and/or dt from row to row: the order is log2 of successive errors
-    for name in ("Crank-Nicolson free packet", "split-step coherent state",
-                 "Fokker-Planck Crank-Nicolson (reflecting)"):
-        rows = out[name]
-        for prev, row in zip([None, *rows[:-1]], rows, strict=True):
-            row["order"] = (None if prev is None
-                            else convergence_order(prev["max_error"], row["max_error"]))
-    return out
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-@dataclass(frozen=True)
-class _FigureData:
-    """What the figures share: the 1D grid, times, the Schrödinger path and diffusion."""
-
-    cfg: AuditConfig
-    grid: Grid
-    cons: Constraints
-    t: np.ndarray
-    sch: Path
-    fp: FokkerPlanckSolution
-
-
-def _figure_data(cfg: AuditConfig) -> _FigureData:
-    grid = Grid((cfg.n,), (cfg.length,))
-    cons = moment_constraints(grid, 2)
-    t = np.linspace(0.0, cfg.t_final, cfg.n_times)
-    sch = schrodinger_path(cons, cfg.D, t, cfg.sigma0, [cfg.center], [cfg.k0]).path
-    return _FigureData(cfg, grid, cons, t, sch, propagate_spectral(grid, sch.p[0], cfg.D, t))
-
-
-def _densities_figure(d: _FigureData, path: str) -> None:
-    """p(t, Q) under (11.5) and |Ψ|² under (11.9) in 1D, and a 2D split-step packet."""
-    plt, cfg, t = _plt(), d.cfg, d.t
-    x = d.grid.axes[0]
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    for n in np.linspace(0, len(t) - 1, 5).astype(int):
-        axes[0].plot(x, d.fp.densities[n], label=f"t = {t[n]:.2g}")
-        axes[1].plot(x, d.sch.p[n], label=f"t = {t[n]:.2g}")
-    axes[0].set_title("diffusion (11.5): p(t, Q)")
-    axes[1].set_title(f"Schrödinger (11.9): |Ψ|², k0 = {cfg.k0}")
-    for ax in axes[:2]:
-        ax.set_xlabel("Q")
-        ax.set_xlim(cfg.center - 8 * cfg.sigma0, cfg.center + 8 * cfg.sigma0 + cfg.D * cfg.k0
-                    * cfg.t_final)
-        ax.legend(fontsize=8)
-    g2 = Grid((128, 128), (cfg.length / 2,) * 2)
-    psi2 = split_step(g2, free_gaussian_packet(g2, 0.0, cfg.D, cfg.sigma0, [-2.0, -2.0],
-                                               [1.0, 0.5]), cfg.D, cfg.t_final, 10)
-    im = axes[2].imshow(np.abs(psi2.psi[-1].T) ** 2, origin="lower", extent=(
-        g2.origin[0], g2.origin[0] + g2.lengths[0], g2.origin[1], g2.origin[1] + g2.lengths[1]))
-    axes[2].set_title(f"2D split-step |Ψ|² at t = {cfg.t_final}")
-    fig.colorbar(im, ax=axes[2])
-    atomic_savefig(fig, path)
-    plt.close(fig)
-
-
-def _entropy_figure(d: _FigureData, path: str) -> None:
-    """H(t) and dH/dt against 2D∫|∇√p|² (11.7): equal on diffusion only."""
-    plt, grid, t, sch, fp, D = _plt(), d.grid, d.t, d.sch, d.fp, d.cfg.D
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    axes[0].plot(t, fp.entropy, label="diffusion")
-    axes[0].plot(t, shannon_entropy(grid, sch.p), label="Schrödinger |Ψ|²")
-    axes[0].set_xlabel("t")
-    axes[0].set_ylabel("H = -∫p log p")
-    axes[0].legend()
-    axes[1].plot(t, fp.entropy_production(), label="diffusion: 2D∫|∇√p|²")
-    axes[1].plot(t[1:-1], np.gradient(fp.entropy, t)[1:-1], "k:", label="diffusion: dH/dt")
-    axes[1].plot(t, entropy_production_rate(grid, sch.p, D), label="Schrödinger: 2D∫|∇√p|²")
-    axes[1].plot(t[1:-1], np.gradient(shannon_entropy(grid, sch.p), t)[1:-1], "--",
-                 label="Schrödinger: dH/dt")
-    axes[1].set_xlabel("t")
-    axes[1].legend(fontsize=8)
-    axes[1].set_title("entropy production: equal on diffusion only")
-    atomic_savefig(fig, path)
-    plt.close(fig)
-
-
-def _stationarity_figure(table, path: str) -> None:
-    """|S(ε) - S(0)| against ε for every path and form (11.6a-11.7c): slope 2 = stationary."""
-    plt = _plt()
-    names = list(table)
-    ncol = 3
-    nrow = -(-len(names) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.5 * ncol, 3.8 * nrow), sharey=True,
-                             squeeze=False)
-    for ax in axes.ravel()[len(names):]:
-        ax.set_visible(False)
-    axes = axes.ravel()
-    for ax, name in zip(axes, names, strict=False):
-        for form in FORMS:
-            r = table[name][form]
-            inc = r.increments["p"]
-            if np.all(inc > 0):
-                ax.loglog(r.eps, inc, "o-", label=f"{form} (slope {r.slope['p']:.2f})")
-        e = table[name]["11.7c"].eps
-        ax.loglog(e, e * 1e-1, "k:", lw=0.8)
-        ax.loglog(e, e**2, "k--", lw=0.8)
-        ax.set_title(name, fontsize=10)
-        ax.set_xlabel("ε (p-direction)")
-        ax.legend(fontsize=7)
-    for ax in axes[::ncol]:
-        ax.set_ylabel("|S(ε) - S(0)|  (dotted ∝ε, dashed ∝ε²)")
-    atomic_savefig(fig, path)
-    plt.close(fig)
-
-
-def _neglected_terms_figure(d: _FigureData, path: str) -> None:
-    """The phase-gradient term (11.7) drops, against the kept part, and the constraints (11.4)
-    along the Schrödinger path."""
-    plt, grid, t, sch, D = _plt(), d.grid, d.t, d.sch, d.cfg.D
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    dropped = 2 * D * grid.integrate(sch.p * (sch.phase_gradient**2).sum(1))
-    axes[0].plot(t, entropy_production_rate(grid, sch.p, D), label="2D∫|∇√p|² (kept)")
-    axes[0].plot(t, dropped, label="2D∫p|∇θ|² (dropped in (11.7))")
-    axes[0].set_xlabel("t")
-    kept = np.trapezoid(entropy_production_rate(grid, sch.p, D), t)
-    axes[0].set_title(f"Schrödinger path; dropped/kept over [0, T]: "
-                      f"{phase_gradient_term(sch) / kept:.2f}", fontsize=9)
-    axes[0].legend()
-    vals = d.cons.values(sch.p)
-    for k, name in enumerate(d.cons.names):
-        axes[1].plot(t, vals[:, k] - vals[0, k], label=f"∫pΘ - ∫pΘ(0), Θ = {name}")
-    axes[1].set_xlabel("t")
-    axes[1].set_title("constraints (11.4) along the Schrödinger path", fontsize=9)
-    axes[1].legend()
-    atomic_savefig(fig, path)
-    plt.close(fig)
-
-
-def _figures(cfg: AuditConfig, table, out: str) -> None:
-    """Write :data:`FIGURES` to ``out``, one named function per figure."""
-    data = _figure_data(cfg)
-    _densities_figure(data, os.path.join(out, "densities.png"))
-    _entropy_figure(data, os.path.join(out, "entropy.png"))
-    _stationarity_figure(table, os.path.join(out, "stationarity.png"))
-    _neglected_terms_figure(data, os.path.join(out, "neglected_terms.png"))
 
 
 def _stationarity_json(table) -> dict:
@@ -342,11 +125,11 @@ def _finished(path: str, config: dict, out: str, figures: bool) -> bool:
     return done.get("config") == config and figs_ok
 
 
-def _print_errors(errors: dict[str, list[dict]]) -> None:
+def _print_errors(errors: tuple[ErrorTable, ...]) -> None:
     print("\nExact-solution errors (max |numerical - exact| at t = T):")
-    for name, rows in errors.items():
-        print(f"  {name}:")
-        for r in rows:
+    for table in errors:
+        print(f"  {table.name}:")
+        for r in table.to_dicts():
             print("    " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
                                      for k, v in r.items()))
 
@@ -375,10 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     print(format_stationarity(table))
     _print_errors(errors)
     if not args.no_figures:
-        _figures(cfg, table, args.out)
+        write_figures(cfg, table, args.out)
     payload = {"config": config, "versions": library_versions(),
                "audit": [s.to_dict() for s in steps],
-               "stationarity": _stationarity_json(table), "errors": errors,
+               "stationarity": _stationarity_json(table),
+               "errors": {t.name: t.to_dicts() for t in errors},
                "seconds": time.perf_counter() - t0}
     atomic_write_json(path, payload)
     print(f"\nwrote {path}" + ("" if args.no_figures else " and " + ", ".join(FIGURES))

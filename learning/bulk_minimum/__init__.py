@@ -60,8 +60,8 @@ The public names are those of ``__all__`` below.  The modules other than ``resul
 internal API (used by its tests and benchmarks, free to change with the package).
 
 :mod:`~learning.bulk_minimum.result`
-    :class:`BulkMinimumResult`, :data:`STATUS_MESSAGES` and :class:`~.result.SolverRun`, the
-    typed result of one solver run.
+    :class:`BulkMinimumResult`, :data:`STATUS_MESSAGES` and
+    :class:`~learning.bulk_minimum.result.SolverRun`, the typed result of one solver run.
 :mod:`~learning.bulk_minimum.operators`
     The couplings W_Rh, W_R∂ and the chain J_hh⁻¹ (forward substitution): the only place
     that multiplies by weight blocks, and the seam where :mod:`learning.jacobian`'s
@@ -72,10 +72,12 @@ internal API (used by its tests and benchmarks, free to change with the package)
     The box, projected gradient, active set, damped step, acceptance and stopping tests,
     batched truncated CG, the progress bar.
 :mod:`~learning.bulk_minimum.options`, :mod:`~learning.bulk_minimum.starts`
-    The validated arguments as one :class:`~.options.Options` object; the starting points.
+    The validated arguments as one :class:`~learning.bulk_minimum.options.Options` object;
+    the starting points.
 :mod:`~learning.bulk_minimum.dense`, :mod:`~learning.bulk_minimum.newton_cg`
-    The two solvers, behind one step interface (:class:`~.solvers.Solver`:
-    ``(problem, z0, options) -> SolverRun``), registered in :data:`~.solvers.SOLVERS`.
+    The two solvers, behind one step interface (:class:`~learning.bulk_minimum.solvers.Solver`:
+    ``(problem, z0, options) -> SolverRun``), registered in
+    :data:`~learning.bulk_minimum.solvers.SOLVERS`.
 :mod:`~learning.bulk_minimum.costs`, :mod:`~learning.bulk_minimum.unbounded`
     Cost estimates and the choice of solver; the refusal of a loss unbounded below.
 :mod:`~learning.bulk_minimum.driver`

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from learning.graph.maps import check_shape
+from learning.graph.maps import _shape, check_shape
 
 Array = NDArray[Any]
 
@@ -87,13 +87,7 @@ def positive_shape(value: object, argument: str = "in_shape") -> tuple[int, ...]
     >>> positive_shape([3, 8])
     (3, 8)
     """
-    try:
-        shape = tuple(int(s) for s in value)  # type: ignore[attr-defined]
-    except TypeError:
-        raise TypeError(f"{argument} must be a tuple of ints, got {value!r}") from None
-    if any(s <= 0 for s in shape):
-        raise ValueError(f"{argument} must have positive entries, got {shape}")
-    return shape
+    return _shape(value, argument)
 
 
 def channels_first_shape(in_shape: object, d: int, argument: str = "in_shape") -> tuple[int, ...]:
@@ -225,6 +219,21 @@ class Windows:
         out = np.full(shape, fill, dtype=x.dtype)
         out[self._interior()] = x
         return out
+
+    def inside_counts(self) -> NDArray[np.float64]:
+        """Number of window positions inside the unpadded input, per output position."""
+        ones = self.gather(np.ones((1, 1, *self.in_spatial)))
+        return ones.sum(axis=tuple(range(2 + self.d, 2 + 2 * self.d)))[0, 0]
+
+    def record(self, operator: object, out_channels: int) -> None:
+        """Store the checked geometry on a frozen operator: ``in_shape``, ``out_shape``
+        (out_channels, *out_spatial), ``stride``, ``dilation``, ``padding`` (ONNX order) and
+        ``windows``."""
+        for name, value in (("in_shape", (self.channels, *self.in_spatial)),
+                            ("out_shape", (out_channels, *self.out_spatial)),
+                            ("stride", self.stride), ("dilation", self.dilation),
+                            ("padding", self.begin + self.end), ("windows", self)):
+            object.__setattr__(operator, name, value)
 
     def _interior(self) -> tuple[slice, ...]:
         return (slice(None), slice(None),

@@ -41,10 +41,11 @@ from learning.graph._windows import (
 
 __all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES"]
 
-#: Size of the im2col (or col2im) buffer per chunk of probes: it stays in the L2 cache between
-#: the copy and the BLAS product, and bounds the working memory of a product.  Measured on the
-#: 2-core machine (ResNet-20 layers, 30 probes): 1 MiB was 10-45 % faster than the whole batch
-#: at once and than 256 KiB or 4 MiB chunks.
+#: Size of the im2col (or col2im) buffer per chunk of probes: it can stay in the L2 cache between
+#: the copy and the BLAS product, and it bounds the working memory of a product.  Measured on the
+#: shared 2-core machine (LeNet-5 / ResNet-20 layers, 30 probes, benchmarks/README.md): faster
+#: than the whole batch at once on 6 of 10 layers (by 7-45 %), slower on 3 (by 9-25 %); 256 KiB
+#: and 4 MiB chunks were slower than 1 MiB.
 CHUNK_BYTES = 1 << 20
 
 Array = NDArray[np.floating[Any]]
@@ -120,13 +121,8 @@ class Conv:
         win = Windows.build(shape, tuple(w.shape[2:]), self.stride, self.dilation,
                             self.padding, "kernel (weight.shape[2:])")
         object.__setattr__(self, "weight", w)
-        object.__setattr__(self, "in_shape", shape)
         object.__setattr__(self, "groups", g)
-        object.__setattr__(self, "stride", win.stride)
-        object.__setattr__(self, "dilation", win.dilation)
-        object.__setattr__(self, "padding", win.begin + win.end)
-        object.__setattr__(self, "windows", win)
-        object.__setattr__(self, "out_shape", (w.shape[0], *win.out_spatial))
+        win.record(self, w.shape[0])
 
     def _weight(self, dtype: np.dtype[Any]) -> Array:
         """(groups, C_out/groups, C_in/groups * prod(kernel)) in ``dtype``, cached."""

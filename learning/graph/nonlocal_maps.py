@@ -130,17 +130,11 @@ class MaxPool:
         kernel = kernel_tuple(self.kernel)
         shape = channels_first_shape(self.in_shape, len(kernel))
         win = Windows.build(shape, kernel, self.stride, self.dilation, self.padding, "kernel")
-        ones = win.gather(np.ones((1, 1, *shape[1:])))
-        if ones.sum(axis=tuple(range(2 + win.d, 2 + 2 * win.d))).min() == 0:
+        if win.inside_counts().min() == 0:
             raise ValueError(f"padding {win.begin + win.end} leaves a window with no input "
                              "position (its maximum would be padding)")
         object.__setattr__(self, "kernel", kernel)
-        object.__setattr__(self, "in_shape", shape)
-        object.__setattr__(self, "stride", win.stride)
-        object.__setattr__(self, "dilation", win.dilation)
-        object.__setattr__(self, "padding", win.begin + win.end)
-        object.__setattr__(self, "windows", win)
-        object.__setattr__(self, "out_shape", (shape[0], *win.out_spatial))
+        win.record(self, shape[0])
 
     def _flat_windows(self, x: Array) -> Array:
         win = self.windows
@@ -190,7 +184,8 @@ class SoftmaxJacobian:
     out_shape: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        s = np.asarray(self.probabilities)
+        s = finite_array(self.probabilities, "probabilities")
+        object.__setattr__(self, "probabilities", s)
         object.__setattr__(self, "axis", _axis(self.axis, s.ndim))
         object.__setattr__(self, "in_shape", tuple(s.shape))
         object.__setattr__(self, "out_shape", tuple(s.shape))
@@ -269,8 +264,22 @@ class LayerNormJacobian:
     out_shape: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "in_shape", tuple(np.shape(self.xhat)))
-        object.__setattr__(self, "out_shape", tuple(np.shape(self.xhat)))
+        xhat = finite_array(self.xhat, "xhat")
+        n = int(self.n_axes)
+        if not 1 <= n <= xhat.ndim:
+            raise ValueError(f"n_axes must be in [1, {xhat.ndim}] (xhat has rank {xhat.ndim}), "
+                             f"got {self.n_axes}")
+        scale = finite_array(self.scale, "scale")
+        if scale.shape != xhat.shape[xhat.ndim - n:]:
+            raise ValueError(f"scale must have the normalised shape {xhat.shape[xhat.ndim - n:]},"
+                             f" got {scale.shape}")
+        rstd = finite_array(self.rstd, "rstd")
+        if rstd.ndim != xhat.ndim or rstd.shape[: xhat.ndim - n] != xhat.shape[: xhat.ndim - n]:
+            raise ValueError(f"rstd must have shape {xhat.shape[: xhat.ndim - n] + (1,) * n} (one "
+                             f"value per normalised slice), got {rstd.shape}")
+        for name, value in (("xhat", xhat), ("scale", scale), ("rstd", rstd), ("n_axes", n),
+                            ("in_shape", xhat.shape), ("out_shape", xhat.shape)):
+            object.__setattr__(self, name, value)
 
     def _project(self, v: Array) -> Array:
         axes = tuple(range(v.ndim - self.n_axes, v.ndim))

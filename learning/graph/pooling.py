@@ -70,20 +70,14 @@ class AvgPool:
         if self.count_include_pad:
             divisor = np.full(win.out_spatial, float(win.size))
         else:
-            ones = np.ones((1, 1, *shape[1:]))
-            divisor = win.gather(ones).sum(axis=tuple(range(2 + win.d, 2 + 2 * win.d)))[0, 0]
+            divisor = win.inside_counts()
             if divisor.min() == 0:
                 raise ValueError(f"padding {win.begin + win.end} leaves a window with no input "
                                  "position (nothing to average with count_include_pad=False)")
         object.__setattr__(self, "kernel", kernel)
-        object.__setattr__(self, "in_shape", shape)
-        object.__setattr__(self, "stride", win.stride)
-        object.__setattr__(self, "dilation", win.dilation)
-        object.__setattr__(self, "padding", win.begin + win.end)
         object.__setattr__(self, "count_include_pad", bool(self.count_include_pad))
-        object.__setattr__(self, "windows", win)
         object.__setattr__(self, "divisor", divisor)
-        object.__setattr__(self, "out_shape", (shape[0], *win.out_spatial))
+        win.record(self, shape[0])
 
     def matmat(self, x: Array) -> Array:
         """``(k, *in_shape) -> (k, *out_shape)``: W x for each probe (2.1)."""

@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from emergent.experiments.nelson_paper import Route, compare_with_paper
 from emergent.grids import Grid
 from emergent.nelson import (
-    compare_with_paper,
     drift_fields,
     fit_order,
     fokker_planck_residuals,
@@ -392,6 +392,7 @@ def test_side_by_side_routes_differ_where_they_should():
     cmp = compare_with_paper(n=128, n_times=9, n_walkers=5000, steps_per_sample=10,
                              n_directions=1)
     frozen, line3, walkers, diffusion = cmp.rows
+    assert [r.route for r in cmp.rows] == list(Route)
     # the paper's stationary path does not move or spread; |Ψ|² moves to 0 and spreads to √2
     assert abs(frozen.mean[-1] + 2) < 1e-9 and abs(frozen.std[-1] - 1) < 1e-6
     assert abs(line3.mean[-1]) < 1e-6 and abs(line3.std[-1] - math.sqrt(2)) < 1e-6
@@ -400,21 +401,29 @@ def test_side_by_side_routes_differ_where_they_should():
     # each functional is stationary on its own path and not on the other
     assert frozen.stationary_11_7b < 1e-3 and frozen.stationary_11_7c > 0.1
     assert line3.stationary_11_7c < 1e-2 and line3.stationary_11_7b > 0.1
-    assert walkers.l1[-1] < 2 * l1_noise(cmp.grid, cmp.densities["schrodinger"][-1], 5000)
+    assert walkers.l1[-1] < 2 * l1_noise(cmp.grid, cmp.row(Route.SCHRODINGER).density[-1], 5000)
     assert frozen.l1[-1] > 0.5 and diffusion.l1[-1] > 0.5
 
 
 def test_cli_writes_json_and_figures_and_rejects_bad_arguments(tmp_path, capsys, monkeypatch):
     from emergent.cli import nelson as cli
+    from emergent.experiments.nelson_checks import (
+        GridCheck,
+        KnownAnswer,
+        LawCheck,
+        Metric,
+        NelsonChecks,
+        OrderFit,
+    )
 
     # the full studies are exercised by ``python -m emergent nelson --quick``; here the
     # plumbing: stub the heavy studies with their real output types
-    monkeypatch.setattr(cli, "known_answers", lambda cfg: {"x": {"a": 1.0}})
-    monkeypatch.setattr(cli, "grid_checks", lambda cfg: {
-        "laws: c": {"forward_fp_residual": 1e-6, "backward_fp_residual": 1e-6,
-                    "newton_residual": 1e-6}})
-    monkeypatch.setattr(cli, "convergence", lambda cfg: {
-        "sampling": {"x": [1, 4], "error": [1.0, 0.5], "order": 0.5, "expected": 0.5}})
+    checks = NelsonChecks((KnownAnswer("x", (Metric("a", 1.0),)),),
+                          (GridCheck("g", 1e-3, 1e-3, 1e-15, 0.0, 0.1),),
+                          (LawCheck("c", 1e-6, 1e-6, 1e-6, 0.5),),
+                          (OrderFit("sampling", (1, 4), (1.0, 0.5), 0.5, 0.5,
+                                    falls_as_x_grows=True),))
+    monkeypatch.setattr(cli, "run_checks", lambda cfg: checks)
     real = cli.compare_with_paper
     monkeypatch.setattr(cli, "compare_with_paper", lambda **kw: real(
         n=128, n_times=5, n_walkers=2000, steps_per_sample=10, n_directions=1))
@@ -427,6 +436,10 @@ def test_cli_writes_json_and_figures_and_rejects_bad_arguments(tmp_path, capsys,
     payload = json.loads((out / "nelson.json").read_text())
     assert payload["seed"] == 0 and "numpy" in payload["versions"]
     assert payload["verdicts"][0]["verdict"] == "holds"
+    assert payload["known_answers"]["laws: c"]["newton_residual"] == 1e-6
+    assert [v["text"] for v in payload["verdicts"]] == [
+        "sampling: order >= 0.5", "Nelson's Newton law a = -D∇V, c",
+        "forward and backward Fokker-Planck equations for |Ψ|², c"]
     for name in cli.FIGURES:
         assert (out / name).stat().st_size > 5_000
     assert cli.main(["--quick", "--out", str(out)]) == 0
