@@ -39,6 +39,7 @@ from learning.experiments.datasets import Dataset
 from learning.experiments.measurements import mean_boundary_loss
 from learning.feedforward import feedforward, from_layers, layer_biases, layer_weights
 from learning.septuple import Septuple
+from learning.threads import blas_threads_for, largest_product_flops
 from ntcore.atomic import atomic_write, remove_stale_temporaries
 from ntcore.checks import count, path_like, positive_number, real_number
 from ntcore.integrity import seal, seal_problem
@@ -369,11 +370,13 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
     bar = tqdm(total=total_steps, initial=max(done, 0) * steps_per_epoch, disable=not progress,
                desc=f"train {'-'.join(map(str, sizes))} seed {config.seed}", leave=False)
     current = max(done, 0)
+    flops = largest_product_flops(sizes, config.batch_size)
     for target in epochs:
         if target <= done:
             continue
         # A diverging run overflows: let it, and report it clearly at the checkpoint below.
-        with np.errstate(over="ignore", invalid="ignore"):
+        # Small products run on one BLAS thread (learning.threads, issue 29).
+        with np.errstate(over="ignore", invalid="ignore"), blas_threads_for(flops):
             for _ in range((target - current) * steps_per_epoch):
                 idx = rng.choice(n, size=min(config.batch_size, n), replace=False)
                 gws, gbs = gradient(ws, bs, act, data.inputs[idx], data.targets[idx])
