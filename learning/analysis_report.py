@@ -162,34 +162,50 @@ def _figures(result: NetworkAnalysis, out: Path) -> dict[str, str]:
     return files
 
 
+_MOMENT_MEANING = {1: "Σ log λ = log det G (7.8); 0 for a feedforward network (7.7)",
+                   2: "spread of log λ: the 'variance' (9.5)",
+                   3: "asymmetry of log λ: the 'skewness' (9.6); Section 9 expects it more "
+                      "negative for better networks",
+                   4: "weight of the tails of log λ"}
+
+
 def _markdown(result: NetworkAnalysis, config: dict, files: dict[str, str]) -> str:
-    s = result.spectrum
-    g = result.gap
     rows = [
         "# Analysis of " + config.get("model", "a network"), "",
         f"`{config.get('command', '')}`", "",
         "## Network and mean state", "",
         f"- layers {'-'.join(map(str, result.layer_sizes))}, f = {result.activation} (2.6), "
         f"N = {result.n_neurons}",
-        f"- mean state <x> (5.3): **{result.mean_state.kind}**: {result.mean_state.reason}", "",
-        *_node_markdown(config),
-        "## Spectrum of G = (I - f'w)^T (I - f'w) (5.6) at <x>", "",
-        f"Method: {_method(s)} ({s.seconds:.2f} s). G is the identity off the subspace it "
-        "moves, so many eigenvalues equal 1 exactly.", "",
-        "| quantity | value | standard error | meaning |", "|---|---|---|---|"]
-    meaning = {1: "Σ log λ = log det G (7.8); 0 for a feedforward network (7.7)",
-               2: "spread of log λ: the 'variance' (9.5)",
-               3: "asymmetry of log λ: the 'skewness' (9.6); Section 9 expects it more "
-                  "negative for better networks",
-               4: "weight of the tails of log λ"}
-    for m in s.moments:
-        rows.append(f"| μ_{m.order} = Tr (log G)^{m.order} (9.5)-(9.6) | {m.value:.8g} | "
-                    f"{m.stderr:.2g} | {meaning.get(m.order, '')} |")
-    rows += [f"| λ_max | {s.largest[0]:.8g} | | largest eigenvalue |",
-             f"| λ_min | {s.smallest[0]:.8g} | | smallest eigenvalue |", "",
-             f"![density]({files['log_lambda_density']}) "
-             f"![extremes]({files['extreme_eigenvalues']})", "",
-             "## Gap and β (Section 10, Fig. 5; Section 9)", ""]
+        f"- mean state <x> (5.3): **{result.mean_state.kind}**: {result.mean_state.reason}",
+        *([f"- data: {config['data']}"] if config.get("data") else []), "",
+        *_node_markdown(config), *_spectrum_markdown(result, files), *_gap_markdown(result),
+        "## Complexity (10.5)", "",
+        "C_n = -½ Σ_{i<=n} log λ_i + (N/2) log 2π over the n largest eigenvalues.", "",
+        "| n | C_n |", "|---|---|"]
+    rows += [f"| {n} | {c:.10g} |" for n, c in result.complexities.items()]
+    rows += ["", *_losses_markdown(result, files), "## Claims", ""]
+    rows += [f"- {c._repr_markdown_()}" for c in claims(result)]
+    rows += ["", "Numbers: `analysis.json` (with the configuration and library versions)."]
+    return "\n".join(rows) + "\n"
+
+
+def _spectrum_markdown(result: NetworkAnalysis, files: dict[str, str]) -> list[str]:
+    s = result.spectrum
+    rows = ["## Spectrum of G = (I - f'w)^T (I - f'w) (5.6) at <x>", "",
+            f"Method: {_method(s)} ({s.seconds:.2f} s). G is the identity off the subspace it "
+            "moves, so many eigenvalues equal 1 exactly.", "",
+            "| quantity | value | standard error | meaning |", "|---|---|---|---|"]
+    rows += [f"| μ_{m.order} = Tr (log G)^{m.order} (9.5)-(9.6) | {m.value:.8g} | "
+             f"{m.stderr:.2g} | {_MOMENT_MEANING.get(m.order, '')} |" for m in s.moments]
+    return rows + [f"| λ_max | {s.largest[0]:.8g} | | largest eigenvalue |",
+                   f"| λ_min | {s.smallest[0]:.8g} | | smallest eigenvalue |", "",
+                   f"![density]({files['log_lambda_density']}) "
+                   f"![extremes]({files['extreme_eigenvalues']})", ""]
+
+
+def _gap_markdown(result: NetworkAnalysis) -> list[str]:
+    g = result.gap
+    rows = ["## Gap and β (Section 10, Fig. 5; Section 9)", ""]
     if g.status == "found":
         rows += [f"The widest gap between consecutive log λ below 0 lies at log λ = "
                  f"{g.position:.6g} (width {g.width:.4g}, {g.n_below} eigenvalues below it)"
@@ -206,28 +222,24 @@ def _markdown(result: NetworkAnalysis, config: dict, files: dict[str, str]) -> s
         rows += [f"| {label} | {_fmt(b, 6)} | {_count(n)} |"
                  for label, n, b in _n_large_rows(result)]
         rows.append("")
-    rows += ["## Complexity (10.5)", "",
-             "C_n = -½ Σ_{i<=n} log λ_i + (N/2) log 2π over the n largest eigenvalues.", "",
-             "| n | C_n |", "|---|---|"]
-    rows += [f"| {n} | {c:.10g} |" for n, c in result.complexities.items()]
-    rows.append("")
+    return rows
+
+
+def _losses_markdown(result: NetworkAnalysis, files: dict[str, str]) -> list[str]:
     losses = result.losses
-    if losses is not None:
-        rows += ["## Losses on the data", ""]
-        if losses.status == "computed":
-            rows += [f"- U_∂ = {losses.boundary:.8g}: mean boundary loss (2.11) at the forward "
-                     "states (2.9)",
-                     f"- U = {losses.bulk:.8g}: mean constrained bulk minimum (3.2)/(4.1) "
-                     f"({100 * losses.converged_fraction:.1f}% converged)",
-                     f"- U / U_∂ = {losses.ratio:.6g} over {losses.n_samples} samples", "",
-                     f"![losses]({files['losses']})", ""]
-        else:
-            rows += [f"- U_∂ = {losses.boundary:.8g} over {losses.n_samples} samples",
-                     f"- {losses.message}", ""]
-    rows += ["## Claims", ""]
-    rows += [f"- {c._repr_markdown_()}" for c in claims(result)]
-    rows += ["", "Numbers: `analysis.json` (with the configuration and library versions)."]
-    return "\n".join(rows) + "\n"
+    if losses is None:
+        return []
+    rows = ["## Losses on the data", ""]
+    if losses.status == "computed":
+        return rows + [
+            f"- U_∂ = {losses.boundary:.8g}: mean boundary loss (2.11) at the forward "
+            "states (2.9)",
+            f"- U = {losses.bulk:.8g}: mean constrained bulk minimum (3.2)/(4.1) "
+            f"({100 * losses.converged_fraction:.1f}% converged)",
+            f"- U / U_∂ = {losses.ratio:.6g} over {losses.n_samples} samples", "",
+            f"![losses]({files['losses']})", ""]
+    return rows + [f"- U_∂ = {losses.boundary:.8g} over {losses.n_samples} samples",
+                   f"- {losses.message}", ""]
 
 
 def node_table(graph) -> list[dict]:

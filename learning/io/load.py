@@ -154,17 +154,22 @@ def read_network(path: str | os.PathLike, *, format: str | None = None,
     if logits:
         raise NetworkFileError(path, f"logits=True (--logits) applies to graphs with a final "
                                f"Softmax (ONNX files); a {format} file holds none")
+    dense, note = _untrusted(path, format, lambda: FORMATS[format](path, layers))
+    return _chain(path, format, dense, activation, () if note is None else (note,))
+
+
+def _untrusted(path: str, format: str, read: Callable):
+    """Run a reader on a file whose structure is untrusted input: a configuration or graph of
+    the wrong shape (a layer that is a number, a node without inputs) is named as a malformed
+    file, not left as a bare Python error; the reader's own refusals pass unchanged."""
     try:
-        dense, note = FORMATS[format](path, layers)
+        return read()
     except (NetworkFileError, FileNotFoundError):
         raise
     except (AttributeError, IndexError, KeyError, TypeError, ValueError, EOFError) as err:
-        # A file's structure is untrusted input: a configuration or graph of the wrong shape
-        # (a layer that is a number, a node without inputs) is named, not a bare Python error.
         raise NetworkFileError(path, f"malformed {format} file: its structure is not what "
                                f"the {format} format writes ({type(err).__name__}: {err})"
                                ) from None
-    return _chain(path, format, dense, activation, () if note is None else (note,))
 
 
 def _chain(path: str, format: str, dense: list[DenseLayer], activation, notes: tuple[str, ...]
@@ -184,12 +189,12 @@ def _read_graph(path: str, format: str, activation, layers, logits: bool) -> Loa
     chain_error = None
     if not logits:
         try:
-            dense, _ = FORMATS[format](path, layers)
+            dense, _ = _untrusted(path, format, lambda: FORMATS[format](path, layers))
             return _chain(path, format, dense, activation, ())
         except NotAChainError as err:
             chain_error = err
     try:
-        read = _graph_reader(format)(path, logits=logits)
+        read = _untrusted(path, format, lambda: _graph_reader(format)(path, logits=logits))
     except NetworkFileError as err:
         if chain_error is None:
             raise

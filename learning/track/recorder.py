@@ -43,6 +43,7 @@ from learning.feedforward import from_layers
 from learning.septuple import Septuple
 from ntcore.atomic import atomic_write_json, remove_stale_temporaries, sha256_file
 from ntcore.checks import count, path_like, positive_number
+from ntcore.integrity import seal_problem
 
 __all__ = ["Recorder", "RecordedCheckpoint", "RUN_FORMAT", "read_run", "read_checkpoints",
            "expected_layout"]
@@ -376,6 +377,10 @@ def read_checkpoints(directory: Path) -> dict[int, RecordedCheckpoint]:
     out = {}
     for meta_path in sorted(directory.glob("epoch_*.json")):
         meta = _read_json(meta_path)
+        sealed = seal_problem(meta, str(meta_path))
+        if sealed is not None:
+            warnings.warn(f"{sealed}: that checkpoint is left out", RuntimeWarning, stacklevel=3)
+            continue
         npz = meta_path.with_suffix(".npz")
         if not npz.exists() or sha256_file(npz) != meta.get("npz_sha256"):
             warnings.warn(f"{npz} is missing or does not match the SHA-256 in {meta_path.name}:"
