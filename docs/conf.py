@@ -49,6 +49,9 @@ html_title = f"neural-thermodynamics {release}"
 
 # API reference: one page per public module (docs/api/, written by _build_pages.api_pages).
 autodoc_default_options = {"show-inheritance": False}
+# The adapters of learning.track import their framework at import time; where the docs are
+# built without it, autodoc documents them against mocks.
+autodoc_mock_imports = ["lightning", "pytorch_lightning", "keras"]
 autodoc_typehints = "description"
 # types only for what the docstring documents: a dataclass's fields appear once, under its
 # Attributes, not again as constructor parameters

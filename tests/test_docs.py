@@ -32,7 +32,17 @@ def test_every_public_module_has_a_docstring_and_an_api_page():
     modules = pages["public_modules"]()
     import importlib
 
-    missing = [m for m in modules if not (importlib.import_module(m).__doc__ or "").strip()]
+    def docstring(name: str) -> str:
+        try:
+            return importlib.import_module(name).__doc__ or ""
+        except ImportError:  # an adapter whose optional framework is missing: read the source
+            import ast
+            import importlib.util
+
+            spec = importlib.util.find_spec(name)
+            return ast.get_docstring(ast.parse(pathlib.Path(spec.origin).read_text())) or ""
+
+    missing = [m for m in modules if not docstring(m).strip()]
     assert not missing, f"public modules without a docstring (empty API pages): {missing}"
     assert {"learning", "emergent", "ntcore", "learning.spectrum"} <= set(modules)
 

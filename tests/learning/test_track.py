@@ -313,3 +313,16 @@ def test_cli_writes_the_report_and_refuses_bad_directories(tmp_path):
 def test_run_json_names_its_format(tmp_path):
     _recorder(tmp_path)
     assert RUN_FORMAT in (tmp_path / "run.json").read_text()
+
+
+def test_an_edited_checkpoint_is_left_out_of_the_report(tmp_path):
+    import json
+
+    _run(tmp_path, [0, 1, 2])
+    meta = tmp_path / "checkpoints" / "epoch_000000001.json"
+    record = json.loads(meta.read_text())
+    record["measurements"]["bulk_loss"] *= 10
+    meta.write_text(json.dumps(record))
+    with pytest.warns(RuntimeWarning, match="edited or damaged"):
+        rec = _recorder(tmp_path)
+    assert sorted(rec.checkpoints) == [0, 2]
