@@ -31,13 +31,13 @@ def test_every_public_module_has_a_docstring_and_an_api_page():
     pages = runpy.run_path(str(ROOT / "docs" / "_build_pages.py"))
     modules = pages["public_modules"]()
     import importlib
+    import importlib.util
 
     def docstring(name: str) -> str:
         try:
             return importlib.import_module(name).__doc__ or ""
         except ImportError:  # an adapter whose optional framework is missing: read the source
             import ast
-            import importlib.util
 
             spec = importlib.util.find_spec(name)
             return ast.get_docstring(ast.parse(pathlib.Path(spec.origin).read_text())) or ""
