@@ -26,6 +26,11 @@ ERRATA_PART = HERE / "errata" / "section10.md"
 README_PREFIX = "| Section 10: "
 
 
+def _pipes(text: str) -> str:
+    """Escape | inside a Markdown table cell (e.g. |⟨x⟩|²)."""
+    return text.replace("|", "\\|")
+
+
 def _claim(data: dict, start: str) -> dict:
     return next(c for c in data["claims"] if c["text"].startswith(start))
 
@@ -59,17 +64,27 @@ def laws_and_depth_rows(data: dict) -> list[str]:
     main job's runs (issue 13): the verdicts as the claims computed them."""
     claims = data["claims"]
     rows = []
-    second = [c for c in claims if "(7.6)" in c["text"]]
-    if second:
-        counts = {}
-        for c in second:
-            counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
-        tally = ", ".join(f"{v} for {n} of {len(second)}" for v, n in sorted(counts.items()))
-        rows.append(f"{README_PREFIX}the total entropy (7.1) never rises during learning (7.6) "
-                    f"| {tally} choices of β (fixed grid, and β(t) from the gap) | report, "
-                    "errata |")
     for c in claims:
-        if c["text"].startswith(("(7.11)", "Gaussian-model consistency")):
+        if c["text"].startswith("(5.13)-(5.14)"):
+            rows.append(f"{README_PREFIX}{c['text']} | {c['verdict']} ({_pipes(c['detail'])}): the "
+                        "laws are judged with log Z of (5.11), (5.14) beside it | report, "
+                        "errata |")
+    second = [c for c in claims if c["text"].startswith("(7.6)")]
+    for kind, says in (("literal", "S (7.1) never rises during learning"),
+                       ("trend", "S (7.1) falls after the transient (Spearman)")):
+        # One row per reading: the verdict for each form of log Z and each choice of β.
+        cells = []
+        for form in ("(5.11)", "(5.14)"):
+            mine = [c for c in second if c["text"].startswith(f"(7.6) {kind}")
+                    and f"log Z {form}" in c["text"]]
+            if mine:
+                cells.append(f"{form}: " + ", ".join(
+                    f"{c['text'].split(form + ', ', 1)[1]} {c['verdict']}" for c in mine))
+        if cells:
+            rows.append(f"{README_PREFIX}(7.6) {kind}: {says} | {'; '.join(cells)} | report, "
+                        "errata |")
+    for c in claims:
+        if c["text"].startswith(("(7.11)", "Gaussian model")):
             rows.append(f"{README_PREFIX}{c['text'].replace('|', '/')} | {c['verdict']} | "
                         "report |")
     # The paper's pair is judged twice when the depth study has run: on the main job's own

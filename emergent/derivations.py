@@ -398,9 +398,18 @@ def onsager_to_einstein() -> Derivation:
     ])
 
 
+def _onsager_all_dimensions() -> Derivation:
+    """(12.9)-(12.14) for every dimension, with abstract indices
+    (:func:`emergent.derivation_all_dimensions.onsager_all_dimensions`)."""
+    from emergent.derivation_all_dimensions import onsager_all_dimensions
+
+    return onsager_all_dimensions()
+
+
 #: name -> factory (used by ``python -m emergent derivation``)
 DERIVATIONS: dict[str, Callable[[], Derivation]] = {
     "fokker-planck-schrodinger": fokker_planck_to_schrodinger,
     "entropic-euler-lagrange": entropic_euler_lagrange,
     "onsager-einstein": onsager_to_einstein,
+    "onsager-all-dimensions": _onsager_all_dimensions,
 }

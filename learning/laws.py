@@ -17,6 +17,7 @@ The checks of the Gaussian model itself (exact U of (6.1) against the split (6.6
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,14 +26,24 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from learning.spectrum import GSpectrum, check_beta
-from learning.thermodynamics import decomposition, gaussian_thermodynamics
+from learning.thermodynamics import (
+    MeanComponents,
+    decomposition,
+    entropy_split,
+    gaussian_thermodynamics,
+)
 from ntcore.checks import real_number
 from ntcore.display import MarkdownSummary
 
 __all__ = ["beta_from_gap_two_level", "entropy_along", "Monotonicity", "monotonicity",
-           "first_law_increments", "FirstLawFit", "fit_first_law"]
+           "first_law_increments", "FirstLawFit", "fit_first_law", "RankCorrelation",
+           "rank_correlation", "transient_end", "Trend", "trend", "Leverage",
+           "first_law_leverage", "INFLUENTIAL_COOK"]
 
 Array = NDArray[np.float64]
+#: A step whose Cook's distance exceeds this makes the (7.11) slope on its own (the usual
+#: cut: deleting it moves the fit beyond the 50% confidence region of the slope).
+INFLUENTIAL_COOK = 1.0
 
 
 def beta_from_gap_two_level(log_lambda: float) -> float:
@@ -53,10 +64,13 @@ def beta_from_gap_two_level(log_lambda: float) -> float:
     return float(1.0 / (1.0 + np.exp(0.5 * x)))
 
 
-def entropy_along(spectra: Sequence[GSpectrum | ArrayLike], betas: ArrayLike | float) -> Array:
-    """Total entropy S = log Z + βU, eq. (7.1), of the Gaussian ensemble (5.14) at each state.
+def entropy_along(spectra: Sequence[GSpectrum | ArrayLike], betas: ArrayLike | float,
+                  components: Sequence[MeanComponents] | None = None) -> Array:
+    """Total entropy S = log Z + βU, eq. (7.1), of the Gaussian ensemble at each state:
+    (5.14) without ``components``, (5.11) with the <x> term when they are given.
 
-    ``betas``: one β for all states or one per state.
+    ``betas``: one β for all states or one per state.  ``components``: one
+    :class:`~learning.thermodynamics.MeanComponents` per state (``spectra`` then GSpectrum).
 
     Examples
     --------
@@ -71,6 +85,12 @@ def entropy_along(spectra: Sequence[GSpectrum | ArrayLike], betas: ArrayLike | f
         raise ValueError(f"betas must be one number or one per state ({len(spectra)}), "
                          f"got {b.size}")
     b = np.broadcast_to(b, (len(spectra),))
+    if components is not None:
+        if len(components) != len(spectra):
+            raise ValueError(f"components must hold one entry per state ({len(spectra)}), "
+                             f"got {len(components)}")
+        return np.array([entropy_split(s, check_beta(x), c).entropy  # type: ignore[arg-type]
+                         for s, x, c in zip(spectra, b, components, strict=True)])
     return np.array([gaussian_thermodynamics(s, check_beta(x)).entropy
                      for s, x in zip(spectra, b, strict=True)])
 
@@ -231,3 +251,173 @@ def fit_first_law(delta_u: ArrayLike, delta_entropy: ArrayLike,
     ss_tot = float(np.sum((y - y.mean()) ** 2))
     r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else nan)
     return FirstLawFit("ok", t, t - half, t + half, float(r2), n, confidence)
+
+
+@dataclass(frozen=True)
+class RankCorrelation:
+    """Spearman's ρ with a Fisher-z interval (variance 1.06/(n - 3), Fieller et al. 1957).
+
+    Attributes
+    ----------
+    rho, low, high, n
+        ρ, its ``confidence`` interval, the number of points.
+    z, z_half_width
+        atanh ρ and the half-width of its interval (the interval excludes 0 iff |z| > it).
+    """
+
+    rho: float
+    low: float
+    high: float
+    n: int
+    z: float
+    z_half_width: float
+
+
+def rank_correlation(x: ArrayLike, y: ArrayLike,
+                     confidence: float = 0.95) -> RankCorrelation:
+    """Spearman's rank correlation of x and y with a Fisher-z confidence interval.
+
+    Examples
+    --------
+    >>> round(rank_correlation([1, 2, 3, 4, 5], [2, 4, 5, 9, 10]).rho, 12)
+    1.0
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.size != y.size or x.size < 4:
+        raise ValueError(f"rank_correlation needs two sequences x and y of equal length >= 4, "
+                         f"got {x.size} and {y.size}")
+    confidence = real_number("confidence", confidence)
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+    if np.unique(x).size < 2 or np.unique(y).size < 2:
+        raise ValueError("rank_correlation: a sequence is constant, ρ is undefined")
+    rho = float(stats.spearmanr(x, y).statistic)
+    z = math.atanh(max(-1 + 1e-12, min(1 - 1e-12, rho)))
+    half = float(stats.norm.ppf(0.5 + 0.5 * confidence) * math.sqrt(1.06 / (x.size - 3)))
+    return RankCorrelation(rho, math.tanh(z - half), math.tanh(z + half), int(x.size), z, half)
+
+
+def transient_end(boundary_losses: ArrayLike) -> int:
+    """The first checkpoint after the transient: where U_∂ has made half of its fall.
+
+    The rule: the first index k with U_∂[k] <= U_∂[0] - ½ (U_∂[0] - min U_∂), i.e. the boundary
+    loss (2.11) has covered half of the distance from its first to its lowest value over the
+    run (0 if it never falls).  Trends of the laws (7.6), (7.11) are read from there on.
+
+    Examples
+    --------
+    >>> transient_end([1.0, 0.9, 0.5, 0.2, 0.1, 0.12])   # half-way: 0.55
+    2
+    """
+    u = np.asarray(boundary_losses, dtype=float).ravel()
+    if u.size == 0 or not np.all(np.isfinite(u)):
+        raise ValueError("boundary_losses must be a non-empty sequence of finite numbers")
+    half = u[0] - 0.5 * (u[0] - u.min())
+    return int(np.flatnonzero(u <= half)[0]) if u.min() < u[0] else 0
+
+
+@dataclass(frozen=True)
+class Trend(MarkdownSummary):
+    """The trend of a sequence after a start index: Spearman's ρ against time.
+
+    Attributes
+    ----------
+    status
+        ``"ok"``, ``"too_few_points"`` (fewer than 4 after ``start``) or ``"constant"``.
+    start, n
+        The first index used and the number of points.
+    correlation
+        ρ with its Fisher-z interval (``None`` unless ``status == "ok"``).
+    p_value
+        Spearman's two-sided p-value (nan unless ok).
+    """
+
+    status: str
+    start: int
+    n: int
+    correlation: RankCorrelation | None
+    p_value: float
+
+
+def trend(times: ArrayLike, values: ArrayLike, start: int = 0,
+          confidence: float = 0.95) -> Trend:
+    """Spearman's ρ of ``values[start:]`` against ``times[start:]`` with its interval.
+
+    A falling S (7.6) read as a trend: ρ < 0 with the interval below 0.
+
+    Examples
+    --------
+    >>> t = trend([0, 1, 2, 3, 4, 5], [5.0, 9.0, 8.0, 6.0, 5.5, 4.0], start=1)
+    >>> t.status, t.n, round(t.correlation.rho, 12)
+    ('ok', 5, -1.0)
+    """
+    t = np.asarray(times, dtype=float).ravel()
+    v = np.asarray(values, dtype=float).ravel()
+    if t.size != v.size:
+        raise ValueError(f"times and values differ in length ({t.size} vs {v.size})")
+    if not isinstance(start, (int, np.integer)) or not 0 <= start < max(t.size, 1):
+        raise ValueError(f"start must be an index into values (0..{t.size - 1}), got {start!r}")
+    t, v = t[start:], v[start:]
+    nan = float("nan")
+    if t.size < 4:
+        return Trend("too_few_points", int(start), int(t.size), None, nan)
+    if np.unique(v).size < 2 or np.unique(t).size < 2:
+        return Trend("constant", int(start), int(t.size), None, nan)
+    rc = rank_correlation(t, v, confidence)
+    return Trend("ok", int(start), int(t.size), rc, float(stats.spearmanr(t, v).pvalue))
+
+
+@dataclass(frozen=True)
+class Leverage(MarkdownSummary):
+    """How much each step decides the (7.11) slope fitted through the origin.
+
+    Attributes
+    ----------
+    leverage
+        h_i = x_i² / Σ x² (x = ΔS_0 + ΔC).
+    cooks_distance
+        D_i = e_i² h_i / (s² (1 - h_i)²), s² = Σ e²/(n - 1), e the residuals (one parameter).
+    loo_slopes
+        T fitted without step i.
+    most_influential
+        argmax D_i.
+    """
+
+    leverage: Array
+    cooks_distance: Array
+    loo_slopes: Array
+    most_influential: int
+
+    @property
+    def influential(self) -> tuple[int, ...]:
+        """Steps with Cook's distance above :data:`INFLUENTIAL_COOK`."""
+        return tuple(int(i) for i in np.flatnonzero(self.cooks_distance > INFLUENTIAL_COOK))
+
+
+def first_law_leverage(delta_u: ArrayLike, delta_entropy: ArrayLike) -> Leverage:
+    """Leverage, Cook's distance and leave-one-out slopes of the (7.11) fit through the origin.
+
+    Examples
+    --------
+    >>> lev = first_law_leverage([0.1, -0.1, 0.05, 5.0], [1.0, -1.0, 0.5, 10.0])
+    >>> lev.most_influential, lev.influential, round(float(lev.loo_slopes[3]), 12)
+    (3, (3,), 0.1)
+    """
+    y = np.asarray(delta_u, dtype=float).ravel()
+    x = np.asarray(delta_entropy, dtype=float).ravel()
+    if x.size != y.size or x.size < 3:
+        raise ValueError(f"delta_u and delta_entropy must have equal lengths >= 3, got "
+                         f"{y.size} and {x.size}")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("delta_u and delta_entropy must be finite")
+    sxx, sxy = float(x @ x), float(x @ y)
+    if sxx == 0:
+        raise ValueError("delta_entropy is all zero: the slope is undefined")
+    h = x * x / sxx
+    e = y - (sxy / sxx) * x
+    s2 = float(e @ e) / (x.size - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cook = np.where(h < 1, e * e * h / (s2 * (1 - h) ** 2), np.inf) if s2 > 0 \
+            else np.zeros_like(h)
+        loo = np.where(sxx - x * x > 0, (sxy - x * y) / (sxx - x * x), np.nan)
+    return Leverage(h, cook, loo, int(np.argmax(cook)))

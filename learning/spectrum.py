@@ -42,6 +42,7 @@ __all__ = [
     "derivative_matrix_diagonal",
     "g_operator",
     "g_spectrum",
+    "dynamical_eigensystem",
     "spectrum_from_eigenvalues",
     "spectral_moment",
     "count_large",
@@ -158,14 +159,8 @@ def _layered_derivative(septuple: Septuple, x: Array) -> Array:
         septuple.layered_weights.product(x) + septuple.bias)
 
 
-def _structured_block(septuple: Septuple, d: Array) -> Array:
-    """Q^T G Q for an orthonormal basis Q of S (see the module docstring), never N x N."""
-    sizes = septuple.layer_sizes
-    assert sizes is not None
-    slices = layer_slices(sizes)
-    first = slices[1]
-    n_in, n_1 = sizes[0], sizes[1]
-    n_rest = septuple.n_neurons - n_in
+def _first_layer_rowspace(septuple: Septuple) -> tuple[Array, Array, Array]:
+    """w_{1,0}, and U[:, :r], sv[:r] of its SVD (the row-space basis q1 = w1^T U_r / sv)."""
     lw = septuple.layered_weights
     assert lw is not None
     w1 = lw.blocks[0]  # (n_1, n_0)
@@ -181,7 +176,20 @@ def _structured_block(septuple: Septuple, d: Array) -> Array:
     top_value = gram_values[0] if gram_values.size else 0.0
     keep = gram_values > top_value * np.finfo(float).eps * max(w1.shape)
     rank = int(np.sum(keep))
-    sv = np.sqrt(gram_values[:rank])
+    return w1, u[:, :rank], np.sqrt(gram_values[:rank])
+
+
+def _structured_block(septuple: Septuple, d: Array) -> Array:
+    """Q^T G Q for an orthonormal basis Q of S (see the module docstring), never N x N."""
+    sizes = septuple.layer_sizes
+    assert sizes is not None
+    first = layer_slices(sizes)[1]
+    n_in, n_1 = sizes[0], sizes[1]
+    n_rest = septuple.n_neurons - n_in
+    lw = septuple.layered_weights
+    assert lw is not None
+    _, u, sv = _first_layer_rowspace(septuple)
+    rank = sv.size
     # A = I - f'w on the basis [e_j (j non-input) | (q1; 0)], rows on the non-input neurons
     # (its input rows are (0 | q1), contributing q1^T q1 = I_r to Q^T G Q).
     a = np.zeros((n_rest, n_rest + rank))
@@ -241,6 +249,35 @@ def g_spectrum(septuple: Septuple, x_mean: ArrayLike, method: str = "structured"
         raise ValueError(f"G has a non-positive eigenvalue {lam[-1]:.3g}: I - f'w is singular, "
                          "log G and the Gaussian partition function (5.9) do not exist")
     return GSpectrum(eigenvalues=lam, dynamical=dyn, method=method, n_neurons=n)
+
+
+def dynamical_eigensystem(septuple: Septuple, x_mean: ArrayLike) -> tuple[Array, Array, Array]:
+    """Dynamical eigenvalues of G (5.10) at <x> (descending), their eigenvectors and Q^T <x>.
+
+    Q is the orthonormal basis of the subspace S that G moves (module docstring); the
+    eigenvectors are the columns of the returned matrix in that basis, so the components
+    a_i of <x> on them (5.12) are ``vectors.T @ coordinates`` and |<x>|² - |Q^T <x>|² is
+    the part of |<x>|² on the eigenvalue 1 outside S.  Layered networks only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning import feedforward
+    >>> net = feedforward((20, 5, 3), seed=1)
+    >>> x = np.linspace(-0.5, 0.5, 28)
+    >>> lam, vec, c = dynamical_eigensystem(net, x)
+    >>> bool(np.allclose(lam, g_spectrum(net, x).dynamical, atol=1e-12))
+    True
+    """
+    x = check_mean_state(septuple, x_mean)
+    if septuple.layer_sizes is None:
+        raise ValueError("dynamical_eigensystem needs a layered network (layer_sizes set, e.g. "
+                         "from feedforward())")
+    n_in = septuple.layer_sizes[0]
+    lam, vec = np.linalg.eigh(_structured_block(septuple, _layered_derivative(septuple, x)))
+    w1, u, sv = _first_layer_rowspace(septuple)
+    coordinates = np.concatenate([x[n_in:], (u.T @ (w1 @ x[:n_in])) / sv])
+    return lam[::-1], vec[:, ::-1], coordinates
 
 
 def spectral_moment(spectrum: GSpectrum, k: int, normalization: str = "raw") -> float:

@@ -20,7 +20,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from learning.septuple import Septuple
-from learning.spectrum import GSpectrum, check_beta, count_large, eigenvalues_of, g_operator
+from learning.spectrum import (
+    GSpectrum,
+    check_beta,
+    count_large,
+    dynamical_eigensystem,
+    eigenvalues_of,
+    g_operator,
+)
 from ntcore.checks import count, positive_number, real_number
 from ntcore.display import MarkdownSummary
 
@@ -32,6 +39,11 @@ __all__ = [
     "free_energy",
     "entropy",
     "mean_state_components",
+    "MeanComponents",
+    "structured_mean_components",
+    "EntropySplit",
+    "entropy_split",
+    "PREMISE_A2",
     "complexity",
     "complexity_n",
     "thermodynamic_free_energy",
@@ -45,6 +57,8 @@ __all__ = [
 
 Array = NDArray[np.float64]
 LOG_2PI = float(np.log(2.0 * np.pi))
+#: The premise a_i² ≪ 1 of (5.13)-(5.14), read as: every a_i² at most a tenth.
+PREMISE_A2 = 0.1
 
 
 def _check_spectrum(spectrum: object) -> None:
@@ -207,6 +221,174 @@ def mean_state_components(septuple: Septuple, x_mean: ArrayLike) -> tuple[Array,
     lam, vec = np.linalg.eigh(g_operator(septuple, x))
     order = np.argsort(lam)[::-1]
     return lam[order], vec[:, order].T @ x
+
+
+@dataclass(frozen=True)
+class MeanComponents(MarkdownSummary):
+    """<x> on the eigenvectors of G, eq. (5.12), for a layered network.
+
+    Attributes
+    ----------
+    dynamical
+        The dynamical eigenvalues of G (descending), as in :class:`GSpectrum`.
+    components
+        a_i, the components of <x> on their eigenvectors (same order).
+    outside_norm2
+        |<x>|² on the complement of S, where G = I (eigenvalue 1, N - dim S fold).  Its
+        a_i depend on the basis chosen in that eigenspace; only their sum enters (5.11).
+    n_neurons
+        N.
+    """
+
+    dynamical: Array
+    components: Array
+    outside_norm2: float
+    n_neurons: int
+
+    def __post_init__(self) -> None:
+        lam = np.asarray(self.dynamical, float)
+        a = np.asarray(self.components, float)
+        object.__setattr__(self, "dynamical", lam)
+        object.__setattr__(self, "components", a)
+        object.__setattr__(self, "outside_norm2", float(self.outside_norm2))
+        if lam.ndim != 1 or a.shape != lam.shape:
+            raise ValueError(f"dynamical and components must be 1-D of equal length, got "
+                             f"shapes {lam.shape} and {a.shape}")
+        if not (np.all(np.isfinite(a)) and np.all(lam > 0) and np.isfinite(self.outside_norm2)
+                and self.outside_norm2 >= 0):
+            raise ValueError("dynamical must be > 0, components finite, outside_norm2 >= 0")
+        if not lam.size <= self.n_neurons:
+            raise ValueError(f"n_neurons = {self.n_neurons} < dim S = {lam.size}")
+
+    @property
+    def norm2(self) -> float:
+        """|<x>|² = Σ_i a_i²."""
+        return float(np.sum(np.square(self.components)) + self.outside_norm2)
+
+    @property
+    def max_component2(self) -> float:
+        """The largest a_i² (5.12): over the dynamical eigenvectors and, for the eigenvalue 1
+        outside S, the largest any basis of that eigenspace gives (its whole norm²)."""
+        outside = self.outside_norm2 if self.n_neurons > self.dynamical.size else 0.0
+        return float(max(np.max(np.square(self.components), initial=0.0), outside))
+
+    @property
+    def premise_holds(self) -> bool:
+        """Whether the premise a_i² ≪ 1 of (5.13)-(5.14) holds: max a_i² <= :data:`PREMISE_A2`."""
+        return self.max_component2 <= PREMISE_A2
+
+    def eigenvalues_and_components(self) -> tuple[Array, Array]:
+        """All N eigenvalues and a_i, the outside norm put on one of the eigenvalues 1."""
+        extra = self.n_neurons - self.dynamical.size
+        lam = np.concatenate([self.dynamical, np.ones(extra)])
+        a = np.concatenate([self.components, np.zeros(extra)])
+        if extra:
+            a[self.dynamical.size] = np.sqrt(self.outside_norm2)
+        return lam, a
+
+
+def structured_mean_components(septuple: Septuple, x_mean: ArrayLike) -> MeanComponents:
+    """a_i of (5.12) on the dynamical eigenvectors of G and |<x>|² outside S, never N x N.
+
+    The <x> term of (5.11) for the networks of Section 10 (N = 854) from the structured
+    eigensystem (:func:`learning.spectrum.dynamical_eigensystem`).
+
+    Examples
+    --------
+    >>> from learning import feedforward
+    >>> net = feedforward((20, 5, 3), seed=1)
+    >>> x = np.linspace(-0.5, 0.5, 28)
+    >>> mc = structured_mean_components(net, x)
+    >>> lam, a = mean_state_components(net, x)              # dense, N x N
+    >>> bool(np.isclose(mc.norm2, x @ x)), bool(np.isclose(
+    ...     log_partition_function(*mc.eigenvalues_and_components()[:1], 1.0,
+    ...                            mean_components=mc.eigenvalues_and_components()[1]),
+    ...     log_partition_function(lam, 1.0, mean_components=a)))
+    (True, True)
+    """
+    if not isinstance(septuple, Septuple):
+        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
+    lam, vec, c = dynamical_eigensystem(septuple, x_mean)
+    x = np.asarray(x_mean, dtype=float)
+    return MeanComponents(dynamical=lam, components=vec.T @ c,
+                          outside_norm2=float(max(x @ x - c @ c, 0.0)),
+                          n_neurons=septuple.n_neurons)
+
+
+@dataclass(frozen=True)
+class EntropySplit(MarkdownSummary):
+    """S (7.1) of the Gaussian ensemble and its parts, at one β and one spectrum.
+
+    Attributes
+    ----------
+    beta, n_large
+        β and N_> (eigenvalues above factor/β).
+    entropy
+        S = log Z + βU of (5.11) (``includes_mean_term``) or of (5.14); both keep the window
+        (5.8), the 1 in 1 + βλ_i.
+    mean_term
+        The <x> term's part of S: -½ Σ a_i² (βλ_i)²/(1 + βλ_i)² (m = 0); 0 for (5.14).
+    thermodynamic_entropy
+        S_0 = (N_>/2)(1 - log β), (7.4).
+    complexity_split
+        C of (6.7), as printed: -½ Σ_{λ_i > factor/β} log λ_i + (N/2) log 2π.
+    complexity
+        S - S_0: the complexity this form of log Z gives, so that S = S_0 + C exactly.
+    window_term
+        S - mean_term - S_0 - C_split: what the split (6.6) drops of (5.14) (the window's 1 in
+        1 + βλ_i of the large eigenvalues, the small ones).
+    includes_mean_term
+        (5.11) if True, (5.14) if False.
+    """
+
+    beta: float
+    n_large: int
+    entropy: float
+    mean_term: float
+    thermodynamic_entropy: float
+    complexity_split: float
+    complexity: float
+    window_term: float
+    includes_mean_term: bool
+
+
+def entropy_split(spectrum: GSpectrum, beta: float, components: MeanComponents | None = None,
+                  factor: float = 1.0) -> EntropySplit:
+    """S of (5.11) (with ``components``) or (5.14) (without), S_0 (7.4), C (6.7) and the rest.
+
+    Examples
+    --------
+    >>> from learning.spectrum import spectrum_from_eigenvalues
+    >>> sp = spectrum_from_eigenvalues([50.0, 0.02])
+    >>> mc = MeanComponents(np.array([50.0, 0.02]), np.array([1.0, 0.0]), 0.0, 2)
+    >>> e, e0 = entropy_split(sp, 1.0, mc), entropy_split(sp, 1.0)
+    >>> round(e.mean_term, 12) == round(-0.5 * (50 / 51) ** 2, 12), e0.mean_term
+    (True, 0.0)
+    >>> bool(np.isclose(e.entropy, e.thermodynamic_entropy + e.complexity))
+    True
+    """
+    _check_spectrum(spectrum)
+    beta = check_beta(beta)
+    d = decomposition(spectrum, beta, factor)
+    plain = gaussian_thermodynamics(spectrum, beta).entropy
+    total, mean_term = plain, 0.0
+    if components is not None:
+        if not isinstance(components, MeanComponents):
+            raise TypeError(f"components must be a MeanComponents, got "
+                            f"{type(components).__name__}")
+        if (components.n_neurons != spectrum.n_neurons
+                or components.dynamical.size != spectrum.dynamical.size
+                or not np.allclose(components.dynamical, spectrum.dynamical, rtol=1e-8)):
+            raise ValueError("components: its eigenvalues are not those of spectrum")
+        lam, a = components.eigenvalues_and_components()
+        total = gaussian_thermodynamics(lam, beta, mean_components=a).entropy
+        mean_term = total - plain
+    return EntropySplit(
+        beta=beta, n_large=d.n_large, entropy=total, mean_term=mean_term,
+        thermodynamic_entropy=d.thermodynamic_entropy, complexity_split=d.complexity,
+        complexity=total - d.thermodynamic_entropy,
+        window_term=plain - d.thermodynamic_entropy - d.complexity,
+        includes_mean_term=components is not None)
 
 
 def complexity_n(spectrum: GSpectrum, n: int) -> float:

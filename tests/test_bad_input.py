@@ -409,9 +409,13 @@ XFAIL: dict[tuple[str, int], str] = {}
 
 # Tables for the modules added by the scale, io, laws, experiments, Nelson and curvature work
 # (one file per package, so that each stays short): merged here, checked the same way.
-from tests import bad_input_emergent, bad_input_learning  # noqa: E402
+from tests import (  # noqa: E402
+    bad_input_all_dimensions,
+    bad_input_emergent,
+    bad_input_learning,
+)
 
-for _table in (bad_input_learning, bad_input_emergent):
+for _table in (bad_input_learning, bad_input_emergent, bad_input_all_dimensions):
     BAD |= _table.BAD
     RESULT_TYPES |= _table.RESULT_TYPES
     XFAIL |= _table.XFAIL
@@ -540,6 +544,7 @@ BAD_OPTIONS: dict[tuple[str, str], list[list[str]]] = {
     ("emergent schrodinger", "--no-figures"): [["--no-figures=1"]],
     ("emergent schrodinger", "--force"): [["--force=1"]],
     ("emergent onsager", "--dim"): [["--dim", "100"], ["--dim", "1"]],
+    ("emergent onsager", "--all-dimensions"): [["--all-dimensions=1"]],
     ("emergent onsager", "--jets"): [["--jets", "0"]],
     ("emergent onsager", "--seed"): [["--seed", "-1"]],
     ("emergent derivation", "name"): [["no-such-derivation"]],

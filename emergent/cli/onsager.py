@@ -20,7 +20,7 @@ from emergent.onsager import (
     onsager_verdict,
     symmetry_count,
 )
-from ntcore.verdict import Claim
+from ntcore.verdict import Claim, within_tolerance
 
 
 def _fmt(coeffs: Mapping[str, Fraction]) -> str:
@@ -39,6 +39,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--dim", type=int, default=4, help="space-time dimension (>= 2)")
     parser.add_argument("--jets", type=int, default=4, help="random exact jets per check (>= 1)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--all-dimensions", action="store_true",
+                        help="first prove the verdict for every D with abstract indices; the "
+                             "jets of --dim then cross-check it")
     args = parser.parse_args(argv)
     if args.seed < 0:
         parser.error(f"--seed must be >= 0, got {args.seed}")
@@ -51,11 +54,26 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def _all_dimensions(dim: int) -> Claim:
+    """Print the abstract-index verdicts (every D); return the one that applies to ``dim``."""
+    from emergent.onsager_all_dimensions import (
+        all_dimensions_verdict,
+        claim_for_dimension,
+        summary_lines,
+    )
+
+    t0 = time.perf_counter()
+    verdict = all_dimensions_verdict()
+    print("\n".join(summary_lines(verdict)) + f"\n  [{time.perf_counter() - t0:.2f} s]\n")
+    return claim_for_dimension(verdict, dim)
+
+
 def main(argv: list[str]) -> int:
     """Run the Section 12 checks ((12.7)-(12.14)) and print the computed verdicts."""
     args = _parse(argv)
     print("Basis: I1..I5 = g^{..}g^{..}g^{..} g_{αβ,μ} g_{γδ,ν} with wirings "
           "I1 μν|αγ|βδ, I2 μγ|αν|βδ, I3 μν|αβ|γδ, I4 μα|βν|γδ, I5 μα|νγ|βδ")
+    every_d = _all_dimensions(args.dim) if args.all_dimensions else None
     t0 = time.perf_counter()
     paper = contract_into_basis(PAPER_12_9_PRINTED)  # the printed indices, contracted by code
     verdict = onsager_verdict(args.dim, n_jets=args.jets, seed=args.seed, coefficients=paper)
@@ -65,6 +83,11 @@ def main(argv: list[str]) -> int:
           f"{verdict.claim().verdict.value}  (Euler-Lagrange expressions at {verdict.n_jets} "
           f"exact jets; max residual {verdict.max_residual:.3g}; proportional: "
           f"{verdict.proportional_factor})  [{t1 - t0:.2f} s]")
+    if every_d is not None:
+        same = every_d.verdict == verdict.claim().verdict
+        print("  cross-check: the jets of dimension {} give the all-dimension verdict: {}".format(
+            args.dim, within_tolerance("jets agree", measured=0.0 if same else 1.0,
+                                       tolerance=0.0).verdict.value))
     family = family_of_onsager_tensors(args.dim, n_jets=args.jets, seed=args.seed)
     t2 = time.perf_counter()
     print(f"\nAll Σ c_k I_k with √|g| Σ c_k I_k = √|g| R/(2κ) + divergence (units 1/(2κ)): "

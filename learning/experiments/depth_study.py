@@ -31,27 +31,34 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from learning.experiments._arguments import dicts, mapping
 from learning.experiments.datasets import load_mnist
 from learning.experiments.measurements import measure_checkpoint
 from learning.experiments.training import TrainingConfig, train
+from learning.laws import rank_correlation
 from ntcore.atomic import atomic_savefig, atomic_write_text
-from ntcore.checks import count, path_like, positive_number, real_number
+from ntcore.checks import count, path_like, positive_number
 from ntcore.verdict import Claim, Verdict, sign_of
 
 __all__ = ["depth_section", "dynamical_dimension", "architecture_for", "DepthStudyConfig",
-           "build_depth_jobs", "run_depth_job", "epochs_to_loss", "RankCorrelation",
-           "rank_correlation", "markdown_tables", "figure_depth", "STUDY_COMMAND",
-           "run_record", "summarise", "write_depth_report", "PAPER_PAIR", "MIN_SEEDS",
-           "MIN_ARCHITECTURES"]
+           "build_depth_jobs", "run_depth_job", "epochs_to_loss", "markdown_tables",
+           "figure_depth", "STUDY_COMMAND", "run_record", "summarise", "write_depth_report",
+           "PAPER_PAIR", "MIN_SEEDS", "MIN_ARCHITECTURES", "EFFECTIVE_LOG_THRESHOLD",
+           "EFFECTIVE_LOG_THRESHOLD_WIDE", "effective_dynamical_count"]
 
 PAPER_PAIR = ((784, 40, 20, 10), (784, 60, 10))
 MIN_SEEDS = 3  # a spread over seeds, and >= 9 runs for the rank correlation
 MIN_ARCHITECTURES = 3  # two would make the correlation a two-group comparison
 CONFIDENCE = 0.95
 TAPER = 0.5  # later hidden layers are about half the first (the paper's 40-20)
+#: A dynamical eigenvalue with |log λ| at or below this counts as not moved by the network: a
+#: saturated unit (f' ≈ 0) leaves its direction of S with λ ≈ 1.  There is no gap to put the
+#: threshold in: on the main job's final spectra |log λ| spreads continuously from ~1e-7 to
+#: 1e-3 (0-33 eigenvalues per run between 1e-9 and 1e-3), so the count depends on it; the
+#: laws section also gives the count at 1e-3 (:data:`EFFECTIVE_LOG_THRESHOLD_WIDE`).
+EFFECTIVE_LOG_THRESHOLD = 1e-6
+EFFECTIVE_LOG_THRESHOLD_WIDE = 1e-3
 
 
 def dynamical_dimension(sizes: Sequence[int]) -> int:
@@ -67,6 +74,24 @@ def dynamical_dimension(sizes: Sequence[int]) -> int:
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"sizes must be >= 2 positive layer sizes, got {sizes}")
     return int(sum(sizes[1:]) + min(sizes[0], sizes[1]))
+
+
+def effective_dynamical_count(log_lambda: ArrayLike,
+                              threshold: float = EFFECTIVE_LOG_THRESHOLD) -> int:
+    """The effective number of dynamical eigenvalues of G (5.10): those with
+    |log λ| > ``threshold`` (:data:`EFFECTIVE_LOG_THRESHOLD`), beside the structural dim S.
+
+    Examples
+    --------
+    >>> effective_dynamical_count([1.2, -3.0, 1e-9, -2e-12, 0.5])
+    3
+    """
+    x = np.asarray(log_lambda, dtype=float).ravel()
+    if not np.all(np.isfinite(x)):
+        raise ValueError("log_lambda contains non-finite entries")
+    if not positive_number("threshold", threshold) < 1:
+        raise ValueError(f"threshold must lie in (0, 1), got {threshold}")
+    return int(np.sum(np.abs(x) > threshold))
 
 
 def architecture_for(dim_s: int, depth: int, n_in: int = 784, n_out: int = 10,
@@ -195,10 +220,11 @@ def run_depth_job(job: dict) -> dict:
         run = train(config, data.train, out_dir=Path(job["out"]) / "runs" / job["label"],
                     measure=measure, progress=False)
     final = dict(run.final.measurements)
-    final.pop("log_lambda_dynamical", None)
+    final["n_effective"] = effective_dynamical_count(final.pop("log_lambda_dynamical"))
+    final.pop("mean_components", None)
     return {"label": job["label"], "sizes": list(config.sizes), "seed": config.seed,
             "final": final, "curve": [[c.epoch, c.boundary_loss] for c in run.checkpoints],
-            "wall_time": time.perf_counter() - t0}
+            "wall_time": time.perf_counter() - t0, "resumed_from_epoch": run.resumed_from_epoch}
 
 
 def epochs_to_loss(epochs: Sequence[float], losses: Sequence[float], target: float) -> float:
@@ -228,50 +254,6 @@ def epochs_to_loss(epochs: Sequence[float], losses: Sequence[float], target: flo
     return float(np.round(np.exp(x), 9))
 
 
-@dataclass(frozen=True)
-class RankCorrelation:
-    """Spearman's ρ with a Fisher-z interval (variance 1.06/(n - 3), Fieller et al. 1957).
-
-    Attributes
-    ----------
-    rho, low, high, n
-        ρ, its ``confidence`` interval, the number of points.
-    z, z_half_width
-        atanh ρ and the half-width of its interval (the interval excludes 0 iff |z| > it).
-    """
-
-    rho: float
-    low: float
-    high: float
-    n: int
-    z: float
-    z_half_width: float
-
-
-def rank_correlation(x: ArrayLike, y: ArrayLike,
-                     confidence: float = CONFIDENCE) -> RankCorrelation:
-    """Spearman's rank correlation of x and y with a Fisher-z confidence interval.
-
-    Examples
-    --------
-    >>> round(rank_correlation([1, 2, 3, 4, 5], [2, 4, 5, 9, 10]).rho, 12)
-    1.0
-    """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if x.size != y.size or x.size < 4:
-        raise ValueError(f"rank_correlation needs two sequences x and y of equal length >= 4, "
-                         f"got {x.size} and {y.size}")
-    confidence = real_number("confidence", confidence)
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
-    if np.unique(x).size < 2 or np.unique(y).size < 2:
-        raise ValueError("rank_correlation: a sequence is constant, ρ is undefined")
-    rho = float(stats.spearmanr(x, y).statistic)
-    z = math.atanh(max(-1 + 1e-12, min(1 - 1e-12, rho)))
-    half = float(stats.norm.ppf(0.5 + 0.5 * confidence) * math.sqrt(1.06 / (x.size - 3)))
-    return RankCorrelation(rho, math.tanh(z - half), math.tanh(z + half), int(x.size), z, half)
-
-
 def run_record(sizes: Sequence[int], seed: int, final: dict, curve: Sequence[Sequence[float]],
                target_loss: float) -> dict:
     """The study's numbers for one trained network (from the study's or the main job's runs)."""
@@ -282,18 +264,25 @@ def run_record(sizes: Sequence[int], seed: int, final: dict, curve: Sequence[Seq
     # Σ log λ = 0 (7.8): the mean of log λ vanishes, so the sample skewness of the dim S
     # dynamical log λ is (μ_3/n)/(μ_2/n)^{3/2} = √n μ_3/μ_2^{3/2}.
     skew = float(mu3 / mu2**1.5 * math.sqrt(n_dyn)) if mu2 > 0 else float("nan")
+    # The same skewness over the eigenvalues the network moves: the others add n, not μ_k.
+    n_eff = (effective_dynamical_count(final["log_lambda_dynamical"])
+             if final.get("log_lambda_dynamical") is not None else final.get("n_effective"))
+    skew_eff = (float(mu3 / mu2**1.5 * math.sqrt(n_eff)) if n_eff is not None and mu2 > 0
+                else None)
     epochs, losses = zip(*curve, strict=True)
     return {"sizes": list(sizes), "depth": len(sizes) - 2, "dim_s": n_dyn,
-            "n_neurons": int(sum(sizes)), "seed": int(seed), "mu2": mu2, "mu3": mu3,
-            "mu3_over_mu2_1_5": float(mu3 / mu2**1.5) if mu2 > 0 else float("nan"),
-            "skewness": skew, "gap_log_lambda": final.get("gap_log_lambda"),
+            "n_effective": n_eff, "n_neurons": int(sum(sizes)), "seed": int(seed), "mu2": mu2,
+            "mu3": mu3, "mu3_over_mu2_1_5": float(mu3 / mu2**1.5) if mu2 > 0 else float("nan"),
+            "skewness": skew, "skewness_effective": skew_eff,
+            "gap_log_lambda": final.get("gap_log_lambda"),
             "test_accuracy": final["test_accuracy"],
             "final_boundary_loss": final["boundary_loss"],
             "epochs_to_target": epochs_to_loss(epochs, losses, target_loss)}
 
 
-def _correlation_claims(records: list[dict], label: str) -> tuple[dict, list[Claim]]:
-    skew = [abs(r["skewness"]) for r in records]
+def _correlation_claims(records: list[dict], label: str,
+                        skew_key: str = "skewness") -> tuple[dict, list[Claim]]:
+    skew = [abs(r[skew_key]) for r in records]
     acc = [r["test_accuracy"] for r in records]
     speed = [r["epochs_to_target"] for r in records]
     out, claims = {}, []
@@ -324,9 +313,10 @@ def _group_stats(records: list[dict]) -> list[dict]:
         group = [r for r in records if tuple(r["sizes"]) == sizes]
         row = {"sizes": list(sizes), "depth": group[0]["depth"], "dim_s": group[0]["dim_s"],
                "n_neurons": group[0]["n_neurons"], "n_seeds": len(group)}
-        for key in ("mu2", "mu3", "skewness", "gap_log_lambda", "test_accuracy",
+        for key in ("n_effective", "mu2", "mu3", "skewness", "skewness_effective",
+                    "gap_log_lambda", "test_accuracy",
                     "epochs_to_target", "final_boundary_loss"):
-            v = np.asarray([r[key] for r in group if r[key] is not None], float)
+            v = np.asarray([r[key] for r in group if r.get(key) is not None], float)
             finite = v[np.isfinite(v)]
             row[key] = {"mean": float(finite.mean()) if finite.size else None,
                         "std": float(finite.std(ddof=1)) if finite.size > 1 else None,
@@ -350,13 +340,22 @@ def summarise(records: list[dict], dim_s: int | None = None) -> dict:
     result: dict = {"dim_s": dim_s, "architectures": _group_stats(study),
                     "paper_pair": _group_stats(pair) if pair else []}
     claims: list[Claim] = []
-    if len({tuple(r["sizes"]) for r in study}) >= 2 and len(study) >= 4:
-        result["correlations"], c = _correlation_claims(study, f"equal dim S = {dim_s}")
+    for key, group, enough, label in (
+            ("correlations", study, len({tuple(r["sizes"]) for r in study}) >= 2,
+             f"equal dim S = {dim_s}"),
+            ("paper_pair_correlations", pair, len({tuple(r["sizes"]) for r in pair}) == 2,
+             "the paper's pair 784-40-20-10 (110) vs 784-60-10 (130)")):
+        if not (enough and len(group) >= 4):
+            continue
+        result[key], c = _correlation_claims(group, label)
         claims += c
-    if len({tuple(r["sizes"]) for r in pair}) == 2 and len(pair) >= 4:
-        result["paper_pair_correlations"], c = _correlation_claims(
-            pair, "the paper's pair 784-40-20-10 (110) vs 784-60-10 (130)")
-        claims += c
+        if all(r.get("skewness_effective") is not None for r in group):
+            # The same verdicts with the skewness over the effective count (|log λ| above
+            # EFFECTIVE_LOG_THRESHOLD) instead of dim S.
+            result[key + "_effective"], c = _correlation_claims(
+                group, label + f", skewness over the effective count (log λ beyond "
+                f"±{EFFECTIVE_LOG_THRESHOLD:g})", "skewness_effective")
+            claims += c
     result["claims"] = [c.to_dict() | {"detail": c.detail} for c in claims]
     result["_claims"] = claims
     return result
@@ -377,20 +376,26 @@ def markdown_tables(summary: dict, target_loss: float) -> list[str]:
     """The per-architecture table (study set and the paper's pair) and the claims."""
     mapping("summary", summary)
     target_loss = positive_number("target_loss", target_loss)
-    lines = ["| architecture | depth | dim S | N | seeds | μ_2 | μ_3 | skewness | gap log λ | "
-             f"test accuracy | epochs to U_∂ <= {target_loss:g} |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| architecture | depth | dim S | effective | N | seeds | μ_2 | μ_3 | skewness | "
+             f"skewness (effective) | gap log λ | test accuracy | epochs to U_∂ <= "
+             f"{target_loss:g} |",
+             "| --- |" + " ---: |" * 12]
     for title, rows in (("", summary["architectures"]),
                         (" (paper's pair)", summary["paper_pair"])):
         for r in rows:
             lines.append(f"| {'-'.join(map(str, r['sizes']))}{title} | {r['depth']} | "
-                         f"{r['dim_s']} | {r['n_neurons']} | {r['n_seeds']} | "
+                         f"{r['dim_s']} | {_fmt(r['n_effective'], '.1f')} | "
+                         f"{r['n_neurons']} | {r['n_seeds']} | "
                          f"{_fmt(r['mu2'])} | {_fmt(r['mu3'])} | {_fmt(r['skewness'])} | "
+                         f"{_fmt(r['skewness_effective'])} | "
                          f"{_fmt(r['gap_log_lambda'])} | {_fmt(r['test_accuracy'], '.4f')} | "
                          f"{_fmt(r['epochs_to_target'], '.0f')} |")
     lines += ["", "Skewness: the sample skewness of the dynamical log λ, (μ_3/n)/(μ_2/n)^{3/2} "
-              "with n = dim S (the mean of log λ is 0 by (7.8)); ± one standard deviation over "
-              "seeds.", "", "| claim | verdict | rule | measured |", "| --- | --- | --- | --- |"]
+              "with n = dim S (the mean of log λ is 0 by (7.8)); skewness (effective): the "
+              "same with n = the effective count, the dynamical eigenvalues with |log λ| > "
+              f"{EFFECTIVE_LOG_THRESHOLD:g} (the others belong to saturated units, λ = 1 to "
+              "round-off); ± one standard deviation over seeds.", "",
+              "| claim | verdict | rule | measured |", "| --- | --- | --- | --- |"]
     for c in summary["_claims"]:
         lines.append(f"| {c.text} | **{c.verdict.value}** | {c.rule.replace('|', chr(92) + '|')} "
                      f"| {c.detail} |")
@@ -437,9 +442,9 @@ def write_depth_report(out: str | os.PathLike, payload: dict) -> dict:
              f"Command: `{payload['command']}`  ",
              f"{config['seeds']} seeds per architecture; {config['n_epochs']} epochs of one "
              f"{'mini-batch update' if config['epoch'] == 'step' else 'pass'}, SGD lr "
-             f"{config['learning_rate']}, batch {config['batch_size']}; spectrum at <x> of "
+             f"{config['learning_rate']}, batch {config['batch_size']}; spectrum at ⟨x⟩ of "
              f"{config['bulk_samples']} bulk minima at the last epoch. Wall time "
-             f"{payload['wall_time_runs']:.0f} s.", "",
+             f"{_wall_time(payload)}.", "",
              *markdown_tables(summary, config["target_loss"]), "",
              "![depth study](depth_study.png)", ""]
     atomic_write_text(out / "depth_study.md", "\n".join(lines))
@@ -449,6 +454,27 @@ def write_depth_report(out: str | os.PathLike, payload: dict) -> dict:
 
 
 STUDY_COMMAND = "python -m learning study depth --out results/depth"
+
+
+def _wall_time(study: dict) -> str:
+    """The stored wall time, and how many runs it only resumed (a rerun loads finished runs)."""
+    runs = study.get("runs", [])
+    resumed = sum(r.get("resumed_from_epoch") is not None for r in runs)
+    note = f"; {resumed} of {len(runs)} runs resumed from their checkpoints" if resumed else ""
+    return f"{study['wall_time_runs']:.0f} s{note}"
+
+
+def _study_budget_lines(study: dict) -> list[str]:
+    """What the stored study ran, and a warning when its verdicts come from ``--quick``."""
+    config = study.get("config", {})
+    quick = bool(study.get("arguments", {}).get("quick", False))
+    budget = (f"Budget: {config.get('seeds', '?')} seeds, {config.get('n_epochs', '?')} epochs, "
+              f"{len(config.get('architectures', ()))} architectures, "
+              f"{config.get('bulk_samples', '?')} bulk samples.")
+    if quick:
+        budget += (" **These verdicts come from a `--quick` smoke run** (not the default "
+                   f"budget of `{STUDY_COMMAND}`); they say nothing about the paper.")
+    return [budget]
 
 
 def depth_section(runs: list[dict], out: str | os.PathLike,
@@ -479,14 +505,18 @@ def depth_section(runs: list[dict], out: str | os.PathLike,
     study_json = Path(out) / "depth" / "depth_study.json"
     if study_json.exists():
         study = json.loads(study_json.read_text())
+        quick = bool(study.get("arguments", {}).get("quick", False))
         numbers["study"] = {k: v for k, v in study["summary"].items() if k != "records"}
+        numbers["study"]["quick"] = quick
+        tag = " (from a --quick run)" if quick else ""
         claims += [Claim(c["text"], c["rule"], c["measured"], Verdict(c["verdict"]),
-                         c["evidence"], c["figure"], c.get("detail", ""))
+                         c["evidence"], c["figure"], c.get("detail", "") + tag)
                    for c in study["summary"]["claims"]]
-        lines += [f"The equal-dim-S study (`{study['command']}`, "
-                  f"{study['wall_time_runs']:.0f} s; full tables in depth/depth_study.md):",
+        lines += [f"The equal-dim-S study (`{study['command']}`, {_wall_time(study)}; full "
+                  "tables in depth/depth_study.md):",
+                  "", *_study_budget_lines(study),
                   "", "| claim | verdict | measured |", "| --- | --- | --- |"]
-        lines += [f"| {c['text']} | **{c['verdict']}** | {c.get('detail', '')} |"
+        lines += [f"| {c['text']} | **{c['verdict']}** | {c.get('detail', '')}{tag} |"
                   for c in study["summary"]["claims"]]
     else:
         lines += ["The study at equal dim S (1-4 hidden layers, 5 seeds each, this job's "

@@ -7,6 +7,8 @@
 * The spectrum of G (5.6) at <x> (5.3).  <x> is the mean over the same samples of the
   bulk-minimum states x̄ — the states the canonical ensemble describes (Section 4); the
   spectrum at the mean forward-pass state is recorded too (``forward_spectrum``).
+* The components a_i of <x> on the eigenvectors of G (5.12) and |<x>|² outside the subspace
+  G moves, for the <x> term of (5.11).
 * μ_2, μ_3 (9.5)-(9.6) raw and normalised, C_20 and C_{N-20} (10.5), Σ log λ (7.8), the
   gap of Fig. 5 and the β the paper's (9.4) assigns to it.
 
@@ -28,7 +30,7 @@ from learning.feedforward import forward, forward_state
 from learning.losses import boundary_loss
 from learning.septuple import Septuple, boundary_state
 from learning.spectrum import GSpectrum, g_spectrum, log_gap, spectral_moment
-from learning.thermodynamics import complexity_n
+from learning.thermodynamics import complexity_n, structured_mean_components
 from ntcore.checks import count
 
 __all__ = ["SpectrumSummary", "CheckpointMeasurements", "measure_checkpoint",
@@ -117,6 +119,10 @@ class CheckpointMeasurements:
     ratio_bulk_to_boundary : U / U_∂, both over the same ``bulk_samples`` samples.
     spectrum : of G at the mean bulk-minimum state.
     forward_spectrum : of G at the mean forward state (its histogram is not stored).
+    mean_components : a_i of (5.12), <x> on the dynamical eigenvectors (order of
+        ``spectrum.log_lambda_dynamical``), for the <x> term of (5.11); empty if not measured.
+    mean_outside_norm2 : |<x>|² outside the subspace S G moves (eigenvalue 1); ``None`` if
+        not measured.
     """
 
     boundary_loss: float
@@ -127,6 +133,8 @@ class CheckpointMeasurements:
     ratio_bulk_to_boundary: float
     spectrum: SpectrumSummary
     forward_spectrum: SpectrumSummary
+    mean_components: tuple[float, ...] = ()
+    mean_outside_norm2: float | None = None
 
     _SCALARS = ("boundary_loss", "bulk_loss", "bulk_samples", "bulk_converged_fraction",
                 "test_accuracy", "ratio_bulk_to_boundary")
@@ -134,12 +142,17 @@ class CheckpointMeasurements:
     def to_dict(self) -> dict:
         """The flat layout stored with a checkpoint and in ``results.json``."""
         return ({k: getattr(self, k) for k in self._SCALARS} | self.spectrum.to_dict()
-                | self.forward_spectrum.to_dict("forward_", histogram=False))
+                | self.forward_spectrum.to_dict("forward_", histogram=False)
+                | {"mean_components": list(self.mean_components),
+                   "mean_outside_norm2": self.mean_outside_norm2})
 
     @classmethod
     def from_dict(cls, d: dict) -> CheckpointMeasurements:
+        # Checkpoints written before the <x> components were measured lack the last two.
         return cls(**{k: d[k] for k in cls._SCALARS}, spectrum=SpectrumSummary.from_dict(d),
-                   forward_spectrum=SpectrumSummary.from_dict(d, "forward_"))
+                   forward_spectrum=SpectrumSummary.from_dict(d, "forward_"),
+                   mean_components=tuple(d.get("mean_components") or ()),
+                   mean_outside_norm2=d.get("mean_outside_norm2"))
 
 
 def mean_boundary_loss(septuple: Septuple, data: Dataset) -> float:
@@ -169,9 +182,14 @@ def measure_checkpoint(septuple: Septuple, train: Dataset, test: Dataset, *,
     bulk = constrained_bulk_minimum(septuple, xb)
     mean_bulk_state = bulk.state.mean(axis=0)
     mean_forward_state = forward_state(septuple, train.inputs[:n]).mean(axis=0)
+    components = (structured_mean_components(septuple, mean_bulk_state)
+                  if septuple.layer_sizes is not None else None)
     return CheckpointMeasurements(
         boundary_loss=float(boundary.mean()), bulk_loss=bulk.mean_loss, bulk_samples=n,
         bulk_converged_fraction=float(np.mean(bulk.converged)), test_accuracy=accuracy,
         ratio_bulk_to_boundary=float(bulk.mean_loss / boundary[:n].mean()),
         spectrum=spectrum_summary(g_spectrum(septuple, mean_bulk_state)),
-        forward_spectrum=spectrum_summary(g_spectrum(septuple, mean_forward_state)))
+        forward_spectrum=spectrum_summary(g_spectrum(septuple, mean_forward_state)),
+        mean_components=() if components is None else tuple(
+            float(a) for a in components.components),
+        mean_outside_norm2=None if components is None else components.outside_norm2)

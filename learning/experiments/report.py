@@ -365,7 +365,7 @@ def laws_of_learning(runs: Sequence[RunRecord], out: Path | None = None) -> Repo
     """The first and second laws (7.6), (7.11) on every training run
     (:func:`learning.experiments.laws.laws_section`; draws ``out/laws.png``)."""
     runs = _records(runs)
-    from learning.experiments.laws import laws_section
+    from learning.experiments.laws_report import laws_section
 
     trajectories = [r.raw for r in runs if len(r.raw["checkpoints"]) >= 2]
     if not trajectories:  # nothing to judge: say so rather than fail the whole report

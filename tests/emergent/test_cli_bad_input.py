@@ -37,6 +37,7 @@ ONSAGER_BAD = [
     (["--jets", "-3"], "--jets must be an integer >= 1"),
     (["--seed", "-1"], "--seed must be >= 0"),
     (["--seed", "q"], "--seed: invalid int"),
+    (["--all-dimensions", "yes"], "unrecognized arguments"),
 ]
 
 

@@ -12,9 +12,10 @@ from emergent.cli.derivation import main
 from emergent.derivations import DERIVATIONS, fokker_planck_to_schrodinger
 
 ERRATA = {"fokker-planck-schrodinger": set(), "entropic-euler-lagrange": set(),
-          "onsager-einstein": {"(12.7)", "(12.10)", "(12.12)"}}
+          "onsager-einstein": {"(12.7)", "(12.10)", "(12.12)"},
+          "onsager-all-dimensions": {"(12.10)", "(12.12)"}}
 APPROXIMATE = {"fokker-planck-schrodinger": {"(11.7c)"}, "entropic-euler-lagrange": set(),
-               "onsager-einstein": set()}
+               "onsager-einstein": set(), "onsager-all-dimensions": set()}
 
 
 @pytest.mark.parametrize("name", list(DERIVATIONS))

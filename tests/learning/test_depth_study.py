@@ -2,6 +2,7 @@
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +15,9 @@ from learning.experiments.depth_study import (
     architecture_for,
     dynamical_dimension,
     epochs_to_loss,
-    rank_correlation,
     summarise,
 )
+from learning.laws import rank_correlation
 from learning.spectrum import g_operator
 
 
@@ -136,7 +137,9 @@ def test_study_command_end_to_end_serial(tmp_path):
     assert {tuple(r["sizes"]) for r in payload["summary"]["records"]} == {
         (784, 20, 10), (784, 16, 8, 10), (784, 14, 6, 6, 10)}
     assert {r["dim_s"] for r in payload["summary"]["records"]} == {50}
-    assert len(payload["summary"]["claims"]) == 2
+    # the two verdicts with dim S and the same two with the effective count
+    assert len(payload["summary"]["claims"]) == 4
+    assert all(0 < r["n_effective"] <= 50 for r in payload["summary"]["records"])
     assert (out / "depth_study.png").exists() and (out / "depth_study.md").exists()
 
 
@@ -171,3 +174,44 @@ def test_depth_section_of_the_main_report(tmp_path):
     claims2, lines2, numbers2 = depth_section(_main_job_runs(), tmp_path)
     assert len(claims2) == 3 and "study" in numbers2
     assert not any(STUDY_COMMAND in line for line in lines2)
+
+
+def test_depth_section_effective_count_and_quick_label(tmp_path):
+    from learning.experiments.depth_study import depth_section
+
+    runs = _main_job_runs()
+    for r in runs:  # 7 saturated directions (|log λ| ~ 1e-9) in the final spectrum
+        n = 110 if r["group"] == "deep" else 130
+        logs = np.r_[np.full(7, 1e-9), np.geomspace(0.01, 3, n - 7) * (-1.0) ** np.arange(n - 7)]
+        r["checkpoints"][-1]["measurements"]["log_lambda_dynamical"] = logs.tolist()
+    claims, lines, numbers = depth_section(runs, tmp_path)
+    records = numbers["paper_pair_from_main_job"]["records"]
+    assert {r["n_effective"] for r in records} == {103, 123}
+    assert len(claims) == 4 and sum("effective count" in c.text for c in claims) == 2
+    r = records[0]
+    assert r["skewness_effective"] == pytest.approx(
+        r["skewness"] * np.sqrt(r["n_effective"] / r["dim_s"]))
+    study = {"command": "python -m learning study depth --quick --out x", "wall_time_runs": 1.0,
+             "arguments": {"quick": True}, "config": {"seeds": 3, "n_epochs": 200},
+             "summary": {"claims": [claims[0].to_dict()]},
+             "runs": [{"resumed_from_epoch": 200}, {"resumed_from_epoch": None}]}
+    (tmp_path / "depth").mkdir()
+    (tmp_path / "depth" / "depth_study.json").write_text(json.dumps(study))
+    claims2, lines2, numbers2 = depth_section(runs, tmp_path)
+    assert numbers2["study"]["quick"] is True
+    assert any("--quick" in line and "smoke run" in line for line in lines2)
+    # a rerun that only loaded finished runs says so beside its wall time
+    assert any("1 of 2 runs resumed" in line for line in lines2)
+    assert claims2[-1].detail.endswith("(from a --quick run)")
+
+
+def test_study_defaults_are_the_budget_the_readme_states():
+    # README: "1-4 hidden layers, 5 seeds each" at the main job's budget (epochs, samples).
+    from learning.cli.reproduce import DEFAULTS
+    from learning.cli.study import _parser
+
+    args = _parser().parse_args(["--out", "x"])
+    assert args.depths == "1,2,3,4" and args.seeds == 5
+    assert args.epochs == DEFAULTS["epochs"] and args.bulk_samples == DEFAULTS["bulk_samples"]
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "1-4 hidden layers, 5 seeds each" in readme
