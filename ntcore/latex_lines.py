@@ -11,7 +11,7 @@ Example
 >>> import sympy as sp
 >>> x = sp.symbols("x1:9")
 >>> rows = aligned_rows(sp.Eq(sp.Symbol("y"), sum(sp.sin(v) for v in x)), "(1.1)", width=40)
->>> len(rows) > 1 and rows[0].startswith("y &= ") and rows[-1].endswith(r"\\tag*{(1.1)}")
+>>> len(rows) > 1 and rows[0].startswith(r"\\text{(1.1)} && y &= ")
 True
 """
 
@@ -21,8 +21,9 @@ import sympy as sp
 
 __all__ = ["latex_pieces", "aligned_rows"]
 
-#: LaTeX characters per row; about 80 % of a page's text width at MathJax's display size
-DEFAULT_WIDTH = 110
+#: LaTeX characters per row: at MathJax's display size about half a page's text width,
+#: which leaves room for the tag
+DEFAULT_WIDTH = 80
 
 
 def _sum_pieces(expr: sp.Add, width: int) -> list[str]:
@@ -76,7 +77,7 @@ def latex_pieces(expr: sp.Expr, width: int = DEFAULT_WIDTH) -> list[str]:
 
 def aligned_rows(equation: sp.Basic, tag: str, width: int = DEFAULT_WIDTH) -> list[str]:
     """Rows of an ``align*`` block for one equation (``sympy.Eq`` or an expression), aligned
-    on ``=``, continuation rows indented, ``\\tag*{tag}`` on the last row."""
+    on ``=``, continuation rows indented, ``tag`` (the paper's number) in a first column."""
     if isinstance(equation, sp.Equality):
         left = latex_pieces(equation.lhs, width)
         right = latex_pieces(equation.rhs, width)
@@ -88,5 +89,6 @@ def aligned_rows(equation: sp.Basic, tag: str, width: int = DEFAULT_WIDTH) -> li
     else:
         pieces = latex_pieces(equation, width)
         rows = [f"& {pieces[0]}"] + [f"&\\quad {piece}" for piece in pieces[1:]]
-    rows[-1] += f" \\tag*{{{tag}}}"
-    return rows
+    # the number in a column of its own on the left, not a tag*: MathJax reserves a tag's width
+    # on both sides of a centred block, which pushed long blocks past the page's edge
+    return [f"\\text{{{tag}}} && {rows[0]}"] + [f"&& {row}" for row in rows[1:]]

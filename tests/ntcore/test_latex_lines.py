@@ -12,7 +12,7 @@ x = sp.symbols("x1:13")
 
 def _terms(rows: list[str]) -> list[str]:
     """The signed terms of a broken sum, read back from the rows."""
-    text = " ".join(re.sub(r"^&(\\quad)?\s*|\s*\\tag\*\{.*\}$", "", r) for r in rows)
+    text = " ".join(re.sub(r"^&(\\quad)?\s*", "", r) for r in rows)
     return [t.strip() for t in re.split(r"(?=[+-] \\sin)", text) if t.strip()]
 
 
@@ -38,13 +38,14 @@ def test_a_fraction_of_a_long_sum_is_split_inside_the_bracket():
 
 def test_an_equation_is_aligned_on_equals_and_tagged_once():
     rows = aligned_rows(sp.Eq(sp.Symbol("E"), sum(sp.cos(v) for v in x)), "(11.9)", width=50)
-    assert rows[0].startswith("E &= ") and all(r.startswith(r"&\quad ") for r in rows[1:])
-    assert sum(r.count(r"\tag*") for r in rows) == 1 and rows[-1].endswith(r"\tag*{(11.9)}")
+    assert rows[0].startswith(r"\text{(11.9)} && E &= ")
+    assert all(r.startswith(r"&& &\quad ") for r in rows[1:])
+    assert sum(r.count(r"\text{(11.9)}") for r in rows) == 1
 
 
 def test_a_short_equation_stays_one_row():
     assert aligned_rows(sp.Eq(x[0], x[1] + 1), "(1.1)") == [
-        sp.latex(x[0]) + " &= " + sp.latex(x[1] + 1) + r" \tag*{(1.1)}"]
+        r"\text{(1.1)} && " + sp.latex(x[0]) + " &= " + sp.latex(x[1] + 1)]
 
 
 def test_width_too_small_is_refused():
