@@ -52,7 +52,10 @@ def _product_pieces(expr: sp.Expr, width: int) -> list[str]:
     if rest != 1:
         prefix += sp.latex(rest) + " "
     rows = latex_pieces(inner, width)
-    rows[0] = prefix + r"\Big(" + rows[0]
+    if len(prefix) + len(rows[0]) > width:  # a long factor in front gets a row of its own
+        rows.insert(0, prefix + r"\Big(")
+    else:
+        rows[0] = prefix + r"\Big(" + rows[0]
     rows[-1] += r"\Big)"
     return rows
 
