@@ -84,7 +84,8 @@ def run_case(args) -> dict:
     kwargs = {"method": args.method, "seed": 1}
     if args.method == "slq":
         kwargs |= {"n_probes": args.probes, "lanczos_steps": args.steps,
-                   "max_bytes": int(args.max_gib * GIB)}
+                   "max_bytes": int(args.max_gib * GIB), "dtype": args.dtype,
+                   "max_lanczos_steps": args.max_steps}
     if args.method != "slq":
         kwargs |= {"max_bytes": 16 * GIB}
     res = spectral_moments(net, x, tuple(args.orders), **kwargs)
@@ -95,7 +96,9 @@ def run_case(args) -> dict:
            "quadrature_change": res.quadrature_change.tolist(),
            "log_det": res.log_det, "log_det_check": res.log_det_check,
            "n_matvecs": res.n_matvecs, "n_probes": res.n_probes,
-           "lanczos_steps": res.lanczos_steps, "peak_rss_gib": peak_rss_gib()}
+           "lanczos_steps": res.lanczos_steps, "peak_rss_gib": peak_rss_gib(),
+           "dtype": res.dtype, "roundoff": res.roundoff.tolist(),
+           "uncertainty": None if res.uncertainty is None else res.uncertainty.tolist()}
     return out
 
 
@@ -124,12 +127,18 @@ def show(r: dict | None) -> None:
                r["quadrature_change"], strict=True)
     print(f"  {r['method']}: N = {r['N']}, nnz = {r['nnz']:.3g}, build {r['build_s']:.1f} s, "
           f"estimate {r['seconds']:.1f} s, peak RSS {r['peak_rss_gib']:.2f} GiB, "
-          f"{r['n_matvecs']} G-products ({r['n_probes']} probes x {r['lanczos_steps']} steps)")
-    for k, v, e, c in rows:
+          f"{r['n_matvecs']} G-products ({r['n_probes']} probes x {r['lanczos_steps']} steps), "
+          f"products in {r.get('dtype', 'float64')}")
+    unc = r.get("uncertainty") or [None] * len(r["orders"])
+    for (k, v, e, c), u in zip(rows, unc, strict=True):
         rel = "" if e is None else f" ± {e:.4g} ({100 * e / abs(v):.2f} %)"
-        print(f"    μ_{k} = {v:.6g}{rel}   quadrature change {c:.2g}")
+        tot = "" if u is None else f"   with truncation ± {u:.3g} ({100 * u / abs(v):.2f} %)"
+        print(f"    μ_{k} = {v:.6g}{rel}   quadrature change {c:.2g}{tot}")
+    if r.get("roundoff"):
+        print("    float32 round-off bound per order: "
+              + ", ".join(f"{b:.2g}" for b in r["roundoff"]))
     print(f"    check (7.8): μ_1 = log det G = {r['log_det']:.3g}, "
-          f"{r['log_det_check']:.2f} standard errors from 0")
+          f"{r['log_det_check']:.2f} errors (sampling and truncation) from 0")
 
 
 def main() -> None:
@@ -149,6 +158,11 @@ def main() -> None:
     parser.add_argument("--max-gib", type=float, default=4.0,
                         help="memory ceiling for the SLQ basis (max_bytes)")
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "float64"],
+                        help="precision of the SLQ products (spectral_moments' dtype)")
+    parser.add_argument("--max-steps", type=int, default=None,
+                        help="extend the Lanczos runs up to this many steps until the "
+                             "truncation is below the sampling error (max_lanczos_steps)")
     args = parser.parse_args()
     if args.case == "figure":
         figure(args.child_case, os.path.join(ROOT, "docs", "scale_scaling.png"))
@@ -160,8 +174,9 @@ def main() -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; {load()}; "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     common = ["--probes", str(args.probes), "--steps", str(args.steps), "--max-gib",
-              str(args.max_gib), "--orders",
-              *map(str, args.orders)]
+              str(args.max_gib), "--dtype", args.dtype, "--orders", *map(str, args.orders)]
+    if args.max_steps is not None:
+        common += ["--max-steps", str(args.max_steps)]
     if args.case == "big":
         r = child("big", *common)
         show(r)

@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="tex: only the pages written by hand and generated pages, not the "
                              "API pages rendered from docstrings")
     args = parser.parse_args(argv)
-    build = Path(args.build)
+    build = Path(args.build).resolve()  # links are resolved to absolute paths
     names = [n for n in args.only.split(",") if n]
     unknown = [n for n in names if n not in CHECKS]
     if unknown or not build.is_dir():

@@ -25,6 +25,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
+from ntcore.checks import seed_value
 from ntcore.derivation import (
     AllOf,
     Approximation,
@@ -202,7 +203,7 @@ def _onsager_tensor(ginv: np.ndarray, kind: str = "paper") -> np.ndarray:
 
 
 def _random_metric_and_forces(dim: int = 3, seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     a = rng.standard_normal((dim, dim))
     g = a @ a.T + dim * np.eye(dim)
     x = rng.standard_normal((dim, dim, dim))

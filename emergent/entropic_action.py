@@ -44,7 +44,7 @@ from emergent.constraints import (
 from emergent.fokker_planck import check_times, gaussian_heat_kernel, shannon_entropy
 from emergent.grids import Grid, Method, _check_method, check_density
 from emergent.schrodinger import free_gaussian_packet
-from ntcore.checks import positive_number
+from ntcore.checks import positive_number, seed_value
 from ntcore.display import MarkdownSummary
 
 __all__ = ["FORMS", "FORM_FUNCTIONS", "FormParts", "evaluate_form", "form_11_6a", "form_11_6b",
@@ -449,7 +449,7 @@ def stationarity_test(path: Path, form: str, n_directions: int = 3, seed: int = 
     eps = np.asarray(eps_scan, dtype=float)
     if eps.ndim != 1 or eps.size < 2 or not np.all(np.isfinite(eps)) or np.any(eps <= 0):
         raise ValueError("eps_scan must hold at least two finite values > 0")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     s0 = action(path, form, method)
     relative, slope, increments = {}, {}, {}
     for which in ("p", "Phi"):

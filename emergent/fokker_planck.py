@@ -25,7 +25,7 @@ import scipy.fft as sfft
 from numpy.typing import ArrayLike
 
 from emergent._images import image_sum
-from emergent._stepping import theta_scheme
+from emergent._stepping import check_stepping, theta_scheme
 from emergent.grids import Grid, check_density
 from ntcore.checks import count, positive_number
 
@@ -128,6 +128,7 @@ def propagate_implicit(grid: Grid, p0: ArrayLike, D: float, t_final: float, n_st
     if scheme not in ("crank-nicolson", "backward-euler"):
         raise ValueError(f"scheme must be 'crank-nicolson' or 'backward-euler', got {scheme!r}")
     theta = 0.5 if scheme == "crank-nicolson" else 1.0
+    check_stepping(n_steps, save_every, p0.size, 8, "implicit")
     out = theta_scheme(grid.laplacian_matrix() * (D / 2), p0, t_final / n_steps, n_steps,
                        theta=theta, save_every=save_every, progress=progress,
                        desc=f"Fokker-Planck {scheme}")

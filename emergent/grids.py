@@ -29,9 +29,10 @@ import scipy.sparse as sps
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike
 
-from ntcore.checks import positive_number
+from ntcore.checks import check_memory, positive_number, real_array
 
-__all__ = ["Grid", "check_density", "check_band_limit", "spectral_tail", "sparse_lu"]
+__all__ = ["Grid", "check_grid", "check_density", "check_band_limit", "spectral_tail",
+           "sparse_lu"]
 
 Boundary = Literal["periodic", "reflecting"]
 Method = Literal["spectral", "fd"]
@@ -62,17 +63,24 @@ class Grid:
     origin: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        raw = np.atleast_1d(self.shape)
+        raw = np.atleast_1d(real_array("shape", self.shape) if not isinstance(
+            self.shape, tuple | list) or not all(isinstance(n, int) for n in self.shape)
+            else np.asarray(self.shape))
         if raw.dtype.kind not in "iu" and not all(float(n).is_integer() for n in raw):
             raise TypeError(f"shape must hold whole numbers of points, got {self.shape!r}")
         shape = tuple(int(n) for n in raw)
-        lengths = tuple(positive_number("lengths", x) for x in np.atleast_1d(self.lengths))
+        lengths = tuple(positive_number("lengths", x)
+                        for x in np.atleast_1d(real_array("lengths", self.lengths)))
         if len(shape) not in (1, 2):
             raise ValueError(f"shape must have 1 or 2 axes (1D or 2D grids), got {shape}")
         if len(lengths) != len(shape):
             raise ValueError(f"lengths {lengths} must have one entry per axis of shape {shape}")
         if min(shape) < 4:
             raise ValueError(f"every axis needs at least 4 points, got shape {shape}")
+        size = float(np.prod([float(n) for n in shape]))
+        # The solvers hold a few complex fields of the grid's size at once: estimate eight.
+        check_memory("shape", 8 * 16 * size, f"a grid of {size:.3g} points (eight complex "
+                     "fields of it)", "use fewer points per axis")
         if self.boundary not in ("periodic", "reflecting"):
             raise ValueError(f"boundary must be 'periodic' or 'reflecting', got {self.boundary!r}")
         origin = (tuple(-x / 2 for x in lengths) if self.origin is None
@@ -308,6 +316,16 @@ class Grid:
         return (sps.kron(ones[0], eye[1]) + sps.kron(eye[0], ones[1])).tocsr()
 
 
+def check_grid(grid: object, name: str = "grid") -> Grid:
+    """``grid`` itself if it is a :class:`Grid`, else a TypeError naming ``name``.
+
+    The grids every equation of Sections 11-12 is discretised on.
+    """
+    if not isinstance(grid, Grid):
+        raise TypeError(f"{name} must be an emergent.grids.Grid, got {type(grid).__name__}")
+    return grid
+
+
 def sparse_lu(matrix: sps.spmatrix) -> spla.SuperLU:
     """Sparse LU of an implicit-step matrix built on :meth:`~emergent.grids.Grid.laplacian_matrix`.
 
@@ -354,6 +372,7 @@ def check_density(grid: Grid, p: ArrayLike, name: str = "p", *, normalize: bool 
 
     A density p of (11.3)-(11.5).
     """
+    check_grid(grid)
     density = grid.check_field(p, name)
     # round-off negatives of spectral solvers (~1e-17 of max p) are zeros, not errors
     floor = -1e-13 * np.max(np.abs(density), initial=0.0)
@@ -381,6 +400,7 @@ def spectral_tail(grid: Grid, f: ArrayLike) -> float:
 
     Guards the spectral solvers of (11.5) and (11.9).
     """
+    check_grid(grid)
     f = grid.check_field(f, "f", complex_ok=True)
     axes = grid._grid_axes(f)
     if grid.boundary == "periodic":
@@ -402,6 +422,7 @@ def check_band_limit(grid: Grid, f: ArrayLike, name: str = "field", tol: float =
 
     Guards the spectral solvers of (11.5) and (11.9).
     """
+    check_grid(grid)
     tail = spectral_tail(grid, f)
     if tail > tol:
         raise ValueError(f"grid too coarse for {name}: {tail:.2e} of its spectral power lies "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from ntcore.checks import count
+from ntcore.checks import count, seed_value
 
 __all__ = ["Jet", "check_jet", "random_jet"]
 
@@ -109,7 +109,7 @@ def random_jet(dim: int, seed: int | None = None, *, lorentzian: bool = True,
     The point data of (12.6)-(12.14).
     """
     dim = count("dim", dim, minimum=2)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     u = _unimodular(dim, rng)
     eta = np.diag([-1 if (lorentzian and i == 0) else 1 for i in range(dim)]).astype(object)
     g = u.T.dot(eta).dot(u)

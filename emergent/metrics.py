@@ -11,7 +11,8 @@ import numpy as np
 import sympy as sp
 
 from emergent.jets import Jet
-from ntcore.checks import count, positive_number, real_number
+from ntcore.checks import count, positive_number, real_number, seed_value
+from ntcore.expressions import as_sympy, parse_expression, parse_symbol
 
 __all__ = ["Metric", "as_metric", "schwarzschild", "de_sitter", "flrw", "random_polynomial_metric",
            "jet_at"]
@@ -71,10 +72,23 @@ def as_metric(metric: object, coordinates: Sequence | None = None) -> Metric:
 
     The g_{μν}(x) of (12.2)-(12.14).
 
+    Strings (a whole matrix such as ``"[[-1, 0], [0, r**2]]"``, single entries, coordinate
+    names) are read by the restricted grammar of :mod:`ntcore.expressions` — numbers, symbols,
+    arithmetic, elementary functions — and never evaluated as Python.
+
+    >>> as_metric([["-1", "0"], ["0", "r**2"]], ["t", "r"]).matrix
+    Matrix([
+    [-1,    0],
+    [ 0, r**2]])
+    >>> as_metric("[[__import__('os').getpid(), 0], [0, 1]]", ["t", "r"])
+    Traceback (most recent call last):
+    ...
+    ValueError: metric: attribute access ('.getpid') is not allowed
+
     Raises
     ------
     TypeError
-        Unknown input type, or entries SymPy cannot parse.
+        Unknown input type, or entries that are neither strings, numbers nor SymPy objects.
     ValueError
         Non-square or non-symmetric matrix, coordinates not matching its dimension or not
         symbols, or a metric whose determinant vanishes identically (degenerate).
@@ -91,15 +105,10 @@ def as_metric(metric: object, coordinates: Sequence | None = None) -> Metric:
         matrix = sp.Matrix(lowered.tensor().tolist())
         coordinates = tuple(lowered.syms)
     else:
-        try:
-            matrix = sp.Matrix(sp.sympify(metric))
-        except (sp.SympifyError, TypeError, ValueError) as exc:
-            raise TypeError(f"metric entries could not be parsed by SymPy: {exc}") from exc
-    if coordinates is None:
-        raise ValueError("coordinates are required for a SymPy matrix metric")
-    coordinates = tuple(sp.sympify(c) for c in coordinates)
-    if not all(isinstance(c, sp.Symbol) for c in coordinates):
-        raise ValueError(f"coordinates must be SymPy symbols, got {coordinates}")
+        if coordinates is None:
+            raise ValueError("coordinates are required for a SymPy matrix metric")
+        coordinates = _coordinates(coordinates)
+        matrix = _matrix_of(metric, {str(c): c for c in coordinates})
     if matrix.rows != matrix.cols:
         raise ValueError(f"metric must be square, got {matrix.shape}")
     if matrix.rows != len(coordinates):
@@ -110,6 +119,43 @@ def as_metric(metric: object, coordinates: Sequence | None = None) -> Metric:
     if sp.simplify(matrix.det()) == 0:
         raise ValueError("metric is degenerate: its determinant vanishes identically")
     return Metric(matrix, coordinates)
+
+
+def _coordinates(coordinates: object) -> tuple[sp.Symbol, ...]:
+    """SymPy symbols, or names read as symbols (never evaluated: :mod:`ntcore.expressions`)."""
+    if isinstance(coordinates, str | sp.Basic) or not isinstance(coordinates, Sequence):
+        raise TypeError(f"coordinates must be a sequence of SymPy symbols or names, got "
+                        f"{type(coordinates).__name__}")
+    out = tuple(parse_symbol("coordinates", c) if isinstance(c, str) else c for c in coordinates)
+    if not all(isinstance(c, sp.Symbol) for c in out):
+        raise ValueError(f"coordinates must be SymPy symbols, got {out}")
+    return out
+
+
+def _matrix_of(metric: object, symbols: dict[str, sp.Symbol]) -> sp.Matrix:
+    """The metric as a SymPy Matrix: strings (a whole matrix or single entries) are read by
+    the restricted grammar of :mod:`ntcore.expressions`, other entries strictly sympified."""
+    if isinstance(metric, str):
+        metric = parse_expression("metric", metric, symbols)
+    if isinstance(metric, np.ndarray):
+        metric = metric.tolist()
+    if isinstance(metric, sp.MatrixBase):
+        return sp.Matrix(metric)
+
+    def entry(e: object) -> object:
+        if isinstance(e, list | tuple):
+            return [entry(x) for x in e]
+        if isinstance(e, str):
+            return parse_expression("metric", e, symbols)
+        return as_sympy("metric entries", e)
+
+    if not isinstance(metric, list | tuple):
+        raise TypeError(f"metric must be a MetricTensor, a SymPy Matrix, a list of rows or a "
+                        f"string, got {type(metric).__name__}")
+    try:
+        return sp.Matrix(entry(metric))
+    except (sp.SympifyError, ValueError, IndexError) as exc:
+        raise ValueError(f"metric must be a square list of rows: {exc}") from None
 
 
 _MASS = sp.Symbol("M", positive=True)
@@ -221,7 +267,7 @@ def random_polynomial_metric(dim: int, seed: int = 0, degree: int = 2) -> Metric
     seed = count("seed", seed)
     if degree not in (1, 2):
         raise ValueError(f"degree must be 1 or 2, got {degree}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     xs = sp.symbols(f"x0:{dim}")
     m = sp.diag(*([-1] + [1] * (dim - 1)))
     for a in range(dim):

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from emergent._images import image_sum
-from emergent._stepping import theta_scheme
+from emergent._stepping import check_stepping, theta_scheme
 from emergent.grids import Grid, check_band_limit
 from ntcore.checks import count, positive_number
 
@@ -119,6 +119,7 @@ def split_step(grid: Grid, psi0: ArrayLike, D: float, t_final: float, n_steps: i
         check_band_limit(grid, psi, "psi0", band_limit_tol)
     v = _check_potential(grid, potential)
     dt, n_steps, save_every = _steps(t_final, n_steps, save_every)
+    check_stepping(n_steps, save_every, psi.size, 16, "split-step")
     kinetic = np.exp(-0.5j * D * grid.k_squared * dt)
     half = None if v is None else np.exp(-0.5j * v * dt)
     if grid.boundary == "periodic":
@@ -146,6 +147,7 @@ def crank_nicolson(grid: Grid, psi0: ArrayLike, D: float, t_final: float, n_step
     psi = _check_psi(grid, psi0)
     v = _check_potential(grid, potential)
     dt, n_steps, save_every = _steps(t_final, n_steps, save_every)
+    check_stepping(n_steps, save_every, psi.size, 16, "implicit")
     ham = -(D / 2) * grid.laplacian_matrix()
     if v is not None:
         ham = ham + sps.diags(v.ravel())

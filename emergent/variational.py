@@ -21,7 +21,7 @@ import sympy as sp
 from sympy.calculus.euler import euler_equations
 from sympy.core.function import AppliedUndef
 
-from ntcore.checks import count
+from ntcore.checks import count, seed_value
 
 __all__ = ["generic_metric", "euler_lagrange", "DivergenceTest", "differ_by_divergence"]
 
@@ -134,7 +134,7 @@ def differ_by_divergence(density1: sp.Expr, density2: sp.Expr, funcs: dict,
     seed = count("seed", seed)
     if not isinstance(lorentzian, bool | np.bool_):
         raise TypeError(f"lorentzian must be a bool, got {type(lorentzian).__name__}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     e1 = euler_lagrange(density1, funcs, coordinates)
     e2 = euler_lagrange(density2, funcs, coordinates)
     worst = sp.Integer(0)

@@ -1,5 +1,8 @@
 """Activation maps f of the neural septuple (Section 2, eqs. (2.5)-(2.6), (10.4)).
 
+Besides tanh, sigmoid, relu and linear: GELU, SiLU/swish, softplus, leaky relu and ELU
+(issue 22), each component-wise with f' and f''.
+
 An activation acts component-wise, ``f_i(y) = f_i(y_i)`` (2.6).  Each
 :class:`Activation` knows its function ``f``, its derivative ``f'`` (the diagonal
 of the matrix f' of (5.4)), its range (the domain of the state vector, which
@@ -18,9 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtr
 
 __all__ = [
     "Activation",
@@ -28,8 +33,15 @@ __all__ = [
     "SIGMOID",
     "RELU",
     "LINEAR",
+    "GELU",
+    "SILU",
+    "SOFTPLUS",
+    "leaky_relu",
+    "elu",
     "get_activation",
+    "graph_activation",
     "ACTIVATIONS",
+    "ALL_ACTIVATIONS",
     "LayerwiseActivation",
     "per_layer_activation",
     "layer_activations",
@@ -217,7 +229,124 @@ LINEAR = Activation(
     second_derivative=_zero,
 )
 
+
+
+# ---- the smooth activations of modern networks (component-wise, so (2.6) holds) --------
+def _phi(y: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.exp(-0.5 * np.square(y)) / np.sqrt(2.0 * np.pi)
+
+
+def _minimum(derivative: ArrayFn, second: ArrayFn, function: ArrayFn, start: float) -> float:
+    # Newton on f'(y) = 0 from a point near the minimum of a non-monotone f (GELU, SiLU).
+    y = np.array(start)
+    for _ in range(50):
+        y = y - derivative(y) / second(y)
+    return float(function(y))
+
+
+def _gelu(y: NDArray[np.float64]) -> NDArray[np.float64]:
+    return y * ndtr(y)
+
+
+def _gelu_derivative(y: NDArray[np.float64]) -> NDArray[np.float64]:
+    return ndtr(y) + y * _phi(y)
+
+
+def _gelu_second(y: NDArray[np.float64]) -> NDArray[np.float64]:
+    return _phi(y) * (2.0 - np.square(y))
+
+
+def _silu(y: NDArray[np.float64]) -> NDArray[np.float64]:
+    return y * _sigmoid(y)
+
+
+def _silu_derivative(y: NDArray[np.float64]) -> NDArray[np.float64]:
+    s = _sigmoid(y)
+    return s * (1.0 + y * (1.0 - s))
+
+
+def _silu_second(y: NDArray[np.float64]) -> NDArray[np.float64]:
+    s = _sigmoid(y)
+    return s * (1.0 - s) * (2.0 + y * (1.0 - 2.0 * s))
+
+
+def _softplus_inverse(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    # log(e^x - 1) without overflow: x + log(1 - e^{-x}).
+    return x + np.log(-np.expm1(-x))
+
+
+#: GELU, y Φ(y) (the exact, erf form that PyTorch uses by default); not monotone, so its
+#: range starts at its minimum and it has no inverse.
+GELU = Activation("gelu", _gelu, _gelu_derivative,
+                  _minimum(_gelu_derivative, _gelu_second, _gelu, -0.75), np.inf,
+                  lower_closed=True, second_derivative=_gelu_second)
+#: SiLU (swish), y σ(y).
+SILU = Activation("silu", _silu, _silu_derivative,
+                  _minimum(_silu_derivative, _silu_second, _silu, -1.3), np.inf,
+                  lower_closed=True, second_derivative=_silu_second)
+#: softplus, log(1 + e^y), with f' = σ(y).
+SOFTPLUS = Activation("softplus", lambda y: np.logaddexp(0.0, y), _sigmoid, 0.0, np.inf,
+                      inverse=_softplus_inverse, second_derivative=_sigmoid_derivative)
+
+
+def _check_alpha(alpha: float, name: str) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float | np.floating):
+        raise TypeError(f"alpha of {name} must be a number, got {type(alpha).__name__}")
+    if not np.isfinite(alpha) or alpha <= 0:
+        raise ValueError(f"alpha of {name} must be finite and > 0, got {alpha}")
+    return float(alpha)
+
+
+@lru_cache(maxsize=64)
+def leaky_relu(alpha: float = 0.01) -> Activation:
+    """Leaky relu, f(y) = y for y > 0 and alpha y otherwise (alpha > 0, so f is invertible
+    and the input bias (2.8) exists); f' is 1 or alpha, f'' = 0.
+
+    The same alpha gives the same object, so per-layer activations merge (2.6).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> leaky_relu(0.1)(np.array([-2.0, 3.0])).tolist()
+    [-0.2, 3.0]
+    >>> leaky_relu(0.1) is leaky_relu(0.1), leaky_relu().name
+    (True, 'leaky_relu')
+    """
+    a = _check_alpha(alpha, "leaky_relu")
+    return Activation(
+        "leaky_relu" if a == 0.01 else f"leaky_relu(alpha={a:g})",
+        lambda y: np.where(y > 0, y, a * y),
+        lambda y: np.where(np.asarray(y) > 0, 1.0, a),
+        inverse=lambda x: np.where(x > 0, x, x / a), second_derivative=_zero)
+
+
+@lru_cache(maxsize=64)
+def elu(alpha: float = 1.0) -> Activation:
+    """ELU, f(y) = y for y > 0 and alpha (e^y - 1) otherwise; range (-alpha, inf),
+    f' = 1 or alpha e^y, f'' = 0 or alpha e^y (taken from the left at 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = elu(2.0)
+    >>> bool(f.derivative(np.array(-1.0)) == 2.0 * np.exp(-1.0)), f.lower
+    (True, -2.0)
+    """
+    a = _check_alpha(alpha, "elu")
+    return Activation(
+        "elu" if a == 1.0 else f"elu(alpha={a:g})",
+        lambda y: np.where(y > 0, y, a * np.expm1(np.minimum(y, 0.0))),
+        lambda y: np.where(y > 0, 1.0, a * np.exp(np.minimum(y, 0.0))), -a, np.inf,
+        inverse=lambda x: np.where(x > 0, x, np.log1p(np.maximum(x, -a) / a)),
+        second_derivative=lambda y: np.where(y > 0, 0.0, a * np.exp(np.minimum(y, 0.0))))
+
+
+#: The activations that the chain readers and the Septuple files name (tanh sigmoid relu linear).
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (TANH, SIGMOID, RELU, LINEAR)}
+#: Every named activation, including those of graph networks (issue 22); "swish" is SiLU.
+ALL_ACTIVATIONS: dict[str, Activation] = {
+    **ACTIVATIONS, **{a.name: a for a in (GELU, SILU, SOFTPLUS, leaky_relu(), elu())},
+    "swish": SILU}
 
 
 def get_activation(activation: str | Activation) -> Activation:
@@ -239,6 +368,23 @@ def get_activation(activation: str | Activation) -> Activation:
                 "or pass an Activation"
             ) from None
     raise TypeError(f"activation must be a str or an Activation, got {type(activation).__name__}")
+
+
+def graph_activation(activation: str | Activation) -> Activation:
+    """Like :func:`get_activation`, also knowing the activations of graph networks
+    (:data:`ALL_ACTIVATIONS`: gelu, silu/swish, softplus, leaky_relu, elu), (2.6).
+
+    Examples
+    --------
+    >>> graph_activation("swish").name
+    'silu'
+    """
+    if isinstance(activation, str) and activation.lower() in ALL_ACTIVATIONS:
+        return ALL_ACTIVATIONS[activation.lower()]
+    if isinstance(activation, str):
+        raise ValueError(f"activation {activation!r} is unknown; choose one of "
+                         f"{sorted(ALL_ACTIVATIONS)} or pass an Activation")
+    return get_activation(activation)
 
 
 Neurons = slice | ArrayLike

@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 from learning.activations import LayerwiseActivation, layer_activations
 from learning.architecture import two_level_extrema
 from learning.feedforward import forward, forward_state
+from learning.graph.septuple import GraphSeptuple, to_septuple
 from learning.losses import boundary_loss
 from learning.septuple import Septuple, activation_of, boundary_state
 from learning.spectral_estimates import (
@@ -55,7 +56,7 @@ from learning.spectrum import (
     spectrum_from_eigenvalues,
 )
 from ntcore import limits
-from ntcore.checks import count
+from ntcore.checks import count, real_array, real_number, seed_value
 from ntcore.display import MarkdownSummary
 
 __all__ = [
@@ -86,6 +87,8 @@ Array = NDArray[np.float64]
 #: 53 s instead of 74 s (mean Newton iterations 6.1 instead of 7.0).
 BULK_GTOL = 1e-6
 _N_EXTREME = 20  # extreme eigenvalues kept (C_n and C_{N-n} for n <= 20)
+# Graph septuples up to this N get the bulk minimum (3.2) on their dense w (128 MiB).
+_GRAPH_BULK_N = 4096
 
 
 @dataclass(frozen=True)
@@ -170,11 +173,15 @@ class SpectrumEstimate:
         return self.extremes.smallest[::-1]
 
 
-def _require(value: object, kind: type, name: str) -> None:
+def _require(value: object, kind: type | tuple[type, ...], name: str) -> None:
     """TypeError naming ``name`` unless ``value`` is a ``kind`` (a wrong object fails here,
     not deep inside with an AttributeError)."""
     if not isinstance(value, kind):
-        raise TypeError(f"{name} must be a {kind.__name__}, got {type(value).__name__}")
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise TypeError(f"{name} must be a {names}, got {type(value).__name__}")
+
+
+_NETWORKS = (Septuple, GraphSeptuple)
 
 
 def _histogram(spectrum: GSpectrum, bins: int) -> LogDensity:
@@ -188,8 +195,8 @@ def _histogram(spectrum: GSpectrum, bins: int) -> LogDensity:
                       density.copy(), int(spectrum.n_neurons - moving.size))
 
 
-def spectrum_estimate(septuple: Septuple, x_mean: ArrayLike, *, seed: int | None = 0,
-                      bins: int = 60) -> SpectrumEstimate:
+def spectrum_estimate(septuple: Septuple | GraphSeptuple, x_mean: ArrayLike, *,
+                      seed: int | None = 0, bins: int = 60) -> SpectrumEstimate:
     """The spectrum of G (5.6) at <x> by the cheapest sound method.
 
     :func:`learning.spectral_estimates.spectral_moments` with ``method="auto"`` chooses:
@@ -204,9 +211,10 @@ def spectrum_estimate(septuple: Septuple, x_mean: ArrayLike, *, seed: int | None
         A non-layered septuple, or one too big for the memory limit of the estimators (the
         message names the size and the cheaper route).
     """
-    _require(septuple, Septuple, "septuple")
+    _require(septuple, _NETWORKS, "septuple")
+    seed_value("seed", seed)
     bins = count("bins", bins, minimum=1)
-    if septuple.layer_sizes is None:
+    if isinstance(septuple, Septuple) and septuple.layer_sizes is None:
         raise ValueError("the analysis needs a layered septuple (layer_sizes set)")
     t0 = time.perf_counter()
     result = spectral_moments(septuple, x_mean, (1, 2, 3, 4), method="auto", seed=seed)
@@ -220,7 +228,8 @@ def spectrum_estimate(septuple: Septuple, x_mean: ArrayLike, *, seed: int | None
         spectrum = g_spectrum(septuple, x_mean, method=result.method)
         lam = spectrum.eigenvalues
         extremes = ExtremeEigenvalues(largest=lam[:k].copy(), smallest=lam[n - k:].copy(),
-                                      n_neurons=n, n_matvecs=0, seconds=0.0)
+                                      n_neurons=n, n_matvecs=0, seconds=0.0,
+                                      linearised=result.linearised)
         density = _histogram(spectrum, bins)
     else:
         spectrum = None
@@ -243,30 +252,33 @@ def beta_two_level(log_lambda: float, gamma: float = 1 / 3) -> float:
     ½ < β < 1, the range in which (9.3) has a maximum at log λ < 0 (docs/errata.md). For
     γ = 1/3 the closed form is β = 1 / (1 + exp(log λ / 2)).
 
-    Returns ``nan`` when no β in that range puts the extremum at ``log_lambda``.
+    ValueError naming ``log_lambda`` when no β in that range puts the maximum there (no β
+    exists: a NaN would be a silent non-answer).
 
     Examples
     --------
     >>> round(beta_two_level(-2.0), 6), round(float(1 / (1 + np.exp(-1.0))), 6)
     (0.731059, 0.731059)
     """
-    log_lambda = float(log_lambda)
-    if not np.isfinite(log_lambda):
-        raise ValueError(f"log_lambda must be finite, got {log_lambda}")
+    log_lambda = real_number("log_lambda", log_lambda)
 
-    def offset(beta: float) -> float:
+    def position(beta: float) -> float:
         ext = two_level_extrema(beta, gamma, resolution=6001)
         below = [p for p, kind in zip(ext.positions, ext.kinds, strict=True)
                  if kind == "max" and p < -1e-8]
-        return (below[0] if below else 0.0) - log_lambda
+        return below[0] if below else float("nan")
 
-    # The bracket keeps the extremum inside two_level_extrema's window (-30, 30) and apart
-    # from the one at 0: log λ from about -0.016 (β = 0.501) to -27.6 (β = 1 - 1e-6).
-    lo, hi = 0.501, 1.0 - 1e-6
-    f_lo, f_hi = offset(lo), offset(hi)
-    if not f_lo * f_hi < 0:
-        return float("nan")
-    return float(brentq(offset, lo, hi, xtol=1e-13))
+    # The bracket keeps the maximum inside two_level_extrema's window (-30, 30) and resolved
+    # apart from the extremum at 0 (at β = 0.501 it merges with it at this resolution):
+    # log λ from about -0.016 (β = 0.502) to -27.6 (β = 1 - 1e-6).  Outside, no β is
+    # returned: a root-finder fed an undetected maximum would converge to a wrong β.
+    lo, hi = 0.502, 1.0 - 1e-6
+    p_lo, p_hi = position(lo), position(hi)
+    if not p_hi < log_lambda < p_lo:
+        raise ValueError(f"log_lambda = {log_lambda:g}: no β in ({lo}, {hi:.6f}) puts the "
+                         f"maximum of (9.3) there (it lies between {p_hi:.3g} and {p_lo:.3g} "
+                         f"for gamma = {gamma:g})")
+    return float(brentq(lambda b: position(b) - log_lambda, lo, hi, xtol=1e-13))
 
 
 @dataclass(frozen=True)
@@ -314,8 +326,13 @@ def gap_and_beta(estimate: SpectrumEstimate) -> GapBeta:
         gap = log_gap(spectrum)
     except ValueError as err:
         return GapBeta("none", f"{err}{'; ' + message if message else ''}")
+    try:
+        beta = beta_two_level(gap.position)
+    except ValueError as err:  # the gap is where no β of (9.3) has its maximum: say so
+        beta = float("nan")
+        message = "; ".join(m for m in (message, f"no two-level β: {err}") if m)
     return GapBeta("found", message, gap.position, gap.width, gap.lower, gap.upper,
-                   gap.n_below, beta_two_level(gap.position), beta_from_log_lambda(gap.position))
+                   gap.n_below, beta, beta_from_log_lambda(gap.position))
 
 
 def complexities_of(estimate: SpectrumEstimate, orders: Sequence[int]) -> dict[int, float]:
@@ -385,7 +402,7 @@ def _centre_input(septuple: Septuple) -> Array:
     return np.full(septuple.layer_sizes[0], centre)  # type: ignore[index]
 
 
-def mean_state_and_losses(septuple: Septuple, inputs: ArrayLike | None = None,
+def mean_state_and_losses(septuple: Septuple | GraphSeptuple, inputs: ArrayLike | None = None,
                           targets: ArrayLike | None = None, *, bulk: bool = True,
                           progress: bool = False) -> tuple[MeanState, Losses | None]:
     """<x> (5.3) and, with data, U and U_∂ (see :class:`MeanState`, :class:`Losses`).
@@ -400,11 +417,13 @@ def mean_state_and_losses(septuple: Septuple, inputs: ArrayLike | None = None,
         :data:`ntcore.limits.BULK_MINIMUM_LIMIT_BYTES` (in batches of samples if need be);
         ``False`` uses the forward states.
     """
-    _require(septuple, Septuple, "septuple")
-    if septuple.layer_sizes is None:
-        raise ValueError("the analysis needs a layered septuple (layer_sizes set)")
+    _require(septuple, _NETWORKS, "septuple")
     if (inputs is None) != (targets is None):
         raise ValueError("give both inputs and targets, or neither")
+    if isinstance(septuple, GraphSeptuple):
+        return _graph_mean_state_and_losses(septuple, inputs, targets, bulk)
+    if septuple.layer_sizes is None:
+        raise ValueError("the analysis needs a layered septuple (layer_sizes set)")
     if inputs is None:
         x_in = _centre_input(septuple)
         state = forward_state(septuple, x_in)
@@ -415,8 +434,8 @@ def mean_state_and_losses(septuple: Septuple, inputs: ArrayLike | None = None,
         return MeanState(state, "forward (centre input)",
                          f"no data: the forward state of the input {x_in[0]:g} ({where} "
                          f"range of {f_in.name})", 0), None
-    inputs = np.asarray(inputs, dtype=float)
-    targets = np.asarray(targets, dtype=float)
+    inputs = real_array("inputs", inputs)
+    targets = real_array("targets", targets)
     xb = boundary_state(septuple, inputs, targets)
     layers = forward(septuple, inputs)
     x_forward = np.concatenate(layers, axis=1)
@@ -448,6 +467,56 @@ def mean_state_and_losses(septuple: Septuple, inputs: ArrayLike | None = None,
                    float(np.mean(result.converged))))
 
 
+def _graph_mean_state_and_losses(net: GraphSeptuple, inputs: ArrayLike | None,
+                                 targets: ArrayLike | None, bulk: bool = True
+                                 ) -> tuple[MeanState, Losses | None]:
+    """<x> and the losses of a graph septuple: U_∂ (2.11) at the forward states (2.9); U and
+    x̄ from the constrained bulk minimum (3.2) on its dense septuple form when every node is
+    component-wise and N <= _GRAPH_BULK_N, else the mean forward state (``reason`` says)."""
+    if inputs is None:
+        state = net.forward(np.zeros((1, net.input_indices.size)))[0]
+        return MeanState(state, "forward (centre input)", "no data: the forward state of the "
+                         "input 0 (the graph's inputs are unbounded)", 0), None
+    x = net.forward(np.asarray(inputs, dtype=float).reshape(len(inputs), -1))
+    y = np.asarray(targets, dtype=float)
+    n, outs = x.shape[0], net.output_indices
+    if y.shape != (n, outs.size) or not np.all(np.isfinite(y)):
+        raise ValueError(f"targets must be finite with shape ({n}, {outs.size}), got {y.shape}")
+    u_boundary = float(np.mean(0.5 * np.sum((x[:, outs] - y) ** 2, axis=1)))
+    why = ("bulk minimum not asked for" if not bulk else
+           f"the nodes {list(net.linearised_labels)} are not component-wise, so the bulk loss "
+           "(3.1) is not the paper's" if not net.exact else
+           f"the bulk minimum (3.2) of a graph septuple runs on its dense w, N = "
+           f"{net.n_neurons} > {_GRAPH_BULK_N}" if net.n_neurons > _GRAPH_BULK_N else "")
+    if why:
+        return (MeanState(x.mean(axis=0), "forward (data)", f"{why}: the mean of the forward "
+                          f"states (2.9) over {n} samples", n),
+                Losses("boundary only", f"U not computed: {why}", u_boundary, n_samples=n))
+    from learning.bulk_minimum import constrained_bulk_minimum
+
+    septuple = to_septuple(net)
+    x[:, outs] = y
+    newton = septuple.activation.second_derivative is not None  # type: ignore[union-attr]
+    result = constrained_bulk_minimum(septuple, x, x0=x, gtol=BULK_GTOL,
+                                      method="newton" if newton else "gauss-newton")
+    return (MeanState(result.state.mean(axis=0), "bulk minimum", "data given: the mean of "
+                      f"the constrained bulk minimisers x̄ (3.2) over {n} samples", n),
+            Losses("computed", "", u_boundary, result.mean_loss, result.mean_loss / u_boundary
+                   if u_boundary > 0 else float("nan"), n, float(np.mean(result.converged))))
+
+
+def _graph_description(net: GraphSeptuple) -> tuple[tuple[int, ...], str, tuple[str, ...]]:
+    """Node sizes, the activations of the neuron nodes in order, and the notes."""
+    names = ",".join(n.activation.name if n.activation is not None else n.label
+                     for n in net.nodes[1:])
+    notes: tuple[str, ...] = ()
+    if net.linearised_labels:
+        notes = (f"generalised G = (I - J)^T (I - J): the non-component-wise nodes "
+                 f"{', '.join(net.linearised_labels)} are linearised at <x> (J their "
+                 "Jacobian); the other nodes are exact septuple nodes (docs/beyond_mlps.md)",)
+    return tuple(n.size for n in net.nodes), names, notes
+
+
 @dataclass(frozen=True, eq=False)
 class NetworkAnalysis(MarkdownSummary):
     """Everything :func:`analyze_network` computed, for one network.
@@ -456,7 +525,10 @@ class NetworkAnalysis(MarkdownSummary):
     ----------
     layer_sizes, activation, n_neurons
         The network; ``activation`` is f's name, or one name per dense layer joined by
-        commas (``"relu,relu,linear"``) when the layers' f differ (2.6).
+        commas (``"relu,relu,linear"``) when the layers' f differ (2.6).  For a
+        :class:`~learning.graph.septuple.GraphSeptuple`: the sizes of its nodes (the input
+        first) and the activation (or, for a linearised node, the label) of each non-input
+        node.
     mean_state
         <x> and how it was obtained.
     spectrum
@@ -472,6 +544,11 @@ class NetworkAnalysis(MarkdownSummary):
         U, U_∂ and U / U_∂ with data, else ``None``.
     seconds
         Wall time of the whole analysis.
+    notes
+        Remarks on how the numbers were obtained (e.g. the linearised nodes).
+    linearised
+        Labels of the nodes linearised in the generalised G (graph septuples); empty when
+        every node is an exact septuple node x_v = f(W x + b) (2.5).
     """
 
     layer_sizes: tuple[int, ...]
@@ -485,6 +562,7 @@ class NetworkAnalysis(MarkdownSummary):
     losses: Losses | None
     seconds: float
     notes: tuple[str, ...] = field(default=())
+    linearised: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict:
         """JSON-ready numbers (no arrays over N long except the density and extremes)."""
@@ -511,6 +589,7 @@ class NetworkAnalysis(MarkdownSummary):
             "complexities": {str(k): v for k, v in self.complexities.items()},
             "losses": None if self.losses is None else _finite_or_none(asdict(self.losses)),
             "seconds": self.seconds, "notes": list(self.notes),
+            "linearised": list(self.linearised),
         }
 
 
@@ -526,7 +605,7 @@ def _count_large(estimate: SpectrumEstimate, beta: float) -> CountEstimate:
     return count_large_estimate(estimate.moments_result, beta)
 
 
-def analyze_network(septuple: Septuple, inputs: ArrayLike | None = None,
+def analyze_network(septuple: Septuple | GraphSeptuple, inputs: ArrayLike | None = None,
                     targets: ArrayLike | None = None, *, bulk: bool = True,
                     complexity_orders: Sequence[int] | None = None, seed: int | None = 0,
                     progress: bool = False) -> NetworkAnalysis:
@@ -554,7 +633,7 @@ def analyze_network(septuple: Septuple, inputs: ArrayLike | None = None,
     >>> res.mean_state.kind, abs(res.spectrum.moment(1).value) < 1e-12  # (7.7): det G = 1
     ('forward (centre input)', True)
     """
-    _require(septuple, Septuple, "septuple")
+    _require(septuple, _NETWORKS, "septuple")
     t0 = time.perf_counter()
     # The extremes hold min(20, N - 2) eigenvalues at each end (eigsh needs k < N - 1).
     limit = min(_N_EXTREME, septuple.n_neurons - 2)
@@ -563,6 +642,7 @@ def analyze_network(septuple: Septuple, inputs: ArrayLike | None = None,
     bad = [n for n in complexity_orders if not 0 <= n <= limit]
     if bad:
         raise ValueError(f"complexity_orders must lie in 0..{limit}, got {bad}")
+    seed_value("seed", seed)  # before the (possibly long) bulk minimum, not after it
     # One bar over the stages (the bulk minimum shows its own bar over iterations).
     stages = tqdm(total=3, disable=not progress, desc="analysis: mean state", leave=False)
     state, losses = mean_state_and_losses(septuple, inputs, targets, bulk=bulk,
@@ -581,8 +661,13 @@ def analyze_network(septuple: Septuple, inputs: ArrayLike | None = None,
             if np.isfinite(beta):
                 n_large[label] = _count_large(estimate, beta)
     big_n = estimate.n_neurons
+    if isinstance(septuple, GraphSeptuple):
+        sizes, label, notes = _graph_description(septuple)
+    else:
+        sizes, label, notes = tuple(septuple.layer_sizes), _activation_label(septuple), ()
     return NetworkAnalysis(
-        layer_sizes=tuple(septuple.layer_sizes), activation=_activation_label(septuple),
+        layer_sizes=sizes, activation=label,
         n_neurons=big_n, mean_state=state, spectrum=estimate, gap=gap, n_large=n_large,
         complexities=complexities_of(estimate, complexity_orders), losses=losses,
-        seconds=time.perf_counter() - t0)
+        seconds=time.perf_counter() - t0, notes=notes,
+        linearised=estimate.moments_result.linearised)

@@ -15,9 +15,15 @@ import numpy as np
 
 from learning.analysis import NetworkAnalysis
 from ntcore.atomic import atomic_savefig, atomic_write_json, atomic_write_text
+from ntcore.integrity import seal
 from ntcore.verdict import Claim, sign_of, within_tolerance
 
-__all__ = ["claims", "summary_lines", "write_report"]
+__all__ = ["claims", "summary_lines", "write_report", "node_table", "node_lines"]
+
+#: How each node kind is named in the output (docs/beyond_mlps.md).
+NODE_KIND_TEXT = {"input": "input (clamped to the data, (2.7))",
+                  "neuron": "exact septuple node x = f(Wx + b), f component-wise (2.5)",
+                  "function": "linearised node x = φ(Wx + b), J = φ' w in G = (I - J)^T (I - J)"}
 
 
 def claims(result: NetworkAnalysis) -> list[Claim]:
@@ -156,33 +162,50 @@ def _figures(result: NetworkAnalysis, out: Path) -> dict[str, str]:
     return files
 
 
+_MOMENT_MEANING = {1: "Σ log λ = log det G (7.8); 0 for a feedforward network (7.7)",
+                   2: "spread of log λ: the 'variance' (9.5)",
+                   3: "asymmetry of log λ: the 'skewness' (9.6); Section 9 expects it more "
+                      "negative for better networks",
+                   4: "weight of the tails of log λ"}
+
+
 def _markdown(result: NetworkAnalysis, config: dict, files: dict[str, str]) -> str:
-    s = result.spectrum
-    g = result.gap
     rows = [
         "# Analysis of " + config.get("model", "a network"), "",
         f"`{config.get('command', '')}`", "",
         "## Network and mean state", "",
         f"- layers {'-'.join(map(str, result.layer_sizes))}, f = {result.activation} (2.6), "
         f"N = {result.n_neurons}",
-        f"- mean state <x> (5.3): **{result.mean_state.kind}**: {result.mean_state.reason}", "",
-        "## Spectrum of G = (I - f'w)^T (I - f'w) (5.6) at <x>", "",
-        f"Method: {_method(s)} ({s.seconds:.2f} s). G is the identity off the subspace it "
-        "moves, so many eigenvalues equal 1 exactly.", "",
-        "| quantity | value | standard error | meaning |", "|---|---|---|---|"]
-    meaning = {1: "Σ log λ = log det G (7.8); 0 for a feedforward network (7.7)",
-               2: "spread of log λ: the 'variance' (9.5)",
-               3: "asymmetry of log λ: the 'skewness' (9.6); Section 9 expects it more "
-                  "negative for better networks",
-               4: "weight of the tails of log λ"}
-    for m in s.moments:
-        rows.append(f"| μ_{m.order} = Tr (log G)^{m.order} (9.5)-(9.6) | {m.value:.8g} | "
-                    f"{m.stderr:.2g} | {meaning.get(m.order, '')} |")
-    rows += [f"| λ_max | {s.largest[0]:.8g} | | largest eigenvalue |",
-             f"| λ_min | {s.smallest[0]:.8g} | | smallest eigenvalue |", "",
-             f"![density]({files['log_lambda_density']}) "
-             f"![extremes]({files['extreme_eigenvalues']})", "",
-             "## Gap and β (Section 10, Fig. 5; Section 9)", ""]
+        f"- mean state <x> (5.3): **{result.mean_state.kind}**: {result.mean_state.reason}",
+        *([f"- data: {config['data']}"] if config.get("data") else []), "",
+        *_node_markdown(config), *_spectrum_markdown(result, files), *_gap_markdown(result),
+        "## Complexity (10.5)", "",
+        "C_n = -½ Σ_{i<=n} log λ_i + (N/2) log 2π over the n largest eigenvalues.", "",
+        "| n | C_n |", "|---|---|"]
+    rows += [f"| {n} | {c:.10g} |" for n, c in result.complexities.items()]
+    rows += ["", *_losses_markdown(result, files), "## Claims", ""]
+    rows += [f"- {c._repr_markdown_()}" for c in claims(result)]
+    rows += ["", "Numbers: `analysis.json` (with the configuration and library versions)."]
+    return "\n".join(rows) + "\n"
+
+
+def _spectrum_markdown(result: NetworkAnalysis, files: dict[str, str]) -> list[str]:
+    s = result.spectrum
+    rows = ["## Spectrum of G = (I - f'w)^T (I - f'w) (5.6) at <x>", "",
+            f"Method: {_method(s)} ({s.seconds:.2f} s). G is the identity off the subspace it "
+            "moves, so many eigenvalues equal 1 exactly.", "",
+            "| quantity | value | standard error | meaning |", "|---|---|---|---|"]
+    rows += [f"| μ_{m.order} = Tr (log G)^{m.order} (9.5)-(9.6) | {m.value:.8g} | "
+             f"{m.stderr:.2g} | {_MOMENT_MEANING.get(m.order, '')} |" for m in s.moments]
+    return rows + [f"| λ_max | {s.largest[0]:.8g} | | largest eigenvalue |",
+                   f"| λ_min | {s.smallest[0]:.8g} | | smallest eigenvalue |", "",
+                   f"![density]({files['log_lambda_density']}) "
+                   f"![extremes]({files['extreme_eigenvalues']})", ""]
+
+
+def _gap_markdown(result: NetworkAnalysis) -> list[str]:
+    g = result.gap
+    rows = ["## Gap and β (Section 10, Fig. 5; Section 9)", ""]
     if g.status == "found":
         rows += [f"The widest gap between consecutive log λ below 0 lies at log λ = "
                  f"{g.position:.6g} (width {g.width:.4g}, {g.n_below} eigenvalues below it)"
@@ -199,28 +222,90 @@ def _markdown(result: NetworkAnalysis, config: dict, files: dict[str, str]) -> s
         rows += [f"| {label} | {_fmt(b, 6)} | {_count(n)} |"
                  for label, n, b in _n_large_rows(result)]
         rows.append("")
-    rows += ["## Complexity (10.5)", "",
-             "C_n = -½ Σ_{i<=n} log λ_i + (N/2) log 2π over the n largest eigenvalues.", "",
-             "| n | C_n |", "|---|---|"]
-    rows += [f"| {n} | {c:.10g} |" for n, c in result.complexities.items()]
-    rows.append("")
+    return rows
+
+
+def _losses_markdown(result: NetworkAnalysis, files: dict[str, str]) -> list[str]:
     losses = result.losses
-    if losses is not None:
-        rows += ["## Losses on the data", ""]
-        if losses.status == "computed":
-            rows += [f"- U_∂ = {losses.boundary:.8g}: mean boundary loss (2.11) at the forward "
-                     "states (2.9)",
-                     f"- U = {losses.bulk:.8g}: mean constrained bulk minimum (3.2)/(4.1) "
-                     f"({100 * losses.converged_fraction:.1f}% converged)",
-                     f"- U / U_∂ = {losses.ratio:.6g} over {losses.n_samples} samples", "",
-                     f"![losses]({files['losses']})", ""]
-        else:
-            rows += [f"- U_∂ = {losses.boundary:.8g} over {losses.n_samples} samples",
-                     f"- {losses.message}", ""]
-    rows += ["## Claims", ""]
-    rows += [f"- {c._repr_markdown_()}" for c in claims(result)]
-    rows += ["", "Numbers: `analysis.json` (with the configuration and library versions)."]
-    return "\n".join(rows) + "\n"
+    if losses is None:
+        return []
+    rows = ["## Losses on the data", ""]
+    if losses.status == "computed":
+        return rows + [
+            f"- U_∂ = {losses.boundary:.8g}: mean boundary loss (2.11) at the forward "
+            "states (2.9)",
+            f"- U = {losses.bulk:.8g}: mean constrained bulk minimum (3.2)/(4.1) "
+            f"({100 * losses.converged_fraction:.1f}% converged)",
+            f"- U / U_∂ = {losses.ratio:.6g} over {losses.n_samples} samples", "",
+            f"![losses]({files['losses']})", ""]
+    return rows + [f"- U_∂ = {losses.boundary:.8g} over {losses.n_samples} samples",
+                   f"- {losses.message}", ""]
+
+
+def node_table(graph) -> list[dict]:
+    """One JSON-able row per node of a graph septuple: label, shape, neurons, kind, whether
+    it is an exact septuple node (2.5) or linearised, its f, and the nodes it reads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning.graph.builder import GraphBuilder
+    >>> b = GraphBuilder(input_shape=(2,))
+    >>> net = b.build(outputs=b.activation(b.dense(b.input, np.eye(2)), "tanh"))
+    >>> [(r["label"], r["exact"], r["reads"]) for r in node_table(net)]
+    [('input', True, []), ('tanh_1', True, ['input'])]
+    """
+    from learning.graph.septuple import GraphSeptuple
+
+    if not isinstance(graph, GraphSeptuple):
+        raise TypeError(f"graph must be a GraphSeptuple, got {type(graph).__name__}")
+    return [{"label": n.label, "shape": list(n.shape), "neurons": n.size, "kind": n.kind,
+             "exact": n.exact, "activation": None if n.activation is None else n.activation.name,
+             "function": None if n.function is None else type(n.function).__name__,
+             "reads": [graph.nodes[u].label for u in n.sources],
+             "output": v in graph.output_nodes}
+            for v, n in enumerate(graph.nodes)]
+
+
+def _node_row(row: dict) -> str:
+    what = row["activation"] if row["kind"] != "function" else row["function"]
+    kind = {"input": "input", "neuron": "exact", "function": "LINEARISED"}[row["kind"]]
+    reads = ", ".join(row["reads"]) or "-"
+    return (f"  {row['label']:<28} {kind:<10} {what or '':<10} "
+            f"{'x'.join(map(str, row['shape'])):<12} reads {reads}"
+            + ("  (output)" if row["output"] else ""))
+
+
+def node_lines(graph) -> list[str]:
+    """The printed table of a graph's nodes: which are exact septuple nodes and which are
+    linearised (:func:`node_table`)."""
+    rows = node_table(graph)
+    kinds = [r["kind"] for r in rows]
+    head = (f"nodes       {len(rows)}: {kinds.count('input')} input, {kinds.count('neuron')} "
+            f"exact septuple nodes x = f(Wx + b), {kinds.count('function')} linearised "
+            "x = φ(Wx + b) (J = φ'w in the generalised G)")
+    return [head] + [_node_row(r) for r in rows]
+
+
+def _node_markdown(config: dict) -> list[str]:
+    rows = config.get("nodes") or []
+    out = []
+    if config.get("read_as"):
+        out += [f"How the file was read: **{config['read_as']}**." + (
+            " A state dict or safetensors file cannot record skip connections; for a "
+            "network that is not a chain, analyse its ONNX export or the module in memory "
+            "(learning.io.from_torch)." if config["read_as"].startswith("read as a chain")
+            else ""), ""]
+    if config.get("logits"):
+        out += ["Analysed at the logits (--logits): the final Softmax is left out.", ""]
+    if rows:
+        out += ["## Nodes of the graph (docs/beyond_mlps.md)", "",
+                "| node | kind | f or φ | shape | reads |", "|---|---|---|---|---|"]
+        out += [f"| {r['label']} | {NODE_KIND_TEXT[r['kind']]} | "
+                f"{r['activation'] or r['function'] or ''} | {'x'.join(map(str, r['shape']))} "
+                f"| {', '.join(r['reads']) or '-'} |" for r in rows]
+        out.append("")
+    return out
 
 
 def _previous_figures(out: Path) -> set[str]:
@@ -256,6 +341,7 @@ def write_report(result: NetworkAnalysis, out: str | os.PathLike, config: dict,
         (out / stale).unlink(missing_ok=True)
     payload = {"config": config, "versions": versions, "result": result.to_dict(),
                "claims": [c.to_dict() for c in claims(result)], "figures": files}
+    payload = seal(payload)  # checksummed: an edited analysis.json is detectable
     atomic_write_json(out / "analysis.json", payload)
     atomic_write_text(out / "report.md", _markdown(result, config, files))
     return payload

@@ -24,7 +24,14 @@ from scipy.optimize import brentq
 
 from learning.spectrum import GSpectrum, check_beta, eigenvalues_of, spectral_moment
 from ntcore.atomic import atomic_savefig
-from ntcore.checks import check_memory, count, path_like, positive_number, real_number
+from ntcore.checks import (
+    check_memory,
+    count,
+    path_like,
+    positive_number,
+    real_number,
+    writable_file_problem,
+)
 
 __all__ = [
     "laplacian_free_energy",
@@ -232,6 +239,10 @@ def odd_trace_moments(spectrum: GSpectrum, max_order: int = 7) -> dict[int, floa
     return {k: spectral_moment(spectrum, k) for k in range(1, max_order + 1, 2)}
 
 
+#: File names :func:`figure1` writes (matplotlib picks the format from the suffix).
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
+
+
 def figure1(path: str | os.PathLike, betas: Sequence[float] = (0.25, 0.50, 0.73, 1.00),
             gamma: float = 1 / 3, n: float = 854,
             window: tuple[float, float] = (-8.0, 8.0)) -> dict[float, TwoLevelExtrema]:
@@ -243,6 +254,9 @@ def figure1(path: str | os.PathLike, betas: Sequence[float] = (0.25, 0.50, 0.73,
     parent = os.path.dirname(path_like("path", path)) or "."
     if not os.path.isdir(parent):
         raise ValueError(f"path: the directory {parent!r} does not exist")
+    problem = writable_file_problem(path, FIGURE_SUFFIXES)
+    if problem:
+        raise ValueError(f"path {os.fspath(path)!r} {problem}")
     betas = [check_beta(b) for b in betas]
     if not betas:
         raise ValueError("betas must contain at least one inverse temperature")

@@ -34,6 +34,7 @@ from ntcore.checks import (
     count,
     positive_number,
     real_number,
+    seed_value,
 )
 
 __all__ = [
@@ -76,6 +77,9 @@ class CanonicalEnsemble:
         normalised density exp(-βH - xᵀx/2)/Z minus its window term, i.e. log Z + βU + <xᵀx>/2).
     nodes, log_weights, loss
         The grid (n_points, N), log quadrature weights (including the window) and H on it.
+    converged
+        Whether ``error_estimate`` met the requested rtol (False only with ``strict=False``:
+        the result then carries the accuracy it reached, for the caller to state).
     """
 
     beta: float
@@ -90,6 +94,7 @@ class CanonicalEnsemble:
     nodes: Array
     log_weights: Array
     loss: Array
+    converged: bool = True
 
     @property
     def log_probabilities(self) -> Array:
@@ -154,8 +159,8 @@ def _grid(septuple: Septuple, n: int, window: str) -> tuple[Array, Array]:
 
 def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
                              objective: LocalObjective | None = None, window: str = "box",
-                             rtol: float = 1e-10, max_nodes: int | None = None
-                             ) -> CanonicalEnsemble:
+                             rtol: float = 1e-10, max_nodes: int | None = None,
+                             strict: bool = True) -> CanonicalEnsemble:
     """Exact Z(β), <x>, U and S of the canonical ensemble (4.10) for N <= 3, by quadrature.
 
     Parameters
@@ -170,8 +175,12 @@ def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
         ``"box"`` (5.7) or ``"gaussian"`` (5.8).
     rtol
         Node counts double (from 16) until |Δ log Z| <= rtol (≈ relative error of Z).
+    strict
+        If False, a ``rtol`` not met by ``max_nodes`` returns the last rule's result with
+        ``converged=False`` and its ``error_estimate`` instead of raising.
     max_nodes
-        Upper limit per dimension; ValueError if ``rtol`` is not met by then.  Default: the
+        Upper limit per dimension; ValueError if ``rtol`` is not met by then (unless not
+        ``strict``).  Default: the
         largest count whose grid fits in ``ntcore.limits.ALLOCATION_LIMIT_BYTES`` (512 for
         N <= 2, 256 for N = 3); a larger explicit value is refused at once.
 
@@ -186,6 +195,8 @@ def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
     beta = check_beta(beta)
     _check_window(window)
     rtol = positive_number("rtol", rtol)
+    if not isinstance(strict, bool):
+        raise TypeError(f"strict must be True or False, got {type(strict).__name__}")
     if septuple.n_neurons > _MAX_QUADRATURE_DIM:
         raise ValueError(f"exact quadrature is for N <= {_MAX_QUADRATURE_DIM} (got N = "
                          f"{septuple.n_neurons}); use monte_carlo_partition_function")
@@ -221,8 +232,12 @@ def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
         if previous is not None and abs(log_z - previous) <= rtol:
             break
         if 2 * n > max_nodes:
-            raise ValueError(f"quadrature did not reach rtol = {rtol} with {n} nodes per "
-                             f"dimension (last change {abs(log_z - (previous or np.nan)):.2e})")
+            if strict:
+                raise ValueError(f"quadrature did not reach rtol = {rtol} with {n} nodes per "
+                                 f"dimension (last change {abs(log_z - (previous or np.nan)):.2e}"
+                                 "); loosen rtol, or pass strict=False to get the result with "
+                                 "the accuracy reached")
+            break
         previous = log_z
         n *= 2
     logp = log_w - beta * loss - log_z
@@ -235,7 +250,7 @@ def exact_canonical_ensemble(septuple: Septuple, beta: float, *, m: float = 0.0,
     return CanonicalEnsemble(beta=beta, m=m_eff, window=window, log_partition_function=log_z,
                              error_estimate=abs(log_z - previous), n_nodes=n, mean_state=mean,
                              internal_energy=u, entropy=float(s), nodes=nodes, log_weights=log_w,
-                             loss=loss)
+                             loss=loss, converged=abs(log_z - previous) <= rtol)
 
 
 @dataclass(frozen=True)
@@ -272,7 +287,7 @@ def monte_carlo_partition_function(septuple: Septuple, beta: float, *, n_samples
                  f"{n_samples} Monte Carlo samples of N = {dim}",
                  "use fewer samples (the standard error falls only as n^-1/2: 1e6 gives ~1e-3 "
                  "relative for a well-mixed integrand), or exact_canonical_ensemble for N <= 3")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     objective = LocalObjective(m=m) if m else None
     if window == "box":
         act = _box_activation(septuple, "window='box'")
@@ -330,7 +345,7 @@ def maximum_entropy_check(septuple: Septuple, beta: float, *, n_alternatives: in
     n_alternatives = count("n_alternatives", n_alternatives, minimum=1)
     strength = positive_number("strength", strength)
     ens = exact_canonical_ensemble(septuple, beta)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     nodes, log_w, loss = ens.nodes, ens.log_weights, ens.loss
     target = ens.internal_energy
 
@@ -390,7 +405,7 @@ def canonical_samples(septuple: Septuple, beta: float, *, n_chains: int = 64,
     if not act.bounded:  # type: ignore[union-attr]
         raise ValueError("canonical_samples needs a bounded activation range")
     lo, hi = act.lower, act.upper  # type: ignore[union-attr]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     dim = septuple.n_neurons
     x = rng.uniform(lo, hi, (n_chains, dim)) * 0.5
     energy = bulk_loss(septuple, x)

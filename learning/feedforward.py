@@ -46,6 +46,7 @@ from learning.activations import (
 )
 from learning.layered_weights import LayeredWeights
 from learning.septuple import Septuple, activation_of
+from ntcore.checks import seed_value
 
 __all__ = [
     "feedforward",
@@ -120,7 +121,7 @@ def feedforward(sizes: Sequence[int], activation: LayerActivations = "tanh", *,
     for name, value in (("weight_scale", weight_scale), ("bias_scale", bias_scale)):
         if not np.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be finite and >= 0, got {value}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     weights = [rng.normal(0.0, weight_scale / np.sqrt(sizes[l]), size=(sizes[l + 1], sizes[l]))
                for l in range(len(sizes) - 1)]
     biases = [rng.normal(0.0, bias_scale, size=sizes[l + 1]) if bias_scale > 0

@@ -32,7 +32,7 @@ from learning.thermodynamics import (
     entropy_split,
     gaussian_thermodynamics,
 )
-from ntcore.checks import real_number
+from ntcore.checks import real_array, real_number
 from ntcore.display import MarkdownSummary
 
 __all__ = ["beta_from_gap_two_level", "entropy_along", "Monotonicity", "monotonicity",
@@ -61,7 +61,19 @@ def beta_from_gap_two_level(log_lambda: float) -> float:
     0.7
     """
     x = real_number("log_lambda", log_lambda)
+    if x >= 0:  # β <= ½: no maximum of (9.3) away from 0 there (a β would be meaningless)
+        raise ValueError(f"log_lambda must be < 0 (the gap of the intermediate phase ½ < β < 1), "
+                         f"got {x}")
     return float(1.0 / (1.0 + np.exp(0.5 * x)))
+
+
+def _sequence(name: str, value: object) -> Sequence:
+    """A list or tuple (of spectra); TypeError naming ``name`` for a number, a string, a
+    generator or another object."""
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"{name} must be a list of spectra (GSpectrum or arrays of "
+                        f"eigenvalues), got {type(value).__name__}")
+    return value
 
 
 def entropy_along(spectra: Sequence[GSpectrum | ArrayLike], betas: ArrayLike | float,
@@ -78,9 +90,10 @@ def entropy_along(spectra: Sequence[GSpectrum | ArrayLike], betas: ArrayLike | f
     >>> bool(s[1] < s[0])   # larger eigenvalues of G: a narrower ensemble
     True
     """
+    spectra = _sequence("spectra", spectra)
     if len(spectra) == 0:
         raise ValueError("spectra must not be empty")
-    b = np.asarray(betas, dtype=float)
+    b = real_array("betas", betas)
     if b.ndim and b.size != len(spectra):
         raise ValueError(f"betas must be one number or one per state ({len(spectra)}), "
                          f"got {b.size}")
@@ -142,7 +155,7 @@ def monotonicity(values: ArrayLike, tolerance: float = 0.0) -> Monotonicity:
     >>> m.rising_steps, m.max_rise, m.relative_max_rise
     ((1,), 0.5, 0.25)
     """
-    v = np.asarray(values, dtype=float).ravel()
+    v = real_array("values", values).ravel()
     if v.size < 2:
         raise ValueError(f"monotonicity needs at least two values, got {v.size}")
     if not np.all(np.isfinite(v)):
@@ -167,6 +180,7 @@ def first_law_increments(spectra: Sequence[GSpectrum], beta: float,
     (6.7), N_> counted at ``beta`` for each state (:func:`learning.thermodynamics.decomposition`).
     """
     beta = check_beta(beta)
+    spectra = _sequence("spectra", spectra)
     if len(spectra) < 2:
         raise ValueError(f"spectra: first_law_increments needs at least two states, got "
                          f"{len(spectra)}")
@@ -228,8 +242,8 @@ def fit_first_law(delta_u: ArrayLike, delta_entropy: ArrayLike,
     >>> round(fit.temperature, 12), fit.r2
     (0.2, 1.0)
     """
-    y = np.asarray(delta_u, dtype=float).ravel()
-    x = np.asarray(delta_entropy, dtype=float).ravel()
+    y = real_array("delta_u", delta_u).ravel()
+    x = real_array("delta_entropy", delta_entropy).ravel()
     if x.size != y.size:
         raise ValueError(f"delta_u and delta_entropy differ in length ({y.size} vs {x.size})")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
@@ -282,7 +296,7 @@ def rank_correlation(x: ArrayLike, y: ArrayLike,
     >>> round(rank_correlation([1, 2, 3, 4, 5], [2, 4, 5, 9, 10]).rho, 12)
     1.0
     """
-    x, y = np.asarray(x, float), np.asarray(y, float)
+    x, y = real_array("x", x), real_array("y", y)
     if x.size != y.size or x.size < 4:
         raise ValueError(f"rank_correlation needs two sequences x and y of equal length >= 4, "
                          f"got {x.size} and {y.size}")

@@ -23,18 +23,20 @@ which is log det G = 0 for layered networks (7.7)-(7.8), as a built-in check.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike, NDArray
-from scipy.linalg import eigh_tridiagonal
 from scipy.special import ndtri
 
+from learning.graph.septuple import GraphSeptuple
+from learning.jacobian import JacobianOperator, check_mean_state, jacobian_operator, linear_operator
+from learning.lanczos import SlqRuns, SpectralQuadrature, slq_runs
 from learning.septuple import Septuple
-from learning.spectrum import check_mean_state, g_spectrum
+from learning.spectrum import g_spectrum
 from ntcore import limits
-from ntcore.checks import count
+from ntcore.checks import count, seed_value
 from ntcore.display import MarkdownSummary
 
 __all__ = [
@@ -55,63 +57,15 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+Network = Septuple | GraphSeptuple
 
 # "auto" uses the exact structured method while dim S stays below this, dense below _DENSE_N.
 _STRUCTURED_DIM = 2500
 _DENSE_N = 2500
 
 
-# ---- the operators ---------------------------------------------------------------------
-class _Products:
-    """w X and w^T X for batches of row vectors, by blocks when the network is layered."""
-
-    def __init__(self, septuple: Septuple):
-        lw = septuple.layered_weights
-        n = septuple.n_neurons
-        if lw is not None:
-            self.forward, self.backward = lw.product, lw.transpose_product
-        else:
-            zero = np.zeros(n)
-            self.forward = lambda x: septuple.preactivation(x, zero)
-            self.backward = septuple.transpose_product
-
-
-def _derivative(septuple: Septuple, x_mean: ArrayLike) -> Array:
-    x = check_mean_state(septuple, x_mean)
-    d = septuple.activation.derivative(septuple.preactivation(x))  # type: ignore[union-attr]
-    if not np.all(np.isfinite(d)):
-        raise ValueError("f'(w <x> + b) is not finite at x_mean")
-    return d
-
-
-class _AOperator:
-    """A = I - f'w (5.6) on row batches: ``apply`` (A x) and ``apply_t`` (A^T x)."""
-
-    def __init__(self, septuple: Septuple, x_mean: ArrayLike):
-        self.septuple = septuple
-        self.d = _derivative(septuple, x_mean)
-        self.products = _Products(septuple)
-        self.n = septuple.n_neurons
-        self.count = 0  # products with A or A^T, counted per vector
-
-    def apply(self, x: Array) -> Array:
-        self.count += 1 if x.ndim == 1 else x.shape[0]
-        return x - self.d * self.products.forward(x)
-
-    def apply_t(self, y: Array) -> Array:
-        self.count += 1 if y.ndim == 1 else y.shape[0]
-        return y - self.products.backward(self.d * y)
-
-
-def _operator(n: int, matvec, rmatvec) -> spla.LinearOperator:
-    return spla.LinearOperator(
-        (n, n), matvec=lambda v: matvec(np.asarray(v, dtype=float).ravel()),
-        rmatvec=lambda v: rmatvec(np.asarray(v, dtype=float).ravel()),
-        matmat=lambda m: matvec(np.asarray(m, dtype=float).T).T,
-        rmatmat=lambda m: rmatvec(np.asarray(m, dtype=float).T).T, dtype=np.float64)
-
-
-def a_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+# ---- the operators (one Jacobian operator, learning.jacobian) --------------------------------
+def a_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
     """A = I - f'w of (5.6) as a ``LinearOperator``, f' of (5.4) at <x>; O(nnz w) per product.
 
     Examples
@@ -125,11 +79,10 @@ def a_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOpera
     >>> bool(np.allclose(a @ np.eye(9), np.eye(9) - d[:, None] * net.weights, atol=1e-15))
     True
     """
-    op = _AOperator(septuple, x_mean)
-    return _operator(op.n, op.apply, op.apply_t)
+    return linear_operator(jacobian_operator(septuple, x_mean), "a")
 
 
-def g_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+def g_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
     """G = (I - f'w)^T (I - f'w) of (5.6) as a symmetric ``LinearOperator`` (float64).
 
     Each product costs two passes over the weights (A then A^T), O(nnz w); no N x N array
@@ -146,44 +99,10 @@ def g_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOpera
     ...                  atol=1e-14))
     True
     """
-    op = _AOperator(septuple, x_mean)
-
-    def g(v: Array) -> Array:
-        return op.apply_t(op.apply(v))
-
-    return _operator(op.n, g, g)
+    return linear_operator(jacobian_operator(septuple, x_mean), "g")
 
 
-def _inverse_a(op: _AOperator) -> tuple:
-    """A^{-1} x and A^{-T} x for a layered network by substitution over the layers.
-
-    A is block unit lower triangular: (A x)_{l+1} = x_{l+1} - D_{l+1} w_{l+1,l} x_l, so
-    A^{-1} y follows layer by layer from x_0 = y_0, and A^{-T} from the last layer back.
-    """
-    lw = op.septuple.layered_weights
-    assert lw is not None
-    d, sl = op.d, lw.slices
-
-    def solve(y: Array) -> Array:
-        x = np.array(y, dtype=float)
-        for l, blk in enumerate(lw.blocks):
-            prev = x[..., sl[l]]
-            prod = blk @ prev if prev.ndim == 1 else (blk @ prev.T).T
-            x[..., sl[l + 1]] += d[sl[l + 1]] * prod
-        return x
-
-    def solve_t(y: Array) -> Array:
-        x = np.array(y, dtype=float)
-        for l in range(len(lw.blocks) - 1, -1, -1):
-            nxt = d[sl[l + 1]] * x[..., sl[l + 1]]
-            blk = lw.blocks[l]
-            x[..., sl[l]] += blk.T @ nxt if nxt.ndim == 1 else (blk.T @ nxt.T).T
-        return x
-
-    return solve, solve_t
-
-
-def a_inverse_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.LinearOperator:
+def a_inverse_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
     """A^{-1} = (I - f'w)^{-1} for a layered network, by substitution, O(nnz w) per product.
 
     Raises
@@ -201,53 +120,14 @@ def a_inverse_linear_operator(septuple: Septuple, x_mean: ArrayLike) -> spla.Lin
     >>> bool(np.allclose(inv @ (a_linear_operator(net, x) @ np.eye(9)), np.eye(9)))
     True
     """
-    if septuple.layered_weights is None:
-        raise ValueError("a_inverse_linear_operator needs a layered septuple (layer_sizes set)")
-    solve, solve_t = _inverse_a(_AOperator(septuple, x_mean))
-    return _operator(septuple.n_neurons, solve, solve_t)
+    op = jacobian_operator(septuple, x_mean)
+    if not op.feedforward:
+        raise ValueError("a_inverse_linear_operator needs a layered septuple (layer_sizes set) "
+                         "or a GraphSeptuple")
+    return linear_operator(op, "a_inverse")
 
 
 # ---- quadrature results ----------------------------------------------------------------
-@dataclass(frozen=True)
-class SpectralQuadrature:
-    """Nodes and weights representing the spectrum of G, per probe.
-
-    Attributes
-    ----------
-    log_nodes
-        log θ_j, shape ``(n_probes, m)`` (exact methods: one "probe", the N log λ_i).
-    weights
-        Quadrature weights, shape ``(n_probes, m)``, each row summing to N (padding nodes
-        of runs that stopped early carry weight 0), so that Σ_j weights g(log θ_j) is one
-        probe's estimate of Tr g(log G).
-    exact
-        True for the dense and structured methods (no sampling error).
-    """
-
-    log_nodes: Array
-    weights: Array
-    exact: bool
-
-    @property
-    def n_probes(self) -> int:
-        return int(self.log_nodes.shape[0])
-
-    @property
-    def n_neurons(self) -> float:
-        return float(np.sum(self.weights[0]))
-
-    def per_probe(self, g) -> Array:
-        """Each probe's estimate of Tr g(log G), shape ``(n_probes,)``."""
-        return np.sum(self.weights * g(self.log_nodes), axis=1)
-
-    def estimate(self, g) -> tuple[float, float | None]:
-        """Mean over probes of Tr g(log G) and its standard error (None if exact)."""
-        values = self.per_probe(g)
-        if self.exact:
-            return float(values[0]), None
-        return float(np.mean(values)), float(np.std(values, ddof=1) / np.sqrt(values.size))
-
-
 @dataclass(frozen=True)
 class SpectralMoments(MarkdownSummary):
     """μ_k = Tr (log G)^k (9.5)-(9.6) for several k, with standard errors.
@@ -273,9 +153,9 @@ class SpectralMoments(MarkdownSummary):
     log_det_stderr
         Its standard error (None for exact methods).
     log_det_check
-        |μ_1| in units of its error (stderr, or 1e-8 N for exact methods); log det G = 0
-        (7.8) for a layered network, so a value well above 3 flags a bug or a recurrent
-        network.
+        |μ_1| in units of its error (the standard error and μ_1's quadrature change
+        combined, or 1e-8 N for exact methods); log det G = 0 (7.8) for a layered
+        network, so a value well above 3 flags a bug or a recurrent network.
     control_variate
         Whether μ_1 = 0 (7.8) served as a control variate for the orders k >= 2 (SLQ on a
         layered network, by default): each probe's estimate of μ_k is corrected by
@@ -283,13 +163,24 @@ class SpectralMoments(MarkdownSummary):
         Unbiased up to O(1/n_probes); it removes the part of the sampling error that μ_k
         shares with μ_1 (most of it for odd k).  μ_1 itself is reported uncorrected.
     n_probes, lanczos_steps
-        SLQ budget (1 and N for the exact methods).
+        SLQ budget (1 and N for the exact methods); ``lanczos_steps`` is the most steps
+        a run took (more than asked for where the runs were extended, see
+        ``max_lanczos_steps`` of :func:`spectral_moments`).
     quadrature_change
         Per order, |estimate with all steps - estimate with 3/4 of them|: the size of the
         Gauss-quadrature truncation, to compare with ``stderr`` (zeros for exact methods).
     quadrature
         The nodes and weights, for :func:`spectral_density` and
         :func:`count_large_estimate`.
+    dtype
+        Precision of the products with the weights: ``"float64"`` or ``"float32"``
+        (vectors, reorthogonalisation and quadrature are float64 either way).
+    roundoff
+        Per order, a first-order bound on the effect of float32 products on the value
+        (:func:`learning.lanczos.roundoff_bound`); empty when float32 was not tried.
+    linearised
+        Labels of the non-component-wise nodes of a graph septuple, linearised in the
+        generalised G = (I - J)^T (I - J) (docs/beyond_mlps.md); empty for the paper's G.
     """
 
     orders: tuple[int, ...]
@@ -306,6 +197,17 @@ class SpectralMoments(MarkdownSummary):
     lanczos_steps: int
     quadrature_change: Array
     quadrature: SpectralQuadrature
+    linearised: tuple[str, ...] = ()
+    dtype: str = "float64"
+    roundoff: Array = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def uncertainty(self) -> Array | None:
+        """Per order, the sampling error and the quadrature truncation combined,
+        sqrt(stderr^2 + quadrature_change^2) (None for exact methods)."""
+        if self.stderr is None:
+            return None
+        return np.hypot(self.stderr, self.quadrature_change)
 
     def value(self, k: int) -> float:
         """μ_k for one of the computed orders."""
@@ -317,14 +219,23 @@ class SpectralMoments(MarkdownSummary):
 
 
 # ---- sizes and checks ------------------------------------------------------------------
-def _structured_dim(septuple: Septuple) -> int | None:
-    sizes = septuple.layer_sizes
+def _feedforward(septuple: Network) -> bool:
+    """True when w is nilpotent by construction, so log det G = 0 (7.7)-(7.8)."""
+    return isinstance(septuple, GraphSeptuple) or septuple.layered_weights is not None
+
+
+def _linearised(septuple: Network) -> tuple[str, ...]:
+    return septuple.linearised_labels if isinstance(septuple, GraphSeptuple) else ()
+
+
+def _structured_dim(septuple: Network) -> int | None:
+    sizes = getattr(septuple, "layer_sizes", None)
     if sizes is None:
         return None
     return septuple.n_neurons - sizes[0] + min(sizes[0], sizes[1])
 
 
-def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
+def memory_estimate(septuple: Network, method: str, *, n_probes: int = 1,
                     lanczos_steps: int = 1) -> int:
     """Bytes a method allocates beyond the network itself (upper estimate).
 
@@ -332,11 +243,14 @@ def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
     ~4 (dim S)^2 plus the non-input block of w; ``"slq"``: the stored Lanczos basis
     (per probe batch, see :func:`spectral_moments`) plus a few work vectors.
     """
-    if not isinstance(septuple, Septuple):
-        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
+    if not isinstance(septuple, Septuple | GraphSeptuple):
+        raise TypeError(f"septuple must be a Septuple or a GraphSeptuple, got "
+                        f"{type(septuple).__name__}")
     n = septuple.n_neurons
     n_probes = count("n_probes", n_probes, minimum=1)
     lanczos_steps = count("lanczos_steps", lanczos_steps, minimum=1)
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a str, got {type(method).__name__}")
     if method == "dense":
         return 8 * 4 * n * n
     if method == "structured":
@@ -350,7 +264,7 @@ def memory_estimate(septuple: Septuple, method: str, *, n_probes: int = 1,
     raise ValueError(f"method must be 'dense', 'structured' or 'slq', got {method!r}")
 
 
-def _refuse_if_too_big(septuple: Septuple, method: str, max_bytes: int, **budget) -> None:
+def _refuse_if_too_big(septuple: Network, method: str, max_bytes: int, **budget) -> None:
     need = memory_estimate(septuple, method, **budget)
     if need > max_bytes:
         cheaper = ("method='slq' (O(nnz w) per product)" if method != "slq" else
@@ -372,7 +286,7 @@ def _check_orders(orders) -> tuple[int, ...]:
 
 
 # ---- exact methods ---------------------------------------------------------------------
-def _exact_quadrature(septuple: Septuple, x: Array, method: str) -> SpectralQuadrature:
+def _exact_quadrature(septuple: Network, x: Array, method: str) -> SpectralQuadrature:
     spec = g_spectrum(septuple, x, method=method)
     logs = spec.log_dynamical
     # The eigenvalues equal to 1 outside the structured subspace add log 1 = 0 to every
@@ -384,92 +298,22 @@ def _exact_quadrature(septuple: Septuple, x: Array, method: str) -> SpectralQuad
 
 
 # ---- stochastic Lanczos quadrature -----------------------------------------------------
-def _golub_kahan(op: _AOperator, probes: Array, steps: int) -> tuple[Array, Array, Array]:
-    """Golub-Kahan bidiagonalisation of A from each row of ``probes`` (unit vectors).
+class _AProducts:
+    """A X = X - J X and A^T Y = Y - J^T Y (5.6) on float64 rows with J's products in its
+    dtype: only the products with the weights are float32 in a float32 operator."""
 
-    A Q_m = P_m B_m with B_m upper bidiagonal (α on the diagonal, β above), so
-    Q_m^T G Q_m = B_m^T B_m is the Lanczos matrix of G from q_1.  The right vectors are
-    reorthogonalised fully (twice, "twice is enough"); one-sided reorthogonalisation keeps
-    the singular values of B_m accurate (Simon & Zha 2000).  Returns α, β (shape
-    (n_probes, steps)) and the length of each run (shorter when a Krylov space closes).
-    """
-    n_probes, n = probes.shape
-    basis = np.empty((n_probes, steps, n))
-    alpha = np.zeros((n_probes, steps))
-    beta = np.zeros((n_probes, steps))
-    lengths = np.full(n_probes, steps)
-    q = probes.copy()
-    p_prev = np.zeros_like(q)
-    active = np.ones(n_probes, dtype=bool)
-    for j in range(steps):
-        basis[:, j] = q
-        p = op.apply(q)
-        if j:
-            p -= beta[:, j - 1, None] * p_prev
-        alpha[:, j] = np.linalg.norm(p, axis=1)
-        p /= np.where(alpha[:, j] > 0, alpha[:, j], 1.0)[:, None]
-        r = op.apply_t(p) - alpha[:, j, None] * q
-        for c in np.flatnonzero(active):
-            v = basis[c, : j + 1]
-            for _ in range(2):
-                r[c] -= (v @ r[c]) @ v
-        beta[:, j] = np.linalg.norm(r, axis=1)
-        # A run ends when r vanishes against the size of the operator (invariant subspace).
-        closed = active & (beta[:, j] <= 1e-12 * np.maximum(alpha[:, j], 1.0))
-        lengths[closed] = j + 1
-        active &= ~closed
-        if not active.any():
-            break
-        q = np.where(active[:, None], r / np.where(beta[:, j] > 0, beta[:, j], 1.0)[:, None],
-                     0.0)
-        p_prev = np.where(active[:, None], p, 0.0)
-    return alpha, beta, lengths
+    def __init__(self, op: JacobianOperator):
+        self.op = op
 
+    @property
+    def count(self) -> int:
+        return self.op.count
 
-def _gauss_nodes(alpha: Array, beta: Array, length: int) -> tuple[Array, Array]:
-    """log θ_j and τ_j^2 of the Gauss rule from one bidiagonal B_m: θ = σ(B)^2, τ = V[0].
+    def apply(self, x: Array) -> Array:
+        return x - self.op.matmat(x)
 
-    The singular triplets of B come from its Golub-Kahan tridiagonal (zero diagonal,
-    off-diagonal α_1, β_1, α_2, ...; eigenvalues ±σ_j, eigenvectors (v_1, u_1, v_2, ...)/√2),
-    a tridiagonal eigenproblem that LAPACK solves to high relative accuracy.
-    """
-    off = np.zeros(2 * length - 1)
-    off[0::2] = alpha[:length]
-    off[1::2] = beta[: length - 1]
-    # Ascending eigenvalues -σ_m..-σ_1, σ_1..σ_m: the upper half are the singular values
-    # (all of them, without "select", is several times faster in LAPACK here).
-    values, vectors = eigh_tridiagonal(np.zeros(2 * length), off)
-    sv, vec = values[length:], vectors[:, length:]
-    if np.any(sv <= 0):
-        raise ValueError("a Lanczos run produced a zero singular value: A = I - f'w is "
-                         "singular at x_mean (possible only for recurrent networks)")
-    return 2.0 * np.log(sv), 2.0 * vec[0] ** 2
-
-
-def _slq_quadrature(septuple: Septuple, x: Array, n_probes: int, steps: int,
-                    probe_batch: int, rng: np.random.Generator,
-                    fraction: float = 1.0) -> tuple[SpectralQuadrature, SpectralQuadrature, int]:
-    """Run SLQ; return the quadrature, the one truncated to 3/4 of the steps, and matvecs."""
-    op = _AOperator(septuple, x)
-    n = septuple.n_neurons
-    short = max(1, (3 * steps) // 4)
-    nodes: list[Array] = []
-    weights: list[Array] = []
-    nodes_s: list[Array] = []
-    weights_s: list[Array] = []
-    for start in range(0, n_probes, probe_batch):
-        size = min(probe_batch, n_probes - start)
-        probes = rng.choice([-1.0, 1.0], size=(size, n)) / np.sqrt(n)
-        alpha, beta, lengths = _golub_kahan(op, probes, steps)
-        for c in range(size):
-            for m, out_n, out_w in ((lengths[c], nodes, weights),
-                                    (min(lengths[c], short), nodes_s, weights_s)):
-                t, tau2 = _gauss_nodes(alpha[c], beta[c], int(m))
-                out_n.append(np.pad(t, (0, steps - t.size)))
-                out_w.append(np.pad(n * tau2, (0, steps - t.size)))
-    full = SpectralQuadrature(np.array(nodes), np.array(weights), exact=False)
-    trunc = SpectralQuadrature(np.array(nodes_s), np.array(weights_s), exact=False)
-    return full, trunc, op.count // 2
+    def apply_t(self, y: Array) -> Array:
+        return y - self.op.rmatmat(y)
 
 
 def _moment_estimates(quad: SpectralQuadrature, orders: tuple[int, ...],
@@ -497,11 +341,12 @@ def _moment_estimates(quad: SpectralQuadrature, orders: tuple[int, ...],
     return values, errors
 
 
-def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
+def spectral_moments(septuple: Network, x_mean: ArrayLike,
                      orders: tuple[int, ...] = (1, 2, 3, 4), *, method: str = "auto",
                      seed: int | np.random.Generator | None = None,
                      n_probes: int = 30, lanczos_steps: int = 60, probe_batch: int | None = None,
-                     control_variate: bool | None = None,
+                     control_variate: bool | None = None, dtype: str = "auto",
+                     max_lanczos_steps: int | None = None,
                      max_bytes: int = limits.SPECTRAL_ESTIMATE_LIMIT_BYTES
                      ) -> SpectralMoments:
     """μ_k = Tr (log G)^k, eqs. (9.5)-(9.6), exactly or by stochastic Lanczos quadrature.
@@ -534,6 +379,20 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
         Use log det G = 0 (7.8) as a control variate (see :class:`SpectralMoments`);
         default: for SLQ on layered networks (``False`` for general septuples, whose
         log det G is not 0).
+    dtype
+        Precision of the products with the weights in SLQ: ``"float64"``, ``"float32"``
+        (float32 weights; the vectors, reorthogonalisation and quadrature stay float64)
+        or ``"auto"``: float64 below ``FLOAT32_MIN_WEIGHTS`` = 10^6 weights (products
+        are cheap there); above, float32 is kept only if the bound
+        :func:`learning.lanczos.roundoff_bound` on its round-off is below
+        ``learning.lanczos.ROUNDOFF_FRACTION`` (0.1) of the standard error of every
+        order, else the runs are redone in float64.  Reported as ``dtype`` and
+        ``roundoff``.
+    max_lanczos_steps
+        If above ``lanczos_steps``, each probe batch's runs are extended (by a quarter of
+        their steps at a time, up to this) until the quadrature change is below
+        ``learning.lanczos.TRUNCATION_FRACTION`` (0.25) of the standard error.  Either
+        way ``uncertainty`` and ``log_det_check`` include the quadrature change.
     max_bytes
         Refuse (ValueError naming the size and a cheaper method) above this estimate
         (default :data:`ntcore.limits.SPECTRAL_ESTIMATE_LIMIT_BYTES`, 4 GiB).
@@ -546,7 +405,8 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
     ------
     ValueError
         Wrong shape or non-finite <x>; bad orders or budget (n_probes < 2, lanczos_steps
-        < 2); an unknown method; structured on a general septuple; too much memory.
+        < 2); an unknown method or dtype; structured on a general septuple; too much
+        memory.
 
     Examples
     --------
@@ -564,45 +424,81 @@ def spectral_moments(septuple: Septuple, x_mean: ArrayLike,
     start = time.perf_counter()
     orders = _check_orders(orders)
     x = check_mean_state(septuple, x_mean)
+    seed_value("seed", seed)  # checked whichever method runs
     n = septuple.n_neurons
     if method == "auto":
         dim = _structured_dim(septuple)
         method = ("structured" if dim is not None and dim <= _STRUCTURED_DIM else
                   "dense" if n <= _DENSE_N else "slq")
-    if method in ("dense", "structured"):
-        _refuse_if_too_big(septuple, method, max_bytes)
-        quad = _exact_quadrature(septuple, x, method)
-        trunc, matvecs, steps, probes = quad, 0, n, 1
-    elif method == "slq":
-        probes = count("n_probes", n_probes, minimum=2)
-        steps = min(count("lanczos_steps", lanczos_steps, minimum=2), n)
-        per_probe = memory_estimate(septuple, "slq", n_probes=1, lanczos_steps=steps)
-        if probe_batch is None:
-            probe_batch = int(max(1, min(probes, max_bytes // per_probe)))
-        probe_batch = count("probe_batch", probe_batch, minimum=1)
-        _refuse_if_too_big(septuple, "slq", max_bytes, n_probes=probe_batch,
-                           lanczos_steps=steps)
-        rng = np.random.default_rng(seed)
-        quad, trunc, matvecs = _slq_quadrature(septuple, x, probes, steps, probe_batch, rng)
-    else:
+    if method not in ("dense", "structured", "slq"):
         raise ValueError(f"method must be 'auto', 'dense', 'structured' or 'slq', "
                          f"got {method!r}")
-    use_cv = (method == "slq" and septuple.layered_weights is not None
+    use_cv = (method == "slq" and _feedforward(septuple)
               if control_variate is None else bool(control_variate) and method == "slq")
-    if use_cv and probes < 3:
-        raise ValueError(f"n_probes must be >= 3 with the control variate, got {probes}")
+    if method == "slq":
+        runs = _slq(septuple, x, orders, use_cv, n_probes=n_probes, steps=lanczos_steps,
+                    max_steps=max_lanczos_steps, probe_batch=probe_batch, dtype=dtype,
+                    seed=seed, max_bytes=max_bytes)
+    else:
+        _refuse_if_too_big(septuple, method, max_bytes)
+        quad = _exact_quadrature(septuple, x, method)
+        runs = SlqRuns(quad, quad, 0, n, "float64", np.zeros(0))
+    quad, trunc = runs.full, runs.truncated
     values, errors = _moment_estimates(quad, orders, use_cv)
     change = np.abs(values - _moment_estimates(trunc, orders, use_cv)[0])
     log_det, log_det_err = quad.estimate(lambda t: t)
-    scale = log_det_err if log_det_err else 1e-8 * n
+    # μ_1's error: sampling and quadrature truncation (issue 29: the check must hold
+    # where the truncation, not the sampling, dominates).
+    scale = (float(np.hypot(log_det_err, abs(log_det - trunc.estimate(lambda t: t)[0])))
+             if log_det_err else 1e-8 * n)
     if not np.all(np.isfinite(values)):
-        raise ValueError("the spectral moments are not finite (an eigenvalue of G underflowed)")
+        raise ValueError("the spectral moments are not finite (an eigenvalue of G overflowed or "
+                         "underflowed float64: weights too large or too small)")
     return SpectralMoments(
         orders=orders, values=values, stderr=errors, method=method, control_variate=use_cv,
-        n_matvecs=int(matvecs), seconds=time.perf_counter() - start, log_det=log_det,
+        n_matvecs=int(runs.matvecs), seconds=time.perf_counter() - start, log_det=log_det,
         log_det_stderr=log_det_err, log_det_check=abs(log_det) / scale,
-        n_probes=probes, lanczos_steps=steps, quadrature_change=np.array(change),
-        quadrature=quad)
+        n_probes=quad.n_probes, lanczos_steps=runs.steps,
+        quadrature_change=np.array(change), quadrature=quad,
+        linearised=_linearised(septuple), dtype=runs.dtype, roundoff=runs.roundoff)
+
+
+#: "auto" tries float32 products from this many weights on (below, products are cheap).
+FLOAT32_MIN_WEIGHTS = 10**6
+
+
+def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
+         n_probes, steps, max_steps, probe_batch, dtype, seed, max_bytes) -> SlqRuns:
+    """Check the SLQ budget and precision, then run :func:`learning.lanczos.slq_runs`."""
+    n = septuple.n_neurons
+    probes = count("n_probes", n_probes, minimum=2)
+    if use_cv and probes < 3:
+        raise ValueError(f"n_probes must be >= 3 with the control variate, got {probes}")
+    steps = min(count("lanczos_steps", steps, minimum=2), n)
+    longest = max(steps, steps if max_steps is None else min(
+        count("max_lanczos_steps", max_steps, minimum=2), n))
+    if dtype not in ("auto", "float32", "float64"):
+        raise ValueError(f"dtype must be 'auto', 'float32' or 'float64', got {dtype!r}")
+    high = jacobian_operator(septuple, x)
+    if dtype == "auto" and high.nbytes // 8 < FLOAT32_MIN_WEIGHTS:
+        dtype = "float64"
+    # The float32 copy of the weights is held beside the float64 ones.
+    budget = max_bytes - (0 if dtype == "float64" else high.nbytes // 2)
+    per_probe = memory_estimate(septuple, "slq", n_probes=1, lanczos_steps=longest)
+    if probe_batch is None:
+        probe_batch = int(max(1, min(probes, budget // per_probe)))
+    probe_batch = count("probe_batch", probe_batch, minimum=1)
+    _refuse_if_too_big(septuple, "slq", budget, n_probes=probe_batch, lanczos_steps=longest)
+
+    def make_op(dt: str) -> _AProducts:
+        return _AProducts(high if dt == "float64" else
+                          jacobian_operator(septuple, x, dtype=np.float32))
+
+    def estimator(quad: SpectralQuadrature):
+        return _moment_estimates(quad, orders, use_cv)
+
+    return slq_runs(make_op, n, probes, steps, probe_batch, np.random.default_rng(seed),
+                    estimator, orders, dtype=dtype, max_steps=longest)
 
 
 # ---- density and counts from the same quadrature ---------------------------------------
@@ -704,7 +600,8 @@ def count_large_estimate(result: SpectralMoments, beta: float,
 class ExtremeEigenvalues:
     """The k largest and k smallest eigenvalues of G (descending), from ``eigsh``.
 
-    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G^{-1}.
+    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G^{-1}; ``linearised``
+    names the linearised nodes of a graph septuple (generalised G, docs/beyond_mlps.md).
     """
 
     largest: Array
@@ -712,9 +609,10 @@ class ExtremeEigenvalues:
     n_neurons: int
     n_matvecs: int
     seconds: float
+    linearised: tuple[str, ...] = ()
 
 
-def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
+def extreme_eigenvalues(septuple: Network, x_mean: ArrayLike, k: int = 10, *,
                         tol: float = 1e-10) -> ExtremeEigenvalues:
     """The k largest and k smallest eigenvalues of G (5.6), for C_n (10.5) and the gap.
 
@@ -743,23 +641,13 @@ def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
                          f"eigenvalues, got k = {k}")
     if not np.isfinite(tol) or tol < 0:
         raise ValueError(f"tol must be finite and >= 0, got {tol}")
-    op = _AOperator(septuple, x)
-
-    def g(v: Array) -> Array:
-        return op.apply_t(op.apply(v))
-
-    g_op = _operator(n, g, g)
+    op = jacobian_operator(septuple, x)
+    g_op = linear_operator(op, "g")
     start_vector = np.ones(n) / np.sqrt(n)
     top = spla.eigsh(g_op, k=k, which="LA", tol=tol, v0=start_vector,
                      return_eigenvectors=False)
-    if septuple.layered_weights is not None:
-        solve, solve_t = _inverse_a(op)
-
-        def g_inv(v: Array) -> Array:
-            op.count += 2 * (1 if v.ndim == 1 else v.shape[0])
-            return solve(solve_t(v))
-
-        inv = spla.eigsh(_operator(n, g_inv, g_inv), k=k, which="LA", tol=tol,
+    if op.feedforward:
+        inv = spla.eigsh(linear_operator(op, "g_inverse"), k=k, which="LA", tol=tol,
                          v0=start_vector, return_eigenvectors=False)
         bottom = 1.0 / inv
     else:
@@ -769,7 +657,7 @@ def extreme_eigenvalues(septuple: Septuple, x_mean: ArrayLike, k: int = 10, *,
         raise ValueError("G has a non-positive eigenvalue: I - f'w is singular at x_mean")
     return ExtremeEigenvalues(largest=np.sort(top)[::-1], smallest=np.sort(bottom)[::-1],
                               n_neurons=n, n_matvecs=op.count // 2,
-                              seconds=time.perf_counter() - start)
+                              seconds=time.perf_counter() - start, linearised=op.linearised)
 
 
 def complexity_n_from_extremes(extremes: ExtremeEigenvalues, n: int, *,

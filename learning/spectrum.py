@@ -31,7 +31,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
+from learning import jacobian
 from learning.feedforward import layer_slices
+from learning.jacobian import jacobian_operator
 from learning.septuple import Septuple
 from ntcore.checks import positive_number
 from ntcore.display import MarkdownSummary
@@ -58,18 +60,15 @@ Array = NDArray[np.float64]
 
 def check_mean_state(septuple: Septuple, x_mean: ArrayLike) -> Array:
     """The mean state <x> at which f' (5.4) and G (5.6) are taken, as a float array of shape
-    ``(N,)``; ValueError naming ``x_mean`` for another shape or a non-finite entry.
+    ``(N,)``; TypeError naming ``septuple`` or ``x_mean`` for a wrong object, a string or a
+    generator, ValueError naming ``x_mean`` for another shape or a non-finite entry
+    (:func:`learning.jacobian.check_mean_state`, which also takes a graph septuple).
 
     >>> from learning import feedforward
     >>> check_mean_state(feedforward((2, 1), seed=0), [0.0, 0.5, 1.0]).tolist()
     [0.0, 0.5, 1.0]
     """
-    x = np.asarray(x_mean, dtype=float)
-    if x.shape != (septuple.n_neurons,):
-        raise ValueError(f"x_mean must have shape ({septuple.n_neurons},), got {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x_mean contains non-finite entries")
-    return x
+    return jacobian.check_mean_state(septuple, x_mean)
 
 
 def derivative_matrix_diagonal(septuple: Septuple, x_mean: ArrayLike) -> Array:
@@ -83,6 +82,9 @@ def g_operator(septuple: Septuple, x_mean: ArrayLike) -> Array:
     (5.6), with
     :math:`\hat{f}'` of (5.4) at the mean state :math:`\langle\mathbf{x}\rangle`.
 
+    ``septuple`` may also be a :class:`~learning.graph.septuple.GraphSeptuple`: then
+    f'w is the Jacobian J of its node maps (generalised G for linearised nodes).
+
     Examples
     --------
     >>> import numpy as np
@@ -92,6 +94,9 @@ def g_operator(septuple: Septuple, x_mean: ArrayLike) -> Array:
     >>> bool(np.isclose(np.linalg.det(g), 1.0))  # (7.7): det G = 1 for feedforward nets
     True
     """
+    if not isinstance(septuple, Septuple):  # a GraphSeptuple: J from its operator
+        a = np.eye(septuple.n_neurons) - jacobian_operator(septuple, x_mean).dense()
+        return a.T @ a
     d = derivative_matrix_diagonal(septuple, x_mean)
     a = np.eye(septuple.n_neurons) - d[:, None] * septuple.weights
     return a.T @ a
@@ -235,15 +240,26 @@ def g_spectrum(septuple: Septuple, x_mean: ArrayLike, method: str = "structured"
     """
     x = check_mean_state(septuple, x_mean)
     n = septuple.n_neurons
-    if method == "dense":
-        lam = np.linalg.eigvalsh(g_operator(septuple, x))[::-1]
+    if method == "dense" and not isinstance(septuple, Septuple):
+        # A graph septuple: λ = σ(A)^2 from the SVD of A = I - J, which keeps the small λ to
+        # relative accuracy ~ε sqrt(cond G) instead of ε cond G (eigvalsh of A^T A).
+        from scipy.linalg import svdvals
+
+        a = np.eye(n) - jacobian_operator(septuple, x).dense()
+        lam = dyn = np.sort(svdvals(a) ** 2)[::-1]
+    elif method == "dense":
+        with np.errstate(over="ignore", invalid="ignore"):  # refused by name just below
+            g = g_operator(septuple, x)
+        lam = np.linalg.eigvalsh(_finite_g(g))[::-1]
         dyn = lam
     elif method == "structured":
-        if septuple.layer_sizes is None:
+        if getattr(septuple, "layer_sizes", None) is None:
             raise ValueError("method='structured' needs a layered network (layer_sizes set, e.g. "
                              "from feedforward()); use method='dense' for general septuples")
         d = _layered_derivative(septuple, x)
-        dyn = np.linalg.eigvalsh(_structured_block(septuple, d))[::-1]
+        with np.errstate(over="ignore", invalid="ignore"):  # refused by name just below
+            block = _structured_block(septuple, d)
+        dyn = np.linalg.eigvalsh(_finite_g(block))[::-1]
         lam = np.sort(np.concatenate([dyn, np.ones(n - dyn.size)]))[::-1]
     else:
         raise ValueError(f"method must be 'structured' or 'dense', got {method!r}")
@@ -253,6 +269,15 @@ def g_spectrum(septuple: Septuple, x_mean: ArrayLike, method: str = "structured"
     return GSpectrum(eigenvalues=lam, dynamical=dyn, method=method, n_neurons=n)
 
 
+def _finite_g(g: Array) -> Array:
+    """``g`` if every entry is finite; else a ValueError naming the septuple (not LAPACK's
+    message, nor NaN eigenvalues): G = AᵀA (5.6) overflows float64 once an entry of f'w
+    passes ~1e154."""
+    if not np.all(np.isfinite(g)):
+        raise ValueError("septuple: G (5.6) is not finite in float64 at this <x> (an entry of "
+                         "f'w above ~1e154 overflows AᵀA); weights this large have no "
+                         "spectrum in double precision: rescale the network")
+    return g
 def dynamical_eigensystem(septuple: Septuple, x_mean: ArrayLike) -> tuple[Array, Array, Array]:
     """Dynamical eigenvalues of G (5.10) at <x> (descending), their eigenvectors and Q^T <x>.
 

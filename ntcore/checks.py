@@ -27,7 +27,8 @@ import tempfile
 from ntcore import limits
 
 __all__ = ["ResourceLimitError", "real_number", "positive_number", "count", "check_memory",
-           "path_like", "writable_directory_problem"]
+           "path_like", "writable_directory_problem", "writable_file_problem", "seed_value",
+           "real_array"]
 
 
 class ResourceLimitError(ValueError, MemoryError):
@@ -139,3 +140,68 @@ def writable_directory_problem(path: str | os.PathLike) -> str | None:
     except OSError as exc:
         return f"is not a writable directory ({exc.strerror})"
     return None
+
+
+def writable_file_problem(path: str | os.PathLike,
+                          suffixes: tuple[str, ...] = ()) -> str | None:
+    """Why ``path`` cannot be written as an output file (its directory created if missing),
+    or None: empty, an existing directory, a suffix not in ``suffixes`` (when given: a figure
+    called ``/etc/passwd`` is a mistake), or a directory that refuses new files.
+
+    >>> writable_file_problem("/tmp", (".png",))
+    'is a directory, not a file'
+    >>> writable_file_problem("notes.txt", (".png", ".pdf"))
+    "must end in .png or .pdf, got 'notes.txt'"
+    """
+    path = path_like("path", path)
+    if not path.strip():
+        return "is empty"
+    if os.path.isdir(path):
+        return "is a directory, not a file"
+    if suffixes and not path.lower().endswith(tuple(suffixes)):
+        return f"must end in {' or '.join(suffixes)}, got {path!r}"
+    problem = writable_directory_problem(os.path.dirname(os.path.abspath(path)))
+    return None if problem is None else f"cannot be written: its directory {problem}"
+
+
+def seed_value(name: str, seed: object) -> object:
+    """``seed`` unchanged if NumPy's ``default_rng`` takes it as a seed: None, an integer >= 0,
+    a ``numpy.random.Generator`` or ``SeedSequence``; TypeError/ValueError naming ``name``
+    otherwise (NumPy's own messages do not say which argument was wrong).
+
+    >>> seed_value("seed", -1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be None or an integer >= 0, got -1
+    """
+    import numpy as np
+
+    if seed is None or isinstance(seed, np.random.Generator | np.random.SeedSequence):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be None, an integer >= 0 or a numpy Generator, got "
+                        f"{type(seed).__name__} {seed!r:.40}")
+    if seed < 0:
+        raise ValueError(f"{name} must be None or an integer >= 0, got {seed}")
+    return int(seed)
+
+
+def real_array(name: str, value: object):
+    """``value`` as a float NumPy array; TypeError naming ``name`` for strings, generators
+    and anything else that is not an array of real numbers (NumPy's own messages, "could
+    not convert string to float", do not say which argument was wrong).
+
+    >>> real_array("times", (t for t in (0.0, 1.0)))
+    Traceback (most recent call last):
+    ...
+    TypeError: times must be an array of real numbers, got generator
+    """
+    import numpy as np
+
+    if isinstance(value, str | bytes) or (hasattr(value, "__next__")
+                                          and not hasattr(value, "__len__")):
+        raise TypeError(f"{name} must be an array of real numbers, got {type(value).__name__}")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of real numbers ({exc})") from None

@@ -31,6 +31,7 @@ from typing import Any
 
 import sympy as sp
 
+from ntcore.expressions import as_sympy
 from ntcore.latex_lines import aligned_rows
 
 #: the four statuses a step can have, in order of trust
@@ -58,7 +59,7 @@ def _as_difference(equation: Any) -> sp.Expr:
         return sp.Integer(0)
     if equation is sp.false or equation is False:
         return sp.Integer(1)
-    return sp.sympify(equation)
+    return as_sympy("equation", equation)
 
 
 def is_zero(expr: Any) -> bool:
@@ -68,7 +69,7 @@ def is_zero(expr: Any) -> bool:
     >>> is_zero(sp.sin(x)**2 + sp.cos(x)**2 - 1), is_zero(x)
     (True, False)
     """
-    expr = sp.sympify(expr)
+    expr = as_sympy("expr", expr)
     if isinstance(expr, sp.MatrixBase):
         return all(is_zero(e) for e in expr)
     expr = expr.doit() if hasattr(expr, "doit") else expr
@@ -126,7 +127,7 @@ class Equal:
     def __call__(self, equation: Any, previous: Mapping[str, Any]) -> Outcome:
         a = self.derived(previous) if callable(self.derived) else self.derived
         b = self.target(previous) if callable(self.target) else self.target
-        if is_zero(sp.sympify(a) - sp.sympify(b)):
+        if is_zero(as_sympy("derived", a) - as_sympy("target", b)):
             return Outcome("exact", None, self.note or "derived expression equals the step")
         return Outcome("fails", None, f"{self.note}: derived - target != 0")
 

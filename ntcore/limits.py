@@ -12,7 +12,8 @@ from __future__ import annotations
 
 __all__ = ["GIB", "ALLOCATION_LIMIT_BYTES", "DENSE_WEIGHTS_LIMIT_BYTES",
            "SPECTRAL_ESTIMATE_LIMIT_BYTES", "BULK_MINIMUM_LIMIT_BYTES", "BULK_MEMORY_FRACTION",
-           "WALKER_MEMORY_LIMIT_BYTES", "ONSAGER_MAX_SECONDS", "SECTION11_MAX_SECONDS"]
+           "WALKER_MEMORY_LIMIT_BYTES", "ONSAGER_MAX_SECONDS", "SECTION11_MAX_SECONDS",
+           "STEPPING_MAX_SECONDS"]
 
 #: Bytes in a GiB.
 GIB = 2**30
@@ -45,3 +46,7 @@ WALKER_MEMORY_LIMIT_BYTES = 4 * GIB
 ONSAGER_MAX_SECONDS = 600.0
 #: Longest the Section 11 command (``python -m emergent``) may be estimated to take.
 SECTION11_MAX_SECONDS = 3600.0
+#: Longest run a time-stepping call of Section 11 (split-step, Crank-Nicolson, implicit
+#: Fokker-Planck) starts without being asked differently; the estimate it is compared with
+#: (:func:`emergent._stepping.check_stepping`) is a lower bound.
+STEPPING_MAX_SECONDS = 3600.0

@@ -145,6 +145,58 @@ BAD: dict[str, list[Bad]] = {
     "ntcore.display.format_value": [Bad(lambda f: f(1.0, width=0), "width")],
 }
 
+# Issue 25 (reliability round 3): the grid argument of every grid function, strings and
+# generators where arrays belong, NaN times, absurd sizes, an order from a NaN error.
+def _gen():
+    return (x for x in (0.0, 0.1, 0.2))
+
+
+_ROUND3: dict[str, list[Bad]] = {
+    "emergent.grids.Grid": [Bad(lambda f: f((10**7, 10**7), (1.0, 1.0)), "shape"),
+                            Bad(lambda f: f("abc", (1.0,)), "shape"),
+                            Bad(lambda f: f((64,), "abc"), "lengths")],
+    "emergent.grids.check_grid": [Bad(lambda f: f("grid"), "grid"),
+                                  Bad(lambda f: f(None, "g"), "g")],
+    "emergent.grids.check_density": [Bad(lambda f: f(3.0, np.ones(64)), "grid")],
+    "emergent.grids.check_band_limit": [Bad(lambda f: f(np.zeros(64), np.ones(64)), "grid")],
+    "emergent.grids.spectral_tail": [Bad(lambda f: f(None, np.ones(64)), "grid")],
+    "emergent.nelson.drifts.drift_fields": [Bad(lambda f: f("grid", _psi(), 1.0), "grid")],
+    "emergent.nelson.references.oscillator_state": [
+        Bad(lambda f: f([64], 0.0, 1.0, 1.0, [(1, (0,))]), "grid"),
+        Bad(lambda f: f(_grid(), 0.0, 1.0, 1.0, 3), "terms"),
+        Bad(lambda f: f(_grid(), "abc", 1.0, 1.0, [(1, (0,))]), "t")],
+    "emergent.nelson.walkers.simulate_walkers": [
+        Bad(lambda f: f(64, _psi(), 1.0, _times(), 1000), "grid"),
+        Bad(lambda f: f(_grid(), _psi(), 1.0, _gen(), 1000), "times"),
+        Bad(lambda f: f(_grid(), _psi(), 1.0, _times(), 1000, seed=-1), "seed")],
+    "emergent.nelson.sampling.sample_density": [
+        Bad(lambda f: f(_grid(), np.ones(64), 10**12, np.random.default_rng(0)), "n"),
+        Bad(lambda f: f(None, np.ones(64), 10, np.random.default_rng(0)), "grid")],
+    "emergent.nelson.sampling.ks_distance": [Bad(lambda f: f(1.0, np.ones(64), [0.0]), "grid")],
+    "emergent.nelson.sampling.l1_distance": [Bad(lambda f: f("g", np.ones(64), [0.0]), "grid"),
+                                             Bad(lambda f: f(_grid(), np.ones(64), "abc"),
+                                                 "samples")],
+    "emergent.nelson.sampling.l1_noise": [Bad(lambda f: f(object(), np.ones(64), 10), "grid")],
+    "emergent.nelson.grid_fokker_planck.fokker_planck_with_drift": [
+        Bad(lambda f: f(None, _psi(), 1.0, _times()), "grid"),
+        Bad(lambda f: f(_grid(), _psi(), 1.0, "abc"), "times")],
+    "emergent.nelson.identities.mean_acceleration": [
+        Bad(lambda f: f(_grid(), [0.0, NAN, 0.2], _psi(), 1.0), "times"),
+        Bad(lambda f: f(_grid(), "abc", _psi(), 1.0), "times")],
+    "emergent.nelson.identities.newton_residual": [
+        Bad(lambda f: f(_grid(), [0.0, 0.1, NAN], _psi(), 1.0), "times"),
+        Bad(lambda f: f(_grid(), _gen(), _psi(), 1.0), "times")],
+    "emergent.nelson.identities.fokker_planck_residuals": [
+        Bad(lambda f: f("g", _times(), _psi(), 1.0), "grid"),
+        Bad(lambda f: f(_grid(), "abc", _psi(), 1.0), "times")],
+    "emergent.nelson.sampling.fit_order": [
+        Bad(lambda f: f([1.0, 2.0, 4.0], [1.0, NAN, 0.1]), "err"),
+        Bad(lambda f: f([2.0, 2.0], [1.0, 0.5]), "x"),
+        Bad(lambda f: f("abc", [1.0, 0.5, 0.2]), "x")],
+}
+for _name, _bads in _ROUND3.items():
+    BAD.setdefault(_name, []).extend(_bads)
+
 # Typed results the library builds (not entry points that take user input).
 RESULT_TYPES: set[str] = {
     "emergent.curvature.Christoffels", "emergent.derivation_audit.Measurement",

@@ -14,6 +14,24 @@ from tests.bad_input_support import Bad, _net, _spectrum
 NAN = float("nan")
 
 
+def _dense23():
+    from learning.graph.maps import DenseMap
+
+    return DenseMap(np.ones((2, 3)))
+
+
+def _identity(n: int):
+    from learning.graph.maps import IdentityMap
+
+    return IdentityMap((n,))
+
+
+def _operator():
+    from learning.jacobian import jacobian_operator
+
+    return jacobian_operator(_net(), np.zeros(4))
+
+
 def _estimate():
     from learning.analysis import spectrum_estimate
 
@@ -69,6 +87,27 @@ def _npz_file() -> str:
 _TMP: list[str] = []
 
 
+def _huge_weight_net():
+    """A 2-2-1 network with one finite hidden -> output weight of 1e200 (G overflows)."""
+    from learning.feedforward import feedforward, from_layers, layer_biases, layer_weights
+
+    net = feedforward((2, 2, 1), "linear", seed=0)
+    ws = [np.array(w) for w in layer_weights(net)]
+    ws[1][0, 0] = 1e200
+    return from_layers(ws, [np.array(b) for b in layer_biases(net)], net.activation)
+
+
+def _tmpdir() -> str:
+    import atexit
+    import shutil
+    import tempfile
+
+    if not _TMP:
+        _TMP.append(tempfile.mkdtemp(prefix="bad-input-"))
+        atexit.register(shutil.rmtree, _TMP[0], True)
+    return _TMP[0]
+
+
 def _archs():
     from learning.experiments.depth_study import architecture_for
 
@@ -97,6 +136,46 @@ BAD: dict[str, list[Bad]] = {
                                                   "result")],
     "learning.bulk_minimum.costs.solver_costs": [Bad(lambda f: f(_net(), 0), "n_samples"),
                                            Bad(lambda f: f(_net(), 2.5), "n_samples")],
+    # learning.graph: maps, builder and septuple; learning.jacobian; activations (arch-core)
+    "learning.activations.GELU": [Bad(lambda f: f("abc"), "y")],
+    "learning.activations.SILU": [Bad(lambda f: f(None), "y")],
+    "learning.activations.SOFTPLUS": [Bad(lambda f: f([1, "a"]), "y")],
+    "learning.activations.leaky_relu": [Bad(lambda f: f(-0.1), "alpha"),
+                                        Bad(lambda f: f("0.1"), "alpha")],
+    "learning.activations.elu": [Bad(lambda f: f(NAN), "alpha")],
+    "learning.activations.graph_activation": [Bad(lambda f: f("mish"), "activation"),
+                                              Bad(lambda f: f(3), "activation")],
+    "learning.graph.builder.GraphBuilder": [Bad(lambda f: f((0, 3)), "input_shape"),
+                                            Bad(lambda f: f("abc"), "input_shape")],
+    "learning.graph.maps.LinearMap": [Bad(lambda f: f(), "Protocols cannot be instantiated")],
+    "learning.graph.maps.NodeFunction": [Bad(lambda f: f(), "Protocols cannot be instantiated")],
+    "learning.graph.maps.DenseMap": [Bad(lambda f: f(np.ones(3)), "weight"),
+                                     Bad(lambda f: f(np.full((2, 2), NAN)), "weight"),
+                                     Bad(lambda f: f(np.ones((2, 3)), in_shape=(2, 2)),
+                                         "in_shape")],
+    "learning.graph.maps.IdentityMap": [Bad(lambda f: f((0, 2)), "shape")],
+    "learning.graph.maps.ScaleMap": [Bad(lambda f: f((2, 3), np.ones(3)), "scale"),
+                                     Bad(lambda f: f((2,), [NAN, 1.0]), "scale")],
+    "learning.graph.maps.ReshapeMap": [Bad(lambda f: f((2, 3), (5,)), "out_shape")],
+    "learning.graph.maps.EmbedMap": [Bad(lambda f: f((2,), (1,), 0, 0), "in_shape")],
+    "learning.graph.maps.ComposedMap": [Bad(lambda f: f(_dense23(), _identity(2)), "inner")],
+    "learning.graph.maps.SumMap": [Bad(lambda f: f(()), "terms")],
+    "learning.graph.maps.compose": [Bad(lambda f: f(_dense23(), _identity(2)), "inner")],
+    "learning.graph.maps.add": [Bad(lambda f: f(_identity(2), _identity(3)), "a maps")],
+    "learning.graph.maps.reshape_map": [Bad(lambda f: f((2, 3), (5,)), "out_shape")],
+    "learning.graph.maps.dense_matrix": [Bad(lambda f: f(np.eye(2)), "linear_map")],
+    "learning.graph.maps.check_shape": [Bad(lambda f: f(np.ones(3), (3,), "x"), "x")],
+    "learning.graph.septuple.GraphSeptuple": [Bad(lambda f: f((), (1,)), "nodes")],
+    "learning.graph.septuple.to_septuple": [Bad(lambda f: f(_net()), "net")],
+    "learning.jacobian.JacobianOperator": [Bad(lambda f: f(None, np.float64, True, ()),
+                                               "structure")],
+    "learning.jacobian.jacobian_operator": [Bad(lambda f: f(_net(), np.zeros(3)), "x_mean"),
+                                            Bad(lambda f: f(_net(), np.zeros(4), dtype=int),
+                                                "dtype")],
+    "learning.jacobian.check_mean_state": [Bad(lambda f: f(_net(), [NAN] * 4), "x_mean"),
+                                           Bad(lambda f: f("net", np.zeros(4)), "septuple")],
+    "learning.jacobian.linear_operator": [Bad(lambda f: f("op"), "op"),
+                                          Bad(lambda f: f(_operator(), "h"), "kind")],
     # learning.graph: convolution, pooling and non-local node maps (arch-conv)
     "learning.graph.convolution.Conv": [
         Bad(lambda f: f(np.ones((4, 3, 3)), in_shape=(2, 5)), "in_shape"),
@@ -246,6 +325,25 @@ BAD: dict[str, list[Bad]] = {
     "learning.io.onnx_io.read_onnx": [Bad(lambda f: f(3.5), "path")],
     "learning.io.safetensors_io.read_safetensors": [Bad(lambda f: f(3.5), "path")],
     "learning.io.torch_io.read_torch": [Bad(lambda f: f(3.5), "path")],
+    # learning.io graph readers (issue 22)
+    "learning.analysis_report.node_table": [Bad(lambda f: f(_net()), "graph")],
+    "learning.analysis_report.node_lines": [Bad(lambda f: f("net"), "graph")],
+    "learning.io.keras_graph.read_keras_graph": [Bad(lambda f: f(3.5), "path"),
+                                                 Bad(lambda f: f(_npz_file(), logits=1),
+                                                     "logits")],
+    "learning.io.keras_graph.snake_case": [Bad(lambda f: f(3), "name")],
+    "learning.io.naming.chain_statement": [Bad(lambda f: f("fc1"), "names")],
+    "learning.io.onnx_graph.read_onnx_graph": [Bad(lambda f: f(3.5), "source"),
+                                               Bad(lambda f: f("m.onnx", logits="yes"),
+                                                   "logits")],
+    "learning.io.onnx_graph.OnnxGraphReader": [Bad(lambda f: f("m.onnx"), "model")],
+    "learning.io.onnx_model.onnx_model": [Bad(lambda f: f(3.5), "source")],
+    "learning.io.onnx_model.attributes": [Bad(lambda f: f("Conv"), "node")],
+    "learning.io.onnx_spatial.same_pads": [
+        Bad(lambda f: f((5,), (3,), (1,), (1,), "SAME"), "mode"),
+        Bad(lambda f: f((5, 5), (3,), (1,), (1,), "VALID"), "size")],
+    "learning.io.torch_graph.from_torch": [Bad(lambda f: f("module", None), "module")],
+    "learning.io.torch_graph.torch_to_onnx": [Bad(lambda f: f("module", None), "module")],
     # learning.laws
     "learning.laws.beta_from_gap_two_level": [Bad(lambda f: f(NAN), "log_lambda"),
                                               Bad(lambda f: f("a"), "log_lambda")],
@@ -334,8 +432,63 @@ BAD: dict[str, list[Bad]] = {
                                         Bad(lambda f: f("net", [0]), "septuple")],
 }
 
+# Issue 25 (reliability round 3): a β where no extremum exists, wrong objects where a
+# septuple belongs, strings/generators where arrays belong, bools where counts belong,
+# NaN epochs or losses.
+_ROUND3: dict[str, list[Bad]] = {
+    "learning.feedforward.feedforward": [Bad(lambda f: f((2, 2), seed=-1), "seed"),
+                                         Bad(lambda f: f((2, 2), seed="abc"), "seed")],
+    "learning.analysis.analyze_network": [Bad(lambda f: f(_net(), seed=-1), "seed"),
+                                          Bad(lambda f: f(_net(), seed="abc"), "seed")],
+    "learning.analysis.spectrum_estimate": [Bad(lambda f: f(_net(), np.zeros(4), seed=-1),
+                                                "seed")],
+    "learning.ensemble.canonical_samples": [Bad(lambda f: f(_net(), 1.0, seed=-1), "seed")],
+    "learning.laws.beta_from_gap_two_level": [Bad(lambda f: f(0.0), "log_lambda"),
+                                              Bad(lambda f: f(3.0), "log_lambda")],
+    "learning.analysis.beta_two_level": [Bad(lambda f: f("abc"), "log_lambda"),
+                                         Bad(lambda f: f(0.5), "log_lambda"),
+                                         Bad(lambda f: f(-1e-4), "log_lambda")],
+    "learning.spectral_estimates.spectral_moments": [
+        Bad(lambda f: f("net", np.zeros(4)), "septuple"),
+        Bad(lambda f: f(_net(), "0000"), "x_mean"),
+        Bad(lambda f: f(_net(), (x for x in np.zeros(4))), "x_mean")],
+    "learning.spectral_estimates.extreme_eigenvalues": [
+        Bad(lambda f: f(None, np.zeros(4), k=1), "septuple"),
+        Bad(lambda f: f(_net(), np.zeros(4), k=True), "k")],
+    "learning.spectral_estimates.a_linear_operator": [Bad(lambda f: f(3.0, np.zeros(4)),
+                                                          "septuple")],
+    "learning.spectrum.g_spectrum": [Bad(lambda f: f(_net(), ["a", "b", "c", "d"]), "x_mean"),
+                                     Bad(lambda f: f(_huge_weight_net(), np.zeros(5),
+                                                     method="dense"), "septuple"),
+                                     Bad(lambda f: f(_huge_weight_net(), np.zeros(5)),
+                                         "septuple")],
+    "learning.laws.entropy_along": [Bad(lambda f: f(1.0, 1.0), "spectra"),
+                                    Bad(lambda f: f([_spectrum()] * 2, "abc"), "betas")],
+    "learning.laws.monotonicity": [Bad(lambda f: f(x for x in (3.0, 2.0)), "values")],
+    "learning.laws.first_law_increments": [Bad(lambda f: f(None, 1.0), "spectra")],
+    "learning.laws.fit_first_law": [Bad(lambda f: f("abc", [1.0, 2.0, 3.0]), "delta_u"),
+                                    Bad(lambda f: f([1.0, 2.0, 3.0], object()),
+                                        "delta_entropy")],
+    "learning.analysis.mean_state_and_losses": [
+        Bad(lambda f: f(_net(), "abc", np.zeros((3, 2))), "inputs")],
+    "learning.spectral_estimates.memory_estimate": [Bad(lambda f: f(_net(), np.zeros(0)),
+                                                        "method")],
+    "learning.laws.rank_correlation": [Bad(lambda f: f("abc", [1, 2, 3]),
+                                                              "x")],
+    "learning.experiments.depth_study.dynamical_dimension": [Bad(lambda f: f(3), "sizes"),
+                                                             Bad(lambda f: f("784-10"),
+                                                                 "sizes")],
+    "learning.experiments.depth_study.epochs_to_loss": [
+        Bad(lambda f: f([1, NAN, 100], [1.0, 0.5, 0.05], 0.1), "epochs"),
+        Bad(lambda f: f([1, 10, 100], [1.0, NAN, 0.05], 0.1), "losses")],
+}
+for _name, _bads in _ROUND3.items():
+    BAD.setdefault(_name, []).extend(_bads)
+
+
 # Typed results the library builds (frozen dataclasses returned by its functions).
 RESULT_TYPES: set[str] = {
+    "learning.graph.builder.TensorRef", "learning.graph.septuple.GraphNode",
     "learning.analysis.Moment", "learning.analysis.LogDensity",
     "learning.analysis.SpectrumEstimate", "learning.analysis.GapBeta",
     "learning.analysis.MeanState", "learning.analysis.Losses",
@@ -349,6 +502,7 @@ RESULT_TYPES: set[str] = {
     "learning.experiments.report.RunRecord", "learning.experiments.report.Section10Summary",
     "learning.experiments.report.ReportSection", "learning.experiments.report.Report",
     "learning.io.load.LoadedNetwork", "learning.io.layers.DenseLayer",
+    "learning.io.onnx_graph.GraphRead", "learning.io.onnx_model.OnnxModel",
     "learning.laws.Monotonicity", "learning.laws.FirstLawFit",
     "learning.spectral_estimates.SpectralQuadrature",
     "learning.spectral_estimates.SpectralMoments",

@@ -299,7 +299,11 @@ BAD: dict[str, list[Bad]] = {
     "emergent.grids.spectral_tail": [Bad(lambda f: f(_grid(), np.ones(5)), "f")],
     "emergent.grids.sparse_lu": [Bad(lambda f: f(np.ones((2, 3))), "matrix")],
     "emergent.metrics.Metric": [Bad(lambda f: f("g", ()), "matrix")],
-    "emergent.metrics.as_metric": [Bad(lambda f: f(3.0), "metric")],
+    "emergent.metrics.as_metric": [Bad(lambda f: f(3.0), "metric"),
+                                   Bad(lambda f: f("[[__import__('os').getpid()]]", ["t"]),
+                                       "metric"),
+                                   Bad(lambda f: f([["1"]], ["__class__"]), "coordinates"),
+                                   Bad(lambda f: f([[lambda: 1]], ["t"]), "metric")],
     "emergent.metrics.schwarzschild": [Bad(lambda f: f(mass="m m"), "mass")],
     "emergent.metrics.de_sitter": [Bad(lambda f: f(length=-1), "length")],
     "emergent.metrics.flrw": [Bad(lambda f: f(scale=lambda t: t**2), "scale")],
@@ -360,6 +364,27 @@ BAD: dict[str, list[Bad]] = {
     "ntcore.verdict.check_finite_number": [Bad(lambda f: f("x", "abc"), "x")],
     "ntcore.checks.writable_directory_problem": [Bad(lambda f: f(3.5), "path")],
     "ntcore.checks.path_like": [Bad(lambda f: f("path", 3.5), "path")],
+    "ntcore.expressions.parse_expression": [
+        Bad(lambda f: f("metric", "__import__('os').getpid()"), "metric"),
+        Bad(lambda f: f("metric", 3.5), "metric"), Bad(lambda f: f("metric", "9**9**9"), "metric"),
+        Bad(lambda f: f("metric", "x" * 10**6), "metric")],
+    "ntcore.expressions.parse_symbol": [Bad(lambda f: f("coordinates", "a.b"), "coordinates"),
+                                        Bad(lambda f: f("coordinates", None), "coordinates")],
+    "ntcore.checks.real_array": [Bad(lambda f: f("x", "abc"), "x"),
+                                 Bad(lambda f: f("x", (t for t in (1.0,))), "x"),
+                                 Bad(lambda f: f("x", [object()]), "x")],
+    "ntcore.checks.seed_value": [Bad(lambda f: f("seed", -1), "seed"),
+                                 Bad(lambda f: f("seed", "abc"), "seed"),
+                                 Bad(lambda f: f("seed", 1.5), "seed"),
+                                 Bad(lambda f: f("seed", True), "seed")],
+    "ntcore.checks.writable_file_problem": [Bad(lambda f: f(3.5), "path"),
+                                            Bad(lambda f: f(None, (".png",)), "path")],
+    "ntcore.integrity.seal": [Bad(lambda f: f(["a"]), "record"),
+                              Bad(lambda f: f({"x": object()}), "record")],
+    "ntcore.integrity.seal_problem": [Bad(lambda f: f({"x": 1}, 3.5), "source")],
+    "ntcore.integrity.content_digest": [Bad(lambda f: f("text"), "record")],
+    "ntcore.expressions.as_sympy": [Bad(lambda f: f("expr", "x + 1"), "expr"),
+                                    Bad(lambda f: f("expr", object()), "expr")],
 }
 
 
@@ -416,7 +441,8 @@ from tests import (  # noqa: E402
 )
 
 for _table in (bad_input_learning, bad_input_emergent, bad_input_all_dimensions):
-    BAD |= _table.BAD
+    for _name, _bads in _table.BAD.items():  # extend: a table may add rows to a name here
+        BAD[_name] = BAD.get(_name, []) + _bads
     RESULT_TYPES |= _table.RESULT_TYPES
     XFAIL |= _table.XFAIL
 
@@ -506,11 +532,13 @@ def _options(main: Callable[[list[str]], int]) -> list[str]:
 
 # (command, option) -> argument lists that must be usage errors (exit 2, usage, no traceback).
 BAD_OPTIONS: dict[tuple[str, str], list[list[str]]] = {
-    ("learning figure1", "--out"): [["--out", "/dev/null/f.png"]],
+    ("learning figure1", "--out"): [["--out", "/dev/null/f.png"], ["--out", "/proc/f.png"],
+                                    ["--out", "."], ["--out", ""], ["--out", "notes.txt"]],
     ("learning figure1", "--gamma"): [["--gamma", "2"], ["--gamma", "x"]],
     ("learning figure1", "--n"): [["--n", "-5"]],
     ("learning figure1", "--betas"): [["--betas", "0"], ["--betas", "nan"]],
-    ("learning partition-table", "--out"): [["--out", "/dev/null/t.md"]],
+    ("learning partition-table", "--out"): [["--out", "/dev/null/t.md"], ["--out", "."],
+                                            ["--out", "/proc/t.md"], ["--out", "t.png"]],
     ("learning partition-table", "--seed"): [["--seed", "-1"], ["--seed", "1.5"]],
     ("learning derivation", "name"): [["no-such-derivation"]],
     ("learning derivation", "--latex"): [["list", "--latex=yes"]],
@@ -559,7 +587,8 @@ BAD_OPTIONS: dict[tuple[str, str], list[list[str]]] = {
     ("learning analyze", "--no-bulk"): [["net.npz", "--no-bulk=1"]],
     ("learning analyze", "--out"): [["net.npz", "--out", "/dev/null/analysis"]],
     ("learning analyze", "--json"): [["net.npz", "--json=yes"]],
-    ("learning analyze", "--seed"): [["net.npz", "--seed", "x"]],
+    ("learning analyze", "--logits"): [["net.npz", "--logits=yes"]],
+    ("learning analyze", "--seed"): [["net.npz", "--seed", "x"], ["net.npz", "--seed", "-1"]],
     ("learning study depth", "--out"): [["--out", "/dev/null/depth"], ["--seeds", "5"]],
     ("learning study depth", "--dim-s"): [["--out", "d", "--dim-s", "5"]],
     ("learning study depth", "--depths"): [["--out", "d", "--depths", "1,x"]],
@@ -578,12 +607,15 @@ BAD_OPTIONS: dict[tuple[str, str], list[list[str]]] = {
     ("learning study depth", "--no-paper-pair"): [["--out", "d", "--no-paper-pair=1"]],
     ("learning study depth", "--executor"): [["--out", "d", "--executor", "carrier-pigeon"]],
     ("learning study depth", "--workers"): [["--out", "d", "--workers", "0"]],
-    ("learning study depth", "--quick"): [["--out", "d", "--quick=1"]],
+    ("learning study depth", "--quick"): [["--out", "d", "--quick=1"],
+                                          ["--out", "d", "--quick", "--seeds", "10",
+                                           "--epochs", "7"],
+                                          ["--out", "d", "--quick", "--target-loss", "0.2"]],
     ("emergent nelson", "--out"): [["--out", "/dev/null/nelson"]],
     ("emergent nelson", "--seed"): [["--seed", "-1"]],
     ("emergent nelson", "--walkers"): [["--walkers", "10"]],
     ("emergent nelson", "--threads"): [["--threads", "0"]],
-    ("emergent nelson", "--quick"): [["--quick=1"]],
+    ("emergent nelson", "--quick"): [["--quick=1"], ["--quick", "--walkers", "50000"]],
     ("emergent nelson", "--no-figures"): [["--no-figures=1"]],
     ("emergent nelson", "--force"): [["--force=1"]],
 }

@@ -28,7 +28,11 @@ from emergent.experiments.nelson_paper import (
 )
 from ntcore.atomic import atomic_write_json
 from ntcore.checks import writable_directory_problem
+from ntcore.integrity import seal, seal_problem
 from ntcore.provenance import library_versions
+
+# Walkers of --quick (a smoke test); --walkers with --quick is a usage error.
+_QUICK_WALKERS = 20_000
 
 
 def _format_rows(title: str, rows: list[tuple[str, dict[str, float]]]) -> str:
@@ -78,22 +82,31 @@ def _num(x: float) -> float | None:
     return None if math.isnan(x) else float(x)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser(d: NelsonConfig) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m emergent nelson",
                                      description="Nelson's stochastic mechanics beside the "
                                                  "paper's functional (Section 11)")
-    d = NelsonConfig()
     parser.add_argument("--out", default="results/nelson", help="output directory")
     parser.add_argument("--seed", type=int, default=d.seed)
-    parser.add_argument("--walkers", type=int, default=d.walkers,
-                        help="walkers of the side-by-side run and the known-answer checks")
+    parser.add_argument("--walkers", type=int, default=None,
+                        help=f"walkers of the side-by-side run and the known-answer checks "
+                             f"(default {d.walkers}; 20000 with --quick)")
     parser.add_argument("--threads", type=int, default=d.threads)
-    parser.add_argument("--quick", action="store_true", help="smoke-test setting")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke-test setting (sets --walkers 20000: not combined with it)")
     parser.add_argument("--no-figures", action="store_true")
     parser.add_argument("--force", action="store_true", help="redo a finished run")
-    args = parser.parse_args(argv)
-    if args.walkers < 1000 or args.walkers > 10**7:
-        parser.error(f"--walkers must be between 1000 and 10^7, got {args.walkers}")
+    return parser
+
+
+def _config(parser: argparse.ArgumentParser, args, d: NelsonConfig) -> NelsonConfig:
+    """The run's configuration from the options; a usage error for any bad or clashing one."""
+    if args.quick and args.walkers is not None:
+        parser.error("--quick sets --walkers itself; give either --quick or --walkers")
+    walkers = args.walkers if args.walkers is not None else (
+        _QUICK_WALKERS if args.quick else d.walkers)
+    if walkers < 1000 or walkers > 10**7:
+        parser.error(f"--walkers must be between 1000 and 10^7, got {walkers}")
     if args.threads < 1:
         parser.error(f"--threads must be >= 1, got {args.threads}")
     if args.seed < 0:
@@ -101,22 +114,37 @@ def main(argv: list[str] | None = None) -> int:
     problem = writable_directory_problem(args.out)
     if problem:
         parser.error(f"--out {args.out} {problem}")
-    walkers = min(args.walkers, 20_000) if args.quick else args.walkers
-    cfg = NelsonConfig(seed=args.seed, walkers=walkers, quick=args.quick, threads=args.threads)
+    return NelsonConfig(seed=args.seed, walkers=walkers, quick=args.quick, threads=args.threads)
+
+
+def _finished(path: str, out: str, config: dict, no_figures: bool) -> bool:
+    """Whether ``path`` holds an intact finished run of this configuration (a damaged or
+    edited record is named and run again)."""
+    if not os.path.exists(path):
+        return False
+    with open(path) as fh:
+        try:
+            done = json.load(fh)
+        except json.JSONDecodeError:
+            done = {}
+    figs_ok = no_figures or all(os.path.exists(os.path.join(out, f)) for f in FIGURES)
+    problem = seal_problem(done, path)
+    if problem:
+        print(f"{problem}: running again")
+        return False
+    return done.get("config") == config and figs_ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    d = NelsonConfig()
+    parser = _parser(d)
+    args = parser.parse_args(argv)
+    cfg = _config(parser, args, d)
     config = dataclasses.asdict(cfg) | {"figures": not args.no_figures}
     path = os.path.join(args.out, "nelson.json")
-    if not args.force and os.path.exists(path):
-        with open(path) as fh:
-            try:
-                done = json.load(fh)
-            except json.JSONDecodeError:
-                done = {}
-        figs_ok = args.no_figures or all(os.path.exists(os.path.join(args.out, f))
-                                         for f in FIGURES)
-        if done.get("config") == config and figs_ok:
-            print(f"{path}: finished run with this configuration; nothing to do (--force "
-                  "to redo)")
-            return 0
+    if not args.force and _finished(path, args.out, config, args.no_figures):
+        print(f"{path}: finished run with this configuration; nothing to do (--force to redo)")
+        return 0
     t0 = time.perf_counter()
     try:
         cmp = compare_with_paper(n_walkers=cfg.walkers, seed=cfg.seed, threads=cfg.threads,
@@ -130,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_figures:
         write_figures(cmp, checks.convergence, cfg, args.out)
     payload = _payload(cmp, checks, config, cfg.seed) | {"seconds": time.perf_counter() - t0}
-    atomic_write_json(path, payload)
+    atomic_write_json(path, seal(payload))
     print(f"\nwrote {path}" + ("" if args.no_figures else " and " + ", ".join(FIGURES))
           + f"  [{time.perf_counter() - t0:.1f} s]")
     return 0

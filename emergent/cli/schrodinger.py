@@ -28,6 +28,7 @@ from emergent.experiments.section11_errors import ErrorTable, error_tables
 from emergent.experiments.section11_figures import FIGURES, write_figures
 from ntcore import limits
 from ntcore.atomic import atomic_write_json
+from ntcore.integrity import seal, seal_problem
 from ntcore.provenance import library_versions
 
 
@@ -122,6 +123,10 @@ def _finished(path: str, config: dict, out: str, figures: bool) -> bool:
         except json.JSONDecodeError:
             done = {}
     figs_ok = not figures or all(os.path.exists(os.path.join(out, f)) for f in FIGURES)
+    problem = seal_problem(done, path)
+    if problem:
+        print(f"{problem}: running again")
+        return False
     return done.get("config") == config and figs_ok
 
 
@@ -164,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                "stationarity": _stationarity_json(table),
                "errors": {t.name: t.to_dicts() for t in errors},
                "seconds": time.perf_counter() - t0}
-    atomic_write_json(path, payload)
+    atomic_write_json(path, seal(payload))
     print(f"\nwrote {path}" + ("" if args.no_figures else " and " + ", ".join(FIGURES))
           + f"  [{time.perf_counter() - t0:.1f} s]")
     return 0

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emergent.grids import Grid, check_band_limit
+from emergent.grids import Grid, check_band_limit, check_grid
 from ntcore.checks import positive_number
 
 __all__ = ["DriftFields", "drift_fields", "time_step_scale"]
@@ -85,6 +85,7 @@ def drift_fields(grid: Grid, psi, D: float, *, floor: float = 1e-12, rtol: float
     >>> bool(np.allclose(f.forward[0][f.live], -2.0 * g.axes[0][f.live], atol=1e-6))
     True
     """
+    check_grid(grid)
     D = positive_number("D", D)
     floor = positive_number("floor", floor)
     psi = _check_psi(grid, psi, "psi", rtol, band_limit_tol)

@@ -10,9 +10,9 @@ import scipy.sparse as sps
 import scipy.sparse.linalg as spla
 
 from emergent._stepping import varying_theta_scheme
-from emergent.grids import Grid, sparse_lu
+from emergent.grids import Grid, check_grid, sparse_lu
 from emergent.nelson.drifts import drift_fields
-from ntcore.checks import positive_number
+from ntcore.checks import positive_number, real_array
 
 __all__ = ["GridFokkerPlanck", "fokker_planck_with_drift"]
 
@@ -102,8 +102,9 @@ def fokker_planck_with_drift(grid: Grid, psi, D: float, times, *, p0=None,
     each step, (I - dt A_{n+1}/2) p_{n+1} = (I + dt A_n/2) p_n, A = (D/2) L_fd - ∇·(b ·), L_fd
     the toolkit's sparse Laplacian; second order in dt and h.  ``p0`` defaults to |Ψ(t_0)|².
     """
+    check_grid(grid)
     D = positive_number("D", D)
-    t = np.asarray(times, dtype=float)
+    t = real_array("times", times)
     if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
         raise ValueError("times must be a 1D increasing array of at least 2 finite times")
     psi = np.asarray(psi)

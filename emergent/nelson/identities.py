@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from emergent.grids import Grid
+from emergent.grids import Grid, check_grid
 from emergent.nelson.drifts import drift_fields
+from ntcore.checks import real_array
 
 __all__ = ["fokker_planck_residuals", "mean_acceleration", "newton_residual"]
 
@@ -27,8 +28,9 @@ def fokker_planck_residuals(grid: Grid, times, psi, D: float) -> tuple[float, fl
     L2 norm of the residual over the largest L2 norm of its terms: ~0 where both hold (O(dt²)),
     O(1) where one fails.
     """
+    check_grid(grid)
     f = drift_fields(grid, psi, D)
-    t = np.asarray(times, dtype=float)
+    t = real_array("times", times)
     if t.shape != (f.density.shape[0],) or t.size < 3 or not np.all(np.diff(t) > 0):
         raise ValueError("times must be increasing, one time per slice of psi, at least 3")
     p = f.density
@@ -54,9 +56,11 @@ def _acceleration_terms(grid: Grid, times, psi, D: float):
     derivatives of ∇Ψ (no longer a cosine series) are second-order finite differences.
     """
     f = drift_fields(grid, psi, D)
-    t = np.asarray(times, dtype=float)
+    t = real_array("times", times)
     if t.shape != (f.density.shape[0],) or t.size < 3:
         raise ValueError("times must give one time per slice of psi, at least 3")
+    if not np.all(np.isfinite(t)) or not np.all(np.diff(t) > 0):
+        raise ValueError("times must be finite and increasing (∂v/∂t is a difference over them)")
     psi = np.asarray(psi, dtype=complex)
     method = "spectral" if grid.boundary == "periodic" else "fd"
     inv = np.where(f.live, 1.0 / np.where(f.live, psi, 1.0), 0.0)
@@ -87,6 +91,7 @@ def mean_acceleration(grid: Grid, times, psi, D: float) -> tuple[np.ndarray, np.
     a = ∂v/∂t + (v·∇)v - (u·∇)u - (D/2)Δu (∂v/∂t by central differences over ``times``).
     Returns (a of shape (n_t - 2, K, *grid.shape), p = |Ψ|² at the same times).
     """
+    check_grid(grid)
     (dv, conv_v, conv_u, lap_u), p = _acceleration_terms(grid, times, psi, D)
     return dv + conv_v - conv_u - lap_u, p
 
@@ -97,6 +102,7 @@ def newton_residual(grid: Grid, times, psi, D: float, potential=None) -> float:
     sqrt(∫p|a + D∇V|²) over the largest sqrt(∫p|term|²) of the terms of a and of D∇V, worst
     interior time: ~0 (O(dt²) from ∂v/∂t) where the law holds, O(1) where it fails.
     """
+    check_grid(grid)
     terms, p = _acceleration_terms(grid, times, psi, D)
     acc = terms[0] + terms[1] - terms[2] - terms[3]
     force = np.zeros_like(acc)

@@ -8,8 +8,8 @@ import math
 import numpy as np
 from scipy.special import eval_hermite, gammaln
 
-from emergent.grids import Grid
-from ntcore.checks import count, positive_number
+from emergent.grids import Grid, check_grid
+from ntcore.checks import count, positive_number, real_array
 
 __all__ = ["oscillator_state"]
 
@@ -29,16 +29,26 @@ def oscillator_state(grid: Grid, t, D: float, omega: float, terms) -> np.ndarray
     >>> bool(np.allclose(g.integrate(np.abs(psi) ** 2), 1.0))
     True
     """
+    check_grid(grid)
     D = positive_number("D", D)
     omega = positive_number("omega", omega)
     scalar = np.ndim(t) == 0
-    t = np.atleast_1d(np.asarray(t, dtype=float))
+    t = np.atleast_1d(real_array("t", t))
     if t.ndim != 1 or not np.all(np.isfinite(t)):
         raise ValueError("t must be a finite time or 1D array of finite times")
+    if isinstance(terms, str | bytes) or not isinstance(terms, list | tuple):
+        raise TypeError(f"terms must be a list of (coefficient, quantum numbers) pairs, got "
+                        f"{type(terms).__name__}")
     terms = list(terms)
     if not terms:
         raise ValueError("terms must hold at least one (coefficient, quantum numbers) pair")
-    coeffs = np.array([complex(c) for c, _ in terms])
+    if not all(isinstance(p, list | tuple) and len(p) == 2 for p in terms):
+        raise TypeError("terms must be (coefficient, quantum numbers) pairs, e.g. "
+                        f"[(1.0, (0,))], got {terms!r:.60}")
+    try:
+        coeffs = np.array([complex(c) for c, _ in terms])
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"terms: coefficients must be numbers ({exc})") from None
     if not np.all(np.isfinite(coeffs)) or not np.any(coeffs != 0):
         raise ValueError("terms: coefficients must be finite and not all 0")
     coeffs = coeffs / np.linalg.norm(coeffs)

@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from emergent.grids import Grid
-from ntcore.checks import count
+from emergent.grids import Grid, check_grid
+from ntcore.checks import check_memory, count, real_array
 
 __all__ = ["sample_density", "ks_distance", "l1_distance", "l1_noise", "fit_order"]
 
@@ -22,7 +22,11 @@ def sample_density(grid: Grid, p, n: int, rng: np.random.Generator) -> np.ndarra
     inverted in closed form.  The piecewise-linear model makes the sampled law agree with a
     smooth p to O(h²) (a uniform draw within cells would leave an O(h) error in the CDF).
     """
+    check_grid(grid)
     n = count("n", n, minimum=1, whole_floats=True)
+    # the cells, their indices and the (n, K) points: about 4 + 2K floats a sample
+    check_memory("n", 8.0 * n * (4 + 2 * grid.ndim), f"{n} samples",
+                 "draw fewer samples (or draw them in batches)")
     p = grid.check_field(p, "p")
     if p.shape != grid.shape or np.any(p < 0):
         raise ValueError(f"p must be a non-negative array of the grid shape {grid.shape}")
@@ -45,6 +49,7 @@ def sample_density(grid: Grid, p, n: int, rng: np.random.Generator) -> np.ndarra
 
 def wrap(grid: Grid, x: np.ndarray) -> np.ndarray:
     """Fold points into the box: periodic images, or mirror images in the walls."""
+    check_grid(grid)
     for a, (o, L) in enumerate(zip(grid.origin, grid.lengths, strict=True)):
         y = x[:, a] - o
         if grid.boundary == "periodic":
@@ -60,10 +65,7 @@ def wrap(grid: Grid, x: np.ndarray) -> np.ndarray:
 
 def _check_samples(grid: Grid, samples) -> np.ndarray:
     """``samples`` as finite floats of shape (n, K) (K = grid.ndim, n >= 1), or a refusal."""
-    try:
-        x = np.asarray(samples, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"samples must be an array of real positions: {exc}") from exc
+    x = real_array("samples", samples)
     if x.size == 0 or x.size % grid.ndim or not np.all(np.isfinite(x)):
         raise ValueError(f"samples must hold n >= 1 finite points of {grid.ndim} coordinates, "
                          f"got shape {x.shape}")
@@ -75,6 +77,7 @@ def ks_distance(grid: Grid, p, samples) -> float:
 
     F is the CDF of the same piecewise-linear model :func:`sample_density` draws from.
     """
+    check_grid(grid)
     if grid.ndim != 1:
         raise ValueError("ks_distance is for 1D grids; use l1_distance in 2D")
     p = grid.check_field(p, "p")
@@ -99,6 +102,7 @@ def l1_distance(grid: Grid, p, samples) -> float:
 
     Includes the histogram's own sampling error, about √(2 n_cells / (π n)) for a spread p.
     """
+    check_grid(grid)
     p = grid.check_field(p, "p")
     x = _check_samples(grid, samples)
     cells = []
@@ -114,9 +118,12 @@ def l1_distance(grid: Grid, p, samples) -> float:
 def fit_order(x, err) -> float:
     """The slope -d log(err) / d log(x) of a least-squares line: err ∝ x^(-order) for x = n,
     err ∝ x^order for x = dt or h (pass x = 1/dt).  Orders are measured, never assumed."""
-    x, err = np.asarray(x, dtype=float), np.asarray(err, dtype=float)
-    if x.shape != err.shape or x.size < 2 or np.any(x <= 0) or np.any(err <= 0):
-        raise ValueError("fit_order needs >= 2 positive (x, err) pairs of equal length")
+    x, err = real_array("x", x), real_array("err", err)
+    if x.shape != err.shape or x.size < 2 or not np.all(x > 0) or not np.all(err > 0):
+        raise ValueError("x, err: fit_order needs >= 2 positive finite (x, err) pairs of equal "
+                         "length (an order from a zero, negative or NaN error is meaningless)")
+    if np.ptp(np.log(x)) == 0:
+        raise ValueError("x: all values are equal; a slope needs at least two distinct x")
     return float(-np.polyfit(np.log(x), np.log(err), 1)[0])
 
 
@@ -124,6 +131,7 @@ def fit_order(x, err) -> float:
 def l1_noise(grid: Grid, p: np.ndarray, n: int) -> float:
     """Expected ∫|p̂ - p| of a histogram of n exact samples: Σ_j √(2 p_j h/(π n)) for cells
     with many samples (the mean absolute deviation of a Poisson count)."""
+    check_grid(grid)
     n = count("n", n, minimum=1, whole_floats=True)
     p = grid.check_field(p, "p")
     if p.shape != grid.shape or np.any(p < 0):

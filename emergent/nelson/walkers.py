@@ -11,11 +11,11 @@ from typing import Literal
 
 import numpy as np
 
-from emergent.grids import Grid
+from emergent.grids import Grid, check_grid
 from emergent.nelson.drifts import DriftFields, drift_fields, time_step_scale
 from emergent.nelson.sampling import sample_density, wrap
 from ntcore import limits
-from ntcore.checks import count, positive_number
+from ntcore.checks import count, positive_number, real_array, seed_value
 
 __all__ = ["Scheme", "WalkerResult", "simulate_walkers"]
 
@@ -101,7 +101,7 @@ class _Interpolator:
 
 
 def _check_times(times) -> tuple[np.ndarray, float]:
-    t = np.asarray(times, dtype=float)
+    t = real_array("times", times)
     if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)):
         raise ValueError("times must be a 1D array of at least 2 finite step times")
     dts = np.diff(t)
@@ -183,6 +183,7 @@ def simulate_walkers(grid: Grid, psi, D: float, times, n_walkers: int, *, seed: 
         ``ValueError`` if dt exceeds half the drift's relaxation time (:func:`time_step_scale`)
         at t_0.
     """
+    check_grid(grid)
     D = positive_number("D", D)
     n_walkers = count("n_walkers", n_walkers, minimum=1, whole_floats=True)
     chunk = count("chunk", chunk, minimum=1, whole_floats=True)
@@ -210,7 +211,7 @@ def simulate_walkers(grid: Grid, psi, D: float, times, n_walkers: int, *, seed: 
     interp = _Interpolator(grid)
     positions = np.empty((len(saved), n_walkers, grid.ndim))
     n_chunks = -(-n_walkers // chunk)
-    streams = np.random.SeedSequence(seed).spawn(n_chunks)
+    streams = np.random.SeedSequence(seed_value("seed", seed)).spawn(n_chunks)
     noise = math.sqrt(D * dt)
     cap = None if max_drift_step is None else max_drift_step * noise
     save_at = {n: i for i, n in enumerate(saved)}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from learning.architecture import figure1, two_level_phase
+from ntcore.checks import writable_directory_problem
 
 
 def _option_names(message: str) -> str:
@@ -25,6 +27,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--n", type=float, default=854)
     parser.add_argument("--betas", type=float, nargs="+", default=[0.25, 0.50, 0.73, 1.00])
     args = parser.parse_args(argv)
+    parent = os.path.dirname(args.out)
+    problem = writable_directory_problem(parent) if parent else None  # made if missing
+    if problem:
+        parser.error(f"--out: the directory {parent!r} {problem}")
     try:
         # figure1 validates every argument by name; a refusal is a usage error here.
         extrema = figure1(args.out, args.betas, args.gamma, args.n)

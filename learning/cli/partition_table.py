@@ -4,10 +4,10 @@ networks, written as Markdown (:func:`learning.experiments.partition_table.parti
 from __future__ import annotations
 
 import argparse
-import os
 
 from learning.experiments.partition_table import partition_table
 from ntcore.atomic import atomic_write_text
+from ntcore.checks import writable_file_problem
 
 
 def main(argv: list[str]) -> int:
@@ -18,9 +18,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.seed < 0:
         parser.error(f"--seed must be >= 0, got {args.seed}")
-    directory = os.path.dirname(args.out) or "."
-    if not os.path.isdir(directory):
-        parser.error(f"--out: the directory {directory!r} does not exist")
+    problem = writable_file_problem(args.out, (".md", ".txt"))  # its directory made if missing
+    if problem:
+        parser.error(f"--out {args.out!r} {problem}")
     atomic_write_text(args.out, partition_table(seed=args.seed))
     print(f"wrote {args.out}")
     return 0

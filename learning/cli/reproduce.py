@@ -23,6 +23,7 @@ from learning.cli._checks import (
 from learning.experiments.executor import run_jobs
 from learning.experiments.pipeline import build_jobs, run_job
 from ntcore.atomic import atomic_write_json, remove_stale_temporaries
+from ntcore.integrity import seal
 from ntcore.provenance import library_versions
 
 # What --quick sets; giving any of these options together with --quick is a usage error.
@@ -120,7 +121,7 @@ def main(argv: list[str]) -> int:
 
     report = write_report(args.out, payload)
     payload["summary"] = report.summary_dict()
-    atomic_write_json(args.out / "results.json", payload)
+    atomic_write_json(args.out / "results.json", seal(payload))
     atomic_write_json(args.out / "section10-summary.json", docs_summary(payload, report))
     for claim in report.claims:
         print(f"{claim.verdict.value:>12}  {claim.text}")

@@ -34,6 +34,7 @@ from learning.experiments.depth_study import (
 )
 from learning.experiments.executor import run_jobs
 from ntcore.atomic import atomic_write_json
+from ntcore.integrity import seal
 from ntcore.provenance import library_versions
 
 MNIST_IN, MNIST_OUT = 784, 10
@@ -50,16 +51,18 @@ def _parser() -> argparse.ArgumentParser:
                    help="hidden-layer counts; architectures built by architecture_for")
     p.add_argument("--architectures", default=None,
                    help="explicit architectures instead, e.g. '784-60-10,784-50-20-10,...'")
-    p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--epochs", type=int, default=10_000)
+    p.add_argument("--seeds", type=int, default=None, help="seeds per architecture (default 5)")
+    p.add_argument("--epochs", type=int, default=None, help="training epochs (default 10000)")
     p.add_argument("--epoch-unit", choices=("step", "pass"), default="step")
     p.add_argument("--learning-rate", type=float, default=0.05)
     p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--checkpoints", type=int, default=30,
-                   help="log-spaced checkpoints (the learning curve for the speed measure)")
-    p.add_argument("--target-loss", type=float, default=0.1,
-                   help="speed = epochs until the boundary loss (2.11) reaches this")
-    p.add_argument("--bulk-samples", type=int, default=1000)
+    p.add_argument("--checkpoints", type=int, default=None,
+                   help="log-spaced checkpoints (the learning curve for the speed measure; "
+                        "default 30)")
+    p.add_argument("--target-loss", type=float, default=None,
+                   help="speed = epochs until the boundary loss (2.11) reaches this (default "
+                        "0.1)")
+    p.add_argument("--bulk-samples", type=int, default=None, help="default 1000")
     p.add_argument("--mnist-dir", default=None)
     p.add_argument("--n-train", type=int, default=None)
     p.add_argument("--n-test", type=int, default=None)
@@ -69,8 +72,27 @@ def _parser() -> argparse.ArgumentParser:
                    help="'local' (processes), 'serial', or a Dask scheduler tcp://host:port")
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--quick", action="store_true",
-                   help="a smoke run: 200 epochs, 3 seeds, 300 samples, 10 checkpoints")
+                   help="a smoke run: 200 epochs, 3 seeds, 300 samples, 10 checkpoints "
+                        "(cannot be combined with the options it sets)")
     return p
+
+
+# What --quick sets; any of these options given with --quick is a usage error (no silent
+# override either way), as for `python -m learning reproduce`.
+QUICK = {"epochs": 200, "seeds": 3, "checkpoints": 10, "n_train": 300, "n_test": 200,
+         "bulk_samples": 100, "target_loss": 0.5}
+DEFAULTS = {"epochs": 10_000, "seeds": 5, "checkpoints": 30, "n_train": None, "n_test": None,
+            "bulk_samples": 1000, "target_loss": 0.1}
+
+
+def _apply_preset(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    given = [name for name in QUICK if getattr(args, name) is not None]
+    if args.quick and given:
+        flags = ", ".join("--" + n.replace("_", "-") for n in given)
+        parser.error(f"--quick sets {flags} itself; give either --quick or {flags}")
+    for name, value in (QUICK if args.quick else DEFAULTS).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
 
 
 def _check_executor(parser: argparse.ArgumentParser, executor: str) -> None:
@@ -131,9 +153,7 @@ def main(argv: list[str]) -> int:
         return 2
     parser = _parser()
     args = parser.parse_args(argv[1:])
-    if args.quick:
-        args.epochs, args.seeds, args.checkpoints = 200, 3, 10
-        args.n_train, args.n_test, args.bulk_samples, args.target_loss = 300, 200, 100, 0.5
+    _apply_preset(parser, args)
     check_minimums(parser, args, {"epochs": 1, "checkpoints": 1, "bulk_samples": 1,
                                   "batch_size": 1, "n_train": 1, "n_test": 1, "workers": 1})
     check_learning_rate(parser, args.learning_rate)
@@ -170,7 +190,7 @@ def main(argv: list[str]) -> int:
                "config": config.to_dict(), "versions": library_versions(),
                "wall_time_runs": time.perf_counter() - t0, "runs": runs}
     payload["summary"] = write_depth_report(args.out, payload)
-    atomic_write_json(args.out / "depth_study.json", payload)
+    atomic_write_json(args.out / "depth_study.json", seal(payload))
     for c in payload["summary"]["claims"]:
         print(f"{c['verdict']:>12}: {c['text']} ({c['detail']})")
     print(f"report: {args.out / 'depth_study.md'}  ({time.perf_counter() - t0:.0f} s)")

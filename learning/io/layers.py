@@ -35,7 +35,7 @@ from learning.feedforward import from_layers
 from learning.septuple import Septuple
 from ntcore.checks import path_like
 
-__all__ = ["NetworkFileError", "DenseLayer", "assemble", "activation_name",
+__all__ = ["NetworkFileError", "NotAChainError", "DenseLayer", "assemble", "activation_name",
            "bfloat16_to_float32"]
 
 # Names other libraries give the activations the package knows (Keras, ONNX, PyTorch).
@@ -58,6 +58,12 @@ class NetworkFileError(ValueError):
         self.path = os.fspath(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+class NotAChainError(NetworkFileError):
+    """A file that holds a network but not a chain of dense layers (convolutions, skip
+    connections, other operators, bias-free layers ...): the ONNX and Keras readers then read
+    it as a graph septuple (:mod:`learning.io.onnx_graph`, :mod:`learning.io.keras_graph`)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,19 +117,19 @@ def activation_name(path: str | os.PathLike, name: str, where: str) -> str:
     key = str(name).strip().lower()
     if key in _ALIASES:
         return _ALIASES[key]
-    raise NetworkFileError(path, f"{where} uses activation {name!r}, which is not component-wise "
+    raise NotAChainError(path, f"{where} uses activation {name!r}, which is not component-wise "
                            f"or not known; the supported ones are {sorted(ACTIVATIONS)}")
 
 
 def _check_layer(path: str | os.PathLike, l: int, layer: DenseLayer) -> tuple[NDArray, NDArray]:
     w = np.asarray(layer.weight)
     if w.ndim != 2:
-        raise NetworkFileError(path, f"layer {layer.name!r} has a weight of shape {w.shape}; a "
+        raise NotAChainError(path, f"layer {layer.name!r} has a weight of shape {w.shape}; a "
                                "dense layer's weight is a matrix (convolutions are not MLPs)")
     if not (np.issubdtype(w.dtype, np.floating) or np.issubdtype(w.dtype, np.integer)):
         raise NetworkFileError(path, f"layer {layer.name!r} has weights of type {w.dtype}")
     if layer.bias is None:
-        raise NetworkFileError(path, f"layer {layer.name!r} (layer {l}) has no bias; the "
+        raise NotAChainError(path, f"layer {layer.name!r} (layer {l}) has no bias; the "
                                "septuple's b needs one per neuron (save the model with biases)")
     b = np.asarray(layer.bias)
     if b.shape != (w.shape[0],):
@@ -176,7 +182,7 @@ def assemble(path: str | os.PathLike, layers: Sequence[DenseLayer],
         layer whose activation neither the file nor ``activation=`` says.
     """
     if not layers:
-        raise NetworkFileError(path, "no dense layers found")
+        raise NotAChainError(path, "no dense layers found")
     weights: list[NDArray] = []
     biases: list[NDArray] = []
     for l, layer in enumerate(layers):

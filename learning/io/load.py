@@ -16,8 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from learning.activations import Activation
+from learning.graph.septuple import GraphSeptuple
 from learning.io.keras_io import read_keras
-from learning.io.layers import DenseLayer, NetworkFileError, assemble, check_path
+from learning.io.layers import DenseLayer, NetworkFileError, NotAChainError, assemble, check_path
+from learning.io.naming import chain_statement
 from learning.io.npz import read_npz
 from learning.io.onnx_io import read_onnx
 from learning.io.safetensors_io import read_safetensors
@@ -37,6 +39,7 @@ FORMATS: dict[str, Reader] = {
     "onnx": read_onnx,
 }
 
+_FLAT = ("safetensors", "torch")  # formats that cannot record skip connections
 _EXTENSIONS = {".npz": "npz", ".safetensors": "safetensors", ".pt": "torch", ".pth": "torch",
                ".keras": "keras", ".h5": "keras", ".hdf5": "keras", ".onnx": "onnx"}
 
@@ -56,7 +59,9 @@ class LoadedNetwork:
     Attributes
     ----------
     septuple
-        The layered septuple (w, b, f of Section 2; P_in the first layer, P_out the last).
+        The layered septuple (w, b, f of Section 2; P_in the first layer, P_out the last),
+        or a :class:`~learning.graph.septuple.GraphSeptuple` for a graph that is not a
+        chain of dense layers (an ONNX file with convolutions, residual additions, ...).
     path, format
         The file and the format it was read as.
     layer_names
@@ -66,14 +71,19 @@ class LoadedNetwork:
         came from.
     notes
         Sentences on choices made while reading (e.g. a layer order decided by the names).
+    read_as
+        How the network was read: ``"read as a chain: a -> b -> c"`` for a flat file
+        (safetensors, PyTorch), which cannot record skip connections; ``"read as a graph of
+        n nodes (m linearised: ...)"`` for a graph; ``""`` for formats that store a chain.
     """
 
-    septuple: Septuple
+    septuple: Septuple | GraphSeptuple
     path: str
     format: str
     layer_names: tuple[str, ...]
     activation_source: str
     notes: tuple[str, ...]
+    read_as: str = ""
 
 
 def sniff_format(path: str | os.PathLike) -> str:
@@ -121,8 +131,8 @@ def sniff_format(path: str | os.PathLike) -> str:
 
 def read_network(path: str | os.PathLike, *, format: str | None = None,
                  activation: str | Activation | Sequence[str | Activation] | None = None,
-                 layers: Sequence[str] | None = None) -> LoadedNetwork:
-    """Read a feedforward MLP from a file: the septuple and how it was read.
+                 layers: Sequence[str] | None = None, logits: bool = False) -> LoadedNetwork:
+    """Read a feedforward network from a file: the septuple and how it was read.
 
     See :func:`load_network` for the parameters.
     """
@@ -137,27 +147,105 @@ def read_network(path: str | os.PathLike, *, format: str | None = None,
     if layers is not None and (isinstance(layers, str) or not all(isinstance(n, str)
                                                                   for n in layers)):
         raise TypeError(f"layers must be a sequence of layer names, got {layers!r}")
-    dense, note = FORMATS[format](path, layers)
+    if not isinstance(logits, bool):
+        raise TypeError(f"logits must be a bool, got {type(logits).__name__}")
+    if format in ("onnx", "keras"):
+        return _read_graph(path, format, activation, layers, logits)
+    if logits:
+        raise NetworkFileError(path, f"logits=True (--logits) applies to graphs with a final "
+                               f"Softmax (ONNX files); a {format} file holds none")
+    dense, note = _untrusted(path, format, lambda: FORMATS[format](path, layers))
+    return _chain(path, format, dense, activation, () if note is None else (note,))
+
+
+def _untrusted(path: str, format: str, read: Callable):
+    """Run a reader on a file whose structure is untrusted input: a configuration or graph of
+    the wrong shape (a layer that is a number, a node without inputs) is named as a malformed
+    file, not left as a bare Python error; the reader's own refusals pass unchanged."""
+    try:
+        return read()
+    except (NetworkFileError, FileNotFoundError):
+        raise
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError, EOFError) as err:
+        raise NetworkFileError(path, f"malformed {format} file: its structure is not what "
+                               f"the {format} format writes ({type(err).__name__}: {err})"
+                               ) from None
+
+
+def _chain(path: str, format: str, dense: list[DenseLayer], activation, notes: tuple[str, ...]
+           ) -> LoadedNetwork:
     named = [d.activation is not None for d in dense]
     source = "file" if all(named) else ("file and argument" if any(named) else "argument")
     septuple = assemble(path, dense, activation)
-    return LoadedNetwork(septuple=septuple, path=path, format=format,
-                         layer_names=tuple(d.name for d in dense),
-                         activation_source=source,
-                         notes=() if note is None else (note,))
+    names = tuple(d.name for d in dense)
+    return LoadedNetwork(septuple=septuple, path=path, format=format, layer_names=names,
+                         activation_source=source, notes=notes,
+                         read_as=chain_statement(names) if format in _FLAT else "")
+
+
+def _read_graph(path: str, format: str, activation, layers, logits: bool) -> LoadedNetwork:
+    """ONNX and Keras files: a chain of dense layers as the layered septuple (as before
+    graphs were read), any other graph as a GraphSeptuple."""
+    chain_error = None
+    if not logits:
+        try:
+            dense, _ = _untrusted(path, format, lambda: FORMATS[format](path, layers))
+            return _chain(path, format, dense, activation, ())
+        except NotAChainError as err:
+            chain_error = err
+    try:
+        read = _untrusted(path, format, lambda: _graph_reader(format)(path, logits=logits))
+    except NetworkFileError as err:
+        if chain_error is None:
+            raise
+        raise NetworkFileError(path, f"{chain_error.problem}; read as a graph instead: "
+                               f"{err.problem}") from None
+    graph = read.septuple
+    for given, what in ((activation, "activation="), (layers, "layers=")):
+        if given is not None:
+            raise NetworkFileError(path, f"{what} applies to files that do not say their "
+                                   f"activations or layer order; this {format} graph says "
+                                   "both (leave it out)")
+    return LoadedNetwork(septuple=graph, path=path, format=format,
+                         layer_names=tuple(n.label for n in graph.nodes),
+                         activation_source="file", notes=read.notes,
+                         read_as=graph_statement(graph))
+
+
+def _graph_reader(format: str) -> Callable:
+    if format == "onnx":
+        from learning.io.onnx_graph import read_onnx_graph
+
+        return read_onnx_graph
+    from learning.io.keras_graph import read_keras_graph
+
+    return read_keras_graph
+
+
+def graph_statement(graph: GraphSeptuple) -> str:
+    """How a graph was read: its nodes and which of them are linearised (printed beside
+    every analysis of a graph)."""
+    if not isinstance(graph, GraphSeptuple):
+        raise TypeError(f"graph must be a GraphSeptuple, got {type(graph).__name__}")
+    kinds = [n.kind for n in graph.nodes]
+    text = (f"read as a graph of {len(kinds)} nodes ({kinds.count('input')} input, "
+            f"{kinds.count('neuron')} exact septuple nodes x = f(Wx + b)")
+    lin = graph.linearised_labels
+    return text + (f", {len(lin)} linearised: {', '.join(lin)})" if lin else
+                   ", none linearised)")
 
 
 def load_network(path: str | os.PathLike, *, format: str | None = None,
                  activation: str | Activation | Sequence[str | Activation] | None = None,
-                 layers: Sequence[str] | None = None) -> Septuple:
-    """Load a trained feedforward MLP as a layered septuple (Section 2, (2.1)-(2.6)).
+                 layers: Sequence[str] | None = None,
+                 logits: bool = False) -> Septuple | GraphSeptuple:
+    """Load a trained feedforward network: an MLP as a layered septuple, any other graph
+    (ONNX, Keras) as a graph septuple (Section 2, (2.1)-(2.6); docs/beyond_mlps.md).
 
-    Each dense layer l (weight W_l, bias b_l, activation) becomes the block
-    ``w[l+1, l] = W_l`` (orientation ``(n_out, n_in)``) and the biases of layer l + 1;
-    its activation is f (2.6) on the neurons of layer l + 1 (the inputs take the first
-    layer's). One activation for every layer gives one
-    :class:`~learning.activations.Activation`; different ones a
-    :class:`~learning.activations.LayerwiseActivation` (see :mod:`learning.io.layers`).
+    Dense layer l (W_l, b_l, activation) becomes the block ``w[l+1, l] = W_l`` (``(n_out,
+    n_in)``), the biases and f (2.6) of layer l + 1 (the inputs take the first layer's f;
+    different activations per layer give a
+    :class:`~learning.activations.LayerwiseActivation`, see :mod:`learning.io.layers`).
 
     Parameters
     ----------
@@ -165,8 +253,7 @@ def load_network(path: str | os.PathLike, *, format: str | None = None,
         A ``.npz`` (``W0, b0, ...``, see :func:`learning.io.npz.save_network`), ``.safetensors``,
         PyTorch ``.pt``/``.pth``, Keras ``.keras``/``.h5`` or ``.onnx`` file.
     format
-        One of ``"npz"``, ``"safetensors"``, ``"torch"``, ``"keras"``, ``"onnx"``; by default
-        sniffed (:func:`sniff_format`).
+        One of :data:`FORMATS`; by default sniffed (:func:`sniff_format`).
     activation
         f, when the file does not say it (npz without ``activation``, safetensors without
         metadata, state dicts): one name or Activation for every layer, or one per layer (a
@@ -175,13 +262,14 @@ def load_network(path: str | os.PathLike, *, format: str | None = None,
     layers
         The layer names in network order, input side first, where the file's order is
         ambiguous (flat safetensors/state-dict files); where the file fixes the order it
-        must agree.
+        must agree. Such files are read as a chain (:attr:`LoadedNetwork.read_as`).
+    logits
+        Leave out the final Softmax of a graph and analyse the network at its logits.
 
     Returns
     -------
-    Septuple
-        Layered (``layer_sizes`` set); choices made while reading (e.g. an order decided by
-        the names) are issued as :class:`UserWarning` (see :func:`read_network`).
+    Septuple or GraphSeptuple
+        Layered for a dense chain, else a graph; reading notes become warnings.
 
     Raises
     ------
@@ -201,7 +289,8 @@ def load_network(path: str | os.PathLike, *, format: str | None = None,
     >>> net.layer_sizes, net.activation.name
     ((4, 3, 2), 'tanh')
     """
-    loaded = read_network(path, format=format, activation=activation, layers=layers)
+    loaded = read_network(path, format=format, activation=activation, layers=layers,
+                          logits=logits)
     for note in loaded.notes:
         warnings.warn(f"{loaded.path}: {note}", UserWarning, stacklevel=2)
     return loaded.septuple

@@ -25,12 +25,19 @@ from numpy.typing import NDArray
 
 from learning.io.layers import DenseLayer, NetworkFileError
 
-__all__ = ["layers_from_tensors", "natural_key"]
+__all__ = ["layers_from_tensors", "natural_key", "chain_statement", "GRAPH_ROUTE"]
 
 _WEIGHT = ("weight", "kernel")
 _NORM_LEAVES = {"running_mean", "running_var", "num_batches_tracked", "moving_mean",
                 "moving_variance", "gamma", "beta"}
 _MAX_SEARCH = 200_000  # DFS steps when looking for shape-chaining orders
+
+#: The route for networks that are not chains, named by every refusal of a flat file.
+GRAPH_ROUTE = ("a state dict or safetensors file stores tensors, not how they are connected, so "
+               "it cannot record skip connections, branches or the order of the layers; for a "
+               "network that is not a plain chain, read its graph: export it to ONNX "
+               "(torch.onnx.export(model, example, 'model.onnx')) and analyse that file, or "
+               "pass the module in memory to learning.io.from_torch(model, example)")
 
 
 def natural_key(name: str) -> tuple:
@@ -68,7 +75,8 @@ def _group(path, tensors: Mapping[str, NDArray]) -> dict[str, dict[str, NDArray]
             problems.setdefault(prefix or key, f"tensor {key!r} of no dense layer")
     if problems:
         listing = "; ".join(f"{name!r}: {why}" for name, why in sorted(problems.items()))
-        raise NetworkFileError(path, f"not a feedforward MLP of dense layers: {listing}")
+        raise NetworkFileError(path, f"not a feedforward MLP of dense layers: {listing}; "
+                               + GRAPH_ROUTE)
     return groups
 
 
@@ -158,7 +166,7 @@ def layers_from_tensors(path: str | os.PathLike, tensors: Mapping[str, NDArray],
     if not chains:
         shapes = ", ".join(f"{name!r}: {tuple(dense[name].weight.shape)}" for name in names)
         raise NetworkFileError(path, f"shapes do not chain in any order (weights as "
-                               f"(n_out, n_in): {shapes})")
+                               f"(n_out, n_in): {shapes}); " + GRAPH_ROUTE)
     if _chains_in_order(ordered):
         note = None
         if len(chains) > 1 or chains[0] != by_name:
@@ -167,11 +175,26 @@ def layers_from_tensors(path: str | os.PathLike, tensors: Mapping[str, NDArray],
         return ordered, note
     if len(chains) > 1:
         raise NetworkFileError(path, f"the layer order is ambiguous: the names' order {names} "
-                               "does not chain and several orders of the shapes do; pass "
+                               "does not chain and several orders of the shapes do. "
+                               + GRAPH_ROUTE + "; for a true chain of dense layers, pass "
                                "layers=[...] (--layers a,b,c to the command), input side first")
     order = [names[i] for i in chains[0]]
     return [dense[name] for name in order], (f"layer order {order} recovered from the shapes "
                                              f"(the names' order {names} does not chain)")
+
+
+def chain_statement(names: Sequence[str]) -> str:
+    """How a flat file was read: ``"read as a chain: a -> b -> c"`` (the dense layers in the
+    order used, input side first), printed beside every analysis of such a file.
+
+    Examples
+    --------
+    >>> chain_statement(["fc1", "fc2", "out"])
+    'read as a chain: fc1 -> fc2 -> out'
+    """
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"names must be a sequence of layer names, got {names!r}")
+    return "read as a chain: " + " -> ".join(names)
 
 
 def _chains_in_order(layers: Sequence[DenseLayer]) -> bool:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from learning.io.layers import DenseLayer, NetworkFileError, check_path
+from learning.io.layers import DenseLayer, NetworkFileError, NotAChainError, check_path
 
 __all__ = ["read_onnx"]
 
@@ -53,8 +53,23 @@ def read_onnx(path: str | os.PathLike, layers: Sequence[str] | None = None
     path = check_path(path)
     model, helper, numpy_helper = _load(path)
     graph = model.graph
+    constants, folded = _constants(graph, helper, numpy_helper)
+    start = _chain_input(path, graph, constants, folded)
+    dense, current = _chain_layers(path, graph, constants, folded, start, helper)
+    outputs = [o.name for o in graph.output]
+    if outputs != [current]:
+        raise NotAChainError(path, f"the graph's outputs {outputs} are not the end of the "
+                               f"chain {current!r}")
+    if layers is not None and list(layers) != [d.name for d in dense]:
+        raise NetworkFileError(path, f"layers={list(layers)} conflicts with the graph's order "
+                               f"{[d.name for d in dense]}")
+    return dense, None
+
+
+def _constants(graph, helper, numpy_helper) -> tuple[dict, set]:
+    """Initializers and the outputs of nodes that compute a constant (not part of the chain)."""
     constants = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
-    folded = set()  # outputs of nodes that compute a constant: not part of the chain
+    folded = set()
     for node in graph.node:
         if node.op_type == "Constant":
             value = _attributes(node, helper).get("value")
@@ -66,18 +81,28 @@ def read_onnx(path: str | os.PathLike, layers: Sequence[str] | None = None
             perm = _attributes(node, helper).get("perm")
             constants[node.output[0]] = np.transpose(constants[node.input[0]], perm)
             folded.add(node.output[0])
+    return constants, folded
+
+
+def _chain_input(path: str, graph, constants: dict, folded: set) -> str:
+    """The one data input of an MLP graph whose operators are all a chain's."""
     data_inputs = [i.name for i in graph.input if i.name not in constants]
     if len(data_inputs) != 1:
-        raise NetworkFileError(path, f"the graph has {len(data_inputs)} data inputs "
+        raise NotAChainError(path, f"the graph has {len(data_inputs)} data inputs "
                                f"{data_inputs}; an MLP has one")
     unsupported = [f"{n.op_type} (node {n.name or n.output[0]!r})" for n in graph.node
                    if n.output[0] not in folded
                    and n.op_type not in {"Gemm", "MatMul", "Add", "Flatten", *_ACTIVATIONS,
                                          *_NO_OPS}]
     if unsupported:
-        raise NetworkFileError(path, "unsupported operators for a feedforward MLP: "
+        raise NotAChainError(path, "unsupported operators for a feedforward MLP: "
                                + ", ".join(unsupported))
-    current = data_inputs[0]
+    return data_inputs[0]
+
+
+def _chain_layers(path: str, graph, constants: dict, folded: set, current: str, helper
+                  ) -> tuple[list[DenseLayer], str]:
+    """Walk the nodes from the data input: dense layers with their biases and activations."""
     dense: list[DenseLayer] = []
     pending_bias = False  # the last layer is a MatMul still waiting for its Add
     for node in graph.node:
@@ -86,48 +111,49 @@ def read_onnx(path: str | os.PathLike, layers: Sequence[str] | None = None
         label = f"{node.op_type} node {node.name or node.output[0]!r}"
         computed = [i for i in node.input if i and i not in constants]
         if computed != [current]:
-            raise NetworkFileError(path, f"{label} reads {computed}, not only the previous "
+            raise NotAChainError(path, f"{label} reads {computed}, not only the previous "
                                    f"output {current!r}: a skip connection or a branch, not a "
                                    "chain")
         current = node.output[0]
-        op = node.op_type
-        if op == "Flatten":
-            if dense:
-                raise NetworkFileError(path, f"{label} after a dense layer: not an MLP")
-        elif op in _NO_OPS:
-            pass
-        elif op == "Gemm":
-            dense.append(_gemm(path, node, label, constants, helper))
-            pending_bias = False
-        elif op == "MatMul":
-            b = constants[node.input[1]] if node.input[0] == computed[0] else None
-            if b is None or b.ndim != 2:
-                raise NetworkFileError(path, f"{label} must multiply the data on the right by "
-                                       "a 2-D initializer")
-            dense.append(DenseLayer(node.name or node.output[0], b.T, None, "linear"))
-            pending_bias = True
-        elif op == "Add":
-            if not pending_bias:
-                raise NetworkFileError(path, f"{label} is not the bias of a MatMul")
-            (bias_name,) = [i for i in node.input if i in constants]
-            last = dense[-1]
-            bias = _one_row(path, label, constants[bias_name], last.weight.shape[0])
-            dense[-1] = DenseLayer(last.name, last.weight, bias, last.activation)
-            pending_bias = False
-        else:  # an activation
-            if not dense or dense[-1].activation != "linear":
-                raise NetworkFileError(path, f"{label} does not follow a linear dense layer")
-            last = dense[-1]
-            dense[-1] = DenseLayer(last.name, last.weight, last.bias, _ACTIVATIONS[op])
-            pending_bias = False
-    outputs = [o.name for o in graph.output]
-    if outputs != [current]:
-        raise NetworkFileError(path, f"the graph's outputs {outputs} are not the end of the "
-                               f"chain {current!r}")
-    if layers is not None and list(layers) != [d.name for d in dense]:
-        raise NetworkFileError(path, f"layers={list(layers)} conflicts with the graph's order "
-                               f"{[d.name for d in dense]}")
-    return dense, None
+        pending_bias = _chain_step(path, node, label, computed, constants, dense, pending_bias,
+                                   helper)
+    return dense, current
+
+
+def _chain_step(path: str, node, label: str, computed: list, constants: dict,
+                dense: list[DenseLayer], pending_bias: bool, helper) -> bool:
+    """Apply one node to the layers read so far; return whether a MatMul awaits its bias."""
+    op = node.op_type
+    if op == "Flatten":
+        if dense:
+            raise NotAChainError(path, f"{label} after a dense layer: not an MLP")
+        return pending_bias
+    if op in _NO_OPS:
+        return pending_bias
+    if op == "Gemm":
+        dense.append(_gemm(path, node, label, constants, helper))
+        return False
+    if op == "MatMul":
+        b = constants[node.input[1]] if node.input[0] == computed[0] else None
+        if b is None or b.ndim != 2:
+            raise NotAChainError(path, f"{label} must multiply the data on the right by "
+                                   "a 2-D initializer")
+        dense.append(DenseLayer(node.name or node.output[0], b.T, None, "linear"))
+        return True
+    if op == "Add":
+        if not pending_bias:
+            raise NotAChainError(path, f"{label} is not the bias of a MatMul")
+        (bias_name,) = [i for i in node.input if i in constants]
+        last = dense[-1]
+        bias = _one_row(path, label, constants[bias_name], last.weight.shape[0])
+        dense[-1] = DenseLayer(last.name, last.weight, bias, last.activation)
+        return False
+    # an activation
+    if not dense or dense[-1].activation != "linear":
+        raise NotAChainError(path, f"{label} does not follow a linear dense layer")
+    last = dense[-1]
+    dense[-1] = DenseLayer(last.name, last.weight, last.bias, _ACTIVATIONS[op])
+    return False
 
 
 def _gemm(path, node, label: str, constants: dict, helper) -> DenseLayer:
@@ -135,7 +161,7 @@ def _gemm(path, node, label: str, constants: dict, helper) -> DenseLayer:
     if attrs.get("transA", 0):
         raise NetworkFileError(path, f"{label} transposes its data input (transA = 1)")
     if node.input[1] not in constants:
-        raise NetworkFileError(path, f"{label} has a computed weight, not an initializer")
+        raise NotAChainError(path, f"{label} has a computed weight, not an initializer")
     b = np.asarray(constants[node.input[1]], dtype=np.float64)
     weight = attrs.get("alpha", 1.0) * (b if attrs.get("transB", 0) else b.T)
     bias = None

@@ -38,8 +38,14 @@ def _to_numpy(tensor) -> np.ndarray:
 def _load(path, torch):
     import pickle
 
+    def load() -> object:
+        # From an open file, not a name: torch.load picks a loader by the name's extension
+        # (a PyTorch file saved as x.safetensors would go to the safetensors reader).
+        with open(path, "rb") as fh:
+            return torch.load(fh, map_location="cpu", weights_only=True)
+
     try:
-        return torch.load(os.fspath(path), map_location="cpu", weights_only=True)
+        return load()
     except (pickle.UnpicklingError, RuntimeError, AttributeError) as first:
         nn = torch.nn
         allowed = [nn.Sequential, nn.Linear, nn.Tanh, nn.Sigmoid, nn.ReLU, nn.Identity,
@@ -50,12 +56,15 @@ def _load(path, torch):
                                    f"{first}") from None
         try:
             with safe_globals(allowed):
-                return torch.load(os.fspath(path), map_location="cpu", weights_only=True)
+                return load()
         except Exception as err:  # noqa: BLE001 - torch raises many types for bad files
             raise NetworkFileError(
                 path, "torch.load(weights_only=True) refused it (truncated, or a whole model "
                 "with classes other than nn.Sequential/Linear/Tanh/Sigmoid/ReLU/Identity/"
                 f"Dropout/Flatten; save its state_dict() instead): {err}") from None
+    except Exception as err:  # noqa: BLE001 - EOFError (empty), OSError, ValueError, ...
+        raise NetworkFileError(path, f"torch.load cannot read it (empty, truncated or not a "
+                               f"PyTorch file): {type(err).__name__}: {err}") from None
 
 
 def _from_sequential(path, model, torch) -> list[DenseLayer]:
@@ -76,7 +85,10 @@ def _from_sequential(path, model, torch) -> list[DenseLayer]:
             refused.append(f"{name!r} ({kind})")
     if refused:
         raise NetworkFileError(path, "not a feedforward MLP of Linear layers and Tanh/Sigmoid/"
-                               f"ReLU activations: {', '.join(refused)}")
+                               f"ReLU activations: {', '.join(refused)}; for convolutions, "
+                               "normalisation or other activations pass the module in memory "
+                               "to learning.io.from_torch(model, example) or export it to ONNX "
+                               "and analyse that file")
     return layers
 
 
@@ -92,7 +104,9 @@ def read_torch(path: str | os.PathLike, layers: Sequence[str] | None = None
     if isinstance(obj, torch.nn.Module):
         if not isinstance(obj, torch.nn.Sequential):
             raise NetworkFileError(path, f"a whole {type(obj).__name__} model: only "
-                                   "nn.Sequential is read whole; save its state_dict()")
+                                   "nn.Sequential is read whole from a .pt file; for any other "
+                                   "module pass it in memory to learning.io.from_torch(model, "
+                                   "example) or export it to ONNX and analyse that file")
         dense = _from_sequential(path, obj, torch)
         if layers is not None and list(layers) != [d.name for d in dense]:
             raise NetworkFileError(path, f"layers={list(layers)} conflicts with the "

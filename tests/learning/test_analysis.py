@@ -81,7 +81,8 @@ def test_beta_two_level_matches_the_closed_form_for_gamma_one_third(log_lambda):
 
 
 def test_beta_two_level_is_nan_where_no_beta_places_a_maximum():
-    assert np.isnan(beta_two_level(0.5))  # above 0: (9.3) has no maximum there
+    with pytest.raises(ValueError, match="log_lambda = 0.5: no β"):
+        beta_two_level(0.5)  # above 0: (9.3) has no maximum there
     with pytest.raises(ValueError, match="finite"):
         beta_two_level(float("nan"))
 

@@ -19,6 +19,7 @@ from learning.experiments.depth_study import (
 )
 from learning.laws import rank_correlation
 from learning.spectrum import g_operator
+from ntcore.integrity import seal
 
 
 @pytest.mark.parametrize("sizes", [(12, 5, 3), (12, 4, 3, 2), (6, 8, 3), (12, 3, 3, 3, 2)])
@@ -170,10 +171,18 @@ def test_depth_section_of_the_main_report(tmp_path):
     study = {"command": "python -m learning study depth --out x", "wall_time_runs": 1.0,
              "summary": {"claims": [claims[0].to_dict()]}}
     (tmp_path / "depth").mkdir()
-    (tmp_path / "depth" / "depth_study.json").write_text(json.dumps(study))
+    (tmp_path / "depth" / "depth_study.json").write_text(json.dumps(seal(study)))
     claims2, lines2, numbers2 = depth_section(_main_job_runs(), tmp_path)
     assert len(claims2) == 3 and "study" in numbers2
     assert not any(STUDY_COMMAND in line for line in lines2)
+    # An edited depth_study.json (a verdict changed by hand) is named and left out.
+    edited = seal(study)
+    edited["summary"]["claims"][0]["verdict"] = "holds" if claims[0].verdict.value != \
+        "holds" else "fails"
+    (tmp_path / "depth" / "depth_study.json").write_text(json.dumps(edited))
+    claims3, lines3, numbers3 = depth_section(_main_job_runs(), tmp_path)
+    assert len(claims3) == 2 and "study" not in numbers3
+    assert any("was edited or damaged" in line and "left out" in line for line in lines3)
 
 
 def test_depth_section_effective_count_and_quick_label(tmp_path):
@@ -196,7 +205,7 @@ def test_depth_section_effective_count_and_quick_label(tmp_path):
              "summary": {"claims": [claims[0].to_dict()]},
              "runs": [{"resumed_from_epoch": 200}, {"resumed_from_epoch": None}]}
     (tmp_path / "depth").mkdir()
-    (tmp_path / "depth" / "depth_study.json").write_text(json.dumps(study))
+    (tmp_path / "depth" / "depth_study.json").write_text(json.dumps(seal(study)))
     claims2, lines2, numbers2 = depth_section(runs, tmp_path)
     assert numbers2["study"]["quick"] is True
     assert any("--quick" in line and "smoke run" in line for line in lines2)
@@ -208,9 +217,11 @@ def test_depth_section_effective_count_and_quick_label(tmp_path):
 def test_study_defaults_are_the_budget_the_readme_states():
     # README: "1-4 hidden layers, 5 seeds each" at the main job's budget (epochs, samples).
     from learning.cli.reproduce import DEFAULTS
-    from learning.cli.study import _parser
+    from learning.cli.study import _apply_preset, _parser
 
-    args = _parser().parse_args(["--out", "x"])
+    parser = _parser()
+    args = parser.parse_args(["--out", "x"])
+    _apply_preset(parser, args)  # the defaults of the options --quick would set
     assert args.depths == "1,2,3,4" and args.seeds == 5
     assert args.epochs == DEFAULTS["epochs"] and args.bulk_samples == DEFAULTS["bulk_samples"]
     readme = (Path(__file__).parents[2] / "README.md").read_text()

@@ -364,3 +364,19 @@ def test_canonical_samples_memory_estimate_is_the_size_of_the_result(monkeypatch
     monkeypatch.setattr(limits, "ALLOCATION_LIMIT_BYTES", size - 1)
     with pytest.raises(ValueError, match="n_chains"):
         canonical_samples(net, 1.0, **kwargs)
+
+
+def test_quadrature_short_of_rtol_reports_its_accuracy_when_not_strict():
+    # Issue 25: partition-table crashed on a quadrature 4.7e-9 short of rtol = 1e-10.
+    from learning.ensemble import exact_canonical_ensemble
+    from learning.feedforward import feedforward
+
+    net = feedforward((1, 1), seed=0)
+    with pytest.raises(ValueError, match="strict=False"):
+        exact_canonical_ensemble(net, 1.0, rtol=1e-30, max_nodes=32)
+    ens = exact_canonical_ensemble(net, 1.0, rtol=1e-30, max_nodes=32, strict=False)
+    # The same 32-node rule, stopped by a tolerance it meets: same log Z, same change.
+    ref = exact_canonical_ensemble(net, 1.0, rtol=1.0, max_nodes=32)
+    assert ref.converged and not ens.converged and ens.n_nodes == ref.n_nodes == 32
+    assert ens.log_partition_function == ref.log_partition_function
+    assert ens.error_estimate == ref.error_estimate > 1e-30

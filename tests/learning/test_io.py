@@ -19,7 +19,13 @@ import learning.io
 import learning.io.layers
 import learning.io.load
 import learning.io.npz
-from learning.feedforward import feedforward, from_layers, layer_biases, layer_weights
+from learning.feedforward import (
+    feedforward,
+    forward_state,
+    from_layers,
+    layer_biases,
+    layer_weights,
+)
 from learning.io import NetworkFileError, load_network, read_network, save_network
 from tests.learning import model_files as mf
 
@@ -153,6 +159,7 @@ def test_safetensors_order_from_natural_names(tmp_path):
                          names=[f"fc{l + 1}" for l in range(len(w))], activation="tanh")
     loaded = read_network(tmp_path / "n.safetensors")
     assert loaded.notes == ()  # the shapes (all different) decide: nothing to say
+    assert loaded.read_as == "read as a chain: " + " -> ".join(f"fc{l + 1}" for l in range(12))
     same_septuple(loaded.septuple, net)
 
 
@@ -255,18 +262,47 @@ def case_keras_skip_connection(p, net):
 
 def case_onnx_unsupported_operator(p, net):
     w, b = _arrays(net)
-    p = p / "soft.onnx"
-    mf.write_onnx(p, w, b, extra_nodes=["Softmax"])
-    return p, {}, "Softmax (node 'my_Softmax')"
+    p = p / "sin.onnx"
+    mf.write_onnx(p, w, b, extra_nodes=["Sin"])
+    return p, {}, "Sin node 'my_Sin': operator Sin is not supported"
 
 
-def case_onnx_skip_connection(p, net):
+def test_onnx_softmax_head_and_skip_connection_are_read_as_a_graph(tmp_path, net):
+    # Refused while only chains were read: a softmax head is a linearised node, a skip
+    # connection a second block of the node it enters (docs/beyond_mlps.md).
     w, b = _arrays(net)
-    w = [w[0], w[1], np.eye(4, 4)]  # a residual needs matching widths
-    b = [b[0], b[1], np.zeros(4)]
-    p = p / "res.onnx"
-    mf.write_onnx(p, w, b, skip=True)
-    return p, {}, "skip connection"
+    mf.write_onnx(tmp_path / "soft.onnx", w, b, extra_nodes=["Softmax"])
+    soft = load_network(tmp_path / "soft.onnx")
+    assert len(soft.linearised_labels) == 1
+    x = np.random.default_rng(0).uniform(-1, 1, (2, SIZES[0]))
+    logits = forward_state(net, x)[:, net.output_indices]
+    want = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(soft.forward(x)[:, soft.output_indices], want, atol=1e-14)
+    w2, b2 = [w[0], w[1], w[1].T], [b[0], b[1], np.zeros(5)]  # the skip adds layer 0's output
+    mf.write_onnx(tmp_path / "res.onnx", w2, b2, skip=True)
+    res = load_network(tmp_path / "res.onnx")
+    h0 = np.tanh(x @ w2[0].T + b2[0])
+    h2 = np.tanh(np.tanh(h0 @ w2[1].T + b2[1]) @ w2[2].T + b2[2])
+    np.testing.assert_allclose(res.forward(x)[:, res.output_indices], h2 + h0, atol=1e-14)
+
+
+def test_onnx_dense_layer_without_bias_has_bias_zero(tmp_path, net):
+    from onnx import TensorProto, helper, numpy_helper
+
+    w, _ = _arrays(net)
+    nodes = [helper.make_node("MatMul", ["x", "W0"], ["y"], name="mm0"),
+             helper.make_node("Tanh", ["y"], ["a"], name="act0")]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.DOUBLE, [None, 7])],
+        [helper.make_tensor_value_info("a", TensorProto.DOUBLE, [None, 5])],
+        [numpy_helper.from_array(np.ascontiguousarray(w[0].T), "W0")])
+    import onnx
+
+    onnx.save(helper.make_model(graph), str(tmp_path / "nobias.onnx"))
+    loaded = load_network(tmp_path / "nobias.onnx")
+    x = np.random.default_rng(1).uniform(-1, 1, (3, 7))
+    np.testing.assert_allclose(loaded.forward(x)[:, loaded.output_indices],
+                               np.tanh(x @ w[0].T), atol=1e-15)
 
 
 def case_safetensors_normalisation(p, net):
@@ -315,34 +351,19 @@ def case_missing_bias(p, net):
     return p, {}, "'W1' (layer 1) has no bias"
 
 
-def case_missing_bias_onnx(p, net):
-    from onnx import TensorProto, helper, numpy_helper
-
-    w, _ = _arrays(net)
-    nodes = [helper.make_node("MatMul", ["x", "W0"], ["y"], name="mm0"),
-             helper.make_node("Tanh", ["y"], ["a"], name="act0")]
-    graph = helper.make_graph(
-        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.DOUBLE, [None, 7])],
-        [helper.make_tensor_value_info("a", TensorProto.DOUBLE, [None, 5])],
-        [numpy_helper.from_array(np.ascontiguousarray(w[0].T), "W0")])
-    import onnx
-
-    p = p / "nobias.onnx"
-    onnx.save(helper.make_model(graph), str(p))
-    return p, {}, "'mm0' (layer 0) has no bias"
-
-
 def case_conflicting_activation(p, net):
     p = p / "m.npz"
     save_network(net, p)
     return p, {"activation": "relu"}, "activation='relu' conflicts"
 
 
-def case_mixed_activations(p, net):
+def test_keras_softmax_output_is_a_linearised_node(tmp_path, net):
+    # Refused while only chains were read; softmax is not component-wise, so it is a
+    # linearised node of the graph septuple (docs/beyond_mlps.md).
     w, b = _arrays(net)
-    p = p / "mixed.h5"
-    mf.write_keras_h5(p, w, b, ["relu", "relu", "softmax"])
-    return p, {}, "'softmax'"
+    mf.write_keras_h5(tmp_path / "mixed.h5", w, b, ["relu", "relu", "softmax"])
+    loaded = read_network(tmp_path / "mixed.h5")
+    assert "1 linearised: Softmax" in loaded.read_as
 
 
 def case_activation_conflicts_with_one_layer(p, net):
@@ -565,7 +586,7 @@ def test_onnx_linear_as_the_dynamo_exporter_writes_it_is_read(tmp_path, net):
     model.graph.node.insert(0, helper.make_node("Transpose", ["input"], ["xt"], perm=[1, 0]))
     model.graph.node[1].input[0] = "xt"
     onnx.save(model, tmp_path / "data_transposed.onnx")
-    with pytest.raises(NetworkFileError, match="Transpose"):
+    with pytest.raises(NetworkFileError, match="Transpose node"):
         load_network(tmp_path / "data_transposed.onnx")
 
 

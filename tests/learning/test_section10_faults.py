@@ -96,6 +96,57 @@ def test_checksum_catches_a_valid_but_altered_weights_file(small_data, reference
     _assert_complete_and_identical(run, reference)
 
 
+def _measure_mu2(net, epoch):
+    # A measurement computed from the weights (like μ_2), so a recomputation is checkable.
+    return {"mu2": float(np.sum(net.weights ** 2)), "epoch_seen": epoch}
+
+
+def test_tampered_measurement_in_checkpoint_json_is_named_and_recomputed(small_data, tmp_path):
+    """Issue 25: μ_2 edited in a checkpoint's JSON (its .npz intact) must not be believed."""
+    first = train(CFG, small_data.train, out_dir=tmp_path, measure=_measure_mu2, progress=False)
+    epochs = checkpoint_epochs(CFG)
+    meta_path = tmp_path / "checkpoints" / f"epoch_{epochs[2]:09d}.json"
+    meta = json.loads(meta_path.read_text())
+    honest = meta["measurements"]["mu2"]
+    meta["measurements"]["mu2"] = 10 * honest  # a hand edit: valid JSON, intact weights file
+    meta_path.write_text(json.dumps(meta))
+    with pytest.warns(RuntimeWarning, match=f"{meta_path} was edited or damaged"):
+        run = train(CFG, small_data.train, out_dir=tmp_path, measure=_measure_mu2,
+                    progress=False)
+    assert len(run.checkpoint_problems) == 1 and str(meta_path) in run.checkpoint_problems[0]
+    assert run.resumed_from_epoch == epochs[1]  # the damaged checkpoint and all after: redone
+    mu2 = [c.measurements["mu2"] for c in run.checkpoints]
+    assert mu2 == [c.measurements["mu2"] for c in first.checkpoints]
+    assert mu2[2] == honest != 10 * honest
+    # Recomputed from the weights, not copied: the independent value from the network.
+    assert mu2[2] == float(np.sum(run.checkpoints[2].septuple.weights ** 2))
+    # ... and rewritten sealed: a third run trusts every checkpoint again.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = train(CFG, small_data.train, out_dir=tmp_path, measure=_measure_mu2,
+                      progress=False)
+    assert again.checkpoint_problems == () and again.resumed_from_epoch == epochs[-1]
+
+
+def test_edited_generator_state_or_unsealed_checkpoint_is_recomputed(small_data, reference,
+                                                                     tmp_path):
+    train(CFG, small_data.train, out_dir=tmp_path, measure=_measure, progress=False)
+    last = tmp_path / "checkpoints" / f"epoch_{CFG.n_epochs:09d}.json"
+    meta = json.loads(last.read_text())
+    meta["rng_state"]["state"]["state"] += 1  # would silently change the batches after it
+    last.write_text(json.dumps(meta))
+    with pytest.warns(RuntimeWarning, match="edited or damaged"):
+        run = train(CFG, small_data.train, out_dir=tmp_path, measure=_measure, progress=False)
+    _assert_complete_and_identical(run, reference)
+    del meta["content_sha256"]
+    last.write_text(json.dumps(meta))
+    with pytest.warns(RuntimeWarning, match="has no checksum"):
+        run = train(CFG, small_data.train, out_dir=tmp_path, measure=_measure, progress=False)
+    _assert_complete_and_identical(run, reference)
+
+
 def test_corrupt_metadata_is_named(small_data, reference, tmp_path):
     train(CFG, small_data.train, out_dir=tmp_path, measure=_measure, progress=False)
     meta = tmp_path / "checkpoints" / f"epoch_{checkpoint_epochs(CFG)[1]:09d}.json"

@@ -10,6 +10,7 @@ from learning.cli.reproduce import main as reproduce_main
 from learning.experiments.datasets import load_mnist
 from learning.experiments.executor import run_jobs
 from learning.experiments.training import TrainingConfig, checkpoint_epochs, train
+from ntcore.integrity import seal
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +252,7 @@ def test_unchecksummed_checkpoint_with_bad_weights_is_refused(small_data, tmp_pa
     meta_path = tmp_path / "checkpoints" / f"epoch_{cfg.n_epochs:09d}.json"
     meta = json.loads(meta_path.read_text())
     del meta["npz_sha256"]
-    meta_path.write_text(json.dumps(meta))
+    meta_path.write_text(json.dumps(seal(meta)))  # sealed, so only the weights are at fault
     npz = meta_path.with_suffix(".npz")
     with np.load(npz) as data:
         arrays = {k: np.array(data[k]) for k in data}

@@ -1,0 +1,66 @@
+"""Checksums of the JSON records a run writes and later trusts (checkpoint metadata, result
+files), so that an edited or damaged record is named and recomputed instead of believed.
+
+:func:`seal` adds the SHA-256 of the record's canonical JSON (keys sorted, no whitespace,
+after a JSON round trip, so the digest is the same whether computed before writing or after
+reading) under :data:`SEAL_KEY`; :func:`seal_problem` says what is wrong with a record read
+back, or None.  This detects accidental damage and hand edits; it is not a signature (someone
+who recomputes the digest can forge a record).  Physics-free.
+
+>>> record = seal({"epoch": 3, "measurements": {"mu2": 24.65}})
+>>> seal_problem(record, "epoch_3.json") is None
+True
+>>> record["measurements"]["mu2"] = 246.5
+>>> seal_problem(record, "epoch_3.json")  # doctest: +ELLIPSIS
+'epoch_3.json was edited or damaged: its content no longer matches its SHA-256 ...'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+
+__all__ = ["SEAL_KEY", "seal", "seal_problem", "content_digest"]
+
+#: The key under which :func:`seal` stores the digest.
+SEAL_KEY = "content_sha256"
+
+
+def content_digest(record: Mapping) -> str:
+    """SHA-256 (hex) of ``record`` without :data:`SEAL_KEY`, as canonical JSON."""
+    if not isinstance(record, Mapping):
+        raise TypeError(f"record must be a JSON object (a dict), got {type(record).__name__}")
+    body = {k: v for k, v in record.items() if k != SEAL_KEY}
+    try:
+        canonical = json.dumps(json.loads(json.dumps(body)), sort_keys=True,
+                               separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"record is not JSON-serialisable: {exc}") from None
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def seal(record: Mapping) -> dict:
+    """A copy of ``record`` with its :func:`content_digest` under :data:`SEAL_KEY`."""
+    digest = content_digest(record)  # checks the type first
+    return {k: v for k, v in record.items() if k != SEAL_KEY} | {SEAL_KEY: digest}
+
+
+def seal_problem(record: object, source: str) -> str | None:
+    """None if ``record`` (read from ``source``) carries its own digest; else what is wrong."""
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a str naming the file, got {type(source).__name__}")
+    if not isinstance(record, Mapping):
+        return f"{source} is not a JSON object"
+    stored = record.get(SEAL_KEY)
+    if stored is None:
+        return (f"{source} has no checksum ({SEAL_KEY}): written by an older version or "
+                "edited, so not trusted")
+    try:
+        actual = content_digest(record)
+    except TypeError as exc:
+        return f"{source} cannot be checked ({exc})"
+    if actual != stored:
+        return (f"{source} was edited or damaged: its content no longer matches its SHA-256 "
+                f"({SEAL_KEY} {str(stored)[:12]}..., content {actual[:12]}...)")
+    return None
