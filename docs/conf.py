@@ -87,7 +87,8 @@ nitpick_ignore_regex = [
     (r"py:mod", r"learning\.(jacobian|graph\.builder|graph\.septuple)"),
     # undocumented internals that docstrings name (module constants, private dataclasses)
     (r"py:data", r"FIGURES|EFFECTIVE_LOG_THRESHOLD_WIDE"),
-    (r"py:attr", r"(Couplings|WalkerResult)\..*"),
+    (r"py:attr", r"(Couplings|WalkerResult|LoadedNetwork)\..*"),
+    (r"py:func", r"ast\..*|emergent\._\w+\..*"),
     (r"py:func", r"learning\.layered_weights\.(left|right)_product"),
     (r"py:class", r"(learning\.bulk_minimum\.result\.)?SolverRun|space-time|-|[\d.]+"),
 ]
