@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
-from learning.activations import get_activation
+from learning.activations import Activation, get_activation
 from learning.experiments._arguments import choice, instance, nonempty
 from learning.experiments.datasets import Dataset
 from learning.experiments.measurements import mean_boundary_loss
@@ -319,6 +319,55 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
         config.
     """
     t_start = time.perf_counter()
+    act = _checked_inputs(config, data, out_dir, measure)
+    sizes = config.sizes
+    init_seed, batch_seed = np.random.SeedSequence(config.seed).spawn(2)
+    net0 = feedforward(sizes, act, seed=np.random.default_rng(init_seed),
+                       weight_scale=config.weight_scale)
+    ws = [np.array(w) for w in layer_weights(net0)]
+    bs = [np.array(b) for b in layer_biases(net0)]
+    rng = np.random.default_rng(batch_seed)
+    epochs = checkpoint_epochs(config)
+    checkpoints: list[Checkpoint] = []
+    resumed_from = None
+    directory = None
+    problems: list[str] = []
+    if out_dir is not None:
+        directory = _open_run_directory(Path(out_dir), config)
+        checkpoints, layers, resumed_from, problems = _resume(directory, epochs, sizes, act,
+                                                              rng)
+        if layers is not None:
+            ws, bs = layers
+    steps_per_epoch = 1 if config.epoch == "step" else int(np.ceil(len(data) / config.batch_size))
+    done = checkpoints[-1].epoch if checkpoints else -1
+    bar = tqdm(total=epochs[-1] * steps_per_epoch, initial=max(done, 0) * steps_per_epoch,
+               disable=not progress, leave=False,
+               desc=f"train {'-'.join(map(str, sizes))} seed {config.seed}")
+    current = max(done, 0)
+    for target in epochs:
+        if target <= done:
+            continue
+        _sgd_steps(config, data, act, ws, bs, rng, (target - current) * steps_per_epoch, bar)
+        current = target
+        if not all(np.all(np.isfinite(w)) for w in ws):
+            raise ValueError(f"training diverged before epoch {target} (non-finite weights); "
+                             f"lower the learning rate {config.learning_rate}")
+        net = from_layers(ws, bs, act)
+        boundary = mean_boundary_loss(net, data)
+        measurements = measure(net, target) if measure is not None else {}
+        if directory is not None:
+            _save_checkpoint(directory, target, ws, bs, rng.bit_generator.state, boundary,
+                             measurements)
+        checkpoints.append(Checkpoint(target, net, boundary, measurements))
+    bar.close()
+    return TrainingRun(config=config, checkpoints=tuple(checkpoints),
+                       resumed_from_epoch=resumed_from, versions=library_versions(),
+                       wall_time=time.perf_counter() - t_start,
+                       checkpoint_problems=tuple(problems))
+
+
+def _checked_inputs(config, data, out_dir, measure) -> Activation:
+    """Validate :func:`train`'s arguments; the activation of the run."""
     instance("config", config, TrainingConfig)
     nonempty("data", data, Dataset)
     if out_dir is not None:
@@ -337,66 +386,43 @@ def train(config: TrainingConfig, data: Dataset, *, out_dir: str | os.PathLike |
     # output states and must lie inside it, as the boundary loss (2.11) checks.
     act.check_in_range(data.inputs, "data.inputs", closure=True)
     act.check_in_range(data.targets, "data.targets")
-    init_seed, batch_seed = np.random.SeedSequence(config.seed).spawn(2)
-    net0 = feedforward(sizes, act, seed=np.random.default_rng(init_seed),
-                       weight_scale=config.weight_scale)
-    ws = [np.array(w) for w in layer_weights(net0)]
-    bs = [np.array(b) for b in layer_biases(net0)]
-    rng = np.random.default_rng(batch_seed)
-    n = len(data)
-    steps_per_epoch = 1 if config.epoch == "step" else int(np.ceil(n / config.batch_size))
+    return act
+
+
+def _resume(directory: Path, epochs, sizes, act, rng: np.random.Generator):
+    """The intact checkpoints of a run directory, the layers (weights, biases) at the last of
+    them (None if there is none) with the batch generator set to its state, the epoch resumed
+    from, and the problems found: a damaged checkpoint is named, it and every later one are
+    recomputed."""
+    good, problem = _load_checkpoints(directory, epochs, sizes)
+    problems = [] if problem is None else [problem]
+    if problem is not None:
+        start = f"epoch {good[-1][0]['epoch']}" if good else "the start"
+        warnings.warn(f"{problem}: resuming from {start} and recomputing every later "
+                      "checkpoint", RuntimeWarning, stacklevel=3)
+    if not good:
+        return [], None, None, problems
+    checkpoints = [Checkpoint(meta["epoch"], from_layers(ws_c, bs_c, act),
+                              meta["boundary_loss"], meta["measurements"])
+                   for meta, ws_c, bs_c in good]
+    meta, ws_c, bs_c = good[-1]
+    rng.bit_generator.state = meta["rng_state"]
+    layers = ([np.array(w) for w in ws_c], [np.array(b) for b in bs_c])
+    return checkpoints, layers, meta["epoch"], problems
+
+
+def _sgd_steps(config, data, act, ws, bs, rng: np.random.Generator, n_steps: int, bar) -> None:
+    """``n_steps`` mini-batch SGD updates of the layer weights and biases, in place."""
     gradient = _boundary_gradients if config.loss == "boundary" else _bulk_gradients
-    epochs = checkpoint_epochs(config)
-    checkpoints: list[Checkpoint] = []
-    resumed_from = None
-    directory = None
-    problems: list[str] = []
-    if out_dir is not None:
-        directory = _open_run_directory(Path(out_dir), config)
-        good, problem = _load_checkpoints(directory, epochs, sizes)
-        if problem is not None:
-            problems.append(problem)
-            start = f"epoch {good[-1][0]['epoch']}" if good else "the start"
-            warnings.warn(f"{problem}: resuming from {start} and recomputing every later "
-                          "checkpoint", RuntimeWarning, stacklevel=2)
-        for meta, ws_c, bs_c in good:
-            checkpoints.append(Checkpoint(meta["epoch"], from_layers(ws_c, bs_c, act),
-                                          meta["boundary_loss"], meta["measurements"]))
-            ws, bs = [np.array(w) for w in ws_c], [np.array(b) for b in bs_c]
-            rng.bit_generator.state = meta["rng_state"]
-            resumed_from = meta["epoch"]
-    done = checkpoints[-1].epoch if checkpoints else -1
-    total_steps = epochs[-1] * steps_per_epoch
-    bar = tqdm(total=total_steps, initial=max(done, 0) * steps_per_epoch, disable=not progress,
-               desc=f"train {'-'.join(map(str, sizes))} seed {config.seed}", leave=False)
-    current = max(done, 0)
-    flops = largest_product_flops(sizes, config.batch_size)
-    for target in epochs:
-        if target <= done:
-            continue
-        # A diverging run overflows: let it, and report it clearly at the checkpoint below.
-        # Small products run on one BLAS thread (learning.threads, issue 29).
-        with np.errstate(over="ignore", invalid="ignore"), blas_threads_for(flops):
-            for _ in range((target - current) * steps_per_epoch):
-                idx = rng.choice(n, size=min(config.batch_size, n), replace=False)
-                gws, gbs = gradient(ws, bs, act, data.inputs[idx], data.targets[idx])
-                for w, gw, b, gb in zip(ws, gws, bs, gbs, strict=True):
-                    w -= config.learning_rate * gw
-                    b -= config.learning_rate * gb
-                bar.update(1)
-        current = target
-        if not all(np.all(np.isfinite(w)) for w in ws):
-            raise ValueError(f"training diverged before epoch {target} (non-finite weights); "
-                             f"lower the learning rate {config.learning_rate}")
-        net = from_layers(ws, bs, act)
-        boundary = mean_boundary_loss(net, data)
-        measurements = measure(net, target) if measure is not None else {}
-        if directory is not None:
-            _save_checkpoint(directory, target, ws, bs, rng.bit_generator.state, boundary,
-                             measurements)
-        checkpoints.append(Checkpoint(target, net, boundary, measurements))
-    bar.close()
-    return TrainingRun(config=config, checkpoints=tuple(checkpoints),
-                       resumed_from_epoch=resumed_from, versions=library_versions(),
-                       wall_time=time.perf_counter() - t_start,
-                       checkpoint_problems=tuple(problems))
+    n = len(data)
+    # A diverging run overflows: let it, and report it clearly at the checkpoint after.
+    # Small products run on one BLAS thread (learning.threads, issue 29).
+    with np.errstate(over="ignore", invalid="ignore"), \
+            blas_threads_for(largest_product_flops(config.sizes, config.batch_size)):
+        for _ in range(n_steps):
+            idx = rng.choice(n, size=min(config.batch_size, n), replace=False)
+            gws, gbs = gradient(ws, bs, act, data.inputs[idx], data.targets[idx])
+            for w, gw, b, gb in zip(ws, gws, bs, gbs, strict=True):
+                w -= config.learning_rate * gw
+                b -= config.learning_rate * gb
+            bar.update(1)
