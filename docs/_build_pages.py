@@ -4,6 +4,7 @@
   and its LaTeX from :meth:`ntcore.derivation.Derivation.to_latex` (rendered by MathJax, not
   pasted: the page changes when the code does).
 * ``_generated/equations.md``: the equation index (:mod:`equation_index`).
+* ``_generated/verdicts-<group>.md``: the verdicts of the paper pages (``docs/_paper_verdicts.py``).
 * ``_generated/<name>.md``: the output of the commands that judge the paper's claims, run at
   build time with fast settings where they have them, so every verdict shown on the section
   pages is the one the code computes today.
@@ -24,6 +25,7 @@ from pathlib import Path
 # docs/equation_index.py: conf.py puts docs/ on sys.path; a test that runs this file with
 # runpy does not, so this file does it itself
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _paper_verdicts  # noqa: E402
 import equation_index  # noqa: E402
 
 #: name -> (command after ``python -m``, what it shows); run from a scratch directory
@@ -32,6 +34,9 @@ COMMANDS: dict[str, tuple[list[str], str]] = {
                 "Section 9: the two-level model (9.3) and its extrema against (9.4)"),
     "section11": (["emergent", "--out", "{out}/section11"],
                   "Section 11: constrained diffusion and the Schrödinger equation on grids"),
+    "section10": (["learning", "reproduce", "--quick", "--executor", "serial", "--out",
+                   "{out}/section10"],
+                  "Section 10: the MNIST experiments, quick run (60 updates, 1 seed, 300 samples)"),
     "onsager": (["emergent", "onsager", "--dim", "3", "--jets", "2"],
                 "Section 12: the Onsager tensor (12.9) against Einstein-Hilbert, D = 3"),
 }
@@ -82,7 +87,7 @@ def command_page(name: str, out: Path) -> str:
                            f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     shown = " ".join(a.replace(str(figures), "results") for a in args)
     return (f"# {title}\n\nOutput of `python -m {shown}`, run while this site was built:\n\n"
-            f"```text\n{done.stdout.rstrip()}\n```\n")
+            f"```text\n{done.stdout.rstrip().replace(str(figures), 'results')}\n```\n")
 
 
 PACKAGES = ("learning", "emergent", "ntcore")
@@ -181,3 +186,4 @@ def write_all(docs: Path) -> None:
     _write_if_changed(out / "equations.md", equation_index.index_page(public_modules()))
     for name in COMMANDS:
         _write_if_changed(out / f"{name}.md", command_page(name, out))
+    _paper_verdicts.write_all(out, _write_if_changed)

@@ -22,10 +22,12 @@ HERE = Path(__file__).resolve().parent
 
 #: page -> whether it must contain rendered math
 PAGES = {
-    "index.html": False,
+    "index.html": True,
     "_generated/equations.html": True,
+    "_generated/derivations.html": True,
     "errata.html": True,
-    "api/learning.spectrum.html": False,
+    "paper/section4-5.html": True,
+    "api/learning.spectrum.html": True,
     "gallery/septuple_quickstart.html": False,
 }
 #: flags for a closed network and a root user (the machine's Chromium notes)

@@ -39,8 +39,10 @@ extensions = [
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-suppress_warnings = ["myst.header"]  # included Markdown parts keep their own levels
-exclude_patterns = ["_build", "errata", "results", "**/GALLERY_HEADER.rst",
+# myst.header: included Markdown parts keep their own levels; ref.python: a name exported by a
+# package and defined in its submodule is documented in both places (the first is linked)
+suppress_warnings = ["myst.header", "ref.python"]
+exclude_patterns = ["_build", "errata", "results", "_generated/figures", "**/GALLERY_HEADER.rst",
                     "gallery/*.ipynb", "gallery/*.py", "gallery/*.md5", "gallery/*.json",
                     "gallery/*.zip"]
 templates_path = ["_templates"]
@@ -81,6 +83,17 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(.*\.)?_\w+|SuperLU|Fraction"),
     # shape names inside a NumPy type, e.g. "array (n_walkers, K)", split by napoleon
     (r"py:class", r"n_\w+|[A-Z]|N|n|shape"),
+    # "a, b : float" attribute lists: napoleon reads the second name as a type; our classes are
+    # CamelCase, so a lower-case or subscripted identifier in a type is such a name
+    (r"py:class", r"[a-z_][a-z0-9_]*|[A-Z]_\w+|\*\w+|/.*|Size|probes|col2im"),
+    # modules named by docstrings before they land or after they moved
+    (r"py:mod", r"learning\.(jacobian|graph\.builder|graph\.septuple)"),
+    # undocumented internals that docstrings name (module constants, private dataclasses)
+    (r"py:data", r"FIGURES|EFFECTIVE_LOG_THRESHOLD_WIDE"),
+    (r"py:attr", r"(Couplings|WalkerResult|LoadedNetwork)\..*"),
+    (r"py:func", r"ast\..*|emergent\._\w+\..*"),
+    (r"py:func", r"learning\.layered_weights\.(left|right)_product"),
+    (r"py:class", r"(learning\.bulk_minimum\.result\.)?SolverRun|space-time|-|[\d.]+"),
 ]
 
 # The gallery: every script in examples/ is executed at build time (fast settings in CI,
@@ -104,9 +117,39 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 def setup(app):  # noqa: D103 (Sphinx hook)
     app.connect("builder-inited", lambda app: _build_pages.write_all(HERE))
+    app.connect("missing-reference", _short_name_reference)
     app.connect("autodoc-process-docstring", _name_colon_description, priority=100)
     app.connect("autodoc-process-docstring", _escape_docstring)
     app.connect("autodoc-process-docstring", _equation_links)
+
+
+def _short_name_reference(app, env, node, contnode):
+    """A docstring names a sibling by its short name (``:func:`truncated_cg```) where the page
+    documenting it is the package's, or the package's name where the object is documented in
+    its submodule: link to the one documented Python object whose full name ends with it."""
+    if node.get("refdomain") != "py":
+        return None
+    target = node["reftarget"].lstrip(".~")
+    names = list(env.get_domain("py").objects)
+    found = [name for name in names if name.endswith("." + target)]
+    if not found and "." in target:  # the package's name for an object of its submodule
+        root, last = target.split(".")[0], target.split(".")[-1]
+        found = [name for name in names if name.endswith("." + last) and name.startswith(root)]
+    here = (node.get("py:module") or "").rsplit(".", 1)[0]
+    if len(found) > 1 and here:  # prefer the objects of the citing package
+        found = [name for name in found if name.startswith(here + ".")] or found
+    domain = env.get_domain("py")
+    if len(found) > 1:  # a package's export and its submodule's original: the one on this page,
+        here_page = [name for name in found if domain.objects[name].docname == node["refdoc"]]
+        found = here_page if len(here_page) == 1 else sorted(found, key=lambda n: n.count("."))
+        if len(found) > 1 and found[0].count(".") == found[1].count("."):
+            return None  # else the package's (shortest) name; two of equal depth: ambiguous
+    if not found:
+        return None
+    obj = domain.objects[found[0]]
+    from sphinx.util.nodes import make_refnode
+    return make_refnode(app.builder, node["refdoc"], obj.docname, obj.node_id, contnode,
+                        found[0])
 
 
 def _equation_links(app, what, name, obj, options, lines):  # noqa: ARG001 (Sphinx hook)
@@ -148,7 +191,7 @@ def _headings_to_rubrics(lines: list[str]) -> None:
     would make a page-level label, and two modules with the same heading would collide."""
     for i in range(len(lines) - 1):
         title, rule = lines[i].strip(), lines[i + 1].strip()
-        if title and len(rule) >= len(title) and set(rule) <= set("-=~^"):
+        if title and len(rule) >= max(3, len(title) - 4) and set(rule) <= set("-=~^"):
             indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
             lines[i], lines[i + 1] = f"{indent}.. rubric:: {title}", ""
 

@@ -55,7 +55,8 @@ def _check_tensor(value: np.ndarray, name: str, shape: tuple[int, ...]) -> np.nd
 
 
 def inverse_metric_derivative(jet: Jet) -> np.ndarray:
-    """∂_e g^{ij} = -g^{ip} ∂_e g_{pq} g^{qj}, shape ``(e, i, j)``, exact.
+    r""":math:`\partial_e g^{ij} = -g^{ip}\, \partial_e g_{pq}\, g^{qj}`, shape ``(e, i, j)``,
+    exact.
 
     Enters Γ of (12.11).
     """
@@ -70,7 +71,8 @@ def _lower(d: np.ndarray) -> np.ndarray:
 
 
 def christoffels(jet: Jet) -> Christoffels:
-    """Γ^a_{bc} = g^{ad} Γ_{dbc} and ∂_e Γ^a_{bc} at the jet, (12.11).
+    r""":math:`\Gamma^a_{bc} = g^{ad} \Gamma_{dbc}` and :math:`\partial_e \Gamma^a_{bc}` at the jet,
+    (12.11).
 
     >>> from emergent.jets import random_jet
     >>> ch = christoffels(random_jet(2, seed=0))
@@ -88,7 +90,9 @@ def christoffels(jet: Jet) -> Christoffels:
 
 
 def riemann(jet: Jet, ch: Christoffels | None = None) -> np.ndarray:
-    """R^a_{bcd} = ∂_c Γ^a_{db} - ∂_d Γ^a_{cb} + Γ^a_{ce} Γ^e_{db} - Γ^a_{de} Γ^e_{cb}, exact.
+    r""":math:`R^a_{bcd} = \partial_c \Gamma^a_{db} - \partial_d \Gamma^a_{cb}`
+    :math:`{} + \Gamma^a_{ce} \Gamma^e_{db} - \Gamma^a_{de} \Gamma^e_{cb}`,
+    exact.
 
     ``ch`` is :func:`christoffels` of ``jet`` if the caller has it already.
 
@@ -107,7 +111,7 @@ def riemann(jet: Jet, ch: Christoffels | None = None) -> np.ndarray:
 
 
 def ricci(riem: np.ndarray) -> np.ndarray:
-    """R_{bd} = R^a_{bad} of (12.13) from the Riemann tensor ``riem[a, b, c, d]``."""
+    r""":math:`R_{bd} = R^a_{bad}` of (12.13) from the Riemann tensor ``riem[a, b, c, d]``."""
     shape = getattr(riem, "shape", ())
     if not isinstance(riem, np.ndarray) or len(shape) != 4 or len(set(shape)) != 1:
         raise ValueError(f"riem must be an array of shape (n, n, n, n), got "
@@ -116,7 +120,7 @@ def ricci(riem: np.ndarray) -> np.ndarray:
 
 
 def ricci_scalar_of(jet: Jet, ric: np.ndarray) -> Fraction | int:
-    """R = g^{bd} R_{bd} (exact) from the Ricci tensor ``ric`` of :func:`ricci`.
+    r""":math:`R = g^{bd} R_{bd}` (exact) from the Ricci tensor ``ric`` of :func:`ricci`.
 
     The R of (12.2) and (12.10).
     """
@@ -125,7 +129,8 @@ def ricci_scalar_of(jet: Jet, ric: np.ndarray) -> Fraction | int:
 
 
 def einstein_upper(jet: Jet, ric: np.ndarray) -> np.ndarray:
-    """G^{ab} = g^{ac} g^{bd} (R_{cd} - ½ R g_{cd}) from the Ricci tensor ``ric``, exact.
+    r""":math:`G^{ab} = g^{ac} g^{bd} (R_{cd} - \tfrac12 R\, g_{cd})` from the Ricci tensor ``ric``,
+    exact.
 
     The left side of (12.12).
     """

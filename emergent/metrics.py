@@ -181,7 +181,7 @@ def _positive_parameter(name: str, value: object) -> sp.Expr | float:
 
 
 def schwarzschild(mass: sp.Expr | float = _MASS) -> Metric:
-    """Schwarzschild in Schwarzschild coordinates (vacuum: G_{μν} = 0).
+    r"""Schwarzschild in Schwarzschild coordinates (vacuum: :math:`G_{\mu\nu} = 0`).
 
     A solution of (12.12) in vacuum, for the checks of (12.13).  ``mass`` M > 0: a number or a
     SymPy expression (default the positive symbol M).
@@ -198,7 +198,8 @@ def schwarzschild(mass: sp.Expr | float = _MASS) -> Metric:
 
 
 def de_sitter(length: sp.Expr | float = _LENGTH) -> Metric:
-    """Static patch: G_{μν} = -(3/ℓ²) g_{μν} (Λ = 3/ℓ² in G + Λ g = 0).
+    r"""Static patch: :math:`G_{\mu\nu} = -(3/\ell^2)\, g_{\mu\nu}` (:math:`\Lambda = 3/\ell^2` in
+    :math:`G + \Lambda g = 0`).
 
     A solution of (12.12) with Λ, for the checks of (12.13).  ``length`` ℓ > 0: a number or a
     SymPy expression (default the positive symbol ℓ).
@@ -210,7 +211,7 @@ def de_sitter(length: sp.Expr | float = _LENGTH) -> Metric:
 
 
 def flrw(scale: sp.Expr | None = None) -> Metric:
-    """Spatially flat FLRW, -dt² + a(t)² dx²; default a(t) = t².
+    r"""Spatially flat FLRW, :math:`-dt^2 + a(t)^2\, d\mathbf{x}^2`; default :math:`a(t) = t^2`.
 
     A test metric for the checks of (12.12)-(12.13).  ``scale`` is a SymPy expression in the
     time coordinate ``sp.Symbol("t")`` (other symbols are parameters; the spatial coordinates

@@ -82,7 +82,9 @@ def _check_objective(objective: object) -> None:
 
 
 def local_potential(x: ArrayLike, objective: LocalObjective) -> Array:
-    """V(x) = -(m/2) x^T x + x^T g x, eq. (3.3) plus couplings; one value per state."""
+    r""":math:`V(x) = -\tfrac{m}{2} x^T x + x^T \hat{g} x`,
+    eq. (3.3) plus
+    couplings; one value per state."""
     if objective is None:
         raise TypeError("objective must be a LocalObjective, got None")
     _check_objective(objective)
@@ -147,7 +149,9 @@ def boundary_loss(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike, *,
 
 def bulk_residual(septuple: Septuple, x: ArrayLike,
                   x_boundary: ArrayLike | None = None) -> Array:
-    """r = x - f(w x + b), the error of the fixed-point equation (2.9) entering (3.1).
+    r""":math:`\mathbf{r} = \mathbf{x} - \mathbf{f}(\hat{w}\mathbf{x} + \mathbf{b})`, the error of
+    the fixed-point
+    equation (2.9) entering (3.1).
 
     With ``x_boundary`` the input bias follows (2.8), so r vanishes on clamped inputs.
     """

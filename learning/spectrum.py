@@ -78,7 +78,9 @@ def derivative_matrix_diagonal(septuple: Septuple, x_mean: ArrayLike) -> Array:
 
 
 def g_operator(septuple: Septuple, x_mean: ArrayLike) -> Array:
-    """Dense G = (I - f'w)^T (I - f'w), eq. (5.6), with f' of (5.4) at the mean state <x>.
+    r"""Dense :math:`\hat{G} = (\hat{I} - \hat{f}'\hat{w})^T (\hat{I} - \hat{f}'\hat{w})`, eq.
+    (5.6), with
+    :math:`\hat{f}'` of (5.4) at the mean state :math:`\langle\mathbf{x}\rangle`.
 
     ``septuple`` may also be a :class:`~learning.graph.septuple.GraphSeptuple`: then
     f'w is the Jacobian J of its node maps (generalised G for linearised nodes).
@@ -306,7 +308,8 @@ def dynamical_eigensystem(septuple: Septuple, x_mean: ArrayLike) -> tuple[Array,
 
 
 def spectral_moment(spectrum: GSpectrum, k: int, normalization: str = "raw") -> float:
-    """μ_k = Tr (log G)^k = Σ_i (log λ_i)^k, eqs. (9.5)-(9.6).
+    r""":math:`\mu_k = \operatorname{Tr} (\log \hat{G})^k = \sum_i (\log \lambda_i)^k`, eqs.
+    (9.5)-(9.6).
 
     Parameters
     ----------
@@ -355,7 +358,8 @@ def eigenvalues_of(spectrum: GSpectrum | ArrayLike) -> Array:
 
 
 def count_large(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> int:
-    """N_> of (6.6): the number of eigenvalues with λ_i > factor / β.
+    r""":math:`N_>` of (6.6): the number of eigenvalues with
+    :math:`\lambda_i > \text{factor}/\beta`.
 
     The paper's "λ_i ≫ β^{-1}" has no threshold; ``factor`` makes the choice explicit.
     """
@@ -366,7 +370,9 @@ def count_large(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> int:
 
 
 def beta_from_log_lambda(log_lambda: float) -> float:
-    """Invert the paper's (9.4), log λ = 3 log(-1/2 + sqrt(1/4 + 1/β)), for β.
+    r"""Invert the paper's (9.4),
+    :math:`\log\lambda = 3 \log\big(-\tfrac12 + \sqrt{\tfrac14 + 1/\beta}\big)`,
+    for :math:`\beta`.
 
     With u = exp(log λ / 3): β = 1 / (u² + u).  (9.4) itself is not the extremum of (9.3)
     (see :func:`learning.architecture.two_level_extrema` and docs/errata.md); this inverse

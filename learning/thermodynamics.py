@@ -185,19 +185,23 @@ def log_partition_function(spectrum: GSpectrum | ArrayLike, beta: float, m: floa
 
 def internal_energy(spectrum: GSpectrum | ArrayLike, beta: float, m: float = 0.0,
                     mean_components: ArrayLike | None = None) -> float:
-    """U(β) = -∂ log Z/∂β, eq. (6.1); for m = 0 and no <x> term, ½ Σ λ_i/(1 + βλ_i)."""
+    r""":math:`U(\beta) = -\partial \log Z/\partial\beta`, eq. (6.1); for :math:`m = 0` and no
+    :math:`\langle\mathbf{x}\rangle` term, :math:`\tfrac12 \sum_i \lambda_i/(1 + \beta\lambda_i)`.
+    """
     return gaussian_thermodynamics(spectrum, beta, m, mean_components).internal_energy
 
 
 def free_energy(spectrum: GSpectrum | ArrayLike, beta: float, m: float = 0.0,
                 mean_components: ArrayLike | None = None) -> float:
-    """F = -log Z/β, eqs. (6.4)-(6.5)."""
+    r""":math:`F = -\log Z/\beta`, eqs. (6.4)-(6.5)."""
     return gaussian_thermodynamics(spectrum, beta, m, mean_components).free_energy
 
 
 def entropy(spectrum: GSpectrum | ArrayLike, beta: float, m: float = 0.0,
             mean_components: ArrayLike | None = None) -> float:
-    """Total entropy S = -<log p> = log Z + βU = β² ∂F/∂β, eq. (7.1).
+    r"""Total entropy
+    :math:`S = -\langle\log p\rangle = \log Z + \beta U = \beta^2\, \partial F/\partial\beta`,
+    eq. (7.1).
 
     (7.1) as printed writes -β ∂Z/∂β + Z (Z for log Z); see docs/errata.md.
     """
@@ -392,7 +396,9 @@ def entropy_split(spectrum: GSpectrum, beta: float, components: MeanComponents |
 
 
 def complexity_n(spectrum: GSpectrum, n: int) -> float:
-    """C_n = -½ Σ_{i=1}^n log λ_i + (N/2) log 2π over the n largest eigenvalues, eq. (10.5).
+    r""":math:`C_n = -\tfrac12 \sum_{i=1}^n \log\lambda_i + \tfrac{N}{2} \log 2\pi` over the
+    :math:`n` largest
+    eigenvalues, eq. (10.5).
 
     Section 10 uses C_20 and C_{N-20} (C_834 for N = 854).
     """
@@ -404,21 +410,25 @@ def complexity_n(spectrum: GSpectrum, n: int) -> float:
 
 
 def complexity(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> float:
-    """C(b, w) ≈ -½ Σ_{λ_i > factor/β} log λ_i + (N/2) log 2π, eq. (6.7)/(10.2)."""
+    r""":math:`C(b, w) \approx -\tfrac12 \sum_{\lambda_i > \text{factor}/\beta} \log\lambda_i`
+    :math:`{} + \tfrac{N}{2} \log 2\pi`,
+    eq. (6.7)/(10.2)."""
     _check_spectrum(spectrum)
     return complexity_n(spectrum, count_large(spectrum, check_beta(beta),
                                               positive_number("factor", factor)))
 
 
 def thermodynamic_free_energy(n_large: int, beta: float) -> float:
-    """A(β) ≈ (N_>/2β) log β, eq. (6.8)."""
+    r""":math:`A(\beta) \approx \frac{N_>}{2\beta} \log\beta`, eq. (6.8)."""
     n_large = count("n_large", n_large)
     beta = check_beta(beta)
     return 0.5 * n_large * np.log(beta) / beta
 
 
 def thermodynamic_entropy(n_large: int, beta: float) -> float:
-    """S_0(β) = β² ∂A/∂β = -(N_>/2) log β + N_>/2 for the A of (6.8), eqs. (7.3)-(7.4)."""
+    r""":math:`S_0(\beta) = \beta^2 \partial A/\partial\beta`
+    :math:`{} = -\tfrac{N_>}{2} \log\beta + \tfrac{N_>}{2}` for the :math:`A` of (6.8),
+    eqs. (7.3)-(7.4)."""
     n_large = count("n_large", n_large)
     beta = check_beta(beta)
     return -0.5 * n_large * np.log(beta) + 0.5 * n_large

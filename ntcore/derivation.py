@@ -32,6 +32,7 @@ from typing import Any
 import sympy as sp
 
 from ntcore.expressions import as_sympy
+from ntcore.latex_lines import aligned_rows
 
 #: the four statuses a step can have, in order of trust
 STATUSES = ("exact", "approximate", "erratum", "fails")
@@ -363,10 +364,12 @@ class Derivation:
         return [sp.latex(s.equation) for s in self.steps]
 
     def to_latex(self) -> str:
-        """An ``align*`` block, one line per step, tagged with the paper's equation number."""
+        """An ``align*`` block, one step per row (long steps broken over several rows at their
+        sums, :func:`ntcore.latex_lines.aligned_rows`), tagged with the paper's equation
+        number."""
         lines = [r"\begin{align*}"]
-        for s, tex in zip(self.steps, self.step_latex(), strict=True):
-            lines.append(f"  {tex} \\tag*{{{s.number}}} \\\\")
+        for s in self.steps:
+            lines += [f"  {row} \\\\" for row in aligned_rows(s.equation, s.number)]
         lines.append(r"\end{align*}")
         return "\n".join(lines)
 

@@ -46,20 +46,23 @@ def partition_table(betas=(0.5, 2.0, 10.0), seed: int = 2) -> str:
     head = ("# Exact vs Gaussian partition functions (Section 5)\n\n"
             "Produced by `python -m learning partition-table` (seed "
             f"{seed}; tanh networks from `feedforward(sizes, seed={seed}, bias_scale=0.3)`; "
-            "H = bulk loss (3.1) with every neuron free, m = 0).\n\n"
-            "* *box*: exact log Z on (-1, 1)^N, eq. (5.7); *window*: exact log Z over R^N with "
-            "the window e^{-x^2/2} of (5.8). N <= 3 by tensor Gauss-Legendre quadrature "
-            "(|Δ log Z| <= 1e-10), larger N by Monte Carlo (400 000 samples, ± one standard "
-            "error; ⟨x⟩ by self-normalised importance sampling).\n"
-            "* *Gaussian (5.11)*: the linearised G at the exact windowed ⟨x⟩, with the ⟨x⟩ "
+            "$H$ = bulk loss (3.1) with every neuron free, $m = 0$).\n\n"
+            r"* *box*: exact $\log Z$ on $(-1, 1)^N$, eq. (5.7); *window*: exact $\log Z$ "
+            r"over $\mathbb{R}^N$ with the window $e^{-\mathbf{x}^T\mathbf{x}/2}$ of (5.8). "
+            r"$N \le 3$ by tensor Gauss-Legendre quadrature ($|\Delta \log Z| \le 10^{-10}$), "
+            "larger $N$ by Monte Carlo (400 000 samples, ± one standard error; "
+            r"$\langle\mathbf{x}\rangle$ by self-normalised importance sampling)." "\n"
+            r"* *Gaussian (5.11)*: the linearised $\hat{G}$ at the exact windowed "
+            r"$\langle\mathbf{x}\rangle$, with the $\langle\mathbf{x}\rangle$ "
             "term; *(5.14)*: without it.\n"
             "* The last two columns separate the two approximations: linearisation "
             "(5.2)-(5.5) and replacing the box by the window (5.8).\n\n")
     equivalence = ["", "## Canonical vs micro-canonical ensembles as N grows (Section 4)", "",
-                   "Networks w-w-w (N = 3w), tanh, β = 2. Canonical samples by Metropolis "
-                   "(`learning.ensemble.canonical_samples`); the micro-canonical average at "
-                   "E = U is the canonical one restricted to the shell |H - U| < 0.05 U "
-                   "(exact: e^{-βH} is constant on a shell). Observable: <|x|²>/N.", "",
+                   r"Networks w-w-w ($N = 3w$), tanh, $\beta = 2$. Canonical samples by "
+                   "Metropolis (`learning.ensemble.canonical_samples`); the micro-canonical "
+                   r"average at $E = U$ is the canonical one restricted to the shell "
+                   r"$|H - U| < 0.05\, U$ (exact: $e^{-\beta H}$ is constant on a shell). "
+                   r"Observable: $\langle|\mathbf{x}|^2\rangle/N$.", "",
                    "| N | U | σ_H / U | canonical | micro-canonical | difference | ± s.e. |",
                    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for w in (1, 2, 4, 8, 16, 32):
