@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 
-__all__ = ["SEAL_KEY", "seal", "seal_problem", "content_digest"]
+__all__ = ["SEAL_KEY", "seal", "seal_problem", "content_digest", "finished_run"]
 
 #: The key under which :func:`seal` stores the digest.
 SEAL_KEY = "content_sha256"
@@ -64,3 +65,29 @@ def seal_problem(record: object, source: str) -> str | None:
         return (f"{source} was edited or damaged: its content no longer matches its SHA-256 "
                 f"({SEAL_KEY} {str(stored)[:12]}..., content {actual[:12]}...)")
     return None
+
+
+def finished_run(path: str, config: Mapping, required: tuple[str, ...] = ()
+                 ) -> tuple[bool, str | None]:
+    """Whether ``path`` holds the sealed record of a finished run with this ``config`` and
+    every ``required`` file exists; with the problem of a damaged or edited record (then the
+    run is not finished: it is to be run again).
+
+    >>> finished_run("/nonexistent/run.json", {})
+    (False, None)
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a path, got {type(path).__name__}")
+    if not isinstance(required, tuple) or not all(isinstance(r, str) for r in required):
+        raise TypeError(f"required must be a tuple of paths, got {required!r}")
+    if not os.path.exists(path):
+        return False, None
+    with open(path) as fh:
+        try:
+            done = json.load(fh)
+        except json.JSONDecodeError:
+            done = {}
+    problem = seal_problem(done, path)
+    if problem:
+        return False, problem
+    return done.get("config") == config and all(map(os.path.exists, required)), None

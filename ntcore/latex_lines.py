@@ -63,8 +63,10 @@ def _product_pieces(expr: sp.Expr, width: int) -> list[str]:
 def latex_pieces(expr: sp.Expr, width: int = DEFAULT_WIDTH) -> list[str]:
     """The LaTeX of ``expr`` as consecutive pieces of at most ``width`` characters where the
     expression allows it (a term that has no sum inside stays whole)."""
-    if width < 20:
-        raise ValueError(f"width must be >= 20 characters, got {width}")
+    if not isinstance(expr, sp.Basic):
+        raise TypeError(f"expr must be a SymPy expression, got {type(expr).__name__}")
+    if isinstance(width, bool) or not isinstance(width, int) or width < 20:
+        raise ValueError(f"width must be a whole number >= 20 characters, got {width!r}")
     tex = sp.latex(expr)
     if len(tex) <= width:
         return [tex]
@@ -81,6 +83,8 @@ def latex_pieces(expr: sp.Expr, width: int = DEFAULT_WIDTH) -> list[str]:
 def aligned_rows(equation: sp.Basic, tag: str, width: int = DEFAULT_WIDTH) -> list[str]:
     """Rows of an ``align*`` block for one equation (``sympy.Eq`` or an expression), aligned
     on ``=``, continuation rows indented, ``tag`` (the paper's number) in a first column."""
+    if not isinstance(tag, str):
+        raise TypeError(f"tag must be a string (the paper's number), got {type(tag).__name__}")
     if isinstance(equation, sp.Equality):
         left = latex_pieces(equation.lhs, width)
         right = latex_pieces(equation.rhs, width)

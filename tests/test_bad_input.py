@@ -28,6 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+import sympy as sp
 
 PACKAGES = ("learning", "emergent", "ntcore")
 
@@ -386,6 +387,12 @@ BAD: dict[str, list[Bad]] = {
                               Bad(lambda f: f({"x": object()}), "record")],
     "ntcore.integrity.seal_problem": [Bad(lambda f: f({"x": 1}, 3.5), "source")],
     "ntcore.integrity.content_digest": [Bad(lambda f: f("text"), "record")],
+    "ntcore.integrity.finished_run": [Bad(lambda f: f(3.5, {}), "path"),
+                                      Bad(lambda f: f("run.json", {}, "fig.png"), "required")],
+    "ntcore.latex_lines.latex_pieces": [Bad(lambda f: f("x + y"), "expr"),
+                                        Bad(lambda f: f(sp.Symbol("x"), width=0), "width"),
+                                        Bad(lambda f: f(sp.Symbol("x"), width=80.5), "width")],
+    "ntcore.latex_lines.aligned_rows": [Bad(lambda f: f(sp.Symbol("x"), 3), "tag")],
     "ntcore.expressions.as_sympy": [Bad(lambda f: f("expr", "x + 1"), "expr"),
                                     Bad(lambda f: f("expr", object()), "expr")],
 }

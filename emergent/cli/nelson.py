@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 import os
 import time
@@ -28,7 +27,7 @@ from emergent.experiments.nelson_paper import (
 )
 from ntcore.atomic import atomic_write_json
 from ntcore.checks import writable_directory_problem
-from ntcore.integrity import seal, seal_problem
+from ntcore.integrity import finished_run, seal
 from ntcore.provenance import library_versions
 
 # Walkers of --quick (a smoke test); --walkers with --quick is a usage error.
@@ -120,19 +119,11 @@ def _config(parser: argparse.ArgumentParser, args, d: NelsonConfig) -> NelsonCon
 def _finished(path: str, out: str, config: dict, no_figures: bool) -> bool:
     """Whether ``path`` holds an intact finished run of this configuration (a damaged or
     edited record is named and run again)."""
-    if not os.path.exists(path):
-        return False
-    with open(path) as fh:
-        try:
-            done = json.load(fh)
-        except json.JSONDecodeError:
-            done = {}
-    figs_ok = no_figures or all(os.path.exists(os.path.join(out, f)) for f in FIGURES)
-    problem = seal_problem(done, path)
+    figures = () if no_figures else tuple(os.path.join(out, f) for f in FIGURES)
+    done, problem = finished_run(path, config, figures)
     if problem:
         print(f"{problem}: running again")
-        return False
-    return done.get("config") == config and figs_ok
+    return done
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import time
 
@@ -28,7 +27,7 @@ from emergent.experiments.section11_errors import ErrorTable, error_tables
 from emergent.experiments.section11_figures import FIGURES, write_figures
 from ntcore import limits
 from ntcore.atomic import atomic_write_json
-from ntcore.integrity import seal, seal_problem
+from ntcore.integrity import finished_run, seal
 from ntcore.provenance import library_versions
 
 
@@ -114,20 +113,13 @@ def _parser(d: AuditConfig) -> argparse.ArgumentParser:
 
 
 def _finished(path: str, config: dict, out: str, figures: bool) -> bool:
-    """A run with this configuration (and its figures, if asked for) is already written."""
-    if not os.path.exists(path):
-        return False
-    with open(path) as fh:
-        try:
-            done = json.load(fh)
-        except json.JSONDecodeError:
-            done = {}
-    figs_ok = not figures or all(os.path.exists(os.path.join(out, f)) for f in FIGURES)
-    problem = seal_problem(done, path)
+    """A run with this configuration (and its figures, if asked for) is already written (a
+    damaged or edited record is named and run again)."""
+    required = tuple(os.path.join(out, f) for f in FIGURES) if figures else ()
+    done, problem = finished_run(path, config, required)
     if problem:
         print(f"{problem}: running again")
-        return False
-    return done.get("config") == config and figs_ok
+    return done
 
 
 def _print_errors(errors: tuple[ErrorTable, ...]) -> None:
