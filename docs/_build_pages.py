@@ -14,7 +14,6 @@ Each file is written only if its text changed, so an unchanged page is not rebui
 
 from __future__ import annotations
 
-import importlib
 import os
 import pkgutil
 import re
@@ -98,7 +97,7 @@ def public_modules() -> list[str]:
     names = []
     for package in PACKAGES:
         names.append(package)
-        root = importlib.import_module(package)
+        root = equation_index.import_module(package)
         for info in pkgutil.walk_packages(root.__path__, prefix=package + "."):
             if not any(part.startswith("_") for part in info.name.split(".")):
                 names.append(info.name)
@@ -114,12 +113,12 @@ def api_pages(docs: Path) -> None:
     out = docs / "api"
     modules = public_modules()
     for name in modules:
-        is_package = hasattr(importlib.import_module(name), "__path__")
+        is_package = hasattr(equation_index.import_module(name), "__path__")
         # documented members only: a dataclass's fields are listed once, by its docstring's
         # Attributes section (undoc-members would add each field again)
         # a subpackage that states its public API (``__all__``, e.g. learning.bulk_minimum)
         # documents those names where users import them from
-        module = importlib.import_module(name)
+        module = equation_index.import_module(name)
         states_api = "." in name and hasattr(module, "__all__")
         options = ":no-members:" if is_package and not states_api else ":members:"
         _write_if_changed(out / f"{name}.md",
@@ -156,7 +155,7 @@ def _sections_cited(module) -> set[int]:
 def api_index(modules: list[str]) -> str:
     """The API index: modules by section group of the paper, then by package, each with the
     first line of its docstring."""
-    loaded = {name: importlib.import_module(name) for name in modules}
+    loaded = {name: equation_index.import_module(name) for name in modules}
     parts = ["# API reference", "",
              f"Generated from the docstrings of every public module ({len(modules)} in all). "
              "Each function cites the equations it implements and links them to the "

@@ -53,7 +53,7 @@ html_title = f"neural-thermodynamics {release}"
 autodoc_default_options = {"show-inheritance": False}
 # The adapters of learning.track import their framework at import time; where the docs are
 # built without it, autodoc documents them against mocks.
-autodoc_mock_imports = ["lightning", "pytorch_lightning", "keras"]
+autodoc_mock_imports = _build_pages.equation_index.MOCKED_IMPORTS
 autodoc_typehints = "description"
 # types only for what the docstring documents: a dataclass's fields appear once, under its
 # Attributes, not again as constructor parameters

@@ -34,6 +34,22 @@ _RANGE = re.compile(_NUMBER + r"\s*(?:-|–|to)\s*" + _NUMBER)
 _SINGLE = re.compile(_NUMBER)
 
 
+#: optional frameworks of the adapters (learning.track): mocked while the site imports the
+#: modules, as autodoc mocks them (conf.py), so the docs build needs only the docs extra
+MOCKED_IMPORTS = ["lightning", "pytorch_lightning", "keras"]
+
+
+def import_module(name: str):
+    """Import a public module of the project with the optional frameworks mocked (where
+    Sphinx is installed: the tests, without it, import the modules as they are)."""
+    try:
+        from sphinx.ext.autodoc.mock import mock
+    except ImportError:
+        return importlib.import_module(name)
+    with mock(MOCKED_IMPORTS):
+        return importlib.import_module(name)
+
+
 def paper_equations() -> dict[str, str]:
     """Equation number -> its LaTeX as printed, in the paper's order."""
     data = json.loads((HERE / "paper" / "equations.json").read_text(encoding="utf-8"))
@@ -86,7 +102,7 @@ def _public_members(module) -> Iterable[tuple[str, object]]:
 def code_citations(modules: Iterable[str], known: set[str], index: dict[str, Entry]) -> None:
     """Public objects whose docstrings cite each equation."""
     for name in modules:
-        module = importlib.import_module(name)
+        module = import_module(name)
         if hasattr(module, "__path__"):
             continue  # a package's page documents no members (docs/_build_pages.api_pages)
         for dotted, obj in _public_members(module):
