@@ -36,18 +36,19 @@ _SINGLE = re.compile(_NUMBER)
 
 #: optional frameworks of the adapters (learning.track): mocked while the site imports the
 #: modules, as autodoc mocks them (conf.py), so the docs build needs only the docs extra
-MOCKED_IMPORTS = ["lightning", "pytorch_lightning", "keras"]
+MOCKED_IMPORTS = ["torch", "lightning", "pytorch_lightning", "keras"]
 
 
 def import_module(name: str):
-    """Import a public module of the project with the optional frameworks mocked (where
-    Sphinx is installed: the tests, without it, import the modules as they are)."""
+    """Import a public module of the project; a module whose optional framework is missing (or
+    cannot start) is imported again with the frameworks mocked, as autodoc documents it."""
     try:
-        from sphinx.ext.autodoc.mock import mock
+        return importlib.import_module(name)
     except ImportError:
-        return importlib.import_module(name)
-    with mock(MOCKED_IMPORTS):
-        return importlib.import_module(name)
+        from sphinx.ext.autodoc.mock import mock  # the tests, without Sphinx, never get here
+
+        with mock(MOCKED_IMPORTS):
+            return importlib.import_module(name)
 
 
 def paper_equations() -> dict[str, str]:
