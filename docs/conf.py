@@ -68,8 +68,8 @@ napoleon_use_ivar = True  # dataclass fields: once, as fields of the class, not 
 # Types from NumPy/SciPy/SymPy/matplotlib cannot be resolved without intersphinx (no network);
 # every reference to our own objects must resolve (-n makes a missing one an error).
 nitpick_ignore_regex = [
-    (r"py:.*", r"(np|numpy|npt|scipy|sp|sympy|matplotlib|mpl|einsteinpy|dask|tqdm|h5py|onnx|torch|keras|lightning|"
-               r"safetensors|hypothesis|st|collections|typing|os|pathlib|enum|concurrent|types|"
+    (r"py:.*", r"(np|numpy|npt|scipy|sp|sympy|matplotlib|mpl|einsteinpy|dask|tqdm|h5py|onnx|torch|"
+               r"keras|lightning|safetensors|hypothesis|st|collections|typing|os|pathlib|enum|concurrent|types|"
                r"fractions|argparse|builtins|contextlib|numbers|dataclasses|abc)(\..*)?"),
     (r"py:.*", r"(Array|ArrayLike|NDArray|Path|PathLike|Callable|Iterable|Sequence|Mapping|"
                r"Iterator|Any|Literal|Self|optional|array_like|array|ndarray|sparse matrix|"
