@@ -25,11 +25,13 @@ an uninterrupted one.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,6 +194,13 @@ class Recorder:
         when the time spent measuring exceeds the time spent training between records.
     kernel_layout
         ``"out_in"`` (PyTorch: weight (n_{l+1}, n_l)) or ``"in_out"`` (Keras kernels).
+    background
+        Measure in a worker thread while training goes on (the weights are copied first, so
+        the numbers are those of a synchronous run).  :meth:`record` then returns ``None`` for
+        a checkpoint still being measured; :meth:`wait` (or :meth:`close`, or leaving a
+        ``with`` block) waits for them and re-raises an error of the worker.  On a machine
+        with a core to spare the measurement then costs the training loop little wall time
+        (``benchmarks/track_overhead.py``).
 
     Examples
     --------
@@ -207,7 +216,8 @@ class Recorder:
                  test: Dataset | None = None, every: int | str | None = None,
                  n_steps: int | None = None, n_checkpoints: int = 30,
                  n_bulk_samples: int = 1000, time_budget: float | None = None,
-                 kernel_layout: str = "out_in", label: str | None = None) -> None:
+                 kernel_layout: str = "out_in", label: str | None = None,
+                 background: bool = False) -> None:
         self.sizes, self.activation = _network(network)
         self.data, self.test = self._check_data(data, encoding, test)
         self.period, self.steps = _schedule(every, n_steps, count("n_checkpoints", n_checkpoints,
@@ -225,7 +235,34 @@ class Recorder:
         self._last: int | None = None
         self._clock = time.perf_counter()
         self._warned = False
+        if not isinstance(background, bool):
+            raise TypeError(f"background must be True or False, got {background!r}")
+        self._worker = ThreadPoolExecutor(1, "learning.track") if background else None
+        self._pending: list[Future] = []
         self._open(encoding)
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def wait(self) -> dict[int, RecordedCheckpoint]:
+        """Wait for the measurements still running (``background=True``) and return all
+        checkpoints by step; an error raised in the worker (e.g. a full disk) is re-raised."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+        return dict(sorted(self.checkpoints.items()))
+
+    def close(self) -> None:
+        """:meth:`wait`, then stop the worker thread."""
+        try:
+            self.wait()
+        finally:
+            if self._worker is not None:
+                self._worker.shutdown(wait=True)
+                self._worker = None
 
     def _check_data(self, data, encoding, test):
         if data is None:
@@ -267,12 +304,14 @@ class Recorder:
             if differ:
                 raise ValueError(f"run_dir {self.run_dir} holds a run of another network or "
                                  f"data ({', '.join(differ)} differ); use a new run_dir")
-        else:
+        try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            atomic_write_json(path, description | {"label": self.label})
-        self.directory.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(self.run_dir)
-        remove_stale_temporaries(self.directory)
+            if not path.exists():
+                atomic_write_json(path, description | {"label": self.label})
+            remove_stale_temporaries(self.run_dir)
+            remove_stale_temporaries(self.directory)
+        except OSError as exc:
+            raise _disk_error(exc, "run.json and checkpoints/", self.run_dir) from exc
         for step, checkpoint in read_checkpoints(self.directory).items():
             self.checkpoints[step] = checkpoint
 
@@ -307,9 +346,19 @@ class Recorder:
             if step in self.checkpoints:
                 self._check_replay(step, ws, bs)
                 return self.checkpoints[step]
-            return self._record(step, ws, bs)
+            if self._worker is None:
+                return self._record(step, ws, bs)
+            self._raise_failed()
+            self._pending.append(self._worker.submit(self._record, step, ws, bs))
+            return None
         finally:
             self._clock = time.perf_counter()
+
+    def _raise_failed(self) -> None:
+        """Re-raise the error of a finished background measurement, if any."""
+        for future in self._pending:
+            if future.done() and future.exception() is not None:
+                self.wait()
 
     def _check_replay(self, step: int, ws, bs) -> None:
         with np.load(self.directory / f"epoch_{step:09d}.npz") as f:
@@ -333,13 +382,21 @@ class Recorder:
         elif problem is not None:
             warnings.warn(f"{problem}: recorded, not measured", RuntimeWarning, stacklevel=3)
         payload = measured | ({"problem": problem} if problem else {})
-        save_checkpoint(self.directory, step, ws, bs, {}, measured.get("boundary_loss"), payload)
+        self._save(step, ws, bs, measured.get("boundary_loss"), payload)
         seconds = time.perf_counter() - t0
         self.measure_seconds += seconds
         self._warn_time(step, seconds)
         checkpoint = RecordedCheckpoint(step, measured, problem, seconds)
         self.checkpoints[step] = checkpoint
         return checkpoint
+
+    def _save(self, step: int, ws, bs, boundary: float | None, payload: dict) -> None:
+        """The checkpoint's two files, each atomically (a failed write leaves neither a
+        partial file nor, for the JSON, a checkpoint that counts)."""
+        try:
+            save_checkpoint(self.directory, step, ws, bs, {}, boundary, payload)
+        except OSError as exc:
+            raise _disk_error(exc, f"the checkpoint of step {step}", self.directory) from exc
 
     def _warn_time(self, step: int, seconds: float) -> None:
         if self.time_budget is not None and seconds > self.time_budget:
@@ -353,6 +410,16 @@ class Recorder:
             warnings.warn(f"measuring ({self.measure_seconds:.3g} s) now exceeds training "
                           f"({self.train_seconds:.3g} s); record less often (every=) or lower "
                           "n_bulk_samples", RuntimeWarning, stacklevel=4)
+
+
+def _disk_error(exc: OSError, what: str, where: Path) -> OSError:
+    """An OSError (same errno) saying what could not be written where, and how to go on."""
+    why = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+           errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+           errno.EROFS: "the file system is read-only"}.get(exc.errno or 0, str(exc))
+    return OSError(exc.errno, f"cannot write {what} to {where}: {why}. Nothing half-written "
+                   "is left; free space or fix the permissions and rerun the training with the "
+                   "same run_dir: the recorder resumes from the checkpoints on disk")
 
 
 def _read_json(path: Path) -> dict:
