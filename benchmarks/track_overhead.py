@@ -72,6 +72,9 @@ def main() -> None:
                    help="measure in the recorder's worker thread (Recorder(background=True))")
     p.add_argument("--bulk-samples", type=int, default=None,
                    help="samples of U (3.2) and <x> (5.3) (default: --samples)")
+    p.add_argument("--keep", default=None,
+                   help="record the run into this directory and keep it (for `python -m "
+                        "learning laws DIR`); default: a temporary directory")
     args = p.parse_args()
     torch.set_num_threads(1)
     mnist = load_mnist(seed=0)
@@ -81,7 +84,7 @@ def main() -> None:
     print(f"load average at start {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}", flush=True)
     base = _loop(args.steps, mnist)
     with tempfile.TemporaryDirectory() as tmp:
-        rec = Recorder(tmp, ((784, 40, 20, 10), "tanh"),
+        rec = Recorder(args.keep or tmp, ((784, 40, 20, 10), "tanh"),
                        data=mnist.train.subset(slice(0, args.samples)), test=mnist.test,
                        encoding="symmetric pixels, ±0.9 one-hot", every="log",
                        n_steps=args.steps, n_checkpoints=args.checkpoints,
