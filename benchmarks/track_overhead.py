@@ -69,7 +69,7 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=1000)
     p.add_argument("--checkpoints", type=int, default=30)
     p.add_argument("--background", action="store_true",
-                   help="measure in the recorder's worker thread (Recorder(background=True))")
+                   help="measure in the recorder's worker process (Recorder(background=True))")
     p.add_argument("--bulk-samples", type=int, default=None,
                    help="samples of U (3.2) and <x> (5.3) (default: --samples)")
     p.add_argument("--keep", default=None,
