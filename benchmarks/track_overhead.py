@@ -41,23 +41,6 @@ def _loop(steps, mnist, recorder=None):
     return time.perf_counter() - t0
 
 
-def _worker_at_benchmark_priority() -> None:
-    """Start the recorder's worker process through a link named .../benchmarks/python.
-
-    On the shared development machine a watcher lowers the priority (nice 19) of every
-    process whose command line lacks ``benchmarks/``; the spawned worker's command line is
-    ``python -c ...``, so without this it would measure at nice 19 while the loop it serves
-    runs at nice 0.  The link is the same interpreter (the worker gets the parent's sys.path).
-    """
-    import multiprocessing.spawn
-    import sys
-
-    link = os.path.join(tempfile.mkdtemp(), "benchmarks", "python")
-    os.makedirs(os.path.dirname(link))
-    os.symlink(sys.executable, link)
-    multiprocessing.spawn.set_executable(link)
-
-
 def main() -> None:
     import torch
 
@@ -78,8 +61,6 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(1)
     mnist = load_mnist(seed=0)
-    if args.background:
-        _worker_at_benchmark_priority()
     load0 = os.getloadavg()
     print(f"load average at start {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}", flush=True)
     base = _loop(args.steps, mnist)
