@@ -123,7 +123,8 @@ def onsager_verdict(dim: int, *, n_jets: int = 4, seed: int = 0,
 
     Examples
     --------
-    (12.9) as printed does not give √|g| R; the first-order ΓΓ Lagrangian, -¼ I1 + ½ I2 + ¼ I3 - ½ I4, does (in units 1/(8κ) = 1/4):
+    (12.9) as printed does not give √|g| R; the first-order ΓΓ Lagrangian,
+    -¼ I1 + ½ I2 + ¼ I3 - ½ I4, does (in units 1/(8κ) = 1/4):
 
     >>> onsager_verdict(3, n_jets=2).reproduces
     False
