@@ -14,6 +14,7 @@ All strategies draw small networks (so tests stay fast) with finite, moderate we
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from learning.activations import get_activation
@@ -29,7 +30,13 @@ __all__ = [
     "spectra",
     "eigenvalue_spectra",
     "inverse_temperatures",
+    "QUICK",
 ]
+
+#: Hypothesis settings for a quick, reproducible property check (10 examples, derandomised,
+#: no deadline or example database), as the examples below use them.
+QUICK = settings(max_examples=10, derandomize=True, deadline=None, database=None,
+                 suppress_health_check=list(HealthCheck))
 
 
 def _check_width(max_width: int) -> None:
@@ -42,10 +49,8 @@ def layer_sizes(depth: int | None = None, max_width: int = 6) -> st.SearchStrate
 
     Examples
     --------
-    >>> from hypothesis import HealthCheck, given, settings
-    >>> quick = settings(max_examples=10, derandomize=True, deadline=None, database=None,
-    ...                  suppress_health_check=list(HealthCheck))
-    >>> @quick
+    >>> from hypothesis import given
+    >>> @QUICK
     ... @given(layer_sizes(depth=3, max_width=4))
     ... def check(sizes):
     ...     assert len(sizes) == 3 and all(1 <= n <= 4 for n in sizes)
@@ -67,13 +72,11 @@ def feedforward_networks(depth: int | None = None, max_width: int = 6,
     --------
     A property any of them has: the fixed point x̄ (2.9) is left unchanged by a step (2.5).
 
-    >>> from hypothesis import HealthCheck, given, settings
-    >>> quick = settings(max_examples=10, derandomize=True, deadline=None, database=None,
-    ...                  suppress_health_check=list(HealthCheck))
+    >>> from hypothesis import given
     >>> import numpy as np
     >>> from learning.feedforward import forward_state
     >>> from learning.septuple import boundary_state, step
-    >>> @quick
+    >>> @QUICK
     ... @given(feedforward_networks(depth=3))
     ... def check(net):
     ...     x = np.zeros(net.input_indices.size)
@@ -101,10 +104,8 @@ def septuples(max_neurons: int = 6) -> st.SearchStrategy[Septuple]:
 
     Examples
     --------
-    >>> from hypothesis import HealthCheck, given, settings
-    >>> quick = settings(max_examples=10, derandomize=True, deadline=None, database=None,
-    ...                  suppress_health_check=list(HealthCheck))
-    >>> @quick
+    >>> from hypothesis import given
+    >>> @QUICK
     ... @given(septuples(max_neurons=5))
     ... def check(s):
     ...     assert s.n_neurons <= 5 and not set(s.input_indices) & set(s.output_indices)
@@ -132,12 +133,10 @@ def mean_states(septuple: Septuple) -> st.SearchStrategy[np.ndarray]:
 
     Examples
     --------
-    >>> from hypothesis import HealthCheck, given, settings
-    >>> quick = settings(max_examples=10, derandomize=True, deadline=None, database=None,
-    ...                  suppress_health_check=list(HealthCheck))
+    >>> from hypothesis import given
     >>> import numpy as np
     >>> from hypothesis import strategies as st
-    >>> @quick
+    >>> @QUICK
     ... @given(st.data())
     ... def check(data):
     ...     net = data.draw(feedforward_networks(depth=2, activation="tanh"))
@@ -163,10 +162,8 @@ def spectra(depth: int | None = None) -> st.SearchStrategy[GSpectrum]:
     --------
     Every drawn spectrum has det G = 1 (7.7):
 
-    >>> from hypothesis import HealthCheck, given, settings
-    >>> quick = settings(max_examples=10, derandomize=True, deadline=None, database=None,
-    ...                  suppress_health_check=list(HealthCheck))
-    >>> @quick
+    >>> from hypothesis import given
+    >>> @QUICK
     ... @given(spectra(depth=3))
     ... def check(s):
     ...     assert abs(s.sum_log) < 1e-8
@@ -186,11 +183,9 @@ def eigenvalue_spectra(max_size: int = 30) -> st.SearchStrategy[GSpectrum]:
 
     Examples
     --------
-    >>> from hypothesis import HealthCheck, given, settings
-    >>> quick = settings(max_examples=10, derandomize=True, deadline=None, database=None,
-    ...                  suppress_health_check=list(HealthCheck))
+    >>> from hypothesis import given
     >>> import numpy as np
-    >>> @quick
+    >>> @QUICK
     ... @given(eigenvalue_spectra(max_size=10))
     ... def check(s):
     ...     assert np.all(np.abs(np.log(s.eigenvalues)) <= 8 + 1e-12)
@@ -207,10 +202,8 @@ def inverse_temperatures(min_value: float = 1e-3, max_value: float = 1e3) -> st.
 
     Examples
     --------
-    >>> from hypothesis import HealthCheck, given, settings
-    >>> quick = settings(max_examples=10, derandomize=True, deadline=None, database=None,
-    ...                  suppress_health_check=list(HealthCheck))
-    >>> @quick
+    >>> from hypothesis import given
+    >>> @QUICK
     ... @given(inverse_temperatures(0.1, 10.0))
     ... def check(beta):
     ...     assert 0.1 <= beta <= 10.0

@@ -21,26 +21,22 @@ from learning.analysis_report import (
 from learning.feedforward import feedforward, forward
 from learning.spectrum import g_operator
 
-SIZES = (9, 6, 5, 3)
 
-
-@pytest.fixture(scope="module")
-def net():
-    return feedforward(SIZES, "tanh", seed=11, weight_scale=1.6, bias_scale=0.2)
-
-
-@pytest.fixture(scope="module")
-def data():
+def _network_with_data():
+    """A 9-6-5-3 tanh network and 30 samples inside the range of tanh."""
     rng = np.random.default_rng(0)
-    return rng.uniform(-1, 1, size=(30, SIZES[0])), rng.uniform(-0.9, 0.9, size=(30, SIZES[-1]))
+    net = feedforward((9, 6, 5, 3), "tanh", seed=11, weight_scale=1.6, bias_scale=0.2)
+    return net, (rng.uniform(-1, 1, size=(30, 9)), rng.uniform(-0.9, 0.9, size=(30, 3)))
 
 
 @pytest.fixture(scope="module")
-def result(net, data):
-    return analyze_network(net, *data)
+def analysed():
+    net, data = _network_with_data()
+    return net, data, analyze_network(net, *data)
 
 
-def test_exact_density_is_a_log_axis_histogram_with_the_eigenvalues_at_one_stated(net, result):
+def test_exact_density_is_a_log_axis_histogram_with_the_eigenvalues_at_one_stated(analysed):
+    net, _, result = analysed
     fig = _density_figure(result)
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
@@ -81,7 +77,8 @@ def test_smoothed_density_shows_the_tails_the_spike_would_flatten(monkeypatch):
     assert abs(np.sum(d.density) * width - wide.n_neurons) < 0.05 * wide.n_neurons
 
 
-def test_losses_figure_draws_every_sample(net, data, result):
+def test_losses_figure_draws_every_sample(analysed):
+    net, data, result = analysed
     losses = result.losses
     x_in, y = data
     # H_∂ (2.11) at the forward states: ½ |output - target|², the inputs being clamped
@@ -106,7 +103,8 @@ def test_losses_figure_draws_every_sample(net, data, result):
     assert sum(p.get_height() for p in ratio.patches) == len(y)
 
 
-def test_boundary_only_losses_draw_one_panel_without_a_bulk_curve(net, data):
+def test_boundary_only_losses_draw_one_panel_without_a_bulk_curve(analysed):
+    net, data, _ = analysed
     res = analyze_network(net, *data, bulk=False)
     assert res.losses.status == "boundary only"
     fig = _losses_figure(res.losses)
@@ -118,7 +116,8 @@ def test_boundary_only_losses_draw_one_panel_without_a_bulk_curve(net, data):
     assert len(bare.axes) == 1 and len(bare.axes[0].get_lines()) == 1
 
 
-def test_report_lists_the_figures_and_the_json_holds_the_samples(tmp_path, result, data):
+def test_report_lists_the_figures_and_the_json_holds_the_samples(tmp_path, analysed):
+    _, data, result = analysed
     payload = write_report(result, tmp_path, {"model": "m"}, {})
     assert set(payload["figures"]) == {"log_lambda_density", "extreme_eigenvalues", "losses"}
     for name in payload["figures"].values():
