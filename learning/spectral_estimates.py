@@ -667,6 +667,22 @@ def complexity_n_from_extremes(extremes: ExtremeEigenvalues, n: int, *,
 
     C_n = -½ Σ_{i<=n} log λ_i + (N/2) log 2π; for n >= N - k,
     Σ_{i<=n} log λ_i = log det G - Σ_{i>n} log λ_i.
+
+    Examples
+    --------
+    Against the sum over all eigenvalues (:func:`learning.thermodynamics.complexity_n`):
+
+    >>> import numpy as np
+    >>> from learning.feedforward import feedforward, forward_state
+    >>> from learning.spectrum import g_spectrum
+    >>> from learning.thermodynamics import complexity_n
+    >>> net = feedforward((6, 5, 3), seed=0, weight_scale=1.5)
+    >>> x = forward_state(net, np.zeros(6))
+    >>> ext = extreme_eigenvalues(net, x, k=3)
+    >>> exact = g_spectrum(net, x)
+    >>> [bool(np.isclose(complexity_n_from_extremes(ext, n), complexity_n(exact, n)))
+    ...  for n in (2, 12)]
+    [True, True]
     """
     if not isinstance(extremes, ExtremeEigenvalues):
         raise TypeError(f"extremes must be an ExtremeEigenvalues, got {type(extremes).__name__}")
