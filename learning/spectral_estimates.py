@@ -35,6 +35,7 @@ from learning.jacobian import JacobianOperator, check_mean_state, jacobian_opera
 from learning.lanczos import SlqRuns, SpectralQuadrature, slq_runs
 from learning.septuple import Septuple
 from learning.spectrum import g_spectrum
+from learning.two_sided import KINDS, AProducts, two_sided_runs
 from ntcore import limits
 from ntcore.checks import count, seed_value
 from ntcore.display import MarkdownSummary
@@ -178,6 +179,10 @@ class SpectralMoments(MarkdownSummary):
     roundoff
         Per order, a first-order bound on the effect of float32 products on the value
         (:func:`learning.lanczos.roundoff_bound`); empty when float32 was not tried.
+    quadrature_kind
+        ``"exact"`` (dense, structured), ``"one-sided"`` (Lanczos on G) or
+        ``"two-sided"`` (Lanczos on G for log λ > 0 and on G^{-1} for log λ < 0,
+        :mod:`learning.two_sided`).
     linearised
         Labels of the non-component-wise nodes of a graph septuple, linearised in the
         generalised G = (I - J)^T (I - J) (docs/beyond_mlps.md); empty for the paper's G.
@@ -197,6 +202,7 @@ class SpectralMoments(MarkdownSummary):
     lanczos_steps: int
     quadrature_change: Array
     quadrature: SpectralQuadrature
+    quadrature_kind: str = "exact"
     linearised: tuple[str, ...] = ()
     dtype: str = "float64"
     roundoff: Array = field(default_factory=lambda: np.zeros(0))
@@ -298,24 +304,6 @@ def _exact_quadrature(septuple: Network, x: Array, method: str) -> SpectralQuadr
 
 
 # ---- stochastic Lanczos quadrature -----------------------------------------------------
-class _AProducts:
-    """A X = X - J X and A^T Y = Y - J^T Y (5.6) on float64 rows with J's products in its
-    dtype: only the products with the weights are float32 in a float32 operator."""
-
-    def __init__(self, op: JacobianOperator):
-        self.op = op
-
-    @property
-    def count(self) -> int:
-        return self.op.count
-
-    def apply(self, x: Array) -> Array:
-        return x - self.op.matmat(x)
-
-    def apply_t(self, y: Array) -> Array:
-        return y - self.op.rmatmat(y)
-
-
 def _moment_estimates(quad: SpectralQuadrature, orders: tuple[int, ...],
                       control_variate: bool) -> tuple[Array, Array | None]:
     """Means over probes of Tr (log G)^k and their standard errors (None when exact)."""
@@ -346,7 +334,7 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
                      seed: int | np.random.Generator | None = None,
                      n_probes: int = 30, lanczos_steps: int = 60, probe_batch: int | None = None,
                      control_variate: bool | None = None, dtype: str = "auto",
-                     max_lanczos_steps: int | None = None,
+                     max_lanczos_steps: int | None = None, quadrature_kind: str = "auto",
                      max_bytes: int = limits.SPECTRAL_ESTIMATE_LIMIT_BYTES
                      ) -> SpectralMoments:
     """μ_k = Tr (log G)^k, eqs. (9.5)-(9.6), exactly or by stochastic Lanczos quadrature.
@@ -393,6 +381,11 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         their steps at a time, up to this) until the quadrature change is below
         ``learning.lanczos.TRUNCATION_FRACTION`` (0.25) of the standard error.  Either
         way ``uncertainty`` and ``log_det_check`` include the quadrature change.
+    quadrature_kind
+        SLQ: ``"one-sided"`` (Lanczos on G), ``"two-sided"`` (on G for log λ > 0, on G^{-1}
+        for log λ < 0, :mod:`learning.two_sided`; feedforward networks; twice the products
+        per step) or ``"auto"``: two-sided for graph septuples (deep residual networks,
+        where one-sided quadrature is biased far beyond its error), else one-sided.
     max_bytes
         Refuse (ValueError naming the size and a cheaper method) above this estimate
         (default :data:`ntcore.limits.SPECTRAL_ESTIMATE_LIMIT_BYTES`, 4 GiB).
@@ -405,7 +398,8 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
     ------
     ValueError
         Wrong shape or non-finite <x>; bad orders or budget (n_probes < 2, lanczos_steps
-        < 2); an unknown method or dtype; structured on a general septuple; too much
+        < 2); an unknown method, dtype or quadrature_kind; two-sided quadrature or
+        structured on a general septuple; too much
         memory.
 
     Examples
@@ -435,10 +429,11 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
                          f"got {method!r}")
     use_cv = (method == "slq" and _feedforward(septuple)
               if control_variate is None else bool(control_variate) and method == "slq")
+    kind = _quadrature_kind(septuple, quadrature_kind) if method == "slq" else "exact"
     if method == "slq":
         runs = _slq(septuple, x, orders, use_cv, n_probes=n_probes, steps=lanczos_steps,
                     max_steps=max_lanczos_steps, probe_batch=probe_batch, dtype=dtype,
-                    seed=seed, max_bytes=max_bytes)
+                    seed=seed, max_bytes=max_bytes, kind=kind)
     else:
         _refuse_if_too_big(septuple, method, max_bytes)
         quad = _exact_quadrature(septuple, x, method)
@@ -459,7 +454,7 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         n_matvecs=int(runs.matvecs), seconds=time.perf_counter() - start, log_det=log_det,
         log_det_stderr=log_det_err, log_det_check=abs(log_det) / scale,
         n_probes=quad.n_probes, lanczos_steps=runs.steps,
-        quadrature_change=np.array(change), quadrature=quad,
+        quadrature_change=np.array(change), quadrature=quad, quadrature_kind=kind,
         linearised=_linearised(septuple), dtype=runs.dtype, roundoff=runs.roundoff)
 
 
@@ -468,8 +463,9 @@ FLOAT32_MIN_WEIGHTS = 10**6
 
 
 def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
-         n_probes, steps, max_steps, probe_batch, dtype, seed, max_bytes) -> SlqRuns:
-    """Check the SLQ budget and precision, then run :func:`learning.lanczos.slq_runs`."""
+         n_probes, steps, max_steps, probe_batch, dtype, seed, max_bytes, kind) -> SlqRuns:
+    """Check the SLQ budget and precision, then run :func:`learning.lanczos.slq_runs` (or
+    :func:`learning.two_sided.two_sided_runs`)."""
     n = septuple.n_neurons
     probes = count("n_probes", n_probes, minimum=2)
     if use_cv and probes < 3:
@@ -490,15 +486,33 @@ def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
     probe_batch = count("probe_batch", probe_batch, minimum=1)
     _refuse_if_too_big(septuple, "slq", budget, n_probes=probe_batch, lanczos_steps=longest)
 
-    def make_op(dt: str) -> _AProducts:
-        return _AProducts(high if dt == "float64" else
-                          jacobian_operator(septuple, x, dtype=np.float32))
-
+    def make_jacobian(dt: str) -> JacobianOperator:
+        return high if dt == "float64" else jacobian_operator(septuple, x, dtype=np.float32)
     def estimator(quad: SpectralQuadrature):
-        return _moment_estimates(quad, orders, use_cv)
+        return _moment_estimates(quad, orders, use_cv and kind == "one-sided")
 
-    return slq_runs(make_op, n, probes, steps, probe_batch, np.random.default_rng(seed),
-                    estimator, orders, dtype=dtype, max_steps=longest)
+    if kind == "two-sided":
+        # Both sides start from the same probes: an int seed gives those of one-sided SLQ.
+        side_seed = (int(seed) if isinstance(seed, int | np.integer) else
+                     int(np.random.default_rng(seed).integers(2**63)))
+        return two_sided_runs(make_jacobian, n, probes, steps, probe_batch, side_seed,
+                              estimator, orders, dtype=dtype, max_steps=longest)
+    return slq_runs(lambda dt: AProducts(make_jacobian(dt)), n, probes, steps, probe_batch,
+                    np.random.default_rng(seed), estimator, orders, dtype=dtype,
+                    max_steps=longest)
+
+
+def _quadrature_kind(septuple: Network, kind: str) -> str:
+    """The SLQ rule of ``quadrature_kind`` (see :func:`spectral_moments`)."""
+    if kind == "auto":
+        return "two-sided" if isinstance(septuple, GraphSeptuple) else "one-sided"
+    if kind not in KINDS:
+        raise ValueError(f"quadrature_kind must be 'auto', 'one-sided' or 'two-sided', "
+                         f"got {kind!r}")
+    if kind == "two-sided" and not _feedforward(septuple):
+        raise ValueError("quadrature_kind='two-sided' needs A^{-1} by substitution: a layered "
+                         "septuple (layer_sizes set) or a GraphSeptuple; use 'one-sided'")
+    return kind
 
 
 # ---- density and counts from the same quadrature ---------------------------------------
