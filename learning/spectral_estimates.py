@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import numpy as np
 import scipy.sparse.linalg as spla
@@ -32,10 +34,11 @@ from scipy.special import ndtri
 
 from learning.graph.septuple import GraphSeptuple
 from learning.jacobian import JacobianOperator, check_mean_state, jacobian_operator, linear_operator
-from learning.lanczos import SlqRuns, SpectralQuadrature, slq_runs
+from learning.lanczos import SlqRuns, SpectralQuadrature
 from learning.septuple import Septuple
+from learning.slq_executor import JacobianSpec, run_slq
 from learning.spectrum import g_spectrum
-from learning.two_sided import KINDS, AProducts, two_sided_runs
+from learning.two_sided import choose_kind
 from ntcore import limits
 from ntcore.checks import count, seed_value
 from ntcore.display import MarkdownSummary
@@ -335,7 +338,7 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
                      n_probes: int = 30, lanczos_steps: int = 60, probe_batch: int | None = None,
                      control_variate: bool | None = None, dtype: str = "auto",
                      max_lanczos_steps: int | None = None, quadrature_kind: str = "auto",
-                     max_bytes: int = limits.SPECTRAL_ESTIMATE_LIMIT_BYTES
+                     executor: Any = None, max_bytes: int = limits.SPECTRAL_ESTIMATE_LIMIT_BYTES
                      ) -> SpectralMoments:
     """μ_k = Tr (log G)^k, eqs. (9.5)-(9.6), exactly or by stochastic Lanczos quadrature.
 
@@ -386,6 +389,11 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         for log λ < 0, :mod:`learning.two_sided`; feedforward networks; twice the products
         per step) or ``"auto"``: two-sided for graph septuples (deep residual networks,
         where one-sided quadrature is biased far beyond its error), else one-sided.
+    executor
+        SLQ: ``None`` (this process) or where to run the probe batches, as ``reproduce``
+        does: ``"local"`` (processes), ``"serial"``, a Dask scheduler address or an
+        ``Executor`` (:mod:`learning.slq_executor`; the same numbers as in this process;
+        ``dtype="auto"`` means float64 there).
     max_bytes
         Refuse (ValueError naming the size and a cheaper method) above this estimate
         (default :data:`ntcore.limits.SPECTRAL_ESTIMATE_LIMIT_BYTES`, 4 GiB).
@@ -429,11 +437,12 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
                          f"got {method!r}")
     use_cv = (method == "slq" and _feedforward(septuple)
               if control_variate is None else bool(control_variate) and method == "slq")
-    kind = _quadrature_kind(septuple, quadrature_kind) if method == "slq" else "exact"
+    kind = choose_kind(quadrature_kind, isinstance(septuple, GraphSeptuple),
+                       _feedforward(septuple)) if method == "slq" else "exact"
     if method == "slq":
         runs = _slq(septuple, x, orders, use_cv, n_probes=n_probes, steps=lanczos_steps,
                     max_steps=max_lanczos_steps, probe_batch=probe_batch, dtype=dtype,
-                    seed=seed, max_bytes=max_bytes, kind=kind)
+                    seed=seed, max_bytes=max_bytes, kind=kind, executor=executor)
     else:
         _refuse_if_too_big(septuple, method, max_bytes)
         quad = _exact_quadrature(septuple, x, method)
@@ -463,9 +472,9 @@ FLOAT32_MIN_WEIGHTS = 10**6
 
 
 def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
-         n_probes, steps, max_steps, probe_batch, dtype, seed, max_bytes, kind) -> SlqRuns:
-    """Check the SLQ budget and precision, then run :func:`learning.lanczos.slq_runs` (or
-    :func:`learning.two_sided.two_sided_runs`)."""
+         n_probes, steps, max_steps, probe_batch, dtype, seed, max_bytes, kind,
+         executor) -> SlqRuns:
+    """Check the SLQ budget and precision, then run :func:`learning.slq_executor.run_slq`."""
     n = septuple.n_neurons
     probes = count("n_probes", n_probes, minimum=2)
     if use_cv and probes < 3:
@@ -488,31 +497,12 @@ def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
 
     def make_jacobian(dt: str) -> JacobianOperator:
         return high if dt == "float64" else jacobian_operator(septuple, x, dtype=np.float32)
-    def estimator(quad: SpectralQuadrature):
-        return _moment_estimates(quad, orders, use_cv and kind == "one-sided")
 
-    if kind == "two-sided":
-        # Both sides start from the same probes: an int seed gives those of one-sided SLQ.
-        side_seed = (int(seed) if isinstance(seed, int | np.integer) else
-                     int(np.random.default_rng(seed).integers(2**63)))
-        return two_sided_runs(make_jacobian, n, probes, steps, probe_batch, side_seed,
-                              estimator, orders, dtype=dtype, max_steps=longest)
-    return slq_runs(lambda dt: AProducts(make_jacobian(dt)), n, probes, steps, probe_batch,
-                    np.random.default_rng(seed), estimator, orders, dtype=dtype,
-                    max_steps=longest)
-
-
-def _quadrature_kind(septuple: Network, kind: str) -> str:
-    """The SLQ rule of ``quadrature_kind`` (see :func:`spectral_moments`)."""
-    if kind == "auto":
-        return "two-sided" if isinstance(septuple, GraphSeptuple) else "one-sided"
-    if kind not in KINDS:
-        raise ValueError(f"quadrature_kind must be 'auto', 'one-sided' or 'two-sided', "
-                         f"got {kind!r}")
-    if kind == "two-sided" and not _feedforward(septuple):
-        raise ValueError("quadrature_kind='two-sided' needs A^{-1} by substitution: a layered "
-                         "septuple (layer_sizes set) or a GraphSeptuple; use 'one-sided'")
-    return kind
+    estimator = partial(_moment_estimates, orders=orders,
+                        control_variate=use_cv and kind == "one-sided")
+    return run_slq(make_jacobian if executor is None else JacobianSpec(septuple, x), n, probes,
+                   steps, probe_batch, seed, estimator, orders, dtype=dtype, max_steps=longest,
+                   kind=kind, executor=executor)
 
 
 # ---- density and counts from the same quadrature ---------------------------------------

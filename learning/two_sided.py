@@ -77,6 +77,49 @@ class InverseProducts:
         return np.asarray(self.op.a_solve(y), dtype=np.float64)
 
 
+class Side:
+    """``make_op`` of one side for :func:`learning.lanczos.slq_runs`: A (``upper``) or
+    B = A^{-T}, from ``make_op(dtype)`` giving the Jacobian operator (picklable when
+    ``make_op`` is)."""
+
+    def __init__(self, make_op: Callable[[str], JacobianOperator], upper: bool):
+        self.make_op, self.upper = make_op, upper
+
+    def __call__(self, dtype: str) -> AProducts | InverseProducts:
+        op = self.make_op(dtype)
+        return AProducts(op) if self.upper else InverseProducts(op)
+
+
+class HalfEstimator:
+    """The moments of one side's half of the rule, by the joined rule's ``estimator``."""
+
+    def __init__(self, estimator: Estimator, upper: bool):
+        self.estimator, self.upper = estimator, upper
+
+    def __call__(self, quad: SpectralQuadrature) -> tuple[Array, Array | None]:
+        return self.estimator(half(quad, self.upper))
+
+
+def choose_kind(kind: str, graph: bool, feedforward: bool) -> str:
+    """The rule of ``quadrature_kind`` for a network (graph septuple or not; A^{-1} by
+    substitution or not): ``"auto"`` is two-sided for graph septuples, else one-sided.
+
+    Examples
+    --------
+    >>> choose_kind("auto", graph=True, feedforward=True)
+    'two-sided'
+    """
+    if kind == "auto":
+        return "two-sided" if graph else "one-sided"
+    if kind not in KINDS:
+        raise ValueError(f"quadrature_kind must be 'auto', 'one-sided' or 'two-sided', "
+                         f"got {kind!r}")
+    if kind == "two-sided" and not feedforward:
+        raise ValueError("quadrature_kind='two-sided' needs A^{-1} by substitution: a layered "
+                         "septuple (layer_sizes set) or a GraphSeptuple; use 'one-sided'")
+    return kind
+
+
 def half(quad: SpectralQuadrature, upper: bool) -> SpectralQuadrature:
     """The rule restricted to log θ > 0; with ``upper=False`` a rule of G^{-1} restricted to
     log θ' > 0 and mapped to log λ = -log θ' < 0 (the two halves of the module docstring)."""
@@ -110,7 +153,8 @@ def join(up: SpectralQuadrature, down: SpectralQuadrature) -> SpectralQuadrature
 def two_sided_runs(make_op: Callable[[str], Any], n: int, n_probes: int, steps: int,
                    probe_batch: int, seed: int, estimator: Estimator,
                    orders: tuple[int, ...], *, dtype: str = "float64",
-                   max_steps: int | None = None) -> SlqRuns:
+                   max_steps: int | None = None, runner: Callable[..., SlqRuns] = slq_runs
+                   ) -> SlqRuns:
     """SLQ on G and on G^{-1} from the same Rademacher probes, joined at log λ = 0.
 
     ``make_op(dtype)`` returns the :class:`learning.jacobian.JacobianOperator` with products
@@ -120,6 +164,8 @@ def two_sided_runs(make_op: Callable[[str], Any], n: int, n_probes: int, steps: 
     steps.  ``estimator`` gives the moments of a joined rule; each side is judged with it on
     its own half.  The precision (``dtype``) is chosen per side; the result's ``dtype`` is
     ``"float32"`` only if both sides kept float32, its ``roundoff`` the sum of the bounds.
+    ``runner`` runs one side (:func:`learning.lanczos.slq_runs`, or
+    :func:`learning.slq_executor.executor_runs` with its executor bound).
 
     Examples
     --------
@@ -137,18 +183,9 @@ def two_sided_runs(make_op: Callable[[str], Any], n: int, n_probes: int, steps: 
     >>> bool(np.allclose(runs.full.per_probe(lambda t: t ** 2), exact))
     True
     """
-    sides = []
-    for upper in (True, False):
-        def side_op(dt: str, upper: bool = upper) -> Any:
-            op = make_op(dt)
-            return AProducts(op) if upper else InverseProducts(op)
-
-        def side_estimator(quad: SpectralQuadrature, upper: bool = upper):
-            return estimator(half(quad, upper))
-
-        sides.append(slq_runs(side_op, n, n_probes, steps, probe_batch,
-                              np.random.default_rng(seed), side_estimator, orders,
-                              dtype=dtype, max_steps=max_steps))
+    sides = [runner(Side(make_op, upper), n, n_probes, steps, probe_batch,
+                    np.random.default_rng(seed), HalfEstimator(estimator, upper), orders,
+                    dtype=dtype, max_steps=max_steps) for upper in (True, False)]
     up, down = sides
     roundoff = (up.roundoff + down.roundoff if up.roundoff.size and down.roundoff.size
                 else np.zeros(0))
