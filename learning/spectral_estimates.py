@@ -369,7 +369,8 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
     control_variate
         Use log det G = 0 (7.8) as a control variate (see :class:`SpectralMoments`);
         default: for SLQ on layered networks (``False`` for general septuples, whose
-        log det G is not 0).
+        log det G is not 0), with two-sided quadrature only where μ_1's quadrature change
+        is below its standard error (else the variate would carry the truncation bias).
     dtype
         Precision of the products with the weights in SLQ: ``"float64"``, ``"float32"``
         (float32 weights; the vectors, reorthogonalisation and quadrature stay float64)
@@ -448,6 +449,11 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         quad = _exact_quadrature(septuple, x, method)
         runs = SlqRuns(quad, quad, 0, n, "float64", np.zeros(0))
     quad, trunc = runs.full, runs.truncated
+    if use_cv and control_variate is None and kind == "two-sided":
+        # The control variate needs an unbiased μ_1: not while μ_1's quadrature still moves
+        # by more than its standard error (it would carry that bias into every order).
+        mu1, mu1_err = quad.estimate(lambda t: t)
+        use_cv = abs(mu1 - trunc.estimate(lambda t: t)[0]) <= (mu1_err or 0.0)
     values, errors = _moment_estimates(quad, orders, use_cv)
     change = np.abs(values - _moment_estimates(trunc, orders, use_cv)[0])
     log_det, log_det_err = quad.estimate(lambda t: t)
