@@ -135,3 +135,16 @@ def test_auto_kind_and_refusals() -> None:
                             lanczos_steps=5).quadrature_kind == "one-sided"
     with pytest.raises(ValueError, match="two-sided"):
         spectral_moments(general, x, (2,), method="slq", quadrature_kind="two-sided")
+
+
+def test_control_variate_only_where_mu1_quadrature_has_converged() -> None:
+    """The μ_1 = 0 variate (7.8) is switched off while μ_1's quadrature change exceeds its
+    standard error, and used (as for one-sided SLQ) once it does not."""
+    net, x = _deep_residual(11)
+    for steps in (4, 60):
+        est = spectral_moments(net, x, (1, 2), method="slq", seed=2, n_probes=20,
+                               lanczos_steps=steps)
+        change = est.quadrature_change[0]
+        assert est.control_variate == (change <= est.log_det_stderr), (steps, change)
+    assert spectral_moments(net, x, (1, 2), method="slq", seed=2, n_probes=20,
+                            lanczos_steps=4, control_variate=True).control_variate
