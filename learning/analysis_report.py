@@ -50,7 +50,8 @@ def _method(s) -> str:
         return (f"exact ({s.method}), {s.n_neurons - s.density.n_at_one} of {s.n_neurons} "
                 "eigenvalues != 1")
     r = s.moments_result
-    return (f"stochastic Lanczos quadrature ({r.n_probes} probes x {r.lanczos_steps} steps) and "
+    return (f"{r.quadrature_kind} stochastic Lanczos quadrature ({r.n_probes} probes x "
+            f"{r.lanczos_steps} steps) and "
             f"eigsh for the extremes, {s.n_matvecs} products with G")
 
 
