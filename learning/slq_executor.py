@@ -4,7 +4,7 @@ The probe batches of stochastic Lanczos quadrature are independent: each runs it
 Golub-Kahan bidiagonalisation of A = I - f'w (5.6) (or of A^{-T}, for the G^{-1} side of
 two-sided quadrature) from its own probes.  :func:`executor_runs` draws the probes exactly
 as :func:`learning.lanczos.slq_runs` does, sends each batch with the network and <x> to a
-worker of the executor that ``reproduce`` uses (:func:`learning.experiments.executor.run_jobs`:
+worker of the executor that ``reproduce`` uses (:func:`ntcore.executor.run_jobs`:
 ``"local"`` processes, a Dask scheduler address ``"tcp://host:port"``, or any
 ``concurrent.futures.Executor``), and joins the rows in batch order: the same quadrature
 as the serial run for the same seed (to round-off: a worker's BLAS may sum in another
@@ -71,7 +71,7 @@ def executor_runs(make_op: Side, n: int, n_probes: int, steps: int,
 
     ``make_op`` and ``estimator`` must be picklable (a :class:`learning.two_sided.Side` of
     a :class:`JacobianSpec`; a module-level function or a ``functools.partial`` of one);
-    ``executor`` as in :func:`learning.experiments.executor.run_jobs` (``"serial"``,
+    ``executor`` as in :func:`ntcore.executor.run_jobs` (``"serial"``,
     ``"local"``, a scheduler address or an ``Executor``).  ``orders`` is unused (kept for
     the signature of ``slq_runs``): no round-off bound is computed, the precision being
     fixed.
@@ -89,7 +89,7 @@ def executor_runs(make_op: Side, n: int, n_probes: int, steps: int,
     >>> bool(np.allclose(a.full.log_nodes, b.full.log_nodes, rtol=1e-12, atol=1e-12))
     True
     """
-    from learning.experiments.executor import run_jobs
+    from ntcore.executor import run_jobs
 
     if dtype not in ("float32", "float64", "auto"):
         raise ValueError(f"dtype must be 'auto', 'float32' or 'float64', got {dtype!r}")
