@@ -39,7 +39,7 @@ from learning.graph._windows import (
     pads,
 )
 
-__all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES"]
+__all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES", "SMALL_ENTRIES"]
 
 #: Size of the im2col (or col2im) buffer per chunk of probes: it can stay in the L2 cache between
 #: the copy and the BLAS product, and it bounds the working memory of a product.  Measured on the
@@ -47,6 +47,12 @@ __all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES"]
 #: than the whole batch at once on 6 of 10 layers (by 7-45 %), slower on 3 (by 9-25 %); 256 KiB
 #: and 4 MiB chunks were slower than 1 MiB.
 CHUNK_BYTES = 1 << 20
+
+#: Products whose im2col holds at most this many entries (probes x C_in x prod(kernel) x output
+#: positions) read the input through a cached index (one ``np.take``) and add the adjoint's
+#: columns back with one ``np.bincount``: a few NumPy calls instead of a strided view, a copy
+#: and one addition per kernel offset, which at these sizes cost more than the arithmetic.
+SMALL_ENTRIES = 1 << 16
 
 Array = NDArray[np.floating[Any]]
 
@@ -131,9 +137,44 @@ class Conv:
             self._cache[dtype] = w.reshape(self.groups, w.shape[0] // self.groups, -1)
         return self._cache[dtype]
 
+    def _small(self, k: int) -> bool:
+        """True when k probes' im2col has at most SMALL_ENTRIES entries."""
+        per_probe = self.in_shape[0] * self.windows.size * math.prod(self.windows.out_spatial)
+        return k * per_probe <= SMALL_ENTRIES
+
+    def _index(self) -> NDArray[np.intp]:
+        """The cached :meth:`Windows.read_index` (built at the first small product)."""
+        if "index" not in self._cache:
+            self._cache["index"] = self.windows.read_index()
+        return self._cache["index"]
+
+    def _take_matmat(self, x: Array) -> Array:
+        """W x by one ``np.take`` of the input (a zero appended for the padding) and one BLAS
+        product per probe and group."""
+        k, n = x.shape[0], math.prod(self.in_shape)
+        ext = np.empty((k, n + 1), dtype=x.dtype)
+        ext[:, :n] = x.reshape(k, n)
+        ext[:, n] = 0
+        w = self._weight(x.dtype)
+        cols = np.take(ext, self._index(), axis=1).reshape(k, self.groups, w.shape[2], -1)
+        return np.matmul(w, cols).reshape(k, *self.out_shape)
+
+    def _bincount_rmatmat(self, y: Array) -> Array:
+        """W^T y: one BLAS product per probe and group, then every column entry added to the
+        input position it was read from by one ``np.bincount`` (sums in float64)."""
+        k, n = y.shape[0], math.prod(self.in_shape)
+        w_t = self._weight(y.dtype).transpose(0, 2, 1)
+        cols = np.matmul(w_t, y.reshape(k, self.groups, w_t.shape[2], -1))
+        at = self._index() + np.arange(0, k * (n + 1), n + 1).reshape(k, 1, 1)
+        sums = np.bincount(at.ravel(), weights=cols.ravel(), minlength=k * (n + 1))
+        return np.ascontiguousarray(sums.reshape(k, n + 1)[:, :n], dtype=y.dtype).reshape(
+            k, *self.in_shape)
+
     def matmat(self, x: Array) -> Array:
         """``(k, *in_shape) -> (k, *out_shape)``: W x for each probe (2.1)."""
         x = batch(x, self.in_shape, "x")
+        if self._small(x.shape[0]):
+            return self._take_matmat(x)
         out = np.empty((x.shape[0], *self.out_shape), dtype=x.dtype)
         w, g, n_out = self._weight(x.dtype), self.groups, math.prod(self.windows.out_spatial)
         for part in self._chunks(x.shape[0], x.dtype.itemsize):
@@ -172,6 +213,8 @@ class Conv:
     def rmatmat(self, y: Array) -> Array:
         """``(k, *out_shape) -> (k, *in_shape)``: the adjoint W^T y (2.1)."""
         y = batch(y, self.out_shape, "y")
+        if self._small(y.shape[0]):
+            return self._bincount_rmatmat(y)
         flipped = self._flipped()
         if flipped is not None:
             return flipped.matmat(y)
@@ -186,7 +229,8 @@ class Conv:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held: the weight and its cached copies in other precisions."""
+        """Bytes held: the weight, its cached copies in other precisions and the read index
+        of small products (at most SMALL_ENTRIES integers)."""
         extra = 0
         for v in self._cache.values():
             if isinstance(v, Conv):
