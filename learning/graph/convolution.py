@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.linalg import get_blas_funcs
 
 from learning.graph._windows import (
     Windows,
@@ -39,7 +40,8 @@ from learning.graph._windows import (
     pads,
 )
 
-__all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES", "SMALL_ENTRIES"]
+__all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES", "SHIFT_BYTES", "SHIFT_MIN_CHANNELS",
+           "SMALL_ENTRIES"]
 
 #: Size of the im2col (or col2im) buffer per chunk of probes: it can stay in the L2 cache between
 #: the copy and the BLAS product, and it bounds the working memory of a product.  Measured on the
@@ -53,6 +55,17 @@ CHUNK_BYTES = 1 << 20
 #: columns back with one ``np.bincount``: a few NumPy calls instead of a strided view, a copy
 #: and one addition per kernel offset, which at these sizes cost more than the arithmetic.
 SMALL_ENTRIES = 1 << 16
+
+#: Stride-1 convolutions with at least this many input channels (and one group) compute W x as
+#: one accumulating BLAS product per kernel offset on a channels-last copy of the padded input
+#: (every offset's reads are then one contiguous block, so nothing like im2col is copied).
+#: Measured (benchmarks/README.md): faster than im2col from 16 input channels on, slower at
+#: 1, 3 and 6 (the products are then too thin for BLAS).
+SHIFT_MIN_CHANNELS = 16
+
+#: Probes per chunk of the accumulating route: its input and output blocks of
+#: (C_in + C_out) * prod(padded spatial) entries per probe stay in the L2 cache.
+SHIFT_BYTES = 1 << 18
 
 Array = NDArray[np.floating[Any]]
 
@@ -170,11 +183,57 @@ class Conv:
         return np.ascontiguousarray(sums.reshape(k, n + 1)[:, :n], dtype=y.dtype).reshape(
             k, *self.in_shape)
 
+    def _shifts(self) -> bool:
+        """True when W x takes the accumulating route (:meth:`_shift_matmat`)."""
+        return (self.groups == 1 and set(self.windows.stride) == {1}
+                and self.in_shape[0] >= SHIFT_MIN_CHANNELS)
+
+    def _taps(self, dtype: np.dtype[Any]) -> list[Array]:
+        """weight[:, :, kappa] for every kernel offset, Fortran-ordered in ``dtype``, cached."""
+        if ("taps", dtype) not in self._cache:
+            w = self.weight.astype(dtype, copy=False)
+            self._cache["taps", dtype] = [np.asfortranarray(w[(slice(None), slice(None), *kap)])
+                                         for kap in np.ndindex(*self.windows.kernel)]
+        return self._cache["taps", dtype]
+
+    def _shift_matmat(self, x: Array) -> Array:
+        """W x for stride 1: the padded input channels-last, flattened over probes and
+        positions (rows), so that kernel offset kappa reads rows shifted by one constant; the
+        output on the same padded grid is sum_kappa X[rows + shift_kappa] weight[:, :, kappa]^T,
+        one BLAS product accumulating into it per offset; outputs outside the valid part of
+        the grid are computed and dropped."""
+        win, c_out = self.windows, self.out_shape[0]
+        padded = tuple(n + b + e for n, b, e in zip(win.in_spatial, win.begin, win.end,
+                                                    strict=True))
+        plane = math.prod(padded)
+        flat = [math.prod(padded[i + 1:]) * dl for i, dl in enumerate(win.dilation)]
+        shifts = [sum(kk * f for kk, f in zip(kap, flat, strict=True))
+                  for kap in np.ndindex(*win.kernel)]
+        gemm, taps = get_blas_funcs("gemm", dtype=x.dtype), self._taps(x.dtype)
+        inner = tuple(slice(b, b + n) for b, n in zip(win.begin, win.in_spatial, strict=True))
+        valid = tuple(slice(0, n) for n in win.out_spatial)
+        out = np.empty((x.shape[0], *self.out_shape), dtype=x.dtype)
+        step = max(1, SHIFT_BYTES // ((self.in_shape[0] + c_out) * plane * x.itemsize))
+        for a in range(0, x.shape[0], step):
+            part = x[a:a + step]
+            rows = part.shape[0] * plane
+            xcl = np.zeros((rows + shifts[-1], self.in_shape[0]), dtype=x.dtype)
+            xcl[:rows].reshape(part.shape[0], *padded, -1)[(slice(None), *inner)] = \
+                np.moveaxis(part, 1, -1)
+            acc = np.zeros((c_out, rows), dtype=x.dtype, order="F")
+            for tap, shift in zip(taps, shifts, strict=True):
+                acc = gemm(1.0, tap, xcl[shift:shift + rows].T, 1.0, acc, overwrite_c=True)
+            grid = acc.T.reshape(part.shape[0], *padded, c_out)
+            out[a:a + step] = np.moveaxis(grid[(slice(None), *valid)], -1, 1)
+        return out
+
     def matmat(self, x: Array) -> Array:
         """``(k, *in_shape) -> (k, *out_shape)``: W x for each probe (2.1)."""
         x = batch(x, self.in_shape, "x")
         if self._small(x.shape[0]):
             return self._take_matmat(x)
+        if self._shifts():
+            return self._shift_matmat(x)
         out = np.empty((x.shape[0], *self.out_shape), dtype=x.dtype)
         w, g, n_out = self._weight(x.dtype), self.groups, math.prod(self.windows.out_spatial)
         for part in self._chunks(x.shape[0], x.dtype.itemsize):
@@ -235,6 +294,8 @@ class Conv:
         for v in self._cache.values():
             if isinstance(v, Conv):
                 extra += v.nbytes
+            elif isinstance(v, list):
+                extra += sum(int(t.nbytes) for t in v)
             elif v is not None and not np.shares_memory(v, self.weight):
                 extra += int(v.nbytes)
         return int(self.weight.nbytes) + extra

@@ -24,16 +24,18 @@ def adjoint_matrix(m: LinearMap) -> np.ndarray:
     return np.asarray(m.rmatmat(eye)).reshape(n_out, -1)
 
 
-#: Both routes of every product: SMALL_ENTRIES = 0 sends every product through im2col views
-#: and col2im (or the flipped kernel), a huge value through the read index (take / bincount).
-ROUTES = (0, 1 << 62)
+#: The three routes of every product, as (SMALL_ENTRIES, SHIFT_MIN_CHANNELS): im2col views and
+#: col2im (or the flipped kernel); the accumulating per-offset products wherever they apply
+#: (stride 1, one group; also W^T through the flipped kernel); the read index (take / bincount).
+ROUTES = ((0, 1 << 62), (0, 1), (1 << 62, 1))
 
 
 def routes():
-    """Yield once per route, with SMALL_ENTRIES patched (fresh operators must be built inside)."""
-    for small in ROUTES:
-        with mock.patch.object(convolution, "SMALL_ENTRIES", small):
-            yield small
+    """Yield once per route, with the thresholds patched (build fresh operators inside)."""
+    for small, shift in ROUTES:
+        with mock.patch.object(convolution, "SMALL_ENTRIES", small), \
+                mock.patch.object(convolution, "SHIFT_MIN_CHANNELS", shift):
+            yield small, shift
 
 
 def adjoint_gap(m: LinearMap, seed: int = 0) -> float:
@@ -279,3 +281,20 @@ def test_small_products_take_the_read_index_and_large_ones_do_not() -> None:
     assert conv._cache["index"].shape == (3 * 9, 64)
     np.testing.assert_allclose(small[0], large[0][:k_small], rtol=0, atol=1e-13)
     np.testing.assert_allclose(small[1], large[1][:k_small], rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_accumulating_route_equals_im2col_on_a_wide_layer(monkeypatch, dtype) -> None:
+    rng = np.random.default_rng(14)
+    monkeypatch.setattr(convolution, "SMALL_ENTRIES", 0)
+    monkeypatch.setattr(convolution, "SHIFT_BYTES", 1)  # one probe per chunk
+    weight = rng.standard_normal((8, 16, 3, 2))
+    x = rng.standard_normal((3, 16, 6, 5)).astype(dtype)
+    conv = Conv(weight, 1, (1, 0, 2, 1), (1, 2), in_shape=(16, 6, 5))
+    assert conv._shifts()
+    expected, _ = conv_matrix(weight, (16, 6, 5), (1, 1), (1, 0), (2, 1), (1, 2), 1)
+    got = conv.matmat(x)
+    assert got.dtype == dtype
+    tol = 1e-12 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(got.reshape(3, -1), x.reshape(3, -1) @ expected.T, rtol=0,
+                               atol=tol)
