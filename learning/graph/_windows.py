@@ -260,29 +260,6 @@ class Windows:
         return view.transpose(perm).reshape(x.shape[0], x.shape[1], self.size,
                                             math.prod(self.out_spatial))
 
-    def polyphase(self) -> tuple[tuple[int, ...], list[tuple[int, ...]], list[int]]:
-        """The padded input split by the residue of each position modulo the stride (its phase),
-        each phase a grid of ``ceil(padded / stride)`` positions per axis: output position j
-        at kernel offset kappa reads phase ``kappa * dilation % stride`` at grid position
-        ``j + kappa * dilation // stride``.  Returns the grid sizes and, per kernel offset
-        (``np.ndindex`` order), its phase and its shift (the flat offset in the grid).
-
-        Examples
-        --------
-        >>> Windows.build((1, 5), (3,), 2, 1, 0, "kernel").polyphase()
-        ((3,), [(0,), (1,), (0,)], [0, 0, 1])
-        """
-        grid = tuple(-(-(n + b + e) // st) for n, b, e, st in zip(
-            self.in_spatial, self.begin, self.end, self.stride, strict=True))
-        flat = [math.prod(grid[i + 1:]) for i in range(self.d)]
-        phases, shifts = [], []
-        for kap in np.ndindex(*self.kernel):
-            reads = [kk * dl for kk, dl in zip(kap, self.dilation, strict=True)]
-            phases.append(tuple(r % st for r, st in zip(reads, self.stride, strict=True)))
-            shifts.append(sum(r // st * f for r, st, f in zip(reads, self.stride, flat,
-                                                             strict=True)))
-        return grid, phases, shifts
-
     def read_index(self) -> NDArray[np.intp]:
         """im2col as indices: a (C * prod(kernel), prod(out_spatial)) array whose entry
         ``[(c, kappa), j]`` is the flat position in the (C, *in_spatial) input read by output

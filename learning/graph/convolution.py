@@ -56,10 +56,9 @@ CHUNK_BYTES = 1 << 20
 #: and one addition per kernel offset, which at these sizes cost more than the arithmetic.
 SMALL_ENTRIES = 1 << 16
 
-#: Convolutions with at least this many input channels (and one group) compute W x as one
-#: accumulating BLAS product per kernel offset on a channels-last copy of the padded input,
-#: split by phase (position modulo the stride): every offset's reads are then one contiguous
-#: block, so nothing like im2col is copied.
+#: Stride-1 convolutions with at least this many input channels (and one group) compute W x as
+#: one accumulating BLAS product per kernel offset on a channels-last copy of the padded input
+#: (every offset's reads are then one contiguous block, so nothing like im2col is copied).
 #: Measured (benchmarks/README.md): faster than im2col from 16 input channels on, slower at
 #: 1, 3 and 6 (the products are then too thin for BLAS).
 SHIFT_MIN_CHANNELS = 16
@@ -186,7 +185,8 @@ class Conv:
 
     def _shifts(self) -> bool:
         """True when W x takes the accumulating route (:meth:`_shift_matmat`)."""
-        return self.groups == 1 and self.in_shape[0] >= SHIFT_MIN_CHANNELS
+        return (self.groups == 1 and set(self.windows.stride) == {1}
+                and self.in_shape[0] >= SHIFT_MIN_CHANNELS)
 
     def _taps(self, dtype: np.dtype[Any]) -> list[Array]:
         """weight[:, :, kappa] for every kernel offset, Fortran-ordered in ``dtype``, cached."""
@@ -196,53 +196,35 @@ class Conv:
                                          for kap in np.ndindex(*self.windows.kernel)]
         return self._cache["taps", dtype]
 
-    def _phase_blocks(self, part: Array, grid: tuple[int, ...], used: list[tuple[int, ...]],
-                      tail: int) -> dict[tuple[int, ...], Array]:
-        """The probes ``part`` padded, channels-last, split into the phases ``used``
-        (:meth:`Windows.polyphase`): per phase a (probes * prod(grid) + tail, C_in) block of
-        rows, zero in the padding and the tail."""
-        win, c_in, k = self.windows, self.in_shape[0], part.shape[0]
-        rows = k * math.prod(grid)
-        full = tuple(g * st for g, st in zip(grid, win.stride, strict=True))
-        one = set(win.stride) == {1}
-        flat = np.zeros((k * math.prod(full) + (tail if one else 0), c_in), dtype=part.dtype)
-        xcl = flat[:k * math.prod(full)].reshape(k, *full, c_in)
-        inner = tuple(slice(b, b + n) for b, n in zip(win.begin, win.in_spatial, strict=True))
-        xcl[(slice(None), *inner)] = np.moveaxis(part, 1, -1)
-        if one:
-            return {used[0]: flat}
-        blocks = {}
-        for phase in used:
-            block = np.zeros((rows + tail, c_in), dtype=part.dtype)
-            block[:rows] = xcl[(slice(None), *(slice(r, None, st) for r, st in zip(
-                phase, win.stride, strict=True)))].reshape(rows, c_in)
-            blocks[phase] = block
-        return blocks
-
     def _shift_matmat(self, x: Array) -> Array:
-        """W x without im2col: the padded input channels-last, split by phase (the position
-        modulo the stride) and flattened over probes and grid positions (rows), so that
-        kernel offset kappa reads one phase's rows shifted by one constant; the output on the
-        grid is sum_kappa X_phase[rows + shift] weight[:, :, kappa]^T, one BLAS product
-        accumulating into it per offset; grid positions beyond the output are dropped."""
+        """W x for stride 1: the padded input channels-last, flattened over probes and
+        positions (rows), so that kernel offset kappa reads rows shifted by one constant; the
+        output on the same padded grid is sum_kappa X[rows + shift_kappa] weight[:, :, kappa]^T,
+        one BLAS product accumulating into it per offset; outputs outside the valid part of
+        the grid are computed and dropped."""
         win, c_out = self.windows, self.out_shape[0]
-        grid, phases, shifts = win.polyphase()
-        plane, tail = math.prod(grid), max(shifts)
+        padded = tuple(n + b + e for n, b, e in zip(win.in_spatial, win.begin, win.end,
+                                                    strict=True))
+        plane = math.prod(padded)
+        flat = [math.prod(padded[i + 1:]) * dl for i, dl in enumerate(win.dilation)]
+        shifts = [sum(kk * f for kk, f in zip(kap, flat, strict=True))
+                  for kap in np.ndindex(*win.kernel)]
         gemm, taps = get_blas_funcs("gemm", dtype=x.dtype), self._taps(x.dtype)
+        inner = tuple(slice(b, b + n) for b, n in zip(win.begin, win.in_spatial, strict=True))
         valid = tuple(slice(0, n) for n in win.out_spatial)
         out = np.empty((x.shape[0], *self.out_shape), dtype=x.dtype)
-        per_probe = (self.in_shape[0] * math.prod(win.stride) + c_out) * plane * x.itemsize
-        step = max(1, SHIFT_BYTES // per_probe)
+        step = max(1, SHIFT_BYTES // ((self.in_shape[0] + c_out) * plane * x.itemsize))
         for a in range(0, x.shape[0], step):
             part = x[a:a + step]
             rows = part.shape[0] * plane
-            blocks = self._phase_blocks(part, grid, sorted(set(phases)), tail)
+            xcl = np.zeros((rows + shifts[-1], self.in_shape[0]), dtype=x.dtype)
+            xcl[:rows].reshape(part.shape[0], *padded, -1)[(slice(None), *inner)] = \
+                np.moveaxis(part, 1, -1)
             acc = np.zeros((c_out, rows), dtype=x.dtype, order="F")
-            for tap, phase, shift in zip(taps, phases, shifts, strict=True):
-                acc = gemm(1.0, tap, blocks[phase][shift:shift + rows].T, 1.0, acc,
-                           overwrite_c=True)
-            on_grid = acc.T.reshape(part.shape[0], *grid, c_out)
-            out[a:a + step] = np.moveaxis(on_grid[(slice(None), *valid)], -1, 1)
+            for tap, shift in zip(taps, shifts, strict=True):
+                acc = gemm(1.0, tap, xcl[shift:shift + rows].T, 1.0, acc, overwrite_c=True)
+            grid = acc.T.reshape(part.shape[0], *padded, c_out)
+            out[a:a + step] = np.moveaxis(grid[(slice(None), *valid)], -1, 1)
         return out
 
     def matmat(self, x: Array) -> Array:
