@@ -60,7 +60,9 @@ SMALL_ENTRIES = 1 << 16
 #: one accumulating BLAS product per kernel offset on a channels-last copy of the padded input
 #: (every offset's reads are then one contiguous block, so nothing like im2col is copied).
 #: Measured (benchmarks/README.md): faster than im2col from 16 input channels on, slower at
-#: 1, 3 and 6 (the products are then too thin for BLAS).
+#: 1, 3 and 6 (the products are then too thin for BLAS); a 1 x 1 kernel needs no im2col.  Tried
+#: for stride 2 with the padded input split by phase (position modulo the stride): no faster
+#: than im2col (ResNet-20's 16-32 and 32-64 transitions), so the route is for stride 1 only.
 SHIFT_MIN_CHANNELS = 16
 
 #: Probes per chunk of the accumulating route: its input and output blocks of
@@ -186,7 +188,7 @@ class Conv:
     def _shifts(self) -> bool:
         """True when W x takes the accumulating route (:meth:`_shift_matmat`)."""
         return (self.groups == 1 and set(self.windows.stride) == {1}
-                and self.in_shape[0] >= SHIFT_MIN_CHANNELS)
+                and self.windows.size > 1 and self.in_shape[0] >= SHIFT_MIN_CHANNELS)
 
     def _taps(self, dtype: np.dtype[Any]) -> list[Array]:
         """weight[:, :, kappa] for every kernel offset, Fortran-ordered in ``dtype``, cached."""
