@@ -8,6 +8,9 @@ that matrix: :meth:`Conv.matmat` is im2col (a strided view, one contiguous copy)
 BLAS matrix product per probe and group, and :meth:`Conv.rmatmat`, the exact adjoint, is one
 product with the transposed weight followed by col2im (one strided addition per kernel offset),
 or, for stride 1, the convolution with the flipped kernel (the same im2col and BLAS product).
+Two faster routes give the same products: small ones (SMALL_ENTRIES) gather through a cached
+index and add back with ``np.bincount``; wide stride-1 ones (SHIFT_MIN_CHANNELS) skip im2col,
+one BLAS product per kernel offset accumulating on a channels-last copy of the padded input.
 A transposed convolution is the adjoint of the convolution with the same weight
 (:class:`ConvTranspose`).  Bias is not part of a block: the node holds b (2.5).
 
