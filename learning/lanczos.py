@@ -116,15 +116,29 @@ class GolubKahan:
             self._step(self.steps)
             self.steps += 1
 
+    def _products(self, q: Array, sub: Array | None) -> tuple[Array, Array]:
+        """p = A q - sub and A^T p: in one pass over the weights where ``op`` can
+        (``apply_pair``), else by ``apply`` then ``apply_t``."""
+        pair = getattr(self.op, "apply_pair", None)
+        if pair is not None:
+            return pair(q, sub)
+        p = self.op.apply(q)
+        if sub is not None:
+            p -= sub
+        return p, self.op.apply_t(p)
+
     def _step(self, j: int) -> None:
         q, alpha, beta = self._q, self.alpha, self.beta
         self.basis[:, j] = q
-        p = self.op.apply(q)
-        if j:
-            p -= beta[:, j - 1, None] * self._p_prev
+        # A^T p is taken before p is normalised (A^T is linear), so that one pass over the
+        # weights gives both products.
+        p, r = self._products(q, beta[:, j - 1, None] * self._p_prev if j else None)
         alpha[:, j] = np.linalg.norm(p, axis=1)
-        p /= np.where(alpha[:, j] > 0, alpha[:, j], 1.0)[:, None]
-        r = self._reorthogonalise(self.op.apply_t(p) - alpha[:, j, None] * q, j + 1)
+        scale = np.where(alpha[:, j] > 0, alpha[:, j], 1.0)[:, None]
+        p /= scale
+        r /= scale
+        r -= alpha[:, j, None] * q
+        r = self._reorthogonalise(r, j + 1)
         beta[:, j] = np.linalg.norm(r, axis=1)
         # A run ends when r vanishes against the size of the operator (invariant subspace).
         open_ = self.closed_at == 0

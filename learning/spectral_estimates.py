@@ -315,6 +315,9 @@ class _AProducts:
     def apply_t(self, y: Array) -> Array:
         return y - self.op.rmatmat(y)
 
+    def apply_pair(self, x: Array, sub: Array | None) -> tuple[Array, Array]:
+        return self.op.a_and_at(x, sub)
+
 
 def _moment_estimates(quad: SpectralQuadrature, orders: tuple[int, ...],
                       control_variate: bool) -> tuple[Array, Array | None]:
