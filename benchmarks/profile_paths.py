@@ -47,13 +47,13 @@ def _time(fn, repeats: int) -> float:
     return statistics.median(ts)
 
 
-def gemm(repeats: int) -> None:
+def gemm(repeats: int, dtypes, panels, only_fused: bool) -> None:
     print(f"## weight products on 3 blocks 4096 x 4096, 30 probes ({_load()})")
-    for dt in (np.float64, np.float32):
-        _gemm_dtype(dt, repeats)
+    for dt in dtypes:
+        _gemm_dtype(np.dtype(dt), repeats, panels, only_fused)
 
 
-def _gemm_dtype(dt, repeats: int, panels=(256, 1024)) -> None:
+def _gemm_dtype(dt, repeats: int, panels=(256, 1024), only_fused=False) -> None:
     n, k = 4096, 30
     rng = np.random.default_rng(0)
     ws = [rng.standard_normal((n, n)).astype(dt) for _ in range(3)]
@@ -67,13 +67,16 @@ def _gemm_dtype(dt, repeats: int, panels=(256, 1024)) -> None:
                 f(w, wt)
         return run
 
-    def fused(p):
+    def fused(p, w_left=False):
         def run():
             for w in ws:
                 y = np.empty((k, n), dt)
                 z = np.zeros((k, n), dt)
                 for r in range(0, n, p):
-                    np.matmul(q, w[r:r + p].T, out=y[:, r:r + p])
+                    if w_left:
+                        y[:, r:r + p] = (w[r:r + p] @ q.T).T
+                    else:
+                        np.matmul(q, w[r:r + p].T, out=y[:, r:r + p])
                     z += y[:, r:r + p] @ w[r:r + p]
         return run
     cases = {"A: q @ W.T": each(lambda w, wt: q @ w.T),
@@ -83,6 +86,9 @@ def _gemm_dtype(dt, repeats: int, panels=(256, 1024)) -> None:
              "At: W.T @ p.T": each(lambda w, wt: w.T @ q.T),
              "At: WT(copy) @ p.T": each(lambda w, wt: wt @ q.T)}
     cases |= {f"A+At fused, panels {p}": fused(p) for p in panels}
+    cases |= {f"A+At fused W-left, {p}": fused(p, True) for p in panels}
+    if only_fused:
+        cases = {key: f for key, f in cases.items() if "fused" in key}
     for th in (1, 2):
         with threadpool_limits(limits=th, user_api="blas"):
             for name, fn in cases.items():
@@ -157,10 +163,12 @@ def main() -> None:
                         choices=["gemm", "small", "slq", "training"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dtypes", nargs="+", default=["float64", "float32"])
+    parser.add_argument("--panels", type=int, nargs="+", default=[256, 1024])
+    parser.add_argument("--only-fused", action="store_true")
     args = parser.parse_args()
     print(f"start ({_load()})")
     if "gemm" in args.part:
-        gemm(args.repeats)
+        gemm(args.repeats, args.dtypes, args.panels, args.only_fused)
     if "small" in args.part:
         small(args.repeats)
     if "slq" in args.part:

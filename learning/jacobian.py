@@ -148,11 +148,19 @@ class _LayeredStructure:
                 panel = blk if rows >= blk.shape[0] else blk[start:start + rows]
                 out = slice(dst.start + start, dst.start + start + panel.shape[0])
                 d = self.d[out]
-                p[:, out] -= d * right_product(panel, low[:, src])
+                p[:, out] -= d * self._panel_product(panel, low[:, src])
                 if sub is not None:
                     p[:, out] -= sub[:, out]
                 jt_p[:, src] += left_product(panel, (d * p[:, out]).astype(self.dtype, copy=False))
         return p, p - jt_p
+
+    def _panel_product(self, panel, x: Array) -> Array:
+        # OpenBLAS's float32 kernel is faster with the weights on the left (W X^T)^T at a
+        # width of ~30 rows, its float64 kernel with them on the right (issue 29, measured
+        # by benchmarks/profile_paths.py --part gemm).
+        if self.dtype == np.float64 or sp.issparse(panel):
+            return right_product(panel, x)
+        return (panel @ x.T).T
 
     def solve(self, y: Array) -> Array:
         # (A x)_{l+1} = x_{l+1} - D_{l+1} w_{l+1,l} x_l: forward substitution from x_0 = y_0.
@@ -174,13 +182,15 @@ class _LayeredStructure:
         return x
 
 
-#: Rows of a dense weight block read at a time by :meth:`JacobianOperator.a_and_at`: a
-#: panel of about this many bytes serves A's product and then A^T's from cache.
-PANEL_BYTES = 8 * 1024**2
+#: Entries of a dense weight block read at a time by :meth:`JacobianOperator.a_and_at`: a
+#: row panel this size (512 rows of 4096: 16 MiB in float64, 8 MiB in float32) serves A's
+#: product and then A^T's from cache (the fastest of 128-1024 rows, float64 and float32,
+#: 1 and 2 threads, in benchmarks/profile_paths.py --part gemm).
+PANEL_ENTRIES = 2**21
 
 
 def _panel_rows(blk: NDArray[np.floating]) -> int:
-    return int(max(1, PANEL_BYTES // max(1, blk.shape[1] * blk.itemsize)))
+    return int(max(1, PANEL_ENTRIES // max(1, blk.shape[1])))
 
 
 class _GraphStructure:
@@ -370,7 +380,7 @@ class JacobianOperator:
 
         The vectors stay float64 whatever the operator's dtype (only the products with the
         weights are in it).  For a layered septuple with dense blocks each block is read
-        once instead of twice: its row panels (``PANEL_BYTES``) give the rows of A V they
+        once instead of twice: its row panels (``PANEL_ENTRIES``) give the rows of A V they
         feed and, while in cache, their share of A^T P (issue 29: the products at width
         k ~ 30 are bound by the traffic of the weights, not by arithmetic).
 

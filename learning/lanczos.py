@@ -2,11 +2,13 @@
 
 Golub-Kahan bidiagonalisation of A = I - f'w (5.6) from a batch of probes at once: every
 step is one block product with A and one with A^T (all probes of the batch as the columns
-of one BLAS-3 product), and the full reorthogonalisation of the right vectors is one
-batched matrix product over the probes ("classical Gram-Schmidt, twice if needed", the
-second pass only where the first lost more than 1 - 1/√2 of the norm, Daniel, Gragg,
-Kaufman & Stewart 1976).  The Gauss rule of each run gives nodes log θ_j and weights; the
-spectral sums of :mod:`learning.spectral_estimates` are sums over them.
+of one BLAS-3 product; an operator with ``apply_pair`` gives both in one pass over its
+weights, A^T applied to p before p is normalised), and the full reorthogonalisation of the
+right vectors is one batched matrix product over the probes ("classical Gram-Schmidt,
+twice if needed", the second pass only where the first lost more than 1 - 1/√2 of the
+norm, Daniel, Gragg, Kaufman & Stewart 1976). The Gauss rule of each run gives nodes log
+θ_j and weights; the spectral sums of :mod:`learning.spectral_estimates` are sums over
+them.
 
 Two further things are decided here:
 
@@ -84,12 +86,14 @@ class SpectralQuadrature:
 class GolubKahan:
     """Golub-Kahan bidiagonalisation of A from each row of ``probes`` (unit vectors), extendable.
 
-    A Q_m = P_m B_m with B_m upper bidiagonal (α on the diagonal, β above), so
-    Q_m^T G Q_m = B_m^T B_m is the Lanczos matrix of G = A^T A from q_1.  The right vectors
-    are reorthogonalised fully; one-sided reorthogonalisation keeps the singular values of
-    B_m accurate (Simon & Zha 2000).  ``op`` has ``apply`` (A X) and ``apply_t`` (A^T Y) on
-    float64 row batches.  The basis is stored for ``max_steps`` (n_probes x max_steps x N
-    floats); :meth:`extend` runs up to a number of steps and can be called again.
+    A Q_m = P_m B_m with B_m upper bidiagonal (α on the diagonal, β above), so Q_m^T G Q_m =
+    B_m^T B_m is the Lanczos matrix of G = A^T A from q_1. The right vectors are
+    reorthogonalised fully; one-sided reorthogonalisation keeps the singular values of B_m
+    accurate (Simon & Zha 2000). ``op`` has ``apply`` (A X) and ``apply_t`` (A^T Y) on
+    float64 row batches, and optionally ``apply_pair(X, S)`` giving P = A X - S and A^T P in
+    one pass over the weights (used when present). The basis is stored for ``max_steps``
+    (n_probes x max_steps x N floats); :meth:`extend` runs up to a number of steps and can
+    be called again.
     """
 
     def __init__(self, op, probes: Array, max_steps: int):

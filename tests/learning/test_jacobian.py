@@ -77,15 +77,15 @@ def test_float32_products_counts_and_memory() -> None:
 
 
 @pytest.mark.parametrize("which", [0, 1, 2])
-@pytest.mark.parametrize("panel_bytes", [8, 8 * 1024**2])
-def test_a_and_at_is_a_v_minus_s_then_a_transpose_against_dense(which, panel_bytes,
+@pytest.mark.parametrize("panel_entries", [1, 2**21])
+def test_a_and_at_is_a_v_minus_s_then_a_transpose_against_dense(which, panel_entries,
                                                                 monkeypatch) -> None:
     # The one-pass product of a Golub-Kahan step (issue 29) against dense A = I - f'w: with
-    # panels of one row (8 bytes) and of whole blocks, float64 to round-off and float32 to
+    # panels of one row and of whole blocks, float64 to round-off and float32 to
     # its precision; the vectors stay float64 in both.
     import learning.jacobian as jac
 
-    monkeypatch.setattr(jac, "PANEL_BYTES", panel_bytes)
+    monkeypatch.setattr(jac, "PANEL_ENTRIES", panel_entries)
     net = _nets()[which]
     n = net.n_neurons
     x = np.random.default_rng(3).normal(size=n) * 0.5
