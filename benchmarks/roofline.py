@@ -201,10 +201,10 @@ def slq(repeats: int, machine_rates: dict | None, thread_counts=(1, 2)) -> None:
         med = statistics.median(ts)
         rate = (product_flops + reorth_flops) / med / 1e9
         large = (machine_rates or {}).get(("large square 2048^3", threads))
-        limit = "" if large is None else f"{rate / large[0 if '64' in name else 1]:.0%}"
         out = results[name, threads]
         single = name == "PyTorch float32" or (name.startswith("ours")
                                                 and out.dtype == "float32")
+        limit = "" if large is None else f"{rate / large[int(single)]:.0%}"
         traffic = weight_bytes * (1 if name.startswith("ours") else 2) / (2 if single else 1)
         if name.startswith("ours"):
             acc = (f"μ_2 = {out.value(2):.6g} ± {out.error(2):.3g} ({out.dtype}); "
@@ -215,7 +215,7 @@ def slq(repeats: int, machine_rates: dict | None, thread_counts=(1, 2)) -> None:
         print(f"{name:<18}{threads:>8}{med:>12.2f}{min(ts):>8.2f}-{max(ts):<7.2f}"
               f"{rate:>9.1f}{limit:>17}{traffic / med / 1e9:>14.1f}  {acc}", flush=True)
     print(f"({_load()}; 'of large matmul' uses the float64 or float32 rate of the machine "
-          "part, the float64 rate for ours auto)")
+          "part, in the dtype of the products (ours auto: the one it chose))")
 
 
 def training(repeats: int, machine_rates: dict | None) -> None:

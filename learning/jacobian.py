@@ -154,7 +154,7 @@ class _LayeredStructure:
                 jt_p[:, src] += left_product(panel, (d * p[:, out]).astype(self.dtype, copy=False))
         return p, p - jt_p
 
-    def _panel_product(self, panel, x: Array) -> Array:
+    def _panel_product(self, panel, x: NDArray[np.floating]) -> NDArray[np.floating]:
         # OpenBLAS's float32 kernel is faster with the weights on the left (W X^T)^T at a
         # width of ~30 rows, its float64 kernel with them on the right (issue 29, measured
         # by benchmarks/profile_paths.py --part gemm).
