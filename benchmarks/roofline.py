@@ -196,7 +196,7 @@ def slq(repeats: int, machine_rates: dict | None, thread_counts=(1, 2)) -> None:
                   f"({_load()})", flush=True)
     print(f"{'path':<18}{'threads':>8}{'median [s]':>12}{'min-max':>16}{'GFLOP/s':>9}"
           f"{'of large matmul':>17}{'weights GB/s':>14}  accuracy")
-    ref = results["ours float64", 1]
+    ref = results["ours float64", thread_counts[0]]
     for (name, threads), ts in times.items():
         med = statistics.median(ts)
         rate = (product_flops + reorth_flops) / med / 1e9
