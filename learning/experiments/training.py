@@ -188,10 +188,11 @@ def _boundary_gradients(ws, bs, act, x, t):
     return gws, gbs
 
 
-def boundary_sgd_step(ws, bs, act, x, t, learning_rate: float) -> None:
+def boundary_sgd_step(ws: list[Array], bs: list[Array], act: Activation, x: Array, t: Array,
+                      learning_rate: float) -> None:
     """One SGD update w <- w - η ∂U_∂/∂w, b <- b - η ∂U_∂/∂b of the boundary loss (2.11)
     on the batch ``(x, t)``, in place; the same numbers as subtracting
-    ``learning_rate * g`` for the gradients g of :func:`_boundary_gradients`.
+    ``learning_rate * g`` for the gradients g of ``_boundary_gradients``.
 
     Examples
     --------
