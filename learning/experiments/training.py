@@ -45,7 +45,7 @@ from ntcore.integrity import seal, seal_problem
 from ntcore.provenance import library_versions
 
 __all__ = ["TrainingConfig", "Checkpoint", "TrainingRun", "checkpoint_epochs", "log_spaced_steps",
-           "save_checkpoint", "train", "boundary_sgd_step"]
+           "save_checkpoint", "train"]
 
 Array = NDArray[np.float64]
 
@@ -188,8 +188,8 @@ def _boundary_gradients(ws, bs, act, x, t):
     return gws, gbs
 
 
-def boundary_sgd_step(ws: list[Array], bs: list[Array], act: Activation, x: Array, t: Array,
-                      learning_rate: float) -> None:
+def _boundary_sgd_step(ws: list[Array], bs: list[Array], act: Activation, x: Array, t: Array,
+                       learning_rate: float) -> None:
     """One SGD update w <- w - η ∂U_∂/∂w, b <- b - η ∂U_∂/∂b of the boundary loss (2.11)
     on the batch ``(x, t)``, in place; the same numbers as subtracting
     ``learning_rate * g`` for the gradients g of ``_boundary_gradients``.
@@ -203,7 +203,7 @@ def boundary_sgd_step(ws: list[Array], bs: list[Array], act: Activation, x: Arra
     >>> x, t = rng.normal(size=(5, 4)), rng.normal(size=(5, 2))
     >>> gws, gbs = _boundary_gradients(ws, bs, TANH, x, t)
     >>> expected = [w - 0.1 * g for w, g in zip(ws + bs, gws + gbs)]
-    >>> boundary_sgd_step(ws, bs, TANH, x, t, 0.1)
+    >>> _boundary_sgd_step(ws, bs, TANH, x, t, 0.1)
     >>> all(np.array_equal(a, e) for a, e in zip(ws + bs, expected))
     True
     """
@@ -478,7 +478,7 @@ def _sgd_steps(config, data, act, ws, bs, rng: np.random.Generator, n_steps: int
         for _ in range(n_steps):
             idx = rng.choice(n, size=min(config.batch_size, n), replace=False)
             if config.loss == "boundary":
-                boundary_sgd_step(ws, bs, act, data.inputs[idx], data.targets[idx],
+                _boundary_sgd_step(ws, bs, act, data.inputs[idx], data.targets[idx],
                                   config.learning_rate)
             else:
                 gws, gbs = _bulk_gradients(ws, bs, act, data.inputs[idx], data.targets[idx])
