@@ -59,6 +59,10 @@ class AProducts:
     def apply_t(self, y: Array) -> Array:
         return y - self.op.rmatmat(y)
 
+    def apply_pair(self, x: Array, sub: Array | None) -> tuple[Array, Array]:
+        """P = A X - S and A^T P in one pass over the weights (issue 29)."""
+        return self.op.a_and_at(x, sub)
+
 
 class InverseProducts:
     """B X = A^{-T} X and B^T Y = A^{-1} Y, so that B^T B = A^{-1} A^{-T} = G^{-1} (5.6);
