@@ -27,7 +27,10 @@ def check_network(net: object) -> Network:
     """``net`` if (3.2) can run on it, else TypeError (not a network) or ValueError (a graph
     with linearised nodes: no bulk loss (3.1) of the paper's form)."""
     if isinstance(net, GraphSeptuple):
-        neuron_activation(net)  # refuses linearised nodes, naming them
+        if not net.exact:
+            raise ValueError(f"the nodes {list(net.linearised_labels)} are not component-wise,"
+                             " so the bulk loss (3.1) is not the paper's: the constrained bulk "
+                             "minimum (3.2) needs x_v = f(W x + b) at every node")
         return net
     if not isinstance(net, Septuple):
         raise TypeError(f"septuple must be a Septuple or a GraphSeptuple, got "
