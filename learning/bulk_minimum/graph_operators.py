@@ -22,6 +22,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from learning.bulk_minimum.operators import transpose_start
 from learning.graph.convolution import Conv, ConvTranspose
 from learning.graph.maps import ComposedMap, DenseMap, LinearMap, SumMap, dense_matrix
 from learning.graph.septuple import GraphSeptuple
@@ -213,11 +214,7 @@ class GraphChain:
         """t = J_hh⁻ᵀ (v + W_Rhᵀ c) per row, c = ``rows`` on R (one backward pass:
         t_u = v_u + Σ_v W_vuᵀ (c_v + D_v t_v), last node first); ``v=None`` is v = 0."""
         c = self.couplings
-        if v is None:
-            assert rows is not None
-            t = np.zeros((rows.shape[0], c.hidden.size), dtype=rows.dtype)
-        else:
-            t = v.copy()
+        t = transpose_start(v, rows, c.hidden.size)
         k = t.shape[0]
         d = d.astype(t.dtype, copy=False)
         for node, r_v, own, sources in reversed(c.nodes):
