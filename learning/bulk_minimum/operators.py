@@ -180,6 +180,16 @@ class Couplings:
         return out + self.bias_rows
 
 
+def transpose_start(v: NDArray[np.floating] | None, rows: NDArray[np.floating] | None,
+                    n_hidden: int) -> NDArray[np.floating]:
+    """The start of a back substitution t = J_hh⁻ᵀ (v + W_Rhᵀ c), (5.4): a copy of ``v``, or
+    zeros in the dtype of ``rows`` (c) when ``v`` is None."""
+    if v is None:
+        assert rows is not None
+        return np.zeros((rows.shape[0], n_hidden), dtype=rows.dtype)
+    return v.copy()
+
+
 class ChainPreconditioner:
     """M⁻¹ = (J_hhᵀ J_hh)⁻¹ for the Newton-CG systems of a layered network, (3.2), (5.4).
 
@@ -246,11 +256,7 @@ class ChainPreconditioner:
         t_j = v_j + w_{j+1,j}ᵀ (c_{j+1} + D_{j+1} t_{j+1}), last hidden layer first);
         ``v=None`` is v = 0, in the dtype of ``rows``."""
         cp = self.couplings
-        if v is None:
-            assert rows is not None
-            t = np.zeros((rows.shape[0], cp.hidden.size), dtype=rows.dtype)
-        else:
-            t = v.copy()
+        t = transpose_start(v, rows, cp.hidden.size)
         single = t.dtype == np.float32
         d = d.astype(np.float32, copy=False) if single else d
         for j in reversed(self.hidden_layers):
