@@ -13,7 +13,7 @@ Conventions
   from separate input and output arrays.
 * The input-bias condition (2.8) is met per datum by the *effective bias*
   (:func:`effective_bias`): the input components of b are replaced by
-  f^{-1}(x_∂,in), so that the input neurons stay clamped to the data (2.7).
+  f⁻¹(x_∂,in), so that the input neurons stay clamped to the data (2.7).
 """
 
 from __future__ import annotations
@@ -481,7 +481,7 @@ def effective_bias(septuple: Septuple, x_boundary: ArrayLike) -> Array:
     (2.8) asks f(P_in b) = P_in x_∂.  As printed it also constrains the hidden and output
     components of f(P_in b) to vanish, which fails whenever f(0) != 0 (e.g. sigmoid);
     the condition that keeps the inputs clamped (2.7) is only its input part,
-    P_in f(b) = P_in x_∂, which is what is enforced here: b_in = f^{-1}(x_∂,in).
+    P_in f(b) = P_in x_∂, which is what is enforced here: b_in = f⁻¹(x_∂,in).
 
     Returns an array of shape ``(N,)`` or ``(n, N)`` following ``x_boundary``.
     """
@@ -510,7 +510,7 @@ def clamped_image(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike) -> Ar
     """f(w x + b) with the input bias of (2.8): input components equal the data exactly.
 
     Mathematically this is f(w x + b_eff) with b_eff of :func:`effective_bias`; the input
-    components are set to x_∂ directly because f(f^{-1}(x)) differs from x by round-off,
+    components are set to x_∂ directly because f(f⁻¹(x)) differs from x by round-off,
     which would keep the state moving by one ulp per step.  No inverse of f is needed.
     """
     x = _check_states(septuple, x, "x")

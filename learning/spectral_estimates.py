@@ -11,8 +11,8 @@ extreme eigenvalues (C_n (10.5), the gap of Section 10):
   reorthogonalisation, Gauss quadrature v^T g(G) v ≈ |v|^2 Σ_j τ_j^2 g(θ_j); every order
   and the density come from the same runs; the standard error is that of the mean over
   probes;
-* extreme eigenvalues by ``scipy.sparse.linalg.eigsh`` on G (largest) and on G^{-1} =
-  A^{-1} A^{-T} (smallest), A^{-1} being a forward substitution layer by layer;
+* extreme eigenvalues by ``scipy.sparse.linalg.eigsh`` on G (largest) and on G⁻¹ =
+  A⁻¹ A⁻ᵀ (smallest), A⁻¹ being a forward substitution layer by layer;
 * exact methods for comparison and small networks: ``"dense"`` (eigvalsh of G) and
   ``"structured"`` (:func:`learning.spectrum.g_spectrum`).
 
@@ -103,12 +103,12 @@ def g_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperat
 
 
 def a_inverse_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
-    """A^{-1} = (I - f'w)^{-1} for a layered network, by substitution, O(nnz w) per product.
+    """A⁻¹ = (I - f'w)⁻¹ for a layered network, by substitution, O(nnz w) per product.
 
     Raises
     ------
     ValueError
-        For a septuple without layer structure (A^{-1} is then not a substitution).
+        For a septuple without layer structure (A⁻¹ is then not a substitution).
 
     Examples
     --------
@@ -600,7 +600,7 @@ def count_large_estimate(result: SpectralMoments, beta: float,
 class ExtremeEigenvalues:
     """The k largest and k smallest eigenvalues of G (descending), from ``eigsh``.
 
-    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G^{-1}; ``linearised``
+    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G⁻¹; ``linearised``
     names the linearised nodes of a graph septuple (generalised G, docs/beyond_mlps.md).
     """
 
@@ -617,7 +617,7 @@ def extreme_eigenvalues(septuple: Network, x_mean: ArrayLike, k: int = 10, *,
     """The k largest and k smallest eigenvalues of G (5.6), for C_n (10.5) and the gap.
 
     Largest: ``eigsh`` on G (Lanczos).  Smallest: for layered networks ``eigsh`` on
-    G^{-1} = A^{-1} A^{-T} (largest of the inverse, A^{-1} by substitution, so the small
+    G⁻¹ = A⁻¹ A⁻ᵀ (largest of the inverse, A⁻¹ by substitution, so the small
     end converges as fast as the large one); for general septuples ``eigsh(which="SA")``.
 
     Examples

@@ -361,7 +361,7 @@ def count_large(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> int:
     r""":math:`N_>` of (6.6): the number of eigenvalues with
     :math:`\lambda_i > \text{factor}/\beta`.
 
-    The paper's "λ_i ≫ β^{-1}" has no threshold; ``factor`` makes the choice explicit.
+    The paper's "λ_i ≫ β⁻¹" has no threshold; ``factor`` makes the choice explicit.
     """
     beta = check_beta(beta)
     if not np.isfinite(factor) or factor <= 0:

@@ -449,7 +449,7 @@ class Decomposition:
     thermodynamic_free_energy, complexity
         A(β) of (6.8) and C of (6.7).
     residual
-        F - (A - C/β): the neglected ½β^{-1}[Σ_{large} log(1 + 1/(βλ)) + Σ_{small} log(1+βλ)].
+        F - (A - C/β): the neglected ½β⁻¹[Σ_{large} log(1 + 1/(βλ)) + Σ_{small} log(1+βλ)].
     internal_energy_exact, internal_energy_split
         U from (6.1) exactly and N_>/(2β) of (7.5).
     thermodynamic_entropy
