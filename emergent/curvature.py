@@ -70,7 +70,8 @@ def inverse_metric_derivative(jet: Jet) -> np.ndarray:
 
 
 def _lower(d: np.ndarray) -> np.ndarray:
-    """Γ_{d b c} = ½ (g_{db,c} + g_{dc,b} - g_{bc,d}) from d[..., c, a, b] = ∂_c g_{ab}."""
+    """:math:`Γ_{dbc} = ½ (g_{db,c} + g_{dc,b} - g_{bc,d})` from ``d[..., c, a, b]`` =
+    :math:`∂_c g_{ab}`."""
     return _HALF * (np.einsum("...cdb->...dbc", d) + np.einsum("...bdc->...dbc", d)
                     - np.einsum("...dbc->...dbc", d))
 
@@ -101,7 +102,7 @@ def riemann(jet: Jet, ch: Christoffels | None = None) -> np.ndarray:
 
     ``ch`` is :func:`christoffels` of ``jet`` if the caller has it already.
 
-    Its contraction is R_{μν} of (12.13).
+    Its contraction is :math:`R_{μν}` of (12.13).
     """
     n = check_jet(jet).g.shape[0]
     if ch is None:

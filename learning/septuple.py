@@ -156,7 +156,7 @@ class Septuple:
     weights
         w, an ``(N, N)`` real matrix (``w[i, j]`` is the connection from neuron j to i),
         or a :class:`~learning.layered_weights.LayeredWeights` holding only the blocks
-        w_{l+1,l} of a layered network (as built by :func:`learning.feedforward.feedforward`
+        :math:`w_{l+1,l}` of a layered network (as built by :func:`learning.feedforward.feedforward`
         and :func:`~learning.feedforward.from_layers`).  Block storage never forms the
         N x N matrix; :attr:`weights` materialises it on demand (up to
         ``ntcore.limits.DENSE_WEIGHTS_LIMIT_BYTES``).
@@ -278,7 +278,8 @@ class Septuple:
 
     @property
     def layered_weights(self) -> LayeredWeights | None:
-        """The blocks w_{l+1,l} (views for a dense layered w); ``None`` for general graphs."""
+        """The blocks :math:`w_{l+1,l}` (views for a dense layered w); ``None`` for general
+        graphs."""
         return self._layered
 
     def dense_weights(self, max_bytes: int | None = None) -> Array:

@@ -367,7 +367,7 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         Seed or generator of the Rademacher probes (SLQ).
     n_probes
         Probes (>= 2, for a standard error).  The standard error of μ_k falls as
-        n_probes^{-1/2}.
+        1/√n_probes.
     lanczos_steps
         Golub-Kahan steps per probe (>= 2; capped at N).  Gauss quadrature with m nodes
         is exact for polynomials of degree 2m - 1 in λ; ``quadrature_change`` reports how
@@ -662,11 +662,11 @@ def extreme_eigenvalues(septuple: Network, x_mean: ArrayLike, k: int = 10, *,
 
 def complexity_n_from_extremes(extremes: ExtremeEigenvalues, n: int, *,
                                log_det: float = 0.0) -> float:
-    """C_n (10.5) from extreme eigenvalues: n <= k from the largest, n >= N - k from the
+    r"""C_n (10.5) from extreme eigenvalues: n <= k from the largest, n >= N - k from the
     smallest using Σ_i log λ_i = log det G (``log_det``, 0 for layered networks, (7.8)).
 
-    C_n = -½ Σ_{i<=n} log λ_i + (N/2) log 2π; for n >= N - k,
-    Σ_{i<=n} log λ_i = log det G - Σ_{i>n} log λ_i.
+    :math:`C_n = -½ Σ_{i \le n} \log λ_i + (N/2) \log 2π`; for n >= N - k,
+    :math:`Σ_{i \le n} \log λ_i = \log\det G - Σ_{i>n} \log λ_i`.
     """
     if not isinstance(extremes, ExtremeEigenvalues):
         raise TypeError(f"extremes must be an ExtremeEigenvalues, got {type(extremes).__name__}")
