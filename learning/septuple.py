@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from learning.activations import Activation, LayerwiseActivation, get_activation
 from learning.layered_weights import LayeredWeights, dense_bytes
 from ntcore import limits
+from ntcore.checks import state_array
 
 __all__ = [
     "Septuple",
@@ -417,13 +418,7 @@ class Septuple:
 
 
 def _check_states(septuple: Septuple, x: ArrayLike, argument: str) -> Array:
-    x = np.asarray(x, dtype=float)
-    if x.ndim not in (1, 2) or x.shape[-1] != septuple.n_neurons:
-        raise ValueError(f"{argument} must have shape (N,) or (n_samples, N) with N = "
-                         f"{septuple.n_neurons}, got {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{argument} contains non-finite entries")
-    return x
+    return state_array(argument, x, septuple.n_neurons)
 
 
 def boundary_state(septuple: Septuple, inputs: ArrayLike,

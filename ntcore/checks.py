@@ -28,7 +28,7 @@ from ntcore import limits
 
 __all__ = ["ResourceLimitError", "real_number", "positive_number", "count", "check_memory",
            "path_like", "writable_directory_problem", "writable_file_problem", "seed_value",
-           "real_array"]
+           "real_array", "state_array"]
 
 
 class ResourceLimitError(ValueError, MemoryError):
@@ -205,3 +205,25 @@ def real_array(name: str, value: object):
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of real numbers ({exc})") from None
+
+
+def state_array(name: str, value: object, n_neurons: int):
+    """A state x of a network of ``n_neurons`` neurons (Section 2, (2.5)) as a finite float
+    array of shape ``(N,)`` or ``(n_samples, N)``; ValueError naming ``name`` otherwise.
+
+    >>> state_array("x", [[0.5, -1.0, 0.0]], 3).shape
+    (1, 3)
+    >>> state_array("x0", [1.0, 2.0], 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: x0 must have shape (N,) or (n_samples, N) with N = 3, got (2,)
+    """
+    import numpy as np
+
+    arr = real_array(name, value)
+    if arr.ndim not in (1, 2) or arr.shape[-1] != n_neurons:
+        raise ValueError(f"{name} must have shape (N,) or (n_samples, N) with N = "
+                         f"{n_neurons}, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains non-finite entries")
+    return arr

@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from learning.activations import Activation, LayerwiseActivation
 from learning.graph.maps import LinearMap, NodeFunction, dense_matrix
 from learning.septuple import Septuple
+from ntcore.checks import state_array
 
 __all__ = ["GraphNode", "GraphSeptuple", "NODE_KINDS", "to_septuple"]
 
@@ -224,13 +225,7 @@ class GraphSeptuple:
     def check_state(self, x: ArrayLike, argument: str = "x") -> Array:
         """A state x (Section 2) as a float array ``(N,)`` or ``(k, N)``, finite; else
         ValueError."""
-        arr = np.asarray(x, dtype=float)
-        if arr.ndim not in (1, 2) or arr.shape[-1] != self.n_neurons:
-            raise ValueError(f"{argument} must have shape ({self.n_neurons},) or "
-                             f"(k, {self.n_neurons}), got {arr.shape}")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{argument} contains non-finite entries")
-        return arr
+        return state_array(argument, x, self.n_neurons)
 
     def forward(self, inputs: ArrayLike) -> Array:
         """The fixed point x = f(w x + b) (2.5) of the feedforward net for clamped inputs,
