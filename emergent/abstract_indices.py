@@ -3,7 +3,6 @@ r"""Abstract-index algebra of a metric and its first two derivatives, in any dim
 The objects of Section 12, (12.6)-(12.14), are polynomials in four tensors at a point:
 ``ginv(a, b)`` = :math:`g^{ab}`, ``g(a, b)`` = :math:`g_{ab}`, ``dg(m, a, b)`` = :math:`g_{ab,m}`
 and ``ddg(m, n, a, b)`` = :math:`g_{ab,mn}`
-
 (``ginv`` carries upper indices, the others lower ones; dg is symmetric in (a, b), ddg in (m, n)
 and in (a, b)).  A :class:`TensorExpression` is a sum of :class:`Monomial` s, each a rational
 coefficient times a product of such factors; a label that occurs twice in a monomial (once up,

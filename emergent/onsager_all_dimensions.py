@@ -69,9 +69,10 @@ __all__ = ["Connection", "gamma_gamma", "ricci_lower", "ricci_scalar", "divergen
            "AllDimensionsVerdict", "all_dimensions_verdict", "GAMMA_GAMMA_EXPANSION", "FREE",
            "summary_lines", "claim_for_dimension"]
 
-#: the free (upper) indices of the Euler-Lagrange expressions E^{AB} and of G^{AB}
+#: the free (upper) indices of the Euler-Lagrange expressions :math:`E^{AB}` and of
+#: :math:`G^{AB}`
 FREE = ("A", "B")
-#: a Christoffel symbol builder: (a, b, c) -> Γ^a_{bc}
+#: a Christoffel symbol builder: (a, b, c) -> :math:`Γ^a_{bc}`
 Connection = Callable[[str, str, str], TensorExpression]
 #: ΓΓ = ¼(-I1 + 2 I2 + I3 - 2 I4): the expansion the derivation asserts (and checks)
 GAMMA_GAMMA_EXPANSION = {"I1": sp.Rational(-1, 4), "I2": sp.Rational(1, 2),
