@@ -7,11 +7,11 @@ and ``ddg(m, n, a, b)`` = :math:`g_{ab,mn}`
 and in (a, b)).  A :class:`TensorExpression` is a sum of :class:`Monomial` s, each a rational
 coefficient times a product of such factors; a label that occurs twice in a monomial (once up,
 once down) is summed over, a label that occurs once is free.  The dimension never enters: a trace
-δ^a_a (:math:`g^{ab} g_{ab}`) is the symbol :data:`D`.
+:math:`δ^a_a` (:math:`g^{ab} g_{ab}`) is the symbol :data:`D`.
 
 Operations, each a rule of the calculus applied by the product rule:
 
-* :func:`total_derivative` ∂_m (:math:`∂_m g^{ab} = -g^{ap} g^{bq} g_{pq,m}`);
+* :func:`total_derivative` :math:`∂_m` (:math:`∂_m g^{ab} = -g^{ap} g^{bq} g_{pq,m}`);
 * :func:`divergence` :math:`(1/√|g|) ∂_m(√|g| v^m)`, with
   :math:`∂_m \log √|g| = ½ g^{pq} g_{pq,m}`;
 * :func:`euler_lagrange` :math:`E^{ab}[√|g| ℓ]/√|g| = ∂ℓ/∂g_{ab} + ½ g^{ab} ℓ
@@ -51,7 +51,7 @@ __all__ = ["D", "fresh", "Factor", "Monomial", "TensorExpression", "ginv", "metr
            "rename", "CanonicalForm", "canonical", "evaluate", "evaluate_canonical",
            "dummies_only_on_derivatives", "log_sqrt_det_derivative"]
 
-#: the dimension of space-time (the paper's D + 1): the value of every trace δ^a_a
+#: the dimension of space-time (the paper's D + 1): the value of every trace :math:`δ^a_a`
 D = sp.Symbol("D", positive=True, integer=True)
 
 # head -> (number of slots, slots that are upper)
