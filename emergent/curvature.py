@@ -64,6 +64,17 @@ def inverse_metric_derivative(jet: Jet) -> np.ndarray:
     exact.
 
     Enters Γ of (12.11).
+
+    Examples
+    --------
+    ∂_e(g g⁻¹) = 0, exactly:
+
+    >>> import numpy as np
+    >>> from emergent.jets import random_jet
+    >>> jet = random_jet(3, seed=2)
+    >>> d = inverse_metric_derivative(jet)
+    >>> bool(all(np.all(jet.v[e] @ jet.ginv + jet.g @ d[e] == 0) for e in range(3)))
+    True
     """
     check_jet(jet)
     return -np.einsum("ip,epq,qj->eij", jet.ginv, jet.v, jet.ginv)
@@ -103,6 +114,17 @@ def riemann(jet: Jet, ch: Christoffels | None = None) -> np.ndarray:
     ``ch`` is :func:`christoffels` of ``jet`` if the caller has it already.
 
     Its contraction is :math:`R_{μν}` of (12.13).
+
+    Examples
+    --------
+    Lowered with g, :math:`R_{abcd}` has the pair symmetry :math:`R_{abcd} = R_{cdab}`:
+
+    >>> import numpy as np
+    >>> from emergent.jets import random_jet
+    >>> jet = random_jet(3, seed=1)
+    >>> low = np.einsum("ae,ebcd->abcd", jet.g, riemann(jet))
+    >>> bool(np.all(low == np.einsum("abcd->cdab", low)))
+    True
     """
     n = check_jet(jet).g.shape[0]
     if ch is None:
@@ -117,7 +139,19 @@ def riemann(jet: Jet, ch: Christoffels | None = None) -> np.ndarray:
 
 
 def ricci(riem: np.ndarray) -> np.ndarray:
-    r""":math:`R_{bd} = R^a_{bad}` of (12.13) from the Riemann tensor ``riem[a, b, c, d]``."""
+    r""":math:`R_{bd} = R^a_{bad}` of (12.13) from the Riemann tensor ``riem[a, b, c, d]``.
+
+    Examples
+    --------
+    Schwarzschild is a vacuum solution: R_bd = 0 at any point outside the horizon:
+
+    >>> import numpy as np
+    >>> import sympy as sp
+    >>> from emergent.metrics import jet_at, schwarzschild
+    >>> jet = jet_at(schwarzschild(mass=1), [0, 3, sp.pi / 2, 0])
+    >>> bool(np.all(ricci(riemann(jet)) == 0))
+    True
+    """
     shape = getattr(riem, "shape", ())
     if not isinstance(riem, np.ndarray) or len(shape) != 4 or len(set(shape)) != 1:
         raise ValueError(f"riem must be an array of shape (n, n, n, n), got "
@@ -129,6 +163,16 @@ def ricci_scalar_of(jet: Jet, ric: np.ndarray) -> Fraction | int:
     r""":math:`R = g^{bd} R_{bd}` (exact) from the Ricci tensor ``ric`` of :func:`ricci`.
 
     The R of (12.2) and (12.10).
+
+    Examples
+    --------
+    de Sitter space of radius ℓ has R = 12/ℓ² everywhere:
+
+    >>> import sympy as sp
+    >>> from emergent.metrics import de_sitter, jet_at
+    >>> jet = jet_at(de_sitter(length=2), [0, sp.Rational(1, 2), sp.pi / 2, 0])
+    >>> ricci_scalar_of(jet, ricci(riemann(jet)))
+    3
     """
     _check_tensor(ric, "ric", (check_jet(jet).g.shape[0],) * 2)
     return np.einsum("bd,bd->", jet.ginv, ric)
@@ -139,6 +183,18 @@ def einstein_upper(jet: Jet, ric: np.ndarray) -> np.ndarray:
     exact.
 
     The left side of (12.12).
+
+    Examples
+    --------
+    de Sitter space solves :math:`G^{ab} = -(3/ℓ²) g^{ab}`:
+
+    >>> import numpy as np
+    >>> import sympy as sp
+    >>> from emergent.metrics import de_sitter, jet_at
+    >>> jet = jet_at(de_sitter(length=2), [0, sp.Rational(1, 2), sp.pi / 2, 0])
+    >>> G = einstein_upper(jet, ricci(riemann(jet)))
+    >>> bool(np.all(G + sp.Rational(3, 4) * jet.ginv == 0))
+    True
     """
     _check_tensor(ric, "ric", (check_jet(jet).g.shape[0],) * 2)
     r = ricci_scalar_of(jet, ric)

@@ -142,7 +142,7 @@ def einstein_upper(a: str, b: str) -> TensorExpression:
 
 
 def _wired(wiring: str) -> TensorExpression:
-    """g^{..} g^{..} g^{..} g_{ab,m} g_{cd,n} with the einsum ``wiring`` of ``BASIS``."""
+    """:math:`g^{..} g^{..} g^{..} g_{ab,m} g_{cd,n}` with the einsum ``wiring`` of ``BASIS``."""
     out = dg("m", "a", "b") * dg("n", "c", "d")
     for pair in wiring.split(","):
         out = ginv(pair[0], pair[1]) * out
@@ -150,7 +150,15 @@ def _wired(wiring: str) -> TensorExpression:
 
 
 def invariant(name: str) -> TensorExpression:
-    """I_k of the basis of (12.6) (``name`` in "I1".."I5")."""
+    """I_k of the basis of (12.6) (``name`` in "I1".."I5").
+
+    Examples
+    --------
+    >>> invariant("I6")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ...
+    """
     if name not in BASIS:
         raise ValueError(f"name must be one of {sorted(BASIS)}, got {name!r}")
     return _wired(BASIS[name])
@@ -158,7 +166,16 @@ def invariant(name: str) -> TensorExpression:
 
 def printed_12_9() -> TensorExpression:
     """:math:`8κ L^{μναβγδ} g_{αβ,μ} g_{γδ,ν}` with L as printed in (12.9), read from its index
-    text."""
+    text.
+
+    Examples
+    --------
+    (12.9) as printed is -I1 + 2 I2 - I3, not the ΓΓ combination -¼ I1 + ½ I2 + ¼ I3 - ½ I4
+    (docs/errata.md):
+
+    >>> coordinates(printed_12_9())
+    {'I1': -1, 'I2': 2, 'I3': -1, 'I4': 0, 'I5': 0}
+    """
     out = TensorExpression(())
     for sign, wiring in parse_index_expression(PAPER_12_9_PRINTED):
         out = out + _wired(wiring).scale(sign)
@@ -210,7 +227,22 @@ def _coordinates_of(form: CanonicalForm) -> dict[str, sp.Expr]:
 
 def coordinates(expr: TensorExpression) -> dict[str, sp.Expr]:
     """Coordinates of a scalar quadratic in :math:`g_{ab,m}` on I1..I5 (exact; in D if traces
-    occur), (12.6)."""
+    occur), (12.6).
+
+    Examples
+    --------
+    The basis invariants have unit coordinates; the null density Z of D = 2 lies in the null
+    space that :func:`emergent.onsager.family.family_of_onsager_tensors` finds there
+    (Z = -2 n_1 + n_2):
+
+    >>> coordinates(invariant("I3"))
+    {'I1': 0, 'I2': 0, 'I3': 1, 'I4': 0, 'I5': 0}
+    >>> from emergent.onsager.family import family_of_onsager_tensors
+    >>> n1, n2 = family_of_onsager_tensors(2).null_space
+    >>> z = coordinates(two_dimensional_zero())
+    >>> all(z[k] == -2 * n1[k] + n2[k] for k in z)
+    True
+    """
     return _coordinates_of(canonical(expr))
 
 
@@ -283,7 +315,17 @@ def einstein_residual(c_einstein: object = -1,
 def volume_residual(c_volume: object = sp.Rational(1, 2)) -> tuple[CanonicalForm, CanonicalForm]:
     """(:math:`E[√|g|]/√|g| - c_V g^{ab}`, :math:`g_{ab} E^{ab}[√|g|]/√|g| - D/2`), canonical:
     both empty for
-    c_V = ½ (the trace is Euler's theorem for √|det g|, homogeneous of degree D/2)."""
+    c_V = ½ (the trace is Euler's theorem for √|det g|, homogeneous of degree D/2).
+
+    Examples
+    --------
+    :math:`δ√|g|/δg_{ab} = ½ √|g| g^{ab}` and its trace D/2, in every dimension:
+
+    >>> [residual.coefficients for residual in volume_residual()]
+    [{}, {}]
+    >>> volume_residual(c_volume=1)[0].coefficients != {}
+    True
+    """
     _number("c_volume", c_volume)
     e = euler_lagrange(scalar(1), *FREE)
     first = canonical(e - ginv(*FREE).scale(c_volume))

@@ -210,6 +210,20 @@ def spectrum_estimate(septuple: Septuple | GraphSeptuple, x_mean: ArrayLike, *,
     ValueError
         A non-layered septuple, or one too big for the memory limit of the estimators (the
         message names the size and the cheaper route).
+
+    Examples
+    --------
+    μ_2 against the dense eigenvalues of G (5.6):
+
+    >>> import numpy as np
+    >>> from learning.feedforward import feedforward, forward_state
+    >>> from learning.spectrum import g_operator
+    >>> net = feedforward((6, 5, 3), seed=0, weight_scale=1.5, bias_scale=0.2)
+    >>> x = forward_state(net, np.zeros(6))
+    >>> lam = np.linalg.eigvalsh(g_operator(net, x))
+    >>> est = spectrum_estimate(net, x)
+    >>> est.method, bool(np.isclose(est.moment(2).value, np.sum(np.log(lam) ** 2)))
+    ('structured', True)
     """
     _require(septuple, _NETWORKS, "septuple")
     seed_value("seed", seed)
@@ -373,6 +387,8 @@ class Losses:
 
     ``status`` is ``"computed"`` or ``"boundary only"`` (U not computed: ``message`` says
     why); ``converged_fraction`` is the fraction of bulk minimisations that converged.
+    ``boundary_samples`` and ``bulk_samples`` hold H_∂ (2.11) and H(x̄) (3.2) of each sample
+    (their means are ``boundary`` and ``bulk``; ``bulk_samples`` is empty without U).
     """
 
     status: str
@@ -382,6 +398,8 @@ class Losses:
     ratio: float = float("nan")
     n_samples: int = 0
     converged_fraction: float = float("nan")
+    boundary_samples: Array = field(default_factory=lambda: np.empty(0), compare=False, repr=False)
+    bulk_samples: Array = field(default_factory=lambda: np.empty(0), compare=False, repr=False)
 
 
 def _activation_label(septuple: Septuple) -> str:
@@ -439,7 +457,7 @@ def mean_state_and_losses(septuple: Septuple | GraphSeptuple, inputs: ArrayLike 
     xb = boundary_state(septuple, inputs, targets)
     layers = forward(septuple, inputs)
     x_forward = np.concatenate(layers, axis=1)
-    u_boundary = float(np.mean(boundary_loss(septuple, x_forward, xb)))
+    u_boundary = float(np.mean(h_boundary := boundary_loss(septuple, x_forward, xb)))
     n = inputs.shape[0]
     from learning.bulk_minimum import constrained_bulk_minimum, solver_costs
 
@@ -452,7 +470,8 @@ def mean_state_and_losses(septuple: Septuple | GraphSeptuple, inputs: ArrayLike 
                f"{limits.BULK_MINIMUM_LIMIT_BYTES / 2**30:g} GiB)")
         return (MeanState(x_forward.mean(axis=0), "forward (data)",
                           f"{why}: the mean of the forward states (2.9) over {n} samples", n),
-                Losses("boundary only", f"U not computed: {why}", u_boundary, n_samples=n))
+                Losses("boundary only", f"U not computed: {why}", u_boundary, n_samples=n,
+                       boundary_samples=h_boundary))
     method = "newton" if septuple.activation.second_derivative is not None \
         else "gauss-newton"  # type: ignore[union-attr]
     result = constrained_bulk_minimum(septuple, xb, method=method, gtol=BULK_GTOL,
@@ -464,7 +483,7 @@ def mean_state_and_losses(septuple: Septuple | GraphSeptuple, inputs: ArrayLike 
                       f"data given: the mean of the constrained bulk minimisers x̄ (3.2) over "
                       f"{n} samples", n),
             Losses("computed", "", u_boundary, u_bulk, ratio, n,
-                   float(np.mean(result.converged))))
+                   float(np.mean(result.converged)), h_boundary, result.loss))
 
 
 def _graph_mean_state_and_losses(net: GraphSeptuple, inputs: ArrayLike | None,
@@ -482,7 +501,7 @@ def _graph_mean_state_and_losses(net: GraphSeptuple, inputs: ArrayLike | None,
     n, outs = x.shape[0], net.output_indices
     if y.shape != (n, outs.size) or not np.all(np.isfinite(y)):
         raise ValueError(f"targets must be finite with shape ({n}, {outs.size}), got {y.shape}")
-    u_boundary = float(np.mean(0.5 * np.sum((x[:, outs] - y) ** 2, axis=1)))
+    u_boundary = float(np.mean(h_boundary := 0.5 * np.sum((x[:, outs] - y) ** 2, axis=1)))
     why = ("bulk minimum not asked for" if not bulk else
            f"the nodes {list(net.linearised_labels)} are not component-wise, so the bulk loss "
            "(3.1) is not the paper's" if not net.exact else
@@ -491,7 +510,8 @@ def _graph_mean_state_and_losses(net: GraphSeptuple, inputs: ArrayLike | None,
     if why:
         return (MeanState(x.mean(axis=0), "forward (data)", f"{why}: the mean of the forward "
                           f"states (2.9) over {n} samples", n),
-                Losses("boundary only", f"U not computed: {why}", u_boundary, n_samples=n))
+                Losses("boundary only", f"U not computed: {why}", u_boundary, n_samples=n,
+                       boundary_samples=h_boundary))
     from learning.bulk_minimum import constrained_bulk_minimum
 
     septuple = to_septuple(net)
@@ -502,7 +522,8 @@ def _graph_mean_state_and_losses(net: GraphSeptuple, inputs: ArrayLike | None,
     return (MeanState(result.state.mean(axis=0), "bulk minimum", "data given: the mean of "
                       f"the constrained bulk minimisers x̄ (3.2) over {n} samples", n),
             Losses("computed", "", u_boundary, result.mean_loss, result.mean_loss / u_boundary
-                   if u_boundary > 0 else float("nan"), n, float(np.mean(result.converged))))
+                   if u_boundary > 0 else float("nan"), n, float(np.mean(result.converged)),
+                   h_boundary, result.loss))
 
 
 def _graph_description(net: GraphSeptuple) -> tuple[tuple[int, ...], str, tuple[str, ...]]:
@@ -594,7 +615,8 @@ class NetworkAnalysis(MarkdownSummary):
 
 
 def _finite_or_none(d: dict) -> dict:
-    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
+    return {k: v.tolist() if isinstance(v, np.ndarray) else  # per-sample losses
+            (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
 
 
 def _count_large(estimate: SpectrumEstimate, beta: float) -> CountEstimate:

@@ -334,3 +334,9 @@ def slq_runs(make_op: Callable[[str], Any], n: int, n_probes: int, steps: int,
 
 def _quadrature(rows) -> SpectralQuadrature:
     return SpectralQuadrature(rows[0], rows[1], exact=False)
+
+
+#: One probe batch's rows and steps, and the rows of several batches joined (for
+#: :mod:`learning.slq_executor`, which runs the batches as jobs).
+batch_rows = _batch
+concat_rows = _concat

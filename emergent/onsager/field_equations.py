@@ -93,6 +93,17 @@ def field_equation_signs(dim: int = 4, n_jets: int = 2, seed: int = 5) -> FieldE
     At each jet: E[√|g| ΓΓ] (= E[√|g| R], since √|g| R - √|g| ΓΓ is the divergence of
     :func:`divergence_term`, also checked) against :math:`G^{ab}`, and E[√|g|]
     (:func:`volume_euler_lagrange`) against :math:`g^{ab}`, both as exact proportionality factors.
+
+    Examples
+    --------
+    The textbook variations :math:`δ(√|g| R)/δg_{ab} = -√|g| G^{ab}` and
+    :math:`δ√|g|/δg_{ab} = ½ √|g| g^{ab}`:
+
+    >>> s = field_equation_signs(3, n_jets=1)
+    >>> s.einstein_hilbert_el_is_minus_einstein
+    True
+    >>> str(s.einstein_coefficient), str(s.volume_coefficient)
+    ('-1', '1/2')
     """
     dim, n_jets = check_jet_request(dim, n_jets)
     gg = {"I1": Fraction(-1, 4), "I2": Fraction(1, 2), "I3": Fraction(1, 4),

@@ -67,7 +67,19 @@ class SymmetryCount:
 
 def symmetry_count(dim: int = 4, seed: int = 0) -> tuple[SymmetryCount, SymmetryCount]:
     """Count for (12.7) as printed, :math:`L^{μναβγδ} = L^{νμβαδγ}`, with (12.8), and for the pair
-    exchange (μαβ) <-> (νγδ) described in words, with (12.8)."""
+    exchange (μαβ) <-> (νγδ) described in words, with (12.8).
+
+    Examples
+    --------
+    Both groups leave 5 tensors; the printed symmetry (12.7) gives only 4 distinct quadratic
+    forms, one fewer than the 5 invariants I1..I5:
+
+    >>> printed, pair = symmetry_count(3)
+    >>> (printed.n_tensors, printed.n_quadratic_forms), (pair.n_tensors, pair.n_quadratic_forms)
+    ((5, 4), (5, 5))
+    >>> len(printed.forms) == printed.n_tensors
+    True
+    """
     dim, _ = check_jet_request(dim, 12)
     ident = {s: s for s in _SLOTS}
     swap_ab = ident | {"a": "b", "b": "a"}

@@ -25,12 +25,15 @@ an uninterrupted one.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -192,6 +195,15 @@ class Recorder:
         when the time spent measuring exceeds the time spent training between records.
     kernel_layout
         ``"out_in"`` (PyTorch: weight :math:`(n_{l+1}, n_l)`) or ``"in_out"`` (Keras kernels).
+    background
+        Measure in a worker process (started with ``spawn``, BLAS on one thread in it) while
+        training goes on; the weights are copied first, so the files are those of a
+        synchronous run.  :meth:`record` then returns ``None`` for a checkpoint still being
+        measured; :meth:`wait` (or :meth:`close`, or leaving a ``with`` block) waits for them
+        and re-raises an error of the worker.  A script using it needs the
+        ``if __name__ == "__main__":`` guard of ``multiprocessing``.  On a machine
+        with a core to spare the measurement then costs the training loop little wall time
+        (``benchmarks/track_overhead.py``).
 
     Examples
     --------
@@ -207,7 +219,8 @@ class Recorder:
                  test: Dataset | None = None, every: int | str | None = None,
                  n_steps: int | None = None, n_checkpoints: int = 30,
                  n_bulk_samples: int = 1000, time_budget: float | None = None,
-                 kernel_layout: str = "out_in", label: str | None = None) -> None:
+                 kernel_layout: str = "out_in", label: str | None = None,
+                 background: bool = False) -> None:
         self.sizes, self.activation = _network(network)
         self.data, self.test = self._check_data(data, encoding, test)
         self.period, self.steps = _schedule(every, n_steps, count("n_checkpoints", n_checkpoints,
@@ -225,7 +238,42 @@ class Recorder:
         self._last: int | None = None
         self._clock = time.perf_counter()
         self._warned = False
+        #: the framework model an adapter has checked against this network (checked once)
+        self.checked_model: object = None
+        if not isinstance(background, bool):
+            raise TypeError(f"background must be True or False, got {background!r}")
         self._open(encoding)
+        self._job = _Job(self.activation.name, self.data, self.test, self.n_bulk_samples,
+                         self.directory)
+        self._pending: list[tuple[int, Future]] = []
+        self._worker = None
+        if background:
+            self._worker = ProcessPoolExecutor(1, get_context("spawn"), _start_worker,
+                                               (self._job,))
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def wait(self) -> dict[int, RecordedCheckpoint]:
+        """Wait for the measurements still running (``background=True``) and return all
+        checkpoints by step; an error raised in the worker (e.g. a full disk) is re-raised."""
+        try:
+            self._harvest(block=True)
+        finally:
+            self._pending = []
+        return dict(sorted(self.checkpoints.items()))
+
+    def close(self) -> None:
+        """:meth:`wait`, then stop the worker process."""
+        try:
+            self.wait()
+        finally:
+            if self._worker is not None:
+                self._worker.shutdown(wait=True)
+                self._worker = None
 
     def _check_data(self, data, encoding, test):
         if data is None:
@@ -267,12 +315,14 @@ class Recorder:
             if differ:
                 raise ValueError(f"run_dir {self.run_dir} holds a run of another network or "
                                  f"data ({', '.join(differ)} differ); use a new run_dir")
-        else:
+        try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            atomic_write_json(path, description | {"label": self.label})
-        self.directory.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(self.run_dir)
-        remove_stale_temporaries(self.directory)
+            if not path.exists():
+                atomic_write_json(path, description | {"label": self.label})
+            remove_stale_temporaries(self.run_dir)
+            remove_stale_temporaries(self.directory)
+        except OSError as exc:
+            raise _disk_error(exc, "run.json and checkpoints/", self.run_dir) from exc
         for step, checkpoint in read_checkpoints(self.directory).items():
             self.checkpoints[step] = checkpoint
 
@@ -307,9 +357,20 @@ class Recorder:
             if step in self.checkpoints:
                 self._check_replay(step, ws, bs)
                 return self.checkpoints[step]
-            return self._record(step, ws, bs)
+            if self._worker is None:
+                return self._record(step, ws, bs)
+            self._harvest()
+            self._pending.append((step, self._worker.submit(_worker_measure, step, ws, bs)))
+            return None
         finally:
             self._clock = time.perf_counter()
+
+    def _harvest(self, block: bool = False) -> None:
+        """Book the background measurements that have finished (all of them if ``block``),
+        in step order; an error of the worker is re-raised here."""
+        while self._pending and (block or self._pending[0][1].done()):
+            step, future = self._pending.pop(0)
+            self._finish(step, *future.result())
 
     def _check_replay(self, step: int, ws, bs) -> None:
         with np.load(self.directory / f"epoch_{step:09d}.npz") as f:
@@ -321,20 +382,13 @@ class Recorder:
                              "weights: this is another run; use a new run_dir")
 
     def _record(self, step: int, ws, bs) -> RecordedCheckpoint:
-        t0 = time.perf_counter()
-        bad = [f"{k}{l}" for k, arrays in (("w", ws), ("b", bs))
-               for l, a in enumerate(arrays) if not np.all(np.isfinite(a))]
-        problem = (f"non-finite weights at step {step} ({', '.join(bad)})" if bad else None)
-        measured: dict = {}
-        if problem is None and self.data is not None:
-            net = from_layers(ws, bs, self.activation)
-            measured = measure_checkpoint(net, self.data, self.test,
-                                          n_bulk_samples=self.n_bulk_samples).to_dict()
-        elif problem is not None:
-            warnings.warn(f"{problem}: recorded, not measured", RuntimeWarning, stacklevel=3)
-        payload = measured | ({"problem": problem} if problem else {})
-        save_checkpoint(self.directory, step, ws, bs, {}, measured.get("boundary_loss"), payload)
-        seconds = time.perf_counter() - t0
+        return self._finish(step, *_measure_and_save(self._job, step, ws, bs))
+
+    def _finish(self, step: int, measured: dict, problem: str | None, seconds: float
+                ) -> RecordedCheckpoint:
+        """Book a written checkpoint: its record, the time spent, the warnings."""
+        if problem is not None:
+            warnings.warn(f"{problem}: recorded, not measured", RuntimeWarning, stacklevel=4)
         self.measure_seconds += seconds
         self._warn_time(step, seconds)
         checkpoint = RecordedCheckpoint(step, measured, problem, seconds)
@@ -345,14 +399,70 @@ class Recorder:
         if self.time_budget is not None and seconds > self.time_budget:
             warnings.warn(f"measuring step {step} took {seconds:.3g} s, over the time_budget "
                           f"{self.time_budget:g} s; lower n_bulk_samples or record less often",
-                          RuntimeWarning, stacklevel=4)
+                          RuntimeWarning, stacklevel=5)
         # Judged from the third measured checkpoint on (the first steps of a run are short).
         measured = sum(1 for c in self.checkpoints.values() if c.measurements)
         if not self._warned and measured >= 2 and self.measure_seconds > self.train_seconds:
             self._warned = True
             warnings.warn(f"measuring ({self.measure_seconds:.3g} s) now exceeds training "
                           f"({self.train_seconds:.3g} s); record less often (every=) or lower "
-                          "n_bulk_samples", RuntimeWarning, stacklevel=4)
+                          "n_bulk_samples", RuntimeWarning, stacklevel=5)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What measuring a checkpoint needs besides the weights (sent once to the worker)."""
+
+    activation: str
+    data: Dataset | None
+    test: Dataset | None
+    n_bulk_samples: int
+    directory: Path
+
+
+def _measure_and_save(job: _Job, step: int, ws, bs) -> tuple[dict, str | None, float]:
+    """Measure one checkpoint (Section 10) and write its two files: ``(measurements,
+    problem, seconds)``."""
+    t0 = time.perf_counter()
+    bad = [f"{k}{l}" for k, arrays in (("w", ws), ("b", bs))
+           for l, a in enumerate(arrays) if not np.all(np.isfinite(a))]
+    problem = (f"non-finite weights at step {step} ({', '.join(bad)})" if bad else None)
+    measured: dict = {}
+    if problem is None and job.data is not None:
+        net = from_layers(ws, bs, get_activation(job.activation))
+        measured = measure_checkpoint(net, job.data, job.test,
+                                      n_bulk_samples=job.n_bulk_samples).to_dict()
+    payload = measured | ({"problem": problem} if problem else {})
+    try:
+        save_checkpoint(job.directory, step, ws, bs, {}, measured.get("boundary_loss"), payload)
+    except OSError as exc:
+        raise _disk_error(exc, f"the checkpoint of step {step}", job.directory) from exc
+    return measured, problem, time.perf_counter() - t0
+
+
+_WORKER_JOB: list[_Job] = []
+
+
+def _start_worker(job: _Job) -> None:
+    """Initialise the background worker process: its job, BLAS on one thread."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+    _WORKER_JOB[:] = [job]
+
+
+def _worker_measure(step: int, ws, bs) -> tuple[dict, str | None, float]:
+    return _measure_and_save(_WORKER_JOB[0], step, ws, bs)
+
+
+def _disk_error(exc: OSError, what: str, where: Path) -> OSError:
+    """An OSError (same errno) saying what could not be written where, and how to go on."""
+    why = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+           errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+           errno.EROFS: "the file system is read-only"}.get(exc.errno or 0, str(exc))
+    return OSError(exc.errno, f"cannot write {what} to {where}: {why}. Nothing half-written "
+                   "is left; free space or fix the permissions and rerun the training with the "
+                   "same run_dir: the recorder resumes from the checkpoints on disk")
 
 
 def _read_json(path: Path) -> dict:

@@ -49,5 +49,9 @@ def record_module(recorder: Recorder, step: int, model: object) -> RecordedCheck
     if not isinstance(recorder, Recorder):
         raise TypeError(f"recorder must be a learning.track.Recorder, got "
                         f"{type(recorder).__name__}")
-    check_module(recorder, model)
+    if recorder.checked_model is not model:  # once per model: this runs at every step
+        check_module(recorder, model)
+        recorder.checked_model = model
+    if not recorder.due(step):  # the parameters are gathered only at checkpoints
+        return recorder.record(step, {})
     return recorder.record(step, dict(model.named_parameters()))  # type: ignore[attr-defined]

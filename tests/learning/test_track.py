@@ -326,3 +326,97 @@ def test_an_edited_checkpoint_is_left_out_of_the_report(tmp_path):
     with pytest.warns(RuntimeWarning, match="edited or damaged"):
         rec = _recorder(tmp_path)
     assert sorted(rec.checkpoints) == [0, 2]
+
+
+# ------------------------------------------------------------------ background measuring
+@pytest.mark.filterwarnings("ignore:measuring .* now exceeds training")
+def test_background_measuring_writes_the_same_files(tmp_path):
+    steps = [0, 1, 2, 4, 8]
+    _run(tmp_path / "sync" / "run", steps)
+    with _run(tmp_path / "bg" / "run", steps, background=True) as rec:
+        pass  # leaving the block waits for the worker
+    assert _files(tmp_path / "bg" / "run") == _files(tmp_path / "sync" / "run")
+    assert sorted(rec.wait()) == steps
+    assert all(c.measurements["bulk_loss"] > 0 for c in rec.checkpoints.values())
+
+
+def test_background_error_is_raised_by_wait(tmp_path):
+    import shutil
+
+    rec = _recorder(tmp_path / "run", background=True)
+    shutil.rmtree(tmp_path / "run" / "checkpoints")
+    (tmp_path / "run" / "checkpoints").write_text("not a directory")  # the worker cannot write
+    rec.record(0, _weights(0))
+    with pytest.raises(OSError, match="cannot write the checkpoint of step 0"):
+        rec.close()
+    assert rec.checkpoints == {}
+
+
+# ------------------------------------------------------------------- read-only / full disk
+def _full_disk_after(monkeypatch, n_writes):
+    """Make every atomic write after the first ``n_writes`` fail with ENOSPC mid-write."""
+    import errno
+
+    import ntcore.atomic as atomic
+
+    calls = {"n": 0}
+    real_replace = atomic.os.replace
+
+    def replace(src, dst):
+        calls["n"] += 1
+        if calls["n"] > n_writes:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    return calls
+
+
+@pytest.mark.parametrize("failing", [0, 1])  # the weights' write fails, or the JSON's
+def test_full_disk_leaves_nothing_half_written_and_resumes(tmp_path, monkeypatch, failing):
+    steps = [0, 1, 2, 4]
+    _run(tmp_path / "whole" / "run", steps)
+    part = tmp_path / "part" / "run"
+    rec = _run(part, steps[:2])  # run.json + 2 checkpoints of 2 files each
+    before = _files(part)
+    _full_disk_after(monkeypatch, failing)
+    with pytest.raises(OSError, match="step 2 .*the disk is full.*resumes") as err:
+        rec.record(2, _weights(2))
+    assert err.value.errno == 28
+    after = _files(part)
+    # at most the weights of step 2 were added (a weights file without its JSON does not count)
+    assert set(after) - set(before) <= {Path("checkpoints/epoch_000000002.npz")}
+    assert all(after[p] == before[p] for p in before)
+    assert not [p for p in after if ".tmp" in p.name]
+    monkeypatch.undo()
+    _run(part, steps)  # the disk has room again: rerun with the same run_dir
+    assert _files(part) == _files(tmp_path / "whole" / "run")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="needs POSIX permissions and a non-root user")
+def test_read_only_directory_is_a_clear_error(tmp_path):
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(OSError, match="cannot write run.json .*permission denied"):
+            _recorder(tmp_path / "run")
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_read_only_checkpoints_directory_is_a_clear_error(tmp_path, monkeypatch):
+    """As root cannot be denied by chmod, the refusal is planted where the file is made."""
+    import errno
+    import tempfile
+
+    rec = _recorder(tmp_path / "run")
+    before = _files(tmp_path / "run")
+
+    def refuse(*args, **kw):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(OSError, match="step 0 .*permission denied.*same run_dir"):
+        rec.record(0, _weights(0))
+    assert _files(tmp_path / "run") == before
