@@ -12,7 +12,7 @@ For a layered septuple (e.g. from :func:`learning.io.load.load_network`) and, op
 * the widest gap in the lower tail of log λ (Section 10, Fig. 5) and the β it implies, by
   the corrected two-level model (the extremum of (9.3), :func:`beta_two_level`) and by the
   paper's (9.4) (kept to compare, see docs/errata.md);
-* N_> (6.6) at both β, and the complexities C_n, C_{N-n} (10.5);
+* N_> (6.6) at both β, and the complexities :math:`C_n`, :math:`C_{N-n}` (10.5);
 * with data: U = <H(x̄)> (3.2)/(4.1), U_∂ the mean boundary loss (2.11) at the forward
   states, and U / U_∂.
 
@@ -644,7 +644,8 @@ def analyze_network(septuple: Septuple | GraphSeptuple, inputs: ArrayLike | None
     bulk
         Use the constrained bulk minimum (3.2) for <x> and U when data are given.
     complexity_orders
-        The n of C_n and C_{N-n} (each <= 20 and <= N); default 1, 10, 20 (those <= N / 2).
+        The n of :math:`C_n` and :math:`C_{N-n}` (each <= 20 and <= N); default 1, 10, 20 (those <=
+        N / 2).
     seed
         Seed of stochastic spectrum estimators.
     progress

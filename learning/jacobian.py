@@ -7,10 +7,10 @@ paper needs (μ_k (9.5)-(9.6), N_> (6.6), C_n (10.5), the gap, the bulk minimum 
 * a :class:`~learning.septuple.Septuple` with dense w (any septuple; products
   ``septuple.preactivation``/``transpose_product``, no substitution);
 * a layered Septuple (:class:`~learning.layered_weights.LayeredWeights` blocks
-  w_{l+1,l}, stored or views of a dense w): products block by block, A^{-1} and A^{-T}
+  :math:`w_{l+1,l}`, stored or views of a dense w): products block by block, A⁻¹ and A⁻ᵀ
   by substitution over the layers;
 * a :class:`~learning.graph.septuple.GraphSeptuple`: blocks W_vu as LinearMaps, per-node
-  f' (exact nodes) or the Jacobian of φ_v (linearised nodes), A^{-1}, A^{-T} by
+  f' (exact nodes) or the Jacobian of φ_v (linearised nodes), A⁻¹, A⁻ᵀ by
   substitution in topological order.
 
 All products act on *row batches*: ``V`` of shape ``(k, N)`` (or one vector ``(N,)``), so a
@@ -18,7 +18,7 @@ wide probe block is one pass over the weights.  The weights are kept once, in th
 each product reads (C-contiguous (out, in) blocks, used as ``X @ W.T`` and ``U @ W`` by BLAS
 without copies); with ``dtype=np.float32`` a float32 copy is made once and the products run
 in float32 (the derivative f' stays exact at the state, rounded to float32).  ``count``
-counts products with J, J^T, A, A^T, A^{-1} or A^{-T}, one per vector.
+counts products with J, Jᵀ, A, Aᵀ, A⁻¹ or A⁻ᵀ, one per vector.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _finite_derivative(d: Array) -> Array:
 
 # ---- structures: J and the substitutions for each kind of network ------------------------
 class _DenseStructure:
-    """J = diag(d) w for a dense w (any septuple); A^{-1} is not a substitution here."""
+    """J = diag(d) w for a dense w (any septuple); A⁻¹ is not a substitution here."""
 
     feedforward = False
 
@@ -290,7 +290,7 @@ class JacobianOperator:
     Build it with :func:`jacobian_operator`.  Products take row batches ``(k, N)`` or one
     vector ``(N,)``: ``matmat`` (J V), ``rmatmat`` (J^T U), ``a_matmat``, ``a_rmatmat``,
     ``g_matmat``; for feedforward structures (layered and graph septuples) ``a_solve``
-    (A^{-1} Y) and ``a_solve_t`` (A^{-T} Y) by substitution in topological order,
+    (A⁻¹ Y) and ``a_solve_t`` (A⁻ᵀ Y) by substitution in topological order,
     O(nnz w) each.  ``count`` counts products per vector.
 
     Attributes
@@ -327,7 +327,7 @@ class JacobianOperator:
 
     @property
     def feedforward(self) -> bool:
-        """True when A^{-1} is a substitution (layered or graph septuple)."""
+        """True when A⁻¹ is a substitution (layered or graph septuple)."""
         return bool(self._s.feedforward)
 
     @property
@@ -421,12 +421,12 @@ class JacobianOperator:
                              "set) or a GraphSeptuple; this septuple has a general dense w")
 
     def a_solve(self, y: ArrayLike) -> Array:
-        """A^{-1} Y by forward substitution in topological order."""
+        """A⁻¹ Y by forward substitution in topological order."""
         self._need_substitution()
         return self._batched(self._s.solve, self._prepare(y))
 
     def a_solve_t(self, y: ArrayLike) -> Array:
-        """A^{-T} Y by backward substitution."""
+        """A⁻ᵀ Y by backward substitution."""
         self._need_substitution()
         return self._batched(self._s.solve_t, self._prepare(y))
 
@@ -480,7 +480,7 @@ def jacobian_operator(network: Network, x_mean: ArrayLike, *,
 
 
 def linear_operator(op: JacobianOperator, kind: str = "g") -> spla.LinearOperator:
-    """J, A, G, A^{-1} or G^{-1} = A^{-1} A^{-T} of ``op`` as a SciPy ``LinearOperator``
+    """J, A, G, A⁻¹ or G⁻¹ = A⁻¹ A⁻ᵀ of ``op`` as a SciPy ``LinearOperator``
     (5.6), for ``eigsh``/``svds`` and the like.
 
     Examples

@@ -278,12 +278,12 @@ def product_error(low, high, block: Array) -> float:
 
 
 def roundoff_bound(quad: SpectralQuadrature, orders: tuple[int, ...], error: float) -> Array:
-    """First-order bound on what a perturbation E of A (||E|| <= ``error``) does to μ_k.
+    r"""First-order bound on what a perturbation E of A (||E|| <= ``error``) does to μ_k.
 
-    |δσ_i| <= ||E|| (Weyl), so |δ log λ_i| <= 2 ||E|| / σ_i and
-    |δ Tr (log G)^k| <= Σ_i k |log λ_i|^{k-1} 2 ||E|| / σ_i, evaluated with each probe's
-    Gauss rule and averaged; the control variate (7.8) can add |c_k| times the bound for
-    k = 1, c_k the regression slope of the probes' μ_k on their μ_1, so that is added.
+    :math:`|δσ_i| ≤ ‖E‖` (Weyl), so :math:`|δ \log λ_i| ≤ 2 ‖E‖ / σ_i` and
+    :math:`|δ \operatorname{Tr} (\log G)^k| ≤ Σ_i k |\log λ_i|^{k-1} 2 ‖E‖ / σ_i`, evaluated with
+    each probe's Gauss rule and averaged; the control variate (7.8) can add |c_k| times the bound
+    for k = 1, c_k the regression slope of the probes' μ_k on their μ_1, so that is added.
     """
     t, w = quad.log_nodes, quad.weights
     shift = 2.0 * error * np.exp(-t / 2)

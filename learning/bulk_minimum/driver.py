@@ -63,7 +63,7 @@ def constrained_bulk_minimum(
         :func:`learning.septuple.boundary_state`.  Supervised: inputs and outputs;
         unsupervised: a septuple without outputs; auto-encoder: outputs = inputs.
     objective
-        Local objective of (3.3)-(3.4): tachyonic m and couplings g^{ij}.
+        Local objective of (3.3)-(3.4): tachyonic m and couplings :math:`g^{ij}`.
     x0
         Starting states ``(n, N)`` (hidden components used); default
         :func:`~learning.bulk_minimum.bulk_minimum_start`.

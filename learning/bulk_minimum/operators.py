@@ -226,7 +226,7 @@ class ChainPreconditioner:
         return ChainPreconditioner(couplings) if couplings.whole_layers else None
 
     def _block(self, j: int, single: bool) -> Block:
-        """w_{j+1,j} (hidden columns) as stored, or its float32 copy."""
+        """:math:`w_{j+1,j}` (hidden columns) as stored, or its float32 copy."""
         return (self.couplings.single_blocks[j][2] if single else self.couplings.blocks[j][2])
 
     def _hidden(self, j: int) -> slice | None:
@@ -236,7 +236,8 @@ class ChainPreconditioner:
     def solve(self, u: NDArray[np.floating], d: Array
               ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
         """s = J_hh⁻¹ u and q = W_Rh s per row (one forward pass: the products that run the
-        substitution s_{j+1} = u_{j+1} + D_{j+1} w_{j+1,j} s_j are the rows of W_Rh s)."""
+        substitution :math:`s_{j+1} = u_{j+1} + D_{j+1} w_{j+1,j} s_j` are the rows of
+        W_Rh s)."""
         c = self.couplings
         single = u.dtype == np.float32
         d = d.astype(np.float32, copy=False) if single else d
@@ -253,7 +254,7 @@ class ChainPreconditioner:
     def transpose_solve(self, v: NDArray[np.floating] | None, d: Array,
                         rows: NDArray[np.floating] | None = None) -> NDArray[np.floating]:
         """t = J_hh⁻ᵀ (v + W_Rhᵀ c) per row, c = ``rows`` on R (one backward pass:
-        t_j = v_j + w_{j+1,j}ᵀ (c_{j+1} + D_{j+1} t_{j+1}), last hidden layer first);
+        :math:`t_j = v_j + w_{j+1,j}^T (c_{j+1} + D_{j+1} t_{j+1})`, last hidden layer first);
         ``v=None`` is v = 0, in the dtype of ``rows``."""
         cp = self.couplings
         t = transpose_start(v, rows, cp.hidden.size)
