@@ -21,25 +21,25 @@ Run:  pip install -e ".[io]" torch  &&  python examples/beyond_mlps.py [OUTDIR]
 (with NT_EXAMPLES_FAST=1, as in CI and the documentation build: 1 epoch on 500 digits, 100
 samples for the analysis; otherwise 3 epochs on 4000 digits and 1000 samples)
 
-Printed output (full settings, 2 cores under load; docs/beyond_mlps.md has it in full)::
+Printed output (full settings, 2026-12-06; docs/beyond_mlps.md has it in full)::
 
-    trained lenet5 (61706 weights) for 3 epoch(s) on 4000 digits: training accuracy 0.952; ...
+    trained lenet5 (61706 weights) for 3 epoch(s) on 4000 digits: training accuracy 0.960; ...
     $ python -m learning analyze OUT/lenet5.onnx --data mnist --samples 1000 --out ...
     read        read as a graph of 6 nodes (1 input, 5 exact septuple nodes x = f(Wx + b),
                 none linearised)
     network     784-4704-1600-120-84-10 tanh,tanh,tanh,tanh,linear, N = 7302  (onnx file ...)
     ...
-      μ_2 = Tr (log G)^2 = 2678.1 ± 17
-      μ_3 = Tr (log G)^3 = -1191.38 ± 63
+      μ_2 = Tr (log G)^2 = 2906.57 ± 23
+      μ_3 = Tr (log G)^3 = -1343.77 ± 89
     ...
-    lenet5 from PyTorch in memory: μ_1..μ_4 = 5.62682, 2678.1, -1191.38, 9830.12; the same as
+    lenet5 from PyTorch in memory: μ_1..μ_4 = -34.6407, 2906.57, -1343.77, 11294.2; the same as
     from the ONNX file: True
-    trained residual_cnn (5202 weights) for 3 epoch(s) on 4000 digits: training accuracy 0.966
+    trained residual_cnn (5202 weights) for 3 epoch(s) on 4000 digits: training accuracy 0.972
     ...
     nodes       5: 1 input, 4 exact septuple nodes x = f(Wx + b), 0 linearised ...
       relu_3                       exact      relu       8x14x14      reads relu_1, relu_2
     ...
-    residual_cnn from PyTorch in memory: μ_1..μ_4 = -10.6492, 20432.1, -3445.06, 182261; the
+    residual_cnn from PyTorch in memory: μ_1..μ_4 = -35.9807, 19472.3, -5768.63, 168857; the
     same as from the ONNX file: True
 
 (Long lines are wrapped here; ``...`` marks lines left out.)
