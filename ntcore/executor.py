@@ -64,6 +64,20 @@ def run_jobs(function: Callable[[Any], Any], jobs: Sequence[Any], *,
         For an unknown executor string.
     ImportError
         For a Dask address without ``dask.distributed`` installed.
+
+    Examples
+    --------
+    Results come back in job order, whichever executor ran them:
+
+    >>> import math
+    >>> jobs = [0.5, 2.0, 9.0]
+    >>> run_jobs(math.sqrt, jobs, executor="serial", progress=False) == list(map(math.sqrt, jobs))
+    True
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> with ThreadPoolExecutor(2) as pool:
+    ...     roots = run_jobs(math.sqrt, jobs, executor=pool, progress=False)
+    >>> [round(r * r, 12) for r in roots] == jobs
+    True
     """
     jobs = list(jobs)
     bar = tqdm(total=len(jobs), disable=not progress, desc="jobs", leave=False)
