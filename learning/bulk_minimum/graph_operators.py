@@ -123,8 +123,8 @@ class GraphCouplings:
 
     @property
     def nnz(self) -> int:
-        """Multiply-adds of one product hidden -> rows (per sample): the cost measure of
-        :func:`~learning.bulk_minimum.costs.solver_costs`."""
+        """The multiply-adds of one product hidden -> rows, per sample (the cost measure of
+        :func:`~learning.bulk_minimum.costs.solver_costs`)."""
         return sum(multiply_adds(m) for _, _, _, sources in self.nodes
                    for m, _, hidden in sources if hidden)
 
