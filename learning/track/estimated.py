@@ -12,7 +12,8 @@ For a layered network whose moving subspace S is larger than the structured meth
 * μ_1..μ_4 (9.5)-(9.6) by stochastic Lanczos quadrature with their standard errors and
   quadrature changes (:func:`learning.analysis.spectrum_estimate`), μ_1 = log det G being
   the check of (7.8);
-* C_20 and C_{N-20} (10.5) from the 20 extreme eigenvalues at each end, the gap of Fig. 5
+* C_20 and C_{N-20} (10.5) from the 20 extreme eigenvalues at each end (with
+  log det G = 0, (7.8), not its noisy estimate), the gap of Fig. 5
   searched among the smallest ones and its β by (9.4) and by the two-level model
   (:func:`learning.analysis.gap_and_beta`);
 * the smoothed density of log λ with its band.
@@ -28,7 +29,6 @@ import numpy as np
 
 from learning.analysis import (
     BULK_GTOL,
-    complexities_of,
     gap_and_beta,
     mean_state_and_losses,
     spectrum_estimate,
@@ -37,6 +37,7 @@ from learning.experiments.datasets import Dataset
 from learning.experiments.measurements import mean_boundary_loss
 from learning.feedforward import forward
 from learning.septuple import Septuple
+from learning.spectral_estimates import complexity_n_from_extremes
 
 __all__ = ["STRUCTURED_DIM_LIMIT", "structured_dim", "choose_spectrum", "measure_estimated"]
 
@@ -116,8 +117,11 @@ def measure_estimated(net: Septuple, data: Dataset, test: Dataset, *, n_bulk_sam
         out[f"mu{k}_per_dynamical"] = out[f"mu{k}"] / dim_s
         out[f"mu{k}_per_neuron"] = out[f"mu{k}"] / big_n
     out["sum_log_lambda"], out["sum_log_lambda_stderr"] = out["mu1"], out["mu1_stderr"]
-    c = complexities_of(est, [min(20, est.extremes.largest.size)])
-    out["C_20"], out["C_N_minus_20"] = c[min(c)], c[max(c)]
+    # C_{N-20} from the smallest eigenvalues and Σ log λ = log det G, which is 0 exactly for
+    # a layered network (7.8): the SLQ μ_1 would add its sampling error / 2 to C_{N-20}.
+    k = min(20, est.extremes.largest.size)
+    out["C_20"] = complexity_n_from_extremes(est.extremes, k, log_det=0.0)
+    out["C_N_minus_20"] = complexity_n_from_extremes(est.extremes, big_n - k, log_det=0.0)
     gap = gap_and_beta(est)
     found = gap.status == "found"
     out |= {"gap_log_lambda": gap.position if found else None,
