@@ -38,6 +38,7 @@ from learning.experiments.measurements import mean_boundary_loss
 from learning.feedforward import forward
 from learning.septuple import Septuple
 from learning.spectral_estimates import complexity_n_from_extremes
+from ntcore.checks import count
 
 __all__ = ["STRUCTURED_DIM_LIMIT", "structured_dim", "choose_spectrum", "measure_estimated"]
 
@@ -52,6 +53,9 @@ def structured_dim(sizes: tuple[int, ...]) -> int:
     >>> structured_dim((784, 40, 20, 10))
     110
     """
+    if (not isinstance(sizes, (tuple, list)) or len(sizes) < 2
+            or not all(isinstance(n, int) and n >= 1 for n in sizes)):
+        raise ValueError(f"sizes must be >= 2 positive layer sizes, got {sizes!r}")
     return int(sum(sizes) - sizes[0] + min(sizes[0], sizes[1]))
 
 
@@ -92,7 +96,12 @@ def measure_estimated(net: Septuple, data: Dataset, test: Dataset, *, n_bulk_sam
     >>> m["spectrum_method"], abs(m["mu1"]) < 4 * m["mu1_stderr"] + 1e-8  # (7.8)
     ('slq', True)
     """
-    n = min(n_bulk_samples, len(data))
+    if not isinstance(net, Septuple) or net.layer_sizes is None:
+        raise TypeError(f"net must be a layered Septuple, got {type(net).__name__}")
+    for name, d in (("data", data), ("test", test)):
+        if not isinstance(d, Dataset) or len(d) == 0:
+            raise TypeError(f"{name} must be a non-empty Dataset, got {type(d).__name__}")
+    n = min(count("n_bulk_samples", n_bulk_samples, minimum=1), len(data))
     test_out = forward(net, test.inputs)[-1]
     accuracy = float(np.mean(np.argmax(test_out, axis=1) == test.labels))
     mean_state, losses = mean_state_and_losses(net, data.inputs[:n], data.targets[:n])

@@ -27,8 +27,7 @@ from ntcore.atomic import atomic_write_json, atomic_write_text
 from ntcore.checks import path_like
 from ntcore.verdict import Claim, within_tolerance
 
-__all__ = ["TrackedLaws", "laws_report", "run_dict", "estimated_checkpoints",
-           "estimated_table", "log_det_claim"]
+__all__ = ["TrackedLaws", "laws_report", "run_dict"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ def _estimated(c: RecordedCheckpoint) -> bool:
     return c.measurements.get("spectrum_method") == "slq"
 
 
-def estimated_checkpoints(run_dir: str | os.PathLike) -> list[RecordedCheckpoint]:
+def _estimated_checkpoints(run_dir: str | os.PathLike) -> list[RecordedCheckpoint]:
     """The checkpoints of a recorded run measured by SLQ (without a problem), by step."""
     return [c for _, c in sorted(read_run(run_dir)[1].items())
             if c.problem is None and _estimated(c)]
@@ -97,7 +96,7 @@ def _opt(x: float | None, fmt: str = ".4g") -> str:
     return "none" if x is None else format(x, fmt)
 
 
-def estimated_table(rows: list[tuple[str, RecordedCheckpoint]]) -> list[str]:
+def _estimated_table(rows: list[tuple[str, RecordedCheckpoint]]) -> list[str]:
     """Markdown table of the SLQ checkpoints: U_∂ (2.11), U (3.2), μ_1..μ_3 (9.5)-(9.6) with
     their errors, C_20, C_{N-20} (10.5), the gap (Fig. 5) and its β (9.4)."""
     lines = ["| run | step | U_∂ | U | μ_1 (7.8) | μ_2 | μ_3 | C_20 | C_{N-20} | gap log λ "
@@ -113,7 +112,7 @@ def estimated_table(rows: list[tuple[str, RecordedCheckpoint]]) -> list[str]:
     return lines
 
 
-def log_det_claim(label: str, checkpoints: list[RecordedCheckpoint]) -> Claim:
+def _log_det_claim(label: str, checkpoints: list[RecordedCheckpoint]) -> Claim:
     """(7.8) log det G = μ_1 = 0 at every SLQ checkpoint of a run, judged in units of μ_1's
     error (standard error and quadrature change combined): holds if the largest |μ_1| /
     error is <= 4 (a false failure with probability <= 6.3e-5 per checkpoint for Gaussian
@@ -170,10 +169,10 @@ def laws_report(run_dirs: str | os.PathLike | list, out: str | os.PathLike | Non
         run, p = run_dict(d, label)
         runs.append(run)
         problems += p
-        estimated = estimated_checkpoints(d)
+        estimated = _estimated_checkpoints(d)
         rows += [(label, c) for c in estimated]
         if estimated:
-            claims.append(log_det_claim(label, estimated))
+            claims.append(_log_det_claim(label, estimated))
     exact = [r for r in runs if len(r["checkpoints"]) >= 2]
     # Without SLQ checkpoints the laws section raises its own error on too few checkpoints.
     section = laws_section(runs, out_dir) if exact or not rows else None
@@ -209,7 +208,7 @@ def _estimated_markdown(rows: list[tuple[str, RecordedCheckpoint]],
             "from the 20 extreme eigenvalues at each end (the gap searched among the "
             "smallest); U (3.2) from the matrix-free bulk minimum.  Without all eigenvalues, "
             "S, S_0 and C at each β are not computed, so these checkpoints are not judged by "
-            "(7.6) and (7.11).", "", *estimated_table(rows), "",
+            "(7.6) and (7.11).", "", *_estimated_table(rows), "",
             "| claim | verdict | rule | measured |", "| --- | --- | --- | --- |",
             *[f"| {c.text} | **{c.verdict.value}** | {_escape(c.rule)} | "
               f"{next(iter(c.measured.values())):.3g} |" for c in claims], ""]
