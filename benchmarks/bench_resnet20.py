@@ -9,6 +9,7 @@ inference with the statistics of 16 random inputs (as running averages would be)
 scale 1 + 0.1 N(0,1), shift 0.1 N(0,1); <x> is the forward state of one random input.
 
     python benchmarks/bench_resnet20.py [--probes 30] [--steps 40] [--threads 1]
+        [--quadrature auto|one-sided|two-sided] [--no-cv]
     python benchmarks/bench_resnet20.py --size 6 --dense --steps 120   # N = 7414 vs dense
 """
 
@@ -87,6 +88,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=32, help="input height = width")
     parser.add_argument("--dense", action="store_true",
                         help="also the exact moments from the dense spectrum (small --size)")
+    parser.add_argument("--quadrature", default="auto",
+                        choices=("auto", "one-sided", "two-sided"))
+    parser.add_argument("--no-cv", action="store_true", help="without the μ_1 = 0 control variate")
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS threads (default 1: on the shared machine 2-thread OpenBLAS "
                              "was 20x slower for the conv products' small GEMMs)")
@@ -107,8 +111,13 @@ def main() -> None:
         op.a_rmatmat(op.a_matmat(v))
         dt = time.perf_counter() - t1
         print(f"G product on {k:3d} probes: {dt:.3f} s ({dt / k * 1e3:.1f} ms per probe)")
+        t1 = time.perf_counter()
+        op.a_solve(op.a_solve_t(v))
+        dt = time.perf_counter() - t1
+        print(f"G^-1 product on {k:3d} probes: {dt:.3f} s ({dt / k * 1e3:.1f} ms per probe)")
     if args.product_only:
         return
+    exact = None
     if args.dense:
         t3 = time.perf_counter()
         logs = np.log(g_spectrum(net, x, method="dense").eigenvalues)
@@ -117,13 +126,21 @@ def main() -> None:
               f"[{logs.min():.2f}, {logs.max():.2f}]")
     t2 = time.perf_counter()
     res = spectral_moments(net, x, (1, 2, 3), method="slq", seed=0, n_probes=args.probes,
-                           lanczos_steps=args.steps, probe_batch=args.batch)
+                           lanczos_steps=args.steps, probe_batch=args.batch,
+                           quadrature_kind=args.quadrature,
+                           control_variate=False if args.no_cv else None)
     dt = time.perf_counter() - t2
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     for k in (1, 2, 3):
         err = res.error(k)
         rel = f"{100 * err / abs(res.value(k)):.2f} %" if err and k > 1 else ""
-        print(f"mu_{k} = {res.value(k):.6g} +- {err:.3g} {rel}")
+        unc = res.uncertainty[res.orders.index(k)]
+        print(f"mu_{k} = {res.value(k):.6g} +- {err:.3g} {rel} (uncertainty with the "
+              f"truncation {unc:.3g}{f', {100 * unc / abs(res.value(k)):.2f} %' if k > 1 else ''})")
+        if exact is not None:
+            print(f"   dense {exact[k - 1]:.6g}: z = {(res.value(k) - exact[k - 1]) / unc:+.2f}")
+    print(f"{res.quadrature_kind} quadrature, control variate {res.control_variate}, "
+          f"{res.n_probes} probes x {res.lanczos_steps} steps")
     print(f"quadrature change (last quarter of the steps): {res.quadrature_change}")
     print(f"SLQ {dt:.1f} s, {res.n_matvecs} matvecs, peak RSS {peak:.2f} GiB, "
           f"load average {os.getloadavg()}")

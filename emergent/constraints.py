@@ -1,8 +1,8 @@
 """Constraints Θ_k(Q) (11.3)-(11.4), Lagrange multipliers Φ_k(t), the wave function (11.8) and
 the way back from Ψ to (p, phase): the Madelung form of (11.9).
 
-With θ(t, Q) = Σ_k Θ_k(Q) Φ_k(t) / 4 the wave function of (11.8) is Ψ = √p e^{iθ}.  Writing a
-solution of i∂Ψ/∂t = -(D/2)ΔΨ + VΨ in that form gives two real equations,
+With θ(t, Q) = Σ_k Θ_k(Q) Φ_k(t) / 4 the wave function of (11.8) is :math:`Ψ = √p e^{iθ}`.  Writing
+a solution of i∂Ψ/∂t = -(D/2)ΔΨ + VΨ in that form gives two real equations,
 
 * continuity:       ∂p/∂t + ∇·(p D∇θ) = 0,
 * Hamilton-Jacobi:  ∂θ/∂t + (D/2)|∇θ|² + V - (D/2) Δ√p/√p = 0   (quantum potential),
@@ -83,6 +83,15 @@ def moment_constraints(grid: Grid, degree: int = 2, center: ArrayLike | None = N
 
     Degree 2 spans the phases of Gaussian packets, so free Schrödinger packets are wave
     functions of the form (11.8) with these K̃ = 2K constraints.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emergent.grids import Grid
+    >>> g = Grid((16,), (4.0,))
+    >>> c = moment_constraints(g, 2)
+    >>> c.names, bool(np.allclose(c.theta[1], g.coordinates[0] ** 2))
+    (('Q1', 'Q1^2'), True)
     """
     degree = count("degree", degree, minimum=1, whole_floats=True)
     c = grid.per_axis(center, "center")
@@ -111,7 +120,20 @@ def check_multipliers(constraints: Constraints, Phi: ArrayLike,
 
 
 def phase(constraints: Constraints, Phi: ArrayLike) -> np.ndarray:
-    """θ(t, Q) = Σ_k Θ_k(Q) Φ_k(t) / 4, the phase of (11.8); shape ``(n_t, *grid.shape)``."""
+    """θ(t, Q) = Σ_k Θ_k(Q) Φ_k(t) / 4, the phase of (11.8); shape ``(n_t, *grid.shape)``.
+
+    Examples
+    --------
+    θ = Σ_k Θ_k Φ_k / 4:
+
+    >>> import numpy as np
+    >>> from emergent.grids import Grid
+    >>> g = Grid((16,), (4.0,))
+    >>> q = g.coordinates[0]
+    >>> theta = phase(moment_constraints(g, 2), np.array([[1.0, 2.0]]))
+    >>> theta.shape, bool(np.allclose(theta[0], (q + 2 * q**2) / 4))
+    ((1, 16), True)
+    """
     phi = check_multipliers(constraints, Phi)
     return np.tensordot(phi, constraints.theta, axes=(1, 0)) / 4
 
@@ -172,7 +194,7 @@ def _phase_gradient(grid: Grid, psi: np.ndarray,
 
 @dataclass(frozen=True)
 class MadelungFields:
-    """Ψ = √p e^{iθ} taken apart: density p, phase gradient ∇θ and velocity v = D∇θ.
+    """:math:`Ψ = √p e^{iθ}` taken apart: density p, phase gradient ∇θ and velocity v = D∇θ.
 
     ``phase_gradient`` and ``velocity`` have shape ``(..., K, *grid.shape)``; both are zero
     where p < floor · max p (the phase is undefined where Ψ vanishes).
@@ -189,6 +211,19 @@ def madelung_fields(grid: Grid, psi: ArrayLike, D: float, floor: float = 1e-12) 
     """The Madelung fields of a wave function: p = |Ψ|², ∇θ = Im(Ψ*∇Ψ)/|Ψ|², v = D∇θ.
 
     The inverse of (11.8) up to the phase's constant part, with D = ħ/m; no phase unwrapping.
+
+    Examples
+    --------
+    At t = 0 the free packet :math:`e^{i k_0 Q}` moves at v = D k0 everywhere:
+
+    >>> import numpy as np
+    >>> from emergent.grids import Grid
+    >>> from emergent.schrodinger import free_gaussian_packet
+    >>> g = Grid((128,), (20.0,))
+    >>> m = madelung_fields(g, free_gaussian_packet(g, 0.0, 1.0, 1.0, k0=[0.7]), 1.0)
+    >>> q = g.coordinates[0]
+    >>> bool(np.allclose(m.velocity[0][np.abs(q) < 3], 0.7))
+    True
     """
     D = positive_number("D", D)
     psi = grid.check_field(psi, "psi", complex_ok=True)
@@ -238,6 +273,20 @@ def quantum_potential(grid: Grid, p: ArrayLike, D: float, method: str = "spectra
     """Q_B = -(D/2) Δ√p / √p (zero where p < floor · max p).
 
     The quantum potential of (11.9) in Madelung form.
+
+    Examples
+    --------
+    For a Gaussian of variance s², Q_B = (D/2)(1/(2s²) - q²/(4s⁴)):
+
+    >>> import numpy as np
+    >>> from emergent.grids import Grid
+    >>> g = Grid((128,), (20.0,))
+    >>> q, s2 = g.coordinates[0], 1.5
+    >>> p = np.exp(-q**2 / (2 * s2)) / np.sqrt(2 * np.pi * s2)
+    >>> exact = 0.5 * (1 / (2 * s2) - q**2 / (4 * s2**2))
+    >>> inside = np.abs(q) < 5
+    >>> bool(np.allclose(quantum_potential(g, p, 1.0)[inside], exact[inside], atol=1e-6))
+    True
     """
     D = positive_number("D", D)
     sq = np.sqrt(check_density(grid, p, "p", rtol=np.inf))

@@ -1,18 +1,23 @@
-"""Curvature of a metric 2-jet, each object computed once and passed on (EinsteinPy's chain).
+r"""Curvature of a metric 2-jet, each object computed once and passed on (EinsteinPy's chain).
 
 A :class:`~emergent.jets.Jet` holds g_ab, ∂_c g_ab and ∂_c∂_d g_ab at a point, exactly
 (NumPy object arrays of ints/Fractions).  From it, in order:
 
-    metric jet -> :func:`christoffels` (Γ^a_{bc} and ∂_e Γ^a_{bc}, (12.11))
-               -> :func:`riemann` (R^a_{bcd})
-               -> :func:`ricci` (R_{bd} = R^a_{bad}, (12.13)) and :func:`ricci_scalar_of`
-               -> :func:`einstein_upper` (G^{ab})
+1. :func:`christoffels`: :math:`Γ^a_{bc}` and :math:`∂_e Γ^a_{bc}` from the metric jet, (12.11);
+2. :func:`riemann`: :math:`R^a_{bcd}`;
+3. :func:`ricci`: :math:`R_{bd} = R^a_{bad}`, (12.13), and :func:`ricci_scalar_of`: R;
+4. :func:`einstein_upper`: :math:`G^{ab}`.
 
 Each function takes the previous object, so nothing is recomputed inside another function
 (as EinsteinPy's ``ChristoffelSymbols.from_metric`` -> ``RiemannCurvatureTensor.
-from_christoffels`` -> ``RicciTensor.from_riemann``).  Conventions:
-R^a_{bcd} = ∂_c Γ^a_{db} - ∂_d Γ^a_{cb} + Γ^a_{ce} Γ^e_{db} - Γ^a_{de} Γ^e_{cb}, R_{bd} = R^a_{bad},
-G_{bd} = R_{bd} - ½ R g_{bd} (those of EinsteinPy, against which the tests compare).
+from_christoffels`` -> ``RicciTensor.from_riemann``).  Conventions (those of EinsteinPy,
+against which the tests compare):
+
+.. math::
+
+    R^a_{bcd} = ∂_c Γ^a_{db} - ∂_d Γ^a_{cb} + Γ^a_{ce} Γ^e_{db} - Γ^a_{de} Γ^e_{cb},
+    \quad R_{bd} = R^a_{bad}, \quad G_{bd} = R_{bd} - ½ R g_{bd}.
+
 
 >>> import numpy as np
 >>> from emergent.jets import random_jet
@@ -40,8 +45,8 @@ _HALF = Fraction(1, 2)
 
 @dataclass(frozen=True, eq=False)
 class Christoffels:
-    """Γ^a_{bc} (``gamma[a, b, c]``) and its derivative ∂_e Γ^a_{bc} (``dgamma[e, a, b, c]``)
-    at the jet's point, (12.11), exact."""
+    """:math:`Γ^a_{bc}` (``gamma[a, b, c]``) and its derivative :math:`∂_e Γ^a_{bc}`
+    (``dgamma[e, a, b, c]``) at the jet's point, (12.11), exact."""
 
     gamma: np.ndarray
     dgamma: np.ndarray
@@ -59,13 +64,25 @@ def inverse_metric_derivative(jet: Jet) -> np.ndarray:
     exact.
 
     Enters Γ of (12.11).
+
+    Examples
+    --------
+    ∂_e(g g⁻¹) = 0, exactly:
+
+    >>> import numpy as np
+    >>> from emergent.jets import random_jet
+    >>> jet = random_jet(3, seed=2)
+    >>> d = inverse_metric_derivative(jet)
+    >>> bool(all(np.all(jet.v[e] @ jet.ginv + jet.g @ d[e] == 0) for e in range(3)))
+    True
     """
     check_jet(jet)
     return -np.einsum("ip,epq,qj->eij", jet.ginv, jet.v, jet.ginv)
 
 
 def _lower(d: np.ndarray) -> np.ndarray:
-    """Γ_{d b c} = ½ (g_{db,c} + g_{dc,b} - g_{bc,d}) from d[..., c, a, b] = ∂_c g_{ab}."""
+    """:math:`Γ_{dbc} = ½ (g_{db,c} + g_{dc,b} - g_{bc,d})` from ``d[..., c, a, b]`` =
+    :math:`∂_c g_{ab}`."""
     return _HALF * (np.einsum("...cdb->...dbc", d) + np.einsum("...bdc->...dbc", d)
                     - np.einsum("...dbc->...dbc", d))
 
@@ -96,7 +113,18 @@ def riemann(jet: Jet, ch: Christoffels | None = None) -> np.ndarray:
 
     ``ch`` is :func:`christoffels` of ``jet`` if the caller has it already.
 
-    Its contraction is R_{μν} of (12.13).
+    Its contraction is :math:`R_{μν}` of (12.13).
+
+    Examples
+    --------
+    Lowered with g, :math:`R_{abcd}` has the pair symmetry :math:`R_{abcd} = R_{cdab}`:
+
+    >>> import numpy as np
+    >>> from emergent.jets import random_jet
+    >>> jet = random_jet(3, seed=1)
+    >>> low = np.einsum("ae,ebcd->abcd", jet.g, riemann(jet))
+    >>> bool(np.all(low == np.einsum("abcd->cdab", low)))
+    True
     """
     n = check_jet(jet).g.shape[0]
     if ch is None:
@@ -111,7 +139,19 @@ def riemann(jet: Jet, ch: Christoffels | None = None) -> np.ndarray:
 
 
 def ricci(riem: np.ndarray) -> np.ndarray:
-    r""":math:`R_{bd} = R^a_{bad}` of (12.13) from the Riemann tensor ``riem[a, b, c, d]``."""
+    r""":math:`R_{bd} = R^a_{bad}` of (12.13) from the Riemann tensor ``riem[a, b, c, d]``.
+
+    Examples
+    --------
+    Schwarzschild is a vacuum solution: R_bd = 0 at any point outside the horizon:
+
+    >>> import numpy as np
+    >>> import sympy as sp
+    >>> from emergent.metrics import jet_at, schwarzschild
+    >>> jet = jet_at(schwarzschild(mass=1), [0, 3, sp.pi / 2, 0])
+    >>> bool(np.all(ricci(riemann(jet)) == 0))
+    True
+    """
     shape = getattr(riem, "shape", ())
     if not isinstance(riem, np.ndarray) or len(shape) != 4 or len(set(shape)) != 1:
         raise ValueError(f"riem must be an array of shape (n, n, n, n), got "
@@ -123,6 +163,16 @@ def ricci_scalar_of(jet: Jet, ric: np.ndarray) -> Fraction | int:
     r""":math:`R = g^{bd} R_{bd}` (exact) from the Ricci tensor ``ric`` of :func:`ricci`.
 
     The R of (12.2) and (12.10).
+
+    Examples
+    --------
+    de Sitter space of radius ℓ has R = 12/ℓ² everywhere:
+
+    >>> import sympy as sp
+    >>> from emergent.metrics import de_sitter, jet_at
+    >>> jet = jet_at(de_sitter(length=2), [0, sp.Rational(1, 2), sp.pi / 2, 0])
+    >>> ricci_scalar_of(jet, ricci(riemann(jet)))
+    3
     """
     _check_tensor(ric, "ric", (check_jet(jet).g.shape[0],) * 2)
     return np.einsum("bd,bd->", jet.ginv, ric)
@@ -133,6 +183,18 @@ def einstein_upper(jet: Jet, ric: np.ndarray) -> np.ndarray:
     exact.
 
     The left side of (12.12).
+
+    Examples
+    --------
+    de Sitter space solves :math:`G^{ab} = -(3/ℓ²) g^{ab}`:
+
+    >>> import numpy as np
+    >>> import sympy as sp
+    >>> from emergent.metrics import de_sitter, jet_at
+    >>> jet = jet_at(de_sitter(length=2), [0, sp.Rational(1, 2), sp.pi / 2, 0])
+    >>> G = einstein_upper(jet, ricci(riemann(jet)))
+    >>> bool(np.all(G + sp.Rational(3, 4) * jet.ginv == 0))
+    True
     """
     _check_tensor(ric, "ric", (check_jet(jet).g.shape[0],) * 2)
     r = ricci_scalar_of(jet, ric)

@@ -1,4 +1,4 @@
-"""The functional S[p, Φ] of (11.6)-(11.7) on space-time grids, and a stationarity test.
+r"""The functional S[p, Φ] of (11.6)-(11.7) on space-time grids, and a stationarity test.
 
 Each printed form of S is evaluated as written, as a sum of named parts, on a :class:`Path`
 (p(t_n, Q), Φ(t_n)) sampled on a time grid:
@@ -13,13 +13,14 @@ form     S[p, Φ]
 11.7c    -4 ∫dt ∫ Ψ* (D/2 Δ + i ∂_t) Ψ, Ψ of (11.8)   (real part; the imaginary part is reported)
 ======== ===============================================================================
 
-Time integrals use the trapezoid rule; the constraint term Σ_n ΔΦ_n · ⟨Θ⟩_{n+1/2} and the
-∂_t term 4 Σ_n ∫ Im(Ψ_n* Ψ_{n+1}) are the midpoint rules that make them second order in dt.
+Time integrals use the trapezoid rule; the constraint term :math:`Σ_n ΔΦ_n · ⟨Θ⟩_{n+1/2}` and
+the ∂_t term :math:`4 Σ_n ∫ \mathrm{Im}(Ψ_n^* Ψ_{n+1})` are the midpoint rules that make them
+second order in dt.
 
 :func:`first_variation` perturbs a path along an admissible direction with fixed end points,
-p → p e^{εη}/∫p e^{εη} (positive and normalised), Φ → Φ + εζ with η, ζ = 0 at t = 0 and T, and
-returns the first variation of every part; :func:`stationarity_test` repeats this for random
-directions and reports the relative first variation |Σ δS_i| / Σ |δS_i| (0 for a stationary
+:math:`p → p e^{εη}/∫p e^{εη}` (positive and normalised), Φ → Φ + εζ with η, ζ = 0 at t = 0
+and T, and returns the first variation of every part; :func:`stationarity_test` repeats this for
+random directions and reports the relative first variation |Σ δS_i| / Σ |δS_i| (0 for a stationary
 path, up to discretisation error; O(1) otherwise) and the slope of log|S(ε) - S(0)| against
 log ε (1 if not stationary, 2 if stationary).
 """
@@ -107,7 +108,8 @@ def _trapezoid(values: np.ndarray, t: np.ndarray) -> float:
 
 
 def _constraint_term(path: Path) -> float:
-    """∫dt Σ_k Φ̇_k ⟨Θ_k⟩ by the midpoint rule: Σ_n (Φ_{n+1} - Φ_n)·(⟨Θ⟩_n + ⟨Θ⟩_{n+1})/2."""
+    """∫dt Σ_k Φ̇_k ⟨Θ_k⟩ by the midpoint rule:
+    :math:`Σ_n (Φ_{n+1} - Φ_n)·(⟨Θ⟩_n + ⟨Θ⟩_{n+1})/2`."""
     c = path.constraints.values(path.p)
     return float(np.sum(np.diff(path.Phi, axis=0) * 0.5 * (c[1:] + c[:-1])))
 
@@ -288,6 +290,20 @@ def dropped_term_sizes(path: Path, method: Method = "spectral") -> DroppedTermSi
     * ``in_p_equation``: in δS/δp the dropped term contributes 2D|∇θ|², the entropy
       production -2DΔ√p/√p; the ratio of their p-weighted spreads over Q (constants do not
       matter for normalised variations), root-mean-square over time.
+
+    Examples
+    --------
+    A real density path has no phase, so the term (11.7) drops is zero; a moving packet's is not:
+
+    >>> import numpy as np
+    >>> from emergent.constraints import moment_constraints
+    >>> from emergent.grids import Grid
+    >>> g = Grid((64,), (20.0,))
+    >>> c, t = moment_constraints(g, 2), np.linspace(0.0, 1.0, 11)
+    >>> dropped_term_sizes(diffusion_path(c, 1.0, t, 1.0)).vs_entropy_production
+    0.0
+    >>> dropped_term_sizes(schrodinger_path(c, 1.0, t, 1.0).path).vs_entropy_production > 0.01
+    True
     """
     grid, D = path.grid, path.D
     dropped = 2 * D * (path.phase_gradient**2).sum(1)
@@ -320,8 +336,8 @@ def _perturb(path: Path, eps: float, eta: np.ndarray | None, zeta: np.ndarray | 
 def first_variation(path: Path, form: str, eta: ArrayLike | None = None,
                     zeta: ArrayLike | None = None, eps: float = 1e-4,
                     method: Method = "spectral") -> FormParts:
-    """δS_i = d/dε S_i[p e^{εη}/norm, Φ + εζ] at ε = 0 for each part i of ``form``, (11.6)-(11.7),
-    as a :class:`FormParts` of variations (``imaginary`` = 0).
+    r""":math:`δS_i = d/dε S_i[p e^{εη}/\mathrm{norm}, Φ + εζ]` at ε = 0 for each part i of
+    ``form``, (11.6)-(11.7), as a :class:`FormParts` of variations (``imaginary`` = 0).
 
     Central difference (S_i(ε) - S_i(-ε))/(2ε), error O(ε²).  ``eta`` (shape of ``p``) and
     ``zeta`` (shape of ``Phi``) must vanish at the first and last time (fixed end points).
@@ -553,6 +569,24 @@ def diffusion_path(constraints: Constraints, D: float, times: ArrayLike, sigma0:
 
     ``Phi``: None (Φ ≡ 0), an array, or ``"entropy-production"`` for the multipliers of
     :func:`multipliers_for_entropy_production` (the best case for the forms 11.6b-11.7b).
+
+    Examples
+    --------
+    Along the diffusion from a Gaussian the entropy grows by ½ log(1 + DT/σ0²) (11.6, line 1),
+    and the forms that differ by integrations by parts agree:
+
+    >>> import numpy as np
+    >>> from emergent.constraints import moment_constraints
+    >>> from emergent.grids import Grid
+    >>> g = Grid((64,), (20.0,))
+    >>> path = diffusion_path(moment_constraints(g, 2), 1.0, np.linspace(0.0, 1.0, 11), 1.0)
+    >>> bool(np.isclose(action(path, "11.6a"), 0.5 * np.log(2.0)))
+    True
+    >>> values = [action(path, form) for form in ("11.6b", "11.7a", "11.7b")]
+    >>> bool(np.allclose(values, values[0]))
+    True
+    >>> bool(np.isclose(values[0], 0.5 * np.log(2.0), rtol=1e-3))
+    True
     """
     grid = constraints.grid
     t = _times(times)

@@ -55,6 +55,14 @@ class Grid:
         Periodic box, or walls with zero normal flux (Neumann; "reflecting walls").
     origin : tuple of float, optional
         Lower corner; default centres the box on Q = 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = Grid((64,), (10.0,))
+    >>> q = g.coordinates[0]
+    >>> g.spacing, bool(np.isclose(g.integrate(np.exp(-q**2 / 2)), np.sqrt(2 * np.pi)))
+    ((0.15625,), True)
     """
 
     shape: tuple[int, ...]
@@ -371,6 +379,18 @@ def check_density(grid: Grid, p: ArrayLike, name: str = "p", *, normalize: bool 
     differing from 1 by more than ``rtol`` is an error.
 
     A density p of (11.3)-(11.5).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = Grid((64,), (10.0,))
+    >>> p = check_density(g, np.ones(64), normalize=True)  # the uniform density 1/L
+    >>> bool(np.allclose(p, 1 / 10)), bool(np.isclose(g.integrate(p), 1.0))
+    (True, True)
+    >>> check_density(g, -np.ones(64))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: p ...
     """
     check_grid(grid)
     density = grid.check_field(p, name)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from learning.analysis import NetworkAnalysis
+from learning.analysis import Losses, NetworkAnalysis
 from ntcore.atomic import atomic_savefig, atomic_write_json, atomic_write_text
 from ntcore.integrity import seal
 from ntcore.verdict import Claim, sign_of, within_tolerance
@@ -50,7 +50,8 @@ def _method(s) -> str:
         return (f"exact ({s.method}), {s.n_neurons - s.density.n_at_one} of {s.n_neurons} "
                 "eigenvalues != 1")
     r = s.moments_result
-    return (f"stochastic Lanczos quadrature ({r.n_probes} probes x {r.lanczos_steps} steps) and "
+    return (f"{r.quadrature_kind} stochastic Lanczos quadrature ({r.n_probes} probes x "
+            f"{r.lanczos_steps} steps) and "
             f"eigsh for the extremes, {s.n_matvecs} products with G")
 
 
@@ -108,33 +109,47 @@ def _n_large_rows(result: NetworkAnalysis) -> list[tuple[str, object, float]]:
     return [(label, n, betas[label]) for label, n in result.n_large.items()]
 
 
-def _figures(result: NetworkAnalysis, out: Path) -> dict[str, str]:
+#: floor of the smoothed density's log axis: 0.01 eigenvalues per unit log λ (a tail below it
+#: holds less than one eigenvalue in a hundred over a unit of log λ)
+DENSITY_FLOOR = 1e-2
+
+
+def _density_figure(result: NetworkAnalysis):
+    """log λ density on a log axis, so the tails show beside the spike at λ = 1."""
     from matplotlib.figure import Figure
 
-    files = {}
     d = result.spectrum.density
     fig = Figure(figsize=(6.5, 4))
     ax = fig.add_subplot()
+    ax.set_yscale("log")
     if d.kind == "histogram":
-        ax.step(d.grid, d.density, where="mid", label="density (exact)")
-        note = f"{d.n_at_one} eigenvalues = 1 not shown"
+        positive = d.density[d.density > 0]
+        floor = 0.5 * float(positive.min()) if positive.size else DENSITY_FLOOR
+        # empty bins are drawn at the floor (a gap shows as a run along the bottom axis)
+        ax.step(d.grid, np.maximum(d.density, floor), where="mid", label="density (exact)")
+        if d.n_at_one:
+            ax.axvline(0.0, color="gray", ls=":", label=f"{d.n_at_one} eigenvalues = 1 "
+                       "(log λ = 0): not in the histogram")
+        note = "histogram of the eigenvalues != 1"
     else:
-        ax.fill_between(d.grid, d.lower, d.upper, alpha=0.3, label="95% band")
-        ax.plot(d.grid, d.density, label="density (smoothed estimate)")
-        # The N - dim S eigenvalues equal to 1 make a spike at 0: scale to the rest.
-        away = np.abs(d.grid) > 0.1 * (d.grid.max() - d.grid.min())
-        if np.any(away):
-            ax.set_ylim(0, 1.2 * float(np.max(d.upper[away])))
-        note = "the spike at 0 (eigenvalues = 1) is cut"
+        floor = DENSITY_FLOOR
+        ax.fill_between(d.grid, np.maximum(d.lower, floor), np.maximum(d.upper, floor),
+                        alpha=0.3, label="95% band")
+        ax.plot(d.grid, np.maximum(d.density, floor), label="density (smoothed estimate)")
+        note = "all N eigenvalues, those = 1 make the spike at 0"
+    ax.set_ylim(bottom=floor, top=3.0 * max(float(np.max(d.upper)), floor))
     g = result.gap
     if g.status == "found":
         ax.axvspan(g.lower, g.upper, color="red", alpha=0.15, label=f"gap at {g.position:.3g}")
     ax.set_xlabel("log λ")
-    ax.set_ylabel("eigenvalues per unit log λ")
-    ax.set_title(f"log λ of G (5.6), {result.spectrum.method}; {note}", fontsize=10)
-    ax.legend(fontsize=8)
-    atomic_savefig(fig, out / "log_lambda_density.png")
-    files["log_lambda_density"] = "log_lambda_density.png"
+    ax.set_ylabel("eigenvalues per unit log λ (log scale)")
+    ax.set_title(f"log λ of G (5.6), {result.spectrum.method}: {note}", fontsize=9)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def _extremes_figure(result: NetworkAnalysis):
+    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(6.5, 4))
     ax = fig.add_subplot()
@@ -145,20 +160,72 @@ def _figures(result: NetworkAnalysis, out: Path) -> dict[str, str]:
     ax.set_ylabel("log λ_i")
     ax.set_title("extreme eigenvalues of G")
     ax.legend(fontsize=8)
-    atomic_savefig(fig, out / "extreme_eigenvalues.png")
-    files["extreme_eigenvalues"] = "extreme_eigenvalues.png"
+    return fig
 
-    losses = result.losses
-    if losses is not None:
-        fig = Figure(figsize=(4.5, 4))
-        ax = fig.add_subplot()
-        labels = ["U_∂ (2.11)", "U (3.2)"]
-        values = [losses.boundary, losses.bulk if losses.status == "computed" else 0.0]
-        ax.bar(labels, values, color=["tab:blue", "tab:orange"])
-        ax.set_ylabel("mean loss per sample")
-        ax.set_title(f"U / U_∂ = {_fmt(losses.ratio)} ({losses.n_samples} samples)")
-        atomic_savefig(fig, out / "losses.png")
+
+def _ecdf(ax, values: np.ndarray, label: str, color: str) -> None:
+    v = np.sort(values)
+    ax.step(v, np.arange(1, v.size + 1) / v.size, where="post", color=color, label=label)
+
+
+def _losses_figure(losses: Losses):
+    """Per sample: the distribution of H_∂ and H(x̄) (ECDF), H(x̄) against H_∂, and their
+    ratio; the means U_∂ and U marked."""
+    from matplotlib.figure import Figure
+
+    hb, hu = np.asarray(losses.boundary_samples), np.asarray(losses.bulk_samples)
+    computed = losses.status == "computed" and hu.size == hb.size > 0
+    fig = Figure(figsize=(12.5 if computed else 5.5, 4))
+    axes = fig.subplots(1, 3 if computed else 1, squeeze=False)[0]
+    ax = axes[0]
+    shown = [(hb, losses.boundary, "H_∂ (2.11)", "tab:blue")]
+    if computed:
+        shown.append((hu, losses.bulk, "H(x̄) (3.2)", "tab:orange"))
+    for values, mean, label, color in shown:
+        if values.size:
+            _ecdf(ax, values, f"{label} per sample", color)
+        ax.axvline(mean, color=color, ls="--", label=f"mean {mean:.4g}")
+    if all(np.all(v > 0) for v, *_ in shown if v.size):
+        ax.set_xscale("log")
+    ax.set_xlabel("loss of one sample")
+    ax.set_ylabel("fraction of samples with a loss <= x")
+    ax.set_title(f"U_∂ = {losses.boundary:.4g}" + (f", U = {losses.bulk:.4g}" if computed
+                                                   else f": {losses.message}"), fontsize=9)
+    ax.legend(fontsize=7)
+    if computed:
+        _bulk_against_boundary(axes[1], axes[2], losses, hb, hu)
+    return fig
+
+
+def _bulk_against_boundary(ax, ax_ratio, losses: Losses, hb: np.ndarray,
+                           hu: np.ndarray) -> None:
+    ax.scatter(hb, hu, s=8, alpha=0.6)
+    lo, hi = float(min(hb.min(), hu.min())), float(max(hb.max(), hu.max()))
+    ax.plot([lo, hi], [lo, hi], "k:", label="H(x̄) = H_∂")
+    if lo > 0:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    ax.set_xlabel("H_∂ of the sample (2.11)")
+    ax.set_ylabel("H(x̄) of the sample (3.2)")
+    ax.set_title(f"H(x̄) < H_∂ for {int(np.sum(hu < hb))} of {hb.size} samples", fontsize=9)
+    ax.legend(fontsize=7)
+    ratio = hu[hb > 0] / hb[hb > 0]
+    ax_ratio.hist(ratio, bins=min(40, max(5, ratio.size // 5)), color="tab:green")
+    ax_ratio.axvline(losses.ratio, color="k", ls="--", label=f"U / U_∂ = {_fmt(losses.ratio)}")
+    ax_ratio.set_xlabel("H(x̄) / H_∂ of the sample")
+    ax_ratio.set_ylabel("samples")
+    ax_ratio.set_title(f"bulk / boundary ({losses.n_samples} samples)", fontsize=9)
+    ax_ratio.legend(fontsize=7)
+
+
+def _figures(result: NetworkAnalysis, out: Path) -> dict[str, str]:
+    files = {"log_lambda_density": "log_lambda_density.png",
+             "extreme_eigenvalues": "extreme_eigenvalues.png"}
+    atomic_savefig(_density_figure(result), out / files["log_lambda_density"])
+    atomic_savefig(_extremes_figure(result), out / files["extreme_eigenvalues"])
+    if result.losses is not None:
         files["losses"] = "losses.png"
+        atomic_savefig(_losses_figure(result.losses), out / files["losses"])
     return files
 
 

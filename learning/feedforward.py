@@ -74,7 +74,13 @@ def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
 
 
 def layer_slices(sizes: Sequence[int]) -> list[slice]:
-    """Neuron-index slices of the layers, in order (input first)."""
+    """Neuron-index slices of the layers, in order (input first).
+
+    Examples
+    --------
+    >>> layer_slices((3, 2, 1))
+    [slice(0, 3, None), slice(3, 5, None), slice(5, 6, None)]
+    """
     sizes = _check_sizes(sizes)
     edges = np.concatenate([[0], np.cumsum(sizes)])
     return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
@@ -205,13 +211,32 @@ def layer_weights(septuple: Septuple) -> list:
     (views into a dense w, if the septuple holds one) or ``scipy.sparse`` CSR arrays.
 
     Never forms the N x N matrix; this is the block API of the module docstring.
+
+    Examples
+    --------
+    The blocks are the sub-matrices of the septuple's w, layer l+1 reading layer l:
+
+    >>> import numpy as np
+    >>> net = feedforward((3, 2, 1), seed=0)
+    >>> sl = layer_slices((3, 2, 1))
+    >>> w = layer_weights(net)
+    >>> [b.shape for b in w], bool(np.array_equal(w[1], net.weights[sl[2], sl[1]]))
+    ([(2, 3), (1, 2)], True)
     """
     _require_layers(septuple)
     return list(septuple.layered_weights.blocks)  # type: ignore[union-attr]
 
 
 def layer_biases(septuple: Septuple) -> list[Array]:
-    """The bias vectors of layers 1..L-1 as views into the global bias vector."""
+    """The bias vectors of layers 1..L-1 as views into the global bias vector.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = feedforward((3, 2, 1), seed=0, bias_scale=1.0)
+    >>> bool(np.array_equal(np.concatenate(layer_biases(net)), net.bias[3:]))
+    True
+    """
     slices = layer_slices(_require_layers(septuple))
     return [septuple.bias[s] for s in slices[1:]]
 
@@ -227,6 +252,18 @@ def forward(septuple: Septuple, inputs: ArrayLike) -> list[Array]:
     ----------
     inputs
         Shape ``(n_0,)`` or ``(n_samples, n_0)``, inside the activation's range.
+
+    Examples
+    --------
+    Each layer is f(W h + b) of the previous one:
+
+    >>> import numpy as np
+    >>> net = feedforward((3, 4, 2), seed=1, bias_scale=0.3)
+    >>> x = np.array([0.2, -0.5, 0.9])
+    >>> (w1, w2), (b1, b2) = layer_weights(net), layer_biases(net)
+    >>> layers = forward(net, x)
+    >>> bool(np.allclose(layers[2], np.tanh(w2 @ np.tanh(w1 @ x + b1) + b2)))
+    True
     """
     sizes = _require_layers(septuple)
     a = np.asarray(inputs, dtype=float)
@@ -245,5 +282,19 @@ def forward(septuple: Septuple, inputs: ArrayLike) -> list[Array]:
 
 
 def forward_state(septuple: Septuple, inputs: ArrayLike) -> Array:
-    """The fixed point x̄ (2.9) of a layered network, by the layered pass: shape (..., N)."""
+    """The fixed point x̄ (2.9) of a layered network, by the layered pass: shape (..., N).
+
+    Examples
+    --------
+    x̄ is a fixed point of the dynamics (2.5) with the inputs clamped (2.7)-(2.9):
+
+    >>> import numpy as np
+    >>> from learning.septuple import boundary_state, step
+    >>> net = feedforward((3, 4, 2), seed=1, bias_scale=0.3)
+    >>> x = np.array([0.2, -0.5, 0.9])
+    >>> xbar = forward_state(net, x)
+    >>> xb = boundary_state(net, x, np.zeros(2))
+    >>> bool(np.allclose(step(net, xbar, xb), xbar)), bool(np.allclose(xbar[:3], x))
+    (True, True)
+    """
     return np.concatenate(forward(septuple, inputs), axis=-1)

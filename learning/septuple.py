@@ -13,7 +13,7 @@ Conventions
   from separate input and output arrays.
 * The input-bias condition (2.8) is met per datum by the *effective bias*
   (:func:`effective_bias`): the input components of b are replaced by
-  f^{-1}(x_∂,in), so that the input neurons stay clamped to the data (2.7).
+  f⁻¹(x_∂,in), so that the input neurons stay clamped to the data (2.7).
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ class Septuple:
     weights
         w, an ``(N, N)`` real matrix (``w[i, j]`` is the connection from neuron j to i),
         or a :class:`~learning.layered_weights.LayeredWeights` holding only the blocks
-        w_{l+1,l} of a layered network (as built by :func:`learning.feedforward.feedforward`
+        :math:`w_{l+1,l}` of a layered network (as built by :func:`learning.feedforward.feedforward`
         and :func:`~learning.feedforward.from_layers`).  Block storage never forms the
         N x N matrix; :attr:`weights` materialises it on demand (up to
         ``ntcore.limits.DENSE_WEIGHTS_LIMIT_BYTES``).
@@ -279,7 +279,8 @@ class Septuple:
 
     @property
     def layered_weights(self) -> LayeredWeights | None:
-        """The blocks w_{l+1,l} (views for a dense layered w); ``None`` for general graphs."""
+        """The blocks :math:`w_{l+1,l}` (views for a dense layered w); ``None`` for general
+        graphs."""
         return self._layered
 
     def dense_weights(self, max_bytes: int | None = None) -> Array:
@@ -445,6 +446,13 @@ def boundary_state(septuple: Septuple, inputs: ArrayLike,
     ValueError
         On wrong shapes, non-finite data, or data outside the activation's range
         (outputs must lie inside the range of f; inputs, being clamped, may touch its ends).
+
+    Examples
+    --------
+    >>> from learning.feedforward import feedforward
+    >>> net = feedforward((2, 3, 1), seed=0)
+    >>> boundary_state(net, [0.5, -0.5], [0.25]).tolist()  # hidden components zero
+    [0.5, -0.5, 0.0, 0.0, 0.0, 0.25]
     """
     inputs = np.asarray(inputs, dtype=float)
     n_in, n_out = septuple.input_indices.size, septuple.output_indices.size
@@ -476,9 +484,20 @@ def effective_bias(septuple: Septuple, x_boundary: ArrayLike) -> Array:
     (2.8) asks f(P_in b) = P_in x_∂.  As printed it also constrains the hidden and output
     components of f(P_in b) to vanish, which fails whenever f(0) != 0 (e.g. sigmoid);
     the condition that keeps the inputs clamped (2.7) is only its input part,
-    P_in f(b) = P_in x_∂, which is what is enforced here: b_in = f^{-1}(x_∂,in).
+    P_in f(b) = P_in x_∂, which is what is enforced here: b_in = f⁻¹(x_∂,in).
 
     Returns an array of shape ``(N,)`` or ``(n, N)`` following ``x_boundary``.
+
+    Examples
+    --------
+    With b_in = f⁻¹(x_∂,in), f(b) reproduces the inputs (2.8):
+
+    >>> import numpy as np
+    >>> from learning.feedforward import feedforward
+    >>> net = feedforward((2, 3, 1), seed=0)
+    >>> xb = boundary_state(net, [0.5, -0.5], [0.25])
+    >>> bool(np.allclose(np.tanh(effective_bias(net, xb)[:2]), [0.5, -0.5]))
+    True
     """
     xb = _check_states(septuple, x_boundary, "x_boundary")
     idx = septuple.input_indices
@@ -494,7 +513,15 @@ def effective_bias(septuple: Septuple, x_boundary: ArrayLike) -> Array:
 
 
 def initial_state(septuple: Septuple, x_boundary: ArrayLike) -> Array:
-    """x(0) = P_in x_∂, eq. (2.4): the input data entered, every other neuron at 0."""
+    """x(0) = P_in x_∂, eq. (2.4): the input data entered, every other neuron at 0.
+
+    Examples
+    --------
+    >>> from learning.feedforward import feedforward
+    >>> net = feedforward((2, 3, 1), seed=0)
+    >>> initial_state(net, boundary_state(net, [0.5, -0.5], [0.25])).tolist()
+    [0.5, -0.5, 0.0, 0.0, 0.0, 0.0]
+    """
     xb = _check_states(septuple, x_boundary, "x_boundary")
     x0 = np.zeros_like(xb)
     x0[..., septuple.input_indices] = xb[..., septuple.input_indices]
@@ -505,8 +532,19 @@ def clamped_image(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike) -> Ar
     """f(w x + b) with the input bias of (2.8): input components equal the data exactly.
 
     Mathematically this is f(w x + b_eff) with b_eff of :func:`effective_bias`; the input
-    components are set to x_∂ directly because f(f^{-1}(x)) differs from x by round-off,
+    components are set to x_∂ directly because f(f⁻¹(x)) differs from x by round-off,
     which would keep the state moving by one ulp per step.  No inverse of f is needed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning.feedforward import feedforward
+    >>> net = feedforward((2, 3, 1), seed=0, bias_scale=0.5)
+    >>> xb = boundary_state(net, [0.5, -0.5], [0.25])
+    >>> x = np.linspace(-0.5, 0.5, 6)
+    >>> image = clamped_image(net, x, xb)
+    >>> image[:2].tolist(), bool(np.allclose(image[2:], np.tanh(net.weights @ x + net.bias)[2:]))
+    ([0.5, -0.5], True)
     """
     x = _check_states(septuple, x, "x")
     xb = _check_states(septuple, x_boundary, "x_boundary")
@@ -521,6 +559,18 @@ def step(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike | None = None) 
 
     With ``x_boundary`` the input bias is set by (2.8) (see :func:`effective_bias`), so the
     input neurons stay clamped to the data, eq. (2.7).
+
+    Examples
+    --------
+    A network of L = 3 layers reaches its fixed point x̄ (2.9) from x(0) (2.4) in L - 1 steps:
+
+    >>> import numpy as np
+    >>> from learning.feedforward import feedforward, forward_state
+    >>> net = feedforward((2, 3, 1), seed=0, bias_scale=0.5)
+    >>> xb = boundary_state(net, [0.5, -0.5], [0.25])
+    >>> x = step(net, step(net, initial_state(net, xb), xb), xb)
+    >>> bool(np.allclose(x, forward_state(net, np.array([0.5, -0.5]))))
+    True
     """
     if x_boundary is not None:
         return clamped_image(septuple, x, x_boundary)

@@ -11,8 +11,8 @@ extreme eigenvalues (C_n (10.5), the gap of Section 10):
   reorthogonalisation, Gauss quadrature v^T g(G) v ≈ |v|^2 Σ_j τ_j^2 g(θ_j); every order
   and the density come from the same runs; the standard error is that of the mean over
   probes;
-* extreme eigenvalues by ``scipy.sparse.linalg.eigsh`` on G (largest) and on G^{-1} =
-  A^{-1} A^{-T} (smallest), A^{-1} being a forward substitution layer by layer;
+* extreme eigenvalues by ``scipy.sparse.linalg.eigsh`` on G (largest) and on G⁻¹ =
+  A⁻¹ A⁻ᵀ (smallest), A⁻¹ being a forward substitution layer by layer;
 * exact methods for comparison and small networks: ``"dense"`` (eigvalsh of G) and
   ``"structured"`` (:func:`learning.spectrum.g_spectrum`).
 
@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import numpy as np
 import scipy.sparse.linalg as spla
@@ -32,9 +34,11 @@ from scipy.special import ndtri
 
 from learning.graph.septuple import GraphSeptuple
 from learning.jacobian import JacobianOperator, check_mean_state, jacobian_operator, linear_operator
-from learning.lanczos import SlqRuns, SpectralQuadrature, slq_runs
+from learning.lanczos import SlqRuns, SpectralQuadrature
 from learning.septuple import Septuple
+from learning.slq_executor import JacobianSpec, run_slq
 from learning.spectrum import g_spectrum
+from learning.two_sided import choose_kind
 from ntcore import limits
 from ntcore.checks import count, seed_value
 from ntcore.display import MarkdownSummary
@@ -103,12 +107,12 @@ def g_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperat
 
 
 def a_inverse_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
-    """A^{-1} = (I - f'w)^{-1} for a layered network, by substitution, O(nnz w) per product.
+    """A⁻¹ = (I - f'w)⁻¹ for a layered network, by substitution, O(nnz w) per product.
 
     Raises
     ------
     ValueError
-        For a septuple without layer structure (A^{-1} is then not a substitution).
+        For a septuple without layer structure (A⁻¹ is then not a substitution).
 
     Examples
     --------
@@ -178,6 +182,10 @@ class SpectralMoments(MarkdownSummary):
     roundoff
         Per order, a first-order bound on the effect of float32 products on the value
         (:func:`learning.lanczos.roundoff_bound`); empty when float32 was not tried.
+    quadrature_kind
+        ``"exact"`` (dense, structured), ``"one-sided"`` (Lanczos on G) or
+        ``"two-sided"`` (Lanczos on G for log λ > 0 and on G⁻¹ for log λ < 0,
+        :mod:`learning.two_sided`).
     linearised
         Labels of the non-component-wise nodes of a graph septuple, linearised in the
         generalised G = (I - J)^T (I - J) (docs/beyond_mlps.md); empty for the paper's G.
@@ -197,6 +205,7 @@ class SpectralMoments(MarkdownSummary):
     lanczos_steps: int
     quadrature_change: Array
     quadrature: SpectralQuadrature
+    quadrature_kind: str = "exact"
     linearised: tuple[str, ...] = ()
     dtype: str = "float64"
     roundoff: Array = field(default_factory=lambda: np.zeros(0))
@@ -298,24 +307,6 @@ def _exact_quadrature(septuple: Network, x: Array, method: str) -> SpectralQuadr
 
 
 # ---- stochastic Lanczos quadrature -----------------------------------------------------
-class _AProducts:
-    """A X = X - J X and A^T Y = Y - J^T Y (5.6) on float64 rows with J's products in its
-    dtype: only the products with the weights are float32 in a float32 operator."""
-
-    def __init__(self, op: JacobianOperator):
-        self.op = op
-
-    @property
-    def count(self) -> int:
-        return self.op.count
-
-    def apply(self, x: Array) -> Array:
-        return x - self.op.matmat(x)
-
-    def apply_t(self, y: Array) -> Array:
-        return y - self.op.rmatmat(y)
-
-
 def _moment_estimates(quad: SpectralQuadrature, orders: tuple[int, ...],
                       control_variate: bool) -> tuple[Array, Array | None]:
     """Means over probes of Tr (log G)^k and their standard errors (None when exact)."""
@@ -346,8 +337,8 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
                      seed: int | np.random.Generator | None = None,
                      n_probes: int = 30, lanczos_steps: int = 60, probe_batch: int | None = None,
                      control_variate: bool | None = None, dtype: str = "auto",
-                     max_lanczos_steps: int | None = None,
-                     max_bytes: int = limits.SPECTRAL_ESTIMATE_LIMIT_BYTES
+                     max_lanczos_steps: int | None = None, quadrature_kind: str = "auto",
+                     executor: Any = None, max_bytes: int = limits.SPECTRAL_ESTIMATE_LIMIT_BYTES
                      ) -> SpectralMoments:
     """μ_k = Tr (log G)^k, eqs. (9.5)-(9.6), exactly or by stochastic Lanczos quadrature.
 
@@ -367,7 +358,7 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         Seed or generator of the Rademacher probes (SLQ).
     n_probes
         Probes (>= 2, for a standard error).  The standard error of μ_k falls as
-        n_probes^{-1/2}.
+        1/√n_probes.
     lanczos_steps
         Golub-Kahan steps per probe (>= 2; capped at N).  Gauss quadrature with m nodes
         is exact for polynomials of degree 2m - 1 in λ; ``quadrature_change`` reports how
@@ -378,7 +369,8 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
     control_variate
         Use log det G = 0 (7.8) as a control variate (see :class:`SpectralMoments`);
         default: for SLQ on layered networks (``False`` for general septuples, whose
-        log det G is not 0).
+        log det G is not 0), with two-sided quadrature only where μ_1's quadrature change
+        is below its standard error (else the variate would carry the truncation bias).
     dtype
         Precision of the products with the weights in SLQ: ``"float64"``, ``"float32"``
         (float32 weights; the vectors, reorthogonalisation and quadrature stay float64)
@@ -393,6 +385,16 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         their steps at a time, up to this) until the quadrature change is below
         ``learning.lanczos.TRUNCATION_FRACTION`` (0.25) of the standard error.  Either
         way ``uncertainty`` and ``log_det_check`` include the quadrature change.
+    quadrature_kind
+        SLQ: ``"one-sided"`` (Lanczos on G), ``"two-sided"`` (on G for log λ > 0, on G⁻¹
+        for log λ < 0, :mod:`learning.two_sided`; feedforward networks; twice the products
+        per step) or ``"auto"``: two-sided for graph septuples (deep residual networks,
+        where one-sided quadrature is biased far beyond its error), else one-sided.
+    executor
+        SLQ: ``None`` (this process) or where to run the probe batches, as ``reproduce``
+        does: ``"local"`` (processes), ``"serial"``, a Dask scheduler address or an
+        ``Executor`` (:mod:`learning.slq_executor`; the same numbers as in this process;
+        ``dtype="auto"`` means float64 there).
     max_bytes
         Refuse (ValueError naming the size and a cheaper method) above this estimate
         (default :data:`ntcore.limits.SPECTRAL_ESTIMATE_LIMIT_BYTES`, 4 GiB).
@@ -405,7 +407,8 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
     ------
     ValueError
         Wrong shape or non-finite <x>; bad orders or budget (n_probes < 2, lanczos_steps
-        < 2); an unknown method or dtype; structured on a general septuple; too much
+        < 2); an unknown method, dtype or quadrature_kind; two-sided quadrature or
+        structured on a general septuple; too much
         memory.
 
     Examples
@@ -435,15 +438,22 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
                          f"got {method!r}")
     use_cv = (method == "slq" and _feedforward(septuple)
               if control_variate is None else bool(control_variate) and method == "slq")
+    kind = choose_kind(quadrature_kind, isinstance(septuple, GraphSeptuple),
+                       _feedforward(septuple)) if method == "slq" else "exact"
     if method == "slq":
         runs = _slq(septuple, x, orders, use_cv, n_probes=n_probes, steps=lanczos_steps,
                     max_steps=max_lanczos_steps, probe_batch=probe_batch, dtype=dtype,
-                    seed=seed, max_bytes=max_bytes)
+                    seed=seed, max_bytes=max_bytes, kind=kind, executor=executor)
     else:
         _refuse_if_too_big(septuple, method, max_bytes)
         quad = _exact_quadrature(septuple, x, method)
         runs = SlqRuns(quad, quad, 0, n, "float64", np.zeros(0))
     quad, trunc = runs.full, runs.truncated
+    if use_cv and control_variate is None and kind == "two-sided":
+        # The control variate needs an unbiased μ_1: not while μ_1's quadrature still moves
+        # by more than its standard error (it would carry that bias into every order).
+        mu1, mu1_err = quad.estimate(lambda t: t)
+        use_cv = abs(mu1 - trunc.estimate(lambda t: t)[0]) <= (mu1_err or 0.0)
     values, errors = _moment_estimates(quad, orders, use_cv)
     change = np.abs(values - _moment_estimates(trunc, orders, use_cv)[0])
     log_det, log_det_err = quad.estimate(lambda t: t)
@@ -459,7 +469,7 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         n_matvecs=int(runs.matvecs), seconds=time.perf_counter() - start, log_det=log_det,
         log_det_stderr=log_det_err, log_det_check=abs(log_det) / scale,
         n_probes=quad.n_probes, lanczos_steps=runs.steps,
-        quadrature_change=np.array(change), quadrature=quad,
+        quadrature_change=np.array(change), quadrature=quad, quadrature_kind=kind,
         linearised=_linearised(septuple), dtype=runs.dtype, roundoff=runs.roundoff)
 
 
@@ -468,8 +478,9 @@ FLOAT32_MIN_WEIGHTS = 10**6
 
 
 def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
-         n_probes, steps, max_steps, probe_batch, dtype, seed, max_bytes) -> SlqRuns:
-    """Check the SLQ budget and precision, then run :func:`learning.lanczos.slq_runs`."""
+         n_probes, steps, max_steps, probe_batch, dtype, seed, max_bytes, kind,
+         executor) -> SlqRuns:
+    """Check the SLQ budget and precision, then run :func:`learning.slq_executor.run_slq`."""
     n = septuple.n_neurons
     probes = count("n_probes", n_probes, minimum=2)
     if use_cv and probes < 3:
@@ -490,15 +501,14 @@ def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
     probe_batch = count("probe_batch", probe_batch, minimum=1)
     _refuse_if_too_big(septuple, "slq", budget, n_probes=probe_batch, lanczos_steps=longest)
 
-    def make_op(dt: str) -> _AProducts:
-        return _AProducts(high if dt == "float64" else
-                          jacobian_operator(septuple, x, dtype=np.float32))
+    def make_jacobian(dt: str) -> JacobianOperator:
+        return high if dt == "float64" else jacobian_operator(septuple, x, dtype=np.float32)
 
-    def estimator(quad: SpectralQuadrature):
-        return _moment_estimates(quad, orders, use_cv)
-
-    return slq_runs(make_op, n, probes, steps, probe_batch, np.random.default_rng(seed),
-                    estimator, orders, dtype=dtype, max_steps=longest)
+    estimator = partial(_moment_estimates, orders=orders,
+                        control_variate=use_cv and kind == "one-sided")
+    return run_slq(make_jacobian if executor is None else JacobianSpec(septuple, x), n, probes,
+                   steps, probe_batch, seed, estimator, orders, dtype=dtype, max_steps=longest,
+                   kind=kind, executor=executor)
 
 
 # ---- density and counts from the same quadrature ---------------------------------------
@@ -600,7 +610,7 @@ def count_large_estimate(result: SpectralMoments, beta: float,
 class ExtremeEigenvalues:
     """The k largest and k smallest eigenvalues of G (descending), from ``eigsh``.
 
-    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G^{-1}; ``linearised``
+    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G⁻¹; ``linearised``
     names the linearised nodes of a graph septuple (generalised G, docs/beyond_mlps.md).
     """
 
@@ -617,7 +627,7 @@ def extreme_eigenvalues(septuple: Network, x_mean: ArrayLike, k: int = 10, *,
     """The k largest and k smallest eigenvalues of G (5.6), for C_n (10.5) and the gap.
 
     Largest: ``eigsh`` on G (Lanczos).  Smallest: for layered networks ``eigsh`` on
-    G^{-1} = A^{-1} A^{-T} (largest of the inverse, A^{-1} by substitution, so the small
+    G⁻¹ = A⁻¹ A⁻ᵀ (largest of the inverse, A⁻¹ by substitution, so the small
     end converges as fast as the large one); for general septuples ``eigsh(which="SA")``.
 
     Examples
@@ -662,11 +672,27 @@ def extreme_eigenvalues(septuple: Network, x_mean: ArrayLike, k: int = 10, *,
 
 def complexity_n_from_extremes(extremes: ExtremeEigenvalues, n: int, *,
                                log_det: float = 0.0) -> float:
-    """C_n (10.5) from extreme eigenvalues: n <= k from the largest, n >= N - k from the
+    r"""C_n (10.5) from extreme eigenvalues: n <= k from the largest, n >= N - k from the
     smallest using Σ_i log λ_i = log det G (``log_det``, 0 for layered networks, (7.8)).
 
-    C_n = -½ Σ_{i<=n} log λ_i + (N/2) log 2π; for n >= N - k,
-    Σ_{i<=n} log λ_i = log det G - Σ_{i>n} log λ_i.
+    :math:`C_n = -½ Σ_{i \le n} \log λ_i + (N/2) \log 2π`; for n >= N - k,
+    :math:`Σ_{i \le n} \log λ_i = \log\det G - Σ_{i>n} \log λ_i`.
+
+    Examples
+    --------
+    Against the sum over all eigenvalues (:func:`learning.thermodynamics.complexity_n`):
+
+    >>> import numpy as np
+    >>> from learning.feedforward import feedforward, forward_state
+    >>> from learning.spectrum import g_spectrum
+    >>> from learning.thermodynamics import complexity_n
+    >>> net = feedforward((6, 5, 3), seed=0, weight_scale=1.5)
+    >>> x = forward_state(net, np.zeros(6))
+    >>> ext = extreme_eigenvalues(net, x, k=3)
+    >>> exact = g_spectrum(net, x)
+    >>> [bool(np.isclose(complexity_n_from_extremes(ext, n), complexity_n(exact, n)))
+    ...  for n in (2, 12)]
+    [True, True]
     """
     if not isinstance(extremes, ExtremeEigenvalues):
         raise TypeError(f"extremes must be an ExtremeEigenvalues, got {type(extremes).__name__}")

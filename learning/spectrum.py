@@ -1,4 +1,4 @@
-"""The operator G = (I - f'w)^T (I - f'w) of eqs. (5.4)-(5.6) and its spectrum (5.10),
+r"""The operator G = (I - f'w)^T (I - f'w) of eqs. (5.4)-(5.6) and its spectrum (5.10),
 spectral moments (9.5)-(9.6), the count N_> of (6.6) and the gap of Section 10.
 
 Structured spectrum
@@ -8,9 +8,12 @@ In a layered network (neurons numbered input layer first) the columns of M live 
 non-input neurons and its rows are the rows of w scaled by f'; only the rows of the first
 hidden layer reach the input neurons.  Hence
 
-    range(G - I) ⊂ S = span{e_j : j non-input} ⊕ rowspace(w_{1,0})   (on input coordinates),
+.. math::
 
-of dimension n_non-input + rank(w_{1,0}) (110 for 784-40-20-10).  G is the identity on
+    \operatorname{range}(G - I) ⊂ S = \operatorname{span}\{e_j : j \text{ non-input}\}
+    ⊕ \operatorname{rowspace}(w_{1,0}) \quad \text{(on input coordinates)},
+
+of dimension n_non-input + rank(:math:`w_{1,0}`) (110 for 784-40-20-10).  G is the identity on
 S^⊥, so N - dim S eigenvalues are exactly 1 (log λ = 0) and the others are those of the
 dim S x dim S matrix Q^T G Q, Q an orthonormal basis of S built without N x N arrays.
 These are the *dynamical* eigenvalues of Section 9.
@@ -72,7 +75,20 @@ def check_mean_state(septuple: Septuple, x_mean: ArrayLike) -> Array:
 
 
 def derivative_matrix_diagonal(septuple: Septuple, x_mean: ArrayLike) -> Array:
-    """The diagonal of f' of eq. (5.4): f'_ii = df/dy at y_i = Σ_j w_ij <x_j> + b_i."""
+    """The diagonal of f' of eq. (5.4): f'_ii = df/dy at y_i = Σ_j w_ij <x_j> + b_i.
+
+    Examples
+    --------
+    For tanh, f'(y) = 1 - tanh² y at y = w<x> + b:
+
+    >>> import numpy as np
+    >>> from learning.feedforward import feedforward
+    >>> net = feedforward((3, 2), seed=0, bias_scale=0.5)
+    >>> x = np.array([0.1, -0.4, 0.7, 0.0, 0.0])
+    >>> bool(np.allclose(derivative_matrix_diagonal(net, x),
+    ...                  1 - np.tanh(net.weights @ x + net.bias) ** 2))
+    True
+    """
     x = check_mean_state(septuple, x_mean)
     return septuple.activation.derivative(septuple.preactivation(x))  # type: ignore[union-attr]
 
@@ -143,6 +159,14 @@ def spectrum_from_eigenvalues(eigenvalues: ArrayLike, n_neurons: int | None = No
     """Wrap given eigenvalues of G (e.g. from a user's own computation) as a :class:`GSpectrum`.
 
     Eigenvalues beyond the given ones, up to ``n_neurons``, are taken to be 1.
+
+    Examples
+    --------
+    The missing eigenvalues are 1, so they leave every moment unchanged:
+
+    >>> s = spectrum_from_eigenvalues([4.0, 0.25], n_neurons=5)
+    >>> s.eigenvalues.tolist(), spectral_moment(s, 1)
+    ([4.0, 1.0, 1.0, 1.0, 0.25], 0.0)
     """
     lam = np.asarray(eigenvalues, dtype=float).ravel()
     if lam.size == 0:
@@ -167,7 +191,7 @@ def _layered_derivative(septuple: Septuple, x: Array) -> Array:
 
 
 def _first_layer_rowspace(septuple: Septuple) -> tuple[Array, Array, Array]:
-    """w_{1,0}, and U[:, :r], sv[:r] of its SVD (the row-space basis q1 = w1^T U_r / sv)."""
+    """:math:`w_{1,0}`, and U[:, :r], sv[:r] of its SVD (the row-space basis q1 = w1^T U_r / sv)."""
     lw = septuple.layered_weights
     assert lw is not None
     w1 = lw.blocks[0]  # (n_1, n_0)
@@ -320,6 +344,13 @@ def spectral_moment(spectrum: GSpectrum, k: int, normalization: str = "raw") -> 
         ``"per_dynamical"`` (divided by the number of dynamical eigenvalues).
         The paper does not say which it plotted; Section 10's μ_2, μ_3 are compared
         with all three by the reproduction report.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = spectrum_from_eigenvalues(np.exp([2.0, -0.5, -1.5]))
+    >>> [round(spectral_moment(s, k), 12) for k in (1, 2, 3)]  # Σ x, Σ x², Σ x³
+    [0.0, 6.5, 4.5]
     """
     if not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be an integer >= 1, got {k!r}")
@@ -361,7 +392,13 @@ def count_large(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> int:
     r""":math:`N_>` of (6.6): the number of eigenvalues with
     :math:`\lambda_i > \text{factor}/\beta`.
 
-    The paper's "λ_i ≫ β^{-1}" has no threshold; ``factor`` makes the choice explicit.
+    The paper's "λ_i ≫ β⁻¹" has no threshold; ``factor`` makes the choice explicit.
+
+    Examples
+    --------
+    >>> s = spectrum_from_eigenvalues([5.0, 2.0, 1.0, 0.1])
+    >>> count_large(s, 1.0), count_large(s, 0.25), count_large(s, 0.25, factor=0.25)
+    (2, 1, 2)
     """
     beta = check_beta(beta)
     if not np.isfinite(factor) or factor <= 0:
@@ -377,6 +414,15 @@ def beta_from_log_lambda(log_lambda: float) -> float:
     With u = exp(log λ / 3): β = 1 / (u² + u).  (9.4) itself is not the extremum of (9.3)
     (see :func:`learning.architecture.two_level_extrema` and docs/errata.md); this inverse
     is what the paper used to turn the gap of Fig. 5 into β, and it is kept to compare.
+
+    Examples
+    --------
+    The inverse of (9.4), checked against :func:`learning.architecture.paper_extremum_9_4`:
+
+    >>> import numpy as np
+    >>> from learning.architecture import paper_extremum_9_4
+    >>> bool(np.isclose(paper_extremum_9_4(beta_from_log_lambda(-1.3)), -1.3))
+    True
     """
     if not np.isfinite(log_lambda):
         raise ValueError(f"log_lambda must be finite, got {log_lambda}")
@@ -423,6 +469,17 @@ def log_gap(spectrum: GSpectrum, *, max_log: float = 0.0, min_below: int = 1) ->
         If ``min_below`` is not an integer >= 1 (a gap between consecutive eigenvalues
         always has at least one below it), or fewer than ``min_below + 1`` dynamical
         eigenvalues lie below ``max_log``.
+
+    Examples
+    --------
+    The widest spacing of log λ below 0 lies between -4.8 and -1:
+
+    >>> import numpy as np
+    >>> g = log_gap(spectrum_from_eigenvalues(np.exp([-5.0, -4.8, -1.0, -0.9, 0.5])))
+    >>> round(g.lower, 12), round(g.upper, 12), g.n_below
+    (-4.8, -1.0, 2)
+    >>> bool(np.isclose(g.beta_paper, beta_from_log_lambda(g.position)))
+    True
     """
     if not isinstance(min_below, int | np.integer) or min_below < 1:
         raise ValueError(f"min_below must be an integer >= 1, got {min_below!r}")

@@ -14,6 +14,7 @@ All strategies draw small networks (so tests stay fast) with finite, moderate we
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from learning.activations import get_activation
@@ -29,7 +30,13 @@ __all__ = [
     "spectra",
     "eigenvalue_spectra",
     "inverse_temperatures",
+    "QUICK",
 ]
+
+#: Hypothesis settings for a quick, reproducible property check (10 examples, derandomised,
+#: no deadline or example database), as the examples below use them.
+QUICK = settings(max_examples=10, derandomize=True, deadline=None, database=None,
+                 suppress_health_check=list(HealthCheck))
 
 
 def _check_width(max_width: int) -> None:
@@ -38,7 +45,17 @@ def _check_width(max_width: int) -> None:
 
 
 def layer_sizes(depth: int | None = None, max_width: int = 6) -> st.SearchStrategy[tuple]:
-    """Layer sizes of a feedforward network; ``depth`` = number of layers L (>= 2)."""
+    """Layer sizes of a feedforward network; ``depth`` = number of layers L (>= 2).
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> @QUICK
+    ... @given(layer_sizes(depth=3, max_width=4))
+    ... def check(sizes):
+    ...     assert len(sizes) == 3 and all(1 <= n <= 4 for n in sizes)
+    >>> check()
+    """
     if depth is not None and depth < 2:
         raise ValueError(f"depth must be >= 2, got {depth}")
     _check_width(max_width)
@@ -49,7 +66,25 @@ def layer_sizes(depth: int | None = None, max_width: int = 6) -> st.SearchStrate
 
 def feedforward_networks(depth: int | None = None, max_width: int = 6,
                          activation: str = "tanh") -> st.SearchStrategy[Septuple]:
-    """Layered septuples from :func:`learning.feedforward.feedforward` with random scales."""
+    """Layered septuples from :func:`learning.feedforward.feedforward` with random scales.
+
+    Examples
+    --------
+    A property any of them has: the fixed point x̄ (2.9) is left unchanged by a step (2.5).
+
+    >>> from hypothesis import given
+    >>> import numpy as np
+    >>> from learning.feedforward import forward_state
+    >>> from learning.septuple import boundary_state, step
+    >>> @QUICK
+    ... @given(feedforward_networks(depth=3))
+    ... def check(net):
+    ...     x = np.zeros(net.input_indices.size)
+    ...     xbar = forward_state(net, x)
+    ...     xb = boundary_state(net, x, np.zeros(net.output_indices.size))
+    ...     assert np.allclose(step(net, xbar, xb), xbar)
+    >>> check()
+    """
     sizes = layer_sizes(depth, max_width)  # checks depth and max_width now, not when drawn
     get_activation(activation)
     return _feedforward_networks(sizes, activation)
@@ -65,7 +100,17 @@ def _feedforward_networks(draw, sizes_strategy: st.SearchStrategy[tuple],
 
 
 def septuples(max_neurons: int = 6) -> st.SearchStrategy[Septuple]:
-    """General (possibly recurrent) septuples with disjoint input/output sets."""
+    """General (possibly recurrent) septuples with disjoint input/output sets.
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> @QUICK
+    ... @given(septuples(max_neurons=5))
+    ... def check(s):
+    ...     assert s.n_neurons <= 5 and not set(s.input_indices) & set(s.output_indices)
+    >>> check()
+    """
     if isinstance(max_neurons, bool) or not isinstance(max_neurons, int) or max_neurons < 2:
         raise ValueError(f"max_neurons must be an integer >= 2, got {max_neurons!r}")
     return _septuples(max_neurons)
@@ -84,7 +129,21 @@ def _septuples(draw, max_neurons: int) -> Septuple:
 
 
 def mean_states(septuple: Septuple) -> st.SearchStrategy[np.ndarray]:
-    """Ensemble-averaged states <x> inside the activation's range."""
+    """Ensemble-averaged states <x> inside the activation's range.
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> import numpy as np
+    >>> from hypothesis import strategies as st
+    >>> @QUICK
+    ... @given(st.data())
+    ... def check(data):
+    ...     net = data.draw(feedforward_networks(depth=2, activation="tanh"))
+    ...     x = data.draw(mean_states(net))
+    ...     assert x.shape == (net.n_neurons,) and np.all(np.abs(x) < 1)
+    >>> check()
+    """
     if not isinstance(septuple, Septuple):
         raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
     return _mean_states(septuple)
@@ -97,7 +156,19 @@ def _mean_states(draw, septuple: Septuple) -> np.ndarray:
 
 
 def spectra(depth: int | None = None) -> st.SearchStrategy[GSpectrum]:
-    """Spectra of G (5.6) of random feedforward networks (so det G = 1, (7.7))."""
+    """Spectra of G (5.6) of random feedforward networks (so det G = 1, (7.7)).
+
+    Examples
+    --------
+    Every drawn spectrum has det G = 1 (7.7):
+
+    >>> from hypothesis import given
+    >>> @QUICK
+    ... @given(spectra(depth=3))
+    ... def check(s):
+    ...     assert abs(s.sum_log) < 1e-8
+    >>> check()
+    """
     return _spectra(feedforward_networks(depth))
 
 
@@ -108,7 +179,18 @@ def _spectra(draw, networks: st.SearchStrategy[Septuple]) -> GSpectrum:
 
 
 def eigenvalue_spectra(max_size: int = 30) -> st.SearchStrategy[GSpectrum]:
-    """Arbitrary positive spectra (log λ in [-8, 8]), not tied to any network."""
+    """Arbitrary positive spectra (log λ in [-8, 8]), not tied to any network.
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> import numpy as np
+    >>> @QUICK
+    ... @given(eigenvalue_spectra(max_size=10))
+    ... def check(s):
+    ...     assert np.all(np.abs(np.log(s.eigenvalues)) <= 8 + 1e-12)
+    >>> check()
+    """
     if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
         raise ValueError(f"max_size must be an integer >= 1, got {max_size!r}")
     return st.lists(st.floats(-8, 8), min_size=1, max_size=max_size).map(
@@ -116,7 +198,17 @@ def eigenvalue_spectra(max_size: int = 30) -> st.SearchStrategy[GSpectrum]:
 
 
 def inverse_temperatures(min_value: float = 1e-3, max_value: float = 1e3) -> st.SearchStrategy:
-    """β drawn log-uniformly in [min_value, max_value]."""
+    """β drawn log-uniformly in [min_value, max_value].
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> @QUICK
+    ... @given(inverse_temperatures(0.1, 10.0))
+    ... def check(beta):
+    ...     assert 0.1 <= beta <= 10.0
+    >>> check()
+    """
     if not 0 < min_value < max_value:
         raise ValueError(f"need 0 < min_value < max_value, got min_value = {min_value}, "
                          f"max_value = {max_value}")

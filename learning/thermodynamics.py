@@ -179,7 +179,21 @@ def gaussian_thermodynamics(spectrum: GSpectrum | ArrayLike, beta: float, m: flo
 
 def log_partition_function(spectrum: GSpectrum | ArrayLike, beta: float, m: float = 0.0,
                            mean_components: ArrayLike | None = None) -> float:
-    """log Z of (5.11) (with ``mean_components``) or (5.14) (without)."""
+    """log Z of (5.11) (with ``mean_components``) or (5.14) (without).
+
+    Examples
+    --------
+    Per eigenvalue the Gaussian integral ∫ exp(-(1 + βλ) q²/2) dq = √(2π/(1 + βλ)), by
+    quadrature:
+
+    >>> import numpy as np
+    >>> from scipy.integrate import quad
+    >>> lam, beta = np.array([0.5, 3.0]), 0.8
+    >>> direct = sum(np.log(quad(lambda q: np.exp(-(1 + beta * l) * q * q / 2), -np.inf, np.inf)[0])
+    ...              for l in lam)
+    >>> bool(np.isclose(log_partition_function(lam, beta), direct))
+    True
+    """
     return gaussian_thermodynamics(spectrum, beta, m, mean_components).log_partition_function
 
 
@@ -187,13 +201,34 @@ def internal_energy(spectrum: GSpectrum | ArrayLike, beta: float, m: float = 0.0
                     mean_components: ArrayLike | None = None) -> float:
     r""":math:`U(\beta) = -\partial \log Z/\partial\beta`, eq. (6.1); for :math:`m = 0` and no
     :math:`\langle\mathbf{x}\rangle` term, :math:`\tfrac12 \sum_i \lambda_i/(1 + \beta\lambda_i)`.
+
+    Examples
+    --------
+    Against a central difference of log Z and the closed form:
+
+    >>> import numpy as np
+    >>> lam, beta, h = np.array([0.5, 3.0]), 0.8, 1e-5
+    >>> logz = log_partition_function
+    >>> fd = -(logz(lam, beta + h) - logz(lam, beta - h)) / (2 * h)
+    >>> bool(np.isclose(internal_energy(lam, beta), fd))
+    True
+    >>> bool(np.isclose(internal_energy(lam, beta), np.sum(lam / (1 + beta * lam)) / 2))
+    True
     """
     return gaussian_thermodynamics(spectrum, beta, m, mean_components).internal_energy
 
 
 def free_energy(spectrum: GSpectrum | ArrayLike, beta: float, m: float = 0.0,
                 mean_components: ArrayLike | None = None) -> float:
-    r""":math:`F = -\log Z/\beta`, eqs. (6.4)-(6.5)."""
+    r""":math:`F = -\log Z/\beta`, eqs. (6.4)-(6.5).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lam, beta = np.array([0.5, 3.0]), 0.8
+    >>> bool(np.isclose(free_energy(lam, beta), -log_partition_function(lam, beta) / beta))
+    True
+    """
     return gaussian_thermodynamics(spectrum, beta, m, mean_components).free_energy
 
 
@@ -204,6 +239,18 @@ def entropy(spectrum: GSpectrum | ArrayLike, beta: float, m: float = 0.0,
     eq. (7.1).
 
     (7.1) as printed writes -β ∂Z/∂β + Z (Z for log Z); see docs/errata.md.
+
+    Examples
+    --------
+    S = β (U - F) (7.1), equivalently log Z + β U:
+
+    >>> import numpy as np
+    >>> lam, beta = np.array([0.5, 3.0, 0.01]), 0.8
+    >>> S = entropy(lam, beta)
+    >>> bool(np.isclose(S, beta * (internal_energy(lam, beta) - free_energy(lam, beta))))
+    True
+    >>> bool(np.isclose(S, log_partition_function(lam, beta) + beta * internal_energy(lam, beta)))
+    True
     """
     return gaussian_thermodynamics(spectrum, beta, m, mean_components).entropy
 
@@ -321,7 +368,7 @@ def structured_mean_components(septuple: Septuple, x_mean: ArrayLike) -> MeanCom
 
 @dataclass(frozen=True)
 class EntropySplit(MarkdownSummary):
-    """S (7.1) of the Gaussian ensemble and its parts, at one β and one spectrum.
+    r"""S (7.1) of the Gaussian ensemble and its parts, at one β and one spectrum.
 
     Attributes
     ----------
@@ -335,7 +382,8 @@ class EntropySplit(MarkdownSummary):
     thermodynamic_entropy
         S_0 = (N_>/2)(1 - log β), (7.4).
     complexity_split
-        C of (6.7), as printed: -½ Σ_{λ_i > factor/β} log λ_i + (N/2) log 2π.
+        C of (6.7), as printed:
+        :math:`-½ Σ_{λ_i > \mathrm{factor}/β} \log λ_i + (N/2) \log 2π`.
     complexity
         S - S_0: the complexity this form of log Z gives, so that S = S_0 + C exactly.
     window_term
@@ -400,7 +448,17 @@ def complexity_n(spectrum: GSpectrum, n: int) -> float:
     :math:`n` largest
     eigenvalues, eq. (10.5).
 
-    Section 10 uses C_20 and C_{N-20} (C_834 for N = 854).
+    Section 10 uses :math:`C_{20}` and :math:`C_{N-20}` (C_834 for N = 854).
+
+    Examples
+    --------
+    Over all N eigenvalues of a feedforward network (det G = 1, (7.7)) only (N/2) log 2π is left:
+
+    >>> import numpy as np
+    >>> from learning.spectrum import spectrum_from_eigenvalues
+    >>> s = spectrum_from_eigenvalues([4.0, 1.0, 0.25])
+    >>> bool(np.isclose(complexity_n(s, 3), 3 / 2 * np.log(2 * np.pi)))
+    True
     """
     _check_spectrum(spectrum)
     n = count("n", n)
@@ -412,14 +470,34 @@ def complexity_n(spectrum: GSpectrum, n: int) -> float:
 def complexity(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> float:
     r""":math:`C(b, w) \approx -\tfrac12 \sum_{\lambda_i > \text{factor}/\beta} \log\lambda_i`
     :math:`{} + \tfrac{N}{2} \log 2\pi`,
-    eq. (6.7)/(10.2)."""
+    eq. (6.7)/(10.2).
+
+    Examples
+    --------
+    At β = 0.5 only λ = 4 exceeds 1/β = 2:
+
+    >>> import numpy as np
+    >>> from learning.spectrum import spectrum_from_eigenvalues
+    >>> s = spectrum_from_eigenvalues([4.0, 1.0, 0.25])
+    >>> bool(np.isclose(complexity(s, 0.5), -np.log(4) / 2 + 3 / 2 * np.log(2 * np.pi)))
+    True
+    """
     _check_spectrum(spectrum)
     return complexity_n(spectrum, count_large(spectrum, check_beta(beta),
                                               positive_number("factor", factor)))
 
 
 def thermodynamic_free_energy(n_large: int, beta: float) -> float:
-    r""":math:`A(\beta) \approx \frac{N_>}{2\beta} \log\beta`, eq. (6.8)."""
+    r""":math:`A(\beta) \approx \frac{N_>}{2\beta} \log\beta`, eq. (6.8).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bool(np.isclose(thermodynamic_free_energy(4, np.e), 2 / np.e))
+    True
+    >>> float(thermodynamic_free_energy(4, 1.0))
+    0.0
+    """
     n_large = count("n_large", n_large)
     beta = check_beta(beta)
     return 0.5 * n_large * np.log(beta) / beta
@@ -428,7 +506,19 @@ def thermodynamic_free_energy(n_large: int, beta: float) -> float:
 def thermodynamic_entropy(n_large: int, beta: float) -> float:
     r""":math:`S_0(\beta) = \beta^2 \partial A/\partial\beta`
     :math:`{} = -\tfrac{N_>}{2} \log\beta + \tfrac{N_>}{2}` for the :math:`A` of (6.8),
-    eqs. (7.3)-(7.4)."""
+    eqs. (7.3)-(7.4).
+
+    Examples
+    --------
+    β² ∂A/∂β by a central difference of (6.8):
+
+    >>> import numpy as np
+    >>> beta, h = 2.5, 1e-6
+    >>> A = thermodynamic_free_energy
+    >>> dA = (A(7, beta + h) - A(7, beta - h)) / (2 * h)
+    >>> bool(np.isclose(thermodynamic_entropy(7, beta), beta**2 * dA))
+    True
+    """
     n_large = count("n_large", n_large)
     beta = check_beta(beta)
     return -0.5 * n_large * np.log(beta) + 0.5 * n_large
@@ -436,7 +526,7 @@ def thermodynamic_entropy(n_large: int, beta: float) -> float:
 
 @dataclass(frozen=True)
 class Decomposition:
-    """The split F ≈ A(β) - C(b, w)/β of (6.4), (6.6)-(6.8), and how well it holds.
+    r"""The split F ≈ A(β) - C(b, w)/β of (6.4), (6.6)-(6.8), and how well it holds.
 
     Attributes
     ----------
@@ -449,7 +539,8 @@ class Decomposition:
     thermodynamic_free_energy, complexity
         A(β) of (6.8) and C of (6.7).
     residual
-        F - (A - C/β): the neglected ½β^{-1}[Σ_{large} log(1 + 1/(βλ)) + Σ_{small} log(1+βλ)].
+        F - (A - C/β): the neglected
+        :math:`½β^{-1}[Σ_\mathrm{large} \log(1 + 1/(βλ)) + Σ_\mathrm{small} \log(1+βλ)]`.
     internal_energy_exact, internal_energy_split
         U from (6.1) exactly and N_>/(2β) of (7.5).
     thermodynamic_entropy
@@ -468,7 +559,23 @@ class Decomposition:
 
 
 def decomposition(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> Decomposition:
-    """Evaluate the equilibrium split (6.4)/(6.6)-(6.8) and (7.4)-(7.5) against the exact (6.5)."""
+    """Evaluate the equilibrium split (6.4)/(6.6)-(6.8) and (7.4)-(7.5) against the exact (6.5).
+
+    Examples
+    --------
+    The residual of the split is the neglected term ½β⁻¹[Σ_large log(1 + 1/(βλ)) + Σ_small
+    log(1 + βλ)]:
+
+    >>> import numpy as np
+    >>> from learning.spectrum import spectrum_from_eigenvalues
+    >>> lam, beta = np.array([50.0, 8.0, 1.0, 0.02, 0.0025]), 2.0
+    >>> d = decomposition(spectrum_from_eigenvalues(lam), beta)
+    >>> large, small = lam[lam > 1 / beta], lam[lam <= 1 / beta]
+    >>> neglected = (np.sum(np.log1p(1 / (beta * large)))
+    ...              + np.sum(np.log1p(beta * small))) / (2 * beta)
+    >>> d.n_large, bool(np.isclose(d.residual, neglected))
+    (3, True)
+    """
     _check_spectrum(spectrum)
     beta = check_beta(beta)
     n_large = count_large(spectrum, beta, positive_number("factor", factor))
@@ -522,6 +629,20 @@ def first_law_check(spectra: Sequence[GSpectrum], beta: float, factor: float = 1
     U is the exact Gaussian internal energy (6.1), S_0 (7.4) and C (6.7) as the paper
     defines them.  (7.10) assumes dF = 0 between equilibria; the residuals measure how far
     that and the split (6.6) are from holding for the given states.
+
+    Examples
+    --------
+    Two states with the same eigenvalues above 1/β and a changed small one: S_0 and C stay, U
+    moves, so the residual is exactly the change of U:
+
+    >>> import numpy as np
+    >>> from learning.spectrum import spectrum_from_eigenvalues as spec
+    >>> a, b = spec([9.0, 4.0, 0.1]), spec([9.0, 4.0, 0.2])
+    >>> law = first_law_check([a, b], 1.0)
+    >>> bool(np.isclose(law.residuals[0], internal_energy(b, 1.0) - internal_energy(a, 1.0)))
+    True
+    >>> law.holds
+    False
     """
     beta = check_beta(beta)
     _check_states_and_tolerance(spectra, tolerance)
@@ -539,7 +660,18 @@ def second_law_check(spectra: Sequence[GSpectrum], betas: ArrayLike | float,
     """dS/dt <= 0, eq. (7.6): the total entropy (7.1) must not increase along the sequence.
 
     ``betas`` is one β for all states or one per state (β grows during learning, Sec. 7).
-    Residuals are S_{k+1} - S_k; the law holds if all are <= ``tolerance``.
+    Residuals are :math:`S_{k+1} - S_k`; the law holds if all are <= ``tolerance``.
+
+    Examples
+    --------
+    At fixed β a wider spread of log λ has a lower entropy, S = Σ(½ log(2π/(1 + βλ)) + ...):
+
+    >>> import numpy as np
+    >>> from learning.spectrum import spectrum_from_eigenvalues as spec
+    >>> states = [spec(np.exp([x, -x])) for x in (0.5, 1.0, 2.0)]
+    >>> law = second_law_check(states, 1.0)
+    >>> law.holds, bool(np.allclose(law.residuals, np.diff([entropy(s, 1.0) for s in states])))
+    (True, True)
     """
     _check_states_and_tolerance(spectra, tolerance)
     try:

@@ -27,7 +27,24 @@ _LEGACY_TEMP_NAME = re.compile(r"tmp[a-z0-9_]{8}\.(tmp|png)")
 
 
 def atomic_write(path: str | os.PathLike, write, suffix: str = ".tmp") -> None:
-    """Call ``write(tmp_path)`` and move the result to ``path`` atomically."""
+    """Call ``write(tmp_path)`` and move the result to ``path`` atomically.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.bin"
+    >>> atomic_write(target, lambda tmp: pathlib.Path(tmp).write_bytes(b"abc"))
+    >>> target.read_bytes(), [p.name for p in target.parent.iterdir()]  # no temporary left
+    (b'abc', ['out.bin'])
+    >>> def broken(tmp):
+    ...     raise RuntimeError("killed half-way")
+    >>> atomic_write(target, broken)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: killed half-way
+    >>> target.read_bytes(), len(list(target.parent.iterdir()))  # the old file stands
+    (b'abc', 1)
+    """
     path = path_like("path", path)
     if not callable(write):
         raise TypeError(f"write must be callable (write(tmp_path)), got {type(write).__name__}")
@@ -73,6 +90,19 @@ def remove_stale_temporaries(directory: str | os.PathLike) -> list[Path]:
     process is gone (and zero-byte ones of the older unnamed kind); return what was removed.
 
     Temporaries of a live process (another worker writing now) are left alone.
+
+    Examples
+    --------
+    A temporary of a writer that no longer runs goes (PID 2**22 + 1 exceeds Linux's pid_max), the
+    live process's own stays:
+
+    >>> import os, pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> dead = d / f".out.json.tmp-{2**22 + 1}-abc.tmp"
+    >>> live = d / f".out.json.tmp-{os.getpid()}-abc.tmp"
+    >>> _ = dead.write_text("x"), live.write_text("x")
+    >>> [p.name == dead.name for p in remove_stale_temporaries(d)], live.exists()
+    ([True], True)
     """
     directory = Path(path_like("directory", directory))
     removed: list[Path] = []
@@ -89,7 +119,16 @@ def remove_stale_temporaries(directory: str | os.PathLike) -> list[Path]:
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write the string ``text`` to ``path`` atomically."""
+    """Write the string ``text`` to ``path`` atomically.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "report.md"
+    >>> atomic_write_text(target, "# μ_2" + chr(10))
+    >>> target.read_text() == "# μ_2" + chr(10)
+    True
+    """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
 
@@ -102,7 +141,22 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 def atomic_write_json(path: str | os.PathLike, payload, indent: int | None = 1) -> None:
     """Write ``payload`` as JSON to ``path`` atomically (serialised first: nothing is written
-    if it cannot be)."""
+    if it cannot be).
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "result.json"
+    >>> atomic_write_json(target, {"mu2": 0.5, "n": [1, 2]})
+    >>> json.loads(target.read_text()) == {"mu2": 0.5, "n": [1, 2]}
+    True
+    >>> atomic_write_json(target, {"x": object()})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: payload is not JSON-serialisable: ...
+    >>> json.loads(target.read_text())["mu2"]  # the earlier file is untouched
+    0.5
+    """
     if indent is not None:
         indent = count("indent", indent)
     try:
@@ -113,7 +167,19 @@ def atomic_write_json(path: str | os.PathLike, payload, indent: int | None = 1) 
 
 
 def atomic_savefig(fig, path: str | os.PathLike, dpi: int = 120) -> None:
-    """Save a matplotlib figure as PNG atomically (after tight_layout)."""
+    """Save a matplotlib figure as PNG atomically (after tight_layout).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure()
+    >>> _ = fig.add_subplot().plot([0, 1], [1, 0])
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "line.png"
+    >>> atomic_savefig(fig, target)
+    >>> target.read_bytes()[:8] == bytes([137, 80, 78, 71, 13, 10, 26, 10])  # the PNG signature
+    True
+    """
     if not (callable(getattr(fig, "savefig", None)) and callable(getattr(fig, "tight_layout",
                                                                          None))):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
@@ -125,7 +191,18 @@ def atomic_savefig(fig, path: str | os.PathLike, dpi: int = 120) -> None:
 
 def sha256_file(path: str | os.PathLike) -> str:
     """The SHA-256 of a file's bytes, hex (read in 1 MiB blocks), the checksum recorded
-    beside every checkpoint."""
+    beside every checkpoint.
+
+    Examples
+    --------
+    The digest of the three bytes "abc" is the test vector of FIPS 180-2:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "abc.txt"
+    >>> _ = path.write_bytes(b"abc")
+    >>> sha256_file(path)
+    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+    """
     digest = hashlib.sha256()
     with open(path_like("path", path), "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

@@ -38,7 +38,17 @@ class ResourceLimitError(ValueError, MemoryError):
 
 def real_number(name: str, value: object, *, finite: bool = True) -> float:
     """``float(value)``; TypeError naming ``name`` for non-numbers (bools and strings too),
-    ValueError if not finite (when ``finite``)."""
+    ValueError if not finite (when ``finite``).
+
+    Examples
+    --------
+    >>> real_number("beta", 2)
+    2.0
+    >>> real_number("beta", True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: beta ...
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         # numpy scalars are numbers.Real; 0-d arrays are accepted through float().
         try:
@@ -58,7 +68,17 @@ def real_number(name: str, value: object, *, finite: bool = True) -> float:
 
 
 def positive_number(name: str, value: object) -> float:
-    """A finite real number > 0, or ValueError/TypeError naming ``name``."""
+    """A finite real number > 0, or ValueError/TypeError naming ``name``.
+
+    Examples
+    --------
+    >>> positive_number("D", 0.5)
+    0.5
+    >>> positive_number("D", 0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: D ...
+    """
     x = real_number(name, value, finite=False)
     if not (math.isfinite(x) and x > 0):
         raise ValueError(f"{name} must be finite and > 0, got {x}")
@@ -92,7 +112,19 @@ def check_memory(name: str, n_bytes: float, what: str, cheaper: str,
                  limit: float | None = None) -> None:
     """Refuse (:class:`ResourceLimitError`, before allocating) when ``what``, set by the
     argument ``name``, needs more than ``limit`` bytes; the message names the argument, the
-    size and ``cheaper``, the route that fits."""
+    size and ``cheaper``, the route that fits.
+
+    Examples
+    --------
+    A request of 10^15 bytes is refused before anything is allocated, with the cheaper route:
+
+    >>> check_memory("n", 1e15, "a dense matrix", "go matrix-free")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ntcore.checks.ResourceLimitError: n: a dense matrix needs 1000000.0 GB, ...; go matrix-free
+    >>> check_memory("n", 1e3, "a vector", "") is None
+    True
+    """
     limit = limits.ALLOCATION_LIMIT_BYTES if limit is None else limit
     if n_bytes > limit:
         raise ResourceLimitError(f"{name}: {what} needs {n_bytes / 1e9:.1f} GB, above the "

@@ -40,7 +40,15 @@ STATUSES = ("exact", "approximate", "erratum", "fails")
 
 @dataclass(frozen=True)
 class Outcome:
-    """Result of one check: ``status`` in :data:`STATUSES`, the dropped term (or None), a detail."""
+    """Result of one check: ``status`` in :data:`STATUSES`, the dropped term (or None), a detail.
+
+    Examples
+    --------
+    >>> Outcome("proved")
+    Traceback (most recent call last):
+    ...
+    ValueError: status must be one of ('exact', 'approximate', 'erratum', 'fails'), got 'proved'
+    """
 
     status: str
     dropped_term: sp.Expr | None = None
@@ -89,7 +97,15 @@ def is_zero(expr: Any) -> bool:
 
 @dataclass(frozen=True)
 class Definition:
-    """The step defines a quantity (or states an assumption): nothing to prove."""
+    """The step defines a quantity (or states an assumption): nothing to prove.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> Definition()(sp.Eq(y, x**2), {}).status
+    'exact'
+    """
 
     note: str = "definition"
 
@@ -99,7 +115,19 @@ class Definition:
 
 @dataclass(frozen=True)
 class Simplify:
-    """``lhs - rhs`` simplifies to zero (after ``subs`` if given)."""
+    """``lhs - rhs`` simplifies to zero (after ``subs`` if given).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> Simplify()(sp.Eq(sp.sin(x)**2, 1 - sp.cos(x)**2), {}).status
+    'exact'
+    >>> Simplify()(sp.Eq((x + 1)**2, x**2 + 1), {}).status
+    'fails'
+    >>> Simplify(subs={y: 2*x})(sp.Eq(y**2, 4*x**2), {}).status
+    'exact'
+    """
 
     subs: Mapping[Any, Any] | None = None
 
@@ -118,6 +146,18 @@ class Equal:
 
     ``derived`` and ``target`` are expressions or callables ``previous -> expr``; ``note`` says
     what was computed (e.g. "∂/∂β of (5.14)").
+
+    Examples
+    --------
+    The derivative of ∫_0^x t² dt computed by SymPy against 3x²/3:
+
+    >>> import sympy as sp
+    >>> x, t = sp.symbols("x t")
+    >>> derived = sp.diff(sp.integrate(t**2, (t, 0, x)), x)
+    >>> Equal(derived, x**2, "d/dx of the integral")(None, {}).status
+    'exact'
+    >>> Equal(derived, x**3, "wrong target")(None, {}).status
+    'fails'
     """
 
     derived: Any
@@ -134,7 +174,18 @@ class Equal:
 
 @dataclass(frozen=True)
 class Substitute:
-    """The step is step ``source`` with ``subs`` applied (compared as ``lhs - rhs``)."""
+    """The step is step ``source`` with ``subs`` applied (compared as ``lhs - rhs``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> previous = {"(1)": sp.Eq(y, x**2 + 1)}
+    >>> Substitute("(1)", {x: 2})(sp.Eq(y, 5), previous).status
+    'exact'
+    >>> Substitute("(1)", {x: 2})(sp.Eq(y, 4), previous).status
+    'fails'
+    """
 
     source: str
     subs: Mapping[Any, Any]
@@ -154,6 +205,16 @@ class IntegrateByParts:
 
     The boundary term is reported as the dropped term (it vanishes when the field vanishes at the
     boundary of integration, which the justification must state).
+
+    Examples
+    --------
+    ∫ x eˣ = -∫ eˣ + [x eˣ]:
+
+    >>> import sympy as sp
+    >>> x = sp.symbols("x")
+    >>> out = IntegrateByParts(x * sp.exp(x), -sp.exp(x), x * sp.exp(x), x)(None, {})
+    >>> out.status, out.dropped_term
+    ('exact', x*exp(x))
     """
 
     before: sp.Expr
@@ -171,7 +232,17 @@ class IntegrateByParts:
 
 @dataclass(frozen=True)
 class Limit:
-    """``limit(expr, variable -> point) == value``."""
+    """``limit(expr, variable -> point) == value``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> Limit(sp.sin(x) / x, x, 0, 1)(None, {}).status
+    'exact'
+    >>> Limit((1 + 1 / x)**x, x, sp.oo, 3)(None, {}).status  # the limit is e
+    'fails'
+    """
 
     expr: sp.Expr
     variable: sp.Symbol
@@ -191,6 +262,18 @@ class Approximation:
 
     Status ``"approximate"`` with ``neglected`` as the dropped term. ``size`` (optional) is a
     callable returning a float, the neglected term's magnitude at a representative point.
+
+    Examples
+    --------
+    1/(1 - x) = 1 + x + x²/(1 - x): keeping 1 + x drops x²/(1 - x):
+
+    >>> import sympy as sp
+    >>> x = sp.symbols("x")
+    >>> out = Approximation(1 / (1 - x), 1 + x, x**2 / (1 - x), "|x| << 1")(None, {})
+    >>> out.status, out.dropped_term
+    ('approximate', x**2/(1 - x))
+    >>> Approximation(1 / (1 - x), 1 + x, x**2, "|x| << 1")(None, {}).status
+    'fails'
     """
 
     exact: sp.Expr
@@ -210,7 +293,15 @@ class Approximation:
 
 @dataclass(frozen=True)
 class Numeric:
-    """Numeric spot check where SymPy cannot do general N: ``residual() <= tol``."""
+    """Numeric spot check where SymPy cannot do general N: ``residual() <= tol``.
+
+    Examples
+    --------
+    >>> import math
+    >>> Numeric(lambda: abs(sum(1 / math.factorial(k) for k in range(20)) - math.e), 1e-15,
+    ...         "series of e")(None, {}).status
+    'exact'
+    """
 
     residual: Callable[[], float]
     tol: float
@@ -225,7 +316,18 @@ class Numeric:
 
 @dataclass(frozen=True)
 class AllOf:
-    """All sub-checks must pass; the worst status wins (approximate beats exact)."""
+    """All sub-checks must pass; the worst status wins (approximate beats exact).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> both = AllOf((Simplify(), Approximation(sp.exp(x), 1 + x, sp.exp(x) - 1 - x)))
+    >>> both(sp.Eq(sp.exp(x), sp.exp(x)), {}).status  # the approximate one wins over exact
+    'approximate'
+    >>> AllOf((Simplify(), Definition()))(sp.Eq(x, 2 * x), {}).status
+    'fails'
+    """
 
     checks: tuple[Any, ...]
 
@@ -247,6 +349,19 @@ class Erratum:
     ``correct`` checks the carried (correct) step; ``printed_fails`` is a callable returning
     ``(True, reason)`` if the printed form is demonstrably wrong. Status ``"erratum"`` when both
     hold, else ``"fails"`` (a correct form that does not verify, or a "printed" form that is right).
+
+    Examples
+    --------
+    A printed step (x + y)² = x² + y² that a counter-example refutes, carried as its correct form:
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> def printed_fails():
+    ...     diff = ((x + y)**2 - x**2 - y**2).subs({x: 1, y: 1})
+    ...     return diff != 0, f"at x = y = 1 the two sides differ by {diff}"
+    >>> check = Erratum(sp.Eq((x + y)**2, x**2 + y**2), Simplify(), printed_fails)
+    >>> check(sp.Eq((x + y)**2, x**2 + 2*x*y + y**2), {}).status
+    'erratum'
     """
 
     printed: Any
@@ -266,7 +381,17 @@ class Erratum:
 
 @dataclass(frozen=True)
 class Step:
-    """One step: ``equation``, paper ``number`` e.g. "(4.10)", a ``justification``, a ``check``."""
+    """One step: ``equation``, paper ``number`` e.g. "(4.10)", a ``justification``, a ``check``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> Step(sp.Eq(x, x), 4.1, "a number, not a string", Simplify())
+    Traceback (most recent call last):
+    ...
+    TypeError: number must be a non-empty string such as '(4.10)'
+    """
 
     equation: Any
     number: str
@@ -293,7 +418,18 @@ class StepReport:
 
 @dataclass(frozen=True)
 class DerivationReport:
-    """Per-step reports; ``ok`` is True iff no step fails."""
+    """Per-step reports; ``ok`` is True iff no step fails.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> d = Derivation("demo", "demo", [Step(sp.Eq(y, x**2), "(1)", "define y", Definition()),
+    ...     Step(sp.Eq(sp.diff(x**2, x), 2*x), "(2)", "differentiate", Simplify())])
+    >>> report = d.verify()
+    >>> report.ok, report.counts()
+    (True, {'exact': 2, 'approximate': 0, 'erratum': 0, 'fails': 0})
+    """
 
     name: str
     title: str
@@ -331,7 +467,20 @@ class DerivationReport:
 
 @dataclass(frozen=True)
 class Derivation:
-    """An ordered list of :class:`Step`; ``verify()``, ``to_latex()``, readable ``repr``."""
+    """An ordered list of :class:`Step`; ``verify()``, ``to_latex()``, readable ``repr``.
+
+    Examples
+    --------
+    Each check sees the equations of the steps before it:
+
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b", positive=True)
+    >>> d = Derivation("demo", "geometric mean", [
+    ...     Step(sp.Eq(a * b, 4), "(1)", "assumption", Definition()),
+    ...     Step(sp.Eq(a * 2, 4), "(2)", "(1) at b = 2", Substitute("(1)", {b: 2}))])
+    >>> [s.status for s in d.verify().steps], d
+    (['exact', 'exact'], Derivation('demo': geometric mean; 2 steps (1), (2)))
+    """
 
     name: str
     title: str
@@ -388,6 +537,18 @@ def integral_as_sum(expr: sp.Expr, variable: sp.Symbol, points: Sequence[sp.Symb
 
     Linear identities between integrals that hold for arbitrary points and weights hold for the
     integrals; this lets SymPy check functional algebra such as (4.6).
+
+    Examples
+    --------
+    Linearity of the integral holds for any points and weights:
+
+    >>> import sympy as sp
+    >>> q = sp.symbols("q")
+    >>> xs, ws = sp.symbols("x0:3"), sp.symbols("w0:3")
+    >>> f, g = sp.Function("f"), sp.Function("g")
+    >>> lhs = sp.Integral(2 * f(q) + g(q), q) - 2 * sp.Integral(f(q), q) - sp.Integral(g(q), q)
+    >>> sp.expand(integral_as_sum(lhs, q, xs, ws))
+    0
     """
     def repl(integral: sp.Integral) -> sp.Expr:
         f = integral.function

@@ -34,7 +34,14 @@ __all__ = ["MarkdownSummary", "summary_markdown", "format_value"]
 
 
 def format_value(value: object, width: int = 60) -> str:
-    """One table cell: numbers to 6 significant digits, arrays by shape and range."""
+    """One table cell: numbers to 6 significant digits, arrays by shape and range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> format_value(np.pi), format_value(np.arange(6.0).reshape(2, 3)), format_value(True)
+    ('3.14159', 'array (2, 3), min 0, max 5', 'True')
+    """
     width = count("width", width, minimum=2)  # room for one character and the ellipsis
     if isinstance(value, enum.Enum):
         return str(value.value)
@@ -63,7 +70,23 @@ def format_value(value: object, width: int = 60) -> str:
 
 
 def summary_markdown(obj: object, title: str | None = None) -> str:
-    """A Markdown table of a dataclass's fields (and of its ``ok``/``verdict`` if it has one)."""
+    """A Markdown table of a dataclass's fields (and of its ``ok``/``verdict`` if it has one).
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class Fit:
+    ...     slope: float
+    ...     points: int
+    >>> print(summary_markdown(Fit(2 / 3, 7)))
+    **Fit**
+    <BLANKLINE>
+    | field | value |
+    | --- | --- |
+    | slope | 0.666667 |
+    | points | 7 |
+    """
     if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
         raise TypeError(f"obj must be a dataclass instance, got {type(obj).__name__}")
     if title is not None and not isinstance(title, str):
@@ -76,7 +99,17 @@ def summary_markdown(obj: object, title: str | None = None) -> str:
 
 
 class MarkdownSummary:
-    """Mixin for result dataclasses: Jupyter shows :func:`summary_markdown` of the object."""
+    """Mixin for result dataclasses: Jupyter shows :func:`summary_markdown` of the object.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class Fit(MarkdownSummary):
+    ...     slope: float
+    >>> Fit(0.5)._repr_markdown_() == summary_markdown(Fit(0.5))
+    True
+    """
 
     def _repr_markdown_(self) -> str:
         return summary_markdown(self)

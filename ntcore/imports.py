@@ -98,7 +98,15 @@ def import_graph(root: str | Path, packages: Iterable[str]) -> Graph:
 
 def import_cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
     """The strongly connected components of more than one module (Tarjan), each sorted:
-    every import cycle lies inside one of them."""
+    every import cycle lies inside one of them.
+
+    Examples
+    --------
+    >>> import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}})
+    [['a', 'b', 'c']]
+    >>> import_cycles({"a": {"b"}, "b": set()})
+    []
+    """
     graph = _check_graph(graph)
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -201,7 +209,15 @@ def layering_violations(graph: Mapping[str, set[str]],
                         layering: Mapping[str, tuple[str, ...]] | None = None
                         ) -> list[tuple[str, str]]:
     """The imports ``(module, imported)`` between top-level packages that ``layering``
-    (default :data:`LAYERING`) does not allow."""
+    (default :data:`LAYERING`) does not allow.
+
+    Examples
+    --------
+    ``learning`` may not import ``emergent`` (:data:`LAYERING`):
+
+    >>> layering_violations({"learning.x": {"emergent.y"}, "emergent.y": {"learning.x"}})
+    [('learning.x', 'emergent.y')]
+    """
     graph = _check_graph(graph)
     allowed = LAYERING if layering is None else layering
     out = []
@@ -216,7 +232,15 @@ def layering_violations(graph: Mapping[str, set[str]],
 
 def layers(graph: Mapping[str, set[str]]) -> dict[str, int]:
     """The layer of each node of an acyclic graph: 0 if it imports nothing of the graph, else
-    one more than the highest layer it imports."""
+    one more than the highest layer it imports.
+
+    Examples
+    --------
+    Each node one layer above the highest it imports:
+
+    >>> layers({"a": {"b"}, "b": set(), "c": {"a", "b"}})
+    {'b': 0, 'a': 1, 'c': 2}
+    """
     graph = _check_graph(graph)
     out: dict[str, int] = {}
 

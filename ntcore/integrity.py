@@ -29,7 +29,16 @@ SEAL_KEY = "content_sha256"
 
 
 def content_digest(record: Mapping) -> str:
-    """SHA-256 (hex) of ``record`` without :data:`SEAL_KEY`, as canonical JSON."""
+    """SHA-256 (hex) of ``record`` without :data:`SEAL_KEY`, as canonical JSON.
+
+    Examples
+    --------
+    The SHA-256 of the canonical JSON (sorted keys, no spaces), whatever the key order:
+
+    >>> import hashlib
+    >>> content_digest({"b": [1, 2], "a": 1}) == hashlib.sha256(b'{"a":1,"b":[1,2]}').hexdigest()
+    True
+    """
     if not isinstance(record, Mapping):
         raise TypeError(f"record must be a JSON object (a dict), got {type(record).__name__}")
     body = {k: v for k, v in record.items() if k != SEAL_KEY}
@@ -42,13 +51,31 @@ def content_digest(record: Mapping) -> str:
 
 
 def seal(record: Mapping) -> dict:
-    """A copy of ``record`` with its :func:`content_digest` under :data:`SEAL_KEY`."""
+    """A copy of ``record`` with its :func:`content_digest` under :data:`SEAL_KEY`.
+
+    Examples
+    --------
+    >>> record = seal({"mu2": 16.3, "n": 14})
+    >>> record[SEAL_KEY] == content_digest({"mu2": 16.3, "n": 14})
+    True
+    """
     digest = content_digest(record)  # checks the type first
     return {k: v for k, v in record.items() if k != SEAL_KEY} | {SEAL_KEY: digest}
 
 
 def seal_problem(record: object, source: str) -> str | None:
-    """None if ``record`` (read from ``source``) carries its own digest; else what is wrong."""
+    """None if ``record`` (read from ``source``) carries its own digest; else what is wrong.
+
+    Examples
+    --------
+    An edited number is detected:
+
+    >>> record = seal({"mu2": 16.3})
+    >>> seal_problem(record, "analysis.json") is None
+    True
+    >>> seal_problem({**record, "mu2": 1.0}, "analysis.json")  # doctest: +ELLIPSIS
+    'analysis.json was edited or damaged: ...'
+    """
     if not isinstance(source, str):
         raise TypeError(f"source must be a str naming the file, got {type(source).__name__}")
     if not isinstance(record, Mapping):

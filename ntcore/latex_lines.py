@@ -62,7 +62,21 @@ def _product_pieces(expr: sp.Expr, width: int) -> list[str]:
 
 def latex_pieces(expr: sp.Expr, width: int = DEFAULT_WIDTH) -> list[str]:
     """The LaTeX of ``expr`` as consecutive pieces of at most ``width`` characters where the
-    expression allows it (a term that has no sum inside stays whole)."""
+    expression allows it (a term that has no sum inside stays whole).
+
+    Examples
+    --------
+    A long sum is cut between its terms; the pieces joined again are the one-line LaTeX:
+
+    >>> import sympy as sp
+    >>> x = sp.symbols("x")
+    >>> expr = sum(x ** k / sp.factorial(k) for k in range(12))
+    >>> pieces = latex_pieces(expr, width=40)
+    >>> len(pieces) > 1, all(len(p) <= 40 for p in pieces)
+    (True, True)
+    >>> " ".join(pieces).replace(" ", "") == sp.latex(expr).replace(" ", "")
+    True
+    """
     if not isinstance(expr, sp.Basic):
         raise TypeError(f"expr must be a SymPy expression, got {type(expr).__name__}")
     if isinstance(width, bool) or not isinstance(width, int) or width < 20:
@@ -82,7 +96,15 @@ def latex_pieces(expr: sp.Expr, width: int = DEFAULT_WIDTH) -> list[str]:
 
 def aligned_rows(equation: sp.Basic, tag: str, width: int = DEFAULT_WIDTH) -> list[str]:
     """Rows of an ``align*`` block for one equation (``sympy.Eq`` or an expression), aligned
-    on ``=``, continuation rows indented, ``tag`` (the paper's number) in a first column."""
+    on ``=``, continuation rows indented, ``tag`` (the paper's number) in a first column.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.symbols("x")
+    >>> print(*aligned_rows(sp.Eq(sp.Function("f")(x), x ** 2), "(2.1)"))
+    \\text{(2.1)} && f{\\left(x \\right)} &= x^{2}
+    """
     if not isinstance(tag, str):
         raise TypeError(f"tag must be a string (the paper's number), got {type(tag).__name__}")
     if isinstance(equation, sp.Equality):

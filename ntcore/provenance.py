@@ -11,7 +11,16 @@ _PACKAGES = ("neural-thermodynamics", "numpy", "scipy", "sympy", "einsteinpy", "
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of Python, the platform and the libraries the results depend on."""
+    """Versions of Python, the platform and the libraries the results depend on.
+
+    Examples
+    --------
+    >>> import platform
+    >>> import numpy as np
+    >>> v = library_versions()
+    >>> v["python"] == platform.python_version(), v["numpy"] == np.__version__
+    (True, True)
+    """
     out = {"python": sys.version.split()[0], "platform": platform.platform()}
     for name in _PACKAGES:
         try:

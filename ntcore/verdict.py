@@ -59,6 +59,17 @@ class Claim:
         One sentence on what the numbers mean, computed from them.
     extra
         Further values a report may show (not used by the rule).
+
+    Examples
+    --------
+    A verdict is derived by a rule, never typed:
+
+    >>> Claim("x", "typed", {}, "holds")
+    Traceback (most recent call last):
+    ...
+    TypeError: verdict must be a Verdict derived by a rule, got str 'holds'
+    >>> within_tolerance("x", measured=0.0, tolerance=0.0).to_dict()["verdict"]
+    'holds'
     """
 
     text: str
@@ -88,7 +99,17 @@ class Claim:
 
 
 def check_finite_number(name: str, value: float) -> float:
-    """Return ``float(value)``; raise ValueError naming ``name`` if it is not finite."""
+    """Return ``float(value)``; raise ValueError naming ``name`` if it is not finite.
+
+    Examples
+    --------
+    >>> check_finite_number("beta", 2) == 2.0
+    True
+    >>> check_finite_number("beta", float("inf"))
+    Traceback (most recent call last):
+    ...
+    ValueError: beta must be finite, got inf
+    """
     try:
         x = float(value)
     except (TypeError, ValueError):
@@ -100,7 +121,19 @@ def check_finite_number(name: str, value: float) -> float:
 
 def within_tolerance(text: str, *, measured: float, tolerance: float, evidence: str = "",
                      name: str = "deviation", figure: str | None = None) -> Claim:
-    """HOLDS if ``|measured| <= tolerance`` else FAILS (a deviation that should vanish)."""
+    """HOLDS if ``|measured| <= tolerance`` else FAILS (a deviation that should vanish).
+
+    Examples
+    --------
+    A deviation that vanishes exactly up to round-off, ten times 0.1 against 1:
+
+    >>> import math
+    >>> c = within_tolerance("10 x 0.1 = 1", measured=math.fsum([0.1] * 10) - 1, tolerance=1e-15)
+    >>> c.verdict.value, c.rule
+    ('holds', 'holds if |deviation| <= 1e-15')
+    >>> within_tolerance("22/7 = π", measured=22 / 7 - math.pi, tolerance=1e-6).verdict.value
+    'fails'
+    """
     x = check_finite_number("measured", measured)
     tol = check_finite_number("tolerance", tolerance)
     if tol < 0:
@@ -111,7 +144,17 @@ def within_tolerance(text: str, *, measured: float, tolerance: float, evidence: 
 
 def graded(text: str, *, measured: float, holds_below: float, fails_above: float,
            evidence: str = "", name: str = "deviation", figure: str | None = None) -> Claim:
-    """HOLDS if ``|measured| <= holds_below``; FAILS if ``> fails_above``; else APPROXIMATE."""
+    """HOLDS if ``|measured| <= holds_below``; FAILS if ``> fails_above``; else APPROXIMATE.
+
+    Examples
+    --------
+    22/7 is within 1.3e-3 of π, 355/113 within 3e-7:
+
+    >>> import math
+    >>> [graded("≈ π", measured=q - math.pi, holds_below=1e-6, fails_above=1e-2).verdict.value
+    ...  for q in (355 / 113, 22 / 7, 3.0)]
+    ['holds', 'approximate', 'fails']
+    """
     x = check_finite_number("measured", measured)
     lo = check_finite_number("holds_below", holds_below)
     hi = check_finite_number("fails_above", fails_above)
@@ -126,7 +169,20 @@ def graded(text: str, *, measured: float, holds_below: float, fails_above: float
 def sign_of(text: str, *, measured: float, expected_sign: int, noise: float = 0.0,
             evidence: str = "", name: str = "value", figure: str | None = None) -> Claim:
     """HOLDS if ``measured`` has ``expected_sign`` (±1) beyond ``noise``; FAILS if it has the
-    other sign beyond ``noise``; UNDETERMINED inside the noise band."""
+    other sign beyond ``noise``; UNDETERMINED inside the noise band.
+
+    Examples
+    --------
+    e > 2.7 and log 0.5 < 0, beyond a noise of 1e-3; inside the noise nothing is decided:
+
+    >>> import math
+    >>> sign_of("e > 2.7", measured=math.e - 2.7, expected_sign=1, noise=1e-3).verdict.value
+    'holds'
+    >>> sign_of("log ½ > 0", measured=math.log(0.5), expected_sign=1).verdict.value
+    'fails'
+    >>> sign_of("e > 2.718", measured=math.e - 2.718, expected_sign=1, noise=1e-3).verdict.value
+    'undetermined'
+    """
     x = check_finite_number("measured", measured)
     eps = check_finite_number("noise", noise)
     if expected_sign not in (-1, 1):
@@ -144,7 +200,23 @@ def sign_of(text: str, *, measured: float, expected_sign: int, noise: float = 0.
 
 def order_at_least(text: str, *, measured_order: float, expected_order: float,
                    slack: float = 0.2, evidence: str = "", figure: str | None = None) -> Claim:
-    """HOLDS if a fitted convergence order is at least ``expected_order - slack``."""
+    """HOLDS if a fitted convergence order is at least ``expected_order - slack``.
+
+    Examples
+    --------
+    The forward difference of sin at 1 is first-order accurate: the order fitted from two steps
+    is ~1, not 2.
+
+    >>> import math
+    >>> err = [abs((math.sin(1 + h) - math.sin(1)) / h - math.cos(1)) for h in (1e-2, 1e-3)]
+    >>> order = math.log10(err[0] / err[1])
+    >>> order_at_least("forward difference, order 1", measured_order=order,
+    ...                expected_order=1).verdict.value
+    'holds'
+    >>> order_at_least("forward difference, order 2", measured_order=order,
+    ...                expected_order=2).verdict.value
+    'fails'
+    """
     p = check_finite_number("measured_order", measured_order)
     q = check_finite_number("expected_order", expected_order)
     s = check_finite_number("slack", slack)

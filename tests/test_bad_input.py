@@ -144,7 +144,7 @@ BAD: dict[str, list[Bad]] = {
                                                          "labels")],
     "learning.experiments.datasets.scale_inputs": [Bad(lambda f: f(np.zeros(3), "bogus"),
                                                        "input_scaling")],
-    "learning.experiments.executor.run_jobs": [Bad(lambda f: f(abs, [1], max_workers=0),
+    "ntcore.executor.run_jobs": [Bad(lambda f: f(abs, [1], max_workers=0),
                                                    "max_workers")],
     "learning.experiments.figures.figure2": [Bad(lambda f: f("runs", "x.png"), "runs")],
     "learning.experiments.figures.figure3": [Bad(lambda f: f("runs", "x.png"), "runs")],

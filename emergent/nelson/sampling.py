@@ -21,6 +21,19 @@ def sample_density(grid: Grid, p, n: int, rng: np.random.Generator) -> np.ndarra
     coordinate follows the linear density ∝ 1 + a s, a = (∂p/∂Q)/p by central differences,
     inverted in closed form.  The piecewise-linear model makes the sampled law agree with a
     smooth p to O(h²) (a uniform draw within cells would leave an O(h) error in the CDF).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emergent.grids import Grid
+    >>> from emergent.fokker_planck import gaussian_heat_kernel
+    >>> g = Grid((128,), (20.0,))
+    >>> x = sample_density(g, gaussian_heat_kernel(g, 0.0, 1.0, 1.5), 4000,
+    ...                    np.random.default_rng(0))
+    >>> x.shape, bool(abs(x.mean()) < 4 * 1.5 / np.sqrt(4000))
+    ((4000, 1), True)
+    >>> bool(abs(x.var() / 1.5**2 - 1) < 0.1)
+    True
     """
     check_grid(grid)
     n = count("n", n, minimum=1, whole_floats=True)
@@ -76,6 +89,19 @@ def ks_distance(grid: Grid, p, samples) -> float:
     """Kolmogorov-Smirnov distance sup|F_n - F| between the samples and the density p (1D).
 
     F is the CDF of the same piecewise-linear model :func:`sample_density` draws from.
+
+    Examples
+    --------
+    Exact samples are within the Kolmogorov-Smirnov bound: P(√n D_n > 1.63) ≈ 1%:
+
+    >>> import numpy as np
+    >>> from emergent.grids import Grid
+    >>> from emergent.fokker_planck import gaussian_heat_kernel
+    >>> g = Grid((128,), (20.0,))
+    >>> p = gaussian_heat_kernel(g, 0.0, 1.0, 1.0)
+    >>> x = sample_density(g, p, 2000, np.random.default_rng(1))
+    >>> bool(np.sqrt(2000) * ks_distance(g, p, x) < 1.63)
+    True
     """
     check_grid(grid)
     if grid.ndim != 1:
@@ -117,7 +143,14 @@ def l1_distance(grid: Grid, p, samples) -> float:
 
 def fit_order(x, err) -> float:
     """The slope -d log(err) / d log(x) of a least-squares line: err ∝ x^(-order) for x = n,
-    err ∝ x^order for x = dt or h (pass x = 1/dt).  Orders are measured, never assumed."""
+    err ∝ x^order for x = dt or h (pass x = 1/dt).  Orders are measured, never assumed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(fit_order([10, 100, 1000], [3.0, 0.03, 3e-4]), 12)  # err ∝ n^-2
+    2.0
+    """
     x, err = real_array("x", x), real_array("err", err)
     if x.shape != err.shape or x.size < 2 or not np.all(x > 0) or not np.all(err > 0):
         raise ValueError("x, err: fit_order needs >= 2 positive finite (x, err) pairs of equal "
@@ -130,7 +163,21 @@ def fit_order(x, err) -> float:
 
 def l1_noise(grid: Grid, p: np.ndarray, n: int) -> float:
     """Expected ∫|p̂ - p| of a histogram of n exact samples: Σ_j √(2 p_j h/(π n)) for cells
-    with many samples (the mean absolute deviation of a Poisson count)."""
+    with many samples (the mean absolute deviation of a Poisson count).
+
+    Examples
+    --------
+    It matches the L1 distance of exact samples' histogram (within ~20% here):
+
+    >>> import numpy as np
+    >>> from emergent.grids import Grid
+    >>> from emergent.fokker_planck import gaussian_heat_kernel
+    >>> g = Grid((128,), (20.0,))
+    >>> p = gaussian_heat_kernel(g, 0.0, 1.0, 1.0)
+    >>> x = sample_density(g, p, 2000, np.random.default_rng(0))
+    >>> bool(abs(l1_distance(g, p, x) / l1_noise(g, p, 2000) - 1) < 0.2)
+    True
+    """
     check_grid(grid)
     n = count("n", n, minimum=1, whole_floats=True)
     p = grid.check_field(p, "p")

@@ -50,6 +50,17 @@ def family_of_onsager_tensors(dim: int, *, n_jets: int = 6, seed: int = 0) -> On
     ``ValueError`` for n_jets < 1 or a request beyond
     :data:`ntcore.limits.ONSAGER_MAX_SECONDS`
     (:func:`check_jet_request`).
+
+    Examples
+    --------
+    In D = 3 the combination is unique; in D = 2, where √|g| R is a total derivative
+    (Gauss-Bonnet), zero is a solution and the null densities form a plane:
+
+    >>> f3, f2 = family_of_onsager_tensors(3, n_jets=3), family_of_onsager_tensors(2, n_jets=2)
+    >>> f3.null_space, [str(f3.particular[k]) for k in ("I1", "I2", "I3", "I4", "I5")]
+    ((), ['-1/4', '1/2', '1/4', '-1/2', '0'])
+    >>> f2.rank, len(f2.null_space), all(v == 0 for v in f2.particular.values())
+    (3, 2, True)
     """
     dim, n_jets = check_jet_request(dim, n_jets)
     names = list(BASIS)
@@ -109,6 +120,19 @@ def onsager_verdict(dim: int, *, n_jets: int = 4, seed: int = 0,
 
     ``ValueError`` for n_jets < 1 (zero jets would "reproduce" anything) or a request beyond
     :data:`ntcore.limits.ONSAGER_MAX_SECONDS` (:func:`check_jet_request`).
+
+    Examples
+    --------
+    (12.9) as printed does not give √|g| R; the first-order ΓΓ Lagrangian,
+    -¼ I1 + ½ I2 + ¼ I3 - ½ I4, does (in units 1/(8κ) = 1/4):
+
+    >>> onsager_verdict(3, n_jets=2).reproduces
+    False
+    >>> from fractions import Fraction
+    >>> c = {"I1": -1, "I2": 2, "I3": 1, "I4": -2, "I5": 0}  # 4 x the ΓΓ combination
+    >>> c = {k: Fraction(v) for k, v in c.items()}
+    >>> onsager_verdict(3, n_jets=2, coefficients=c).reproduces
+    True
     """
     dim, n_jets = check_jet_request(dim, n_jets)
     coeffs = PAPER_12_9 if coefficients is None else coefficients

@@ -52,6 +52,25 @@ class BulkMinimumResult(MarkdownSummary):
         ``"dense"`` or ``"matrix_free"`` (the one ``"auto"`` chose).
     best_start
         Per sample, the start that gave the lowest minimum (0 = the default start).
+
+    Examples
+    --------
+    x̄ keeps the boundary data, its loss is the bulk loss (3.1) there, and the gradient of H
+    vanishes in the free (hidden) directions:
+
+    >>> import numpy as np
+    >>> from learning import boundary_state, feedforward
+    >>> from learning.bulk_minimum import constrained_bulk_minimum
+    >>> from learning.losses import bulk_loss, bulk_loss_gradient
+    >>> net = feedforward((4, 3, 2), seed=0)
+    >>> xb = boundary_state(net, np.full(4, 0.5), np.array([0.8, -0.8]))
+    >>> res = constrained_bulk_minimum(net, xb)
+    >>> bool(np.array_equal(res.state[0, [0, 1, 2, 3, 7, 8]], xb[[0, 1, 2, 3, 7, 8]]))
+    True
+    >>> bool(np.isclose(res.loss[0], bulk_loss(net, res.state, xb)[0]))
+    True
+    >>> float(np.max(np.abs(bulk_loss_gradient(net, res.state, xb)[0, 4:7]))) < 1e-8
+    True
     """
 
     state: Array

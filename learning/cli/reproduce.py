@@ -20,9 +20,9 @@ from learning.cli._checks import (
     check_mnist_dir,
     check_out_dir,
 )
-from learning.experiments.executor import run_jobs
 from learning.experiments.pipeline import build_jobs, run_job
 from ntcore.atomic import atomic_write_json, remove_stale_temporaries
+from ntcore.executor import run_jobs
 from ntcore.integrity import seal
 from ntcore.provenance import library_versions
 

@@ -32,8 +32,8 @@ from learning.experiments.depth_study import (
     run_depth_job,
     write_depth_report,
 )
-from learning.experiments.executor import run_jobs
 from ntcore.atomic import atomic_write_json
+from ntcore.executor import run_jobs
 from ntcore.integrity import seal
 from ntcore.provenance import library_versions
 

@@ -79,6 +79,16 @@ def read_idx(path: str | os.PathLike) -> NDArray:
         If the file does not exist.
     ValueError
         Wrong magic number, unknown type code, or a truncated / over-long payload.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "bad.idx"
+    >>> _ = path.write_bytes(bytes([1, 2, 3, 4]))
+    >>> read_idx(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ...
     """
     path = Path(path_like("path", path))
     if not path.is_file():
@@ -110,7 +120,21 @@ def read_idx(path: str | os.PathLike) -> NDArray:
 
 
 def write_idx(path: str | os.PathLike, array: NDArray) -> None:
-    """Write ``array`` as an IDX file (gzipped if the name ends in ``.gz``), atomically."""
+    """Write ``array`` as an IDX file (gzipped if the name ends in ``.gz``), atomically.
+
+    Examples
+    --------
+    A round trip through :func:`read_idx`, gzipped; the header is IDX's magic 0x00000803 (unsigned
+    bytes, 3 dimensions):
+
+    >>> import gzip, pathlib, tempfile
+    >>> import numpy as np
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "images.idx.gz"
+    >>> a = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+    >>> write_idx(path, a)
+    >>> gzip.open(path).read(4).hex(), bool(np.array_equal(read_idx(path), a))
+    ('00000803', True)
+    """
     path = Path(path_like("path", path))
     arr = np.asarray(array)
     dtype = arr.dtype.newbyteorder(">") if arr.dtype.itemsize > 1 else arr.dtype
@@ -131,7 +155,15 @@ def write_idx(path: str | os.PathLike, array: NDArray) -> None:
 
 
 def scale_inputs(pixels: NDArray, input_scaling: str) -> NDArray[np.float64]:
-    """Pixels 0..255 to [-1, 1] (``"symmetric"``) or [0, 1] (``"unit"``)."""
+    """Pixels 0..255 to [-1, 1] (``"symmetric"``) or [0, 1] (``"unit"``).
+
+    Examples
+    --------
+    >>> scale_inputs([[0, 127.5, 255]], "symmetric").tolist()
+    [[-1.0, 0.0, 1.0]]
+    >>> scale_inputs([[0, 51, 255]], "unit").tolist()
+    [[0.0, 0.2, 1.0]]
+    """
     x = np.asarray(pixels, dtype=float).reshape(len(pixels), -1) / 255.0
     if input_scaling == "symmetric":
         return 2.0 * x - 1.0
@@ -141,7 +173,15 @@ def scale_inputs(pixels: NDArray, input_scaling: str) -> NDArray[np.float64]:
 
 
 def encode_targets(labels: NDArray, target_encoding: str) -> NDArray[np.float64]:
-    """One-hot targets inside tanh's range: ±0.9 (``"pm0.9"``) or 0/0.9 (``"0/0.9"``)."""
+    """One-hot targets inside tanh's range: ±0.9 (``"pm0.9"``) or 0/0.9 (``"0/0.9"``).
+
+    Examples
+    --------
+    >>> encode_targets([2, 0], "pm0.9")[:, :3].tolist()
+    [[-0.9, -0.9, 0.9], [0.9, -0.9, -0.9]]
+    >>> encode_targets([2], "0/0.9").sum()  # one 0.9, nine zeros
+    np.float64(0.9)
+    """
     raw = np.asarray(labels)
     if raw.dtype.kind not in "iuf" and raw.size:
         raise TypeError(f"labels must be integers 0..9, got dtype {raw.dtype}")

@@ -9,7 +9,7 @@ This study trains networks of 1 to L hidden layers with the **same** dim S (the 
 moves: the non-input neurons plus the rank of the first weight block,
 :func:`dynamical_dimension`), several seeds each, with the main job's data, optimiser and
 budget (:func:`learning.experiments.training.train`, jobs run by
-:func:`learning.experiments.executor.run_jobs`, so a Dask cluster runs it unchanged), and
+:func:`ntcore.executor.run_jobs`, so a Dask cluster runs it unchanged), and
 measures for each run μ_2, μ_3 (9.5)-(9.6), the standardised skewness, the gap of Fig. 5, the
 test accuracy and the epochs to reach a boundary loss.  The rank correlation (Spearman) of
 |skewness| with accuracy and with speed, with a Fisher-z interval, gives a computed verdict on

@@ -240,7 +240,7 @@ def _alive(pid):
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_pool_workers_exit_when_their_parent_is_killed(sig):
-    code = ("import time\nfrom learning.experiments.executor import run_jobs\n"
+    code = ("import time\nfrom ntcore.executor import run_jobs\n"
             "run_jobs(time.sleep, [120, 120], max_workers=2, progress=False)\n")
     parent = subprocess.Popen([sys.executable, "-c", code], env=ENV, preexec_fn=_default_sigint)
     try:

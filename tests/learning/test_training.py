@@ -8,8 +8,8 @@ import pytest
 
 from learning.cli.reproduce import main as reproduce_main
 from learning.experiments.datasets import load_mnist
-from learning.experiments.executor import run_jobs
 from learning.experiments.training import TrainingConfig, checkpoint_epochs, train
+from ntcore.executor import run_jobs
 from ntcore.integrity import seal
 
 

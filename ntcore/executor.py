@@ -1,4 +1,5 @@
-"""Run independent jobs (training runs of a sweep) on a concurrent.futures-style executor.
+"""Run independent jobs (training runs of a sweep, batches of SLQ probes) on a
+concurrent.futures-style executor.
 
 Local processes by default; ``"serial"`` in this process; a Dask distributed cluster when
 given its scheduler address (``"tcp://host:8786"``; needs the ``dask`` extra); or any
