@@ -194,7 +194,8 @@ def _histogram(spectrum: GSpectrum, bins: int) -> LogDensity:
 
 
 def spectrum_estimate(septuple: Septuple | GraphSeptuple, x_mean: ArrayLike, *,
-                      seed: int | None = 0, bins: int = 60) -> SpectrumEstimate:
+                      seed: int | None = 0, bins: int = 60,
+                      method: str = "auto") -> SpectrumEstimate:
     """The spectrum of G (5.6) at <x> by the cheapest sound method.
 
     :func:`learning.spectral_estimates.spectral_moments` with ``method="auto"`` chooses:
@@ -202,6 +203,7 @@ def spectrum_estimate(septuple: Septuple | GraphSeptuple, x_mean: ArrayLike, *,
     small (then all eigenvalues are kept, from :func:`learning.spectrum.g_spectrum`), else
     stochastic Lanczos quadrature with standard errors, the density of log λ with its band
     from the same runs, and the 20 extreme eigenvalues at each end by ``eigsh``.
+    ``method`` (``"auto"``, ``"structured"``, ``"dense"`` or ``"slq"``) overrides the choice.
 
     Raises
     ------
@@ -229,7 +231,7 @@ def spectrum_estimate(septuple: Septuple | GraphSeptuple, x_mean: ArrayLike, *,
     if isinstance(septuple, Septuple) and septuple.layer_sizes is None:
         raise ValueError("the analysis needs a layered septuple (layer_sizes set)")
     t0 = time.perf_counter()
-    result = spectral_moments(septuple, x_mean, (1, 2, 3, 4), method="auto", seed=seed)
+    result = spectral_moments(septuple, x_mean, (1, 2, 3, 4), method=method, seed=seed)
     errors = result.stderr if result.stderr is not None else np.zeros(len(result.orders))
     moments = tuple(Moment(int(k), float(v), float(e))
                     for k, v, e in zip(result.orders, result.values, errors, strict=True))

@@ -35,6 +35,10 @@ BAD: dict[str, list[Bad]] = {
                              Bad(lambda f: f((3, 2), "keras"), "kernel_layout")],
     "learning.track.report.laws_report": [Bad(lambda f: f([]), "run_dirs"),
                                           Bad(lambda f: f("/nonexistent-dir"), "run_dir")],
+    "learning.track.estimated.structured_dim": [Bad(lambda f: f((3,)), "sizes")],
+    "learning.track.estimated.choose_spectrum": [Bad(lambda f: f((3, 2), "lanczos"), "spectrum")],
+    "learning.track.estimated.measure_estimated": [
+        Bad(lambda f: f("net", None, None, n_bulk_samples=1, seed=0), "net")],
     "learning.track.report.run_dict": [Bad(lambda f: f("/nonexistent-dir"), "run_dir")],
     "learning.experiments.training.log_spaced_steps": [Bad(lambda f: f(-1, 5), "n_steps"),
                                                        Bad(lambda f: f(10, 1), "n_checkpoints")],

@@ -48,9 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         result = laws_report(args.run_dirs, out, labels=labels)
     except ValueError as exc:
         parser.error(str(exc))
-    for c in result.section.claims:
+    for c in result.claims:
         print(f"{c.verdict.value:>11}  {c.text}")
     for p in result.problems:
         print(f"left out: {p}")
-    print(f"wrote {result.markdown_path}, {result.json_path}, {result.figure_path}")
+    figure = "" if result.section is None else f", {result.figure_path}"
+    print(f"wrote {result.markdown_path}, {result.json_path}{figure}")
     return 0

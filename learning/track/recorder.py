@@ -44,6 +44,7 @@ from learning.experiments.measurements import measure_checkpoint
 from learning.experiments.training import log_spaced_steps, save_checkpoint
 from learning.feedforward import from_layers
 from learning.septuple import Septuple
+from learning.track.estimated import choose_spectrum, measure_estimated
 from ntcore.atomic import atomic_write_json, remove_stale_temporaries, sha256_file
 from ntcore.checks import count, path_like, positive_number
 from ntcore.integrity import seal_problem
@@ -193,6 +194,14 @@ class Recorder:
     time_budget
         Seconds one measurement may take; exceeding it warns.  A warning is also given once
         when the time spent measuring exceeds the time spent training between records.
+    spectrum
+        How the spectrum of G (5.6) is measured: ``"exact"`` (the structured
+        diagonalisation: every eigenvalue, the laws (7.6), (7.11) apply), ``"slq"``
+        (:func:`learning.track.estimated.measure_estimated`: μ_1..μ_4 by stochastic Lanczos
+        quadrature with standard errors, the extreme eigenvalues, and U by the matrix-free
+        bulk minimum; probes seeded by the step) or ``"auto"`` (exact while dim S <= 2500,
+        else SLQ).  Recorded in ``run.json`` and, as ``spectrum_method``, in every
+        checkpoint.
     kernel_layout
         ``"out_in"`` (PyTorch: weight :math:`(n_{l+1}, n_l)`) or ``"in_out"`` (Keras kernels).
     background
@@ -220,8 +229,9 @@ class Recorder:
                  n_steps: int | None = None, n_checkpoints: int = 30,
                  n_bulk_samples: int = 1000, time_budget: float | None = None,
                  kernel_layout: str = "out_in", label: str | None = None,
-                 background: bool = False) -> None:
+                 background: bool = False, spectrum: str = "auto") -> None:
         self.sizes, self.activation = _network(network)
+        self.spectrum = choose_spectrum(self.sizes, spectrum)
         self.data, self.test = self._check_data(data, encoding, test)
         self.period, self.steps = _schedule(every, n_steps, count("n_checkpoints", n_checkpoints,
                                                                   minimum=2))
@@ -244,7 +254,7 @@ class Recorder:
             raise TypeError(f"background must be True or False, got {background!r}")
         self._open(encoding)
         self._job = _Job(self.activation.name, self.data, self.test, self.n_bulk_samples,
-                         self.directory)
+                         self.directory, self.spectrum)
         self._pending: list[tuple[int, Future]] = []
         self._worker = None
         if background:
@@ -301,6 +311,7 @@ class Recorder:
         return {"format": RUN_FORMAT, "sizes": list(self.sizes),
                 "activation": self.activation.name, "kernel_layout": self.kernel_layout,
                 "encoding": encoding, "n_bulk_samples": self.n_bulk_samples,
+                "spectrum": self.spectrum,
                 "data_sha256": None if self.data is None else _data_digest(self.data),
                 "test_sha256": None if self.test is None else _data_digest(self.test)}
 
@@ -311,6 +322,7 @@ class Recorder:
         self.directory = self.run_dir / "checkpoints"
         if path.exists():
             stored = _read_json(path)
+            stored.setdefault("spectrum", "exact")  # runs recorded before the choice existed
             differ = [k for k in description if stored.get(k) != description[k]]
             if differ:
                 raise ValueError(f"run_dir {self.run_dir} holds a run of another network or "
@@ -418,6 +430,7 @@ class _Job:
     test: Dataset | None
     n_bulk_samples: int
     directory: Path
+    spectrum: str = "exact"
 
 
 def _measure_and_save(job: _Job, step: int, ws, bs) -> tuple[dict, str | None, float]:
@@ -430,8 +443,12 @@ def _measure_and_save(job: _Job, step: int, ws, bs) -> tuple[dict, str | None, f
     measured: dict = {}
     if problem is None and job.data is not None:
         net = from_layers(ws, bs, get_activation(job.activation))
-        measured = measure_checkpoint(net, job.data, job.test,
-                                      n_bulk_samples=job.n_bulk_samples).to_dict()
+        if job.spectrum == "slq":
+            measured = measure_estimated(net, job.data, job.test,
+                                         n_bulk_samples=job.n_bulk_samples, seed=step)
+        else:
+            measured = {"spectrum_method": "structured"} | measure_checkpoint(
+                net, job.data, job.test, n_bulk_samples=job.n_bulk_samples).to_dict()
     payload = measured | ({"problem": problem} if problem else {})
     try:
         save_checkpoint(job.directory, step, ws, bs, {}, measured.get("boundary_loss"), payload)

@@ -4,6 +4,13 @@ to the trajectories a :class:`learning.track.Recorder` wrote.
 
 Writes ``laws.md``, ``laws.json`` and ``laws.png`` into ``out``.  Checkpoints that could not
 be measured (non-finite weights) are left out of every law and named in the report.
+
+Checkpoints measured by stochastic Lanczos quadrature (``spectrum_method`` ``"slq"``,
+:mod:`learning.track.estimated`, networks too large for the exact spectrum) have no list of
+eigenvalues, so S, S_0 and C at each β, hence (7.6) and (7.11), cannot be computed from
+them: the report gives their own table (U, U_∂, μ_1..μ_3 with standard errors, C_20,
+C_{N-20}, the gap and its β) and one claim computed from a quantity with a standard error,
+log det G = μ_1 = 0 (7.8) within 4 of its errors.
 """
 
 from __future__ import annotations
@@ -12,10 +19,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from learning.experiments.laws_report import LawsSection, laws_section
-from learning.track.recorder import read_run
+from learning.track.recorder import RecordedCheckpoint, read_run
 from ntcore.atomic import atomic_write_json, atomic_write_text
 from ntcore.checks import path_like
+from ntcore.verdict import Claim, within_tolerance
 
 __all__ = ["TrackedLaws", "laws_report", "run_dict"]
 
@@ -26,16 +36,27 @@ class TrackedLaws:
 
     Attributes
     ----------
-    section : the claims, Markdown and numbers of the laws section.
+    section : the claims, Markdown and numbers of the laws section (``None`` when no run
+        has two checkpoints with the exact spectrum: only SLQ checkpoints).
     problems : one sentence per checkpoint left out (run label, step, reason).
-    markdown_path, json_path, figure_path : the files written.
+    markdown_path, json_path, figure_path : the files written (no figure without
+        ``section``).
+    estimated : ``(run label, step)`` of the checkpoints measured by SLQ.
+    estimated_claims : the claims computed from them ((7.8) within the standard errors).
     """
 
-    section: LawsSection
+    section: LawsSection | None
     problems: tuple[str, ...]
     markdown_path: Path
     json_path: Path
     figure_path: Path
+    estimated: tuple[tuple[str, int], ...] = ()
+    estimated_claims: tuple[Claim, ...] = ()
+
+    @property
+    def claims(self) -> tuple[Claim, ...]:
+        """Every claim of the report: the laws section's, then those of the SLQ checkpoints."""
+        return (() if self.section is None else self.section.claims) + self.estimated_claims
 
 
 def run_dict(run_dir: str | os.PathLike, label: str | None = None) -> tuple[dict, list[str]]:
@@ -49,9 +70,60 @@ def run_dict(run_dir: str | os.PathLike, label: str | None = None) -> tuple[dict
         raise ValueError(f"run {run_dir} was recorded without evaluation data: the laws need "
                          "U, U_∂ and the spectrum of G, which need data (Recorder(data=...))")
     kept = [{"epoch": s, "measurements": c.measurements}
-            for s, c in sorted(checkpoints.items()) if c.problem is None]
+            for s, c in sorted(checkpoints.items()) if c.problem is None and not _estimated(c)]
     return ({"label": label, "group": "deep", "sizes": description["sizes"],
              "checkpoints": kept}, problems)
+
+
+def _estimated(c: RecordedCheckpoint) -> bool:
+    return c.measurements.get("spectrum_method") == "slq"
+
+
+def _estimated_checkpoints(run_dir: str | os.PathLike) -> list[RecordedCheckpoint]:
+    """The checkpoints of a recorded run measured by SLQ (without a problem), by step."""
+    return [c for _, c in sorted(read_run(run_dir)[1].items())
+            if c.problem is None and _estimated(c)]
+
+
+def _pm(m: dict, key: str) -> str:
+    """``value ± error`` of an SLQ quantity; the error combines the standard error and the
+    quadrature change (``SpectralMoments.uncertainty``)."""
+    err = float(np.hypot(m[f"{key}_stderr"], m.get(f"{key}_quadrature_change", 0.0)))
+    return f"{m[key]:.5g} ± {err:.2g}"
+
+
+def _opt(x: float | None, fmt: str = ".4g") -> str:
+    return "none" if x is None else format(x, fmt)
+
+
+def _estimated_table(rows: list[tuple[str, RecordedCheckpoint]]) -> list[str]:
+    """Markdown table of the SLQ checkpoints: U_∂ (2.11), U (3.2), μ_1..μ_3 (9.5)-(9.6) with
+    their errors, C_20, C_{N-20} (10.5), the gap (Fig. 5) and its β (9.4)."""
+    lines = ["| run | step | U_∂ | U | μ_1 (7.8) | μ_2 | μ_3 | C_20 | C_{N-20} | gap log λ "
+             "| β (9.4) | probes × steps | s |", "| --- |" + " ---: |" * 12]
+    for label, c in rows:
+        m = c.measurements
+        lines.append(f"| {label} | {c.step} | {m['boundary_loss']:.5g} | {m['bulk_loss']:.5g} | "
+                     f"{_pm(m, 'mu1')} | {_pm(m, 'mu2')} | {_pm(m, 'mu3')} | "
+                     f"{m['C_20']:.6g} | {m['C_N_minus_20']:.6g} | "
+                     f"{_opt(m.get('gap_log_lambda'))} | {_opt(m.get('gap_beta_9_4'))} | "
+                     f"{m['n_probes']} × {m['lanczos_steps']} | "
+                     f"{_opt(c.measure_seconds or None, '.3g')} |")
+    return lines
+
+
+def _log_det_claim(label: str, checkpoints: list[RecordedCheckpoint]) -> Claim:
+    """(7.8) log det G = μ_1 = 0 at every SLQ checkpoint of a run, judged in units of μ_1's
+    error (standard error and quadrature change combined): holds if the largest |μ_1| /
+    error is <= 4 (a false failure with probability <= 6.3e-5 per checkpoint for Gaussian
+    errors)."""
+    ratios = [abs(c.measurements["mu1"]) / max(float(np.hypot(
+        c.measurements["mu1_stderr"], c.measurements.get("mu1_quadrature_change", 0.0))),
+        1e-300) for c in checkpoints]
+    return within_tolerance(
+        f"{label}: log det G = 0 (7.8) at the {len(checkpoints)} SLQ checkpoints, within the "
+        "standard errors of stochastic Lanczos quadrature", measured=max(ratios), tolerance=4.0,
+        name="|μ_1| / its error", evidence="SLQ estimate with a standard error")
 
 
 def _labels(run_dirs: list, labels) -> list[str]:
@@ -92,16 +164,51 @@ def laws_report(run_dirs: str | os.PathLike | list, out: str | os.PathLike | Non
     dirs = [path_like("run_dirs", d) for d in dirs]
     out_dir = Path(dirs[0] if out is None else path_like("out", out))
     out_dir.mkdir(parents=True, exist_ok=True)
-    runs, problems = [], []
+    runs, problems, rows, claims = [], [], [], []
     for d, label in zip(dirs, _labels(dirs, labels), strict=True):
         run, p = run_dict(d, label)
         runs.append(run)
         problems += p
-    section = laws_section(runs, out_dir)
-    lines = list(section.markdown)
+        estimated = _estimated_checkpoints(d)
+        rows += [(label, c) for c in estimated]
+        if estimated:
+            claims.append(_log_det_claim(label, estimated))
+    exact = [r for r in runs if len(r["checkpoints"]) >= 2]
+    # Without SLQ checkpoints the laws section raises its own error on too few checkpoints.
+    section = laws_section(runs, out_dir) if exact or not rows else None
+    lines = [] if section is None else list(section.markdown)
+    if rows:
+        lines += _estimated_markdown(rows, claims)
     if problems:
         lines += ["Checkpoints left out (not measured):", "", *[f"* {p}" for p in problems], ""]
     md, js = out_dir / "laws.md", out_dir / "laws.json"
     atomic_write_text(md, "\n".join(lines) + "\n")
-    atomic_write_json(js, section.numbers | {"problems": problems})
-    return TrackedLaws(section, tuple(problems), md, js, out_dir / "laws.png")
+    numbers = {} if section is None else dict(section.numbers)
+    numbers["estimated"] = {
+        "checkpoints": [{"run": label, "step": c.step} | {
+            k: v for k, v in c.measurements.items() if not k.startswith("log_density")}
+            for label, c in rows],
+        "claims": [c.to_dict() | {"detail": c.detail} for c in claims]}
+    atomic_write_json(js, numbers | {"problems": problems})
+    return TrackedLaws(section, tuple(problems), md, js, out_dir / "laws.png",
+                       tuple((label, c.step) for label, c in rows), tuple(claims))
+
+
+def _escape(text: str) -> str:
+    """A rule such as |x| <= 4 inside a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
+def _estimated_markdown(rows: list[tuple[str, RecordedCheckpoint]],
+                        claims: list[Claim]) -> list[str]:
+    return ["## Checkpoints measured by stochastic Lanczos quadrature", "",
+            "These networks are too large for the exact spectrum of G (5.6): μ_k (9.5)-(9.6) "
+            "are SLQ estimates, shown as value ± error (standard error over the probes and "
+            "the Gauss-quadrature change combined); C_20, C_{N-20} (10.5) and the gap come "
+            "from the 20 extreme eigenvalues at each end (the gap searched among the "
+            "smallest); U (3.2) from the matrix-free bulk minimum.  Without all eigenvalues, "
+            "S, S_0 and C at each β are not computed, so these checkpoints are not judged by "
+            "(7.6) and (7.11).", "", *_estimated_table(rows), "",
+            "| claim | verdict | rule | measured |", "| --- | --- | --- | --- |",
+            *[f"| {c.text} | **{c.verdict.value}** | {_escape(c.rule)} | "
+              f"{next(iter(c.measured.values())):.3g} |" for c in claims], ""]

@@ -1,0 +1,151 @@
+"""The Section 10 measurements of a checkpoint too large for the exact spectrum of G.
+
+For a layered network whose moving subspace S is larger than the structured method handles
+(dim S > 2500, the choice of :func:`learning.spectral_estimates.spectral_moments` with
+``method="auto"``) the recorder measures by :func:`measure_estimated`:
+
+* U_∂ (2.11) over the evaluation data and the test accuracy, exactly;
+* U (3.2) and <x> (5.3) from the constrained bulk minimum
+  (:func:`learning.analysis.mean_state_and_losses`: ``solver="auto"``, which is the
+  matrix-free projected Newton-CG for large networks, stopped at
+  :data:`learning.analysis.BULK_GTOL`);
+* μ_1..μ_4 (9.5)-(9.6) by stochastic Lanczos quadrature with their standard errors and
+  quadrature changes (:func:`learning.analysis.spectrum_estimate`), μ_1 = log det G being
+  the check of (7.8);
+* C_20 and C_{N-20} (10.5) from the 20 extreme eigenvalues at each end (with
+  log det G = 0, (7.8), not its noisy estimate), the gap of Fig. 5
+  searched among the smallest ones and its β by (9.4) and by the two-level model
+  (:func:`learning.analysis.gap_and_beta`);
+* the smoothed density of log λ with its band.
+
+The full list of eigenvalues is not available, so the quantities the laws (7.6), (7.11)
+take from it (S, S_0, C at each β, the a_i of (5.12)) are not recorded: the laws report
+lists these checkpoints with their errors and leaves them out of those laws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from learning.analysis import (
+    BULK_GTOL,
+    gap_and_beta,
+    mean_state_and_losses,
+    spectrum_estimate,
+)
+from learning.experiments.datasets import Dataset
+from learning.experiments.measurements import mean_boundary_loss
+from learning.feedforward import forward
+from learning.septuple import Septuple
+from learning.spectral_estimates import complexity_n_from_extremes
+from ntcore.checks import count
+
+__all__ = ["STRUCTURED_DIM_LIMIT", "structured_dim", "choose_spectrum", "measure_estimated"]
+
+#: the largest dim S for which the recorder diagonalises G exactly (``spectrum="auto"``);
+#: the same bound as ``spectral_moments(method="auto")``.
+STRUCTURED_DIM_LIMIT = 2500
+
+
+def structured_dim(sizes: tuple[int, ...]) -> int:
+    """dim S, the subspace G (5.6) moves, of a layered network: N - n_0 + min(n_0, n_1).
+
+    >>> structured_dim((784, 40, 20, 10))
+    110
+    """
+    if (not isinstance(sizes, (tuple, list)) or len(sizes) < 2
+            or not all(isinstance(n, int) and n >= 1 for n in sizes)):
+        raise ValueError(f"sizes must be >= 2 positive layer sizes, got {sizes!r}")
+    return int(sum(sizes) - sizes[0] + min(sizes[0], sizes[1]))
+
+
+def choose_spectrum(sizes: tuple[int, ...], spectrum: str) -> str:
+    """``"exact"`` or ``"slq"``: the recorder's spectrum method for layer sizes ``sizes``.
+
+    ``"auto"`` is exact while dim S <= :data:`STRUCTURED_DIM_LIMIT`, SLQ above.
+
+    >>> choose_spectrum((784, 40, 20, 10), "auto"), choose_spectrum((784, 4096, 10), "auto")
+    ('exact', 'slq')
+    """
+    if spectrum not in ("auto", "exact", "slq"):
+        raise ValueError(f"spectrum must be 'auto', 'exact' or 'slq', got {spectrum!r}")
+    if spectrum != "auto":
+        return spectrum
+    return "exact" if structured_dim(sizes) <= STRUCTURED_DIM_LIMIT else "slq"
+
+
+def measure_estimated(net: Septuple, data: Dataset, test: Dataset, *, n_bulk_samples: int,
+                      seed: int) -> dict:
+    """The flat measurements of one checkpoint by SLQ (see the module docstring).
+
+    Keys as in :meth:`learning.experiments.measurements.CheckpointMeasurements.to_dict`
+    where the quantity is the same (``boundary_loss``, ``bulk_loss``, ``mu2``, ``C_20``,
+    ``gap_log_lambda``, ...), plus ``spectrum_method`` (``"slq"``), ``mu{k}`` and
+    ``mu{k}_stderr``, ``mu{k}_quadrature_change`` for k = 1..4 (μ_k = Tr (log G)^k,
+    (9.5)-(9.6)), the SLQ budget and the smoothed density of log λ.  ``seed`` seeds the
+    probes (the recorder passes the step, so a replayed step gives the same numbers).
+
+    Examples
+    --------
+    >>> from learning import feedforward
+    >>> net = feedforward((6, 8, 8, 3), seed=0)
+    >>> rng = np.random.default_rng(0)
+    >>> d = Dataset(np.tanh(rng.normal(size=(20, 6))), np.full((20, 3), 0.5),
+    ...             np.zeros(20, int))
+    >>> m = measure_estimated(net, d, d, n_bulk_samples=10, seed=0)
+    >>> m["spectrum_method"], abs(m["mu1"]) < 4 * m["mu1_stderr"] + 1e-8  # (7.8)
+    ('slq', True)
+    """
+    if not isinstance(net, Septuple) or net.layer_sizes is None:
+        raise TypeError(f"net must be a layered Septuple, got {type(net).__name__}")
+    for name, d in (("data", data), ("test", test)):
+        if not isinstance(d, Dataset) or len(d) == 0:
+            raise TypeError(f"{name} must be a non-empty Dataset, got {type(d).__name__}")
+    n = min(count("n_bulk_samples", n_bulk_samples, minimum=1), len(data))
+    test_out = forward(net, test.inputs)[-1]
+    accuracy = float(np.mean(np.argmax(test_out, axis=1) == test.labels))
+    mean_state, losses = mean_state_and_losses(net, data.inputs[:n], data.targets[:n])
+    assert losses is not None  # data were given
+    if losses.status != "computed":
+        raise ValueError(f"the bulk minimum (3.2) does not fit: {losses.message}")
+    est = spectrum_estimate(net, mean_state.x_mean, seed=seed, method="slq")
+    res = est.moments_result
+    dim_s = structured_dim(tuple(net.layer_sizes or ()))
+    big_n = net.n_neurons
+    out: dict = {
+        "spectrum_method": res.method, "boundary_loss": mean_boundary_loss(net, data),
+        "bulk_loss": losses.bulk, "bulk_samples": n, "bulk_gtol": BULK_GTOL,
+        "bulk_converged_fraction": losses.converged_fraction, "test_accuracy": accuracy,
+        "ratio_bulk_to_boundary": losses.ratio}
+    change = dict(zip(res.orders, res.quadrature_change, strict=True))
+    for m in est.moments:
+        out[f"mu{m.order}"] = m.value
+        out[f"mu{m.order}_stderr"] = m.stderr
+        out[f"mu{m.order}_quadrature_change"] = float(change[m.order])
+    for k in (2, 3):
+        out[f"mu{k}_per_dynamical"] = out[f"mu{k}"] / dim_s
+        out[f"mu{k}_per_neuron"] = out[f"mu{k}"] / big_n
+    out["sum_log_lambda"], out["sum_log_lambda_stderr"] = out["mu1"], out["mu1_stderr"]
+    # C_{N-20} from the smallest eigenvalues and Σ log λ = log det G, which is 0 exactly for
+    # a layered network (7.8): the SLQ μ_1 would add its sampling error / 2 to C_{N-20}.
+    k = min(20, est.extremes.largest.size)
+    out["C_20"] = complexity_n_from_extremes(est.extremes, k, log_det=0.0)
+    out["C_N_minus_20"] = complexity_n_from_extremes(est.extremes, big_n - k, log_det=0.0)
+    gap = gap_and_beta(est)
+    found = gap.status == "found"
+    out |= {"gap_log_lambda": gap.position if found else None,
+            "gap_width": gap.width if found else None,
+            "gap_n_below": gap.n_below if found else None,
+            "gap_beta_9_4": gap.beta_paper if found else None,
+            "gap_beta_two_level": (gap.beta_two_level if found and np.isfinite(
+                gap.beta_two_level) else None),
+            "gap_note": gap.message}
+    out |= {"n_probes": res.n_probes, "lanczos_steps": res.lanczos_steps, "slq_seed": seed,
+            "slq_dtype": res.dtype, "n_matvecs": est.n_matvecs,
+            "spectrum_seconds": est.seconds, "dim_s": dim_s,
+            "log_density_grid": est.density.grid.tolist(),
+            "log_density": est.density.density.tolist(),
+            "log_density_lower": est.density.lower.tolist(),
+            "log_density_upper": est.density.upper.tolist()}
+    return out
+
