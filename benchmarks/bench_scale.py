@@ -16,7 +16,7 @@ Cases (each run in a fresh child process, so its peak RSS is its own):
 
 Run:  python benchmarks/bench_scale.py big [--probes 12 --steps 40] [--structured]
       python benchmarks/bench_scale.py sparse [--n 1000000]
-      python benchmarks/bench_scale.py scaling [--max-n 1000000]
+      python benchmarks/bench_scale.py scaling [--min-n 0] [--max-n 1000000]
 Threads: the OpenBLAS thread count is left to the environment; on a loaded machine
 ``OPENBLAS_NUM_THREADS=1`` is faster (spinning threads); the README records which.
 """
@@ -154,6 +154,8 @@ def main() -> None:
     parser.add_argument("--structured", action="store_true",
                         help="also run the structured method on the big network (long)")
     parser.add_argument("--max-n", type=int, default=1_000_000)
+    parser.add_argument("--min-n", type=int, default=0,
+                        help="scaling: skip smaller N (to split the table into runs)")
     parser.add_argument("--layers", type=int, default=10)
     parser.add_argument("--max-gib", type=float, default=4.0,
                         help="memory ceiling for the SLQ basis (max_bytes)")
@@ -272,7 +274,11 @@ def scaling(args) -> None:
     for n in [1000, 2000, 4000, 10_000, 100_000, 1_000_000]:
         if n > args.max_n:
             break
+        if n < args.min_n:
+            continue
         for method in ("dense", "structured", "slq"):
+            if method != "slq" and n > 4000 and method not in exact_fit:
+                continue  # --min-n above the measured sizes: nothing to extrapolate from
             if method != "slq" and n > 4000:
                 # Cubic law from the largest measured size; memory ~ 4 N^2 floats.
                 n0, t0 = exact_fit[method]

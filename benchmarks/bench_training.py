@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from learning.activations import TANH  # noqa: E402
-from learning.experiments.training import _boundary_gradients  # noqa: E402
+from learning.experiments.training import _boundary_sgd_step  # noqa: E402
 from learning.feedforward import feedforward, layer_biases, layer_weights  # noqa: E402
 from learning.threads import blas_threads_for, largest_product_flops  # noqa: E402
 
@@ -54,10 +54,7 @@ def ours(steps: int):
         with blas_threads_for(flops):
             for k in range(n):
                 b = idx[k]
-                gws, gbs = _boundary_gradients(ws, bs, TANH, x[b], t[b])
-                for w, gw, bb, gb in zip(ws, gws, bs, gbs, strict=True):
-                    w -= 0.05 * gw
-                    bb -= 0.05 * gb
+                _boundary_sgd_step(ws, bs, TANH, x[b], t[b], 0.05)
     return run
 
 

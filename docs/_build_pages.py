@@ -135,11 +135,15 @@ SECTION_GROUPS = {(2, 3): "the septuple and its losses", (4, 5): "ensembles and 
 
 
 def _summary(module) -> str:
-    """The first sentence of a module's docstring, reST roles and literals as Markdown code."""
+    """The first sentence of a module's docstring, reST roles and literals as Markdown code,
+    ``:math:`` as Markdown math."""
     paragraph = " ".join((module.__doc__ or "").strip().split("\n\n")[0].split())
     # a sentence ends at ". " before a capital, not after "eq." / "eqs." / "e.g." / "i.e."
     sentence = re.split(r"(?<!\beq)(?<!\beqs)(?<!e\.g)(?<!i\.e)\.\s+(?=[A-Z])", paragraph,
                         maxsplit=1)[0].rstrip(".") + "."
+    # math stays math (MyST's $...$; a bar as \vert, so that a table cell does not end there)
+    sentence = re.sub(r":math:`([^`]*)`", lambda m: "$" + m.group(1).replace("|", r"\vert ") + "$",
+                      sentence)
     sentence = re.sub(r":\w+:`~?([^`]*?)`", lambda m: f"`{m.group(1).split('.')[-1]}`", sentence)
     return sentence.replace("``", "`")
 
@@ -150,6 +154,9 @@ def _sections_cited(module) -> set[int]:
                                       if getattr(obj, "__module__", None) == module.__name__]
     known = equation_index.paper_equations()
     return {int(n.split(".")[0]) for n in equation_index.cited_numbers("\n".join(texts), known)}
+
+
+_BAR = "\\|"  # a bar inside a Markdown table cell, escaped
 
 
 def api_index(modules: list[str]) -> str:
@@ -171,7 +178,7 @@ def api_index(modules: list[str]) -> str:
     parts += ["## By package", ""]
     for package in PACKAGES:
         parts += [f"### `{package}`", "", "| module | what it is |", "| --- | --- |"]
-        parts += [f"| [`{n}`]({n}.md) | {_summary(loaded[n]).replace('|', '/')} |"
+        parts += [f"| [`{n}`]({n}.md) | {_summary(loaded[n]).replace('|', _BAR)} |"
                   for n in modules if n.split(".")[0] == package] + [""]
     toc = "\n".join(modules)
     return "\n".join(parts) + f"\n```{{toctree}}\n:hidden:\n:maxdepth: 1\n\n{toc}\n```\n"

@@ -1,16 +1,18 @@
-"""Open pages of the built site in headless Chromium: screenshots, and MathJax really rendered.
+r"""Open pages of the built site in headless Chromium: screenshots, and MathJax really rendered.
 
 ``python docs/browser_check.py [BUILD_DIR]`` loads the home page, an API page, the equation
 index, the errata and a gallery page from disk (no server, no network), saves a screenshot of
 each under ``BUILD_DIR/../screenshots/`` and checks, in the DOM after scripts ran, that every
-page with math has MathJax output (``mjx-container`` elements) and no MathJax error
-(``merror``). Exits 1 on a failed check, 2 when Chromium is not installed (Debian's
-``chromium`` package: ``apt-get install chromium``).
+page with math has MathJax output (``mjx-container`` elements) and no MathJax error: no
+``merror``, no undefined macro (MathJax shows it as red text) and no formula left as raw TeX
+(a brace error stops MathJax from reading a ``\(...\)`` at all). Exits 1 on a failed check, 2 when
+Chromium is not installed (Debian's ``chromium`` package: ``apt-get install chromium``).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +30,7 @@ PAGES = {
     "errata.html": True,
     "paper/section4-5.html": True,
     "api/learning.spectrum.html": True,
+    "api/emergent.onsager.html": True,
     "gallery/septuple_quickstart.html": False,
 }
 #: flags for a closed network and a root user (the machine's Chromium notes)
@@ -65,7 +68,18 @@ def check_page(browser: str, build: Path, page: str, shots: Path, needs_math: bo
                        check=True, capture_output=True, timeout=120)
         dom = subprocess.run([*common, "--dump-dom", url], check=True, capture_output=True,
                              text=True, timeout=120).stdout
-    return PageCheck(page, shot, dom.count("<mjx-container"), dom.count("<merror"), needs_math)
+    return PageCheck(page, shot, dom.count("<mjx-container"), math_errors(dom), needs_math)
+
+
+#: a math element whose TeX MathJax did not read (still its ``\(`` or ``\[`` delimiter)
+_UNREAD = re.compile(r'class="math[^"]*">\s*\\[(\[]')
+
+
+def math_errors(dom: str) -> int:
+    """MathJax's errors in a rendered DOM: ``merror`` elements, undefined macros (red text)
+    and formulas left unread."""
+    return (dom.count("<merror") + dom.count("<mjx-merror") + dom.count('mathcolor="red"')
+            + len(_UNREAD.findall(dom)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,8 +9,9 @@
 * ``gallery``: a gallery example whose page shows no figure;
 * ``equations``: a numbered equation of the paper missing from the equation index.
 
-``--only NAME[,NAME]`` runs some of them; ``--skip-api`` restricts ``tex`` to the pages that are
-not rendered from docstrings (``.ci/checks`` runs ``tex`` so, and the other four on every page).
+``--only NAME[,NAME]`` runs some of them; ``.ci/checks`` runs all five on every page, the API
+pages rendered from docstrings included (their formulas are ``:math:`` roles and ``.. math::``
+blocks).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ text tspan title desc clippath lineargradient radialgradient stop mask pattern i
 #: where TeX is expected: math (MathJax), code and literal blocks
 _VERBATIM_TAGS = {"code", "pre", "script", "style", "kbd", "tt", "samp", "textarea", "svg"}
 _MATH_CLASSES = {"math"}
+#: literal text outside code elements: values in signatures (``= 'g_{μν}'``) are ``span.pre``
+_VERBATIM_CLASSES = {"pre"}
 _RAW_TEX = re.compile(r"[_^]\{")
 
 
@@ -72,7 +75,8 @@ class _Page(HTMLParser):
         classes = set((attributes.get("class") or "").split())
         if tag not in {"br", "img", "hr", "meta", "link", "input", "wbr", "area", "col",
                        "source", "track", "embed", "param", "base"}:
-            self._stack.append(tag in _VERBATIM_TAGS or bool(classes & _MATH_CLASSES))
+            self._stack.append(tag in _VERBATIM_TAGS
+                               or bool(classes & (_MATH_CLASSES | _VERBATIM_CLASSES)))
 
     def handle_endtag(self, tag):
         if self._stack:
@@ -103,10 +107,9 @@ def check_tags(build: Path, pages) -> list[str]:
             for path, page in _written(pages) for tag in sorted(set(page.unknown))]
 
 
-def check_tex(build: Path, pages, *, skip_api: bool = False) -> list[str]:
+def check_tex(build: Path, pages) -> list[str]:
     return [f"{path.relative_to(build)}: raw TeX outside math: {text!r}"
-            for path, page in _written(pages) for text in page.raw_tex
-            if not (skip_api and path.relative_to(build).parts[0] == "api")]
+            for path, page in _written(pages) for text in page.raw_tex]
 
 
 def check_links(build: Path, pages) -> list[str]:
@@ -153,9 +156,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("build", nargs="?", default=str(HERE / "_build" / "html"))
     parser.add_argument("--only", default=",".join(CHECKS),
                         help="comma-separated checks to run (default: all)")
-    parser.add_argument("--skip-api", action="store_true",
-                        help="tex: only the pages written by hand and generated pages, not the "
-                             "API pages rendered from docstrings")
     args = parser.parse_args(argv)
     build = Path(args.build).resolve()  # links are resolved to absolute paths
     names = [n for n in args.only.split(",") if n]
@@ -165,8 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     pages = list(_pages(build))
     failed = 0
     for name in names:
-        problems = (check_tex(build, pages, skip_api=True) if name == "tex" and args.skip_api
-                    else CHECKS[name](build, pages))
+        problems = CHECKS[name](build, pages)
         print(f"{name}: {len(problems)} problem(s)")
         for line in problems[:50]:
             print("  " + line)

@@ -170,7 +170,8 @@ def _equation_links(app, what, name, obj, options, lines):  # noqa: ARG001 (Sphi
 # they use |x| for absolute values, x_∂ and N_> for subscripts, b_* for Nelson's backward drift.
 # reST reads those as substitutions, references and emphasis; escape them outside literals so
 # the page shows what ``help()`` shows.
-# kept as written: literals, roles, math, *emphasis*/**strong** pairs, a leading bullet
+# kept as written: literals, roles (also over lines), math, *emphasis*/**strong** pairs, a leading
+# bullet, literal blocks and ``.. math::`` blocks
 _LITERAL = re.compile(r"(``.*?``|`[^`]*`_?|:[\w:]+:`[^`]*`|\$[^$]*\$|"
                       r"\*\*?[^\s*][^*]*?(?<!\s)\*\*?(?!\w)|^\s*[*-] )")
 _ESCAPES = [(re.compile(r"\|"), r"\\|"),
@@ -214,16 +215,40 @@ def _name_colon_description(app, what, name, obj, options, lines):  # noqa: ARG0
     lines[:] = out
 
 
+_MULTILINE_ROLE = re.compile(r":[\w:]+:`[^`]*\n[^`]*`")
+_HIDDEN = re.compile("\x00(\\d+)\x00")
+
+
+def _hide_multiline_roles(lines: list[str]) -> list[str]:
+    """A role that runs over lines (``:math:`a_{b}`` broken after ``a``) is out of sight of the
+    line-by-line escaping: each of its pieces becomes a placeholder, returned for the restore."""
+    hidden: list[str] = []
+
+    def hide(match: re.Match) -> str:
+        out = []
+        for j, piece in enumerate(match.group(0).split("\n")):
+            lead = piece[: len(piece) - len(piece.lstrip())] if j else ""
+            hidden.append(piece[len(lead):])
+            out.append(f"{lead}\x00{len(hidden) - 1}\x00")
+        return "\n".join(out)
+
+    lines[:] = _MULTILINE_ROLE.sub(hide, "\n".join(lines)).split("\n")
+    return hidden
+
+
 def _escape_docstring(app, what, name, obj, options, lines):  # noqa: ARG001 (Sphinx hook)
     _headings_to_rubrics(lines)
+    hidden = _hide_multiline_roles(lines)
     literal_indent = None
     for i, line in enumerate(lines):
         stripped = line.lstrip()
         indent = len(line) - len(stripped)
         if literal_indent is not None and stripped and indent <= literal_indent:
             literal_indent = None
-        if literal_indent is None and not stripped.startswith(">>>") and \
+        is_math = stripped.startswith(".. math::")  # TeX follows: kept as written
+        if literal_indent is None and not is_math and not stripped.startswith(">>>") and \
                 not stripped.startswith("..."):
             lines[i] = _escape_plain_text(line)
-        if stripped.endswith("::") and not stripped.startswith(".."):
+        if is_math or (stripped.endswith("::") and not stripped.startswith("..")):
             literal_indent = indent
+    lines[:] = [_HIDDEN.sub(lambda m: hidden[int(m.group(1))], line) for line in lines]

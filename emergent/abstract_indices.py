@@ -1,21 +1,21 @@
-"""Abstract-index algebra of a metric and its first two derivatives, in any dimension D.
+r"""Abstract-index algebra of a metric and its first two derivatives, in any dimension D.
 
 The objects of Section 12, (12.6)-(12.14), are polynomials in four tensors at a point:
-
-    ginv(a, b) = g^{ab}   g(a, b) = g_{ab}   dg(m, a, b) = g_{ab,m}   ddg(m, n, a, b) = g_{ab,mn}
-
+``ginv(a, b)`` = :math:`g^{ab}`, ``g(a, b)`` = :math:`g_{ab}`, ``dg(m, a, b)`` = :math:`g_{ab,m}`
+and ``ddg(m, n, a, b)`` = :math:`g_{ab,mn}`
 (``ginv`` carries upper indices, the others lower ones; dg is symmetric in (a, b), ddg in (m, n)
 and in (a, b)).  A :class:`TensorExpression` is a sum of :class:`Monomial` s, each a rational
 coefficient times a product of such factors; a label that occurs twice in a monomial (once up,
 once down) is summed over, a label that occurs once is free.  The dimension never enters: a trace
-δ^a_a (g^{ab} g_{ab}) is the symbol :data:`D`.
+:math:`δ^a_a` (:math:`g^{ab} g_{ab}`) is the symbol :data:`D`.
 
 Operations, each a rule of the calculus applied by the product rule:
 
-* :func:`total_derivative` ∂_m (∂_m g^{ab} = -g^{ap} g^{bq} g_{pq,m});
-* :func:`divergence` (1/√|g|) ∂_m(√|g| v^m), with ∂_m log √|g| = ½ g^{pq} g_{pq,m};
-* :func:`euler_lagrange` E^{ab}[√|g| ℓ]/√|g| = ∂ℓ/∂g_{ab} + ½ g^{ab} ℓ
-  - (1/√|g|) ∂_m(√|g| ∂ℓ/∂g_{ab,m});
+* :func:`total_derivative` :math:`∂_m` (:math:`∂_m g^{ab} = -g^{ap} g^{bq} g_{pq,m}`);
+* :func:`divergence` :math:`(1/√|g|) ∂_m(√|g| v^m)`, with
+  :math:`∂_m \log √|g| = ½ g^{pq} g_{pq,m}`;
+* :func:`euler_lagrange` :math:`E^{ab}[√|g| ℓ]/√|g| = ∂ℓ/∂g_{ab} + ½ g^{ab} ℓ
+  - (1/√|g|) ∂_m(√|g| ∂ℓ/∂g_{ab,m})`;
 * :func:`canonical` — the canonical form: every monomial is handed to SymPy's abstract tensors
   (``sympy.tensor.tensor``, index type of dimension ``D``), its metrics contracted
   (``contract_metric``) and its dummy indices canonicalised by the Butler-Portugal algorithm
@@ -51,7 +51,7 @@ __all__ = ["D", "fresh", "Factor", "Monomial", "TensorExpression", "ginv", "metr
            "rename", "CanonicalForm", "canonical", "evaluate", "evaluate_canonical",
            "dummies_only_on_derivatives", "log_sqrt_det_derivative"]
 
-#: the dimension of space-time (the paper's D + 1): the value of every trace δ^a_a
+#: the dimension of space-time (the paper's D + 1): the value of every trace :math:`δ^a_a`
 D = sp.Symbol("D", positive=True, integer=True)
 
 # head -> (number of slots, slots that are upper)
@@ -207,25 +207,25 @@ def _single(head: str, *indices: str) -> TensorExpression:
 
 
 def ginv(a: str, b: str) -> TensorExpression:
-    """g^{ab}, the inverse metric (upper indices) of (12.9)."""
+    """:math:`g^{ab}`, the inverse metric (upper indices) of (12.9)."""
     _labels(a=a, b=b)
     return _single("ginv", a, b)
 
 
 def metric(a: str, b: str) -> TensorExpression:
-    """g_{ab} (lower indices), the metric of (12.2)."""
+    """:math:`g_{ab}` (lower indices), the metric of (12.2)."""
     _labels(a=a, b=b)
     return _single("g", a, b)
 
 
 def dg(m: str, a: str, b: str) -> TensorExpression:
-    """g_{ab,m} = ∂_m g_{ab}, the generalised force of (12.4)."""
+    """:math:`g_{ab,m} = ∂_m g_{ab}`, the generalised force of (12.4)."""
     _labels(m=m, a=a, b=b)
     return _single("dg", m, a, b)
 
 
 def ddg(m: str, n: str, a: str, b: str) -> TensorExpression:
-    """g_{ab,mn} = ∂_m ∂_n g_{ab}, entering R of (12.10)."""
+    """:math:`g_{ab,mn} = ∂_m ∂_n g_{ab}`, entering R of (12.10)."""
     _labels(m=m, n=n, a=a, b=b)
     return _single("ddg", m, n, a, b)
 
@@ -239,7 +239,7 @@ def scalar(c: object) -> TensorExpression:
 
 
 def christoffel(a: str, b: str, c: str) -> TensorExpression:
-    """Γ^a_{bc} = ½ g^{ad} (g_{db,c} + g_{dc,b} - g_{bc,d}), (12.11)."""
+    """:math:`Γ^a_{bc} = ½ g^{ad} (g_{db,c} + g_{dc,b} - g_{bc,d})`, (12.11)."""
     _labels(a=a, b=b, c=c)
     d = _fresh()
     return ginv(a, d) * (dg(c, d, b) + dg(b, d, c) - dg(d, b, c)) * sp.Rational(1, 2)
@@ -247,7 +247,8 @@ def christoffel(a: str, b: str, c: str) -> TensorExpression:
 
 def rename(expr: TensorExpression, mapping: Mapping[str, str]) -> TensorExpression:
     """The expression with free labels renamed (``mapping`` old -> new); renaming a lower label to
-    an upper free label of the same monomial contracts them (as in R_{bd} = R^a_{bad}, (12.13)).
+    an upper free label of the same monomial contracts them (as in :math:`R_{bd} = R^a_{bad}`,
+    (12.13)).
 
     >>> canonical(rename(ginv("a", "b") * metric("c", "d"), {"c": "a", "d": "b"})).coefficients
     {1: D}
@@ -264,9 +265,9 @@ def _taken(expr: TensorExpression) -> set[str]:
 
 
 def total_derivative(expr: TensorExpression, m: str) -> TensorExpression:
-    """∂_m of ``expr`` (``m`` a new lower index) by the product rule, with ∂_m g^{ab} =
-    -g^{ap} g^{bq} g_{pq,m}, ∂_m g_{ab} = g_{ab,m}, ∂_m g_{ab,n} = g_{ab,nm}.  Used for (12.10)
-    and (12.13).
+    """∂_m of ``expr`` (``m`` a new lower index) by the product rule, with
+    :math:`∂_m g^{ab} = -g^{ap} g^{bq} g_{pq,m}`, :math:`∂_m g_{ab} = g_{ab,m}`,
+    :math:`∂_m g_{ab,n} = g_{ab,nm}`.  Used for (12.10) and (12.13).
 
     >>> sorted(total_derivative(ginv("a", "b"), "m").free_lower)
     ['m']
@@ -296,7 +297,7 @@ def total_derivative(expr: TensorExpression, m: str) -> TensorExpression:
 
 
 def log_sqrt_det_derivative(m: str) -> TensorExpression:
-    """∂_m log √|g| = ½ g^{pq} g_{pq,m} (Jacobi's formula), for the √|g| of (12.2)."""
+    r""":math:`∂_m \log √|g| = ½ g^{pq} g_{pq,m}` (Jacobi's formula), for the √|g| of (12.2)."""
     _labels(m=m)
     p, q = _fresh(), _fresh()
     return ginv(p, q) * dg(m, p, q) * sp.Rational(1, 2)
@@ -304,9 +305,9 @@ def log_sqrt_det_derivative(m: str) -> TensorExpression:
 
 def divergence(vector: TensorExpression, index: str, *,
                with_volume: bool = True) -> TensorExpression:
-    """(1/√|g|) ∂_m(√|g| v^m) for a vector ``v`` with the free upper ``index``: ∂_m v^m +
-    ½ g^{pq} g_{pq,m} v^m (``with_volume=False`` drops the second term: a planted error for the
-    tests).  The divergence in (12.10)."""
+    """:math:`(1/√|g|) ∂_m(√|g| v^m)` for a vector ``v`` with the free upper ``index``:
+    :math:`∂_m v^m + ½ g^{pq} g_{pq,m} v^m` (``with_volume=False`` drops the second term: a
+    planted error for the tests).  The divergence in (12.10)."""
     _expression("vector", vector)
     _labels(index=index)
     if not vector.terms:
@@ -352,9 +353,13 @@ def _vary_first_derivative(t: Monomial, m: str, a: str, b: str) -> list[Monomial
 
 
 def euler_lagrange(density: TensorExpression, a: str, b: str) -> TensorExpression:
-    """E^{ab}[√|g| ℓ] / √|g| for a scalar first-order ``density`` ℓ(g^{-1}, ∂g):
+    r""":math:`E^{ab}[√|g| ℓ] / √|g|` for a scalar first-order ``density``
+    :math:`ℓ(g^{-1}, ∂g)`:
 
-        ∂ℓ/∂g_{ab} + ½ g^{ab} ℓ - (1/√|g|) ∂_m(√|g| π^{mab}),   π^{mab} = ∂ℓ/∂g_{ab,m},
+    .. math::
+
+        ∂ℓ/∂g_{ab} + ½ g^{ab} ℓ - (1/√|g|) ∂_m(√|g| π^{mab}),
+        \quad π^{mab} = ∂ℓ/∂g_{ab,m},
 
     symmetric in (a, b).  The variation of the densities (12.6) and of (12.2).
 
@@ -578,10 +583,10 @@ def _exact(c: sp.Expr) -> object:
 
 
 def dummies_only_on_derivatives(form: CanonicalForm) -> bool:
-    """True if in every canonical monomial each summed index sits on g_{ab,m} or g_{ab,mn} slots
-    (a metric factor carries free indices only) and no trace D occurs.  Then, at a metric
-    h ⊕ 1 whose derivatives live in a block, every sum runs over the block: the reduction
-    lemma behind uniqueness in (12.10) for every D.
+    """True if in every canonical monomial each summed index sits on :math:`g_{ab,m}` or
+    :math:`g_{ab,mn}` slots (a metric factor carries free indices only) and no trace D occurs.
+    Then, at a metric h ⊕ 1 whose derivatives live in a block, every sum runs over the block:
+    the reduction lemma behind uniqueness in (12.10) for every D.
 
     >>> dummies_only_on_derivatives(canonical(ginv("a", "b") * dg("m", "a", "b")))
     True
@@ -603,8 +608,9 @@ def dummies_only_on_derivatives(form: CanonicalForm) -> bool:
 def evaluate_canonical(form: CanonicalForm, jet: object,
                        order: tuple[str, ...] = ()) -> object:
     """Components of a :class:`CanonicalForm` at a jet: each SymPy monomial's indices read off
-    (an upper index on g_{ab,m} or g_{ab,mn} raised with g^{-1}), summed over index values.  An
-    independent check that ``canon_bp`` kept the value.  (12.6)-(12.14) at a point.
+    (an upper index on :math:`g_{ab,m}` or :math:`g_{ab,mn}` raised with :math:`g^{-1}`), summed
+    over index values.  An independent check that ``canon_bp`` kept the value.  (12.6)-(12.14)
+    at a point.
 
     >>> from emergent.jets import random_jet
     >>> evaluate_canonical(canonical(ginv("a", "b") * metric("a", "b")), random_jet(4, seed=0))

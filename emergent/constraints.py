@@ -1,8 +1,8 @@
 """Constraints Θ_k(Q) (11.3)-(11.4), Lagrange multipliers Φ_k(t), the wave function (11.8) and
 the way back from Ψ to (p, phase): the Madelung form of (11.9).
 
-With θ(t, Q) = Σ_k Θ_k(Q) Φ_k(t) / 4 the wave function of (11.8) is Ψ = √p e^{iθ}.  Writing a
-solution of i∂Ψ/∂t = -(D/2)ΔΨ + VΨ in that form gives two real equations,
+With θ(t, Q) = Σ_k Θ_k(Q) Φ_k(t) / 4 the wave function of (11.8) is :math:`Ψ = √p e^{iθ}`.  Writing
+a solution of i∂Ψ/∂t = -(D/2)ΔΨ + VΨ in that form gives two real equations,
 
 * continuity:       ∂p/∂t + ∇·(p D∇θ) = 0,
 * Hamilton-Jacobi:  ∂θ/∂t + (D/2)|∇θ|² + V - (D/2) Δ√p/√p = 0   (quantum potential),
@@ -194,7 +194,7 @@ def _phase_gradient(grid: Grid, psi: np.ndarray,
 
 @dataclass(frozen=True)
 class MadelungFields:
-    """Ψ = √p e^{iθ} taken apart: density p, phase gradient ∇θ and velocity v = D∇θ.
+    """:math:`Ψ = √p e^{iθ}` taken apart: density p, phase gradient ∇θ and velocity v = D∇θ.
 
     ``phase_gradient`` and ``velocity`` have shape ``(..., K, *grid.shape)``; both are zero
     where p < floor · max p (the phase is undefined where Ψ vanishes).
@@ -214,7 +214,7 @@ def madelung_fields(grid: Grid, psi: ArrayLike, D: float, floor: float = 1e-12) 
 
     Examples
     --------
-    At t = 0 the free packet e^{i k0 Q} moves at v = D k0 everywhere:
+    At t = 0 the free packet :math:`e^{i k_0 Q}` moves at v = D k0 everywhere:
 
     >>> import numpy as np
     >>> from emergent.grids import Grid

@@ -1,18 +1,23 @@
-"""Curvature of a metric 2-jet, each object computed once and passed on (EinsteinPy's chain).
+r"""Curvature of a metric 2-jet, each object computed once and passed on (EinsteinPy's chain).
 
 A :class:`~emergent.jets.Jet` holds g_ab, ∂_c g_ab and ∂_c∂_d g_ab at a point, exactly
 (NumPy object arrays of ints/Fractions).  From it, in order:
 
-    metric jet -> :func:`christoffels` (Γ^a_{bc} and ∂_e Γ^a_{bc}, (12.11))
-               -> :func:`riemann` (R^a_{bcd})
-               -> :func:`ricci` (R_{bd} = R^a_{bad}, (12.13)) and :func:`ricci_scalar_of`
-               -> :func:`einstein_upper` (G^{ab})
+1. :func:`christoffels`: :math:`Γ^a_{bc}` and :math:`∂_e Γ^a_{bc}` from the metric jet, (12.11);
+2. :func:`riemann`: :math:`R^a_{bcd}`;
+3. :func:`ricci`: :math:`R_{bd} = R^a_{bad}`, (12.13), and :func:`ricci_scalar_of`: R;
+4. :func:`einstein_upper`: :math:`G^{ab}`.
 
 Each function takes the previous object, so nothing is recomputed inside another function
 (as EinsteinPy's ``ChristoffelSymbols.from_metric`` -> ``RiemannCurvatureTensor.
-from_christoffels`` -> ``RicciTensor.from_riemann``).  Conventions:
-R^a_{bcd} = ∂_c Γ^a_{db} - ∂_d Γ^a_{cb} + Γ^a_{ce} Γ^e_{db} - Γ^a_{de} Γ^e_{cb}, R_{bd} = R^a_{bad},
-G_{bd} = R_{bd} - ½ R g_{bd} (those of EinsteinPy, against which the tests compare).
+from_christoffels`` -> ``RicciTensor.from_riemann``).  Conventions (those of EinsteinPy,
+against which the tests compare):
+
+.. math::
+
+    R^a_{bcd} = ∂_c Γ^a_{db} - ∂_d Γ^a_{cb} + Γ^a_{ce} Γ^e_{db} - Γ^a_{de} Γ^e_{cb},
+    \quad R_{bd} = R^a_{bad}, \quad G_{bd} = R_{bd} - ½ R g_{bd}.
+
 
 >>> import numpy as np
 >>> from emergent.jets import random_jet
@@ -40,8 +45,8 @@ _HALF = Fraction(1, 2)
 
 @dataclass(frozen=True, eq=False)
 class Christoffels:
-    """Γ^a_{bc} (``gamma[a, b, c]``) and its derivative ∂_e Γ^a_{bc} (``dgamma[e, a, b, c]``)
-    at the jet's point, (12.11), exact."""
+    """:math:`Γ^a_{bc}` (``gamma[a, b, c]``) and its derivative :math:`∂_e Γ^a_{bc}`
+    (``dgamma[e, a, b, c]``) at the jet's point, (12.11), exact."""
 
     gamma: np.ndarray
     dgamma: np.ndarray
@@ -76,7 +81,8 @@ def inverse_metric_derivative(jet: Jet) -> np.ndarray:
 
 
 def _lower(d: np.ndarray) -> np.ndarray:
-    """Γ_{d b c} = ½ (g_{db,c} + g_{dc,b} - g_{bc,d}) from d[..., c, a, b] = ∂_c g_{ab}."""
+    """:math:`Γ_{dbc} = ½ (g_{db,c} + g_{dc,b} - g_{bc,d})` from ``d[..., c, a, b]`` =
+    :math:`∂_c g_{ab}`."""
     return _HALF * (np.einsum("...cdb->...dbc", d) + np.einsum("...bdc->...dbc", d)
                     - np.einsum("...dbc->...dbc", d))
 
@@ -107,11 +113,11 @@ def riemann(jet: Jet, ch: Christoffels | None = None) -> np.ndarray:
 
     ``ch`` is :func:`christoffels` of ``jet`` if the caller has it already.
 
-    Its contraction is R_{μν} of (12.13).
+    Its contraction is :math:`R_{μν}` of (12.13).
 
     Examples
     --------
-    Lowered with g, R_{abcd} has the pair symmetry R_{abcd} = R_{cdab}:
+    Lowered with g, :math:`R_{abcd}` has the pair symmetry :math:`R_{abcd} = R_{cdab}`:
 
     >>> import numpy as np
     >>> from emergent.jets import random_jet
@@ -180,7 +186,7 @@ def einstein_upper(jet: Jet, ric: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    de Sitter space solves G^{ab} = -(3/ℓ²) g^{ab}:
+    de Sitter space solves :math:`G^{ab} = -(3/ℓ²) g^{ab}`:
 
     >>> import numpy as np
     >>> import sympy as sp

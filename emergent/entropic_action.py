@@ -1,4 +1,4 @@
-"""The functional S[p, Φ] of (11.6)-(11.7) on space-time grids, and a stationarity test.
+r"""The functional S[p, Φ] of (11.6)-(11.7) on space-time grids, and a stationarity test.
 
 Each printed form of S is evaluated as written, as a sum of named parts, on a :class:`Path`
 (p(t_n, Q), Φ(t_n)) sampled on a time grid:
@@ -13,13 +13,14 @@ form     S[p, Φ]
 11.7c    -4 ∫dt ∫ Ψ* (D/2 Δ + i ∂_t) Ψ, Ψ of (11.8)   (real part; the imaginary part is reported)
 ======== ===============================================================================
 
-Time integrals use the trapezoid rule; the constraint term Σ_n ΔΦ_n · ⟨Θ⟩_{n+1/2} and the
-∂_t term 4 Σ_n ∫ Im(Ψ_n* Ψ_{n+1}) are the midpoint rules that make them second order in dt.
+Time integrals use the trapezoid rule; the constraint term :math:`Σ_n ΔΦ_n · ⟨Θ⟩_{n+1/2}` and
+the ∂_t term :math:`4 Σ_n ∫ \mathrm{Im}(Ψ_n^* Ψ_{n+1})` are the midpoint rules that make them
+second order in dt.
 
 :func:`first_variation` perturbs a path along an admissible direction with fixed end points,
-p → p e^{εη}/∫p e^{εη} (positive and normalised), Φ → Φ + εζ with η, ζ = 0 at t = 0 and T, and
-returns the first variation of every part; :func:`stationarity_test` repeats this for random
-directions and reports the relative first variation |Σ δS_i| / Σ |δS_i| (0 for a stationary
+:math:`p → p e^{εη}/∫p e^{εη}` (positive and normalised), Φ → Φ + εζ with η, ζ = 0 at t = 0
+and T, and returns the first variation of every part; :func:`stationarity_test` repeats this for
+random directions and reports the relative first variation |Σ δS_i| / Σ |δS_i| (0 for a stationary
 path, up to discretisation error; O(1) otherwise) and the slope of log|S(ε) - S(0)| against
 log ε (1 if not stationary, 2 if stationary).
 """
@@ -107,7 +108,8 @@ def _trapezoid(values: np.ndarray, t: np.ndarray) -> float:
 
 
 def _constraint_term(path: Path) -> float:
-    """∫dt Σ_k Φ̇_k ⟨Θ_k⟩ by the midpoint rule: Σ_n (Φ_{n+1} - Φ_n)·(⟨Θ⟩_n + ⟨Θ⟩_{n+1})/2."""
+    """∫dt Σ_k Φ̇_k ⟨Θ_k⟩ by the midpoint rule:
+    :math:`Σ_n (Φ_{n+1} - Φ_n)·(⟨Θ⟩_n + ⟨Θ⟩_{n+1})/2`."""
     c = path.constraints.values(path.p)
     return float(np.sum(np.diff(path.Phi, axis=0) * 0.5 * (c[1:] + c[:-1])))
 
@@ -334,8 +336,8 @@ def _perturb(path: Path, eps: float, eta: np.ndarray | None, zeta: np.ndarray | 
 def first_variation(path: Path, form: str, eta: ArrayLike | None = None,
                     zeta: ArrayLike | None = None, eps: float = 1e-4,
                     method: Method = "spectral") -> FormParts:
-    """δS_i = d/dε S_i[p e^{εη}/norm, Φ + εζ] at ε = 0 for each part i of ``form``, (11.6)-(11.7),
-    as a :class:`FormParts` of variations (``imaginary`` = 0).
+    r""":math:`δS_i = d/dε S_i[p e^{εη}/\mathrm{norm}, Φ + εζ]` at ε = 0 for each part i of
+    ``form``, (11.6)-(11.7), as a :class:`FormParts` of variations (``imaginary`` = 0).
 
     Central difference (S_i(ε) - S_i(-ε))/(2ε), error O(ε²).  ``eta`` (shape of ``p``) and
     ``zeta`` (shape of ``Phi``) must vanish at the first and last time (fixed end points).

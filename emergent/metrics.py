@@ -20,9 +20,9 @@ __all__ = ["Metric", "as_metric", "schwarzschild", "de_sitter", "flrw", "random_
 
 @dataclass(frozen=True, eq=False)
 class Metric:
-    """A symmetric, non-degenerate SymPy metric g_{μν}(x) with its coordinates.
+    """A symmetric, non-degenerate SymPy metric :math:`g_{μν}(x)` with its coordinates.
 
-    The g_{μν}(x) of (12.2)-(12.14).  The constructor checks types, shapes and symmetry
+    The :math:`g_{μν}(x)` of (12.2)-(12.14).  The constructor checks types, shapes and symmetry
     (TypeError/ValueError naming ``matrix`` or ``coordinates``); :func:`as_metric` also parses
     other inputs and refuses a degenerate metric.
 
@@ -70,7 +70,7 @@ class Metric:
 def as_metric(metric: object, coordinates: Sequence | None = None) -> Metric:
     """Validate an einsteinpy ``MetricTensor`` or a SymPy matrix (+ coordinates).
 
-    The g_{μν}(x) of (12.2)-(12.14).
+    The :math:`g_{μν}(x)` of (12.2)-(12.14).
 
     Strings (a whole matrix such as ``"[[-1, 0], [0, r**2]]"``, single entries, coordinate
     names) are read by the restricted grammar of :mod:`ntcore.expressions` — numbers, symbols,

@@ -1,26 +1,28 @@
-"""Section 12 in every dimension: the Onsager verdict and family with abstract indices.
+r"""Section 12 in every dimension: the Onsager verdict and family with abstract indices.
 
 Everything here is computed once, in the abstract-index algebra of
 :mod:`emergent.abstract_indices` (no dimension is ever chosen; a trace is the symbol ``D``):
 
-1. **Existence.**  √|g| R = √|g| ΓΓ + ∂_μ(√|g| w^μ),
-   ΓΓ = g^{μν}(Γ^α_{μβ}Γ^β_{να} - Γ^α_{μν}Γ^β_{αβ}),
-   w^α = g^{μν}Γ^α_{μν} - g^{αμ}Γ^ν_{μν} (:func:`existence_residual`), and
+1. **Existence.**  :math:`√|g| R = √|g| ΓΓ + ∂_μ(√|g| w^μ)`,
+   :math:`ΓΓ = g^{μν}(Γ^α_{μβ}Γ^β_{να} - Γ^α_{μν}Γ^β_{αβ})`,
+   :math:`w^α = g^{μν}Γ^α_{μν} - g^{αμ}Γ^ν_{μν}` (:func:`existence_residual`), and
    ΓΓ = ¼(-I1 + 2 I2 + I3 - 2 I4) (:func:`coordinates`), coefficients free of D; the fifteen
-   ways of wiring three g^{-1} to g_{αβ,μ} g_{γδ,ν} fall into exactly the five classes I1..I5
-   (:func:`basis_classes`).
-2. **Uniqueness for D >= 3.**  The Euler-Lagrange expressions E^{ab}[√|g| I_k] contain no trace
+   ways of wiring three :math:`g^{-1}` to :math:`g_{αβ,μ} g_{γδ,ν}` fall into exactly the five
+   classes I1..I5 (:func:`basis_classes`).
+2. **Uniqueness for D >= 3.**  The Euler-Lagrange expressions :math:`E^{ab}[√|g| I_k]` contain
+   no trace
    (no D; :func:`basis_euler_lagrange`), so at a metric h ⊕ 1 whose derivatives live in a
    3 x 3 block they are the three-dimensional ones of h (:func:`block_jet`,
    :func:`reduction_residual`).  A null combination in dimension D is therefore null in
    dimension 3, where the five E[I_k] have rank 5 (:func:`rank_at_jets`): only c = 0.
    D = 2: the null Lagrangians are Z (the antisymmetrised wiring, :func:`two_dimensional_zero`,
-   identically 0 in two dimensions) and ΓΓ (√|g| R, since G^{ab} = -¼ δ^{acd}_{bef} R^{ef}_{cd}
-   vanishes with three antisymmetrised indices).
+   identically 0 in two dimensions) and ΓΓ (√|g| R, since
+   :math:`G^{ab} = -¼ δ^{acd}_{bef} R^{ef}_{cd}` vanishes with three antisymmetrised indices).
 3. **(12.9)** = (1/8κ)(-I1 + 2 I2 - I3) has D-free coordinates not proportional to those of
    √|g| R/(2κ) = (1/8κ)(-I1 + 2 I2 + I3 - 2 I4): the verdict holds for every D
    (:func:`all_dimensions_verdict`).
-4. **Field equations.**  E[√|g| ΓΓ] = -√|g| G^{ab} and E[√|g|] = ½ √|g| g^{ab} abstractly, hence
+4. **Field equations.**  :math:`E[√|g| ΓΓ] = -√|g| G^{ab}` and :math:`E[√|g|] = ½ √|g| g^{ab}`
+   abstractly, hence
    (12.2) with (12.14) gives G + κΛg = -κT in every dimension (:func:`einstein_residual`).
 
 >>> {k: str(v) for k, v in coordinates(gamma_gamma()).items() if v}
@@ -67,9 +69,10 @@ __all__ = ["Connection", "gamma_gamma", "ricci_lower", "ricci_scalar", "divergen
            "AllDimensionsVerdict", "all_dimensions_verdict", "GAMMA_GAMMA_EXPANSION", "FREE",
            "summary_lines", "claim_for_dimension"]
 
-#: the free (upper) indices of the Euler-Lagrange expressions E^{AB} and of G^{AB}
+#: the free (upper) indices of the Euler-Lagrange expressions :math:`E^{AB}` and of
+#: :math:`G^{AB}`
 FREE = ("A", "B")
-#: a Christoffel symbol builder: (a, b, c) -> Γ^a_{bc}
+#: a Christoffel symbol builder: (a, b, c) -> :math:`Γ^a_{bc}`
 Connection = Callable[[str, str, str], TensorExpression]
 #: ΓΓ = ¼(-I1 + 2 I2 + I3 - 2 I4): the expansion the derivation asserts (and checks)
 GAMMA_GAMMA_EXPANSION = {"I1": sp.Rational(-1, 4), "I2": sp.Rational(1, 2),
@@ -93,15 +96,16 @@ def _basis_mapping(name: str, value: object) -> None:
 
 
 def gamma_gamma(gamma: Connection = christoffel) -> TensorExpression:
-    """ΓΓ = g^{μν}(Γ^α_{μβ} Γ^β_{να} - Γ^α_{μν} Γ^β_{αβ}), the first-order form of (12.10)."""
+    """:math:`ΓΓ = g^{μν}(Γ^α_{μβ} Γ^β_{να} - Γ^α_{μν} Γ^β_{αβ})`, the first-order form of
+    (12.10)."""
     _callable("gamma", gamma)
     return ginv("m", "n") * (gamma("a", "b", "m") * gamma("b", "a", "n")
                              - gamma("a", "m", "n") * gamma("b", "a", "b"))
 
 
 def ricci_lower(b: str, d: str, gamma: Connection = christoffel) -> TensorExpression:
-    """R_{bd} = R^a_{bad} = ∂_a Γ^a_{db} - ∂_d Γ^a_{ab} + Γ^a_{ae} Γ^e_{db} - Γ^a_{de} Γ^e_{ab}
-    (the convention of :mod:`emergent.curvature`; (12.13))."""
+    """:math:`R_{bd} = R^a_{bad} = ∂_a Γ^a_{db} - ∂_d Γ^a_{ab} + Γ^a_{ae} Γ^e_{db}
+    - Γ^a_{de} Γ^e_{ab}` (the convention of :mod:`emergent.curvature`; (12.13))."""
     _label("b", b)
     _label("d", d)
     _callable("gamma", gamma)
@@ -113,15 +117,15 @@ def ricci_lower(b: str, d: str, gamma: Connection = christoffel) -> TensorExpres
 
 
 def ricci_scalar(gamma: Connection = christoffel) -> TensorExpression:
-    """R = g^{bd} R_{bd}, the Einstein-Hilbert Lagrangian of (12.2)."""
+    """:math:`R = g^{bd} R_{bd}`, the Einstein-Hilbert Lagrangian of (12.2)."""
     _callable("gamma", gamma)
     b, d = fresh(), fresh()
     return ginv(b, d) * ricci_lower(b, d, gamma)
 
 
 def divergence_vector(index: str, gamma: Connection = christoffel) -> TensorExpression:
-    """w^α = g^{μν} Γ^α_{μν} - g^{αμ} Γ^ν_{μν}, whose divergence separates √|g| R from √|g| ΓΓ
-    in (12.10)."""
+    """:math:`w^α = g^{μν} Γ^α_{μν} - g^{αμ} Γ^ν_{μν}`, whose divergence separates √|g| R from
+    √|g| ΓΓ in (12.10)."""
     _label("index", index)
     _callable("gamma", gamma)
     m, n, p, q = fresh(), fresh(), fresh(), fresh()
@@ -129,7 +133,7 @@ def divergence_vector(index: str, gamma: Connection = christoffel) -> TensorExpr
 
 
 def einstein_upper(a: str, b: str) -> TensorExpression:
-    """G^{ab} = g^{ac} g^{bd} R_{cd} - ½ g^{ab} R, the left side of (12.12)."""
+    """:math:`G^{ab} = g^{ac} g^{bd} R_{cd} - ½ g^{ab} R`, the left side of (12.12)."""
     _label("a", a)
     _label("b", b)
     c, d = fresh(), fresh()
@@ -138,7 +142,7 @@ def einstein_upper(a: str, b: str) -> TensorExpression:
 
 
 def _wired(wiring: str) -> TensorExpression:
-    """g^{..} g^{..} g^{..} g_{ab,m} g_{cd,n} with the einsum ``wiring`` of ``BASIS``."""
+    """:math:`g^{..} g^{..} g^{..} g_{ab,m} g_{cd,n}` with the einsum ``wiring`` of ``BASIS``."""
     out = dg("m", "a", "b") * dg("n", "c", "d")
     for pair in wiring.split(","):
         out = ginv(pair[0], pair[1]) * out
@@ -161,7 +165,8 @@ def invariant(name: str) -> TensorExpression:
 
 
 def printed_12_9() -> TensorExpression:
-    """8κ L^{μναβγδ} g_{αβ,μ} g_{γδ,ν} with L as printed in (12.9), read from its index text.
+    """:math:`8κ L^{μναβγδ} g_{αβ,μ} g_{γδ,ν}` with L as printed in (12.9), read from its index
+    text.
 
     Examples
     --------
@@ -192,7 +197,8 @@ def _basis_keys() -> dict[object, str]:
 @cache
 def basis_classes() -> tuple[int, int]:
     """(number of wirings, number of distinct canonical monomials): the fifteen ways of pairing
-    the six slots g_{αβ,μ} g_{γδ,ν} by three g^{-1} give (15, 5), each class one of I1..I5."""
+    the six slots :math:`g_{αβ,μ} g_{γδ,ν}` by three :math:`g^{-1}` give (15, 5), each class one
+    of I1..I5."""
     slots = "mabncd"
 
     def pairings(items: str) -> list[list[str]]:
@@ -220,8 +226,8 @@ def _coordinates_of(form: CanonicalForm) -> dict[str, sp.Expr]:
 
 
 def coordinates(expr: TensorExpression) -> dict[str, sp.Expr]:
-    """Coordinates of a scalar quadratic in g_{ab,m} on I1..I5 (exact; in D if traces occur),
-    (12.6).
+    """Coordinates of a scalar quadratic in :math:`g_{ab,m}` on I1..I5 (exact; in D if traces
+    occur), (12.6).
 
     Examples
     --------
@@ -262,13 +268,13 @@ def _existence_residual(gamma: Connection, vector: Callable[[str], TensorExpress
 
 @cache
 def basis_euler_lagrange() -> dict[str, CanonicalForm]:
-    """E^{AB}[√|g| I_k]/√|g| for k = 1..5 of (12.6), canonical (free upper indices
+    """:math:`E^{AB}[√|g| I_k]/√|g|` for k = 1..5 of (12.6), canonical (free upper indices
     :data:`FREE`)."""
     return {name: canonical(euler_lagrange(invariant(name), *FREE)) for name in BASIS}
 
 
 def euler_lagrange_in_basis(c: Mapping[str, object]) -> CanonicalForm:
-    """E^{ab}[√|g| Σ c_k I_k]/√|g| from the canonical E[I_k] (linearity), (12.6)-(12.10)."""
+    """:math:`E^{ab}[√|g| Σ c_k I_k]/√|g|` from the canonical E[I_k] (linearity), (12.6)-(12.10)."""
     _basis_mapping("c", c)
     out: dict[object, sp.Expr] = {}
     for name, form in basis_euler_lagrange().items():
@@ -295,7 +301,7 @@ def _einstein_canonical() -> CanonicalForm:
 
 def einstein_residual(c_einstein: object = -1,
                       expansion: Mapping[str, object] | None = None) -> CanonicalForm:
-    """E[√|g| ΓΓ]/√|g| - c_G G^{ab} (canonical): empty for c_G = -1, in every dimension;
+    """:math:`E[√|g| ΓΓ]/√|g| - c_G G^{ab}` (canonical): empty for c_G = -1, in every dimension;
     the Einstein-Hilbert variation behind (12.12)."""
     if expansion is not None:
         _basis_mapping("expansion", expansion)
@@ -307,12 +313,13 @@ def einstein_residual(c_einstein: object = -1,
 
 
 def volume_residual(c_volume: object = sp.Rational(1, 2)) -> tuple[CanonicalForm, CanonicalForm]:
-    """(E[√|g|]/√|g| - c_V g^{ab}, g_{ab} E^{ab}[√|g|]/√|g| - D/2), canonical: both empty for
+    """(:math:`E[√|g|]/√|g| - c_V g^{ab}`, :math:`g_{ab} E^{ab}[√|g|]/√|g| - D/2`), canonical:
+    both empty for
     c_V = ½ (the trace is Euler's theorem for √|det g|, homogeneous of degree D/2).
 
     Examples
     --------
-    δ√|g|/δg_ab = ½ √|g| g^{ab} and its trace D/2, in every dimension:
+    :math:`δ√|g|/δg_{ab} = ½ √|g| g^{ab}` and its trace D/2, in every dimension:
 
     >>> [residual.coefficients for residual in volume_residual()]
     [{}, {}]
@@ -345,9 +352,9 @@ def block_jet(jet3: Jet, dim: int) -> Jet:
 
 def reduction_residual(jet3: Jet, dim: int,
                        euler_lagrange_at: Callable[[Jet], Mapping[str, np.ndarray]]) -> int:
-    """(12.10), reduction lemma: number of entries where E^{ab}[I_k] at the block jet h ⊕ 1
-    (``dim``) differs from E^{ab}[I_k]
-    of h (a, b in the block), with ``euler_lagrange_at`` the per-dimension routine (e.g.
+    """(12.10), reduction lemma: number of entries where :math:`E^{ab}[I_k]` at the block jet
+    h ⊕ 1 (``dim``) differs from :math:`E^{ab}[I_k]` of h (a, b in the block), with
+    ``euler_lagrange_at`` the per-dimension routine (e.g.
     :func:`emergent.onsager.euler_lagrange_basis`): 0 is the reduction lemma on that jet."""
     _callable("euler_lagrange_at", euler_lagrange_at)
     big, small = euler_lagrange_at(block_jet(jet3, dim)), euler_lagrange_at(jet3)
@@ -375,10 +382,14 @@ def rank_at_jets(jets: list[Jet], extra: Mapping[str, object] | None = None) -> 
 
 
 def two_dimensional_zero() -> TensorExpression:
-    """A null density of (12.6) in D = 2: Z = Σ_σ sgn σ g^{μσ1} g^{ασ2} g^{γσ3} g_{αβ,μ}
-    g_{γδ,ν}, σ over the orders of (ν, β, δ):
-    antisymmetric in three upper indices, so Z = 0 identically in D = 2 (a null Lagrangian
-    there), not in D >= 3."""
+    r"""A null density of (12.6) in D = 2,
+
+    .. math::
+
+        Z = Σ_σ \operatorname{sgn} σ g^{μσ_1} g^{ασ_2} g^{γσ_3} g_{αβ,μ} g_{γδ,ν},
+
+    σ over the orders of (ν, β, δ): antisymmetric in three upper indices, so Z = 0 identically
+    in D = 2 (a null Lagrangian there), not in D >= 3."""
     out = TensorExpression(())
     for perm in itertools.permutations(range(3)):
         sign = sp.combinatorics.Permutation(list(perm)).signature()
@@ -391,10 +402,9 @@ def two_dimensional_zero() -> TensorExpression:
 
 
 def einstein_as_generalised_delta() -> CanonicalForm:
-    """δ^{acd}_{bef} R^{ef}_{cd} + 4 G^a_b (G of (12.12)), canonical: empty in every dimension.
-    With three
-    antisymmetrised indices the generalised delta vanishes in D = 2, so G ≡ 0 there and √|g| R
-    is a total divergence (the second null Lagrangian of D = 2)."""
+    """:math:`δ^{acd}_{bef} R^{ef}_{cd} + 4 G^a_b` (G of (12.12)), canonical: empty in every
+    dimension.  With three antisymmetrised indices the generalised delta vanishes in D = 2, so
+    G ≡ 0 there and √|g| R is a total divergence (the second null Lagrangian of D = 2)."""
     def riemann_up(e: str, f: str, c: str, d: str) -> TensorExpression:
         # R^e_{xcd} = ∂_c Γ^e_{dx} - ∂_d Γ^e_{cx} + Γ^e_{cy} Γ^y_{dx} - Γ^e_{dy} Γ^y_{cx}
         x, y = "x", "y"

@@ -29,7 +29,7 @@ __all__ = ["generic_metric", "euler_lagrange", "DivergenceTest", "differ_by_dive
 def generic_metric(dim: int) -> tuple[sp.Matrix, tuple[sp.Symbol, ...], dict]:
     """A metric of unknown functions g_ab(x0..); returns (matrix, coordinates, functions).
 
-    The g_{μν}(x) of (12.6)-(12.10).
+    The :math:`g_{μν}(x)` of (12.6)-(12.10).
     """
     dim = count("dim", dim, minimum=2)
     xs = sp.symbols(f"x0:{dim}")
@@ -68,7 +68,7 @@ def _check_functions(funcs: object, coordinates: object) -> tuple[dict, tuple[sp
 
 
 def euler_lagrange(density: sp.Expr, funcs: dict, coordinates: Sequence[sp.Symbol]) -> dict:
-    """E_ab = δ(∫ density)/δg_ab for each function g_ab (a <= b; for a ≠ b this is 2 E^{ab}
+    """E_ab = δ(∫ density)/δg_ab for each function g_ab (a <= b; for a ≠ b this is :math:`2 E^{ab}`
     in the symmetric convention), any derivative order.
 
     The variation behind (12.10) and (12.12).  ``funcs`` and ``coordinates`` are the third and

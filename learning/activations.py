@@ -67,7 +67,7 @@ class Activation:
     lower_closed, upper_closed
         Whether the range includes its end points (relu includes 0).
     inverse
-        ``f^{-1}(x)`` on the range, or ``None``. Used for the input bias (2.8).
+        ``f⁻¹(x)`` on the range, or ``None``. Used for the input bias (2.8).
     second_derivative
         ``f''(y)``, or ``None``; lets the constrained bulk minimum (3.2) take exact
         Newton steps (Gauss-Newton is used without it).
@@ -519,7 +519,7 @@ class LayerwiseActivation:
 
     @property
     def inverse(self) -> ArrayFn | None:
-        """x -> f_i^{-1}(x_i) (the input bias (2.8)), or ``None`` when a block has none."""
+        """x -> f_i⁻¹(x_i) (the input bias (2.8)), or ``None`` when a block has none."""
         fns = [a.inverse for a in self.activations]
         if any(fn is None for fn in fns):
             return None

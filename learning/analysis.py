@@ -12,7 +12,7 @@ For a layered septuple (e.g. from :func:`learning.io.load.load_network`) and, op
 * the widest gap in the lower tail of log λ (Section 10, Fig. 5) and the β it implies, by
   the corrected two-level model (the extremum of (9.3), :func:`beta_two_level`) and by the
   paper's (9.4) (kept to compare, see docs/errata.md);
-* N_> (6.6) at both β, and the complexities C_n, C_{N-n} (10.5);
+* N_> (6.6) at both β, and the complexities :math:`C_n`, :math:`C_{N-n}` (10.5);
 * with data: U = <H(x̄)> (3.2)/(4.1), U_∂ the mean boundary loss (2.11) at the forward
   states, and U / U_∂.
 
@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 from learning.activations import LayerwiseActivation, layer_activations
 from learning.architecture import two_level_extrema
 from learning.feedforward import forward, forward_state
-from learning.graph.septuple import GraphSeptuple, to_septuple
+from learning.graph.septuple import GraphSeptuple, neuron_activation
 from learning.losses import boundary_loss
 from learning.septuple import Septuple, activation_of, boundary_state
 from learning.spectral_estimates import (
@@ -87,8 +87,6 @@ Array = NDArray[np.float64]
 #: 53 s instead of 74 s (mean Newton iterations 6.1 instead of 7.0).
 BULK_GTOL = 1e-6
 _N_EXTREME = 20  # extreme eigenvalues kept (C_n and C_{N-n} for n <= 20)
-# Graph septuples up to this N get the bulk minimum (3.2) on their dense w (128 MiB).
-_GRAPH_BULK_N = 4096
 
 
 @dataclass(frozen=True)
@@ -439,7 +437,7 @@ def mean_state_and_losses(septuple: Septuple | GraphSeptuple, inputs: ArrayLike 
     if (inputs is None) != (targets is None):
         raise ValueError("give both inputs and targets, or neither")
     if isinstance(septuple, GraphSeptuple):
-        return _graph_mean_state_and_losses(septuple, inputs, targets, bulk)
+        return _graph_mean_state_and_losses(septuple, inputs, targets, bulk, progress)
     if septuple.layer_sizes is None:
         raise ValueError("the analysis needs a layered septuple (layer_sizes set)")
     if inputs is None:
@@ -487,11 +485,12 @@ def mean_state_and_losses(septuple: Septuple | GraphSeptuple, inputs: ArrayLike 
 
 
 def _graph_mean_state_and_losses(net: GraphSeptuple, inputs: ArrayLike | None,
-                                 targets: ArrayLike | None, bulk: bool = True
-                                 ) -> tuple[MeanState, Losses | None]:
+                                 targets: ArrayLike | None, bulk: bool = True,
+                                 progress: bool = False) -> tuple[MeanState, Losses | None]:
     """<x> and the losses of a graph septuple: U_∂ (2.11) at the forward states (2.9); U and
-    x̄ from the constrained bulk minimum (3.2) on its dense septuple form when every node is
-    component-wise and N <= _GRAPH_BULK_N, else the mean forward state (``reason`` says)."""
+    x̄ from the constrained bulk minimum (3.2), matrix-free through the node blocks, when
+    every node is component-wise and one sample fits the memory limit, else the mean
+    forward state (``reason`` says)."""
     if inputs is None:
         state = net.forward(np.zeros((1, net.input_indices.size)))[0]
         return MeanState(state, "forward (centre input)", "no data: the forward state of the "
@@ -502,23 +501,26 @@ def _graph_mean_state_and_losses(net: GraphSeptuple, inputs: ArrayLike | None,
     if y.shape != (n, outs.size) or not np.all(np.isfinite(y)):
         raise ValueError(f"targets must be finite with shape ({n}, {outs.size}), got {y.shape}")
     u_boundary = float(np.mean(h_boundary := 0.5 * np.sum((x[:, outs] - y) ** 2, axis=1)))
+    from learning.bulk_minimum import constrained_bulk_minimum, solver_costs
+
+    need = solver_costs(net, 1)["matrix_free"][1] if bulk and net.exact else 0.0
     why = ("bulk minimum not asked for" if not bulk else
            f"the nodes {list(net.linearised_labels)} are not component-wise, so the bulk loss "
            "(3.1) is not the paper's" if not net.exact else
-           f"the bulk minimum (3.2) of a graph septuple runs on its dense w, N = "
-           f"{net.n_neurons} > {_GRAPH_BULK_N}" if net.n_neurons > _GRAPH_BULK_N else "")
+           f"the constrained bulk minimum (3.2) over {net.hidden_indices.size} hidden neurons "
+           f"needs ~{need / 2**30:.3g} GiB per sample (limit "
+           f"{limits.BULK_MINIMUM_LIMIT_BYTES / 2**30:g} GiB)"
+           if need > limits.BULK_MINIMUM_LIMIT_BYTES else "")
     if why:
         return (MeanState(x.mean(axis=0), "forward (data)", f"{why}: the mean of the forward "
                           f"states (2.9) over {n} samples", n),
                 Losses("boundary only", f"U not computed: {why}", u_boundary, n_samples=n,
                        boundary_samples=h_boundary))
-    from learning.bulk_minimum import constrained_bulk_minimum
-
-    septuple = to_septuple(net)
     x[:, outs] = y
-    newton = septuple.activation.second_derivative is not None  # type: ignore[union-attr]
-    result = constrained_bulk_minimum(septuple, x, x0=x, gtol=BULK_GTOL,
-                                      method="newton" if newton else "gauss-newton")
+    newton = neuron_activation(net).second_derivative is not None
+    result = constrained_bulk_minimum(net, x, x0=x, gtol=BULK_GTOL, progress=progress,
+                                      method="newton" if newton else "gauss-newton",
+                                      memory_limit=limits.BULK_MINIMUM_LIMIT_BYTES)
     return (MeanState(result.state.mean(axis=0), "bulk minimum", "data given: the mean of "
                       f"the constrained bulk minimisers x̄ (3.2) over {n} samples", n),
             Losses("computed", "", u_boundary, result.mean_loss, result.mean_loss / u_boundary
@@ -642,7 +644,8 @@ def analyze_network(septuple: Septuple | GraphSeptuple, inputs: ArrayLike | None
     bulk
         Use the constrained bulk minimum (3.2) for <x> and U when data are given.
     complexity_orders
-        The n of C_n and C_{N-n} (each <= 20 and <= N); default 1, 10, 20 (those <= N / 2).
+        The n of :math:`C_n` and :math:`C_{N-n}` (each <= 20 and <= N); default 1, 10, 20 (those <=
+        N / 2).
     seed
         Seed of stochastic spectrum estimators.
     progress

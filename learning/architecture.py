@@ -1,11 +1,11 @@
-"""Optimal architecture and deep vs shallow (Sections 8-9).
+r"""Optimal architecture and deep vs shallow (Sections 8-9).
 
-* ΔF in eigenvalue coordinates, eqs. (8.10)/(9.1): ΔF = -(β/2) Σ_i (1 + βλ_i)^{-2}.
+* ΔF in eigenvalue coordinates, eqs. (8.10)/(9.1): :math:`ΔF = -(β/2) Σ_i (1 + βλ_i)^{-2}`.
 * The entropy density (8.6) ∂σ/∂β = α ΔF σ.  (8.8) solves it as if ΔF did not depend on
   β; with the β-dependent ΔF of (8.10) the exact solution is
   log σ(β)/σ(β_0) = α Σ_i [K(β, λ_i) - K(β_0, λ_i)],
   K(β, λ) = -(1/(2λ²)) [log(1 + βλ) + 1/(1 + βλ)]  (K = -β²/4 for λ = 0),
-  and (8.11) as printed, exp(-(α/2) Σ (1 + βλ)^{-2}), is neither (it also drops a β²
+  and (8.11) as printed, :math:`\exp(-(α/2) Σ (1 + βλ)^{-2})`, is neither (it also drops a β²
   relative to (8.8) + (8.10)).  See docs/errata.md.
 * The two-level model (9.2)-(9.3) and its extrema in log λ, located numerically.  For
   γ = 1/3 they are log λ = 0 and log λ = 2 log((1 - β)/β) (β < 1, β ≠ ½), not (9.4); N is
@@ -50,7 +50,7 @@ Array = NDArray[np.float64]
 
 
 def laplacian_free_energy(spectrum: GSpectrum | ArrayLike, beta: float) -> float:
-    """ΔF = Σ_j ∂²F/∂λ_j² = -(β/2) Σ_i (1 + βλ_i)^{-2} < 0, eqs. (8.10) and (9.1).
+    """:math:`ΔF = Σ_j ∂²F/∂λ_j² = -(β/2) Σ_i (1 + βλ_i)^{-2} < 0`, eqs. (8.10) and (9.1).
 
     Examples
     --------
@@ -119,7 +119,8 @@ def entropy_density_log_ratio(spectrum: GSpectrum | ArrayLike, beta: float, alph
 
 def entropy_density_log_ratio_paper(spectrum: GSpectrum | ArrayLike, beta: float,
                                     alpha: float) -> float:
-    """log σ(β)/σ(0) as printed in (8.11): -(α/2) Σ_i (1 + βλ_i)^{-2} (kept to compare).
+    """log σ(β)/σ(0) as printed in (8.11): :math:`-(α/2) Σ_i (1 + βλ_i)^{-2}`
+    (kept to compare).
 
     Examples
     --------
@@ -159,13 +160,13 @@ def two_level_minus_laplacian(log_lambda: ArrayLike, beta: float, gamma: float =
                               n: float = 854) -> Array:
     """-ΔF of the two-level model, eq. (9.3).
 
-    A fraction γ of eigenvalues at λ and 1 - γ at λ^{γ/(γ-1)}, so that det G = 1 (9.2):
-    -ΔF = (Nβ/2) [γ (1 + βλ)^{-2} + (1 - γ)(1 + βλ^{γ/(γ-1)})^{-2}].
+    A fraction γ of eigenvalues at λ and 1 - γ at :math:`λ^{γ/(γ-1)}`, so that det G = 1 (9.2):
+    :math:`-ΔF = (Nβ/2) [γ (1 + βλ)^{-2} + (1 - γ)(1 + βλ^{γ/(γ-1)})^{-2}]`.
 
     Examples
     --------
-    For γ = 1/3 and N = 3 it is -ΔF (8.10) of the spectrum (λ, λ^{-1/2}, λ^{-1/2}), whose
-    determinant is 1 (9.2):
+    For γ = 1/3 and N = 3 it is -ΔF (8.10) of the spectrum (λ, :math:`λ^{-1/2}`, :math:`λ^{-1/2}`),
+    whose determinant is 1 (9.2):
 
     >>> import numpy as np
     >>> x, beta = 0.8, 0.6

@@ -346,7 +346,7 @@ class MaximumEntropyCheck:
 
 def maximum_entropy_check(septuple: Septuple, beta: float, *, n_alternatives: int = 8,
                           seed: int | None = 0, strength: float = 1.0) -> MaximumEntropyCheck:
-    """Show numerically that p ∝ e^{-βH} has the largest entropy at fixed <H>, (4.4)-(4.10).
+    """Show numerically that :math:`p ∝ e^{-βH}` has the largest entropy at fixed <H>, (4.4)-(4.10).
 
     Alternatives p_η ∝ exp(-β' H - η φ) with random smooth φ (a random quadratic form plus
     a random linear term) and η of size ``strength``; β' is solved so that <H> equals the
@@ -463,7 +463,7 @@ class EnsembleComparison:
     """Canonical (4.10) vs micro-canonical averages at E = U, for one network size.
 
     The micro-canonical ensemble at energy E is uniform on the shell H = E; canonical
-    samples restricted to |H - U| < ``shell`` are exactly such samples (p ∝ e^{-βH} is
+    samples restricted to |H - U| < ``shell`` are exactly such samples (:math:`p ∝ e^{-βH}` is
     constant on a shell), so the two averages of an observable come from one sample.
 
     Attributes

@@ -7,10 +7,10 @@ paper needs (μ_k (9.5)-(9.6), N_> (6.6), C_n (10.5), the gap, the bulk minimum 
 * a :class:`~learning.septuple.Septuple` with dense w (any septuple; products
   ``septuple.preactivation``/``transpose_product``, no substitution);
 * a layered Septuple (:class:`~learning.layered_weights.LayeredWeights` blocks
-  w_{l+1,l}, stored or views of a dense w): products block by block, A^{-1} and A^{-T}
+  :math:`w_{l+1,l}`, stored or views of a dense w): products block by block, A⁻¹ and A⁻ᵀ
   by substitution over the layers;
 * a :class:`~learning.graph.septuple.GraphSeptuple`: blocks W_vu as LinearMaps, per-node
-  f' (exact nodes) or the Jacobian of φ_v (linearised nodes), A^{-1}, A^{-T} by
+  f' (exact nodes) or the Jacobian of φ_v (linearised nodes), A⁻¹, A⁻ᵀ by
   substitution in topological order.
 
 All products act on *row batches*: ``V`` of shape ``(k, N)`` (or one vector ``(N,)``), so a
@@ -18,7 +18,7 @@ wide probe block is one pass over the weights.  The weights are kept once, in th
 each product reads (C-contiguous (out, in) blocks, used as ``X @ W.T`` and ``U @ W`` by BLAS
 without copies); with ``dtype=np.float32`` a float32 copy is made once and the products run
 in float32 (the derivative f' stays exact at the state, rounded to float32).  ``count``
-counts products with J, J^T, A, A^T, A^{-1} or A^{-T}, one per vector.
+counts products with J, Jᵀ, A, Aᵀ, A⁻¹ or A⁻ᵀ, one per vector.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _finite_derivative(d: Array) -> Array:
 
 # ---- structures: J and the substitutions for each kind of network ------------------------
 class _DenseStructure:
-    """J = diag(d) w for a dense w (any septuple); A^{-1} is not a substitution here."""
+    """J = diag(d) w for a dense w (any septuple); A⁻¹ is not a substitution here."""
 
     feedforward = False
 
@@ -132,6 +132,36 @@ class _LayeredStructure:
     def jt(self, u: Array) -> Array:
         return self._rw(self.d * u)
 
+    def a_pair(self, v: Array, sub: Array | None) -> tuple[Array, Array]:
+        """P = A V - S and A^T P for float64 rows V, each dense block read once: its row
+        panels serve both products while they are in cache (see JacobianOperator.a_and_at)."""
+        low = v if self.dtype == np.float64 else v.astype(self.dtype)
+        p = np.array(v)
+        first = self.slices[0]
+        if sub is not None:
+            p[:, first] -= sub[:, first]
+        jt_p = np.zeros(v.shape, dtype=self.dtype)
+        for l, blk in enumerate(self.blocks):
+            src, dst = self.slices[l], self.slices[l + 1]
+            rows = blk.shape[0] if sp.issparse(blk) else _panel_rows(blk)
+            for start in range(0, blk.shape[0], rows):
+                panel = blk if rows >= blk.shape[0] else blk[start:start + rows]
+                out = slice(dst.start + start, dst.start + start + panel.shape[0])
+                d = self.d[out]
+                p[:, out] -= d * self._panel_product(panel, low[:, src])
+                if sub is not None:
+                    p[:, out] -= sub[:, out]
+                jt_p[:, src] += left_product(panel, (d * p[:, out]).astype(self.dtype, copy=False))
+        return p, p - jt_p
+
+    def _panel_product(self, panel, x: NDArray[np.floating]) -> NDArray[np.floating]:
+        # OpenBLAS's float32 kernel is faster with the weights on the left (W X^T)^T at a
+        # width of ~30 rows, its float64 kernel with them on the right (issue 29, measured
+        # by benchmarks/profile_paths.py --part gemm).
+        if self.dtype == np.float64 or sp.issparse(panel):
+            return right_product(panel, x)
+        return (panel @ x.T).T
+
     def solve(self, y: Array) -> Array:
         # (A x)_{l+1} = x_{l+1} - D_{l+1} w_{l+1,l} x_l: forward substitution from x_0 = y_0.
         x = np.array(y, dtype=np.result_type(y, self.dtype))
@@ -150,6 +180,17 @@ class _LayeredStructure:
             blk = self.blocks[l]
             x[..., sl[l]] += blk.T @ nxt if nxt.ndim == 1 else (blk.T @ nxt.T).T
         return x
+
+
+#: Entries of a dense weight block read at a time by :meth:`JacobianOperator.a_and_at`: a
+#: row panel this size (512 rows of 4096: 16 MiB in float64, 8 MiB in float32) serves A's
+#: product and then A^T's from cache (the fastest of 128-1024 rows, float64 and float32,
+#: 1 and 2 threads, in benchmarks/profile_paths.py --part gemm).
+PANEL_ENTRIES = 2**21
+
+
+def _panel_rows(blk: NDArray[np.floating]) -> int:
+    return int(max(1, PANEL_ENTRIES // max(1, blk.shape[1])))
 
 
 class _GraphStructure:
@@ -249,7 +290,7 @@ class JacobianOperator:
     Build it with :func:`jacobian_operator`.  Products take row batches ``(k, N)`` or one
     vector ``(N,)``: ``matmat`` (J V), ``rmatmat`` (J^T U), ``a_matmat``, ``a_rmatmat``,
     ``g_matmat``; for feedforward structures (layered and graph septuples) ``a_solve``
-    (A^{-1} Y) and ``a_solve_t`` (A^{-T} Y) by substitution in topological order,
+    (A⁻¹ Y) and ``a_solve_t`` (A⁻ᵀ Y) by substitution in topological order,
     O(nnz w) each.  ``count`` counts products per vector.
 
     Attributes
@@ -286,7 +327,7 @@ class JacobianOperator:
 
     @property
     def feedforward(self) -> bool:
-        """True when A^{-1} is a substitution (layered or graph septuple)."""
+        """True when A⁻¹ is a substitution (layered or graph septuple)."""
         return bool(self._s.feedforward)
 
     @property
@@ -333,6 +374,43 @@ class JacobianOperator:
         arr = self._prepare(u)
         return arr - self._batched(self._s.jt, arr)
 
+    def a_and_at(self, v: ArrayLike, sub: ArrayLike | None = None) -> tuple[Array, Array]:
+        """P = A V - S and A^T P (5.6) for float64 rows V, S of shape ``(k, N)``, as one
+        step of Golub-Kahan bidiagonalisation needs them; counts two products per row.
+
+        The vectors stay float64 whatever the operator's dtype (only the products with the
+        weights are in it).  For a layered septuple with dense blocks each block is read
+        once instead of twice: its row panels (``PANEL_ENTRIES``) give the rows of A V they
+        feed and, while in cache, their share of A^T P (issue 29: the products at width
+        k ~ 30 are bound by the traffic of the weights, not by arithmetic).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from learning import feedforward
+        >>> net = feedforward((3, 4, 2), seed=0)
+        >>> op = jacobian_operator(net, np.full(9, 0.3))
+        >>> v, s = np.random.default_rng(0).normal(size=(2, 2, 9))
+        >>> p, q = op.a_and_at(v, s)
+        >>> a = np.eye(9) - op.dense()
+        >>> bool(np.allclose(p, v @ a.T - s) and np.allclose(q, p @ a))
+        True
+        """
+        arr = np.asarray(v, dtype=np.float64)
+        if arr.ndim != 2 or arr.shape[1] != self.n:
+            raise ValueError(f"v must have shape (k, {self.n}), got {arr.shape}")
+        shift = None if sub is None else np.asarray(sub, dtype=np.float64)
+        if shift is not None and shift.shape != arr.shape:
+            raise ValueError(f"sub must have the shape of v, {arr.shape}, got {shift.shape}")
+        self.count += 2 * arr.shape[0]
+        if isinstance(self._s, _LayeredStructure):
+            return self._s.a_pair(arr, shift)
+        low = arr if self.dtype == np.float64 else arr.astype(self.dtype)
+        p = arr - self._batched(self._s.j, low)
+        if shift is not None:
+            p -= shift
+        return p, p - self._batched(self._s.jt, p.astype(self.dtype, copy=False))
+
     def g_matmat(self, v: ArrayLike) -> Array:
         """G V = A^T A V (5.6); counts two products per vector."""
         return self.a_rmatmat(self.a_matmat(v))
@@ -343,12 +421,12 @@ class JacobianOperator:
                              "set) or a GraphSeptuple; this septuple has a general dense w")
 
     def a_solve(self, y: ArrayLike) -> Array:
-        """A^{-1} Y by forward substitution in topological order."""
+        """A⁻¹ Y by forward substitution in topological order."""
         self._need_substitution()
         return self._batched(self._s.solve, self._prepare(y))
 
     def a_solve_t(self, y: ArrayLike) -> Array:
-        """A^{-T} Y by backward substitution."""
+        """A⁻ᵀ Y by backward substitution."""
         self._need_substitution()
         return self._batched(self._s.solve_t, self._prepare(y))
 
@@ -402,7 +480,7 @@ def jacobian_operator(network: Network, x_mean: ArrayLike, *,
 
 
 def linear_operator(op: JacobianOperator, kind: str = "g") -> spla.LinearOperator:
-    """J, A, G, A^{-1} or G^{-1} = A^{-1} A^{-T} of ``op`` as a SciPy ``LinearOperator``
+    """J, A, G, A⁻¹ or G⁻¹ = A⁻¹ A⁻ᵀ of ``op`` as a SciPy ``LinearOperator``
     (5.6), for ``eigsh``/``svds`` and the like.
 
     Examples

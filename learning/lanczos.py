@@ -2,11 +2,13 @@
 
 Golub-Kahan bidiagonalisation of A = I - f'w (5.6) from a batch of probes at once: every
 step is one block product with A and one with A^T (all probes of the batch as the columns
-of one BLAS-3 product), and the full reorthogonalisation of the right vectors is one
-batched matrix product over the probes ("classical Gram-Schmidt, twice if needed", the
-second pass only where the first lost more than 1 - 1/√2 of the norm, Daniel, Gragg,
-Kaufman & Stewart 1976).  The Gauss rule of each run gives nodes log θ_j and weights; the
-spectral sums of :mod:`learning.spectral_estimates` are sums over them.
+of one BLAS-3 product; an operator with ``apply_pair`` gives both in one pass over its
+weights, A^T applied to p before p is normalised), and the full reorthogonalisation of the
+right vectors is one batched matrix product over the probes ("classical Gram-Schmidt,
+twice if needed", the second pass only where the first lost more than 1 - 1/√2 of the
+norm, Daniel, Gragg, Kaufman & Stewart 1976). The Gauss rule of each run gives nodes log
+θ_j and weights; the spectral sums of :mod:`learning.spectral_estimates` are sums over
+them.
 
 Two further things are decided here:
 
@@ -84,12 +86,14 @@ class SpectralQuadrature:
 class GolubKahan:
     """Golub-Kahan bidiagonalisation of A from each row of ``probes`` (unit vectors), extendable.
 
-    A Q_m = P_m B_m with B_m upper bidiagonal (α on the diagonal, β above), so
-    Q_m^T G Q_m = B_m^T B_m is the Lanczos matrix of G = A^T A from q_1.  The right vectors
-    are reorthogonalised fully; one-sided reorthogonalisation keeps the singular values of
-    B_m accurate (Simon & Zha 2000).  ``op`` has ``apply`` (A X) and ``apply_t`` (A^T Y) on
-    float64 row batches.  The basis is stored for ``max_steps`` (n_probes x max_steps x N
-    floats); :meth:`extend` runs up to a number of steps and can be called again.
+    A Q_m = P_m B_m with B_m upper bidiagonal (α on the diagonal, β above), so Q_m^T G Q_m =
+    B_m^T B_m is the Lanczos matrix of G = A^T A from q_1. The right vectors are
+    reorthogonalised fully; one-sided reorthogonalisation keeps the singular values of B_m
+    accurate (Simon & Zha 2000). ``op`` has ``apply`` (A X) and ``apply_t`` (A^T Y) on
+    float64 row batches, and optionally ``apply_pair(X, S)`` giving P = A X - S and A^T P in
+    one pass over the weights (used when present). The basis is stored for ``max_steps``
+    (n_probes x max_steps x N floats); :meth:`extend` runs up to a number of steps and can
+    be called again.
     With ``reorthogonalise=False`` nothing is stored or reorthogonalised (the three-term
     recurrence alone, O(N) memory per probe): the Gauss rule of a run without
     reorthogonalisation still approximates the quadratic forms v^T g(G) v (Knizhnikov 1996;
@@ -122,16 +126,29 @@ class GolubKahan:
             self._step(self.steps)
             self.steps += 1
 
+    def _products(self, q: Array, sub: Array | None) -> tuple[Array, Array]:
+        """p = A q - sub and A^T p: in one pass over the weights where ``op`` can
+        (``apply_pair``), else by ``apply`` then ``apply_t``."""
+        pair = getattr(self.op, "apply_pair", None)
+        if pair is not None:
+            return pair(q, sub)
+        p = self.op.apply(q)
+        if sub is not None:
+            p -= sub
+        return p, self.op.apply_t(p)
+
     def _step(self, j: int) -> None:
         q, alpha, beta = self._q, self.alpha, self.beta
         if self.basis.shape[1]:
             self.basis[:, j] = q
-        p = self.op.apply(q)
-        if j:
-            p -= beta[:, j - 1, None] * self._p_prev
+        # A^T p is taken before p is normalised (A^T is linear), so that one pass over the
+        # weights gives both products.
+        p, r = self._products(q, beta[:, j - 1, None] * self._p_prev if j else None)
         alpha[:, j] = np.linalg.norm(p, axis=1)
-        p /= np.where(alpha[:, j] > 0, alpha[:, j], 1.0)[:, None]
-        r = self.op.apply_t(p) - alpha[:, j, None] * q
+        scale = np.where(alpha[:, j] > 0, alpha[:, j], 1.0)[:, None]
+        p /= scale
+        r /= scale
+        r -= alpha[:, j, None] * q
         if self.basis.shape[1]:
             r = self._reorthogonalise(r, j + 1)
         beta[:, j] = np.linalg.norm(r, axis=1)
@@ -269,12 +286,12 @@ def product_error(low, high, block: Array) -> float:
 
 
 def roundoff_bound(quad: SpectralQuadrature, orders: tuple[int, ...], error: float) -> Array:
-    """First-order bound on what a perturbation E of A (||E|| <= ``error``) does to μ_k.
+    r"""First-order bound on what a perturbation E of A (||E|| <= ``error``) does to μ_k.
 
-    |δσ_i| <= ||E|| (Weyl), so |δ log λ_i| <= 2 ||E|| / σ_i and
-    |δ Tr (log G)^k| <= Σ_i k |log λ_i|^{k-1} 2 ||E|| / σ_i, evaluated with each probe's
-    Gauss rule and averaged; the control variate (7.8) can add |c_k| times the bound for
-    k = 1, c_k the regression slope of the probes' μ_k on their μ_1, so that is added.
+    :math:`|δσ_i| ≤ ‖E‖` (Weyl), so :math:`|δ \log λ_i| ≤ 2 ‖E‖ / σ_i` and
+    :math:`|δ \operatorname{Tr} (\log G)^k| ≤ Σ_i k |\log λ_i|^{k-1} 2 ‖E‖ / σ_i`, evaluated with
+    each probe's Gauss rule and averaged; the control variate (7.8) can add |c_k| times the bound
+    for k = 1, c_k the regression slope of the probes' μ_k on their μ_1, so that is added.
     """
     t, w = quad.log_nodes, quad.weights
     shift = 2.0 * error * np.exp(-t / 2)

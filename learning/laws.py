@@ -174,9 +174,10 @@ def monotonicity(values: ArrayLike, tolerance: float = 0.0) -> Monotonicity:
 
 def first_law_increments(spectra: Sequence[GSpectrum], beta: float,
                          factor: float = 1.0) -> Array:
-    """ΔS_0 + ΔC between consecutive spectra at fixed β, the bracket of (7.11).
+    r"""ΔS_0 + ΔC between consecutive spectra at fixed β, the bracket of (7.11).
 
-    S_0 = (N_>/2)(1 - log β) (7.4) and C = -½ Σ_{λ_i > factor/β} log λ_i + (N/2) log 2π
+    S_0 = (N_>/2)(1 - log β) (7.4) and
+    :math:`C = -½ Σ_{λ_i > \mathrm{factor}/β} \log λ_i + (N/2) \log 2π`
     (6.7), N_> counted at ``beta`` for each state (:func:`learning.thermodynamics.decomposition`).
     """
     beta = check_beta(beta)

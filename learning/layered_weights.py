@@ -63,7 +63,7 @@ def _as_block(value, l: int, copy: bool):
 
 
 class LayeredWeights:
-    """The non-zero blocks w_{l+1,l} of a layered weight matrix (module docstring).
+    """The non-zero blocks :math:`w_{l+1,l}` of a layered weight matrix (module docstring).
 
     Parameters
     ----------
@@ -207,7 +207,7 @@ class LayeredWeights:
         Raises
         ------
         ValueError
-            If w has a non-zero entry outside the blocks w_{l+1,l} (it is then not the
+            If w has a non-zero entry outside the blocks :math:`w_{l+1,l}` (it is then not the
             layered network that ``sizes`` describes).
         """
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
@@ -246,8 +246,8 @@ def right_product(blk, x: NDArray[np.floating]) -> NDArray[np.floating]:
 
 
 def left_product(blk, r: NDArray[np.floating]) -> NDArray[np.floating]:
-    """r @ blk (blkᵀ r per row, the transposed block product) for r of shape (n_{l+1},) or
-    (n, n_{l+1}), blk dense or scipy.sparse.
+    """r @ blk (blkᵀ r per row, the transposed block product) for r of shape :math:`(n_{l+1},)` or
+    :math:`(n, n_{l+1})`, blk dense or scipy.sparse.
 
     Examples
     --------

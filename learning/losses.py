@@ -37,14 +37,14 @@ Array = NDArray[np.float64]
 class LocalObjective:
     """The local-objective potential V(x) of (3.3) with optional pairwise couplings.
 
-    V(x) = -(m/2) Σ_i x_i^2 + Σ_ij g^{ij} x_i x_j   (3.3) and the remark after (3.4).
+    :math:`V(x) = -(m/2) Σ_i x_i^2 + Σ_{ij} g^{ij} x_i x_j` (3.3) and the remark after (3.4).
 
     Parameters
     ----------
     m
         The "tachyonic" mass parameter of (3.3); m = 0 gives the plain bulk loss (3.1).
     couplings
-        g^{ij}, an ``(N, N)`` matrix, or ``None``.  Only its symmetric part matters.
+        :math:`g^{ij}`, an ``(N, N)`` matrix, or ``None``.  Only its symmetric part matters.
     """
 
     m: float = 0.0
@@ -69,7 +69,7 @@ class LocalObjective:
 
     @property
     def symmetric_couplings(self) -> Array | None:
-        """(g + g^T)/2, the part of g^{ij} that enters V."""
+        """(g + g^T)/2, the part of :math:`g^{ij}` that enters V."""
         if self.couplings is None:
             return None
         return 0.5 * (self.couplings + self.couplings.T)

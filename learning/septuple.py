@@ -13,7 +13,7 @@ Conventions
   from separate input and output arrays.
 * The input-bias condition (2.8) is met per datum by the *effective bias*
   (:func:`effective_bias`): the input components of b are replaced by
-  f^{-1}(x_∂,in), so that the input neurons stay clamped to the data (2.7).
+  f⁻¹(x_∂,in), so that the input neurons stay clamped to the data (2.7).
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ class Septuple:
     weights
         w, an ``(N, N)`` real matrix (``w[i, j]`` is the connection from neuron j to i),
         or a :class:`~learning.layered_weights.LayeredWeights` holding only the blocks
-        w_{l+1,l} of a layered network (as built by :func:`learning.feedforward.feedforward`
+        :math:`w_{l+1,l}` of a layered network (as built by :func:`learning.feedforward.feedforward`
         and :func:`~learning.feedforward.from_layers`).  Block storage never forms the
         N x N matrix; :attr:`weights` materialises it on demand (up to
         ``ntcore.limits.DENSE_WEIGHTS_LIMIT_BYTES``).
@@ -279,7 +279,8 @@ class Septuple:
 
     @property
     def layered_weights(self) -> LayeredWeights | None:
-        """The blocks w_{l+1,l} (views for a dense layered w); ``None`` for general graphs."""
+        """The blocks :math:`w_{l+1,l}` (views for a dense layered w); ``None`` for general
+        graphs."""
         return self._layered
 
     def dense_weights(self, max_bytes: int | None = None) -> Array:
@@ -483,7 +484,7 @@ def effective_bias(septuple: Septuple, x_boundary: ArrayLike) -> Array:
     (2.8) asks f(P_in b) = P_in x_∂.  As printed it also constrains the hidden and output
     components of f(P_in b) to vanish, which fails whenever f(0) != 0 (e.g. sigmoid);
     the condition that keeps the inputs clamped (2.7) is only its input part,
-    P_in f(b) = P_in x_∂, which is what is enforced here: b_in = f^{-1}(x_∂,in).
+    P_in f(b) = P_in x_∂, which is what is enforced here: b_in = f⁻¹(x_∂,in).
 
     Returns an array of shape ``(N,)`` or ``(n, N)`` following ``x_boundary``.
 
@@ -531,7 +532,7 @@ def clamped_image(septuple: Septuple, x: ArrayLike, x_boundary: ArrayLike) -> Ar
     """f(w x + b) with the input bias of (2.8): input components equal the data exactly.
 
     Mathematically this is f(w x + b_eff) with b_eff of :func:`effective_bias`; the input
-    components are set to x_∂ directly because f(f^{-1}(x)) differs from x by round-off,
+    components are set to x_∂ directly because f(f⁻¹(x)) differs from x by round-off,
     which would keep the state moving by one ulp per step.  No inverse of f is needed.
 
     Examples

@@ -1,7 +1,7 @@
 """SLQ probe batches on an executor (a process pool or a Dask cluster), for μ_k (9.5)-(9.6).
 
 The probe batches of stochastic Lanczos quadrature are independent: each runs its own
-Golub-Kahan bidiagonalisation of A = I - f'w (5.6) (or of A^{-T}, for the G^{-1} side of
+Golub-Kahan bidiagonalisation of A = I - f'w (5.6) (or of A⁻ᵀ, for the G⁻¹ side of
 two-sided quadrature) from its own probes.  :func:`executor_runs` draws the probes exactly
 as :func:`learning.lanczos.slq_runs` does, sends each batch with the network and <x> to a
 worker of the executor that ``reproduce`` uses (:func:`ntcore.executor.run_jobs`:

@@ -11,8 +11,8 @@ extreme eigenvalues (C_n (10.5), the gap of Section 10):
   reorthogonalisation, Gauss quadrature v^T g(G) v ≈ |v|^2 Σ_j τ_j^2 g(θ_j); every order
   and the density come from the same runs; the standard error is that of the mean over
   probes;
-* extreme eigenvalues by ``scipy.sparse.linalg.eigsh`` on G (largest) and on G^{-1} =
-  A^{-1} A^{-T} (smallest), A^{-1} being a forward substitution layer by layer;
+* extreme eigenvalues by ``scipy.sparse.linalg.eigsh`` on G (largest) and on G⁻¹ =
+  A⁻¹ A⁻ᵀ (smallest), A⁻¹ being a forward substitution layer by layer;
 * exact methods for comparison and small networks: ``"dense"`` (eigvalsh of G) and
   ``"structured"`` (:func:`learning.spectrum.g_spectrum`).
 
@@ -107,12 +107,12 @@ def g_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperat
 
 
 def a_inverse_linear_operator(septuple: Network, x_mean: ArrayLike) -> spla.LinearOperator:
-    """A^{-1} = (I - f'w)^{-1} for a layered network, by substitution, O(nnz w) per product.
+    """A⁻¹ = (I - f'w)⁻¹ for a layered network, by substitution, O(nnz w) per product.
 
     Raises
     ------
     ValueError
-        For a septuple without layer structure (A^{-1} is then not a substitution).
+        For a septuple without layer structure (A⁻¹ is then not a substitution).
 
     Examples
     --------
@@ -184,7 +184,7 @@ class SpectralMoments(MarkdownSummary):
         (:func:`learning.lanczos.roundoff_bound`); empty when float32 was not tried.
     quadrature_kind
         ``"exact"`` (dense, structured), ``"one-sided"`` (Lanczos on G) or
-        ``"two-sided"`` (Lanczos on G for log λ > 0 and on G^{-1} for log λ < 0,
+        ``"two-sided"`` (Lanczos on G for log λ > 0 and on G⁻¹ for log λ < 0,
         :mod:`learning.two_sided`).
     linearised
         Labels of the non-component-wise nodes of a graph septuple, linearised in the
@@ -358,7 +358,7 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         Seed or generator of the Rademacher probes (SLQ).
     n_probes
         Probes (>= 2, for a standard error).  The standard error of μ_k falls as
-        n_probes^{-1/2}.
+        1/√n_probes.
     lanczos_steps
         Golub-Kahan steps per probe (>= 2; capped at N).  Gauss quadrature with m nodes
         is exact for polynomials of degree 2m - 1 in λ; ``quadrature_change`` reports how
@@ -386,7 +386,7 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         ``learning.lanczos.TRUNCATION_FRACTION`` (0.25) of the standard error.  Either
         way ``uncertainty`` and ``log_det_check`` include the quadrature change.
     quadrature_kind
-        SLQ: ``"one-sided"`` (Lanczos on G), ``"two-sided"`` (on G for log λ > 0, on G^{-1}
+        SLQ: ``"one-sided"`` (Lanczos on G), ``"two-sided"`` (on G for log λ > 0, on G⁻¹
         for log λ < 0, :mod:`learning.two_sided`; feedforward networks; twice the products
         per step) or ``"auto"``: two-sided for graph septuples (deep residual networks,
         where one-sided quadrature is biased far beyond its error), else one-sided.
@@ -618,7 +618,7 @@ def count_large_estimate(result: SpectralMoments, beta: float,
 class ExtremeEigenvalues:
     """The k largest and k smallest eigenvalues of G (descending), from ``eigsh``.
 
-    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G^{-1}; ``linearised``
+    ``n_neurons`` is N; ``n_matvecs`` counts products with G or G⁻¹; ``linearised``
     names the linearised nodes of a graph septuple (generalised G, docs/beyond_mlps.md).
     """
 
@@ -635,7 +635,7 @@ def extreme_eigenvalues(septuple: Network, x_mean: ArrayLike, k: int = 10, *,
     """The k largest and k smallest eigenvalues of G (5.6), for C_n (10.5) and the gap.
 
     Largest: ``eigsh`` on G (Lanczos).  Smallest: for layered networks ``eigsh`` on
-    G^{-1} = A^{-1} A^{-T} (largest of the inverse, A^{-1} by substitution, so the small
+    G⁻¹ = A⁻¹ A⁻ᵀ (largest of the inverse, A⁻¹ by substitution, so the small
     end converges as fast as the large one); for general septuples ``eigsh(which="SA")``.
 
     Examples
@@ -680,11 +680,11 @@ def extreme_eigenvalues(septuple: Network, x_mean: ArrayLike, k: int = 10, *,
 
 def complexity_n_from_extremes(extremes: ExtremeEigenvalues, n: int, *,
                                log_det: float = 0.0) -> float:
-    """C_n (10.5) from extreme eigenvalues: n <= k from the largest, n >= N - k from the
+    r"""C_n (10.5) from extreme eigenvalues: n <= k from the largest, n >= N - k from the
     smallest using Σ_i log λ_i = log det G (``log_det``, 0 for layered networks, (7.8)).
 
-    C_n = -½ Σ_{i<=n} log λ_i + (N/2) log 2π; for n >= N - k,
-    Σ_{i<=n} log λ_i = log det G - Σ_{i>n} log λ_i.
+    :math:`C_n = -½ Σ_{i \le n} \log λ_i + (N/2) \log 2π`; for n >= N - k,
+    :math:`Σ_{i \le n} \log λ_i = \log\det G - Σ_{i>n} \log λ_i`.
 
     Examples
     --------

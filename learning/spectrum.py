@@ -1,4 +1,4 @@
-"""The operator G = (I - f'w)^T (I - f'w) of eqs. (5.4)-(5.6) and its spectrum (5.10),
+r"""The operator G = (I - f'w)^T (I - f'w) of eqs. (5.4)-(5.6) and its spectrum (5.10),
 spectral moments (9.5)-(9.6), the count N_> of (6.6) and the gap of Section 10.
 
 Structured spectrum
@@ -8,9 +8,12 @@ In a layered network (neurons numbered input layer first) the columns of M live 
 non-input neurons and its rows are the rows of w scaled by f'; only the rows of the first
 hidden layer reach the input neurons.  Hence
 
-    range(G - I) ⊂ S = span{e_j : j non-input} ⊕ rowspace(w_{1,0})   (on input coordinates),
+.. math::
 
-of dimension n_non-input + rank(w_{1,0}) (110 for 784-40-20-10).  G is the identity on
+    \operatorname{range}(G - I) ⊂ S = \operatorname{span}\{e_j : j \text{ non-input}\}
+    ⊕ \operatorname{rowspace}(w_{1,0}) \quad \text{(on input coordinates)},
+
+of dimension n_non-input + rank(:math:`w_{1,0}`) (110 for 784-40-20-10).  G is the identity on
 S^⊥, so N - dim S eigenvalues are exactly 1 (log λ = 0) and the others are those of the
 dim S x dim S matrix Q^T G Q, Q an orthonormal basis of S built without N x N arrays.
 These are the *dynamical* eigenvalues of Section 9.
@@ -188,7 +191,7 @@ def _layered_derivative(septuple: Septuple, x: Array) -> Array:
 
 
 def _first_layer_rowspace(septuple: Septuple) -> tuple[Array, Array, Array]:
-    """w_{1,0}, and U[:, :r], sv[:r] of its SVD (the row-space basis q1 = w1^T U_r / sv)."""
+    """:math:`w_{1,0}`, and U[:, :r], sv[:r] of its SVD (the row-space basis q1 = w1^T U_r / sv)."""
     lw = septuple.layered_weights
     assert lw is not None
     w1 = lw.blocks[0]  # (n_1, n_0)
@@ -389,7 +392,7 @@ def count_large(spectrum: GSpectrum, beta: float, factor: float = 1.0) -> int:
     r""":math:`N_>` of (6.6): the number of eigenvalues with
     :math:`\lambda_i > \text{factor}/\beta`.
 
-    The paper's "λ_i ≫ β^{-1}" has no threshold; ``factor`` makes the choice explicit.
+    The paper's "λ_i ≫ β⁻¹" has no threshold; ``factor`` makes the choice explicit.
 
     Examples
     --------

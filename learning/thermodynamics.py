@@ -368,7 +368,7 @@ def structured_mean_components(septuple: Septuple, x_mean: ArrayLike) -> MeanCom
 
 @dataclass(frozen=True)
 class EntropySplit(MarkdownSummary):
-    """S (7.1) of the Gaussian ensemble and its parts, at one β and one spectrum.
+    r"""S (7.1) of the Gaussian ensemble and its parts, at one β and one spectrum.
 
     Attributes
     ----------
@@ -382,7 +382,8 @@ class EntropySplit(MarkdownSummary):
     thermodynamic_entropy
         S_0 = (N_>/2)(1 - log β), (7.4).
     complexity_split
-        C of (6.7), as printed: -½ Σ_{λ_i > factor/β} log λ_i + (N/2) log 2π.
+        C of (6.7), as printed:
+        :math:`-½ Σ_{λ_i > \mathrm{factor}/β} \log λ_i + (N/2) \log 2π`.
     complexity
         S - S_0: the complexity this form of log Z gives, so that S = S_0 + C exactly.
     window_term
@@ -447,7 +448,7 @@ def complexity_n(spectrum: GSpectrum, n: int) -> float:
     :math:`n` largest
     eigenvalues, eq. (10.5).
 
-    Section 10 uses C_20 and C_{N-20} (C_834 for N = 854).
+    Section 10 uses :math:`C_{20}` and :math:`C_{N-20}` (C_834 for N = 854).
 
     Examples
     --------
@@ -525,7 +526,7 @@ def thermodynamic_entropy(n_large: int, beta: float) -> float:
 
 @dataclass(frozen=True)
 class Decomposition:
-    """The split F ≈ A(β) - C(b, w)/β of (6.4), (6.6)-(6.8), and how well it holds.
+    r"""The split F ≈ A(β) - C(b, w)/β of (6.4), (6.6)-(6.8), and how well it holds.
 
     Attributes
     ----------
@@ -538,7 +539,8 @@ class Decomposition:
     thermodynamic_free_energy, complexity
         A(β) of (6.8) and C of (6.7).
     residual
-        F - (A - C/β): the neglected ½β^{-1}[Σ_{large} log(1 + 1/(βλ)) + Σ_{small} log(1+βλ)].
+        F - (A - C/β): the neglected
+        :math:`½β^{-1}[Σ_\mathrm{large} \log(1 + 1/(βλ)) + Σ_\mathrm{small} \log(1+βλ)]`.
     internal_energy_exact, internal_energy_split
         U from (6.1) exactly and N_>/(2β) of (7.5).
     thermodynamic_entropy
@@ -658,7 +660,7 @@ def second_law_check(spectra: Sequence[GSpectrum], betas: ArrayLike | float,
     """dS/dt <= 0, eq. (7.6): the total entropy (7.1) must not increase along the sequence.
 
     ``betas`` is one β for all states or one per state (β grows during learning, Sec. 7).
-    Residuals are S_{k+1} - S_k; the law holds if all are <= ``tolerance``.
+    Residuals are :math:`S_{k+1} - S_k`; the law holds if all are <= ``tolerance``.
 
     Examples
     --------

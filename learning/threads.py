@@ -18,7 +18,7 @@ SMALL_PRODUCT_FLOPS = 1e8
 
 
 def largest_product_flops(sizes, batch: int) -> float:
-    """Flops 2 b n_l n_{l+1} of the largest layer product of a batch of ``batch`` states
+    """Flops :math:`2 b n_l n_{l+1}` of the largest layer product of a batch of ``batch`` states
     through layers of ``sizes`` (the forward pass of (2.5); the backward pass costs the same).
 
     Examples

@@ -4,8 +4,8 @@ One-sided SLQ (Lanczos on G = A^T A, A = I - f'w (5.6)) resolves the large eigen
 in few steps and the small ones slowly: its Gauss nodes crowd the top of the spectrum.  On a
 deep residual network, where log λ spans [-10, 3], the truncation bias of μ_k is many
 standard errors even at 120 steps (benchmarks/README.md, "ResNet-20-shaped graph
-septuple").  For a feedforward network A^{-1} is a substitution in topological order, so
-G^{-1} = A^{-1} A^{-T} = B^T B with B = A^{-T} costs about as much per product as G; its
+septuple").  For a feedforward network A⁻¹ is a substitution in topological order, so
+G⁻¹ = A⁻¹ A⁻ᵀ = B^T B with B = A⁻ᵀ costs about as much per product as G; its
 Lanczos runs resolve the small eigenvalues of G as fast as those on G resolve the large.
 
 Two-sided quadrature splits each spectral sum at λ = 1 (log λ = 0):
@@ -14,7 +14,7 @@ Two-sided quadrature splits each spectral sum at λ = 1 (log λ = 0):
     g_+(t) = g(t) [t > 0],   g_-(t) = g(t) [t < 0],
 
 and takes the first term from the Gauss rule of G (nodes log θ_j > 0 only) and the second
-from the Gauss rule of G^{-1} started at the same probe v (nodes log θ'_j = -log λ > 0,
+from the Gauss rule of G⁻¹ started at the same probe v (nodes log θ'_j = -log λ > 0,
 mapped back to log λ = -log θ'_j).  Each half of the rule sees only the end of the spectrum
 its Lanczos runs resolve first.  The result is one quadrature (nodes and weights per probe,
 the same form as one-sided SLQ): the sampling error over probes, the μ_1 = 0 control
@@ -59,9 +59,13 @@ class AProducts:
     def apply_t(self, y: Array) -> Array:
         return y - self.op.rmatmat(y)
 
+    def apply_pair(self, x: Array, sub: Array | None) -> tuple[Array, Array]:
+        """P = A X - S and A^T P in one pass over the weights (issue 29)."""
+        return self.op.a_and_at(x, sub)
+
 
 class InverseProducts:
-    """B X = A^{-T} X and B^T Y = A^{-1} Y, so that B^T B = A^{-1} A^{-T} = G^{-1} (5.6);
+    """B X = A⁻ᵀ X and B^T Y = A⁻¹ Y, so that B^T B = A⁻¹ A⁻ᵀ = G⁻¹ (5.6);
     substitutions in topological order.  ``count`` counts this operator's products only."""
 
     def __init__(self, op: JacobianOperator):
@@ -79,7 +83,7 @@ class InverseProducts:
 
 class Side:
     """``make_op`` of one side for :func:`learning.lanczos.slq_runs`: A (``upper``) or
-    B = A^{-T}, from ``make_op(dtype)`` giving the Jacobian operator (picklable when
+    B = A⁻ᵀ, from ``make_op(dtype)`` giving the Jacobian operator (picklable when
     ``make_op`` is)."""
 
     def __init__(self, make_op: Callable[[str], JacobianOperator], upper: bool):
@@ -101,7 +105,7 @@ class HalfEstimator:
 
 
 def choose_kind(kind: str, graph: bool, feedforward: bool) -> str:
-    """The rule of ``quadrature_kind`` for a network (graph septuple or not; A^{-1} by
+    """The rule of ``quadrature_kind`` for a network (graph septuple or not; A⁻¹ by
     substitution or not): ``"auto"`` is two-sided for graph septuples, else one-sided.
 
     Examples
@@ -121,7 +125,7 @@ def choose_kind(kind: str, graph: bool, feedforward: bool) -> str:
 
 
 def half(quad: SpectralQuadrature, upper: bool) -> SpectralQuadrature:
-    """The rule restricted to log θ > 0; with ``upper=False`` a rule of G^{-1} restricted to
+    """The rule restricted to log θ > 0; with ``upper=False`` a rule of G⁻¹ restricted to
     log θ' > 0 and mapped to log λ = -log θ' < 0 (the two halves of the module docstring)."""
     keep = quad.log_nodes > 0
     nodes = np.where(keep, quad.log_nodes if upper else -quad.log_nodes, 0.0)
@@ -129,7 +133,7 @@ def half(quad: SpectralQuadrature, upper: bool) -> SpectralQuadrature:
 
 
 def join(up: SpectralQuadrature, down: SpectralQuadrature) -> SpectralQuadrature:
-    """The two-sided rule: the upper half of G's rule beside the lower half of G^{-1}'s.
+    """The two-sided rule: the upper half of G's rule beside the lower half of G⁻¹'s.
 
     Examples
     --------
@@ -155,7 +159,7 @@ def two_sided_runs(make_op: Callable[[str], Any], n: int, n_probes: int, steps: 
                    orders: tuple[int, ...], *, dtype: str = "float64",
                    max_steps: int | None = None, runner: Callable[..., SlqRuns] = slq_runs,
                    reorthogonalise: bool = True) -> SlqRuns:
-    """SLQ on G and on G^{-1} from the same Rademacher probes, joined at log λ = 0.
+    """SLQ on G and on G⁻¹ from the same Rademacher probes, joined at log λ = 0.
 
     ``make_op(dtype)`` returns the :class:`learning.jacobian.JacobianOperator` with products
     in ``dtype``; the other arguments are those of :func:`learning.lanczos.slq_runs`, per

@@ -167,6 +167,7 @@ BAD: dict[str, list[Bad]] = {
     "learning.graph.maps.check_shape": [Bad(lambda f: f(np.ones(3), (3,), "x"), "x")],
     "learning.graph.septuple.GraphSeptuple": [Bad(lambda f: f((), (1,)), "nodes")],
     "learning.graph.septuple.to_septuple": [Bad(lambda f: f(_net()), "net")],
+    "learning.graph.septuple.neuron_activation": [Bad(lambda f: f(_net()), "net")],
     "learning.jacobian.JacobianOperator": [Bad(lambda f: f(None, np.float64, True, ()),
                                                "structure")],
     "learning.jacobian.jacobian_operator": [Bad(lambda f: f(_net(), np.zeros(3)), "x_mean"),

@@ -33,7 +33,7 @@ __all__ = ["NelsonConfig", "Metric", "KnownAnswer", "GridCheck", "LawCheck", "Or
 
 #: (φ0 + φ1)/√2: the density sloshes and has a node at t = π (Q = +1/√2)
 SUPERPOSITION = [(1.0, (0,)), (1.0, (1,))]
-#: φ10 + i φ01: a 2D vortex, p = r² e^{-r²}/π (stationary), node at the origin
+#: φ10 + i φ01: a 2D vortex, p = r² exp(-r²)/π (stationary), node at the origin
 VORTEX = [(1.0, (1, 0)), (1j, (0, 1))]
 #: the evidence named by the verdicts
 EVIDENCE = "python -m emergent nelson; tests/emergent/test_nelson.py"
@@ -236,7 +236,7 @@ def _moving_packets(cfg: NelsonConfig) -> list[KnownAnswer]:
 
 
 def _vortex(cfg: NelsonConfig) -> KnownAnswer:
-    """2D: a vortex, p = r² e^{-r²}/π (stationary), node at the origin, ⟨r²⟩ = 2ℓ² = 2."""
+    """2D: a vortex, p = r² exp(-r²)/π (stationary), node at the origin, ⟨r²⟩ = 2ℓ² = 2."""
     n = cfg.walkers
     g = Grid((64, 64), (12.0, 12.0))
     t = np.linspace(0.0, 1.0, 101)

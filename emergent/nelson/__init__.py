@@ -2,8 +2,8 @@
 
 Conventions (checked against (11.5) and (11.9), and in ``tests/emergent/test_nelson.py``).
 The paper's Schrödinger equation (11.9), with an optional potential V, is
-``i ∂Ψ/∂t = -(D/2) ΔΨ + V Ψ``: ħ = 1 and m = 1/D, so D = ħ/m.  Write Ψ = √p e^{iθ_S}, θ_S the
-phase, which is θ = Σ_k Θ_k Φ_k / 4 of (11.8).  The Madelung form of (11.9) is the continuity
+``i ∂Ψ/∂t = -(D/2) ΔΨ + V Ψ``: ħ = 1 and m = 1/D, so D = ħ/m.  Write :math:`Ψ = √p e^{iθ_S}`, θ_S
+the phase, which is θ = Σ_k Θ_k Φ_k / 4 of (11.8).  The Madelung form of (11.9) is the continuity
 equation ∂p/∂t = -∇·(v p) with the current velocity
 
     v = D ∇θ_S = D Im(∇Ψ/Ψ)                                   (the "current" drift),

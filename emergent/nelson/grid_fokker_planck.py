@@ -40,10 +40,10 @@ class GridFokkerPlanck:
 class _DriftOperator:
     """A = (D/2) L_fd - ∇·(b ·) on the flattened grid, by conservative central fluxes.
 
-    The face drift is (b_c + b_{c+e})/2, multiplied by the face average of p; no flux through
-    walls.  Columns of A sum to zero, so Σp is conserved.  The sparsity pattern (the toolkit's
-    ``fd`` Laplacian, :meth:`~emergent.grids.Grid.laplacian_matrix`, plus the flux couplings,
-    with the
+    The face drift is :math:`(b_c + b_{c+e})/2`, multiplied by the face average of p; no flux
+    through walls.  Columns of A sum to zero, so Σp is conserved.  The sparsity pattern (the
+    toolkit's ``fd`` Laplacian, :meth:`~emergent.grids.Grid.laplacian_matrix`, plus the flux
+    couplings, with the
     identity) is built once; each call only scatters new values into it.
     """
 
@@ -99,8 +99,9 @@ def fokker_planck_with_drift(grid: Grid, psi, D: float, times, *, p0=None,
 
     ∂p/∂t = -∇·(b p) + (D/2)Δp, b the forward drift of Ψ (:func:`drift_fields`) at each of
     ``times``; (11.5) is the case b = 0.  Crank-Nicolson with the drift operator at both ends of
-    each step, (I - dt A_{n+1}/2) p_{n+1} = (I + dt A_n/2) p_n, A = (D/2) L_fd - ∇·(b ·), L_fd
-    the toolkit's sparse Laplacian; second order in dt and h.  ``p0`` defaults to |Ψ(t_0)|².
+    each step, :math:`(I - dt A_{n+1}/2) p_{n+1} = (I + dt A_n/2) p_n`,
+    :math:`A = (D/2) L_{fd} - ∇·(b ·)`, :math:`L_{fd}` the toolkit's sparse Laplacian; second order
+    in dt and h.  ``p0`` defaults to |Ψ(t_0)|².
 
     Examples
     --------

@@ -15,7 +15,8 @@ __all__ = ["oscillator_state"]
 
 
 def oscillator_state(grid: Grid, t, D: float, omega: float, terms) -> np.ndarray:
-    """Exact Ψ(t) = Σ_j c_j Π_a φ_{n_ja}(Q_a) e^{-iE_j t} of (11.9) with V = ω²|Q|²/(2D) (m = 1/D).
+    """Exact :math:`Ψ(t) = Σ_j c_j Π_a φ_{n_{ja}}(Q_a) e^{-iE_j t}` of (11.9) with
+    V = ω²|Q|²/(2D) (m = 1/D).
 
     φ_n are the Hermite functions of length ℓ = √(D/ω) and E = ω(Σ_a n_a + K/2).  ``terms`` is a
     list of (c_j, (n_1, ..., n_K)); the c_j are normalised here (the eigenstates are

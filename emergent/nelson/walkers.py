@@ -175,7 +175,8 @@ def simulate_walkers(grid: Grid, psi, D: float, times, n_walkers: int, *, seed: 
         Keep positions every this many steps (and at the last); default: first and last only.
     scheme : {"euler-maruyama", "heun"}
         Euler-Maruyama (weak order 1) or Heun's predictor-corrector for additive noise,
-        X + (b(t_n, X) + b(t_{n+1}, X̄)) dt/2 + √D ΔW with X̄ the Euler step (weak order 2).
+        :math:`X + (b(t_n, X) + b(t_{n+1}, X̄)) dt/2 + √D ΔW` with X̄ the Euler step (weak
+        order 2).
     max_drift_step : float or None
         Step control at nodes: |drift displacement| <= max_drift_step · √(D dt).  None: plain
         scheme.

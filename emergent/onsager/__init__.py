@@ -1,25 +1,29 @@
-"""The Onsager tensor of Section 12 against the Einstein-Hilbert action, by exact jets.
+r"""The Onsager tensor of Section 12 against the Einstein-Hilbert action, by exact jets.
 
 Densities quadratic in first derivatives of the metric, (12.6):
 
-    √|g| Q,   Q = L^{μναβγδ} g_{αβ,μ} g_{γδ,ν},
+.. math::
+
+    √|g|\, Q, \qquad Q = L^{μναβγδ} g_{αβ,μ} g_{γδ,ν},
 
 with L built from three inverse metrics and the symmetries (12.7)-(12.8).  Contracting
-three inverse metrics with ∂_μ g_{αβ} ∂_ν g_{γδ} gives five independent invariants
-(the basis used here, ``BASIS``):
+three inverse metrics with :math:`∂_μ g_{αβ}\, ∂_ν g_{γδ}` gives five independent invariants
+(the basis used here, ``BASIS``), each times :math:`g_{αβ,μ} g_{γδ,ν}`:
 
-    I1 = g^{μν} g^{αγ} g^{βδ}   I2 = g^{μγ} g^{αν} g^{βδ}   I3 = g^{μν} g^{αβ} g^{γδ}
-    I4 = g^{μα} g^{βν} g^{γδ}   I5 = g^{μα} g^{νγ} g^{βδ}     (times g_{αβ,μ} g_{γδ,ν}).
+.. math::
+
+    I_1 = g^{μν} g^{αγ} g^{βδ}, \quad I_2 = g^{μγ} g^{αν} g^{βδ}, \quad I_3 = g^{μν} g^{αβ} g^{γδ},
+    \quad I_4 = g^{μα} g^{βν} g^{γδ}, \quad I_5 = g^{μα} g^{νγ} g^{βδ}.
 
 The four terms of (12.9) are I2, I2 (after γ <-> δ), I1 and I3:
 Q_(12.9) = (2 I2 - I1 - I3) / (8κ).
 
 Method: two densities differ by a total divergence iff their Euler-Lagrange expressions
-E^{ab} = ∂𝓛/∂g_{ab} - ∂_μ ∂𝓛/∂g_{ab,μ} agree identically; and E^{ab}[√|g| R] =
--√|g| G^{ab}.  Both sides are evaluated *exactly* at random jets (g, ∂g, ∂∂g) at a point,
-with integer metrics g = U^T η U (U unimodular), so g^{-1} is an integer matrix and
-|det g| = 1: no symbolic inverse is ever formed.  E is linear in the density, so the
-coefficients c with E[√|g| Σ c_i I_i] = E[√|g| R/(2κ)] solve a linear system whose rank
+:math:`E^{ab} = ∂𝓛/∂g_{ab} - ∂_μ\, ∂𝓛/∂g_{ab,μ}` agree identically; and
+:math:`E^{ab}[√|g| R] = -√|g| G^{ab}`.  Both sides are evaluated *exactly* at random jets
+(g, ∂g, ∂∂g) at a point, with integer metrics g = Uᵀ η U (U unimodular), so :math:`g^{-1}` is an
+integer matrix and |det g| = 1: no symbolic inverse is ever formed.  E is linear in the density, so
+the coefficients c with E[√|g| Σ c_i I_i] = E[√|g| R/(2κ)] solve a linear system whose rank
 and null space are computed exactly (SymPy over the rationals).  A polynomial identity of
 degree d that fails is detected by a random point with entries drawn from S values with
 probability >= 1 - d/|S| (Schwartz-Zippel); many independent jets make a false "holds"

@@ -34,7 +34,8 @@ PAPER_12_9 = {"I1": Fraction(-1), "I2": Fraction(2), "I3": Fraction(-1), "I4": F
 
 
 def einstein_tensor_upper(jet: Jet) -> np.ndarray:
-    """G^{ab} at the point, exactly, from the Christoffels (12.11) and R_{μν} (12.13).
+    """:math:`G^{ab}` at the point, exactly, from the Christoffels (12.11) and :math:`R_{μν}`
+    (12.13).
 
     The chain of :mod:`emergent.curvature` (Christoffels -> Riemann -> Ricci -> Einstein),
     each computed once; conventions there.
@@ -90,7 +91,7 @@ def _euler_lagrange_term(jet: Jet, wiring: str) -> np.ndarray:
 
 
 def euler_lagrange_basis(jet: Jet) -> dict[str, np.ndarray]:
-    """E^{ab}[√|g| I_k] / √|g| at the jet, for each basis invariant (exact).
+    """:math:`E^{ab}[√|g| I_k] / √|g|` at the jet, for each basis invariant (exact).
 
     The variations of the densities (12.6).
 
@@ -104,7 +105,7 @@ def euler_lagrange_basis(jet: Jet) -> dict[str, np.ndarray]:
 
 
 def gamma_gamma_density(jet: Jet, ch: Christoffels | None = None) -> Fraction | int:
-    """g^{μν}(Γ^α_{βμ} Γ^β_{αν} - Γ^α_{μν} Γ^β_{αβ}) at the jet: the first-order ("ΓΓ") form
+    """:math:`g^{μν}(Γ^α_{βμ} Γ^β_{αν} - Γ^α_{μν} Γ^β_{αβ})` at the jet: the first-order ("ΓΓ") form
     of the Einstein-Hilbert Lagrangian, cf. (12.10).  ``ch``: the jet's Christoffels, if known.
     """
     gam = (christoffels(jet) if ch is None else ch).gamma
@@ -113,8 +114,8 @@ def gamma_gamma_density(jet: Jet, ch: Christoffels | None = None) -> Fraction | 
 
 
 def ricci_scalar(jet: Jet, ch: Christoffels | None = None) -> Fraction | int:
-    """R = g^{μν} R_{μν} with R_{μν} of (12.13), exactly at the jet (``ch``: its Christoffels,
-    if known).
+    """:math:`R = g^{μν} R_{μν}` with :math:`R_{μν}` of (12.13), exactly at the jet (``ch``: its
+    Christoffels, if known).
 
     >>> from fractions import Fraction
     >>> from emergent.jets import random_jet
@@ -125,7 +126,8 @@ def ricci_scalar(jet: Jet, ch: Christoffels | None = None) -> Fraction | int:
 
 
 def divergence_term(jet: Jet, ch: Christoffels | None = None) -> Fraction | int:
-    """(1/√|g|) ∂_α(√|g| w^α), w^α = g^{μν} Γ^α_{μν} - g^{αμ} Γ^ν_{μν}: the divergence that
+    """:math:`(1/√|g|) ∂_α(√|g| w^α)`, :math:`w^α = g^{μν} Γ^α_{μν} - g^{αμ} Γ^ν_{μν}`: the
+    divergence that
     separates √|g| R from the first-order form √|g| ΓΓ of (12.10)-(12.11)."""
     ch = christoffels(jet) if ch is None else ch
     gam, dgam = ch.gamma, ch.dgamma
@@ -138,10 +140,10 @@ def divergence_term(jet: Jet, ch: Christoffels | None = None) -> Fraction | int:
 
 
 def volume_euler_lagrange(jet: Jet) -> np.ndarray:
-    """E^{ab}[√|g|] / √|g| = (∂√|g|/∂g_ab) / √|g| at the jet, exactly, without the inverse
+    """:math:`E^{ab}[√|g|] / √|g| = (∂√|g|/∂g_{ab}) / √|g|` at the jet, exactly, without the inverse
     metric: det g is affine in each single entry, so ∂det/∂g_ab = det(g + E_ab) - det(g), and
     ∂√|det g| = sign(det g) ∂det g / (2√|det g|).  The cosmological term of (12.2); Jacobi's
-    formula says the result is ½ g^{ab}.
+    formula says the result is :math:`½ g^{ab}`.
 
     >>> from emergent.jets import random_jet
     >>> jet = random_jet(3, seed=2)

@@ -1,4 +1,4 @@
-"""A printed index expression L^{μναβγδ} (such as (12.9) as printed), parsed and contracted
+"""A printed index expression :math:`L^{μναβγδ}` (such as (12.9) as printed), parsed and contracted
 into the basis I1..I5 of :mod:`emergent.onsager.basis`."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ _GREEK = {"μ": "m", "ν": "n", "α": "a", "β": "b", "γ": "c", "δ": "d"}
 
 
 def parse_index_expression(text: str) -> list[tuple[int, str]]:
-    """Terms ``± g^{..}g^{..}g^{..}`` of a printed L^{μναβγδ} as (sign, einsum wiring).
+    """Terms ``± g^{..}g^{..}g^{..}`` of a printed :math:`L^{μναβγδ}` as (sign, einsum wiring).
 
     >>> parse_index_expression("g^{αν}g^{βδ}g^{μγ} - g^{αβ}g^{γδ}g^{μν}")
     [(1, 'an,bd,mc'), (-1, 'ab,cd,mn')]
@@ -61,8 +61,8 @@ def in_basis(values: list, rows: sp.Matrix) -> dict[str, Fraction]:
 
 def contract_into_basis(text: str, dim: int = 4, *, n_jets: int = 8,
                         seed: int = 11) -> dict[str, Fraction]:
-    """Coordinates in ``BASIS`` of the quadratic form L g_{αβ,μ} g_{γδ,ν} of a printed tensor
-    (e.g. :data:`PAPER_12_9_PRINTED`), exactly: the form and I1..I5 are evaluated at
+    """Coordinates in ``BASIS`` of the quadratic form :math:`L g_{αβ,μ} g_{γδ,ν}` of a printed
+    tensor (e.g. :data:`PAPER_12_9_PRINTED`), exactly: the form and I1..I5 are evaluated at
     ``n_jets`` random jets and the linear system solved over the rationals.  (12.6), (12.9).
 
     >>> contract_into_basis("g^{μν}g^{αγ}g^{βδ} - g^{μγ}g^{αν}g^{βδ}", 3)

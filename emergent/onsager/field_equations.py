@@ -27,15 +27,25 @@ __all__ = ["FieldEquationSigns", "field_equation_signs"]
 
 @dataclass(frozen=True)
 class FieldEquationSigns:
-    """What (12.2) with (12.14) gives on variation, from the measured coefficients
+    r"""What (12.2) with (12.14) gives on variation, from the measured coefficients
 
-        E[√|g| R] = c_G √|g| G^{ab},   E[√|g|] = c_V √|g| g^{ab}   (exact jets; c_G = -1, c_V = ½),
+    .. math::
 
-    and δ(√|g|𝓛)/δg_{ab} = ½ √|g| T^{ab} (from (12.14) by δg^{μν} = -g^{μa} g^{νb} δg_{ab}):
-    (-1/2κ) c_G G^{ab} + Λ c_V g^{ab} + ½ T^{ab} = 0, i.e. G_{μν} + a Λ g_{μν} = b T_{μν} with
-    a = -2κ c_V / c_G and b = κ / c_G (measured: a = κ, b = -κ).  (12.12) as printed, G + Λ g =
-    κ T, follows only with T_{μν} = +(2/√|g|) δ(√|g| 𝓛)/δg^{μν} (the opposite sign to (12.14))
-    and with the cosmological term of (12.2) read as Λ/κ.
+        E[√|g| R] = c_G √|g| G^{ab}, \qquad E[√|g|] = c_V √|g| g^{ab}
+
+    (exact jets; measured :math:`c_G = -1`, :math:`c_V = ½`), and
+    :math:`δ(√|g|𝓛)/δg_{ab} = ½ √|g| T^{ab}` (from (12.14) by
+    :math:`δg^{μν} = -g^{μa} g^{νb} δg_{ab}`):
+
+    .. math::
+
+        (-1/2κ)\, c_G G^{ab} + Λ c_V g^{ab} + ½ T^{ab} = 0, \quad \text{i.e.} \quad
+        G_{μν} + a Λ g_{μν} = b T_{μν}
+
+    with :math:`a = -2κ c_V / c_G` and :math:`b = κ / c_G` (measured: a = κ, b = -κ).  (12.12)
+    as printed, G + Λ g = κ T, follows only with
+    :math:`T_{μν} = +(2/√|g|)\, δ(√|g| 𝓛)/δg^{μν}` (the opposite sign to (12.14)) and with the
+    cosmological term of (12.2) read as Λ/κ.
 
     ``einstein_coefficient`` (c_G) and ``volume_coefficient`` (c_V) are None if the jets show
     no single proportionality factor; ``cosmological_over_kappa`` = a/κ and
@@ -81,12 +91,13 @@ def field_equation_signs(dim: int = 4, n_jets: int = 2, seed: int = 5) -> FieldE
     """Settle the signs of (12.12)-(12.14) from exact jets (see :class:`FieldEquationSigns`).
 
     At each jet: E[√|g| ΓΓ] (= E[√|g| R], since √|g| R - √|g| ΓΓ is the divergence of
-    :func:`divergence_term`, also checked) against G^{ab}, and E[√|g|]
-    (:func:`volume_euler_lagrange`) against g^{ab}, both as exact proportionality factors.
+    :func:`divergence_term`, also checked) against :math:`G^{ab}`, and E[√|g|]
+    (:func:`volume_euler_lagrange`) against :math:`g^{ab}`, both as exact proportionality factors.
 
     Examples
     --------
-    The textbook variations δ(√|g| R)/δg_ab = -√|g| G^{ab} and δ√|g|/δg_ab = ½ √|g| g^{ab}:
+    The textbook variations :math:`δ(√|g| R)/δg_{ab} = -√|g| G^{ab}` and
+    :math:`δ√|g|/δg_{ab} = ½ √|g| g^{ab}`:
 
     >>> s = field_equation_signs(3, n_jets=1)
     >>> s.einstein_hilbert_el_is_minus_einstein

@@ -1,4 +1,4 @@
-"""The fully symbolic route: E^{ab} of √|g| Σ c_k I_k for a generic metric of functions,
+"""The fully symbolic route: :math:`E^{ab}` of √|g| Σ c_k I_k for a generic metric of functions,
 (12.6)-(12.10), practical in dimension 2."""
 
 from __future__ import annotations
@@ -36,9 +36,10 @@ def _check_coefficients(coefficients: object) -> dict[str, Fraction]:
 
 def symbolic_euler_lagrange(coefficients: dict[str, Fraction], dim: int, *,
                             lorentzian: bool = True) -> sp.Matrix:
-    """E^{ab}[√|g| Σ c_k I_k] for a generic metric of functions g_ab(x), fully symbolically
+    """:math:`E^{ab}[√|g| Σ c_k I_k]` for a generic metric of functions :math:`g_{ab}(x)`, fully
+    symbolically
     (practical for dim 2; dim 3 takes minutes).  Off-diagonal entries are differentiated
-    with respect to the single function g_ab (a ≠ b), i.e. they are 2 E^{ab}.  √|g| is
+    with respect to the single function g_ab (a ≠ b), i.e. they are :math:`2 E^{ab}`.  √|g| is
     √(-det g) for a Lorentzian metric (``lorentzian=True``), else √(det g): an explicit
     sign keeps SymPy's (complex-valued) functions out of Abs.
 

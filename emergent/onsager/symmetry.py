@@ -37,9 +37,9 @@ def _canonical(pairing, perm: dict[str, str]) -> tuple:
 
 @dataclass(frozen=True)
 class SymmetryCount:
-    """Products of three inverse metrics carrying L^{μναβγδ}: how many independent tensors a
+    """Products of three inverse metrics carrying :math:`L^{μναβγδ}`: how many independent tensors a
     symmetry group allows (orbits of the 15 index pairings) and how many distinct quadratic
-    forms L g_{αβ,μ} g_{γδ,ν} they give (rank over random jets), (12.7)-(12.8).
+    forms :math:`L g_{αβ,μ} g_{γδ,ν}` they give (rank over random jets), (12.7)-(12.8).
 
     ``forms`` holds each orbit's quadratic form in ``BASIS`` coordinates (exact).
     """
@@ -66,7 +66,7 @@ class SymmetryCount:
 
 
 def symmetry_count(dim: int = 4, seed: int = 0) -> tuple[SymmetryCount, SymmetryCount]:
-    """Count for (12.7) as printed, L^{μναβγδ} = L^{νμβαδγ}, with (12.8), and for the pair
+    """Count for (12.7) as printed, :math:`L^{μναβγδ} = L^{νμβαδγ}`, with (12.8), and for the pair
     exchange (μαβ) <-> (νγδ) described in words, with (12.8).
 
     Examples

@@ -1,6 +1,8 @@
-"""The constrained bulk minimum of eq. (3.2), batched over samples.
+r"""The constrained bulk minimum of eq. (3.2), batched over samples:
 
-    H(x̄, b, w) = min_{(P_in + P_out) x = x_∂} H(x, b, w)                      (3.2)
+.. math::
+
+    H(x̄, b, w) = \min_{(P_\mathrm{in} + P_\mathrm{out}) x = x_∂} H(x, b, w) \qquad (3.2)
 
 with H the bulk loss (3.1), optionally with the local objective (3.3)-(3.4).  The
 boundary neurons are clamped to the data, the hidden neurons are the variables, and

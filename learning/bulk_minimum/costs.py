@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import os
 
-from learning.bulk_minimum.operators import Couplings
-from learning.septuple import Septuple
+from learning.bulk_minimum.network import AnyCouplings, Network, check_network, couplings_of
 from ntcore import limits
 from ntcore.checks import count
 
@@ -36,7 +35,7 @@ def available_memory() -> float:
     return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
-def solver_costs(septuple: Septuple, n_samples: int) -> dict[str, tuple[float, float]]:
+def solver_costs(septuple: Network, n_samples: int) -> dict[str, tuple[float, float]]:
     """Estimated (flops per Newton iteration, peak bytes) of each solver, for ``n_samples``.
 
     dense: Hessian map (n_c + n_h) n_h² floats (n_c coupled rows; twice, while it is built)
@@ -51,13 +50,12 @@ def solver_costs(septuple: Septuple, n_samples: int) -> dict[str, tuple[float, f
     >>> costs["dense"][1] < 1e9 and costs["matrix_free"][0] < costs["dense"][0]
     True
     """
-    if not isinstance(septuple, Septuple):
-        raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")
+    septuple = check_network(septuple)
     n_samples = count("n_samples", n_samples, minimum=1)
-    return costs(Couplings(septuple), n_samples)
+    return costs(couplings_of(septuple), n_samples)
 
 
-def costs(couplings: Couplings, n: int) -> dict[str, tuple[float, float]]:
+def costs(couplings: AnyCouplings, n: int) -> dict[str, tuple[float, float]]:
     """:func:`solver_costs` for couplings already built."""
     n_h, n_r = couplings.hidden.size, couplings.n_rows
     nnz = couplings.nnz
@@ -71,7 +69,7 @@ def costs(couplings: Couplings, n: int) -> dict[str, tuple[float, float]]:
     return {"dense": (dense_flops, dense_bytes), "matrix_free": (mf_flops, mf_bytes)}
 
 
-def choose_solver(couplings: Couplings, n: int, solver: str,
+def choose_solver(couplings: AnyCouplings, n: int, solver: str,
                   memory_limit: float | None) -> tuple[str, int]:
     """The solver and the samples per batch: the matrix-free solver's memory is linear in the
     samples, so above the limit it runs in batches that fit; the dense one has a fixed

@@ -8,7 +8,13 @@ from numpy.typing import ArrayLike, NDArray
 from tqdm.auto import tqdm
 
 from learning.bulk_minimum.costs import choose_solver
-from learning.bulk_minimum.operators import Couplings
+from learning.bulk_minimum.network import (
+    AnyCouplings,
+    Network,
+    check_network,
+    couplings_of,
+    loss_of,
+)
 from learning.bulk_minimum.options import Options, validate
 from learning.bulk_minimum.primitives import projected_gradient
 from learning.bulk_minimum.problem import Problem
@@ -16,8 +22,7 @@ from learning.bulk_minimum.result import BulkMinimumResult, SolverRun, concatena
 from learning.bulk_minimum.solvers import SOLVERS
 from learning.bulk_minimum.starts import starts
 from learning.bulk_minimum.unbounded import check_bounded_below
-from learning.losses import LocalObjective, bulk_loss
-from learning.septuple import Septuple
+from learning.losses import LocalObjective
 
 __all__ = ["constrained_bulk_minimum"]
 
@@ -25,7 +30,7 @@ Array = NDArray[np.float64]
 
 
 def constrained_bulk_minimum(
-    septuple: Septuple,
+    septuple: Network,
     x_boundary: ArrayLike,
     *,
     objective: LocalObjective | None = None,
@@ -49,13 +54,16 @@ def constrained_bulk_minimum(
     Parameters
     ----------
     septuple
-        The network (any septuple; layered ones are not required).
+        The network: any :class:`~learning.septuple.Septuple` (layered ones are not
+        required), or a :class:`~learning.graph.septuple.GraphSeptuple` whose nodes are all
+        exact septuple nodes x_v = f(Σ_u W_vu x_u + b_v), solved matrix-free through its
+        node blocks (convolution, pooling, folded BatchNorm, Add), never an N x N array.
     x_boundary
         Boundary data x_∂, shape ``(N,)`` or ``(n, N)``, e.g. from
         :func:`learning.septuple.boundary_state`.  Supervised: inputs and outputs;
         unsupervised: a septuple without outputs; auto-encoder: outputs = inputs.
     objective
-        Local objective of (3.3)-(3.4): tachyonic m and couplings g^{ij}.
+        Local objective of (3.3)-(3.4): tachyonic m and couplings :math:`g^{ij}`.
     x0
         Starting states ``(n, N)`` (hidden components used); default
         :func:`~learning.bulk_minimum.bulk_minimum_start`.
@@ -111,9 +119,10 @@ def constrained_bulk_minimum(
     >>> bool(abs(free.loss[0] - res.loss[0]) <= 1e-8 * res.loss[0])
     True
     """
+    septuple = check_network(septuple)
     opts = validate(septuple, x_boundary, x0, method=method, gtol=gtol, max_iter=max_iter,
                     margin=margin, solver=solver, n_starts=n_starts, progress=progress)
-    couplings = Couplings(septuple)
+    couplings = couplings_of(septuple)
     if couplings.hidden.size == 0:
         return _without_hidden_neurons(septuple, opts, objective)
     n = opts.n_samples
@@ -128,11 +137,11 @@ def constrained_bulk_minimum(
     return parts[0] if len(parts) == 1 else concatenate(parts)
 
 
-def _without_hidden_neurons(septuple: Septuple, opts: Options,
+def _without_hidden_neurons(septuple: Network, opts: Options,
                             objective: LocalObjective | None) -> BulkMinimumResult:
     """Nothing to minimise: H at the data."""
     xb, n = opts.xb, opts.n_samples
-    loss = bulk_loss(septuple, xb, xb, objective)
+    loss = loss_of(septuple, xb, xb, objective)
     zeros = np.zeros(n, int)
     return BulkMinimumResult(xb.copy(), loss, np.ones(n, bool), zeros, np.zeros(n),
                              loss.copy(), opts.method, zeros, "dense", zeros)
@@ -158,7 +167,7 @@ def _best_of_starts(problem: Problem, opts: Options, solver: str, rng: np.random
     return best, best_start
 
 
-def _solve_batch(septuple: Septuple, objective: LocalObjective | None, couplings: Couplings,
+def _solve_batch(septuple: Network, objective: LocalObjective | None, couplings: AnyCouplings,
                  opts: Options, solver: str, rng: np.random.Generator) -> BulkMinimumResult:
     """(3.2) for the samples of ``opts`` with the solver ``solver``: every start, the check
     that a minimum exists, the result."""
@@ -173,7 +182,7 @@ def _solve_batch(septuple: Septuple, objective: LocalObjective | None, couplings
     state[:, couplings.hidden] = best.z
     if solver == "dense":
         # Report H through the public loss function: one definition of (3.4) for all callers.
-        final_loss = bulk_loss(septuple, state, xb, objective)
+        final_loss = loss_of(septuple, state, xb, objective)
     else:
         # The matrix-free path avoids any N x N product: H (3.4) at the accepted point, as
         # evaluated layer-wise (float64) by the iteration itself.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from learning.bulk_minimum.operators import ChainPreconditioner
+from learning.bulk_minimum.network import AnyChain, chain_of
 from learning.bulk_minimum.options import Options
 from learning.bulk_minimum.primitives import (
     Bound,
@@ -50,7 +50,7 @@ ROUGH_ABOVE = 1e-2
 
 def cg_direction(problem: Problem, cache: Cache, grad: Array, free: NDArray[np.bool_],
                  max_steps: int, single: bool = False,
-                 preconditioner: ChainPreconditioner | None = None) -> tuple[Array, int]:
+                 preconditioner: AnyChain | None = None) -> tuple[Array, int]:
     """Truncated (preconditioned) CG on H_FF p = -g_F per sample (batched, :func:`truncated_cg`):
     stop at the residual ||r|| <= :func:`forcing` ||g|| or at negative curvature (then the
     direction so far, or -g at the first step).
@@ -81,7 +81,7 @@ def cg_direction(problem: Problem, cache: Cache, grad: Array, free: NDArray[np.b
 
 
 def chain_cg_direction(problem: Problem, cache: Cache, grad: Array, free: NDArray[np.bool_],
-                       chain: ChainPreconditioner, max_steps: int, single: bool = False
+                       chain: AnyChain, max_steps: int, single: bool = False
                        ) -> tuple[Array, int]:
     """The Newton system of :func:`cg_direction` in the residual coordinates e = J_FF s_F.
 
@@ -148,7 +148,7 @@ class _Iterate:
 
 def _direction(problem: Problem, it: _Iterate, active: NDArray[np.intp], every: bool,
                near: NDArray[np.bool_], at_bound: NDArray[np.bool_], ga: Array,
-               preconditioner: ChainPreconditioner | None, max_cg: int, single: bool) -> Array:
+               preconditioner: AnyChain | None, max_cg: int, single: bool) -> Array:
     """The Newton-CG direction of the active rows: Gauss-Newton where not ``near`` (the
     Newton term r f'' zeroed), through the chain coordinates when there is a chain and no
     local objective."""
@@ -173,7 +173,7 @@ def newton_cg(problem: Problem, z0: Array, options: Options) -> SolverRun:
     n, n_hidden = z0.shape
     max_cg = options.max_cg or min(n_hidden, 500)
     single = problem.couplings.nnz >= SINGLE_PRECISION_NNZ
-    preconditioner = ChainPreconditioner.build(problem.couplings)
+    preconditioner = chain_of(problem.couplings)
     it = _Iterate(problem, z0.copy(), options)
     start_loss = it.loss.copy()
     switch = GAUSS_NEWTON_UNTIL * it.gmax

@@ -180,6 +180,16 @@ class Couplings:
         return out + self.bias_rows
 
 
+def transpose_start(v: NDArray[np.floating] | None, rows: NDArray[np.floating] | None,
+                    n_hidden: int) -> NDArray[np.floating]:
+    """The start of a back substitution t = J_hh⁻ᵀ (v + W_Rhᵀ c), (5.4): a copy of ``v``, or
+    zeros in the dtype of ``rows`` (c) when ``v`` is None."""
+    if v is None:
+        assert rows is not None
+        return np.zeros((rows.shape[0], n_hidden), dtype=rows.dtype)
+    return v.copy()
+
+
 class ChainPreconditioner:
     """M⁻¹ = (J_hhᵀ J_hh)⁻¹ for the Newton-CG systems of a layered network, (3.2), (5.4).
 
@@ -216,7 +226,7 @@ class ChainPreconditioner:
         return ChainPreconditioner(couplings) if couplings.whole_layers else None
 
     def _block(self, j: int, single: bool) -> Block:
-        """w_{j+1,j} (hidden columns) as stored, or its float32 copy."""
+        """:math:`w_{j+1,j}` (hidden columns) as stored, or its float32 copy."""
         return (self.couplings.single_blocks[j][2] if single else self.couplings.blocks[j][2])
 
     def _hidden(self, j: int) -> slice | None:
@@ -226,7 +236,8 @@ class ChainPreconditioner:
     def solve(self, u: NDArray[np.floating], d: Array
               ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
         """s = J_hh⁻¹ u and q = W_Rh s per row (one forward pass: the products that run the
-        substitution s_{j+1} = u_{j+1} + D_{j+1} w_{j+1,j} s_j are the rows of W_Rh s)."""
+        substitution :math:`s_{j+1} = u_{j+1} + D_{j+1} w_{j+1,j} s_j` are the rows of
+        W_Rh s)."""
         c = self.couplings
         single = u.dtype == np.float32
         d = d.astype(np.float32, copy=False) if single else d
@@ -243,14 +254,10 @@ class ChainPreconditioner:
     def transpose_solve(self, v: NDArray[np.floating] | None, d: Array,
                         rows: NDArray[np.floating] | None = None) -> NDArray[np.floating]:
         """t = J_hh⁻ᵀ (v + W_Rhᵀ c) per row, c = ``rows`` on R (one backward pass:
-        t_j = v_j + w_{j+1,j}ᵀ (c_{j+1} + D_{j+1} t_{j+1}), last hidden layer first);
+        :math:`t_j = v_j + w_{j+1,j}^T (c_{j+1} + D_{j+1} t_{j+1})`, last hidden layer first);
         ``v=None`` is v = 0, in the dtype of ``rows``."""
         cp = self.couplings
-        if v is None:
-            assert rows is not None
-            t = np.zeros((rows.shape[0], cp.hidden.size), dtype=rows.dtype)
-        else:
-            t = v.copy()
+        t = transpose_start(v, rows, cp.hidden.size)
         single = t.dtype == np.float32
         d = d.astype(np.float32, copy=False) if single else d
         for j in reversed(self.hidden_layers):

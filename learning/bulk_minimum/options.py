@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from learning.bulk_minimum.network import Network, activation_on, check_states, full_activation
 from learning.bulk_minimum.primitives import box
 from learning.bulk_minimum.starts import bulk_minimum_start
-from learning.septuple import Septuple, _check_states, activation_of
 from ntcore.checks import count, positive_number
 
 Array = NDArray[np.float64]
@@ -71,22 +71,22 @@ class Options:
         return bool(np.all(np.isfinite(self.lo)) and np.all(np.isfinite(self.hi)))
 
 
-def _check_data(septuple: Septuple, x_boundary: ArrayLike) -> Array:
-    xb = np.atleast_2d(_check_states(septuple, x_boundary, "x_boundary"))
-    activation_of(septuple, septuple.input_indices).check_in_range(
+def _check_data(septuple: Network, x_boundary: ArrayLike) -> Array:
+    xb = np.atleast_2d(check_states(septuple, x_boundary, "x_boundary"))
+    activation_on(septuple, septuple.input_indices).check_in_range(
         xb[:, septuple.input_indices], "x_boundary (inputs)", closure=True)
-    activation_of(septuple, septuple.output_indices).check_in_range(
+    activation_on(septuple, septuple.output_indices).check_in_range(
         xb[:, septuple.output_indices], "x_boundary (outputs)")
     return xb
 
 
-def validate(septuple: Septuple, x_boundary: ArrayLike, x0: ArrayLike | None, *,
+def validate(septuple: Network, x_boundary: ArrayLike, x0: ArrayLike | None, *,
              method: str = "newton", gtol: float = 1e-10, max_iter: int = 100,
              margin: float = 1e-9, solver: str = "auto", n_starts: int = 1,
              progress: bool = False) -> Options:
     """Check every argument of (3.2) (ValueError / TypeError naming it) and build the start;
     no solving."""
-    act = septuple.activation
+    act = full_activation(septuple)
     xb = _check_data(septuple, x_boundary)
     if method not in METHODS:
         raise ValueError(f"method must be 'newton' or 'gauss-newton', got {method!r}")
@@ -102,11 +102,11 @@ def validate(septuple: Septuple, x_boundary: ArrayLike, x0: ArrayLike | None, *,
         raise ValueError(f"margin must be < 0.25 of the range width, got {margin}")
     max_iter = count("max_iter", max_iter, minimum=1)
     n_starts = count("n_starts", n_starts, minimum=1)
-    lo, hi = box(activation_of(septuple, septuple.hidden_indices), margin)
+    lo, hi = box(activation_on(septuple, septuple.hidden_indices), margin)
     if x0 is None:
         start = bulk_minimum_start(septuple, xb)
     else:
-        start = np.atleast_2d(_check_states(septuple, x0, "x0"))
+        start = np.atleast_2d(check_states(septuple, x0, "x0"))
         if start.shape != xb.shape:
             raise ValueError(f"x0 must have the shape of x_boundary {xb.shape}, got {start.shape}")
     return Options(xb, start, lo, hi, newton, float(gtol), int(max_iter), int(n_starts),

@@ -6,10 +6,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from learning.bulk_minimum.operators import Couplings
+from learning.bulk_minimum.network import AnyCouplings, Network, activation_on
 from learning.bulk_minimum.primitives import as_run
 from learning.losses import LocalObjective
-from learning.septuple import Septuple, activation_of
 
 Array = NDArray[np.float64]
 #: (f' on R, r f'' on R) at an evaluated point: what Hessian-vector products need.
@@ -25,20 +24,21 @@ class Problem:
     >>> from learning import feedforward, boundary_state
     >>> net = feedforward((3, 2, 1), seed=0)
     >>> xb = boundary_state(net, np.full((1, 3), 0.5), np.array([[0.3]]))
+    >>> from learning.bulk_minimum.operators import Couplings
     >>> problem = Problem(net, xb, None, Couplings(net), dense=True)
     >>> loss, grad, hess = problem.evaluate(np.zeros((1, 2)), np.arange(1), newton=True)
     >>> loss.shape, grad.shape, hess.shape
     ((1,), (1, 2), (1, 2, 2))
     """
 
-    def __init__(self, septuple: Septuple, xb: Array, objective: LocalObjective | None,
-                 couplings: Couplings, dense: bool):
+    def __init__(self, septuple: Network, xb: Array, objective: LocalObjective | None,
+                 couplings: AnyCouplings, dense: bool):
         self.septuple = septuple
         self.xb = xb
         self.couplings = couplings
         self.rows, self.hidden = couplings.rows, couplings.hidden
         # f of the rows R (one f per neuron (2.6); the septuple's f when it is uniform).
-        self.act = activation_of(septuple, self.rows)
+        self.act = activation_on(septuple, self.rows)
         # Position of each hidden neuron within R (hidden ⊂ R): a slice when they are one run
         # (layered networks), so that the (samples x |R|) arrays are sliced, not gathered.
         self.hidden_in_rows = as_run(np.searchsorted(self.rows, self.hidden))

@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from learning.bulk_minimum.network import Network, check_states, graph_start
 from learning.feedforward import forward_state
-from learning.septuple import Septuple, _check_states, fixed_point
+from learning.graph.septuple import GraphSeptuple
+from learning.septuple import fixed_point
 
 __all__ = ["bulk_minimum_start"]
 
@@ -15,7 +17,7 @@ Array = NDArray[np.float64]
 Bound = float | Array
 
 
-def bulk_minimum_start(septuple: Septuple, x_boundary: ArrayLike) -> Array:
+def bulk_minimum_start(septuple: Network, x_boundary: ArrayLike) -> Array:
     """The forward-pass fixed point (2.9) with the outputs clamped to the data: the default
     starting point of (3.2), at which the bulk loss equals the boundary loss (2.11).
 
@@ -28,8 +30,10 @@ def bulk_minimum_start(septuple: Septuple, x_boundary: ArrayLike) -> Array:
     >>> bool(x[0, -1] == 0.3) and x.shape == (1, 6)
     True
     """
-    xb = _check_states(septuple, x_boundary, "x_boundary")
+    xb = check_states(septuple, x_boundary, "x_boundary")
     xb2 = np.atleast_2d(xb)
+    if isinstance(septuple, GraphSeptuple):
+        return graph_start(septuple, xb2)
     if septuple.layer_sizes is not None:
         # The layered pass gives the same fixed point (2.9) with dense per-layer products.
         x = forward_state(septuple, xb2[:, septuple.input_indices])

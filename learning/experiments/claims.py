@@ -182,8 +182,8 @@ def claim_gap_moves_down(*, gap_means: Mapping[int, float], final_epoch: int) ->
 
 
 def claim_complexity_linear(*, r2: Sequence[float]) -> Claim:
-    """C_20 and C_{N-20} (10.5) are nearly linear in log U (Fig. 7): the R² of the fits of
-    every seed."""
+    """:math:`C_{20}` and :math:`C_{N-20}` (10.5) are nearly linear in log U (Fig. 7): the R² of the
+    fits of every seed."""
     r2 = _reals("r2", r2)
     text = "C_20, C_{N-20} nearly linear in log U (Fig. 7)"
     rule = f"holds if min R² >= {R2_LINEAR:g}"

@@ -125,7 +125,7 @@ def figure_histograms(run: dict, path, number: int, epochs: list[int] | None = N
 
 
 def figure6(runs: list[dict], path) -> None:
-    """Fig. 6: C_20 and C_{N-20} (10.5) against epochs."""
+    """Fig. 6: :math:`C_{20}` and :math:`C_{N-20}` (10.5) against epochs."""
     runs = run_dicts("runs", runs)
     path_like("path", path)
     _two_series(runs, path, ("C_20", "C_N_minus_20"), ("C_20", "C_{N-20}"), lambda y: y,
@@ -133,7 +133,7 @@ def figure6(runs: list[dict], path) -> None:
 
 
 def figure7(runs: list[dict], path) -> dict:
-    """Fig. 7: C_20 and C_{N-20} against log U, with linear fits (returned)."""
+    """Fig. 7: :math:`C_{20}` and :math:`C_{N-20}` against log U, with linear fits (returned)."""
     runs = run_dicts("runs", runs)
     path_like("path", path)
     fig = Figure(figsize=(6, 4.5))

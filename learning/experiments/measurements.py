@@ -9,8 +9,8 @@
   spectrum at the mean forward-pass state is recorded too (``forward_spectrum``).
 * The components a_i of <x> on the eigenvectors of G (5.12) and |<x>|² outside the subspace
   G moves, for the <x> term of (5.11).
-* μ_2, μ_3 (9.5)-(9.6) raw and normalised, C_20 and C_{N-20} (10.5), Σ log λ (7.8), the
-  gap of Fig. 5 and the β the paper's (9.4) assigns to it.
+* μ_2, μ_3 (9.5)-(9.6) raw and normalised, :math:`C_{20}` and :math:`C_{N-20}` (10.5), Σ log λ
+  (7.8), the gap of Fig. 5 and the β the paper's (9.4) assigns to it.
 
 :class:`CheckpointMeasurements` is what a checkpoint stores; ``to_dict`` gives the flat
 JSON layout of ``results.json`` (keys ``mu2``, ``forward_mu2``, ...) and ``from_dict`` reads

@@ -133,8 +133,8 @@ def _mean(values: Sequence[float | None]) -> float:
 
 
 def complexity_fits(run: RunRecord) -> dict:
-    """Least-squares C_20, C_{N-20} = a + b log U over the trained checkpoints (Fig. 7);
-    NaN fits when fewer than two distinct finite log U exist (a degenerate run)."""
+    """Least-squares :math:`C_{20}`, :math:`C_{N-20}` = a + b log U over the trained checkpoints
+    (Fig. 7); NaN fits when fewer than two distinct finite log U exist (a degenerate run)."""
     pts = [(m.bulk_loss, m.spectrum.C_20, m.spectrum.C_N_minus_20) for _, m in run.trained()
            if m.bulk_loss > 0 and math.isfinite(m.bulk_loss)]
     nan = {"intercept": math.nan, "slope": math.nan, "r2": math.nan}

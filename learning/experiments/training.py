@@ -149,24 +149,70 @@ class TrainingRun:
         return self.checkpoints[-1]
 
 
+def _backpropagate(ws, bs, act, x, t, emit) -> None:
+    """Back-propagation of the batch mean of :func:`learning.losses.boundary_loss` (2.11):
+    ``emit(l, gw, gb)`` receives the gradients of layer l (fresh arrays it may reuse) from
+    the last layer down, each after ``ws[l]`` has served the backward pass, so ``emit`` may
+    update ``ws[l]`` and ``bs[l]`` in place.  Few temporaries: the products are written
+    into arrays that the element-wise steps then update in place (issue 29)."""
+    acts, derivs = [x], []
+    for w, b in zip(ws, bs, strict=True):
+        pre = acts[-1] @ w.T
+        pre += b
+        acts.append(act(pre))
+        derivs.append(act.derivative(pre))
+    n = len(x)
+    delta = acts[-1] - t
+    delta *= derivs[-1]
+    for l in range(len(ws) - 1, -1, -1):
+        gw = delta.T @ acts[l]
+        gw /= n
+        # mean(axis=0) is this sum divided by n (NumPy's own definition), bit for bit.
+        gb = np.add.reduce(delta, axis=0)
+        gb /= n
+        if l:
+            delta = delta @ ws[l]
+            delta *= derivs[l - 1]
+        emit(l, gw, gb)
+
+
 def _boundary_gradients(ws, bs, act, x, t):
     """Gradients in (w, b) of the batch mean of :func:`learning.losses.boundary_loss` by
     back-propagation through the layers (checked against finite differences of it in
     tests/learning/test_training.py)."""
-    acts = [x]
-    pre = []
-    for w, b in zip(ws, bs, strict=True):
-        pre.append(acts[-1] @ w.T + b)
-        acts.append(act(pre[-1]))
-    n = len(x)
-    delta = (acts[-1] - t) * act.derivative(pre[-1])
     gws, gbs = [None] * len(ws), [None] * len(ws)
-    for l in range(len(ws) - 1, -1, -1):
-        gws[l] = delta.T @ acts[l] / n
-        gbs[l] = delta.mean(axis=0)
-        if l:
-            delta = (delta @ ws[l]) * act.derivative(pre[l - 1])
+
+    def keep(l, gw, gb):
+        gws[l], gbs[l] = gw, gb
+    _backpropagate(ws, bs, act, x, t, keep)
     return gws, gbs
+
+
+def _boundary_sgd_step(ws: list[Array], bs: list[Array], act: Activation, x: Array, t: Array,
+                       learning_rate: float) -> None:
+    """One SGD update w <- w - η ∂U_∂/∂w, b <- b - η ∂U_∂/∂b of the boundary loss (2.11)
+    on the batch ``(x, t)``, in place; the same numbers as subtracting
+    ``learning_rate * g`` for the gradients g of ``_boundary_gradients``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning.activations import TANH
+    >>> rng = np.random.default_rng(0)
+    >>> ws, bs = [rng.normal(size=(3, 4)), rng.normal(size=(2, 3))], [np.zeros(3), np.zeros(2)]
+    >>> x, t = rng.normal(size=(5, 4)), rng.normal(size=(5, 2))
+    >>> gws, gbs = _boundary_gradients(ws, bs, TANH, x, t)
+    >>> expected = [w - 0.1 * g for w, g in zip(ws + bs, gws + gbs)]
+    >>> _boundary_sgd_step(ws, bs, TANH, x, t, 0.1)
+    >>> all(np.array_equal(a, e) for a, e in zip(ws + bs, expected))
+    True
+    """
+    def update(l, gw, gb):
+        gw *= learning_rate
+        ws[l] -= gw
+        gb *= learning_rate
+        bs[l] -= gb
+    _backpropagate(ws, bs, act, x, t, update)
 
 
 def _bulk_gradients(ws, bs, act, x, t):
@@ -424,7 +470,6 @@ def _resume(directory: Path, epochs, sizes, act, rng: np.random.Generator):
 
 def _sgd_steps(config, data, act, ws, bs, rng: np.random.Generator, n_steps: int, bar) -> None:
     """``n_steps`` mini-batch SGD updates of the layer weights and biases, in place."""
-    gradient = _boundary_gradients if config.loss == "boundary" else _bulk_gradients
     n = len(data)
     # A diverging run overflows: let it, and report it clearly at the checkpoint after.
     # Small products run on one BLAS thread (learning.threads, issue 29).
@@ -432,8 +477,12 @@ def _sgd_steps(config, data, act, ws, bs, rng: np.random.Generator, n_steps: int
             blas_threads_for(largest_product_flops(config.sizes, config.batch_size)):
         for _ in range(n_steps):
             idx = rng.choice(n, size=min(config.batch_size, n), replace=False)
-            gws, gbs = gradient(ws, bs, act, data.inputs[idx], data.targets[idx])
-            for w, gw, b, gb in zip(ws, gws, bs, gbs, strict=True):
-                w -= config.learning_rate * gw
-                b -= config.learning_rate * gb
+            if config.loss == "boundary":
+                _boundary_sgd_step(ws, bs, act, data.inputs[idx], data.targets[idx],
+                                  config.learning_rate)
+            else:
+                gws, gbs = _bulk_gradients(ws, bs, act, data.inputs[idx], data.targets[idx])
+                for w, gw, b, gb in zip(ws, gws, bs, gbs, strict=True):
+                    w -= config.learning_rate * gw
+                    b -= config.learning_rate * gb
             bar.update(1)

@@ -252,13 +252,28 @@ class Windows:
         out = view[picks]
         return out[(slice(None), slice(None), *(slice(0, o) for o in self.out_spatial))]
 
-    def columns(self, x: Array) -> Array:
+    def columns(self, x: Array, fill: float = 0.0) -> Array:
         """im2col: a contiguous (k, C, prod(kernel), prod(out_spatial)) copy of the reads."""
         d = self.d
-        view = self.gather(x)
+        view = self.gather(x, fill)
         perm = (0, 1, *range(2 + d, 2 + 2 * d), *range(2, 2 + d))
         return view.transpose(perm).reshape(x.shape[0], x.shape[1], self.size,
                                             math.prod(self.out_spatial))
+
+    def read_index(self) -> NDArray[np.intp]:
+        """im2col as indices: a (C * prod(kernel), prod(out_spatial)) array whose entry
+        ``[(c, kappa), j]`` is the flat position in the (C, *in_spatial) input read by output
+        position j at kernel offset kappa, or ``C * prod(in_spatial)`` (one past the input: a
+        zero appended to it) where the read falls in the padding.
+
+        Examples
+        --------
+        >>> Windows.build((1, 3), (2,), 1, 1, (1, 0), "kernel").read_index().tolist()
+        [[3, 0, 1], [0, 1, 2]]
+        """
+        n = self.channels * math.prod(self.in_spatial)
+        flat = np.arange(n, dtype=np.float64).reshape(1, self.channels, *self.in_spatial)
+        return self.columns(flat, float(n)).reshape(self.channels * self.size, -1).astype(np.intp)
 
     def scatter(self, cols: Array) -> Array:
         """col2im, the adjoint of :meth:`columns`: ``cols`` (k, C, prod(kernel),

@@ -8,6 +8,9 @@ that matrix: :meth:`Conv.matmat` is im2col (a strided view, one contiguous copy)
 BLAS matrix product per probe and group, and :meth:`Conv.rmatmat`, the exact adjoint, is one
 product with the transposed weight followed by col2im (one strided addition per kernel offset),
 or, for stride 1, the convolution with the flipped kernel (the same im2col and BLAS product).
+Two faster routes give the same products: small ones (SMALL_ENTRIES) gather through a cached
+index and add back with ``np.bincount``; wide stride-1 ones (SHIFT_MIN_CHANNELS) skip im2col,
+one BLAS product per kernel offset accumulating on a channels-last copy of the padded input.
 A transposed convolution is the adjoint of the convolution with the same weight
 (:class:`ConvTranspose`).  Bias is not part of a block: the node holds b (2.5).
 
@@ -29,6 +32,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.linalg import get_blas_funcs
 
 from learning.graph._windows import (
     Windows,
@@ -39,7 +43,8 @@ from learning.graph._windows import (
     pads,
 )
 
-__all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES"]
+__all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES", "SHIFT_BYTES", "SHIFT_MIN_CHANNELS",
+           "SMALL_ENTRIES"]
 
 #: Size of the im2col (or col2im) buffer per chunk of probes: it can stay in the L2 cache between
 #: the copy and the BLAS product, and it bounds the working memory of a product.  Measured on the
@@ -47,6 +52,25 @@ __all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES"]
 #: than the whole batch at once on 6 of 10 layers (by 7-45 %), slower on 3 (by 9-25 %); 256 KiB
 #: and 4 MiB chunks were slower than 1 MiB.
 CHUNK_BYTES = 1 << 20
+
+#: Products whose im2col holds at most this many entries (probes x C_in x prod(kernel) x output
+#: positions) read the input through a cached index (one ``np.take``) and add the adjoint's
+#: columns back with one ``np.bincount``: a few NumPy calls instead of a strided view, a copy
+#: and one addition per kernel offset, which at these sizes cost more than the arithmetic.
+SMALL_ENTRIES = 1 << 16
+
+#: Stride-1 convolutions with at least this many input channels (and one group) compute W x as
+#: one accumulating BLAS product per kernel offset on a channels-last copy of the padded input
+#: (every offset's reads are then one contiguous block, so nothing like im2col is copied).
+#: Measured (benchmarks/README.md): faster than im2col from 16 input channels on, slower at
+#: 1, 3 and 6 (the products are then too thin for BLAS); a 1 x 1 kernel needs no im2col.  Tried
+#: for stride 2 with the padded input split by phase (position modulo the stride): no faster
+#: than im2col (ResNet-20's 16-32 and 32-64 transitions), so the route is for stride 1 only.
+SHIFT_MIN_CHANNELS = 16
+
+#: Probes per chunk of the accumulating route: its input and output blocks of
+#: (C_in + C_out) * prod(padded spatial) entries per probe stay in the L2 cache.
+SHIFT_BYTES = 1 << 18
 
 Array = NDArray[np.floating[Any]]
 
@@ -131,9 +155,90 @@ class Conv:
             self._cache[dtype] = w.reshape(self.groups, w.shape[0] // self.groups, -1)
         return self._cache[dtype]
 
+    def _small(self, k: int) -> bool:
+        """True when k probes' im2col has at most SMALL_ENTRIES entries."""
+        per_probe = self.in_shape[0] * self.windows.size * math.prod(self.windows.out_spatial)
+        return k * per_probe <= SMALL_ENTRIES
+
+    def _index(self) -> NDArray[np.intp]:
+        """The cached :meth:`Windows.read_index` (built at the first small product)."""
+        if "index" not in self._cache:
+            self._cache["index"] = self.windows.read_index()
+        return self._cache["index"]
+
+    def _take_matmat(self, x: Array) -> Array:
+        """W x by one ``np.take`` of the input (a zero appended for the padding) and one BLAS
+        product per probe and group."""
+        k, n = x.shape[0], math.prod(self.in_shape)
+        ext = np.empty((k, n + 1), dtype=x.dtype)
+        ext[:, :n] = x.reshape(k, n)
+        ext[:, n] = 0
+        w = self._weight(x.dtype)
+        cols = np.take(ext, self._index(), axis=1).reshape(k, self.groups, w.shape[2], -1)
+        return np.matmul(w, cols).reshape(k, *self.out_shape)
+
+    def _bincount_rmatmat(self, y: Array) -> Array:
+        """W^T y: one BLAS product per probe and group, then every column entry added to the
+        input position it was read from by one ``np.bincount`` (sums in float64)."""
+        k, n = y.shape[0], math.prod(self.in_shape)
+        w_t = self._weight(y.dtype).transpose(0, 2, 1)
+        cols = np.matmul(w_t, y.reshape(k, self.groups, w_t.shape[2], -1))
+        at = self._index() + np.arange(0, k * (n + 1), n + 1).reshape(k, 1, 1)
+        sums = np.bincount(at.ravel(), weights=cols.ravel(), minlength=k * (n + 1))
+        return np.ascontiguousarray(sums.reshape(k, n + 1)[:, :n], dtype=y.dtype).reshape(
+            k, *self.in_shape)
+
+    def _shifts(self) -> bool:
+        """True when W x takes the accumulating route (:meth:`_shift_matmat`)."""
+        return (self.groups == 1 and set(self.windows.stride) == {1}
+                and self.windows.size > 1 and self.in_shape[0] >= SHIFT_MIN_CHANNELS)
+
+    def _taps(self, dtype: np.dtype[Any]) -> list[Array]:
+        """weight[:, :, kappa] for every kernel offset, Fortran-ordered in ``dtype``, cached."""
+        if ("taps", dtype) not in self._cache:
+            w = self.weight.astype(dtype, copy=False)
+            self._cache["taps", dtype] = [np.asfortranarray(w[(slice(None), slice(None), *kap)])
+                                         for kap in np.ndindex(*self.windows.kernel)]
+        return self._cache["taps", dtype]
+
+    def _shift_matmat(self, x: Array) -> Array:
+        """W x for stride 1: the padded input channels-last, flattened over probes and
+        positions (rows), so that kernel offset kappa reads rows shifted by one constant; the
+        output on the same padded grid is sum_kappa X[rows + shift_kappa] weight[:, :, kappa]^T,
+        one BLAS product accumulating into it per offset; outputs outside the valid part of
+        the grid are computed and dropped."""
+        win, c_out = self.windows, self.out_shape[0]
+        padded = tuple(n + b + e for n, b, e in zip(win.in_spatial, win.begin, win.end,
+                                                    strict=True))
+        plane = math.prod(padded)
+        flat = [math.prod(padded[i + 1:]) * dl for i, dl in enumerate(win.dilation)]
+        shifts = [sum(kk * f for kk, f in zip(kap, flat, strict=True))
+                  for kap in np.ndindex(*win.kernel)]
+        gemm, taps = get_blas_funcs("gemm", dtype=x.dtype), self._taps(x.dtype)
+        inner = tuple(slice(b, b + n) for b, n in zip(win.begin, win.in_spatial, strict=True))
+        valid = tuple(slice(0, n) for n in win.out_spatial)
+        out = np.empty((x.shape[0], *self.out_shape), dtype=x.dtype)
+        step = max(1, SHIFT_BYTES // ((self.in_shape[0] + c_out) * plane * x.itemsize))
+        for a in range(0, x.shape[0], step):
+            part = x[a:a + step]
+            rows = part.shape[0] * plane
+            xcl = np.zeros((rows + shifts[-1], self.in_shape[0]), dtype=x.dtype)
+            xcl[:rows].reshape(part.shape[0], *padded, -1)[(slice(None), *inner)] = \
+                np.moveaxis(part, 1, -1)
+            acc = np.zeros((c_out, rows), dtype=x.dtype, order="F")
+            for tap, shift in zip(taps, shifts, strict=True):
+                acc = gemm(1.0, tap, xcl[shift:shift + rows].T, 1.0, acc, overwrite_c=True)
+            grid = acc.T.reshape(part.shape[0], *padded, c_out)
+            out[a:a + step] = np.moveaxis(grid[(slice(None), *valid)], -1, 1)
+        return out
+
     def matmat(self, x: Array) -> Array:
         """``(k, *in_shape) -> (k, *out_shape)``: W x for each probe (2.1)."""
         x = batch(x, self.in_shape, "x")
+        if self._small(x.shape[0]):
+            return self._take_matmat(x)
+        if self._shifts():
+            return self._shift_matmat(x)
         out = np.empty((x.shape[0], *self.out_shape), dtype=x.dtype)
         w, g, n_out = self._weight(x.dtype), self.groups, math.prod(self.windows.out_spatial)
         for part in self._chunks(x.shape[0], x.dtype.itemsize):
@@ -172,6 +277,8 @@ class Conv:
     def rmatmat(self, y: Array) -> Array:
         """``(k, *out_shape) -> (k, *in_shape)``: the adjoint W^T y (2.1)."""
         y = batch(y, self.out_shape, "y")
+        if self._small(y.shape[0]):
+            return self._bincount_rmatmat(y)
         flipped = self._flipped()
         if flipped is not None:
             return flipped.matmat(y)
@@ -186,11 +293,14 @@ class Conv:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held: the weight and its cached copies in other precisions."""
+        """Bytes held: the weight, its cached copies in other precisions and the read index
+        of small products (at most SMALL_ENTRIES integers)."""
         extra = 0
         for v in self._cache.values():
             if isinstance(v, Conv):
                 extra += v.nbytes
+            elif isinstance(v, list):
+                extra += sum(int(t.nbytes) for t in v)
             elif v is not None and not np.shares_memory(v, self.weight):
                 extra += int(v.nbytes)
         return int(self.weight.nbytes) + extra

@@ -30,7 +30,7 @@ from learning.graph.maps import LinearMap, NodeFunction, dense_matrix
 from learning.septuple import Septuple
 from ntcore.checks import state_array
 
-__all__ = ["GraphNode", "GraphSeptuple", "NODE_KINDS", "to_septuple"]
+__all__ = ["GraphNode", "GraphSeptuple", "NODE_KINDS", "to_septuple", "neuron_activation"]
 
 Array = NDArray[np.float64]
 
@@ -314,9 +314,34 @@ def to_septuple(net: GraphSeptuple, max_bytes: int = 2**30) -> Septuple:
             bias[rows] = np.ravel(node.bias)
         for u, block in zip(node.sources, node.blocks, strict=True):
             w[rows, net.node_slice(u)] += dense_matrix(block)
+    return Septuple(w, bias, neuron_activation(net), net.input_indices, net.output_indices,
+                    loss=net.loss)
+
+
+def neuron_activation(net: GraphSeptuple) -> Activation | LayerwiseActivation:
+    """f of every neuron (2.6): one :class:`~learning.activations.Activation` when the nodes
+    share it, else a :class:`~learning.activations.LayerwiseActivation` node by node.
+
+    Raises
+    ------
+    ValueError
+        For linearised (non-component-wise) nodes, which have no f.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from learning.graph.builder import GraphBuilder
+    >>> b = GraphBuilder(input_shape=(2,))
+    >>> neuron_activation(b.build(outputs=b.activation(b.input, "tanh"))).name
+    'linear,tanh'
+    """
+    if not isinstance(net, GraphSeptuple):
+        raise TypeError(f"net must be a GraphSeptuple, got {type(net).__name__}")
+    if not net.exact:
+        raise ValueError(f"the nodes {list(net.linearised_labels)} are not component-wise: the "
+                         "graph has no septuple form x = f(w x + b) (2.5)")
     acts = [node.activation for node in net.nodes]
     assert all(a is not None for a in acts)
-    act: Activation | LayerwiseActivation = acts[0]  # type: ignore[assignment]
-    if any(a is not acts[0] for a in acts):
-        act = LayerwiseActivation(tuple(acts), tuple(node.size for node in net.nodes))
-    return Septuple(w, bias, act, net.input_indices, net.output_indices, loss=net.loss)
+    if all(a is acts[0] for a in acts):
+        return acts[0]  # type: ignore[return-value]
+    return LayerwiseActivation(tuple(acts), tuple(node.size for node in net.nodes))

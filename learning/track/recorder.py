@@ -8,9 +8,9 @@ arrays (NumPy arrays, anything with ``__array__``, or tensors with
 writes a checkpoint (weights ``.npz`` and a JSON with the SHA-256 of the weights, both
 atomically, the JSON last) and measures there what the main job measures
 (:func:`learning.experiments.measurements.measure_checkpoint`: U_∂ (2.11), U (3.2), the
-spectrum of G (5.6) at <x> (5.3), μ_2, μ_3 (9.5)-(9.6), C_20 and C_{N-20} (10.5), the gap of
-Fig. 5 and its β (9.4), the a_i of (5.12)).  :func:`learning.track.laws_report` applies the
-laws (7.6), (7.11) to the recorded trajectory.
+spectrum of G (5.6) at <x> (5.3), μ_2, μ_3 (9.5)-(9.6), :math:`C_{20}` and :math:`C_{N-20}` (10.5),
+the gap of Fig. 5 and its β (9.4), the a_i of (5.12)).  :func:`learning.track.laws_report` applies
+the laws (7.6), (7.11) to the recorded trajectory.
 
 Parameter layout: the mapping's entries in order are weight, bias of layer 1, weight, bias
 of layer 2, ... (PyTorch's ``named_parameters()`` order of a stack of ``Linear`` layers); a
@@ -124,7 +124,7 @@ def expected_layout(sizes: tuple[int, ...], kernel_layout: str = "out_in") -> st
 
 def _layers(parameters: object, sizes: tuple[int, ...], kernel_layout: str
             ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Weights (n_{l+1}, n_l) and biases of each layer from the mapping, shapes checked."""
+    """Weights :math:`(n_{l+1}, n_l)` and biases of each layer from the mapping, shapes checked."""
     if not isinstance(parameters, Mapping):
         raise TypeError("parameters must be a mapping of name to array (e.g. "
                         f"dict(model.named_parameters())), got {type(parameters).__name__}")
@@ -194,7 +194,7 @@ class Recorder:
         Seconds one measurement may take; exceeding it warns.  A warning is also given once
         when the time spent measuring exceeds the time spent training between records.
     kernel_layout
-        ``"out_in"`` (PyTorch: weight (n_{l+1}, n_l)) or ``"in_out"`` (Keras kernels).
+        ``"out_in"`` (PyTorch: weight :math:`(n_{l+1}, n_l)`) or ``"in_out"`` (Keras kernels).
     background
         Measure in a worker process (started with ``spawn``, BLAS on one thread in it) while
         training goes on; the weights are copied first, so the files are those of a

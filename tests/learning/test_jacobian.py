@@ -74,3 +74,30 @@ def test_float32_products_counts_and_memory() -> None:
         op.matmat(np.ones((2, 3)))
     with pytest.raises(TypeError, match="Septuple or a GraphSeptuple"):
         jacobian_operator(np.eye(3), np.zeros(3))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("which", [0, 1, 2])
+@pytest.mark.parametrize("panel_entries", [1, 2**21])
+def test_a_and_at_is_a_v_minus_s_then_a_transpose_against_dense(which, panel_entries,
+                                                                monkeypatch) -> None:
+    # The one-pass product of a Golub-Kahan step (issue 29) against dense A = I - f'w: with
+    # panels of one row and of whole blocks, float64 to round-off and float32 to
+    # its precision; the vectors stay float64 in both.
+    import learning.jacobian as jac
+
+    monkeypatch.setattr(jac, "PANEL_ENTRIES", panel_entries)
+    net = _nets()[which]
+    n = net.n_neurons
+    x = np.random.default_rng(3).normal(size=n) * 0.5
+    d = net.activation.derivative(net.weights @ x + net.bias)
+    a = np.eye(n) - d[:, None] * net.weights
+    v, s = np.random.default_rng(4).normal(size=(2, 3, n))
+    for dtype, tol in ((np.float64, 1e-13), (np.float32, 1e-5)):
+        op = jacobian_operator(net, x, dtype=dtype)
+        p, q = op.a_and_at(v, s)
+        assert p.dtype == q.dtype == np.float64 and op.count == 6
+        np.testing.assert_allclose(p, v @ a.T - s, atol=tol)
+        np.testing.assert_allclose(q, p @ a, atol=tol * 10)
+        np.testing.assert_allclose(op.a_and_at(v)[0], v @ a.T, atol=tol)
+    with pytest.raises(ValueError, match="sub must have the shape"):
+        op.a_and_at(v, s[:2])

@@ -4,11 +4,14 @@ output positions, the adjoint identity, PyTorch where installed, and the refusal
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import learning.graph.convolution as convolution
 from learning.graph.convolution import Conv, ConvTranspose
 from learning.graph.maps import LinearMap, dense_matrix
 from tests.learning.graph.references import conv_matrix, conv_transpose_matrix
@@ -19,6 +22,20 @@ def adjoint_matrix(m: LinearMap) -> np.ndarray:
     n_out = int(np.prod(m.out_shape))
     eye = np.eye(n_out).reshape((n_out, *m.out_shape))
     return np.asarray(m.rmatmat(eye)).reshape(n_out, -1)
+
+
+#: The three routes of every product, as (SMALL_ENTRIES, SHIFT_MIN_CHANNELS): im2col views and
+#: col2im (or the flipped kernel); the accumulating per-offset products wherever they apply
+#: (stride 1, one group; also W^T through the flipped kernel); the read index (take / bincount).
+ROUTES = ((0, 1 << 62), (0, 1), (1 << 62, 1))
+
+
+def routes():
+    """Yield once per route, with the thresholds patched (build fresh operators inside)."""
+    for small, shift in ROUTES:
+        with mock.patch.object(convolution, "SMALL_ENTRIES", small), \
+                mock.patch.object(convolution, "SHIFT_MIN_CHANNELS", shift):
+            yield small, shift
 
 
 def adjoint_gap(m: LinearMap, seed: int = 0) -> float:
@@ -51,11 +68,12 @@ def conv_geometry(draw, max_d: int = 2):
 @given(conv_geometry(max_d=3))
 def test_conv_matrix_equals_the_onnx_definition(geometry) -> None:
     weight, in_shape, stride, begin, end, dilation, groups = geometry
-    conv = Conv(weight, stride, begin + end, dilation, groups, in_shape=in_shape)
     expected, out_shape = conv_matrix(weight, in_shape, stride, begin, end, dilation, groups)
-    assert conv.out_shape == out_shape
-    np.testing.assert_allclose(dense_matrix(conv), expected, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(adjoint_matrix(conv), expected, rtol=0, atol=1e-12)
+    for _ in routes():
+        conv = Conv(weight, stride, begin + end, dilation, groups, in_shape=in_shape)
+        assert conv.out_shape == out_shape
+        np.testing.assert_allclose(dense_matrix(conv), expected, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(adjoint_matrix(conv), expected, rtol=0, atol=1e-12)
 
 
 @settings(max_examples=60)
@@ -75,20 +93,22 @@ def test_conv_transpose_matrix_equals_the_onnx_definition(geometry, extra: int) 
             ConvTranspose(weight, stride, begin + end, output_padding, dilation, groups,
                           in_shape=in_shape)
         return
-    up = ConvTranspose(weight, stride, begin + end, output_padding, dilation, groups,
-                       in_shape=in_shape)
     expected, out_shape = conv_transpose_matrix(weight, in_shape, stride, begin, end,
                                                 output_padding, dilation, groups)
-    assert up.out_shape == out_shape
-    np.testing.assert_allclose(dense_matrix(up), expected, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(adjoint_matrix(up), expected, rtol=0, atol=1e-12)
+    for _ in routes():
+        up = ConvTranspose(weight, stride, begin + end, output_padding, dilation, groups,
+                           in_shape=in_shape)
+        assert up.out_shape == out_shape
+        np.testing.assert_allclose(dense_matrix(up), expected, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(adjoint_matrix(up), expected, rtol=0, atol=1e-12)
 
 
 @given(conv_geometry())
 def test_conv_adjoint_identity(geometry) -> None:
     weight, in_shape, stride, begin, end, dilation, groups = geometry
-    conv = Conv(weight, stride, begin + end, dilation, groups, in_shape=in_shape)
-    assert adjoint_gap(conv) < 1e-12
+    for _ in routes():
+        conv = Conv(weight, stride, begin + end, dilation, groups, in_shape=in_shape)
+        assert adjoint_gap(conv) < 1e-12
 
 
 def test_float32_stays_float32_and_agrees_with_float64() -> None:
@@ -102,7 +122,9 @@ def test_float32_stays_float32_and_agrees_with_float64() -> None:
     back32 = conv.rmatmat(u.astype(np.float32))
     assert back32.dtype == np.float32
     np.testing.assert_allclose(back32, conv.rmatmat(u), rtol=1e-4, atol=1e-4)
-    assert conv.nbytes == conv.weight.nbytes + conv.weight.nbytes // 2  # float32 copy cached
+    index = 3 * 9 * 25 * np.dtype(np.intp).itemsize  # C_in * prod(kernel) * output positions
+    # the float32 copy and the read index of small products are cached
+    assert conv.nbytes == conv.weight.nbytes + conv.weight.nbytes // 2 + index
 
 
 def test_nbytes_is_the_weight() -> None:
@@ -153,9 +175,16 @@ def test_products_refuse_tensors_that_do_not_chain() -> None:
 @given(conv_geometry(), st.integers(1, 3))
 def test_conv_equals_torch(geometry, k: int) -> None:
     torch = pytest.importorskip("torch")
+    weight, in_shape, stride, begin, end, dilation, groups = geometry
+    for _ in routes():
+        conv = Conv(weight, stride, begin + end, dilation, groups, in_shape=in_shape)
+        check_conv_against_torch(torch, conv, geometry, k)
+
+
+def check_conv_against_torch(torch, conv: Conv, geometry, k: int) -> None:
+    """conv's W x and W^T u against PyTorch's conv and its input gradient, to 1e-12."""
     functional = torch.nn.functional
     weight, in_shape, stride, begin, end, dilation, groups = geometry
-    conv = Conv(weight, stride, begin + end, dilation, groups, in_shape=in_shape)
     x = np.random.default_rng(k).standard_normal((k, *in_shape))
     pad = [p for b, e in zip(reversed(begin), reversed(end), strict=True) for p in (b, e)]
     xt = functional.pad(torch.from_numpy(x), pad)
@@ -209,9 +238,10 @@ def test_conv_float32_equals_torch_float32() -> None:
     (1, (5, 0), 2, False),   # padding beyond the kernel extent - 1: col2im
     (2, (1, 1), 2, False),   # stride 2: col2im
 ])
-def test_both_adjoint_routes_equal_the_definition(stride: int, padding, c_out: int,
-                                                  flipped: bool) -> None:
+def test_both_adjoint_routes_equal_the_definition(monkeypatch, stride: int, padding,
+                                                  c_out: int, flipped: bool) -> None:
     rng = np.random.default_rng(11)
+    monkeypatch.setattr(convolution, "SMALL_ENTRIES", 0)  # the routes of large products
     weight = rng.standard_normal((c_out, 2, 3, 2))
     begin, end = padding[:1] * 2, padding[1:] * 2
     conv = Conv(weight, stride, begin + end, (2, 1), 2, in_shape=(4, 6, 5))
@@ -229,8 +259,42 @@ def test_chunks_of_probes_give_the_same_products(monkeypatch, stride: int) -> No
     x = rng.standard_normal((7, 3, 7, 6))
     y = rng.standard_normal((7, *conv.out_shape))
     whole = conv.matmat(x), Conv(conv.weight, stride, 1, in_shape=(3, 7, 6)).rmatmat(y)
+    monkeypatch.setattr(module, "SMALL_ENTRIES", 0)  # 7 probes of 3 x 7 x 6 are small
     monkeypatch.setattr(module, "CHUNK_BYTES", 1)  # one probe per chunk
     assert len(conv._chunks(7, 8)) == 7
     chunked = Conv(conv.weight, stride, 1, in_shape=(3, 7, 6))
     np.testing.assert_allclose(chunked.matmat(x), whole[0], rtol=0, atol=1e-13)
     np.testing.assert_allclose(chunked.rmatmat(y), whole[1], rtol=0, atol=1e-13)
+
+
+def test_small_products_take_the_read_index_and_large_ones_do_not() -> None:
+    rng = np.random.default_rng(13)
+    conv = Conv(rng.standard_normal((4, 3, 3, 3)), 1, 1, in_shape=(3, 8, 8))
+    per_probe = 3 * 9 * 64  # C_in * prod(kernel) * output positions
+    k_small = convolution.SMALL_ENTRIES // per_probe
+    assert conv._small(k_small) and not conv._small(k_small + 1)
+    x = rng.standard_normal((k_small + 1, 3, 8, 8))
+    y = rng.standard_normal((k_small + 1, *conv.out_shape))
+    large = conv.matmat(x), conv.rmatmat(y)
+    assert "index" not in conv._cache
+    small = conv.matmat(x[:k_small]), conv.rmatmat(y[:k_small])
+    assert conv._cache["index"].shape == (3 * 9, 64)
+    np.testing.assert_allclose(small[0], large[0][:k_small], rtol=0, atol=1e-13)
+    np.testing.assert_allclose(small[1], large[1][:k_small], rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_accumulating_route_equals_im2col_on_a_wide_layer(monkeypatch, dtype) -> None:
+    rng = np.random.default_rng(14)
+    monkeypatch.setattr(convolution, "SMALL_ENTRIES", 0)
+    monkeypatch.setattr(convolution, "SHIFT_BYTES", 1)  # one probe per chunk
+    weight = rng.standard_normal((8, 16, 3, 2))
+    x = rng.standard_normal((3, 16, 6, 5)).astype(dtype)
+    conv = Conv(weight, 1, (1, 0, 2, 1), (1, 2), in_shape=(16, 6, 5))
+    assert conv._shifts()
+    expected, _ = conv_matrix(weight, (16, 6, 5), (1, 1), (1, 0), (2, 1), (1, 2), 1)
+    got = conv.matmat(x)
+    assert got.dtype == dtype
+    tol = 1e-12 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(got.reshape(3, -1), x.reshape(3, -1) @ expected.T, rtol=0,
+                               atol=tol)

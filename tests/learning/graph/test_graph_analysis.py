@@ -95,7 +95,7 @@ def test_different_groupings_give_different_g_but_both_have_log_det_zero() -> No
     assert abs(mu_a[1] - mu_b[1]) > 1e-3 * abs(mu_a[1])
 
 
-def test_an_exact_graph_with_data_gets_the_bulk_minimum_on_its_dense_form() -> None:
+def test_an_exact_graph_with_data_gets_the_bulk_minimum_of_its_dense_form() -> None:
     from learning.bulk_minimum import constrained_bulk_minimum
     from learning.graph.septuple import to_septuple
 
