@@ -158,6 +158,13 @@ class TorchJacobian:
     def rmatmat(self, u: np.ndarray) -> np.ndarray:
         return self._run(u, False, False)
 
+    def a_and_at(self, v: np.ndarray, sub: np.ndarray | None = None):
+        """P = A V - S and A^T P (5.6), as ``JacobianOperator.a_and_at`` (two products)."""
+        p = v - self.matmat(v)
+        if sub is not None:
+            p -= sub
+        return p, p - self.rmatmat(p)
+
     def a_solve(self, y: np.ndarray) -> np.ndarray:
         return self._run(y, True, True)
 
