@@ -9,7 +9,7 @@ inference with the statistics of 16 random inputs (as running averages would be)
 scale 1 + 0.1 N(0,1), shift 0.1 N(0,1); <x> is the forward state of one random input.
 
     python benchmarks/bench_resnet20.py [--probes 30] [--steps 40] [--threads 1]
-        [--quadrature auto|one-sided|two-sided] [--no-cv]
+        [--quadrature auto|one-sided|two-sided] [--no-cv] [--no-reorth]
     python benchmarks/bench_resnet20.py --size 6 --dense --steps 120   # N = 7414 vs dense
 """
 
@@ -91,6 +91,8 @@ def main() -> None:
     parser.add_argument("--quadrature", default="auto",
                         choices=("auto", "one-sided", "two-sided"))
     parser.add_argument("--no-cv", action="store_true", help="without the μ_1 = 0 control variate")
+    parser.add_argument("--no-reorth", action="store_true",
+                        help="Lanczos without reorthogonalisation (reorthogonalise=False)")
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS threads (default 1: on the shared machine 2-thread OpenBLAS "
                              "was 20x slower for the conv products' small GEMMs)")
@@ -128,7 +130,8 @@ def main() -> None:
     res = spectral_moments(net, x, (1, 2, 3), method="slq", seed=0, n_probes=args.probes,
                            lanczos_steps=args.steps, probe_batch=args.batch,
                            quadrature_kind=args.quadrature,
-                           control_variate=False if args.no_cv else None)
+                           control_variate=False if args.no_cv else None,
+                           reorthogonalise=not args.no_reorth)
     dt = time.perf_counter() - t2
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     for k in (1, 2, 3):

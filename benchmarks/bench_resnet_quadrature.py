@@ -28,6 +28,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=2)
     parser.add_argument("--probes", type=int, default=30)
     parser.add_argument("--steps", type=int, nargs="+", default=[20, 40, 80])
+    parser.add_argument("--kinds", nargs="+", default=["one-sided", "two-sided"])
+    parser.add_argument("--reorth", nargs="+", default=["full"], choices=("full", "none"),
+                        help="reorthogonalisation of the Lanczos vectors: full and/or none")
     args = parser.parse_args()
     threadpool_limits(1)
     print(f"load average {os.getloadavg()}")
@@ -38,15 +41,21 @@ def main() -> None:
     logs = exact.quadrature.log_nodes[0]
     print(f"N = {net.n_neurons}; dense {time.perf_counter() - t0:.0f} s: mu_1..3 = "
           f"{exact.values}; log lambda in [{logs.min():.2f}, {logs.max():.2f}]")
-    for kind in ("one-sided", "two-sided"):
-        for steps in args.steps:
-            res = spectral_moments(net, x, (1, 2, 3), method="slq", seed=0,
-                                   n_probes=args.probes, lanczos_steps=steps,
-                                   quadrature_kind=kind)
-            z = (res.values - exact.values) / res.uncertainty
-            print(f"{kind}, {steps:3d} steps ({res.seconds:.0f} s, {res.n_matvecs} products): "
-                  f"mu_2 = {res.values[1]:.0f} +- {res.uncertainty[1]:.0f} (z = {z[1]:+.1f}), "
-                  f"mu_3 = {res.values[2]:.0f} +- {res.uncertainty[2]:.0f} (z = {z[2]:+.1f})")
+    for kind, reorth, steps in [(k, r, s) for k in args.kinds for r in args.reorth
+                                for s in args.steps]:
+        res = spectral_moments(net, x, (1, 2, 3), method="slq", seed=0,
+                               n_probes=args.probes, lanczos_steps=steps,
+                               quadrature_kind=kind, reorthogonalise=reorth == "full")
+        z = (res.values - exact.values) / res.uncertainty
+        err = res.values - exact.values
+        print(f"  true error / quadrature change: mu_2 {err[1]:+.0f} / "
+              f"{res.quadrature_change[1]:.0f}, mu_3 {err[2]:+.0f} / "
+              f"{res.quadrature_change[2]:.0f}; stderr {res.stderr[1]:.0f}, "
+              f"{res.stderr[2]:.0f}")
+        print(f"{kind}, reorth {reorth}, {steps:3d} steps ({res.seconds:.1f} s, "
+              f"{res.n_matvecs} products): "
+              f"mu_2 = {res.values[1]:.0f} +- {res.uncertainty[1]:.0f} (z = {z[1]:+.1f}), "
+              f"mu_3 = {res.values[2]:.0f} +- {res.uncertainty[2]:.0f} (z = {z[2]:+.1f})")
     print(f"load average {os.getloadavg()}")
 
 

@@ -94,12 +94,18 @@ class GolubKahan:
     one pass over the weights (used when present). The basis is stored for ``max_steps``
     (n_probes x max_steps x N floats); :meth:`extend` runs up to a number of steps and can
     be called again.
+    With ``reorthogonalise=False`` nothing is stored or reorthogonalised (the three-term
+    recurrence alone, O(N) memory per probe): the Gauss rule of a run without
+    reorthogonalisation still approximates the quadratic forms v^T g(G) v (Knizhnikov 1996;
+    Meurant & Strakos 2006), its lost orthogonality showing as repeated ("ghost") nodes
+    that share the weight of the true one.
     """
 
-    def __init__(self, op, probes: Array, max_steps: int):
+    def __init__(self, op, probes: Array, max_steps: int, reorthogonalise: bool = True):
         n_probes, n = probes.shape
         self.op = op
-        self.basis = np.empty((n_probes, max_steps, n))
+        self.max_steps, self.n = max_steps, n
+        self.basis = np.empty((n_probes, max_steps if reorthogonalise else 0, n))
         self.alpha = np.zeros((n_probes, max_steps))
         self.beta = np.zeros((n_probes, max_steps))
         self.closed_at = np.zeros(n_probes, dtype=int)  # 0 while a run is open
@@ -115,7 +121,7 @@ class GolubKahan:
 
     def extend(self, steps: int) -> None:
         """Run every open run to ``steps`` steps (at most ``max_steps``)."""
-        steps = min(steps, self.basis.shape[1])
+        steps = min(steps, self.max_steps)
         while self.steps < steps and np.any(self.closed_at == 0):
             self._step(self.steps)
             self.steps += 1
@@ -133,7 +139,8 @@ class GolubKahan:
 
     def _step(self, j: int) -> None:
         q, alpha, beta = self._q, self.alpha, self.beta
-        self.basis[:, j] = q
+        if self.basis.shape[1]:
+            self.basis[:, j] = q
         # A^T p is taken before p is normalised (A^T is linear), so that one pass over the
         # weights gives both products.
         p, r = self._products(q, beta[:, j - 1, None] * self._p_prev if j else None)
@@ -142,7 +149,8 @@ class GolubKahan:
         p /= scale
         r /= scale
         r -= alpha[:, j, None] * q
-        r = self._reorthogonalise(r, j + 1)
+        if self.basis.shape[1]:
+            r = self._reorthogonalise(r, j + 1)
         beta[:, j] = np.linalg.norm(r, axis=1)
         # A run ends when r vanishes against the size of the operator (invariant subspace).
         open_ = self.closed_at == 0
@@ -197,12 +205,12 @@ def gauss_nodes(alpha: Array, beta: Array, length: int) -> tuple[Array, Array]:
 
 def _rules(gk: GolubKahan, steps: int) -> tuple[Array, Array]:
     """Nodes and weights (padded to ``steps``) of each run cut at ``steps``."""
-    n = gk.basis.shape[2]
+    n, width = gk.n, gk.max_steps
     nodes, weights = [], []
     for c, length in enumerate(gk.lengths):
         t, tau2 = gauss_nodes(gk.alpha[c], gk.beta[c], int(min(length, steps)))
-        nodes.append(np.pad(t, (0, gk.basis.shape[1] - t.size)))
-        weights.append(np.pad(n * tau2, (0, gk.basis.shape[1] - t.size)))
+        nodes.append(np.pad(t, (0, width - t.size)))
+        weights.append(np.pad(n * tau2, (0, width - t.size)))
     return np.array(nodes), np.array(weights)
 
 
@@ -229,9 +237,9 @@ Rows = tuple[Array, Array, Array, Array]  # full nodes, weights; cut nodes, weig
 
 
 def _batch(op, probes: Array, steps: int, max_steps: int, estimator: Estimator | None,
-           n_total: int) -> tuple[Rows, int]:
+           n_total: int, reorthogonalise: bool = True) -> tuple[Rows, int]:
     """One probe batch: run, extend while the truncation is not well below the stderr."""
-    gk = GolubKahan(op, probes, max_steps)
+    gk = GolubKahan(op, probes, max_steps, reorthogonalise)
     m = steps
     while True:
         gk.extend(m)
@@ -256,13 +264,13 @@ def _concat(parts: list[Rows]) -> Rows:
 
 
 def _run_all(op, probes: Array, steps: int, max_steps: int, probe_batch: int,
-             estimator: Estimator) -> tuple[Rows, int]:
+             estimator: Estimator, reorthogonalise: bool = True) -> tuple[Rows, int]:
     """All batches with one operator: the rows and the most steps a batch ran."""
     parts: list[Rows] = []
     reached = 0
     for start in range(0, probes.shape[0], probe_batch):
         rows, done = _batch(op, probes[start:start + probe_batch], steps, max_steps,
-                            estimator, probes.shape[0])
+                            estimator, probes.shape[0], reorthogonalise)
         parts.append(rows)
         reached = max(reached, done)
     return _concat(parts), reached
@@ -303,7 +311,7 @@ def roundoff_bound(quad: SpectralQuadrature, orders: tuple[int, ...], error: flo
 def slq_runs(make_op: Callable[[str], Any], n: int, n_probes: int, steps: int,
              probe_batch: int, rng: np.random.Generator, estimator: Estimator,
              orders: tuple[int, ...], *, dtype: str = "float64",
-             max_steps: int | None = None) -> SlqRuns:
+             max_steps: int | None = None, reorthogonalise: bool = True) -> SlqRuns:
     """SLQ with Rademacher probes, for the spectral sums (9.5)-(9.6); see the module docstring.
 
     ``make_op(dtype)`` builds the operator A (5.6) with products in ``dtype`` (``apply``,
@@ -312,7 +320,8 @@ def slq_runs(make_op: Callable[[str], Any], n: int, n_probes: int, steps: int,
     round-off are compared with.  ``dtype``: ``"float64"``, ``"float32"`` or ``"auto"``
     (float32 products if :func:`roundoff_bound`, with ||E|| from :func:`product_error` on
     the first probe block, is below ``ROUNDOFF_FRACTION`` of every standard error, else
-    the runs are redone in float64).
+    the runs are redone in float64).  ``reorthogonalise``: full reorthogonalisation of
+    the right vectors (default) or none (see :class:`GolubKahan`).
 
     Examples
     --------
@@ -336,7 +345,8 @@ def slq_runs(make_op: Callable[[str], Any], n: int, n_probes: int, steps: int,
     if dtype in ("float32", "auto"):
         low = make_op("float32")
         error = product_error(low, high, probes[:probe_batch])
-        rows, reached = _run_all(low, probes, steps, max_steps, probe_batch, estimator)
+        rows, reached = _run_all(low, probes, steps, max_steps, probe_batch, estimator,
+                                 reorthogonalise)
         roundoff = roundoff_bound(_quadrature(rows), orders, error)
         errors = estimator(_quadrature(rows))[1]
         used = "float32"
@@ -344,7 +354,8 @@ def slq_runs(make_op: Callable[[str], Any], n: int, n_probes: int, steps: int,
                                 or np.any(roundoff > ROUNDOFF_FRACTION * errors)):
             used = "float64"
     if used == "float64":
-        rows, reached = _run_all(high, probes, steps, max_steps, probe_batch, estimator)
+        rows, reached = _run_all(high, probes, steps, max_steps, probe_batch, estimator,
+                                 reorthogonalise)
     matvecs = (high.count + (low.count if dtype != "float64" else 0)) // 2
     return SlqRuns(_quadrature(rows), _quadrature(rows[2:]), matvecs, reached, used,
                    roundoff)

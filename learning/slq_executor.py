@@ -53,20 +53,22 @@ class _Batch:
     max_steps: int
     estimator: Any
     n_total: int
+    reorthogonalise: bool = True
 
 
 def _run_batch(job: _Batch) -> tuple[tuple[Array, Array, Array, Array], int, int]:
     """One probe batch in a worker: its rows, the steps it ran and its products."""
     op = job.make_op(job.dtype)
     rows, reached = batch_rows(op, job.probes, job.steps, job.max_steps, job.estimator,
-                               job.n_total)
+                               job.n_total, job.reorthogonalise)
     return rows, reached, op.count
 
 
 def executor_runs(make_op: Side, n: int, n_probes: int, steps: int,
                   probe_batch: int, rng: np.random.Generator, estimator: Any,
                   orders: tuple[int, ...], *, dtype: str = "float64",
-                  max_steps: int | None = None, executor: Any = "serial") -> SlqRuns:
+                  max_steps: int | None = None, executor: Any = "serial",
+                  reorthogonalise: bool = True) -> SlqRuns:
     """:func:`learning.lanczos.slq_runs` with the probe batches as jobs of an executor.
 
     ``make_op`` and ``estimator`` must be picklable (a :class:`learning.two_sided.Side` of
@@ -97,7 +99,7 @@ def executor_runs(make_op: Side, n: int, n_probes: int, steps: int,
     max_steps = steps if max_steps is None else max(steps, max_steps)
     probes = rng.choice([-1.0, 1.0], size=(n_probes, n)) / np.sqrt(n)
     jobs = [_Batch(make_op, dtype, probes[s:s + probe_batch], steps, max_steps, estimator,
-                   n_probes) for s in range(0, n_probes, probe_batch)]
+                   n_probes, reorthogonalise) for s in range(0, n_probes, probe_batch)]
     done = run_jobs(_run_batch, jobs, executor=executor, progress=False)
     rows = concat_rows([d[0] for d in done])
     return SlqRuns(SpectralQuadrature(rows[0], rows[1], exact=False),
@@ -107,7 +109,8 @@ def executor_runs(make_op: Side, n: int, n_probes: int, steps: int,
 
 def run_slq(make_jacobian: Any, n: int, n_probes: int, steps: int, probe_batch: int,
             seed: Any, estimator: Any, orders: tuple[int, ...], *, dtype: str,
-            max_steps: int, kind: str, executor: Any = None) -> SlqRuns:
+            max_steps: int, kind: str, executor: Any = None,
+            reorthogonalise: bool = True) -> SlqRuns:
     """One-sided or two-sided SLQ (:mod:`learning.two_sided`) for μ_k (9.5)-(9.6), in this
     process (``executor=None``) or with the probe batches on ``executor``.
 
@@ -123,7 +126,7 @@ def run_slq(make_jacobian: Any, n: int, n_probes: int, steps: int, probe_batch: 
                      int(np.random.default_rng(seed).integers(2**63)))
         return two_sided_runs(make_jacobian, n, n_probes, steps, probe_batch, side_seed,
                               estimator, orders, dtype=dtype, max_steps=max_steps,
-                              runner=runner)
+                              runner=runner, reorthogonalise=reorthogonalise)
     return runner(Side(make_jacobian, True), n, n_probes, steps, probe_batch,
                   np.random.default_rng(seed), estimator, orders, dtype=dtype,
-                  max_steps=max_steps)
+                  max_steps=max_steps, reorthogonalise=reorthogonalise)

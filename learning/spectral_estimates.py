@@ -338,8 +338,8 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
                      n_probes: int = 30, lanczos_steps: int = 60, probe_batch: int | None = None,
                      control_variate: bool | None = None, dtype: str = "auto",
                      max_lanczos_steps: int | None = None, quadrature_kind: str = "auto",
-                     executor: Any = None, max_bytes: int = limits.SPECTRAL_ESTIMATE_LIMIT_BYTES
-                     ) -> SpectralMoments:
+                     executor: Any = None, max_bytes: int = limits.SPECTRAL_ESTIMATE_LIMIT_BYTES,
+                     reorthogonalise: bool = True) -> SpectralMoments:
     """μ_k = Tr (log G)^k, eqs. (9.5)-(9.6), exactly or by stochastic Lanczos quadrature.
 
     Parameters
@@ -398,6 +398,12 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
     max_bytes
         Refuse (ValueError naming the size and a cheaper method) above this estimate
         (default :data:`ntcore.limits.SPECTRAL_ESTIMATE_LIMIT_BYTES`, 4 GiB).
+    reorthogonalise
+        SLQ: full reorthogonalisation of the Lanczos vectors (default; O(steps^2 N) per
+        probe, the basis stored) or none (the three-term recurrence alone, O(steps N) and
+        no basis: the Gauss rule still approximates v^T g(G) v, Knizhnikov 1996, Meurant &
+        Strakos 2006; :class:`learning.lanczos.GolubKahan`).  The quadrature change and
+        the standard error are reported either way.
 
     Returns
     -------
@@ -443,7 +449,8 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
     if method == "slq":
         runs = _slq(septuple, x, orders, use_cv, n_probes=n_probes, steps=lanczos_steps,
                     max_steps=max_lanczos_steps, probe_batch=probe_batch, dtype=dtype,
-                    seed=seed, max_bytes=max_bytes, kind=kind, executor=executor)
+                    seed=seed, max_bytes=max_bytes, kind=kind, executor=executor,
+                    reorthogonalise=bool(reorthogonalise))
     else:
         _refuse_if_too_big(septuple, method, max_bytes)
         quad = _exact_quadrature(septuple, x, method)
@@ -479,7 +486,7 @@ FLOAT32_MIN_WEIGHTS = 10**6
 
 def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
          n_probes, steps, max_steps, probe_batch, dtype, seed, max_bytes, kind,
-         executor) -> SlqRuns:
+         executor, reorthogonalise=True) -> SlqRuns:
     """Check the SLQ budget and precision, then run :func:`learning.slq_executor.run_slq`."""
     n = septuple.n_neurons
     probes = count("n_probes", n_probes, minimum=2)
@@ -495,11 +502,12 @@ def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
         dtype = "float64"
     # The float32 copy of the weights is held beside the float64 ones.
     budget = max_bytes - (0 if dtype == "float64" else high.nbytes // 2)
-    per_probe = memory_estimate(septuple, "slq", n_probes=1, lanczos_steps=longest)
+    stored = longest if reorthogonalise else 1  # no basis without reorthogonalisation
+    per_probe = memory_estimate(septuple, "slq", n_probes=1, lanczos_steps=stored)
     if probe_batch is None:
         probe_batch = int(max(1, min(probes, budget // per_probe)))
     probe_batch = count("probe_batch", probe_batch, minimum=1)
-    _refuse_if_too_big(septuple, "slq", budget, n_probes=probe_batch, lanczos_steps=longest)
+    _refuse_if_too_big(septuple, "slq", budget, n_probes=probe_batch, lanczos_steps=stored)
 
     def make_jacobian(dt: str) -> JacobianOperator:
         return high if dt == "float64" else jacobian_operator(septuple, x, dtype=np.float32)
@@ -508,7 +516,7 @@ def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
                         control_variate=use_cv and kind == "one-sided")
     return run_slq(make_jacobian if executor is None else JacobianSpec(septuple, x), n, probes,
                    steps, probe_batch, seed, estimator, orders, dtype=dtype, max_steps=longest,
-                   kind=kind, executor=executor)
+                   kind=kind, executor=executor, reorthogonalise=reorthogonalise)
 
 
 # ---- density and counts from the same quadrature ---------------------------------------

@@ -157,8 +157,8 @@ def join(up: SpectralQuadrature, down: SpectralQuadrature) -> SpectralQuadrature
 def two_sided_runs(make_op: Callable[[str], Any], n: int, n_probes: int, steps: int,
                    probe_batch: int, seed: int, estimator: Estimator,
                    orders: tuple[int, ...], *, dtype: str = "float64",
-                   max_steps: int | None = None, runner: Callable[..., SlqRuns] = slq_runs
-                   ) -> SlqRuns:
+                   max_steps: int | None = None, runner: Callable[..., SlqRuns] = slq_runs,
+                   reorthogonalise: bool = True) -> SlqRuns:
     """SLQ on G and on G⁻¹ from the same Rademacher probes, joined at log λ = 0.
 
     ``make_op(dtype)`` returns the :class:`learning.jacobian.JacobianOperator` with products
@@ -189,7 +189,8 @@ def two_sided_runs(make_op: Callable[[str], Any], n: int, n_probes: int, steps: 
     """
     sides = [runner(Side(make_op, upper), n, n_probes, steps, probe_batch,
                     np.random.default_rng(seed), HalfEstimator(estimator, upper), orders,
-                    dtype=dtype, max_steps=max_steps) for upper in (True, False)]
+                    dtype=dtype, max_steps=max_steps, reorthogonalise=reorthogonalise)
+             for upper in (True, False)]
     up, down = sides
     roundoff = (up.roundoff + down.roundoff if up.roundoff.size and down.roundoff.size
                 else np.zeros(0))
