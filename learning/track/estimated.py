@@ -12,7 +12,7 @@ For a layered network whose moving subspace S is larger than the structured meth
 * μ_1..μ_4 (9.5)-(9.6) by stochastic Lanczos quadrature with their standard errors and
   quadrature changes (:func:`learning.analysis.spectrum_estimate`), μ_1 = log det G being
   the check of (7.8);
-* C_20 and C_{N-20} (10.5) from the 20 extreme eigenvalues at each end (with
+* :math:`C_{20}` and :math:`C_{N-20}` (10.5) from the 20 extreme eigenvalues at each end (with
   log det G = 0, (7.8), not its noisy estimate), the gap of Fig. 5
   searched among the smallest ones and its β by (9.4) and by the two-level model
   (:func:`learning.analysis.gap_and_beta`);

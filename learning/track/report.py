@@ -8,9 +8,9 @@ be measured (non-finite weights) are left out of every law and named in the repo
 Checkpoints measured by stochastic Lanczos quadrature (``spectrum_method`` ``"slq"``,
 :mod:`learning.track.estimated`, networks too large for the exact spectrum) have no list of
 eigenvalues, so S, S_0 and C at each β, hence (7.6) and (7.11), cannot be computed from
-them: the report gives their own table (U, U_∂, μ_1..μ_3 with standard errors, C_20,
-C_{N-20}, the gap and its β) and one claim computed from a quantity with a standard error,
-log det G = μ_1 = 0 (7.8) within 4 of its errors.
+them: the report gives their own table (U, U_∂, μ_1..μ_3 with standard errors,
+:math:`C_{20}`, :math:`C_{N-20}`, the gap and its β) and one claim computed from a quantity
+with a standard error, log det G = μ_1 = 0 (7.8) within 4 of its errors.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _opt(x: float | None, fmt: str = ".4g") -> str:
 
 def _estimated_table(rows: list[tuple[str, RecordedCheckpoint]]) -> list[str]:
     """Markdown table of the SLQ checkpoints: U_∂ (2.11), U (3.2), μ_1..μ_3 (9.5)-(9.6) with
-    their errors, C_20, C_{N-20} (10.5), the gap (Fig. 5) and its β (9.4)."""
+    their errors, :math:`C_{20}`, :math:`C_{N-20}` (10.5), the gap (Fig. 5) and its β (9.4)."""
     lines = ["| run | step | U_∂ | U | μ_1 (7.8) | μ_2 | μ_3 | C_20 | C_{N-20} | gap log λ "
              "| β (9.4) | probes × steps | s |", "| --- |" + " ---: |" * 12]
     for label, c in rows:
