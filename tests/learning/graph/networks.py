@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from learning.activations import graph_activation
 from learning.graph.builder import GraphBuilder, TensorRef
 from learning.graph.convolution import Conv
+from learning.graph.maps import DenseMap
 from learning.graph.pooling import AvgPool
 from learning.graph.septuple import GraphSeptuple
 
@@ -236,3 +237,16 @@ def derivative(names: list[str], y: np.ndarray) -> np.ndarray:
 def apply(names: list[str], y: np.ndarray) -> np.ndarray:
     return np.array([graph_activation(a).function(np.array(v)) for a, v in zip(names, y,
                                                                                strict=True)])
+
+
+class Square:
+    """A node function x -> x² on 2 neurons that is not of the form f(Wx + b): the smallest
+    linearised node (J = diag(2x)), for the refusals that need one."""
+
+    in_shape = out_shape = (2,)
+
+    def value(self, x):
+        return x**2
+
+    def jacobian(self, x):
+        return DenseMap(np.diag(2 * x))

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from learning.graph.builder import GraphBuilder
-from learning.graph.maps import DenseMap, IdentityMap
+from learning.graph.maps import IdentityMap
 from learning.graph.septuple import to_septuple
+from tests.learning.graph.networks import Square
 
 
 def test_every_refusal_names_what_is_wrong() -> None:
@@ -33,17 +34,8 @@ def test_every_refusal_names_what_is_wrong() -> None:
 
 
 def test_a_linearised_graph_has_no_dense_septuple_form_and_big_ones_are_refused() -> None:
-    class _Square:
-        in_shape = out_shape = (2,)
-
-        def value(self, x):
-            return x**2
-
-        def jacobian(self, x):
-            return DenseMap(np.diag(2 * x))
-
     b = GraphBuilder(input_shape=(2,))
-    net = b.build(outputs=b.function(b.input, _Square(), label="Square"))
+    net = b.build(outputs=b.function(b.input, Square(), label="Square"))
     with pytest.raises(ValueError, match="not component-wise"):
         to_septuple(net)
     b = GraphBuilder(input_shape=(3,))

@@ -10,10 +10,10 @@ from learning.bulk_minimum import constrained_bulk_minimum, solver_costs
 from learning.bulk_minimum.graph_operators import GraphChain, GraphCouplings
 from learning.graph.builder import GraphBuilder
 from learning.graph.convolution import Conv
-from learning.graph.maps import DenseMap
 from learning.graph.pooling import AvgPool
 from learning.septuple import Septuple
 from tests.learning.graph import networks as nw
+from tests.learning.graph.networks import Square
 
 
 def _reference_septuple(program, net) -> Septuple:
@@ -137,17 +137,8 @@ def test_float32_products_keep_the_minima() -> None:
 
 
 def test_linearised_nodes_and_oversized_requests_are_refused_with_the_reason() -> None:
-    class _Square:
-        in_shape = out_shape = (2,)
-
-        def value(self, x):
-            return x**2
-
-        def jacobian(self, x):
-            return DenseMap(np.diag(2 * x))
-
     b = GraphBuilder(input_shape=(2,))
-    h = b.function(b.dense(b.input, np.eye(2)), _Square(), label="Square")
+    h = b.function(b.dense(b.input, np.eye(2)), Square(), label="Square")
     net = b.build(outputs=b.dense(h, np.ones((1, 2))))
     with pytest.raises(ValueError, match=r"\['Square_1'\] are not component-wise, so"):
         constrained_bulk_minimum(net, np.zeros((1, net.n_neurons)))
