@@ -446,11 +446,13 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
               if control_variate is None else bool(control_variate) and method == "slq")
     kind = choose_kind(quadrature_kind, isinstance(septuple, GraphSeptuple),
                        _feedforward(septuple)) if method == "slq" else "exact"
+    if not isinstance(reorthogonalise, bool):
+        raise TypeError(f"reorthogonalise must be True or False, got {reorthogonalise!r}")
     if method == "slq":
         runs = _slq(septuple, x, orders, use_cv, n_probes=n_probes, steps=lanczos_steps,
                     max_steps=max_lanczos_steps, probe_batch=probe_batch, dtype=dtype,
                     seed=seed, max_bytes=max_bytes, kind=kind, executor=executor,
-                    reorthogonalise=bool(reorthogonalise))
+                    reorthogonalise=reorthogonalise)
     else:
         _refuse_if_too_big(septuple, method, max_bytes)
         quad = _exact_quadrature(septuple, x, method)

@@ -397,6 +397,9 @@ BAD: dict[str, list[Bad]] = {
         Bad(lambda f: f(_net(), np.zeros(4), orders=(0,)), "orders"),
         Bad(lambda f: f(_net(), np.zeros(4), method="magic"), "method"),
         Bad(lambda f: f(_net(), np.zeros(4), method="slq", n_probes=0), "n_probes"),
+        Bad(lambda f: f(_net(), np.zeros(4), method="slq", reorthogonalise="no"),
+            "reorthogonalise"),
+        Bad(lambda f: f(_net(), np.zeros(4), method="slq", executor="bogus"), "executor"),
         Bad(lambda f: f(_net(), np.zeros(3)), "x_mean")],
     "learning.spectral_estimates.spectral_density": [
         Bad(lambda f: f(_moments(), confidence=1.5), "confidence"),
