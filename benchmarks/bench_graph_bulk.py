@@ -13,6 +13,7 @@ samples in <= 5 min.  Prints the Newton iterations per sample and the peak memor
 
     flock /work/bench.lock python benchmarks/bench_graph_bulk.py --part lenet
     flock /work/bench.lock python benchmarks/bench_graph_bulk.py --part resnet --samples 10
+        [--max-iter 100] [--size 32]
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def lenet(directory: Path, samples: int) -> None:
     print(f"exit status {proc.returncode}, wall time {wall:.1f} s (target <= 60 s); {_load()}")
 
 
-def resnet(samples: int, size: int, threads: int | None) -> None:
+def resnet(samples: int, size: int, threads: int | None, max_iter: int) -> None:
     from threadpoolctl import threadpool_limits
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -90,12 +91,14 @@ def resnet(samples: int, size: int, threads: int | None) -> None:
           f"{need / 2**30:.2f} GiB")
     with threadpool_limits(threads):
         start = time.perf_counter()
-        res = constrained_bulk_minimum(net, x, x0=x, gtol=1e-6, solver="matrix_free")
+        res = constrained_bulk_minimum(net, x, x0=x, gtol=1e-6, solver="matrix_free",
+                                       max_iter=max_iter)
         wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     it = res.iterations
     print(f"U = {res.mean_loss:.6g} (start {np.mean(res.start_loss):.6g}); {res.message}; "
-          f"Newton iterations mean {it.mean():.1f}, max {it.max()}")
+          f"Newton iterations mean {it.mean():.1f}, max {it.max()}; H per sample "
+          + " ".join(f"{v:.4g}" for v in res.loss))
     print(f"wall time {wall:.1f} s ({wall / samples:.2f} s per sample; target 100 samples "
           f"<= 300 s), peak memory {peak:.2f} GiB; {_load()}")
 
@@ -107,13 +110,22 @@ def main() -> None:
                         help="samples (default 1000 for lenet, 100 for resnet)")
     parser.add_argument("--size", type=int, default=32, help="resnet input side")
     parser.add_argument("--threads", type=int, default=None, help="BLAS threads (resnet)")
+    parser.add_argument("--max-iter", type=int, default=100,
+                        help="Newton-iteration cap per sample (resnet)")
+    parser.add_argument("--kinked-max-cg", type=int, default=None,
+                        help="CG steps per Newton iteration for relu graphs (default "
+                             "newton_cg.KINKED_MAX_CG; 500 was the cap before it)")
     parser.add_argument("--dir", type=Path, default=ROOT / "benchmarks" / ".graph_bulk",
                         help="where the LeNet ONNX file and the analysis go")
     args = parser.parse_args()
     if args.part == "lenet":
         lenet(args.dir, args.samples or 1000)
     else:
-        resnet(args.samples or 100, args.size, args.threads)
+        if args.kinked_max_cg is not None:
+            from learning.bulk_minimum import newton_cg
+
+            newton_cg.KINKED_MAX_CG = args.kinked_max_cg
+        resnet(args.samples or 100, args.size, args.threads, args.max_iter)
 
 
 if __name__ == "__main__":

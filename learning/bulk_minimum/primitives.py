@@ -33,6 +33,32 @@ def box(act: Activation | LayerwiseActivation, margin: float
     return lo, hi
 
 
+#: The activations f(y) = s₊ y (y > 0), s₋ y (y <= 0): H (3.1) is piecewise quadratic in the
+#: hidden neurons where every f is one of them.
+PIECEWISE_LINEAR = ("relu", "leaky_relu", "linear")
+
+
+def kinked(act: Activation | LayerwiseActivation) -> bool:
+    """True when every f is relu, leaky relu or linear (by name) and at least one has the kink
+    at 0, so that H (3.1) is piecewise quadratic: f' jumps where a pre-activation crosses 0.
+
+    Only the solver's CG budget depends on it (:data:`~learning.bulk_minimum.newton_cg.
+    KINKED_MAX_CG`), never the minimum it certifies.
+
+    Examples
+    --------
+    >>> from learning.activations import RELU, TANH, LINEAR, leaky_relu
+    >>> kinked(RELU), kinked(leaky_relu(0.1)), kinked(LINEAR), kinked(TANH)
+    (True, True, False, False)
+    >>> kinked(LayerwiseActivation((RELU, LINEAR), (3, 1)))
+    True
+    """
+    acts = act.activations if isinstance(act, LayerwiseActivation) else (act,)
+    names = [a.name.split("(")[0] for a in acts]
+    return (all(name in PIECEWISE_LINEAR for name in names)
+            and any(name != "linear" for name in names))
+
+
 def as_run(positions: NDArray[np.intp]) -> slice | NDArray[np.intp]:
     """``positions`` as a slice when they are consecutive (basic indexing: views, not
     copies), else unchanged."""
@@ -161,6 +187,8 @@ def truncated_cg(apply: Callable, b: Array, target: Array, max_steps: int,
         res[rows] -= alpha * a_p
         res_run = res[rows]
         running = running[np.sqrt(dot(res_run, res_run)) > target[rows]]
+        if running.size == 0:  # no preconditioner call on an empty batch
+            break
         rows = index(running)
         y = pre(res[rows], running)
         ry_new = dot(res[rows], y)
