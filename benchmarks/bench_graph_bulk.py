@@ -98,7 +98,8 @@ def resnet(samples: int, size: int, threads: int | None, max_iter: int) -> None:
     it = res.iterations
     print(f"U = {res.mean_loss:.6g} (start {np.mean(res.start_loss):.6g}); {res.message}; "
           f"Newton iterations mean {it.mean():.1f}, max {it.max()}; H per sample "
-          + " ".join(f"{v:.4g}" for v in res.loss))
+          + " ".join(f"{v:.4g}" for v in res.loss) + "; projected gradient "
+          + " ".join(f"{v:.1e}" for v in res.gradient_norm))
     print(f"wall time {wall:.1f} s ({wall / samples:.2f} s per sample; target 100 samples "
           f"<= 300 s), peak memory {peak:.2f} GiB; {_load()}")
 
