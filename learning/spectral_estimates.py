@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtri
 
 from learning.graph.septuple import GraphSeptuple
 from learning.jacobian import JacobianOperator, check_mean_state, jacobian_operator, linear_operator
@@ -46,15 +45,11 @@ from ntcore.display import MarkdownSummary
 __all__ = [
     "SpectralQuadrature",
     "SpectralMoments",
-    "SpectralDensity",
-    "CountEstimate",
     "ExtremeEigenvalues",
     "a_linear_operator",
     "g_linear_operator",
     "a_inverse_linear_operator",
     "spectral_moments",
-    "spectral_density",
-    "count_large_estimate",
     "extreme_eigenvalues",
     "complexity_n_from_extremes",
     "memory_estimate",
@@ -189,6 +184,8 @@ class SpectralMoments(MarkdownSummary):
     linearised
         Labels of the non-component-wise nodes of a graph septuple, linearised in the
         generalised G = (I - J)^T (I - J) (docs/beyond_mlps.md); empty for the paper's G.
+    backend
+        The BLAS of the dense weight products (:mod:`learning.blas`): ``"mkl"`` or ``"numpy"``.
     """
 
     orders: tuple[int, ...]
@@ -209,6 +206,7 @@ class SpectralMoments(MarkdownSummary):
     linearised: tuple[str, ...] = ()
     dtype: str = "float64"
     roundoff: Array = field(default_factory=lambda: np.zeros(0))
+    backend: str = "numpy"
 
     @property
     def uncertainty(self) -> Array | None:
@@ -448,8 +446,9 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
                        _feedforward(septuple)) if method == "slq" else "exact"
     if not isinstance(reorthogonalise, bool):
         raise TypeError(f"reorthogonalise must be True or False, got {reorthogonalise!r}")
+    backend = "numpy"
     if method == "slq":
-        runs = _slq(septuple, x, orders, use_cv, n_probes=n_probes, steps=lanczos_steps,
+        runs, backend = _slq(septuple, x, orders, use_cv, n_probes=n_probes, steps=lanczos_steps,
                     max_steps=max_lanczos_steps, probe_batch=probe_batch, dtype=dtype,
                     seed=seed, max_bytes=max_bytes, kind=kind, executor=executor,
                     reorthogonalise=reorthogonalise)
@@ -479,7 +478,8 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         log_det_stderr=log_det_err, log_det_check=abs(log_det) / scale,
         n_probes=quad.n_probes, lanczos_steps=runs.steps,
         quadrature_change=np.array(change), quadrature=quad, quadrature_kind=kind,
-        linearised=_linearised(septuple), dtype=runs.dtype, roundoff=runs.roundoff)
+        linearised=_linearised(septuple), dtype=runs.dtype, roundoff=runs.roundoff,
+        backend=backend)
 
 
 #: "auto" tries float32 products from this many weights on (below, products are cheap).
@@ -488,8 +488,9 @@ FLOAT32_MIN_WEIGHTS = 10**6
 
 def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
          n_probes, steps, max_steps, probe_batch, dtype, seed, max_bytes, kind,
-         executor, reorthogonalise=True) -> SlqRuns:
-    """Check the SLQ budget and precision, then run :func:`learning.slq_executor.run_slq`."""
+         executor, reorthogonalise=True) -> tuple[SlqRuns, str]:
+    """Check the SLQ budget and precision, then run :func:`learning.slq_executor.run_slq`;
+    the runs and the BLAS backend of the products."""
     n = septuple.n_neurons
     probes = count("n_probes", n_probes, minimum=2)
     if use_cv and probes < 3:
@@ -502,8 +503,9 @@ def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
     high = jacobian_operator(septuple, x)
     if dtype == "auto" and high.nbytes // 8 < FLOAT32_MIN_WEIGHTS:
         dtype = "float64"
-    # The float32 copy of the weights is held beside the float64 ones.
-    budget = max_bytes - (0 if dtype == "float64" else high.nbytes // 2)
+    # The float32 copy of the weights is held beside the float64 ones, and on MKL each
+    # operator keeps a transposed copy of its dense blocks (learning.blas).
+    budget = max_bytes - high.copy_bytes - (0 if dtype == "float64" else high.nbytes // 2)
     stored = longest if reorthogonalise else 1  # no basis without reorthogonalisation
     per_probe = memory_estimate(septuple, "slq", n_probes=1, lanczos_steps=stored)
     if probe_batch is None:
@@ -516,103 +518,10 @@ def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
 
     estimator = partial(_moment_estimates, orders=orders,
                         control_variate=use_cv and kind == "one-sided")
-    return run_slq(make_jacobian if executor is None else JacobianSpec(septuple, x), n, probes,
+    runs = run_slq(make_jacobian if executor is None else JacobianSpec(septuple, x), n, probes,
                    steps, probe_batch, seed, estimator, orders, dtype=dtype, max_steps=longest,
                    kind=kind, executor=executor, reorthogonalise=reorthogonalise)
-
-
-# ---- density and counts from the same quadrature ---------------------------------------
-@dataclass(frozen=True)
-class SpectralDensity:
-    """Density of log λ (eigenvalues of G per unit log λ), Gaussian-smoothed (Fig. 5).
-
-    ``density`` integrates to N over a grid that covers the spectrum; ``lower`` and
-    ``upper`` bound a pointwise confidence band (mean ± z stderr over probes, z for
-    ``confidence``; equal to ``density`` for exact methods).
-    """
-
-    grid: Array
-    density: Array
-    lower: Array
-    upper: Array
-    width: float
-    confidence: float
-
-
-def spectral_density(result: SpectralMoments, grid: ArrayLike | None = None, *,
-                     width: float | None = None, confidence: float = 0.95) -> SpectralDensity:
-    """The density of log λ of G from the quadrature of :func:`spectral_moments`.
-
-    Each node log θ_j with weight w_j contributes w_j K_h(t - log θ_j), K_h a Gaussian of
-    width h (default: 1/20 of the range of the nodes, about the spacing that a few tens of
-    Gauss nodes resolve); per-probe densities give the band.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from learning import feedforward
-    >>> net = feedforward((20, 10, 5), seed=0)
-    >>> res = spectral_moments(net, np.zeros(35), (2,), method="slq", seed=0, n_probes=4)
-    >>> dens = spectral_density(res)
-    >>> bool(abs(np.trapezoid(dens.density, dens.grid) - 35) < 1e-6)
-    True
-    """
-    if not isinstance(result, SpectralMoments):
-        raise TypeError(f"result must be a SpectralMoments, got {type(result).__name__}")
-    quad = result.quadrature
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    live = quad.weights > 0
-    lo, hi = float(np.min(quad.log_nodes[live])), float(np.max(quad.log_nodes[live]))
-    if width is None:
-        width = max((hi - lo) / 20.0, 1e-3)
-    if not np.isfinite(width) or width <= 0:
-        raise ValueError(f"width must be finite and > 0, got {width}")
-    if grid is None:
-        grid = np.linspace(lo - 5 * width, hi + 5 * width, 400)
-    grid = np.asarray(grid, dtype=float)
-    if grid.ndim != 1 or grid.size < 2 or not np.all(np.isfinite(grid)):
-        raise ValueError("grid must be a finite 1-D array of >= 2 points")
-    u = (grid[None, None, :] - quad.log_nodes[..., None]) / width
-    kernel = np.exp(-0.5 * u * u) / (np.sqrt(2 * np.pi) * width)
-    per_probe = np.einsum("pm,pmg->pg", quad.weights, kernel)
-    density = per_probe.mean(axis=0)
-    if quad.exact:
-        band = np.zeros_like(density)
-    else:
-        z = float(ndtri(0.5 + confidence / 2))
-        band = z * per_probe.std(axis=0, ddof=1) / np.sqrt(quad.n_probes)
-    return SpectralDensity(grid=grid, density=density, lower=density - band,
-                           upper=density + band, width=float(width), confidence=confidence)
-
-
-@dataclass(frozen=True)
-class CountEstimate:
-    """An estimate of N_> (6.6) with its standard error (None when exact)."""
-
-    value: float
-    stderr: float | None
-    threshold: float
-
-
-def count_large_estimate(result: SpectralMoments, beta: float,
-                         factor: float = 1.0) -> CountEstimate:
-    """N_> of (6.6), the number of λ_i > factor/β, from the quadrature of a result.
-
-    For SLQ this is Σ_j w_j [θ_j > factor/β] averaged over probes: a quadrature of a step
-    function, so expect an error of a few eigenvalues near the threshold on top of the
-    sampling error.  For exact results it equals :func:`learning.spectrum.count_large`.
-    """
-    from learning.spectrum import check_beta
-
-    if not isinstance(result, SpectralMoments):
-        raise TypeError(f"result must be a SpectralMoments, got {type(result).__name__}")
-    beta = check_beta(beta)
-    if not np.isfinite(factor) or factor <= 0:
-        raise ValueError(f"factor must be finite and > 0, got {factor}")
-    log_threshold = float(np.log(factor / beta))
-    value, err = result.quadrature.estimate(lambda t: (t > log_threshold).astype(float))
-    return CountEstimate(value=value, stderr=err, threshold=factor / beta)
+    return runs, high.backend
 
 
 # ---- extreme eigenvalues ---------------------------------------------------------------
