@@ -49,8 +49,8 @@ GAUSS_NEWTON_UNTIL = 0.1
 #: the step is cut short by the activation pattern changing along it (f' jumps where a
 #: pre-activation crosses 0), not by an inexact Newton system: on the ResNet-20-shaped network
 #: of ``benchmarks/bench_graph_bulk.py`` at 3 x 16 x 16 (2 samples, gtol 1e-6; Newton
-#: iterations per sample / CG steps of the batch / CPU s) a cap of 500 gave 95, 173 / 7315 /
-#: 34.4, 40: 104, 179 / 6127 / 22.7, 20: 120, 142 / 2752 / 18.0, 10: 290, 254 / 2879 / 16.3.
+#: iterations per sample / CG steps of the batch) a cap of 500 gave 95, 173 / 7315, 40:
+#: 104, 179 / 6127, 20: 120, 142 / 2752, 10: 290, 254 / 2879 (docs/bulk_minimum.md).
 #: Layered networks and smooth activations keep the cap of 500 (their numbers are unchanged).
 KINKED_MAX_CG = 20
 #: With float32 Hessian products, the gradient at trial points of samples whose projected
