@@ -13,7 +13,7 @@ samples in <= 5 min.  Prints the Newton iterations per sample and the peak memor
 
     flock /work/bench.lock python benchmarks/bench_graph_bulk.py --part lenet
     flock /work/bench.lock python benchmarks/bench_graph_bulk.py --part resnet --samples 10
-        [--max-iter 100] [--size 32]
+        [--max-iter 100] [--size 32] [--batch 2]
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def lenet(directory: Path, samples: int) -> None:
     print(f"exit status {proc.returncode}, wall time {wall:.1f} s (target <= 60 s); {_load()}")
 
 
-def resnet(samples: int, size: int, threads: int | None, max_iter: int) -> None:
+def resnet(samples: int, size: int, threads: int | None, max_iter: int,
+           batch: int | None = None) -> None:
     from threadpoolctl import threadpool_limits
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -89,10 +90,12 @@ def resnet(samples: int, size: int, threads: int | None, max_iter: int) -> None:
     print(f"ResNet-20-shaped, 3 x {size} x {size}: N = {net.n_neurons}, "
           f"{net.hidden_indices.size} hidden; {samples} samples; estimated memory "
           f"{need / 2**30:.2f} GiB")
+    # Batches of `batch` samples: a memory limit that fits that many (the driver's batching).
+    limit = None if batch is None else 1.01 * solver_costs(net, batch)["matrix_free"][1]
     with threadpool_limits(threads):
         start = time.perf_counter()
         res = constrained_bulk_minimum(net, x, x0=x, gtol=1e-6, solver="matrix_free",
-                                       max_iter=max_iter)
+                                       max_iter=max_iter, memory_limit=limit)
         wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     it = res.iterations
@@ -113,6 +116,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="BLAS threads (resnet)")
     parser.add_argument("--max-iter", type=int, default=100,
                         help="Newton-iteration cap per sample (resnet)")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="solve in batches of this many samples (resnet; default all)")
     parser.add_argument("--kinked-max-cg", type=int, default=None,
                         help="CG steps per Newton iteration for relu graphs (default "
                              "newton_cg.KINKED_MAX_CG; 500 was the cap before it)")
@@ -126,7 +131,7 @@ def main() -> None:
             from learning.bulk_minimum import newton_cg
 
             newton_cg.KINKED_MAX_CG = args.kinked_max_cg
-        resnet(args.samples or 100, args.size, args.threads, args.max_iter)
+        resnet(args.samples or 100, args.size, args.threads, args.max_iter, args.batch)
 
 
 if __name__ == "__main__":
