@@ -46,8 +46,8 @@ from numpy.typing import NDArray
 
 __all__ = ["BACKENDS", "BlockPair", "active_backend", "mkl_available", "products_backend"]
 
-#: "auto": MKL where installed and BLAS runs on one thread (see the module docstring), else
-#: NumPy; "numpy": always NumPy's BLAS; "mkl": MKL or an error.
+#: The backend names: ``"auto"`` (MKL where installed and BLAS runs on one thread, see the
+#: module docstring, else NumPy), ``"numpy"`` (always NumPy's BLAS), ``"mkl"`` (MKL or an error).
 BACKENDS = ("auto", "numpy", "mkl")
 #: Blocks below this many entries stay on NumPy (the ctypes call and the transposed copy are
 #: not worth it for small layers: 784-40-20-10 has 32 k).
