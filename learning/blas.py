@@ -1,6 +1,6 @@
 """Which BLAS multiplies dense weight blocks by probe blocks: NumPy's, or Intel MKL's (issue 29).
 
-The SLQ of (9.5)-(9.6) spends its time in products of a dense block w_{l+1,l} (5.4) with a
+The SLQ of (9.5)-(9.6) spends its time in products of a dense block :math:`w_{l+1,l}` (5.4) with a
 block of about 30 probe rows.  At that width the kernel decides the speed, and measured on the
 2-core machine (4096 x 4096 weights, 30 rows, GFLOP/s at 1 / 2 threads, 2026-12-06; the large
 square matmul of NumPy's OpenBLAS runs at 94 / 174 float64 and 190 / 373 float32):
