@@ -87,11 +87,12 @@ def _mkl_gemm() -> Callable | None:
 
 
 def _blas_threads() -> int:
-    """The largest thread count of the BLAS libraries loaded (threadpoolctl's view)."""
+    """The thread count of NumPy's and SciPy's BLAS (threadpoolctl's view; MKL is left out:
+    loaded late, inside a ``threadpool_limits`` block, it would not show that block's limit)."""
     from threadpoolctl import threadpool_info
 
     return max((int(lib["num_threads"]) for lib in threadpool_info()
-                if lib["user_api"] == "blas"), default=1)
+                if lib["user_api"] == "blas" and lib["internal_api"] != "mkl"), default=1)
 
 
 def mkl_available() -> bool:
