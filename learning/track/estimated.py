@@ -34,10 +34,12 @@ from learning.analysis import (
     spectrum_estimate,
 )
 from learning.experiments.datasets import Dataset
+from learning.experiments.laws import BETA_GRID
 from learning.experiments.measurements import mean_boundary_loss
 from learning.feedforward import forward
 from learning.septuple import Septuple
 from learning.spectral_estimates import complexity_n_from_extremes
+from learning.track.spectral_sums import ProbeRules, mean_form_rule, record_rules
 from ntcore.checks import count
 
 __all__ = ["STRUCTURED_DIM_LIMIT", "structured_dim", "choose_spectrum", "measure_estimated"]
@@ -126,6 +128,10 @@ def measure_estimated(net: Septuple, data: Dataset, test: Dataset, *, n_bulk_sam
         out[f"mu{k}_per_dynamical"] = out[f"mu{k}"] / dim_s
         out[f"mu{k}_per_neuron"] = out[f"mu{k}"] / big_n
     out["sum_log_lambda"], out["sum_log_lambda_stderr"] = out["mu1"], out["mu1_stderr"]
+    # The Gauss rules of the probes and of <x>'s quadratic form: S, S_0, C at any β (7.6).
+    rules = ProbeRules(record_rules(res), mean_form_rule(net, mean_state.x_mean,
+                                                         steps=res.lanczos_steps))
+    out |= rules.to_dict() | rules.grid(BETA_GRID)
     # C_{N-20} from the smallest eigenvalues and Σ log λ = log det G, which is 0 exactly for
     # a layered network (7.8): the SLQ μ_1 would add its sampling error / 2 to C_{N-20}.
     k = min(20, est.extremes.largest.size)

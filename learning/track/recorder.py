@@ -49,9 +49,13 @@ from ntcore.atomic import atomic_write_json, remove_stale_temporaries, sha256_fi
 from ntcore.checks import count, path_like, positive_number
 from ntcore.integrity import seal_problem
 
-__all__ = ["Recorder", "RecordedCheckpoint", "RUN_FORMAT", "read_run", "read_checkpoints",
-           "expected_layout"]
+__all__ = ["Recorder", "RecordedCheckpoint", "RUN_FORMAT", "SLQ_SEED", "read_run",
+           "read_checkpoints", "expected_layout"]
 
+#: the seed of the SLQ probes, the same at every checkpoint: the changes of S, S_0 + C
+#: between checkpoints are then paired probe by probe and their sampling errors largely
+#: cancel (common random numbers), which is what (7.6) and (7.11) judge
+SLQ_SEED = 0
 #: the ``format`` recorded in every run's ``run.json``
 RUN_FORMAT = "learning.track/1"
 
@@ -198,8 +202,9 @@ class Recorder:
         How the spectrum of G (5.6) is measured: ``"exact"`` (the structured
         diagonalisation: every eigenvalue, the laws (7.6), (7.11) apply), ``"slq"``
         (:func:`learning.track.estimated.measure_estimated`: μ_1..μ_4 by stochastic Lanczos
-        quadrature with standard errors, the extreme eigenvalues, and U by the matrix-free
-        bulk minimum; probes seeded by the step) or ``"auto"`` (exact while dim S <= 2500,
+        quadrature with standard errors, S, S_0 and C at any β from the stored Gauss rules,
+        the extreme eigenvalues, and U by the matrix-free bulk minimum; the same probes,
+        seed :data:`SLQ_SEED`, at every checkpoint) or ``"auto"`` (exact while dim S <= 2500,
         else SLQ).  Recorded in ``run.json`` and, as ``spectrum_method``, in every
         checkpoint.
     kernel_layout
@@ -445,7 +450,7 @@ def _measure_and_save(job: _Job, step: int, ws, bs) -> tuple[dict, str | None, f
         net = from_layers(ws, bs, get_activation(job.activation))
         if job.spectrum == "slq":
             measured = measure_estimated(net, job.data, job.test,
-                                         n_bulk_samples=job.n_bulk_samples, seed=step)
+                                         n_bulk_samples=job.n_bulk_samples, seed=SLQ_SEED)
         else:
             measured = {"spectrum_method": "structured"} | measure_checkpoint(
                 net, job.data, job.test, n_bulk_samples=job.n_bulk_samples).to_dict()
