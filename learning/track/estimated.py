@@ -18,9 +18,13 @@ For a layered network whose moving subspace S is larger than the structured meth
   (:func:`learning.analysis.gap_and_beta`);
 * the smoothed density of log λ with its band.
 
-The full list of eigenvalues is not available, so the quantities the laws (7.6), (7.11)
-take from it (S, S_0, C at each β, the a_i of (5.12)) are not recorded: the laws report
-lists these checkpoints with their errors and leaves them out of those laws.
+* the Gauss rules of the SLQ probes and of one Lanczos run from ⟨x⟩
+  (:mod:`learning.track.spectral_sums`), and from them S of (5.14) and (5.11), S_0 + C and
+  N_> at each β of :data:`learning.experiments.laws.BETA_GRID` with their errors; the laws
+  report evaluates the same rules at β(t) and β_ref (:mod:`learning.track.estimated_laws`).
+
+The full list of eigenvalues and the a_i of (5.12) one by one are not available (so the
+premise max a_i² ≪ 1 of (5.14) is not checked there; |⟨x⟩|², which bounds it, is).
 """
 
 from __future__ import annotations
@@ -84,8 +88,12 @@ def measure_estimated(net: Septuple, data: Dataset, test: Dataset, *, n_bulk_sam
     where the quantity is the same (``boundary_loss``, ``bulk_loss``, ``mu2``, ``C_20``,
     ``gap_log_lambda``, ...), plus ``spectrum_method`` (``"slq"``), ``mu{k}`` and
     ``mu{k}_stderr``, ``mu{k}_quadrature_change`` for k = 1..4 (μ_k = Tr (log G)^k,
-    (9.5)-(9.6)), the SLQ budget and the smoothed density of log λ.  ``seed`` seeds the
-    probes (the recorder passes the step, so a replayed step gives the same numbers).
+    (9.5)-(9.6)), the SLQ budget, the smoothed density of log λ, the Gauss rules
+    (``slq_rule``, ``form_rule``) and the sums at the β grid (``sums_beta``,
+    ``sum_<name>`` with ``_stderr`` and ``_quadrature_change``,
+    :meth:`learning.track.spectral_sums.ProbeRules.grid`).  ``seed`` seeds the probes (the
+    recorder passes the same seed at every step, so that the steps between checkpoints are
+    paired and a replayed step gives the same numbers).
 
     Examples
     --------

@@ -7,10 +7,13 @@ be measured (non-finite weights) are left out of every law and named in the repo
 
 Checkpoints measured by stochastic Lanczos quadrature (``spectrum_method`` ``"slq"``,
 :mod:`learning.track.estimated`, networks too large for the exact spectrum) have no list of
-eigenvalues, so S, S_0 and C at each β, hence (7.6) and (7.11), cannot be computed from
-them: the report gives their own table (U, U_∂, μ_1..μ_3 with standard errors,
-:math:`C_{20}`, :math:`C_{N-20}`, the gap and its β) and one claim computed from a quantity
-with a standard error, log det G = μ_1 = 0 (7.8) within 4 of its errors.
+eigenvalues: the report gives them a section of their own, with a table (U, U_∂, μ_1..μ_3
+with standard errors, :math:`C_{20}`, :math:`C_{N-20}`, the gap and its β), the claim
+log det G = μ_1 = 0 (7.8) within 4 of its errors, and (7.6), (7.11) on S, S_0 + C computed
+from the Gauss rules stored with each checkpoint, with their errors
+(:mod:`learning.track.estimated_laws`: a step's rise counts against (7.6) only beyond 4 of
+its errors).  SLQ checkpoints recorded before the rules were stored get the table and the
+(7.8) claim only.
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ from learning.feedforward import forward_state, from_layers
 from learning.spectrum import g_spectrum
 from learning.thermodynamics import entropy_split, structured_mean_components
 from learning.track import Recorder, laws_report
-from learning.track.recorder import read_run
 from learning.track.estimated_laws import estimated_claims, estimated_run_laws, sum_series
+from learning.track.recorder import read_run
 from learning.track.spectral_sums import (
     FORM_ROUNDOFF,
     ProbeRules,
