@@ -31,6 +31,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from learning.blas import MKL_MIN_ENTRIES, BlockPair, active_backend
 from learning.graph.maps import LinearMap
 from learning.graph.septuple import GraphSeptuple
 from learning.layered_weights import left_product, right_product
@@ -113,17 +114,32 @@ class _LayeredStructure:
             b.data.nbytes + b.indices.nbytes + b.indptr.nbytes if sp.issparse(b) else b.nbytes
             for b in self.blocks))
         self.dtype = dtype
+        # On MKL, big dense blocks are multiplied with their transposed copy beside them
+        # (learning.blas): both products at MKL's fast layout, the weights held twice.
+        self.pairs = [BlockPair(b, dtype) if _on_mkl(b) else None for b in self.blocks]
+        self.copy_bytes = sum(p.w.nbytes for p in self.pairs if p is not None)
+        self.nbytes += self.copy_bytes
+        self.backend = "mkl" if any(p is not None for p in self.pairs) else "numpy"
+        self.fused = self.backend == "numpy"
+
+    def _times(self, l: int, x: Array) -> NDArray[np.floating]:
+        pair = self.pairs[l]
+        return right_product(self.blocks[l], x) if pair is None else pair.times(x)
+
+    def _t_times(self, l: int, r: Array) -> NDArray[np.floating]:
+        pair = self.pairs[l]
+        return left_product(self.blocks[l], r) if pair is None else pair.t_times(r)
 
     def _wx(self, x: Array) -> Array:
-        y = np.zeros(x.shape, dtype=np.result_type(x, self.dtype))
-        for l, blk in enumerate(self.blocks):
-            y[..., self.slices[l + 1]] = right_product(blk, x[..., self.slices[l]])
+        y = np.zeros_like(x, dtype=np.result_type(x, self.dtype))  # keeps x's memory order
+        for l in range(len(self.blocks)):
+            y[..., self.slices[l + 1]] = self._times(l, x[..., self.slices[l]])
         return y
 
     def _rw(self, r: Array) -> Array:
-        y = np.zeros(r.shape, dtype=np.result_type(r, self.dtype))
-        for l, blk in enumerate(self.blocks):
-            y[..., self.slices[l]] = left_product(blk, r[..., self.slices[l + 1]])
+        y = np.zeros_like(r, dtype=np.result_type(r, self.dtype))
+        for l in range(len(self.blocks)):
+            y[..., self.slices[l]] = self._t_times(l, r[..., self.slices[l + 1]])
         return y
 
     def j(self, x: Array) -> Array:
@@ -166,9 +182,12 @@ class _LayeredStructure:
         # (A x)_{l+1} = x_{l+1} - D_{l+1} w_{l+1,l} x_l: forward substitution from x_0 = y_0.
         x = np.array(y, dtype=np.result_type(y, self.dtype))
         sl, d = self.slices, self.d
-        for l, blk in enumerate(self.blocks):
+        for l, (blk, pair) in enumerate(zip(self.blocks, self.pairs, strict=True)):
             prev = x[..., sl[l]]
-            prod = blk @ prev if prev.ndim == 1 else (blk @ prev.T).T
+            if pair is not None:
+                prod = pair.times(prev)
+            else:
+                prod = blk @ prev if prev.ndim == 1 else (blk @ prev.T).T
             x[..., sl[l + 1]] += d[sl[l + 1]] * prod
         return x
 
@@ -177,8 +196,11 @@ class _LayeredStructure:
         sl, d = self.slices, self.d
         for l in range(len(self.blocks) - 1, -1, -1):
             nxt = d[sl[l + 1]] * x[..., sl[l + 1]]
-            blk = self.blocks[l]
-            x[..., sl[l]] += blk.T @ nxt if nxt.ndim == 1 else (blk.T @ nxt.T).T
+            blk, pair = self.blocks[l], self.pairs[l]
+            if pair is not None:
+                x[..., sl[l]] += pair.t_times(nxt)
+            else:
+                x[..., sl[l]] += blk.T @ nxt if nxt.ndim == 1 else (blk.T @ nxt.T).T
         return x
 
 
@@ -187,6 +209,12 @@ class _LayeredStructure:
 #: product and then A^T's from cache (the fastest of 128-1024 rows, float64 and float32,
 #: 1 and 2 threads, in benchmarks/profile_paths.py --part gemm).
 PANEL_ENTRIES = 2**21
+
+
+def _on_mkl(blk) -> bool:
+    """A dense block big enough for the MKL products, while MKL is the active backend."""
+    return (not sp.issparse(blk) and blk.size >= MKL_MIN_ENTRIES
+            and active_backend() == "mkl")
 
 
 def _panel_rows(blk: NDArray[np.floating]) -> int:
@@ -332,8 +360,19 @@ class JacobianOperator:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held: the weights (once, in the product dtype) and f' at the state."""
+        """Bytes held: the weights (in the product dtype; twice for the dense blocks on MKL,
+        :mod:`learning.blas`) and f' at the state."""
         return int(self._s.nbytes + self.derivative.nbytes)
+
+    @property
+    def copy_bytes(self) -> int:
+        """Bytes of the transposed copies made for MKL (0 on NumPy's BLAS)."""
+        return int(getattr(self._s, "copy_bytes", 0))
+
+    @property
+    def backend(self) -> str:
+        """The BLAS of the dense block products: ``"mkl"`` or ``"numpy"``."""
+        return str(getattr(self._s, "backend", "numpy"))
 
     def memory_estimate(self, k: int) -> int:
         """Bytes of one block product on ``k`` vectors beyond the operator: the result and
@@ -403,7 +442,7 @@ class JacobianOperator:
         if shift is not None and shift.shape != arr.shape:
             raise ValueError(f"sub must have the shape of v, {arr.shape}, got {shift.shape}")
         self.count += 2 * arr.shape[0]
-        if isinstance(self._s, _LayeredStructure):
+        if isinstance(self._s, _LayeredStructure) and self._s.fused:
             return self._s.a_pair(arr, shift)
         low = arr if self.dtype == np.float64 else arr.astype(self.dtype)
         p = arr - self._batched(self._s.j, low)

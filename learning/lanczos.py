@@ -111,7 +111,9 @@ class GolubKahan:
         self.closed_at = np.zeros(n_probes, dtype=int)  # 0 while a run is open
         self.steps = 0
         self.second_passes = 0
-        self._q = probes.copy()
+        # Vectors in column-major order: a slice of neurons of all probes is then one
+        # contiguous block, which the MKL block products take without a copy (learning.blas).
+        self._q = np.asfortranarray(probes).copy(order="F")
         self._p_prev = np.zeros_like(self._q)
 
     @property
@@ -157,13 +159,14 @@ class GolubKahan:
         closed = open_ & (beta[:, j] <= 1e-12 * np.maximum(alpha[:, j], 1.0))
         self.closed_at[closed] = j + 1
         open_ &= ~closed
-        self._q = np.where(open_[:, None], r / np.where(beta[:, j] > 0, beta[:, j], 1.0)[:, None],
-                           0.0)
-        self._p_prev = np.where(open_[:, None], p, 0.0)
+        self._q = np.asfortranarray(np.where(
+            open_[:, None], r / np.where(beta[:, j] > 0, beta[:, j], 1.0)[:, None], 0.0))
+        self._p_prev = np.asfortranarray(np.where(open_[:, None], p, 0.0))
 
     def _reorthogonalise(self, r: Array, k: int) -> Array:
         """r_c -= V_c^T V_c r_c for every probe c at once (V_c its first k basis vectors)."""
         v = self.basis[:, :k]
+        r = np.ascontiguousarray(r)  # each probe's vector contiguous for the batched products
         before = np.linalg.norm(r, axis=1)
         for _ in range(2):
             r -= np.matmul(np.matmul(v, r[:, :, None]).transpose(0, 2, 1), v)[:, 0]

@@ -193,6 +193,8 @@ class SpectralMoments(MarkdownSummary):
     linearised
         Labels of the non-component-wise nodes of a graph septuple, linearised in the
         generalised G = (I - J)^T (I - J) (docs/beyond_mlps.md); empty for the paper's G.
+    backend
+        The BLAS of the dense weight products (:mod:`learning.blas`): ``"mkl"`` or ``"numpy"``.
     """
 
     orders: tuple[int, ...]
@@ -213,6 +215,7 @@ class SpectralMoments(MarkdownSummary):
     linearised: tuple[str, ...] = ()
     dtype: str = "float64"
     roundoff: Array = field(default_factory=lambda: np.zeros(0))
+    backend: str = "numpy"
     truncated_quadrature: SpectralQuadrature | None = None
 
     @property
@@ -453,8 +456,9 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
                        _feedforward(septuple)) if method == "slq" else "exact"
     if not isinstance(reorthogonalise, bool):
         raise TypeError(f"reorthogonalise must be True or False, got {reorthogonalise!r}")
+    backend = "numpy"
     if method == "slq":
-        runs = _slq(septuple, x, orders, use_cv, n_probes=n_probes, steps=lanczos_steps,
+        runs, backend = _slq(septuple, x, orders, use_cv, n_probes=n_probes, steps=lanczos_steps,
                     max_steps=max_lanczos_steps, probe_batch=probe_batch, dtype=dtype,
                     seed=seed, max_bytes=max_bytes, kind=kind, executor=executor,
                     reorthogonalise=reorthogonalise)
@@ -485,7 +489,7 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         n_probes=quad.n_probes, lanczos_steps=runs.steps,
         quadrature_change=np.array(change), quadrature=quad, quadrature_kind=kind,
         linearised=_linearised(septuple), dtype=runs.dtype, roundoff=runs.roundoff,
-        truncated_quadrature=trunc)
+        backend=backend, truncated_quadrature=trunc)
 
 
 #: "auto" tries float32 products from this many weights on (below, products are cheap).
@@ -494,8 +498,9 @@ FLOAT32_MIN_WEIGHTS = 10**6
 
 def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
          n_probes, steps, max_steps, probe_batch, dtype, seed, max_bytes, kind,
-         executor, reorthogonalise=True) -> SlqRuns:
-    """Check the SLQ budget and precision, then run :func:`learning.slq_executor.run_slq`."""
+         executor, reorthogonalise=True) -> tuple[SlqRuns, str]:
+    """Check the SLQ budget and precision, then run :func:`learning.slq_executor.run_slq`;
+    the runs and the BLAS backend of the products."""
     n = septuple.n_neurons
     probes = count("n_probes", n_probes, minimum=2)
     if use_cv and probes < 3:
@@ -508,8 +513,9 @@ def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
     high = jacobian_operator(septuple, x)
     if dtype == "auto" and high.nbytes // 8 < FLOAT32_MIN_WEIGHTS:
         dtype = "float64"
-    # The float32 copy of the weights is held beside the float64 ones.
-    budget = max_bytes - (0 if dtype == "float64" else high.nbytes // 2)
+    # The float32 copy of the weights is held beside the float64 ones, and on MKL each
+    # operator keeps a transposed copy of its dense blocks (learning.blas).
+    budget = max_bytes - high.copy_bytes - (0 if dtype == "float64" else high.nbytes // 2)
     stored = longest if reorthogonalise else 1  # no basis without reorthogonalisation
     per_probe = memory_estimate(septuple, "slq", n_probes=1, lanczos_steps=stored)
     if probe_batch is None:
@@ -522,9 +528,10 @@ def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
 
     estimator = partial(_moment_estimates, orders=orders,
                         control_variate=use_cv and kind == "one-sided")
-    return run_slq(make_jacobian if executor is None else JacobianSpec(septuple, x), n, probes,
+    runs = run_slq(make_jacobian if executor is None else JacobianSpec(septuple, x), n, probes,
                    steps, probe_batch, seed, estimator, orders, dtype=dtype, max_steps=longest,
                    kind=kind, executor=executor, reorthogonalise=reorthogonalise)
+    return runs, high.backend
 
 
 # ---- density and counts from the same quadrature ---------------------------------------

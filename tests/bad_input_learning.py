@@ -115,6 +115,9 @@ def _archs():
 
 
 BAD: dict[str, list[Bad]] = {
+    "learning.blas.products_backend": [Bad(lambda f: f("fast").__enter__(), "backend")],
+    "learning.blas.BlockPair": [Bad(lambda f: f(np.ones(3), np.float64), "w"),
+                                Bad(lambda f: f(np.ones((2, 2)), np.int64), "dtype")],
     # learning.analysis / analysis_report
     "learning.analysis.spectrum_estimate": [Bad(lambda f: f(_net(), np.zeros(4), bins=0),
                                                 "bins"),
