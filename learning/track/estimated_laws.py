@@ -5,8 +5,8 @@ At each checkpoint S, S_0 + C and N_> at any β come from the stored Gauss rules
 and a quadrature change, the ⟨x⟩ term of (5.11) from the quadratic form with its quadrature
 change.  The recorder uses the same probes at every checkpoint
 (:data:`learning.track.recorder.SLQ_SEED`), so the change of a sum between two checkpoints is
-estimated probe by probe, and its standard error is that of the paired differences (where
-the probe counts differ, the two standard errors are combined as independent).
+estimated probe by probe, and its standard error is that of the paired differences (the
+checkpoints of a run must have the same number of probes).
 
 * (7.6) literally: S must not rise; a step's rise counts only beyond
   :data:`Z_ERRORS` of its error (:func:`ntcore.verdict.no_rise_beyond_error`; a false
@@ -122,10 +122,11 @@ def sum_series(rules: list[ProbeRules], name: str, betas, *, with_form: bool = F
     """
     if not isinstance(rules, list) or not all(isinstance(r, ProbeRules) for r in rules):
         raise TypeError(f"rules must be a list of ProbeRules, got {type(rules).__name__}")
+    if len({r.trace.log_nodes.shape[0] for r in rules}) > 1:
+        raise ValueError("rules: the checkpoints have different numbers of probes (the "
+                         "recorder uses the same probes at every checkpoint)")
     b = np.broadcast_to(np.asarray(betas, dtype=float), (len(rules),))
     full, cut, _, form_err = _probe_matrix(rules, name, b, with_form)
-    if full.dtype == object:
-        raise ValueError("rules: the checkpoints have different numbers of probes")
     p = full.shape[1]
     values, cut_values = full.mean(axis=1), cut.mean(axis=1)
     qchange = np.abs(values - cut_values)
