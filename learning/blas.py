@@ -21,6 +21,15 @@ the memory of the weights in the product dtype (stated in ``nbytes``).  MKL come
 optional extra ``mkl`` (the ``mkl`` wheel and ``sparse-dot-mkl``, the maintained ctypes
 binding to its ``cblas_?gemm``); without it everything runs on NumPy.  The choice is
 process-wide like a thread count: :func:`products_backend` sets it for a ``with`` block.
+
+Threads: MKL multiplies on one thread (see :class:`BlockPair`), and ``"auto"`` takes MKL only
+where BLAS is limited to one thread (``threadpoolctl.threadpool_limits(1)``, or a one-core
+machine).  The whole SLQ on 784-4096³-10 (30 probes x 60 steps, medians of 3 interleaved,
+2026-12-06, float32 / float64 products): one thread, MKL 3.9 / 5.1 s, OpenBLAS 6.2 / 8.0 s;
+two threads, OpenBLAS 4.0-4.3 / 5.4-5.9 s, single-threaded MKL beside two-threaded OpenBLAS
+for the rest 4.4 / 7.5 s.  On this machine a second thread does not speed up these
+bandwidth-bound products for any library (PyTorch float32: 1.8-2.2 s on one thread, 2.2 s
+on two).
 """
 
 from __future__ import annotations
@@ -37,13 +46,27 @@ from numpy.typing import NDArray
 
 __all__ = ["BACKENDS", "BlockPair", "active_backend", "mkl_available", "products_backend"]
 
-#: "auto": MKL where installed, else NumPy; "numpy": always NumPy's BLAS; "mkl": MKL or an error.
+#: "auto": MKL where installed and BLAS runs on one thread (see the module docstring), else
+#: NumPy; "numpy": always NumPy's BLAS; "mkl": MKL or an error.
 BACKENDS = ("auto", "numpy", "mkl")
 #: Blocks below this many entries stay on NumPy (the ctypes call and the transposed copy are
 #: not worth it for small layers: 784-40-20-10 has 32 k).
 MKL_MIN_ENTRIES = 2**18
 
 _choice = ["auto"]
+
+
+def _one_thread_mkl(gemm: Callable) -> Callable:
+    """``gemm`` run with MKL on one thread for the calling thread (restored after)."""
+    import sparse_dot_mkl
+
+    def call(m, x):
+        before = sparse_dot_mkl.mkl_set_num_threads_local(1)
+        try:
+            return gemm(m, x)
+        finally:
+            sparse_dot_mkl.mkl_set_num_threads_local(before)
+    return call
 
 
 @cache
@@ -60,6 +83,14 @@ def _mkl_gemm() -> Callable | None:
     except (ImportError, OSError):
         return None
     return dot_product_mkl
+
+
+def _blas_threads() -> int:
+    """The largest thread count of the BLAS libraries loaded (threadpoolctl's view)."""
+    from threadpoolctl import threadpool_info
+
+    return max((int(lib["num_threads"]) for lib in threadpool_info()
+                if lib["user_api"] == "blas"), default=1)
 
 
 def mkl_available() -> bool:
@@ -82,7 +113,8 @@ def active_backend() -> str:
     ...     active_backend()
     'numpy'
     """
-    if _choice[0] == "numpy" or (_choice[0] == "auto" and not mkl_available()):
+    if _choice[0] == "numpy" or (_choice[0] == "auto" and not (mkl_available()
+                                                              and _blas_threads() == 1)):
         return "numpy"
     if not mkl_available():
         raise ValueError("products_backend('mkl') needs Intel MKL: pip install -e '.[mkl]' "
@@ -120,6 +152,13 @@ class BlockPair:
     ``M @ Xᵀ`` form (the weights on the left, not transposed).  Build it only when
     :func:`active_backend` is ``"mkl"``.
 
+    MKL runs on one thread here, whatever the BLAS thread limit: on the 2-core machine
+    (784-4096³-10, 30 probes x 60 steps, medians of 3 interleaved, 2026-12-06) the whole SLQ
+    took 3.9 s float32 and 5.1 s float64 with single-threaded MKL, against 4.3 / 7.3 s with
+    two threads (MKL's OpenMP team, or the rows split over two Python threads) and 4.0 / 5.4 s
+    on OpenBLAS's two threads: these products are bound by reading the weights, and a second
+    thread on this machine adds contention, not bandwidth.
+
     Examples
     --------
     >>> import numpy as np
@@ -141,7 +180,7 @@ class BlockPair:
         gemm = _mkl_gemm()
         if gemm is None:
             raise ValueError("BlockPair needs Intel MKL (the optional extra 'mkl')")
-        self._gemm = gemm
+        self._gemm = _one_thread_mkl(gemm)
         self.w = np.ascontiguousarray(w, dtype=dtype)
         self._w_t: NDArray[np.floating] | None = None
         self._t_calls = 0

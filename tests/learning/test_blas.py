@@ -74,3 +74,15 @@ def test_mkl_backend_refused_without_mkl(monkeypatch):
         pass
     with blas.products_backend("auto") as used:
         assert used == "numpy"
+
+
+@needs_mkl
+def test_auto_takes_mkl_on_one_blas_thread_only():
+    from threadpoolctl import threadpool_limits
+
+    net, x = _net_and_state()
+    with threadpool_limits(1), blas.products_backend("auto") as one:
+        assert jacobian_operator(net, x).backend == "mkl"
+    with threadpool_limits(2), blas.products_backend("auto") as two:
+        assert jacobian_operator(net, x).backend == "numpy"
+    assert (one, two) == ("mkl", "numpy")
