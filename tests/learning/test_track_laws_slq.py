@@ -21,7 +21,6 @@ import pytest
 
 from learning.activations import get_activation
 from learning.analysis import spectrum_estimate
-from learning.experiments.datasets import Dataset
 from learning.experiments.laws import BETA_GRID
 from learning.feedforward import forward_state, from_layers
 from learning.spectrum import g_spectrum
@@ -38,24 +37,11 @@ from learning.track.spectral_sums import (
     record_rules,
 )
 from ntcore.verdict import Verdict, no_rise_beyond_error
-
-Z = 4.0
-SIZES = (20, 60, 60, 10)
-
-
-def _weights(step):
-    """A 20-60-60-10 tanh net whose weights move with ``step`` (N = 150, dim S = 150), as
-    the mapping the recorder takes."""
-    rng = np.random.default_rng(3)
-    out = {}
-    for l, (a, b) in enumerate(zip(SIZES[:-1], SIZES[1:], strict=True)):
-        w0, w1 = rng.normal(size=(b, a)), rng.normal(size=(b, a))
-        out[f"{l}.weight"] = (1.5 * w0 + 0.05 * step * w1) / np.sqrt(a)
-        out[f"{l}.bias"] = 0.01 * step * rng.normal(size=b)
-    return out
+from tests.learning.test_track_slq import SIZES, Z, _data, _weights  # the same network
 
 
 def _net(step):
+    """The 20-60-60-10 tanh net of test_track_slq at ``step`` (N = 150, dim S = 150)."""
     w = _weights(step)
     n = len(SIZES) - 1
     return from_layers([w[f"{l}.weight"] for l in range(n)], [w[f"{l}.bias"] for l in range(n)],
@@ -172,15 +158,6 @@ def test_no_rise_beyond_error_rule_both_ways():
     with pytest.raises(ValueError, match="scale"):
         no_rise_beyond_error("t", rises=[0.1], errors=[0.1], scale=0.0, holds_below=0,
                              fails_above=1)
-
-
-def _data(n=30, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-1, 1, size=(n, SIZES[0]))
-    labels = rng.integers(0, SIZES[-1], size=n)
-    t = np.full((n, SIZES[-1]), -0.9)
-    t[np.arange(n), labels] = 0.9
-    return Dataset(x, t, labels.astype(np.int64))
 
 
 def test_report_judges_slq_runs_with_the_exact_runs_numbers(tmp_path):
