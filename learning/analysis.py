@@ -37,14 +37,12 @@ from learning.feedforward import forward, forward_state
 from learning.graph.septuple import GraphSeptuple, neuron_activation
 from learning.losses import boundary_loss
 from learning.septuple import Septuple, activation_of, boundary_state
+from learning.spectral_density import CountEstimate, count_large_estimate, spectral_density
 from learning.spectral_estimates import (
-    CountEstimate,
     ExtremeEigenvalues,
     SpectralMoments,
     complexity_n_from_extremes,
-    count_large_estimate,
     extreme_eigenvalues,
-    spectral_density,
     spectral_moments,
 )
 from learning.spectrum import (
@@ -105,7 +103,7 @@ class LogDensity:
     ``kind`` is ``"histogram"`` (exact spectrum: counts of the eigenvalues other than 1 in
     bins centred at ``grid``; ``n_at_one`` eigenvalues equal to 1 are left out, the ones G has
     off the subspace it moves) or ``"smoothed"`` (stochastic estimate,
-    :func:`learning.spectral_estimates.spectral_density`: Gaussian-smoothed, all N
+    :func:`learning.spectral_density.spectral_density`: Gaussian-smoothed, all N
     eigenvalues, the ones at 1 making a spike at 0; ``n_at_one`` is then -1, unknown).
     ``lower``/``upper`` bound the density (equal to it for an exact spectrum).
     """
@@ -632,7 +630,7 @@ def _finite_or_none(d: dict) -> dict:
 
 def _count_large(estimate: SpectrumEstimate, beta: float) -> CountEstimate:
     """N_> (6.6) at β: counted exactly from all eigenvalues, else estimated from the SLQ
-    quadrature (:func:`learning.spectral_estimates.count_large_estimate`)."""
+    quadrature (:func:`learning.spectral_density.count_large_estimate`)."""
     if estimate.spectrum is not None:
         return CountEstimate(float(count_large(estimate.spectrum, beta)), None, 1.0 / beta)
     return count_large_estimate(estimate.moments_result, beta)

@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtri
 
 from learning.graph.septuple import GraphSeptuple
 from learning.jacobian import JacobianOperator, check_mean_state, jacobian_operator, linear_operator
@@ -46,15 +45,11 @@ from ntcore.display import MarkdownSummary
 __all__ = [
     "SpectralQuadrature",
     "SpectralMoments",
-    "SpectralDensity",
-    "CountEstimate",
     "ExtremeEigenvalues",
     "a_linear_operator",
     "g_linear_operator",
     "a_inverse_linear_operator",
     "spectral_moments",
-    "spectral_density",
-    "count_large_estimate",
     "extreme_eigenvalues",
     "complexity_n_from_extremes",
     "memory_estimate",
@@ -532,100 +527,6 @@ def _slq(septuple: Network, x: Array, orders: tuple[int, ...], use_cv: bool, *,
                    steps, probe_batch, seed, estimator, orders, dtype=dtype, max_steps=longest,
                    kind=kind, executor=executor, reorthogonalise=reorthogonalise)
     return runs, high.backend
-
-
-# ---- density and counts from the same quadrature ---------------------------------------
-@dataclass(frozen=True)
-class SpectralDensity:
-    """Density of log λ (eigenvalues of G per unit log λ), Gaussian-smoothed (Fig. 5).
-
-    ``density`` integrates to N over a grid that covers the spectrum; ``lower`` and
-    ``upper`` bound a pointwise confidence band (mean ± z stderr over probes, z for
-    ``confidence``; equal to ``density`` for exact methods).
-    """
-
-    grid: Array
-    density: Array
-    lower: Array
-    upper: Array
-    width: float
-    confidence: float
-
-
-def spectral_density(result: SpectralMoments, grid: ArrayLike | None = None, *,
-                     width: float | None = None, confidence: float = 0.95) -> SpectralDensity:
-    """The density of log λ of G from the quadrature of :func:`spectral_moments`.
-
-    Each node log θ_j with weight w_j contributes w_j K_h(t - log θ_j), K_h a Gaussian of
-    width h (default: 1/20 of the range of the nodes, about the spacing that a few tens of
-    Gauss nodes resolve); per-probe densities give the band.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from learning import feedforward
-    >>> net = feedforward((20, 10, 5), seed=0)
-    >>> res = spectral_moments(net, np.zeros(35), (2,), method="slq", seed=0, n_probes=4)
-    >>> dens = spectral_density(res)
-    >>> bool(abs(np.trapezoid(dens.density, dens.grid) - 35) < 1e-6)
-    True
-    """
-    if not isinstance(result, SpectralMoments):
-        raise TypeError(f"result must be a SpectralMoments, got {type(result).__name__}")
-    quad = result.quadrature
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    live = quad.weights > 0
-    lo, hi = float(np.min(quad.log_nodes[live])), float(np.max(quad.log_nodes[live]))
-    if width is None:
-        width = max((hi - lo) / 20.0, 1e-3)
-    if not np.isfinite(width) or width <= 0:
-        raise ValueError(f"width must be finite and > 0, got {width}")
-    if grid is None:
-        grid = np.linspace(lo - 5 * width, hi + 5 * width, 400)
-    grid = np.asarray(grid, dtype=float)
-    if grid.ndim != 1 or grid.size < 2 or not np.all(np.isfinite(grid)):
-        raise ValueError("grid must be a finite 1-D array of >= 2 points")
-    u = (grid[None, None, :] - quad.log_nodes[..., None]) / width
-    kernel = np.exp(-0.5 * u * u) / (np.sqrt(2 * np.pi) * width)
-    per_probe = np.einsum("pm,pmg->pg", quad.weights, kernel)
-    density = per_probe.mean(axis=0)
-    if quad.exact:
-        band = np.zeros_like(density)
-    else:
-        z = float(ndtri(0.5 + confidence / 2))
-        band = z * per_probe.std(axis=0, ddof=1) / np.sqrt(quad.n_probes)
-    return SpectralDensity(grid=grid, density=density, lower=density - band,
-                           upper=density + band, width=float(width), confidence=confidence)
-
-
-@dataclass(frozen=True)
-class CountEstimate:
-    """An estimate of N_> (6.6) with its standard error (None when exact)."""
-
-    value: float
-    stderr: float | None
-    threshold: float
-
-
-def count_large_estimate(result: SpectralMoments, beta: float,
-                         factor: float = 1.0) -> CountEstimate:
-    """N_> of (6.6), the number of λ_i > factor/β, from the quadrature of a result.
-
-    For SLQ this is Σ_j w_j [θ_j > factor/β] averaged over probes: a quadrature of a step
-    function, so expect an error of a few eigenvalues near the threshold on top of the
-    sampling error.  For exact results it equals :func:`learning.spectrum.count_large`.
-    """
-    from learning.spectrum import check_beta
-
-    if not isinstance(result, SpectralMoments):
-        raise TypeError(f"result must be a SpectralMoments, got {type(result).__name__}")
-    beta = check_beta(beta)
-    if not np.isfinite(factor) or factor <= 0:
-        raise ValueError(f"factor must be finite and > 0, got {factor}")
-    log_threshold = float(np.log(factor / beta))
-    value, err = result.quadrature.estimate(lambda t: (t > log_threshold).astype(float))
-    return CountEstimate(value=value, stderr=err, threshold=factor / beta)
 
 
 # ---- extreme eigenvalues ---------------------------------------------------------------

@@ -404,12 +404,12 @@ BAD: dict[str, list[Bad]] = {
             "reorthogonalise"),
         Bad(lambda f: f(_net(), np.zeros(4), method="slq", executor="bogus"), "executor"),
         Bad(lambda f: f(_net(), np.zeros(3)), "x_mean")],
-    "learning.spectral_estimates.spectral_density": [
+    "learning.spectral_density.spectral_density": [
         Bad(lambda f: f(_moments(), confidence=1.5), "confidence"),
         Bad(lambda f: f(_moments(), width=-1.0), "width"),
         Bad(lambda f: f(_moments(), grid=[1.0]), "grid"),
         Bad(lambda f: f("result"), "result")],
-    "learning.spectral_estimates.count_large_estimate": [
+    "learning.spectral_density.count_large_estimate": [
         Bad(lambda f: f(_moments(), -1.0), "beta"),
         Bad(lambda f: f(_moments(), 1.0, factor=0.0), "factor"),
         Bad(lambda f: f("result", 1.0), "result")],
@@ -513,7 +513,7 @@ RESULT_TYPES: set[str] = {
     "learning.laws.Monotonicity", "learning.laws.FirstLawFit",
     "learning.spectral_estimates.SpectralQuadrature",
     "learning.spectral_estimates.SpectralMoments",
-    "learning.spectral_estimates.SpectralDensity", "learning.spectral_estimates.CountEstimate",
+    "learning.spectral_density.SpectralDensity", "learning.spectral_density.CountEstimate",
     "learning.spectral_estimates.ExtremeEigenvalues",
 }
 XFAIL: dict[tuple[str, int], str] = {}

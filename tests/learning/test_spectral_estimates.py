@@ -10,13 +10,12 @@ from hypothesis import strategies as st
 
 from learning import Septuple, check_feedforward, feedforward, forward_state
 from learning.feedforward import from_layers, layer_biases, layer_weights
+from learning.spectral_density import count_large_estimate, spectral_density
 from learning.spectral_estimates import (
     a_inverse_linear_operator,
     complexity_n_from_extremes,
-    count_large_estimate,
     extreme_eigenvalues,
     g_linear_operator,
-    spectral_density,
     spectral_moments,
 )
 from learning.spectrum import (

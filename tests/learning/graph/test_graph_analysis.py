@@ -6,10 +6,9 @@ from learning.analysis import analyze_network
 from learning.feedforward import feedforward, layer_biases, layer_weights
 from learning.graph.builder import GraphBuilder
 from learning.graph.nonlocal_maps import Softmax
+from learning.spectral_density import count_large_estimate, spectral_density
 from learning.spectral_estimates import (
-    count_large_estimate,
     extreme_eigenvalues,
-    spectral_density,
     spectral_moments,
 )
 from learning.spectrum import count_large, g_spectrum, log_gap
