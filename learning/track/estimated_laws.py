@@ -54,8 +54,16 @@ from learning.laws import (
     trend,
 )
 from learning.spectrum import beta_from_log_lambda
+from learning.thermodynamics import PREMISE_A2
 from learning.track.spectral_sums import ProbeRules
-from ntcore.verdict import Claim, Verdict, graded, no_rise_beyond_error, within_tolerance
+from ntcore.verdict import (
+    Claim,
+    Verdict,
+    graded,
+    no_rise_beyond_error,
+    sign_of,
+    within_tolerance,
+)
 
 __all__ = ["Z_ERRORS", "SumSeries", "sum_series", "EstimatedReading", "EstimatedFirstLaw",
            "EstimatedRunLaws", "estimated_run_laws", "estimated_claims"]
@@ -175,6 +183,7 @@ class EstimatedRunLaws:
     steps: tuple[int, ...]
     transient_index: int
     norm2: Array
+    n_neurons: int
     readings: tuple[EstimatedReading, ...]
     beta_two_level: tuple[tuple[int, float], ...]
     beta_printed: tuple[tuple[int, float], ...]
@@ -246,6 +255,7 @@ def estimated_run_laws(label: str, steps: list[int], measured: list[dict],
     bulk = np.array([m["bulk_loss"] for m in measured])
     return EstimatedRunLaws(label, tuple(steps), k0,
                             np.array([float(np.sum(r.form.weights)) for r in rules]),
+                            int(round(float(np.sum(rules[0].trace.weights[0])))),
                             tuple(readings), two, printed, _first_law(rules, bulk, beta_ref))
 
 
@@ -309,9 +319,24 @@ def _first_law_claims(res: EstimatedRunLaws) -> list[Claim]:
                    name="1 - R²", evidence=EVIDENCE)]
 
 
+def _premise_claim(res: EstimatedRunLaws) -> Claim:
+    """The premise max a_i² ≪ 1 of (5.14) from |⟨x⟩|² alone: Σ a_i² = |⟨x⟩|², so
+    |⟨x⟩|²/N <= max a_i² <= |⟨x⟩|².  Holds if the upper bound is below PREMISE_A2, fails
+    if the lower bound is above it, undetermined between (the a_i one by one need the
+    eigenvectors)."""
+    upper = float(res.norm2.max())
+    lower = upper / res.n_neurons
+    c = sign_of(f"{res.label} (SLQ): the premise a_i² ≪ 1 of (5.13)-(5.14), from the bounds "
+                "|⟨x⟩|²/N <= max a_i² <= |⟨x⟩|²", measured=PREMISE_A2 - (upper + lower) / 2,
+                expected_sign=1, noise=(upper - lower) / 2,
+                name=f"{PREMISE_A2:g} - midpoint of the bounds", evidence=EVIDENCE)
+    return Claim(c.text, c.rule + " (the half-width of the bounds)", c.measured, c.verdict,
+                 c.evidence, detail=f"max a_i² in [{lower:.3g}, {upper:.3g}] (worst checkpoint)")
+
+
 def estimated_claims(res: EstimatedRunLaws) -> list[Claim]:
-    """The claims of one run's SLQ checkpoints: (7.6) per form, kind and family of β (worst
-    reading shown), and (7.11)."""
+    """The claims of one run's SLQ checkpoints: the premise of (5.14) from bounds, (7.6) per
+    form, kind and family of β (worst reading shown), and (7.11)."""
     if not isinstance(res, EstimatedRunLaws):
         raise TypeError(f"res must be an EstimatedRunLaws, got {type(res).__name__}")
-    return _second_law(res) + _first_law_claims(res)
+    return [_premise_claim(res)] + _second_law(res) + _first_law_claims(res)

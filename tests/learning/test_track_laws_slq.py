@@ -105,14 +105,16 @@ def test_changes_between_checkpoints_agree_with_the_exact_ones_and_are_paired(st
         assert abs(b.changes[0] - ref_b) <= Z * b.change_errors[0], (beta, b.changes, ref_b)
 
 
-def _point_rules(log_lambdas, noise=0.0, seed=0):
+def _point_rules(log_lambdas, noise=0.0, seed=0, norm2=0.0):
     """Rules of a known spectrum: each of 5 'probes' puts weight 1 on every eigenvalue, the
-    log-nodes shifted by probe noise of size ``noise`` (zero: every probe exact)."""
+    log-nodes shifted by probe noise of size ``noise`` (zero: every probe exact); ⟨x⟩ with
+    |⟨x⟩|² = ``norm2`` on the eigenvalue 1."""
     lam = np.asarray(log_lambdas, float)
     rng = np.random.default_rng(seed)
     nodes = lam[None, :] + noise * rng.normal(size=(5, lam.size))
     w = np.ones_like(nodes)
-    form = Rule(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros((1, 1)), np.zeros((1, 1)))
+    form = Rule(np.zeros((1, 1)), np.full((1, 1), norm2), np.zeros((1, 1)),
+                np.full((1, 1), norm2))
     return ProbeRules(Rule(nodes, w, nodes, w), form, control_variate=False)
 
 
@@ -149,6 +151,18 @@ def test_known_trajectories_give_the_verdicts_they_must():
     assert _literal_fixed_beta(noisy).verdict is Verdict.HOLDS
 
 
+def test_premise_of_5_14_is_judged_from_the_bounds_of_the_mean_state_norm():
+    # N = 3: |<x>|²/3 <= max a_i² <= |<x>|²; PREMISE_A2 = 0.1.
+    spread = [np.log([2.0, 3.0, 5.0]) + c for c in (0.0, 0.5)]
+    words = []
+    for norm2 in (0.05, 0.2, 0.6):
+        res = estimated_run_laws("p", [0, 1], _measured(2),
+                                 [_point_rules(t, norm2=norm2) for t in spread])
+        assert res.n_neurons == 3
+        words.append(estimated_claims(res)[0].verdict)
+    assert words == [Verdict.HOLDS, Verdict.UNDETERMINED, Verdict.FAILS]
+
+
 def test_no_rise_beyond_error_rule_both_ways():
     kw = dict(scale=1.0, holds_below=1e-9, fails_above=0.05)
     assert no_rise_beyond_error("t", rises=[0.3], errors=[0.1], **kw).verdict is Verdict.HOLDS
@@ -171,7 +185,7 @@ def test_report_judges_slq_runs_with_the_exact_runs_numbers(tmp_path):
     assert probe_rules(stored) is not None
     rep = laws_report([tmp_path / "exact", tmp_path / "slq"], tmp_path / "out")
     slq_claims = [c for c in rep.claims if "(SLQ)" in c.text]
-    assert len(slq_claims) == 14 and all(c.verdict in Verdict for c in slq_claims)
+    assert len(slq_claims) == 15 and all(c.verdict in Verdict for c in slq_claims)
     numbers = json.loads(rep.json_path.read_text())
     exact = {(r["choice"], r["form"]): r for r in numbers["runs"]["exact"]["entropy"]}
     for rd in numbers["estimated"]["laws"][0]["readings"]:

@@ -113,7 +113,7 @@ def test_laws_report_shows_the_errors_and_judges_log_det(both, tmp_path):
     assert report.section is None and report.estimated == (("slq", 0), ("slq", 4))
     claim, *laws = report.claims  # (7.8), then (7.6), (7.11) on the SLQ checkpoints
     assert "standard errors" in claim.text and claim.verdict.value == "holds"
-    assert len(laws) == 14 and all("(SLQ)" in c.text for c in laws)
+    assert len(laws) == 15 and all("(SLQ)" in c.text for c in laws)
     text = report.markdown_path.read_text()
     err = np.hypot(slq[4]["mu2_stderr"], slq[4]["mu2_quadrature_change"])
     assert f"{slq[4]['mu2']:.5g} ± {err:.2g}" in text
