@@ -6,7 +6,8 @@ recorder chooses SLQ with standard errors and the matrix-free bulk minimum by si
 (dim S > 2500); each measurement's wall time is printed with its parts.
 
 Run:  flock /work/bench.lock python benchmarks/track_big.py --steps 4 --checkpoints 2
-      [--samples 1000] [--bulk-samples 200] [--sizes 784,4096,4096,4096,10]
+      [--samples 1000] [--bulk-samples 200] [--sizes 784,4096,4096,4096,10] [--forward]
+(``--forward``: the spectrum at the mean forward state too, ``forward_spectrum=True``.)
 Prints the load average at start and end (a timing under load says so).
 """
 
@@ -46,6 +47,8 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=1000, help="evaluation samples (U_∂)")
     p.add_argument("--bulk-samples", type=int, default=200, help="samples of U (3.2), <x> (5.3)")
     p.add_argument("--keep", default=None, help="keep the recorded run in this directory")
+    p.add_argument("--forward", action="store_true",
+                   help="also the spectrum at the mean forward state (forward_spectrum=True)")
     args = p.parse_args()
     sizes = tuple(int(s) for s in args.sizes.split(","))
     if args.checkpoints < 2 or args.steps < 1:
@@ -63,7 +66,8 @@ def main() -> None:
         rec = Recorder(args.keep or tmp, (sizes, "tanh"),
                        data=mnist.train.subset(slice(0, args.samples)),
                        test=mnist.test, encoding="symmetric pixels, ±0.9 one-hot",
-                       every=every, n_bulk_samples=args.bulk_samples)
+                       every=every, n_bulk_samples=args.bulk_samples,
+                       forward_spectrum=args.forward)
         print(f"sizes {'-'.join(map(str, sizes))}, spectrum method {rec.spectrum}, "
               f"checkpoints every {every} steps", flush=True)
         train = 0.0
@@ -76,8 +80,10 @@ def main() -> None:
                       f"products with G); U_∂ {m['boundary_loss']:.4g}, U {m['bulk_loss']:.4g}"
                       f" (converged {m['bulk_converged_fraction']:.2f}); μ_1 {m['mu1']:.3g} ± "
                       f"{m['mu1_stderr']:.2g}, μ_2 {m['mu2']:.5g} ± {m['mu2_stderr']:.2g}, "
-                      f"μ_3 {m['mu3']:.5g} ± {m['mu3_stderr']:.2g}; C_20 {m['C_20']:.6g}",
-                      flush=True)
+                      f"μ_3 {m['mu3']:.5g} ± {m['mu3_stderr']:.2g}; C_20 {m['C_20']:.6g}; "
+                      f"rules for the laws {m.get('rules_seconds', float('nan')):.2f} s; "
+                      f"forward spectrum {m.get('forward_spectrum_seconds', float('nan')):.1f} s "
+                      f"({m.get('forward_n_matvecs')} products)", flush=True)
             t0 = time.perf_counter()
             idx = torch.randint(len(x), (100,), generator=gen)
             opt.zero_grad()

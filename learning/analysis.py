@@ -349,7 +349,15 @@ def gap_and_beta(estimate: SpectrumEstimate) -> GapBeta:
 
 def complexities_of(estimate: SpectrumEstimate, orders: Sequence[int]) -> dict[int, float]:
     """``{n: C_n}`` of (10.5) for each n and N - n, from the extreme eigenvalues
-    (:func:`learning.spectral_estimates.complexity_n_from_extremes`; Σ log λ = μ_1)."""
+    (:func:`learning.spectral_estimates.complexity_n_from_extremes`).
+
+    :math:`C_{N-n}` takes Σ log λ = log det G = 0 exactly, (7.7)-(7.8): every network the
+    analysis accepts (a layered septuple or a graph septuple, whose w is nilpotent, also
+    with linearised nodes) is feedforward.  The SLQ estimate of μ_1 would add half of its
+    sampling error to :math:`C_{N-n}` (no bias, but a standard deviation of 2.3 on a
+    20-60-60-10 net and 5.6 on a 100-300-300-10 net over 8 probe seeds, against 0 with
+    log det G = 0; docs/track.md).
+    """
     _require(estimate, SpectrumEstimate, "estimate")
     if isinstance(orders, (str, bytes)) or not hasattr(orders, "__iter__"):
         raise TypeError(f"orders must be a sequence of integers, got {orders!r}")
@@ -358,8 +366,7 @@ def complexities_of(estimate: SpectrumEstimate, orders: Sequence[int]) -> dict[i
     out = {}
     for n in sorted(set(orders)):
         for m in (n, big_n - n):
-            out[m] = complexity_n_from_extremes(estimate.extremes, int(m),
-                                                log_det=estimate.moment(1).value)
+            out[m] = complexity_n_from_extremes(estimate.extremes, int(m), log_det=0.0)
     return dict(sorted(out.items()))
 
 

@@ -1,6 +1,6 @@
 """Which BLAS multiplies dense weight blocks by probe blocks: NumPy's, or Intel MKL's (issue 29).
 
-The SLQ of (9.5)-(9.6) spends its time in products of a dense block w_{l+1,l} (5.4) with a
+The SLQ of (9.5)-(9.6) spends its time in products of a dense block :math:`w_{l+1,l}` (5.4) with a
 block of about 30 probe rows.  At that width the kernel decides the speed, and measured on the
 2-core machine (4096 x 4096 weights, 30 rows, GFLOP/s at 1 / 2 threads, 2026-12-06; the large
 square matmul of NumPy's OpenBLAS runs at 94 / 174 float64 and 190 / 373 float32):
@@ -46,8 +46,9 @@ from numpy.typing import NDArray
 
 __all__ = ["BACKENDS", "BlockPair", "active_backend", "mkl_available", "products_backend"]
 
-#: "auto": MKL where installed and BLAS runs on one thread (see the module docstring), else
-#: NumPy; "numpy": always NumPy's BLAS; "mkl": MKL or an error.
+#: Backend names, in order ``"auto"`` (MKL where installed and BLAS runs on one thread, see
+#: the module docstring, else NumPy), ``"numpy"`` (always NumPy's BLAS) and ``"mkl"`` (MKL or
+#: an error).
 BACKENDS = ("auto", "numpy", "mkl")
 #: Blocks below this many entries stay on NumPy (the ctypes call and the transposed copy are
 #: not worth it for small layers: 784-40-20-10 has 32 k).
@@ -86,11 +87,12 @@ def _mkl_gemm() -> Callable | None:
 
 
 def _blas_threads() -> int:
-    """The largest thread count of the BLAS libraries loaded (threadpoolctl's view)."""
+    """The thread count of NumPy's and SciPy's BLAS (threadpoolctl's view; MKL is left out:
+    loaded late, inside a ``threadpool_limits`` block, it would not show that block's limit)."""
     from threadpoolctl import threadpool_info
 
     return max((int(lib["num_threads"]) for lib in threadpool_info()
-                if lib["user_api"] == "blas"), default=1)
+                if lib["user_api"] == "blas" and lib["internal_api"] != "mkl"), default=1)
 
 
 def mkl_available() -> bool:
@@ -152,12 +154,8 @@ class BlockPair:
     ``M @ Xᵀ`` form (the weights on the left, not transposed).  Build it only when
     :func:`active_backend` is ``"mkl"``.
 
-    MKL runs on one thread here, whatever the BLAS thread limit: on the 2-core machine
-    (784-4096³-10, 30 probes x 60 steps, medians of 3 interleaved, 2026-12-06) the whole SLQ
-    took 3.9 s float32 and 5.1 s float64 with single-threaded MKL, against 4.3 / 7.3 s with
-    two threads (MKL's OpenMP team, or the rows split over two Python threads) and 4.0 / 5.4 s
-    on OpenBLAS's two threads: these products are bound by reading the weights, and a second
-    thread on this machine adds contention, not bandwidth.
+    MKL runs on one thread here, whatever the BLAS thread limit (measurements in the module
+    docstring).
 
     Examples
     --------

@@ -117,7 +117,10 @@ class _LayeredStructure:
         # On MKL, big dense blocks are multiplied with their transposed copy beside them
         # (learning.blas): both products at MKL's fast layout, the weights held twice.
         self.pairs = [BlockPair(b, dtype) if _on_mkl(b) else None for b in self.blocks]
-        self.copy_bytes = sum(p.w.nbytes for p in self.pairs if p is not None)
+        # The transposes, and the block itself where it was a strided view (of a dense w).
+        self.copy_bytes = sum(p.w.nbytes * (1 if p.w is b else 2)
+                              for p, b in zip(self.pairs, self.blocks, strict=True)
+                              if p is not None)
         self.nbytes += self.copy_bytes
         self.backend = "mkl" if any(p is not None for p in self.pairs) else "numpy"
         self.fused = self.backend == "numpy"

@@ -111,9 +111,11 @@ class GolubKahan:
         self.closed_at = np.zeros(n_probes, dtype=int)  # 0 while a run is open
         self.steps = 0
         self.second_passes = 0
-        # Vectors in column-major order: a slice of neurons of all probes is then one
-        # contiguous block, which the MKL block products take without a copy (learning.blas).
-        self._q = np.asfortranarray(probes).copy(order="F")
+        # On MKL, vectors in column-major order: a slice of neurons of all probes is then one
+        # contiguous block, which its products take without a copy (learning.blas); elsewhere
+        # row-major (the graph operators' reshapes of row slices are views).
+        self._order = "F" if getattr(op, "backend", "numpy") == "mkl" else "C"
+        self._q = np.array(probes, order=self._order)
         self._p_prev = np.zeros_like(self._q)
 
     @property
@@ -159,9 +161,10 @@ class GolubKahan:
         closed = open_ & (beta[:, j] <= 1e-12 * np.maximum(alpha[:, j], 1.0))
         self.closed_at[closed] = j + 1
         open_ &= ~closed
-        self._q = np.asfortranarray(np.where(
-            open_[:, None], r / np.where(beta[:, j] > 0, beta[:, j], 1.0)[:, None], 0.0))
-        self._p_prev = np.asfortranarray(np.where(open_[:, None], p, 0.0))
+        self._q = np.asarray(np.where(
+            open_[:, None], r / np.where(beta[:, j] > 0, beta[:, j], 1.0)[:, None], 0.0),
+            order=self._order)
+        self._p_prev = np.asarray(np.where(open_[:, None], p, 0.0), order=self._order)
 
     def _reorthogonalise(self, r: Array, k: int) -> Array:
         """r_c -= V_c^T V_c r_c for every probe c at once (V_c its first k basis vectors)."""

@@ -171,6 +171,10 @@ class SpectralMoments(MarkdownSummary):
     quadrature
         The nodes and weights, for :func:`spectral_density` and
         :func:`count_large_estimate`.
+    truncated_quadrature
+        The same runs cut to 3/4 of their steps (the rule ``quadrature_change`` compares
+        with), so that the truncation of any other spectral sum Tr g(G) can be estimated
+        the same way; ``None`` where not kept.
     dtype
         Precision of the products with the weights: ``"float64"`` or ``"float32"``
         (vectors, reorthogonalisation and quadrature are float64 either way).
@@ -207,6 +211,7 @@ class SpectralMoments(MarkdownSummary):
     dtype: str = "float64"
     roundoff: Array = field(default_factory=lambda: np.zeros(0))
     backend: str = "numpy"
+    truncated_quadrature: SpectralQuadrature | None = None
 
     @property
     def uncertainty(self) -> Array | None:
@@ -479,7 +484,7 @@ def spectral_moments(septuple: Network, x_mean: ArrayLike,
         n_probes=quad.n_probes, lanczos_steps=runs.steps,
         quadrature_change=np.array(change), quadrature=quad, quadrature_kind=kind,
         linearised=_linearised(septuple), dtype=runs.dtype, roundoff=runs.roundoff,
-        backend=backend)
+        backend=backend, truncated_quadrature=trunc)
 
 
 #: "auto" tries float32 products from this many weights on (below, products are cheap).

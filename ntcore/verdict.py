@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 __all__ = ["Verdict", "Claim", "within_tolerance", "graded", "sign_of", "order_at_least",
-           "check_finite_number"]
+           "check_finite_number", "no_rise_beyond_error"]
 
 
 class Verdict(enum.Enum):
@@ -225,3 +225,42 @@ def order_at_least(text: str, *, measured_order: float, expected_order: float,
     verdict = Verdict.HOLDS if p >= q - s else Verdict.FAILS
     return Claim(text, f"holds if the fitted order >= {q:g} - {s:g}", {"order": p}, verdict,
                  evidence, figure)
+
+
+def no_rise_beyond_error(text: str, *, rises, errors, scale: float, z: float = 4.0,
+                         holds_below: float, fails_above: float, evidence: str = "",
+                         name: str = "rise beyond its errors / scale",
+                         figure: str | None = None) -> Claim:
+    """A sequence that must not rise, judged with the errors of its steps: each step's rise
+    counts only by what exceeds ``z`` of its error, max(rise - z error, 0), so that a step
+    whose change is within its error is never a violation.  The largest such excess over
+    ``scale`` is graded: HOLDS if <= ``holds_below``, APPROXIMATE up to ``fails_above``,
+    FAILS above.
+
+    Examples
+    --------
+    A rise of 0.3 with an error of 0.1 is within 4 errors; with an error of 0.01 it is not:
+
+    >>> no_rise_beyond_error("S falls", rises=[-1.0, 0.3], errors=[0.1, 0.1], scale=2.0,
+    ...                      holds_below=1e-9, fails_above=0.05).verdict.value
+    'holds'
+    >>> no_rise_beyond_error("S falls", rises=[-1.0, 0.3], errors=[0.1, 0.01], scale=2.0,
+    ...                      holds_below=1e-9, fails_above=0.05).verdict.value
+    'fails'
+    """
+    try:
+        pairs = [(float(r), float(e)) for r, e in zip(rises, errors, strict=True)]
+    except (TypeError, ValueError):
+        raise TypeError("rises and errors must be sequences of numbers of equal length") \
+            from None
+    if not pairs or not all(math.isfinite(r) and math.isfinite(e) and e >= 0 for r, e in pairs):
+        raise ValueError("rises must be finite and errors finite and >= 0, at least one step")
+    span = check_finite_number("scale", scale)
+    zz = check_finite_number("z", z)
+    if span <= 0 or zz < 0:
+        raise ValueError(f"need scale > 0 and z >= 0, got scale = {span}, z = {zz}")
+    excess = max(max(r - zz * e, 0.0) for r, e in pairs) / span
+    c = graded(text, measured=excess, holds_below=holds_below, fails_above=fails_above,
+               evidence=evidence, name=name, figure=figure)
+    return Claim(c.text, c.rule + f"; a step's rise counts only beyond {zz:g} of its errors",
+                 c.measured, c.verdict, c.evidence, c.figure)

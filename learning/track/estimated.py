@@ -18,26 +18,35 @@ For a layered network whose moving subspace S is larger than the structured meth
   (:func:`learning.analysis.gap_and_beta`);
 * the smoothed density of log λ with its band.
 
-The full list of eigenvalues is not available, so the quantities the laws (7.6), (7.11)
-take from it (S, S_0, C at each β, the a_i of (5.12)) are not recorded: the laws report
-lists these checkpoints with their errors and leaves them out of those laws.
+* the Gauss rules of the SLQ probes and of one Lanczos run from ⟨x⟩
+  (:mod:`learning.track.spectral_sums`), and from them S of (5.14) and (5.11), S_0 + C and
+  N_> at each β of :data:`learning.experiments.laws.BETA_GRID` with their errors; the laws
+  report evaluates the same rules at β(t) and β_ref (:mod:`learning.track.estimated_laws`).
+
+The full list of eigenvalues and the a_i of (5.12) one by one are not available (so the
+premise max a_i² ≪ 1 of (5.14) is not checked there; |⟨x⟩|², which bounds it, is).
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
 from learning.analysis import (
     BULK_GTOL,
+    SpectrumEstimate,
     gap_and_beta,
     mean_state_and_losses,
     spectrum_estimate,
 )
 from learning.experiments.datasets import Dataset
+from learning.experiments.laws import BETA_GRID
 from learning.experiments.measurements import mean_boundary_loss
-from learning.feedforward import forward
+from learning.feedforward import forward, forward_state
 from learning.septuple import Septuple
 from learning.spectral_estimates import complexity_n_from_extremes
+from learning.track.spectral_sums import ProbeRules, mean_form_rule, record_rules
 from ntcore.checks import count
 
 __all__ = ["STRUCTURED_DIM_LIMIT", "structured_dim", "choose_spectrum", "measure_estimated"]
@@ -74,16 +83,57 @@ def choose_spectrum(sizes: tuple[int, ...], spectrum: str) -> str:
     return "exact" if structured_dim(sizes) <= STRUCTURED_DIM_LIMIT else "slq"
 
 
+def _spectrum_keys(net: Septuple, x: np.ndarray, seed: int, prefix: str = ""
+                   ) -> tuple[dict, SpectrumEstimate]:
+    """μ_1..μ_4 with errors, :math:`C_{20}`, :math:`C_{N-20}` and the gap at the state ``x``,
+    as flat keys with ``prefix``, and the estimate."""
+    est = spectrum_estimate(net, x, seed=seed, method="slq")
+    res = est.moments_result
+    dim_s, big_n = structured_dim(tuple(net.layer_sizes or ())), net.n_neurons
+    out: dict = {}
+    change = dict(zip(res.orders, res.quadrature_change, strict=True))
+    for m in est.moments:
+        out[f"mu{m.order}"] = m.value
+        out[f"mu{m.order}_stderr"] = m.stderr
+        out[f"mu{m.order}_quadrature_change"] = float(change[m.order])
+    for k in (2, 3):
+        out[f"mu{k}_per_dynamical"] = out[f"mu{k}"] / dim_s
+        out[f"mu{k}_per_neuron"] = out[f"mu{k}"] / big_n
+    out["sum_log_lambda"], out["sum_log_lambda_stderr"] = out["mu1"], out["mu1_stderr"]
+    # C_{N-20} from the smallest eigenvalues and Σ log λ = log det G, which is 0 exactly for
+    # a layered network (7.8): the SLQ μ_1 would add its sampling error / 2 to C_{N-20}.
+    k = min(20, est.extremes.largest.size)
+    out["C_20"] = complexity_n_from_extremes(est.extremes, k, log_det=0.0)
+    out["C_N_minus_20"] = complexity_n_from_extremes(est.extremes, big_n - k, log_det=0.0)
+    gap = gap_and_beta(est)
+    found = gap.status == "found"
+    out |= {"gap_log_lambda": gap.position if found else None,
+            "gap_width": gap.width if found else None,
+            "gap_n_below": gap.n_below if found else None,
+            "gap_beta_9_4": gap.beta_paper if found else None,
+            "gap_beta_two_level": (gap.beta_two_level if found and np.isfinite(
+                gap.beta_two_level) else None),
+            "gap_note": gap.message}
+    return {prefix + key: v for key, v in out.items()}, est
+
+
 def measure_estimated(net: Septuple, data: Dataset, test: Dataset, *, n_bulk_samples: int,
-                      seed: int) -> dict:
+                      seed: int, forward_spectrum: bool = False) -> dict:
     """The flat measurements of one checkpoint by SLQ (see the module docstring).
 
     Keys as in :meth:`learning.experiments.measurements.CheckpointMeasurements.to_dict`
     where the quantity is the same (``boundary_loss``, ``bulk_loss``, ``mu2``, ``C_20``,
     ``gap_log_lambda``, ...), plus ``spectrum_method`` (``"slq"``), ``mu{k}`` and
     ``mu{k}_stderr``, ``mu{k}_quadrature_change`` for k = 1..4 (μ_k = Tr (log G)^k,
-    (9.5)-(9.6)), the SLQ budget and the smoothed density of log λ.  ``seed`` seeds the
-    probes (the recorder passes the step, so a replayed step gives the same numbers).
+    (9.5)-(9.6)), the SLQ budget, the smoothed density of log λ, the Gauss rules
+    (``slq_rule``, ``form_rule``) and the sums at the β grid (``sums_beta``,
+    ``sum_<name>`` with ``_stderr`` and ``_quadrature_change``,
+    :meth:`learning.track.spectral_sums.ProbeRules.grid`).  ``seed`` seeds the probes (the
+    recorder passes the same seed at every step, so that the steps between checkpoints are
+    paired and a replayed step gives the same numbers).  With ``forward_spectrum`` the
+    spectrum is measured at the mean forward state as well (the exact path's ``forward_*``
+    keys: μ_k with errors, :math:`C_{20}`, :math:`C_{N-20}`, the gap), which doubles the
+    spectrum's cost (``forward_n_matvecs``, ``forward_spectrum_seconds``).
 
     Examples
     --------
@@ -108,44 +158,31 @@ def measure_estimated(net: Septuple, data: Dataset, test: Dataset, *, n_bulk_sam
     assert losses is not None  # data were given
     if losses.status != "computed":
         raise ValueError(f"the bulk minimum (3.2) does not fit: {losses.message}")
-    est = spectrum_estimate(net, mean_state.x_mean, seed=seed, method="slq")
-    res = est.moments_result
-    dim_s = structured_dim(tuple(net.layer_sizes or ()))
-    big_n = net.n_neurons
     out: dict = {
-        "spectrum_method": res.method, "boundary_loss": mean_boundary_loss(net, data),
+        "spectrum_method": "slq", "boundary_loss": mean_boundary_loss(net, data),
         "bulk_loss": losses.bulk, "bulk_samples": n, "bulk_gtol": BULK_GTOL,
         "bulk_converged_fraction": losses.converged_fraction, "test_accuracy": accuracy,
         "ratio_bulk_to_boundary": losses.ratio}
-    change = dict(zip(res.orders, res.quadrature_change, strict=True))
-    for m in est.moments:
-        out[f"mu{m.order}"] = m.value
-        out[f"mu{m.order}_stderr"] = m.stderr
-        out[f"mu{m.order}_quadrature_change"] = float(change[m.order])
-    for k in (2, 3):
-        out[f"mu{k}_per_dynamical"] = out[f"mu{k}"] / dim_s
-        out[f"mu{k}_per_neuron"] = out[f"mu{k}"] / big_n
-    out["sum_log_lambda"], out["sum_log_lambda_stderr"] = out["mu1"], out["mu1_stderr"]
-    # C_{N-20} from the smallest eigenvalues and Σ log λ = log det G, which is 0 exactly for
-    # a layered network (7.8): the SLQ μ_1 would add its sampling error / 2 to C_{N-20}.
-    k = min(20, est.extremes.largest.size)
-    out["C_20"] = complexity_n_from_extremes(est.extremes, k, log_det=0.0)
-    out["C_N_minus_20"] = complexity_n_from_extremes(est.extremes, big_n - k, log_det=0.0)
-    gap = gap_and_beta(est)
-    found = gap.status == "found"
-    out |= {"gap_log_lambda": gap.position if found else None,
-            "gap_width": gap.width if found else None,
-            "gap_n_below": gap.n_below if found else None,
-            "gap_beta_9_4": gap.beta_paper if found else None,
-            "gap_beta_two_level": (gap.beta_two_level if found and np.isfinite(
-                gap.beta_two_level) else None),
-            "gap_note": gap.message}
+    keys, est = _spectrum_keys(net, mean_state.x_mean, seed)
+    res = est.moments_result
+    out |= keys
+    # The Gauss rules of the probes and of <x>'s quadratic form: S, S_0, C at any β (7.6).
+    t0 = time.perf_counter()
+    rules = ProbeRules(record_rules(res), mean_form_rule(net, mean_state.x_mean,
+                                                         steps=res.lanczos_steps))
+    out |= rules.to_dict() | rules.grid(BETA_GRID) | {
+        "rules_seconds": time.perf_counter() - t0}
     out |= {"n_probes": res.n_probes, "lanczos_steps": res.lanczos_steps, "slq_seed": seed,
             "slq_dtype": res.dtype, "n_matvecs": est.n_matvecs,
-            "spectrum_seconds": est.seconds, "dim_s": dim_s,
+            "spectrum_seconds": est.seconds, "dim_s": structured_dim(tuple(net.layer_sizes)),
             "log_density_grid": est.density.grid.tolist(),
             "log_density": est.density.density.tolist(),
             "log_density_lower": est.density.lower.tolist(),
             "log_density_upper": est.density.upper.tolist()}
+    if forward_spectrum:
+        x_forward = forward_state(net, data.inputs[:n]).mean(axis=0)
+        keys, fwd = _spectrum_keys(net, x_forward, seed, "forward_")
+        out |= keys | {"forward_n_matvecs": fwd.n_matvecs, "forward_spectrum_seconds":
+                       fwd.seconds}
     return out
 

@@ -49,9 +49,13 @@ from ntcore.atomic import atomic_write_json, remove_stale_temporaries, sha256_fi
 from ntcore.checks import count, path_like, positive_number
 from ntcore.integrity import seal_problem
 
-__all__ = ["Recorder", "RecordedCheckpoint", "RUN_FORMAT", "read_run", "read_checkpoints",
-           "expected_layout"]
+__all__ = ["Recorder", "RecordedCheckpoint", "RUN_FORMAT", "SLQ_SEED", "read_run",
+           "read_checkpoints", "expected_layout"]
 
+#: the seed of the SLQ probes, the same at every checkpoint: the changes of S, S_0 + C
+#: between checkpoints are then paired probe by probe and their sampling errors largely
+#: cancel (common random numbers), which is what (7.6) and (7.11) judge
+SLQ_SEED = 0
 #: the ``format`` recorded in every run's ``run.json``
 RUN_FORMAT = "learning.track/1"
 
@@ -198,10 +202,15 @@ class Recorder:
         How the spectrum of G (5.6) is measured: ``"exact"`` (the structured
         diagonalisation: every eigenvalue, the laws (7.6), (7.11) apply), ``"slq"``
         (:func:`learning.track.estimated.measure_estimated`: μ_1..μ_4 by stochastic Lanczos
-        quadrature with standard errors, the extreme eigenvalues, and U by the matrix-free
-        bulk minimum; probes seeded by the step) or ``"auto"`` (exact while dim S <= 2500,
+        quadrature with standard errors, S, S_0 and C at any β from the stored Gauss rules,
+        the extreme eigenvalues, and U by the matrix-free bulk minimum; the same probes,
+        seed :data:`SLQ_SEED`, at every checkpoint) or ``"auto"`` (exact while dim S <= 2500,
         else SLQ).  Recorded in ``run.json`` and, as ``spectrum_method``, in every
         checkpoint.
+    forward_spectrum
+        SLQ checkpoints: measure the spectrum at the mean forward state too (the
+        ``forward_*`` keys of the exact path), which doubles the spectrum's cost; exact
+        checkpoints always have it.  Recorded in ``run.json``.
     kernel_layout
         ``"out_in"`` (PyTorch: weight :math:`(n_{l+1}, n_l)`) or ``"in_out"`` (Keras kernels).
     background
@@ -229,9 +238,13 @@ class Recorder:
                  n_steps: int | None = None, n_checkpoints: int = 30,
                  n_bulk_samples: int = 1000, time_budget: float | None = None,
                  kernel_layout: str = "out_in", label: str | None = None,
-                 background: bool = False, spectrum: str = "auto") -> None:
+                 background: bool = False, spectrum: str = "auto",
+                 forward_spectrum: bool = False) -> None:
         self.sizes, self.activation = _network(network)
         self.spectrum = choose_spectrum(self.sizes, spectrum)
+        if not isinstance(forward_spectrum, bool):
+            raise TypeError(f"forward_spectrum must be True or False, got {forward_spectrum!r}")
+        self.forward_spectrum = forward_spectrum or self.spectrum == "exact"
         self.data, self.test = self._check_data(data, encoding, test)
         self.period, self.steps = _schedule(every, n_steps, count("n_checkpoints", n_checkpoints,
                                                                   minimum=2))
@@ -254,7 +267,7 @@ class Recorder:
             raise TypeError(f"background must be True or False, got {background!r}")
         self._open(encoding)
         self._job = _Job(self.activation.name, self.data, self.test, self.n_bulk_samples,
-                         self.directory, self.spectrum)
+                         self.directory, self.spectrum, self.forward_spectrum)
         self._pending: list[tuple[int, Future]] = []
         self._worker = None
         if background:
@@ -311,7 +324,7 @@ class Recorder:
         return {"format": RUN_FORMAT, "sizes": list(self.sizes),
                 "activation": self.activation.name, "kernel_layout": self.kernel_layout,
                 "encoding": encoding, "n_bulk_samples": self.n_bulk_samples,
-                "spectrum": self.spectrum,
+                "spectrum": self.spectrum, "forward_spectrum": self.forward_spectrum,
                 "data_sha256": None if self.data is None else _data_digest(self.data),
                 "test_sha256": None if self.test is None else _data_digest(self.test)}
 
@@ -323,6 +336,7 @@ class Recorder:
         if path.exists():
             stored = _read_json(path)
             stored.setdefault("spectrum", "exact")  # runs recorded before the choice existed
+            stored.setdefault("forward_spectrum", stored["spectrum"] == "exact")
             differ = [k for k in description if stored.get(k) != description[k]]
             if differ:
                 raise ValueError(f"run_dir {self.run_dir} holds a run of another network or "
@@ -431,6 +445,7 @@ class _Job:
     n_bulk_samples: int
     directory: Path
     spectrum: str = "exact"
+    forward_spectrum: bool = True
 
 
 def _measure_and_save(job: _Job, step: int, ws, bs) -> tuple[dict, str | None, float]:
@@ -445,7 +460,8 @@ def _measure_and_save(job: _Job, step: int, ws, bs) -> tuple[dict, str | None, f
         net = from_layers(ws, bs, get_activation(job.activation))
         if job.spectrum == "slq":
             measured = measure_estimated(net, job.data, job.test,
-                                         n_bulk_samples=job.n_bulk_samples, seed=step)
+                                         n_bulk_samples=job.n_bulk_samples, seed=SLQ_SEED,
+                                         forward_spectrum=job.forward_spectrum)
         else:
             measured = {"spectrum_method": "structured"} | measure_checkpoint(
                 net, job.data, job.test, n_bulk_samples=job.n_bulk_samples).to_dict()

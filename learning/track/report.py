@@ -7,10 +7,13 @@ be measured (non-finite weights) are left out of every law and named in the repo
 
 Checkpoints measured by stochastic Lanczos quadrature (``spectrum_method`` ``"slq"``,
 :mod:`learning.track.estimated`, networks too large for the exact spectrum) have no list of
-eigenvalues, so S, S_0 and C at each β, hence (7.6) and (7.11), cannot be computed from
-them: the report gives their own table (U, U_∂, μ_1..μ_3 with standard errors,
-:math:`C_{20}`, :math:`C_{N-20}`, the gap and its β) and one claim computed from a quantity
-with a standard error, log det G = μ_1 = 0 (7.8) within 4 of its errors.
+eigenvalues: the report gives them a section of their own, with a table (U, U_∂, μ_1..μ_3
+with standard errors, :math:`C_{20}`, :math:`C_{N-20}`, the gap and its β), the claim
+log det G = μ_1 = 0 (7.8) within 4 of its errors, and (7.6), (7.11) on S, S_0 + C computed
+from the Gauss rules stored with each checkpoint, with their errors
+(:mod:`learning.track.estimated_laws`: a step's rise counts against (7.6) only beyond 4 of
+its errors).  SLQ checkpoints recorded before the rules were stored get the table and the
+(7.8) claim only.
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ from pathlib import Path
 import numpy as np
 
 from learning.experiments.laws_report import LawsSection, laws_section
+from learning.track.estimated_laws import (
+    Z_ERRORS,
+    EstimatedRunLaws,
+    estimated_claims,
+    estimated_run_laws,
+)
+from learning.track.estimated_report import estimated_markdown, estimated_numbers
 from learning.track.recorder import RecordedCheckpoint, read_run
+from learning.track.spectral_sums import probe_rules
 from ntcore.atomic import atomic_write_json, atomic_write_text
 from ntcore.checks import path_like
 from ntcore.verdict import Claim, within_tolerance
@@ -165,6 +176,7 @@ def laws_report(run_dirs: str | os.PathLike | list, out: str | os.PathLike | Non
     out_dir = Path(dirs[0] if out is None else path_like("out", out))
     out_dir.mkdir(parents=True, exist_ok=True)
     runs, problems, rows, claims = [], [], [], []
+    laws_estimated: list[EstimatedRunLaws] = []
     for d, label in zip(dirs, _labels(dirs, labels), strict=True):
         run, p = run_dict(d, label)
         runs.append(run)
@@ -173,12 +185,16 @@ def laws_report(run_dirs: str | os.PathLike | list, out: str | os.PathLike | Non
         rows += [(label, c) for c in estimated]
         if estimated:
             claims.append(_log_det_claim(label, estimated))
+        judged = _judge_estimated(label, estimated)
+        if judged is not None:
+            laws_estimated.append(judged)
+            claims += estimated_claims(judged)
     exact = [r for r in runs if len(r["checkpoints"]) >= 2]
     # Without SLQ checkpoints the laws section raises its own error on too few checkpoints.
     section = laws_section(runs, out_dir) if exact or not rows else None
     lines = [] if section is None else list(section.markdown)
     if rows:
-        lines += _estimated_markdown(rows, claims)
+        lines += _estimated_markdown(rows, claims, laws_estimated)
     if problems:
         lines += ["Checkpoints left out (not measured):", "", *[f"* {p}" for p in problems], ""]
     md, js = out_dir / "laws.md", out_dir / "laws.json"
@@ -186,8 +202,10 @@ def laws_report(run_dirs: str | os.PathLike | list, out: str | os.PathLike | Non
     numbers = {} if section is None else dict(section.numbers)
     numbers["estimated"] = {
         "checkpoints": [{"run": label, "step": c.step} | {
-            k: v for k, v in c.measurements.items() if not k.startswith("log_density")}
+            k: v for k, v in c.measurements.items()
+            if not k.startswith("log_density") and k not in _RULE_KEYS}
             for label, c in rows],
+        "laws": [estimated_numbers(r) for r in laws_estimated],
         "claims": [c.to_dict() | {"detail": c.detail} for c in claims]}
     atomic_write_json(js, numbers | {"problems": problems})
     return TrackedLaws(section, tuple(problems), md, js, out_dir / "laws.png",
@@ -199,16 +217,40 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _estimated_markdown(rows: list[tuple[str, RecordedCheckpoint]],
-                        claims: list[Claim]) -> list[str]:
+#: the stored Gauss rules (large; in the checkpoint files, not repeated in laws.json)
+_RULE_KEYS = ("slq_rule", "form_rule")
+
+
+def _judge_estimated(label: str, checkpoints: list[RecordedCheckpoint]
+                     ) -> EstimatedRunLaws | None:
+    """(7.6), (7.11) on a run's SLQ checkpoints that carry their Gauss rules (None if fewer
+    than two do: runs recorded before the rules were stored)."""
+    kept = [(c, r) for c in checkpoints if (r := probe_rules(c.measurements)) is not None]
+    if len(kept) < 2:
+        return None
+    return estimated_run_laws(label, [c.step for c, _ in kept],
+                              [c.measurements for c, _ in kept], [r for _, r in kept])
+
+
+def _estimated_markdown(rows: list[tuple[str, RecordedCheckpoint]], claims: list[Claim],
+                        laws: list[EstimatedRunLaws]) -> list[str]:
     return ["## Checkpoints measured by stochastic Lanczos quadrature", "",
             "These networks are too large for the exact spectrum of G (5.6): μ_k (9.5)-(9.6) "
             "are SLQ estimates, shown as value ± error (standard error over the probes and "
             "the Gauss-quadrature change combined); C_20, C_{N-20} (10.5) and the gap come "
             "from the 20 extreme eigenvalues at each end (the gap searched among the "
-            "smallest); U (3.2) from the matrix-free bulk minimum.  Without all eigenvalues, "
-            "S, S_0 and C at each β are not computed, so these checkpoints are not judged by "
-            "(7.6) and (7.11).", "", *_estimated_table(rows), "",
+            "smallest); U (3.2) from the matrix-free bulk minimum.  S, S_0 + C and N_> at "
+            "each β are spectral sums from the same Gauss rules (the same probes at every "
+            "checkpoint, so the steps between checkpoints are paired probe by probe) and the "
+            "⟨x⟩ term of (5.11) a quadratic form from one Lanczos run started at ⟨x⟩: (7.6) "
+            f"counts a step's rise only beyond {Z_ERRORS:g} of its errors.", "",
+            *_estimated_table(rows), "", *estimated_markdown(laws),
             "| claim | verdict | rule | measured |", "| --- | --- | --- | --- |",
             *[f"| {c.text} | **{c.verdict.value}** | {_escape(c.rule)} | "
-              f"{next(iter(c.measured.values())):.3g} |" for c in claims], ""]
+              f"{_first_measured(c)} |" for c in claims], ""]
+
+
+def _first_measured(claim: Claim) -> str:
+    """The number a claim's rule judged (``n/a`` for an undetermined claim without one)."""
+    value = next(iter(claim.measured.values()), None)
+    return "n/a" if value is None else f"{value:.3g}"

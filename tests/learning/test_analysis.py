@@ -100,6 +100,20 @@ def test_complexities_from_extremes_equal_the_sums_over_all_eigenvalues(net):
         assert value == pytest.approx(complexity_n(full, n), abs=1e-10)
 
 
+def test_complexity_near_n_from_slq_is_not_moved_by_the_noise_of_mu1():
+    # C_{N-20} (10.5) from an SLQ estimate against the exact eigenvalues: with log det G = 0
+    # (7.8) it is the eigsh extremes' accuracy; with the SLQ μ_1 it would be off by μ_1 / 2.
+    big = feedforward((20, 60, 60, 10), seed=3, weight_scale=1.5)
+    x = np.tanh(np.random.default_rng(1).normal(size=big.n_neurons))
+    est = spectrum_estimate(big, x, seed=0, method="slq")
+    assert abs(est.moment(1).value) > 0.1  # the noise the old route carried
+    n = big.n_neurons
+    got = complexities_of(est, (20,))
+    exact = g_spectrum(big, x)
+    for m in (20, n - 20):
+        assert got[m] == pytest.approx(complexity_n(exact, m), abs=1e-6)
+
+
 def test_moments_are_the_sums_of_powers_of_dense_log_eigenvalues(net):
     x = np.linspace(-0.5, 0.5, net.n_neurons)
     est = spectrum_estimate(net, x)

@@ -8,7 +8,8 @@ Statistical test: an SLQ estimate must lie within Z = 4 of its stated errors (st
 over the probes and quadrature change combined) of the exact value.  For Gaussian errors a
 false failure has probability 2 (1 - Φ(4)) = 6.3e-5 per quantity; three moments at two
 checkpoints make 6 comparisons, so the false-failure rate of the test is <= 3.8e-4 (per
-probe seed; the seeds are fixed, so the test is deterministic).
+probe seed; the seeds are fixed, so the test is deterministic); the forward-state test makes
+2 more, <= 1.3e-4.
 """
 
 import json
@@ -110,10 +111,29 @@ def test_laws_report_shows_the_errors_and_judges_log_det(both, tmp_path):
     _, slq, root = both
     report = laws_report(root / "slq", tmp_path / "out")
     assert report.section is None and report.estimated == (("slq", 0), ("slq", 4))
-    (claim,) = report.claims
+    claim, *laws = report.claims  # (7.8), then (7.6), (7.11) on the SLQ checkpoints
     assert "standard errors" in claim.text and claim.verdict.value == "holds"
+    assert len(laws) == 15 and all("(SLQ)" in c.text for c in laws)
     text = report.markdown_path.read_text()
     err = np.hypot(slq[4]["mu2_stderr"], slq[4]["mu2_quadrature_change"])
     assert f"{slq[4]['mu2']:.5g} ± {err:.2g}" in text
     numbers = json.loads(report.json_path.read_text())
     assert numbers["estimated"]["checkpoints"][1]["mu2_stderr"] == slq[4]["mu2_stderr"]
+
+
+def test_forward_spectrum_on_slq_checkpoints_agrees_with_the_exact_one(both, tmp_path):
+    # Opt-in (it doubles the spectrum's cost): the exact path's forward_* keys, by SLQ.
+    exact, slq, _ = both
+    rec = Recorder(tmp_path / "fwd", (SIZES, "tanh"), data=_data(), encoding="uniform",
+                   n_bulk_samples=15, spectrum="slq", forward_spectrum=True)
+    m = rec.record(4, _weights(4)).measurements
+    e = exact[4]
+    for key in ("mu2", "mu3"):
+        err = np.hypot(m[f"forward_{key}_stderr"], m[f"forward_{key}_quadrature_change"])
+        assert abs(m[f"forward_{key}"] - e[f"forward_{key}"]) <= Z * err, key
+    assert m["forward_C_20"] == pytest.approx(e["forward_C_20"], abs=1e-6)
+    assert m["forward_C_N_minus_20"] == pytest.approx(e["forward_C_N_minus_20"], abs=1e-4)
+    assert m["mu2"] == slq[4]["mu2"]  # the <x> spectrum is unchanged by the option
+    assert m["forward_n_matvecs"] > 0 and "forward_mu2" not in slq[4]
+    with pytest.raises(TypeError, match="forward_spectrum"):
+        Recorder(tmp_path / "bad", (SIZES, "tanh"), forward_spectrum="yes")
