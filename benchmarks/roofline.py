@@ -159,6 +159,7 @@ def slq(repeats: int, machine_rates: dict | None, thread_counts=(1, 2)) -> None:
     from bench_scale import trained_like
     from threadpoolctl import threadpool_limits
 
+    from learning.blas import mkl_available, products_backend
     from learning.spectral_estimates import spectral_moments
 
     net, x = trained_like(SLQ_SIZES)
@@ -176,13 +177,19 @@ def slq(repeats: int, machine_rates: dict | None, thread_counts=(1, 2)) -> None:
           f"{weight_bytes / 1e9:.1f} GB (ours), twice: {2 * weight_bytes / 1e9:.1f} GB "
           "(PyTorch); half of that in float32")
     contenders = {}
+    # NumPy's BLAS (the default), and Intel MKL where the optional extra is installed.
+    backends = ("numpy", "mkl") if mkl_available() else ("numpy",)
     for threads in thread_counts:
-        for dtype in ("float64", "auto"):
-            def ours(dtype=dtype, threads=threads):
-                with threadpool_limits(limits=threads, user_api="blas"):
-                    return spectral_moments(net, x, (1, 2, 3, 4), method="slq", seed=1,
-                                            n_probes=PROBES, lanczos_steps=STEPS, dtype=dtype)
-            contenders[f"ours {dtype}", threads] = ours
+        for backend in backends:
+            for dtype in ("float64", "auto"):
+                def ours(dtype=dtype, threads=threads, backend=backend):
+                    with (threadpool_limits(limits=threads, user_api="blas"),
+                          products_backend(backend)):
+                        return spectral_moments(net, x, (1, 2, 3, 4), method="slq", seed=1,
+                                                n_probes=PROBES, lanczos_steps=STEPS,
+                                                dtype=dtype)
+                label = f"ours {dtype}" + (" MKL" if backend == "mkl" else "")
+                contenders[label, threads] = ours
         for dtype in ("float64", "float32"):
             contenders[f"PyTorch {dtype}", threads] = _torch_slq(lw, d, probes, STEPS,
                                                                  dtype, threads)
@@ -195,7 +202,7 @@ def slq(repeats: int, machine_rates: dict | None, thread_counts=(1, 2)) -> None:
             times[key].append(time.perf_counter() - t0)
             print(f"  repeat {rep + 1}: {key[0]}, {key[1]} thread(s): {times[key][-1]:.2f} s "
                   f"({_load()})", flush=True)
-    print(f"{'path':<18}{'threads':>8}{'median [s]':>12}{'min-max':>16}{'GFLOP/s':>9}"
+    print(f"{'path':<22}{'threads':>8}{'median [s]':>12}{'min-max':>16}{'GFLOP/s':>9}"
           f"{'of large matmul':>17}{'weights GB/s':>14}  accuracy")
     ref = results["ours float64", thread_counts[0]]
     for (name, threads), ts in times.items():
@@ -216,7 +223,7 @@ def slq(repeats: int, machine_rates: dict | None, thread_counts=(1, 2)) -> None:
         else:
             per = _mu2_per_probe(*out, n)
             acc = f"μ_2 = {per.mean():.6g} ± {per.std(ddof=1) / np.sqrt(per.size):.3g}"
-        print(f"{name:<18}{threads:>8}{med:>12.2f}{min(ts):>8.2f}-{max(ts):<7.2f}"
+        print(f"{name:<22}{threads:>8}{med:>12.2f}{min(ts):>8.2f}-{max(ts):<7.2f}"
               f"{rate:>9.1f}{limit:>17}{traffic / med / 1e9:>14.1f}  {acc}", flush=True)
     print(f"({_load()}; 'of large matmul' uses the float64 or float32 rate of the machine "
           "part, in the dtype of the products (ours auto: the one it chose))")

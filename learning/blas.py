@@ -22,14 +22,14 @@ optional extra ``mkl`` (the ``mkl`` wheel and ``sparse-dot-mkl``, the maintained
 binding to its ``cblas_?gemm``); without it everything runs on NumPy.  The choice is
 process-wide like a thread count: :func:`products_backend` sets it for a ``with`` block.
 
-Threads: MKL multiplies on one thread (see :class:`BlockPair`), and ``"auto"`` takes MKL only
-where BLAS is limited to one thread (``threadpoolctl.threadpool_limits(1)``, or a one-core
-machine).  The whole SLQ on 784-4096³-10 (30 probes x 60 steps, medians of 3 interleaved,
-2026-12-06, float32 / float64 products): one thread, MKL 3.9 / 5.1 s, OpenBLAS 6.2 / 8.0 s;
-two threads, OpenBLAS 4.0-4.3 / 5.4-5.9 s, single-threaded MKL beside two-threaded OpenBLAS
-for the rest 4.4 / 7.5 s.  On this machine a second thread does not speed up these
-bandwidth-bound products for any library (PyTorch float32: 1.8-2.2 s on one thread, 2.2 s
-on two).
+Default and threads: the products run on NumPy's BLAS unless :func:`products_backend` asks
+for ``"mkl"`` or ``"auto"`` (MKL only where BLAS is limited to one thread,
+``threadpoolctl.threadpool_limits(1)``).  MKL's kernel gain did not carry over reproducibly to
+the whole SLQ on the 2-core test machine (784-4096³-10, 30 probes x 60 steps, quiet,
+2026-12-06, float32 / float64 products): on one thread, runs of the same code within the hour
+took 3.6-5.7 s / 5.0-8.5 s with MKL, against 5.4-6.2 s / 7.5-8.4 s with OpenBLAS; on two
+threads OpenBLAS took 3.8-4.3 s / 5.0-5.9 s and MKL, whatever its thread split, 5.3-6.5 s /
+7.8-8.4 s (a second thread spinning between products slows the first on this machine).
 """
 
 from __future__ import annotations
@@ -47,27 +47,15 @@ from numpy.typing import NDArray
 __all__ = ["BACKENDS", "BlockPair", "active_backend", "mkl_available", "products_backend"]
 
 #: Backend names, in order ``"auto"`` (MKL where installed and BLAS runs on one thread, see
-#: the module docstring, else NumPy), ``"numpy"`` (always NumPy's BLAS) and ``"mkl"`` (MKL or
-#: an error).
+#: the module docstring, else NumPy), ``"numpy"`` (always NumPy's BLAS, the default) and
+#: ``"mkl"`` (MKL or an error).
 BACKENDS = ("auto", "numpy", "mkl")
 #: Blocks below this many entries stay on NumPy (the ctypes call and the transposed copy are
 #: not worth it for small layers: 784-40-20-10 has 32 k).
 MKL_MIN_ENTRIES = 2**18
 
-_choice = ["auto"]
-
-
-def _one_thread_mkl(gemm: Callable) -> Callable:
-    """``gemm`` run with MKL on one thread for the calling thread (restored after)."""
-    import sparse_dot_mkl
-
-    def call(m, x):
-        before = sparse_dot_mkl.mkl_set_num_threads_local(1)
-        try:
-            return gemm(m, x)
-        finally:
-            sparse_dot_mkl.mkl_set_num_threads_local(before)
-    return call
+# NumPy's BLAS unless asked: the gain of MKL in the whole SLQ did not reproduce (module docstring).
+_choice = ["numpy"]
 
 
 @cache
@@ -80,10 +68,14 @@ def _mkl_gemm() -> Callable | None:
         if found:
             os.environ["MKL_RT"] = found[-1]
     try:
-        from sparse_dot_mkl import dot_product_mkl
+        import sparse_dot_mkl
     except (ImportError, OSError):
         return None
-    return dot_product_mkl
+    # MKL loaded inside a threadpoolctl limit would not carry it: start at NumPy's BLAS count.
+    # (Setting a thread-local count of 1 around every product instead made the 784-4096³-10
+    # SLQ 1.3-1.5x slower, 4.5 / 7.4 s against 3.6 / 5.1 s float32 / float64.)
+    sparse_dot_mkl.mkl_set_num_threads(_blas_threads())
+    return sparse_dot_mkl.dot_product_mkl
 
 
 def _blas_threads() -> int:
@@ -154,8 +146,8 @@ class BlockPair:
     ``M @ Xᵀ`` form (the weights on the left, not transposed).  Build it only when
     :func:`active_backend` is ``"mkl"``.
 
-    MKL runs on one thread here, whatever the BLAS thread limit (measurements in the module
-    docstring).
+    MKL runs with the thread count threadpoolctl gives it; ``"auto"`` takes MKL only on one
+    thread (measurements in the module docstring).
 
     Examples
     --------
@@ -178,7 +170,7 @@ class BlockPair:
         gemm = _mkl_gemm()
         if gemm is None:
             raise ValueError("BlockPair needs Intel MKL (the optional extra 'mkl')")
-        self._gemm = _one_thread_mkl(gemm)
+        self._gemm = gemm
         self.w = np.ascontiguousarray(w, dtype=dtype)
         self._w_t: NDArray[np.floating] | None = None
         self._t_calls = 0

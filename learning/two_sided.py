@@ -53,6 +53,11 @@ class AProducts:
     def count(self) -> int:
         return self.op.count
 
+    @property
+    def backend(self) -> str:
+        """The BLAS of the operator's products (learning.blas; the driver's vector layout)."""
+        return self.op.backend
+
     def apply(self, x: Array) -> Array:
         return x - self.op.matmat(x)
 
@@ -71,6 +76,11 @@ class InverseProducts:
     def __init__(self, op: JacobianOperator):
         self.op = op
         self.count = 0
+
+    @property
+    def backend(self) -> str:
+        """The BLAS of the operator's products (learning.blas; the driver's vector layout)."""
+        return self.op.backend
 
     def apply(self, x: Array) -> Array:
         self.count += x.shape[0]
