@@ -11,8 +11,8 @@ checkpoints of a run must have the same number of probes).
 * (7.6) literally: S must not rise; a step's rise counts only beyond
   :data:`Z_ERRORS` of its error (:func:`ntcore.verdict.no_rise_beyond_error`; a false
   failure per step has probability <= 3.2e-5 for Gaussian errors), graded as the exact
-  path grades (:data:`learning.experiments.laws.ROUNDOFF_RISE`,
-  :data:`~learning.experiments.laws.APPROXIMATE_RISE`).  At each β of
+  path grades (``ROUNDOFF_RISE`` and ``APPROXIMATE_RISE`` of
+  :mod:`learning.experiments.laws`).  At each β of
   :data:`~learning.experiments.laws.BETA_GRID` and with β(t) from the gap, for (5.14) and
   (5.11).
 * (7.6) as a trend: Spearman's ρ of the estimated S after the transient

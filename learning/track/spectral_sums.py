@@ -15,7 +15,7 @@ U = -∂ log Z/∂β (6.1) and S = log Z + βU (7.1), so that every quantity the
   + \tfrac12 \beta\lambda/(1+\beta\lambda)`;
 * the ⟨x⟩ term of S in (5.11): :math:`\langle x\rangle^T h_\beta(G) \langle x\rangle`,
   :math:`h_\beta(\lambda) = -\tfrac12 (\beta\lambda/(1+\beta\lambda))^2`
-  (:attr:`learning.thermodynamics.EntropySplit.mean_term`), which needs no eigenvector:
+  (``mean_term`` of :class:`learning.thermodynamics.EntropySplit`), which needs no eigenvector:
   Σ_i a_i² h(λ_i) with a_i of (5.12) is the quadratic form;
 * the bracket of (7.11), S_0 (7.4) plus C (6.7) as printed:
   :math:`\operatorname{Tr} \phi_\beta(G)`, :math:`\phi_\beta(\lambda) = \tfrac12\log 2\pi
@@ -179,7 +179,7 @@ def mean_form_rule(net: Septuple, x_mean: Array, steps: int = 60) -> Rule:
     return Rule(pad[0][None], pad[1][None], pad[2][None], pad[3][None])
 
 
-#: round-off of the quadratic form per unit |⟨x⟩|² (measured: 2e-13 on a 150-neuron net)
+#: Round-off of the quadratic form per unit |⟨x⟩|², measured as 2e-13 on a 150-neuron net.
 FORM_ROUNDOFF = 1e-12
 
 
