@@ -334,7 +334,9 @@ def test_background_measuring_writes_the_same_files(tmp_path):
     steps = [0, 1, 2, 4, 8]
     _run(tmp_path / "sync" / "run", steps)
     with _run(tmp_path / "bg" / "run", steps, background=True) as rec:
-        pass  # leaving the block waits for the worker
+        job_file = rec._job_file
+        assert job_file is not None and job_file.exists()  # the worker's job, outside the run
+    assert not job_file.exists()  # removed with the worker
     assert _files(tmp_path / "bg" / "run") == _files(tmp_path / "sync" / "run")
     assert sorted(rec.wait()) == steps
     assert all(c.measurements["bulk_loss"] > 0 for c in rec.checkpoints.values())
