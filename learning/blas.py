@@ -17,7 +17,8 @@ MKL ``R @ W``              27 / 78     56 / 104
 So MKL reaches 60-80 % of the large-matmul rate, but only with the weights on the left and
 not transposed; both products of a Golub-Kahan step (A V and A^T P) get that form when the
 transpose of each block is kept as a second contiguous copy (:class:`BlockPair`), which doubles
-the memory of the weights in the product dtype (stated in ``nbytes``).  MKL comes from the
+the memory of the weights in the product dtype (counted in the Jacobian operator's
+``nbytes`` and ``copy_bytes``).  MKL comes from the
 optional extra ``mkl`` (the ``mkl`` wheel and ``sparse-dot-mkl``, the maintained ctypes
 binding to its ``cblas_?gemm``); without it everything runs on NumPy.  The choice is
 process-wide like a thread count: :func:`products_backend` sets it for a ``with`` block.
@@ -174,11 +175,6 @@ class BlockPair:
         self.w = np.ascontiguousarray(w, dtype=dtype)
         self._w_t: NDArray[np.floating] | None = None
         self._t_calls = 0
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of both copies (the transposed one counted before it is made)."""
-        return int(2 * self.w.nbytes)
 
     @property
     def w_t(self) -> NDArray[np.floating]:

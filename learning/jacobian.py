@@ -116,14 +116,15 @@ class _LayeredStructure:
         self.dtype = dtype
         # On MKL, big dense blocks are multiplied with their transposed copy beside them
         # (learning.blas): both products at MKL's fast layout, the weights held twice.
-        self.pairs = [BlockPair(b, dtype) if _on_mkl(b) else None for b in self.blocks]
+        on_mkl = active_backend() == "mkl"  # resolved once: "auto" asks threadpoolctl
+        self.pairs = [BlockPair(b, dtype) if on_mkl and _mkl_sized(b) else None
+                      for b in self.blocks]
         # The transposes, and the block itself where it was a strided view (of a dense w).
         self.copy_bytes = sum(p.w.nbytes * (1 if p.w is b else 2)
                               for p, b in zip(self.pairs, self.blocks, strict=True)
                               if p is not None)
         self.nbytes += self.copy_bytes
         self.backend = "mkl" if any(p is not None for p in self.pairs) else "numpy"
-        self.fused = self.backend == "numpy"
 
     def _times(self, l: int, x: Array) -> NDArray[np.floating]:
         pair = self.pairs[l]
@@ -214,10 +215,9 @@ class _LayeredStructure:
 PANEL_ENTRIES = 2**21
 
 
-def _on_mkl(blk) -> bool:
-    """A dense block big enough for the MKL products, while MKL is the active backend."""
-    return (not sp.issparse(blk) and blk.size >= MKL_MIN_ENTRIES
-            and active_backend() == "mkl")
+def _mkl_sized(blk) -> bool:
+    """A dense block big enough for the MKL products (learning.blas)."""
+    return not sp.issparse(blk) and blk.size >= MKL_MIN_ENTRIES
 
 
 def _panel_rows(blk: NDArray[np.floating]) -> int:
@@ -445,7 +445,8 @@ class JacobianOperator:
         if shift is not None and shift.shape != arr.shape:
             raise ValueError(f"sub must have the shape of v, {arr.shape}, got {shift.shape}")
         self.count += 2 * arr.shape[0]
-        if isinstance(self._s, _LayeredStructure) and self._s.fused:
+        # On OpenBLAS the row panels serve both products; MKL's pairs multiply separately.
+        if isinstance(self._s, _LayeredStructure) and self._s.backend == "numpy":
             return self._s.a_pair(arr, shift)
         low = arr if self.dtype == np.float64 else arr.astype(self.dtype)
         p = arr - self._batched(self._s.j, low)
