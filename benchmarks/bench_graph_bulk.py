@@ -9,9 +9,23 @@ and exported with ``torch.onnx.export`` into ``--dir`` first, unless it is there
 ``--part resnet``: the bulk minimum of ``--samples`` inputs (uniform in [-1, 1], targets
 uniform in [-0.9, 0.9], seeded) of the ResNet-20-shaped network of
 ``benchmarks/bench_resnet20.py`` (relu, He-initialised, BatchNorm calibrated), target 100
-samples in <= 5 min.  Prints the Newton iterations per sample and the peak memory.
+samples in <= 5 min.  Prints the Newton iterations per sample and the peak memory.  This is
+the stress case: random targets far from the forward outputs of an untrained network.
+
+``--part resnet-trained``: the representative case, what ``analyze`` and Section 10 do.  The
+same ResNet-20 shape in PyTorch (conv/BN/relu/Add, global average pooling, a dense head),
+trained ``--train-steps`` SGD steps (momentum 0.9, batches of 64, mean squared error to the
+targets) on the bundled digits placed in 3 x 32 x 32 (28 -> 32 padded with the background
+-1, the channel repeated), BatchNorm then in eval mode, exported with ``torch.onnx.export``
+and read with ``learning.io.load_network`` (cached in ``--dir``).  The data are encoded as
+``python -m learning analyze --data mnist`` encodes them for a linear output (pixels in
+[-1, 1], one-hot targets +-0.9, the first ``--samples`` of its seeded shuffle, all of them
+training samples), and the bulk minimum is called as ``analyze`` calls it
+(``learning.analysis.BULK_GTOL``, Gauss-Newton for relu, the memory limit), with the solver
+fixed to matrix_free (what ``auto`` picks there).
 
     flock /work/bench.lock python benchmarks/bench_graph_bulk.py --part lenet
+    flock /work/bench.lock python benchmarks/bench_graph_bulk.py --part resnet-trained --samples 20
     flock /work/bench.lock python benchmarks/bench_graph_bulk.py --part resnet --samples 10
         [--max-iter 100] [--size 32] [--batch 2]
 """
@@ -97,10 +111,123 @@ def resnet(samples: int, size: int, threads: int | None, max_iter: int,
         res = constrained_bulk_minimum(net, x, x0=x, gtol=1e-6, solver="matrix_free",
                                        max_iter=max_iter, memory_limit=limit)
         wall = time.perf_counter() - start
+    _report(res, wall, samples)
+
+
+def _resnet20_torch():
+    """The ResNet-20 shape of bench_resnet20.py as a torch module (3 x 32 x 32 inputs)."""
+    from torch import nn
+
+    def conv_bn(c_in, c_out, stride, kernel):
+        return nn.Sequential(nn.Conv2d(c_in, c_out, kernel, stride, kernel // 2, bias=False),
+                             nn.BatchNorm2d(c_out))
+
+    class Block(nn.Module):
+        def __init__(self, c_in, c_out, stride):
+            super().__init__()
+            self.a, self.b = conv_bn(c_in, c_out, stride, 3), conv_bn(c_out, c_out, 1, 3)
+            self.short = conv_bn(c_in, c_out, stride, 1) if stride != 1 else nn.Identity()
+
+        def forward(self, x):
+            return nn.functional.relu(self.b(nn.functional.relu(self.a(x))) + self.short(x))
+
+    layers: list = [conv_bn(3, 16, 1, 3), nn.ReLU()]
+    c_in = 16
+    for stage, c in enumerate((16, 32, 64)):
+        for block in range(3):
+            layers.append(Block(c_in, c, 2 if stage > 0 and block == 0 else 1))
+            c_in = c
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10)]
+    return nn.Sequential(*layers)
+
+
+def _digits_32(n: int):
+    """The first ``n`` training digits as ``analyze --data mnist`` encodes them for a linear
+    output (pixels in [-1, 1], targets +-0.9), placed in 3 x 32 x 32."""
+    from learning.experiments.datasets import load_mnist
+
+    data = load_mnist(input_scaling="symmetric", n_train=min(n, 4000), n_test=1)
+    images = np.pad(data.train.inputs.reshape(-1, 1, 28, 28), ((0, 0), (0, 0), (2, 2), (2, 2)),
+                    constant_values=-1.0)
+    targets = np.where(np.eye(10)[data.train.labels] > 0, 0.9, -0.9)
+    return np.repeat(images, 3, axis=1), targets, data.train.labels
+
+
+def resnet_trained_file(directory: Path, steps: int) -> Path:
+    """The trained ResNet-20-shaped network as ONNX (trained and exported once)."""
+    path = directory / f"resnet20_digits_{steps}.onnx"
+    if path.exists():
+        return path
+    import torch
+
+    torch.manual_seed(0)
+    images, targets, labels = _digits_32(4000)
+    x, y = torch.tensor(images, dtype=torch.float32), torch.tensor(targets, dtype=torch.float32)
+    module = _resnet20_torch()
+    opt = torch.optim.SGD(module.parameters(), lr=0.02, momentum=0.9)
+    module.train()
+    start, step = time.perf_counter(), 0
+    while step < steps:
+        for batch in torch.randperm(len(x)).split(64):
+            if step == steps:
+                break
+            opt.zero_grad()
+            loss = 0.5 * ((module(x[batch]) - y[batch]) ** 2).sum(1).mean()
+            loss.backward()
+            opt.step()
+            step += 1
+    module.eval()
+    with torch.no_grad():
+        out = module(x).numpy()
+    acc = float(np.mean(out.argmax(1) == labels))
+    boundary = 0.5 * np.mean(np.sum((out - targets) ** 2, axis=1))
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.onnx")
+    torch.onnx.export(module, (x[:1],), str(tmp), dynamo=False)
+    tmp.replace(path)
+    print(f"trained {steps} SGD steps in {time.perf_counter() - start:.0f} s: training accuracy "
+          f"{acc:.3f}, boundary loss (2.11) {boundary:.4f} on the 4000 digits; saved {path}")
+    return path
+
+
+def resnet_trained(directory: Path, samples: int, steps: int, max_iter: int,
+                   threads: int | None) -> None:
+    from threadpoolctl import threadpool_limits
+
+    from learning.analysis import BULK_GTOL
+    from learning.bulk_minimum import constrained_bulk_minimum, solver_costs
+    from learning.graph.septuple import neuron_activation
+    from learning.io import load_network
+    from ntcore import limits
+
+    print(_load())
+    net = load_network(resnet_trained_file(directory, steps))
+    images, targets, _ = _digits_32(samples)
+    x = net.forward(images.reshape(samples, -1))
+    outs = net.output_indices
+    boundary = 0.5 * np.sum((x[:, outs] - targets) ** 2, axis=1)
+    x[:, outs] = targets
+    newton = neuron_activation(net).second_derivative is not None
+    need = solver_costs(net, samples)["matrix_free"][1]
+    print(f"trained ResNet-20-shaped: N = {net.n_neurons}, {net.hidden_indices.size} hidden; "
+          f"{samples} training digits; U_boundary = {boundary.mean():.6g}; gtol {BULK_GTOL:g}; "
+          f"estimated memory {need / 2**30:.2f} GiB")
+    with threadpool_limits(threads):
+        start = time.perf_counter()
+        res = constrained_bulk_minimum(net, x, x0=x, gtol=BULK_GTOL, solver="matrix_free",
+                                       method="newton" if newton else "gauss-newton",
+                                       max_iter=max_iter,
+                                       memory_limit=limits.BULK_MINIMUM_LIMIT_BYTES)
+        wall = time.perf_counter() - start
+    _report(res, wall, samples)
+
+
+def _report(res, wall: float, samples: int) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     it = res.iterations
     print(f"U = {res.mean_loss:.6g} (start {np.mean(res.start_loss):.6g}); {res.message}; "
-          f"Newton iterations mean {it.mean():.1f}, max {it.max()}; H per sample "
+          f"Newton iterations mean {it.mean():.1f}, max {it.max()}, per sample "
+          + " ".join(str(int(i)) for i in it) + "; H per sample "
           + " ".join(f"{v:.4g}" for v in res.loss) + "; projected gradient "
           + " ".join(f"{v:.1e}" for v in res.gradient_norm))
     print(f"wall time {wall:.1f} s ({wall / samples:.2f} s per sample; target 100 samples "
@@ -109,7 +236,7 @@ def resnet(samples: int, size: int, threads: int | None, max_iter: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("lenet", "resnet"), required=True)
+    parser.add_argument("--part", choices=("lenet", "resnet", "resnet-trained"), required=True)
     parser.add_argument("--samples", type=int, default=None,
                         help="samples (default 1000 for lenet, 100 for resnet)")
     parser.add_argument("--size", type=int, default=32, help="resnet input side")
@@ -121,11 +248,16 @@ def main() -> None:
     parser.add_argument("--kinked-max-cg", type=int, default=None,
                         help="CG steps per Newton iteration for relu graphs (default "
                              "newton_cg.KINKED_MAX_CG; 500 was the cap before it)")
+    parser.add_argument("--train-steps", type=int, default=300,
+                        help="SGD steps of the trained ResNet (resnet-trained)")
     parser.add_argument("--dir", type=Path, default=ROOT / "benchmarks" / ".graph_bulk",
                         help="where the LeNet ONNX file and the analysis go")
     args = parser.parse_args()
     if args.part == "lenet":
         lenet(args.dir, args.samples or 1000)
+    elif args.part == "resnet-trained":
+        resnet_trained(args.dir, args.samples or 100, args.train_steps, args.max_iter,
+                       args.threads)
     else:
         if args.kinked_max_cg is not None:
             from learning.bulk_minimum import newton_cg
