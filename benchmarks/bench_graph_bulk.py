@@ -24,6 +24,12 @@ training samples), and the bulk minimum is called as ``analyze`` calls it
 (``learning.analysis.BULK_GTOL``, Gauss-Newton for relu, the memory limit), with the solver
 fixed to matrix_free (what ``auto`` picks there).
 
+``--part products``: per sample, the time of the products one Newton iteration of the
+stress case is made of, on ``--samples`` random-target samples at the forward state: an
+evaluation of H and its gradient, one CG step in the residual coordinates (a forward and a
+backward substitution through J_hh), one backward substitution alone (10 of them give the 10
+rows of dg/de a Woodbury step would need), each in float64 and float32.
+
     flock /work/bench.lock python benchmarks/bench_graph_bulk.py --part lenet
     flock /work/bench.lock python benchmarks/bench_graph_bulk.py --part resnet-trained --samples 20
     flock /work/bench.lock python benchmarks/bench_graph_bulk.py --part resnet --samples 10
@@ -234,9 +240,60 @@ def _report(res, wall: float, samples: int) -> None:
           f"<= 300 s), peak memory {peak:.2f} GiB; {_load()}")
 
 
+def _per_sample(fn, samples: int, repeats: int) -> float:
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best / samples
+
+
+def products(samples: int, size: int, threads: int | None, repeats: int) -> None:
+    from threadpoolctl import threadpool_limits
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_resnet20 import resnet20
+
+    from learning.bulk_minimum.graph_operators import GraphChain, GraphCouplings
+    from learning.bulk_minimum.problem import Problem
+
+    print(_load())
+    net = resnet20(size=size)
+    rng = np.random.default_rng(1)
+    x = net.forward(rng.uniform(-1, 1, size=(samples, 3 * size * size)))
+    x[:, net.output_indices] = rng.uniform(-0.9, 0.9, size=(samples, 10))
+    couplings = GraphCouplings(net)
+    problem, chain = Problem(net, x, None, couplings, dense=False), GraphChain(couplings)
+    z, idx = x[:, net.hidden_indices], np.arange(samples)
+    d = problem.evaluate_cached(z, idx, False)[2][0]
+    print(f"ResNet-20-shaped, 3 x {size} x {size}: N = {net.n_neurons}; {samples} samples, "
+          f"best of {repeats}; milliseconds per sample")
+    with threadpool_limits(threads):
+        ms = 1e3 * _per_sample(lambda: problem.evaluate_cached(z, idx, False), samples, repeats)
+        print(f"H, gradient and f' (float64): {ms:.1f}")
+        for dtype in (np.float64, np.float32):
+            e = rng.normal(size=z.shape).astype(dtype)
+            dd = d.astype(dtype)
+
+            def cg_step(e=e, dd=dd):
+                _, q = chain.solve(e, dd)
+                chain.transpose_solve(None, dd, rows=q)
+
+            ms_cg = 1e3 * _per_sample(cg_step, samples, repeats)
+            back = np.zeros((samples, couplings.n_rows), dtype)
+            back[:, problem.other_rows] = 1.0
+            ms_back = 1e3 * _per_sample(lambda dd=dd, back=back: chain.transpose_solve(
+                None, dd, rows=back), samples, repeats)
+            print(f"{np.dtype(dtype).name}: CG step (forward + backward substitution) "
+                  f"{ms_cg:.1f}, backward substitution {ms_back:.1f}")
+    print(_load())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("lenet", "resnet", "resnet-trained"), required=True)
+    parser.add_argument("--part", required=True,
+                        choices=("lenet", "resnet", "resnet-trained", "products"))
     parser.add_argument("--samples", type=int, default=None,
                         help="samples (default 1000 for lenet, 100 for resnet)")
     parser.add_argument("--size", type=int, default=32, help="resnet input side")
@@ -255,6 +312,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.part == "lenet":
         lenet(args.dir, args.samples or 1000)
+    elif args.part == "products":
+        products(args.samples or 10, args.size, args.threads, 5)
     elif args.part == "resnet-trained":
         resnet_trained(args.dir, args.samples or 100, args.train_steps, args.max_iter,
                        args.threads)
