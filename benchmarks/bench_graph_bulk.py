@@ -207,10 +207,22 @@ def resnet_trained(directory: Path, samples: int, steps: int, max_iter: int,
     from ntcore import limits
 
     print(_load())
-    net = load_network(resnet_trained_file(directory, steps))
+    path = resnet_trained_file(directory, steps)
+    net = load_network(path)
     images, targets, _ = _digits_32(samples)
     x = net.forward(images.reshape(samples, -1))
     outs = net.output_indices
+    try:  # the graph read from the file computes what the file computes
+        import onnxruntime
+
+        session = onnxruntime.InferenceSession(str(path))
+        name = session.get_inputs()[0].name
+        ref = np.concatenate([session.run(None, {name: images[i:i + 1].astype(np.float32)})[0]
+                              for i in range(samples)])
+        print(f"max |graph forward - onnxruntime| on the outputs: "
+              f"{np.abs(x[:, outs] - ref).max():.1e} (float32 file)")
+    except ImportError:
+        pass
     boundary = 0.5 * np.sum((x[:, outs] - targets) ** 2, axis=1)
     x[:, outs] = targets
     newton = neuron_activation(net).second_derivative is not None
