@@ -92,20 +92,27 @@ def lenet(directory: Path, samples: int) -> None:
     print(f"exit status {proc.returncode}, wall time {wall:.1f} s (target <= 60 s); {_load()}")
 
 
-def resnet(samples: int, size: int, threads: int | None, max_iter: int,
-           batch: int | None = None) -> None:
-    from threadpoolctl import threadpool_limits
-
+def stress_case(samples: int, size: int):
+    """The untrained ResNet-20-shaped network of bench_resnet20.py and ``samples`` seeded
+    inputs U[-1, 1] at their forward states, the outputs clamped to targets U[-0.9, 0.9]."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from bench_resnet20 import resnet20
-
-    from learning.bulk_minimum import constrained_bulk_minimum, solver_costs
 
     print(_load())
     net = resnet20(size=size)
     rng = np.random.default_rng(1)
     x = net.forward(rng.uniform(-1, 1, size=(samples, 3 * size * size)))
     x[:, net.output_indices] = rng.uniform(-0.9, 0.9, size=(samples, 10))
+    return net, x
+
+
+def resnet(samples: int, size: int, threads: int | None, max_iter: int,
+           batch: int | None = None) -> None:
+    from threadpoolctl import threadpool_limits
+
+    from learning.bulk_minimum import constrained_bulk_minimum, solver_costs
+
+    net, x = stress_case(samples, size)
     need = solver_costs(net, samples)["matrix_free"][1]
     print(f"ResNet-20-shaped, 3 x {size} x {size}: N = {net.n_neurons}, "
           f"{net.hidden_indices.size} hidden; {samples} samples; estimated memory "
@@ -264,17 +271,11 @@ def _per_sample(fn, samples: int, repeats: int) -> float:
 def products(samples: int, size: int, threads: int | None, repeats: int) -> None:
     from threadpoolctl import threadpool_limits
 
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_resnet20 import resnet20
-
     from learning.bulk_minimum.graph_operators import GraphChain, GraphCouplings
     from learning.bulk_minimum.problem import Problem
 
-    print(_load())
-    net = resnet20(size=size)
-    rng = np.random.default_rng(1)
-    x = net.forward(rng.uniform(-1, 1, size=(samples, 3 * size * size)))
-    x[:, net.output_indices] = rng.uniform(-0.9, 0.9, size=(samples, 10))
+    net, x = stress_case(samples, size)
+    rng = np.random.default_rng(2)
     couplings = GraphCouplings(net)
     problem, chain = Problem(net, x, None, couplings, dense=False), GraphChain(couplings)
     z, idx = x[:, net.hidden_indices], np.arange(samples)
