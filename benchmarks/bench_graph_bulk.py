@@ -14,10 +14,11 @@ the stress case: random targets far from the forward outputs of an untrained net
 
 ``--part resnet-trained``: the representative case, what ``analyze`` and Section 10 do.  The
 same ResNet-20 shape in PyTorch (conv/BN/relu/Add, global average pooling, a dense head),
-trained ``--train-steps`` SGD steps (momentum 0.9, batches of 64, mean squared error to the
-targets) on the bundled digits placed in 3 x 32 x 32 (28 -> 32 padded with the background
+trained ``--train-steps`` SGD steps (lr 0.02, momentum 0.9, batches of 64, squared error to
+the targets) on the bundled digits placed in 3 x 32 x 32 (28 -> 32 padded with the background
 -1, the channel repeated), BatchNorm then in eval mode, exported with ``torch.onnx.export``
-and read with ``learning.io.load_network`` (cached in ``--dir``).  The data are encoded as
+and read with ``learning.io.load_network`` (cached in ``--dir``; its forward outputs are
+checked against onnxruntime's).  The data are encoded as
 ``python -m learning analyze --data mnist`` encodes them for a linear output (pixels in
 [-1, 1], one-hot targets +-0.9, the first ``--samples`` of its seeded shuffle, all of them
 training samples), and the bulk minimum is called as ``analyze`` calls it
@@ -34,6 +35,7 @@ rows of dg/de a Woodbury step would need), each in float64 and float32.
     flock /work/bench.lock python benchmarks/bench_graph_bulk.py --part resnet-trained --samples 20
     flock /work/bench.lock python benchmarks/bench_graph_bulk.py --part resnet --samples 10
         [--max-iter 100] [--size 32] [--batch 2]
+    flock /work/bench.lock python benchmarks/bench_graph_bulk.py --part products --samples 10
 """
 
 from __future__ import annotations
