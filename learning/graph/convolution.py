@@ -42,6 +42,7 @@ from learning.graph._windows import (
     int_tuple,
     pads,
 )
+from learning.graph._workspace import workspace
 
 __all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES", "SHIFT_BYTES", "SHIFT_MIN_CHANNELS",
            "SMALL_ENTRIES"]
@@ -222,10 +223,12 @@ class Conv:
         for a in range(0, x.shape[0], step):
             part = x[a:a + step]
             rows = part.shape[0] * plane
-            xcl = np.zeros((rows + shifts[-1], self.in_shape[0]), dtype=x.dtype)
+            xcl = workspace("shift-in", (rows + shifts[-1], self.in_shape[0]), x.dtype)
+            xcl.fill(0)
             xcl[:rows].reshape(part.shape[0], *padded, -1)[(slice(None), *inner)] = \
                 np.moveaxis(part, 1, -1)
-            acc = np.zeros((c_out, rows), dtype=x.dtype, order="F")
+            acc = workspace("shift-acc", (c_out, rows), x.dtype, order="F")
+            acc.fill(0)
             for tap, shift in zip(taps, shifts, strict=True):
                 acc = gemm(1.0, tap, xcl[shift:shift + rows].T, 1.0, acc, overwrite_c=True)
             grid = acc.T.reshape(part.shape[0], *padded, c_out)
@@ -240,10 +243,15 @@ class Conv:
         if self._shifts():
             return self._shift_matmat(x)
         out = np.empty((x.shape[0], *self.out_shape), dtype=x.dtype)
-        w, g, n_out = self._weight(x.dtype), self.groups, math.prod(self.windows.out_spatial)
+        win, w, g = self.windows, self._weight(x.dtype), self.groups
+        n_out = math.prod(win.out_spatial)
         for part in self._chunks(x.shape[0], x.dtype.itemsize):
-            cols = self.windows.columns(x[part]).reshape(-1, g, w.shape[2], n_out)
-            out[part] = np.matmul(w, cols).reshape((-1, *self.out_shape))
+            k = len(range(*part.indices(x.shape[0])))
+            pad = workspace("conv-pad", win.padded_shape(k, self.in_shape[0]), x.dtype)
+            cols = win.columns(x[part], 0.0, workspace(
+                "conv-cols", (k, self.in_shape[0], win.size, n_out), x.dtype), pad)
+            np.matmul(w, cols.reshape(k, g, w.shape[2], n_out),
+                      out=out[part].reshape(k, g, w.shape[1], n_out))
         return out
 
     def _chunks(self, k: int, itemsize: int) -> list[slice]:
@@ -283,12 +291,16 @@ class Conv:
         if flipped is not None:
             return flipped.matmat(y)
         out = np.empty((y.shape[0], *self.in_shape), dtype=y.dtype)
-        w_t = self._weight(y.dtype).transpose(0, 2, 1)
+        win, w_t = self.windows, self._weight(y.dtype).transpose(0, 2, 1)
         for part in self._chunks(y.shape[0], y.dtype.itemsize):
-            yp = y[part].reshape(-1, self.groups, w_t.shape[2], math.prod(self.windows.out_spatial))
-            cols = np.matmul(w_t, yp).reshape(-1, self.in_shape[0], self.windows.size,
-                                               yp.shape[-1])
-            out[part] = self.windows.scatter(cols)
+            yp = y[part].reshape(-1, self.groups, w_t.shape[2], math.prod(win.out_spatial))
+            k = yp.shape[0]
+            cols = workspace("conv-cols", (k, self.groups, w_t.shape[1], yp.shape[-1]),
+                             y.dtype)
+            np.matmul(w_t, yp, out=cols)
+            out[part] = win.scatter(cols.reshape(k, self.in_shape[0], win.size, -1),
+                                    workspace("conv-pad", win.padded_shape(k, self.in_shape[0]),
+                                              y.dtype))
         return out
 
     @property
