@@ -223,7 +223,7 @@ class Windows:
         if out is None:
             out = np.empty(self.padded_shape(*x.shape[:2]), dtype=x.dtype)
         out.fill(fill)
-        out[self._interior()] = x
+        out[self.interior()] = x
         return out
 
     def inside_counts(self) -> NDArray[np.float64]:
@@ -241,7 +241,8 @@ class Windows:
                             ("padding", self.begin + self.end), ("windows", self)):
             object.__setattr__(operator, name, value)
 
-    def _interior(self) -> tuple[slice, ...]:
+    def interior(self) -> tuple[slice, ...]:
+        """Index of the unpadded input inside a padded batch (k, C, *padded spatial)."""
         return (slice(None), slice(None),
                 *(slice(b, b + n) for b, n in zip(self.begin, self.in_spatial, strict=True)))
 
@@ -302,4 +303,4 @@ class Windows:
                         for i, di, st, o in zip(offset, self.dilation, self.stride,
                                                 self.out_spatial, strict=True)))
             xp[target] += cols[:, :, j if s > 1 else 0]
-        return np.ascontiguousarray(xp[self._interior()])
+        return np.ascontiguousarray(xp[self.interior()])

@@ -24,18 +24,22 @@ def adjoint_matrix(m: LinearMap) -> np.ndarray:
     return np.asarray(m.rmatmat(eye)).reshape(n_out, -1)
 
 
-#: The three routes of every product, as (SMALL_ENTRIES, SHIFT_MIN_CHANNELS): im2col views and
-#: col2im (or the flipped kernel); the accumulating per-offset products wherever they apply
-#: (stride 1, one group; also W^T through the flipped kernel); the read index (take / bincount).
-ROUTES = ((0, 1 << 62), (0, 1), (1 << 62, 1))
+#: The routes of every product, as (SMALL_ENTRIES, SHIFT_MIN_CHANNELS, SPREAD_MIN_RATIO):
+#: im2col views and col2im (or the flipped kernel); the accumulating per-offset products
+#: wherever they apply (stride 1, one group; also W^T through the flipped kernel); the
+#: channels-first W^T (stride 1, one group, more output than input channels; a ratio of 0
+#: takes it for every such convolution, whatever the channels); the read index (take /
+#: bincount).
+ROUTES = ((0, 1 << 62, np.inf), (0, 1, np.inf), (0, 1 << 62, 0.0), (1 << 62, 1, np.inf))
 
 
 def routes():
     """Yield once per route, with the thresholds patched (build fresh operators inside)."""
-    for small, shift in ROUTES:
+    for small, shift, spread in ROUTES:
         with mock.patch.object(convolution, "SMALL_ENTRIES", small), \
-                mock.patch.object(convolution, "SHIFT_MIN_CHANNELS", shift):
-            yield small, shift
+                mock.patch.object(convolution, "SHIFT_MIN_CHANNELS", shift), \
+                mock.patch.object(convolution, "SPREAD_MIN_RATIO", spread):
+            yield small, shift, spread
 
 
 def adjoint_gap(m: LinearMap, seed: int = 0) -> float:
@@ -297,4 +301,21 @@ def test_the_accumulating_route_equals_im2col_on_a_wide_layer(monkeypatch, dtype
     assert got.dtype == dtype
     tol = 1e-12 if dtype == np.float64 else 1e-4
     np.testing.assert_allclose(got.reshape(3, -1), x.reshape(3, -1) @ expected.T, rtol=0,
+                               atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_channels_first_adjoint_equals_the_definition(monkeypatch, dtype) -> None:
+    rng = np.random.default_rng(15)
+    monkeypatch.setattr(convolution, "SMALL_ENTRIES", 0)
+    monkeypatch.setattr(convolution, "SPREAD_BYTES", 1)  # one probe per chunk
+    weight = rng.standard_normal((5, 2, 3, 2))
+    conv = Conv(weight, 1, (2, 0, 1, 1), (1, 2), in_shape=(2, 6, 5))
+    assert conv._spreads() and conv._flipped() is None
+    expected, _ = conv_matrix(weight, (2, 6, 5), (1, 1), (2, 0), (1, 1), (1, 2), 1)
+    y = rng.standard_normal((3, *conv.out_shape)).astype(dtype)
+    got = conv.rmatmat(y)
+    assert got.dtype == dtype
+    tol = 1e-12 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(got.reshape(3, -1), y.reshape(3, -1) @ expected, rtol=0,
                                atol=tol)
