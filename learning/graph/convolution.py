@@ -8,9 +8,13 @@ that matrix: :meth:`Conv.matmat` is im2col (a strided view, one contiguous copy)
 BLAS matrix product per probe and group, and :meth:`Conv.rmatmat`, the exact adjoint, is one
 product with the transposed weight followed by col2im (one strided addition per kernel offset),
 or, for stride 1, the convolution with the flipped kernel (the same im2col and BLAS product).
-Two faster routes give the same products: small ones (SMALL_ENTRIES) gather through a cached
+Faster routes give the same products: small ones (SMALL_ENTRIES) gather through a cached
 index and add back with ``np.bincount``; wide stride-1 ones (SHIFT_MIN_CHANNELS) skip im2col,
-one BLAS product per kernel offset accumulating on a channels-last copy of the padded input.
+one BLAS product per kernel offset accumulating on a channels-last copy of the padded input;
+stride-1 adjoints with more output than input channels (SPREAD_MIN_RATIO) form G = weight^T y
+channels-first in one BLAS product and add its rows into the padded input at one constant
+shift per kernel offset.  Temporaries live in per-thread work buffers
+(``learning.graph._workspace``), so a repeated product does not page in fresh memory.
 A transposed convolution is the adjoint of the convolution with the same weight
 (:class:`ConvTranspose`).  Bias is not part of a block: the node holds b (2.5).
 
@@ -21,7 +25,8 @@ are the tested cases of issue 22; 3-D is tested too).
 
 float32 inputs give float32 outputs (the weight is cast once and cached); float64 inputs give
 float64 outputs.  Working memory of a product beyond its input and output: about CHUNK_BYTES
-(probes are processed in chunks).
+(probes are processed in chunks), at most SPREAD_BYTES on the channels-first adjoint route;
+it stays allocated in the thread's work buffers between products.
 """
 
 from __future__ import annotations
@@ -72,13 +77,15 @@ SHIFT_MIN_CHANNELS = 16
 #: Stride-1 convolutions (one group, kernel larger than 1 x 1) with more than SPREAD_MIN_RATIO
 #: times as many output as input channels compute W^T y channels-first: one BLAS product
 #: G = weight^T y for all probes (C_in * prod(kernel) rows), then one contiguous addition per
-#: kernel offset of G's rows into the padded input (:meth:`Conv._spread_rmatmat`).  Measured
-#: (benchmarks/README.md, 30 probes, CPU time against col2im): LeNet-5 conv1 float64 1.42 ->
-#: 0.8 ms, the ResNet-20 stem float64 2.26 -> 1.3 ms.
+#: kernel offset of G's rows into the padded input (``Conv._spread_rmatmat``).  Measured
+#: against col2im (30 probes, CPU time, each call after a PyTorch call as in
+#: benchmarks/bench_convolution.py, load 4): LeNet-5 conv1 1.07 -> 0.81 ms float32, 1.68 ->
+#: 1.43 ms float64; conv2 1.02 -> 0.84 ms and 1.78 -> 1.43 ms; the ResNet-20 stem (3 x 3
+#: kernel) the same within 5 % (1.36 / 1.44 ms float32, 2.34 / 2.36 ms float64).
 SPREAD_MIN_RATIO = 1.0
 
-#: Size of G per chunk of probes of that route: the additions run on rows of at least a few
-#: thousand entries (per-call overhead dominated with chunks of a few probes).
+#: Size of G per chunk of probes of that route (the 30-probe LeNet-5 and stem products in one
+#: chunk): chunks of 0.5-2 MiB were no faster (within 10 %, either way, same measurement).
 SPREAD_BYTES = 1 << 23
 
 #: Probes per chunk of the accumulating route: its input and output blocks of

@@ -319,3 +319,23 @@ def test_the_channels_first_adjoint_equals_the_definition(monkeypatch, dtype) ->
     tol = 1e-12 if dtype == np.float64 else 1e-4
     np.testing.assert_allclose(got.reshape(3, -1), y.reshape(3, -1) @ expected, rtol=0,
                                atol=tol)
+
+
+@pytest.mark.parametrize(("c_in", "c_out", "stride"), [(1, 4, 1), (16, 4, 1), (3, 5, 2)])
+def test_results_do_not_share_the_work_buffers(monkeypatch, c_in: int, c_out: int,
+                                               stride: int) -> None:
+    """Each route keeps its temporaries in per-thread work buffers: a later product (here of
+    another operator, whose buffers are the same) must leave an earlier result untouched."""
+    monkeypatch.setattr(convolution, "SMALL_ENTRIES", 0)
+    rng = np.random.default_rng(16)
+    conv = Conv(rng.standard_normal((c_out, c_in, 3, 3)), stride, 1, in_shape=(c_in, 7, 7))
+    other = Conv(rng.standard_normal((c_out, c_in, 3, 3)), stride, 1, in_shape=(c_in, 7, 7))
+    x = rng.standard_normal((4, c_in, 7, 7))
+    y = rng.standard_normal((4, *conv.out_shape))
+    forward, adjoint = conv.matmat(x), conv.rmatmat(y)
+    kept = forward.copy(), adjoint.copy()
+    other.matmat(2 * x), other.rmatmat(2 * y)
+    np.testing.assert_array_equal(forward, kept[0])
+    np.testing.assert_array_equal(adjoint, kept[1])
+    np.testing.assert_allclose(forward, conv.matmat(x), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(adjoint, conv.rmatmat(y), rtol=0, atol=1e-13)
