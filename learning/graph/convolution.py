@@ -32,6 +32,7 @@ it stays allocated in the thread's work buffers between products.
 from __future__ import annotations
 
 import math
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,7 @@ from learning.graph._windows import (
     pads,
 )
 from learning.graph._workspace import workspace
+from learning.threads import SMALL_PRODUCT_FLOPS, one_blas_thread
 
 __all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES", "SHIFT_BYTES", "SHIFT_MIN_CHANNELS",
            "SMALL_ENTRIES", "SPREAD_BYTES", "SPREAD_MIN_RATIO"]
@@ -254,11 +256,31 @@ class Conv:
             out[a:a + step] = np.moveaxis(grid[(slice(None), *valid)], -1, 1)
         return out
 
+    def _threads(self) -> AbstractContextManager[None]:
+        """BLAS on one thread while one probe's product is below SMALL_PRODUCT_FLOPS: every
+        BLAS call of the routes then is (one per probe and group, per kernel offset on a chunk
+        of SHIFT_BYTES, or on a chunk of the channels-first adjoint bounded by the same flops),
+        and a second BLAS thread handed a product that small costs more than it gains
+        (benchmarks/README.md: two threads, 30 probes, the per-offset products of ResNet-20's
+        16-16 layer); otherwise BLAS keeps its threads."""
+        if self._flops(1) < SMALL_PRODUCT_FLOPS:
+            return one_blas_thread()
+        return nullcontext()
+
+    def _flops(self, k: int) -> float:
+        """Flops (2 x multiply-adds) of W x, or of W^T y, for k probes."""
+        return 2.0 * k * self.weight.size * math.prod(self.windows.out_spatial)
+
     def matmat(self, x: Array) -> Array:
         """``(k, *in_shape) -> (k, *out_shape)``: W x for each probe (2.1)."""
         x = batch(x, self.in_shape, "x")
         if self._small(x.shape[0]):
             return self._take_matmat(x)
+        with self._threads():
+            return self._large_matmat(x)
+
+    def _large_matmat(self, x: Array) -> Array:
+        """W x by the accumulating route or im2col (see :meth:`matmat`)."""
         if self._shifts():
             return self._shift_matmat(x)
         out = np.empty((x.shape[0], *self.out_shape), dtype=x.dtype)
@@ -327,7 +349,8 @@ class Conv:
         w_t = self._cache["spread", y.dtype]
         valid = (slice(None), slice(None), *(slice(0, n) for n in win.out_spatial))
         out = np.empty((y.shape[0], *self.in_shape), dtype=y.dtype)
-        step = max(1, SPREAD_BYTES // (w_t.shape[0] * n_g * y.itemsize))
+        step = max(1, min(SPREAD_BYTES // (w_t.shape[0] * n_g * y.itemsize),
+                          int(SMALL_PRODUCT_FLOPS // (2 * w_t.size * n_g))))
         for a in range(0, y.shape[0], step):
             part = y[a:a + step]
             k = part.shape[0]
@@ -349,6 +372,12 @@ class Conv:
         y = batch(y, self.out_shape, "y")
         if self._small(y.shape[0]):
             return self._bincount_rmatmat(y)
+        with self._threads():
+            return self._large_rmatmat(y)
+
+    def _large_rmatmat(self, y: Array) -> Array:
+        """W^T y by the channels-first route, the flipped kernel or col2im (see
+        :meth:`rmatmat`)."""
         if self._spreads():
             return self._spread_rmatmat(y)
         flipped = self._flipped()

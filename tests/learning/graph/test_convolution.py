@@ -339,3 +339,24 @@ def test_results_do_not_share_the_work_buffers(monkeypatch, c_in: int, c_out: in
     np.testing.assert_array_equal(adjoint, kept[1])
     np.testing.assert_allclose(forward, conv.matmat(x), rtol=0, atol=1e-13)
     np.testing.assert_allclose(adjoint, conv.rmatmat(y), rtol=0, atol=1e-13)
+
+
+def test_blas_runs_on_one_thread_while_one_probe_is_small() -> None:
+    """The routes make one BLAS call per probe, kernel offset or small chunk: while one
+    probe's product is below SMALL_PRODUCT_FLOPS, BLAS is held to one thread."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from learning.threads import SMALL_PRODUCT_FLOPS
+
+    def blas_threads() -> set[int]:
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    small = Conv(np.ones((4, 3, 3, 3)), 1, 1, in_shape=(3, 8, 8))
+    large = Conv(np.ones((1, 1, 1)), in_shape=(1, int(SMALL_PRODUCT_FLOPS)))  # 2e8 flops
+    assert small._flops(1) < SMALL_PRODUCT_FLOPS <= large._flops(1)
+    with threadpool_limits(2, user_api="blas"):
+        with small._threads():
+            assert blas_threads() == {1}
+        with large._threads():
+            assert blas_threads() == {2}
+        assert blas_threads() == {2}
