@@ -288,36 +288,35 @@ def test_small_products_take_the_read_index_and_large_ones_do_not() -> None:
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_the_accumulating_route_equals_im2col_on_a_wide_layer(monkeypatch, dtype) -> None:
+@pytest.mark.parametrize(("route", "chunk", "shape", "padding"), [
+    ("_shifts", "SHIFT_BYTES", (8, 16, 3, 2), (1, 0, 2, 1)),    # W x: one product per offset
+    ("_spreads", "SPREAD_BYTES", (5, 2, 3, 2), (2, 0, 1, 1)),   # W^T y channels-first
+])
+def test_the_accumulating_and_channels_first_routes_equal_the_definition(
+        monkeypatch, route: str, chunk: str, shape, padding, dtype) -> None:
     rng = np.random.default_rng(14)
     monkeypatch.setattr(convolution, "SMALL_ENTRIES", 0)
-    monkeypatch.setattr(convolution, "SHIFT_BYTES", 1)  # one probe per chunk
-    weight = rng.standard_normal((8, 16, 3, 2))
-    x = rng.standard_normal((3, 16, 6, 5)).astype(dtype)
-    conv = Conv(weight, 1, (1, 0, 2, 1), (1, 2), in_shape=(16, 6, 5))
-    assert conv._shifts()
-    expected, _ = conv_matrix(weight, (16, 6, 5), (1, 1), (1, 0), (2, 1), (1, 2), 1)
-    got = conv.matmat(x)
-    assert got.dtype == dtype
-    tol = 1e-12 if dtype == np.float64 else 1e-4
-    np.testing.assert_allclose(got.reshape(3, -1), x.reshape(3, -1) @ expected.T, rtol=0,
-                               atol=tol)
+    monkeypatch.setattr(convolution, chunk, 1)  # one probe per chunk
+    weight = rng.standard_normal(shape)
+    in_shape = (shape[1], 6, 5)
+    conv = Conv(weight, 1, padding, (1, 2), in_shape=in_shape)
+    assert getattr(conv, route)()
+    expected, _ = conv_matrix(weight, in_shape, (1, 1), padding[:2], padding[2:], (1, 2), 1)
+    if route == "_shifts":
+        x = rng.standard_normal((3, *in_shape)).astype(dtype)
+        check_products(conv.matmat(x), x, expected.T)
+    else:
+        assert conv._flipped() is None
+        y = rng.standard_normal((3, *conv.out_shape)).astype(dtype)
+        check_products(conv.rmatmat(y), y, expected)
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_the_channels_first_adjoint_equals_the_definition(monkeypatch, dtype) -> None:
-    rng = np.random.default_rng(15)
-    monkeypatch.setattr(convolution, "SMALL_ENTRIES", 0)
-    monkeypatch.setattr(convolution, "SPREAD_BYTES", 1)  # one probe per chunk
-    weight = rng.standard_normal((5, 2, 3, 2))
-    conv = Conv(weight, 1, (2, 0, 1, 1), (1, 2), in_shape=(2, 6, 5))
-    assert conv._spreads() and conv._flipped() is None
-    expected, _ = conv_matrix(weight, (2, 6, 5), (1, 1), (2, 0), (1, 1), (1, 2), 1)
-    y = rng.standard_normal((3, *conv.out_shape)).astype(dtype)
-    got = conv.rmatmat(y)
-    assert got.dtype == dtype
-    tol = 1e-12 if dtype == np.float64 else 1e-4
-    np.testing.assert_allclose(got.reshape(3, -1), y.reshape(3, -1) @ expected, rtol=0,
+def check_products(got: np.ndarray, probes: np.ndarray, matrix: np.ndarray) -> None:
+    """got (k, ...) equals probes (k, ...) times matrix (n_in, n_out), in the probes' dtype."""
+    assert got.dtype == probes.dtype
+    tol = 1e-12 if probes.dtype == np.float64 else 1e-4
+    k = probes.shape[0]
+    np.testing.assert_allclose(got.reshape(k, -1), probes.reshape(k, -1) @ matrix, rtol=0,
                                atol=tol)
 
 
