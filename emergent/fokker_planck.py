@@ -131,6 +131,21 @@ def propagate_implicit(grid: Grid, p0: ArrayLike, D: float, t_final: float, n_st
     ``n_steps`` equal steps of ``dt = t_final / n_steps``; every ``save_every``-th state is kept
     (the first and, always, the last included).  Crank-Nicolson is second order in dt,
     backward Euler first order; both are second order in h.
+
+    Examples
+    --------
+    The heat kernel propagated from t = 0 to 1 against the exact one (11.5); the scheme keeps
+    the total probability:
+
+    >>> import numpy as np
+    >>> from emergent.grids import Grid
+    >>> g = Grid((256,), (30.0,))
+    >>> sol = propagate_implicit(g, gaussian_heat_kernel(g, 0.0, 1.0, 1.0), 1.0, 1.0, 20)
+    >>> exact = gaussian_heat_kernel(g, 1.0, 1.0, 1.0)
+    >>> bool(np.max(np.abs(sol.densities[-1] - exact)) < 5e-4)
+    True
+    >>> bool(abs(g.integrate(sol.densities[-1]) - 1) < 1e-12)
+    True
     """
     p0, D = _initial(grid, p0, D)
     t_final = positive_number("t_final", t_final)
