@@ -10,9 +10,11 @@ are not committed.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -152,9 +154,25 @@ def _short_name_reference(app, env, node, contnode):
                         found[0])
 
 
+@functools.cache
+def _errata_entries() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Equation number -> (heading, anchor) of the errata entries whose headings cite it."""
+    import equation_index
+
+    index: dict = defaultdict(equation_index.Entry)
+    equation_index.errata_citations(set(equation_index.paper_equations()), index)
+    return {number: tuple(entry.errata) for number, entry in index.items()}
+
+
+def _link_text(heading: str) -> str:
+    """An errata heading as the text of a reST link (markup characters give the number only)."""
+    return heading if not re.search(r"[`$<>*|_\\]", heading) else heading.split(":")[0]
+
+
 def _equation_links(app, what, name, obj, options, lines):  # noqa: ARG001 (Sphinx hook)
     """Each documented object links the equations its docstring cites to the equation index,
-    where the tests, derivation steps and errata of each equation are listed."""
+    where the tests, derivation steps and errata of each equation are listed, and to the
+    errata entries of those equations directly."""
     import equation_index
 
     numbers = equation_index.cited_numbers("\n".join(lines), equation_index.paper_equations())
@@ -164,6 +182,11 @@ def _equation_links(app, what, name, obj, options, lines):  # noqa: ARG001 (Sphi
                           for n in order)
         lines += ["", f"*Equations:* {links} (code, tests and errata of each in the "
                   "equation index)."]
+        errata = dict(entry for n in order for entry in _errata_entries().get(n, ()))
+        if errata:
+            lines += ["", "*Errata:* " + "; ".join(
+                f"`{_link_text(heading)} <../errata.html#{anchor}>`__"
+                for heading, anchor in errata.items()) + "."]
 
 
 # Docstrings in this project are written for the terminal (``help()``) as much as for the site:

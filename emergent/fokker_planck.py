@@ -1,11 +1,14 @@
-"""Diffusion of the parameter density, the Fokker-Planck equation (11.5):
+r"""Diffusion of the parameter density, the Fokker-Planck equation (11.5):
 
-    ∂p/∂t = (D/2) Δp,
+.. math::
+
+    \frac{∂p}{∂t} = \frac{D}{2}\, Δp,
 
 on a :class:`~emergent.grids.Grid`, with its Shannon entropy and entropy production.
 
 * :func:`propagate_spectral` — exact in time on the spectral basis of the grid (Fourier on a
-  periodic grid, cosines in a box with reflecting walls): each mode decays as exp(-D k² t / 2).
+  periodic grid, cosines in a box with reflecting walls): each mode decays as
+  :math:`e^{-D k^2 t/2}`.
 * :func:`propagate_implicit` — Crank-Nicolson or backward Euler on the ``fd`` Laplacian, one
   sparse LU factorisation (``scipy.sparse.linalg.splu``) reused for every step.  Both conserve
   Σ p exactly (the columns of the Laplacian sum to zero); backward Euler also preserves

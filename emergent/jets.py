@@ -1,5 +1,5 @@
-"""Metric 2-jets: g_ab, ∂_c g_ab and ∂_c∂_d g_ab at a point, exact, the point data on which
-(12.6)-(12.14) are evaluated; their check and a random constructor.
+"""Metric 2-jets: :math:`g_{ab}`, :math:`∂_c g_{ab}` and :math:`∂_c ∂_d g_{ab}` at a point,
+exact, the point data on which (12.6)-(12.14) are evaluated; their check and a random constructor.
 
 Below :mod:`emergent.curvature` and :mod:`emergent.onsager` (both take jets);
 :func:`emergent.metrics.jet_at` builds the jet of a given metric.

@@ -1,14 +1,17 @@
-"""The Schrödinger equation (11.9) with D in the role of ħ/m (ħ = 1, m = 1/D):
+r"""The Schrödinger equation (11.9) with D in the role of ħ/m (ħ = 1, m = 1/D):
 
-    i ∂Ψ/∂t = -(D/2) ΔΨ + V(Q) Ψ        ((11.9) is V = 0; V is optional),
+.. math::
 
-on a :class:`~emergent.grids.Grid`.
+    i\, \frac{∂Ψ}{∂t} = -\frac{D}{2}\, ΔΨ + V(Q)\, Ψ
+
+((11.9) is V = 0; V is optional), on a :class:`~emergent.grids.Grid`.
 
 * :func:`split_step` — Strang splitting exp(-iV dt/2) exp(i (D/2) Δ dt) exp(-iV dt/2); the
   kinetic factor is applied exactly on the grid's spectral basis (FFT on a periodic grid, DCT
   in a box with reflecting walls).  With V = 0 it is exact in time; otherwise second order.
   Unitary to round-off.
-* :func:`crank_nicolson` — the Cayley form (1 + iH dt/2) Ψⁿ⁺¹ = (1 - iH dt/2) Ψⁿ with the ``fd``
+* :func:`crank_nicolson` — the Cayley form
+  :math:`(1 + iH\,dt/2)\, Ψ^{n+1} = (1 - iH\,dt/2)\, Ψ^n` with the ``fd``
   Laplacian (one complex sparse LU); unitary for the grid inner product, second order in dt
   and h.
 * :func:`free_gaussian_packet`, :func:`coherent_state` — exact solutions to compare with.

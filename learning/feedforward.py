@@ -92,10 +92,11 @@ LayerActivations = str | Activation | LayerwiseActivation | Sequence[str | Activ
 def feedforward(sizes: Sequence[int], activation: LayerActivations = "tanh", *,
                 seed: int | np.random.Generator | None = None, weight_scale: float = 1.0,
                 bias_scale: float = 0.0, loss: str = "bulk") -> Septuple:
-    """A random L-layer feedforward septuple with layer sizes ``sizes`` (L = len(sizes)).
+    r"""A random L-layer feedforward septuple with layer sizes ``sizes`` (L = len(sizes)).
 
     Each block ``w[l+1, l]`` has i.i.d. normal entries with standard deviation
-    ``weight_scale / sqrt(fan_in)`` (``weight_scale = 1`` is LeCun's scale); biases of
+    :math:`s / \sqrt{n_l}` with :math:`s` = ``weight_scale`` and :math:`n_l` the fan-in
+    (:math:`s = 1` is LeCun's scale); biases of
     non-input neurons are normal with standard deviation ``bias_scale`` (0 by default);
     input biases are 0, the per-datum input bias being set by (2.8) when data enter.
     The result satisfies (2.1)-(2.3).
