@@ -45,21 +45,25 @@ Estimator = Callable[[SpectralQuadrature], tuple[Array, Array | None]]
 KINDS = ("one-sided", "two-sided")
 
 
-class AProducts:
-    """A X = X - J X and A^T Y = Y - J^T Y (5.6) on float64 rows, J's products in its dtype
-    (only the products with the weights are float32 in a float32 operator)."""
+class _OperatorProducts:
+    """Products built on one :class:`~learning.jacobian.JacobianOperator`."""
 
     def __init__(self, op: JacobianOperator):
         self.op = op
 
     @property
-    def count(self) -> int:
-        return self.op.count
-
-    @property
     def backend(self) -> str:
         """The BLAS of the operator's products (learning.blas; the driver's vector layout)."""
         return self.op.backend
+
+
+class AProducts(_OperatorProducts):
+    """A X = X - J X and A^T Y = Y - J^T Y (5.6) on float64 rows, J's products in its dtype
+    (only the products with the weights are float32 in a float32 operator)."""
+
+    @property
+    def count(self) -> int:
+        return self.op.count
 
     def apply(self, x: Array) -> Array:
         return x - self.op.matmat(x)
@@ -72,18 +76,13 @@ class AProducts:
         return self.op.a_and_at(x, sub)
 
 
-class InverseProducts:
+class InverseProducts(_OperatorProducts):
     """B X = A⁻ᵀ X and B^T Y = A⁻¹ Y, so that B^T B = A⁻¹ A⁻ᵀ = G⁻¹ (5.6);
     substitutions in topological order.  ``count`` counts this operator's products only."""
 
     def __init__(self, op: JacobianOperator):
-        self.op = op
+        super().__init__(op)
         self.count = 0
-
-    @property
-    def backend(self) -> str:
-        """The BLAS of the operator's products (learning.blas; the driver's vector layout)."""
-        return self.op.backend
 
     def apply(self, x: Array) -> Array:
         self.count += x.shape[0]
