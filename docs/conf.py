@@ -14,6 +14,7 @@ import functools
 import os
 import re
 import sys
+import warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -115,6 +116,17 @@ sphinx_gallery_conf = {
     "write_computation_times": False,  # a build leaves the working tree clean
 }
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _format_warning(message, category, filename, lineno, line=None):  # noqa: ARG001
+    """A warning an example raises, as the gallery page shows it: the file relative to the
+    checkout, so that no page carries the build machine's paths."""
+    path = Path(filename)
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+    return f"{shown}:{lineno}: {category.__name__}: {message}\n"
+
+
+warnings.formatwarning = _format_warning
 
 
 def setup(app):  # noqa: D103 (Sphinx hook)
