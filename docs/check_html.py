@@ -9,9 +9,12 @@
 * ``gallery``: a gallery example whose page shows no figure;
 * ``equations``: a numbered equation of the paper missing from the equation index;
 * ``paths``: a path of the build machine in a page (the checkout, the home directory, a
-  temporary directory made by ``tempfile``), as an example's output or a warning prints it.
+  temporary directory made by ``tempfile``), as an example's output or a warning prints it;
+* ``fields``: a documented field that lost its name or its description: ``lower, upper``
+  shown as the field ``upper`` of type ``lower,``, or a description read as an enumerated
+  list (a lone ``N.``).
 
-``--only NAME[,NAME]`` runs some of them; ``.ci/checks`` runs all six on every page, the API
+``--only NAME[,NAME]`` runs some of them; ``.ci/checks`` runs all seven on every page, the API
 pages rendered from docstrings included (their formulas are ``:math:`` roles and ``.. math::``
 blocks).
 """
@@ -172,9 +175,25 @@ def check_paths(build: Path, pages) -> list[str]:
     return problems
 
 
+#: a field's type that ends in a comma (the first of "a, b"), or a description that is a list
+_BROKEN_FIELD = re.compile(r"<strong>([^<]+)</strong> \((?:<a [^>]*>)?<em>[^<]*</em>(?:</a>)?"
+                           r"<em>,</em>\)"
+                           r"|<strong>([^<]+)</strong>(?: \([^–]*?\))? – "
+                           r"<ol class=\"\w*(alpha|roman)")
+
+
+def check_fields(build: Path, pages) -> list[str]:
+    problems = []
+    for path, _ in _written(pages):
+        for m in _BROKEN_FIELD.finditer(path.read_text(encoding="utf-8")):
+            what = "lost a name" if m.group(1) else "description read as a list"
+            problems.append(f"{path.relative_to(build)}: field {m.group(1) or m.group(2)}: {what}")
+    return problems
+
+
 CHECKS: dict[str, Callable] = {"tags": check_tags, "tex": check_tex, "links": check_links,
                                "gallery": check_gallery, "equations": check_equations,
-                               "paths": check_paths}
+                               "paths": check_paths, "fields": check_fields}
 
 
 def main(argv: list[str] | None = None) -> int:

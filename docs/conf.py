@@ -133,6 +133,7 @@ def setup(app):  # noqa: D103 (Sphinx hook)
     app.connect("builder-inited", lambda app: _build_pages.write_all(HERE))
     app.connect("missing-reference", _short_name_reference)
     app.connect("autodoc-process-docstring", _name_colon_description, priority=100)
+    app.connect("autodoc-process-docstring", _one_attribute_per_name, priority=101)
     app.connect("autodoc-process-docstring", _escape_docstring)
     app.connect("autodoc-process-docstring", _equation_links)
 
@@ -247,6 +248,39 @@ def _name_colon_description(app, what, name, obj, options, lines):  # noqa: ARG0
             out += [f"{m.group(1)}{m.group(2)}", f"{m.group(1)}    {rhs}"]
         else:
             out.append(line)
+    lines[:] = out
+
+
+_NAMES = re.compile(r"^(\s*)([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)+)(\s*:\s*.*)?$")
+
+
+def _is_heading(lines: list[str], i: int) -> bool:
+    rule = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    return bool(lines[i].strip()) and len(rule) >= 3 and set(rule) <= set("-=~^")
+
+
+def _one_attribute_per_name(app, what, name, obj, options, lines):  # noqa: ARG001
+    """``lower, upper`` in an Attributes section: one entry per name, each with the shared
+    type and description (napoleon makes ``:ivar lower, upper:`` of it, which Sphinx reads as
+    the variable ``upper`` of type ``lower,``). Runs after :func:`_name_colon_description`."""
+    out: list[str] = []
+    section, i = "", 0
+    while i < len(lines):
+        if _is_heading(lines, i):
+            section = lines[i].strip()
+        m = _NAMES.match(lines[i]) if section == "Attributes" else None
+        if not m:
+            out.append(lines[i])
+            i += 1
+            continue
+        indent, names, kind = m.group(1), m.group(2), m.group(3) or ""
+        j = i + 1  # the description: the following lines indented deeper (or blank)
+        while j < len(lines) and (not lines[j].strip() or
+                                  len(lines[j]) - len(lines[j].lstrip()) > len(indent)):
+            j += 1
+        for each in (n.strip() for n in names.split(",")):
+            out += [f"{indent}{each}{kind}", *lines[i + 1:j]]
+        i = j
     lines[:] = out
 
 

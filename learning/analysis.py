@@ -126,7 +126,7 @@ class SpectrumEstimate:
         ``"structured"`` or ``"dense"`` (exact: all eigenvalues) or ``"slq"`` (stochastic
         Lanczos quadrature, :func:`learning.spectral_estimates.spectral_moments`).
     n_neurons
-        N.
+        N, the number of neurons.
     moments
         μ_1..μ_4 (raw: sums over all N eigenvalues, (9.5)-(9.6)) with standard errors.
     density

@@ -469,7 +469,7 @@ class EnsembleComparison:
     Attributes
     ----------
     n_neurons
-        N.
+        N, the number of neurons.
     internal_energy
         U = <H> (canonical).
     relative_energy_width

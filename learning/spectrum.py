@@ -132,7 +132,7 @@ class GSpectrum(MarkdownSummary):
     method
         ``"structured"`` or ``"dense"`` (or ``"given"``).
     n_neurons
-        N.
+        N, the number of neurons.
     """
 
     eigenvalues: Array
