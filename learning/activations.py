@@ -1,7 +1,7 @@
 r"""Activation maps f of the neural septuple (Section 2, eqs. (2.5)-(2.6), (10.4)).
 
 Besides tanh, sigmoid, relu and linear: GELU, SiLU/swish, softplus, leaky relu and ELU
-(issue 22), each component-wise with f' and f''.
+(for networks beyond MLPs, docs/beyond_mlps.md), each component-wise with f' and f''.
 
 An activation acts component-wise, :math:`f_i(\mathbf{y}) = f_i(y_i)` (2.6).  Each
 :class:`Activation` knows its function ``f``, its derivative ``f'`` (the diagonal

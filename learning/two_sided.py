@@ -72,7 +72,7 @@ class AProducts(_OperatorProducts):
         return y - self.op.rmatmat(y)
 
     def apply_pair(self, x: Array, sub: Array | None) -> tuple[Array, Array]:
-        """P = A X - S and A^T P in one pass over the weights (issue 29)."""
+        """P = A X - S and A^T P in one pass over the weights."""
         return self.op.a_and_at(x, sub)
 
 
