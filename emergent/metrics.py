@@ -203,6 +203,15 @@ def de_sitter(length: sp.Expr | float = _LENGTH) -> Metric:
 
     A solution of (12.12) with Λ, for the checks of (12.13).  ``length`` ℓ > 0: a number or a
     SymPy expression (default the positive symbol ℓ).
+
+    Examples
+    --------
+    Its scalar curvature is R = 12/ℓ² at every point (here ℓ = 1, exact arithmetic):
+
+    >>> from emergent.curvature import ricci, ricci_scalar_of, riemann
+    >>> jet = jet_at(de_sitter(length=1), [0, sp.Rational(1, 3), sp.pi / 3, 0])
+    >>> ricci_scalar_of(jet, ricci(riemann(jet)))
+    12
     """
     length = _positive_parameter("length", length)
     t, r, th, ph = sp.symbols("t r theta phi")
