@@ -275,7 +275,18 @@ def existence_residual(gamma: Connection = christoffel,
                        with_volume: bool = True) -> CanonicalForm:
     """Canonical form of R - ΓΓ - (1/√|g|)∂_μ(√|g| w^μ): empty iff the identity of (12.10)
     holds in every dimension.  The arguments are the ingredients (replaceable, so that the
-    tests can plant a wrong Γ, a wrong w or a dropped volume term)."""
+    tests can plant a wrong Γ, a wrong w or a dropped volume term).
+
+    Examples
+    --------
+    Empty for the Levi-Civita connection; a connection twice as large leaves terms:
+
+    >>> existence_residual().coefficients
+    {}
+    >>> doubled = lambda a, b, c: christoffel(a, b, c).scale(2)
+    >>> existence_residual(gamma=doubled).coefficients != {}
+    True
+    """
     _callable("gamma", gamma)
     _callable("vector", vector)
     if not isinstance(with_volume, bool):
@@ -326,7 +337,15 @@ def _einstein_canonical() -> CanonicalForm:
 def einstein_residual(c_einstein: object = -1,
                       expansion: Mapping[str, object] | None = None) -> CanonicalForm:
     """:math:`E[√|g| ΓΓ]/√|g| - c_G G^{ab}` (canonical): empty for c_G = -1, in every dimension;
-    the Einstein-Hilbert variation behind (12.12)."""
+    the Einstein-Hilbert variation behind (12.12).
+
+    Examples
+    --------
+    Empty for :math:`c_G = -1` only (the sign of (12.12), see the errata):
+
+    >>> einstein_residual().coefficients, einstein_residual(c_einstein=1).coefficients != {}
+    ({}, True)
+    """
     if expansion is not None:
         _basis_mapping("expansion", expansion)
     _number("c_einstein", c_einstein)
@@ -413,7 +432,19 @@ def two_dimensional_zero() -> TensorExpression:
         Z = Σ_σ \operatorname{sgn} σ g^{μσ_1} g^{ασ_2} g^{γσ_3} g_{αβ,μ} g_{γδ,ν},
 
     σ over the orders of (ν, β, δ): antisymmetric in three upper indices, so Z = 0 identically
-    in D = 2 (a null Lagrangian there), not in D >= 3."""
+    in D = 2 (a null Lagrangian there), not in D >= 3.
+
+    Examples
+    --------
+    Evaluated component by component at exact random jets: 0 in D = 2, not in D = 3:
+
+    >>> from emergent.abstract_indices import evaluate
+    >>> z = two_dimensional_zero()
+    >>> [evaluate(z, random_jet(2, seed=s)) == 0 for s in range(3)]
+    [True, True, True]
+    >>> [evaluate(z, random_jet(3, seed=s)) == 0 for s in range(3)]
+    [False, False, False]
+    """
     out = TensorExpression(())
     for perm in itertools.permutations(range(3)):
         sign = sp.combinatorics.Permutation(list(perm)).signature()
