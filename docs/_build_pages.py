@@ -183,7 +183,6 @@ _BAR = "\\|"  # a bar inside a Markdown table cell, escaped
 #: the concepts a reader looks for, each with the modules (or subpackages) that implement it;
 #: a module goes to the first concept that names it or a package above it
 CONCEPTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Command-line front ends", ("learning.cli", "emergent.cli", "ntcore.derivation_cli")),
     ("The neural septuple and feedforward networks (Section 2)",
      ("learning.septuple", "learning.septuple_checks", "learning.feedforward",
       "learning.activations", "learning.layered_weights")),
@@ -215,6 +214,7 @@ CONCEPTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Machine-checked derivations", ("learning.derivations", "emergent.derivations",
                                      "ntcore.derivation", "ntcore.expressions",
                                      "ntcore.latex_lines")),
+    ("Command-line front ends", ("learning.cli", "emergent.cli", "ntcore.derivation_cli")),
     ("The packages", ("learning", "emergent", "ntcore")),
 )
 
