@@ -222,8 +222,9 @@ def _require_layers(septuple: Septuple) -> tuple[int, ...]:
 
 
 def layer_weights(septuple: Septuple) -> list:
-    """The blocks ``w[l+1, l]``, shape ``(n_{l+1}, n_l)``, as stored: read-only ``ndarray``
-    (views into a dense w, if the septuple holds one) or ``scipy.sparse`` CSR arrays.
+    """The blocks ``w[l+1, l]`` of w (2.1)-(2.3), shape ``(n_{l+1}, n_l)``, as stored:
+    read-only ``ndarray`` (views into a dense w, if the septuple holds one) or ``scipy.sparse``
+    CSR arrays.
 
     Never forms the N x N matrix; this is the block API of the module docstring.
 
