@@ -19,7 +19,6 @@ import pkgutil
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 # docs/equation_index.py: conf.py puts docs/ on sys.path; a test that runs this file with
@@ -48,27 +47,6 @@ def _write_if_changed(path: Path, text: str) -> None:
         path.write_text(text)
 
 
-def wrap_report(text: str, width: int = 96) -> str:
-    """A verification report (``DerivationReport.to_text``) wrapped to ``width`` columns, so
-    that the page shows it whole: a step's text continues under its column (24, after the
-    number and the status; 27 after ``->``).
-
-    >>> line = "  (4.6)     exact       " + "word " * 30
-    >>> wrapped = wrap_report(line, 60).splitlines()
-    >>> max(map(len, wrapped)) <= 60, {w[:24] for w in wrapped[1:]} == {" " * 24}
-    (True, True)
-    """
-    out = []
-    for line in text.splitlines():
-        if len(line) <= width:
-            out.append(line)
-            continue
-        hang = 27 if line[24:27] == "-> " else 24 if line.startswith("  ") else 4
-        out += textwrap.wrap(line, width, subsequent_indent=" " * hang,
-                             break_long_words=False, break_on_hyphens=False)
-    return "\n".join(out)
-
-
 def derivations_page() -> str:
     """All derivations of :mod:`learning.derivations` and :mod:`emergent.derivations`."""
     from emergent.derivations import DERIVATIONS as EMERGENT
@@ -90,7 +68,7 @@ def derivations_page() -> str:
                       f"`{package}.{factory.__name__}()`; "
                       f"`python -m {package.split('.')[0]} derivation {name}`.", "",
                       derivation.to_latex(), "", "Verification report:", "", "```text",
-                      wrap_report(report.to_text()), "```", ""]
+                      _paper_verdicts.wrap_report(report.to_text()), "```", ""]
     return "\n".join(parts)
 
 
