@@ -105,7 +105,19 @@ def gamma_gamma(gamma: Connection = christoffel) -> TensorExpression:
 
 def ricci_lower(b: str, d: str, gamma: Connection = christoffel) -> TensorExpression:
     """:math:`R_{bd} = R^a_{bad} = ∂_a Γ^a_{db} - ∂_d Γ^a_{ab} + Γ^a_{ae} Γ^e_{db}
-    - Γ^a_{de} Γ^e_{ab}` (the convention of :mod:`emergent.curvature`; (12.13))."""
+    - Γ^a_{de} Γ^e_{ab}` (the convention of :mod:`emergent.curvature`; (12.13)).
+
+    Examples
+    --------
+    At an exact jet, equal to the Ricci tensor that :mod:`emergent.curvature` sums out:
+
+    >>> from emergent import curvature
+    >>> from emergent.abstract_indices import evaluate
+    >>> j = random_jet(3, seed=4)
+    >>> R = evaluate(ricci_lower("b", "d"), j, ("b", "d"))
+    >>> bool(np.all(R == curvature.ricci(curvature.riemann(j))))
+    True
+    """
     _label("b", b)
     _label("d", d)
     _callable("gamma", gamma)
@@ -409,7 +421,18 @@ def rank_at_jets(jets: list[Jet], extra: Mapping[str, object] | None = None) -> 
     """(12.6)-(12.10): rank of the map c -> E[√|g| Σ c_k I_k] sampled at ``jets`` (abstract
     E[I_k] evaluated
     exactly); a lower bound of its rank on all metrics, so rank 5 proves that no non-zero
-    combination is a null Lagrangian.  ``extra``: one more column (e.g. E[√|g| R] = -G)."""
+    combination is a null Lagrangian.  ``extra``: one more column (e.g. E[√|g| R] = -G).
+
+    Examples
+    --------
+    Rank 5 at three jets in D = 3 (no null combination of I1..I5); rank 3 in D = 2, where
+    ΓΓ and Z of :func:`two_dimensional_zero` are null:
+
+    >>> rank_at_jets([random_jet(3, seed=s) for s in range(3)])
+    5
+    >>> rank_at_jets([random_jet(2, seed=s) for s in range(3)])
+    3
+    """
     if not isinstance(jets, list | tuple) or not jets or not all(isinstance(j, Jet) for j in jets):
         raise TypeError("jets must be a non-empty list of Jet")
     columns = []

@@ -30,6 +30,14 @@ def generic_metric(dim: int) -> tuple[sp.Matrix, tuple[sp.Symbol, ...], dict]:
     """A metric of unknown functions g_ab(x0..); returns (matrix, coordinates, functions).
 
     The :math:`g_{μν}(x)` of (12.6)-(12.10).
+
+    Examples
+    --------
+    D(D + 1)/2 unknown functions, placed symmetrically:
+
+    >>> g, xs, funcs = generic_metric(3)
+    >>> g.shape, len(funcs), g == g.T, g[2, 0] == funcs[(0, 2)]
+    ((3, 3), 6, True, True)
     """
     dim = count("dim", dim, minimum=2)
     xs = sp.symbols(f"x0:{dim}")
