@@ -343,7 +343,7 @@ def elu(alpha: float = 1.0) -> Activation:
 
 #: The activations that the chain readers and the Septuple files name (tanh sigmoid relu linear).
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (TANH, SIGMOID, RELU, LINEAR)}
-#: Every named activation, including those of graph networks (issue 22); "swish" is SiLU.
+#: Every named activation, including those of graph networks; "swish" is SiLU.
 ALL_ACTIVATIONS: dict[str, Activation] = {
     **ACTIVATIONS, **{a.name: a for a in (GELU, SILU, SOFTPLUS, leaky_relu(), elu())},
     "swish": SILU}
