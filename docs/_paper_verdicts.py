@@ -58,7 +58,7 @@ def ensemble_claims() -> list[str]:
     return _claims_table([claim])
 
 
-def wrap_report(text: str, width: int = 96) -> str:
+def wrap_report(text: str, width: int = 84) -> str:
     """A verification report (``DerivationReport.to_text``) wrapped to ``width`` columns, so
     that the page shows it whole: a step's text continues under its column (24, after the
     number and the status; 27 after ``->``).
