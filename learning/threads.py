@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 #: A product below this many flops (2 m k n) gets one BLAS thread (~3 ms on one core).
 SMALL_PRODUCT_FLOPS = 1e8
+
+_CONTROLLER: list[Any] = []
 
 
 def largest_product_flops(sizes, batch: int) -> float:
@@ -51,3 +54,31 @@ def blas_threads_for(flops: float) -> Iterator[int | None]:
 
     with threadpool_limits(limits=1, user_api="blas"):
         yield 1
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run the block with BLAS on one thread: for code made of many products far below
+    ``SMALL_PRODUCT_FLOPS`` each (the per-offset and per-probe products of a convolution block
+    of w (2.1)), where a second BLAS thread costs more than it gains.  Cheap enough to enter
+    per call (threadpoolctl's controller is built once); a no-op when BLAS already runs on
+    one thread.
+
+    Examples
+    --------
+    >>> from threadpoolctl import threadpool_info, threadpool_limits
+    >>> with threadpool_limits(2, user_api="blas"), one_blas_thread():
+    ...     inside = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    >>> all(n == 1 for n in inside)
+    True
+    """
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController().select(user_api="blas"))
+    controller = _CONTROLLER[0]
+    if all(lib.num_threads == 1 for lib in controller.lib_controllers):
+        yield
+        return
+    with controller.limit(limits=1):
+        yield

@@ -210,14 +210,20 @@ class Windows:
         """Number of kernel offsets, prod(kernel)."""
         return math.prod(self.kernel)
 
-    def padded(self, x: Array, fill: float = 0.0) -> Array:
-        """``x`` (k, C, *spatial) with the padding added (a copy only if there is padding)."""
+    def padded_shape(self, k: int, c: int) -> tuple[int, ...]:
+        """Shape (k, c, *padded spatial) of a padded batch."""
+        return (k, c, *(n + b + e for n, b, e in zip(self.in_spatial, self.begin, self.end,
+                                                     strict=True)))
+
+    def padded(self, x: Array, fill: float = 0.0, out: Array | None = None) -> Array:
+        """``x`` (k, C, *spatial) with the padding added (a copy only if there is padding),
+        written into ``out`` (of :meth:`padded_shape`) when given."""
         if not any(self.begin) and not any(self.end):
             return x
-        shape = (*x.shape[:2], *(n + b + e for n, b, e in
-                                 zip(self.in_spatial, self.begin, self.end, strict=True)))
-        out = np.full(shape, fill, dtype=x.dtype)
-        out[self._interior()] = x
+        if out is None:
+            out = np.empty(self.padded_shape(*x.shape[:2]), dtype=x.dtype)
+        out.fill(fill)
+        out[self.interior()] = x
         return out
 
     def inside_counts(self) -> NDArray[np.float64]:
@@ -235,13 +241,15 @@ class Windows:
                             ("padding", self.begin + self.end), ("windows", self)):
             object.__setattr__(operator, name, value)
 
-    def _interior(self) -> tuple[slice, ...]:
+    def interior(self) -> tuple[slice, ...]:
+        """Index of the unpadded input inside a padded batch (k, C, *padded spatial)."""
         return (slice(None), slice(None),
                 *(slice(b, b + n) for b, n in zip(self.begin, self.in_spatial, strict=True)))
 
-    def gather(self, x: Array, fill: float = 0.0) -> Array:
-        """All window reads as a view of shape (k, C, *out_spatial, *kernel)."""
-        xp = self.padded(x, fill)
+    def gather(self, x: Array, fill: float = 0.0, work: Array | None = None) -> Array:
+        """All window reads as a view of shape (k, C, *out_spatial, *kernel) (of ``work``, the
+        padded input's buffer, when given)."""
+        xp = self.padded(x, fill, work)
         extent = tuple(di * (kk - 1) + 1 for kk, di in zip(self.kernel, self.dilation,
                                                             strict=True))
         d = self.d
@@ -252,13 +260,18 @@ class Windows:
         out = view[picks]
         return out[(slice(None), slice(None), *(slice(0, o) for o in self.out_spatial))]
 
-    def columns(self, x: Array, fill: float = 0.0) -> Array:
-        """im2col: a contiguous (k, C, prod(kernel), prod(out_spatial)) copy of the reads."""
+    def columns(self, x: Array, fill: float = 0.0, out: Array | None = None,
+                work: Array | None = None) -> Array:
+        """im2col: a contiguous (k, C, prod(kernel), prod(out_spatial)) copy of the reads
+        (into ``out`` when given; ``work`` is the padded input's buffer, see :meth:`gather`)."""
         d = self.d
-        view = self.gather(x, fill)
+        view = self.gather(x, fill, work)
         perm = (0, 1, *range(2 + d, 2 + 2 * d), *range(2, 2 + d))
-        return view.transpose(perm).reshape(x.shape[0], x.shape[1], self.size,
-                                            math.prod(self.out_spatial))
+        shape = (x.shape[0], x.shape[1], self.size, math.prod(self.out_spatial))
+        if out is None:
+            return view.transpose(perm).reshape(shape)
+        out.reshape(*x.shape[:2], *self.kernel, *self.out_spatial)[...] = view.transpose(perm)
+        return out.reshape(shape)
 
     def read_index(self) -> NDArray[np.intp]:
         """im2col as indices: a (C * prod(kernel), prod(out_spatial)) array whose entry
@@ -275,19 +288,19 @@ class Windows:
         flat = np.arange(n, dtype=np.float64).reshape(1, self.channels, *self.in_spatial)
         return self.columns(flat, float(n)).reshape(self.channels * self.size, -1).astype(np.intp)
 
-    def scatter(self, cols: Array) -> Array:
+    def scatter(self, cols: Array, work: Array | None = None) -> Array:
         """col2im, the adjoint of :meth:`columns`: ``cols`` (k, C, prod(kernel),
         prod(out_spatial)) -> (k, C, *in_spatial); a size-1 third axis is used for every
-        kernel offset (average pooling)."""
+        kernel offset (average pooling).  ``work``: a buffer of :meth:`padded_shape` for the
+        padded sums (the result is a copy either way)."""
         k, c, s = cols.shape[:3]
         cols = cols.reshape(k, c, s, *self.out_spatial)
-        padded = tuple(n + b + e for n, b, e in zip(self.in_spatial, self.begin, self.end,
-                                                    strict=True))
-        xp = np.zeros((k, c, *padded), dtype=cols.dtype)
+        xp = np.empty(self.padded_shape(k, c), dtype=cols.dtype) if work is None else work
+        xp.fill(0)
         for j, offset in enumerate(np.ndindex(*self.kernel)):
             target = (slice(None), slice(None),
                       *(slice(i * di, i * di + st * (o - 1) + 1, st)
                         for i, di, st, o in zip(offset, self.dilation, self.stride,
                                                 self.out_spatial, strict=True)))
             xp[target] += cols[:, :, j if s > 1 else 0]
-        return np.ascontiguousarray(xp[self._interior()])
+        return np.ascontiguousarray(xp[self.interior()])

@@ -8,9 +8,13 @@ that matrix: :meth:`Conv.matmat` is im2col (a strided view, one contiguous copy)
 BLAS matrix product per probe and group, and :meth:`Conv.rmatmat`, the exact adjoint, is one
 product with the transposed weight followed by col2im (one strided addition per kernel offset),
 or, for stride 1, the convolution with the flipped kernel (the same im2col and BLAS product).
-Two faster routes give the same products: small ones (SMALL_ENTRIES) gather through a cached
+Faster routes give the same products: small ones (SMALL_ENTRIES) gather through a cached
 index and add back with ``np.bincount``; wide stride-1 ones (SHIFT_MIN_CHANNELS) skip im2col,
-one BLAS product per kernel offset accumulating on a channels-last copy of the padded input.
+one BLAS product per kernel offset accumulating on a channels-last copy of the padded input;
+stride-1 adjoints with more output than input channels (SPREAD_MIN_RATIO) form G = weight^T y
+channels-first in one BLAS product and add its rows into the padded input at one constant
+shift per kernel offset.  Temporaries live in per-thread work buffers
+(``learning.graph._workspace``), so a repeated product does not page in fresh memory.
 A transposed convolution is the adjoint of the convolution with the same weight
 (:class:`ConvTranspose`).  Bias is not part of a block: the node holds b (2.5).
 
@@ -21,12 +25,14 @@ are the tested cases; 3-D is tested too).
 
 float32 inputs give float32 outputs (the weight is cast once and cached); float64 inputs give
 float64 outputs.  Working memory of a product beyond its input and output: about CHUNK_BYTES
-(probes are processed in chunks).
+(probes are processed in chunks), at most SPREAD_BYTES on the channels-first adjoint route;
+it stays allocated in the thread's work buffers between products.
 """
 
 from __future__ import annotations
 
 import math
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,9 +48,11 @@ from learning.graph._windows import (
     int_tuple,
     pads,
 )
+from learning.graph._workspace import workspace
+from learning.threads import SMALL_PRODUCT_FLOPS, one_blas_thread
 
 __all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES", "SHIFT_BYTES", "SHIFT_MIN_CHANNELS",
-           "SMALL_ENTRIES"]
+           "SMALL_ENTRIES", "SPREAD_BYTES", "SPREAD_MIN_RATIO"]
 
 #: Size of the im2col (or col2im) buffer per chunk of probes: it can stay in the L2 cache between
 #: the copy and the BLAS product, and it bounds the working memory of a product.  Measured on the
@@ -67,6 +75,20 @@ SMALL_ENTRIES = 1 << 16
 #: for stride 2 with the padded input split by phase (position modulo the stride): no faster
 #: than im2col (ResNet-20's 16-32 and 32-64 transitions), so the route is for stride 1 only.
 SHIFT_MIN_CHANNELS = 16
+
+#: Stride-1 convolutions (one group, kernel larger than 1 x 1) with more than SPREAD_MIN_RATIO
+#: times as many output as input channels compute W^T y channels-first: one BLAS product
+#: G = weight^T y for all probes (C_in * prod(kernel) rows), then one contiguous addition per
+#: kernel offset of G's rows into the padded input (``Conv._spread_rmatmat``).  Measured
+#: against col2im (30 probes, CPU time, each call after a PyTorch call as in
+#: benchmarks/bench_convolution.py, load 4): LeNet-5 conv1 1.07 -> 0.81 ms float32, 1.68 ->
+#: 1.43 ms float64; conv2 1.02 -> 0.84 ms and 1.78 -> 1.43 ms; the ResNet-20 stem (3 x 3
+#: kernel) the same within 5 % (1.36 / 1.44 ms float32, 2.34 / 2.36 ms float64).
+SPREAD_MIN_RATIO = 1.0
+
+#: Size of G per chunk of probes of that route (the 30-probe LeNet-5 and stem products in one
+#: chunk): chunks of 0.5-2 MiB were no faster (within 10 %, either way, same measurement).
+SPREAD_BYTES = 1 << 23
 
 #: Probes per chunk of the accumulating route: its input and output blocks of
 #: (C_in + C_out) * prod(padded spatial) entries per probe stay in the L2 cache.
@@ -222,28 +244,55 @@ class Conv:
         for a in range(0, x.shape[0], step):
             part = x[a:a + step]
             rows = part.shape[0] * plane
-            xcl = np.zeros((rows + shifts[-1], self.in_shape[0]), dtype=x.dtype)
+            xcl = workspace("shift-in", (rows + shifts[-1], self.in_shape[0]), x.dtype)
+            xcl.fill(0)
             xcl[:rows].reshape(part.shape[0], *padded, -1)[(slice(None), *inner)] = \
                 np.moveaxis(part, 1, -1)
-            acc = np.zeros((c_out, rows), dtype=x.dtype, order="F")
+            acc = workspace("shift-acc", (c_out, rows), x.dtype, order="F")
+            acc.fill(0)
             for tap, shift in zip(taps, shifts, strict=True):
                 acc = gemm(1.0, tap, xcl[shift:shift + rows].T, 1.0, acc, overwrite_c=True)
             grid = acc.T.reshape(part.shape[0], *padded, c_out)
             out[a:a + step] = np.moveaxis(grid[(slice(None), *valid)], -1, 1)
         return out
 
+    def _threads(self) -> AbstractContextManager[None]:
+        """BLAS on one thread while one probe's product is below SMALL_PRODUCT_FLOPS: every
+        BLAS call of the routes then is (one per probe and group, per kernel offset on a chunk
+        of SHIFT_BYTES, or on a chunk of the channels-first adjoint bounded by the same flops),
+        and a second BLAS thread handed a product that small costs more than it gains
+        (benchmarks/README.md: two threads, 30 probes, the per-offset products of ResNet-20's
+        16-16 layer); otherwise BLAS keeps its threads."""
+        if self._flops(1) < SMALL_PRODUCT_FLOPS:
+            return one_blas_thread()
+        return nullcontext()
+
+    def _flops(self, k: int) -> float:
+        """Flops (2 x multiply-adds) of W x, or of W^T y, for k probes."""
+        return 2.0 * k * self.weight.size * math.prod(self.windows.out_spatial)
+
     def matmat(self, x: Array) -> Array:
         """``(k, *in_shape) -> (k, *out_shape)``: W x for each probe (2.1)."""
         x = batch(x, self.in_shape, "x")
         if self._small(x.shape[0]):
             return self._take_matmat(x)
+        with self._threads():
+            return self._large_matmat(x)
+
+    def _large_matmat(self, x: Array) -> Array:
+        """W x by the accumulating route or im2col (see :meth:`matmat`)."""
         if self._shifts():
             return self._shift_matmat(x)
         out = np.empty((x.shape[0], *self.out_shape), dtype=x.dtype)
-        w, g, n_out = self._weight(x.dtype), self.groups, math.prod(self.windows.out_spatial)
+        win, w, g = self.windows, self._weight(x.dtype), self.groups
+        n_out = math.prod(win.out_spatial)
         for part in self._chunks(x.shape[0], x.dtype.itemsize):
-            cols = self.windows.columns(x[part]).reshape(-1, g, w.shape[2], n_out)
-            out[part] = np.matmul(w, cols).reshape((-1, *self.out_shape))
+            k = len(range(*part.indices(x.shape[0])))
+            pad = workspace("conv-pad", win.padded_shape(k, self.in_shape[0]), x.dtype)
+            cols = win.columns(x[part], 0.0, workspace(
+                "conv-cols", (k, self.in_shape[0], win.size, n_out), x.dtype), pad)
+            np.matmul(w, cols.reshape(k, g, w.shape[2], n_out),
+                      out=out[part].reshape(k, g, w.shape[1], n_out))
         return out
 
     def _chunks(self, k: int, itemsize: int) -> list[slice]:
@@ -274,21 +323,77 @@ class Conv:
             self._cache["flipped"] = flipped
         return self._cache["flipped"]
 
+    def _spreads(self) -> bool:
+        """True when W^T y takes the channels-first route (:meth:`_spread_rmatmat`)."""
+        return (self.groups == 1 and set(self.windows.stride) == {1}
+                and self.windows.size > 1
+                and self.out_shape[0] > SPREAD_MIN_RATIO * self.in_shape[0])
+
+    def _spread_rmatmat(self, y: Array) -> Array:
+        """W^T y for stride 1, channels-first: y on a grid of the padded input's geometry
+        (its first spatial axis cut to the output's length, zero outside the output), so that
+        kernel offset kappa adds into the padded input at one constant shift; G = weight^T y,
+        one BLAS product with C_in * prod(kernel) rows, then sum_kappa of G's rows kappa
+        shifted, one contiguous addition per offset into the padded input's planes."""
+        win, c_in, c_out = self.windows, self.in_shape[0], self.out_shape[0]
+        padded = win.padded_shape(1, 1)[2:]
+        grid = (win.out_spatial[0], *padded[1:])
+        n_g, plane = math.prod(grid), math.prod(padded)
+        flat = [math.prod(padded[i + 1:]) * dl for i, dl in enumerate(win.dilation)]
+        shifts = [sum(kk * f for kk, f in zip(kap, flat, strict=True))
+                  for kap in np.ndindex(*win.kernel)]
+        pitch = max(plane, shifts[-1] + n_g)  # planes far enough apart not to overlap
+        if ("spread", y.dtype) not in self._cache:
+            w = self.weight.astype(y.dtype, copy=False).reshape(c_out, -1)
+            self._cache["spread", y.dtype] = np.ascontiguousarray(w.T)
+        w_t = self._cache["spread", y.dtype]
+        valid = (slice(None), slice(None), *(slice(0, n) for n in win.out_spatial))
+        out = np.empty((y.shape[0], *self.in_shape), dtype=y.dtype)
+        step = max(1, min(SPREAD_BYTES // (w_t.shape[0] * n_g * y.itemsize),
+                          int(SMALL_PRODUCT_FLOPS // (2 * w_t.size * n_g))))
+        for a in range(0, y.shape[0], step):
+            part = y[a:a + step]
+            k = part.shape[0]
+            dy = workspace("spread-y", (c_out, k, *grid), y.dtype)
+            dy.fill(0)
+            dy[valid] = part.swapaxes(0, 1)
+            g = workspace("spread-g", (c_in, len(shifts), k, n_g), y.dtype)
+            np.matmul(w_t, dy.reshape(c_out, -1), out=g.reshape(w_t.shape[0], -1))
+            acc = workspace("spread-acc", (c_in, k, pitch), y.dtype)
+            acc.fill(0)
+            for j, shift in enumerate(shifts):
+                acc[:, :, shift:shift + n_g] += g[:, j]
+            planes = acc[:, :, :plane].reshape(c_in, k, *padded)
+            out[a:a + k] = planes[win.interior()].swapaxes(0, 1)
+        return out
+
     def rmatmat(self, y: Array) -> Array:
         """``(k, *out_shape) -> (k, *in_shape)``: the adjoint W^T y (2.1)."""
         y = batch(y, self.out_shape, "y")
         if self._small(y.shape[0]):
             return self._bincount_rmatmat(y)
+        with self._threads():
+            return self._large_rmatmat(y)
+
+    def _large_rmatmat(self, y: Array) -> Array:
+        """W^T y by the channels-first route, the flipped kernel or col2im (see
+        :meth:`rmatmat`)."""
+        if self._spreads():
+            return self._spread_rmatmat(y)
         flipped = self._flipped()
         if flipped is not None:
             return flipped.matmat(y)
         out = np.empty((y.shape[0], *self.in_shape), dtype=y.dtype)
-        w_t = self._weight(y.dtype).transpose(0, 2, 1)
+        win, w_t = self.windows, self._weight(y.dtype).transpose(0, 2, 1)
         for part in self._chunks(y.shape[0], y.dtype.itemsize):
-            yp = y[part].reshape(-1, self.groups, w_t.shape[2], math.prod(self.windows.out_spatial))
-            cols = np.matmul(w_t, yp).reshape(-1, self.in_shape[0], self.windows.size,
-                                               yp.shape[-1])
-            out[part] = self.windows.scatter(cols)
+            yp = y[part].reshape(-1, self.groups, w_t.shape[2], math.prod(win.out_spatial))
+            k = yp.shape[0]
+            cols = workspace("conv-cols", (k, self.groups, w_t.shape[1], yp.shape[-1]),
+                             y.dtype)
+            np.matmul(w_t, yp, out=cols)
+            out[part] = win.scatter(cols.reshape(k, self.in_shape[0], win.size, -1),
+                                    workspace("conv-pad", win.padded_shape(k, self.in_shape[0]),
+                                              y.dtype))
         return out
 
     @property

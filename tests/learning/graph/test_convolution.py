@@ -24,18 +24,22 @@ def adjoint_matrix(m: LinearMap) -> np.ndarray:
     return np.asarray(m.rmatmat(eye)).reshape(n_out, -1)
 
 
-#: The three routes of every product, as (SMALL_ENTRIES, SHIFT_MIN_CHANNELS): im2col views and
-#: col2im (or the flipped kernel); the accumulating per-offset products wherever they apply
-#: (stride 1, one group; also W^T through the flipped kernel); the read index (take / bincount).
-ROUTES = ((0, 1 << 62), (0, 1), (1 << 62, 1))
+#: The routes of every product, as (SMALL_ENTRIES, SHIFT_MIN_CHANNELS, SPREAD_MIN_RATIO):
+#: im2col views and col2im (or the flipped kernel); the accumulating per-offset products
+#: wherever they apply (stride 1, one group; also W^T through the flipped kernel); the
+#: channels-first W^T (stride 1, one group, more output than input channels; a ratio of 0
+#: takes it for every such convolution, whatever the channels); the read index (take /
+#: bincount).
+ROUTES = ((0, 1 << 62, np.inf), (0, 1, np.inf), (0, 1 << 62, 0.0), (1 << 62, 1, np.inf))
 
 
 def routes():
     """Yield once per route, with the thresholds patched (build fresh operators inside)."""
-    for small, shift in ROUTES:
+    for small, shift, spread in ROUTES:
         with mock.patch.object(convolution, "SMALL_ENTRIES", small), \
-                mock.patch.object(convolution, "SHIFT_MIN_CHANNELS", shift):
-            yield small, shift
+                mock.patch.object(convolution, "SHIFT_MIN_CHANNELS", shift), \
+                mock.patch.object(convolution, "SPREAD_MIN_RATIO", spread):
+            yield small, shift, spread
 
 
 def adjoint_gap(m: LinearMap, seed: int = 0) -> float:
@@ -284,17 +288,74 @@ def test_small_products_take_the_read_index_and_large_ones_do_not() -> None:
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_the_accumulating_route_equals_im2col_on_a_wide_layer(monkeypatch, dtype) -> None:
+@pytest.mark.parametrize(("route", "chunk", "shape", "padding"), [
+    ("_shifts", "SHIFT_BYTES", (8, 16, 3, 2), (1, 0, 2, 1)),    # W x: one product per offset
+    ("_spreads", "SPREAD_BYTES", (5, 2, 3, 2), (2, 0, 1, 1)),   # W^T y channels-first
+])
+def test_the_accumulating_and_channels_first_routes_equal_the_definition(
+        monkeypatch, route: str, chunk: str, shape, padding, dtype) -> None:
     rng = np.random.default_rng(14)
     monkeypatch.setattr(convolution, "SMALL_ENTRIES", 0)
-    monkeypatch.setattr(convolution, "SHIFT_BYTES", 1)  # one probe per chunk
-    weight = rng.standard_normal((8, 16, 3, 2))
-    x = rng.standard_normal((3, 16, 6, 5)).astype(dtype)
-    conv = Conv(weight, 1, (1, 0, 2, 1), (1, 2), in_shape=(16, 6, 5))
-    assert conv._shifts()
-    expected, _ = conv_matrix(weight, (16, 6, 5), (1, 1), (1, 0), (2, 1), (1, 2), 1)
-    got = conv.matmat(x)
-    assert got.dtype == dtype
-    tol = 1e-12 if dtype == np.float64 else 1e-4
-    np.testing.assert_allclose(got.reshape(3, -1), x.reshape(3, -1) @ expected.T, rtol=0,
+    monkeypatch.setattr(convolution, chunk, 1)  # one probe per chunk
+    weight = rng.standard_normal(shape)
+    in_shape = (shape[1], 6, 5)
+    conv = Conv(weight, 1, padding, (1, 2), in_shape=in_shape)
+    assert getattr(conv, route)()
+    expected, _ = conv_matrix(weight, in_shape, (1, 1), padding[:2], padding[2:], (1, 2), 1)
+    if route == "_shifts":
+        x = rng.standard_normal((3, *in_shape)).astype(dtype)
+        check_products(conv.matmat(x), x, expected.T)
+    else:
+        assert conv._flipped() is None
+        y = rng.standard_normal((3, *conv.out_shape)).astype(dtype)
+        check_products(conv.rmatmat(y), y, expected)
+
+
+def check_products(got: np.ndarray, probes: np.ndarray, matrix: np.ndarray) -> None:
+    """got (k, ...) equals probes (k, ...) times matrix (n_in, n_out), in the probes' dtype."""
+    assert got.dtype == probes.dtype
+    tol = 1e-12 if probes.dtype == np.float64 else 1e-4
+    k = probes.shape[0]
+    np.testing.assert_allclose(got.reshape(k, -1), probes.reshape(k, -1) @ matrix, rtol=0,
                                atol=tol)
+
+
+@pytest.mark.parametrize(("c_in", "c_out", "stride"), [(1, 4, 1), (16, 4, 1), (3, 5, 2)])
+def test_results_do_not_share_the_work_buffers(monkeypatch, c_in: int, c_out: int,
+                                               stride: int) -> None:
+    """Each route keeps its temporaries in per-thread work buffers: a later product (here of
+    another operator, whose buffers are the same) must leave an earlier result untouched."""
+    monkeypatch.setattr(convolution, "SMALL_ENTRIES", 0)
+    rng = np.random.default_rng(16)
+    conv = Conv(rng.standard_normal((c_out, c_in, 3, 3)), stride, 1, in_shape=(c_in, 7, 7))
+    other = Conv(rng.standard_normal((c_out, c_in, 3, 3)), stride, 1, in_shape=(c_in, 7, 7))
+    x = rng.standard_normal((4, c_in, 7, 7))
+    y = rng.standard_normal((4, *conv.out_shape))
+    forward, adjoint = conv.matmat(x), conv.rmatmat(y)
+    kept = forward.copy(), adjoint.copy()
+    other.matmat(2 * x), other.rmatmat(2 * y)
+    np.testing.assert_array_equal(forward, kept[0])
+    np.testing.assert_array_equal(adjoint, kept[1])
+    np.testing.assert_allclose(forward, conv.matmat(x), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(adjoint, conv.rmatmat(y), rtol=0, atol=1e-13)
+
+
+def test_blas_runs_on_one_thread_while_one_probe_is_small() -> None:
+    """The routes make one BLAS call per probe, kernel offset or small chunk: while one
+    probe's product is below SMALL_PRODUCT_FLOPS, BLAS is held to one thread."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from learning.threads import SMALL_PRODUCT_FLOPS
+
+    def blas_threads() -> set[int]:
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    small = Conv(np.ones((4, 3, 3, 3)), 1, 1, in_shape=(3, 8, 8))
+    large = Conv(np.ones((1, 1, 1)), in_shape=(1, int(SMALL_PRODUCT_FLOPS)))  # 2e8 flops
+    assert small._flops(1) < SMALL_PRODUCT_FLOPS <= large._flops(1)
+    with threadpool_limits(2, user_api="blas"):
+        with small._threads():
+            assert blas_threads() == {1}
+        with large._threads():
+            assert blas_threads() == {2}
+        assert blas_threads() == {2}
