@@ -39,12 +39,13 @@ class SpectralDensity:
 
 def spectral_density(result: SpectralMoments, grid: ArrayLike | None = None, *,
                      width: float | None = None, confidence: float = 0.95) -> SpectralDensity:
-    """The density of log λ of G (5.6), λ its eigenvalues (5.10), from the quadrature of
+    r"""The density of log λ of G (5.6), λ its eigenvalues (5.10), from the quadrature of
     :func:`~learning.spectral_estimates.spectral_moments` (Fig. 5 of Section 10).
 
-    Each node log θ_j with weight w_j contributes w_j K_h(t - log θ_j), K_h a Gaussian of
-    width h (default: 1/20 of the range of the nodes, about the spacing that a few tens of
-    Gauss nodes resolve); per-probe densities give the band.
+    Each node :math:`\log θ_j` with weight :math:`w_j` contributes
+    :math:`w_j K_h(t - \log θ_j)`, :math:`K_h` a Gaussian of width h (default: 1/20 of the
+    range of the nodes, about the spacing that a few tens of Gauss nodes resolve); per-probe
+    densities give the band.
 
     Examples
     --------
