@@ -83,7 +83,7 @@ def main(out: Path) -> None:
     report = laws_report([out / "lightning"], out / "laws")
     for c in report.section.claims:
         print(f"{c.verdict.value:>12}  {c.text}")
-    print(f"report: {report.markdown_path}")
+    print(f"report: OUT/{report.markdown_path.relative_to(out)}")
     recorded = rec.wait()
     steps_done = [max(s, 0.5) for s in recorded]
     fig, ax = plt.subplots(figsize=(6, 3.4))
