@@ -61,7 +61,17 @@ _COUNTER = itertools.count()
 
 def fresh() -> str:
     """A new dummy label (never used before in this process), for the contractions of
-    (12.6)-(12.14)."""
+    (12.6)-(12.14).
+
+    Examples
+    --------
+    Two calls never give the same label, and neither can clash with a user label (those do
+    not start with ``_`` in the examples):
+
+    >>> a, b = fresh(), fresh()
+    >>> a != b, a.startswith("_"), b.startswith("_")
+    (True, True, True)
+    """
     return f"_{next(_COUNTER)}"
 
 
@@ -207,32 +217,95 @@ def _single(head: str, *indices: str) -> TensorExpression:
 
 
 def ginv(a: str, b: str) -> TensorExpression:
-    """:math:`g^{ab}`, the inverse metric (upper indices) of (12.9)."""
+    """:math:`g^{ab}`, the inverse metric (upper indices) of (12.9).
+
+    Examples
+    --------
+    At the jet of an explicit metric its components are SymPy's matrix inverse:
+
+    >>> from emergent.metrics import Metric, jet_at
+    >>> t, x = sp.symbols("t x")
+    >>> G = sp.Matrix([[-1 - x**2, t], [t, 1 + t * x]])
+    >>> jet = jet_at(Metric(G, (t, x)), [1, 2])
+    >>> sp.Matrix(evaluate(ginv("a", "b"), jet, ("a", "b"))) == G.subs({t: 1, x: 2}).inv()
+    True
+    """
     _labels(a=a, b=b)
     return _single("ginv", a, b)
 
 
 def metric(a: str, b: str) -> TensorExpression:
-    """:math:`g_{ab}` (lower indices), the metric of (12.2)."""
+    """:math:`g_{ab}` (lower indices), the metric of (12.2).
+
+    Examples
+    --------
+    Contracted with :func:`ginv` it gives :math:`δ^a_c` (the identity matrix at a jet) and the
+    trace D:
+
+    >>> import numpy as np
+    >>> from emergent.jets import random_jet
+    >>> delta = evaluate(ginv("a", "b") * metric("b", "c"), random_jet(3, seed=1), ("a", "c"))
+    >>> bool(np.all(delta == np.eye(3))), canonical(ginv("a", "b") * metric("a", "b")).coefficients
+    (True, {1: D})
+    """
     _labels(a=a, b=b)
     return _single("g", a, b)
 
 
 def dg(m: str, a: str, b: str) -> TensorExpression:
-    """:math:`g_{ab,m} = ∂_m g_{ab}`, the generalised force of (12.4)."""
+    """:math:`g_{ab,m} = ∂_m g_{ab}`, the generalised force of (12.4).
+
+    Examples
+    --------
+    The derivative index comes first: at the jet of :math:`g_{tx} = t x` (t = 1, x = 2),
+    :math:`g_{tx,t} = x = 2` and :math:`g_{tx,x} = t = 1` (SymPy differentiates the metric):
+
+    >>> from emergent.metrics import Metric, jet_at
+    >>> t, x = sp.symbols("t x")
+    >>> jet = jet_at(Metric(sp.Matrix([[-1, t * x], [t * x, 1]]), (t, x)), [1, 2])
+    >>> v = evaluate(dg("m", "a", "b"), jet, ("m", "a", "b"))
+    >>> v[0, 0, 1], v[1, 0, 1], v[0, 0, 0]
+    (2, 1, 0)
+    """
     _labels(m=m, a=a, b=b)
     return _single("dg", m, a, b)
 
 
 def ddg(m: str, n: str, a: str, b: str) -> TensorExpression:
-    """:math:`g_{ab,mn} = ∂_m ∂_n g_{ab}`, entering R of (12.10)."""
+    """:math:`g_{ab,mn} = ∂_m ∂_n g_{ab}`, entering R of (12.10).
+
+    Examples
+    --------
+    Symmetric in (m, n) and in (a, b), which :func:`canonical` knows; at the jet of
+    :math:`g_{xx} = 1 + t x^2`, :math:`g_{xx,tx} = 2x = 4` and :math:`g_{xx,xx} = 2t = 2`:
+
+    >>> from emergent.metrics import Metric, jet_at
+    >>> canonical(ddg("m", "n", "a", "b") - ddg("n", "m", "b", "a")).is_zero
+    True
+    >>> t, x = sp.symbols("t x")
+    >>> jet = jet_at(Metric(sp.Matrix([[-1, 0], [0, 1 + t * x**2]]), (t, x)), [1, 2])
+    >>> w = evaluate(ddg("m", "n", "a", "b"), jet, ("m", "n", "a", "b"))
+    >>> w[0, 1, 1, 1], w[1, 1, 1, 1], w[0, 0, 1, 1]
+    (4, 2, 0)
+    """
     _labels(m=m, n=n, a=a, b=b)
     return _single("ddg", m, n, a, b)
 
 
 def scalar(c: object) -> TensorExpression:
     """The number (or expression in D) ``c`` as a tensor without indices (e.g. the constant
-    density of the cosmological term of (12.2))."""
+    density of the cosmological term of (12.2)).
+
+    Examples
+    --------
+    ``scalar(D)`` is the trace :math:`g^{ab} g_{ab}`, in the canonical form and at a jet of
+    dimension 4:
+
+    >>> from emergent.jets import random_jet
+    >>> trace = ginv("a", "b") * metric("a", "b")
+    >>> canonical(scalar(D) - trace).is_zero, evaluate(scalar(D) - trace, random_jet(4, seed=0))
+    (True, Fraction(0, 1))
+    """
     if isinstance(c, str | bytes) or not isinstance(c, int | float | sp.Basic):
         raise TypeError(f"c must be a number or a SymPy expression, got {type(c).__name__}")
     return TensorExpression((Monomial(sp.sympify(c), ()),))
@@ -311,7 +384,20 @@ def total_derivative(expr: TensorExpression, m: str) -> TensorExpression:
 
 
 def log_sqrt_det_derivative(m: str) -> TensorExpression:
-    r""":math:`∂_m \log √|g| = ½ g^{pq} g_{pq,m}` (Jacobi's formula), for the √|g| of (12.2)."""
+    r""":math:`∂_m \log √|g| = ½ g^{pq} g_{pq,m}` (Jacobi's formula), for the √|g| of (12.2).
+
+    Examples
+    --------
+    At the jet of an explicit metric, the derivative SymPy takes of :math:`\log √|g|`:
+
+    >>> from emergent.metrics import Metric, jet_at
+    >>> t, x = sp.symbols("t x")
+    >>> G = sp.Matrix([[-1 - x**2, t], [t, 1 + t * x]])
+    >>> jet = jet_at(Metric(G, (t, x)), [1, 2])
+    >>> ref = [sp.diff(sp.log(sp.sqrt(-G.det())), c).subs({t: 1, x: 2}) for c in (t, x)]
+    >>> list(evaluate(log_sqrt_det_derivative("m"), jet, ("m",))) == ref
+    True
+    """
     _labels(m=m)
     p, q = _fresh(), _fresh()
     return ginv(p, q) * dg(m, p, q) * sp.Rational(1, 2)
@@ -321,7 +407,26 @@ def divergence(vector: TensorExpression, index: str, *,
                with_volume: bool = True) -> TensorExpression:
     """:math:`(1/√|g|) ∂_m(√|g| v^m)` for a vector ``v`` with the free upper ``index``:
     :math:`∂_m v^m + ½ g^{pq} g_{pq,m} v^m` (``with_volume=False`` drops the second term: a
-    planted error for the tests).  The divergence in (12.10)."""
+    planted error for the tests).  The divergence in (12.10).
+
+    Examples
+    --------
+    For :math:`v^m = g^{mp} g^{qr} g_{qr,p}` at the jet of an explicit metric, against
+    :math:`(1/√|g|) ∂_m(√|g| v^m)` differentiated by SymPy; the planted error misses it:
+
+    >>> from emergent.metrics import Metric, jet_at
+    >>> t, x = sp.symbols("t x")
+    >>> X, G = (t, x), sp.Matrix([[-1 - x**2, t], [t, 1 + t * x]])
+    >>> Gi, vol = G.inv(), sp.sqrt(-G.det())
+    >>> vm = [sum(Gi[m, p] * Gi[q, r] * sp.diff(G[q, r], X[p])
+    ...           for p in range(2) for q in range(2) for r in range(2)) for m in range(2)]
+    >>> ref = sp.simplify(sum(sp.diff(vol * vm[m], X[m]) for m in range(2)) / vol)
+    >>> v = ginv("m", "p") * ginv("q", "r") * dg("p", "q", "r")
+    >>> jet = jet_at(Metric(G, X), [1, 2])
+    >>> [evaluate(divergence(v, "m", with_volume=w), jet) == ref.subs({t: 1, x: 2})
+    ...  for w in (True, False)]
+    [True, False]
+    """
     _expression("vector", vector)
     _labels(index=index)
     if not vector.terms:
