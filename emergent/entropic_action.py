@@ -179,7 +179,20 @@ def form_11_6a(path: Path, method: Method = "spectral") -> FormParts:
 
 
 def form_11_6b(path: Path, method: Method = "spectral") -> FormParts:
-    """(11.6) line 2: ∫dt ∫ -log p (D/2) Δp + constraints ((11.5) substituted for ∂p/∂t)."""
+    """(11.6) line 2: ∫dt ∫ -log p (D/2) Δp + constraints ((11.5) substituted for ∂p/∂t).
+
+    Examples
+    --------
+    On free diffusion (σ0 = D = 1, T = 2) it is dH/dt integrated: H(T) - H(0) = ½ log 3 (the
+    closed form of :func:`form_11_6a`), to the trapezoidal rule's O(dt²):
+
+    >>> import numpy as np
+    >>> from emergent.constraints import moment_constraints
+    >>> g = Grid((256,), (40.0,))
+    >>> path = diffusion_path(moment_constraints(g, 2), 1.0, np.linspace(0, 2, 201), 1.0)
+    >>> bool(np.isclose(form_11_6b(path).entropy_part, 0.5 * np.log(3), rtol=1e-5))
+    True
+    """
     _check_form_input(path, method)
     integrand = -_log(path.p) * (path.D / 2) * path.grid.laplacian(path.p, method)
     return FormParts("11.6b", _trapezoid(path.grid.integrate(integrand), path.times),
@@ -210,7 +223,21 @@ def form_11_7a(path: Path, method: Method = "spectral") -> FormParts:
 
 
 def form_11_7b(path: Path, method: Method = "spectral") -> FormParts:
-    """(11.7) line 2: ∫dt ∫ √p (-2D Δ) √p + constraints (integrated by parts again)."""
+    """(11.7) line 2: ∫dt ∫ √p (-2D Δ) √p + constraints (integrated by parts again).
+
+    Examples
+    --------
+    On a periodic grid with spectral derivatives the integration by parts from
+    :func:`form_11_7a` (:math:`∫ |∇√p|^2 = -∫ √p Δ√p`) holds to round-off:
+
+    >>> import numpy as np
+    >>> from emergent.constraints import moment_constraints
+    >>> g = Grid((256,), (40.0,))
+    >>> path = diffusion_path(moment_constraints(g, 2), 1.0, np.linspace(0, 2, 201), 1.0)
+    >>> a, b = form_11_7a(path).entropy_part, form_11_7b(path).entropy_part
+    >>> bool(abs(a - b) < 1e-12 * abs(a))
+    True
+    """
     _check_form_input(path, method)
     grid, sq = path.grid, np.sqrt(path.p)
     dens = sq * (-2 * path.D) * grid.laplacian(sq, method)
@@ -288,7 +315,21 @@ _LEGACY_NAMES = {"11.6a": ("entropy change", "constraints"),
 
 def action_parts(path: Path, form: str = "11.7c", method: Method = "spectral") -> dict[str, float]:
     """Compatibility view of :func:`evaluate_form` as a dict keyed by the parts' names
-    (11.6)-(11.7); new code should use the typed :class:`FormParts`."""
+    (11.6)-(11.7); new code should use the typed :class:`FormParts`.
+
+    Examples
+    --------
+    Line 1 of (11.6) on free diffusion (σ0 = D = 1, T = 2): the entropy change ½ log 3, no
+    constraint part (Φ ≡ 0):
+
+    >>> import numpy as np
+    >>> from emergent.constraints import moment_constraints
+    >>> g = Grid((256,), (40.0,))
+    >>> path = diffusion_path(moment_constraints(g, 2), 1.0, np.linspace(0, 2, 201), 1.0)
+    >>> parts = action_parts(path, "11.6a")
+    >>> bool(np.isclose(parts["entropy change"], 0.5 * np.log(3))), parts["constraints"]
+    (True, 0.0)
+    """
     parts = evaluate_form(path, form, method)
     first, second = _LEGACY_NAMES.get(form, ("entropy production", "constraints"))
     out = {first: parts.entropy_part, second: parts.constraint_part}
@@ -396,6 +437,22 @@ def first_variation(path: Path, form: str, eta: ArrayLike | None = None,
 
     Central difference (S_i(ε) - S_i(-ε))/(2ε), error O(ε²).  ``eta`` (shape of ``p``) and
     ``zeta`` (shape of ``Phi``) must vanish at the first and last time (fixed end points).
+
+    Examples
+    --------
+    Along ζ = (0, t(2 - t)) (the multiplier of Q²) on free diffusion, where
+    :math:`⟨Q^2⟩ = 1 + t`, line 1 of (11.6) varies by
+    :math:`∫_0^2 \dot ζ ⟨Q^2⟩ dt = -∫_0^2 t(2 - t) dt = -4/3`; the entropy does not vary:
+
+    >>> import numpy as np
+    >>> from emergent.constraints import moment_constraints
+    >>> g = Grid((256,), (40.0,))
+    >>> path = diffusion_path(moment_constraints(g, 2), 1.0, np.linspace(0, 2, 201), 1.0)
+    >>> zeta = np.zeros_like(path.Phi)
+    >>> zeta[:, 1] = path.times * (2 - path.times)
+    >>> d = first_variation(path, "11.6a", zeta=zeta)
+    >>> d.entropy_part, bool(np.isclose(d.constraint_part, -4 / 3, rtol=1e-4))
+    (0.0, True)
     """
     return _first_variation(path, form, eta, zeta, eps, method)[0]
 
@@ -439,6 +496,23 @@ def random_direction(path: Path, rng: np.random.Generator, which: str = "p",
     ζ_k(t) = Σ_m a_km sin(mπτ) / std_p(Θ_k) (std over p at the middle time).
 
     Admissible variations of (11.6)-(11.7).
+
+    Examples
+    --------
+    η has the shape of p and vanishes at both end times (so :func:`first_variation` accepts
+    it); ζ likewise for Φ:
+
+    >>> import numpy as np
+    >>> from emergent.constraints import moment_constraints
+    >>> g = Grid((256,), (40.0,))
+    >>> path = diffusion_path(moment_constraints(g, 2), 1.0, np.linspace(0, 2, 201), 1.0)
+    >>> rng = np.random.default_rng(0)
+    >>> eta, _ = random_direction(path, rng, "p")
+    >>> _, zeta = random_direction(path, rng, "Phi")
+    >>> eta.shape == path.p.shape, bool(np.all(eta[[0, -1]] == 0) and np.any(eta != 0))
+    (True, True)
+    >>> zeta.shape == path.Phi.shape, bool(np.all(zeta[[0, -1]] == 0) and np.any(zeta != 0))
+    (True, True)
     """
     t = path.times
     tau = (t - t[0]) / (t[-1] - t[0])
@@ -514,6 +588,20 @@ def stationarity_test(path: Path, form: str, n_directions: int = 3, seed: int = 
     is stationary along it); the measure is thus independent of ``eps_first`` and of the units
     of Θ.  The scan of |S(ε) - S(0)| over ``eps_scan`` shows the scaling: slope ≈ 1 for a
     non-stationary path, ≈ 2 for a stationary one.
+
+    Examples
+    --------
+    The free Schrödinger packet, a solution of (11.9), is stationary for line 3 of (11.7)
+    (variation ≈ 0, slope ≈ 2); free diffusion, which solves (11.5) instead, is not
+    (variation ≈ 1, slope ≈ 1):
+
+    >>> import numpy as np
+    >>> from emergent.constraints import moment_constraints
+    >>> c, t = moment_constraints(Grid((64,), (20.0,)), 2), np.linspace(0.0, 1.0, 11)
+    >>> a = stationarity_test(schrodinger_path(c, 1.0, t, 1.0).path, "11.7c", 1)
+    >>> b = stationarity_test(diffusion_path(c, 1.0, t, 1.0), "11.7c", 1)
+    >>> a.worst < 1e-2, round(a.slope["p"]), b.worst > 0.5, round(b.slope["p"])
+    (True, 2, True, 1)
     """
     if int(n_directions) != n_directions or n_directions < 1:
         raise ValueError(f"n_directions must be a whole number >= 1, got {n_directions!r}")
@@ -577,10 +665,27 @@ class PathFit:
 def path_from_wave_function(constraints: Constraints, D: float, times: ArrayLike, psi: ArrayLike,
                             name: str = "wave function", *,
                             _stacklevel: int = 2) -> PathFit:
-    """Any Ψ(t, Q) (e.g. a solver's output) as a path: p = |Ψ|², Φ fitted to its phase (11.8).
+    r"""Any Ψ(t, Q) (e.g. a solver's output) as a path: p = |Ψ|², Φ fitted to its phase (11.8).
 
     Returns a :class:`PathFit`: the path and the worst phase-fit residual, the relative part
     of ∇θ outside span{∇Θ_k}, which the path (11.8) cannot carry.
+
+    Examples
+    --------
+    A moving free packet: Ψ rebuilt from the path by (11.8) is the input up to a global phase
+    (:math:`|⟨Ψ_\mathrm{path}, Ψ⟩| = 1` at every time), its phase lying in span{∇Q, ∇Q²}:
+
+    >>> import numpy as np
+    >>> from emergent.constraints import moment_constraints, wave_function
+    >>> from emergent.schrodinger import free_gaussian_packet
+    >>> g, t = Grid((256,), (40.0,)), np.linspace(0, 2, 21)
+    >>> c = moment_constraints(g, 2)
+    >>> psi = free_gaussian_packet(g, t, 1.0, 1.0, None, [1.0])
+    >>> fit = path_from_wave_function(c, 1.0, t, psi)
+    >>> again = wave_function(c, fit.path.p, fit.path.Phi)
+    >>> overlap = np.abs(g.integrate(np.conj(again) * psi))
+    >>> bool(np.allclose(overlap, 1.0, atol=1e-12)), fit.phase_residual < 1e-10
+    (True, True)
     """
     grid = constraints.grid
     t = _times(times)
@@ -602,13 +707,27 @@ def path_from_wave_function(constraints: Constraints, D: float, times: ArrayLike
 def schrodinger_path(constraints: Constraints, D: float, times: ArrayLike, sigma0: float,
                      center: ArrayLike | None = None,
                      k0: ArrayLike | None = None, D_packet: float | None = None) -> PathFit:
-    """The exact free Gaussian packet of (11.9) as a path (p = |Ψ|², Φ fitted to its phase).
+    r"""The exact free Gaussian packet of (11.9) as a path (p = |Ψ|², Φ fitted to its phase).
 
     ``D_packet`` (default ``D``) is the coefficient the packet evolves with; a value other than
     the functional's ``D`` gives a solution of the wrong equation, a control for the test.
     Returns a :class:`PathFit` (path and worst phase-fit residual; the residual is 0 if the
     packet's phase lies in the span of the constraints, as for
     :func:`~emergent.constraints.moment_constraints` of degree 2).
+
+    Examples
+    --------
+    The packet at rest, :math:`Ψ ∝ \exp(-Q^2/(4σ_0^2 + 2iDt))`, has the phase
+    :math:`θ = Φ_2 Q^2/4` with :math:`Φ_2 = 2Dt/(4σ_0^4 + D^2 t^2)` and :math:`Φ_1 = 0`
+    (σ0 = D = 1):
+
+    >>> import numpy as np
+    >>> from emergent.constraints import moment_constraints
+    >>> g = Grid((256,), (40.0,))
+    >>> t = np.linspace(0, 2, 201)
+    >>> fit = schrodinger_path(moment_constraints(g, 2), 1.0, t, 1.0)
+    >>> bool(np.allclose(fit.path.Phi, np.stack([0 * t, 2 * t / (4 + t**2)], axis=1)))
+    True
     """
     t = _times(times)
     d_packet = D if D_packet is None else D_packet
