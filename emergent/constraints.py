@@ -108,6 +108,19 @@ def check_multipliers(constraints: Constraints, Phi: ArrayLike,
     """Φ as a float array of shape ``(n_times, K̃)``, finite.
 
     The multipliers Φ_k(t) of (11.4) and (11.8).
+
+    Examples
+    --------
+    Two constraints (Q, Q²) need two columns; a row of one is refused:
+
+    >>> from emergent.grids import Grid
+    >>> c = moment_constraints(Grid((16,), (4.0,)), 2)
+    >>> check_multipliers(c, [[1, 2], [3, 4]], n_times=2).dtype
+    dtype('float64')
+    >>> check_multipliers(c, [[1.0]])
+    Traceback (most recent call last):
+    ...
+    ValueError: Phi must have shape (n_times, K̃) = (n_times, 2), got (1, 1)
     """
     phi = np.asarray(Phi, dtype=float)
     if phi.ndim != 2 or phi.shape[1] != constraints.count or (

@@ -40,6 +40,17 @@ def check_times(times: ArrayLike, name: str = "times") -> np.ndarray:
     """Sample times as a 1D float array, finite, >= 0 and strictly increasing.
 
     The times of (11.5)-(11.9).
+
+    Examples
+    --------
+    A scalar becomes one sample; a repeated time is refused:
+
+    >>> check_times(0.5)
+    array([0.5])
+    >>> check_times([0.0, 1.0, 1.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: times must be finite, >= 0 and strictly increasing
     """
     t = np.atleast_1d(np.asarray(times, dtype=float))
     if t.ndim != 1 or t.size == 0:

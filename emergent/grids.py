@@ -419,6 +419,18 @@ def spectral_tail(grid: Grid, f: ArrayLike) -> float:
     band-limited field).
 
     Guards the spectral solvers of (11.5) and (11.9).
+
+    Examples
+    --------
+    On 16 points of a 2π box (Nyquist wavenumber 8): cos 2q lies below 2/3 of it, cos 7q above;
+    with equal amplitudes half of the power is in the tail:
+
+    >>> import numpy as np
+    >>> g = Grid((16,), (2 * np.pi,))
+    >>> q = g.coordinates[0]
+    >>> tails = [spectral_tail(g, f) for f in (np.cos(2 * q), np.cos(2 * q) + np.cos(7 * q))]
+    >>> bool(tails[0] < 1e-28), bool(np.isclose(tails[1], 0.5))
+    (True, True)
     """
     check_grid(grid)
     f = grid.check_field(f, "f", complex_ok=True)
@@ -441,6 +453,20 @@ def check_band_limit(grid: Grid, f: ArrayLike, name: str = "field", tol: float =
     above 2/3 of the Nyquist wavenumber (see :func:`spectral_tail`).
 
     Guards the spectral solvers of (11.5) and (11.9).
+
+    Examples
+    --------
+    A resolved field passes; one with half its power at wavenumber 7 of 8 is refused:
+
+    >>> import numpy as np
+    >>> g = Grid((16,), (2 * np.pi,))
+    >>> q = g.coordinates[0]
+    >>> check_band_limit(g, np.cos(2 * q), "f") is None
+    True
+    >>> check_band_limit(g, np.cos(2 * q) + np.cos(7 * q), "f")
+    Traceback (most recent call last):
+    ...
+    ValueError: grid too coarse for f: 5.00e-01 of its spectral power lies above 2/3 of the ...
     """
     check_grid(grid)
     tail = spectral_tail(grid, f)

@@ -107,6 +107,19 @@ def euler_lagrange_basis(jet: Jet) -> dict[str, np.ndarray]:
 def gamma_gamma_density(jet: Jet, ch: Christoffels | None = None) -> Fraction | int:
     """:math:`g^{μν}(Γ^α_{βμ} Γ^β_{αν} - Γ^α_{μν} Γ^β_{αβ})` at the jet: the first-order ("ΓΓ") form
     of the Einstein-Hilbert Lagrangian, cf. (12.10).  ``ch``: the jet's Christoffels, if known.
+
+    Examples
+    --------
+    The same contraction written in abstract indices and evaluated by plain sums
+    (:mod:`emergent.abstract_indices`, an independent code path):
+
+    >>> from emergent.abstract_indices import christoffel, evaluate, ginv
+    >>> from emergent.jets import random_jet
+    >>> jet = random_jet(3, seed=1)
+    >>> gg = ginv("m", "n") * (christoffel("a", "b", "m") * christoffel("b", "a", "n")
+    ...                        - christoffel("a", "m", "n") * christoffel("b", "a", "b"))
+    >>> gamma_gamma_density(jet) == evaluate(gg, jet)
+    True
     """
     gam = (christoffels(jet) if ch is None else ch).gamma
     gi = jet.ginv
@@ -128,7 +141,22 @@ def ricci_scalar(jet: Jet, ch: Christoffels | None = None) -> Fraction | int:
 def divergence_term(jet: Jet, ch: Christoffels | None = None) -> Fraction | int:
     """:math:`(1/√|g|) ∂_α(√|g| w^α)`, :math:`w^α = g^{μν} Γ^α_{μν} - g^{αμ} Γ^ν_{μν}`: the
     divergence that
-    separates √|g| R from the first-order form √|g| ΓΓ of (12.10)-(12.11)."""
+    separates √|g| R from the first-order form √|g| ΓΓ of (12.10)-(12.11).
+
+    Examples
+    --------
+    With R from the Riemann tensor, :math:`R = ΓΓ + ∇_α w^α` at a random jet; for
+    :math:`-dt^2 + e^{2t} dx^2` (R = 2ä/a = 2) at t = 0, ΓΓ = 0 and the divergence is all of R:
+
+    >>> from emergent.jets import random_jet
+    >>> from emergent.metrics import as_metric, jet_at
+    >>> jet = random_jet(4, seed=3)
+    >>> ricci_scalar(jet) == gamma_gamma_density(jet) + divergence_term(jet)
+    True
+    >>> jet = jet_at(as_metric([["-1", "0"], ["0", "exp(2*t)"]], ["t", "x"]), [0, 0])
+    >>> gamma_gamma_density(jet), divergence_term(jet)
+    (0, 2)
+    """
     ch = christoffels(jet) if ch is None else ch
     gam, dgam = ch.gamma, ch.dgamma
     gi, dgi = jet.ginv, inverse_metric_derivative(jet)
