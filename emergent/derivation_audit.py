@@ -138,7 +138,23 @@ def check_config(cfg: object) -> AuditConfig:
 def stationarity_table(cfg: AuditConfig = AuditConfig(),
                        n_times: int | None = None) -> dict[str, dict[str, StationarityResult]]:
     """Stationarity of every form (11.6a-11.7c) on the candidate paths, (11.6)-(11.9);
-    {path: {form: result}}.  ``n_times`` (>= 5) overrides ``cfg.n_times``."""
+    {path: {form: result}}.  ``n_times`` (>= 5) overrides ``cfg.n_times``.
+
+    Examples
+    --------
+    The free Schrödinger packet, a solution of (11.9), is stationary for line 3 of (11.7)
+    only; the same packet evolving with twice the D is not; the frozen Gaussian, built to make
+    lines 2 of (11.6) and 1-2 of (11.7) stationary in p, is so for those and not for line 3:
+
+    >>> cfg = AuditConfig(n=64, length=20.0, t_final=1.0, n_times=11, n_directions=1)
+    >>> table = stationarity_table(cfg)
+    >>> def stationary(path):
+    ...     return [form for form, r in table[path].items() if r.is_stationary(1e-2)]
+    >>> stationary("Schrödinger packet"), stationary("packet with D = 2")
+    (['11.7c'], [])
+    >>> stationary("frozen Gaussian")
+    ['11.6b', '11.7a', '11.7b']
+    """
     check_config(cfg)
     if n_times is not None:
         n_times = count("n_times", n_times, minimum=_MIN_TIMES)

@@ -268,6 +268,19 @@ def random_polynomial_metric(dim: int, seed: int = 0, degree: int = 2) -> Metric
 
     A generic test metric for (12.11)-(12.13).  ``dim`` from 2 (one time, one space
     coordinate) to 12.
+
+    Examples
+    --------
+    The polynomials have no constant term, so the metric is η at the origin; of degree 1 its
+    second derivatives vanish and its first do not; a seed fixes it:
+
+    >>> m = random_polynomial_metric(3, seed=1, degree=1)
+    >>> jet = jet_at(m, [0, 0, 0])
+    >>> jet.g.tolist(), bool((jet.w == 0).all()), bool((jet.v != 0).any())
+    ([[-1, 0, 0], [0, 1, 0], [0, 0, 1]], True, True)
+    >>> same, other = (random_polynomial_metric(3, seed=s, degree=1).matrix for s in (1, 2))
+    >>> m.matrix == same, m.matrix == other
+    (True, False)
     """
     dim = count("dim", dim, minimum=2)
     if dim > _MAX_POLYNOMIAL_DIM:
