@@ -1,10 +1,11 @@
 """Exact solutions on periodic and reflecting boxes as Fourier series of image sums.
 
-A free-space solution f(Q, t) with continuum Fourier transform F(k, t) = ∫ f e^{-ikQ} dQ becomes
-exact on a box by summing images: periodic images Σ_m f(Q + mL), or, between reflecting walls at
-o and o + L, the even images Σ_m [f(Q + 2mL) + f(2o - Q + 2mL)].  By Poisson summation these are
-the Fourier series (1/L) Σ_j F(2πj/L) e^{2πijQ/L} and
-(1/2L) Σ_j [F(k_j) + e^{-2ik_j o} F(-k_j)] e^{ik_jQ}, k_j = πj/L.  Unlike a truncated sum of
+A free-space solution f(Q, t) with continuum Fourier transform :math:`F(k, t) = ∫ f e^{-ikQ} dQ`
+becomes exact on a box by summing images: periodic images Σ_m f(Q + mL), or, between reflecting
+walls at o and o + L, the even images Σ_m [f(Q + 2mL) + f(2o - Q + 2mL)].  By Poisson summation
+these are the Fourier series :math:`(1/L) Σ_j F(2πj/L) e^{2πijQ/L}` and
+:math:`(1/2L) Σ_j [F(k_j) + e^{-2ik_j o} F(-k_j)] e^{ik_jQ}`, :math:`k_j = πj/L`.  Unlike a
+truncated sum of
 images this is exact whatever the drift or width of f (no image count to get wrong), and it
 costs one term per resolved wavenumber.
 """

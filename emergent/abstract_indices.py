@@ -441,7 +441,8 @@ def divergence(vector: TensorExpression, index: str, *,
 
 
 def _vary_inverse(t: Monomial, a: str, b: str) -> list[Monomial]:
-    """∂/∂g_{ab} of the g^{..} factors (symmetrised in a, b): g^{cd} -> -g^{c(a} g^{b)d}."""
+    """:math:`∂/∂g_{ab}` of the inverse-metric factors (symmetrised in a, b):
+    :math:`g^{cd} → -g^{c(a} g^{b)d}`."""
     out = []
     for k, f in enumerate(t.factors):
         if f.head == "g":
@@ -457,7 +458,8 @@ def _vary_inverse(t: Monomial, a: str, b: str) -> list[Monomial]:
 
 
 def _vary_first_derivative(t: Monomial, m: str, a: str, b: str) -> list[Monomial]:
-    """∂/∂g_{ab,m} (symmetrised in a, b): remove a g_{cd,n} and rename n, c, d to m, a, b."""
+    """:math:`∂/∂g_{ab,m}` (symmetrised in a, b): remove a :math:`g_{cd,n}` and rename n, c, d
+    to m, a, b."""
     out = []
     for k, f in enumerate(t.factors):
         if f.head == "ddg":
@@ -604,8 +606,9 @@ def _canonical_monomial(factors: tuple[Factor, ...]) -> tuple[tuple[object, sp.E
 
 
 def _raised_by_hand(factors: tuple[Factor, ...]) -> sp.Expr | None:
-    """The monomial as one SymPy tensor product with every g^{pq} absorbed into the slots it
-    meets (g^{pq} T_{..p..} U_{..q..} = T_{..z..} U^{..z..}); None if a g_{ab} occurs.  The
+    """The monomial as one SymPy tensor product with every :math:`g^{pq}` absorbed into the
+    slots it meets (:math:`g^{pq} T_{..p..} U_{..q..} = T_{..z..} U^{..z..}`); None if a
+    :math:`g_{ab}` occurs.  The
     same tensor ``contract_metric`` would give, built without SymPy's repeated contractions."""
     if any(f.head == "g" for f in factors):
         return None

@@ -79,7 +79,7 @@ class Constraints:
 
 
 def moment_constraints(grid: Grid, degree: int = 2, center: ArrayLike | None = None) -> Constraints:
-    """Θ = the monomials (Q - c)^α of degree 1..``degree`` (per axis, no cross terms).
+    """Θ = the monomials :math:`(Q - c)^α` of degree 1..``degree`` (per axis, no cross terms).
 
     Degree 2 spans the phases of Gaussian packets, so free Schrödinger packets are wave
     functions of the form (11.8) with these K̃ = 2K constraints.

@@ -189,7 +189,8 @@ CORRECT_12_10 = {"I1": Fraction(-1), "I2": Fraction(2), "I3": Fraction(1), "I4":
 
 
 def _onsager_tensor(ginv: np.ndarray, kind: str = "paper") -> np.ndarray:
-    """L^{μναβγδ} of (12.9) (``paper``) or of the corrected (12.10) (``correct``), 8κ = 1."""
+    """:math:`L^{μναβγδ}` of (12.9) (``paper``) or of the corrected (12.10) (``correct``),
+    8κ = 1."""
     gi = ginv
     t1 = np.einsum("an,bd,mc->mnabcd", gi, gi, gi)
     t2 = np.einsum("ac,bn,md->mnabcd", gi, gi, gi)
@@ -272,7 +273,8 @@ def _printed_12_10_fails() -> tuple[bool, str]:
 
 
 def _ricci_identity_residual() -> sp.Expr:
-    """(12.13) vs R_{νμ} = R^ρ_{νρμ} from the Riemann tensor, abstract Γ, ∂Γ in 3 dimensions."""
+    """(12.13) vs :math:`R_{νμ} = R^ρ_{νρμ}` from the Riemann tensor, abstract Γ, ∂Γ in 3
+    dimensions."""
     n = 3
     gam = {}
     dgam = {}

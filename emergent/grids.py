@@ -111,7 +111,7 @@ class Grid:
 
     @property
     def cell_volume(self) -> float:
-        """d^K Q of one grid cell."""
+        """:math:`d^K Q` of one grid cell."""
         return float(np.prod(self.spacing))
 
     @cached_property
@@ -189,7 +189,7 @@ class Grid:
         return tuple(range(f.ndim - self.ndim, f.ndim))
 
     def integrate(self, f) -> np.ndarray | float:
-        """∫ d^K Q f over the grid axes (sum times cell volume), the ∫dQ of (11.4)-(11.7).
+        """:math:`∫ d^K Q f` over the grid axes (sum times cell volume), the ∫dQ of (11.4)-(11.7).
 
         >>> import numpy as np
         >>> g = Grid((128,), (20.0,))
@@ -277,7 +277,7 @@ class Grid:
         return tuple(out)
 
     def dirichlet_form(self, u, method: Method = "spectral") -> np.ndarray | float:
-        """∫ |∇u|² d^K Q, the discrete partner of ``-∫ u Δu`` for the same ``method``.
+        """:math:`∫ |∇u|^2 d^K Q`, the discrete partner of ``-∫ u Δu`` for the same ``method``.
 
         Spectral: Parseval on the basis of :meth:`laplacian`, so ``dirichlet_form(u) ==
         -integrate(u * laplacian(u))`` to round-off; ``fd``: the sum of squared forward

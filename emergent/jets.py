@@ -103,7 +103,7 @@ def _unimodular(n: int, rng: np.random.Generator) -> np.ndarray:
 
 def random_jet(dim: int, seed: int | None = None, *, lorentzian: bool = True,
                spread: int = 5) -> Jet:
-    """A random exact 2-jet: g = U^T η U (U unimodular, so g⁻¹ = U⁻¹ η U⁻ᵀ is integer),
+    """A random exact 2-jet: :math:`g = U^T η U` (U unimodular, so g⁻¹ = U⁻¹ η U⁻ᵀ is integer),
     and ∂g, ∂∂g with random integer entries in [-spread, spread] and the right symmetries.
 
     The point data of (12.6)-(12.14).

@@ -309,7 +309,7 @@ def coordinates(expr: TensorExpression) -> dict[str, sp.Expr]:
 def existence_residual(gamma: Connection = christoffel,
                        vector: Callable[[str], TensorExpression] = divergence_vector,
                        with_volume: bool = True) -> CanonicalForm:
-    """Canonical form of R - ΓΓ - (1/√|g|)∂_μ(√|g| w^μ): empty iff the identity of (12.10)
+    """Canonical form of :math:`R - ΓΓ - (1/√|g|)∂_μ(√|g| w^μ)`: empty iff the identity of (12.10)
     holds in every dimension.  The arguments are the ingredients (replaceable, so that the
     tests can plant a wrong Γ, a wrong w or a dropped volume term).
 

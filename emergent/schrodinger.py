@@ -194,15 +194,22 @@ def crank_nicolson(grid: Grid, psi0: ArrayLike, D: float, t_final: float, n_step
 def free_gaussian_packet(grid: Grid, t: ArrayLike, D: float, sigma0: float,
                          center: ArrayLike | None = None,
                          k0: ArrayLike | None = None) -> np.ndarray:
-    """Exact free solution of (11.9) from Ψ0 ∝ exp(-|Q-Q0|²/(4σ0²) + i k0·Q).
+    r"""Exact free solution of (11.9) from Ψ0 ∝ exp(-|Q-Q0|²/(4σ0²) + i k0·Q).
 
-    Per axis Ψ = (2πσ0²)^(-1/4) (1 + iDt/(2σ0²))^(-1/2)
-    exp(-(Q - Q0 - D k0 t)² / (4σ0²(1 + iDt/(2σ0²))) + i k0 Q - i D k0² t / 2), so |Ψ|² is a
-    Gaussian of variance σ0² (1 + (Dt/(2σ0²))²) moving with velocity D k0.  On the grid it is
-    the exact solution of the box problem: the periodic images (periodic grid) or the even
-    images mirrored in both walls (reflecting grid; Ψ then has zero normal derivative there),
-    evaluated as Fourier series (:mod:`emergent._images`), so drift, spreading and walls are
-    all exact.  Returns shape ``(len(t), *grid.shape)`` (``grid.shape`` for scalar t).
+    Per axis
+
+    .. math::
+
+        Ψ = (2πσ_0^2)^{-1/4} (1 + iDt/(2σ_0^2))^{-1/2}
+        \exp\left(-\frac{(Q - Q_0 - D k_0 t)^2}{4σ_0^2(1 + iDt/(2σ_0^2))} + i k_0 Q
+        - \frac{i D k_0^2 t}{2}\right),
+
+    so |Ψ|² is a Gaussian of variance σ0² (1 + (Dt/(2σ0²))²) moving with velocity D k0.  On
+    the grid it is the exact solution of the box problem: the periodic images (periodic grid)
+    or the even images mirrored in both walls (reflecting grid; Ψ then has zero normal
+    derivative there), evaluated as Fourier series (:mod:`emergent._images`), so drift,
+    spreading and walls are all exact.  Returns shape ``(len(t), *grid.shape)``
+    (``grid.shape`` for scalar t).
 
     Examples
     --------
@@ -261,11 +268,11 @@ def harmonic_potential(grid: Grid, D: float, omega: float) -> np.ndarray:
 
 def coherent_state(grid: Grid, t: ArrayLike, D: float, omega: float, q0: ArrayLike | None = None,
                    p0: ArrayLike | None = None) -> np.ndarray:
-    """Exact coherent state of i∂Ψ/∂t = -(D/2)ΔΨ + V Ψ with V of :func:`harmonic_potential`.
+    r"""Exact coherent state of i∂Ψ/∂t = -(D/2)ΔΨ + V Ψ with V of :func:`harmonic_potential`.
 
     Per axis, with m = 1/D and the classical orbit q(t) = q0 cos ωt + D p0 sin(ωt)/ω,
     π(t) = p0 cos ωt - q0 ω sin(ωt)/D:
-    Ψ = (1/(πDω⁻¹))^(1/4) exp(-(Q - q)²/(2D/ω) + iπ(Q - q/2) - iωt/2),
+    :math:`Ψ = (ω/(πD))^{1/4} \exp(-(Q - q)^2/(2D/ω) + iπ(Q - q/2) - iωt/2)`,
     a Gaussian of fixed variance D/(2ω) whose centre follows the classical orbit.
 
     (11.9) with the potential of :func:`harmonic_potential`.

@@ -116,7 +116,7 @@ def check_memory(name: str, n_bytes: float, what: str, cheaper: str,
 
     Examples
     --------
-    A request of 10^15 bytes is refused before anything is allocated, with the cheaper route:
+    A request of 10¹⁵ bytes is refused before anything is allocated, with the cheaper route:
 
     >>> check_memory("n", 1e15, "a dense matrix", "go matrix-free")  # doctest: +ELLIPSIS
     Traceback (most recent call last):

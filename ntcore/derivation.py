@@ -149,7 +149,7 @@ class Equal:
 
     Examples
     --------
-    The derivative of ∫_0^x t² dt computed by SymPy against 3x²/3:
+    The derivative of :math:`∫_0^x t^2 dt` computed by SymPy against 3x²/3:
 
     >>> import sympy as sp
     >>> x, t = sp.symbols("x t")

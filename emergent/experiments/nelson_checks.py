@@ -182,7 +182,7 @@ def _answer(case: str, **metrics: float) -> KnownAnswer:
 
 def _ornstein_uhlenbeck(cfg: NelsonConfig) -> KnownAnswer:
     """Ground state = Ornstein-Uhlenbeck dX = -ωX dt + √D dW: N(0, D/(2ω)),
-    C(τ) = D e^{-ωτ}/(2ω)."""
+    :math:`C(τ) = D e^{-ωτ}/(2ω)`."""
     n = cfg.walkers
     g = Grid((256,), (16.0,))
     t = np.linspace(0.0, 3.0, 301)
@@ -352,7 +352,7 @@ def _sampling_order(cfg: NelsonConfig) -> OrderFit:
 def _time_step_orders(cfg: NelsonConfig) -> list[OrderFit]:
     """Coherent state at T = 2, error |Δ mean| + |Δ variance| against the closed form; the
     sampling noise must stay below the finest step's bias, which for Heun (~2e-3 at dt = 0.1)
-    needs 10^6 walkers."""
+    needs 10⁶ walkers."""
     g = Grid((256,), (16.0,))
     out = []
     for scheme, steps, expected, n in (

@@ -142,8 +142,8 @@ def l1_distance(grid: Grid, p, samples) -> float:
 
 
 def fit_order(x, err) -> float:
-    """The slope -d log(err) / d log(x) of a least-squares line: err ∝ x^(-order) for x = n,
-    err ∝ x^order for x = dt or h (pass x = 1/dt).  Orders are measured, never assumed.
+    """The slope -d log(err) / d log(x) of a least-squares line: err ∝ x⁻ᵖ (p the order) for
+    x = n, err ∝ xᵖ for x = dt or h (pass x = 1/dt).  Orders are measured, never assumed.
 
     Examples
     --------

@@ -54,7 +54,8 @@ def term(wiring: str, g1, g2, g3, v1, v2) -> Fraction | int:
 
 
 def _euler_lagrange_term(jet: Jet, wiring: str) -> np.ndarray:
-    """E^{ab}[√|g| I] / √|g| for one basis invariant I, exactly (|det g| = 1 need not hold)."""
+    """:math:`E^{ab}[√|g| I] / √|g|` for one basis invariant I, exactly (|det g| = 1 need not
+    hold)."""
     n = jet.dim
     gi, v, w = jet.ginv, jet.v, jet.w
     ell = term(wiring, gi, gi, gi, v, v)
