@@ -638,9 +638,9 @@ def all_dimensions_verdict(n_jets: int = 3, seed: int = 0) -> AllDimensionsVerdi
 
     Examples
     --------
-    The coordinates of ΓΓ on I1..I5, evaluated with :func:`emergent.onsager.basis.term` at an
-    exact jet in D = 4, give ΓΓ summed over components; (12.9) has the printed coordinates of
-    :data:`emergent.onsager.basis.PAPER_12_9`:
+    The coordinates of ΓΓ on I1..I5, evaluated with ``emergent.onsager.basis.term`` at an
+    exact jet in D = 4, give ΓΓ summed over components; (12.9) has the printed coordinates
+    ``emergent.onsager.basis.PAPER_12_9`` of the per-dimension code:
 
     >>> from fractions import Fraction
     >>> from emergent.onsager.basis import BASIS, PAPER_12_9, gamma_gamma_density, term
