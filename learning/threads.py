@@ -10,18 +10,14 @@ of such products call :func:`blas_threads_for` once, outside their loop, and run
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
-from threading import Lock
 from typing import Any
 
 #: A product below this many flops (2 m k n) gets one BLAS thread (~3 ms on one core).
 SMALL_PRODUCT_FLOPS = 1e8
 
 _CONTROLLER: list[Any] = []
-_POOL: list[ThreadPoolExecutor] = []
-_POOL_LOCK = Lock()
 
 
 def largest_product_flops(sizes, batch: int) -> float:
@@ -75,51 +71,13 @@ def one_blas_thread() -> Iterator[None]:
     >>> all(n == 1 for n in inside)
     True
     """
-    controller = _blas_controller()
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController().select(user_api="blas"))
+    controller = _CONTROLLER[0]
     if all(lib.num_threads == 1 for lib in controller.lib_controllers):
         yield
         return
     with controller.limit(limits=1):
         yield
-
-
-def _blas_controller() -> Any:
-    """threadpoolctl's controller of the BLAS libraries, built once (it costs ~10 ms)."""
-    if not _CONTROLLER:
-        from threadpoolctl import ThreadpoolController
-
-        _CONTROLLER.append(ThreadpoolController().select(user_api="blas"))
-    return _CONTROLLER[0]
-
-
-def blas_threads() -> int:
-    """The number of threads BLAS may use now (the largest over the loaded BLAS libraries;
-    1 when none is found): the caller's budget of cores, as set by ``OMP_NUM_THREADS``,
-    ``OPENBLAS_NUM_THREADS`` or ``threadpoolctl``'s limits.
-
-    Examples
-    --------
-    >>> from threadpoolctl import threadpool_limits
-    >>> with threadpool_limits(1, user_api="blas"):
-    ...     blas_threads()
-    1
-    """
-    return max((lib.num_threads for lib in _blas_controller().lib_controllers), default=1)
-
-
-def in_second_thread(fn: Callable[[], None]) -> Future[None]:
-    """Run ``fn`` in a second thread of this process (a pool of one worker, created at the
-    first call and kept): the other half of a product of (2.1) split over two cores while
-    the caller computes its own half.  ``fn`` must release the GIL for most of its time
-    (NumPy's matmul, copies and ufuncs do) and use its own work buffers.
-
-    Examples
-    --------
-    >>> box = []
-    >>> in_second_thread(lambda: box.append(1)).result(), box
-    (None, [1])
-    """
-    with _POOL_LOCK:
-        if not _POOL:
-            _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="learning-half"))
-    return _POOL[0].submit(fn)

@@ -49,15 +49,10 @@ from learning.graph._windows import (
     pads,
 )
 from learning.graph._workspace import workspace
-from learning.threads import (
-    SMALL_PRODUCT_FLOPS,
-    blas_threads,
-    in_second_thread,
-    one_blas_thread,
-)
+from learning.threads import SMALL_PRODUCT_FLOPS, one_blas_thread
 
 __all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES", "SHIFT_BYTES", "SHIFT_MIN_CHANNELS",
-           "SMALL_ENTRIES", "SPLIT_MIN_FLOPS", "SPREAD_BYTES", "SPREAD_MIN_RATIO"]
+           "SMALL_ENTRIES", "SPREAD_BYTES", "SPREAD_MIN_RATIO"]
 
 #: Size of the im2col (or col2im) buffer per chunk of probes: it can stay in the L2 cache between
 #: the copy and the BLAS product, and it bounds the working memory of a product.  Measured on the
@@ -99,11 +94,6 @@ SPREAD_BYTES = 1 << 23
 #: (C_in + C_out) * prod(padded spatial) entries per probe stay in the L2 cache.
 SHIFT_BYTES = 1 << 18
 
-#: Products of at least this many flops (all probes), when BLAS may use two or more threads
-#: and one probe's product is below SMALL_PRODUCT_FLOPS (so each route runs on one BLAS
-#: thread), are split by probes over two Python threads, half each (:meth:`Conv._run`).
-SPLIT_MIN_FLOPS = 2e6
-
 Array = NDArray[np.floating[Any]]
 
 
@@ -115,17 +105,6 @@ def _conv_weight(weight: object, argument: str = "weight") -> Array:
     if min(w.shape) < 1:
         raise ValueError(f"{argument} must have positive sizes, got shape {w.shape}")
     return np.ascontiguousarray(w)
-
-
-def _matmul_sum(acc: Array, xcl: Array, taps: list[Array], shifts: list[int]) -> None:
-    """acc = sum_kappa xcl[shift_kappa : shift_kappa + rows] taps[kappa]^T by ``np.matmul``
-    (which releases the GIL) and one addition per offset after the first."""
-    rows = acc.shape[0]
-    term = workspace("shift-term", acc.shape, acc.dtype)
-    for i, (tap, shift) in enumerate(zip(taps, shifts, strict=True)):
-        np.matmul(xcl[shift:shift + rows], tap.T, out=term if i else acc)
-        if i:
-            acc += term
 
 
 def _groups(groups: object, c_in: int, c_out: int, in_name: str, out_name: str) -> int:
@@ -244,14 +223,12 @@ class Conv:
                                          for kap in np.ndindex(*self.windows.kernel)]
         return self._cache["taps", dtype]
 
-    def _shift_matmat(self, x: Array, out: Array, split: bool = False) -> None:
+    def _shift_matmat(self, x: Array) -> Array:
         """W x for stride 1: the padded input channels-last, flattened over probes and
         positions (rows), so that kernel offset kappa reads rows shifted by one constant; the
         output on the same padded grid is sum_kappa X[rows + shift_kappa] weight[:, :, kappa]^T,
         one BLAS product accumulating into it per offset; outputs outside the valid part of
-        the grid are computed and dropped.  With ``split`` (two threads at once), the products
-        go through ``np.matmul`` and an addition per offset instead of SciPy's accumulating
-        gemm, which holds the GIL (benchmarks/README.md)."""
+        the grid are computed and dropped."""
         win, c_out = self.windows, self.out_shape[0]
         padded = tuple(n + b + e for n, b, e in zip(win.in_spatial, win.begin, win.end,
                                                     strict=True))
@@ -262,6 +239,7 @@ class Conv:
         gemm, taps = get_blas_funcs("gemm", dtype=x.dtype), self._taps(x.dtype)
         inner = tuple(slice(b, b + n) for b, n in zip(win.begin, win.in_spatial, strict=True))
         valid = tuple(slice(0, n) for n in win.out_spatial)
+        out = np.empty((x.shape[0], *self.out_shape), dtype=x.dtype)
         step = max(1, SHIFT_BYTES // ((self.in_shape[0] + c_out) * plane * x.itemsize))
         for a in range(0, x.shape[0], step):
             part = x[a:a + step]
@@ -271,14 +249,12 @@ class Conv:
             xcl[:rows].reshape(part.shape[0], *padded, -1)[(slice(None), *inner)] = \
                 np.moveaxis(part, 1, -1)
             acc = workspace("shift-acc", (c_out, rows), x.dtype, order="F")
-            if split:
-                _matmul_sum(acc.T, xcl, taps, shifts)
-            else:
-                acc.fill(0)
-                for tap, shift in zip(taps, shifts, strict=True):
-                    acc = gemm(1.0, tap, xcl[shift:shift + rows].T, 1.0, acc, overwrite_c=True)
+            acc.fill(0)
+            for tap, shift in zip(taps, shifts, strict=True):
+                acc = gemm(1.0, tap, xcl[shift:shift + rows].T, 1.0, acc, overwrite_c=True)
             grid = acc.T.reshape(part.shape[0], *padded, c_out)
             out[a:a + step] = np.moveaxis(grid[(slice(None), *valid)], -1, 1)
+        return out
 
     def _threads(self) -> AbstractContextManager[None]:
         """BLAS on one thread while one probe's product is below SMALL_PRODUCT_FLOPS: every
@@ -295,42 +271,19 @@ class Conv:
         """Flops (2 x multiply-adds) of W x, or of W^T y, for k probes."""
         return 2.0 * k * self.weight.size * math.prod(self.windows.out_spatial)
 
-    def _split(self, k: int) -> bool:
-        """True when a product of k probes is split over two threads (SPLIT_MIN_FLOPS)."""
-        return (k >= 2 and SPLIT_MIN_FLOPS <= self._flops(k)
-                and self._flops(1) < SMALL_PRODUCT_FLOPS and blas_threads() >= 2)
-
-    def _run(self, route: Any, v: Array, out_shape: tuple[int, ...]) -> Array:
-        """``route(v, out)`` on a fresh output under :meth:`_threads`; when :meth:`_split`,
-        the second half of the probes in a second thread (its own work buffers, one BLAS
-        thread each) while this thread computes the first half."""
-        k = v.shape[0]
-        out = np.empty((k, *out_shape), dtype=v.dtype)
-        split = self._split(k)
-        with self._threads():
-            if not split:
-                route(v, out, False)
-                return out
-            h = (k + 1) // 2
-            half = in_second_thread(lambda: route(v[h:], out[h:], True))
-            try:
-                route(v[:h], out[:h], True)
-            finally:
-                half.result()
-        return out
-
     def matmat(self, x: Array) -> Array:
         """``(k, *in_shape) -> (k, *out_shape)``: W x for each probe (2.1)."""
         x = batch(x, self.in_shape, "x")
         if self._small(x.shape[0]):
             return self._take_matmat(x)
-        return self._run(self._large_matmat, x, self.out_shape)
+        with self._threads():
+            return self._large_matmat(x)
 
-    def _large_matmat(self, x: Array, out: Array, split: bool = False) -> None:
-        """W x into ``out`` by the accumulating route or im2col (see :meth:`matmat`)."""
+    def _large_matmat(self, x: Array) -> Array:
+        """W x by the accumulating route or im2col (see :meth:`matmat`)."""
         if self._shifts():
-            self._shift_matmat(x, out, split)
-            return
+            return self._shift_matmat(x)
+        out = np.empty((x.shape[0], *self.out_shape), dtype=x.dtype)
         win, w, g = self.windows, self._weight(x.dtype), self.groups
         n_out = math.prod(win.out_spatial)
         for part in self._chunks(x.shape[0], x.dtype.itemsize):
@@ -340,6 +293,7 @@ class Conv:
                 "conv-cols", (k, self.in_shape[0], win.size, n_out), x.dtype), pad)
             np.matmul(w, cols.reshape(k, g, w.shape[2], n_out),
                       out=out[part].reshape(k, g, w.shape[1], n_out))
+        return out
 
     def _chunks(self, k: int, itemsize: int) -> list[slice]:
         """Probes in chunks whose im2col / col2im buffer is about CHUNK_BYTES."""
@@ -375,7 +329,7 @@ class Conv:
                 and self.windows.size > 1
                 and self.out_shape[0] > SPREAD_MIN_RATIO * self.in_shape[0])
 
-    def _spread_rmatmat(self, y: Array, out: Array) -> None:
+    def _spread_rmatmat(self, y: Array) -> Array:
         """W^T y for stride 1, channels-first: y on a grid of the padded input's geometry
         (its first spatial axis cut to the output's length, zero outside the output), so that
         kernel offset kappa adds into the padded input at one constant shift; G = weight^T y,
@@ -394,6 +348,7 @@ class Conv:
             self._cache["spread", y.dtype] = np.ascontiguousarray(w.T)
         w_t = self._cache["spread", y.dtype]
         valid = (slice(None), slice(None), *(slice(0, n) for n in win.out_spatial))
+        out = np.empty((y.shape[0], *self.in_shape), dtype=y.dtype)
         step = max(1, min(SPREAD_BYTES // (w_t.shape[0] * n_g * y.itemsize),
                           int(SMALL_PRODUCT_FLOPS // (2 * w_t.size * n_g))))
         for a in range(0, y.shape[0], step):
@@ -410,27 +365,25 @@ class Conv:
                 acc[:, :, shift:shift + n_g] += g[:, j]
             planes = acc[:, :, :plane].reshape(c_in, k, *padded)
             out[a:a + k] = planes[win.interior()].swapaxes(0, 1)
+        return out
 
     def rmatmat(self, y: Array) -> Array:
         """``(k, *out_shape) -> (k, *in_shape)``: the adjoint W^T y (2.1)."""
         y = batch(y, self.out_shape, "y")
         if self._small(y.shape[0]):
             return self._bincount_rmatmat(y)
-        return self._run(self._large_rmatmat, y, self.in_shape)
+        with self._threads():
+            return self._large_rmatmat(y)
 
-    def _large_rmatmat(self, y: Array, out: Array, split: bool = False) -> None:
-        """W^T y into ``out`` by the channels-first route, the flipped kernel or col2im (see
+    def _large_rmatmat(self, y: Array) -> Array:
+        """W^T y by the channels-first route, the flipped kernel or col2im (see
         :meth:`rmatmat`)."""
         if self._spreads():
-            self._spread_rmatmat(y, out)
-            return
+            return self._spread_rmatmat(y)
         flipped = self._flipped()
         if flipped is not None:
-            if flipped._small(y.shape[0]):
-                out[...] = flipped._take_matmat(y)
-            else:
-                flipped._large_matmat(y, out, split)
-            return
+            return flipped.matmat(y)
+        out = np.empty((y.shape[0], *self.in_shape), dtype=y.dtype)
         win, w_t = self.windows, self._weight(y.dtype).transpose(0, 2, 1)
         for part in self._chunks(y.shape[0], y.dtype.itemsize):
             yp = y[part].reshape(-1, self.groups, w_t.shape[2], math.prod(win.out_spatial))
@@ -441,6 +394,7 @@ class Conv:
             out[part] = win.scatter(cols.reshape(k, self.in_shape[0], win.size, -1),
                                     workspace("conv-pad", win.padded_shape(k, self.in_shape[0]),
                                               y.dtype))
+        return out
 
     @property
     def nbytes(self) -> int:

@@ -24,26 +24,21 @@ def adjoint_matrix(m: LinearMap) -> np.ndarray:
     return np.asarray(m.rmatmat(eye)).reshape(n_out, -1)
 
 
-#: The routes of every product, as (SMALL_ENTRIES, SHIFT_MIN_CHANNELS, SPREAD_MIN_RATIO,
-#: SPLIT_MIN_FLOPS): im2col views and col2im (or the flipped kernel); the accumulating
-#: per-offset products wherever they apply (stride 1, one group; also W^T through the flipped
-#: kernel); the channels-first W^T (stride 1, one group, more output than input channels; a
-#: ratio of 0 takes it for every such convolution, whatever the channels); the read index
-#: (take / bincount); the first three again with the probes split over two threads (every
-#: product of two or more probes, as if BLAS had two threads).
-ROUTES = ((0, 1 << 62, np.inf, np.inf), (0, 1, np.inf, np.inf), (0, 1 << 62, 0.0, np.inf),
-          (1 << 62, 1, np.inf, np.inf),
-          (0, 1 << 62, np.inf, 0.0), (0, 1, np.inf, 0.0), (0, 1 << 62, 0.0, 0.0))
+#: The routes of every product, as (SMALL_ENTRIES, SHIFT_MIN_CHANNELS, SPREAD_MIN_RATIO):
+#: im2col views and col2im (or the flipped kernel); the accumulating per-offset products
+#: wherever they apply (stride 1, one group; also W^T through the flipped kernel); the
+#: channels-first W^T (stride 1, one group, more output than input channels; a ratio of 0
+#: takes it for every such convolution, whatever the channels); the read index (take /
+#: bincount).
+ROUTES = ((0, 1 << 62, np.inf), (0, 1, np.inf), (0, 1 << 62, 0.0), (1 << 62, 1, np.inf))
 
 
 def routes():
     """Yield once per route, with the thresholds patched (build fresh operators inside)."""
-    for small, shift, spread, split in ROUTES:
+    for small, shift, spread in ROUTES:
         with mock.patch.object(convolution, "SMALL_ENTRIES", small), \
                 mock.patch.object(convolution, "SHIFT_MIN_CHANNELS", shift), \
-                mock.patch.object(convolution, "SPREAD_MIN_RATIO", spread), \
-                mock.patch.object(convolution, "SPLIT_MIN_FLOPS", split), \
-                mock.patch.object(convolution, "blas_threads", lambda: 2):
+                mock.patch.object(convolution, "SPREAD_MIN_RATIO", spread):
             yield small, shift, spread
 
 
@@ -364,54 +359,3 @@ def test_blas_runs_on_one_thread_while_one_probe_is_small() -> None:
         with large._threads():
             assert blas_threads() == {2}
         assert blas_threads() == {2}
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize(("shape", "stride", "padding"), [
-    ((4, 16, 3, 3), 1, 1),   # W x accumulating (GIL-free form), W^T y flipped kernel
-    ((6, 2, 3, 2), 1, 1),    # W x im2col, W^T y channels-first
-    ((5, 3, 3, 3), 2, 1),    # W x im2col, W^T y col2im
-])
-def test_products_split_over_two_threads_equal_the_definition(
-        monkeypatch, shape, stride: int, padding: int, dtype) -> None:
-    """Odd and even probe counts and one probe (never split): the halves computed in two
-    threads give the products of the matrix written out from the definition."""
-    import threading
-
-    monkeypatch.setattr(convolution, "SMALL_ENTRIES", 0)
-    monkeypatch.setattr(convolution, "SPLIT_MIN_FLOPS", 0.0)
-    monkeypatch.setattr(convolution, "blas_threads", lambda: 2)
-    workers: list[str] = []
-    submit = convolution.in_second_thread
-
-    def counted(fn):
-        return submit(lambda: (workers.append(threading.current_thread().name), fn())[1])
-
-    monkeypatch.setattr(convolution, "in_second_thread", counted)
-    rng = np.random.default_rng(17)
-    weight = rng.standard_normal(shape)
-    in_shape = (shape[1], 7, 6)
-    conv = Conv(weight, stride, padding, in_shape=in_shape)
-    expected, _ = conv_matrix(weight, in_shape, (stride,) * 2, (padding,) * 2, (padding,) * 2,
-                              (1, 1), 1)
-    for k in (1, 2, 3, 7):
-        x = rng.standard_normal((k, *in_shape)).astype(dtype)
-        y = rng.standard_normal((k, *conv.out_shape)).astype(dtype)
-        before = len(workers)
-        check_products(conv.matmat(x), x, expected.T)
-        check_products(conv.rmatmat(y), y, expected)
-        assert len(workers) - before == (2 if k > 1 else 0)
-    assert workers and threading.current_thread().name not in workers
-
-
-def test_products_are_split_only_above_the_size_and_with_two_blas_threads(monkeypatch) -> None:
-    from threadpoolctl import threadpool_limits
-
-    conv = Conv(np.ones((16, 16, 3, 3)), 1, 1, in_shape=(16, 16, 16))
-    flops = conv._flops(1)  # 2 * weight entries * output positions
-    assert flops == 2 * 16 * 16 * 9 * 256
-    monkeypatch.setattr(convolution, "SPLIT_MIN_FLOPS", 3 * flops)
-    with threadpool_limits(2, user_api="blas"):
-        assert conv._split(3) and not conv._split(2) and not conv._split(1)
-    with threadpool_limits(1, user_api="blas"):
-        assert not conv._split(3)
