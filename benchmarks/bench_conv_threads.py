@@ -19,16 +19,19 @@ from __future__ import annotations
 
 import argparse
 import os
+from contextlib import nullcontext
 
 #: Settings of learning.graph.convolution compared: one thread; the split (every product);
 #: the split with the accumulating route on all of a thread's probes at once; the split
-#: with im2col instead of the accumulating route.  The split (``SPLIT_MIN_FLOPS``) exists only
+#: with im2col instead of the accumulating route; BLAS left on all its threads inside the
+#: products (the policy before commit 7698679).  The split (``SPLIT_MIN_FLOPS``) exists only
 #: at commit 926080d; "one" is the code as it is.
 MODES = {
     "one": {},
     "split": {"SPLIT_MIN_FLOPS": 0.0},
     "split-whole": {"SPLIT_MIN_FLOPS": 0.0, "SHIFT_BYTES": 1 << 40},
     "split-im2col": {"SPLIT_MIN_FLOPS": 0.0, "SHIFT_MIN_CHANNELS": 1 << 62},
+    "blas2": {"one_blas_thread": nullcontext},
 }
 
 
@@ -93,7 +96,7 @@ def layer(torch, shape, batch: int, dtype, args, rng) -> list[float]:
          lambda: torch.nn.grad.conv2d_input(xt.shape, wt, ut, stride=s, padding=p)),
     ]
     row = []
-    defaults = {name: getattr(convolution, name) for m in MODES.values() for name in m}
+    defaults = {name: getattr(convolution, name) for m in args.modes for name in MODES[m]}
     settings = [{**defaults, **MODES[mode]} for mode in args.modes]
     for ours, theirs in pairs:
         for context in args.contexts:

@@ -25,6 +25,9 @@ def _arguments() -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=21, help="timed repeats per call (default 21)")
     p.add_argument("--dtype", choices=["float32", "float64", "both"], default="both")
     p.add_argument("--batches", type=int, nargs="+", default=[1, 30])
+    p.add_argument("--omp-wait-policy", choices=["default", "passive", "active"],
+                   default="default", help="OMP_WAIT_POLICY for PyTorch's OpenMP threads, set "
+                   "before it is imported (default: left unset)")
     return p.parse_args()
 
 
@@ -32,6 +35,8 @@ ARGS = _arguments() if __name__ == "__main__" else None
 if ARGS is not None:
     for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[_var] = str(ARGS.threads)
+    if ARGS.omp_wait_policy != "default":
+        os.environ["OMP_WAIT_POLICY"] = ARGS.omp_wait_policy.upper()
 
 import statistics  # noqa: E402
 import time  # noqa: E402
@@ -101,7 +106,8 @@ def main() -> int:
 
     rng = np.random.default_rng(0)
     dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
-    print(f"# threads {args.threads}, repeats {args.repeats}, torch {torch.__version__}, "
+    print(f"# threads {args.threads}, OMP_WAIT_POLICY {os.environ.get('OMP_WAIT_POLICY')}, "
+          f"repeats {args.repeats}, torch {torch.__version__}, "
           f"numpy {np.__version__}, load average at start {os.getloadavg()}")
     print("| dtype | layer | batch | ours fwd [ms] | torch fwd [ms] | ratio wall | ratio CPU "
           "| ours adj [ms] | torch adj [ms] | ratio wall | ratio CPU | max rel. diff |")

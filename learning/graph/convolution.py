@@ -274,9 +274,9 @@ class Conv:
     def matmat(self, x: Array) -> Array:
         """``(k, *in_shape) -> (k, *out_shape)``: W x for each probe (2.1)."""
         x = batch(x, self.in_shape, "x")
-        if self._small(x.shape[0]):
-            return self._take_matmat(x)
         with self._threads():
+            if self._small(x.shape[0]):
+                return self._take_matmat(x)
             return self._large_matmat(x)
 
     def _large_matmat(self, x: Array) -> Array:
@@ -370,9 +370,9 @@ class Conv:
     def rmatmat(self, y: Array) -> Array:
         """``(k, *out_shape) -> (k, *in_shape)``: the adjoint W^T y (2.1)."""
         y = batch(y, self.out_shape, "y")
-        if self._small(y.shape[0]):
-            return self._bincount_rmatmat(y)
         with self._threads():
+            if self._small(y.shape[0]):
+                return self._bincount_rmatmat(y)
             return self._large_rmatmat(y)
 
     def _large_rmatmat(self, y: Array) -> Array:
