@@ -150,6 +150,21 @@ def gil(repeats: int) -> None:
 
             both = _median_ms(two, lambda: None, repeats)
             print(f"| {name} | {one:.2f} | {both:.2f} | {one / both:.2f} |")
+    from learning import threads
+
+    controller = threads._CONTROLLER[0]
+
+    def limited() -> None:
+        with controller.limit(limits=1):
+            pass
+
+    def direct() -> None:
+        with one_blas_thread():
+            pass
+
+    for name, fn in (("threadpoolctl limit(1)", limited), ("one_blas_thread", direct)):
+        t = _median_ms(lambda fn=fn: [fn() for _ in range(100)], lambda: None, repeats)
+        print(f"# entering and leaving {name} (BLAS otherwise on all threads): {10 * t:.1f} us")
     trip = _median_ms(lambda: [pool.submit(lambda: None).result() for _ in range(100)],
                       lambda: None, repeats)
     print(f"# a no-op submitted to the worker and waited for: {10 * trip:.1f} us per round trip")

@@ -94,6 +94,13 @@ SPREAD_BYTES = 1 << 23
 #: (C_in + C_out) * prod(padded spatial) entries per probe stay in the L2 cache.
 SHIFT_BYTES = 1 << 18
 
+#: OpenBLAS computes a gemm with m n k at most this on the calling thread, whatever its thread
+#: count (interface/gemm.c: SMP_THRESHOLD_MIN 65536 x GEMM_MULTITHREAD_THRESHOLD 4).  Larger
+#: per-probe products of the read-index routes are held to one BLAS thread like the others:
+#: at two threads beside PyTorch's, OpenBLAS's second thread stalled them (batch 1, ResNet-20
+#: 16-32 s2, 32-64 s2, 64-64: 0.5-2 ms instead of 0.05-0.1 ms; benchmarks/README.md).
+BLAS_SERIAL_MNK = 1 << 18
+
 Array = NDArray[np.floating[Any]]
 
 
@@ -267,6 +274,15 @@ class Conv:
             return one_blas_thread()
         return nullcontext()
 
+    def _small_threads(self) -> AbstractContextManager[None]:
+        """:meth:`_threads` for the read-index routes, whose BLAS calls are one per probe and
+        group, of m n k = flops(1) / (2 groups): none (BLAS left as it is) when OpenBLAS runs
+        such a call on the calling thread anyway (BLAS_SERIAL_MNK), since switching BLAS to
+        one thread and back costs ~8 us, the time of a whole small product."""
+        if self._flops(1) <= 2 * self.groups * BLAS_SERIAL_MNK:
+            return nullcontext()
+        return self._threads()
+
     def _flops(self, k: int) -> float:
         """Flops (2 x multiply-adds) of W x, or of W^T y, for k probes."""
         return 2.0 * k * self.weight.size * math.prod(self.windows.out_spatial)
@@ -274,9 +290,10 @@ class Conv:
     def matmat(self, x: Array) -> Array:
         """``(k, *in_shape) -> (k, *out_shape)``: W x for each probe (2.1)."""
         x = batch(x, self.in_shape, "x")
-        with self._threads():
-            if self._small(x.shape[0]):
+        if self._small(x.shape[0]):
+            with self._small_threads():
                 return self._take_matmat(x)
+        with self._threads():
             return self._large_matmat(x)
 
     def _large_matmat(self, x: Array) -> Array:
@@ -370,9 +387,10 @@ class Conv:
     def rmatmat(self, y: Array) -> Array:
         """``(k, *out_shape) -> (k, *in_shape)``: the adjoint W^T y (2.1)."""
         y = batch(y, self.out_shape, "y")
-        with self._threads():
-            if self._small(y.shape[0]):
+        if self._small(y.shape[0]):
+            with self._small_threads():
                 return self._bincount_rmatmat(y)
+        with self._threads():
             return self._large_rmatmat(y)
 
     def _large_rmatmat(self, y: Array) -> Array:

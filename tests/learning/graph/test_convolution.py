@@ -359,3 +359,23 @@ def test_blas_runs_on_one_thread_while_one_probe_is_small() -> None:
         with large._threads():
             assert blas_threads() == {2}
         assert blas_threads() == {2}
+
+
+def test_small_products_hold_blas_to_one_thread_only_where_openblas_would_thread() -> None:
+    """The read-index routes make one BLAS call per probe and group of m n k = flops(1) / 2
+    per group: held to one thread above BLAS_SERIAL_MNK, left alone below it."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    tiny = Conv(np.ones((4, 3, 3, 3)), 1, 1, in_shape=(3, 8, 8))  # 4 x 27 x 64 per probe
+    wide = Conv(np.ones((64, 64, 3, 3)), 1, 1, in_shape=(64, 8, 8))  # 64 x 576 x 64
+    assert tiny._small(1) and wide._small(1)
+    assert tiny._flops(1) / 2 <= convolution.BLAS_SERIAL_MNK < wide._flops(1) / 2
+    with threadpool_limits(2, user_api="blas"):
+        with tiny._small_threads():
+            assert blas_threads() == {2}
+        with wide._small_threads():
+            assert blas_threads() == {1}
+        assert blas_threads() == {2}
