@@ -68,7 +68,7 @@ def derivations_page() -> str:
                       f"`{package}.{factory.__name__}()`; "
                       f"`python -m {package.split('.')[0]} derivation {name}`.", "",
                       derivation.to_latex(), "", "Verification report:", "", "```text",
-                      report.to_text(), "```", ""]
+                      _paper_verdicts.wrap_report(report.to_text()), "```", ""]
     return "\n".join(parts)
 
 
@@ -140,7 +140,7 @@ def _summary(module) -> str:
     paragraph = " ".join((module.__doc__ or "").strip().split("\n\n")[0].split())
     # a sentence ends at ". " before a capital, not after "eq." / "eqs." / "e.g." / "i.e."
     sentence = re.split(r"(?<!\beq)(?<!\beqs)(?<!e\.g)(?<!i\.e)\.\s+(?=[A-Z])", paragraph,
-                        maxsplit=1)[0].rstrip(".") + "."
+                        maxsplit=1)[0].rstrip(".:") + "."
     # math stays math (MyST's $...$; a bar as \vert, so that a table cell does not end there)
     sentence = re.sub(r":math:`([^`]*)`", lambda m: "$" + m.group(1).replace("|", r"\vert ") + "$",
                       sentence)
@@ -158,10 +158,63 @@ def _sections_cited(module) -> set[int]:
 
 _BAR = "\\|"  # a bar inside a Markdown table cell, escaped
 
+#: the concepts a reader looks for, each with the modules (or subpackages) that implement it;
+#: a module goes to the first concept that names it or a package above it
+CONCEPTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("The neural septuple and feedforward networks (Section 2)",
+     ("learning.septuple", "learning.septuple_checks", "learning.feedforward",
+      "learning.activations", "learning.layered_weights")),
+    ("Losses and the constrained bulk minimum (Section 3)",
+     ("learning.losses", "learning.bulk_minimum")),
+    ("Ensembles and the partition function (Sections 4-5)", ("learning.ensemble",)),
+    ("The operator G and its spectrum (Sections 5, 9, 10)",
+     ("learning.spectrum", "learning.jacobian", "learning.spectral_estimates",
+      "learning.spectral_density", "learning.lanczos", "learning.two_sided",
+      "learning.slq_executor", "learning.blas", "learning.threads")),
+    ("Thermodynamics and the laws of learning (Sections 6-7)",
+     ("learning.thermodynamics", "learning.laws")),
+    ("Architecture, deep against shallow (Sections 8-9)", ("learning.architecture",)),
+    ("Networks beyond MLPs: graph septuples", ("learning.graph",)),
+    ("Your own network: reading and analysing it", ("learning.io", "learning.analysis",
+                                                     "learning.analysis_report")),
+    ("Your own training run: recording it and testing the laws", ("learning.track",)),
+    ("The MNIST experiments (Section 10)", ("learning.experiments",)),
+    ("Entropic mechanics (Section 11)",
+     ("emergent.grids", "emergent.fokker_planck", "emergent.schrodinger",
+      "emergent.constraints", "emergent.entropic_action", "emergent.derivation_audit",
+      "emergent.nelson")),
+    ("The Section 11 experiments: the figures and tables of python -m emergent",
+     ("emergent.experiments",)),
+    ("Emergent gravity: the Onsager tensor (Section 12)",
+     ("emergent.metrics", "emergent.jets", "emergent.curvature", "emergent.abstract_indices",
+      "emergent.variational", "emergent.onsager", "emergent.onsager_all_dimensions",
+      "emergent.derivation_all_dimensions")),
+    ("Machine-checked derivations", ("learning.derivations", "emergent.derivations",
+                                     "ntcore.derivation", "ntcore.expressions",
+                                     "ntcore.latex_lines")),
+    ("Command-line front ends", ("learning.cli", "emergent.cli", "ntcore.derivation_cli")),
+    ("The packages", ("learning", "emergent", "ntcore")),
+)
+
+
+def concept_of(module: str) -> str:
+    """The title of the first concept of :data:`CONCEPTS` that lists ``module`` or a package
+    above it; ``"Checks, verdicts, files and other infrastructure"`` for the rest.
+
+    >>> concept_of("learning.bulk_minimum.dense"), concept_of("emergent.cli.onsager")
+    ('Losses and the constrained bulk minimum (Section 3)', 'Command-line front ends')
+    >>> concept_of("learning"), concept_of("ntcore.verdict")
+    ('The packages', 'Checks, verdicts, files and other infrastructure')
+    """
+    for title, names in CONCEPTS:
+        if any(module == n or (module.startswith(n + ".") and n.count(".")) for n in names):
+            return title
+    return "Checks, verdicts, files and other infrastructure"
+
 
 def api_index(modules: list[str]) -> str:
-    """The API index: modules by section group of the paper, then by package, each with the
-    first line of its docstring."""
+    """The API index: modules by section group of the paper, then by concept
+    (:data:`CONCEPTS`), each with the first sentence of its docstring."""
     loaded = {name: equation_index.import_module(name) for name in modules}
     parts = ["# API reference", "",
              f"Generated from the docstrings of every public module ({len(modules)} in all). "
@@ -175,11 +228,15 @@ def api_index(modules: list[str]) -> str:
         parts += [f"### Sections {span}: {title}" if first != last else
                   f"### Section {span}: {title}", ""]
         parts += [f"- [`{n}`]({n}.md): {_summary(loaded[n])}" for n in names] + [""]
-    parts += ["## By package", ""]
-    for package in PACKAGES:
-        parts += [f"### `{package}`", "", "| module | what it is |", "| --- | --- |"]
+    parts += ["## By concept", ""]
+    groups: dict[str, list[str]] = {}
+    for n in modules:
+        groups.setdefault(concept_of(n), []).append(n)
+    order = [title for title, _ in CONCEPTS if title in groups]
+    for title in order + [t for t in groups if t not in order]:
+        parts += [f"### {title}", "", "| module | what it is |", "| --- | --- |"]
         parts += [f"| [`{n}`]({n}.md) | {_summary(loaded[n]).replace('|', _BAR)} |"
-                  for n in modules if n.split(".")[0] == package] + [""]
+                  for n in groups[title]] + [""]
     toc = "\n".join(modules)
     return "\n".join(parts) + f"\n```{{toctree}}\n:hidden:\n:maxdepth: 1\n\n{toc}\n```\n"
 

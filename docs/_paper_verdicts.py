@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,6 +58,27 @@ def ensemble_claims() -> list[str]:
     return _claims_table([claim])
 
 
+def wrap_report(text: str, width: int = 84) -> str:
+    """A verification report (``DerivationReport.to_text``) wrapped to ``width`` columns, so
+    that the page shows it whole: a step's text continues under its column (24, after the
+    number and the status; 27 after ``->``).
+
+    >>> line = "  (4.6)     exact       " + "word " * 30
+    >>> wrapped = wrap_report(line, 60).splitlines()
+    >>> max(map(len, wrapped)) <= 60, {w[:24] for w in wrapped[1:]} == {" " * 24}
+    (True, True)
+    """
+    out = []
+    for line in text.splitlines():
+        if len(line) <= width:
+            out.append(line)
+            continue
+        hang = 27 if line[24:27] == "-> " else 24 if line.startswith("  ") else 4
+        out += textwrap.wrap(line, width, subsequent_indent=" " * hang,
+                             break_long_words=False, break_on_hyphens=False)
+    return "\n".join(out)
+
+
 def derivation_report(name: str) -> list[str]:
     """The per-step verification report of one registered derivation, run now."""
     from emergent.derivations import DERIVATIONS as EMERGENT
@@ -68,7 +90,7 @@ def derivation_report(name: str) -> list[str]:
     return [f"Derivation `{name}` ({derivation.title}), verified while this site was built "
             f"(`python -m {package} derivation {name}`; rendered on the "
             "[derivations page](../_generated/derivations.md)):", "", "```text",
-            derivation.verify().to_text(), "```", ""]
+            wrap_report(derivation.verify().to_text()), "```", ""]
 
 
 #: group -> the parts of its page, in order

@@ -7,9 +7,14 @@
 * ``tex``: raw TeX (``_{`` or ``^{``) in running text, outside math, code and literal blocks;
 * ``links``: an internal link whose file or ``#anchor`` does not exist;
 * ``gallery``: a gallery example whose page shows no figure;
-* ``equations``: a numbered equation of the paper missing from the equation index.
+* ``equations``: a numbered equation of the paper missing from the equation index;
+* ``paths``: a path of the build machine in a page (the checkout, the home directory, a
+  temporary directory made by ``tempfile``), as an example's output or a warning prints it;
+* ``fields``: a documented field that lost its name or its description: ``lower, upper``
+  shown as the field ``upper`` of type ``lower,``, or a description read as an enumerated
+  list (a lone ``N.``).
 
-``--only NAME[,NAME]`` runs some of them; ``.ci/checks`` runs all five on every page, the API
+``--only NAME[,NAME]`` runs some of them; ``.ci/checks`` runs all seven on every page, the API
 pages rendered from docstrings included (their formulas are ``:math:`` roles and ``.. math::``
 blocks).
 """
@@ -20,6 +25,7 @@ import argparse
 import json
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -56,6 +62,7 @@ class _Page(HTMLParser):
         self.links: list[str] = []
         self.images: list[str] = []
         self.raw_tex: list[str] = []
+        self.text: list[str] = []
         self._stack: list[bool] = []  # per open element: inside math or verbatim?
 
     def _inside(self) -> bool:
@@ -83,6 +90,7 @@ class _Page(HTMLParser):
             self._stack.pop()
 
     def handle_data(self, data):
+        self.text.append(data)
         if not self._inside() and _RAW_TEX.search(data):
             self.raw_tex.append(" ".join(data.split())[:80])
 
@@ -147,8 +155,45 @@ def check_equations(build: Path, pages) -> list[str]:
     return [f"equation index: ({n}) is missing" for n in numbers if f"({n})" not in text]
 
 
+def machine_paths() -> re.Pattern:
+    """The paths that belong to the machine that built the site, not to the reader's: the
+    checkout (``HERE.parent``), the home directory, and ``tempfile``'s directories
+    (``tmp`` and eight characters under the temporary directory)."""
+    roots = [str(HERE.parent)] + ([str(Path.home())] if Path.home() != Path("/") else [])
+    temporary = re.escape(str(Path(tempfile.gettempdir()))) + r"/tmp[a-z0-9_]{8}\b"
+    return re.compile("|".join([re.escape(r) + r"(?=/|\b)" for r in roots] + [temporary]))
+
+
+def check_paths(build: Path, pages) -> list[str]:
+    pattern = machine_paths()
+    problems = []
+    for path, page in _written(pages):
+        text = "".join(page.text)
+        for m in pattern.finditer(text):
+            context = " ".join(text[max(0, m.start() - 30): m.end() + 30].split())
+            problems.append(f"{path.relative_to(build)}: build-machine path: {context!r}")
+    return problems
+
+
+#: a field's type that ends in a comma (the first of "a, b"), or a description that is a list
+_BROKEN_FIELD = re.compile(r"<strong>([^<]+)</strong> \((?:<a [^>]*>)?<em>[^<]*</em>(?:</a>)?"
+                           r"<em>,</em>\)"
+                           r"|<strong>([^<]+)</strong>(?: \([^–]*?\))? – "
+                           r"<ol class=\"\w*(alpha|roman)")
+
+
+def check_fields(build: Path, pages) -> list[str]:
+    problems = []
+    for path, _ in _written(pages):
+        for m in _BROKEN_FIELD.finditer(path.read_text(encoding="utf-8")):
+            what = "lost a name" if m.group(1) else "description read as a list"
+            problems.append(f"{path.relative_to(build)}: field {m.group(1) or m.group(2)}: {what}")
+    return problems
+
+
 CHECKS: dict[str, Callable] = {"tags": check_tags, "tex": check_tex, "links": check_links,
-                               "gallery": check_gallery, "equations": check_equations}
+                               "gallery": check_gallery, "equations": check_equations,
+                               "paths": check_paths, "fields": check_fields}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,9 +10,12 @@ are not committed.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
+import warnings
+from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -115,10 +118,22 @@ sphinx_gallery_conf = {
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+def _format_warning(message, category, filename, lineno, line=None):  # noqa: ARG001
+    """A warning an example raises, as the gallery page shows it: the file relative to the
+    checkout, so that no page carries the build machine's paths."""
+    path = Path(filename)
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+    return f"{shown}:{lineno}: {category.__name__}: {message}\n"
+
+
+warnings.formatwarning = _format_warning
+
+
 def setup(app):  # noqa: D103 (Sphinx hook)
     app.connect("builder-inited", lambda app: _build_pages.write_all(HERE))
     app.connect("missing-reference", _short_name_reference)
     app.connect("autodoc-process-docstring", _name_colon_description, priority=100)
+    app.connect("autodoc-process-docstring", _one_attribute_per_name, priority=101)
     app.connect("autodoc-process-docstring", _escape_docstring)
     app.connect("autodoc-process-docstring", _equation_links)
 
@@ -152,9 +167,25 @@ def _short_name_reference(app, env, node, contnode):
                         found[0])
 
 
+@functools.cache
+def _errata_entries() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Equation number -> (heading, anchor) of the errata entries whose headings cite it."""
+    import equation_index
+
+    index: dict = defaultdict(equation_index.Entry)
+    equation_index.errata_citations(set(equation_index.paper_equations()), index)
+    return {number: tuple(entry.errata) for number, entry in index.items()}
+
+
+def _link_text(heading: str) -> str:
+    """An errata heading as the text of a reST link (markup characters give the number only)."""
+    return heading if not re.search(r"[`$<>*|_\\]", heading) else heading.split(":")[0]
+
+
 def _equation_links(app, what, name, obj, options, lines):  # noqa: ARG001 (Sphinx hook)
     """Each documented object links the equations its docstring cites to the equation index,
-    where the tests, derivation steps and errata of each equation are listed."""
+    where the tests, derivation steps and errata of each equation are listed, and to the
+    errata entries of those equations directly."""
     import equation_index
 
     numbers = equation_index.cited_numbers("\n".join(lines), equation_index.paper_equations())
@@ -164,6 +195,11 @@ def _equation_links(app, what, name, obj, options, lines):  # noqa: ARG001 (Sphi
                           for n in order)
         lines += ["", f"*Equations:* {links} (code, tests and errata of each in the "
                   "equation index)."]
+        errata = dict(entry for n in order for entry in _errata_entries().get(n, ()))
+        if errata:
+            lines += ["", "*Errata:* " + "; ".join(
+                f"`{_link_text(heading)} <../errata.html#{anchor}>`__"
+                for heading, anchor in errata.items()) + "."]
 
 
 # Docstrings in this project are written for the terminal (``help()``) as much as for the site:
@@ -212,6 +248,39 @@ def _name_colon_description(app, what, name, obj, options, lines):  # noqa: ARG0
             out += [f"{m.group(1)}{m.group(2)}", f"{m.group(1)}    {rhs}"]
         else:
             out.append(line)
+    lines[:] = out
+
+
+_NAMES = re.compile(r"^(\s*)([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)+)(\s*:\s*.*)?$")
+
+
+def _is_heading(lines: list[str], i: int) -> bool:
+    rule = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    return bool(lines[i].strip()) and len(rule) >= 3 and set(rule) <= set("-=~^")
+
+
+def _one_attribute_per_name(app, what, name, obj, options, lines):  # noqa: ARG001
+    """``lower, upper`` in an Attributes section: one entry per name, each with the shared
+    type and description (napoleon makes ``:ivar lower, upper:`` of it, which Sphinx reads as
+    the variable ``upper`` of type ``lower,``). Runs after :func:`_name_colon_description`."""
+    out: list[str] = []
+    section, i = "", 0
+    while i < len(lines):
+        if _is_heading(lines, i):
+            section = lines[i].strip()
+        m = _NAMES.match(lines[i]) if section == "Attributes" else None
+        if not m:
+            out.append(lines[i])
+            i += 1
+            continue
+        indent, names, kind = m.group(1), m.group(2), m.group(3) or ""
+        j = i + 1  # the description: the following lines indented deeper (or blank)
+        while j < len(lines) and (not lines[j].strip() or
+                                  len(lines[j]) - len(lines[j].lstrip()) > len(indent)):
+            j += 1
+        for each in (n.strip() for n in names.split(",")):
+            out += [f"{indent}{each}{kind}", *lines[i + 1:j]]
+        i = j
     lines[:] = out
 
 

@@ -7,7 +7,11 @@ the equation index enumerates them (``equation_index._public_members``, methods 
 A name "has an example" when its docstring holds a ``>>>`` line.
 
 Run ``python docs/example_coverage.py`` for the totals and the modules with no example at
-all; ``--all`` lists every module.
+all; ``--all`` lists every module. ``--concepts`` lists the concept modules (those of the API
+index's concepts that implement the paper, ``_build_pages.CONCEPTS``: not the command line,
+the readers of model files, the run recorders, the Section 10 pipeline or the infrastructure)
+with their core functions, the public functions whose docstrings cite an equation of the
+paper, and those of them without an example.
 """
 
 from __future__ import annotations
@@ -60,7 +64,46 @@ def coverage() -> list[ModuleCoverage]:
     return out
 
 
+#: concepts of the API index that are tools around the paper's concepts, not the concepts
+NOT_CONCEPTS = ("Command-line front ends", "The packages",
+                "Checks, verdicts, files and other infrastructure",
+                "Your own network: reading and analysing it",
+                "Your own training run: recording it and testing the laws",
+                "The MNIST experiments (Section 10)",
+                "The Section 11 experiments: the figures and tables of python -m emergent")
+
+
+def core_functions(row: ModuleCoverage) -> list[tuple[str, bool]]:
+    """(name, has an example) for each public function of ``row`` that cites an equation."""
+    module = equation_index.import_module(row.module)
+    known = set(equation_index.paper_equations())
+    out = []
+    for dotted in row.names:
+        obj = getattr(module, dotted.rsplit(".", 1)[1])
+        if inspect.isfunction(obj) and equation_index.cited_numbers(inspect.getdoc(obj) or "",
+                                                                    known):
+            out.append((dotted.rsplit(".", 1)[1], dotted in row.with_example))
+    return out
+
+
+def concepts() -> int:
+    rows = [r for r in coverage() if _build_pages.concept_of(r.module) not in NOT_CONCEPTS]
+    cores = {r.module: core_functions(r) for r in rows}
+    total = sum(len(c) for c in cores.values())
+    shown = sum(x for c in cores.values() for _, x in c)
+    print(f"{len(rows)} concept modules, {sum(bool(r.with_example) for r in rows)} with an "
+          f"example; {total} core functions (citing an equation), {shown} with an example")
+    for r in rows:
+        missing = [name for name, x in cores[r.module] if not x]
+        print(f"  {r.module:<42} {len(r.with_example):>3} / {len(r.names):<3} core "
+              f"{len(cores[r.module]) - len(missing)} / {len(cores[r.module])}"
+              + (f"; without: {', '.join(missing)}" if missing else ""))
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if "--concepts" in argv:
+        return concepts()
     rows = coverage()
     names = sum(len(r.names) for r in rows)
     shown = sum(len(r.with_example) for r in rows)

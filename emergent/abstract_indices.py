@@ -239,7 +239,21 @@ def scalar(c: object) -> TensorExpression:
 
 
 def christoffel(a: str, b: str, c: str) -> TensorExpression:
-    """:math:`Γ^a_{bc} = ½ g^{ad} (g_{db,c} + g_{dc,b} - g_{bc,d})`, (12.11)."""
+    """:math:`Γ^a_{bc} = ½ g^{ad} (g_{db,c} + g_{dc,b} - g_{bc,d})`, (12.11).
+
+    Examples
+    --------
+    At an exact jet, every component equals the Christoffel symbol of
+    :func:`emergent.curvature.christoffels` (computed there by an explicit sum):
+
+    >>> import numpy as np
+    >>> from emergent.curvature import christoffels
+    >>> from emergent.jets import random_jet
+    >>> j = random_jet(3, seed=2)
+    >>> gamma = evaluate(christoffel("a", "b", "c"), j, ("a", "b", "c"))
+    >>> bool(np.all(gamma == christoffels(j).gamma))
+    True
+    """
     _labels(a=a, b=b, c=c)
     d = _fresh()
     return ginv(a, d) * (dg(c, d, b) + dg(b, d, c) - dg(d, b, c)) * sp.Rational(1, 2)

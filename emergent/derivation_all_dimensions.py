@@ -225,7 +225,22 @@ def onsager_all_dimensions(*, gamma: Connection = christoffel,
     the verdict on the printed (12.9), the signs of the field equations.  The keyword arguments
     (Γ, the divergence vector w, the volume term of the divergence, the expansion of ΓΓ on
     I1..I5, a mapping or (name, value) pairs) exist so that planted errors can be shown to
-    fail."""
+    fail.
+
+    Examples
+    --------
+    A planted error, the sign of I4 in ΓΓ = ¼(-I1 + 2 I2 + I3 - 2 I4) flipped: the step that
+    canonicalises ΓΓ and the step that compares E[√|g| ΓΓ] with G both fail, the existence step
+    (which does not use the expansion) still holds:
+
+    >>> import sympy as sp
+    >>> wrong = {"I1": sp.Rational(-1, 4), "I2": sp.Rational(1, 2), "I3": sp.Rational(1, 4),
+    ...          "I4": sp.Rational(1, 2), "I5": 0}
+    >>> report = onsager_all_dimensions(expansion=wrong).verify()
+    >>> status = {step.number: step.status for step in report.steps}
+    >>> report.ok, status["(12.10) ΓΓ"], status["(12.12) E[R]"], status["(12.10) existence"]
+    (False, 'fails', 'fails', 'exact')
+    """
     for name, value in (("gamma", gamma), ("vector", vector)):
         if not callable(value):
             raise TypeError(f"{name} must be callable, got {type(value).__name__}")

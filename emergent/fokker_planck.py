@@ -1,11 +1,14 @@
-"""Diffusion of the parameter density, the Fokker-Planck equation (11.5):
+r"""Diffusion of the parameter density, the Fokker-Planck equation (11.5):
 
-    ∂p/∂t = (D/2) Δp,
+.. math::
+
+    \frac{∂p}{∂t} = \frac{D}{2}\, Δp,
 
 on a :class:`~emergent.grids.Grid`, with its Shannon entropy and entropy production.
 
 * :func:`propagate_spectral` — exact in time on the spectral basis of the grid (Fourier on a
-  periodic grid, cosines in a box with reflecting walls): each mode decays as exp(-D k² t / 2).
+  periodic grid, cosines in a box with reflecting walls): each mode decays as
+  :math:`e^{-D k^2 t/2}`.
 * :func:`propagate_implicit` — Crank-Nicolson or backward Euler on the ``fd`` Laplacian, one
   sparse LU factorisation (``scipy.sparse.linalg.splu``) reused for every step.  Both conserve
   Σ p exactly (the columns of the Laplacian sum to zero); backward Euler also preserves
@@ -131,6 +134,21 @@ def propagate_implicit(grid: Grid, p0: ArrayLike, D: float, t_final: float, n_st
     ``n_steps`` equal steps of ``dt = t_final / n_steps``; every ``save_every``-th state is kept
     (the first and, always, the last included).  Crank-Nicolson is second order in dt,
     backward Euler first order; both are second order in h.
+
+    Examples
+    --------
+    The heat kernel propagated from t = 0 to 1 against the exact one (11.5); the scheme keeps
+    the total probability:
+
+    >>> import numpy as np
+    >>> from emergent.grids import Grid
+    >>> g = Grid((256,), (30.0,))
+    >>> sol = propagate_implicit(g, gaussian_heat_kernel(g, 0.0, 1.0, 1.0), 1.0, 1.0, 20)
+    >>> exact = gaussian_heat_kernel(g, 1.0, 1.0, 1.0)
+    >>> bool(np.max(np.abs(sol.densities[-1] - exact)) < 5e-4)
+    True
+    >>> bool(abs(g.integrate(sol.densities[-1]) - 1) < 1e-12)
+    True
     """
     p0, D = _initial(grid, p0, D)
     t_final = positive_number("t_final", t_final)

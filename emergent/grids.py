@@ -1,7 +1,7 @@
-"""Uniform grids in Q-space for the Section 11 numerics: 1D and 2D, periodic or bounded.
+r"""Uniform grids in Q-space for the Section 11 numerics: 1D and 2D, periodic or bounded.
 
-A :class:`Grid` is the discretisation of the parameter space Q = (Q_1, ..., Q_K) (K = 1, 2) on
-which (11.4)-(11.9) are solved.  Two kinds of domain:
+A :class:`Grid` is the discretisation of the parameter space :math:`Q = (Q_1, \dots, Q_K)`
+(K = 1, 2) on which (11.4)-(11.9) are solved.  Two kinds of domain:
 
 * ``"periodic"`` — points ``origin + j h``; Fourier series (``scipy.fft``) are exact
   eigenfunctions of the Laplacian, so the spectral derivative is exponentially accurate for

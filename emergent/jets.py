@@ -1,5 +1,5 @@
-"""Metric 2-jets: g_ab, ∂_c g_ab and ∂_c∂_d g_ab at a point, exact, the point data on which
-(12.6)-(12.14) are evaluated; their check and a random constructor.
+"""Metric 2-jets: :math:`g_{ab}`, :math:`∂_c g_{ab}` and :math:`∂_c ∂_d g_{ab}` at a point,
+exact, the point data on which (12.6)-(12.14) are evaluated; their check and a random constructor.
 
 Below :mod:`emergent.curvature` and :mod:`emergent.onsager` (both take jets);
 :func:`emergent.metrics.jet_at` builds the jet of a given metric.
@@ -107,6 +107,17 @@ def random_jet(dim: int, seed: int | None = None, *, lorentzian: bool = True,
     and ∂g, ∂∂g with random integer entries in [-spread, spread] and the right symmetries.
 
     The point data of (12.6)-(12.14).
+
+    Examples
+    --------
+    Exact: g g⁻¹ = I in integers, g symmetric, ∂_c g_ab symmetric in a, b and ∂_c∂_d g_ab
+    symmetric in c, d:
+
+    >>> j = random_jet(4, seed=0)
+    >>> bool(np.all(j.g.dot(j.ginv) == np.eye(4, dtype=int))), bool(np.all(j.g == j.g.T))
+    (True, True)
+    >>> bool(np.all(j.v == j.v.transpose(0, 2, 1))), bool(np.all(j.w == j.w.transpose(1, 0, 2, 3)))
+    (True, True)
     """
     dim = count("dim", dim, minimum=2)
     rng = np.random.default_rng(seed_value("seed", seed))

@@ -203,6 +203,15 @@ def de_sitter(length: sp.Expr | float = _LENGTH) -> Metric:
 
     A solution of (12.12) with Λ, for the checks of (12.13).  ``length`` ℓ > 0: a number or a
     SymPy expression (default the positive symbol ℓ).
+
+    Examples
+    --------
+    Its scalar curvature is R = 12/ℓ² at every point (here ℓ = 1, exact arithmetic):
+
+    >>> from emergent.curvature import ricci, ricci_scalar_of, riemann
+    >>> jet = jet_at(de_sitter(length=1), [0, sp.Rational(1, 3), sp.pi / 3, 0])
+    >>> ricci_scalar_of(jet, ricci(riemann(jet)))
+    12
     """
     length = _positive_parameter("length", length)
     t, r, th, ph = sp.symbols("t r theta phi")
@@ -288,6 +297,15 @@ def jet_at(metric: Metric, point: Sequence) -> Jet:
     singular there or ``point`` has the wrong length or non-finite entries.
 
     The exact 2-jet that (12.6)-(12.14) are evaluated on.
+
+    Examples
+    --------
+    For :math:`-dt^2 + r^2 dr^2` at r = 2: :math:`g_{rr} = r^2 = 4`, :math:`∂_r g_{rr} = 2r = 4`,
+    :math:`∂_r ∂_r g_{rr} = 2`:
+
+    >>> jet = jet_at(as_metric([["-1", "0"], ["0", "r**2"]], ["t", "r"]), [0, 2])
+    >>> jet.g.tolist(), jet.v[1, 1, 1], jet.w[1, 1, 1, 1]
+    ([[-1, 0], [0, 4]], 4, 2)
     """
     if not isinstance(metric, Metric):
         raise TypeError(f"metric must be a Metric (as_metric, schwarzschild, ...), got "

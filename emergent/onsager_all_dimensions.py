@@ -105,7 +105,19 @@ def gamma_gamma(gamma: Connection = christoffel) -> TensorExpression:
 
 def ricci_lower(b: str, d: str, gamma: Connection = christoffel) -> TensorExpression:
     """:math:`R_{bd} = R^a_{bad} = ∂_a Γ^a_{db} - ∂_d Γ^a_{ab} + Γ^a_{ae} Γ^e_{db}
-    - Γ^a_{de} Γ^e_{ab}` (the convention of :mod:`emergent.curvature`; (12.13))."""
+    - Γ^a_{de} Γ^e_{ab}` (the convention of :mod:`emergent.curvature`; (12.13)).
+
+    Examples
+    --------
+    At an exact jet, equal to the Ricci tensor that :mod:`emergent.curvature` sums out:
+
+    >>> from emergent import curvature
+    >>> from emergent.abstract_indices import evaluate
+    >>> j = random_jet(3, seed=4)
+    >>> R = evaluate(ricci_lower("b", "d"), j, ("b", "d"))
+    >>> bool(np.all(R == curvature.ricci(curvature.riemann(j))))
+    True
+    """
     _label("b", b)
     _label("d", d)
     _callable("gamma", gamma)
@@ -117,7 +129,19 @@ def ricci_lower(b: str, d: str, gamma: Connection = christoffel) -> TensorExpres
 
 
 def ricci_scalar(gamma: Connection = christoffel) -> TensorExpression:
-    """:math:`R = g^{bd} R_{bd}`, the Einstein-Hilbert Lagrangian of (12.2)."""
+    """:math:`R = g^{bd} R_{bd}`, the Einstein-Hilbert Lagrangian of (12.2).
+
+    Examples
+    --------
+    Evaluated on random exact jets in D = 3 and 4, it equals the scalar curvature of
+    :mod:`emergent.curvature`, which sums over components instead:
+
+    >>> from emergent.abstract_indices import evaluate
+    >>> from emergent.curvature import ricci, ricci_scalar_of, riemann
+    >>> jets = [random_jet(3, seed=1), random_jet(4, seed=1)]
+    >>> [evaluate(ricci_scalar(), j) == ricci_scalar_of(j, ricci(riemann(j))) for j in jets]
+    [True, True]
+    """
     _callable("gamma", gamma)
     b, d = fresh(), fresh()
     return ginv(b, d) * ricci_lower(b, d, gamma)
@@ -133,7 +157,19 @@ def divergence_vector(index: str, gamma: Connection = christoffel) -> TensorExpr
 
 
 def einstein_upper(a: str, b: str) -> TensorExpression:
-    """:math:`G^{ab} = g^{ac} g^{bd} R_{cd} - ½ g^{ab} R`, the left side of (12.12)."""
+    """:math:`G^{ab} = g^{ac} g^{bd} R_{cd} - ½ g^{ab} R`, the left side of (12.12).
+
+    Examples
+    --------
+    Component by component equal to :func:`emergent.curvature.einstein_upper` at a jet:
+
+    >>> from emergent.abstract_indices import evaluate
+    >>> from emergent import curvature
+    >>> j = random_jet(3, seed=1)
+    >>> G = evaluate(einstein_upper("a", "b"), j, ("a", "b"))
+    >>> bool(np.all(G == curvature.einstein_upper(j, curvature.ricci(curvature.riemann(j)))))
+    True
+    """
     _label("a", a)
     _label("b", b)
     c, d = fresh(), fresh()
@@ -251,7 +287,18 @@ def existence_residual(gamma: Connection = christoffel,
                        with_volume: bool = True) -> CanonicalForm:
     """Canonical form of R - ΓΓ - (1/√|g|)∂_μ(√|g| w^μ): empty iff the identity of (12.10)
     holds in every dimension.  The arguments are the ingredients (replaceable, so that the
-    tests can plant a wrong Γ, a wrong w or a dropped volume term)."""
+    tests can plant a wrong Γ, a wrong w or a dropped volume term).
+
+    Examples
+    --------
+    Empty for the Levi-Civita connection; a connection twice as large leaves terms:
+
+    >>> existence_residual().coefficients
+    {}
+    >>> doubled = lambda a, b, c: christoffel(a, b, c).scale(2)
+    >>> existence_residual(gamma=doubled).coefficients != {}
+    True
+    """
     _callable("gamma", gamma)
     _callable("vector", vector)
     if not isinstance(with_volume, bool):
@@ -302,7 +349,15 @@ def _einstein_canonical() -> CanonicalForm:
 def einstein_residual(c_einstein: object = -1,
                       expansion: Mapping[str, object] | None = None) -> CanonicalForm:
     """:math:`E[√|g| ΓΓ]/√|g| - c_G G^{ab}` (canonical): empty for c_G = -1, in every dimension;
-    the Einstein-Hilbert variation behind (12.12)."""
+    the Einstein-Hilbert variation behind (12.12).
+
+    Examples
+    --------
+    Empty for :math:`c_G = -1` only (the sign of (12.12), see the errata):
+
+    >>> einstein_residual().coefficients, einstein_residual(c_einstein=1).coefficients != {}
+    ({}, True)
+    """
     if expansion is not None:
         _basis_mapping("expansion", expansion)
     _number("c_einstein", c_einstein)
@@ -366,7 +421,18 @@ def rank_at_jets(jets: list[Jet], extra: Mapping[str, object] | None = None) -> 
     """(12.6)-(12.10): rank of the map c -> E[√|g| Σ c_k I_k] sampled at ``jets`` (abstract
     E[I_k] evaluated
     exactly); a lower bound of its rank on all metrics, so rank 5 proves that no non-zero
-    combination is a null Lagrangian.  ``extra``: one more column (e.g. E[√|g| R] = -G)."""
+    combination is a null Lagrangian.  ``extra``: one more column (e.g. E[√|g| R] = -G).
+
+    Examples
+    --------
+    Rank 5 at three jets in D = 3 (no null combination of I1..I5); rank 3 in D = 2, where
+    ΓΓ and Z of :func:`two_dimensional_zero` are null:
+
+    >>> rank_at_jets([random_jet(3, seed=s) for s in range(3)])
+    5
+    >>> rank_at_jets([random_jet(2, seed=s) for s in range(3)])
+    3
+    """
     if not isinstance(jets, list | tuple) or not jets or not all(isinstance(j, Jet) for j in jets):
         raise TypeError("jets must be a non-empty list of Jet")
     columns = []
@@ -389,7 +455,19 @@ def two_dimensional_zero() -> TensorExpression:
         Z = Σ_σ \operatorname{sgn} σ g^{μσ_1} g^{ασ_2} g^{γσ_3} g_{αβ,μ} g_{γδ,ν},
 
     σ over the orders of (ν, β, δ): antisymmetric in three upper indices, so Z = 0 identically
-    in D = 2 (a null Lagrangian there), not in D >= 3."""
+    in D = 2 (a null Lagrangian there), not in D >= 3.
+
+    Examples
+    --------
+    Evaluated component by component at exact random jets: 0 in D = 2, not in D = 3:
+
+    >>> from emergent.abstract_indices import evaluate
+    >>> z = two_dimensional_zero()
+    >>> [evaluate(z, random_jet(2, seed=s)) == 0 for s in range(3)]
+    [True, True, True]
+    >>> [evaluate(z, random_jet(3, seed=s)) == 0 for s in range(3)]
+    [False, False, False]
+    """
     out = TensorExpression(())
     for perm in itertools.permutations(range(3)):
         sign = sp.combinatorics.Permutation(list(perm)).signature()

@@ -30,6 +30,14 @@ def generic_metric(dim: int) -> tuple[sp.Matrix, tuple[sp.Symbol, ...], dict]:
     """A metric of unknown functions g_ab(x0..); returns (matrix, coordinates, functions).
 
     The :math:`g_{μν}(x)` of (12.6)-(12.10).
+
+    Examples
+    --------
+    D(D + 1)/2 unknown functions, placed symmetrically:
+
+    >>> g, xs, funcs = generic_metric(3)
+    >>> g.shape, len(funcs), g == g.T, g[2, 0] == funcs[(0, 2)]
+    ((3, 3), 6, True, True)
     """
     dim = count("dim", dim, minimum=2)
     xs = sp.symbols(f"x0:{dim}")
@@ -126,6 +134,19 @@ def differ_by_divergence(density1: sp.Expr, density2: sp.Expr, funcs: dict,
 
     Equality up to a divergence, as in (12.10).  ``n_samples`` >= 1: with none, any two
     densities would pass as equal.
+
+    Examples
+    --------
+    Adding the total derivative :math:`∂_0 (g_{01} g_{11})` to a density leaves its
+    Euler-Lagrange expressions unchanged; adding :math:`g_{01}^2` does not:
+
+    >>> import sympy as sp
+    >>> g, (x0, x1), f = generic_metric(2)
+    >>> L = f[(0, 0)].diff(x1) ** 2 * f[(1, 1)] + f[(0, 1)] ** 2 * f[(0, 0)]
+    >>> differ_by_divergence(L, L + sp.diff(f[(0, 1)] * f[(1, 1)], x0), f, (x0, x1)).equal
+    True
+    >>> differ_by_divergence(L, L + f[(0, 1)] ** 2, f, (x0, x1)).equal
+    False
     """
     density1 = _check_density("density1", density1)
     density2 = _check_density("density2", density2)

@@ -186,10 +186,21 @@ def main(out: Path) -> None:
 
     command = [sys.executable, "-m", "learning", "analyze", str(out / "net.npz"),
                "--data", "mnist", "--samples", str(n_samples), "--out", str(out / "analysis")]
-    print("\n$ python -m learning analyze " + " ".join(command[4:]))
-    subprocess.run(command, check=True)
+    run_shown(command, out)
     if importlib.util.find_spec("safetensors"):
         per_layer_activations(out, n_samples)
+
+
+def run_shown(command: list[str], out: Path, *, check: bool = True) -> None:
+    """Run ``python -m learning analyze ...`` and print it and its output with the output
+    directory shown as OUT (as in the docstring above)."""
+    print("\n$ python -m learning analyze " + " ".join(command[4:]).replace(str(out), "OUT"))
+    done = subprocess.run(command, capture_output=True, text=True)
+    text = (done.stdout if done.returncode == 0 else done.stderr.strip().splitlines()[-1]
+            + f"\n(exit status {done.returncode})")
+    print(text.rstrip().replace(str(out), "OUT"))
+    if check and done.returncode != 0:
+        raise SystemExit(done.stderr)
 
 
 def plot_log_density(result) -> None:
@@ -222,12 +233,9 @@ def per_layer_activations(out: Path, n_samples: int) -> None:
     save_file(tensors, str(path))  # no metadata: the file does not say its activations
     command = [sys.executable, "-m", "learning", "analyze", str(path), "--data", "mnist",
                "--samples", str(n_samples)]
-    print("\n$ python -m learning analyze " + " ".join(command[4:]))
-    refused = subprocess.run(command, capture_output=True, text=True)
-    print(refused.stderr.strip().splitlines()[-1] + f"\n(exit status {refused.returncode})")
+    run_shown(command, out, check=False)  # refused: the file does not name its activations
     command += ["--activation", "relu,relu,linear", "--out", str(out / "relu_analysis")]
-    print("\n$ python -m learning analyze " + " ".join(command[4:]))
-    subprocess.run(command, check=True)
+    run_shown(command, out)
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ def main(out: Path) -> None:
     report = laws_report(runs, out / "laws")
     for c in report.section.claims:
         print(f"{c.verdict.value:>12}  {c.text}")
-    print(f"report: {report.markdown_path}")
+    print(f"report: OUT/{report.markdown_path.relative_to(out)}")
     plot_entropy(report.json_path)
 
 

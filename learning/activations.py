@@ -1,9 +1,9 @@
-"""Activation maps f of the neural septuple (Section 2, eqs. (2.5)-(2.6), (10.4)).
+r"""Activation maps f of the neural septuple (Section 2, eqs. (2.5)-(2.6), (10.4)).
 
 Besides tanh, sigmoid, relu and linear: GELU, SiLU/swish, softplus, leaky relu and ELU
-(issue 22), each component-wise with f' and f''.
+(for networks beyond MLPs, docs/beyond_mlps.md), each component-wise with f' and f''.
 
-An activation acts component-wise, ``f_i(y) = f_i(y_i)`` (2.6).  Each
+An activation acts component-wise, :math:`f_i(\mathbf{y}) = f_i(y_i)` (2.6).  Each
 :class:`Activation` knows its function ``f``, its derivative ``f'`` (the diagonal
 of the matrix f' of (5.4)), its range (the domain of the state vector, which
 bounds the integrals (5.7)), and, where it exists, its inverse (used to satisfy
@@ -343,7 +343,7 @@ def elu(alpha: float = 1.0) -> Activation:
 
 #: The activations that the chain readers and the Septuple files name (tanh sigmoid relu linear).
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (TANH, SIGMOID, RELU, LINEAR)}
-#: Every named activation, including those of graph networks (issue 22); "swish" is SiLU.
+#: Every named activation, including those of graph networks; "swish" is SiLU.
 ALL_ACTIVATIONS: dict[str, Activation] = {
     **ACTIVATIONS, **{a.name: a for a in (GELU, SILU, SOFTPLUS, leaky_relu(), elu())},
     "swish": SILU}

@@ -126,7 +126,7 @@ class SpectrumEstimate:
         ``"structured"`` or ``"dense"`` (exact: all eigenvalues) or ``"slq"`` (stochastic
         Lanczos quadrature, :func:`learning.spectral_estimates.spectral_moments`).
     n_neurons
-        N.
+        N, the number of neurons.
     moments
         μ_1..μ_4 (raw: sums over all N eigenvalues, (9.5)-(9.6)) with standard errors.
     density
@@ -326,7 +326,28 @@ def gap_and_beta(estimate: SpectrumEstimate) -> GapBeta:
     """Locate the gap of log λ (:func:`learning.spectrum.log_gap`) and convert it to β both
     ways. With all eigenvalues it is the widest gap below 0; with a stochastic estimate, the
     widest among the smallest eigenvalues computed (the lower tail, where Fig. 5 has it),
-    and ``message`` says so."""
+    and ``message`` says so.
+
+    Examples
+    --------
+    Against the widest spacing of the sorted log λ < 0 of the dense G (5.6), and the β of
+    the two-level model at its midpoint:
+
+    >>> import numpy as np
+    >>> from learning import feedforward, forward_state
+    >>> net = feedforward((6, 5, 3), seed=0, weight_scale=1.5, bias_scale=0.2)
+    >>> x = forward_state(net, np.zeros(6))
+    >>> gb = gap_and_beta(spectrum_estimate(net, x))
+    >>> from learning.spectrum import g_operator
+    >>> lam = np.linalg.eigvalsh(g_operator(net, x))
+    >>> t = np.sort(np.log(lam[lam < 1 - 1e-9]))
+    >>> i = int(np.argmax(np.diff(t)))
+    >>> width, middle = t[i + 1] - t[i], (t[i] + t[i + 1]) / 2
+    >>> bool(np.isclose(gb.width, width)), bool(np.isclose(gb.position, middle))
+    (True, True)
+    >>> bool(np.isclose(gb.beta_two_level, beta_two_level(gb.position)))
+    True
+    """
     _require(estimate, SpectrumEstimate, "estimate")
     message = ""
     spectrum = estimate.spectrum
@@ -348,7 +369,7 @@ def gap_and_beta(estimate: SpectrumEstimate) -> GapBeta:
 
 
 def complexities_of(estimate: SpectrumEstimate, orders: Sequence[int]) -> dict[int, float]:
-    """``{n: C_n}`` of (10.5) for each n and N - n, from the extreme eigenvalues
+    r"""``{n: C_n}`` of (10.5) for each n and N - n, from the extreme eigenvalues
     (:func:`learning.spectral_estimates.complexity_n_from_extremes`).
 
     :math:`C_{N-n}` takes Σ log λ = log det G = 0 exactly, (7.7)-(7.8): every network the
@@ -357,6 +378,23 @@ def complexities_of(estimate: SpectrumEstimate, orders: Sequence[int]) -> dict[i
     sampling error to :math:`C_{N-n}` (no bias, but a standard deviation of 2.3 on a
     20-60-60-10 net and 5.6 on a 100-300-300-10 net over 8 probe seeds, against 0 with
     log det G = 0; docs/track.md).
+
+    Examples
+    --------
+    :math:`C_1 = -\tfrac12 \log λ_{max} + \tfrac{N}{2} \log 2π` and, with Σ log λ = 0,
+    :math:`C_{N-1} = \tfrac12 \log λ_{min} + \tfrac{N}{2} \log 2π`, from the dense G (N = 12):
+
+    >>> import numpy as np
+    >>> from learning import feedforward, forward_state
+    >>> from learning.spectrum import g_operator
+    >>> net = feedforward((5, 4, 3), seed=2, weight_scale=1.5)
+    >>> x = forward_state(net, np.full(5, 0.1))
+    >>> lam = np.linalg.eigvalsh(g_operator(net, x))
+    >>> c, log_2pi = complexities_of(spectrum_estimate(net, x), [1]), np.log(2 * np.pi)
+    >>> sorted(c), bool(np.isclose(c[1], -np.log(lam.max()) / 2 + 6 * log_2pi))
+    ([1, 11], True)
+    >>> bool(np.isclose(c[11], np.log(lam.min()) / 2 + 6 * log_2pi))
+    True
     """
     _require(estimate, SpectrumEstimate, "estimate")
     if isinstance(orders, (str, bytes)) or not hasattr(orders, "__iter__"):

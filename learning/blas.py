@@ -1,4 +1,4 @@
-"""Which BLAS multiplies dense weight blocks by probe blocks: NumPy's, or Intel MKL's (issue 29).
+"""Which BLAS multiplies dense weight blocks by probe blocks: NumPy's, or Intel MKL's.
 
 The SLQ of (9.5)-(9.6) spends its time in products of a dense block :math:`w_{l+1,l}` (5.4) with a
 block of about 30 probe rows.  At that width the kernel decides the speed, and measured on the

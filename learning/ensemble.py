@@ -469,7 +469,7 @@ class EnsembleComparison:
     Attributes
     ----------
     n_neurons
-        N.
+        N, the number of neurons.
     internal_energy
         U = <H> (canonical).
     relative_energy_width
@@ -494,7 +494,8 @@ class EnsembleComparison:
 
 def compare_ensembles(septuple: Septuple, beta: float, *, shell: float = 0.05,
                       seed: int | None = 0, **sampler) -> EnsembleComparison:
-    """Measure the canonical / micro-canonical difference (Section 4) for one network.
+    """Measure the canonical / micro-canonical difference (Section 4) for one network: the
+    canonical ensemble (4.10) against the micro-canonical shell H ≈ U, U = ⟨H⟩ of (4.4).
 
     ``shell`` is the half-width of the energy shell relative to U.  Extra keyword
     arguments go to :func:`canonical_samples`.

@@ -1,4 +1,4 @@
-"""One Jacobian operator J = f'w for every feedforward septuple (5.4)-(5.6), issue 22 item 1.
+"""One Jacobian operator J = f'w for every feedforward septuple (5.4)-(5.6).
 
 G = A^T A with A = I - J and J = f'w at a state (5.6) is what every spectral quantity of the
 paper needs (μ_k (9.5)-(9.6), N_> (6.6), C_n (10.5), the gap, the bulk minimum (3.2)).
@@ -423,7 +423,7 @@ class JacobianOperator:
         The vectors stay float64 whatever the operator's dtype (only the products with the
         weights are in it).  For a layered septuple with dense blocks each block is read
         once instead of twice: its row panels (``PANEL_ENTRIES``) give the rows of A V they
-        feed and, while in cache, their share of A^T P (issue 29: the products at width
+        feed and, while in cache, their share of A^T P (the products at width
         k ~ 30 are bound by the traffic of the weights, not by arithmetic).
 
         Examples

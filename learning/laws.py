@@ -179,6 +179,17 @@ def first_law_increments(spectra: Sequence[GSpectrum], beta: float,
     S_0 = (N_>/2)(1 - log β) (7.4) and
     :math:`C = -½ Σ_{λ_i > \mathrm{factor}/β} \log λ_i + (N/2) \log 2π`
     (6.7), N_> counted at ``beta`` for each state (:func:`learning.thermodynamics.decomposition`).
+
+    Examples
+    --------
+    At β = 1 the eigenvalue that grows from 1 to 2 crosses 1/β: N_> goes from 1 to 2, so
+    S_0 = N_>/2 rises by ½, and C gains :math:`-\tfrac12 \log 2`:
+
+    >>> from learning.spectrum import spectrum_from_eigenvalues
+    >>> before = spectrum_from_eigenvalues([4.0, 1.0, 0.25])
+    >>> after = spectrum_from_eigenvalues([4.0, 2.0, 0.25])
+    >>> bool(np.isclose(first_law_increments([before, after], 1.0)[0], 0.5 - 0.5 * np.log(2)))
+    True
     """
     beta = check_beta(beta)
     spectra = _sequence("spectra", spectra)

@@ -197,6 +197,20 @@ def check_input_bias(septuple: Septuple, x_boundary: ArrayLike, *,
     """Check P_in f(b) = P_in x_∂, the input part of eq. (2.8), for the septuple's own bias.
 
     See :func:`effective_bias` for why only the input part of (2.8) as printed is required.
+
+    Examples
+    --------
+    A fresh network has zero input biases, so f(b) = tanh 0 = 0 misses the inputs 0.5 and
+    -0.5 by 0.5; with :math:`b_{in} = f^{-1}(x_{∂,in})` (:func:`effective_bias`) it holds:
+
+    >>> from learning.feedforward import feedforward
+    >>> from learning.septuple import boundary_state, effective_bias
+    >>> net = feedforward((2, 3, 1), seed=0)
+    >>> xb = boundary_state(net, [0.5, -0.5], [0.25])
+    >>> check_input_bias(net, xb).violation
+    0.5
+    >>> check_input_bias(net.with_parameters(bias=effective_bias(net, xb)), xb).holds
+    True
     """
     xb = _check_states(septuple, x_boundary, "x_boundary")
     if not (np.isfinite(atol) and atol >= 0):

@@ -132,7 +132,7 @@ class GSpectrum(MarkdownSummary):
     method
         ``"structured"`` or ``"dense"`` (or ``"given"``).
     n_neurons
-        N.
+        N, the number of neurons.
     """
 
     eigenvalues: Array
@@ -156,7 +156,8 @@ class GSpectrum(MarkdownSummary):
 
 
 def spectrum_from_eigenvalues(eigenvalues: ArrayLike, n_neurons: int | None = None) -> GSpectrum:
-    """Wrap given eigenvalues of G (e.g. from a user's own computation) as a :class:`GSpectrum`.
+    """Wrap given eigenvalues (5.10) of G (e.g. from a user's own computation) as a
+    :class:`GSpectrum`.
 
     Eigenvalues beyond the given ones, up to ``n_neurons``, are taken to be 1.
 
@@ -457,7 +458,8 @@ class GapResult:
 
 
 def log_gap(spectrum: GSpectrum, *, max_log: float = 0.0, min_below: int = 1) -> GapResult:
-    """Locate the widest gap between consecutive sorted log λ below ``max_log``.
+    """Locate the widest gap between consecutive sorted log λ below ``max_log`` (λ the
+    eigenvalues (5.10) of G; the gap of Fig. 5 that Section 10 converts to β by (9.4)).
 
     The paper reads the gap off histograms by eye ("marked by red arrows on Fig. 5"); here
     it is the widest spacing between consecutive dynamical log-eigenvalues that lie below

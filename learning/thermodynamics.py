@@ -288,7 +288,7 @@ class MeanComponents(MarkdownSummary):
         |<x>|² on the complement of S, where G = I (eigenvalue 1, N - dim S fold).  Its
         a_i depend on the basis chosen in that eigenspace; only their sum enters (5.11).
     n_neurons
-        N.
+        N, the number of neurons.
     """
 
     dynamical: Array

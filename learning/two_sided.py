@@ -1,17 +1,20 @@
-"""Two-sided stochastic Lanczos quadrature for μ_k = Tr (log G)^k (9.5)-(9.6).
+r"""Two-sided stochastic Lanczos quadrature for :math:`μ_k = \operatorname{Tr} (\log G)^k`
+(9.5)-(9.6).
 
 One-sided SLQ (Lanczos on G = A^T A, A = I - f'w (5.6)) resolves the large eigenvalues of G
 in few steps and the small ones slowly: its Gauss nodes crowd the top of the spectrum.  On a
 deep residual network, where log λ spans [-10, 3], the truncation bias of μ_k is many
 standard errors even at 120 steps (benchmarks/README.md, "ResNet-20-shaped graph
 septuple").  For a feedforward network A⁻¹ is a substitution in topological order, so
-G⁻¹ = A⁻¹ A⁻ᵀ = B^T B with B = A⁻ᵀ costs about as much per product as G; its
-Lanczos runs resolve the small eigenvalues of G as fast as those on G resolve the large.
+:math:`G^{-1} = A^{-1} A^{-T} = B^T B` with :math:`B = A^{-T}` costs about as much per product
+as G; its Lanczos runs resolve the small eigenvalues of G as fast as those on G resolve the large.
 
 Two-sided quadrature splits each spectral sum at λ = 1 (log λ = 0):
 
-    v^T g(log G) v = v^T g_+(log G) v + v^T g_-(log G) v,
-    g_+(t) = g(t) [t > 0],   g_-(t) = g(t) [t < 0],
+.. math::
+
+    v^T g(\log G)\, v = v^T g_+(\log G)\, v + v^T g_-(\log G)\, v, \qquad
+    g_+(t) = g(t)\,[t > 0], \quad g_-(t) = g(t)\,[t < 0],
 
 and takes the first term from the Gauss rule of G (nodes log θ_j > 0 only) and the second
 from the Gauss rule of G⁻¹ started at the same probe v (nodes log θ'_j = -log λ > 0,
@@ -69,7 +72,7 @@ class AProducts(_OperatorProducts):
         return y - self.op.rmatmat(y)
 
     def apply_pair(self, x: Array, sub: Array | None) -> tuple[Array, Array]:
-        """P = A X - S and A^T P in one pass over the weights (issue 29)."""
+        """P = A X - S and A^T P in one pass over the weights."""
         return self.op.a_and_at(x, sub)
 
 

@@ -53,3 +53,56 @@ def test_every_example_has_a_gallery_title():
         lines = script.read_text().splitlines()
         assert lines[0].startswith(('"""', 'r"""')) and set(lines[1]) == {"="}, script.name
         assert len(lines[1]) >= len(lines[0]) - 3, script.name
+
+
+def test_every_module_of_learning_and_emergent_has_a_concept_in_the_api_index():
+    pages = runpy.run_path(str(ROOT / "docs" / "_build_pages.py"))
+    rest = "Checks, verdicts, files and other infrastructure"
+    loose = [m for m in pages["public_modules"]()
+             if pages["concept_of"](m) == rest and m.split(".")[0] != "ntcore"
+             and m != "learning.testing"]
+    assert not loose, f"add these modules to a concept of docs/_build_pages.CONCEPTS: {loose}"
+
+
+def _site(tmp_path: pathlib.Path, body: str) -> pathlib.Path:
+    (tmp_path / "api").mkdir(parents=True)
+    (tmp_path / "api" / "x.html").write_text(f"<html><body>{body}</body></html>")
+    return tmp_path
+
+
+def test_check_html_finds_fields_that_lost_a_name_or_their_description(tmp_path):
+    check = runpy.run_path(str(ROOT / "docs" / "check_html.py"))
+    lost = ('<li><p><strong>upper</strong> (<a class="reference internal" href="#l"><em>lower'
+            '</em></a><em>,</em>) – The values bounding it.</p></li>')
+    as_list = ('<li><p><strong>n_neurons</strong> (<em>int</em>) – <ol class="upperalpha simple" '
+               'start="14"><li></li></ol></p></li>')
+    fine = ('<li><p><strong>lower</strong> (<em>float</em>) – The lower end.</p></li>'
+            '<li><p><strong>t_final</strong> (<em>float</em><em>, </em><em>int</em>) – Time.</p>'
+            '</li>')
+    for body, expected in ((lost, 1), (as_list, 1), (fine, 0)):
+        site = _site(tmp_path / str(len(body)), body)
+        pages = list(check["_pages"](site))
+        assert len(check["check_fields"](site, pages)) == expected, body
+
+
+def test_check_html_finds_build_machine_paths(tmp_path):
+    import tempfile
+
+    check = runpy.run_path(str(ROOT / "docs" / "check_html.py"))
+    for text, expected in ((f"report: {ROOT}/examples/x.py:52: RuntimeWarning", 1),
+                           (f"$ python -m learning analyze {tempfile.gettempdir()}/tmpab12cd_x/n",
+                            1),
+                           ("$ python -m learning analyze OUT/net.npz (see /tmp/torch_run)", 0)):
+        site = _site(tmp_path / str(expected) / str(len(text)), f"<pre>{text}</pre>")
+        pages = list(check["_pages"](site))
+        assert len(check["check_paths"](site, pages)) == expected, text
+
+
+def test_attribute_lists_are_split_one_entry_per_name():
+    conf = runpy.run_path(str(ROOT / "docs" / "conf.py"))
+    lines = ["Attributes", "----------", "lower, upper", "    The bounds.", "n : int",
+             "    Count.", "", "Parameters", "----------", "x, y", "    Kept together."]
+    conf["_one_attribute_per_name"](None, "class", "C", None, None, lines)
+    assert lines == ["Attributes", "----------", "lower", "    The bounds.", "upper",
+                     "    The bounds.", "n : int", "    Count.", "", "Parameters",
+                     "----------", "x, y", "    Kept together."]

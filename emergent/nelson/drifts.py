@@ -1,5 +1,6 @@
-"""Nelson's drifts of Ψ on a grid: current v = D∇θ_S, osmotic u = (D/2)∇log p, forward
-b = v + u and backward b_* = v - u (Section 11, (11.5)-(11.9); conventions in
+r"""Nelson's drifts of Ψ on a grid: current :math:`v = D∇θ_S`, osmotic
+:math:`u = \tfrac{D}{2}∇\log p`, forward :math:`b = v + u` and backward :math:`b_* = v - u`
+(Section 11, (11.5)-(11.9); conventions in
 :mod:`emergent.nelson`)."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The identities of Nelson's mechanics evaluated on the grid: the forward and backward
-Fokker-Planck equations of p = |Ψ|² and Nelson's Newton law a = -D∇V (Section 11)."""
+Fokker-Planck equations of :math:`p = |Ψ|^2` and Nelson's Newton law :math:`a = -D∇V`
+(Section 11)."""
 
 from __future__ import annotations
 

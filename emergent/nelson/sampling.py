@@ -17,8 +17,8 @@ __all__ = ["sample_density", "ks_distance", "l1_distance", "l1_noise", "fit_orde
 def sample_density(grid: Grid, p, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` points from a density p on the grid, shape ``(n, K)``.
 
-    A cell (centred on a grid point, side h) is drawn with probability p_j h^K; within it each
-    coordinate follows the linear density ∝ 1 + a s, a = (∂p/∂Q)/p by central differences,
+    A cell (centred on a grid point, side h) is drawn with probability :math:`p_j h^K`; within
+    it each coordinate follows the linear density ∝ 1 + a s, a = (∂p/∂Q)/p by central differences,
     inverted in closed form.  The piecewise-linear model makes the sampled law agree with a
     smooth p to O(h²) (a uniform draw within cells would leave an O(h) error in the CDF).
 

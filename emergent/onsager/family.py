@@ -1,5 +1,5 @@
-"""The family of Onsager tensors that give √|g| R up to a divergence, and the verdict on the
-paper's (12.9), solved exactly at random jets, (12.6)-(12.10)."""
+r"""The family of Onsager tensors that give :math:`\sqrt{|g|}\, R` up to a divergence, and the
+verdict on the paper's (12.9), solved exactly at random jets, (12.6)-(12.10)."""
 
 from __future__ import annotations
 

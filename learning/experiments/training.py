@@ -154,7 +154,7 @@ def _backpropagate(ws, bs, act, x, t, emit) -> None:
     ``emit(l, gw, gb)`` receives the gradients of layer l (fresh arrays it may reuse) from
     the last layer down, each after ``ws[l]`` has served the backward pass, so ``emit`` may
     update ``ws[l]`` and ``bs[l]`` in place.  Few temporaries: the products are written
-    into arrays that the element-wise steps then update in place (issue 29)."""
+    into arrays that the element-wise steps then update in place."""
     acts, derivs = [x], []
     for w, b in zip(ws, bs, strict=True):
         pre = acts[-1] @ w.T

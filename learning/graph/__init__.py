@@ -1,4 +1,4 @@
-"""Feedforward networks as graphs of tensors (issue 22): linear maps between tensors
+"""Feedforward networks as graphs of tensors (docs/beyond_mlps.md): linear maps between tensors
 (:mod:`learning.graph.maps`), the builder readers use (:mod:`learning.graph.builder`) and
 the graph septuple (:mod:`learning.graph.septuple`), whose w (2.1) is kept as operators.
 """

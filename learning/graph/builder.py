@@ -74,7 +74,7 @@ def _finite_array(value: ArrayLike, argument: str, shape: tuple[int, ...] | None
 
 
 class GraphBuilder:
-    """Record a feedforward network operator by operator (issue 22; GRAPH_INTERFACE.md).
+    """Record a feedforward network operator by operator (GRAPH_INTERFACE.md).
 
     Parameters
     ----------

@@ -21,7 +21,7 @@ A transposed convolution is the adjoint of the convolution with the same weight
 Layouts follow ONNX and PyTorch: conv weight (C_out, C_in/groups, *kernel), transposed-conv
 weight (C_in, C_out/groups, *kernel); padding per side in ONNX order (all begins, then all
 ends), or one int / one per axis for both sides.  Any number of spatial axes works (1-D and 2-D
-are the tested cases of issue 22; 3-D is tested too).
+are the tested cases; 3-D is tested too).
 
 float32 inputs give float32 outputs (the weight is cast once and cached); float64 inputs give
 float64 outputs.  Working memory of a product beyond its input and output: about CHUNK_BYTES

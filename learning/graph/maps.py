@@ -1,4 +1,4 @@
-"""Linear maps between tensors: the blocks W_vu of a graph septuple's w (2.1).
+"""Linear maps between tensors: the blocks :math:`W_{vu}` of a graph septuple's w (2.1).
 
 A feedforward network given as a graph of tensors has a weight matrix w that is never
 written out: each block ``W_vu`` (from the neurons of node u to those of node v) is an

@@ -167,7 +167,8 @@ def _axis(axis: int, ndim: int, argument: str = "axis") -> int:
 
 @dataclass(frozen=True, eq=False)
 class SoftmaxJacobian:
-    """``J v = s * (v - sum_axis(s * v))`` with s the softmax at the state; J is symmetric,
+    r"""``J v = s * (v - sum_axis(s * v))`` with s the softmax at the state, i.e.
+    :math:`J = \operatorname{diag}(s) - s s^T` along the axis; J is symmetric,
     so the adjoint is the same product (a linearised node of the generalised G (5.6)).
 
     Examples

@@ -28,7 +28,7 @@ Array = NDArray[np.floating[Any]]
 @dataclass(frozen=True, eq=False)
 class AvgPool:
     """Average pooling ``y[c, j] = (1 / n_j) sum_kappa x[c, j * stride - begin + kappa *
-    dilation]`` over each window, as one block W_vu of w (2.1).
+    dilation]`` over each window, as one block :math:`W_{vu}` of w (2.1).
 
     ``n_j`` is prod(kernel) when ``count_include_pad`` is true, else the number of window
     positions inside the unpadded input (ONNX AveragePool, PyTorch avg_pool*d).

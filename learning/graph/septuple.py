@@ -1,4 +1,4 @@
-"""The graph septuple: a feedforward network as a DAG of tensor nodes (Section 2, issue 22).
+"""The graph septuple: a feedforward network as a DAG of tensor nodes (Section 2).
 
 Each node v holds the neurons of one tensor; in topological order its state is
 
