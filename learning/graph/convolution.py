@@ -51,8 +51,8 @@ from learning.graph._windows import (
 from learning.graph._workspace import workspace
 from learning.threads import SMALL_PRODUCT_FLOPS, one_blas_thread
 
-__all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES", "SHIFT_BYTES", "SHIFT_MIN_CHANNELS",
-           "SMALL_ENTRIES", "SPREAD_BYTES", "SPREAD_MIN_RATIO"]
+__all__ = ["Conv", "ConvTranspose", "BLAS_SERIAL_MNK", "CHUNK_BYTES", "SHIFT_BYTES",
+           "SHIFT_MIN_CHANNELS", "SMALL_ENTRIES", "SPREAD_BYTES", "SPREAD_MIN_RATIO"]
 
 #: Size of the im2col (or col2im) buffer per chunk of probes: it can stay in the L2 cache between
 #: the copy and the BLAS product, and it bounds the working memory of a product.  Measured on the
