@@ -21,6 +21,8 @@ import argparse
 import os
 from contextlib import nullcontext
 
+from _thread_env import add_thread_arguments, set_thread_env
+
 #: Settings of learning.graph.convolution compared: one thread; the split (every product);
 #: the split with the accumulating route on all of a thread's probes at once; the split
 #: with im2col instead of the accumulating route; BLAS left on all its threads inside the
@@ -37,11 +39,9 @@ MODES = {
 
 def _arguments() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--threads", type=int, default=2)
+    add_thread_arguments(p, 2)
     p.add_argument("--repeats", type=int, default=15)
     p.add_argument("--batch", type=int, default=30)
-    p.add_argument("--omp-wait-policy", choices=["default", "passive", "active"],
-                   default="default")
     p.add_argument("--dtype", choices=["float32", "float64", "both"], default="both")
     p.add_argument("--gil", action="store_true")
     p.add_argument("--layers", nargs="+", default=None, help="substrings of layer names")
@@ -53,10 +53,7 @@ def _arguments() -> argparse.Namespace:
 
 ARGS = _arguments() if __name__ == "__main__" else None
 if ARGS is not None:
-    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[_var] = str(ARGS.threads)
-    if ARGS.omp_wait_policy != "default":
-        os.environ["OMP_WAIT_POLICY"] = ARGS.omp_wait_policy.upper()
+    set_thread_env(ARGS)
 
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -66,10 +63,9 @@ from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 import numpy as np  # noqa: E402
 
 import learning.graph.convolution as convolution  # noqa: E402
-from learning.graph.convolution import Conv  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_convolution import SHAPES  # noqa: E402
+from bench_convolution import SHAPES, products  # noqa: E402
 
 
 def _median_ms(fn, before, repeats: int) -> float:
@@ -84,17 +80,8 @@ def _median_ms(fn, before, repeats: int) -> float:
 
 def layer(torch, shape, batch: int, dtype, args, rng) -> list[float]:
     """Medians per (context, mode) for W x, then the same for W^T y."""
-    _, c_in, c_out, n, k, s, p = shape
-    weight = (rng.standard_normal((c_out, c_in, k, k)) / np.sqrt(c_in * k * k)).astype(dtype)
-    x = rng.standard_normal((batch, c_in, n, n)).astype(dtype)
-    conv = Conv(weight, s, p, in_shape=(c_in, n, n))
-    u = rng.standard_normal((batch, *conv.out_shape)).astype(dtype)
-    wt, xt, ut = (torch.from_numpy(a) for a in (weight, x, u))
-    pairs = [
-        (lambda: conv.matmat(x), lambda: torch.nn.functional.conv2d(xt, wt, stride=s, padding=p)),
-        (lambda: conv.rmatmat(u),
-         lambda: torch.nn.grad.conv2d_input(xt.shape, wt, ut, stride=s, padding=p)),
-    ]
+    calls = products(torch, shape, batch, dtype, rng)
+    pairs = [(calls["ours_fwd"], calls["torch_fwd"]), (calls["ours_adj"], calls["torch_adj"])]
     row = []
     defaults = {name: getattr(convolution, name) for m in args.modes for name in MODES[m]}
     settings = [{**defaults, **MODES[mode]} for mode in args.modes]

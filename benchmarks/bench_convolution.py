@@ -21,25 +21,21 @@ import argparse
 import os
 import sys
 
+from _thread_env import add_thread_arguments, set_thread_env
+
 
 def _arguments() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--threads", type=int, default=1, help="BLAS / PyTorch threads (default 1)")
+    add_thread_arguments(p, 1)
     p.add_argument("--repeats", type=int, default=21, help="timed repeats per call (default 21)")
     p.add_argument("--dtype", choices=["float32", "float64", "both"], default="both")
     p.add_argument("--batches", type=int, nargs="+", default=[1, 30])
-    p.add_argument("--omp-wait-policy", choices=["default", "passive", "active"],
-                   default="default", help="OMP_WAIT_POLICY for PyTorch's OpenMP threads, set "
-                   "before it is imported (default: left unset)")
     return p.parse_args()
 
 
 ARGS = _arguments() if __name__ == "__main__" else None
 if ARGS is not None:
-    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[_var] = str(ARGS.threads)
-    if ARGS.omp_wait_policy != "default":
-        os.environ["OMP_WAIT_POLICY"] = ARGS.omp_wait_policy.upper()
+    set_thread_env(ARGS)
 
 import statistics  # noqa: E402
 import time  # noqa: E402
@@ -68,8 +64,9 @@ def _timed(fn) -> tuple[float, float]:
     return time.perf_counter() - w0, time.process_time() - c0
 
 
-def measure(torch, shape, batch: int, dtype, repeats: int, rng) -> dict[str, float]:
-    """Medians (wall, CPU) of the four calls and the largest differences to PyTorch."""
+def products(torch, shape, batch: int, dtype, rng) -> dict:
+    """The four calls on random weights (scaled 1/sqrt(fan-in)), probes and adjoint probes:
+    ours forward, PyTorch conv2d, ours adjoint, PyTorch's input gradient."""
     _, c_in, c_out, n, k, s, p = shape
     weight = (rng.standard_normal((c_out, c_in, k, k)) / np.sqrt(c_in * k * k)).astype(dtype)
     x = rng.standard_normal((batch, c_in, n, n)).astype(dtype)
@@ -82,6 +79,12 @@ def measure(torch, shape, batch: int, dtype, repeats: int, rng) -> dict[str, flo
         "ours_adj": lambda: conv.rmatmat(u),
         "torch_adj": lambda: torch.nn.grad.conv2d_input(xt.shape, wt, ut, stride=s, padding=p),
     }
+    return calls
+
+
+def measure(torch, shape, batch: int, dtype, repeats: int, rng) -> dict[str, float]:
+    """Medians (wall, CPU) of the four calls and the largest differences to PyTorch."""
+    calls = products(torch, shape, batch, dtype, rng)
     for fn in calls.values():  # warm up (caches, the float32 weight copy, oneDNN primitives)
         fn()
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in calls}
@@ -92,8 +95,9 @@ def measure(torch, shape, batch: int, dtype, repeats: int, rng) -> dict[str, flo
     out = {f"{name}_{kind}": statistics.median(t[i] for t in ts)
            for name, ts in times.items() for i, kind in enumerate(("wall", "cpu"))}
     fwd_ref, adj_ref = calls["torch_fwd"]().numpy(), calls["torch_adj"]().numpy()
-    out["err_fwd"] = float(np.abs(conv.matmat(x) - fwd_ref).max() / np.abs(fwd_ref).max())
-    out["err_adj"] = float(np.abs(conv.rmatmat(u) - adj_ref).max() / np.abs(adj_ref).max())
+    fwd, adj = calls["ours_fwd"](), calls["ours_adj"]()
+    out["err_fwd"] = float(np.abs(fwd - fwd_ref).max() / np.abs(fwd_ref).max())
+    out["err_adj"] = float(np.abs(adj - adj_ref).max() / np.abs(adj_ref).max())
     return out
 
 
