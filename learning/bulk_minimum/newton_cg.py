@@ -106,6 +106,26 @@ def chain_cg_direction(problem: Problem, cache: Cache, grad: Array, free: NDArra
     Hessian-vector product; the result accumulates s.  J_FF is J_hh with f' zeroed on the
     held rows.  Without a local objective (3.3); the residual is measured in these
     coordinates, ||r̃|| <= :func:`forcing` ||J_FF⁻ᵀ g_F||.
+
+    Examples
+    --------
+    Near the minimum z̄ the Newton direction from z̄ + δ is -δ (to second order in δ);
+    z̄ from the dense solver:
+
+    >>> from learning import boundary_state, feedforward
+    >>> from learning.bulk_minimum.network import couplings_of
+    >>> from learning.bulk_minimum.options import validate
+    >>> from learning.bulk_minimum.dense import dense_newton
+    >>> net = feedforward((4, 3, 2), seed=0)
+    >>> opts = validate(net, boundary_state(net, np.full(4, 0.5), np.array([0.8, -0.8])), None)
+    >>> c = couplings_of(net)
+    >>> z_bar = dense_newton(Problem(net, opts.xb, None, c, dense=True),
+    ...                      opts.start[:, net.hidden_indices], opts).z
+    >>> problem = Problem(net, opts.xb, None, c, dense=False)
+    >>> _, grad, cache = problem.evaluate_cached(z_bar + 1e-3, np.arange(1), True)
+    >>> step, _ = chain_cg_direction(problem, cache, grad, np.ones((1, 3), bool), chain_of(c), 3)
+    >>> bool(np.allclose(step, -1e-3, rtol=0.02))
+    True
     """
     d_full, rf2 = cache
     held_rows = np.ones((len(grad), problem.rows.size), dtype=bool)  # outputs and held A
@@ -197,6 +217,23 @@ def newton_cg(problem: Problem, z0: Array, options: Options) -> SolverRun:
     Newton term can make H indefinite) until a sample's gradient has fallen to
     :data:`GAUSS_NEWTON_UNTIL` of its start, then Newton (quadratic convergence); Hessian
     products in float32 from :data:`SINGLE_PRECISION_NNZ` couplings on.
+
+    Examples
+    --------
+    The matrix-free solver finds the minimum of the dense one (a separate Newton iteration
+    on the dense Hessian):
+
+    >>> from learning import boundary_state, feedforward
+    >>> from learning.bulk_minimum.network import couplings_of
+    >>> from learning.bulk_minimum.options import validate
+    >>> from learning.bulk_minimum.dense import dense_newton
+    >>> net = feedforward((4, 6, 5, 2), seed=1)
+    >>> opts = validate(net, boundary_state(net, np.full(4, 0.5), np.array([0.8, -0.8])), None)
+    >>> z0, c = opts.start[:, net.hidden_indices], couplings_of(net)
+    >>> run = newton_cg(Problem(net, opts.xb, None, c, dense=False), z0, opts)
+    >>> dense = dense_newton(Problem(net, opts.xb, None, c, dense=True), z0, opts)
+    >>> bool(np.allclose(run.z, dense.z, atol=1e-8)), bool(run.loss[0] < run.start_loss[0])
+    (True, True)
     """
     lo, hi, gtol = options.lo, options.hi, options.gtol
     n, n_hidden = z0.shape

@@ -183,7 +183,18 @@ class Couplings:
 def transpose_start(v: NDArray[np.floating] | None, rows: NDArray[np.floating] | None,
                     n_hidden: int) -> NDArray[np.floating]:
     """The start of a back substitution t = J_hh⁻ᵀ (v + W_Rhᵀ c), (5.4): a copy of ``v``, or
-    zeros in the dtype of ``rows`` (c) when ``v`` is None."""
+    zeros in the dtype of ``rows`` (c) when ``v`` is None.
+
+    Examples
+    --------
+    >>> v = np.ones((2, 3))
+    >>> t = transpose_start(v, None, 3)
+    >>> t is v, bool(np.array_equal(t, v))  # a copy: the substitution writes into it
+    (False, True)
+    >>> t = transpose_start(None, np.ones((2, 5), dtype=np.float32), 3)
+    >>> t.shape, t.dtype, bool(np.all(t == 0))
+    ((2, 3), dtype('float32'), True)
+    """
     if v is None:
         assert rows is not None
         return np.zeros((rows.shape[0], n_hidden), dtype=rows.dtype)
