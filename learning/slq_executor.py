@@ -111,13 +111,32 @@ def run_slq(make_jacobian: Any, n: int, n_probes: int, steps: int, probe_batch: 
             seed: Any, estimator: Any, orders: tuple[int, ...], *, dtype: str,
             max_steps: int, kind: str, executor: Any = None,
             reorthogonalise: bool = True) -> SlqRuns:
-    """One-sided or two-sided SLQ (:mod:`learning.two_sided`) for μ_k (9.5)-(9.6), in this
+    r"""One-sided or two-sided SLQ (:mod:`learning.two_sided`) for μ_k (9.5)-(9.6), in this
     process (``executor=None``) or with the probe batches on ``executor``.
 
     ``make_jacobian(dtype)`` gives the Jacobian operator (a :class:`JacobianSpec` with an
     executor); the other arguments are those of :func:`learning.lanczos.slq_runs`, with
     ``seed`` for the probes (both sides of two-sided SLQ start from the same probes; an int
     seed gives those of one-sided SLQ).
+
+    Examples
+    --------
+    With as many steps as neurons each probe's Gauss rule is exact: both kinds give
+    :math:`N v^T (\log G)^2 v` per probe v, from a dense eigendecomposition of G:
+
+    >>> from learning import feedforward
+    >>> from learning.spectrum import g_operator
+    >>> net, x = feedforward((4, 3, 2), seed=0, weight_scale=3.0), np.full(9, 0.2)
+    >>> lam, vec = np.linalg.eigh(g_operator(net, x))
+    >>> v = np.random.default_rng(5).choice([-1.0, 1.0], size=(3, 9)) / 3  # the probes
+    >>> exact = 9 * ((v @ vec) ** 2) @ np.log(lam) ** 2
+    >>> est = lambda q: (q.per_probe(lambda t: t)[None].mean(axis=1), None)
+    >>> for kind in ("one-sided", "two-sided"):
+    ...     runs = run_slq(JacobianSpec(net, x), 9, 3, 9, 3, 5, est, (1,), dtype="float64",
+    ...                    max_steps=9, kind=kind)
+    ...     print(kind, bool(np.allclose(runs.full.per_probe(lambda t: t ** 2), exact)))
+    one-sided True
+    two-sided True
     """
     runner: Any = (slq_runs if executor is None else
                    partial(executor_runs, executor=executor))
