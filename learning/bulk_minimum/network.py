@@ -1,6 +1,6 @@
 """The two kinds of network the bulk minimum (3.2) runs on, behind one set of functions: a
 :class:`~learning.septuple.Septuple` (dense or layered w) and a
-:class:`~learning.graph.septuple.GraphSeptuple` of exact nodes x_v = f(Σ_u W_vu x_u + b_v)
+:class:`~learning.graph.septuple.GraphSeptuple` of exact nodes :math:`x_v = f(Σ_u W_{vu} x_u + b_v)`
 (blocks as operators, matrix-free)."""
 
 from __future__ import annotations
@@ -97,7 +97,8 @@ def check_states(net: Network, x: ArrayLike, argument: str) -> Array:
 
 
 def couplings_of(net: Network) -> AnyCouplings:
-    """The couplings W_Rh, W_R∂ of (3.1): layer blocks, node blocks or dense rows.
+    """The couplings :math:`W_{Rh}`, :math:`W_{R∂}` of (3.1): layer blocks, node blocks or dense
+    rows.
 
     Examples
     --------
@@ -122,7 +123,7 @@ def couplings_of(net: Network) -> AnyCouplings:
 
 
 def chain_of(couplings: AnyCouplings) -> AnyChain | None:
-    """J_hh⁻¹ by substitution (5.4), or None when some layer is split hidden/boundary.
+    """:math:`J_{hh}^{-1}` by substitution (5.4), or None when some layer is split hidden/boundary.
 
     Examples
     --------

@@ -16,9 +16,9 @@ Array = NDArray[np.float64]
 def gauss_newton_is_exact(problem: Problem, z: Array, idx: NDArray[np.intp]) -> bool:
     """True when the Hessian of H at ``z`` is JᵀJ, positive semi-definite by construction.
 
-    Without a local objective (3.3), H = ½|x - f(wx + b)|² (3.1) has the Hessian
-    JᵀJ - Wᵀ diag(r f'') W; where r f'' vanishes on every row (relu and linear layers, f'' = 0)
-    only JᵀJ is left, so there is no negative curvature to search for.  (With the search, a
+    Without a local objective (3.3), :math:`H = ½ |x - f(w x + b)|^2` (3.1) has the Hessian JᵀJ - Wᵀ
+    diag(r f'') W; where r f'' vanishes on every row (relu and linear layers, f'' = 0) only JᵀJ is
+    left, so there is no negative curvature to search for.  (With the search, a
     784-4096-4096-4096-10 relu network spent ~450 s of its 520 s solve in ``eigsh``.)
 
     Examples

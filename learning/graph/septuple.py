@@ -2,11 +2,11 @@
 
 Each node v holds the neurons of one tensor; in topological order its state is
 
-* ``x_v = f(Σ_u W_vu x_u + b_v)`` with f component-wise (2.5)-(2.6): an exact septuple
-  node (kind ``"neuron"``); the blocks W_vu of w (2.1) are kept as
+* :math:`x_v = f(Σ_u W_{vu} x_u + b_v)` with f component-wise (2.5)-(2.6): an exact septuple node
+  (kind ``"neuron"``); the blocks :math:`W_{vu}` of w (2.1) are kept as
   :class:`~learning.graph.maps.LinearMap` operators, never as a dense matrix; or
-* ``x_v = φ_v(Σ_u W_vu x_u + b_v)`` with φ_v not component-wise (max pooling, softmax,
-  LayerNorm; kind ``"function"``): linearised in G = (I - J)^T (I - J) (5.6) with J the
+* :math:`x_v = φ_v(Σ_u W_{vu} x_u + b_v)` with φ_v not component-wise (max pooling, softmax,
+  LayerNorm; kind ``"function"``): linearised in :math:`G = (I - J)^T (I - J)` (5.6) with J the
   Jacobian of the node maps at the state (docs/beyond_mlps.md);
 * the network's inputs (kind ``"input"``), clamped to the data (2.7) and without incoming
   weights.
@@ -50,9 +50,9 @@ class GraphNode:
     kind
         ``"input"``, ``"neuron"`` (exact: f component-wise) or ``"function"`` (linearised).
     sources
-        Indices of the earlier nodes u with a block W_vu.
+        Indices of the earlier nodes u with a block :math:`W_{vu}`.
     blocks
-        The W_vu, one per source (``blocks[i].in_shape == nodes[sources[i]].shape``).
+        The :math:`W_{vu}`, one per source (``blocks[i].in_shape == nodes[sources[i]].shape``).
     bias
         b_v with the shape of the pre-activation (``None``: zero), (2.5).
     activation
@@ -77,7 +77,7 @@ class GraphNode:
 
     @property
     def pre_shape(self) -> tuple[int, ...]:
-        """The shape of Σ_u W_vu x_u + b_v (the argument of f or φ)."""
+        """The shape of :math:`Σ_u W_{vu} x_u + b_v` (the argument of f or φ)."""
         if self.function is not None:
             return tuple(self.function.in_shape)
         return self.shape
@@ -88,7 +88,7 @@ class GraphNode:
         return self.kind != "function"
 
     def preactivation(self, parts: list[Array], k: int) -> Array:
-        """Σ_u W_vu x_u + b_v for states ``parts[u]`` of shape ``(k, *shape_u)``."""
+        """:math:`Σ_u W_{vu} x_u + b_v` for states ``parts[u]`` of shape ``(k, *shape_u)``."""
         out = np.zeros((k, *self.pre_shape))
         for u, block in zip(self.sources, self.blocks, strict=True):
             out += block.matmat(parts[u])
@@ -255,7 +255,7 @@ class GraphSeptuple:
         return x
 
     def preactivations(self, x: ArrayLike) -> list[Array | None]:
-        """Σ_u W_vu x_u + b_v of every non-input node at the states ``x`` (``(k, N)``);
+        """:math:`Σ_u W_{vu} x_u + b_v` of every non-input node at the states ``x`` (``(k, N)``);
         ``None`` for input nodes."""
         arr = self.check_state(x)
         arr = arr[None, :] if arr.ndim == 1 else arr
