@@ -1,14 +1,13 @@
 """SLQ probe batches on an executor (a process pool or a Dask cluster), for μ_k (9.5)-(9.6).
 
-The probe batches of stochastic Lanczos quadrature are independent: each runs its own
-Golub-Kahan bidiagonalisation of A = I - f'w (5.6) (or of A⁻ᵀ, for the G⁻¹ side of
-two-sided quadrature) from its own probes.  :func:`executor_runs` draws the probes exactly
-as :func:`learning.lanczos.slq_runs` does, sends each batch with the network and <x> to a
-worker of the executor that ``reproduce`` uses (:func:`ntcore.executor.run_jobs`:
-``"local"`` processes, a Dask scheduler address ``"tcp://host:port"``, or any
-``concurrent.futures.Executor``), and joins the rows in batch order: the same quadrature
-as the serial run for the same seed (to round-off: a worker's BLAS may sum in another
-order).  Each worker holds the network and one batch's Lanczos basis, so a network whose
+The probe batches of stochastic Lanczos quadrature are independent: each runs its own Golub-Kahan
+bidiagonalisation of A = I - f'w (5.6) (or of A⁻ᵀ, for the G⁻¹ side of two-sided quadrature) from
+its own probes.  :func:`executor_runs` draws the probes exactly as :func:`learning.lanczos.slq_runs`
+does, sends each batch with the network and ⟨x⟩ to a worker of the executor that ``reproduce`` uses
+(:func:`ntcore.executor.run_jobs`: ``"local"`` processes, a Dask scheduler address
+``"tcp://host:port"``, or any ``concurrent.futures.Executor``), and joins the rows in batch order:
+the same quadrature as the serial run for the same seed (to round-off: a worker's BLAS may sum in
+another order).  Each worker holds the network and one batch's Lanczos basis, so a network whose
 probe batches do not fit one machine's memory together can be spread over several.
 
 The precision is the one asked for: ``"auto"`` (which compares float32 with float64 on a
@@ -33,9 +32,8 @@ Array = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class JacobianSpec:
-    """A picklable recipe for the Jacobian operator J = f'w (5.6) of a network at <x>,
-    built in the worker: called with a dtype name, as ``make_op`` of
-    :class:`learning.two_sided.Side`."""
+    """A picklable recipe for the Jacobian operator J = f'w (5.6) of a network at ⟨x⟩, built in the
+    worker: called with a dtype name, as ``make_op`` of :class:`learning.two_sided.Side`."""
 
     septuple: Any
     x: Array
