@@ -79,7 +79,7 @@ class GraphBuilder:
     Parameters
     ----------
     input_shape
-        The shape of the network's input tensor (its boundary input neurons, P_in).
+        The shape of the network's input tensor (its boundary input neurons, :math:`P_{in}`).
     input_activation
         f of the input neurons (used only for the input bias (2.8)); default linear.
 

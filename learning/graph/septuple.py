@@ -106,10 +106,11 @@ class GraphNode:
 
 @dataclass(frozen=True, eq=False)
 class GraphSeptuple:
-    """A feedforward septuple (x, P_in, P_out, w, b, f, H) given as a graph of tensors.
+    """A feedforward septuple :math:`(x, P_{in}, P_{out}, w, b, f, H)` given as a graph of tensors.
 
-    Built by :class:`learning.graph.builder.GraphBuilder`.  w and b are the nodes' blocks
-    and biases; P_in the neurons of the input nodes, P_out those of the output nodes.
+    Built by :class:`learning.graph.builder.GraphBuilder`.  w and b are the nodes' blocks and
+    biases; :math:`P_{in}` the neurons of the input nodes, :math:`P_{out}` those of the output
+    nodes.
 
     Examples
     --------
@@ -173,22 +174,22 @@ class GraphSeptuple:
 
     @cached_property
     def input_nodes(self) -> tuple[int, ...]:
-        """The nodes of kind ``"input"`` (P_in, Section 2)."""
+        """The nodes of kind ``"input"`` (:math:`P_{in}`, Section 2)."""
         return tuple(v for v, n in enumerate(self.nodes) if n.kind == "input")
 
     @cached_property
     def input_indices(self) -> NDArray[np.intp]:
-        """P_in as neuron indices (Section 2)."""
+        """:math:`P_{in}` as neuron indices (Section 2)."""
         return self._indices(list(self.input_nodes))
 
     @cached_property
     def output_indices(self) -> NDArray[np.intp]:
-        """P_out as neuron indices (Section 2)."""
+        """:math:`P_{out}` as neuron indices (Section 2)."""
         return self._indices(sorted(self.output_nodes))
 
     @cached_property
     def hidden_indices(self) -> NDArray[np.intp]:
-        """The bulk neurons, the range of I - P_in - P_out."""
+        """The bulk neurons, the range of :math:`I - P_{in} - P_{out}`."""
         mask = np.ones(self.n_neurons, dtype=bool)
         mask[self.input_indices] = False
         mask[self.output_indices] = False
