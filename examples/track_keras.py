@@ -9,14 +9,19 @@ spectrum of G (5.6) at its log-spaced checkpoints, and ``learning.track.laws_rep
 (``python -m learning laws RUN_DIR``) applies the laws.
 
 Keras is an optional extra (``pip install keras``, with a backend: PyTorch is used when
-TensorFlow is absent); where it is not installed (the documentation's own build) the example
-says so and draws nothing but that sentence.
+TensorFlow is absent). Where it is not installed (the documentation's own build) the example
+says so and draws the same figure from a committed run of this example
+(``examples/data/track_keras_figure.json``, sealed; its title names the run's Keras version and
+date). To remake that file, run the example with Keras installed and an OUTDIR, and copy
+``OUTDIR/figure_data.json`` there.
 
 Run:  python examples/track_keras.py [OUTDIR]
 (with NT_EXAMPLES_FAST=1, as in CI and the documentation build: 200 steps, 100 digits)
 """
 
+import datetime
 import importlib.util
+import json
 import os
 import sys
 import tempfile
@@ -26,9 +31,13 @@ import matplotlib.pyplot as plt
 
 from learning.experiments.datasets import load_mnist
 from learning.track import Recorder, laws_report
+from ntcore.atomic import atomic_write_json
+from ntcore.integrity import seal, seal_problem
 
 ENCODING = "pixels 0..255 -> [-1, 1] (symmetric); one-hot targets ±0.9 (pm0.9)"
 SIZES = (784, 40, 20, 10)
+#: The figure's data from a run of this example with Keras installed (drawn where it is not).
+COMMITTED = Path(__file__).resolve().parent / "data" / "track_keras_figure.json"
 
 
 def _keras_usable() -> bool:
@@ -65,29 +74,51 @@ def train_with_keras(run_dir: Path, steps: int, checkpoints: int, samples: int) 
     return rec
 
 
+def draw(data: dict, note: str = "") -> None:
+    """U / U_∂ at the checkpoints of a recorded run (``data`` as in figure_data.json)."""
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    ax.plot([max(s, 0.5) for s in data["steps"]], data["ratio_bulk_to_boundary"], "o-", ms=3)
+    ax.set(xscale="log", xlabel="batches trained (0 drawn at 0.5)", ylabel="U / U_∂",
+           title="A Keras run, recorded: bulk (3.2) to boundary (2.11) loss" + note)
+    fig.tight_layout()
+    plt.show()
+
+
+def draw_committed() -> None:
+    """The committed run's figure, where Keras is not installed; its seal checked first."""
+    print("Keras 3 with a backend is not installed here (pip install keras to run this); "
+          "drawing the committed run " + COMMITTED.name)
+    data = json.loads(COMMITTED.read_text())
+    problem = seal_problem(data, COMMITTED.name)
+    if problem is not None:
+        raise ValueError(problem)
+    for verdict in data["verdicts"]:
+        print(f"{verdict}  (committed run)")
+    draw(data, f"\n(committed run: {data['framework']}, {data['date']})")
+
+
 def main(out: Path) -> None:
     if not _keras_usable():
-        message = "Keras 3 with a backend is not installed here: pip install keras to run this"
-        print(message)
-        fig, ax = plt.subplots(figsize=(6, 1.2))
-        ax.axis("off")
-        ax.text(0.5, 0.5, message, ha="center", va="center")
-        plt.show()
+        draw_committed()
         return
+    import keras
+
     fast = bool(os.environ.get("NT_EXAMPLES_FAST"))
     steps, checkpoints, samples = (200, 6, 100) if fast else (3000, 14, 500)
     rec = train_with_keras(out / "keras", steps, checkpoints, samples)
     report = laws_report([out / "keras"], out / "laws")
-    for c in report.section.claims:
-        print(f"{c.verdict.value:>12}  {c.text}")
+    verdicts = [f"{c.verdict.value:>12}  {c.text}" for c in report.section.claims]
+    print("\n".join(verdicts))
     recorded = rec.wait()
-    fig, ax = plt.subplots(figsize=(6, 3.4))
-    ratio = [c.measurements["ratio_bulk_to_boundary"] for c in recorded.values()]
-    ax.plot([max(s, 0.5) for s in recorded], ratio, "o-", ms=3)
-    ax.set(xscale="log", xlabel="batches trained (0 drawn at 0.5)", ylabel="U / U_∂",
-           title="A Keras run, recorded: the bulk (3.2) to boundary (2.11) loss ratio")
-    fig.tight_layout()
-    plt.show()
+    data = {"steps": list(recorded),
+            "ratio_bulk_to_boundary": [c.measurements["ratio_bulk_to_boundary"]
+                                       for c in recorded.values()],
+            "verdicts": verdicts, "config": {"steps": steps, "checkpoints": checkpoints,
+                                             "samples": samples},
+            "framework": f"Keras {keras.__version__}, {keras.backend.backend()} backend",
+            "date": datetime.date.today().isoformat()}
+    atomic_write_json(out / "figure_data.json", seal(data))
+    draw(data)
 
 
 if __name__ == "__main__":

@@ -7,14 +7,19 @@ The laws of learning (7.6), (7.11) on a run trained by PyTorch Lightning: the ca
 (2.11) and the spectrum of G (5.6) at its log-spaced checkpoints, and
 ``learning.track.laws_report`` (``python -m learning laws RUN_DIR``) applies the laws.
 
-Lightning is an optional extra (``pip install lightning``): where it is not installed (the
-documentation's own build) the example says so and draws nothing but that sentence.
+Lightning is an optional extra (``pip install lightning``). Where it is not installed (the
+documentation's own build) the example says so and draws the same figure from a committed run
+of this example (``examples/data/track_lightning_figure.json``, sealed; its title names the
+run's Lightning version and date). To remake that file, run the example with Lightning
+installed and an OUTDIR, and copy ``OUTDIR/figure_data.json`` there.
 
 Run:  python examples/track_lightning.py [OUTDIR]
 (with NT_EXAMPLES_FAST=1, as in CI and the documentation build: 200 steps, 100 digits)
 """
 
+import datetime
 import importlib.util
+import json
 import os
 import sys
 import tempfile
@@ -24,9 +29,13 @@ import matplotlib.pyplot as plt
 
 from learning.experiments.datasets import load_mnist
 from learning.track import Recorder, laws_report
+from ntcore.atomic import atomic_write_json
+from ntcore.integrity import seal, seal_problem
 
 ENCODING = "pixels 0..255 -> [-1, 1] (symmetric); one-hot targets ±0.9 (pm0.9)"
 SIZES = (784, 40, 20, 10)
+#: The figure's data from a run of this example with Lightning installed (drawn where it is not).
+COMMITTED = Path(__file__).resolve().parent / "data" / "track_lightning_figure.json"
 
 
 def train_with_lightning(run_dir: Path, steps: int, checkpoints: int, samples: int) -> Recorder:
@@ -68,33 +77,55 @@ def train_with_lightning(run_dir: Path, steps: int, checkpoints: int, samples: i
     return rec
 
 
+def draw(data: dict, note: str = "") -> None:
+    """U_∂ and U at the checkpoints of a recorded run (``data`` as in figure_data.json)."""
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    steps_done = [max(s, 0.5) for s in data["steps"]]
+    for key, label in (("boundary_loss", "U_∂ (2.11)"), ("bulk_loss", "U (3.2)")):
+        ax.plot(steps_done, data[key], "o-", ms=3, label=label)
+    ax.set(xscale="log", yscale="log", xlabel="Lightning global step (0 drawn at 0.5)",
+           ylabel="loss", title="A Lightning run, recorded: the losses at the checkpoints" + note)
+    ax.legend()
+    fig.tight_layout()
+    plt.show()
+
+
+def draw_committed() -> None:
+    """The committed run's figure, where Lightning is not installed; its seal checked first."""
+    print("PyTorch Lightning is not installed here (pip install lightning to run this); "
+          "drawing the committed run " + COMMITTED.name)
+    data = json.loads(COMMITTED.read_text())
+    problem = seal_problem(data, COMMITTED.name)
+    if problem is not None:
+        raise ValueError(problem)
+    for verdict in data["verdicts"]:
+        print(f"{verdict}  (committed run)")
+    draw(data, f"\n(committed run: {data['framework']}, {data['date']})")
+
+
 def main(out: Path) -> None:
     if importlib.util.find_spec("lightning") is None or importlib.util.find_spec("torch") is None:
-        message = "PyTorch Lightning is not installed here: pip install lightning to run this"
-        print(message)
-        fig, ax = plt.subplots(figsize=(6, 1.2))
-        ax.axis("off")
-        ax.text(0.5, 0.5, message, ha="center", va="center")
-        plt.show()
+        draw_committed()
         return
+    import lightning
+
     fast = bool(os.environ.get("NT_EXAMPLES_FAST"))
     steps, checkpoints, samples = (200, 6, 100) if fast else (3000, 14, 500)
     rec = train_with_lightning(out / "lightning", steps, checkpoints, samples)
     report = laws_report([out / "lightning"], out / "laws")
-    for c in report.section.claims:
-        print(f"{c.verdict.value:>12}  {c.text}")
+    verdicts = [f"{c.verdict.value:>12}  {c.text}" for c in report.section.claims]
+    print("\n".join(verdicts))
     print(f"report: OUT/{report.markdown_path.relative_to(out)}")
     recorded = rec.wait()
-    steps_done = [max(s, 0.5) for s in recorded]
-    fig, ax = plt.subplots(figsize=(6, 3.4))
-    for key, label in (("boundary_loss", "U_∂ (2.11)"), ("bulk_loss", "U (3.2)")):
-        ax.plot(steps_done, [c.measurements[key] for c in recorded.values()], "o-", ms=3,
-                label=label)
-    ax.set(xscale="log", yscale="log", xlabel="Lightning global step (0 drawn at 0.5)",
-           ylabel="loss", title="A Lightning run, recorded: the losses at the checkpoints")
-    ax.legend()
-    fig.tight_layout()
-    plt.show()
+    data = {"steps": list(recorded),
+            **{key: [c.measurements[key] for c in recorded.values()]
+               for key in ("boundary_loss", "bulk_loss")},
+            "verdicts": verdicts, "config": {"steps": steps, "checkpoints": checkpoints,
+                                             "samples": samples},
+            "framework": f"Lightning {lightning.__version__}",
+            "date": datetime.date.today().isoformat()}
+    atomic_write_json(out / "figure_data.json", seal(data))
+    draw(data)
 
 
 if __name__ == "__main__":
