@@ -94,8 +94,10 @@ def dense_newton(problem: Problem, z0: Array, options: Options) -> SolverRun:
     ...     return loss_of(net, x, opts.xb, None)[0]
     >>> ref = minimize(loss, opts.start[0, h], method="L-BFGS-B", bounds=[(-1, 1)] * 3,
     ...                options={"ftol": 1e-15, "gtol": 1e-12})
-    >>> bool(np.allclose(run.z[0], ref.x, atol=1e-6)), bool(np.isclose(run.loss[0], ref.fun))
-    (True, True)
+    >>> bool(np.allclose(run.z[0], ref.x, atol=1e-6))
+    True
+    >>> bool(np.isclose(run.loss[0], ref.fun))
+    True
     """
     lo, hi, gtol = options.lo, options.hi, options.gtol
     s = _State(problem, z0.copy(), options)

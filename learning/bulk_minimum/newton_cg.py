@@ -119,13 +119,15 @@ def chain_cg_direction(problem: Problem, cache: Cache, grad: Array, free: NDArra
     >>> from learning.bulk_minimum.options import validate
     >>> from learning.bulk_minimum.dense import dense_newton
     >>> net = feedforward((4, 3, 2), seed=0)
-    >>> opts = validate(net, boundary_state(net, np.full(4, 0.5), np.array([0.8, -0.8])), None)
+    >>> xb = boundary_state(net, np.full(4, 0.5), np.array([0.8, -0.8]))
+    >>> opts = validate(net, xb, None)
     >>> c = couplings_of(net)
     >>> z_bar = dense_newton(Problem(net, opts.xb, None, c, dense=True),
     ...                      opts.start[:, net.hidden_indices], opts).z
     >>> problem = Problem(net, opts.xb, None, c, dense=False)
     >>> _, grad, cache = problem.evaluate_cached(z_bar + 1e-3, np.arange(1), True)
-    >>> step, _ = chain_cg_direction(problem, cache, grad, np.ones((1, 3), bool), chain_of(c), 3)
+    >>> free = np.ones((1, 3), dtype=bool)  # no variable at a bound
+    >>> step, _ = chain_cg_direction(problem, cache, grad, free, chain_of(c), 3)
     >>> bool(np.allclose(step, -1e-3, rtol=0.02))
     True
     """
@@ -230,7 +232,8 @@ def newton_cg(problem: Problem, z0: Array, options: Options) -> SolverRun:
     >>> from learning.bulk_minimum.options import validate
     >>> from learning.bulk_minimum.dense import dense_newton
     >>> net = feedforward((4, 6, 5, 2), seed=1)
-    >>> opts = validate(net, boundary_state(net, np.full(4, 0.5), np.array([0.8, -0.8])), None)
+    >>> xb = boundary_state(net, np.full(4, 0.5), np.array([0.8, -0.8]))
+    >>> opts = validate(net, xb, None)
     >>> z0, c = opts.start[:, net.hidden_indices], couplings_of(net)
     >>> run = newton_cg(Problem(net, opts.xb, None, c, dense=False), z0, opts)
     >>> dense = dense_newton(Problem(net, opts.xb, None, c, dense=True), z0, opts)

@@ -34,7 +34,8 @@ def gauss_newton_is_exact(problem: Problem, z: Array, idx: NDArray[np.intp]) -> 
     ...     problem = Problem(net, xb, None, couplings_of(net), dense=True)
     ...     z, one = np.full((1, 3), 0.3), np.arange(1)
     ...     newton, gauss = (problem.evaluate(z, one, n)[2] for n in (True, False))
-    ...     print(f, gauss_newton_is_exact(problem, z, one), bool(np.allclose(newton, gauss)))
+    ...     exact = gauss_newton_is_exact(problem, z, one)
+    ...     print(f, exact, bool(np.allclose(newton, gauss)))
     relu True True
     tanh False False
     """
