@@ -37,7 +37,10 @@ from ntcore.integrity import seal, seal_problem
 ENCODING = "pixels 0..255 -> [-1, 1] (symmetric); one-hot targets ±0.9 (pm0.9)"
 SIZES = (784, 40, 20, 10)
 #: The figure's data from a run of this example with Keras installed (drawn where it is not).
-COMMITTED = Path(__file__).resolve().parent / "data" / "track_keras_figure.json"
+# sphinx-gallery defines no __file__ and runs an example from its own directory
+COMMITTED = Path("data") / "track_keras_figure.json"
+if "__file__" in globals():
+    COMMITTED = Path(__file__).resolve().parent / COMMITTED
 
 
 def _keras_usable() -> bool:

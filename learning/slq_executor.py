@@ -1,14 +1,13 @@
 """SLQ probe batches on an executor (a process pool or a Dask cluster), for μ_k (9.5)-(9.6).
 
-The probe batches of stochastic Lanczos quadrature are independent: each runs its own
-Golub-Kahan bidiagonalisation of A = I - f'w (5.6) (or of A⁻ᵀ, for the G⁻¹ side of
-two-sided quadrature) from its own probes.  :func:`executor_runs` draws the probes exactly
-as :func:`learning.lanczos.slq_runs` does, sends each batch with the network and <x> to a
-worker of the executor that ``reproduce`` uses (:func:`ntcore.executor.run_jobs`:
-``"local"`` processes, a Dask scheduler address ``"tcp://host:port"``, or any
-``concurrent.futures.Executor``), and joins the rows in batch order: the same quadrature
-as the serial run for the same seed (to round-off: a worker's BLAS may sum in another
-order).  Each worker holds the network and one batch's Lanczos basis, so a network whose
+The probe batches of stochastic Lanczos quadrature are independent: each runs its own Golub-Kahan
+bidiagonalisation of A = I - f'w (5.6) (or of A⁻ᵀ, for the G⁻¹ side of two-sided quadrature) from
+its own probes.  :func:`executor_runs` draws the probes exactly as :func:`learning.lanczos.slq_runs`
+does, sends each batch with the network and ⟨x⟩ to a worker of the executor that ``reproduce`` uses
+(:func:`ntcore.executor.run_jobs`: ``"local"`` processes, a Dask scheduler address
+``"tcp://host:port"``, or any ``concurrent.futures.Executor``), and joins the rows in batch order:
+the same quadrature as the serial run for the same seed (to round-off: a worker's BLAS may sum in
+another order).  Each worker holds the network and one batch's Lanczos basis, so a network whose
 probe batches do not fit one machine's memory together can be spread over several.
 
 The precision is the one asked for: ``"auto"`` (which compares float32 with float64 on a
@@ -33,9 +32,8 @@ Array = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class JacobianSpec:
-    """A picklable recipe for the Jacobian operator J = f'w (5.6) of a network at <x>,
-    built in the worker: called with a dtype name, as ``make_op`` of
-    :class:`learning.two_sided.Side`."""
+    """A picklable recipe for the Jacobian operator J = f'w (5.6) of a network at ⟨x⟩, built in the
+    worker: called with a dtype name, as ``make_op`` of :class:`learning.two_sided.Side`."""
 
     septuple: Any
     x: Array
@@ -111,13 +109,34 @@ def run_slq(make_jacobian: Any, n: int, n_probes: int, steps: int, probe_batch: 
             seed: Any, estimator: Any, orders: tuple[int, ...], *, dtype: str,
             max_steps: int, kind: str, executor: Any = None,
             reorthogonalise: bool = True) -> SlqRuns:
-    """One-sided or two-sided SLQ (:mod:`learning.two_sided`) for μ_k (9.5)-(9.6), in this
+    r"""One-sided or two-sided SLQ (:mod:`learning.two_sided`) for μ_k (9.5)-(9.6), in this
     process (``executor=None``) or with the probe batches on ``executor``.
 
     ``make_jacobian(dtype)`` gives the Jacobian operator (a :class:`JacobianSpec` with an
     executor); the other arguments are those of :func:`learning.lanczos.slq_runs`, with
     ``seed`` for the probes (both sides of two-sided SLQ start from the same probes; an int
     seed gives those of one-sided SLQ).
+
+    Examples
+    --------
+    With as many steps as neurons each probe's Gauss rule is exact: both kinds give
+    :math:`N v^T (\log G)^k v` per probe v (k = 1, 2; the odd order tells G from G⁻¹), from a
+    dense eigendecomposition of G:
+
+    >>> from learning import feedforward
+    >>> from learning.spectrum import g_operator
+    >>> net, x = feedforward((4, 3, 2), seed=0, weight_scale=3.0), np.full(9, 0.2)
+    >>> lam, vec = np.linalg.eigh(g_operator(net, x))
+    >>> v = np.random.default_rng(5).choice([-1.0, 1.0], size=(3, 9)) / 3  # the probes
+    >>> est = lambda q: (q.per_probe(lambda t: t)[None].mean(axis=1), None)
+    >>> for kind in ("one-sided", "two-sided"):
+    ...     runs = run_slq(JacobianSpec(net, x), 9, 3, 9, 3, 5, est, (1,), dtype="float64",
+    ...                    max_steps=9, kind=kind)
+    ...     exact = [9 * ((v @ vec) ** 2) @ np.log(lam) ** k for k in (1, 2)]
+    ...     print(kind, all(np.allclose(runs.full.per_probe(lambda t: t ** k), exact[k - 1])
+    ...                     for k in (1, 2)))
+    one-sided True
+    two-sided True
     """
     runner: Any = (slq_runs if executor is None else
                    partial(executor_runs, executor=executor))

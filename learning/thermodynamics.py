@@ -259,6 +259,22 @@ def mean_state_components(septuple: Septuple, x_mean: ArrayLike) -> tuple[Array,
     """Eigenvalues of G (descending) and the components a_i of <x> on its eigenvectors, (5.12).
 
     Dense (N x N ``eigh``): the <x> term of (5.11) needs eigenvectors, not only eigenvalues.
+
+    Examples
+    --------
+    Against G = AᵀA built by hand, A = I - f'w (5.6): the components keep :math:`|⟨x⟩|^2`,
+    weighted by λ they give :math:`|A ⟨x⟩|^2`, and det G = 1 (7.7):
+
+    >>> import numpy as np
+    >>> from learning import feedforward
+    >>> net, x = feedforward((4, 3, 2), seed=0, weight_scale=3.0), np.full(9, 0.2)
+    >>> lam, a = mean_state_components(net, x)
+    >>> f_prime = 1 - np.tanh(net.weights @ x + net.bias) ** 2
+    >>> ax = x - f_prime * (net.weights @ x)
+    >>> bool(np.all(np.diff(lam) <= 0)), bool(np.isclose(np.prod(lam), 1.0))
+    (True, True)
+    >>> bool(np.isclose(a @ a, x @ x)), bool(np.isclose(lam @ a ** 2, ax @ ax))
+    (True, True)
     """
     if not isinstance(septuple, Septuple):
         raise TypeError(f"septuple must be a Septuple, got {type(septuple).__name__}")

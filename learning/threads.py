@@ -61,8 +61,8 @@ def one_blas_thread() -> Iterator[None]:
     """Run the block with BLAS on one thread: for code made of many products far below
     ``SMALL_PRODUCT_FLOPS`` each (the per-offset and per-probe products of a convolution block
     of w (2.1)), where a second BLAS thread costs more than it gains.  Cheap enough to enter
-    per call (threadpoolctl's controller is built once); a no-op when BLAS already runs on
-    one thread.
+    per call (threadpoolctl's controller is built once, the limit set and restored directly);
+    a no-op when BLAS already runs on one thread.
 
     Examples
     --------
@@ -76,9 +76,14 @@ def one_blas_thread() -> Iterator[None]:
         from threadpoolctl import ThreadpoolController
 
         _CONTROLLER.append(ThreadpoolController().select(user_api="blas"))
-    controller = _CONTROLLER[0]
-    if all(lib.num_threads == 1 for lib in controller.lib_controllers):
+    libs = [(lib, lib.num_threads) for lib in _CONTROLLER[0].lib_controllers]
+    if all(n == 1 for _, n in libs):
         yield
         return
-    with controller.limit(limits=1):
+    for lib, _ in libs:  # set directly: controller.limit() also queries every library's info
+        lib.set_num_threads(1)
+    try:
         yield
+    finally:
+        for lib, n in libs:
+            lib.set_num_threads(n)

@@ -31,17 +31,17 @@ matrix product (see :class:`~learning.bulk_minimum.problem.Problem`), so the mem
 ~ n_h³ (the Hessian map) plus n · n_h² (the per-sample Hessians) and the work per
 iteration ~ n · (|R| + n_h) · n_h².
 
-``solver="matrix_free"``: projected Newton-CG, batched over samples: the Newton systems are
-solved by conjugate gradients with Hessian-vector products (two passes over the weights
-each, through the layer blocks of :mod:`learning.feedforward` for layered nets), truncated
-at negative curvature, followed by a projected backtracking line search. Memory ~ 20 n (n_h
-+ |R|) floats; work per CG step ~ 4 n nnz(W_Rh). For a layered network (hidden neurons in
-whole layers, no local objective) CG runs in the residual coordinates e = J_hh s, J_hh = I -
-f' w on the hidden neurons (:func:`~learning.bulk_minimum.newton_cg.chain_cg_direction`):
-J_hh is unit block lower triangular, so e -> s is a forward pass of the linearised network,
-and the Newton system becomes identity plus a term of rank ~ n_out (+ the Newton term, small
-near the minimum): a few CG steps per iteration, each as cheap as one Hessian-vector
-product. Gauss-Newton steps are taken until the gradient has fallen tenfold
+``solver="matrix_free"``: projected Newton-CG, batched over samples: the Newton systems are solved
+by conjugate gradients with Hessian-vector products (two passes over the weights each, through the
+layer blocks of :mod:`learning.feedforward` for layered nets), truncated at negative curvature,
+followed by a projected backtracking line search. Memory ~ 20 n (n_h + |R|) floats; work per CG step
+~ 4 n nnz(:math:`W_{Rh}`). For a layered network (hidden neurons in whole layers, no local
+objective) CG runs in the residual coordinates :math:`e = J_{hh} s`, :math:`J_{hh} = I - f' w` on
+the hidden neurons (:func:`~learning.bulk_minimum.newton_cg.chain_cg_direction`): :math:`J_{hh}` is
+unit block lower triangular, so e -> s is a forward pass of the linearised network, and the Newton
+system becomes identity plus a term of rank ~ n_out (+ the Newton term, small near the minimum): a
+few CG steps per iteration, each as cheap as one Hessian-vector product. Gauss-Newton steps are
+taken until the gradient has fallen tenfold
 (:data:`~learning.bulk_minimum.newton_cg.GAUSS_NEWTON_UNTIL`), Newton steps after.
 
 ``solver="auto"`` takes the dense solver where its memory fits and its estimated work is
@@ -65,9 +65,9 @@ internal API (used by its tests and benchmarks, free to change with the package)
     :class:`BulkMinimumResult`, :data:`STATUS_MESSAGES` and
     :class:`~learning.bulk_minimum.result.SolverRun`, the typed result of one solver run.
 :mod:`~learning.bulk_minimum.operators`
-    The couplings W_Rh, W_R∂ and the chain J_hh⁻¹ (forward substitution): the only place
-    that multiplies by weight blocks, and the seam where :mod:`learning.jacobian`'s
-    J v, Jᵀ u and (I - J)⁻¹ products plug in.
+    The couplings :math:`W_{Rh}`, :math:`W_{R∂}` and the chain :math:`J_{hh}^{-1}` (forward
+    substitution): the only place that multiplies by weight blocks, and the seam where
+    :mod:`learning.jacobian`'s J v, Jᵀ u and (I - J)⁻¹ products plug in.
 :mod:`~learning.bulk_minimum.problem`
     H, ∇H, the dense Hessian and Hessian-vector products of (3.4) for a batch of samples.
 :mod:`~learning.bulk_minimum.primitives`

@@ -38,10 +38,10 @@ def available_memory() -> float:
 def solver_costs(septuple: Network, n_samples: int) -> dict[str, tuple[float, float]]:
     """Estimated (flops per Newton iteration, peak bytes) of each solver, for ``n_samples``.
 
-    dense: Hessian map (n_c + n_h) n_h² floats (n_c coupled rows; twice, while it is built)
-    plus ~4 per-sample n_h x n_h arrays and ~14 of n x |R|; work 2 n (n_c + n_h) n_h²
-    (assembly) + (2/3) n n_h³ (LU).  matrix_free: ~20 arrays of n x (n_h + |R|); work
-    4 n nnz(W_Rh) per Hessian-vector product, times :data:`CG_STEPS_ESTIMATE` + 2.
+    dense: Hessian map (n_c + n_h) n_h² floats (n_c coupled rows; twice, while it is built) plus ~4
+    per-sample n_h x n_h arrays and ~14 of n x |R|; work 2 n (n_c + n_h) n_h² (assembly) + (2/3) n
+    n_h³ (LU).  matrix_free: ~20 arrays of n x (n_h + |R|); work 4 n nnz(:math:`W_{Rh}`) per
+    Hessian-vector product, times :data:`CG_STEPS_ESTIMATE` + 2.
 
     Examples
     --------

@@ -72,7 +72,33 @@ def _damped_steps(problem: Problem, s: _State, active: NDArray[np.intp], za: Arr
 
 def dense_newton(problem: Problem, z0: Array, options: Options) -> SolverRun:
     """Damped Newton (Levenberg-Marquardt) with Bertsekas' active set from ``z0``, (3.2): the
-    dense solver, one n_h x n_h system per sample and iteration."""
+    dense solver, one n_h x n_h system per sample and iteration.
+
+    Examples
+    --------
+    The minimum agrees with SciPy's L-BFGS-B on H (3.1) over the hidden neurons, in the
+    same box:
+
+    >>> from scipy.optimize import minimize
+    >>> from learning import boundary_state, feedforward
+    >>> from learning.bulk_minimum.network import couplings_of, loss_of
+    >>> from learning.bulk_minimum.options import validate
+    >>> net = feedforward((4, 3, 2), seed=0)
+    >>> xb = boundary_state(net, np.full(4, 0.5), np.array([0.8, -0.8]))
+    >>> opts, h = validate(net, xb, None), net.hidden_indices
+    >>> run = dense_newton(Problem(net, opts.xb, None, couplings_of(net), dense=True),
+    ...                    opts.start[:, h], opts)
+    >>> def loss(z):
+    ...     x = opts.xb.copy()
+    ...     x[0, h] = z
+    ...     return loss_of(net, x, opts.xb, None)[0]
+    >>> ref = minimize(loss, opts.start[0, h], method="L-BFGS-B", bounds=[(-1, 1)] * 3,
+    ...                options={"ftol": 1e-15, "gtol": 1e-12})
+    >>> bool(np.allclose(run.z[0], ref.x, atol=1e-6))
+    True
+    >>> bool(np.isclose(run.loss[0], ref.fun))
+    True
+    """
     lo, hi, gtol = options.lo, options.hi, options.gtol
     s = _State(problem, z0.copy(), options)
     n = s.z.shape[0]

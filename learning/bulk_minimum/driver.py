@@ -54,10 +54,10 @@ def constrained_bulk_minimum(
     Parameters
     ----------
     septuple
-        The network: any :class:`~learning.septuple.Septuple` (layered ones are not
-        required), or a :class:`~learning.graph.septuple.GraphSeptuple` whose nodes are all
-        exact septuple nodes x_v = f(Σ_u W_vu x_u + b_v), solved matrix-free through its
-        node blocks (convolution, pooling, folded BatchNorm, Add), never an N x N array.
+        The network: any :class:`~learning.septuple.Septuple` (layered ones are not required), or a
+        :class:`~learning.graph.septuple.GraphSeptuple` whose nodes are all exact septuple nodes
+        :math:`x_v = f(Σ_u W_{vu} x_u + b_v)`, solved matrix-free through its node blocks
+        (convolution, pooling, folded BatchNorm, Add), never an N x N array.
     x_boundary
         Boundary data x_∂, shape ``(N,)`` or ``(n, N)``, e.g. from
         :func:`learning.septuple.boundary_state`.  Supervised: inputs and outputs;

@@ -3,16 +3,17 @@
 The counterparts of :class:`~learning.bulk_minimum.operators.Couplings` and
 :class:`~learning.bulk_minimum.operators.ChainPreconditioner` for a
 :class:`~learning.graph.septuple.GraphSeptuple` whose nodes are all exact septuple nodes
-x_v = f(Σ_u W_vu x_u + b_v) (2.5): every product goes through the graph's own blocks W_vu
-(:class:`~learning.graph.maps.LinearMap`: dense, convolution, pooling, folded BatchNorm,
-Add, reshape), batched over the samples, never through an N x N matrix.
+:math:`x_v = f(Σ_u W_{vu} x_u + b_v)` (2.5): every product goes through the graph's own blocks
+:math:`W_{vu}` (:class:`~learning.graph.maps.LinearMap`: dense, convolution, pooling, folded
+BatchNorm, Add, reshape), batched over the samples, never through an N x N matrix.
 
-The neurons of a node are all input, all hidden or all output, so the rows R (non-input
-neurons), the hidden neurons h and the boundary ∂ are unions of whole nodes, and
-J_hh = I - D_h W_hh is unit block lower triangular in the topological order of the nodes:
-s = J_hh⁻¹ u is a forward substitution node by node (the linearised network), J_hh⁻ᵀ a
-backward one.  Unlike :class:`~learning.jacobian.JacobianOperator`, which holds f' at one
-state, D here is per sample (each sample has its own minimiser x̄), passed with each call.
+The neurons of a node are all input, all hidden or all output, so the rows R (non-input neurons),
+the hidden neurons h and the boundary ∂ are unions of whole nodes, and
+:math:`J_{hh} = I - D_h W_{hh}` is unit block lower triangular in the topological order of the
+nodes: :math:`s = J_{hh}^{-1} u` is a forward substitution node by node (the linearised network),
+:math:`J_{hh}^{-T}` a backward one.  Unlike :class:`~learning.jacobian.JacobianOperator`, which
+holds f' at one state, D here is per sample (each sample has its own minimiser x̄), passed with each
+call.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ def _runs(net: GraphSeptuple, nodes: list[int]) -> dict[int, slice]:
 
 
 class GraphCouplings:
-    """W restricted to rows R (non-input neurons) and columns h / ∂ of a graph septuple,
-    (3.1), as products through the node blocks W_vu (2.1); the interface of
+    """W restricted to rows R (non-input neurons) and columns h / ∂ of a graph septuple, (3.1), as
+    products through the node blocks :math:`W_{vu}` (2.1); the interface of
     :class:`~learning.bulk_minimum.operators.Couplings`.
 
     Examples
@@ -141,11 +142,13 @@ class GraphCouplings:
         return out
 
     def hidden_to_rows(self, z: FloatArray) -> FloatArray:
-        """W_Rh z for each row of ``z`` (shape (n, n_h) -> (n, |R|)), in the dtype of z."""
+        """:math:`W_{Rh} z` for each row of ``z`` (shape (n, n_h) -> (n, |R|)), in the dtype of
+        z."""
         return self._apply(z, True, np.zeros((z.shape[0], self.n_rows), z.dtype))
 
     def rows_to_hidden(self, u: FloatArray) -> FloatArray:
-        """W_Rhᵀ u for each row of ``u`` (shape (n, |R|) -> (n, n_h)), in the dtype of u."""
+        """:math:`W_{Rh}^T u` for each row of ``u`` (shape (n, |R|) -> (n, n_h)), in the dtype of
+        u."""
         k = u.shape[0]
         out = np.zeros((k, self.hidden.size), u.dtype)
         for v, rows, _, sources in self.nodes:
@@ -156,12 +159,13 @@ class GraphCouplings:
         return out
 
     def boundary_to_rows(self, xb: Array) -> Array:
-        """W_R∂ x_∂ + b_R: the fixed part of the pre-activations of R."""
+        """:math:`W_{R∂} x_∂ + b_R`: the fixed part of the pre-activations of R."""
         out = np.zeros((xb.shape[0], self.n_rows))
         return self._apply(xb, False, out) + self.bias_rows
 
     def dense(self) -> tuple[Array, Array]:
-        """(W_Rh, W_R∂) as dense arrays (for the dense solver on small graphs)."""
+        """(:math:`W_{Rh}`, :math:`W_{R∂}`) as dense arrays (for the dense solver on small
+        graphs)."""
         w_rh = np.zeros((self.n_rows, self.hidden.size))
         w_rb = np.zeros((self.n_rows, self.boundary.size))
         for _, rows, _, sources in self.nodes:
@@ -171,9 +175,10 @@ class GraphCouplings:
 
 
 class GraphChain:
-    """s = J_hh⁻¹ u and t = J_hh⁻ᵀ v for a graph septuple, J_hh = I - D_h W_hh (5.4) with a
-    per-sample D = diag f' (rows of ``d``): substitution node by node in topological order;
-    the interface of :class:`~learning.bulk_minimum.operators.ChainPreconditioner`, (3.2).
+    """:math:`s = J_{hh}^{-1} u` and :math:`t = J_{hh}^{-T} v` for a graph septuple,
+    :math:`J_{hh} = I - D_h W_{hh}` (5.4) with a per-sample D = diag f' (rows of ``d``):
+    substitution node by node in topological order; the interface of
+    :class:`~learning.bulk_minimum.operators.ChainPreconditioner`, (3.2).
 
     Examples
     --------
@@ -194,8 +199,9 @@ class GraphChain:
         self.couplings = couplings
 
     def solve(self, u: FloatArray, d: Array) -> tuple[FloatArray, FloatArray]:
-        """s = J_hh⁻¹ u and q = W_Rh s per row (one forward pass: the products of the
-        substitution s_v = u_v + D_v Σ_u W_vu s_u are the rows of W_Rh s)."""
+        """:math:`s = J_{hh}^{-1} u` and :math:`q = W_{Rh} s` per row (one forward pass: the
+        products of the substitution :math:`s_v = u_v + D_v Σ_u W_{vu} s_u` are the rows of
+        :math:`W_{Rh} s`)."""
         c, k = self.couplings, u.shape[0]
         d = d.astype(u.dtype, copy=False)
         s = u.copy()
@@ -211,8 +217,8 @@ class GraphChain:
 
     def transpose_solve(self, v: FloatArray | None, d: Array,
                         rows: FloatArray | None = None) -> FloatArray:
-        """t = J_hh⁻ᵀ (v + W_Rhᵀ c) per row, c = ``rows`` on R (one backward pass:
-        t_u = v_u + Σ_v W_vuᵀ (c_v + D_v t_v), last node first); ``v=None`` is v = 0."""
+        """:math:`t = J_{hh}^{-T} (v + W_{Rh}^T c)` per row, c = ``rows`` on R (one backward pass:
+        :math:`t_u = v_u + Σ_v W_{vu}^T (c_v + D_v t_v)`, last node first); ``v=None`` is v = 0."""
         c = self.couplings
         t = transpose_start(v, rows, c.hidden.size)
         k = t.shape[0]
@@ -231,5 +237,6 @@ class GraphChain:
         return t
 
     def apply(self, v: FloatArray, d: Array) -> FloatArray:
-        """M⁻¹ v = J_hh⁻¹ J_hh⁻ᵀ v per row of ``v`` (hidden coordinates), f' on R in ``d``."""
+        """:math:`M^{-1} v = J_{hh}^{-1} J_{hh}^{-T} v` per row of ``v`` (hidden coordinates), f' on
+        R in ``d``."""
         return self.solve(self.transpose_solve(v, d), d)[0]

@@ -1,11 +1,10 @@
 """The matrix-free solver of (3.2): projected Newton-CG, batched over samples.
 
-The Newton systems are solved by truncated CG with Hessian-vector products (two passes over
-the couplings, :mod:`learning.bulk_minimum.operators`); for a layered network CG runs in the
-residual coordinates e = J_hh s (:func:`chain_cg_direction`), where the system is identity
-plus low rank.  A projected backtracking line search follows each direction.  Gauss-Newton
-steps are taken until the gradient has fallen to :data:`GAUSS_NEWTON_UNTIL` of its start,
-Newton steps after.
+The Newton systems are solved by truncated CG with Hessian-vector products (two passes over the
+couplings, :mod:`learning.bulk_minimum.operators`); for a layered network CG runs in the residual
+coordinates :math:`e = J_{hh} s` (:func:`chain_cg_direction`), where the system is identity plus low
+rank.  A projected backtracking line search follows each direction.  Gauss-Newton steps are taken
+until the gradient has fallen to :data:`GAUSS_NEWTON_UNTIL` of its start, Newton steps after.
 """
 
 from __future__ import annotations
@@ -62,9 +61,9 @@ ROUGH_ABOVE = 1e-2
 def cg_direction(problem: Problem, cache: Cache, grad: Array, free: NDArray[np.bool_],
                  max_steps: int, single: bool = False,
                  preconditioner: AnyChain | None = None) -> tuple[Array, int]:
-    """Truncated (preconditioned) CG on H_FF p = -g_F per sample (batched, :func:`truncated_cg`):
-    stop at the residual ||r|| <= :func:`forcing` ||g|| or at negative curvature (then the
-    direction so far, or -g at the first step).
+    """Truncated (preconditioned) CG on :math:`H_{FF} p = -g_F` per sample (batched,
+    :func:`truncated_cg`): stop at the residual ||r|| <= :func:`forcing` ||g|| or at negative
+    curvature (then the direction so far, or -g at the first step).
 
     ``single``: Hessian-vector products in float32 (half the memory traffic and flops of
     the dominant cost).  The gradient, the line search and the stopping test stay float64.
@@ -94,18 +93,43 @@ def cg_direction(problem: Problem, cache: Cache, grad: Array, free: NDArray[np.b
 def chain_cg_direction(problem: Problem, cache: Cache, grad: Array, free: NDArray[np.bool_],
                        chain: AnyChain, max_steps: int, single: bool = False
                        ) -> tuple[Array, int]:
-    """The Newton system of :func:`cg_direction` in the residual coordinates e = J_FF s_F.
+    """The Newton system of :func:`cg_direction` in the residual coordinates
+    :math:`e = J_{FF} s_F`.
 
-    With the variables A held at a bound (s_A = 0), the free ones F and the rows R:
-    H_FF = J_FFᵀ J_FF + W_RFᵀ C W_RF, J_FF = I - D_F W_FF (unit block lower triangular, as
-    J_hh), C = diag(f'² on the output rows and the held rows A) - diag(r f'') (their rows of
-    JᵀJ, and the Newton term).  So J_FF⁻ᵀ H_FF J_FF⁻¹ = I + J_FF⁻ᵀ W_RFᵀ C W_RF J_FF⁻¹, identity
+    With the variables A held at a bound (:math:`s_A = 0`), the free ones F and the rows R:
+    :math:`H_{FF} = J_{FF}^T J_{FF} + W_{RF}^T C W_{RF}`, :math:`J_{FF} = I - D_F W_{FF}` (unit
+    block lower triangular, as :math:`J_{hh}`), C = diag(f'² on the output rows and the held
+    rows A) minus diag(r f'') (their rows of JᵀJ, and the Newton term).  So
+    :math:`J_{FF}^{-T} H_{FF} J_{FF}^{-1} = I + J_{FF}^{-T} W_{RF}^T C W_{RF} J_{FF}^{-1}`, identity
     plus (near) low rank: CG on it (the iterates of CG preconditioned by
-    :class:`ChainPreconditioner`) needs per step one forward pass (s = J_FF⁻¹ e, which yields
-    W_RF s) and one backward pass (J_FF⁻ᵀ W_RFᵀ c), as cheap as one unpreconditioned
-    Hessian-vector product; the result accumulates s.  J_FF is J_hh with f' zeroed on the
-    held rows.  Without a local objective (3.3); the residual is measured in these
-    coordinates, ||r̃|| <= :func:`forcing` ||J_FF⁻ᵀ g_F||.
+    :class:`ChainPreconditioner`) needs per step one forward pass (:math:`s = J_{FF}^{-1} e`,
+    which yields :math:`W_{RF} s`) and one backward pass (:math:`J_{FF}^{-T} W_{RF}^T c`), as
+    cheap as one unpreconditioned Hessian-vector product; the result accumulates s.
+    :math:`J_{FF}` is :math:`J_{hh}` with f' zeroed on the held rows.  Without a local objective
+    (3.3); the residual is measured in these coordinates, ||r̃|| <= :func:`forcing`
+    :math:`‖J_{FF}^{-T} g_F‖`.
+
+    Examples
+    --------
+    Near the minimum z̄ the Newton direction from z̄ + δ is -δ (to second order in δ);
+    z̄ from the dense solver:
+
+    >>> from learning import boundary_state, feedforward
+    >>> from learning.bulk_minimum.network import couplings_of
+    >>> from learning.bulk_minimum.options import validate
+    >>> from learning.bulk_minimum.dense import dense_newton
+    >>> net = feedforward((4, 3, 2), seed=0)
+    >>> xb = boundary_state(net, np.full(4, 0.5), np.array([0.8, -0.8]))
+    >>> opts = validate(net, xb, None)
+    >>> c = couplings_of(net)
+    >>> z_bar = dense_newton(Problem(net, opts.xb, None, c, dense=True),
+    ...                      opts.start[:, net.hidden_indices], opts).z
+    >>> problem = Problem(net, opts.xb, None, c, dense=False)
+    >>> _, grad, cache = problem.evaluate_cached(z_bar + 1e-3, np.arange(1), True)
+    >>> free = np.ones((1, 3), dtype=bool)  # no variable at a bound
+    >>> step, _ = chain_cg_direction(problem, cache, grad, free, chain_of(c), 3)
+    >>> bool(np.allclose(step, -1e-3, rtol=0.02))
+    True
     """
     d_full, rf2 = cache
     held_rows = np.ones((len(grad), problem.rows.size), dtype=bool)  # outputs and held A
@@ -197,6 +221,24 @@ def newton_cg(problem: Problem, z0: Array, options: Options) -> SolverRun:
     Newton term can make H indefinite) until a sample's gradient has fallen to
     :data:`GAUSS_NEWTON_UNTIL` of its start, then Newton (quadratic convergence); Hessian
     products in float32 from :data:`SINGLE_PRECISION_NNZ` couplings on.
+
+    Examples
+    --------
+    The matrix-free solver finds the minimum of the dense one (a separate Newton iteration
+    on the dense Hessian):
+
+    >>> from learning import boundary_state, feedforward
+    >>> from learning.bulk_minimum.network import couplings_of
+    >>> from learning.bulk_minimum.options import validate
+    >>> from learning.bulk_minimum.dense import dense_newton
+    >>> net = feedforward((4, 6, 5, 2), seed=1)
+    >>> xb = boundary_state(net, np.full(4, 0.5), np.array([0.8, -0.8]))
+    >>> opts = validate(net, xb, None)
+    >>> z0, c = opts.start[:, net.hidden_indices], couplings_of(net)
+    >>> run = newton_cg(Problem(net, opts.xb, None, c, dense=False), z0, opts)
+    >>> dense = dense_newton(Problem(net, opts.xb, None, c, dense=True), z0, opts)
+    >>> bool(np.allclose(run.z, dense.z, atol=1e-8)), bool(run.loss[0] < run.start_loss[0])
+    (True, True)
     """
     lo, hi, gtol = options.lo, options.hi, options.gtol
     n, n_hidden = z0.shape

@@ -1,13 +1,14 @@
-"""The linear maps of the bulk minimum (3.2): the couplings W_Rh, W_R∂ and the hidden
-Jacobian's forward substitution.
+"""The linear maps of the bulk minimum (3.2): the couplings :math:`W_{Rh}`, :math:`W_{R∂}` and the
+hidden Jacobian's forward substitution.
 
 This module is the one place where the bulk minimum touches weight blocks (the seam for
 the single Jacobian operator of :mod:`learning.jacobian`, when it lands):
 
-* :class:`Couplings` — W_Rh z (:meth:`~Couplings.hidden_to_rows`), W_Rhᵀ u
-  (:meth:`~Couplings.rows_to_hidden`) and W_R∂ x_∂ + b_R, rows R = the non-input neurons;
-* :class:`ChainPreconditioner` — s = J_hh⁻¹ u (forward substitution with J_hh = I - D_h W_hh,
-  i.e. A = I - J on the hidden neurons) and t = J_hh⁻ᵀ v (back substitution).
+* :class:`Couplings` — :math:`W_{Rh} z` (:meth:`~Couplings.hidden_to_rows`), :math:`W_{Rh}^T u`
+  (:meth:`~Couplings.rows_to_hidden`) and :math:`W_{R∂} x_∂ + b_R`, rows R = the non-input neurons;
+* :class:`ChainPreconditioner` — :math:`s = J_{hh}^{-1} u` (forward substitution with
+  :math:`J_{hh} = I - D_h W_{hh}`, i.e. A = I - J on the hidden neurons) and
+  :math:`t = J_{hh}^{-T} v` (back substitution).
 
 The block products themselves are :func:`learning.layered_weights.right_product` and
 :func:`~learning.layered_weights.left_product`; nothing else in :mod:`learning.bulk_minimum`
@@ -134,7 +135,8 @@ class Couplings:
         return int(np.count_nonzero(self._w_rh))
 
     def dense(self) -> tuple[Array, Array]:
-        """(W_Rh, W_R∂) as dense arrays (for the dense solver: |R| x n_h is then small)."""
+        """(:math:`W_{Rh}`, :math:`W_{R∂}`) as dense arrays (for the dense solver: |R| x n_h is then
+        small)."""
         if not self.layered:
             return self._w_rh, self._w_rb
         w_rh = np.zeros((self.n_rows, self.hidden.size))
@@ -150,7 +152,8 @@ class Couplings:
         return [(rows, h_pos, w_h) for rows, h_pos, w_h, _, _ in self.blocks]
 
     def hidden_to_rows(self, z: NDArray[np.floating]) -> NDArray[np.floating]:
-        """W_Rh z for each row of ``z`` (shape (n, n_h) -> (n, |R|)); float32 in, float32 out."""
+        """:math:`W_{Rh} z` for each row of ``z`` (shape (n, n_h) -> (n, |R|)); float32 in, float32
+        out."""
         if not self.layered and z.dtype != np.float32:
             return z @ self._w_rh.T
         out = np.zeros((z.shape[0], self.n_rows), z.dtype)
@@ -160,7 +163,8 @@ class Couplings:
         return out
 
     def rows_to_hidden(self, u: NDArray[np.floating]) -> NDArray[np.floating]:
-        """W_Rhᵀ u for each row of ``u`` (shape (n, |R|) -> (n, n_h)); float32 in and out."""
+        """:math:`W_{Rh}^T u` for each row of ``u`` (shape (n, |R|) -> (n, n_h)); float32 in and
+        out."""
         if not self.layered and u.dtype != np.float32:
             return u @ self._w_rh
         out = np.zeros((u.shape[0], self.hidden.size), u.dtype)
@@ -170,7 +174,7 @@ class Couplings:
         return out
 
     def boundary_to_rows(self, xb: Array) -> Array:
-        """W_R∂ x_∂ + b_R: the fixed part of the pre-activations of R."""
+        """:math:`W_{R∂} x_∂ + b_R`: the fixed part of the pre-activations of R."""
         if not self.layered:
             return xb @ self._w_rb.T + self.bias_rows
         out = np.zeros((xb.shape[0], self.n_rows))
@@ -182,8 +186,19 @@ class Couplings:
 
 def transpose_start(v: NDArray[np.floating] | None, rows: NDArray[np.floating] | None,
                     n_hidden: int) -> NDArray[np.floating]:
-    """The start of a back substitution t = J_hh⁻ᵀ (v + W_Rhᵀ c), (5.4): a copy of ``v``, or
-    zeros in the dtype of ``rows`` (c) when ``v`` is None."""
+    """The start of a back substitution :math:`t = J_{hh}^{-T} (v + W_{Rh}^T c)`, (5.4): a copy of
+    ``v``, or zeros in the dtype of ``rows`` (c) when ``v`` is None.
+
+    Examples
+    --------
+    >>> v = np.ones((2, 3))
+    >>> t = transpose_start(v, None, 3)
+    >>> t is v, bool(np.array_equal(t, v))  # a copy: the substitution writes into it
+    (False, True)
+    >>> t = transpose_start(None, np.ones((2, 5), dtype=np.float32), 3)
+    >>> t.shape, t.dtype, bool(np.all(t == 0))
+    ((2, 3), dtype('float32'), True)
+    """
     if v is None:
         assert rows is not None
         return np.zeros((rows.shape[0], n_hidden), dtype=rows.dtype)
@@ -191,17 +206,19 @@ def transpose_start(v: NDArray[np.floating] | None, rows: NDArray[np.floating] |
 
 
 class ChainPreconditioner:
-    """M⁻¹ = (J_hhᵀ J_hh)⁻¹ for the Newton-CG systems of a layered network, (3.2), (5.4).
+    """:math:`M^{-1} = (J_{hh}^T J_{hh})^{-1}` for the Newton-CG systems of a layered network,
+    (3.2), (5.4).
 
     The residuals of (3.1) on the hidden rows, r_h = x_h - f(y_h), have the Jacobian
-    J_hh = I - D_h W_hh in the hidden variables (D = diag f'(y), (5.4)); the Gauss-Newton
-    Hessian is J_hhᵀ J_hh + (output rows' term, rank <= n_out) and the Newton term is
-    -Wᵀ diag(r f'') W with r small near the minimum.  For a layered network W_hh couples
-    hidden layer l to l + 1 only, so J_hh is unit block lower triangular: J_hh⁻¹ is a forward
-    pass of the linearised network and J_hh⁻ᵀ a backward pass, each one product with every
-    hidden-to-hidden block, and M⁻¹H - I is (close to) low rank: CG needs a few steps
-    instead of ~n_h^(1/2) ones.  Built only when every layer is wholly hidden or wholly
-    boundary (:attr:`Couplings.whole_layers`); otherwise CG runs unpreconditioned.
+    :math:`J_{hh} = I - D_h W_{hh}` in the hidden variables (D = diag f'(y), (5.4)); the
+    Gauss-Newton Hessian is :math:`J_{hh}^T J_{hh}` + (output rows' term, rank <= n_out) and the
+    Newton term is -Wᵀ diag(r f'') W with r small near the minimum.  For a layered network
+    :math:`W_{hh}` couples hidden layer l to l + 1 only, so :math:`J_{hh}` is unit block lower
+    triangular: :math:`J_{hh}^{-1}` is a forward pass of the linearised network and
+    :math:`J_{hh}^{-T}` a backward pass, each one product with every hidden-to-hidden block, and
+    M⁻¹H - I is (close to) low rank: CG needs a few steps instead of ~√n_h ones.  Built only when
+    every layer is wholly hidden or wholly boundary (:attr:`Couplings.whole_layers`); otherwise CG
+    runs unpreconditioned.
 
     Examples
     --------
@@ -235,9 +252,9 @@ class ChainPreconditioner:
 
     def solve(self, u: NDArray[np.floating], d: Array
               ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
-        """s = J_hh⁻¹ u and q = W_Rh s per row (one forward pass: the products that run the
-        substitution :math:`s_{j+1} = u_{j+1} + D_{j+1} w_{j+1,j} s_j` are the rows of
-        W_Rh s)."""
+        """:math:`s = J_{hh}^{-1} u` and :math:`q = W_{Rh} s` per row (one forward pass: the
+        products that run the substitution :math:`s_{j+1} = u_{j+1} + D_{j+1} w_{j+1,j} s_j` are the
+        rows of :math:`W_{Rh} s`)."""
         c = self.couplings
         single = u.dtype == np.float32
         d = d.astype(np.float32, copy=False) if single else d
@@ -253,7 +270,7 @@ class ChainPreconditioner:
 
     def transpose_solve(self, v: NDArray[np.floating] | None, d: Array,
                         rows: NDArray[np.floating] | None = None) -> NDArray[np.floating]:
-        """t = J_hh⁻ᵀ (v + W_Rhᵀ c) per row, c = ``rows`` on R (one backward pass:
+        """:math:`t = J_{hh}^{-T} (v + W_{Rh}^T c)` per row, c = ``rows`` on R (one backward pass:
         :math:`t_j = v_j + w_{j+1,j}^T (c_{j+1} + D_{j+1} t_{j+1})`, last hidden layer first);
         ``v=None`` is v = 0, in the dtype of ``rows``."""
         cp = self.couplings
@@ -272,5 +289,6 @@ class ChainPreconditioner:
         return t
 
     def apply(self, v: NDArray[np.floating], d: Array) -> NDArray[np.floating]:
-        """M⁻¹ v = J_hh⁻¹ J_hh⁻ᵀ v per row of ``v`` (hidden coordinates), f' on R in ``d``."""
+        """:math:`M^{-1} v = J_{hh}^{-1} J_{hh}^{-T} v` per row of ``v`` (hidden coordinates), f' on
+        R in ``d``."""
         return self.solve(self.transpose_solve(v, d), d)[0]

@@ -85,7 +85,28 @@ def validate(septuple: Network, x_boundary: ArrayLike, x0: ArrayLike | None, *,
              margin: float = 1e-9, solver: str = "auto", n_starts: int = 1,
              progress: bool = False) -> Options:
     """Check every argument of (3.2) (ValueError / TypeError naming it) and build the start;
-    no solving."""
+    no solving.
+
+    Examples
+    --------
+    The box of tanh's hidden neurons is its open range (-1, 1) closed ``margin * 2``
+    inside; bad arguments are refused by name:
+
+    >>> from learning import boundary_state, feedforward
+    >>> net = feedforward((4, 3, 2), seed=0)
+    >>> xb = boundary_state(net, np.full(4, 0.5), np.array([0.8, -0.8]))
+    >>> opts = validate(net, xb, None, margin=0.01)
+    >>> bool(np.isclose(opts.lo, -0.98)), bool(np.isclose(opts.hi, 0.98)), opts.start.shape
+    (True, True, (1, 9))
+    >>> validate(net, xb, None, margin=0.3)
+    Traceback (most recent call last):
+    ...
+    ValueError: margin must be < 0.25 of the range width, got 0.3
+    >>> validate(net, xb, None, method="adam")
+    Traceback (most recent call last):
+    ...
+    ValueError: method must be 'newton' or 'gauss-newton', got 'adam'
+    """
     act = full_activation(septuple)
     xb = _check_data(septuple, x_boundary)
     if method not in METHODS:

@@ -90,7 +90,8 @@ def active_set(z: Array, grad: Array, lo: Bound, hi: Bound) -> tuple[NDArray[np.
 
 
 def damped_newton_step(hessians: Array, gradients: Array, damping: Array) -> Array:
-    """Solve (H + λ diag(max(|H_aa|, 1e-3))) s = -g per sample (Levenberg-Marquardt).
+    """Solve :math:`(H + λ D) s = -g`, D = diag(max(:math:`|H_{aa}|`, 1e-3)) per sample
+    (Levenberg-Marquardt).
 
     The Marquardt scaling is floored so that an exactly flat direction is still damped; an
     indefinite damped system can still be exactly singular: then the minimum-norm step.

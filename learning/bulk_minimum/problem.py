@@ -116,9 +116,9 @@ class Problem:
                         ) -> tuple[Array, Array, tuple[Array, Array] | None]:
         """H and ∇_z H, with (f', r f'') on R kept for Hessian products when ``cache``.
 
-        ``single`` (matrix-free only): the product of the gradient, W_Rhᵀ (f' r), in float32
-        (∇H then carries ~1e-7 relative error: for steps far from the minimum); H itself stays
-        float64, so the line search compares like with like.
+        ``single`` (matrix-free only): the product of the gradient, :math:`W_{Rh}^T (f' r)`, in
+        float32 (∇H then carries ~1e-7 relative error: for steps far from the minimum); H itself
+        stays float64, so the line search compares like with like.
         """
         y = self._to_rows(z)
         y += self.y_const[idx]
@@ -155,7 +155,8 @@ class Problem:
         return self.evaluate_cached(z, idx, False, cache=False)[0]
 
     def hessian_vector(self, v: Array, cache: tuple[Array, Array]) -> Array:
-        """∇²_z H v for each row of ``v``: two passes over W_Rh, (J^T J - W^T diag(r f'') W) v."""
+        """∇²_z H v for each row of ``v``: two passes over :math:`W_{Rh}`, (JᵀJ - Wᵀ diag(r f'') W)
+        v."""
         d, rf2 = cache
         # float32 v (matrix-free, large networks): the maps and coefficients in float32 too.
         d, rf2 = d.astype(v.dtype, copy=False), rf2.astype(v.dtype, copy=False)

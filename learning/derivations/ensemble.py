@@ -1,9 +1,9 @@
-"""Maximum entropy -> canonical ensemble, (4.4)-(4.10).
+r"""Maximum entropy -> canonical ensemble, (4.4)-(4.10).
 
-Integrals over R^N are checked by replacing ``∫ d^N x g(x)`` with an arbitrary quadrature
-``Σ_k w_k g(x_k)`` over three symbolic points (:func:`~ntcore.derivation.integral_as_sum`):
-the functional identities used here are linear in the integrals, so they hold for the integrals
-if they hold for every quadrature.
+Integrals over :math:`R^N` are checked by replacing :math:`∫ d^N x \; g(x)` with an arbitrary
+quadrature :math:`Σ_k w_k \; g(x_k)` over three symbolic points
+(:func:`~ntcore.derivation.integral_as_sum`): the functional identities used here are linear in
+the integrals, so they hold for the integrals if they hold for every quadrature.
 """
 
 from __future__ import annotations

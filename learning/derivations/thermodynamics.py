@@ -1,6 +1,6 @@
 """Relations between U, F, S, S_0, A and C, (6.1)-(7.5), and the first law (7.10)-(7.11).
 
-Statements about ∫ d^N x are checked on an arbitrary 3-point quadrature (weights w_k, loss
+Statements about :math:`∫ d^N x` are checked on an arbitrary 3-point quadrature (weights w_k, loss
 values H_k symbolic), for which :math:`Z = Σ w_k e^{-βH_k}`; spectral statements on two eigenvalues.
 """
 

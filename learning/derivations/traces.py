@@ -4,7 +4,8 @@ Exact instances: a network with 2 input and 2 output neurons (L = 2) and one wit
 (L = 3), all weights and activation slopes symbolic. The odd traces of log G are spot-checked
 with SciPy on random L = 2 networks. The printed (9.8) is false (log G has non-zero diagonal
 blocks); the odd traces nevertheless vanish because the spectrum of G is closed under λ -> 1/λ:
-with J = diag(I_in, -I_out), JGJ = (I + M)ᵀ(I + M) has the spectrum of (I + M)(I + M)ᵀ = G⁻¹.
+with J = diag(:math:`I_{in}`, :math:`-I_{out}`), JGJ = (I + M)ᵀ(I + M) has the spectrum of
+(I + M)(I + M)ᵀ = G⁻¹.
 """
 
 from __future__ import annotations

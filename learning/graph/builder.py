@@ -1,14 +1,14 @@
 """Build a graph septuple from a network's operators, folding affine maps into w and b.
 
-Readers (ONNX, PyTorch, Keras) walk a model's graph and call one method per operator.
-Between two neuron nodes, every operator is affine, so the builder keeps an *affine
-expression* per tensor (:class:`TensorRef`): a sum over earlier neuron nodes u of
-``W_u x_u`` (each W_u a composition/sum of :class:`~learning.graph.maps.LinearMap`) plus
-a bias.  An activation turns the expression into a neuron node x_v = f(Σ W_vu x_u + b_v)
-(2.5): a convolution, BatchNorm, Add, Concat or Reshape never becomes a node of its own,
-and W_vu is never a dense matrix.  This is the convention of docs/beyond_mlps.md: the
-neurons are the inputs, the outputs of activations (and of non-component-wise functions)
-and the network's outputs; a different grouping gives a different G.
+Readers (ONNX, PyTorch, Keras) walk a model's graph and call one method per operator. Between two
+neuron nodes, every operator is affine, so the builder keeps an *affine expression* per tensor
+(:class:`TensorRef`): a sum over earlier neuron nodes u of :math:`W_u x_u` (each W_u a
+composition/sum of :class:`~learning.graph.maps.LinearMap`) plus a bias.  An activation turns the
+expression into a neuron node :math:`x_v = f(Σ_u W_{vu} x_u + b_v)` (2.5): a convolution, BatchNorm,
+Add, Concat or Reshape never becomes a node of its own, and :math:`W_{vu}` is never a dense matrix.
+This is the convention of docs/beyond_mlps.md: the neurons are the inputs, the outputs of
+activations (and of non-component-wise functions) and the network's outputs; a different grouping
+gives a different G.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class GraphBuilder:
     Parameters
     ----------
     input_shape
-        The shape of the network's input tensor (its boundary input neurons, P_in).
+        The shape of the network's input tensor (its boundary input neurons, :math:`P_{in}`).
     input_activation
         f of the input neurons (used only for the input bias (2.8)); default linear.
 
@@ -135,7 +135,7 @@ class GraphBuilder:
     def linear(self, t: TensorRef, linear_map: LinearMap, bias: ArrayLike | None = None
                ) -> TensorRef:
         """``linear_map(t) + bias``: any LinearMap (dense, convolution, pooling, ...), a factor of
-        the next node's block W_vu and bias b_v (2.1), (2.5)."""
+        the next node's block :math:`W_{vu}` and bias b_v (2.1), (2.5)."""
         t = self._check(t, "t")
         if tuple(linear_map.in_shape) != t.shape:
             raise ValueError(f"linear_map takes shape {tuple(linear_map.in_shape)}, the "

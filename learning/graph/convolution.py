@@ -51,8 +51,8 @@ from learning.graph._windows import (
 from learning.graph._workspace import workspace
 from learning.threads import SMALL_PRODUCT_FLOPS, one_blas_thread
 
-__all__ = ["Conv", "ConvTranspose", "CHUNK_BYTES", "SHIFT_BYTES", "SHIFT_MIN_CHANNELS",
-           "SMALL_ENTRIES", "SPREAD_BYTES", "SPREAD_MIN_RATIO"]
+__all__ = ["Conv", "ConvTranspose", "BLAS_SERIAL_MNK", "CHUNK_BYTES", "SHIFT_BYTES",
+           "SHIFT_MIN_CHANNELS", "SMALL_ENTRIES", "SPREAD_BYTES", "SPREAD_MIN_RATIO"]
 
 #: Size of the im2col (or col2im) buffer per chunk of probes: it can stay in the L2 cache between
 #: the copy and the BLAS product, and it bounds the working memory of a product.  Measured on the
@@ -93,6 +93,13 @@ SPREAD_BYTES = 1 << 23
 #: Probes per chunk of the accumulating route: its input and output blocks of
 #: (C_in + C_out) * prod(padded spatial) entries per probe stay in the L2 cache.
 SHIFT_BYTES = 1 << 18
+
+#: OpenBLAS computes a gemm with m n k at most this on the calling thread, whatever its thread
+#: count (interface/gemm.c: SMP_THRESHOLD_MIN 65536 x GEMM_MULTITHREAD_THRESHOLD 4).  Larger
+#: per-probe products of the read-index routes are held to one BLAS thread like the others:
+#: at two threads beside PyTorch's, OpenBLAS's second thread stalled them (batch 1, ResNet-20
+#: 16-32 s2, 32-64 s2, 64-64: 0.5-2 ms instead of 0.05-0.1 ms; benchmarks/README.md).
+BLAS_SERIAL_MNK = 1 << 18
 
 Array = NDArray[np.floating[Any]]
 
@@ -267,6 +274,15 @@ class Conv:
             return one_blas_thread()
         return nullcontext()
 
+    def _small_threads(self) -> AbstractContextManager[None]:
+        """:meth:`_threads` for the read-index routes, whose BLAS calls are one per probe and
+        group, of m n k = flops(1) / (2 groups): none (BLAS left as it is) when OpenBLAS runs
+        such a call on the calling thread anyway (BLAS_SERIAL_MNK), since switching BLAS to
+        one thread and back costs ~8 us, the time of a whole small product."""
+        if self._flops(1) <= 2 * self.groups * BLAS_SERIAL_MNK:
+            return nullcontext()
+        return self._threads()
+
     def _flops(self, k: int) -> float:
         """Flops (2 x multiply-adds) of W x, or of W^T y, for k probes."""
         return 2.0 * k * self.weight.size * math.prod(self.windows.out_spatial)
@@ -275,7 +291,8 @@ class Conv:
         """``(k, *in_shape) -> (k, *out_shape)``: W x for each probe (2.1)."""
         x = batch(x, self.in_shape, "x")
         if self._small(x.shape[0]):
-            return self._take_matmat(x)
+            with self._small_threads():
+                return self._take_matmat(x)
         with self._threads():
             return self._large_matmat(x)
 
@@ -371,7 +388,8 @@ class Conv:
         """``(k, *out_shape) -> (k, *in_shape)``: the adjoint W^T y (2.1)."""
         y = batch(y, self.out_shape, "y")
         if self._small(y.shape[0]):
-            return self._bincount_rmatmat(y)
+            with self._small_threads():
+                return self._bincount_rmatmat(y)
         with self._threads():
             return self._large_rmatmat(y)
 

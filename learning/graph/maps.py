@@ -1,17 +1,16 @@
 """Linear maps between tensors: the blocks :math:`W_{vu}` of a graph septuple's w (2.1).
 
-A feedforward network given as a graph of tensors has a weight matrix w that is never
-written out: each block ``W_vu`` (from the neurons of node u to those of node v) is an
-operator that knows its product, its adjoint and its memory.  This module fixes the
-protocol (:class:`LinearMap`, :class:`NodeFunction`, shared with the convolution and
-pooling maps of :mod:`learning.graph.convolution`) and provides the elementary maps
-(dense, identity, per-channel scale, reshape) and their compositions and sums, so that
-the affine operators between two neuron nodes fold into one block without forming a
-dense matrix.
+A feedforward network given as a graph of tensors has a weight matrix w that is never written out:
+each block :math:`W_{vu}` (from the neurons of node u to those of node v) is an operator that knows
+its product, its adjoint and its memory.  This module fixes the protocol (:class:`LinearMap`,
+:class:`NodeFunction`, shared with the convolution and pooling maps of
+:mod:`learning.graph.convolution`) and provides the elementary maps (dense, identity, per-channel
+scale, reshape) and their compositions and sums, so that the affine operators between two neuron
+nodes fold into one block without forming a dense matrix.
 
-Conventions: shapes exclude the batch axis; arrays carry a leading batch (probe) axis k,
-``matmat`` maps ``(k, *in_shape) -> (k, *out_shape)`` and ``rmatmat`` is its adjoint,
-``(k, *out_shape) -> (k, *in_shape)``, so ``<W x, y> = <x, W^T y>``.
+Conventions: shapes exclude the batch axis; arrays carry a leading batch (probe) axis k, ``matmat``
+maps ``(k, *in_shape) -> (k, *out_shape)`` and ``rmatmat`` is its adjoint,
+``(k, *out_shape) -> (k, *in_shape)``, so :math:`⟨W x, y⟩ = ⟨x, W^T y⟩`.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ Array = NDArray[np.float64]
 
 @runtime_checkable
 class LinearMap(Protocol):
-    """A linear operator between tensors; one block W_vu of the septuple's w (2.1).
+    """A linear operator between tensors; one block :math:`W_{vu}` of the septuple's w (2.1).
 
     ``in_shape``/``out_shape`` may be plain attributes (read-only properties here, so that
     frozen dataclasses satisfy the protocol).
@@ -73,8 +72,8 @@ class LinearMap(Protocol):
 
 @runtime_checkable
 class NodeFunction(Protocol):
-    """A non-component-wise node map x_v = phi(x_u) (max pooling, softmax, LayerNorm),
-    linearised at a state in the generalised G = (I - J)^T (I - J) (5.6)."""
+    """A non-component-wise node map x_v = phi(x_u) (max pooling, softmax, LayerNorm), linearised at
+    a state in the generalised :math:`G = (I - J)^T (I - J)` (5.6)."""
 
     @property
     def in_shape(self) -> tuple[int, ...]: ...
@@ -182,7 +181,8 @@ class DenseMap:
 
 @dataclass(frozen=True, eq=False)
 class IdentityMap:
-    """The identity on tensors of ``shape`` (a skip connection's block W_vu = I of w (2.1)).
+    """The identity on tensors of ``shape`` (a skip connection's block :math:`W_{vu} = I` of w
+    (2.1)).
 
     Examples
     --------
@@ -292,8 +292,9 @@ class ReshapeMap:
 
 @dataclass(frozen=True, eq=False)
 class ComposedMap:
-    """``outer o inner``: ``x -> outer(inner(x))``; adjoint ``inner^T(outer^T(y))``; a block
-    of w (2.1) folded from a chain of affine operators."""
+    r"""``outer o inner``: ``x -> outer(inner(x))``; adjoint
+    :math:`\mathrm{inner}^T(\mathrm{outer}^T(y))`; a block of w (2.1) folded from a chain of affine
+    operators."""
 
     outer: LinearMap
     inner: LinearMap

@@ -1,11 +1,11 @@
 """Node maps that are not component-wise: max pooling, softmax and LayerNorm.
 
-The paper's nodes are ``x_v = f(sum_u W_vu x_u + b_v)`` with f acting on each component
+The paper's nodes are :math:`x_v = f(Σ_u W_{vu} x_u + b_v)` with f acting on each component
 separately (2.5)-(2.6), so the Jacobian of the fixed-point map is f'w (5.2)-(5.4).  A node
 ``x_v = phi(x_u)`` whose map mixes components (the max of a window, a softmax over an axis, a
 normalisation over a layer) has no such form; it enters the generalised
-G = (I - J)^T (I - J) of (5.6) through its Jacobian ``J_vu = d phi / d x_u`` evaluated at the
-state, the Gauss-Newton form of the bulk loss (3.1).  Each class here gives ``value`` (the
+:math:`G = (I - J)^T (I - J)` of (5.6) through its Jacobian :math:`J_{vu} = ∂φ / ∂x_u` evaluated at
+the state, the Gauss-Newton form of the bulk loss (3.1).  Each class here gives ``value`` (the
 node's map on a batch) and ``jacobian(x)``, a LinearMap at ONE state x with its exact adjoint.
 
 Max pooling's Jacobian is a selection: each output copies the input position holding the
@@ -89,7 +89,7 @@ class SelectionMap:
         return x.reshape(x.shape[0], -1)[:, self.index].reshape((x.shape[0], *self.out_shape))
 
     def rmatmat(self, y: Array) -> Array:
-        """``(k, *out_shape) -> (k, *in_shape)``: J^T y."""
+        """``(k, *out_shape) -> (k, *in_shape)``: :math:`J^T y`."""
         y = batch(y, self.out_shape, "y")
         flat = y.reshape(y.shape[0], -1)
         out = (self._adjoint @ flat.T).T.astype(y.dtype, copy=False)
@@ -198,7 +198,7 @@ class SoftmaxJacobian:
         return s * (x - np.sum(s * x, axis=1 + self.axis, keepdims=True))
 
     def rmatmat(self, y: Array) -> Array:
-        """``(k, *out_shape) -> (k, *in_shape)``: J^T y = J y."""
+        """``(k, *out_shape) -> (k, *in_shape)``: :math:`J^T y = J y`."""
         return self.matmat(batch(y, self.out_shape, "y"))
 
     @property
@@ -239,7 +239,8 @@ class Softmax:
         return e / e.sum(axis=1 + self.axis, keepdims=True)
 
     def jacobian(self, x: Array) -> SoftmaxJacobian:
-        """J = diag(s) - s s^T along the axis, at the state ``x`` of shape ``in_shape``."""
+        r""":math:`J = \mathrm{diag}(s) - s s^T` along the axis, at the state ``x`` of shape
+        ``in_shape``."""
         return SoftmaxJacobian(self.value(_state(x, self.in_shape))[0], self.axis)
 
 
@@ -295,7 +296,7 @@ class LayerNormJacobian:
         return factor * self._project(x)
 
     def rmatmat(self, y: Array) -> Array:
-        """``(k, *out_shape) -> (k, *in_shape)``: J^T y."""
+        """``(k, *out_shape) -> (k, *in_shape)``: :math:`J^T y`."""
         y = batch(y, self.out_shape, "y")
         rstd = self.rstd.astype(y.dtype, copy=False)
         return rstd * self._project(y * self.scale.astype(y.dtype, copy=False))

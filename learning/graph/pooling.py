@@ -1,4 +1,4 @@
-"""Average pooling as blocks W_vu of a septuple's weight matrix w (2.1).
+"""Average pooling as blocks :math:`W_{vu}` of a septuple's weight matrix w (2.1).
 
 Average pooling is linear: a depthwise convolution whose weights are fixed to one over the
 number of summed neurons, so it is a sparse block of w with no trainable entries.  Max pooling
@@ -87,7 +87,7 @@ class AvgPool:
         return sums / self.divisor.astype(x.dtype)
 
     def rmatmat(self, y: Array) -> Array:
-        """``(k, *out_shape) -> (k, *in_shape)``: the adjoint W^T y (2.1)."""
+        """``(k, *out_shape) -> (k, *in_shape)``: the adjoint :math:`W^T y` (2.1)."""
         y = batch(y, self.out_shape, "y")
         scaled = (y / self.divisor.astype(y.dtype)).reshape(y.shape[0], y.shape[1], 1, -1)
         return self.windows.scatter(scaled)
@@ -100,9 +100,9 @@ class AvgPool:
 
 @dataclass(frozen=True, eq=False)
 class GlobalAvgPool:
-    """The mean over all spatial positions of each channel, (C, *spatial) -> (C, 1, ..., 1)
-    (ONNX GlobalAveragePool), as one block W_vu of w (2.1): every entry of channel c's row is
-    1 / prod(spatial).
+    """The mean over all spatial positions of each channel, (C, *spatial) -> (C, 1, ..., 1) (ONNX
+    GlobalAveragePool), as one block :math:`W_{vu}` of w (2.1): every entry of channel c's row is 1
+    / prod(spatial).
 
     Examples
     --------
@@ -137,7 +137,7 @@ class GlobalAvgPool:
         return x.mean(axis=tuple(range(2, x.ndim)), keepdims=True)
 
     def rmatmat(self, y: Array) -> Array:
-        """``(k, C, 1, ..., 1) -> (k, *in_shape)``: the adjoint W^T y (2.1)."""
+        """``(k, C, 1, ..., 1) -> (k, *in_shape)``: the adjoint :math:`W^T y` (2.1)."""
         y = batch(y, self.out_shape, "y")
         scale = y.dtype.type(1.0 / math.prod(self.in_shape[1:]))
         return np.ascontiguousarray(np.broadcast_to(y * scale, (y.shape[0], *self.in_shape)))

@@ -2,11 +2,11 @@
 
 Each node v holds the neurons of one tensor; in topological order its state is
 
-* ``x_v = f(Σ_u W_vu x_u + b_v)`` with f component-wise (2.5)-(2.6): an exact septuple
-  node (kind ``"neuron"``); the blocks W_vu of w (2.1) are kept as
+* :math:`x_v = f(Σ_u W_{vu} x_u + b_v)` with f component-wise (2.5)-(2.6): an exact septuple node
+  (kind ``"neuron"``); the blocks :math:`W_{vu}` of w (2.1) are kept as
   :class:`~learning.graph.maps.LinearMap` operators, never as a dense matrix; or
-* ``x_v = φ_v(Σ_u W_vu x_u + b_v)`` with φ_v not component-wise (max pooling, softmax,
-  LayerNorm; kind ``"function"``): linearised in G = (I - J)^T (I - J) (5.6) with J the
+* :math:`x_v = φ_v(Σ_u W_{vu} x_u + b_v)` with φ_v not component-wise (max pooling, softmax,
+  LayerNorm; kind ``"function"``): linearised in :math:`G = (I - J)^T (I - J)` (5.6) with J the
   Jacobian of the node maps at the state (docs/beyond_mlps.md);
 * the network's inputs (kind ``"input"``), clamped to the data (2.7) and without incoming
   weights.
@@ -50,9 +50,9 @@ class GraphNode:
     kind
         ``"input"``, ``"neuron"`` (exact: f component-wise) or ``"function"`` (linearised).
     sources
-        Indices of the earlier nodes u with a block W_vu.
+        Indices of the earlier nodes u with a block :math:`W_{vu}`.
     blocks
-        The W_vu, one per source (``blocks[i].in_shape == nodes[sources[i]].shape``).
+        The :math:`W_{vu}`, one per source (``blocks[i].in_shape == nodes[sources[i]].shape``).
     bias
         b_v with the shape of the pre-activation (``None``: zero), (2.5).
     activation
@@ -77,7 +77,7 @@ class GraphNode:
 
     @property
     def pre_shape(self) -> tuple[int, ...]:
-        """The shape of Σ_u W_vu x_u + b_v (the argument of f or φ)."""
+        """The shape of :math:`Σ_u W_{vu} x_u + b_v` (the argument of f or φ)."""
         if self.function is not None:
             return tuple(self.function.in_shape)
         return self.shape
@@ -88,7 +88,7 @@ class GraphNode:
         return self.kind != "function"
 
     def preactivation(self, parts: list[Array], k: int) -> Array:
-        """Σ_u W_vu x_u + b_v for states ``parts[u]`` of shape ``(k, *shape_u)``."""
+        """:math:`Σ_u W_{vu} x_u + b_v` for states ``parts[u]`` of shape ``(k, *shape_u)``."""
         out = np.zeros((k, *self.pre_shape))
         for u, block in zip(self.sources, self.blocks, strict=True):
             out += block.matmat(parts[u])
@@ -106,10 +106,11 @@ class GraphNode:
 
 @dataclass(frozen=True, eq=False)
 class GraphSeptuple:
-    """A feedforward septuple (x, P_in, P_out, w, b, f, H) given as a graph of tensors.
+    """A feedforward septuple :math:`(x, P_{in}, P_{out}, w, b, f, H)` given as a graph of tensors.
 
-    Built by :class:`learning.graph.builder.GraphBuilder`.  w and b are the nodes' blocks
-    and biases; P_in the neurons of the input nodes, P_out those of the output nodes.
+    Built by :class:`learning.graph.builder.GraphBuilder`.  w and b are the nodes' blocks and
+    biases; :math:`P_{in}` the neurons of the input nodes, :math:`P_{out}` those of the output
+    nodes.
 
     Examples
     --------
@@ -173,22 +174,22 @@ class GraphSeptuple:
 
     @cached_property
     def input_nodes(self) -> tuple[int, ...]:
-        """The nodes of kind ``"input"`` (P_in, Section 2)."""
+        """The nodes of kind ``"input"`` (:math:`P_{in}`, Section 2)."""
         return tuple(v for v, n in enumerate(self.nodes) if n.kind == "input")
 
     @cached_property
     def input_indices(self) -> NDArray[np.intp]:
-        """P_in as neuron indices (Section 2)."""
+        """:math:`P_{in}` as neuron indices (Section 2)."""
         return self._indices(list(self.input_nodes))
 
     @cached_property
     def output_indices(self) -> NDArray[np.intp]:
-        """P_out as neuron indices (Section 2)."""
+        """:math:`P_{out}` as neuron indices (Section 2)."""
         return self._indices(sorted(self.output_nodes))
 
     @cached_property
     def hidden_indices(self) -> NDArray[np.intp]:
-        """The bulk neurons, the range of I - P_in - P_out."""
+        """The bulk neurons, the range of :math:`I - P_{in} - P_{out}`."""
         mask = np.ones(self.n_neurons, dtype=bool)
         mask[self.input_indices] = False
         mask[self.output_indices] = False
@@ -255,7 +256,7 @@ class GraphSeptuple:
         return x
 
     def preactivations(self, x: ArrayLike) -> list[Array | None]:
-        """Σ_u W_vu x_u + b_v of every non-input node at the states ``x`` (``(k, N)``);
+        """:math:`Σ_u W_{vu} x_u + b_v` of every non-input node at the states ``x`` (``(k, N)``);
         ``None`` for input nodes."""
         arr = self.check_state(x)
         arr = arr[None, :] if arr.ndim == 1 else arr

@@ -846,9 +846,8 @@ def test_relu_and_linear_layers_need_no_curvature_search(monkeypatch):
     # Without a local objective the Hessian of (3.1) is JᵀJ - Wᵀ diag(r f'') W; relu and
     # linear layers have f'' = 0, so it is JᵀJ: positive semi-definite, and the search for
     # negative curvature (eigsh, the costliest step on wide relu networks) is skipped.
-    import scipy.sparse.linalg
-
     from learning import from_layers
+    from learning.bulk_minimum import unbounded
 
     rng = np.random.default_rng(3)
     sizes = (5, 6, 4, 2)
@@ -868,12 +867,12 @@ def test_relu_and_linear_layers_need_no_curvature_search(monkeypatch):
         assert np.linalg.eigvalsh(hess[k][np.ix_(free, free)])[0] > -1e-12
     calls = []
 
-    def recording_eigsh(*args, **kwargs):
+    def recording_search(*args, **kwargs):
         calls.append(1)
-        return real_eigsh(*args, **kwargs)
+        return real_search(*args, **kwargs)
 
-    real_eigsh = scipy.sparse.linalg.eigsh
-    monkeypatch.setattr(scipy.sparse.linalg, "eigsh", recording_eigsh)
+    real_search = unbounded._lowest_curvature  # eigsh, or eigvalsh on small free sets
+    monkeypatch.setattr(unbounded, "_lowest_curvature", recording_search)
     again = constrained_bulk_minimum(net, xb, solver="matrix_free")
     np.testing.assert_allclose(again.loss, res.loss, rtol=1e-9, atol=1e-14)
     assert calls == []  # skipped: JᵀJ cannot curve down
@@ -923,3 +922,29 @@ def test_hidden_rows_of_a_layered_network_are_sliced_not_gathered():
     assert problem.hidden_in_rows == slice(0, 7)
     assert as_run(np.array([2, 3, 4])) == slice(2, 5)
     np.testing.assert_array_equal(as_run(np.array([0, 1, 3])), [0, 1, 3])
+
+
+def test_lowest_curvature_dense_and_arpack_routes_and_a_search_that_fails(monkeypatch):
+    # The curvature check's smallest eigenvalue against numpy's on a known symmetric matrix, on
+    # the dense route (m <= DENSE_CURVATURE_MAX) and on ARPACK's; if ARPACK never converges the
+    # solve stops with the reason instead of reporting an unchecked minimum.
+    import scipy.sparse.linalg
+
+    from learning.bulk_minimum import unbounded
+
+    rng = np.random.default_rng(0)
+    for m in (7, unbounded.DENSE_CURVATURE_MAX + 50):
+        q, _ = np.linalg.qr(rng.normal(size=(m, m)))
+        h = (q * np.linspace(-0.5, 3.0, m)) @ q.T
+        lowest, scale = unbounded._lowest_curvature(lambda v, h=h: h @ np.ravel(v), m)
+        assert lowest == pytest.approx(np.linalg.eigvalsh(h)[0], abs=1e-7)
+        assert 1.0 <= scale <= 3.0 * (1 + 1e-2)  # |entries| (dense) or |λ|max (ARPACK)
+
+    def never(*args, **kwargs):
+        if kwargs.get("which") == "SA":
+            raise scipy.sparse.linalg.ArpackNoConvergence("no", np.zeros(0), np.zeros((m, 0)))
+        return np.array([3.0])
+
+    monkeypatch.setattr(scipy.sparse.linalg, "eigsh", never)
+    with pytest.raises(RuntimeError, match="did not converge on 450 free hidden neurons"):
+        unbounded._lowest_curvature(lambda v: h @ np.ravel(v), m)

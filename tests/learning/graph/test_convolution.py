@@ -343,19 +343,35 @@ def test_results_do_not_share_the_work_buffers(monkeypatch, c_in: int, c_out: in
 def test_blas_runs_on_one_thread_while_one_probe_is_small() -> None:
     """The routes make one BLAS call per probe, kernel offset or small chunk: while one
     probe's product is below SMALL_PRODUCT_FLOPS, BLAS is held to one thread."""
-    from threadpoolctl import threadpool_info, threadpool_limits
-
     from learning.threads import SMALL_PRODUCT_FLOPS
-
-    def blas_threads() -> set[int]:
-        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
 
     small = Conv(np.ones((4, 3, 3, 3)), 1, 1, in_shape=(3, 8, 8))
     large = Conv(np.ones((1, 1, 1)), in_shape=(1, int(SMALL_PRODUCT_FLOPS)))  # 2e8 flops
     assert small._flops(1) < SMALL_PRODUCT_FLOPS <= large._flops(1)
+    check_thread_limits(large._threads, small._threads)
+
+
+def test_small_products_hold_blas_to_one_thread_only_where_openblas_would_thread() -> None:
+    """The read-index routes make one BLAS call per probe and group of m n k = flops(1) / 2
+    per group: held to one thread above BLAS_SERIAL_MNK, left alone below it."""
+    tiny = Conv(np.ones((4, 3, 3, 3)), 1, 1, in_shape=(3, 8, 8))  # 4 x 27 x 64 per probe
+    wide = Conv(np.ones((64, 64, 3, 3)), 1, 1, in_shape=(64, 8, 8))  # 64 x 576 x 64
+    assert tiny._small(1) and wide._small(1)
+    assert tiny._flops(1) / 2 <= convolution.BLAS_SERIAL_MNK < wide._flops(1) / 2
+    check_thread_limits(tiny._small_threads, wide._small_threads)
+
+
+def check_thread_limits(leaves, limits) -> None:
+    """At two BLAS threads, ``leaves()`` keeps them, ``limits()`` holds BLAS to one, and both
+    restore two on exit."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
     with threadpool_limits(2, user_api="blas"):
-        with small._threads():
-            assert blas_threads() == {1}
-        with large._threads():
+        with leaves():
             assert blas_threads() == {2}
+        with limits():
+            assert blas_threads() == {1}
         assert blas_threads() == {2}

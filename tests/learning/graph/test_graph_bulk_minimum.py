@@ -3,7 +3,7 @@ against the dense path on an independently assembled w (issue 22)."""
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from learning.activations import LayerwiseActivation, graph_activation
 from learning.bulk_minimum import constrained_bulk_minimum, solver_costs
@@ -49,6 +49,10 @@ def _same_minima(a, b, rtol: float = 1e-8) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(nw.programs())
+# CI's fresh run drew this one: ARPACK's smallest-eigenvalue iteration of the curvature check
+# (is H bounded below?) did not converge, and the solve raised ArpackNoConvergence
+@example(((2, 4, 4), [("bn", 0), ("act", 5), ("concat", 1), ("bn", 0), ("conv", 0), ("bn", 0)],
+          0))
 def test_matrix_free_graph_minima_equal_the_dense_path_on_hypothesis_networks(program) -> None:
     net = nw.build(program)
     reference = _reference_septuple(program, net)
