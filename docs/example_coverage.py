@@ -86,9 +86,22 @@ def core_functions(row: ModuleCoverage) -> list[tuple[str, bool]]:
     return out
 
 
-def concepts() -> int:
+def concept_rows() -> dict[ModuleCoverage, list[tuple[str, bool]]]:
+    """The concept modules' coverage rows, each with its :func:`core_functions`."""
     rows = [r for r in coverage() if _build_pages.concept_of(r.module) not in NOT_CONCEPTS]
-    cores = {r.module: core_functions(r) for r in rows}
+    return {r: core_functions(r) for r in rows}
+
+
+def core_functions_without_example() -> list[str]:
+    """``module.function`` for every core function of a concept module without an example."""
+    return [f"{row.module}.{name}" for row, core in concept_rows().items()
+            for name, shown in core if not shown]
+
+
+def concepts() -> int:
+    by_row = concept_rows()
+    rows = list(by_row)
+    cores = {r.module: by_row[r] for r in rows}
     total = sum(len(c) for c in cores.values())
     shown = sum(x for c in cores.values() for _, x in c)
     print(f"{len(rows)} concept modules, {sum(bool(r.with_example) for r in rows)} with an "

@@ -23,6 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emergent.candidate_paths import (
+    diffusion_path,
+    frozen_gaussian_path,
+    path_from_wave_function,
+    schrodinger_path,
+)
 from emergent.constraints import (
     Constraints,
     madelung_residuals,
@@ -34,12 +40,8 @@ from emergent.entropic_action import (
     Path,
     StationarityResult,
     action,
-    diffusion_path,
     dropped_term_sizes,
-    frozen_gaussian_path,
-    path_from_wave_function,
     phase_gradient_term,
-    schrodinger_path,
     stationarity_test,
 )
 from emergent.fokker_planck import gaussian_heat_kernel, propagate_implicit, propagate_spectral

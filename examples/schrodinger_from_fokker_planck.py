@@ -19,16 +19,10 @@ import argparse
 import matplotlib.pyplot as plt
 import numpy as np
 
+from emergent.candidate_paths import diffusion_path, schrodinger_path
 from emergent.cli.schrodinger import main as section11_main
 from emergent.constraints import moment_constraints, multipliers_from_wave_function
-from emergent.entropic_action import (
-    FORMS,
-    action,
-    diffusion_path,
-    phase_gradient_term,
-    schrodinger_path,
-    stationarity_test,
-)
+from emergent.entropic_action import FORMS, action, phase_gradient_term, stationarity_test
 from emergent.fokker_planck import gaussian_heat_kernel, propagate_spectral
 from emergent.grids import Grid
 from emergent.schrodinger import free_gaussian_packet, split_step

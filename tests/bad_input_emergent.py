@@ -201,7 +201,7 @@ for _name, _bads in _ROUND3.items():
 RESULT_TYPES: set[str] = {
     "emergent.curvature.Christoffels", "emergent.derivation_audit.Measurement",
     "emergent.derivation_audit.AuditContext", "emergent.entropic_action.FormParts",
-    "emergent.entropic_action.DroppedTermSizes", "emergent.entropic_action.PathFit",
+    "emergent.entropic_action.DroppedTermSizes", "emergent.candidate_paths.PathFit",
     "emergent.nelson.drifts.DriftFields", "emergent.nelson.walkers.WalkerResult",
     "emergent.nelson.grid_fokker_planck.GridFokkerPlanck",
     "emergent.experiments.nelson_paper.RouteRow",

@@ -35,7 +35,7 @@ def _constraints():
 
 
 def _path():
-    from emergent.entropic_action import frozen_gaussian_path
+    from emergent.candidate_paths import frozen_gaussian_path
 
     return frozen_gaussian_path(_constraints(), 1.0, np.linspace(0, 1, 5), 1.2)
 

@@ -277,15 +277,15 @@ BAD: dict[str, list[Bad]] = {
     "emergent.entropic_action.stationarity_test": [Bad(lambda f: f(_path(), "11.7c",
                                                                    n_directions=0),
                                                        "n_directions")],
-    "emergent.entropic_action.schrodinger_path": [
+    "emergent.candidate_paths.schrodinger_path": [
         Bad(lambda f: f(_constraints(), 1.0, np.linspace(0, 1, 3), -1.0), "sigma0")],
-    "emergent.entropic_action.path_from_wave_function": [
+    "emergent.candidate_paths.path_from_wave_function": [
         Bad(lambda f: f(_constraints(), 1.0, np.linspace(0, 1, 3), np.ones((2, 64))), "psi")],
-    "emergent.entropic_action.diffusion_path": [
+    "emergent.candidate_paths.diffusion_path": [
         Bad(lambda f: f(_constraints(), 1.0, np.linspace(0, 1, 3), 0.0), "sigma0")],
-    "emergent.entropic_action.frozen_gaussian_path": [
+    "emergent.candidate_paths.frozen_gaussian_path": [
         Bad(lambda f: f(_constraints(), 1.0, np.linspace(0, 1, 3), -2.0), "sigma")],
-    "emergent.entropic_action.multipliers_for_entropy_production": [
+    "emergent.candidate_paths.multipliers_for_entropy_production": [
         Bad(lambda f: f(_constraints(), np.ones((3, 64)), -1.0, np.linspace(0, 1, 3)), "D")],
     "emergent.fokker_planck.propagate_spectral": [Bad(lambda f: f(_grid(), np.ones(64), -1.0,
                                                                   [0.0, 1.0]), "D")],

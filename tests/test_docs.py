@@ -106,3 +106,11 @@ def test_attribute_lists_are_split_one_entry_per_name():
     assert lines == ["Attributes", "----------", "lower", "    The bounds.", "upper",
                      "    The bounds.", "n : int", "    Count.", "", "Parameters",
                      "----------", "x, y", "    Kept together."]
+
+
+def test_every_core_function_of_a_concept_module_has_an_example():
+    # issue 24, item 6: the public functions citing an equation, in the modules implementing the
+    # paper, each carry a doctest (docs/example_coverage.py --concepts lists them)
+    coverage = runpy.run_path(str(ROOT / "docs" / "example_coverage.py"))
+    missing = coverage["core_functions_without_example"]()
+    assert not missing, f"core functions without an example: {missing}"

@@ -89,22 +89,18 @@ def compare_with_paper(*, n: int = 256, length: float = 40.0, D: float = 1.0,
     ``python -m emergent``), on a periodic 1D grid, Θ = {Q, Q²}.  Routes:
 
     * the paper's functional (11.6) = line 2 of (11.7): its stationary path from this density,
-      the frozen Gaussian (:func:`~emergent.entropic_action.frozen_gaussian_path`);
+      the frozen Gaussian (:func:`~emergent.candidate_paths.frozen_gaussian_path`);
     * line 3 of (11.7) (line 2 plus the dropped 2D∫p|∇θ|²): stationary on the exact solution
-      of (11.9), |Ψ(t)|² (:func:`~emergent.entropic_action.schrodinger_path`);
+      of (11.9), |Ψ(t)|² (:func:`~emergent.candidate_paths.schrodinger_path`);
     * Nelson's process driven by that Ψ: walkers
       (:func:`~emergent.nelson.walkers.simulate_walkers`), histogrammed;
     * plain diffusion (11.5) from the same density with Φ = 0, for reference.
 
     Stationarity numbers come from :func:`~emergent.entropic_action.stationarity_test`.
     """
+    from emergent.candidate_paths import diffusion_path, frozen_gaussian_path, schrodinger_path
     from emergent.constraints import moment_constraints
-    from emergent.entropic_action import (
-        diffusion_path,
-        frozen_gaussian_path,
-        schrodinger_path,
-        stationarity_test,
-    )
+    from emergent.entropic_action import stationarity_test
     from emergent.schrodinger import free_gaussian_packet, split_step
 
     grid = Grid((count("n", n, minimum=32, whole_floats=True),),

@@ -9,15 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emergent.candidate_paths import schrodinger_path
 from emergent.constraints import Constraints, moment_constraints
 from emergent.derivation_audit import AuditConfig, check_config
-from emergent.entropic_action import (
-    FORMS,
-    Path,
-    StationarityResult,
-    phase_gradient_term,
-    schrodinger_path,
-)
+from emergent.entropic_action import FORMS, Path, StationarityResult, phase_gradient_term
 from emergent.fokker_planck import (
     FokkerPlanckSolution,
     entropy_production_rate,

@@ -9,6 +9,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from emergent.candidate_paths import (
+    diffusion_path,
+    frozen_gaussian_path,
+    path_from_wave_function,
+    schrodinger_path,
+)
 from emergent.constraints import Constraints, moment_constraints
 from emergent.derivation_audit import AuditConfig, audit_section11, format_audit
 from emergent.entropic_action import (
@@ -16,15 +22,11 @@ from emergent.entropic_action import (
     Path,
     action,
     action_parts,
-    diffusion_path,
     dropped_term_sizes,
     evaluate_form,
     first_variation,
-    frozen_gaussian_path,
-    path_from_wave_function,
     phase_gradient_term,
     random_direction,
-    schrodinger_path,
     stationarity_test,
 )
 from emergent.grids import Grid

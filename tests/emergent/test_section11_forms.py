@@ -6,6 +6,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from emergent.candidate_paths import (
+    PathFit,
+    diffusion_path,
+    frozen_gaussian_path,
+    schrodinger_path,
+)
 from emergent.constraints import moment_constraints, multipliers_from_wave_function
 from emergent.derivation_audit import (
     AuditConfig,
@@ -20,13 +26,9 @@ from emergent.entropic_action import (
     FORM_FUNCTIONS,
     FORMS,
     Path,
-    PathFit,
     action,
     action_parts,
-    diffusion_path,
     evaluate_form,
-    frozen_gaussian_path,
-    schrodinger_path,
 )
 from emergent.grids import Grid
 from emergent.schrodinger import free_gaussian_packet
