@@ -33,7 +33,7 @@ def _operator():
 
 
 def _estimate():
-    from learning.analysis import spectrum_estimate
+    from learning.analysis_spectrum import spectrum_estimate
 
     return spectrum_estimate(_net(), np.zeros(4))
 
@@ -119,13 +119,13 @@ BAD: dict[str, list[Bad]] = {
     "learning.blas.BlockPair": [Bad(lambda f: f(np.ones(3), np.float64), "w"),
                                 Bad(lambda f: f(np.ones((2, 2)), np.int64), "dtype")],
     # learning.analysis / analysis_report
-    "learning.analysis.spectrum_estimate": [Bad(lambda f: f(_net(), np.zeros(4), bins=0),
+    "learning.analysis_spectrum.spectrum_estimate": [Bad(lambda f: f(_net(), np.zeros(4), bins=0),
                                                 "bins"),
                                             Bad(lambda f: f(_net(), np.zeros(3)), "x_mean")],
-    "learning.analysis.beta_two_level": [Bad(lambda f: f(NAN), "log_lambda"),
+    "learning.analysis_spectrum.beta_two_level": [Bad(lambda f: f(NAN), "log_lambda"),
                                          Bad(lambda f: f(-1.0, gamma=2.0), "gamma")],
-    "learning.analysis.gap_and_beta": [Bad(lambda f: f("estimate"), "estimate")],
-    "learning.analysis.complexities_of": [Bad(lambda f: f(_estimate(), [1.5]), "orders"),
+    "learning.analysis_spectrum.gap_and_beta": [Bad(lambda f: f("estimate"), "estimate")],
+    "learning.analysis_spectrum.complexities_of": [Bad(lambda f: f(_estimate(), [1.5]), "orders"),
                                           Bad(lambda f: f("estimate", [1]), "estimate")],
     "learning.analysis.mean_state_and_losses": [
         Bad(lambda f: f(_net(), np.zeros((2, 2))), "targets"),
@@ -447,12 +447,12 @@ _ROUND3: dict[str, list[Bad]] = {
                                          Bad(lambda f: f((2, 2), seed="abc"), "seed")],
     "learning.analysis.analyze_network": [Bad(lambda f: f(_net(), seed=-1), "seed"),
                                           Bad(lambda f: f(_net(), seed="abc"), "seed")],
-    "learning.analysis.spectrum_estimate": [Bad(lambda f: f(_net(), np.zeros(4), seed=-1),
+    "learning.analysis_spectrum.spectrum_estimate": [Bad(lambda f: f(_net(), np.zeros(4), seed=-1),
                                                 "seed")],
     "learning.ensemble.canonical_samples": [Bad(lambda f: f(_net(), 1.0, seed=-1), "seed")],
     "learning.laws.beta_from_gap_two_level": [Bad(lambda f: f(0.0), "log_lambda"),
                                               Bad(lambda f: f(3.0), "log_lambda")],
-    "learning.analysis.beta_two_level": [Bad(lambda f: f("abc"), "log_lambda"),
+    "learning.analysis_spectrum.beta_two_level": [Bad(lambda f: f("abc"), "log_lambda"),
                                          Bad(lambda f: f(0.5), "log_lambda"),
                                          Bad(lambda f: f(-1e-4), "log_lambda")],
     "learning.spectral_estimates.spectral_moments": [
@@ -496,8 +496,8 @@ for _name, _bads in _ROUND3.items():
 # Typed results the library builds (frozen dataclasses returned by its functions).
 RESULT_TYPES: set[str] = {
     "learning.graph.builder.TensorRef", "learning.graph.septuple.GraphNode",
-    "learning.analysis.Moment", "learning.analysis.LogDensity",
-    "learning.analysis.SpectrumEstimate", "learning.analysis.GapBeta",
+    "learning.analysis_spectrum.Moment", "learning.analysis_spectrum.LogDensity",
+    "learning.analysis_spectrum.SpectrumEstimate", "learning.analysis_spectrum.GapBeta",
     "learning.analysis.MeanState", "learning.analysis.Losses",
     "learning.analysis.NetworkAnalysis", "learning.experiments.laws.RunLaws",
     "learning.experiments.laws_report.LawsSection",

@@ -10,12 +10,12 @@ For a layered network whose moving subspace S is larger than the structured meth
   matrix-free projected Newton-CG for large networks, stopped at
   :data:`learning.analysis.BULK_GTOL`);
 * μ_1..μ_4 (9.5)-(9.6) by stochastic Lanczos quadrature with their standard errors and
-  quadrature changes (:func:`learning.analysis.spectrum_estimate`), μ_1 = log det G being
+  quadrature changes (:func:`learning.analysis_spectrum.spectrum_estimate`), μ_1 = log det G being
   the check of (7.8);
 * :math:`C_{20}` and :math:`C_{N-20}` (10.5) from the 20 extreme eigenvalues at each end (with
   log det G = 0, (7.8), not its noisy estimate), the gap of Fig. 5
   searched among the smallest ones and its β by (9.4) and by the two-level model
-  (:func:`learning.analysis.gap_and_beta`);
+  (:func:`learning.analysis_spectrum.gap_and_beta`);
 * the smoothed density of log λ with its band.
 
 * the Gauss rules of the SLQ probes and of one Lanczos run from ⟨x⟩
@@ -33,13 +33,8 @@ import time
 
 import numpy as np
 
-from learning.analysis import (
-    BULK_GTOL,
-    SpectrumEstimate,
-    gap_and_beta,
-    mean_state_and_losses,
-    spectrum_estimate,
-)
+from learning.analysis import BULK_GTOL, mean_state_and_losses
+from learning.analysis_spectrum import SpectrumEstimate, gap_and_beta, spectrum_estimate
 from learning.experiments.datasets import Dataset
 from learning.experiments.laws import BETA_GRID
 from learning.experiments.measurements import mean_boundary_loss

@@ -119,7 +119,7 @@ def sum_series(rules: list[ProbeRules], name: str, betas, *, with_form: bool = F
     Examples
     --------
     >>> from learning import feedforward
-    >>> from learning.analysis import spectrum_estimate
+    >>> from learning.analysis_spectrum import spectrum_estimate
     >>> from learning.track.spectral_sums import mean_form_rule, record_rules
     >>> net, x = feedforward((8, 10, 4), seed=0), np.full(22, 0.1)
     >>> est = spectrum_estimate(net, x, method="slq")

@@ -15,13 +15,8 @@ from hypothesis import strategies as st
 
 import learning.analysis as analysis
 import ntcore.limits as limits
-from learning.analysis import (
-    analyze_network,
-    beta_two_level,
-    complexities_of,
-    mean_state_and_losses,
-    spectrum_estimate,
-)
+from learning.analysis import analyze_network, mean_state_and_losses
+from learning.analysis_spectrum import beta_two_level, complexities_of, spectrum_estimate
 from learning.cli import main as cli_main
 from learning.feedforward import feedforward, layer_biases, layer_weights
 from learning.io import load_network, save_network

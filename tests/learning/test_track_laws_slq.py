@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from learning.activations import get_activation
-from learning.analysis import spectrum_estimate
+from learning.analysis_spectrum import spectrum_estimate
 from learning.experiments.laws import BETA_GRID
 from learning.feedforward import forward_state, from_layers
 from learning.spectrum import g_spectrum
