@@ -28,11 +28,11 @@ from emergent.abstract_indices import (
     dummies_only_on_derivatives,
     metric,
 )
+from emergent.all_dimensions_verdict import all_dimensions_verdict
 from emergent.onsager_all_dimensions import (
     FREE,
     GAMMA_GAMMA_EXPANSION,
     Connection,
-    all_dimensions_verdict,
     basis_classes,
     basis_euler_lagrange,
     coordinates,

@@ -31,29 +31,11 @@ from learning.spectrum import (
 from ntcore.checks import count, positive_number, real_number
 from ntcore.display import MarkdownSummary
 
-__all__ = [
-    "GaussianThermodynamics",
-    "gaussian_thermodynamics",
-    "log_partition_function",
-    "internal_energy",
-    "free_energy",
-    "entropy",
-    "mean_state_components",
-    "MeanComponents",
-    "structured_mean_components",
-    "EntropySplit",
-    "entropy_split",
-    "PREMISE_A2",
-    "complexity",
-    "complexity_n",
-    "thermodynamic_free_energy",
-    "thermodynamic_entropy",
-    "decomposition",
-    "Decomposition",
-    "LawCheck",
-    "first_law_check",
-    "second_law_check",
-]
+__all__ = ["GaussianThermodynamics", "gaussian_thermodynamics", "log_partition_function",
+           "internal_energy", "free_energy", "entropy", "mean_state_components", "MeanComponents",
+           "structured_mean_components", "EntropySplit", "entropy_split", "PREMISE_A2",
+           "complexity", "complexity_n", "thermodynamic_free_energy", "thermodynamic_entropy",
+           "decomposition", "Decomposition", "LawCheck", "first_law_check", "second_law_check"]
 
 Array = NDArray[np.float64]
 LOG_2PI = float(np.log(2.0 * np.pi))

@@ -25,7 +25,7 @@ def _form():
 
 
 def _verdict():
-    from emergent.onsager_all_dimensions import AllDimensionsVerdict
+    from emergent.all_dimensions_verdict import AllDimensionsVerdict
 
     return AllDimensionsVerdict(0, {}, {}, 5, 3, 1, 1, 0, 0, True)  # built, not computed
 

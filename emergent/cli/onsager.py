@@ -56,7 +56,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 def _all_dimensions(dim: int) -> Claim:
     """Print the abstract-index verdicts (every D); return the one that applies to ``dim``."""
-    from emergent.onsager_all_dimensions import (
+    from emergent.all_dimensions_verdict import (
         all_dimensions_verdict,
         claim_for_dimension,
         summary_lines,

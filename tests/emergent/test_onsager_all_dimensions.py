@@ -25,6 +25,11 @@ from emergent.abstract_indices import (
     metric,
     total_derivative,
 )
+from emergent.all_dimensions_verdict import (
+    AllDimensionsVerdict,
+    all_dimensions_verdict,
+    claim_for_dimension,
+)
 from emergent.derivation_all_dimensions import onsager_all_dimensions
 from emergent.jets import random_jet
 from emergent.onsager import (
@@ -39,11 +44,8 @@ from emergent.onsager import (
 )
 from emergent.onsager_all_dimensions import (
     FREE,
-    AllDimensionsVerdict,
-    all_dimensions_verdict,
     basis_euler_lagrange,
     block_jet,
-    claim_for_dimension,
     coordinates,
     divergence_vector,
     einstein_upper,
