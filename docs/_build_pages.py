@@ -190,6 +190,7 @@ CONCEPTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Emergent gravity: the Onsager tensor (Section 12)",
      ("emergent.metrics", "emergent.jets", "emergent.curvature", "emergent.abstract_indices",
       "emergent.variational", "emergent.onsager", "emergent.onsager_all_dimensions",
+      "emergent.all_dimensions_verdict", "emergent.tensor_canonical",
       "emergent.derivation_all_dimensions")),
     ("Machine-checked derivations", ("learning.derivations", "emergent.derivations",
                                      "ntcore.derivation", "ntcore.expressions",

@@ -19,15 +19,7 @@ from typing import Any
 
 import sympy as sp
 
-from emergent.abstract_indices import (
-    D,
-    TensorExpression,
-    canonical,
-    christoffel,
-    dg,
-    dummies_only_on_derivatives,
-    metric,
-)
+from emergent.abstract_indices import D, TensorExpression, christoffel, dg, metric
 from emergent.all_dimensions_verdict import all_dimensions_verdict
 from emergent.onsager_all_dimensions import (
     FREE,
@@ -49,6 +41,7 @@ from emergent.onsager_all_dimensions import (
     two_dimensional_zero,
     volume_residual,
 )
+from emergent.tensor_canonical import canonical, dummies_only_on_derivatives
 from ntcore.derivation import Derivation, Erratum, Outcome, Step
 
 __all__ = ["onsager_all_dimensions"]
@@ -171,7 +164,7 @@ def _rank(dim: int) -> Callable:
 
 
 def _two_dimensions(equation: Any, previous: Mapping[str, Any]) -> Outcome:
-    from emergent.abstract_indices import evaluate
+    from emergent.tensor_canonical import evaluate
 
     z_zero = all(evaluate(two_dimensional_zero(), j) == 0 for j in _jets(2, 2))
     g_delta = einstein_as_generalised_delta().is_zero

@@ -39,15 +39,12 @@ import numpy as np
 import sympy as sp
 
 from emergent.abstract_indices import (
-    CanonicalForm,
     D,
     TensorExpression,
-    canonical,
     christoffel,
     dg,
     divergence,
     euler_lagrange,
-    evaluate_canonical,
     fresh,
     ginv,
     metric,
@@ -60,6 +57,7 @@ from emergent.jets import (
     random_jet,  # noqa: F401  (the examples' jets)
 )
 from emergent.onsager import BASIS, PAPER_12_9_PRINTED, parse_index_expression
+from emergent.tensor_canonical import CanonicalForm, canonical, evaluate_canonical
 
 __all__ = ["Connection", "gamma_gamma", "ricci_lower", "ricci_scalar", "divergence_vector",
            "einstein_upper", "invariant", "printed_12_9", "basis_classes", "coordinates",
@@ -103,7 +101,7 @@ def gamma_gamma(gamma: Connection = christoffel) -> TensorExpression:
     At an exact jet in D = 4, the density that :mod:`emergent.onsager.basis` sums out over
     components:
 
-    >>> from emergent.abstract_indices import evaluate
+    >>> from emergent.tensor_canonical import evaluate
     >>> from emergent.onsager.basis import gamma_gamma_density
     >>> j = random_jet(4, seed=5)
     >>> evaluate(gamma_gamma(), j) == gamma_gamma_density(j)
@@ -123,7 +121,7 @@ def ricci_lower(b: str, d: str, gamma: Connection = christoffel) -> TensorExpres
     At an exact jet, equal to the Ricci tensor that :mod:`emergent.curvature` sums out:
 
     >>> from emergent import curvature
-    >>> from emergent.abstract_indices import evaluate
+    >>> from emergent.tensor_canonical import evaluate
     >>> j = random_jet(3, seed=4)
     >>> R = evaluate(ricci_lower("b", "d"), j, ("b", "d"))
     >>> bool(np.all(R == curvature.ricci(curvature.riemann(j))))
@@ -147,7 +145,7 @@ def ricci_scalar(gamma: Connection = christoffel) -> TensorExpression:
     Evaluated on random exact jets in D = 3 and 4, it equals the scalar curvature of
     :mod:`emergent.curvature`, which sums over components instead:
 
-    >>> from emergent.abstract_indices import evaluate
+    >>> from emergent.tensor_canonical import evaluate
     >>> from emergent.curvature import ricci, ricci_scalar_of, riemann
     >>> jets = [random_jet(3, seed=1), random_jet(4, seed=1)]
     >>> [evaluate(ricci_scalar(), j) == ricci_scalar_of(j, ricci(riemann(j))) for j in jets]
@@ -167,7 +165,8 @@ def divergence_vector(index: str, gamma: Connection = christoffel) -> TensorExpr
     Its divergence at an exact jet in D = 4 equals the component sum of
     :func:`emergent.onsager.basis.divergence_term`:
 
-    >>> from emergent.abstract_indices import divergence, evaluate
+    >>> from emergent.tensor_canonical import evaluate
+    >>> from emergent.abstract_indices import divergence
     >>> from emergent.onsager.basis import divergence_term
     >>> j = random_jet(4, seed=5)
     >>> evaluate(divergence(divergence_vector("q"), "q"), j) == divergence_term(j)
@@ -186,7 +185,7 @@ def einstein_upper(a: str, b: str) -> TensorExpression:
     --------
     Component by component equal to :func:`emergent.curvature.einstein_upper` at a jet:
 
-    >>> from emergent.abstract_indices import evaluate
+    >>> from emergent.tensor_canonical import evaluate
     >>> from emergent import curvature
     >>> j = random_jet(3, seed=1)
     >>> G = evaluate(einstein_upper("a", "b"), j, ("a", "b"))
@@ -351,7 +350,7 @@ def euler_lagrange_in_basis(c: Mapping[str, object]) -> CanonicalForm:
     At an exact jet, the same combination of the per-dimension expressions of
     :func:`emergent.onsager.euler_lagrange_basis` (component sums, no abstract indices):
 
-    >>> from emergent.abstract_indices import evaluate_canonical
+    >>> from emergent.tensor_canonical import evaluate_canonical
     >>> from emergent.onsager import euler_lagrange_basis
     >>> j = random_jet(3, seed=2)
     >>> e = euler_lagrange_basis(j)
@@ -523,7 +522,7 @@ def two_dimensional_zero() -> TensorExpression:
     --------
     Evaluated component by component at exact random jets: 0 in D = 2, not in D = 3:
 
-    >>> from emergent.abstract_indices import evaluate
+    >>> from emergent.tensor_canonical import evaluate
     >>> z = two_dimensional_zero()
     >>> [evaluate(z, random_jet(2, seed=s)) == 0 for s in range(3)]
     [True, True, True]

@@ -68,3 +68,11 @@ def test_the_checker_sees_lazy_type_checking_and_relative_imports(tmp_path):
     assert import_cycles(graph) == [["pkg.a", "pkg.b"], ["pkg.c", "pkg.d"]]
     del graph["pkg.b"]
     assert import_cycles(graph) == [["pkg.c", "pkg.d"]]
+
+
+def test_no_module_of_learning_or_emergent_is_over_700_lines():
+    # the structure standard: one idea per module, short enough to read; 700 lines at most
+    root = pathlib.Path(__file__).resolve().parents[1]
+    sizes = {str(p.relative_to(root)): len(p.read_text().splitlines())
+             for package in ("learning", "emergent") for p in (root / package).rglob("*.py")}
+    assert not {path: n for path, n in sizes.items() if n > 700}

@@ -114,7 +114,8 @@ def gamma_gamma_density(jet: Jet, ch: Christoffels | None = None) -> Fraction | 
     The same contraction written in abstract indices and evaluated by plain sums
     (:mod:`emergent.abstract_indices`, an independent code path):
 
-    >>> from emergent.abstract_indices import christoffel, evaluate, ginv
+    >>> from emergent.tensor_canonical import evaluate
+    >>> from emergent.abstract_indices import christoffel, ginv
     >>> from emergent.jets import random_jet
     >>> jet = random_jet(3, seed=1)
     >>> gg = ginv("m", "n") * (christoffel("a", "b", "m") * christoffel("b", "a", "n")
