@@ -21,7 +21,6 @@ Run:  python examples/track_keras.py [OUTDIR]
 
 import datetime
 import importlib.util
-import json
 import os
 import sys
 import tempfile
@@ -32,7 +31,7 @@ import matplotlib.pyplot as plt
 from learning.experiments.datasets import load_mnist
 from learning.track import Recorder, laws_report
 from ntcore.atomic import atomic_write_json
-from ntcore.integrity import seal, seal_problem
+from ntcore.integrity import read_sealed, seal
 
 ENCODING = "pixels 0..255 -> [-1, 1] (symmetric); one-hot targets ±0.9 (pm0.9)"
 SIZES = (784, 40, 20, 10)
@@ -91,12 +90,8 @@ def draw_committed() -> None:
     """The committed run's figure, where Keras is not installed; its seal checked first."""
     print("Keras 3 with a backend is not installed here (pip install keras to run this); "
           "drawing the committed run " + COMMITTED.name)
-    data = json.loads(COMMITTED.read_text())
-    problem = seal_problem(data, COMMITTED.name)
-    if problem is not None:
-        raise ValueError(problem)
-    for verdict in data["verdicts"]:
-        print(f"{verdict}  (committed run)")
+    data = read_sealed(COMMITTED)
+    print("\n".join(f"{verdict}  (committed run)" for verdict in data["verdicts"]))
     draw(data, f"\n(committed run: {data['framework']}, {data['date']})")
 
 

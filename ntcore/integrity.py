@@ -22,7 +22,7 @@ import json
 import os
 from collections.abc import Mapping
 
-__all__ = ["SEAL_KEY", "seal", "seal_problem", "content_digest", "finished_run"]
+__all__ = ["SEAL_KEY", "seal", "seal_problem", "content_digest", "finished_run", "read_sealed"]
 
 #: The key under which :func:`seal` stores the digest.
 SEAL_KEY = "content_sha256"
@@ -92,6 +92,37 @@ def seal_problem(record: object, source: str) -> str | None:
         return (f"{source} was edited or damaged: its content no longer matches its SHA-256 "
                 f"({SEAL_KEY} {str(stored)[:12]}..., content {actual[:12]}...)")
     return None
+
+
+def read_sealed(path: str | os.PathLike) -> dict:
+    """The sealed JSON record at ``path``; ValueError naming the file if it is not JSON, not
+    sealed, or no longer matches its seal.
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.json")
+    >>> with open(path, "w") as fh:
+    ...     json.dump(seal({"steps": [0, 1, 2]}), fh)
+    >>> read_sealed(path)["steps"]
+    [0, 1, 2]
+    >>> with open(path, "w") as fh:
+    ...     json.dump({**seal({"steps": [0, 1, 2]}), "steps": [0, 1]}, fh)
+    >>> read_sealed(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: ...run.json was edited or damaged: ...
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a path, got {type(path).__name__}")
+    with open(path) as fh:
+        try:
+            record = json.load(fh)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{os.fspath(path)} is not JSON ({exc})") from None
+    problem = seal_problem(record, os.fspath(path))
+    if problem is not None:
+        raise ValueError(problem)
+    return record
 
 
 def finished_run(path: str, config: Mapping, required: tuple[str, ...] = ()

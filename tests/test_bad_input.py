@@ -390,6 +390,7 @@ BAD: dict[str, list[Bad]] = {
                               Bad(lambda f: f({"x": object()}), "record")],
     "ntcore.integrity.seal_problem": [Bad(lambda f: f({"x": 1}, 3.5), "source")],
     "ntcore.integrity.content_digest": [Bad(lambda f: f("text"), "record")],
+    "ntcore.integrity.read_sealed": [Bad(lambda f: f(3.5), "path")],
     "ntcore.integrity.finished_run": [Bad(lambda f: f(3.5, {}), "path"),
                                       Bad(lambda f: f("run.json", {}, "fig.png"), "required")],
     "ntcore.latex_lines.latex_pieces": [Bad(lambda f: f("x + y"), "expr"),
