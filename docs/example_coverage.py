@@ -48,10 +48,11 @@ def is_cli(module: str) -> bool:
     return any(part in CLI_PARTS or part.endswith("_cli") for part in module.split("."))
 
 
-def coverage() -> list[ModuleCoverage]:
-    """One :class:`ModuleCoverage` per public, non-command-line module with public names."""
+def coverage(names: list[str] | None = None) -> list[ModuleCoverage]:
+    """One :class:`ModuleCoverage` per public, non-command-line module with public names (of
+    ``names`` only, if given)."""
     out = []
-    for name in _build_pages.public_modules():
+    for name in _build_pages.public_modules() if names is None else names:
         module = equation_index.import_module(name)
         if is_cli(name) or hasattr(module, "__path__"):
             continue
@@ -88,7 +89,10 @@ def core_functions(row: ModuleCoverage) -> list[tuple[str, bool]]:
 
 def concept_rows() -> dict[ModuleCoverage, list[tuple[str, bool]]]:
     """The concept modules' coverage rows, each with its :func:`core_functions`."""
-    rows = [r for r in coverage() if _build_pages.concept_of(r.module) not in NOT_CONCEPTS]
+    # only the concept modules are imported: the adapters need their optional frameworks
+    names = [m for m in _build_pages.public_modules()
+             if _build_pages.concept_of(m) not in NOT_CONCEPTS]
+    rows = coverage(names)
     return {r: core_functions(r) for r in rows}
 
 
