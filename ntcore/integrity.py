@@ -140,12 +140,8 @@ def finished_run(path: str, config: Mapping, required: tuple[str, ...] = ()
         raise TypeError(f"required must be a tuple of paths, got {required!r}")
     if not os.path.exists(path):
         return False, None
-    with open(path) as fh:
-        try:
-            done = json.load(fh)
-        except json.JSONDecodeError:
-            done = {}
-    problem = seal_problem(done, path)
-    if problem:
-        return False, problem
+    try:
+        done = read_sealed(path)
+    except ValueError as exc:  # not JSON, not sealed, or edited
+        return False, str(exc)
     return done.get("config") == config and all(map(os.path.exists, required)), None

@@ -21,7 +21,6 @@ n_in = h_1 fixes the first hidden layer and N then fixes the rest), so N differs
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -40,7 +39,7 @@ from learning.experiments.training import TrainingConfig, train
 from learning.laws import rank_correlation
 from ntcore.atomic import atomic_savefig, atomic_write_text
 from ntcore.checks import count, path_like, positive_number, real_array
-from ntcore.integrity import seal_problem
+from ntcore.integrity import read_sealed
 from ntcore.verdict import Claim, Verdict, sign_of
 
 __all__ = ["depth_section", "dynamical_dimension", "architecture_for", "DepthStudyConfig",
@@ -470,11 +469,11 @@ def _sealed_json(path: Path) -> tuple[dict | None, str | None]:
     if not path.exists():
         return None, None
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
+        return read_sealed(path), None
+    except OSError as exc:
         return None, f"{path} is unreadable ({exc})"
-    problem = seal_problem(data, str(path))
-    return (None, problem) if problem else (data, None)
+    except ValueError as exc:  # not JSON, not sealed, or edited: read_sealed names the file
+        return None, str(exc)
 
 
 def _wall_time(study: dict) -> str:

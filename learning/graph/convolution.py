@@ -304,9 +304,10 @@ class Conv:
         win, w, g = self.windows, self._weight(x.dtype), self.groups
         n_out = math.prod(win.out_spatial)
         for part in self._chunks(x.shape[0], x.dtype.itemsize):
-            k = len(range(*part.indices(x.shape[0])))
+            xs = x[part]
+            k = xs.shape[0]
             pad = workspace("conv-pad", win.padded_shape(k, self.in_shape[0]), x.dtype)
-            cols = win.columns(x[part], 0.0, workspace(
+            cols = win.columns(xs, 0.0, workspace(
                 "conv-cols", (k, self.in_shape[0], win.size, n_out), x.dtype), pad)
             np.matmul(w, cols.reshape(k, g, w.shape[2], n_out),
                       out=out[part].reshape(k, g, w.shape[1], n_out))
